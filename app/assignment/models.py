@@ -1,0 +1,38 @@
+"""Who reads which item."""
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.cycles.models import Item
+from app.extensions import db
+from app.people.models import User
+from app.timeutil import utcnow
+
+
+class AssignmentSource(enum.StrEnum):
+    AUTO = "auto"
+    MANUAL = "manual"
+    THIRD_READER = "third_reader"
+    EXTRA_READ = "extra_read"
+    IMPORT = "import"
+
+
+class Assignment(db.Model):
+    """A reviewer asked to read an item; one read belongs to it."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("item_pk", "reviewer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    source: Mapped[AssignmentSource] = mapped_column(
+        Enum(AssignmentSource, native_enum=False, length=16, validate_strings=True), default=AssignmentSource.AUTO)
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    item: Mapped[Item] = relationship()
+    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+    read: Mapped["Read | None"] = relationship(back_populates="assignment", uselist=False)  # noqa: F821

@@ -1,0 +1,53 @@
+"""Configuration defaults; ``instance/config.py`` and environment variables override them."""
+import os
+import secrets
+from pathlib import Path
+
+MiB = 1024 * 1024
+
+
+class Defaults:
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 20 * MiB
+    # Untrusted spreadsheet limits, checked before any parsing.
+    IMPORT_MAX_BYTES = 20 * MiB
+    IMPORT_MAX_ZIP_ENTRIES = 200
+    IMPORT_MAX_UNCOMPRESSED = 200 * MiB
+    IMPORT_MAX_CELLS = 2_000_000
+    IMPORT_MAX_ROWS = 200_000
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_WINDOW_SECONDS = 15 * 60
+    PART1_PASS_MARK = 80.0
+    DEFAULT_READERS = 2
+
+
+def database_url(instance_path: str) -> str:
+    """DATABASE_URL when set (postgres:// normalised for psycopg 3), else SQLite in instance/."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "endorsement.sqlite3")
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def secret_key(instance_path: str) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = Path(instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return key_file.read_text().strip()

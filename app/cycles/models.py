@@ -1,0 +1,135 @@
+"""Review cycles and what they hold: members, applicants, applications, items, conflicts."""
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.people.models import User
+from app.timeutil import utcnow
+
+
+class Cycle(db.Model):
+    """One review round, e.g. the spring exam sitting."""
+
+    __tablename__ = "cycles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    readers: Mapped[int] = mapped_column(default=2)
+    due: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MemberRole(enum.StrEnum):
+    REVIEWER = "reviewer"
+    COMMITTEE = "committee"
+
+
+class CycleMember(db.Model):
+    """A reviewer in a cycle's pool (with their load cap) or a committee member sitting on it."""
+
+    __tablename__ = "cycle_members"
+    __table_args__ = (UniqueConstraint("cycle_id", "user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[MemberRole] = mapped_column(Enum(MemberRole, native_enum=False, length=16, validate_strings=True))
+    max_load: Mapped[int | None]
+
+    user: Mapped[User] = relationship()
+    cycle: Mapped[Cycle] = relationship()
+
+
+class Applicant(db.Model):
+    """A person applying in a cycle; identity that blind essay reviewers never see."""
+
+    __tablename__ = "applicants"
+    __table_args__ = (UniqueConstraint("cycle_id", "applicant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
+    applicant_id: Mapped[str] = mapped_column(String(64))  # the association's own id
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    organization: Mapped[str | None] = mapped_column(String(200))
+    advisor_email: Mapped[str | None] = mapped_column(String(254))
+
+    cycle: Mapped[Cycle] = relationship()
+    application: Mapped["Application | None"] = relationship(back_populates="applicant", uselist=False)
+
+
+class Application(db.Model):
+    """An applicant's Endorsement application: category, Part 1 score and portfolio figures."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_pk: Mapped[int] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"), unique=True)
+    category: Mapped[str] = mapped_column(String(16))
+    submitted_on: Mapped[date | None]
+    mc_score: Mapped[float | None] = mapped_column(Float)
+    portfolio_summary: Mapped[str | None] = mapped_column(Text)
+    portfolio_url: Mapped[str | None] = mapped_column(String(500))
+    # training_hours, rsc_hours, … (see SPEC §3); names match the rubric requirement figures
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    applicant: Mapped[Applicant] = relationship(back_populates="application")
+
+
+class ItemKind(enum.StrEnum):
+    APPLICATION = "application"
+    ESSAY = "essay"
+
+
+class ItemState(enum.StrEnum):
+    UNASSIGNED = "unassigned"
+    ASSIGNED = "assigned"
+    IN_REVIEW = "in_review"
+    AGREED = "agreed"
+    DISCREPANT = "discrepant"
+    ADJUDICATING = "adjudicating"
+    RESOLVED = "resolved"
+    COMMITTEE = "committee"
+    DECIDED = "decided"
+
+
+class Item(db.Model):
+    """What a reviewer scores: an application portfolio or one essay response."""
+
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("cycle_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[str] = mapped_column(String(64))  # APP-<applicant_id> or the essay's id
+    kind: Mapped[ItemKind] = mapped_column(Enum(ItemKind, native_enum=False, length=16, validate_strings=True))
+    applicant_pk: Mapped[int] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"), index=True)
+    rubric_key: Mapped[str] = mapped_column(String(64))
+    prompt: Mapped[str | None] = mapped_column(Text)
+    response: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[ItemState] = mapped_column(
+        Enum(ItemState, native_enum=False, length=16, validate_strings=True),
+        default=ItemState.UNASSIGNED, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    cycle: Mapped[Cycle] = relationship()
+    applicant: Mapped[Applicant] = relationship()
+
+
+class Conflict(db.Model):
+    """A conflict of interest a reviewer declared (or the coordinator recorded) with an applicant."""
+
+    __tablename__ = "conflicts"
+    __table_args__ = (UniqueConstraint("reviewer_id", "applicant_pk"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    applicant_pk: Mapped[int] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+    reviewer: Mapped[User] = relationship()
+    applicant: Mapped[Applicant] = relationship()

@@ -1,0 +1,33 @@
+"""Creating and finding review cycles."""
+from datetime import date
+
+from app.audit.service import record
+from app.cycles.models import Cycle
+from app.extensions import db
+
+
+class CycleError(ValueError):
+    """A cycle could not be created or found; the message says why."""
+
+
+def create_cycle(name: str, readers: int = 2, due: date | None = None, *, actor_id: int | None = None) -> Cycle:
+    name = name.strip()
+    if not name:
+        raise CycleError("name: must not be empty")
+    if readers < 1:
+        raise CycleError(f"readers: must be at least 1, got {readers}")
+    if db.session.scalar(db.select(Cycle).filter_by(name=name)) is not None:
+        raise CycleError(f"name: a cycle called {name!r} already exists")
+    cycle = Cycle(name=name, readers=readers, due=due)
+    db.session.add(cycle)
+    db.session.flush()
+    record("cycle.create", "cycle", cycle.id, actor_id=actor_id, cycle_id=cycle.id,
+           after={"name": name, "readers": readers, "due": due.isoformat() if due else None})
+    return cycle
+
+
+def cycle_by_name(name: str) -> Cycle:
+    cycle = db.session.scalar(db.select(Cycle).filter_by(name=name.strip()))
+    if cycle is None:
+        raise CycleError(f"cycle: no cycle called {name!r}")
+    return cycle

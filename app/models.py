@@ -1,0 +1,15 @@
+"""Every model, imported once so SQLAlchemy's metadata (and Alembic) sees the whole schema."""
+from app.assignment.models import Assignment, AssignmentSource
+from app.audit.models import AuditEntry
+from app.cycles.models import (Applicant, Application, Conflict, Cycle, CycleMember, Item, ItemKind,
+                               ItemState, MemberRole)
+from app.people.models import LoginAttempt, ReviewerProfile, Role, User
+from app.reconcile.models import CommitteeResolution, Decision, DecisionValue, ItemOutcome
+from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck, Score
+
+__all__ = [
+    "Applicant", "Application", "Assignment", "AssignmentSource", "AuditEntry", "CheckStatus",
+    "CommitteeResolution", "Conflict", "Cycle", "CycleMember", "Decision", "DecisionValue", "Item",
+    "ItemKind", "ItemOutcome", "ItemState", "LoginAttempt", "MemberRole", "Read", "ReadStatus",
+    "RequirementCheck", "ReviewerProfile", "Role", "Score", "User",
+]

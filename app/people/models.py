@@ -1,0 +1,89 @@
+"""Users, their roles, and reviewer profiles."""
+import enum
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.timeutil import utcnow
+
+
+class Role(enum.StrEnum):
+    COORDINATOR = "coordinator"
+    COMMITTEE = "committee"
+    REVIEWER = "reviewer"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in. The session stores ``session_token``, not the id,
+    so rotating the token ends every session of this user server-side."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16, validate_strings=True))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token, unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    profile: Mapped["ReviewerProfile | None"] = relationship(back_populates="user", uselist=False)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    def end_sessions(self) -> None:
+        self.session_token = new_session_token()
+
+
+class ReviewerProfile(db.Model):
+    """What a reviewer may score and where they work (for conflicts)."""
+
+    __tablename__ = "reviewer_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    endorsements: Mapped[str] = mapped_column(String(200), default="")  # "IMHM-C; IMHS"
+    designations: Mapped[str] = mapped_column(String(32), default="")   # "C; P; RF"
+    organization: Mapped[str | None] = mapped_column(String(200))
+    max_load: Mapped[int | None]
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    user: Mapped[User] = relationship(back_populates="profile")
+
+    @property
+    def designation_set(self) -> frozenset[str]:
+        return split_codes(self.designations)
+
+    @property
+    def endorsement_set(self) -> frozenset[str]:
+        return split_codes(self.endorsements)
+
+
+def split_codes(text: str | None) -> frozenset[str]:
+    """``"C; p ,RF"`` → ``{"C", "P", "RF"}``."""
+    if not text:
+        return frozenset()
+    return frozenset(part.strip().upper() for part in text.replace(",", ";").split(";") if part.strip())
+
+
+class LoginAttempt(db.Model):
+    """Failed sign-ins, kept in the database so the limit holds across worker processes."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), index=True)  # normalised e-mail
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

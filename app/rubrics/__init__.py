@@ -1,0 +1,40 @@
+"""Rubric packs: loading, validation and the ``rubrics check`` command."""
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.rubrics.loader import RubricError
+from app.rubrics.registry import load_for_app
+
+rubrics_cli = AppGroup("rubrics", help="Rubric packs.")
+
+
+@rubrics_cli.command("check")
+def check_command() -> None:
+    """Validate every rubric pack and print what was loaded."""
+    from flask import current_app
+
+    try:
+        rubrics = load_for_app(current_app)
+    except RubricError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        raise SystemExit(1) from exc
+    for rubric in sorted(rubrics.values(), key=lambda r: r.key):
+        click.echo(f"{rubric.key:24} {rubric.kind:12} {', '.join(rubric.categories):20} "
+                   f"{len(rubric.domains)} domains  ({rubric.source})")
+    click.echo(f"{len(rubrics)} rubrics OK")
+
+
+def init_app(app: Flask) -> None:
+    # A wrong rubric silently changes scores, so the app refuses to start rather than guess.
+    try:
+        load_for_app(app)
+    except RubricError as exc:
+        if app.testing:
+            raise
+        click.echo("Rubric packs are invalid; the app will not start:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        raise SystemExit(1) from exc
+    app.cli.add_command(rubrics_cli)

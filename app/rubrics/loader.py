@@ -1,0 +1,271 @@
+"""Loading and validating rubric packs (SPEC §2).
+
+Every problem is reported as ``file: key: problem`` and loading stops the
+app rather than guessing, because a wrong rubric silently changes scores.
+"""
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from app.rubrics.model import (COMBINE_RULES, DESIGNATIONS, KINDS, MINIMUM_FIELDS, Domain, PassRule,
+                               ReconcileRule, Requirement, Rubric)
+
+
+class RubricError(Exception):
+    """One or more rubric files are invalid; ``problems`` lists every message."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Checker:
+    """Collects problems in one file so the author sees all of them at once."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.problems: list[str] = []
+
+    def fail(self, where: str, problem: str) -> None:
+        self.problems.append(f"{self.path.name}: {where}: {problem}")
+
+    def table(self, data: dict, name: str, required: bool = True) -> dict:
+        value = data.get(name)
+        if value is None:
+            if required:
+                self.fail(f"[{name}]", "missing table")
+            return {}
+        if not isinstance(value, dict):
+            self.fail(f"[{name}]", "must be a table")
+            return {}
+        return value
+
+    def string(self, table: dict, where: str, name: str, required: bool = True) -> str | None:
+        value = table.get(name)
+        if value is None:
+            if required:
+                self.fail(f"{where} {name}", "missing")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.fail(f"{where} {name}", f"must be a non-empty string, got {value!r}")
+            return None
+        return value.strip()
+
+    def number(self, table: dict, where: str, name: str, *, integer: bool = False,
+               minimum: float | None = None) -> float | int | None:
+        value = table.get(name)
+        if value is None:
+            return None
+        wanted = int if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, wanted):
+            self.fail(f"{where} {name}", f"must be {'an integer' if integer else 'a number'}, got {value!r}")
+            return None
+        if minimum is not None and value < minimum:
+            self.fail(f"{where} {name}", f"must be at least {minimum}, got {value!r}")
+            return None
+        return value
+
+    def level_map(self, value: Any, where: str, scale: range | None) -> dict[int, str]:
+        """A ``{ 1 = "…", 2 = "…" }`` table whose keys are the scale's levels."""
+        if not isinstance(value, dict):
+            self.fail(where, "must be a table of level = text")
+            return {}
+        levels: dict[int, str] = {}
+        for raw_level, text in value.items():
+            try:
+                level = int(raw_level)
+            except ValueError:
+                self.fail(where, f"level {raw_level!r} is not a whole number")
+                continue
+            if not isinstance(text, str) or not text.strip():
+                self.fail(where, f"level {level} needs a non-empty text")
+                continue
+            levels[level] = text.strip()
+        if scale is not None and levels and set(levels) != set(scale):
+            missing = sorted(set(scale) - set(levels))
+            extra = sorted(set(levels) - set(scale))
+            detail = "; ".join(part for part in (
+                f"missing levels {missing}" if missing else "",
+                f"levels outside the scale {extra}" if extra else "") if part)
+            self.fail(where, f"must give every level {scale.start}–{scale.stop - 1}: {detail}")
+        return levels
+
+
+def parse_rubric(path: Path) -> tuple[Rubric | None, list[str]]:
+    """Parse and validate one rubric file; returns the rubric (or None) and its problems."""
+    check = _Checker(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        return None, [f"{path.name}: file: not UTF-8 text"]
+    except tomllib.TOMLDecodeError as exc:
+        return None, [f"{path.name}: file: not valid TOML ({exc})"]
+
+    head = check.table(data, "rubric")
+    key = check.string(head, "[rubric]", "key")
+    title = check.string(head, "[rubric]", "title")
+    kind = check.string(head, "[rubric]", "kind")
+    if kind is not None and kind not in KINDS:
+        check.fail("[rubric] kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
+    categories = head.get("categories")
+    if not isinstance(categories, list) or not categories or not all(
+            isinstance(c, str) and c.strip() for c in categories):
+        check.fail("[rubric] categories", "must be a non-empty list of category codes")
+        categories = []
+    designation = head.get("designation")
+    if designation is not None and designation not in DESIGNATIONS:
+        check.fail("[rubric] designation", f"must be one of {', '.join(DESIGNATIONS)} or absent, got {designation!r}")
+    version = check.number(head, "[rubric]", "version", integer=True, minimum=1) or 1
+
+    scale_table = check.table(data, "scale")
+    scale_min = check.number(scale_table, "[scale]", "min", integer=True)
+    scale_max = check.number(scale_table, "[scale]", "max", integer=True)
+    scale = None
+    if scale_min is None or scale_max is None:
+        check.fail("[scale]", "needs integer min and max")
+    elif scale_max <= scale_min:
+        check.fail("[scale] max", f"must be greater than min ({scale_min}), got {scale_max}")
+    else:
+        scale = range(scale_min, scale_max + 1)
+    labels = check.level_map(scale_table.get("labels", {}), "[scale] labels", scale) if "labels" in scale_table else {}
+
+    pass_rule = _parse_pass(check, check.table(data, "pass"), scale)
+    reconcile = _parse_reconcile(check, check.table(data, "reconcile", required=False))
+    domains = _parse_domains(check, data.get("domains"), scale)
+    requirements = _parse_requirements(check, data.get("requirements"), kind)
+
+    if check.problems:
+        return None, check.problems
+    return Rubric(key=key, title=title, kind=kind, categories=tuple(c.strip() for c in categories),
+                  designation=designation, version=version, scale_min=scale_min, scale_max=scale_max,
+                  labels=labels, pass_rule=pass_rule, reconcile=reconcile, domains=domains,
+                  requirements=requirements, source=path), []
+
+
+def _parse_pass(check: _Checker, table: dict, scale: range | None) -> PassRule:
+    rule = PassRule(domain_min=check.number(table, "[pass]", "domain_min"),
+                    mean_min=check.number(table, "[pass]", "mean_min"),
+                    total_min=check.number(table, "[pass]", "total_min"))
+    if table and rule.mean_min is None and rule.total_min is None and rule.domain_min is None:
+        check.fail("[pass]", "needs domain_min, mean_min or total_min")
+    if rule.mean_min is not None and rule.total_min is not None:
+        check.fail("[pass]", "give mean_min or total_min, not both")
+    if scale is not None:
+        for name in ("domain_min", "mean_min"):
+            value = getattr(rule, name)
+            if value is not None and not scale.start <= value <= scale.stop - 1:
+                check.fail(f"[pass] {name}", f"{value} lies outside the scale {scale.start}–{scale.stop - 1}")
+    return rule
+
+
+def _parse_reconcile(check: _Checker, table: dict) -> ReconcileRule:
+    combine = table.get("combine", "mean")
+    if combine not in COMBINE_RULES:
+        check.fail("[reconcile] combine", f"must be one of {', '.join(COMBINE_RULES)}, got {combine!r}")
+    tolerance = check.number(table, "[reconcile]", "tolerance", minimum=0)
+    third_reader = table.get("third_reader", True)
+    if not isinstance(third_reader, bool):
+        check.fail("[reconcile] third_reader", f"must be true or false, got {third_reader!r}")
+    margin = check.number(table, "[reconcile]", "near_cut_margin", minimum=0)
+    return ReconcileRule(combine=combine, tolerance=1 if tolerance is None else tolerance,
+                         third_reader=bool(third_reader), near_cut_margin=margin or 0.0)
+
+
+def _parse_domains(check: _Checker, raw: Any, scale: range | None) -> tuple[Domain, ...]:
+    if not isinstance(raw, list) or not raw:
+        check.fail("[[domains]]", "at least one domain is required")
+        return ()
+    domains, seen = [], set()
+    for index, table in enumerate(raw, start=1):
+        where = f"[[domains]] #{index}"
+        if not isinstance(table, dict):
+            check.fail(where, "must be a table")
+            continue
+        key = check.string(table, where, "key")
+        if key:
+            where = f"domain {key!r}"
+            if key in seen:
+                check.fail(where, "duplicate domain key")
+            seen.add(key)
+        name = check.string(table, where, "name")
+        areas = table.get("areas", [])
+        if not isinstance(areas, list) or not all(isinstance(a, str) for a in areas):
+            check.fail(f"{where} areas", "must be a list of strings")
+            areas = []
+        if "descriptors" not in table:
+            check.fail(f"{where} descriptors", "missing")
+            descriptors = {}
+        else:
+            descriptors = check.level_map(table["descriptors"], f"{where} descriptors", scale)
+        if key and name:
+            domains.append(Domain(key=key, name=name, areas=tuple(areas), descriptors=descriptors))
+    return tuple(domains)
+
+
+def _parse_requirements(check: _Checker, raw: Any, kind: str | None) -> tuple[Requirement, ...]:
+    if raw is None:
+        return ()
+    if kind != "application":
+        check.fail("[[requirements]]", "only application rubrics have requirements")
+        return ()
+    if not isinstance(raw, list):
+        check.fail("[[requirements]]", "must be an array of tables")
+        return ()
+    requirements, seen = [], set()
+    for index, table in enumerate(raw, start=1):
+        where = f"[[requirements]] #{index}"
+        if not isinstance(table, dict):
+            check.fail(where, "must be a table")
+            continue
+        key = check.string(table, where, "key")
+        if key:
+            where = f"requirement {key!r}"
+            if key in seen:
+                check.fail(where, "duplicate requirement key")
+            seen.add(key)
+        label = check.string(table, where, "label")
+        figure = check.string(table, where, "figure", required=False)
+        given = [name for name in MINIMUM_FIELDS if name in table]
+        if len(given) > 1:
+            check.fail(where, f"give one minimum, not {', '.join(given)}")
+        minimum = check.number(table, where, given[0], minimum=0) if given else None
+        must_be_yes = table.get("must_be_yes", False)
+        if not isinstance(must_be_yes, bool):
+            check.fail(f"{where} must_be_yes", f"must be true or false, got {must_be_yes!r}")
+        if (given or must_be_yes) and not figure:
+            check.fail(where, "a minimum or must_be_yes needs the figure it checks (figure = \"…\")")
+        if key and label:
+            requirements.append(Requirement(
+                key=key, label=label, figure=figure, minimum=minimum,
+                unit=given[0].removeprefix("min_") if given else None, must_be_yes=bool(must_be_yes)))
+    return tuple(requirements)
+
+
+def load_rubrics(directories: Iterable[Path]) -> dict[str, Rubric]:
+    """Load every ``*.toml`` in the directories in order; a later directory wins on equal key.
+
+    Raises RubricError listing every problem in every file.
+    """
+    rubrics: dict[str, Rubric] = {}
+    problems: list[str] = []
+    for directory in directories:
+        if not directory.is_dir():
+            continue
+        in_this_directory: dict[str, Path] = {}
+        for path in sorted(directory.glob("*.toml")):
+            rubric, file_problems = parse_rubric(path)
+            problems.extend(file_problems)
+            if rubric is None:
+                continue
+            if rubric.key in in_this_directory:
+                problems.append(f"{path.name}: [rubric] key: {rubric.key!r} is also defined in "
+                                f"{in_this_directory[rubric.key].name}")
+                continue
+            in_this_directory[rubric.key] = path
+            rubrics[rubric.key] = rubric
+    if problems:
+        raise RubricError(problems)
+    if not rubrics:
+        raise RubricError(["no rubric files found in " + ", ".join(str(d) for d in directories)])
+    return rubrics

@@ -1,0 +1,80 @@
+"""Reads: one reviewer's scores for one item, drafted then submitted."""
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.assignment.models import Assignment
+from app.extensions import db
+from app.timeutil import utcnow
+
+
+class ReadStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+class Read(db.Model):
+    """One reviewer's read of one item. ``number`` is its place in submission order (1, 2, 3…)."""
+
+    __tablename__ = "reads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[ReadStatus] = mapped_column(
+        Enum(ReadStatus, native_enum=False, length=16, validate_strings=True), default=ReadStatus.DRAFT)
+    number: Mapped[int | None]
+    overall_comment: Mapped[str | None] = mapped_column(Text)
+    overall_seq: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None]
+
+    assignment: Mapped[Assignment] = relationship(back_populates="read")
+    scores: Mapped[list["Score"]] = relationship(back_populates="read", order_by="Score.id")
+    checks: Mapped[list["RequirementCheck"]] = relationship(back_populates="read", order_by="RequirementCheck.id")
+
+
+class Score(db.Model):
+    """The score and comment for one competency domain in one read.
+
+    ``seq`` is the client's save counter: a save carrying a lower number than
+    the stored one arrived late and is ignored, so an older save never wins.
+    """
+
+    __tablename__ = "scores"
+    __table_args__ = (UniqueConstraint("read_id", "domain_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    read_id: Mapped[int] = mapped_column(ForeignKey("reads.id", ondelete="CASCADE"), index=True)
+    domain_key: Mapped[str] = mapped_column(String(64))
+    score: Mapped[int | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+    seq: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    read: Mapped[Read] = relationship(back_populates="scores")
+
+
+class CheckStatus(enum.StrEnum):
+    MET = "met"
+    NOT_MET = "not_met"
+    MORE_INFO = "more_info"
+
+
+class RequirementCheck(db.Model):
+    """An application reviewer's mark on one requirement line (met / not met / more information)."""
+
+    __tablename__ = "requirement_checks"
+    __table_args__ = (UniqueConstraint("read_id", "requirement_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    read_id: Mapped[int] = mapped_column(ForeignKey("reads.id", ondelete="CASCADE"), index=True)
+    requirement_key: Mapped[str] = mapped_column(String(64))
+    status: Mapped[CheckStatus | None] = mapped_column(
+        Enum(CheckStatus, native_enum=False, length=16, validate_strings=True))
+    note: Mapped[str | None] = mapped_column(Text)
+    seq: Mapped[int] = mapped_column(default=0)
+
+    read: Mapped[Read] = relationship(back_populates="checks")
