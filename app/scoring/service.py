@@ -1,0 +1,388 @@
+"""Reads: the reviewer's queue, autosaving scores, submitting and reopening. No request objects here.
+
+Callers commit. Autosaves are single upserts guarded by the client's save
+counter (``seq``), so a retried save is harmless and a late, older save
+never overwrites a newer one, on SQLite and PostgreSQL alike.
+"""
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.assignment.models import Assignment
+from app.audit.service import record
+from app.cycles.models import Application, Conflict, Cycle, Item, ItemState
+from app.extensions import db
+from app.people.models import User
+from app.rubrics.model import Rubric
+from app.rubrics.registry import get_rubric
+from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck, Score
+from app.scoring.outcome import ReadOutcome, read_outcome
+from app.timeutil import utcnow
+
+MAX_TEXT_LENGTH = 20_000
+MAX_SEQ = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
+CHECK_LABELS = {CheckStatus.MET: "Met", CheckStatus.NOT_MET: "Not met",
+                CheckStatus.MORE_INFO: "More information needed"}
+
+
+class ScoringError(ValueError):
+    """A save or submit was refused; the message says what is wrong."""
+
+
+class ReadLocked(ScoringError):
+    """The read is submitted; only a coordinator's reopen makes it editable again."""
+
+
+class IncompleteRead(ScoringError):
+    """Submit was refused because domains or requirement lines are still open; ``problems`` names them."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Progress:
+    scored: int
+    domains: int
+    marked: int = 0
+    requirements: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return self.scored == self.domains and self.marked == self.requirements
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One assigned item as the reviewer's queue shows it: no applicant identity."""
+    assignment_id: int
+    item_id: str
+    kind: str
+    prompt: str | None
+    category: str | None  # applications only
+    rubric_title: str
+    status: str  # not_started | draft | submitted
+    progress: Progress
+
+
+@dataclass(frozen=True)
+class CycleQueue:
+    cycle_id: int
+    name: str
+    due: date | None
+    entries: tuple[QueueEntry, ...]
+
+    @property
+    def submitted(self) -> int:
+        return sum(1 for entry in self.entries if entry.status == "submitted")
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.submitted / len(self.entries)) if self.entries else 0
+
+
+def rubric_of(item: Item) -> Rubric:
+    try:
+        return get_rubric(item.rubric_key)
+    except KeyError:
+        raise ScoringError(f"rubric: item {item.item_id} uses rubric {item.rubric_key!r}, "
+                           "which is not loaded") from None
+
+
+def queue_for(reviewer: User) -> list[CycleQueue]:
+    """The reviewer's assigned items grouped by cycle (soonest due first), in one query.
+
+    Items whose applicant the reviewer is conflicted with are left out: a
+    conflict recorded after assignment takes effect on the next request.
+    """
+    scored = (select(Score.read_id, func.count().label("n")).where(Score.score.is_not(None))
+              .group_by(Score.read_id).subquery())
+    marked = (select(RequirementCheck.read_id, func.count().label("n"))
+              .where(RequirementCheck.status.is_not(None)).group_by(RequirementCheck.read_id).subquery())
+    conflicted = (select(Conflict.id).where(Conflict.reviewer_id == Assignment.reviewer_id,
+                                            Conflict.applicant_pk == Item.applicant_pk).exists())
+    rows = db.session.execute(
+        select(Assignment.id, Item.item_id, Item.kind, Item.prompt, Item.rubric_key, Cycle.id, Cycle.name,
+               Cycle.due, Read.status, func.coalesce(scored.c.n, 0), func.coalesce(marked.c.n, 0),
+               Application.category)
+        .join(Item, Assignment.item_pk == Item.id)
+        .join(Cycle, Item.cycle_id == Cycle.id)
+        .outerjoin(Read, Read.assignment_id == Assignment.id)
+        .outerjoin(scored, scored.c.read_id == Read.id)
+        .outerjoin(marked, marked.c.read_id == Read.id)
+        .outerjoin(Application, Application.applicant_pk == Item.applicant_pk)
+        .where(Assignment.reviewer_id == reviewer.id, ~conflicted)
+        .order_by(Cycle.due.is_(None), Cycle.due, Cycle.name, Item.item_id))
+    groups: dict[int, tuple[str, date | None, list[QueueEntry]]] = {}
+    for (assignment_id, item_id, kind, prompt, rubric_key, cycle_id, cycle_name, due, status, n_scored,
+         n_marked, category) in rows:
+        rubric = get_rubric(rubric_key)
+        groups.setdefault(cycle_id, (cycle_name, due, []))[2].append(QueueEntry(
+            assignment_id=assignment_id, item_id=item_id, kind=kind.value, prompt=prompt,
+            category=category if kind.value == "application" else None, rubric_title=rubric.title,
+            status=status.value if status else "not_started",
+            progress=Progress(scored=n_scored, domains=len(rubric.domains), marked=n_marked,
+                              requirements=len(rubric.requirements))))
+    return [CycleQueue(cycle_id=cycle_id, name=name, due=due, entries=tuple(entries))
+            for cycle_id, (name, due, entries) in groups.items()]
+
+
+def find_read(assignment: Assignment) -> Read | None:
+    """The assignment's read, or None before the first save (viewing never writes)."""
+    return db.session.scalar(select(Read).where(Read.assignment_id == assignment.id))
+
+
+def open_read(assignment: Assignment) -> Read:
+    """The assignment's read, created as a draft on first use, and locked for this transaction.
+
+    The row lock serialises saves with a concurrent submit on PostgreSQL
+    (SQLite already serialises writers with BEGIN IMMEDIATE).
+    """
+    now = utcnow()
+    db.session.execute(
+        _insert(Read).values(assignment_id=assignment.id, status=ReadStatus.DRAFT, overall_seq=0,
+                             started_at=now, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["assignment_id"]))
+    return db.session.scalars(
+        select(Read).where(Read.assignment_id == assignment.id).with_for_update()
+        .execution_options(populate_existing=True)).one()
+
+
+def save_domain(read: Read, domain_key: str, score: int | str | None, comment: str | None, seq: int | str,
+                *, actor_id: int | None = None) -> bool:
+    """Upsert one domain's score and comment; returns False when a newer save was already stored."""
+    _require_draft(read)
+    item = read.assignment.item
+    rubric = rubric_of(item)
+    if domain_key not in rubric.domain_keys:
+        raise ScoringError(f"domain: {domain_key!r} is not a domain of rubric {rubric.key}")
+    score = _check_score(rubric, score)
+    comment = _check_text(comment, "comment")
+    seq = _check_seq(seq)
+    before = db.session.scalar(select(Score.score).where(Score.read_id == read.id, Score.domain_key == domain_key))
+    table = Score.__table__
+    stmt = _insert(Score).values(read_id=read.id, domain_key=domain_key, score=score, comment=comment, seq=seq,
+                                 updated_at=utcnow())
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["read_id", "domain_key"],
+        set_={"score": stmt.excluded.score, "comment": stmt.excluded.comment, "seq": stmt.excluded.seq,
+              "updated_at": stmt.excluded.updated_at},
+        where=stmt.excluded.seq > table.c.seq)
+    applied = db.session.execute(stmt.returning(table.c.id)).first() is not None
+    if applied and before != score:
+        # Comments change on every pause in typing; the audit keeps the score changes, compactly.
+        record("score.save", "read", read.id, actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id,
+               before={domain_key: before}, after={domain_key: score})
+    return applied
+
+
+def save_requirement(read: Read, requirement_key: str, status: str | None, note: str | None, seq: int | str,
+                     *, actor_id: int | None = None) -> bool:
+    """Upsert one requirement line's mark and note (application reads); False when a newer save won."""
+    _require_draft(read)
+    item = read.assignment.item
+    rubric = rubric_of(item)
+    if requirement_key not in {requirement.key for requirement in rubric.requirements}:
+        raise ScoringError(f"requirement: {requirement_key!r} is not a requirement of rubric {rubric.key}")
+    check_status = _check_status(status)
+    note = _check_text(note, "note")
+    seq = _check_seq(seq)
+    before = db.session.scalar(select(RequirementCheck.status).where(
+        RequirementCheck.read_id == read.id, RequirementCheck.requirement_key == requirement_key))
+    table = RequirementCheck.__table__
+    stmt = _insert(RequirementCheck).values(read_id=read.id, requirement_key=requirement_key,
+                                            status=check_status, note=note, seq=seq)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["read_id", "requirement_key"],
+        set_={"status": stmt.excluded.status, "note": stmt.excluded.note, "seq": stmt.excluded.seq},
+        where=stmt.excluded.seq > table.c.seq)
+    applied = db.session.execute(stmt.returning(table.c.id)).first() is not None
+    if applied and before != check_status:
+        record("requirement.save", "read", read.id, actor_id=actor_id, cycle_id=item.cycle_id,
+               item_key=item.item_id, before={requirement_key: before and before.value},
+               after={requirement_key: check_status and check_status.value})
+    return applied
+
+
+def save_overall_comment(read: Read, text: str | None, seq: int | str) -> bool:
+    """Store the overall comment unless a newer one is already stored; False when it was ignored."""
+    _require_draft(read)
+    text = _check_text(text, "overall comment")
+    seq = _check_seq(seq)
+    result = db.session.execute(
+        update(Read).where(Read.id == read.id, Read.overall_seq < seq, Read.status == ReadStatus.DRAFT)
+        .values(overall_comment=text, overall_seq=seq, updated_at=utcnow()))
+    return result.rowcount == 1
+
+
+def progress(read: Read | None, rubric: Rubric) -> Progress:
+    """How many domains are scored (and requirement lines marked) so far."""
+    if read is None:
+        return Progress(scored=0, domains=len(rubric.domains), requirements=len(rubric.requirements))
+    scored = db.session.scalar(select(func.count()).select_from(Score).where(
+        Score.read_id == read.id, Score.score.is_not(None), Score.domain_key.in_(rubric.domain_keys)))
+    marked = 0
+    if rubric.requirements:
+        marked = db.session.scalar(select(func.count()).select_from(RequirementCheck).where(
+            RequirementCheck.read_id == read.id, RequirementCheck.status.is_not(None),
+            RequirementCheck.requirement_key.in_([r.key for r in rubric.requirements])))
+    return Progress(scored=scored, domains=len(rubric.domains), marked=marked,
+                    requirements=len(rubric.requirements))
+
+
+@dataclass(frozen=True)
+class ReadContent:
+    """What the scoring page shows of a read: scores, comments, marks and the next save number."""
+    scores: dict[str, int | None]
+    comments: dict[str, str]
+    checks: dict[str, str | None]
+    notes: dict[str, str]
+    overall_comment: str
+    last_seq: int
+
+
+def read_content(read: Read | None) -> ReadContent:
+    """The stored state of a read in two queries (one per child table)."""
+    if read is None:
+        return ReadContent(scores={}, comments={}, checks={}, notes={}, overall_comment="", last_seq=0)
+    score_rows = db.session.execute(select(Score.domain_key, Score.score, Score.comment, Score.seq)
+                                    .where(Score.read_id == read.id)).all()
+    check_rows = db.session.execute(select(RequirementCheck.requirement_key, RequirementCheck.status,
+                                           RequirementCheck.note, RequirementCheck.seq)
+                                    .where(RequirementCheck.read_id == read.id)).all()
+    seqs = [row.seq for row in score_rows] + [row.seq for row in check_rows] + [read.overall_seq]
+    return ReadContent(
+        scores={row.domain_key: row.score for row in score_rows},
+        comments={row.domain_key: row.comment or "" for row in score_rows},
+        checks={row.requirement_key: row.status.value if row.status else None for row in check_rows},
+        notes={row.requirement_key: row.note or "" for row in check_rows},
+        overall_comment=read.overall_comment or "", last_seq=max(seqs))
+
+
+def outcome_of(read: Read) -> ReadOutcome | None:
+    """The read's outcome under its rubric's pass rule, or None while it is incomplete."""
+    rubric = rubric_of(read.assignment.item)
+    content = read_content(read)
+    if any(content.scores.get(key) is None for key in rubric.domain_keys):
+        return None
+    unmet = tuple(r.label for r in rubric.requirements if content.checks.get(r.key) != CheckStatus.MET.value)
+    return read_outcome(rubric, content.scores, unmet)
+
+
+def submit(read: Read, *, actor_id: int | None = None) -> ReadOutcome:
+    """Lock a complete read, number it in the item's submission order, and return its outcome."""
+    read = _lock(read)
+    _require_draft(read)
+    item = db.session.scalars(select(Item).where(Item.id == read.assignment.item_pk).with_for_update()).one()
+    rubric = rubric_of(item)
+    content = read_content(read)
+    problems = []
+    missing = [d.name for d in rubric.domains if content.scores.get(d.key) is None]
+    if missing:
+        problems.append(f"Score every domain before submitting; still open: {', '.join(missing)}.")
+    unmarked = [r.label for r in rubric.requirements if content.checks.get(r.key) is None]
+    if unmarked:
+        problems.append(f"Mark every requirement before submitting; still open: {', '.join(unmarked)}.")
+    if problems:
+        raise IncompleteRead(problems)
+
+    unmet = tuple(r.label for r in rubric.requirements if content.checks[r.key] != CheckStatus.MET.value)
+    outcome = read_outcome(rubric, content.scores, unmet)
+    if read.number is None:  # a reopened read keeps its place in the order
+        latest = db.session.scalar(select(func.max(Read.number)).join(Assignment)
+                                   .where(Assignment.item_pk == item.id))
+        read.number = (latest or 0) + 1
+    read.status = ReadStatus.SUBMITTED
+    read.submitted_at = utcnow()
+    record("read.submit", "read", read.id, actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id,
+           before={"status": ReadStatus.DRAFT.value},
+           after={"status": ReadStatus.SUBMITTED.value, "number": read.number,
+                  "scores": {key: content.scores[key] for key in rubric.domain_keys},
+                  "checks": {r.key: content.checks[r.key] for r in rubric.requirements} or None,
+                  "result": outcome.result, "mean": outcome.mean})
+    if item.state in (ItemState.UNASSIGNED, ItemState.ASSIGNED):
+        record("item.state", "item", item.id, actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id,
+               before={"state": item.state.value}, after={"state": ItemState.IN_REVIEW.value})
+        item.state = ItemState.IN_REVIEW
+    db.session.flush()
+    return outcome
+
+
+def reopen(read: Read, actor_id: int, reason: str) -> None:
+    """A coordinator returns a submitted read to draft so its reviewer can change it (audited with the reason)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ScoringError("reason: say why the read is reopened")
+    read = _lock(read)
+    if read.status != ReadStatus.SUBMITTED:
+        raise ScoringError(f"read: read {read.id} is not submitted, so there is nothing to reopen")
+    item = read.assignment.item
+    record("read.reopen", "read", read.id, actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id,
+           before={"status": ReadStatus.SUBMITTED.value,
+                   "submitted_at": read.submitted_at.isoformat() if read.submitted_at else None},
+           after={"status": ReadStatus.DRAFT.value}, note=reason)
+    read.status = ReadStatus.DRAFT
+    read.submitted_at = None
+    db.session.flush()
+
+
+def _insert(model):
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model)
+    if dialect == "sqlite":
+        return sqlite.insert(model)
+    raise ScoringError(f"database: autosave supports SQLite and PostgreSQL, not {dialect}")
+
+
+def _lock(read: Read) -> Read:
+    return db.session.scalars(select(Read).where(Read.id == read.id).with_for_update()
+                              .execution_options(populate_existing=True)).one()
+
+
+def _require_draft(read: Read) -> None:
+    if read.status == ReadStatus.SUBMITTED:
+        raise ReadLocked("This read is submitted and locked; ask a coordinator to reopen it to change it.")
+
+
+def _check_score(rubric: Rubric, score: int | str | None) -> int | None:
+    if score is None or score == "":
+        return None
+    try:
+        value = int(score)
+    except (TypeError, ValueError):
+        raise ScoringError(f"score: {score!r} is not a whole number") from None
+    if value not in rubric.scale:
+        raise ScoringError(f"score: {value} is outside the scale {rubric.scale_min}–{rubric.scale_max}")
+    return value
+
+
+def _check_status(status: str | None) -> CheckStatus | None:
+    if status is None or status == "":
+        return None
+    try:
+        return CheckStatus(status)
+    except ValueError:
+        choices = ", ".join(s.value for s in CheckStatus)
+        raise ScoringError(f"status: must be one of {choices}, got {status!r}") from None
+
+
+def _check_text(text: str | None, field: str) -> str | None:
+    if text is None:
+        return None
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ScoringError(f"{field}: at most {MAX_TEXT_LENGTH:,} characters, got {len(text):,}")
+    return text
+
+
+def _check_seq(seq: int | str) -> int:
+    try:
+        value = int(seq)
+    except (TypeError, ValueError):
+        raise ScoringError(f"seq: {seq!r} is not a whole number") from None
+    if not 1 <= value <= MAX_SEQ:
+        raise ScoringError(f"seq: must be between 1 and {MAX_SEQ}, got {value}")
+    return value
