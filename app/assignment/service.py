@@ -1,0 +1,450 @@
+"""Assigning reviewers to items: the auto-assignment plan, third readers, and manual changes.
+
+Every function applies the one eligibility rule of ``eligibility.py``; loads
+respect each reviewer's ``max_load``. Callers commit; every change adds audit
+entries in the same transaction.
+"""
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from app.assignment.eligibility import ItemFacts, ReviewerFacts, check_eligibility
+from app.assignment.engine import ItemDemand, ReviewerCapacity, Shortfall, solve
+from app.assignment.models import Assignment, AssignmentSource
+from app.audit.service import record, record_many
+from app.cycles.models import Applicant, Conflict, Cycle, CycleMember, Item, ItemKind, ItemState, MemberRole
+from app.extensions import db
+from app.people.models import User
+from app.rubrics.registry import get_rubric
+from app.scoring.models import Read, ReadStatus, RequirementCheck, Score
+from app.timeutil import utcnow
+
+# Items still open to new readers; later states belong to reconciliation and the committee.
+ASSIGNABLE_STATES = (ItemState.UNASSIGNED, ItemState.ASSIGNED, ItemState.IN_REVIEW)
+ALREADY_READING = "already reading this item"
+BATCH = 500  # ids per IN (...) list, well under every database's parameter limit
+
+
+class AssignmentError(ValueError):
+    """An assignment change was refused; the message names the item, the reviewer and the reason."""
+
+
+@dataclass(frozen=True)
+class PoolReviewer:
+    """A reviewer of a cycle's pool with their current load."""
+    user: User
+    facts: ReviewerFacts
+    load: int
+    max_load: int | None
+
+    @property
+    def at_capacity(self) -> bool:
+        return self.max_load is not None and self.load >= self.max_load
+
+    def capacity_reason(self) -> str:
+        return f"at maximum load ({self.load} of {self.max_load})"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A pool reviewer as a possible reader of one item: why they cannot take it (empty = they can)."""
+    user: User
+    load: int
+    max_load: int | None
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlannedRead:
+    item_pk: int
+    item_key: str
+    reviewer_id: int
+    reviewer_email: str
+
+
+@dataclass(frozen=True)
+class ReviewerLoad:
+    reviewer_id: int
+    email: str
+    designations: frozenset[str]
+    max_load: int | None
+    before: int
+    after: int
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    label: str
+    reviewers: int
+    minimum: int
+    median: float
+    maximum: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What auto-assignment does (or did, when ``written``) for a cycle."""
+    cycle_id: int
+    cycle_name: str
+    readers: int
+    reads: tuple[PlannedRead, ...]
+    shortfalls: tuple[Shortfall, ...]
+    reviewers: tuple[ReviewerLoad, ...]
+    items_considered: int        # items in an assignable state
+    items_completed: tuple[int, ...]  # pks of unassigned items that now have their N readers
+    written: bool = False
+
+    @property
+    def max_load(self) -> int:
+        return max((r.after for r in self.reviewers), default=0)
+
+    def load_summaries(self) -> list[LoadSummary]:
+        return summarise_loads(self.reviewers)
+
+
+def summarise_loads(reviewers: Iterable[ReviewerLoad]) -> list[LoadSummary]:
+    """Min / median / max load over all reviewers, then over the holders of each designation."""
+    reviewers = list(reviewers)
+    groups = [("all reviewers", reviewers)]
+    for code in sorted({code for r in reviewers for code in r.designations}):
+        groups.append((f"designation {code}", [r for r in reviewers if code in r.designations]))
+    summaries = []
+    for label, group in groups:
+        if group:
+            loads = [r.after for r in group]
+            summaries.append(LoadSummary(label, len(group), min(loads), statistics.median(loads), max(loads)))
+    return summaries
+
+
+# ---------------------------------------------------------------- facts from the database
+
+def reviewer_loads(cycle_id: int) -> dict[int, int]:
+    """Reviewer id → assignments they hold in the cycle."""
+    rows = db.session.execute(select(Assignment.reviewer_id, func.count()).join(Item, Item.id == Assignment.item_pk)
+                              .where(Item.cycle_id == cycle_id).group_by(Assignment.reviewer_id))
+    return {reviewer_id: count for reviewer_id, count in rows}
+
+
+def pool(cycle_id: int) -> list[PoolReviewer]:
+    """The cycle's reviewer members, in e-mail order."""
+    members = db.session.scalars(
+        select(CycleMember).where(CycleMember.cycle_id == cycle_id, CycleMember.role == MemberRole.REVIEWER)
+        .options(joinedload(CycleMember.user).joinedload(User.profile))).all()
+    loads = reviewer_loads(cycle_id)
+    reviewers = [PoolReviewer(user=m.user, facts=reviewer_facts(m.user, in_pool=True), load=loads.get(m.user_id, 0),
+                              max_load=_max_load(m)) for m in members]
+    return sorted(reviewers, key=lambda r: (r.user.email, r.user.id))
+
+
+def reviewer_facts(user: User, *, in_pool: bool) -> ReviewerFacts:
+    profile = user.profile
+    return ReviewerFacts(user_id=user.id, email=user.email, active=user.active, in_pool=in_pool,
+                         organization=profile.organization if profile else None,
+                         designations=profile.designation_set if profile else frozenset())
+
+
+def _max_load(member: CycleMember) -> int | None:
+    # The cycle's own cap wins; a reviewer's standing cap from their profile applies otherwise.
+    if member.max_load is not None:
+        return member.max_load
+    profile = member.user.profile
+    return profile.max_load if profile else None
+
+
+def required_designation(item: Item) -> str | None:
+    """The designation a reader must hold: only Mentor essays (essay rubrics with a designation) need one."""
+    if item.kind != ItemKind.ESSAY:
+        return None
+    try:
+        rubric = get_rubric(item.rubric_key)
+    except KeyError:
+        raise AssignmentError(f"item {item.item_id}: rubric {item.rubric_key!r} is not loaded") from None
+    return rubric.designation
+
+
+def item_facts(item: Item, *, applicant: Applicant | None = None, conflicted: Iterable[int] | None = None,
+               readers: Iterable[int] | None = None) -> ItemFacts:
+    """The eligibility facts of an item; conflicts and readers are queried unless given (bulk callers)."""
+    applicant = applicant or item.applicant
+    if conflicted is None:
+        conflicted = db.session.scalars(select(Conflict.reviewer_id).where(Conflict.applicant_pk == applicant.id))
+    if readers is None:
+        readers = db.session.scalars(select(Assignment.reviewer_id).where(Assignment.item_pk == item.id))
+    return ItemFacts(item_key=item.item_id, applicant_organization=applicant.organization,
+                     advisor_email=applicant.advisor_email, designation=required_designation(item),
+                     conflicted_reviewer_ids=frozenset(conflicted), reader_ids=frozenset(readers))
+
+
+# ---------------------------------------------------------------- auto-assignment
+
+def plan_assignment(cycle: Cycle, readers: int | None = None) -> Plan:
+    """The optimal plan giving every assignable item ``readers`` reads (default: the cycle's); writes nothing."""
+    wanted = cycle.readers if readers is None else readers
+    if wanted < 1:
+        raise AssignmentError(f"readers: must be at least 1, got {wanted}")
+    reviewers = pool(cycle.id)
+    items = db.session.scalars(select(Item).where(Item.cycle_id == cycle.id, Item.state.in_(ASSIGNABLE_STATES))
+                               .options(joinedload(Item.applicant)).order_by(Item.item_id)).all()
+    readers_of = _readers_by_item(cycle.id)
+    conflicts_of = _conflicts_by_applicant(cycle.id)
+    demands = []
+    for item in items:
+        facts = item_facts(item, applicant=item.applicant, conflicted=conflicts_of.get(item.applicant_pk, ()),
+                           readers=readers_of.get(item.id, ()))
+        needed = wanted - len(facts.reader_ids)
+        if needed > 0:
+            demands.append(_demand(facts, needed, reviewers))
+    solution = solve([ReviewerCapacity(key=r.user.id, order=r.user.email, load=r.load, max_load=r.max_load)
+                      for r in reviewers], demands)
+
+    item_by_key = {item.item_id: item for item in items}
+    email_of = {r.user.id: r.user.email for r in reviewers}
+    reads = tuple(PlannedRead(item_by_key[key].id, key, reviewer_id, email_of[reviewer_id])
+                  for key, reviewer_id in solution.pairs)
+    new_counts = Counter(read.item_pk for read in reads)
+    completed = tuple(item.id for item in items if item.state == ItemState.UNASSIGNED
+                      and len(readers_of.get(item.id, ())) + new_counts[item.id] >= wanted)
+    loads = tuple(ReviewerLoad(r.user.id, r.user.email, r.facts.designations, r.max_load, r.load,
+                               solution.loads[r.user.id]) for r in reviewers)
+    return Plan(cycle_id=cycle.id, cycle_name=cycle.name, readers=wanted, reads=reads,
+                shortfalls=solution.shortfalls, reviewers=loads, items_considered=len(items),
+                items_completed=completed)
+
+
+def _demand(facts: ItemFacts, needed: int, reviewers: list[PoolReviewer]) -> ItemDemand:
+    eligible = []
+    excluded: Counter[str] = Counter()
+    for reviewer in reviewers:
+        reasons = check_eligibility(reviewer.facts, facts).reasons
+        if not reasons:
+            eligible.append(reviewer.user.id)
+        elif ALREADY_READING not in reasons:  # current readers are counted as reads, not as exclusions
+            excluded.update(reasons)
+    return ItemDemand(key=facts.item_key, needed=needed, eligible=tuple(eligible), designation=facts.designation,
+                      exclusions=tuple(sorted(excluded.items())))
+
+
+def _readers_by_item(cycle_id: int) -> dict[int, set[int]]:
+    rows = db.session.execute(select(Assignment.item_pk, Assignment.reviewer_id)
+                              .join(Item, Item.id == Assignment.item_pk).where(Item.cycle_id == cycle_id))
+    readers: dict[int, set[int]] = defaultdict(set)
+    for item_pk, reviewer_id in rows:
+        readers[item_pk].add(reviewer_id)
+    return readers
+
+
+def _conflicts_by_applicant(cycle_id: int) -> dict[int, set[int]]:
+    rows = db.session.execute(select(Conflict.applicant_pk, Conflict.reviewer_id)
+                              .join(Applicant, Applicant.id == Conflict.applicant_pk)
+                              .where(Applicant.cycle_id == cycle_id))
+    conflicts: dict[int, set[int]] = defaultdict(set)
+    for applicant_pk, reviewer_id in rows:
+        conflicts[applicant_pk].add(reviewer_id)
+    return conflicts
+
+
+def auto_assign(cycle: Cycle, readers: int | None = None, *, dry_run: bool = False,
+                actor_id: int | None = None) -> Plan:
+    """Plan, and unless ``dry_run`` write the plan: auto assignments, item states, audit entries.
+
+    A ``readers`` different from the cycle's becomes the cycle's reads per item
+    (reconciliation and later runs count against it).
+    """
+    plan = plan_assignment(cycle, readers)
+    if dry_run:
+        return plan
+    if plan.readers != cycle.readers:
+        record("cycle.readers", "cycle", cycle.id, actor_id=actor_id, cycle_id=cycle.id,
+               before={"readers": cycle.readers}, after={"readers": plan.readers})
+        cycle.readers = plan.readers
+    _write_reads(plan, actor_id)
+    _mark_assigned(plan, actor_id)
+    db.session.flush()
+    return replace(plan, written=True)
+
+
+def _write_reads(plan: Plan, actor_id: int | None) -> None:
+    if not plan.reads:
+        return
+    now = utcnow()
+    rows = [{"item_pk": read.item_pk, "reviewer_id": read.reviewer_id, "source": AssignmentSource.AUTO,
+             "assigned_at": now, "assigned_by_id": actor_id} for read in plan.reads]
+    ids = db.session.scalars(db.insert(Assignment).returning(Assignment.id, sort_by_parameter_order=True),
+                             rows).all()
+    record_many([{"at": now, "action": "assignment.create", "object_type": "assignment", "object_id": assignment_id,
+                  "actor_id": actor_id, "cycle_id": plan.cycle_id, "item_key": read.item_key,
+                  "after": {"reviewer": read.reviewer_email, "source": AssignmentSource.AUTO.value}}
+                 for assignment_id, read in zip(ids, plan.reads, strict=True)])
+
+
+def _mark_assigned(plan: Plan, actor_id: int | None) -> None:
+    if not plan.items_completed:
+        return
+    now = utcnow()
+    keys = {}
+    for start in range(0, len(plan.items_completed), BATCH):
+        batch = plan.items_completed[start:start + BATCH]
+        keys.update(db.session.execute(select(Item.id, Item.item_id).where(Item.id.in_(batch))).all())
+        # The default "evaluate" synchronisation keeps Item objects already in the session current.
+        db.session.execute(db.update(Item).where(Item.id.in_(batch)).values(state=ItemState.ASSIGNED))
+    record_many([{"at": now, "action": "item.state", "object_type": "item", "object_id": pk, "actor_id": actor_id,
+                  "cycle_id": plan.cycle_id, "item_key": keys[pk], "before": {"state": ItemState.UNASSIGNED.value},
+                  "after": {"state": ItemState.ASSIGNED.value}} for pk in plan.items_completed])
+
+
+# ---------------------------------------------------------------- one item at a time
+
+def candidates(item: Item) -> list[Candidate]:
+    """Every pool reviewer with why they cannot read the item (empty = can); eligible first, least loaded first."""
+    facts = item_facts(item)
+    result = []
+    for reviewer in pool(item.cycle_id):
+        reasons = check_eligibility(reviewer.facts, facts).reasons
+        if reviewer.at_capacity and ALREADY_READING not in reasons:
+            reasons += (reviewer.capacity_reason(),)
+        result.append(Candidate(reviewer.user, reviewer.load, reviewer.max_load, reasons))
+    return sorted(result, key=lambda c: (bool(c.reasons), c.load, c.user.email, c.user.id))
+
+
+def eligible_reviewers(item: Item) -> list[tuple[User, tuple[str, ...]]]:
+    """The pool's reviewers for an item as (user, reasons they cannot read it); empty reasons = assignable."""
+    return [(candidate.user, candidate.reasons) for candidate in candidates(item)]
+
+
+def assign_third_reader(item: Item, *, actor_id: int | None = None,
+                        source: AssignmentSource = AssignmentSource.THIRD_READER) -> Assignment | None:
+    """Assign the eligible reviewer with the lowest load (ties: e-mail order) not yet on the item; None if nobody."""
+    available = [c for c in candidates(item) if not c.reasons]
+    if not available:
+        return None
+    return _create(item, available[0].user, source=source, actor_id=actor_id)
+
+
+def assign(item: Item, reviewer: User, *, actor_id: int | None = None) -> Assignment:
+    """A coordinator's manual assignment; refused with the reasons when the reviewer may not read the item."""
+    member = _membership(item.cycle_id, reviewer)
+    reasons = check_eligibility(reviewer_facts(reviewer, in_pool=member is not None), item_facts(item)).reasons
+    if member is not None:
+        reasons += _capacity_reasons(item.cycle_id, member)
+    if reasons:
+        raise AssignmentError(f"item {item.item_id}: cannot assign {reviewer.email}: {'; '.join(reasons)}")
+    assignment = _create(item, reviewer, source=AssignmentSource.MANUAL, actor_id=actor_id)
+    _update_state_after_change(item, actor_id)
+    return assignment
+
+
+def unassign(assignment: Assignment, *, actor_id: int | None = None, override: bool = False,
+             reason: str | None = None) -> None:
+    """Remove an assignment while its read is empty; a started or submitted read needs an override with a reason."""
+    item, reviewer, read = assignment.item, assignment.reviewer, assignment.read
+    reason = (reason or "").strip() or None
+    empty = read_is_empty(read)
+    if not empty and not override:
+        raise AssignmentError(f"item {item.item_id}: cannot unassign {reviewer.email}: the read is "
+                              f"{'submitted' if read.status == ReadStatus.SUBMITTED else 'started'}; "
+                              "removing it needs a coordinator override with a reason")
+    if override and reason is None:
+        raise AssignmentError(f"item {item.item_id}: cannot unassign {reviewer.email}: an override needs a reason")
+    record("assignment.override_delete" if override else "assignment.delete", "assignment", assignment.id,
+           actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id, note=reason,
+           before={"reviewer": reviewer.email, "source": assignment.source.value, "read": _read_summary(read)})
+    _delete_read(read)
+    db.session.delete(assignment)
+    db.session.flush()
+    _update_state_after_change(item, actor_id)
+
+
+def swap(assignment: Assignment, new_reviewer: User, *, actor_id: int | None = None) -> Assignment:
+    """Give an assignment whose read is still empty to another eligible reviewer."""
+    item, old_reviewer, read = assignment.item, assignment.reviewer, assignment.read
+    prefix = f"item {item.item_id}: cannot swap {old_reviewer.email} for {new_reviewer.email}"
+    if not read_is_empty(read):
+        raise AssignmentError(f"{prefix}: {old_reviewer.email} has already started the read; "
+                              "unassign it with an override instead")
+    member = _membership(item.cycle_id, new_reviewer)
+    reasons = check_eligibility(reviewer_facts(new_reviewer, in_pool=member is not None), item_facts(item)).reasons
+    if member is not None:
+        reasons += _capacity_reasons(item.cycle_id, member)
+    if reasons:
+        raise AssignmentError(f"{prefix}: {'; '.join(reasons)}")
+    record("assignment.swap", "assignment", assignment.id, actor_id=actor_id, cycle_id=item.cycle_id,
+           item_key=item.item_id, before={"reviewer": old_reviewer.email}, after={"reviewer": new_reviewer.email})
+    _delete_read(read)
+    db.session.expire(assignment, ["read"])
+    assignment.reviewer = new_reviewer
+    assignment.assigned_at = utcnow()
+    assignment.assigned_by_id = actor_id
+    db.session.flush()
+    return assignment
+
+
+def read_is_empty(read: Read | None) -> bool:
+    """No read yet, or a draft in which nothing has been saved (no score, comment or requirement mark)."""
+    if read is None:
+        return True
+    if read.status != ReadStatus.DRAFT or (read.overall_comment or "").strip():
+        return False
+    saved_score = db.session.scalar(select(func.count()).select_from(Score).where(
+        Score.read_id == read.id, (Score.score.is_not(None)) | (func.coalesce(func.trim(Score.comment), "") != "")))
+    saved_check = db.session.scalar(select(func.count()).select_from(RequirementCheck).where(
+        RequirementCheck.read_id == read.id,
+        (RequirementCheck.status.is_not(None)) | (func.coalesce(func.trim(RequirementCheck.note), "") != "")))
+    return not saved_score and not saved_check
+
+
+def _read_summary(read: Read | None) -> dict | None:
+    if read is None:
+        return None
+    return {"status": read.status.value, "number": read.number,
+            "scores": {score.domain_key: score.score for score in read.scores},
+            "checks": {check.requirement_key: check.status.value if check.status else None for check in read.checks}}
+
+
+def _delete_read(read: Read | None) -> None:
+    if read is None:
+        return
+    for child in [*read.scores, *read.checks]:
+        db.session.delete(child)
+    db.session.delete(read)
+    db.session.flush()
+
+
+def _create(item: Item, reviewer: User, *, source: AssignmentSource, actor_id: int | None) -> Assignment:
+    assignment = Assignment(item_pk=item.id, reviewer_id=reviewer.id, source=source, assigned_by_id=actor_id)
+    db.session.add(assignment)
+    db.session.flush()
+    record("assignment.create", "assignment", assignment.id, actor_id=actor_id, cycle_id=item.cycle_id,
+           item_key=item.item_id, after={"reviewer": reviewer.email, "source": source.value})
+    return assignment
+
+
+def _membership(cycle_id: int, reviewer: User) -> CycleMember | None:
+    return db.session.scalar(select(CycleMember).where(CycleMember.cycle_id == cycle_id,
+                                                       CycleMember.user_id == reviewer.id,
+                                                       CycleMember.role == MemberRole.REVIEWER))
+
+
+def _capacity_reasons(cycle_id: int, member: CycleMember) -> tuple[str, ...]:
+    cap = _max_load(member)
+    load = reviewer_loads(cycle_id).get(member.user_id, 0)
+    return (f"at maximum load ({load} of {cap})",) if cap is not None and load >= cap else ()
+
+
+def _update_state_after_change(item: Item, actor_id: int | None) -> None:
+    """An unassigned item with all its readers becomes assigned, and falls back when one is removed."""
+    count = db.session.scalar(select(func.count()).select_from(Assignment).where(Assignment.item_pk == item.id))
+    wanted = db.session.scalar(select(Cycle.readers).where(Cycle.id == item.cycle_id))
+    new_state = item.state
+    if item.state == ItemState.UNASSIGNED and count >= wanted:
+        new_state = ItemState.ASSIGNED
+    elif item.state == ItemState.ASSIGNED and count < wanted:
+        new_state = ItemState.UNASSIGNED
+    if new_state != item.state:
+        record("item.state", "item", item.id, actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id,
+               before={"state": item.state.value}, after={"state": new_state.value})
+        item.state = new_state
+        db.session.flush()
