@@ -1,8 +1,12 @@
-"""Creating and changing users."""
+"""Creating and changing users; signing in with a brute-force limit kept in the database."""
+from dataclasses import dataclass
+from datetime import timedelta
+
 from app.audit.service import record
 from app.extensions import db
-from app.people.models import ReviewerProfile, Role, User
-from app.people.passwords import hash_password
+from app.people.models import LoginAttempt, ReviewerProfile, Role, User
+from app.people.passwords import hash_password, needs_rehash, verify_password
+from app.timeutil import utcnow
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
@@ -54,3 +58,63 @@ def set_password(user: User, password: str, *, actor_id: int | None = None) -> N
     user.password_hash = hash_password(password)
     user.end_sessions()
     record("user.password", "user", user.id, actor_id=actor_id)
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """A user's own password change: the current password must match; other sessions end."""
+    if not verify_password(user.password_hash, current_password):
+        raise UserError("current_password: is not your current password")
+    set_password(user, new_password, actor_id=user.id)
+
+
+def set_active(user: User, active: bool, *, actor_id: int | None = None) -> None:
+    """Enable or disable a sign-in; disabling ends the user's sessions at their next request."""
+    if user.active == active:
+        return
+    before = user.active
+    user.active = active
+    if not active:
+        user.end_sessions()
+    record("user.active", "user", user.id, actor_id=actor_id, before={"active": before}, after={"active": active})
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    user: User | None
+    locked_out: bool = False
+
+
+def attempt_key(email: str) -> str:
+    """The rate-limit key: the normalised e-mail, whether or not such an account exists."""
+    return normalise_email(email)[:300]
+
+
+def recent_failures(key: str, window_seconds: int) -> int:
+    since = utcnow() - timedelta(seconds=window_seconds)
+    return db.session.scalar(db.select(db.func.count()).select_from(LoginAttempt)
+                             .where(LoginAttempt.key == key, LoginAttempt.at >= since)) or 0
+
+
+def authenticate(email: str, password: str, *, max_failures: int, window_seconds: int) -> SignInResult:
+    """Check a sign-in. Unknown, wrong-password and disabled accounts fail alike and are counted;
+    after ``max_failures`` failures for an e-mail within the window every attempt is refused,
+    even with the right password. The counters live in the database so every worker shares them."""
+    key = attempt_key(email)
+    if recent_failures(key, window_seconds) >= max_failures:
+        return SignInResult(None, locked_out=True)
+    user = db.session.scalar(db.select(User).filter_by(email=key))
+    # verify_password hashes against a dummy when the account is unknown: same work, same timing.
+    password_ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not password_ok or not user.active:
+        _record_failure(key, window_seconds)
+        return SignInResult(None)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    db.session.execute(db.delete(LoginAttempt).where(LoginAttempt.key == key))
+    return SignInResult(user)
+
+
+def _record_failure(key: str, window_seconds: int) -> None:
+    expired = utcnow() - timedelta(seconds=window_seconds)
+    db.session.execute(db.delete(LoginAttempt).where(LoginAttempt.key == key, LoginAttempt.at < expired))
+    db.session.add(LoginAttempt(key=key))

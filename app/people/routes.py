@@ -1,0 +1,101 @@
+"""Sign in, sign out, password change and the role-aware start page."""
+from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request, session,
+                   url_for)
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
+from werkzeug.wrappers import Response
+
+from app.extensions import db
+from app.people import service
+from app.people.access import public
+from app.people.forms import LoginForm, PasswordChangeForm
+from app.people.models import User
+from app.people.navigation import home_url_for
+from app.people.sessions import safe_next
+
+bp = Blueprint("people", __name__, template_folder="templates")
+
+BAD_CREDENTIALS = "E-mail or password is incorrect."
+LOCKED_OUT = "Too many failed sign-ins for this e-mail. Wait {minutes} minutes and try again."
+
+
+def start_session(user: User) -> None:
+    """A fresh session for ``user``: nothing from the old cookie survives (new CSRF secret too)."""
+    session.clear()
+    login_user(user)
+    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
+
+
+def landing_url(user: User) -> str:
+    return home_url_for(user) or url_for("people.home")
+
+
+@bp.get("/")
+def home() -> Response | str:
+    """Send each role to its start page; a short page while that area does not exist."""
+    target = home_url_for(current_user)
+    if target is not None:
+        return redirect(target)
+    return render_template("people/home.html")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login() -> Response | tuple[str, int] | str:
+    """The sign-in form; after success the user lands on `next` (if within the app) or their start page."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")) or landing_url(current_user))
+    form = LoginForm(next=request.args.get("next", ""))
+    if not form.validate_on_submit():
+        return render_template("people/login.html", form=form)
+    result = service.authenticate(form.email.data, form.password.data,
+                                  max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                                  window_seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+    if result.user is None:
+        db.session.commit()  # keep the failure count
+        if result.locked_out:
+            minutes = max(1, current_app.config["LOGIN_WINDOW_SECONDS"] // 60)
+            return render_template("people/login.html", form=form, error=LOCKED_OUT.format(minutes=minutes)), 429
+        return render_template("people/login.html", form=form, error=BAD_CREDENTIALS), 401
+    db.session.commit()
+    start_session(result.user)
+    return redirect(safe_next(form.next.data) or landing_url(result.user))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Sign out everywhere: the user's session token is rotated, so any copy of the cookie stops working."""
+    user = current_user._get_current_object()
+    user.end_sessions()
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "success")
+    return redirect(url_for("people.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password() -> Response | str:
+    """Change your own password; every other session of yours ends."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            service.change_password(user, form.current_password.data, form.new_password.data)
+        except service.UserError as exc:
+            db.session.rollback()
+            field, _, message = str(exc).partition(": ")
+            target = form.current_password if field == "current_password" else form.new_password
+            target.errors = [*target.errors, message.capitalize()]
+        else:
+            db.session.commit()
+            start_session(user)
+            flash("Your password is changed. Other devices have been signed out.", "success")
+            return redirect(landing_url(user))
+    return render_template("people/password.html", form=form)
+
+
+@bp.get("/account/token")
+def csrf_token() -> Response:
+    """A fresh CSRF token for this session, so a page left open can keep saving after signing in again."""
+    return jsonify(csrf_token=generate_csrf())

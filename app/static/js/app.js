@@ -1,0 +1,207 @@
+/* Endorsement Review — the only script of our own (CSP: no inline script anywhere).
+ *
+ * 1. Failed htmx requests are never silent: the status region under the header says
+ *    what happened (expired session, lost connection, no access, server error).
+ * 2. An expired session or CSRF token does not lose work: after signing in again in
+ *    another tab, "Retry" fetches a fresh token and re-sends what failed, read from
+ *    the fields as they are now.
+ * 3. Autosave helpers for pages that save field by field (the scoring page):
+ *    - an element with `data-autosave` is a save region; the `[data-save-status]`
+ *      element inside it shows "Saving…", "Saved" or "Not saved — Retry" for
+ *      requests sent from within the region;
+ *    - a form with `data-seq-field="seq"` and `data-seq-start="<highest stored seq>"`
+ *      adds an increasing number to every request sent from inside it, so the
+ *      server can ignore a late, older save.
+ *    A page that handles an error itself sets `event.detail.appHandled = true`
+ *    in its own htmx:responseError listener (on an element, so it runs first).
+ */
+(function () {
+  "use strict";
+
+  var CSRF_ERROR_HEADER = "X-Endorsement-Error";
+  var TOKEN_URL = "/account/token";
+  var failed = [];           // requests to re-send on Retry: {elt, verb, path}
+  var pendingByRegion = new Map();
+
+  function statusRegion() { return document.getElementById("app-status"); }
+
+  function announce(message, withRetry) {
+    var region = statusRegion();
+    if (!region) { return; }
+    region.replaceChildren();
+    var text = document.createElement("span");
+    text.textContent = message;
+    region.appendChild(text);
+    if (withRetry) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "button button--quiet";
+      button.textContent = "Retry";
+      button.addEventListener("click", retryFailed);
+      region.appendChild(button);
+    }
+    region.hidden = false;
+  }
+
+  function clearAnnouncement() {
+    var region = statusRegion();
+    if (region) { region.hidden = true; region.replaceChildren(); }
+  }
+
+  function messageFor(xhr) {
+    var status = xhr.status;
+    if (status === 400 && xhr.getResponseHeader(CSRF_ERROR_HEADER) === "csrf") {
+      return "Your session expired — sign in again in another tab, then press Retry here. " +
+             "Nothing you typed here is lost.";
+    }
+    if (status === 401) {
+      return "You are signed out — sign in again in another tab, then press Retry here. " +
+             "Nothing you typed here is lost.";
+    }
+    if (status === 403 || status === 404) {
+      return "This is no longer available to you (it may have been reassigned). Reload the page.";
+    }
+    if (status === 409) {
+      return "Someone else changed this at the same time. Your text is still here; reload to see theirs.";
+    }
+    if (status === 413) { return "That was too large to send."; }
+    if (status === 422 || status === 400) {
+      return xhr.responseText && xhr.responseText.length < 300 ? xhr.responseText : "That could not be saved.";
+    }
+    return "The server had a problem (error " + status + "). Your last change was not saved; press Retry.";
+  }
+
+  function canRetry(status) { return status === 0 || status === 400 || status === 401 || status >= 500; }
+
+  function rememberFailure(detail) {
+    var config = detail.requestConfig || {};
+    if (!config.verb || !detail.elt) { return; }
+    failed = failed.filter(function (f) { return f.elt !== detail.elt; });
+    failed.push({ elt: detail.elt, verb: config.verb, path: config.path });
+  }
+
+  function refreshToken() {
+    return fetch(TOKEN_URL, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("still signed out"); }
+        return response.json();
+      })
+      .then(function (data) {
+        var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+        headers["X-CSRFToken"] = data.csrf_token;
+        document.body.setAttribute("hx-headers", JSON.stringify(headers));
+        document.querySelectorAll("input[name='csrf_token']").forEach(function (input) {
+          input.value = data.csrf_token;
+        });
+      });
+  }
+
+  function retryFailed() {
+    var toRetry = failed;
+    failed = [];
+    refreshToken().then(function () {
+      clearAnnouncement();
+      toRetry.forEach(function (f) {
+        if (document.body.contains(f.elt)) { htmx.ajax(f.verb, f.path, { source: f.elt }); }
+      });
+    }).catch(function () {
+      failed = toRetry.concat(failed);
+      announce("You are still signed out. Sign in again in another tab, then press Retry. " +
+               "Nothing you typed here is lost.", true);
+    });
+  }
+
+  /* ---- save regions ---- */
+
+  function regionOf(elt) { return elt && elt.closest ? elt.closest("[data-autosave]") : null; }
+
+  function setSaveState(region, state, retryElt) {
+    var box = region && region.querySelector("[data-save-status]");
+    if (!box) { return; }
+    box.dataset.state = state;
+    box.replaceChildren();
+    var labels = { saving: "Saving…", saved: "Saved", failed: "Not saved" };
+    box.appendChild(document.createTextNode(labels[state] || ""));
+    if (state === "failed") {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "button button--quiet";
+      button.textContent = "Retry";
+      button.addEventListener("click", retryFailed);
+      box.appendChild(document.createTextNode(" — "));
+      box.appendChild(button);
+    }
+  }
+
+  function beginSave(elt) {
+    var region = regionOf(elt);
+    if (!region) { return; }
+    pendingByRegion.set(region, (pendingByRegion.get(region) || 0) + 1);
+    setSaveState(region, "saving");
+  }
+
+  function endSave(elt, ok) {
+    var region = regionOf(elt);
+    if (!region) { return; }
+    var left = Math.max(0, (pendingByRegion.get(region) || 1) - 1);
+    pendingByRegion.set(region, left);
+    if (!ok) { setSaveState(region, "failed"); }
+    else if (left === 0) { setSaveState(region, "saved"); }
+  }
+
+  function hasUnsavedWork() {
+    if (failed.length) { return true; }
+    var busy = false;
+    pendingByRegion.forEach(function (count) { if (count > 0) { busy = true; } });
+    return busy;
+  }
+
+  /* ---- htmx wiring ---- */
+
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var form = evt.detail.elt.closest && evt.detail.elt.closest("form[data-seq-field]");
+    if (!form || evt.detail.verb === "get") { return; }
+    var next = Math.max(Number(form.dataset.seqLast || form.dataset.seqStart || 0), 0) + 1;
+    form.dataset.seqLast = String(next);
+    evt.detail.parameters[form.dataset.seqField] = String(next);
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (evt) { beginSave(evt.detail.elt); });
+
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var ok = evt.detail.successful;
+    endSave(evt.detail.elt, ok);
+    if (ok) {
+      failed = failed.filter(function (f) { return f.elt !== evt.detail.elt; });
+      if (!failed.length) { clearAnnouncement(); }
+    }
+  });
+
+  document.addEventListener("htmx:responseError", function (evt) {
+    var xhr = evt.detail.xhr;
+    if (canRetry(xhr.status)) { rememberFailure(evt.detail); }
+    if (evt.detail.appHandled) { return; }
+    announce(messageFor(xhr), canRetry(xhr.status));
+  });
+
+  function connectionLost(evt) {
+    rememberFailure(evt.detail);  // htmx:afterRequest (successful unset) already marked the region failed
+    announce("Could not reach the server. Check your connection, then press Retry. " +
+             "Nothing you typed here is lost.", true);
+  }
+  document.addEventListener("htmx:sendError", connectionLost);
+  document.addEventListener("htmx:timeout", connectionLost);
+
+  window.addEventListener("beforeunload", function (evt) {
+    if (hasUnsavedWork()) { evt.preventDefault(); evt.returnValue = ""; }
+  });
+
+  window.EndorsementReview = {
+    announce: announce,
+    clearAnnouncement: clearAnnouncement,
+    setSaveState: setSaveState,
+    refreshToken: refreshToken,
+    retryFailed: retryFailed,
+    hasUnsavedWork: hasUnsavedWork
+  };
+}());
