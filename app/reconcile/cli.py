@@ -1,0 +1,22 @@
+"""``flask reconcile --cycle NAME``."""
+import click
+
+from app.cycles.models import ItemState
+from app.cycles.service import CycleError, cycle_by_name
+from app.extensions import db
+from app.reconcile.service import ReconcileError, reconcile_cycle
+
+
+@click.command("reconcile")
+@click.option("--cycle", "cycle_name", required=True, help="Name of the review cycle.")
+def reconcile_command(cycle_name: str) -> None:
+    """Evaluate every item of a cycle with its reads, assign third readers, print counts per state."""
+    try:
+        counts = reconcile_cycle(cycle_by_name(cycle_name))
+    except (CycleError, ReconcileError) as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    for state in ItemState:
+        click.echo(f"{state.value:13} {counts[state.value]}")
+    click.echo(f"{'total':13} {sum(counts.values())}")

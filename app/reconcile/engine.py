@@ -1,0 +1,411 @@
+"""Reconciliation rules as pure functions: an item's submitted reads in, its state and combined scores out.
+
+The rules follow the rubric's ``[pass]`` and ``[reconcile]`` tables (SPEC §6,
+``domain/essay-rubric-defaults.md``). Nothing here touches the database or
+changes a read: the service feeds plain data in and stores what comes out.
+"""
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from statistics import median
+
+from app.rubrics.model import Rubric
+from app.scoring.outcome import apply_pass_rule
+
+PASS, FAIL = "pass", "fail"
+MET, NOT_MET, MORE_INFO = "met", "not_met", "more_info"
+
+# Item states (SPEC §6), as the plain strings ``ItemState`` stores.
+UNASSIGNED, ASSIGNED, IN_REVIEW = "unassigned", "assigned", "in_review"
+AGREED, DISCREPANT, ADJUDICATING = "agreed", "discrepant", "adjudicating"
+RESOLVED, COMMITTEE, DECIDED = "resolved", "committee", "decided"
+FINAL_STATES = frozenset({AGREED, RESOLVED, DECIDED})
+# Why a further reader is wanted (the assignment sources of the same names).
+THIRD_READER, EXTRA_READ = "third_reader", "extra_read"
+
+
+@dataclass(frozen=True)
+class ReadScores:
+    """One submitted read: domain scores, requirement marks, and whether reconciliation asked for it."""
+    reviewer_id: int
+    scores: Mapping[str, float]
+    checks: Mapping[str, str | None] = field(default_factory=dict)
+    adjudication: bool = False  # a third-reader or near-cut extra read, not one of the item's own reads
+
+
+@dataclass(frozen=True)
+class CommitteeScores:
+    """What the committee recorded for an item: final domain scores and, optionally, the result."""
+    scores: Mapping[str, float]
+    result: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """Everything reconciliation needs to know about one item."""
+    reads: Sequence[ReadScores]          # submitted reads in submission order
+    required_reads: int                  # reads per item in the cycle
+    assignments: int = 0                 # reviewers asked to read it
+    started_reads: int = 0               # reads opened (draft or submitted)
+    pending_adjudication: int = 0        # third/extra readers assigned who have not submitted yet
+    committee: CommitteeScores | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Reconciliation's conclusion for one item.
+
+    ``combined`` is set only in a final state (agreed, resolved, decided).
+    ``needs_reader`` asks the service for a further reader (``third_reader`` on a
+    discrepancy, ``extra_read`` near the cut); the state is then
+    ``discrepant`` until one is assigned (adjudicating) or none is left (committee).
+    """
+    state: str
+    combined: dict[str, float] | None = None
+    mean: float | None = None
+    total: float | None = None
+    result: str | None = None
+    discrepant_domains: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    needs_reader: str | None = None
+
+
+# --- small rules -------------------------------------------------------------------------------
+
+def domain_agrees(values: Sequence[float], tolerance: float) -> bool:
+    """Reads agree on a domain when their scores differ by at most ``tolerance``."""
+    return not values or max(values) - min(values) <= tolerance
+
+
+def combine(values: Sequence[float], rule: str) -> float:
+    """Combine one domain's scores by the rubric's rule: mean, sum or median (half points kept)."""
+    if not values:
+        raise ValueError("values: at least one score is needed")
+    if rule == "mean":
+        return sum(values) / len(values)
+    if rule == "sum":
+        return float(sum(values))
+    if rule == "median":
+        return float(median(values))
+    raise ValueError(f"combine: unknown rule {rule!r} (mean, sum or median)")
+
+
+def scale_level(combined: float, rule: str, count: int) -> float:
+    """A combined score brought back to the rubric's scale, where the pass rule applies.
+
+    A summed score (e.g. 4 + 3 = 7) is compared with the pass line per read (3.5).
+    """
+    return combined / count if rule == "sum" else combined
+
+
+def passes(rubric: Rubric, scores: Mapping[str, float], checks: Mapping[str, str | None] | None = None) -> bool:
+    """Pass by the rubric's ``[pass]`` rule; an application also needs every requirement line Met."""
+    present = {key: scores[key] for key in rubric.domain_keys if key in scores}
+    if not present:
+        return False
+    if apply_pass_rule(rubric.pass_rule, present).result != PASS:
+        return False
+    return all(_mark(checks or {}, req.key) == MET for req in rubric.requirements)
+
+
+def read_result(rubric: Rubric, read: ReadScores) -> str:
+    """The outcome of a single read: ``pass`` or ``fail``."""
+    return PASS if passes(rubric, read.scores, read.checks) else FAIL
+
+
+def pass_line_mean(rubric: Rubric) -> float | None:
+    """The pass line expressed as a mean per domain (``total_min`` is spread over the domains)."""
+    rule = rubric.pass_rule
+    if rule.mean_min is not None:
+        return float(rule.mean_min)
+    if rule.total_min is not None:
+        return rule.total_min / len(rubric.domains)
+    return None
+
+
+def near_cut(rubric: Rubric, level_mean: float) -> bool:
+    """Whether a combined mean lies within the rubric's ``near_cut_margin`` of the pass line.
+
+    A margin of 0 switches the extra read off.
+    """
+    margin = rubric.reconcile.near_cut_margin
+    line = pass_line_mean(rubric)
+    return margin > 0 and line is not None and abs(level_mean - line) <= margin
+
+
+def third_reader_values(originals: Sequence[float], third: float) -> list[float]:
+    """The scores that settle one domain: the third score and the closer original, or the third alone on a tie."""
+    closest = min(abs(value - third) for value in originals)
+    at_closest = {value for value in originals if abs(value - third) == closest}
+    if len(at_closest) > 1:
+        return [third]
+    return [third, at_closest.pop()]
+
+
+def _mark(checks: Mapping[str, str | None], key: str) -> str:
+    """A requirement mark; an unmarked line counts as more information needed."""
+    return checks.get(key) or MORE_INFO
+
+
+# --- requirement checklist ---------------------------------------------------------------------
+
+def agreed_marks(rubric: Rubric, reads: Sequence[ReadScores]) -> tuple[dict[str, str], list[str]]:
+    """Requirement lines the reads mark alike, and the lines they mark differently.
+
+    Requirement marks are facts about the portfolio (the hours are there or
+    not), so they are never averaged: reviewers either agree on a line or the
+    line is disputed.
+    """
+    agreed, disputed = {}, []
+    for req in rubric.requirements:
+        marks = {_mark(read.checks, req.key) for read in reads}
+        if len(marks) == 1:
+            agreed[req.key] = marks.pop()
+        else:
+            disputed.append(req.key)
+    return agreed, disputed
+
+
+def majority_marks(rubric: Rubric, reads: Sequence[ReadScores]) -> tuple[dict[str, str], list[str]]:
+    """After a further read, each line takes the mark more than half the reads gave; otherwise it stays disputed."""
+    settled, disputed = {}, []
+    for req in rubric.requirements:
+        (mark, count), = Counter(_mark(read.checks, req.key) for read in reads).most_common(1)
+        if count * 2 > len(reads):
+            settled[req.key] = mark
+        else:
+            disputed.append(req.key)
+    return settled, disputed
+
+
+# --- one item ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Judgement:
+    discrepant_domains: tuple[str, ...]
+    pass_fail_split: bool
+    disputed_lines: tuple[str, ...]
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.discrepant_domains or self.pass_fail_split or self.disputed_lines)
+
+    def reasons(self, rubric: Rubric) -> list[str]:
+        reasons = [f"{key}: scores differ by more than {rubric.reconcile.tolerance:g}"
+                   for key in self.discrepant_domains]
+        if self.pass_fail_split:
+            reasons.append("reads disagree on pass/fail")
+        reasons += [f"requirement {key}: reviewers' marks differ" for key in self.disputed_lines]
+        return reasons
+
+
+def judge(rubric: Rubric, reads: Sequence[ReadScores]) -> _Judgement:
+    """Where the item's own reads disagree: domains beyond tolerance, pass/fail, requirement lines."""
+    tolerance = rubric.reconcile.tolerance
+    discrepant = tuple(key for key in rubric.domain_keys
+                       if not domain_agrees(_values(reads, key), tolerance))
+    results = {read_result(rubric, read) for read in reads}
+    _, disputed = agreed_marks(rubric, reads)
+    return _Judgement(discrepant, len(results) > 1, tuple(disputed))
+
+
+def _values(reads: Sequence[ReadScores], key: str) -> list[float]:
+    return [read.scores[key] for read in reads if read.scores.get(key) is not None]
+
+
+def evaluate_item(rubric: Rubric, facts: ItemFacts) -> Verdict:
+    """Decide an item's state from its reads.
+
+    In domain words:
+    - a committee resolution is final: the item is *decided* on the committee's scores;
+    - until the cycle's number of reads is submitted the item is *assigned*
+      (nobody has opened it) or *in review*;
+    - the reads *agree* when every domain is within the rubric's tolerance, they
+      agree on pass/fail, and (applications) they mark every requirement line
+      alike; the combined score per domain is the rubric's mean, sum or median;
+    - agreed reads whose combined mean is within ``near_cut_margin`` of the pass
+      line get one extra read, after which all reads are combined (*resolved*);
+    - otherwise the item is *discrepant*: a third reader is asked for
+      (*adjudicating* while one reads it), and the committee takes it when the
+      rubric turns third readers off or nobody eligible is left;
+    - the third read settles each discrepant domain (every domain when the reads
+      only split on pass/fail) as the combination of the third score and the
+      closer original score, or the third score alone on a tie, and each disputed
+      requirement line by majority (*resolved*); when the third score is beyond
+      tolerance of every original, or a line has no majority, the item goes to
+      the *committee*;
+    - an application whose reviewers agree that more information is needed on a
+      requirement line goes to the committee, which can ask the applicant.
+    """
+    if facts.committee is not None:
+        return _decided(rubric, facts.committee)
+    originals = [read for read in facts.reads if not read.adjudication]
+    further = [read for read in facts.reads if read.adjudication]
+    if len(originals) < max(facts.required_reads, 1):
+        if facts.assignments == 0 and not facts.reads:
+            return Verdict(UNASSIGNED)
+        return Verdict(IN_REVIEW if facts.started_reads or facts.reads else ASSIGNED)
+
+    judgement = judge(rubric, originals)
+    if judgement.flagged:
+        return _adjudicate(rubric, facts, judgement, originals, further)
+    return _agree(rubric, facts, originals, further)
+
+
+def _agree(rubric: Rubric, facts: ItemFacts, originals: list[ReadScores], further: list[ReadScores]) -> Verdict:
+    marks, _ = agreed_marks(rubric, originals)
+    combined = _combine_reads(rubric, originals)
+    if combined is None:
+        return _to_committee(rubric, [f"no scores for {', '.join(_unscored(rubric, originals))}"])
+    if MORE_INFO in marks.values():
+        return _to_committee(rubric, _more_info_reasons(marks))
+    scores, levels = combined
+    level_mean = sum(levels.values()) / len(levels)
+    if not near_cut(rubric, level_mean):
+        return _final(rubric, AGREED, scores, levels, marks)
+    reason = f"combined mean {level_mean:g} is within {rubric.reconcile.near_cut_margin:g} of the pass line"
+    if further:
+        every_read = originals + further
+        settled, disputed = majority_marks(rubric, every_read)
+        if disputed or MORE_INFO in settled.values():
+            return _to_committee(rubric, [reason] + _line_reasons(disputed) + _more_info_reasons(settled))
+        scores, levels = _combine_reads(rubric, every_read)
+        return _final(rubric, RESOLVED, scores, levels, settled, reasons=(reason, "extra read combined with the others"))
+    return _await_reader(facts, (), [reason], EXTRA_READ)
+
+
+def _adjudicate(rubric: Rubric, facts: ItemFacts, judgement: _Judgement, originals: list[ReadScores],
+                further: list[ReadScores]) -> Verdict:
+    reasons = judgement.reasons(rubric)
+    flagged = judgement.discrepant_domains
+    if not further:
+        if not rubric.reconcile.third_reader and not facts.pending_adjudication:
+            return _to_committee(rubric, reasons + ["the rubric assigns no third reader"], flagged)
+        return _await_reader(facts, flagged, reasons, THIRD_READER)
+
+    third = further[0]
+    rule, tolerance = rubric.reconcile.combine, rubric.reconcile.tolerance
+    to_settle = set(flagged) or (set(rubric.domain_keys) if judgement.pass_fail_split else set())
+    scores, levels, still_open = {}, {}, []
+    for key in rubric.domain_keys:
+        own = _values(originals, key)
+        if key in to_settle and third.scores.get(key) is not None:
+            t = third.scores[key]
+            if min(abs(value - t) for value in own) > tolerance:
+                still_open.append(f"{key}: the third score {t:g} is beyond tolerance of every original")
+                continue
+            values = third_reader_values(own, t)
+        else:
+            values = own
+        if not values:
+            still_open.append(f"{key}: no scores")
+            continue
+        scores[key] = combine(values, rule)
+        levels[key] = scale_level(scores[key], rule, len(values))
+    settled, disputed = majority_marks(rubric, originals + [third])
+    still_open += _line_reasons(disputed) + _more_info_reasons(settled)
+    if still_open:
+        return _to_committee(rubric, reasons + still_open, flagged)
+    return _final(rubric, RESOLVED, scores, levels, settled, flagged, tuple(reasons) + ("settled by a third read",))
+
+
+def _combine_reads(rubric: Rubric, reads: Sequence[ReadScores]) -> tuple[dict[str, float], dict[str, float]] | None:
+    """Combined scores and their scale levels for every domain, or None when a domain has no score."""
+    rule = rubric.reconcile.combine
+    scores, levels = {}, {}
+    for key in rubric.domain_keys:
+        values = _values(reads, key)
+        if not values:
+            return None
+        scores[key] = combine(values, rule)
+        levels[key] = scale_level(scores[key], rule, len(values))
+    return scores, levels
+
+
+def _unscored(rubric: Rubric, reads: Sequence[ReadScores]) -> list[str]:
+    return [key for key in rubric.domain_keys if not _values(reads, key)]
+
+
+def _line_reasons(disputed: Sequence[str]) -> list[str]:
+    return [f"requirement {key}: no majority among the marks" for key in disputed]
+
+
+def _more_info_reasons(marks: Mapping[str, str]) -> list[str]:
+    return [f"requirement {key}: more information needed" for key, mark in marks.items() if mark == MORE_INFO]
+
+
+def _final(rubric: Rubric, state: str, scores: dict[str, float], levels: dict[str, float],
+           marks: Mapping[str, str], discrepant: Sequence[str] = (), reasons: Sequence[str] = ()) -> Verdict:
+    result = PASS if passes(rubric, levels, marks) else FAIL
+    total = sum(scores.values())
+    return Verdict(state, combined=scores, mean=total / len(scores), total=total, result=result,
+                   discrepant_domains=tuple(discrepant), reasons=tuple(reasons))
+
+
+def _to_committee(rubric: Rubric, reasons: Sequence[str], discrepant: Sequence[str] = ()) -> Verdict:
+    return Verdict(COMMITTEE, discrepant_domains=tuple(discrepant), reasons=tuple(reasons))
+
+
+def _await_reader(facts: ItemFacts, discrepant: Sequence[str], reasons: Sequence[str], kind: str) -> Verdict:
+    """Adjudicating while a further reader is on it; otherwise discrepant, asking for one."""
+    if facts.pending_adjudication:
+        return Verdict(ADJUDICATING, discrepant_domains=tuple(discrepant), reasons=tuple(reasons))
+    return Verdict(DISCREPANT, discrepant_domains=tuple(discrepant), reasons=tuple(reasons), needs_reader=kind)
+
+
+def _decided(rubric: Rubric, committee: CommitteeScores) -> Verdict:
+    scores = {key: float(committee.scores[key]) for key in rubric.domain_keys
+              if isinstance(committee.scores.get(key), int | float)}
+    if not scores:
+        return Verdict(DECIDED, result=committee.result, reasons=("decided by the committee",))
+    result = committee.result or (PASS if passes(rubric, scores, {r.key: MET for r in rubric.requirements}) else FAIL)
+    total = sum(scores.values())
+    return Verdict(DECIDED, combined=scores, mean=total / len(scores), total=total, result=result,
+                   reasons=("decided by the committee",))
+
+
+def no_reader_left(verdict: Verdict) -> Verdict:
+    """A discrepant item for which no eligible further reader exists goes to the committee."""
+    return Verdict(COMMITTEE, discrepant_domains=verdict.discrepant_domains,
+                   reasons=verdict.reasons + ("no eligible reader left",))
+
+
+def reader_assigned(verdict: Verdict) -> Verdict:
+    """A discrepant item is adjudicating once a further reader is assigned."""
+    return Verdict(ADJUDICATING, discrepant_domains=verdict.discrepant_domains, reasons=verdict.reasons)
+
+
+# --- an application's suggested decision --------------------------------------------------------
+
+ENDORSE, NOT_ENDORSED, REVISE = "endorse", "not_endorsed", "revise"
+
+
+def essay_part_result(essay_results: Sequence[str | None]) -> str | None:
+    """Part 2 passes when every essay response passes; fails as soon as one fails; else not known yet."""
+    if FAIL in essay_results:
+        return FAIL
+    if not essay_results or None in essay_results:
+        return None
+    return PASS
+
+
+def suggest_decision(portfolio_result: str | None, mc_score: float | None, essay_results: Sequence[str | None],
+                     pass_mark: float) -> str | None:
+    """The decision the product suggests to the committee for one application.
+
+    - *endorse* when the portfolio review passed, the Part 1 multiple-choice
+      score is at least the pass mark, and every Part 2 essay response passed;
+    - *not endorsed* as soon as either exam part is failed (the applicant must
+      sit the exam again), whatever the portfolio;
+    - *revise* when both exam parts passed but the portfolio did not (the
+      applicant can revise and resubmit the portfolio);
+    - no suggestion while any part is still unknown (no Part 1 score, an essay
+      or the portfolio not yet reconciled, or no essays at all).
+    """
+    part1 = None if mc_score is None else (PASS if mc_score >= pass_mark else FAIL)
+    part2 = essay_part_result(essay_results)
+    if FAIL in (part1, part2):
+        return NOT_ENDORSED
+    if None in (part1, part2, portfolio_result):
+        return None
+    return ENDORSE if portfolio_result == PASS else REVISE
