@@ -1,0 +1,516 @@
+"""Checking spreadsheet rows against the SPEC §3 column contract: plain data in, plain data out.
+
+``validate`` matches the header, converts every cell to its type, finds
+duplicate ids inside the file, and checks references against ``Lookups``
+(what already exists, gathered by the caller). Every problem becomes a
+``RowError`` naming the spreadsheet row (the header is row 1), the column and
+the reason, so one pass reports everything that is wrong with a file.
+"""
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from app.rubrics.model import DESIGNATIONS, Rubric
+
+KINDS = ("reviewers", "applications", "essays", "conflicts", "scores")
+# Category codes of Endorsement (domain/README.md); only some have rubrics.
+CATEGORY_CODES = ("IFA", "ECFA", "IFS", "ECFS", "IMHS", "ECMHS", "IMHM-C", "IMHM-P", "IMHM-RF",
+                  "ECMHM-C", "ECMHM-P", "ECMHM-RF")
+APPLICATION_ITEM_PREFIX = "APP-"
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def application_item_id(applicant_id: str) -> str:
+    """SPEC §3: an application's item is ``APP-<applicant_id>``."""
+    return APPLICATION_ITEM_PREFIX + applicant_id
+
+
+@dataclass(frozen=True, order=True)
+class RowError:
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    convert: Callable[[Any], Any]  # a non-blank cell → its value; ValueError(reason) when it is wrong
+    required: bool = False
+
+
+# --- cell converters: each takes a non-blank cell (str from CSV; str/int/float/bool/datetime from xlsx) ---
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel stores 1001 as 1001.0
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def text(max_length: int) -> Callable[[Any], str]:
+    def convert(value: Any) -> str:
+        result = _as_text(value).strip()
+        if len(result) > max_length:
+            raise ValueError(f"is {len(result)} characters long, more than {max_length}")
+        return result
+    return convert
+
+
+def long_text(value: Any) -> str:
+    """Prompts, essays and comments keep their text exactly (including leading ``@``, ``=`` …)."""
+    return _as_text(value)
+
+
+def email(value: Any) -> str:
+    result = _as_text(value).strip().lower()
+    if len(result) > 254 or not EMAIL_PATTERN.match(result):
+        raise ValueError(f"{_shown(value)} is not an e-mail address")
+    return result
+
+
+def integer(minimum: int | None = None, maximum: int | None = None) -> Callable[[Any], int]:
+    def convert(value: Any) -> int:
+        result = _whole_number(value)
+        _check_range(result, minimum, maximum)
+        return result
+    return convert
+
+
+def _whole_number(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"{_shown(value)} is not a whole number")
+    if isinstance(value, int):
+        return value
+    number = value if isinstance(value, float) else None
+    if number is None:
+        try:
+            return int(_as_text(value).strip())
+        except ValueError:
+            number = _parse_float(value, "a whole number")
+    if not number.is_integer():
+        raise ValueError(f"{_shown(value)} is not a whole number")
+    return int(number)
+
+
+def number(minimum: float | None = None, maximum: float | None = None) -> Callable[[Any], float]:
+    def convert(value: Any) -> float:
+        if isinstance(value, bool):
+            raise ValueError(f"{_shown(value)} is not a number")
+        result = float(value) if isinstance(value, int | float) else _parse_float(value, "a number")
+        if not math.isfinite(result):
+            raise ValueError(f"{_shown(value)} is not a number")
+        _check_range(result, minimum, maximum)
+        return result
+    return convert
+
+
+def _parse_float(value: Any, wanted: str) -> float:
+    try:
+        result = float(_as_text(value).strip())
+    except ValueError:
+        raise ValueError(f"{_shown(value)} is not {wanted}") from None
+    if not math.isfinite(result):
+        raise ValueError(f"{_shown(value)} is not {wanted}")
+    return result
+
+
+def _check_range(value: float, minimum: float | None, maximum: float | None) -> None:
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{_shown(value)} is below the minimum of {_shown(minimum)}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{_shown(value)} is above the maximum of {_shown(maximum)}")
+
+
+def iso_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(_as_text(value).strip())
+    except ValueError:
+        raise ValueError(f"{_shown(value)} is not a date (YYYY-MM-DD)") from None
+
+
+def timestamp(value: Any) -> datetime:
+    """A date or date-time; naive values are taken as UTC, aware ones converted to it."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    else:
+        try:
+            moment = datetime.fromisoformat(_as_text(value).strip())
+        except ValueError:
+            raise ValueError(f"{_shown(value)} is not a date-time (YYYY-MM-DD HH:MM[:SS])") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0"}
+
+
+def yes_no(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = _as_text(value).strip().lower()
+    if word in YES:
+        return True
+    if word in NO:
+        return False
+    raise ValueError(f"{_shown(value)} is not yes or no")
+
+
+def codes(allowed: Sequence[str]) -> Callable[[Any], str]:
+    """``"imhm-c, IMHS"`` → ``"IMHM-C; IMHS"``; every code must be one of ``allowed``."""
+    def convert(value: Any) -> str:
+        found: list[str] = []
+        for part in _as_text(value).replace(",", ";").split(";"):
+            code = part.strip().upper()
+            if code and code not in found:
+                found.append(code)
+        unknown = [code for code in found if code not in allowed]
+        if unknown:
+            raise ValueError(f"unknown code{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} "
+                             f"(expected {', '.join(allowed)}, separated by ';')")
+        return "; ".join(found)
+    return convert
+
+
+def category(value: Any) -> str:
+    code = _as_text(value).strip().upper()
+    if code not in CATEGORY_CODES:
+        raise ValueError(f"unknown category {_shown(value)} (expected one of {', '.join(CATEGORY_CODES)})")
+    return code
+
+
+def web_address(value: Any) -> str:
+    """Only http(s) links, so a ``javascript:`` address can never reach a reviewer's page."""
+    result = _as_text(value).strip()
+    parts = urlsplit(result)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{_shown(value)} is not an http:// or https:// address")
+    if len(result) > 500:
+        raise ValueError(f"is {len(result)} characters long, more than 500")
+    return result
+
+
+def lower_key(max_length: int) -> Callable[[Any], str]:
+    base = text(max_length)
+    return lambda value: base(value).lower()
+
+
+def _shown(value: Any) -> str:
+    shown = _as_text(value) if not isinstance(value, str) else value
+    return repr(shown if len(shown) <= 60 else shown[:57] + "…")
+
+
+# --- the contract: columns per kind (SPEC §3) ---
+
+ID = text(64)
+FIGURE_COLUMNS = (
+    Column("training_hours", number(0)), Column("dei_hours", number(0)), Column("rsc_training_hours", number(0)),
+    Column("rsc_hours", number(0)), Column("rsc_hours_about_providing", number(0)),
+    Column("work_years", number(0)), Column("leadership_years", number(0)),
+    Column("references_received", integer(0)), Column("ethics_signed", yes_no),
+    Column("agreement_signed", yes_no), Column("member", yes_no),
+)
+FIGURE_NAMES = tuple(column.name for column in FIGURE_COLUMNS)
+
+KIND_COLUMNS: dict[str, tuple[Column, ...]] = {
+    "reviewers": (
+        Column("email", email, required=True), Column("name", text(200), required=True),
+        Column("endorsements", codes(CATEGORY_CODES)), Column("designations", codes(DESIGNATIONS)),
+        Column("max_load", integer(0)), Column("organization", text(200)),
+    ),
+    "applications": (
+        Column("applicant_id", ID, required=True), Column("name", text(200), required=True),
+        Column("category", category, required=True), Column("email", email),
+        Column("organization", text(200)), Column("advisor_email", email), Column("submitted_on", iso_date),
+        Column("mc_score", number(0, 100)), Column("portfolio_summary", long_text),
+        Column("portfolio_url", web_address), *FIGURE_COLUMNS,
+    ),
+    "essays": (
+        Column("item_id", ID, required=True), Column("applicant_id", ID, required=True),
+        Column("rubric", lower_key(64), required=True), Column("prompt", long_text), Column("response", long_text),
+    ),
+    "conflicts": (
+        Column("reviewer_email", email, required=True), Column("applicant_id", ID, required=True),
+        Column("reason", text(500)),
+    ),
+    "scores": (
+        Column("item_id", ID, required=True), Column("reviewer_email", email, required=True),
+        Column("domain", lower_key(64), required=True), Column("score", integer(), required=True),
+        Column("comment", long_text), Column("submitted_at", timestamp),
+    ),
+}
+# What identifies a row; a second row with the same identity is a duplicate.
+KIND_KEYS: dict[str, tuple[str, ...]] = {
+    "reviewers": ("email",), "applications": ("applicant_id",), "essays": ("item_id",),
+    "conflicts": ("reviewer_email", "applicant_id"), "scores": ("item_id", "reviewer_email", "domain"),
+}
+
+
+# --- lookups: what already exists, as plain data ---
+
+@dataclass(frozen=True)
+class ItemInfo:
+    kind: str            # "application" | "essay"
+    rubric_key: str
+    applicant_id: str
+    assigned: bool       # has assignments, so its rubric and applicant are fixed
+
+
+@dataclass(frozen=True)
+class Lookups:
+    user_roles: Mapping[str, str] = field(default_factory=dict)         # e-mail → role, every user
+    applicants: Mapping[str, str | None] = field(default_factory=dict)  # applicant_id → category, this cycle
+    items: Mapping[str, ItemInfo] = field(default_factory=dict)         # item_id → item, this cycle
+    rubrics: Mapping[str, Rubric] = field(default_factory=dict)
+    conflicts: frozenset[tuple[str, str]] = frozenset()                 # (reviewer e-mail, applicant_id)
+
+    def is_reviewer(self, address: str) -> bool:
+        return self.user_roles.get(address) == "reviewer"
+
+    def application_rubric(self, code: str) -> Rubric | None:
+        for rubric in self.rubrics.values():
+            if rubric.kind == "application" and code in rubric.categories:
+                return rubric
+        return None
+
+
+@dataclass
+class Row:
+    number: int
+    values: dict[str, Any]  # every column present in the file; None for a blank cell
+
+
+@dataclass
+class Validated:
+    rows: list[Row]
+    present: frozenset[str]  # the optional columns the file has (absent ones leave stored values alone)
+    errors: list[RowError]
+
+
+def normalise_header(value: Any) -> str:
+    """``" Applicant ID "`` → ``"applicant_id"``: case and surrounding spaces never matter."""
+    return re.sub(r"[\s\-]+", "_", _as_text(value).strip().lower()) if value is not None else ""
+
+
+def match_header(kind: str, header: Sequence[Any], header_row: int = 1) -> tuple[dict[str, int], list[RowError]]:
+    """Positions of the kind's columns in the header; unknown columns are ignored."""
+    wanted = {column.name for column in KIND_COLUMNS[kind]}
+    positions: dict[str, int] = {}
+    errors = []
+    for index, cell in enumerate(header):
+        name = normalise_header(cell)
+        if name not in wanted:
+            continue
+        if name in positions:
+            errors.append(RowError(header_row, name, f"appears twice in the header "
+                                                     f"(columns {positions[name] + 1} and {index + 1})"))
+            continue
+        positions[name] = index
+    for column in KIND_COLUMNS[kind]:
+        if column.required and column.name not in positions:
+            errors.append(RowError(header_row, column.name, "required column is missing from the header"))
+    return positions, errors
+
+
+def validate(kind: str, header: Sequence[Any], rows: Sequence[tuple[int, Sequence[Any]]],
+             lookups: Lookups, header_row: int = 1) -> Validated:
+    """Every problem in a file of ``kind``: header, types, duplicates, references."""
+    if kind not in KIND_COLUMNS:
+        raise ValueError(f"unknown import kind {kind!r} (expected one of {', '.join(KINDS)})")
+    positions, errors = match_header(kind, header, header_row)
+    present = frozenset(positions)
+    if errors:
+        return Validated([], present, errors)
+    parsed, errors = _convert_rows(kind, positions, rows)
+    errors += _duplicates(kind, parsed)
+    errors += REFERENCE_CHECKS[kind](parsed, lookups)
+    return Validated(parsed, present, sorted(set(errors), key=lambda e: (e.row, _column_order(kind, e.column))))
+
+
+def _column_order(kind: str, name: str) -> int:
+    names = [column.name for column in KIND_COLUMNS[kind]]
+    return names.index(name) if name in names else len(names)
+
+
+def _convert_rows(kind: str, positions: dict[str, int], rows: Sequence[tuple[int, Sequence[Any]]]
+                  ) -> tuple[list[Row], list[RowError]]:
+    columns = [(column, positions[column.name]) for column in KIND_COLUMNS[kind] if column.name in positions]
+    parsed, errors = [], []
+    for number, cells in rows:
+        values: dict[str, Any] = {}
+        for column, index in columns:
+            raw = cells[index] if index < len(cells) else None
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                values[column.name] = None
+                if column.required:
+                    errors.append(RowError(number, column.name, "required value is missing"))
+                continue
+            try:
+                values[column.name] = column.convert(raw)
+            except ValueError as exc:
+                values[column.name] = None
+                errors.append(RowError(number, column.name, str(exc)))
+        parsed.append(Row(number, values))
+    return parsed, errors
+
+
+def _duplicates(kind: str, rows: list[Row]) -> list[RowError]:
+    key_names = KIND_KEYS[kind]
+    first_seen: dict[tuple, int] = {}
+    errors = []
+    for row in rows:
+        key = tuple(row.values[name] for name in key_names)
+        if None in key:
+            continue
+        if key in first_seen:
+            errors.append(RowError(row.number, key_names[0], f"duplicate of row {first_seen[key]} "
+                                                             f"(same {', '.join(key_names)})"))
+        else:
+            first_seen[key] = row.number
+    return errors
+
+
+# --- reference checks per kind ---
+
+def _check_reviewers(rows: list[Row], lookups: Lookups) -> list[RowError]:
+    errors = []
+    for row in rows:
+        address = row.values["email"]
+        role = lookups.user_roles.get(address) if address else None
+        if role is not None and role != "reviewer":
+            errors.append(RowError(row.number, "email", f"{address} belongs to a {role} account, not a reviewer"))
+    return errors
+
+
+def _check_applications(rows: list[Row], lookups: Lookups) -> list[RowError]:
+    errors = []
+    for row in rows:
+        code, applicant_id = row.values["category"], row.values["applicant_id"]
+        rubric = lookups.application_rubric(code) if code else None
+        if code and rubric is None:
+            errors.append(RowError(row.number, "category", f"no application rubric covers category {code}"))
+        if not applicant_id:
+            continue
+        existing = lookups.items.get(application_item_id(applicant_id))
+        if existing is None:
+            continue
+        if existing.kind != "application":
+            errors.append(RowError(row.number, "applicant_id", f"item {application_item_id(applicant_id)} "
+                                                               "already exists as an essay"))
+        elif rubric is not None and existing.assigned and existing.rubric_key != rubric.key:
+            errors.append(RowError(row.number, "category", f"cannot change to {code}: the application is "
+                                                           f"already assigned under rubric {existing.rubric_key}"))
+    return errors
+
+
+def _check_essays(rows: list[Row], lookups: Lookups) -> list[RowError]:
+    errors = []
+    for row in rows:
+        item_id, applicant_id, rubric_key = (row.values[name] for name in ("item_id", "applicant_id", "rubric"))
+        if item_id and item_id.upper().startswith(APPLICATION_ITEM_PREFIX):
+            errors.append(RowError(row.number, "item_id", f"{item_id!r}: the {APPLICATION_ITEM_PREFIX} prefix is "
+                                                          "reserved for application items"))
+        applicant_known = applicant_id in lookups.applicants
+        if applicant_id and not applicant_known:
+            errors.append(RowError(row.number, "applicant_id", f"no applicant {applicant_id!r} in this cycle "
+                                                               "(import applications first)"))
+        rubric = lookups.rubrics.get(rubric_key) if rubric_key else None
+        if rubric_key and rubric is None:
+            errors.append(RowError(row.number, "rubric", f"unknown rubric {rubric_key!r}"))
+        elif rubric is not None and rubric.kind != "essay":
+            errors.append(RowError(row.number, "rubric", f"{rubric_key!r} is an {rubric.kind} rubric, "
+                                                         "not an essay rubric"))
+        elif rubric is not None and applicant_known:
+            code = lookups.applicants[applicant_id]
+            if code and code not in rubric.categories:
+                errors.append(RowError(row.number, "rubric", f"{rubric_key!r} is for {', '.join(rubric.categories)}; "
+                                                             f"applicant {applicant_id} applies for {code}"))
+        existing = lookups.items.get(item_id) if item_id else None
+        if existing is not None and existing.assigned and (
+                existing.rubric_key != rubric_key or existing.applicant_id != applicant_id):
+            errors.append(RowError(row.number, "item_id", f"{item_id} is already assigned; its rubric and "
+                                                          "applicant can no longer change"))
+    return errors
+
+
+def _check_conflicts(rows: list[Row], lookups: Lookups) -> list[RowError]:
+    errors = []
+    for row in rows:
+        address, applicant_id = row.values["reviewer_email"], row.values["applicant_id"]
+        if address and not lookups.is_reviewer(address):
+            errors.append(RowError(row.number, "reviewer_email", _unknown_reviewer(address)))
+        if applicant_id and applicant_id not in lookups.applicants:
+            errors.append(RowError(row.number, "applicant_id", f"no applicant {applicant_id!r} in this cycle"))
+    return errors
+
+
+def _check_scores(rows: list[Row], lookups: Lookups) -> list[RowError]:
+    errors = []
+    domains_by_read: dict[tuple[str, str], tuple[Row, set[str]]] = {}
+    for row in rows:
+        item_id, address = row.values["item_id"], row.values["reviewer_email"]
+        item = lookups.items.get(item_id) if item_id else None
+        if item_id and item is None:
+            errors.append(RowError(row.number, "item_id", f"no item {item_id!r} in this cycle"))
+        if address and not lookups.is_reviewer(address):
+            errors.append(RowError(row.number, "reviewer_email", _unknown_reviewer(address)))
+        elif address and item is not None and (address, item.applicant_id) in lookups.conflicts:
+            errors.append(RowError(row.number, "reviewer_email", f"{address} has a declared conflict with "
+                                                                 f"the applicant of {item_id}"))
+        rubric = lookups.rubrics.get(item.rubric_key) if item is not None else None
+        if item is not None and rubric is None:
+            errors.append(RowError(row.number, "item_id", f"{item_id} uses rubric {item.rubric_key!r}, "
+                                                          "which is not loaded"))
+        if rubric is None:
+            continue
+        errors += _check_score_cell(row, rubric)
+        if address and row.values["domain"] in rubric.domain_keys:
+            domains_by_read.setdefault((item_id, address), (row, set()))[1].add(row.values["domain"])
+    for (item_id, address), (first_row, domains) in domains_by_read.items():
+        missing = [key for key in lookups.rubrics[lookups.items[item_id].rubric_key].domain_keys
+                   if key not in domains]
+        if missing:
+            errors.append(RowError(first_row.number, "domain", f"the read of {item_id} by {address} has no score "
+                                                               f"for {', '.join(missing)} (a submitted read needs "
+                                                               "every domain)"))
+    return errors
+
+
+def _check_score_cell(row: Row, rubric: Rubric) -> list[RowError]:
+    errors = []
+    domain, score = row.values["domain"], row.values["score"]
+    if domain and domain not in rubric.domain_keys:
+        errors.append(RowError(row.number, "domain", f"unknown domain {domain!r} for rubric {rubric.key} "
+                                                     f"(expected {', '.join(rubric.domain_keys)})"))
+    if score is not None and not rubric.scale_min <= score <= rubric.scale_max:
+        errors.append(RowError(row.number, "score", f"{score} is outside the {rubric.key} scale "
+                                                    f"{rubric.scale_min}–{rubric.scale_max}"))
+    return errors
+
+
+def _unknown_reviewer(address: str) -> str:
+    return f"no reviewer with e-mail {address} (import reviewers first)"
+
+
+REFERENCE_CHECKS: dict[str, Callable[[list[Row], Lookups], list[RowError]]] = {
+    "reviewers": _check_reviewers, "applications": _check_applications, "essays": _check_essays,
+    "conflicts": _check_conflicts, "scores": _check_scores,
+}
