@@ -143,10 +143,8 @@ def read_xlsx(data: bytes, filename: str, limits: ImportLimits) -> Table:
     _check_zip_directory(data, filename, limits)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-    except DefusedXmlException as exc:
-        raise _forbidden_xml(filename, exc) from None
-    except WORKBOOK_ERRORS as exc:
-        raise ImportFileError(f"{filename}: is not a readable Excel workbook ({_describe(exc)})") from None
+    except (DefusedXmlException, *WORKBOOK_ERRORS) as exc:
+        raise _workbook_error(filename, "is not a readable Excel workbook", exc) from None
     try:
         if not workbook.worksheets:
             raise ImportFileError(f"{filename}: the workbook has no worksheet")
@@ -168,10 +166,8 @@ def _guard_xlsx_rows(rows: Iterator[tuple[int, tuple[Any, ...]]], filename: str
                     raise ImportFileError(f"{filename}: row {number}, column {get_column_letter(column)}: "
                                           "contains a NUL character")
             yield number, values
-    except DefusedXmlException as exc:
-        raise _forbidden_xml(filename, exc) from None
-    except WORKBOOK_ERRORS as exc:
-        raise ImportFileError(f"{filename}: the worksheet cannot be read ({_describe(exc)})") from None
+    except (DefusedXmlException, *WORKBOOK_ERRORS) as exc:
+        raise _workbook_error(filename, "the worksheet cannot be read", exc) from None
 
 
 def _check_zip_directory(data: bytes, filename: str, limits: ImportLimits) -> None:
@@ -229,11 +225,18 @@ def _is_blank(values: tuple[Any, ...]) -> bool:
     return all(value is None or (isinstance(value, str) and not value.strip()) for value in values)
 
 
-def _forbidden_xml(filename: str, exc: DefusedXmlException) -> ImportFileError:
-    return ImportFileError(f"{filename}: the workbook contains forbidden XML (entity declarations or "
-                           f"external references: {type(exc).__name__}); it was not read")
+def _workbook_error(filename: str, problem: str, exc: BaseException) -> ImportFileError:
+    """openpyxl wraps parser failures in ValueError; a defusedxml refusal anywhere in the chain is named as such."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, DefusedXmlException):
+            return ImportFileError(f"{filename}: the workbook contains forbidden XML (entity declarations or "
+                                   f"external references: {type(cause).__name__}); it was not read")
+        cause = cause.__cause__ or cause.__context__
+    return ImportFileError(f"{filename}: {problem} ({_describe(exc)})")
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    """The exception's first line: openpyxl's messages go on with advice that does not apply here."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
