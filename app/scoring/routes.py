@@ -1,0 +1,119 @@
+"""Reviewer pages: the queue, the scoring page and its autosave endpoints, submit."""
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.assignment.models import Assignment
+from app.extensions import db
+from app.people.access import assignment_or_404, role_required
+from app.people.models import Role
+from app.rubrics.registry import indicator_text
+from app.scoring import service
+from app.scoring.models import CheckStatus, Read, ReadStatus
+
+bp = Blueprint("scoring", __name__, url_prefix="/reviews", template_folder="templates")
+
+ALL_ROLES = tuple(Role)
+
+
+@bp.get("/")
+@role_required(Role.REVIEWER)
+def queue() -> str:
+    """The signed-in reviewer's items, grouped by cycle."""
+    return render_template("scoring/queue.html", groups=service.queue_for(current_user))
+
+
+@bp.get("/<int:assignment_id>")
+@role_required(*ALL_ROLES)
+def score_page(assignment_id: int) -> str:
+    """The response beside the rubric; editable for the assigned reviewer while the read is a draft."""
+    assignment = assignment_or_404(assignment_id)
+    return _render_page(assignment, service.find_read(assignment))
+
+
+@bp.post("/<int:assignment_id>/domains/<domain_key>")
+@role_required(Role.REVIEWER)
+def save_domain(assignment_id: int, domain_key: str) -> Response | str | tuple[str, int]:
+    """Autosave one domain's score and comment."""
+    assignment = _own_assignment_or_404(assignment_id)
+    read = service.open_read(assignment)
+    return _save(read, "domain", domain_key, lambda: service.save_domain(
+        read, domain_key, request.form.get("score"), request.form.get("comment"), request.form.get("seq"),
+        actor_id=current_user.id))
+
+
+@bp.post("/<int:assignment_id>/requirements/<requirement_key>")
+@role_required(Role.REVIEWER)
+def save_requirement(assignment_id: int, requirement_key: str) -> Response | str | tuple[str, int]:
+    """Autosave one requirement line's mark and note."""
+    assignment = _own_assignment_or_404(assignment_id)
+    read = service.open_read(assignment)
+    return _save(read, "requirement", requirement_key, lambda: service.save_requirement(
+        read, requirement_key, request.form.get("status"), request.form.get("note"), request.form.get("seq"),
+        actor_id=current_user.id))
+
+
+@bp.post("/<int:assignment_id>/overall")
+@role_required(Role.REVIEWER)
+def save_overall(assignment_id: int) -> Response | str | tuple[str, int]:
+    """Autosave the overall comment."""
+    assignment = _own_assignment_or_404(assignment_id)
+    read = service.open_read(assignment)
+    return _save(read, "overall", "overall", lambda: service.save_overall_comment(
+        read, request.form.get("overall_comment"), request.form.get("seq")))
+
+
+@bp.post("/<int:assignment_id>/submit")
+@role_required(Role.REVIEWER)
+def submit(assignment_id: int) -> Response | str | tuple[str, int]:
+    """Submit a complete read: it is locked and its outcome shown."""
+    assignment = _own_assignment_or_404(assignment_id)
+    read = service.open_read(assignment)
+    try:
+        service.submit(read, actor_id=current_user.id)
+    except service.ReadLocked as exc:
+        db.session.rollback()
+        return _render_page(assignment, service.find_read(assignment), problems=[str(exc)]), 409
+    except service.IncompleteRead as exc:
+        db.session.rollback()
+        return _render_page(assignment, service.find_read(assignment), problems=exc.problems), 422
+    db.session.commit()
+    flash(f"Item {assignment.item.item_id} submitted. Thank you — the read is now locked.", "success")
+    return redirect(url_for("scoring.score_page", assignment_id=assignment.id), code=303)
+
+
+def _own_assignment_or_404(assignment_id: int) -> Assignment:
+    """Only the assigned reviewer writes; anyone else gets the same 404 as a missing assignment."""
+    assignment = assignment_or_404(assignment_id)
+    if assignment.reviewer_id != current_user.id:
+        abort(404)
+    return assignment
+
+
+def _save(read: Read, kind: str, key: str, save) -> str | tuple[str, int]:
+    try:
+        save()
+    except service.ReadLocked as exc:
+        db.session.rollback()
+        return str(exc), 409
+    except service.ScoringError as exc:
+        db.session.rollback()
+        return str(exc), 422
+    db.session.commit()
+    rubric = service.rubric_of(read.assignment.item)
+    return render_template("scoring/_save_status.html", kind=kind, key=key,
+                           progress=service.progress(read, rubric), oob=True)
+
+
+def _render_page(assignment: Assignment, read: Read | None, problems: list[str] | None = None) -> str:
+    item = assignment.item
+    rubric = service.rubric_of(item)
+    application = item.applicant.application if item.kind.value == "application" else None
+    locked = read is not None and read.status == ReadStatus.SUBMITTED
+    return render_template(
+        "scoring/score.html", assignment=assignment, item=item, cycle=item.cycle, rubric=rubric, read=read,
+        application=application, content=service.read_content(read),
+        progress=service.progress(read, rubric), problems=problems or [],
+        editable=not locked and assignment.reviewer_id == current_user.id,
+        outcome=service.outcome_of(read) if locked else None,
+        indicators={d.key: indicator_text(rubric.key, d.key) for d in rubric.domains},
+        check_labels=service.CHECK_LABELS, check_statuses=list(CheckStatus))

@@ -1,0 +1,314 @@
+"""Reviewer queue and scoring routes: object checks, blind essays, CSRF, XSS, autosave, submit, query counts."""
+import html
+
+import pytest
+from sqlalchemy import event, select
+
+from app.assignment.models import Assignment
+from app.cycles.models import Item, ItemKind
+from app.extensions import db
+from app.people.models import Role
+from app.scoring.models import Read, ReadStatus, Score
+from tests import factories as f
+from tests.web.helpers import csrf_token_from, login
+
+PASSWORD = "a long enough test password"
+CANARY_NAME = "Zelda Canaryfield"
+CANARY_EMAIL = "zelda.canary@hidden.example"
+CANARY_ORG = "Canary Family Services"
+DOMAINS = ["theoretical_foundations", "direct_service_skills", "working_with_others", "reflection", "thinking",
+           "communicating"]
+XSS = ('<script>alert("x")</script><img src=x onerror="alert(1)">'
+       '<a href="javascript:alert(2)">j</a><div hx-get="/reviews/" hx-trigger="load" hx-on:click="alert(3)">h</div>')
+INERT_MARKERS = ["<script>alert", "<img src=x", '<a href="javascript:', '<div hx-get="/reviews/"']
+
+
+@pytest.fixture
+def world(app):
+    """Two reviewers in one cycle; the canary applicant's essays are assigned to reviewer A."""
+    with app.app_context():
+        cycle = f.make_cycle("Spring exams")
+        a = f.make_user(Role.REVIEWER, email="a@example.org", name="Ann Reviewer", password=PASSWORD)
+        b = f.make_user(Role.REVIEWER, email="b@example.org", name="Ben Reviewer", password=PASSWORD)
+        coordinator = f.make_user(Role.COORDINATOR, email="c@example.org", password=PASSWORD)
+        canary = f.make_applicant(cycle, applicant_id="A-77", name=CANARY_NAME, organization=CANARY_ORG)
+        canary.email = CANARY_EMAIL
+        other = f.make_applicant(cycle, applicant_id="A-78")
+        essay_a = f.make_essay(cycle, canary, item_id="E-101", prompt="A toddler bites at child care.",
+                               response="I would first meet the family.")
+        essay_b = f.make_essay(cycle, other, item_id="E-202", prompt="Another vignette")
+        own = f.assign(essay_a, a)
+        foreign = f.assign(essay_b, b)
+        db.session.commit()
+        return {"a": a.email, "b": b.email, "coordinator": coordinator.email, "own": own.id,
+                "foreign": foreign.id, "canary_pk": canary.id, "a_id": a.id}
+
+
+def signed_in(app, email):
+    client = app.test_client()
+    assert login(client, email, PASSWORD).status_code == 302
+    return client
+
+
+def token(client, path="/reviews/"):
+    return csrf_token_from(client.get(path).get_data(as_text=True))
+
+
+def save(client, assignment_id, domain, score, seq, comment="", csrf=None):
+    csrf = csrf or token(client, f"/reviews/{assignment_id}")
+    return client.post(f"/reviews/{assignment_id}/domains/{domain}",
+                       data={"score": score, "comment": comment, "seq": seq},
+                       headers={"HX-Request": "true", "X-CSRFToken": csrf})
+
+
+def stored_scores(app, assignment_id):
+    with app.app_context():
+        return {s.domain_key: s.score for s in db.session.scalars(
+            select(Score).join(Read).where(Read.assignment_id == assignment_id))}
+
+
+def test_queue_lists_only_the_reviewers_own_items(app, world):
+    page = signed_in(app, world["a"]).get("/reviews/").get_data(as_text=True)
+    assert "E-101" in page and "A toddler bites at child care." in page
+    assert "E-202" not in page and "Another vignette" not in page
+    assert "0 of 1 submitted" in page and "Not started" in page
+
+
+def test_essay_pages_and_partials_never_name_the_applicant(app, world):
+    client = signed_in(app, world["a"])
+    bodies = [client.get("/reviews/").get_data(as_text=True),
+              client.get(f"/reviews/{world['own']}").get_data(as_text=True)]
+    csrf = csrf_token_from(bodies[1])
+    for seq, domain in enumerate(DOMAINS, start=1):
+        bodies.append(save(client, world["own"], domain, 3, seq, csrf=csrf).get_data(as_text=True))
+    bodies.append(client.post(f"/reviews/{world['own']}/submit", data={"csrf_token": csrf},
+                              follow_redirects=True).get_data(as_text=True))
+    for body in bodies:
+        for secret in (CANARY_NAME, "Canaryfield", CANARY_EMAIL, CANARY_ORG, "A-77"):
+            assert secret not in body
+
+
+def test_another_reviewers_assignment_answers_404_to_every_route(app, world):
+    client = signed_in(app, world["a"])
+    csrf = token(client)
+    headers = {"HX-Request": "true", "X-CSRFToken": csrf}
+    foreign = world["foreign"]
+    assert client.get(f"/reviews/{foreign}").status_code == 404
+    for path in (f"/reviews/{foreign}/domains/reflection", f"/reviews/{foreign}/requirements/training",
+                 f"/reviews/{foreign}/overall", f"/reviews/{foreign}/submit"):
+        response = client.post(path, data={"score": 1, "seq": 1, "csrf_token": csrf}, headers=headers)
+        assert response.status_code == 404, path
+    assert client.get("/reviews/999999").status_code == 404
+    assert stored_scores(app, foreign) == {}
+
+
+def test_a_conflict_recorded_after_assignment_takes_effect_on_the_next_request(app, world):
+    client = signed_in(app, world["a"])
+    assert client.get(f"/reviews/{world['own']}").status_code == 200
+    with app.app_context():
+        db.session.add(f.make_conflict(db.session.get(Assignment, world["own"]).reviewer,
+                                       db.session.get(Item, db.session.get(Assignment, world["own"]).item_pk).applicant))
+        db.session.commit()
+    assert client.get(f"/reviews/{world['own']}").status_code == 404
+    assert save(client, world["own"], "reflection", 3, 1, csrf=token(client)).status_code == 404
+    assert "E-101" not in client.get("/reviews/").get_data(as_text=True)
+
+
+def test_a_coordinator_may_view_a_read_but_not_write_it(app, world):
+    client = signed_in(app, world["coordinator"])
+    page = client.get(f"/reviews/{world['own']}").get_data(as_text=True)
+    assert "hx-post" not in page and "Submit read" not in page
+    assert save(client, world["own"], "reflection", 3, 1, csrf=csrf_token_from(page)).status_code == 403  # role refused
+
+
+def scoring_post_rules(app):
+    return [rule for rule in app.url_map.iter_rules()
+            if rule.endpoint.startswith("scoring.") and "POST" in rule.methods]
+
+
+def test_every_state_changing_scoring_route_requires_the_csrf_token(app, world):
+    client = signed_in(app, world["a"])
+    rules = scoring_post_rules(app)
+    assert {rule.endpoint for rule in rules} == {"scoring.save_domain", "scoring.save_requirement",
+                                                 "scoring.save_overall", "scoring.submit"}
+    values = {"assignment_id": world["own"], "domain_key": "reflection", "requirement_key": "training"}
+    for rule in rules:
+        path = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
+        for headers in ({"HX-Request": "true"}, {"HX-Request": "true", "X-CSRFToken": "forged"}):
+            response = client.post(path, data={"score": 3, "seq": 1, "overall_comment": "x"}, headers=headers)
+            assert response.status_code == 400, path
+            assert response.headers.get("X-Endorsement-Error") == "csrf"
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Read)) == 0
+
+
+def test_no_scoring_route_changes_state_on_get(app, world):
+    client = signed_in(app, world["a"])
+    client.get("/reviews/")
+    client.get(f"/reviews/{world['own']}")
+    for rule in scoring_post_rules(app):
+        assert "GET" not in rule.methods
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Read)) == 0
+
+
+def test_autosave_returns_the_status_and_an_out_of_band_progress_counter(app, world):
+    client = signed_in(app, world["a"])
+    response = save(client, world["own"], "reflection", 3, 1, comment="Clear self-awareness")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert body.strip().startswith("Saved")
+    assert 'id="read-progress"' in body and 'hx-swap-oob="true"' in body
+    assert "1 of 6 domains scored" in body
+    assert response.headers["Cache-Control"] == "no-store"
+    save(client, world["own"], "thinking", 2, 2)
+    assert "2 of 6 domains scored" in save(client, world["own"], "reflection", 4, 3).get_data(as_text=True)
+    assert stored_scores(app, world["own"]) == {"reflection": 4, "thinking": 2}
+
+
+def test_a_late_save_is_acknowledged_but_does_not_overwrite_the_newer_value(app, world):
+    client = signed_in(app, world["a"])
+    assert save(client, world["own"], "reflection", 4, 10).status_code == 200
+    assert save(client, world["own"], "reflection", 1, 9).status_code == 200
+    assert stored_scores(app, world["own"]) == {"reflection": 4}
+    page = client.get(f"/reviews/{world['own']}").get_data(as_text=True)
+    assert 'data-seq-start="10"' in page  # the next page's saves continue above what is stored
+
+
+def test_a_bad_value_is_refused_with_422_and_a_message_naming_it(app, world):
+    client = signed_in(app, world["a"])
+    response = save(client, world["own"], "reflection", 9, 1)
+    assert response.status_code == 422
+    assert "score: 9 is outside the scale 1–4" in response.get_data(as_text=True)
+    response = save(client, world["own"], "no_such_domain", 2, 2)
+    assert response.status_code == 422 and "'no_such_domain' is not a domain" in response.get_data(as_text=True)
+
+
+def test_submit_names_the_missing_domains_then_locks_the_read_and_shows_its_outcome(app, world):
+    client = signed_in(app, world["a"])
+    csrf = token(client, f"/reviews/{world['own']}")
+    for seq, (domain, score) in enumerate(zip(DOMAINS[:4], [3, 3, 2, 2]), start=1):
+        save(client, world["own"], domain, score, seq, csrf=csrf)
+    refused = client.post(f"/reviews/{world['own']}/submit", data={"csrf_token": csrf})
+    assert refused.status_code == 422
+    assert "still open: Thinking, Communicating." in refused.get_data(as_text=True)
+    save(client, world["own"], "thinking", 3, 5, csrf=csrf)
+    save(client, world["own"], "communicating", 2, 6, csrf=csrf)
+    done = client.post(f"/reviews/{world['own']}/submit", data={"csrf_token": csrf})
+    assert done.status_code == 303
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    # 3+3+2+2+3+2 = 15, mean 2.50: exactly on the pass line, every domain at least 2.
+    assert "Submitted and locked" in page and "Pass" in page and "mean 2.50" in page
+    assert "hx-post" not in page and "Submit read" not in page
+    locked = save(client, world["own"], "reflection", 1, 7, csrf=csrf)
+    assert locked.status_code == 409 and "locked" in locked.get_data(as_text=True)
+    again = client.post(f"/reviews/{world['own']}/submit", data={"csrf_token": csrf})
+    assert again.status_code == 409
+    with app.app_context():
+        read = db.session.scalar(select(Read).where(Read.assignment_id == world["own"]))
+        assert read.status == ReadStatus.SUBMITTED and read.number == 1
+    assert "Submitted" in client.get("/reviews/").get_data(as_text=True)
+
+
+def test_scoring_pages_are_not_cached_and_opt_out_of_htmx_history(app, world):
+    client = signed_in(app, world["a"])
+    response = client.get(f"/reviews/{world['own']}")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert 'hx-history="false"' in response.get_data(as_text=True)
+    assert client.get("/reviews/").headers["Cache-Control"] == "no-store"
+
+
+def test_xss_payloads_in_prompt_essay_and_comments_render_inert(app, world):
+    with app.app_context():
+        item = db.session.get(Assignment, world["own"]).item
+        item.prompt, item.response = "Prompt " + XSS, "Essay " + XSS
+        db.session.commit()
+    client = signed_in(app, world["a"])
+    csrf = token(client, f"/reviews/{world['own']}")
+    partial = save(client, world["own"], "reflection", 3, 1, comment=XSS, csrf=csrf).get_data(as_text=True)
+    client.post(f"/reviews/{world['own']}/overall", data={"overall_comment": XSS, "seq": 2},
+                headers={"HX-Request": "true", "X-CSRFToken": csrf})
+    queue = client.get("/reviews/").get_data(as_text=True)
+    page = client.get(f"/reviews/{world['own']}").get_data(as_text=True)
+    for body in (queue, page, partial):
+        for marker in INERT_MARKERS:
+            assert marker not in body
+    # Present as text, not markup: prompt, essay, domain comment and overall comment.
+    assert html.unescape(page).count(XSS) == 4
+    assert html.unescape(partial).count(XSS) == 0  # the save answer echoes nothing typed
+
+
+def count_queries(app, client, path):
+    statements = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    assert response.status_code == 200
+    return len(statements)
+
+
+def grow_cycle(app, reviewer_id, items):
+    """Add ``items`` scored essays of distinct applicants to the reviewer's queue."""
+    with app.app_context():
+        reviewer = db.session.get(f.User, reviewer_id)
+        cycle = f.make_cycle()
+        for _ in range(items):
+            assignment = f.assign(f.make_essay(cycle, f.make_applicant(cycle)), reviewer)
+            read = Read(assignment_id=assignment.id)
+            db.session.add(read)
+            db.session.flush()
+            db.session.add_all(Score(read_id=read.id, domain_key=key, score=2, seq=1) for key in DOMAINS[:3])
+        db.session.commit()
+
+
+def test_queue_and_scoring_page_issue_the_same_number_of_queries_for_a_ten_times_larger_cycle(app, world):
+    client = signed_in(app, world["a"])
+    grow_cycle(app, world["a_id"], 3)
+    small = (count_queries(app, client, "/reviews/"), count_queries(app, client, f"/reviews/{world['own']}"))
+    grow_cycle(app, world["a_id"], 30)
+    large = (count_queries(app, client, "/reviews/"), count_queries(app, client, f"/reviews/{world['own']}"))
+    assert small == large
+    assert large[0] <= 6 and large[1] <= 15
+
+
+def application_rubric_item(app, reviewer_id):
+    with app.app_context():
+        cycle = f.make_cycle()
+        applicant = f.make_applicant(cycle, applicant_id="P-9", category="IMHM-C",
+                                     figures={"training_hours": 12})
+        item = Item(cycle_id=cycle.id, item_id="APP-P-9", kind=ItemKind.APPLICATION, applicant_pk=applicant.id,
+                    rubric_key="imhm-c-application")
+        db.session.add(item)
+        db.session.flush()
+        assignment = f.assign(item, db.session.get(f.User, reviewer_id))
+        db.session.commit()
+        return assignment.id
+
+
+def test_application_page_shows_each_requirement_with_its_figure_and_minimum(app, world):
+    from app.rubrics.registry import get_rubric
+    with app.app_context():
+        try:
+            rubric = get_rubric("imhm-c-application")
+        except KeyError:
+            pytest.skip("the imhm-c-application pack is not in rubrics/ yet")
+    assignment_id = application_rubric_item(app, world["a_id"])
+    client = signed_in(app, world["a"])
+    page = client.get(f"/reviews/{assignment_id}").get_data(as_text=True)
+    assert "Requirements" in page
+    for requirement in rubric.requirements:
+        assert requirement.label in html.unescape(page)
+    first = rubric.requirements[0]
+    response = client.post(f"/reviews/{assignment_id}/requirements/{first.key}",
+                           data={"status": "met", "note": "checked", "seq": 1},
+                           headers={"HX-Request": "true", "X-CSRFToken": csrf_token_from(page)})
+    assert response.status_code == 200
+    assert f"1 of {len(rubric.requirements)} requirements marked" in response.get_data(as_text=True)
