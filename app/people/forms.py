@@ -18,7 +18,7 @@ class PasswordChangeForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[InputRequired()],
                                      render_kw={"autocomplete": "current-password"})
     new_password = PasswordField(
-        "New password", validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+        "New password", validators=[InputRequired()],  # length rules live in service.check_password_rules
         description=f"At least {MIN_PASSWORD_LENGTH} characters. A long passphrase is best; any characters work.",
         render_kw={"autocomplete": "new-password"})
     confirm_password = PasswordField(
