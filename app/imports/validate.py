@@ -127,9 +127,9 @@ def _parse_float(value: Any, wanted: str) -> float:
 
 def _check_range(value: float, minimum: float | None, maximum: float | None) -> None:
     if minimum is not None and value < minimum:
-        raise ValueError(f"{_shown(value)} is below the minimum of {_shown(minimum)}")
+        raise ValueError(f"{_as_text(value)} is below the minimum of {_as_text(minimum)}")
     if maximum is not None and value > maximum:
-        raise ValueError(f"{_shown(value)} is above the maximum of {_shown(maximum)}")
+        raise ValueError(f"{_as_text(value)} is above the maximum of {_as_text(maximum)}")
 
 
 def iso_date(value: Any) -> date:
@@ -482,7 +482,7 @@ def _check_scores(rows: list[Row], lookups: Lookups) -> list[RowError]:
         if rubric is None:
             continue
         errors += _check_score_cell(row, rubric)
-        if address and row.values["domain"] in rubric.domain_keys:
+        if lookups.is_reviewer(address) and row.values["domain"] in rubric.domain_keys:
             domains_by_read.setdefault((item_id, address), (row, set()))[1].add(row.values["domain"])
     for (item_id, address), (first_row, domains) in domains_by_read.items():
         missing = [key for key in lookups.rubrics[lookups.items[item_id].rubric_key].domain_keys
