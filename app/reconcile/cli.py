@@ -1,5 +1,6 @@
 """``flask reconcile --cycle NAME``."""
 import click
+from flask.cli import with_appcontext
 
 from app.cycles.models import ItemState
 from app.cycles.service import CycleError, cycle_by_name
@@ -9,6 +10,7 @@ from app.reconcile.service import ReconcileError, reconcile_cycle
 
 @click.command("reconcile")
 @click.option("--cycle", "cycle_name", required=True, help="Name of the review cycle.")
+@with_appcontext
 def reconcile_command(cycle_name: str) -> None:
     """Evaluate every item of a cycle with its reads, assign third readers, print counts per state."""
     try:

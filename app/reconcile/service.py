@@ -17,6 +17,11 @@ from app.timeutil import utcnow
 ADJUDICATION_SOURCES = frozenset({AssignmentSource.THIRD_READER, AssignmentSource.EXTRA_READ})
 
 
+def submission_key(number: int | None, submitted_at: datetime | None, read_id: int) -> tuple:
+    """Sort key for an item's submitted reads: the read number, then the submission time, then the row id."""
+    return (number is None, number or 0, submitted_at or datetime.min, read_id)
+
+
 class ReconcileError(ValueError):
     """A cycle cannot be reconciled; the message names the item and the problem."""
 
@@ -33,8 +38,7 @@ class _SubmittedRead:
 
     @property
     def order(self) -> tuple:
-        """Submission order: the read number, then the submission time, then the row id."""
-        return (self.number is None, self.number or 0, self.submitted_at or datetime.min, self.read_id)
+        return submission_key(self.number, self.submitted_at, self.read_id)
 
 
 @dataclass

@@ -1,0 +1,211 @@
+"""Reconciling a cycle in the database: states, outcomes, audit entries, third readers, the CLI."""
+from datetime import datetime
+
+import pytest
+from sqlalchemy import event
+
+from app.assignment.models import Assignment, AssignmentSource
+from app.audit.models import AuditEntry
+from app.cycles.models import ItemState
+from app.extensions import db
+from app.reconcile.models import CommitteeResolution, ItemOutcome
+from app.reconcile.service import ReconcileError, reconcile_cycle
+from app.scoring.models import Read, ReadStatus, Score
+from tests import factories as f
+from tests.unit.reconcile_fixtures import write_test_rubrics
+
+
+@pytest.fixture(autouse=True)
+def test_rubrics(tmp_path):
+    write_test_rubrics(tmp_path / "instance")
+
+
+def essay_with_reads(cycle, applicant, reviewers, score_maps, item_id=None):
+    item = f.make_essay(cycle, applicant, rubric_key="t-essay", item_id=item_id)
+    for number, (reviewer, scores) in enumerate(zip(reviewers, score_maps), start=1):
+        f.submitted_read(f.assign(item, reviewer), scores, number=number)
+    return item
+
+
+def pair(cycle, *extra_pool):
+    reviewers = [f.make_user(), f.make_user()]
+    for reviewer in [*reviewers, *extra_pool]:
+        f.add_member(cycle, reviewer)
+    return reviewers
+
+
+def test_cycle_states_outcomes_and_counts(app):
+    with app.app_context():
+        cycle = f.make_cycle()
+        applicant = f.make_applicant(cycle)
+        reviewers = pair(cycle)
+        agreed = essay_with_reads(cycle, applicant, reviewers, [{"insight": 3, "clarity": 2}, {"insight": 2, "clarity": 3}])
+        split = essay_with_reads(cycle, applicant, reviewers, [{"insight": 4, "clarity": 3}, {"insight": 2, "clarity": 3}])
+        waiting = essay_with_reads(cycle, applicant, reviewers[:1], [{"insight": 3, "clarity": 3}])
+        f.assign(waiting, reviewers[1])
+        untouched = f.make_essay(cycle, applicant, rubric_key="t-essay")
+
+        counts = reconcile_cycle(cycle)
+        db.session.commit()
+
+        assert counts == {"unassigned": 1, "assigned": 0, "in_review": 1, "agreed": 1, "discrepant": 0,
+                          "adjudicating": 0, "resolved": 0, "committee": 1, "decided": 0}
+        assert agreed.state == ItemState.AGREED and split.state == ItemState.COMMITTEE
+        assert waiting.state == ItemState.IN_REVIEW and untouched.state == ItemState.UNASSIGNED
+        outcome = db.session.scalar(db.select(ItemOutcome).filter_by(item_pk=agreed.id))
+        assert outcome.combined == {"insight": 2.5, "clarity": 2.5}
+        assert outcome.mean == 2.5 and outcome.total == 5.0 and outcome.result == "pass"
+        flagged = db.session.scalar(db.select(ItemOutcome).filter_by(item_pk=split.id))
+        assert flagged.discrepant_domains == ["insight"] and flagged.combined is None
+        assert "no eligible reader left" in flagged.reasons
+        assert db.session.scalar(db.select(ItemOutcome).filter_by(item_pk=waiting.id)) is None
+
+
+def test_state_changes_and_outcomes_are_audited_once(app):
+    with app.app_context():
+        cycle = f.make_cycle()
+        applicant = f.make_applicant(cycle)
+        reviewers = pair(cycle)
+        split = essay_with_reads(cycle, applicant, reviewers, [{"insight": 4, "clarity": 3}, {"insight": 2, "clarity": 3}])
+        reconcile_cycle(cycle, actor_id=reviewers[0].id)
+        db.session.commit()
+        entries = db.session.scalars(db.select(AuditEntry).filter_by(item_key=split.item_id)
+                                     .order_by(AuditEntry.id)).all()
+        states = [(e.before["state"], e.after["state"]) for e in entries if e.action == "item.state"]
+        assert states == [("unassigned", "discrepant"), ("discrepant", "committee")]
+        outcome_entries = [e for e in entries if e.action == "outcome.update"]
+        assert len(outcome_entries) == 1 and outcome_entries[0].after["discrepant_domains"] == ["insight"]
+        assert all(e.actor_id == reviewers[0].id and e.cycle_id == cycle.id for e in entries)
+
+        before = db.session.scalar(db.select(db.func.count()).select_from(AuditEntry))
+        reconcile_cycle(cycle)
+        db.session.commit()
+        assert db.session.scalar(db.select(db.func.count()).select_from(AuditEntry)) == before
+
+
+def test_raw_reads_are_never_modified(app):
+    with app.app_context():
+        cycle = f.make_cycle()
+        applicant = f.make_applicant(cycle)
+        reviewers = pair(cycle)
+        essay_with_reads(cycle, applicant, reviewers, [{"insight": 4, "clarity": 3}, {"insight": 2, "clarity": 3}])
+        snapshot = lambda: sorted(db.session.execute(  # noqa: E731
+            db.select(Score.read_id, Score.domain_key, Score.score, Score.updated_at)).all())
+        reads_before = sorted(db.session.execute(db.select(Read.id, Read.status, Read.number, Read.updated_at)).all())
+        scores_before = snapshot()
+        reconcile_cycle(cycle)
+        db.session.commit()
+        assert snapshot() == scores_before
+        assert sorted(db.session.execute(db.select(Read.id, Read.status, Read.number, Read.updated_at)).all()) \
+            == reads_before
+
+
+def test_discrepant_item_gets_a_third_reader_then_resolves(app):
+    with app.app_context():
+        cycle = f.make_cycle()
+        applicant = f.make_applicant(cycle)
+        third = f.make_user(email="third@example.org")
+        reviewers = pair(cycle, third)
+        item = essay_with_reads(cycle, applicant, reviewers, [{"insight": 4, "clarity": 3}, {"insight": 2, "clarity": 3}])
+
+        assert reconcile_cycle(cycle)["adjudicating"] == 1
+        db.session.commit()
+        assert item.state == ItemState.ADJUDICATING
+        assignment = db.session.scalar(db.select(Assignment).filter_by(item_pk=item.id, reviewer_id=third.id))
+        assert assignment.source == AssignmentSource.THIRD_READER
+
+        assert reconcile_cycle(cycle)["adjudicating"] == 1   # still waiting: no second third reader
+        assert db.session.scalar(db.select(db.func.count()).select_from(Assignment)
+                                 .filter_by(item_pk=item.id)) == 3
+
+        f.submitted_read(assignment, {"insight": 1, "clarity": 4}, number=3)
+        assert reconcile_cycle(cycle)["resolved"] == 1
+        db.session.commit()
+        outcome = db.session.scalar(db.select(ItemOutcome).filter_by(item_pk=item.id))
+        # insight: third 1 is closer to the second read's 2 → (1 + 2) / 2; clarity agreed at 3.
+        assert outcome.combined == {"insight": 1.5, "clarity": 3.0}
+        assert outcome.result == "fail" and item.state == ItemState.RESOLVED
+
+
+def test_committee_resolution_makes_the_item_decided(app):
+    with app.app_context():
+        cycle = f.make_cycle()
+        applicant = f.make_applicant(cycle)
+        reviewers = pair(cycle)
+        item = essay_with_reads(cycle, applicant, reviewers, [{"insight": 4, "clarity": 3}, {"insight": 1, "clarity": 3}])
+        reconcile_cycle(cycle)
+        db.session.add(CommitteeResolution(item_pk=item.id, scores={"insight": 3, "clarity": 3}, rationale="read it"))
+        counts = reconcile_cycle(cycle)
+        db.session.commit()
+        assert counts["decided"] == 1 and item.state == ItemState.DECIDED
+        outcome = db.session.scalar(db.select(ItemOutcome).filter_by(item_pk=item.id))
+        assert outcome.combined == {"insight": 3.0, "clarity": 3.0} and outcome.result == "pass"
+
+
+def test_application_item_uses_requirement_marks(app):
+    from app.cycles.models import Item, ItemKind
+    from app.scoring.models import CheckStatus, RequirementCheck
+
+    with app.app_context():
+        cycle = f.make_cycle()
+        applicant = f.make_applicant(cycle, applicant_id="P1", category="TEST")
+        reviewers = pair(cycle)
+        item = Item(cycle_id=cycle.id, item_id="APP-P1", kind=ItemKind.APPLICATION, applicant_pk=applicant.id,
+                    rubric_key="t-application")
+        db.session.add(item)
+        db.session.flush()
+        for number, (reviewer, hours) in enumerate(zip(reviewers, ("met", "not_met")), start=1):
+            read = f.submitted_read(f.assign(item, reviewer), {"evidence": 3, "practice": 3}, number=number)
+            db.session.add_all([RequirementCheck(read_id=read.id, requirement_key="hours", status=CheckStatus(hours)),
+                                RequirementCheck(read_id=read.id, requirement_key="ethics", status=CheckStatus.MET)])
+        db.session.flush()
+        reconcile_cycle(cycle)
+        outcome = db.session.scalar(db.select(ItemOutcome).filter_by(item_pk=item.id))
+        assert item.state == ItemState.COMMITTEE
+        assert "requirement hours: reviewers' marks differ" in outcome.reasons
+        assert "reads disagree on pass/fail" in outcome.reasons
+
+
+def test_an_item_whose_rubric_is_missing_is_named(app):
+    with app.app_context():
+        cycle = f.make_cycle()
+        f.make_essay(cycle, f.make_applicant(cycle), item_id="E-LOST", rubric_key="no-such-rubric")
+        with pytest.raises(ReconcileError, match="item E-LOST: rubric 'no-such-rubric' is not loaded"):
+            reconcile_cycle(cycle)
+
+
+def test_reads_are_loaded_with_a_fixed_number_of_queries(app):
+    def selects_for(items):
+        with app.app_context():
+            cycle = f.make_cycle()
+            applicant = f.make_applicant(cycle)
+            reviewers = pair(cycle)
+            for _ in range(items):
+                essay_with_reads(cycle, applicant, reviewers, [{"insight": 3, "clarity": 3}] * 2)
+            db.session.commit()
+            statements = []
+            listener = lambda *args: statements.append(args[2])  # noqa: E731
+            event.listen(db.engine, "before_cursor_execute", listener)
+            try:
+                reconcile_cycle(cycle)
+                db.session.commit()
+            finally:
+                event.remove(db.engine, "before_cursor_execute", listener)
+            return [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+
+    assert len(selects_for(3)) == len(selects_for(30)) <= 8
+
+
+def test_reconcile_command_prints_counts_per_state(app, runner):
+    with app.app_context():
+        cycle = f.make_cycle(name="Spring")
+        applicant = f.make_applicant(cycle)
+        reviewers = pair(cycle)
+        essay_with_reads(cycle, applicant, reviewers, [{"insight": 3, "clarity": 3}] * 2)
+        db.session.commit()
+    result = runner.invoke(args=["reconcile", "--cycle", "Spring"])
+    assert result.exit_code == 0, result.output
+    lines = dict(line.split() for line in result.output.splitlines())
+    assert lines["agreed"] == "1" and lines["committee"] == "0" and lines["total"] == "1"
+    missing = runner.invoke(args=["reconcile", "--cycle", "Autumn"])
+    assert missing.exit_code == 1 and "no cycle called 'Autumn'" in missing.output
