@@ -1,0 +1,221 @@
+"""The cycle workbook (SPEC §7), reloaded and checked cell by cell against figures worked out by hand."""
+import io
+from datetime import datetime
+
+import openpyxl
+import pytest
+
+from app.cycles.models import Item, ItemKind
+from app.exports.service import export_cycle, export_cycle_bytes
+from app.exports.workbook import Column, Sheet, write_workbook
+from app.extensions import db
+from app.people.models import Role
+from app.reconcile.models import Decision, DecisionValue
+from app.reconcile.service import reconcile_cycle
+from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck
+from tests import factories as f
+from tests.unit.reconcile_fixtures import write_test_rubrics
+
+EVIL_NAME = '=HYPERLINK("http://example.com/x","click")'
+T0 = datetime(2026, 3, 1, 9, 0, 0)
+
+
+@pytest.fixture(autouse=True)
+def test_rubrics(tmp_path):
+    write_test_rubrics(tmp_path / "instance")
+
+
+def at(minute):
+    return T0.replace(minute=minute)
+
+
+def build_small_cycle():
+    """Two applicants, one application item and three essays, two reviewers, one committee decision."""
+    cycle = f.make_cycle(name="Small")
+    ann = f.make_user(email="ann@example.org", name="Ann")
+    bob = f.make_user(email="bob@example.org", name="-Bob")
+    chair = f.make_user(Role.COMMITTEE, email="chair@example.org", name="Chair")
+    for reviewer in (ann, bob):
+        f.add_member(cycle, reviewer)
+    one = f.make_applicant(cycle, applicant_id="A1", name="Applicant One", category="TEST", mc_score=85)
+    two = f.make_applicant(cycle, applicant_id="A2", name=EVIL_NAME, category="TEST", mc_score=70)
+
+    portfolio = Item(cycle_id=cycle.id, item_id="APP-A1", kind=ItemKind.APPLICATION, applicant_pk=one.id,
+                     rubric_key="t-application")
+    db.session.add(portfolio)
+    db.session.flush()
+    e1 = f.make_essay(cycle, one, item_id="E1", rubric_key="t-essay")
+    e2 = f.make_essay(cycle, two, item_id="E2", rubric_key="t-essay")
+    e3 = f.make_essay(cycle, two, item_id="E3", rubric_key="t-essay")
+
+    minute = iter(range(60))
+
+    def read(item, reviewer, number, scores, comments=None):
+        assignment = f.assign(item, reviewer)
+        assignment.assigned_at = at(next(minute))
+        submitted = f.submitted_read(assignment, scores, number=number, comments=comments)
+        submitted.submitted_at = at(30 + next(minute))
+        return submitted
+
+    for number, (reviewer, practice) in enumerate(((ann, 3), (bob, 2)), start=1):
+        r = read(portfolio, reviewer, number, {"evidence": 3, "practice": practice})
+        db.session.add_all([RequirementCheck(read_id=r.id, requirement_key=key, status=CheckStatus.MET)
+                            for key in ("hours", "ethics")])
+    read(e1, ann, 1, {"insight": 3, "clarity": 4}, {"insight": "@SUM(A1:A9)", "clarity": "Clear\nand kind"})
+    read(e1, bob, 2, {"insight": 4, "clarity": 4}, {"clarity": "+1 great"})
+    read(e2, ann, 1, {"insight": 4, "clarity": 3}, {"insight": "\tindented"})
+    read(e2, bob, 2, {"insight": 2, "clarity": 3}, {"insight": "-2 for depth"})
+    draft = f.assign(e3, ann)
+    draft.assigned_at = at(50)
+    db.session.add(Read(assignment_id=draft.id, status=ReadStatus.DRAFT))
+    waiting = f.assign(e3, bob)
+    waiting.assigned_at = at(51)
+    db.session.add(Decision(application_id=one.application.id, decision=DecisionValue.ENDORSE,
+                            rationale="=1+1 all parts passed", decided_by_id=chair.id, decided_at=T0))
+    db.session.flush()
+    reconcile_cycle(cycle)
+    db.session.commit()
+    return cycle
+
+
+def sheet_rows(workbook, title):
+    return [[cell.value for cell in row] for row in workbook[title].iter_rows()]
+
+
+def test_the_workbook_matches_the_hand_computed_cycle(app, tmp_path):
+    with app.app_context():
+        cycle = build_small_cycle()
+        out = tmp_path / "small.xlsx"
+        export_cycle(cycle, str(out))
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments"]
+
+    assert sheet_rows(wb, "Decisions") == [
+        ["Applicant ID", "Name", "Category", "Portfolio", "MC score", "Essay result", "Suggested", "Decision",
+         "Rationale", "Decided by", "Decided at"],
+        # A1: portfolio agreed pass (3/3, 3/2 → mean 2.75), E1 agreed pass, 85 ≥ 80 → endorse.
+        ["A1", "Applicant One", "TEST", "pass", 85, "pass", "endorse", "endorse", "=1+1 all parts passed",
+         "chair@example.org", T0],
+        # A2: Part 1 70 < 80 → not endorsed; E2 with the committee and E3 in review → essay part unknown.
+        ["A2", EVIL_NAME, "TEST", None, 70, None, "not_endorsed", None, None, None, None],
+    ]
+    assert sheet_rows(wb, "Items") == [
+        ["Item ID", "Kind", "Applicant ID", "Rubric", "Reads", "State", "evidence", "practice", "insight", "clarity",
+         "Mean", "Result"],
+        ["APP-A1", "application", "A1", "t-application", 2, "agreed", 3, 2.5, None, None, 2.75, "pass"],
+        ["E1", "essay", "A1", "t-essay", 2, "agreed", None, None, 3.5, 4, 3.75, "pass"],
+        ["E2", "essay", "A2", "t-essay", 2, "committee", None, None, None, None, None, None],
+        ["E3", "essay", "A2", "t-essay", 0, "in_review", None, None, None, None, None, None],
+    ]
+    submitted = [at(30 + m) for m in (1, 3, 5, 7, 9, 11)]  # each read() takes two minutes from the counter
+    assert sheet_rows(wb, "Scores") == [
+        ["Item ID", "Reviewer", "Read", "Domain", "Score", "Comment", "Submitted at"],
+        ["APP-A1", "ann@example.org", 1, "evidence", 3, None, submitted[0]],
+        ["APP-A1", "ann@example.org", 1, "practice", 3, None, submitted[0]],
+        ["APP-A1", "bob@example.org", 2, "evidence", 3, None, submitted[1]],
+        ["APP-A1", "bob@example.org", 2, "practice", 2, None, submitted[1]],
+        ["E1", "ann@example.org", 1, "insight", 3, "@SUM(A1:A9)", submitted[2]],
+        ["E1", "ann@example.org", 1, "clarity", 4, "Clear\nand kind", submitted[2]],
+        ["E1", "bob@example.org", 2, "insight", 4, None, submitted[3]],
+        ["E1", "bob@example.org", 2, "clarity", 4, "+1 great", submitted[3]],
+        ["E2", "ann@example.org", 1, "insight", 4, "\tindented", submitted[4]],
+        ["E2", "ann@example.org", 1, "clarity", 3, None, submitted[4]],
+        ["E2", "bob@example.org", 2, "insight", 2, "-2 for depth", submitted[5]],
+        ["E2", "bob@example.org", 2, "clarity", 3, None, submitted[5]],
+    ]
+
+    agreement = sheet_rows(wb, "Agreement")
+    assert agreement[0] == ["Rubric", "Domain", "Items", "Exact agreement", "Adjacent agreement",
+                            "Weighted kappa (quadratic)", "Krippendorff alpha (ordinal)",
+                            "Krippendorff alpha (interval)", "Discrepancies"]
+    # evidence: one item, 3 and 3 — no variation, so kappa and alpha are undefined (blank).
+    assert agreement[1] == ["t-application", "evidence", 1, 1, 1, None, None, None, 0]
+    # practice: one item, 3 and 2 — observed disagreement equals chance: kappa 0, alpha 0.
+    assert agreement[2] == ["t-application", "practice", 1, 0, 1, 0, 0, 0, 0]
+    # insight: E1 (3, 4), E2 (4, 2). Kappa: observed (1 + 4)/9 against expected 0.5·(1 + 1 + 0 + 4)/9 → 1 − 5/3.
+    # Alpha from the coincidence matrix, n2 = 1, n3 = 1, n4 = 2, n = 4:
+    #   interval: D_o = 10, D_e = 2·(1·1·1 + 1·2·4 + 1·2·1)/3 = 22/3 → 1 − 30/22;
+    #   ordinal: δ(3,4) = 2.25, δ(2,4) = 6.25, δ(2,3) = 1 → D_o = 17, D_e = 2·(1 + 12.5 + 4.5)/3 = 12 → 1 − 17/12.
+    rubric, domain, items, exact, adjacent, kappa, ordinal, interval, discrepancies = agreement[3]
+    assert (rubric, domain, items, exact, adjacent, discrepancies) == ("t-essay", "insight", 2, 0, 0.5, 1)
+    assert kappa == pytest.approx(1 - 5 / 3)
+    assert ordinal == pytest.approx(1 - 17 / 12)
+    assert interval == pytest.approx(1 - 30 / 22)
+    # clarity: (4, 4) and (3, 3): perfect agreement with variation.
+    assert agreement[4] == ["t-essay", "clarity", 2, 1, 1, 1, 1, 1, 0]
+    assert len(agreement) == 5
+
+    reviewers = sheet_rows(wb, "Reviewers")
+    assert reviewers[0] == ["Reviewer", "Name", "Assigned", "Submitted", "Pending", "Mean score", "Severity"]
+    # Ann gave 3,3, 3,4, 4,3 (mean 20/6); against Bob per cell: 0, +1, −1, 0, +2, 0 → +2/6.
+    assert reviewers[1][:5] == ["ann@example.org", "Ann", 4, 3, 1]
+    assert reviewers[1][5] == pytest.approx(20 / 6) and reviewers[1][6] == pytest.approx(2 / 6)
+    assert reviewers[2][:5] == ["bob@example.org", "-Bob", 4, 3, 1]
+    assert reviewers[2][5] == pytest.approx(18 / 6) and reviewers[2][6] == pytest.approx(-2 / 6)
+    assert len(reviewers) == 3
+
+    assert sheet_rows(wb, "Assignments") == [
+        ["Item ID", "Reviewer", "Status", "Assigned at"],
+        ["APP-A1", "ann@example.org", "submitted", at(0)],
+        ["APP-A1", "bob@example.org", "submitted", at(2)],
+        ["E1", "ann@example.org", "submitted", at(4)],
+        ["E1", "bob@example.org", "submitted", at(6)],
+        ["E2", "ann@example.org", "submitted", at(8)],
+        ["E2", "bob@example.org", "submitted", at(10)],
+        ["E3", "ann@example.org", "draft", at(50)],
+        ["E3", "bob@example.org", "assigned", at(51)],
+    ]
+
+
+def test_no_cell_is_a_formula_and_user_text_stays_visible(app):
+    with app.app_context():
+        workbook_bytes = export_cycle_bytes(build_small_cycle())
+    wb = openpyxl.load_workbook(io.BytesIO(workbook_bytes))
+    risky = {}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{ws.title}!{cell.coordinate} is a formula"
+                if isinstance(cell.value, str) and cell.value[:1] in "=+-@\t\r\n":
+                    risky[cell.value] = cell.quotePrefix
+    assert risky == {EVIL_NAME: True, "=1+1 all parts passed": True, "@SUM(A1:A9)": True, "+1 great": True,
+                     "\tindented": True, "-2 for depth": True, "-Bob": True}
+
+
+def test_every_sheet_has_a_bold_frozen_filtered_header_widths_and_formats(app, tmp_path):
+    with app.app_context():
+        out = tmp_path / "small.xlsx"
+        export_cycle(build_small_cycle(), out)
+    wb = openpyxl.load_workbook(out)
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2", ws.title
+        assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}", ws.title
+        assert all(cell.font.b for cell in ws[1]), ws.title
+        assert all(ws.column_dimensions[cell.column_letter].width >= 6 for cell in ws[1]), ws.title
+    agreement = wb["Agreement"]
+    assert agreement["D2"].number_format == "0.0%" and agreement["E5"].number_format == "0.0%"
+    assert wb["Scores"]["G2"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert wb["Assignments"]["D2"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert wb["Decisions"]["K2"].number_format == "yyyy-mm-dd hh:mm:ss"
+
+
+def test_control_characters_are_dropped_from_text_and_the_rest_is_kept(tmp_path):
+    out = tmp_path / "x.xlsx"
+    write_workbook([Sheet("S", [Column("Text"), Column("When", kind="date")],
+                         [["a\x00b\x07c", datetime(2026, 1, 2).date()], ["=\x01x", None]])], str(out))
+    ws = openpyxl.load_workbook(out)["S"]
+    assert ws["A2"].value == "abc" and ws["A3"].value == "=x" and ws["A3"].data_type == "s"
+    assert ws["B2"].number_format == "yyyy-mm-dd"
+
+
+def test_export_command_writes_the_file_and_names_a_missing_cycle(app, runner, tmp_path):
+    with app.app_context():
+        build_small_cycle()
+    out = tmp_path / "cli.xlsx"
+    result = runner.invoke(args=["export", "--cycle", "Small", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(out).sheetnames[0] == "Decisions"
+    missing = runner.invoke(args=["export", "--cycle", "Nope", "--out", str(tmp_path / "n.xlsx")])
+    assert missing.exit_code == 1 and "no cycle called 'Nope'" in missing.output
+    assert not (tmp_path / "n.xlsx").exists()
+    assert list(tmp_path.glob("tmp*.xlsx")) == []
