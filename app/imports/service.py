@@ -123,10 +123,10 @@ class _Snapshot:
                 snapshot.item_pks[item_id] = pk
                 snapshot.item_states[pk] = ItemState(state)
         if kind == "scores":
-            conflicts = frozenset(db.session.execute(
+            conflicts = frozenset((address, applicant_id) for address, applicant_id in db.session.execute(
                 db.select(User.email, Applicant.applicant_id).select_from(Conflict)
                 .join(User, Conflict.reviewer_id == User.id).join(Applicant, Conflict.applicant_pk == Applicant.id)
-                .where(Applicant.cycle_id == cycle.id)).tuples())
+                .where(Applicant.cycle_id == cycle.id)))
         snapshot.lookups = Lookups(user_roles=user_roles, applicants=applicants, items=items,
                                    rubrics=snapshot.lookups.rubrics, conflicts=conflicts)
         return snapshot
