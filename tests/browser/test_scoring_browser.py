@@ -1,0 +1,124 @@
+"""A reviewer scores an essay in a real browser: autosave, reload, submit, keyboard use and failures shown."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from app.extensions import db
+from app.people.models import Role
+from app.scoring.models import Read, Score
+from tests import factories as f
+
+PASSWORD = "browser test password"
+EMAIL = "rowan@example.org"
+DOMAINS = ["theoretical_foundations", "direct_service_skills", "working_with_others", "reflection", "thinking",
+           "communicating"]
+
+
+@pytest.fixture
+def assignment_id(app):
+    with app.app_context():
+        cycle = f.make_cycle("Spring exams")
+        reviewer = f.make_user(Role.REVIEWER, email=EMAIL, name="Rowan Reviewer", password=PASSWORD)
+        applicant = f.make_applicant(cycle, name="Hidden Applicant")
+        item = f.make_essay(cycle, applicant, item_id="E-301", prompt="A parent misses three home visits.",
+                            response="First I would reflect on my own frustration before calling the family.")
+        assignment = f.assign(item, reviewer)
+        db.session.commit()
+        return assignment.id
+
+
+def sign_in(page):
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="My reviews")).to_be_visible()
+
+
+def stored(app, assignment_id):
+    with app.app_context():
+        return {s.domain_key: (s.score, s.comment) for s in db.session.scalars(
+            select(Score).join(Read).where(Read.assignment_id == assignment_id))}
+
+
+def test_reviewer_scores_every_domain_reloads_and_submits(app, page, assignment_id):
+    sign_in(page)
+    page.get_by_role("link", name="Start item E-301").click()
+    expect(page.get_by_role("heading", name=re.compile("Item E-301"))).to_be_visible()
+    expect(page.get_by_text("Hidden Applicant")).to_have_count(0)
+
+    for domain, level in zip(DOMAINS, [3, 3, 2, 4, 3, 2]):
+        page.locator(f"label[for='score-{domain}-{level}']").click()
+        expect(page.locator(f"#status-{domain}")).to_have_text("Saved")
+    page.get_by_label("Comment on Reflection").fill("Names her own frustration and uses it.")
+    expect(page.locator("#status-reflection")).to_have_text("Saved")
+    expect(page.locator("#read-progress")).to_contain_text("6 of 6 domains scored")
+    expect(page.locator("#page-save-status")).to_have_text("All changes saved")
+    assert stored(app, assignment_id)["reflection"] == (4, "Names her own frustration and uses it.")
+
+    page.reload()
+    for domain, level in zip(DOMAINS, [3, 3, 2, 4, 3, 2]):
+        expect(page.locator(f"#score-{domain}-{level}")).to_be_checked()
+    expect(page.get_by_label("Comment on Reflection")).to_have_value("Names her own frustration and uses it.")
+
+    page.get_by_role("button", name="Submit read").click()
+    # 3+3+2+4+3+2 = 17 over six domains: mean 2.83, no domain below 2, so it passes.
+    expect(page.locator("#read-outcome")).to_contain_text("Submitted and locked")
+    expect(page.locator("#read-outcome")).to_contain_text("mean 2.83")
+    expect(page.locator("#read-outcome .badge")).to_have_text("Pass")
+    expect(page.locator("#score-reflection-1")).to_be_disabled()
+    expect(page.get_by_role("button", name="Submit read")).to_have_count(0)
+
+    page.get_by_role("link", name="← My reviews").click()
+    expect(page.get_by_role("link", name="View item E-301")).to_be_visible()
+    expect(page.get_by_text("1 of 1 submitted")).to_be_visible()
+
+
+def test_every_field_is_labelled_and_the_keyboard_scores_and_autosaves(app, page, assignment_id):
+    sign_in(page)
+    page.goto(f"/reviews/{assignment_id}")
+    unlabelled = page.evaluate("""() => Array.from(
+        document.querySelectorAll("input:not([type=hidden]), textarea, select, button"))
+        .filter(el => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
+                      && !el.getAttribute("aria-labelledby") && !(el.textContent || "").trim())
+        .map(el => el.outerHTML.slice(0, 120))""")
+    assert unlabelled == []
+    radios_outside_fieldsets = page.evaluate("""() => Array.from(document.querySelectorAll("input[type=radio]"))
+        .filter(el => !el.closest("fieldset") || !el.closest("fieldset").querySelector("legend")).length""")
+    assert radios_outside_fieldsets == 0
+
+    # Tab from the top of the page to the first radio group, choose with Space, change with an arrow key.
+    page.locator("body").focus()
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.type") == "radio":
+            break
+    assert page.evaluate("document.activeElement.id") == "score-theoretical_foundations-1"
+    page.keyboard.press("Space")
+    expect(page.locator("#status-theoretical_foundations")).to_have_text("Saved")
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#score-theoretical_foundations-2")).to_be_checked()
+    expect(page.locator("#status-theoretical_foundations")).to_have_text("Saved")
+    expect(page.locator("#page-save-status")).to_have_text("All changes saved")
+    assert stored(app, assignment_id) == {"theoretical_foundations": (2, "")}
+
+
+def test_a_failed_save_is_shown_with_retry_and_nothing_typed_is_lost(app, page, assignment_id):
+    sign_in(page)
+    page.goto(f"/reviews/{assignment_id}")
+    page.route("**/domains/**", lambda route: route.abort("connectionfailed"))
+    page.get_by_label("Comment on Thinking").fill("Weighs two options carefully")
+    status = page.locator("#status-thinking")
+    expect(status).to_contain_text("Not saved")
+    expect(page.locator("#page-save-status")).to_contain_text("not saved")
+    expect(page.locator("#app-status")).to_contain_text("Could not reach the server")
+    expect(page.get_by_label("Comment on Thinking")).to_have_value("Weighs two options carefully")
+    assert stored(app, assignment_id) == {}
+
+    page.unroute("**/domains/**")
+    status.get_by_role("button", name="Retry").click()
+    expect(status).to_have_text("Saved")
+    expect(page.locator("#page-save-status")).to_have_text("All changes saved")
+    assert stored(app, assignment_id) == {"thinking": (None, "Weighs two options carefully")}
