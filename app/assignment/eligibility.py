@@ -1,5 +1,6 @@
 """Who may read an item: the one rule used by auto-assignment, manual changes, third readers and the UI."""
 from dataclasses import dataclass
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -12,6 +13,15 @@ class ReviewerFacts:
     organization: str | None = None
     designations: frozenset[str] = frozenset()  # "C", "P", "RF" they may score
 
+    # Normalised once per reviewer: auto-assignment checks every reviewer against thousands of items.
+    @cached_property
+    def organization_key(self) -> str:
+        return organization_key(self.organization)
+
+    @cached_property
+    def email_key(self) -> str:
+        return email_key(self.email)
+
 
 @dataclass(frozen=True)
 class ItemFacts:
@@ -22,6 +32,18 @@ class ItemFacts:
     designation: str | None = None             # required designation (Mentor essays only)
     conflicted_reviewer_ids: frozenset[int] = frozenset()  # declared conflicts with the applicant
     reader_ids: frozenset[int] = frozenset()   # reviewers already assigned to the item
+
+    @cached_property
+    def organization_key(self) -> str:
+        return organization_key(self.applicant_organization)
+
+    @cached_property
+    def advisor_key(self) -> str:
+        return email_key(self.advisor_email)
+
+    @cached_property
+    def designation_code(self) -> str | None:
+        return self.designation.upper() if self.designation else None
 
 
 @dataclass(frozen=True)
@@ -45,28 +67,23 @@ def check_eligibility(reviewer: ReviewerFacts, item: ItemFacts) -> Eligibility:
         reasons.append("not a reviewer in this cycle")
     if reviewer.user_id in item.conflicted_reviewer_ids:
         reasons.append("declared conflict with the applicant")
-    if same_organization(reviewer.organization, item.applicant_organization):
+    if reviewer.organization_key and reviewer.organization_key == item.organization_key:
         reasons.append("same organization as the applicant")
-    if item.advisor_email and _email_key(item.advisor_email) == _email_key(reviewer.email):
+    if item.advisor_key and item.advisor_key == reviewer.email_key:
         reasons.append("advisor of the applicant")
-    if item.designation and item.designation.upper() not in reviewer.designations:
-        reasons.append(f"not designated to score {item.designation.upper()} essays")
+    if item.designation_code and item.designation_code not in reviewer.designations:
+        reasons.append(f"not designated to score {item.designation_code} essays")
     if reviewer.user_id in item.reader_ids:
         reasons.append("already reading this item")
     return Eligibility(tuple(reasons))
 
 
-def same_organization(first: str | None, second: str | None) -> bool:
-    """Equal ignoring case and all whitespace; a blank organization never matches anything."""
-    first_key, second_key = organization_key(first), organization_key(second)
-    return bool(first_key) and first_key == second_key
-
-
 def organization_key(name: str | None) -> str:
+    """Organizations compare ignoring case and all whitespace; a blank one (key "") never matches."""
     # Whitespace is dropped entirely: "Mercy  Hospital" and "mercyhospital" are one employer,
     # and a missed conflict costs more than a needless one.
     return "".join((name or "").split()).casefold()
 
 
-def _email_key(email: str) -> str:
-    return email.strip().casefold()
+def email_key(email: str | None) -> str:
+    return (email or "").strip().casefold()

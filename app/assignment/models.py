@@ -2,11 +2,11 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, UniqueConstraint
+from sqlalchemy import ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.cycles.models import Item
-from app.extensions import db
+from app.extensions import db, enum_column
 from app.people.models import User
 from app.timeutil import utcnow
 
@@ -29,7 +29,7 @@ class Assignment(db.Model):
     item_pk: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     source: Mapped[AssignmentSource] = mapped_column(
-        Enum(AssignmentSource, native_enum=False, length=16, validate_strings=True), default=AssignmentSource.AUTO)
+        enum_column(AssignmentSource), default=AssignmentSource.AUTO)
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

@@ -192,12 +192,17 @@ def plan_assignment(cycle: Cycle, readers: int | None = None) -> Plan:
     readers_of = _readers_by_item(cycle.id)
     conflicts_of = _conflicts_by_applicant(cycle.id)
     demands = []
+    # Items whose facts differ only in their key have the same eligible reviewers: check each kind once.
+    checked: dict[ItemFacts, ItemDemand] = {}
     for item in items:
         facts = item_facts(item, applicant=item.applicant, conflicted=conflicts_of.get(item.applicant_pk, ()),
                            readers=readers_of.get(item.id, ()))
         needed = wanted - len(facts.reader_ids)
         if needed > 0:
-            demands.append(_demand(facts, needed, reviewers))
+            signature = replace(facts, item_key="")
+            if signature not in checked:
+                checked[signature] = _demand(signature, needed, reviewers)
+            demands.append(replace(checked[signature], key=item.item_id))
     solution = solve([ReviewerCapacity(key=r.user.id, order=r.user.email, load=r.load, max_load=r.max_load)
                       for r in reviewers], demands)
 
@@ -217,15 +222,15 @@ def plan_assignment(cycle: Cycle, readers: int | None = None) -> Plan:
 
 def _demand(facts: ItemFacts, needed: int, reviewers: list[PoolReviewer]) -> ItemDemand:
     eligible = []
-    excluded: Counter[str] = Counter()
+    excluded = []
     for reviewer in reviewers:
         reasons = check_eligibility(reviewer.facts, facts).reasons
         if not reasons:
-            eligible.append(reviewer.user.id)
+            eligible.append(reviewer.facts.user_id)
         elif ALREADY_READING not in reasons:  # current readers are counted as reads, not as exclusions
-            excluded.update(reasons)
+            excluded.extend(reasons)
     return ItemDemand(key=facts.item_key, needed=needed, eligible=tuple(eligible), designation=facts.designation,
-                      exclusions=tuple(sorted(excluded.items())))
+                      exclusions=tuple(sorted(Counter(excluded).items())))
 
 
 def _readers_by_item(cycle_id: int) -> dict[int, set[int]]:
@@ -254,6 +259,10 @@ def auto_assign(cycle: Cycle, readers: int | None = None, *, dry_run: bool = Fal
     A ``readers`` different from the cycle's becomes the cycle's reads per item
     (reconciliation and later runs count against it).
     """
+    if not dry_run:
+        # Two runs on one cycle at once would each plan against the same loads; the row lock
+        # serialises them on PostgreSQL (SQLite already serialises writers from BEGIN IMMEDIATE).
+        db.session.execute(select(Cycle.id).where(Cycle.id == cycle.id).with_for_update())
     plan = plan_assignment(cycle, readers)
     if dry_run:
         return plan

@@ -3,8 +3,7 @@ from dataclasses import replace
 
 import pytest
 
-from app.assignment.eligibility import (ItemFacts, ReviewerFacts, check_eligibility, organization_key,
-                                        same_organization)
+from app.assignment.eligibility import ItemFacts, ReviewerFacts, check_eligibility, organization_key
 
 REVIEWER = ReviewerFacts(user_id=7, email="Pat.Lee@Example.org", active=True, in_pool=True,
                          organization="Mercy Hospital", designations=frozenset({"C", "P"}))
@@ -51,7 +50,6 @@ def test_declared_conflict_both_ways():
 def test_same_organization(reviewer_org, applicant_org, conflicted):
     result = reasons(replace(REVIEWER, organization=reviewer_org), replace(ITEM, applicant_organization=applicant_org))
     assert result == (("same organization as the applicant",) if conflicted else ())
-    assert same_organization(reviewer_org, applicant_org) is conflicted
 
 
 def test_organization_key_ignores_case_and_whitespace():
