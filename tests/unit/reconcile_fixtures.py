@@ -70,7 +70,7 @@ ASAP_HOLISTIC = f"""
 key = "asap-holistic"
 title = "ASAP set 1, holistic"
 kind = "essay"
-categories = ["ASAP"]
+categories = ["IMHS"]
 version = 1
 [scale]
 min = 1
