@@ -4,7 +4,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints let Alembic's SQLite batch mode drop and recreate them.
@@ -26,3 +26,9 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 htmx = HTMX()
+
+
+def enum_column(enum_class: type, length: int = 16) -> Enum:
+    """A portable enum column that stores the members' *values* ("submitted"), readable in raw SQL and exports."""
+    return Enum(enum_class, native_enum=False, length=length, validate_strings=True,
+                values_callable=lambda members: [member.value for member in members])

@@ -3,10 +3,10 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import db, enum_column
 from app.people.models import User
 from app.timeutil import utcnow
 
@@ -37,7 +37,7 @@ class CycleMember(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[MemberRole] = mapped_column(Enum(MemberRole, native_enum=False, length=16, validate_strings=True))
+    role: Mapped[MemberRole] = mapped_column(enum_column(MemberRole))
     max_load: Mapped[int | None]
 
     user: Mapped[User] = relationship()
@@ -106,13 +106,13 @@ class Item(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
     item_id: Mapped[str] = mapped_column(String(64))  # APP-<applicant_id> or the essay's id
-    kind: Mapped[ItemKind] = mapped_column(Enum(ItemKind, native_enum=False, length=16, validate_strings=True))
+    kind: Mapped[ItemKind] = mapped_column(enum_column(ItemKind))
     applicant_pk: Mapped[int] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"), index=True)
     rubric_key: Mapped[str] = mapped_column(String(64))
     prompt: Mapped[str | None] = mapped_column(Text)
     response: Mapped[str | None] = mapped_column(Text)
     state: Mapped[ItemState] = mapped_column(
-        Enum(ItemState, native_enum=False, length=16, validate_strings=True),
+        enum_column(ItemState),
         default=ItemState.UNASSIGNED, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

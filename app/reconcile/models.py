@@ -3,11 +3,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.cycles.models import Application, Item
-from app.extensions import db
+from app.extensions import db, enum_column
 from app.people.models import User
 from app.timeutil import utcnow
 
@@ -64,7 +64,7 @@ class Decision(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), unique=True)
     decision: Mapped[DecisionValue] = mapped_column(
-        Enum(DecisionValue, native_enum=False, length=16, validate_strings=True))
+        enum_column(DecisionValue))
     rationale: Mapped[str] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

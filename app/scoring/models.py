@@ -2,11 +2,11 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.assignment.models import Assignment
-from app.extensions import db
+from app.extensions import db, enum_column
 from app.timeutil import utcnow
 
 
@@ -23,7 +23,7 @@ class Read(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), unique=True)
     status: Mapped[ReadStatus] = mapped_column(
-        Enum(ReadStatus, native_enum=False, length=16, validate_strings=True), default=ReadStatus.DRAFT)
+        enum_column(ReadStatus), default=ReadStatus.DRAFT)
     number: Mapped[int | None]
     overall_comment: Mapped[str | None] = mapped_column(Text)
     overall_seq: Mapped[int] = mapped_column(default=0)
@@ -73,7 +73,7 @@ class RequirementCheck(db.Model):
     read_id: Mapped[int] = mapped_column(ForeignKey("reads.id", ondelete="CASCADE"), index=True)
     requirement_key: Mapped[str] = mapped_column(String(64))
     status: Mapped[CheckStatus | None] = mapped_column(
-        Enum(CheckStatus, native_enum=False, length=16, validate_strings=True))
+        enum_column(CheckStatus))
     note: Mapped[str | None] = mapped_column(Text)
     seq: Mapped[int] = mapped_column(default=0)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-22 19:16:43.317183
+Create Date: 2026-11-22 19:28:42.075654
 
 """
 from alembic import op
@@ -41,7 +41,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('role', sa.Enum('COORDINATOR', 'COMMITTEE', 'REVIEWER', name='role', native_enum=False, length=16), nullable=False),
+    sa.Column('role', sa.Enum('coordinator', 'committee', 'reviewer', name='role', native_enum=False, length=16), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('session_token', sa.String(length=64), nullable=False),
@@ -92,7 +92,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('cycle_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('role', sa.Enum('REVIEWER', 'COMMITTEE', name='memberrole', native_enum=False, length=16), nullable=False),
+    sa.Column('role', sa.Enum('reviewer', 'committee', name='memberrole', native_enum=False, length=16), nullable=False),
     sa.Column('max_load', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['cycle_id'], ['cycles.id'], name=op.f('fk_cycle_members_cycle_id_cycles'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_cycle_members_user_id_users'), ondelete='CASCADE'),
@@ -144,12 +144,12 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('cycle_id', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.String(length=64), nullable=False),
-    sa.Column('kind', sa.Enum('APPLICATION', 'ESSAY', name='itemkind', native_enum=False, length=16), nullable=False),
+    sa.Column('kind', sa.Enum('application', 'essay', name='itemkind', native_enum=False, length=16), nullable=False),
     sa.Column('applicant_pk', sa.Integer(), nullable=False),
     sa.Column('rubric_key', sa.String(length=64), nullable=False),
     sa.Column('prompt', sa.Text(), nullable=True),
     sa.Column('response', sa.Text(), nullable=True),
-    sa.Column('state', sa.Enum('UNASSIGNED', 'ASSIGNED', 'IN_REVIEW', 'AGREED', 'DISCREPANT', 'ADJUDICATING', 'RESOLVED', 'COMMITTEE', 'DECIDED', name='itemstate', native_enum=False, length=16), nullable=False),
+    sa.Column('state', sa.Enum('unassigned', 'assigned', 'in_review', 'agreed', 'discrepant', 'adjudicating', 'resolved', 'committee', 'decided', name='itemstate', native_enum=False, length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['applicant_pk'], ['applicants.id'], name=op.f('fk_items_applicant_pk_applicants'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['cycle_id'], ['cycles.id'], name=op.f('fk_items_cycle_id_cycles'), ondelete='CASCADE'),
@@ -165,7 +165,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('item_pk', sa.Integer(), nullable=False),
     sa.Column('reviewer_id', sa.Integer(), nullable=False),
-    sa.Column('source', sa.Enum('AUTO', 'MANUAL', 'THIRD_READER', 'EXTRA_READ', 'IMPORT', name='assignmentsource', native_enum=False, length=16), nullable=False),
+    sa.Column('source', sa.Enum('auto', 'manual', 'third_reader', 'extra_read', 'import', name='assignmentsource', native_enum=False, length=16), nullable=False),
     sa.Column('assigned_at', sa.DateTime(), nullable=False),
     sa.Column('assigned_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['assigned_by_id'], ['users.id'], name=op.f('fk_assignments_assigned_by_id_users')),
@@ -195,7 +195,7 @@ def upgrade():
     op.create_table('decisions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=False),
-    sa.Column('decision', sa.Enum('ENDORSE', 'NOT_ENDORSED', 'REVISE', name='decisionvalue', native_enum=False, length=16), nullable=False),
+    sa.Column('decision', sa.Enum('endorse', 'not_endorsed', 'revise', name='decisionvalue', native_enum=False, length=16), nullable=False),
     sa.Column('rationale', sa.Text(), nullable=False),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_at', sa.DateTime(), nullable=False),
@@ -222,7 +222,7 @@ def upgrade():
     op.create_table('reads',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('assignment_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.Enum('DRAFT', 'SUBMITTED', name='readstatus', native_enum=False, length=16), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'submitted', name='readstatus', native_enum=False, length=16), nullable=False),
     sa.Column('number', sa.Integer(), nullable=True),
     sa.Column('overall_comment', sa.Text(), nullable=True),
     sa.Column('overall_seq', sa.Integer(), nullable=False),
@@ -237,7 +237,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('read_id', sa.Integer(), nullable=False),
     sa.Column('requirement_key', sa.String(length=64), nullable=False),
-    sa.Column('status', sa.Enum('MET', 'NOT_MET', 'MORE_INFO', name='checkstatus', native_enum=False, length=16), nullable=True),
+    sa.Column('status', sa.Enum('met', 'not_met', 'more_info', name='checkstatus', native_enum=False, length=16), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['read_id'], ['reads.id'], name=op.f('fk_requirement_checks_read_id_reads'), ondelete='CASCADE'),

@@ -1,0 +1,71 @@
+"""Many reviewers autosaving at once against a multi-worker server on the SQLite default."""
+import random
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.system.conftest import DOMAINS, PASSWORD
+from tests.system.live import Browserless, GunicornServer
+
+SAVES_PER_REVIEWER = 24
+PARALLEL_SAVES_PER_REVIEWER = 3
+
+pytestmark = pytest.mark.slow
+
+
+def _plan(seed: int) -> list[tuple[int, str, int, str]]:
+    """(seq, domain, score, comment) — every domain saved several times, in seq order."""
+    rng = random.Random(seed)
+    return [(seq, DOMAINS[(seq - 1) % len(DOMAINS)], rng.randint(1, 4), f"note {seed}-{seq}")
+            for seq in range(1, SAVES_PER_REVIEWER + 1)]
+
+
+def _reviewer_session(server_url: str, seat, seed: int):
+    client = Browserless(server_url)
+    client.login(seat.email, PASSWORD)
+    page = client.get(f"/reviews/{seat.assignment_id}")
+    assert page.status == 200, page.body[:300]
+    plan = _plan(seed)
+
+    def save(step):
+        seq, domain, score, comment = step
+        reply = client.post(f"/reviews/{seat.assignment_id}/domains/{domain}",
+                            {"score": score, "comment": comment, "seq": seq}, htmx=True)
+        return step, reply
+
+    # Several saves of one reviewer in flight at once, so late, older saves really happen.
+    with ThreadPoolExecutor(PARALLEL_SAVES_PER_REVIEWER) as pool:
+        results = list(pool.map(save, plan))
+    submit = client.post(f"/reviews/{seat.assignment_id}/submit", {"csrf_token": client.csrf})
+    return results, submit
+
+
+def test_parallel_autosaves_and_submits_keep_exactly_the_last_acknowledged_value(deployment):
+    with GunicornServer(deployment.instance, deployment.database_url, workers=4) as server:
+        with ThreadPoolExecutor(len(deployment.reviewers)) as pool:
+            outcomes = list(pool.map(lambda pair: _reviewer_session(server.url, *pair),
+                                     [(seat, n) for n, seat in enumerate(deployment.reviewers)]))
+        log = server.log()
+
+    statuses = [reply.status for results, submit in outcomes for _, reply in results] + \
+               [submit.status for _, submit in outcomes]
+    assert not [s for s in statuses if s >= 500], f"server errors: {statuses}"
+    assert set(statuses) == {200}, sorted(set(statuses))
+    assert "database is locked" not in log
+    assert "Traceback" not in log, log[-3000:]
+
+    conn = sqlite3.connect(deployment.database_path)
+    rows = conn.execute("""
+        SELECT reads.assignment_id, scores.domain_key, count(*), max(scores.score), max(scores.comment),
+               max(scores.seq), reads.status
+        FROM scores JOIN reads ON reads.id = scores.read_id
+        GROUP BY reads.assignment_id, scores.domain_key""").fetchall()
+    conn.close()
+    stored = {(a, d): (n, score, comment, seq, status) for a, d, n, score, comment, seq, status in rows}
+    assert len(stored) == len(deployment.reviewers) * len(DOMAINS)
+    for seat, (results, _) in zip(deployment.reviewers, outcomes, strict=True):
+        for domain in DOMAINS:
+            acknowledged = [step for step, reply in results if step[1] == domain and reply.status == 200]
+            seq, _, score, comment = max(acknowledged)
+            assert stored[(seat.assignment_id, domain)] == (1, score, comment, seq, "submitted")
