@@ -1,0 +1,90 @@
+"""Console forms. Every POST form carries the CSRF token; choices are filled in by the view."""
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectField, StringField, \
+    TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from app.imports.validate import KINDS
+from app.people.models import Role
+from app.people.service import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+ROLE_CHOICES = [(role.value, role.value.capitalize()) for role in Role]
+KIND_HINTS = {
+    "reviewers": "Reviewers: email, name; optional endorsements, designations, max_load, organization.",
+    "applications": "Applications: applicant_id, name, category; optional Part 1 score and portfolio figures.",
+    "essays": "Essays: item_id, applicant_id, rubric; optional prompt and response.",
+    "conflicts": "Conflicts of interest: reviewer_email, applicant_id; optional reason.",
+    "scores": "Paper-scored reads: item_id, reviewer_email, domain, score; optional comment, submitted_at.",
+}
+
+
+class CycleForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired(), Length(max=120)],
+                       description="For example “Spring 2025 exams”.")
+    readers = IntegerField("Reads per item", default=2, validators=[InputRequired(), NumberRange(1, 9)])
+    due = DateField("Reads due", validators=[Optional()])
+
+
+class ImportForm(FlaskForm):
+    kind = SelectField("What the file holds", choices=[(kind, kind.capitalize()) for kind in KINDS])
+    file = FileField("Spreadsheet (.xlsx or .csv)", validators=[FileRequired("Choose a file to import.")],
+                     description="The first row names the columns. Nothing is imported if any row has a problem.")
+
+
+class ConfirmPlanForm(FlaskForm):
+    readers = HiddenField(validators=[InputRequired()])
+    fingerprint = HiddenField(validators=[InputRequired(), Length(min=64, max=64)])
+
+
+class ReviewerChoiceForm(FlaskForm):
+    """Assign a reviewer to an item, or swap an assignment to another reviewer."""
+    reviewer = SelectField("Reviewer", coerce=int, validate_choice=False, validators=[InputRequired()])
+
+
+class UnassignForm(FlaskForm):
+    override = BooleanField("Remove a started or submitted read")
+    reason = TextAreaField("Reason", validators=[Length(max=2000)],
+                           description="Required when removing a started or submitted read; kept in the audit log.",
+                           render_kw={"rows": 2})
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField("Reason for reopening", validators=[InputRequired("Say why the read is reopened."),
+                                                              Length(max=2000)], render_kw={"rows": 2})
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: only the CSRF token."""
+
+
+class UserCreateForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired(), Length(max=200)])
+    email = StringField("E-mail", validators=[InputRequired(), Length(max=254)], render_kw={"type": "email"})
+    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.REVIEWER.value)
+    password = PasswordField(
+        "Initial password", validators=[Optional(), Length(max=MAX_PASSWORD_LENGTH)],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters, or leave blank to generate one (shown once).",
+        render_kw={"autocomplete": "new-password"})
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES)
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(
+        "New password", validators=[Optional(), Length(max=MAX_PASSWORD_LENGTH)],
+        description="Leave blank to generate one (shown once). The user is signed out everywhere.",
+        render_kw={"autocomplete": "new-password"})
+
+
+class ProfileForm(FlaskForm):
+    designations = StringField("Designations they may score", validators=[Length(max=32)],
+                               description="C, P and/or RF, separated by semicolons, e.g. “C; RF”.")
+    endorsements = StringField("Endorsements held", validators=[Length(max=200)],
+                               description="Category codes, e.g. “IMHM-C; IMHS”.")
+    organization = StringField("Organization", validators=[Length(max=200)],
+                               description="Used to keep reviewers off applicants from their own organization.")
+    max_load = IntegerField("Maximum reads per cycle", validators=[Optional(), NumberRange(min=0)],
+                            description="Blank for no limit.")

@@ -1,0 +1,499 @@
+"""The coordinator console: cycles, dashboard, imports, assignment, reopening, export, users, audit log.
+
+Every view is for coordinators only (others 403, anonymous users sign in first).
+Views parse the request, load the object (404 when it does not exist), call one
+service and render; state changes are POSTs carrying the CSRF token.
+"""
+import io
+from pathlib import PurePosixPath, PureWindowsPath
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
+                   url_for)
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from app.assignment import service as assignment_service
+from app.assignment.models import Assignment
+from app.console import service
+from app.console.forms import (KIND_HINTS, ActionForm, ConfirmPlanForm, CycleForm, ImportForm, PasswordResetForm,
+                               ProfileForm, ReopenForm, ReviewerChoiceForm, RoleForm, UnassignForm, UserCreateForm)
+from app.cycles.models import Cycle, Item, ItemState
+from app.cycles.service import CycleError, create_cycle
+from app.exports.service import ExportError, export_cycle_bytes
+from app.extensions import db
+from app.imports.readers import ImportLimits
+from app.imports.service import import_file
+from app.people.access import role_required
+from app.people.models import Role, User
+from app.reconcile.service import ReconcileError, reconcile_cycle
+from app.scoring import service as scoring_service
+from app.timeutil import utcnow
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+coordinators_only = role_required(Role.COORDINATOR)
+
+
+def _cycle_or_404(cycle_id: int) -> Cycle:
+    return db.get_or_404(Cycle, cycle_id)
+
+
+def _message(error: Exception) -> str:
+    """A service error ("field: reason") as a sentence for the page."""
+    text = str(error)
+    return text[:1].upper() + text[1:]
+
+
+# ---------------------------------------------------------------- cycles and the dashboard
+
+@bp.get("/")
+@coordinators_only
+def index() -> str:
+    """All cycles with their item counts, and the form to start a new one."""
+    return _render_index(CycleForm())
+
+
+def _render_index(form: CycleForm, status: int = 200) -> tuple[str, int]:
+    counts = dict(db.session.execute(db.select(Item.cycle_id, db.func.count()).group_by(Item.cycle_id)).tuples())
+    cycles = db.session.scalars(db.select(Cycle).order_by(Cycle.created_at.desc(), Cycle.id.desc())).all()
+    return render_template("console/index.html", cycles=cycles, counts=counts, form=form), status
+
+
+@bp.post("/cycles")
+@coordinators_only
+def new_cycle() -> Response | tuple[str, int]:
+    """Create a review cycle."""
+    form = CycleForm()
+    if form.validate_on_submit():
+        try:
+            cycle = create_cycle(form.name.data, form.readers.data, form.due.data, actor_id=current_user.id)
+        except CycleError as exc:
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, _message(exc).partition(": ")[2] or _message(exc)]
+        else:
+            db.session.commit()
+            flash(f"Cycle “{cycle.name}” created. Import reviewers and items next.", "success")
+            return redirect(url_for("console.dashboard", cycle_id=cycle.id))
+    return _render_index(form, 422)
+
+
+@bp.get("/cycles/<int:cycle_id>")
+@coordinators_only
+def dashboard(cycle_id: int) -> str:
+    """A cycle at a glance: items per state, reads per reviewer and per designation, what to do next."""
+    board = service.dashboard(_cycle_or_404(cycle_id))
+    return render_template("console/dashboard.html", board=board, cycle=board.cycle, form=ActionForm())
+
+
+@bp.post("/cycles/<int:cycle_id>/reconcile")
+@coordinators_only
+def reconcile(cycle_id: int) -> Response:
+    """Evaluate every item with its submitted reads (third readers are assigned where the rubric asks)."""
+    cycle = _cycle_or_404(cycle_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        counts = reconcile_cycle(cycle, actor_id=current_user.id)
+    except ReconcileError as exc:
+        db.session.rollback()
+        flash(f"Reconciliation stopped, nothing changed: {exc}", "error")
+    else:
+        db.session.commit()
+        summary = ", ".join(f"{count} {state.replace('_', ' ')}" for state, count in counts.items() if count)
+        flash(f"Reconciliation done: {summary or 'no items yet'}.", "success")
+    return redirect(url_for("console.dashboard", cycle_id=cycle.id))
+
+
+# ---------------------------------------------------------------- import
+
+def _upload_name(name: str | None) -> str:
+    """The uploaded file's base name, for messages only (never used as a path)."""
+    base = PureWindowsPath(PurePosixPath(name or "").name).name
+    return "".join(ch for ch in base if ch.isprintable())[:120] or "upload"
+
+
+@bp.route("/cycles/<int:cycle_id>/import", methods=["GET", "POST"])
+@coordinators_only
+def import_upload(cycle_id: int) -> Response | str | tuple[str, int]:
+    """Upload a spreadsheet of reviewers, applications, essays, conflicts or scores into the cycle."""
+    cycle = _cycle_or_404(cycle_id)
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return _render_import(cycle, form, status=422 if request.method == "POST" else 200)
+    upload = form.file.data
+    limits = ImportLimits.from_config(current_app.config)
+    data = upload.stream.read(limits.max_bytes + 1)
+    name = _upload_name(upload.filename)
+    result = import_file(form.kind.data, data, name, cycle, actor_id=current_user.id, limits=limits)
+    if not result.ok:
+        db.session.rollback()
+        return _render_import(cycle, form, result=result, status=422)
+    db.session.commit()
+    flash(f"Imported {result.kind} from {name}: {result.created} created, {result.updated} updated, "
+          f"{result.unchanged} unchanged.", "success")
+    return redirect(url_for("console.import_upload", cycle_id=cycle.id))
+
+
+def _render_import(cycle: Cycle, form: ImportForm, *, result=None, too_large: bool = False,
+                   status: int = 200) -> tuple[str, int]:
+    limit_mb = min(current_app.config["MAX_CONTENT_LENGTH"] or 0,
+                   current_app.config["IMPORT_MAX_BYTES"]) / (1024 * 1024)
+    return render_template("console/import.html", cycle=cycle, form=form, result=result, hints=KIND_HINTS,
+                           too_large=too_large, limit_mb=limit_mb), status
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    """An upload over MAX_CONTENT_LENGTH: say so on the import page instead of a bare error."""
+    cycle_id = (request.view_args or {}).get("cycle_id")
+    cycle = db.session.get(Cycle, cycle_id) if cycle_id else None
+    if cycle is None or not current_user.is_authenticated or current_user.role != Role.COORDINATOR:
+        return render_template("errors/error.html", code=413, title="Too large",
+                               message="What you sent is larger than this site accepts."), 413
+    return _render_import(cycle, ImportForm(formdata=None), too_large=True, status=413)
+
+
+# ---------------------------------------------------------------- assignment
+
+@bp.get("/cycles/<int:cycle_id>/assignments")
+@coordinators_only
+def assignments(cycle_id: int) -> str:
+    """The cycle's items with their readers, and the auto-assignment preview form."""
+    cycle = _cycle_or_404(cycle_id)
+    state = request.args.get("state", "")
+    if state not in {s.value for s in ItemState}:
+        state = ""
+    search = request.args.get("q", "")[:64]
+    page = service.cycle_items(cycle, state=state or None, search=search,
+                               number=request.args.get("page", 1, type=int))
+    return render_template("console/assignments.html", cycle=cycle, page=page, state=state, search=search,
+                           states=[s.value for s in ItemState])
+
+
+@bp.get("/cycles/<int:cycle_id>/assignments/preview")
+@coordinators_only
+def preview(cycle_id: int) -> str | tuple[str, int]:
+    """What auto-assignment would do (loads, unfillable items and why); nothing is written."""
+    cycle = _cycle_or_404(cycle_id)
+    readers = request.args.get("readers", cycle.readers, type=int)
+    if not 1 <= readers <= 9:
+        abort(400, "Reads per item must be a whole number from 1 to 9.")
+    plan, fingerprint = service.preview_assignment(cycle, readers)
+    return _render_preview(cycle, plan, fingerprint)
+
+
+def _render_preview(cycle: Cycle, plan, fingerprint: str, *, stale: str | None = None,
+                    status: int = 200) -> tuple[str, int]:
+    form = ConfirmPlanForm(formdata=None, readers=plan.readers, fingerprint=fingerprint)
+    return render_template("console/preview.html", cycle=cycle, plan=plan, form=form, stale=stale), status
+
+
+@bp.post("/cycles/<int:cycle_id>/assignments/confirm")
+@coordinators_only
+def confirm(cycle_id: int) -> Response | tuple[str, int]:
+    """Write exactly the previewed plan, or refuse (409) and show the new one if the data changed."""
+    cycle = _cycle_or_404(cycle_id)
+    form = ConfirmPlanForm()
+    if not form.validate_on_submit() or not form.readers.data.isdigit() or not 1 <= int(form.readers.data) <= 9:
+        abort(400, "The confirmation form was incomplete. Run the preview again.")
+    try:
+        plan = service.confirm_assignment(cycle, int(form.readers.data), form.fingerprint.data,
+                                          actor_id=current_user.id)
+    except service.StalePlan as exc:
+        return _render_preview(cycle, exc.plan, service.plan_fingerprint(exc.plan), stale=str(exc), status=409)
+    except assignment_service.AssignmentError as exc:
+        db.session.rollback()
+        abort(422, _message(exc))
+    db.session.commit()
+    flash(f"Assigned {len(plan.reads)} reads; highest load is now {plan.max_load}."
+          + (f" {len(plan.shortfalls)} items could not get all their readers — see below." if plan.shortfalls
+             else ""), "warning" if plan.shortfalls else "success")
+    return redirect(url_for("console.assignments", cycle_id=cycle.id, state="unassigned" if plan.shortfalls else ""))
+
+
+def _item_or_404(item_pk: int) -> Item:
+    return db.get_or_404(Item, item_pk)
+
+
+def _assignment_or_404(assignment_id: int) -> Assignment:
+    return db.get_or_404(Assignment, assignment_id)
+
+
+@bp.get("/items/<int:item_pk>")
+@coordinators_only
+def item(item_pk: int) -> str:
+    """One item: its readers and their reads, and who else could read it (and why not)."""
+    return _render_item(_item_or_404(item_pk))
+
+
+def _render_item(item: Item, *, error: str | None = None, status: int = 200) -> tuple[str, int]:
+    candidates = assignment_service.candidates(item)
+    rows = service.item_assignments(item, candidates)
+    assign_form = ReviewerChoiceForm(formdata=None, prefix="assign")
+    assign_form.reviewer.choices = [(c.user.id, f"{c.user.name} ({c.user.email}) — load {c.load}")
+                                    for c in candidates if not c.reasons]
+    forms = {}
+    for row in rows:
+        swap = ReviewerChoiceForm(formdata=None, prefix=f"swap{row.assignment.id}")
+        swap.reviewer.choices = [(u.id, f"{u.name} ({u.email})") for u in row.swap_choices]
+        forms[row.assignment.id] = {"swap": swap, "unassign": UnassignForm(formdata=None, prefix=f"un{row.assignment.id}"),
+                                    "reopen": ReopenForm(formdata=None, prefix=f"re{row.assignment.id}")}
+    return render_template("console/item.html", item=item, cycle=item.cycle, rows=rows, candidates=candidates,
+                           assign_form=assign_form, forms=forms, error=error), status
+
+
+@bp.post("/items/<int:item_pk>/assign")
+@coordinators_only
+def assign(item_pk: int) -> Response | tuple[str, int]:
+    """Assign a reviewer by hand; refused with the reasons when they may not read the item."""
+    item = _item_or_404(item_pk)
+    form = ReviewerChoiceForm(prefix="assign")
+    if not form.validate_on_submit():
+        return _render_item(item, error="Choose a reviewer to assign.", status=422)
+    reviewer = db.get_or_404(User, form.reviewer.data)
+    try:
+        assignment_service.assign(item, reviewer, actor_id=current_user.id)
+    except assignment_service.AssignmentError as exc:
+        db.session.rollback()
+        return _render_item(item, error=_message(exc), status=422)
+    db.session.commit()
+    flash(f"{reviewer.email} now reads {item.item_id}.", "success")
+    return redirect(url_for("console.item", item_pk=item.id))
+
+
+@bp.post("/assignments/<int:assignment_id>/unassign")
+@coordinators_only
+def unassign(assignment_id: int) -> Response | tuple[str, int]:
+    """Remove a reader; a started or submitted read needs the override box and a reason (audited)."""
+    assignment = _assignment_or_404(assignment_id)
+    item, email = assignment.item, assignment.reviewer.email
+    form = UnassignForm(prefix=f"un{assignment_id}")
+    if not form.validate_on_submit():
+        return _render_item(item, error="The reason is too long.", status=422)
+    try:
+        assignment_service.unassign(assignment, actor_id=current_user.id, override=form.override.data,
+                                    reason=form.reason.data)
+    except assignment_service.AssignmentError as exc:
+        db.session.rollback()
+        return _render_item(item, error=_message(exc), status=422)
+    db.session.commit()
+    flash(f"{email} no longer reads {item.item_id}.", "success")
+    return redirect(url_for("console.item", item_pk=item.id))
+
+
+@bp.post("/assignments/<int:assignment_id>/swap")
+@coordinators_only
+def swap(assignment_id: int) -> Response | tuple[str, int]:
+    """Give a not-yet-started read to another eligible reviewer."""
+    assignment = _assignment_or_404(assignment_id)
+    item, old_email = assignment.item, assignment.reviewer.email
+    form = ReviewerChoiceForm(prefix=f"swap{assignment_id}")
+    if not form.validate_on_submit():
+        return _render_item(item, error="Choose the reviewer to swap to.", status=422)
+    reviewer = db.get_or_404(User, form.reviewer.data)
+    try:
+        assignment_service.swap(assignment, reviewer, actor_id=current_user.id)
+    except assignment_service.AssignmentError as exc:
+        db.session.rollback()
+        return _render_item(item, error=_message(exc), status=422)
+    db.session.commit()
+    flash(f"{item.item_id}: {old_email} swapped for {reviewer.email}.", "success")
+    return redirect(url_for("console.item", item_pk=item.id))
+
+
+@bp.post("/assignments/<int:assignment_id>/reopen")
+@coordinators_only
+def reopen(assignment_id: int) -> Response | tuple[str, int]:
+    """Return a submitted read to its reviewer as a draft (audited with the reason)."""
+    assignment = _assignment_or_404(assignment_id)
+    item = assignment.item
+    form = ReopenForm(prefix=f"re{assignment_id}")
+    if not form.validate_on_submit():
+        return _render_item(item, error="Say why the read is reopened.", status=422)
+    if assignment.read is None:
+        return _render_item(item, error=f"{assignment.reviewer.email} has no read of {item.item_id} to reopen.",
+                            status=422)
+    try:
+        scoring_service.reopen(assignment.read, current_user.id, form.reason.data)
+    except scoring_service.ScoringError as exc:
+        db.session.rollback()
+        return _render_item(item, error=_message(exc), status=422)
+    db.session.commit()
+    flash(f"The read of {item.item_id} by {assignment.reviewer.email} is open again as a draft.", "success")
+    return redirect(url_for("console.item", item_pk=item.id))
+
+
+# ---------------------------------------------------------------- export
+
+@bp.get("/cycles/<int:cycle_id>/export")
+@coordinators_only
+def export(cycle_id: int) -> Response:
+    """Download the cycle's workbook (SPEC §7)."""
+    cycle = _cycle_or_404(cycle_id)
+    try:
+        data = export_cycle_bytes(cycle)
+    except ExportError as exc:
+        abort(422, _message(exc))
+    return send_file(io.BytesIO(data), mimetype=XLSX_TYPE, as_attachment=True,
+                     download_name=service.export_filename(cycle.name, utcnow()), max_age=0)
+
+
+# ---------------------------------------------------------------- users
+
+@bp.get("/users")
+@coordinators_only
+def users() -> str:
+    """Everyone who can sign in, and the form to add someone."""
+    return _render_users(UserCreateForm())
+
+
+def _render_users(form: UserCreateForm, status: int = 200) -> tuple[str, int]:
+    people = db.session.scalars(db.select(User).order_by(User.role, User.email)).all()
+    return render_template("console/users.html", users=people, form=form), status
+
+
+@bp.post("/users")
+@coordinators_only
+def create_user() -> Response | tuple[str, int]:
+    """Create a user; a generated password is shown once, on the next page only."""
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        try:
+            user, generated = service.create_account(form.email.data, form.name.data, form.role.data,
+                                                     form.password.data or None, actor_id=current_user.id)
+        except service.ConsoleError as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Account created for {user.email}.", "success")
+            if generated:
+                return _render_user(user, one_time_password=generated, status=201)
+            return redirect(url_for("console.user", user_id=user.id))
+    return _render_users(form, 422)
+
+
+def _field_error(form, error: Exception) -> None:
+    field_name, _, reason = str(error).partition(": ")
+    field = getattr(form, field_name, None) or next(f for f in form if f.type != "CSRFTokenField")
+    field.errors = [*field.errors, reason[:1].upper() + reason[1:] if reason else str(error)]
+
+
+@bp.get("/users/<int:user_id>")
+@coordinators_only
+def user(user_id: int) -> str:
+    """One user: role, sign-in on/off, password reset, reviewer profile."""
+    return _render_user(db.get_or_404(User, user_id))
+
+
+def _render_user(user: User, *, one_time_password: str | None = None, forms: dict | None = None,
+                 status: int = 200) -> tuple[str, int]:
+    profile = user.profile
+    all_forms = {
+        "role": RoleForm(formdata=None, prefix="role", role=user.role.value),
+        "password": PasswordResetForm(formdata=None, prefix="password"),
+        "profile": ProfileForm(formdata=None, prefix="profile", designations=profile.designations,
+                               endorsements=profile.endorsements, organization=profile.organization,
+                               max_load=profile.max_load) if profile else None,
+        "active": ActionForm(formdata=None, prefix="active"),
+    } | (forms or {})
+    return render_template("console/user.html", user=user, forms=all_forms,
+                           one_time_password=one_time_password), status
+
+
+@bp.post("/users/<int:user_id>/role")
+@coordinators_only
+def change_role(user_id: int) -> Response | tuple[str, int]:
+    """Give the user another role."""
+    user = db.get_or_404(User, user_id)
+    form = RoleForm(prefix="role")
+    if form.validate_on_submit():
+        try:
+            service.change_role(user, form.role.data, actor_id=current_user.id)
+        except service.ConsoleError as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"{user.email} is now a {user.role.value}.", "success")
+            return redirect(url_for("console.user", user_id=user.id))
+    return _render_user(user, forms={"role": form}, status=422)
+
+
+@bp.post("/users/<int:user_id>/<any(disable, enable):action>")
+@coordinators_only
+def set_active(user_id: int, action: str) -> Response | tuple[str, int]:
+    """Disable a sign-in (every session of the user ends at once) or enable it again."""
+    user = db.get_or_404(User, user_id)
+    form = ActionForm(prefix="active")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        service.set_account_active(user, action == "enable", actor_id=current_user.id)
+    except service.ConsoleError as exc:
+        db.session.rollback()
+        flash(_message(exc).partition(": ")[2], "error")
+        return redirect(url_for("console.user", user_id=user.id))
+    db.session.commit()
+    flash(f"{user.email} can sign in again." if user.active
+          else f"{user.email} is disabled and signed out everywhere.", "success")
+    return redirect(url_for("console.user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/password")
+@coordinators_only
+def reset_password(user_id: int) -> Response | tuple[str, int]:
+    """Set a new password (or generate one, shown once); the user is signed out everywhere."""
+    user = db.get_or_404(User, user_id)
+    form = PasswordResetForm(prefix="password")
+    if form.validate_on_submit():
+        try:
+            generated = service.reset_password(user, form.password.data or None, actor_id=current_user.id)
+        except service.ConsoleError as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Password of {user.email} changed; they are signed out everywhere.", "success")
+            if generated:
+                return _render_user(user, one_time_password=generated)
+            return redirect(url_for("console.user", user_id=user.id))
+    return _render_user(user, forms={"password": form}, status=422)
+
+
+@bp.post("/users/<int:user_id>/profile")
+@coordinators_only
+def update_profile(user_id: int) -> Response | tuple[str, int]:
+    """Change a reviewer's designations, endorsements, organization and load cap."""
+    user = db.get_or_404(User, user_id)
+    form = ProfileForm(prefix="profile")
+    if form.validate_on_submit():
+        try:
+            service.update_profile(user, designations=form.designations.data, endorsements=form.endorsements.data,
+                                   organization=form.organization.data, max_load=form.max_load.data,
+                                   actor_id=current_user.id)
+        except service.ConsoleError as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Profile of {user.email} saved.", "success")
+            return redirect(url_for("console.user", user_id=user.id))
+    return _render_user(user, forms={"profile": form}, status=422)
+
+
+# ---------------------------------------------------------------- audit log
+
+@bp.get("/audit")
+@coordinators_only
+def audit() -> str:
+    """The audit log, newest first, filterable by item id and by user (e-mail)."""
+    item_key = request.args.get("item", "")[:64].strip()
+    email = request.args.get("user", "")[:254].strip().lower()
+    user = db.session.scalar(db.select(User).filter_by(email=email)) if email else None
+    unknown_user = bool(email) and user is None
+    page = service.Page([], 1, 1, 0) if unknown_user else service.audit_page(
+        item_key=item_key, user=user, number=request.args.get("page", 1, type=int))
+    return render_template("console/audit.html", page=page, item_key=item_key, email=email,
+                           unknown_user=unknown_user)
