@@ -44,6 +44,9 @@ def stored(app, assignment_id):
 
 
 def test_reviewer_scores_every_domain_reloads_and_submits(app, page, assignment_id):
+    problems = []  # console errors, e.g. a CSP violation or a script error
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
     sign_in(page)
     page.get_by_role("link", name="Start item E-301").click()
     expect(page.get_by_role("heading", name=re.compile("Item E-301"))).to_be_visible()
@@ -74,6 +77,7 @@ def test_reviewer_scores_every_domain_reloads_and_submits(app, page, assignment_
     page.get_by_role("link", name="← My reviews").click()
     expect(page.get_by_role("link", name="View item E-301")).to_be_visible()
     expect(page.get_by_text("1 of 1 submitted")).to_be_visible()
+    assert problems == []
 
 
 def test_every_field_is_labelled_and_the_keyboard_scores_and_autosaves(app, page, assignment_id):

@@ -1,4 +1,5 @@
 """Reads: autosave upserts, ordering, locking, submit validation, numbering, outcome and reopen."""
+import os
 import threading
 from datetime import date
 
@@ -65,9 +66,12 @@ def app(tmp_path):
     (rubrics / "test-application.toml").write_text(APPLICATION_RUBRIC)
     app = create_app({
         "TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "test.sqlite3"), "LOCAL_HTTP": True,
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("TEST_DATABASE_URL") or "sqlite:///" + str(tmp_path / "test.sqlite3"),
+        "LOCAL_HTTP": True,
     })
     with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            db.drop_all()
         db.create_all()
     yield app
     with app.app_context():
@@ -276,7 +280,8 @@ def test_submit_returns_the_outcome_under_the_rubric_pass_rule(ctx, scores, resu
 
 
 def test_failing_outcome_says_which_domains_are_below_the_minimum():
-    outcome = apply_pass_rule(PassRule(domain_min=2, mean_min=2.5), {"a": 1, "b": 4, "c": 1, "d": 4},  # mean 2.5
+    scores = {"a": 1, "b": 4, "c": 1, "d": 4}  # mean 2.5: only the domain minimum fails
+    outcome = apply_pass_rule(PassRule(domain_min=2, mean_min=2.5), scores,
                               {"a": "Reflection", "b": "Thinking", "c": "Communicating"})
     assert outcome.result == "fail"
     assert outcome.reasons == ("below 2 in Reflection, Communicating",)
