@@ -1,4 +1,6 @@
 """Reviewer pages: the queue, the scoring page and its autosave endpoints, submit."""
+from collections.abc import Callable
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -36,7 +38,7 @@ def save_domain(assignment_id: int, domain_key: str) -> Response | str | tuple[s
     """Autosave one domain's score and comment."""
     assignment = _own_assignment_or_404(assignment_id)
     read = service.open_read(assignment)
-    return _save(read, "domain", domain_key, lambda: service.save_domain(
+    return _save(read, lambda: service.save_domain(
         read, domain_key, request.form.get("score"), request.form.get("comment"), request.form.get("seq"),
         actor_id=current_user.id))
 
@@ -47,7 +49,7 @@ def save_requirement(assignment_id: int, requirement_key: str) -> Response | str
     """Autosave one requirement line's mark and note."""
     assignment = _own_assignment_or_404(assignment_id)
     read = service.open_read(assignment)
-    return _save(read, "requirement", requirement_key, lambda: service.save_requirement(
+    return _save(read, lambda: service.save_requirement(
         read, requirement_key, request.form.get("status"), request.form.get("note"), request.form.get("seq"),
         actor_id=current_user.id))
 
@@ -58,7 +60,7 @@ def save_overall(assignment_id: int) -> Response | str | tuple[str, int]:
     """Autosave the overall comment."""
     assignment = _own_assignment_or_404(assignment_id)
     read = service.open_read(assignment)
-    return _save(read, "overall", "overall", lambda: service.save_overall_comment(
+    return _save(read, lambda: service.save_overall_comment(
         read, request.form.get("overall_comment"), request.form.get("seq")))
 
 
@@ -89,7 +91,8 @@ def _own_assignment_or_404(assignment_id: int) -> Assignment:
     return assignment
 
 
-def _save(read: Read, kind: str, key: str, save) -> str | tuple[str, int]:
+def _save(read: Read, save: Callable[[], bool]) -> str | tuple[str, int]:
+    """Run one autosave; a save that lost to a newer one is still answered "Saved" (the newer value stands)."""
     try:
         save()
     except service.ReadLocked as exc:
@@ -100,8 +103,7 @@ def _save(read: Read, kind: str, key: str, save) -> str | tuple[str, int]:
         return str(exc), 422
     db.session.commit()
     rubric = service.rubric_of(read.assignment.item)
-    return render_template("scoring/_save_status.html", kind=kind, key=key,
-                           progress=service.progress(read, rubric), oob=True)
+    return render_template("scoring/_save_status.html", progress=service.progress(read, rubric), oob=True)
 
 
 def _render_page(assignment: Assignment, read: Read | None, problems: list[str] | None = None) -> str:
