@@ -5,7 +5,6 @@ REQUIRE_BROWSER=1 (as CI sets it) they fail instead, so a broken browser
 set-up can never pass silently.
 """
 import os
-import shutil
 import threading
 
 import pytest
@@ -21,7 +20,7 @@ def _missing_browser() -> str | None:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         return "Playwright is not installed (pip install -e '.[test]')"
-    if not (os.path.exists(CHROMIUM) and os.access(CHROMIUM, os.X_OK)) and not shutil.which("chromium"):
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
         return f"{CHROMIUM} is missing (make browser-deps)"
     return None
 
