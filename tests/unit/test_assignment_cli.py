@@ -1,9 +1,17 @@
-"""``flask assign``: the report, --readers, --dry-run."""
+"""``flask assign``: the report, --readers, --dry-run, and the import → assign → export contract."""
+import csv
+import random
+from collections import Counter
+
+import openpyxl
+
+from app.assignment.engine import ItemDemand, ReviewerCapacity
 from app.assignment.models import Assignment
 from app.audit.models import AuditEntry
 from app.cycles.models import Cycle, Item, ItemState
 from app.extensions import db
 from tests.factories import add_member, make_applicant, make_cycle, make_essay, make_user
+from tests.unit.assignment_oracle import least_max_load
 
 
 def build_cycle(app):
@@ -82,3 +90,78 @@ def test_readers_must_be_positive(app, runner):
     build_cycle(app)
     result = runner.invoke(args=["assign", "--cycle", "Spring 2025", "--readers", "0"])
     assert result.exit_code == 2 and counts(app)[0] == 0
+
+
+def test_contract_import_assign_export_is_eligible_complete_and_optimal(app, runner, tmp_path):
+    """The issue's acceptance path: CSV imports, ``flask assign``, then the export's Assignments sheet
+    checked against rules re-implemented here and against an independently computed optimum."""
+    rng = random.Random(2024)
+    orgs = ["Mercy Hospital", "Riverside Clinic", "Early Start", "State University"]
+    # The three RF reviewers work alone, so every RF essay keeps at least two eligible readers.
+    reviewers = [{"email": f"rev{k}@x.org", "name": f"Rev {k}",
+                  "organization": f"Private practice {k}" if k < 3 else rng.choice(orgs),
+                  "designations": "RF; C" if k < 3 else rng.choice(["C", "C; P", "P"]),
+                  "max_load": rng.choice(["", "", "7"])} for k in range(12)]
+    categories = {"IMHM-C": "imhm-c-essay", "IMHM-P": "imhm-p-essay", "IMHM-RF": "imhm-rf-essay",
+                  "IMHS": "imhs-essay"}
+    # Research/Faculty essays are many and their readers few, so the optimum is above the naive average.
+    applicants = [{"applicant_id": f"A{n:02}", "name": f"Applicant {n}",
+                   "category": rng.choices(list(categories), weights=[1, 1, 3, 1])[0],
+                   "organization": rng.choice(orgs + ["  mercy   HOSPITAL ", ""]),
+                   "advisor_email": rng.choice(["", "", f"REV{rng.randrange(12)}@X.org"])} for n in range(20)]
+    essays = [{"item_id": f"E{n:02}", "applicant_id": a["applicant_id"], "rubric": categories[a["category"]]}
+              for n, a in enumerate(applicants)]
+    conflicts = [{"reviewer_email": f"rev{rng.randrange(3, 12)}@x.org", "applicant_id": f"A{rng.randrange(20):02}"}
+                 for _ in range(6)]
+    for kind, rows in [("reviewers", reviewers), ("applications", applicants), ("essays", essays),
+                       ("conflicts", conflicts)]:
+        path = tmp_path / f"{kind}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    out = tmp_path / "out.xlsx"
+    with app.app_context():  # the import and export commands expect the context the flask CLI pushes
+        assert runner.invoke(args=["cycles", "create", "Held out"]).exit_code == 0
+        for kind in ("reviewers", "applications", "essays", "conflicts"):
+            result = runner.invoke(args=["import", kind, str(tmp_path / f"{kind}.csv"), "--cycle", "Held out"])
+            assert result.exit_code == 0, result.output
+        result = runner.invoke(args=["assign", "--cycle", "Held out"])
+        assert result.exit_code == 0 and "Every item has its reads." in result.output, result.output
+        exported = runner.invoke(args=["export", "--cycle", "Held out", "--out", str(out)])
+        assert exported.exit_code == 0, exported.output
+    sheet = openpyxl.load_workbook(out, read_only=True)["Assignments"]
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    assert header[:2] == ("Item ID", "Reviewer")
+    pairs = [(row[0], row[1]) for row in rows]
+
+    by_email = {r["email"]: r for r in reviewers}
+    by_id = {a["applicant_id"]: a for a in applicants}
+    declared = {(c["reviewer_email"], c["applicant_id"]) for c in conflicts}
+    designation = {"imhm-c-essay": "C", "imhm-p-essay": "P", "imhm-rf-essay": "RF", "imhs-essay": None}
+    items = {f"APP-{a['applicant_id']}": (a["applicant_id"], None) for a in applicants}
+    items.update({e["item_id"]: (e["applicant_id"], designation[e["rubric"]]) for e in essays})
+
+    def squash(text):
+        return "".join(text.split()).lower()
+
+    def may_read(email, item_id):
+        applicant_id, needed = items[item_id]
+        reviewer, applicant = by_email[email], by_id[applicant_id]
+        return ((email, applicant_id) not in declared
+                and not (squash(reviewer["organization"]) == squash(applicant["organization"]) != "")
+                and applicant["advisor_email"].lower() != email
+                and (needed is None or needed in reviewer["designations"].replace(" ", "").split(";")))
+
+    assert all(may_read(email, item_id) for item_id, email in pairs)
+    assert len(set(pairs)) == len(pairs)
+    assert Counter(item_id for item_id, _ in pairs) == {item_id: 2 for item_id in items}
+    loads = Counter(email for _, email in pairs)
+    assert all(not r["max_load"] or loads[r["email"]] <= int(r["max_load"]) for r in reviewers)
+    keys = {email: k for k, email in enumerate(by_email)}
+    placed, optimum = least_max_load(
+        [ReviewerCapacity(keys[e], e, 0, int(r["max_load"]) if r["max_load"] else None) for e, r in by_email.items()],
+        [ItemDemand(item_id, 2, tuple(keys[e] for e in by_email if may_read(e, item_id))) for item_id in items])
+    assert placed == len(pairs) == 2 * len(items)
+    assert max(loads.values()) == optimum
+    assert optimum > -(-len(pairs) // len(reviewers))  # the instance is not solved by spreading evenly
