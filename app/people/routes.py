@@ -81,9 +81,11 @@ def change_password() -> Response | str:
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            service.change_password(user, form.current_password.data, form.new_password.data)
+            service.change_password(user, form.current_password.data, form.new_password.data,
+                                    max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                                    window_seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
         except service.UserError as exc:
-            db.session.rollback()
+            db.session.commit()  # keeps a wrong-guess count; set_password has not run
             field, _, message = str(exc).partition(": ")
             target = form.current_password if field == "current_password" else form.new_password
             target.errors = [*target.errors, message.capitalize()]

@@ -60,9 +60,18 @@ def set_password(user: User, password: str, *, actor_id: int | None = None) -> N
     record("user.password", "user", user.id, actor_id=actor_id)
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    """A user's own password change: the current password must match; other sessions end."""
+def change_password(user: User, current_password: str, new_password: str, *, max_failures: int,
+                    window_seconds: int) -> None:
+    """A user's own password change: the current password must match; other sessions end.
+
+    Wrong current passwords count toward the same sign-in limit, so a borrowed session
+    cannot be used to guess the password either. Raises ``UserError``; a wrong guess is
+    recorded in the session, so the caller commits even when this raises."""
+    key = attempt_key(user.email)
+    if recent_failures(key, window_seconds) >= max_failures:
+        raise UserError("current_password: too many wrong attempts; wait and try again")
     if not verify_password(user.password_hash, current_password):
+        _record_failure(key, window_seconds)
         raise UserError("current_password: is not your current password")
     set_password(user, new_password, actor_id=user.id)
 

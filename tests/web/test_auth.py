@@ -264,6 +264,16 @@ def test_changing_the_password_needs_the_current_one(client, reviewer_id):
     assert "Is not your current password" in response.get_data(as_text=True)
 
 
+def test_guessing_the_current_password_counts_toward_the_sign_in_limit(app, client, reviewer_id):
+    login(client, EMAIL, PASSWORD)
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        _change(client, "a wrong guess", "a brand new passphrase")
+    response = _change(client, PASSWORD, "a brand new passphrase")
+    assert "Too many wrong attempts" in response.get_data(as_text=True)
+    assert login(app.test_client(), EMAIL, PASSWORD).status_code == 429
+    assert login(app.test_client(), EMAIL, "a brand new passphrase").status_code == 429
+
+
 def test_the_new_password_must_be_typed_twice_the_same(client, reviewer_id):
     login(client, EMAIL, PASSWORD)
     response = _change(client, PASSWORD, "a brand new passphrase", "a brand new passphrase!")
