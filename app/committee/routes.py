@@ -1,0 +1,188 @@
+"""Committee pages: the board of a cycle, an item's reads side by side with final scores, and decisions."""
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.committee import charts, service
+from app.cycles.models import Application, Cycle
+from app.extensions import db, htmx
+from app.people.access import committee_cycle_ids, item_or_404, role_required
+from app.people.models import Role
+from app.reconcile.models import DecisionValue
+from app.rubrics.registry import get_rubric
+
+bp = Blueprint("committee", __name__, url_prefix="/committee", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+STAFF = (Role.COMMITTEE, Role.COORDINATOR)
+
+
+def cycle_or_404(cycle_id: int) -> Cycle:
+    """The cycle, if the current user is a coordinator or sits on its committee; else 404."""
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None or not _may_see_cycle(cycle.id):
+        abort(404)
+    return cycle
+
+
+def application_or_404(application_id: int) -> Application:
+    application = db.session.get(Application, application_id)
+    if application is None or not _may_see_cycle(application.applicant.cycle_id):
+        abort(404)
+    return application
+
+
+def _may_see_cycle(cycle_id: int) -> bool:
+    return current_user.role == Role.COORDINATOR or cycle_id in committee_cycle_ids(current_user)
+
+
+def _fragment_request() -> bool:
+    """An htmx request for part of a page (not a boosted or history-restoring full page)."""
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def _expected_version() -> int | None:
+    raw = (request.form.get("version") or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        abort(400, f"version: must be a whole number, got {raw!r}")
+    return int(raw)
+
+
+@bp.get("/")
+@role_required(*STAFF)
+def index() -> str:
+    """The cycles this member sits on (every cycle for a coordinator), with their open disagreements."""
+    return render_template("committee/index.html", cycles=service.visible_cycles(current_user))
+
+
+@bp.get("/cycles/<int:cycle_id>/")
+@role_required(*STAFF)
+def board(cycle_id: int) -> str:
+    """The cycle's items by state, category and rubric, with the score pictures."""
+    cycle = cycle_or_404(cycle_id)
+    try:
+        filters = service.BoardFilters.parse(request.args)
+    except service.CommitteeInputError as exc:
+        abort(400, str(exc))
+    page = service.board(cycle, filters)
+    if _fragment_request():
+        return render_template("committee/_board_rows.html", cycle=cycle, board=page)
+    pictures = [(figures, charts.score_distribution(
+                    f"Scores per domain · {figures.title}",
+                    [(d.name, d.distribution) for d in figures.domains], figures.scale, figures.labels),
+                 charts.agreement(f"Agreement per domain · {figures.title}",
+                                  [(d.name, d.exact, d.adjacent, d.pairs) for d in figures.domains]))
+                for figures in service.cycle_figures(cycle)]
+    return render_template("committee/board.html", cycle=cycle, board=page, pictures=pictures,
+                           states=service.STATE_ORDER, state_labels=service.STATE_LABELS)
+
+
+@bp.get("/items/<int:item_pk>")
+@role_required(*STAFF)
+def item(item_pk: int) -> str:
+    """An item's reads side by side per domain, what differs, and the committee's final scores."""
+    comparison = service.item_comparison(item_or_404(item_pk))
+    return _item_page(comparison, _form_from_saved(comparison))
+
+
+@bp.post("/items/<int:item_pk>/resolution")
+@role_required(*STAFF)
+def resolve(item_pk: int) -> Response | str | tuple[str, int]:
+    """Record final domain scores and a rationale; a save over a newer version answers 409 and keeps the text."""
+    target = item_or_404(item_pk)
+    typed = {key: request.form.get(f"score_{key}", "") for key in get_rubric(target.rubric_key).domain_keys}
+    rationale = request.form.get("rationale", "")
+    form = {"scores": typed, "rationale": rationale, "version": _expected_version(), "problems": {},
+            "conflict": None, "saved": False}
+    status = 200
+    try:
+        service.resolve_item(target, typed, rationale, actor_id=current_user.id, expected_version=form["version"])
+    except service.CommitteeInputError as exc:
+        db.session.rollback()
+        form["problems"], status = exc.problems, 422
+    except service.StaleEdit as exc:
+        db.session.rollback()
+        form["conflict"], form["version"], status = exc.current, exc.current_version, 409
+    else:
+        db.session.commit()
+        if not _fragment_request():
+            flash(f"Final scores for item {target.item_id} saved; the item is decided.", "success")
+            return redirect(url_for("committee.item", item_pk=target.id), code=303)
+    comparison = service.item_comparison(item_or_404(item_pk))
+    if status == 200:
+        form = _form_from_saved(comparison) | {"saved": True}
+    if _fragment_request():
+        return render_template("committee/_resolution_form.html", c=comparison, form=form, oob_state=True), status
+    return _item_page(comparison, form), status
+
+
+def _form_from_saved(comparison: service.ItemComparison) -> dict:
+    saved = comparison.resolution
+    return {"scores": {key: "" if value is None else value for key, value in comparison.prefill.items()},
+            "rationale": saved["rationale"] if saved else "", "version": saved["version"] if saved else None,
+            "problems": {}, "conflict": None, "saved": False}
+
+
+def _item_page(comparison: service.ItemComparison, form: dict) -> str:
+    return render_template("committee/item.html", c=comparison, form=form,
+                           cycle=db.session.get(Cycle, comparison.cycle_id), state_labels=service.STATE_LABELS)
+
+
+@bp.get("/cycles/<int:cycle_id>/applications")
+@role_required(*STAFF)
+def applications(cycle_id: int) -> str:
+    """Per applicant: portfolio, Part 1 against the pass mark, essays, the suggestion and the committee's decision."""
+    cycle = cycle_or_404(cycle_id)
+    rows = service.applications_overview(cycle)
+    return render_template("committee/applications.html", cycle=cycle, rows=rows,
+                           forms={row.application_id: _decision_form(row.decision, row.suggested) for row in rows},
+                           **_decision_context())
+
+
+@bp.post("/applications/<int:application_id>/decision")
+@role_required(*STAFF)
+def decide(application_id: int) -> Response | str | tuple[str, int]:
+    """Record the committee's decision with its rationale; a save over a newer version answers 409."""
+    application = application_or_404(application_id)
+    form = {"decision": request.form.get("decision", ""), "rationale": request.form.get("rationale", ""),
+            "version": _expected_version(), "problems": {}, "conflict": None, "saved": False}
+    status = 200
+    try:
+        service.record_decision(application, form["decision"], form["rationale"], actor_id=current_user.id,
+                                expected_version=form["version"])
+    except service.CommitteeInputError as exc:
+        db.session.rollback()
+        form["problems"], status = exc.problems, 422
+    except service.StaleEdit as exc:
+        db.session.rollback()
+        form["conflict"], form["version"], status = exc.current, exc.current_version, 409
+    else:
+        db.session.commit()
+        if not _fragment_request():
+            flash(f"Decision for {application.applicant.applicant_id} recorded.", "success")
+            return redirect(url_for("committee.applications", cycle_id=application.applicant.cycle_id,
+                                    _anchor=f"applicant-{application.id}"), code=303)
+    cycle = db.session.get(Cycle, application.applicant.cycle_id)
+    rows = service.applications_overview(cycle)
+    row = next(r for r in rows if r.application_id == application.id)
+    if status == 200:
+        form = _decision_form(row.decision, row.suggested) | {"saved": True}
+    if _fragment_request():
+        return render_template("committee/_decision_form.html", row=row, form=form, **_decision_context()), status
+    forms = {r.application_id: _decision_form(r.decision, r.suggested) for r in rows} | {row.application_id: form}
+    return render_template("committee/applications.html", cycle=cycle, rows=rows, forms=forms,
+                           **_decision_context()), status
+
+
+def _decision_form(saved: dict | None, suggested: str | None) -> dict:
+    """A decision form starting from the saved decision, else the suggestion."""
+    return {"decision": saved["decision"] if saved else (suggested or ""),
+            "rationale": saved["rationale"] if saved else "", "version": saved["version"] if saved else None,
+            "problems": {}, "conflict": None, "saved": False}
+
+
+def _decision_context() -> dict:
+    return {"decisions": list(DecisionValue), "decision_labels": service.DECISION_LABELS,
+            "pass_mark": float(current_app.config["PART1_PASS_MARK"])}
+

@@ -1,0 +1,755 @@
+"""The committee's work on a cycle: the board, an item's reads side by side, final scores and decisions.
+
+Writes are guarded by the row's ``version`` (SQLAlchemy ``version_id_col``):
+the form carries the version the member saw, and saving over a newer one is
+refused with ``StaleEdit`` instead of silently overwriting a colleague's work.
+The caller commits.
+"""
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from math import ceil
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import case, func
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.assignment.models import Assignment
+from app.audit.service import record
+from app.cycles.models import Applicant, Application, Cycle, Item, ItemKind, ItemState
+from app.extensions import db
+from app.people.models import User
+from app.reconcile import engine, stats
+from app.reconcile.models import CommitteeResolution, Decision, DecisionValue, ItemOutcome
+from app.reconcile.service import ADJUDICATION_SOURCES, submission_key
+from app.rubrics.model import Rubric
+from app.rubrics.registry import get_rubric
+from app.scoring.models import Read, ReadStatus, RequirementCheck, Score
+
+# The board lists items in the order the committee should look at them.
+STATE_ORDER = (ItemState.COMMITTEE, ItemState.DISCREPANT, ItemState.ADJUDICATING, ItemState.AGREED,
+               ItemState.RESOLVED, ItemState.DECIDED, ItemState.IN_REVIEW, ItemState.ASSIGNED, ItemState.UNASSIGNED)
+STATE_LABELS = {ItemState.COMMITTEE: "Committee", ItemState.DISCREPANT: "Discrepant",
+                ItemState.ADJUDICATING: "Adjudicating", ItemState.AGREED: "Agreed", ItemState.RESOLVED: "Resolved",
+                ItemState.DECIDED: "Decided", ItemState.IN_REVIEW: "In review", ItemState.ASSIGNED: "Assigned",
+                ItemState.UNASSIGNED: "Unassigned"}
+# A filter value of its own: every item whose reads disagree and is not settled yet.
+OPEN_DISAGREEMENTS = "open"
+OPEN_STATES = (ItemState.COMMITTEE, ItemState.DISCREPANT, ItemState.ADJUDICATING)
+PER_PAGE = 50
+DECISION_LABELS = {DecisionValue.ENDORSE: "Endorse", DecisionValue.NOT_ENDORSED: "Not endorsed",
+                   DecisionValue.REVISE: "Revise and resubmit"}
+# Final scores may fall between two levels, as a mean of two reads does (2.5).
+SCORE_STEP = 0.5
+
+
+class CommitteeInputError(ValueError):
+    """What the member entered cannot be saved; ``problems`` maps each form field to what is wrong."""
+
+    def __init__(self, problems: dict[str, str]):
+        self.problems = problems
+        super().__init__("; ".join(f"{name}: {message}" for name, message in problems.items()))
+
+
+class StaleEdit(Exception):
+    """Someone saved a newer version since the member opened the form.
+
+    ``current`` holds what is saved now (plain data), ``current_version`` its version.
+    """
+
+    def __init__(self, current_version: int, current: dict[str, Any]):
+        self.current_version = current_version
+        self.current = current
+        super().__init__(f"a newer version ({current_version}) was saved in the meantime")
+
+
+# --- the board ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BoardFilters:
+    state: str | None = None      # an ItemState value, OPEN_DISAGREEMENTS, or None for every item
+    category: str | None = None
+    rubric: str | None = None
+    page: int = 1
+
+    @classmethod
+    def parse(cls, args: Mapping[str, str]) -> "BoardFilters":
+        """Filters from a query string; an unknown state or a bad page number is refused by name."""
+        state = (args.get("state") or "").strip() or None
+        if state is not None and state != OPEN_DISAGREEMENTS and state not in ItemState.__members__.values():
+            raise CommitteeInputError({"state": f"unknown state {state!r}"})
+        raw_page = (args.get("page") or "1").strip()
+        if not raw_page.isdigit() or int(raw_page) < 1:
+            raise CommitteeInputError({"page": f"must be a whole number from 1, got {raw_page!r}"})
+        return cls(state, (args.get("category") or "").strip() or None, (args.get("rubric") or "").strip() or None,
+                   int(raw_page))
+
+    def query_args(self, **changes: Any) -> dict[str, Any]:
+        """These filters as URL arguments, with ``changes`` applied and empty ones left out."""
+        values = {"state": self.state, "category": self.category, "rubric": self.rubric, "page": self.page}
+        values.update(changes)
+        if values["page"] == 1:
+            del values["page"]  # the first page is the default
+        return {key: value for key, value in values.items() if value not in (None, "")}
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    item_pk: int
+    item_id: str
+    kind: str
+    applicant_id: str
+    category: str | None
+    rubric_key: str
+    rubric_title: str
+    state: str
+    reads: int                    # submitted reads
+    discrepant_domains: tuple[str, ...]   # domain names
+    result: str | None
+    mean: float | None
+    committee_scored: bool
+
+
+@dataclass(frozen=True)
+class Board:
+    filters: BoardFilters
+    rows: list[BoardRow]
+    counts: dict[str, int]        # state → items, under the category and rubric filters
+    total: int                    # items matching every filter
+    pages: int
+    categories: list[str]
+    rubrics: list[tuple[str, str]]  # (key, title)
+
+    @property
+    def open_count(self) -> int:
+        return sum(self.counts.get(state.value, 0) for state in OPEN_STATES)
+
+    @property
+    def first(self) -> int:
+        return 0 if not self.total else (self.filters.page - 1) * PER_PAGE + 1
+
+    @property
+    def last(self) -> int:
+        return min(self.filters.page * PER_PAGE, self.total)
+
+
+def board(cycle: Cycle, filters: BoardFilters, per_page: int = PER_PAGE) -> Board:
+    """One page of the cycle's items under the filters, with counts per state; five queries whatever the size."""
+    scope = [Item.cycle_id == cycle.id]
+    if filters.category:
+        scope.append(Application.category == filters.category)
+    if filters.rubric:
+        scope.append(Item.rubric_key == filters.rubric)
+    counts = {state.value: 0 for state in STATE_ORDER}
+    for state, count in db.session.execute(
+            db.select(Item.state, func.count(Item.id)).join(Applicant, Item.applicant_pk == Applicant.id)
+            .outerjoin(Application, Application.applicant_pk == Applicant.id).where(*scope).group_by(Item.state)):
+        counts[state.value] = count
+    states = _states_of(filters.state)
+    total = sum(counts[state.value] for state in states)
+    pages = max(1, ceil(total / per_page))
+
+    submitted = (db.select(Assignment.item_pk, func.count(Read.id).label("reads"))
+                 .join(Read, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
+                 .where(Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED)
+                 .group_by(Assignment.item_pk).subquery())
+    priority = case({state.value: rank for rank, state in enumerate(STATE_ORDER)}, value=Item.state)
+    rows = db.session.execute(
+        db.select(Item.id, Item.item_id, Item.kind, Applicant.applicant_id, Application.category, Item.rubric_key,
+                  Item.state, func.coalesce(submitted.c.reads, 0), ItemOutcome.discrepant_domains,
+                  ItemOutcome.result, ItemOutcome.mean, CommitteeResolution.id)
+        .join(Applicant, Item.applicant_pk == Applicant.id)
+        .outerjoin(Application, Application.applicant_pk == Applicant.id)
+        .outerjoin(submitted, submitted.c.item_pk == Item.id)
+        .outerjoin(ItemOutcome, ItemOutcome.item_pk == Item.id)
+        .outerjoin(CommitteeResolution, CommitteeResolution.item_pk == Item.id)
+        .where(*scope, Item.state.in_(states))
+        .order_by(priority, Item.item_id).limit(per_page).offset((filters.page - 1) * per_page)).all()
+
+    categories = sorted(c for c in db.session.scalars(
+        db.select(Application.category).distinct().join(Applicant, Application.applicant_pk == Applicant.id)
+        .where(Applicant.cycle_id == cycle.id)) if c)
+    rubric_keys = sorted(db.session.scalars(db.select(Item.rubric_key).distinct().where(Item.cycle_id == cycle.id)))
+    return Board(filters, [_board_row(*row) for row in rows], counts, total, pages, categories,
+                 [(key, _rubric_title(key)) for key in rubric_keys])
+
+
+def _states_of(state_filter: str | None) -> tuple[ItemState, ...]:
+    if state_filter is None:
+        return STATE_ORDER
+    if state_filter == OPEN_DISAGREEMENTS:
+        return OPEN_STATES
+    return (ItemState(state_filter),)
+
+
+def _board_row(pk, item_id, kind, applicant_id, category, rubric_key, state, reads, discrepant, result, mean,
+               resolution_id) -> BoardRow:
+    rubric = _rubric_or_none(rubric_key)
+    names = tuple(_domain_name(rubric, key) for key in (discrepant or []))
+    return BoardRow(pk, item_id, kind.value, applicant_id, category, rubric_key, _rubric_title(rubric_key),
+                    state.value, reads, names, result, mean, resolution_id is not None)
+
+
+def _rubric_or_none(key: str) -> Rubric | None:
+    try:
+        return get_rubric(key)
+    except KeyError:
+        return None
+
+
+def _rubric_title(key: str) -> str:
+    rubric = _rubric_or_none(key)
+    return rubric.title if rubric else f"{key} (rubric not loaded)"
+
+
+def _domain_name(rubric: Rubric | None, key: str) -> str:
+    if rubric is None:
+        return key
+    try:
+        return rubric.domain(key).name
+    except KeyError:
+        return key
+
+
+# --- figures for the pictures -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DomainFigures:
+    key: str
+    name: str
+    distribution: dict[int, int]    # scale level → submitted scores at that level
+    pairs: int                      # items with reads 1 and 2 both scored on this domain
+    exact: float | None             # share of those pairs with the same score
+    adjacent: float | None          # share within one point
+
+
+@dataclass(frozen=True)
+class RubricFigures:
+    key: str
+    title: str
+    scale: tuple[int, ...]
+    labels: dict[int, str]
+    domains: list[DomainFigures]
+
+
+def cycle_figures(cycle: Cycle) -> list[RubricFigures]:
+    """Per rubric of the cycle: the score distribution per domain, and agreement of reads 1 and 2 per domain.
+
+    Reads are ordered as in the export (read number, then submission time), so
+    the figures match the workbook's Agreement sheet. One query.
+    """
+    reads: dict[int, dict] = {}
+    for item_pk, rubric_key, read_id, number, submitted_at, domain_key, score in db.session.execute(
+            db.select(Item.id, Item.rubric_key, Read.id, Read.number, Read.submitted_at, Score.domain_key, Score.score)
+            .join(Assignment, Assignment.item_pk == Item.id).join(Read, Read.assignment_id == Assignment.id)
+            .join(Score, Score.read_id == Read.id)
+            .where(Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED, Score.score.is_not(None))):
+        read = reads.setdefault(read_id, {"item": item_pk, "rubric": rubric_key,
+                                          "order": submission_key(number, submitted_at, read_id), "scores": {}})
+        read["scores"][domain_key] = score
+    by_item: dict[int, list[dict]] = defaultdict(list)
+    for read in reads.values():
+        by_item[read["item"]].append(read)
+    by_rubric: dict[str, list[list[dict]]] = defaultdict(list)
+    for item_reads in by_item.values():
+        item_reads.sort(key=lambda r: r["order"])
+        by_rubric[item_reads[0]["rubric"]].append(item_reads)
+    figures = []
+    for rubric_key in sorted(by_rubric):
+        rubric = _rubric_or_none(rubric_key)
+        if rubric is not None:
+            figures.append(rubric_figures(rubric, by_rubric[rubric_key]))
+    return figures
+
+
+def rubric_figures(rubric: Rubric, items: list[list[dict]]) -> RubricFigures:
+    """Figures for one rubric from its items' submitted reads (each ``{"scores": {domain: score}}``, in order)."""
+    domains = []
+    for domain in rubric.domains:
+        distribution = dict.fromkeys(rubric.scale, 0)
+        firsts, seconds = [], []
+        for item_reads in items:
+            for read in item_reads:
+                value = read["scores"].get(domain.key)
+                if value in distribution:
+                    distribution[value] += 1
+            if len(item_reads) >= 2:
+                first, second = item_reads[0]["scores"].get(domain.key), item_reads[1]["scores"].get(domain.key)
+                if first is not None and second is not None:
+                    firsts.append(first)
+                    seconds.append(second)
+        domains.append(DomainFigures(domain.key, domain.name, distribution, len(firsts),
+                                     stats.exact_agreement(firsts, seconds),
+                                     stats.adjacent_agreement(firsts, seconds)))
+    return RubricFigures(rubric.key, rubric.title, rubric.scale, dict(rubric.labels), domains)
+
+
+# --- one item side by side ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReadColumn:
+    position: int                 # 1, 2, 3… in submission order
+    label: str                    # "Read 1", "Third read"
+    reviewer_name: str
+    reviewer_email: str
+    submitted_at: datetime | None
+    adjudication: bool
+    overall_comment: str | None
+    result: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    score: int | None
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class DomainRow:
+    key: str
+    name: str
+    cells: list[Cell]             # one per read column
+    spread: float | None          # highest minus lowest score of the item's own reads
+    discrepant: bool
+    combined: float | None
+
+
+@dataclass(frozen=True)
+class RequirementRow:
+    key: str
+    label: str
+    marks: list[str | None]       # one per read column
+    disputed: bool
+
+
+@dataclass(frozen=True)
+class ItemComparison:
+    item_pk: int
+    item_id: str
+    kind: str
+    state: str
+    cycle_id: int
+    applicant_id: str
+    applicant_name: str
+    category: str | None
+    rubric: Rubric
+    prompt: str | None
+    response: str | None
+    portfolio_summary: str | None
+    reads: list[ReadColumn]
+    domains: list[DomainRow]
+    requirements: list[RequirementRow]
+    rule: str                     # the rubric's agreement and pass rules, in words
+    differences: list[str]        # what differs on this item, in words
+    outcome_reasons: list[str]
+    outcome_result: str | None
+    resolution: dict[str, Any] | None
+    prefill: dict[str, float | None]
+    prefill_source: str
+
+    @property
+    def discrepant_keys(self) -> list[str]:
+        return [row.key for row in self.domains if row.discrepant]
+
+
+def item_comparison(item: Item) -> ItemComparison:
+    """The item's submitted reads side by side per domain, what differs, and the rubric's rule in words."""
+    rubric = get_rubric(item.rubric_key)
+    columns, scores, checks = _submitted_reads(item, rubric)
+    originals = [i for i, column in enumerate(columns) if not column.adjudication]
+    tolerance = rubric.reconcile.tolerance
+    outcome = db.session.scalar(db.select(ItemOutcome).where(ItemOutcome.item_pk == item.id))
+    combined = (outcome.combined or {}) if outcome and item.state.value in engine.FINAL_STATES else {}
+
+    domains = []
+    for domain in rubric.domains:
+        cells = [Cell(scores[i].get(domain.key, (None, None))[0], scores[i].get(domain.key, (None, None))[1])
+                 for i in range(len(columns))]
+        own = [cells[i].score for i in originals if cells[i].score is not None]
+        spread = float(max(own) - min(own)) if len(own) >= 2 else None
+        domains.append(DomainRow(domain.key, domain.name, cells, spread,
+                                 not engine.domain_agrees(own, tolerance), combined.get(domain.key)))
+    requirements = []
+    for requirement in rubric.requirements:
+        marks = [checks[i].get(requirement.key) for i in range(len(columns))]
+        own_marks = {marks[i] or engine.MORE_INFO for i in originals}
+        requirements.append(RequirementRow(requirement.key, requirement.label, marks, len(own_marks) > 1))
+
+    application = item.applicant.application
+    resolution = db.session.scalar(db.select(CommitteeResolution).where(CommitteeResolution.item_pk == item.id))
+    prefill, source = _prefill(rubric, domains, resolution, combined)
+    return ItemComparison(
+        item.id, item.item_id, item.kind.value, item.state.value, item.cycle_id, item.applicant.applicant_id,
+        item.applicant.name, application.category if application else None, rubric, item.prompt, item.response,
+        application.portfolio_summary if application and item.kind == ItemKind.APPLICATION else None,
+        columns, domains, requirements, rule_in_words(rubric),
+        differences_in_words(rubric, domains, requirements, [columns[i] for i in originals]),
+        list(outcome.reasons) if outcome else [], outcome.result if outcome else None,
+        resolution_snapshot(resolution), prefill, source)
+
+
+def _submitted_reads(item: Item, rubric: Rubric) -> tuple[list[ReadColumn], list[dict], list[dict]]:
+    rows = db.session.execute(
+        db.select(Read.id, Read.number, Read.submitted_at, Read.overall_comment, Assignment.source, User.name,
+                  User.email)
+        .join(Assignment, Read.assignment_id == Assignment.id).join(User, Assignment.reviewer_id == User.id)
+        .where(Assignment.item_pk == item.id, Read.status == ReadStatus.SUBMITTED)).all()
+    rows.sort(key=lambda r: submission_key(r.number, r.submitted_at, r.id))
+    read_ids = [row.id for row in rows]
+    scores: dict[int, dict[str, tuple[int | None, str | None]]] = defaultdict(dict)
+    for read_id, key, score, comment in db.session.execute(
+            db.select(Score.read_id, Score.domain_key, Score.score, Score.comment).where(Score.read_id.in_(read_ids))):
+        scores[read_id][key] = (score, comment)
+    checks: dict[int, dict[str, str | None]] = defaultdict(dict)
+    for read_id, key, status in db.session.execute(
+            db.select(RequirementCheck.read_id, RequirementCheck.requirement_key, RequirementCheck.status)
+            .where(RequirementCheck.read_id.in_(read_ids))):
+        checks[read_id][key] = status.value if status else None
+
+    columns, own_count = [], 0
+    for position, row in enumerate(rows, start=1):
+        adjudication = row.source in ADJUDICATION_SOURCES
+        own_count += not adjudication
+        label = ("Third read" if row.source.value == "third_reader" else "Extra read") if adjudication \
+            else f"Read {own_count}"
+        read_scores = {key: float(value) for key, (value, _) in scores[row.id].items() if value is not None}
+        result = engine.read_result(rubric, engine.ReadScores(0, read_scores, checks[row.id]))
+        columns.append(ReadColumn(position, label, row.name, row.email, row.submitted_at, adjudication,
+                                  row.overall_comment, result))
+    return columns, [scores[row.id] for row in rows], [checks[row.id] for row in rows]
+
+
+def _prefill(rubric: Rubric, domains: list[DomainRow], resolution: CommitteeResolution | None,
+             combined: Mapping[str, float]) -> tuple[dict[str, float | None], str]:
+    """What the resolution form starts from: the saved scores, else the combined scores, else the reads' mean."""
+    if resolution is not None:
+        return {key: resolution.scores.get(key) for key in rubric.domain_keys}, "the committee's saved scores"
+    if combined and rubric.reconcile.combine != "sum":
+        return {key: _to_step(combined.get(key)) for key in rubric.domain_keys}, "the combined scores"
+    prefill = {}
+    for row in domains:
+        values = [cell.score for cell in row.cells if cell.score is not None]
+        prefill[row.key] = _to_step(sum(values) / len(values)) if values else None
+    return prefill, "the mean of the reads, to the nearest half point"
+
+
+def _to_step(value: float | None) -> float | None:
+    if value is None:
+        return None
+    stepped = round(value / SCORE_STEP) * SCORE_STEP
+    return int(stepped) if stepped.is_integer() else stepped
+
+
+def _points(value: float) -> str:
+    return f"{value:g} point" + ("" if value == 1 else "s")
+
+
+def rule_in_words(rubric: Rubric) -> str:
+    """The rubric's agreement, combining and pass rules as one paragraph a committee member can check."""
+    reconcile, rule = rubric.reconcile, rubric.pass_rule
+    combine = {"mean": "averaged", "sum": "added up", "median": "combined by their median"}[reconcile.combine]
+    parts = [f"Reads agree on a domain when their scores differ by at most {_points(reconcile.tolerance)}; "
+             f"agreed scores are {combine}."]
+    passing = []
+    if rule.domain_min is not None:
+        passing.append(f"every domain at least {rule.domain_min:g}")
+    if rule.mean_min is not None:
+        passing.append(f"a mean of at least {rule.mean_min:g}")
+    if rule.total_min is not None:
+        passing.append(f"a total of at least {rule.total_min:g}")
+    if passing:
+        line = "To pass: " + " and ".join(passing)
+        if rubric.requirements:
+            line += ", with every requirement line met"
+        parts.append(line + ".")
+    parts.append("A disagreement goes to a third reader first." if reconcile.third_reader
+                 else "A disagreement comes straight to the committee.")
+    return " ".join(parts)
+
+
+def differences_in_words(rubric: Rubric, domains: list[DomainRow], requirements: list[RequirementRow],
+                         own_reads: list[ReadColumn]) -> list[str]:
+    """What the item's own reads disagree on, one sentence each, e.g. "Reads differ by 2 on Reflection; …"."""
+    tolerance = rubric.reconcile.tolerance
+    sentences = [f"Reads differ by {row.spread:g} on {row.name}; the rubric tolerates {tolerance:g}."
+                 for row in domains if row.discrepant and row.spread is not None]
+    results = {column.result for column in own_reads}
+    if len(results) > 1:
+        verdicts = ", ".join(f"{column.label.lower()} {'passes' if column.result == engine.PASS else 'fails'}"
+                             for column in own_reads)
+        sentences.append(f"The reads disagree on the result: {verdicts}.")
+    sentences += [f"Reviewers marked the requirement “{row.label}” differently." for row in requirements
+                  if row.disputed]
+    return sentences
+
+
+def resolution_snapshot(resolution: CommitteeResolution | None) -> dict[str, Any] | None:
+    """What is saved, as plain data for a page or a conflict message."""
+    if resolution is None:
+        return None
+    return {"scores": dict(resolution.scores), "result": resolution.result, "rationale": resolution.rationale,
+            "version": resolution.version, "decided_at": resolution.decided_at,
+            "decided_by": resolution.decided_by.name if resolution.decided_by else None}
+
+
+# --- recording final scores --------------------------------------------------------------------------
+
+def parse_scores(rubric: Rubric, raw: Mapping[str, Any]) -> dict[str, int | float]:
+    """Final domain scores from form values: every domain, on the scale, in half points; extra keys ignored."""
+    scores, problems = {}, {}
+    for domain in rubric.domains:
+        value = raw.get(domain.key)
+        text = str(value).strip() if value is not None else ""
+        if not text:
+            problems[domain.key] = f"{domain.name}: a final score is required"
+            continue
+        try:
+            number = float(text)
+        except ValueError:
+            problems[domain.key] = f"{domain.name}: {text!r} is not a number"
+            continue
+        if not rubric.scale_min <= number <= rubric.scale_max:
+            problems[domain.key] = (f"{domain.name}: {number:g} is outside the scale "
+                                    f"{rubric.scale_min}–{rubric.scale_max}")
+        elif (number / SCORE_STEP) != int(number / SCORE_STEP):
+            problems[domain.key] = f"{domain.name}: use whole or half points (e.g. 2.5), not {number:g}"
+        else:
+            scores[domain.key] = int(number) if number.is_integer() else number
+    if problems:
+        raise CommitteeInputError(problems)
+    return scores
+
+
+def _rationale(text: str | None) -> str:
+    rationale = (text or "").strip()
+    if not rationale:
+        raise CommitteeInputError({"rationale": "a rationale is required: say why the committee decided this"})
+    return rationale
+
+
+def resolve_item(item: Item, scores: Mapping[str, Any], rationale: str | None, *, actor_id: int | None,
+                 expected_version: int | None) -> CommitteeResolution:
+    """Record the committee's final domain scores for an item (any item: the committee may override agreement).
+
+    The result follows the rubric's pass rule on the final scores, exactly as
+    reconciliation computes a decided item. The item becomes ``decided``; the
+    resolution, the state change and the outcome are audited.
+    ``expected_version`` is the version the member saw (None when nothing was saved yet).
+    """
+    rubric = get_rubric(item.rubric_key)
+    problems = {}
+    try:
+        final = parse_scores(rubric, scores)
+    except CommitteeInputError as exc:
+        problems.update(exc.problems)
+    try:
+        text = _rationale(rationale)
+    except CommitteeInputError as exc:
+        problems.update(exc.problems)
+    if problems:
+        raise CommitteeInputError(problems)
+
+    existing = db.session.scalar(db.select(CommitteeResolution).where(CommitteeResolution.item_pk == item.id))
+    _check_version(existing, expected_version, resolution_snapshot)
+    verdict = engine.evaluate_item(rubric, engine.ItemFacts(
+        reads=(), required_reads=0, committee=engine.CommitteeScores(final)))
+    before = _resolution_audit(existing)
+    savepoint = db.session.begin_nested()
+    try:
+        resolution = existing or CommitteeResolution(item_pk=item.id)
+        if existing is None:
+            db.session.add(resolution)
+        resolution.scores, resolution.result, resolution.rationale = final, verdict.result, text
+        resolution.decided_by_id = actor_id
+        db.session.flush()
+        savepoint.commit()
+    except (StaleDataError, IntegrityError):
+        # Another member's save landed between our check and our write.
+        savepoint.rollback()
+        current = db.session.scalar(db.select(CommitteeResolution).where(CommitteeResolution.item_pk == item.id)
+                                    .execution_options(populate_existing=True))
+        raise StaleEdit(current.version, resolution_snapshot(current)) from None
+
+    common = {"actor_id": actor_id, "cycle_id": item.cycle_id, "item_key": item.item_id}
+    record("committee.resolve", "committee_resolution", resolution.id, before=before,
+           after=_resolution_audit(resolution), **common)
+    _store_decided_outcome(item, verdict, common)
+    if item.state != ItemState.DECIDED:
+        record("item.state", "item", item.id, before={"state": item.state.value},
+               after={"state": ItemState.DECIDED.value}, note="decided by the committee", **common)
+        item.state = ItemState.DECIDED
+    db.session.flush()
+    return resolution
+
+
+def _check_version(existing, expected_version: int | None, snapshot) -> None:
+    """Refuse a save made over a version the member never saw."""
+    if existing is None:
+        return
+    if expected_version != existing.version:
+        raise StaleEdit(existing.version, snapshot(existing))
+
+
+def _resolution_audit(resolution: CommitteeResolution | None) -> dict | None:
+    if resolution is None:
+        return None
+    return {"scores": dict(resolution.scores), "result": resolution.result, "rationale": resolution.rationale,
+            "version": resolution.version}
+
+
+def _store_decided_outcome(item: Item, verdict: engine.Verdict, common: dict) -> None:
+    """Keep the item's outcome in step with the decision, as reconciliation would store it."""
+    after = {"combined": verdict.combined, "mean": verdict.mean, "total": verdict.total, "result": verdict.result,
+             "discrepant_domains": list(verdict.discrepant_domains), "reasons": list(verdict.reasons)}
+    outcome = db.session.scalar(db.select(ItemOutcome).where(ItemOutcome.item_pk == item.id))
+    before = None
+    if outcome is None:
+        outcome = ItemOutcome(item_pk=item.id)
+        db.session.add(outcome)
+    else:
+        before = {name: getattr(outcome, name) for name in after}
+        if before == after:
+            return
+    for name, value in after.items():
+        setattr(outcome, name, value)
+    record("outcome.update", "item", item.id, before=before, after=after, **common)
+
+
+# --- decisions on applications ---------------------------------------------------------------------
+
+def decision_snapshot(decision: Decision | None, decided_by: str | None = None) -> dict[str, Any] | None:
+    """What is decided, as plain data; ``decided_by`` saves a query when the caller already has the name."""
+    if decision is None:
+        return None
+    if decided_by is None and decision.decided_by is not None:
+        decided_by = decision.decided_by.name
+    return {"decision": decision.decision.value, "label": DECISION_LABELS[decision.decision],
+            "rationale": decision.rationale, "version": decision.version, "decided_at": decision.decided_at,
+            "decided_by": decided_by}
+
+
+def _decision_audit(decision: Decision | None) -> dict | None:
+    if decision is None:
+        return None
+    return {"decision": decision.decision.value, "rationale": decision.rationale, "version": decision.version}
+
+
+def record_decision(application: Application, decision: str | None, rationale: str | None, *,
+                    actor_id: int | None, expected_version: int | None) -> Decision:
+    """Record the committee's decision on an application (endorse, not_endorsed, revise) with its rationale."""
+    problems = {}
+    try:
+        value = DecisionValue((decision or "").strip())
+    except ValueError:
+        problems["decision"] = "choose Endorse, Not endorsed or Revise and resubmit"
+    try:
+        text = _rationale(rationale)
+    except CommitteeInputError as exc:
+        problems.update(exc.problems)
+    if problems:
+        raise CommitteeInputError(problems)
+
+    existing = db.session.scalar(db.select(Decision).where(Decision.application_id == application.id))
+    _check_version(existing, expected_version, decision_snapshot)
+    before = _decision_audit(existing)
+    savepoint = db.session.begin_nested()
+    try:
+        row = existing or Decision(application_id=application.id)
+        if existing is None:
+            db.session.add(row)
+        row.decision, row.rationale, row.decided_by_id = value, text, actor_id
+        db.session.flush()
+        savepoint.commit()
+    except (StaleDataError, IntegrityError):
+        savepoint.rollback()
+        current = db.session.scalar(db.select(Decision).where(Decision.application_id == application.id)
+                                    .execution_options(populate_existing=True))
+        raise StaleEdit(current.version, decision_snapshot(current)) from None
+    applicant = application.applicant
+    record("decision.record", "decision", row.id, actor_id=actor_id, cycle_id=applicant.cycle_id,
+           item_key=f"APP-{applicant.applicant_id}", before=before, after=_decision_audit(row))
+    db.session.flush()
+    return row
+
+
+# --- the applications page ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ItemSummary:
+    item_pk: int
+    item_id: str
+    state: str
+    result: str | None            # only once the item is agreed, resolved or decided
+
+
+@dataclass
+class ApplicationRow:
+    application_id: int
+    applicant_id: str
+    name: str
+    category: str
+    mc_score: float | None
+    part1: str | None             # pass | fail | None (no score yet)
+    portfolio: ItemSummary | None
+    essays: list[ItemSummary] = field(default_factory=list)
+    essay_result: str | None = None
+    suggested: str | None = None
+    decision: dict[str, Any] | None = None
+
+    @property
+    def portfolio_result(self) -> str | None:
+        return self.portfolio.result if self.portfolio else None
+
+
+def applications_overview(cycle: Cycle, pass_mark: float | None = None) -> list[ApplicationRow]:
+    """Per applicant: portfolio result, Part 1 against the pass mark, essay results, suggestion, decision. Two queries."""
+    mark = float(current_app.config["PART1_PASS_MARK"] if pass_mark is None else pass_mark)
+    items: dict[int, list[ItemSummary]] = defaultdict(list)
+    portfolios: dict[int, ItemSummary] = {}
+    for pk, item_id, kind, applicant_pk, state, result in db.session.execute(
+            db.select(Item.id, Item.item_id, Item.kind, Item.applicant_pk, Item.state, ItemOutcome.result)
+            .outerjoin(ItemOutcome, ItemOutcome.item_pk == Item.id)
+            .where(Item.cycle_id == cycle.id).order_by(Item.item_id)):
+        summary = ItemSummary(pk, item_id, state.value, result if state.value in engine.FINAL_STATES else None)
+        if kind == ItemKind.APPLICATION:
+            portfolios[applicant_pk] = summary
+        else:
+            items[applicant_pk].append(summary)
+
+    rows = []
+    for applicant_pk, applicant_id, name, application_id, category, mc_score, decision, decider in db.session.execute(
+            db.select(Applicant.id, Applicant.applicant_id, Applicant.name, Application.id, Application.category,
+                      Application.mc_score, Decision, User.name)
+            .join(Application, Application.applicant_pk == Applicant.id)
+            .outerjoin(Decision, Decision.application_id == Application.id)
+            .outerjoin(User, Decision.decided_by_id == User.id)
+            .where(Applicant.cycle_id == cycle.id).order_by(Applicant.applicant_id)):
+        essays = items.get(applicant_pk, [])
+        essay_results = [essay.result for essay in essays]
+        portfolio = portfolios.get(applicant_pk)
+        rows.append(ApplicationRow(
+            application_id, applicant_id, name, category, mc_score,
+            None if mc_score is None else (engine.PASS if mc_score >= mark else engine.FAIL),
+            portfolio, essays, engine.essay_part_result(essay_results),
+            engine.suggest_decision(portfolio.result if portfolio else None, mc_score, essay_results, mark),
+            decision_snapshot(decision, decider)))
+    return rows
+
+
+def visible_cycles(user: User) -> list[tuple[Cycle, int]]:
+    """The cycles this user may open here, each with its number of open disagreements."""
+    from app.people.access import committee_cycle_ids
+    from app.people.models import Role
+
+    query = db.select(Cycle).order_by(Cycle.created_at.desc(), Cycle.id.desc())
+    if user.role != Role.COORDINATOR:
+        query = query.where(Cycle.id.in_(committee_cycle_ids(user)))
+    cycles = list(db.session.scalars(query))
+    open_counts = dict(db.session.execute(
+        db.select(Item.cycle_id, func.count(Item.id)).where(Item.state.in_(OPEN_STATES),
+                                                             Item.cycle_id.in_([c.id for c in cycles]))
+        .group_by(Item.cycle_id)).all())
+    return [(cycle, open_counts.get(cycle.id, 0)) for cycle in cycles]

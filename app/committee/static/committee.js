@@ -1,0 +1,27 @@
+/* Committee forms (final scores, decisions): a refused save is shown in place, never lost.
+ *
+ * htmx does not swap 4xx answers. For a form marked `data-committee-form`, a 409
+ * (someone saved a newer version) or 422 (something to correct) carries the form
+ * again with the member's own text and the reason, so it is swapped in like a
+ * success; app.js is told the error is handled. After a swap, focus moves to the
+ * message so keyboard and screen-reader users hear it.
+ */
+(function () {
+  "use strict";
+
+  function committeeForm(elt) { return elt && elt.closest ? elt.closest("[data-committee-form]") : null; }
+
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var status = evt.detail.xhr.status;
+    if ((status === 409 || status === 422) && committeeForm(evt.detail.elt)) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    var target = evt.detail.target;
+    var message = target && target.querySelector ? target.querySelector("[data-focus-on-swap]") : null;
+    if (message) { message.focus(); }
+  });
+}());

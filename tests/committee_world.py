@@ -1,0 +1,71 @@
+"""A small cycle for the committee tests: one discrepant essay, one agreed essay, portfolios, members of two cycles."""
+from app.cycles.models import Item, ItemKind, ItemState
+from app.extensions import db
+from app.people.models import Role
+from app.reconcile.models import ItemOutcome
+from tests import factories as f
+
+PASSWORD = "committee test passphrase"
+ESSAY_DOMAINS = ("theoretical_foundations", "direct_service_skills", "working_with_others", "reflection",
+                 "thinking", "communicating")
+PORTFOLIO_DOMAINS = ("theoretical_foundations", "law_regulation_policy", "systems_expertise",
+                     "direct_service_skills", "working_with_others", "leading_people", "communicating", "thinking",
+                     "reflection")
+
+
+def essay_scores(default: int, **overrides: int) -> dict[str, int]:
+    return {key: overrides.get(key, default) for key in ESSAY_DOMAINS}
+
+
+def application_item(cycle, applicant, rubric_key: str = "imhm-c-application") -> Item:
+    item = Item(cycle_id=cycle.id, item_id=f"APP-{applicant.applicant_id}", kind=ItemKind.APPLICATION,
+                applicant_pk=applicant.id, rubric_key=rubric_key)
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def build(passwords: bool = False) -> dict:
+    """Build the cycle and commit; returns ids and e-mail addresses. Passwords (slow to hash) only for sign-in tests."""
+    password = PASSWORD if passwords else None
+    cycle = f.make_cycle("Spring 2025")
+    other_cycle = f.make_cycle("Autumn 2025")
+    ann = f.make_user(Role.REVIEWER, email="ann@example.org", name="Ann Reader", password=password)
+    ben = f.make_user(Role.REVIEWER, email="ben@example.org", name="Ben Reader", password=password)
+    maya = f.make_user(Role.COMMITTEE, email="maya@example.org", name="Maya Member", password=password)
+    noah = f.make_user(Role.COMMITTEE, email="noah@example.org", name="Noah Member", password=password)
+    olga = f.make_user(Role.COMMITTEE, email="olga@example.org", name="Olga Elsewhere", password=password)
+    cora = f.make_user(Role.COORDINATOR, email="cora@example.org", name="Cora Coordinator", password=password)
+    for member in (maya, noah):
+        f.add_member(cycle, member, "committee")
+    f.add_member(other_cycle, olga, "committee")
+
+    ada = f.make_applicant(cycle, applicant_id="A-1", name="Ada Applicant", category="IMHM-C", mc_score=85)
+    bo = f.make_applicant(cycle, applicant_id="A-2", name="Bo Applicant", category="IMHM-C", mc_score=70)
+
+    split = f.make_essay(cycle, ada, item_id="E-1", prompt="A toddler bites at child care.",
+                         response="I would first meet the family.")
+    f.submitted_read(f.assign(split, ann), essay_scores(3, reflection=1), number=1,
+                     comments={"reflection": "Feelings are not examined at all."})
+    f.submitted_read(f.assign(split, ben), essay_scores(3), number=2,
+                     comments={"reflection": "Notices the parallel process."})
+    split.state = ItemState.COMMITTEE
+    db.session.add(ItemOutcome(item_pk=split.id, discrepant_domains=["reflection"],
+                               reasons=["reflection: scores differ by more than 1", "no eligible reader left"]))
+
+    agreed = f.make_essay(cycle, bo, item_id="E-2")
+    f.submitted_read(f.assign(agreed, ann), essay_scores(3), number=1)
+    f.submitted_read(f.assign(agreed, ben), essay_scores(4), number=2)
+    agreed.state = ItemState.AGREED
+    db.session.add(ItemOutcome(item_pk=agreed.id, combined={key: 3.5 for key in ESSAY_DOMAINS}, mean=3.5,
+                               total=21.0, result="pass", discrepant_domains=[], reasons=[]))
+
+    portfolio = application_item(cycle, ada)
+    portfolio.state = ItemState.AGREED
+    db.session.add(ItemOutcome(item_pk=portfolio.id, combined={key: 3.0 for key in PORTFOLIO_DOMAINS}, mean=3.0,
+                               total=27.0, result="pass", discrepant_domains=[], reasons=[]))
+    db.session.commit()
+    return {"cycle": cycle.id, "other_cycle": other_cycle.id, "split": split.id, "agreed": agreed.id,
+            "portfolio": portfolio.id, "ada": ada.application.id, "bo": bo.application.id,
+            "ids": {u.email.split("@")[0]: u.id for u in (ann, ben, maya, noah, olga, cora)},
+            "emails": {u.email.split("@")[0]: u.email for u in (ann, ben, maya, noah, olga, cora)}}
