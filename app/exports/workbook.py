@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -87,7 +87,8 @@ def _row_converter(ws, columns: Sequence[Column]) -> Callable[[Sequence[Any]], l
     openpyxl writing the same values.
     """
     text_columns = [i for i, column in enumerate(columns) if column.kind == "text"]
-    formatted = [(i, FORMATS[column.kind]) for i, column in enumerate(columns) if column.kind in FORMATS]
+    formatted = [(i, _format_style(ws, FORMATS[column.kind])) for i, column in enumerate(columns)
+                 if column.kind in FORMATS]
     triggers = FORMULA_TRIGGERS
 
     def convert(values: Sequence[Any]) -> list[Any]:
@@ -96,15 +97,20 @@ def _row_converter(ws, columns: Sequence[Column]) -> Callable[[Sequence[Any]], l
             value = row[i]
             if value.__class__ is str and value and (value[0] in triggers or not value.isprintable()):
                 row[i] = _text_cell(ws, value)
-        for i, number_format in formatted:
+        for i, style in formatted:
             value = row[i]
             if value is not None:
-                cell = WriteOnlyCell(ws, _whole_seconds(value))
-                cell.number_format = number_format
-                row[i] = cell
+                row[i] = Cell(ws, 1, 1, _whole_seconds(value), style_array=style)
         return row
 
     return convert
+
+
+def _format_style(ws, number_format: str):
+    """The style of a cell showing ``number_format``, resolved once per column instead of once per cell."""
+    template = WriteOnlyCell(ws)
+    template.number_format = number_format
+    return template._style
 
 
 def _text_cell(ws, value: str) -> Any:

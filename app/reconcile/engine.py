@@ -218,8 +218,9 @@ def evaluate_item(rubric: Rubric, facts: ItemFacts) -> Verdict:
 
     In domain words:
     - a committee resolution is final: the item is *decided* on the committee's scores;
-    - until the cycle's number of reads is submitted the item is *assigned*
-      (nobody has opened it) or *in review*;
+    - until the cycle's number of reads is submitted the item is *unassigned*
+      (fewer readers than the cycle asks for, none started), *assigned* (all its
+      readers, none started) or *in review*;
     - the reads *agree* when every domain is within the rubric's tolerance, they
       agree on pass/fail, and (applications) they mark every requirement line
       alike; the combined score per domain is the rubric's mean, sum or median;
@@ -241,10 +242,11 @@ def evaluate_item(rubric: Rubric, facts: ItemFacts) -> Verdict:
         return _decided(rubric, facts.committee)
     originals = [read for read in facts.reads if not read.adjudication]
     further = [read for read in facts.reads if read.adjudication]
-    if len(originals) < max(facts.required_reads, 1):
-        if facts.assignments == 0 and not facts.reads:
-            return Verdict(UNASSIGNED)
-        return Verdict(IN_REVIEW if facts.started_reads or facts.reads else ASSIGNED)
+    required = max(facts.required_reads, 1)
+    if len(originals) < required:
+        if facts.started_reads or facts.reads:
+            return Verdict(IN_REVIEW)
+        return Verdict(ASSIGNED if facts.assignments >= required else UNASSIGNED)
 
     judgement = judge(rubric, originals)
     if judgement.flagged:

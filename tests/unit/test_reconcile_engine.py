@@ -71,6 +71,7 @@ def test_total_min_rule_is_applied_to_the_total():
 def test_states_before_every_read_is_in():
     rubric = make_rubric()
     assert evaluate_item(rubric, ItemFacts(reads=[], required_reads=2)).state == "unassigned"
+    assert evaluate_item(rubric, ItemFacts(reads=[], required_reads=2, assignments=1)).state == "unassigned"
     assert evaluate_item(rubric, ItemFacts(reads=[], required_reads=2, assignments=2)).state == "assigned"
     assert evaluate_item(rubric, ItemFacts(reads=[], required_reads=2, assignments=2, started_reads=1)).state \
         == "in_review"
