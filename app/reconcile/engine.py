@@ -272,7 +272,8 @@ def _agree(rubric: Rubric, facts: ItemFacts, originals: list[ReadScores], furthe
         if disputed or MORE_INFO in settled.values():
             return _to_committee(rubric, [reason] + _line_reasons(disputed) + _more_info_reasons(settled))
         scores, levels = _combine_reads(rubric, every_read)
-        return _final(rubric, RESOLVED, scores, levels, settled, reasons=(reason, "extra read combined with the others"))
+        return _final(rubric, RESOLVED, scores, levels, settled,
+                      reasons=(reason, "extra read combined with the others"))
     return _await_reader(facts, (), [reason], EXTRA_READ)
 
 

@@ -1,4 +1,6 @@
-"""The real two-rater ASAP essay set taken through import → reconcile → export (reconcile and export by the command line).
+"""The real two-rater ASAP essay set taken through import → reconcile → export.
+
+The importer's service loads the files; reconcile and export run as ``flask`` commands.
 
 Expected figures are computed here independently: plain Python for states,
 combined scores and agreement shares, scikit-learn for the weighted kappa and

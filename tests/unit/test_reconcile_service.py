@@ -1,6 +1,4 @@
 """Reconciling a cycle in the database: states, outcomes, audit entries, third readers, the CLI."""
-from datetime import datetime
-
 import pytest
 from sqlalchemy import event
 
@@ -10,7 +8,7 @@ from app.cycles.models import ItemState
 from app.extensions import db
 from app.reconcile.models import CommitteeResolution, ItemOutcome
 from app.reconcile.service import ReconcileError, reconcile_cycle
-from app.scoring.models import Read, ReadStatus, Score
+from app.scoring.models import Read, Score
 from tests import factories as f
 from tests.unit.reconcile_fixtures import write_test_rubrics
 
@@ -39,8 +37,10 @@ def test_cycle_states_outcomes_and_counts(app):
         cycle = f.make_cycle()
         applicant = f.make_applicant(cycle)
         reviewers = pair(cycle)
-        agreed = essay_with_reads(cycle, applicant, reviewers, [{"insight": 3, "clarity": 2}, {"insight": 2, "clarity": 3}])
-        split = essay_with_reads(cycle, applicant, reviewers, [{"insight": 4, "clarity": 3}, {"insight": 2, "clarity": 3}])
+        agreed = essay_with_reads(cycle, applicant, reviewers,
+                             [{"insight": 3, "clarity": 2}, {"insight": 2, "clarity": 3}])
+        split = essay_with_reads(cycle, applicant, reviewers,
+                             [{"insight": 4, "clarity": 3}, {"insight": 2, "clarity": 3}])
         waiting = essay_with_reads(cycle, applicant, reviewers[:1], [{"insight": 3, "clarity": 3}])
         f.assign(waiting, reviewers[1])
         untouched = f.make_essay(cycle, applicant, rubric_key="t-essay")
@@ -66,7 +66,8 @@ def test_state_changes_and_outcomes_are_audited_once(app):
         cycle = f.make_cycle()
         applicant = f.make_applicant(cycle)
         reviewers = pair(cycle)
-        split = essay_with_reads(cycle, applicant, reviewers, [{"insight": 4, "clarity": 3}, {"insight": 2, "clarity": 3}])
+        split = essay_with_reads(cycle, applicant, reviewers,
+                             [{"insight": 4, "clarity": 3}, {"insight": 2, "clarity": 3}])
         reconcile_cycle(cycle, actor_id=reviewers[0].id)
         db.session.commit()
         entries = db.session.scalars(db.select(AuditEntry).filter_by(item_key=split.item_id)
@@ -106,7 +107,8 @@ def test_discrepant_item_gets_a_third_reader_then_resolves(app):
         applicant = f.make_applicant(cycle)
         third = f.make_user(email="third@example.org")
         reviewers = pair(cycle, third)
-        item = essay_with_reads(cycle, applicant, reviewers, [{"insight": 4, "clarity": 3}, {"insight": 2, "clarity": 3}])
+        item = essay_with_reads(cycle, applicant, reviewers,
+                             [{"insight": 4, "clarity": 3}, {"insight": 2, "clarity": 3}])
 
         assert reconcile_cycle(cycle)["adjudicating"] == 1
         db.session.commit()
@@ -132,7 +134,8 @@ def test_committee_resolution_makes_the_item_decided(app):
         cycle = f.make_cycle()
         applicant = f.make_applicant(cycle)
         reviewers = pair(cycle)
-        item = essay_with_reads(cycle, applicant, reviewers, [{"insight": 4, "clarity": 3}, {"insight": 1, "clarity": 3}])
+        item = essay_with_reads(cycle, applicant, reviewers,
+                             [{"insight": 4, "clarity": 3}, {"insight": 1, "clarity": 3}])
         reconcile_cycle(cycle)
         db.session.add(CommitteeResolution(item_pk=item.id, scores={"insight": 3, "clarity": 3}, rationale="read it"))
         counts = reconcile_cycle(cycle)
