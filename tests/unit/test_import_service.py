@@ -1,6 +1,5 @@
 """Importing spreadsheets into a cycle: every kind from both formats, bad files refused whole, re-import idempotent."""
 import csv
-import io
 from datetime import datetime
 from pathlib import Path
 
@@ -9,7 +8,7 @@ import pytest
 from app import create_app
 from app.assignment.models import Assignment, AssignmentSource
 from app.audit.models import AuditEntry
-from app.cycles.models import Applicant, Application, Conflict, CycleMember, Item, ItemKind, ItemState
+from app.cycles.models import Applicant, Conflict, CycleMember, Item, ItemKind, ItemState
 from app.extensions import db
 from app.imports import service as import_service
 from app.imports.service import import_file
