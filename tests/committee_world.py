@@ -1,4 +1,6 @@
 """A small cycle for the committee tests: one discrepant essay, one agreed essay, portfolios, members of two cycles."""
+from functools import cache
+
 from app.cycles.models import Item, ItemKind, ItemState
 from app.extensions import db
 from app.people.models import Role
@@ -11,6 +13,14 @@ ESSAY_DOMAINS = ("theoretical_foundations", "direct_service_skills", "working_wi
 PORTFOLIO_DOMAINS = ("theoretical_foundations", "law_regulation_policy", "systems_expertise",
                      "direct_service_skills", "working_with_others", "leading_people", "communicating", "thinking",
                      "reflection")
+
+
+@cache
+def password_hash() -> str:
+    """PASSWORD hashed once per test run: argon2 is slow on purpose."""
+    from app.people.passwords import hash_password
+
+    return hash_password(PASSWORD)
 
 
 def essay_scores(default: int, **overrides: int) -> dict[str, int]:
@@ -26,16 +36,18 @@ def application_item(cycle, applicant, rubric_key: str = "imhm-c-application") -
 
 
 def build(passwords: bool = False) -> dict:
-    """Build the cycle and commit; returns ids and e-mail addresses. Passwords (slow to hash) only for sign-in tests."""
-    password = PASSWORD if passwords else None
+    """Build the cycle and commit; returns ids and e-mail addresses. With passwords for sign-in tests."""
     cycle = f.make_cycle("Spring 2025")
     other_cycle = f.make_cycle("Autumn 2025")
-    ann = f.make_user(Role.REVIEWER, email="ann@example.org", name="Ann Reader", password=password)
-    ben = f.make_user(Role.REVIEWER, email="ben@example.org", name="Ben Reader", password=password)
-    maya = f.make_user(Role.COMMITTEE, email="maya@example.org", name="Maya Member", password=password)
-    noah = f.make_user(Role.COMMITTEE, email="noah@example.org", name="Noah Member", password=password)
-    olga = f.make_user(Role.COMMITTEE, email="olga@example.org", name="Olga Elsewhere", password=password)
-    cora = f.make_user(Role.COORDINATOR, email="cora@example.org", name="Cora Coordinator", password=password)
+    ann = f.make_user(Role.REVIEWER, email="ann@example.org", name="Ann Reader")
+    ben = f.make_user(Role.REVIEWER, email="ben@example.org", name="Ben Reader")
+    maya = f.make_user(Role.COMMITTEE, email="maya@example.org", name="Maya Member")
+    noah = f.make_user(Role.COMMITTEE, email="noah@example.org", name="Noah Member")
+    olga = f.make_user(Role.COMMITTEE, email="olga@example.org", name="Olga Elsewhere")
+    cora = f.make_user(Role.COORDINATOR, email="cora@example.org", name="Cora Coordinator")
+    if passwords:
+        for user in (ann, ben, maya, noah, olga, cora):
+            user.password_hash = password_hash()
     for member in (maya, noah):
         f.add_member(cycle, member, "committee")
     f.add_member(other_cycle, olga, "committee")

@@ -1,0 +1,377 @@
+"""Committee routes: who may see what, CSRF, 409 conflicts that keep the member's text, XSS, query counts."""
+import html
+import re
+
+import pytest
+from sqlalchemy import event, select
+
+from app.cycles.models import Cycle, ItemState
+from app.extensions import db
+from app.people.models import Role
+from app.reconcile.models import CommitteeResolution, Decision
+from tests import committee_world
+from tests import factories as f
+from tests.committee_world import PASSWORD, essay_scores
+from tests.web.helpers import csrf_token_from, login
+
+XSS = ('<script>alert("x")</script><img src=x onerror="alert(1)">'
+       '<a href="javascript:alert(2)">j</a><div hx-get="/committee/" hx-trigger="load" hx-on:click="alert(3)">h</div>')
+INERT_MARKERS = ["<script>alert", "<img src=x", '<a href="javascript:', '<div hx-get="/committee/"']
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        return committee_world.build(passwords=True)
+
+
+def signed_in(app, world, who):
+    client = app.test_client()
+    assert login(client, world["emails"][who], PASSWORD).status_code == 302
+    return client
+
+
+def token(client, path="/account/password"):
+    return csrf_token_from(client.get(path).get_data(as_text=True))
+
+
+def pages(world):
+    return {"index": "/committee/", "board": f"/committee/cycles/{world['cycle']}/",
+            "item": f"/committee/items/{world['split']}",
+            "applications": f"/committee/cycles/{world['cycle']}/applications"}
+
+
+def textarea(body, textarea_id):
+    """The text a textarea holds, as the browser shows it."""
+    match = re.search(rf'<textarea id="{textarea_id}"[^>]*>(.*?)</textarea>', body, re.S)
+    assert match, f"no textarea {textarea_id}"
+    return html.unescape(match.group(1))
+
+
+def resolution_form(csrf, version="", rationale="Reflection is emerging.", **overrides):
+    data = {f"score_{key}": str(value) for key, value in essay_scores(3, **overrides).items()}
+    return data | {"csrf_token": csrf, "version": version, "rationale": rationale}
+
+
+def resolve_path(world):
+    return f"/committee/items/{world['split']}/resolution"
+
+
+def decide_path(world, application="ada"):
+    return f"/committee/applications/{world[application]}/decision"
+
+
+# ---- access ----
+
+def test_reviewers_are_refused_every_committee_page_and_action(app, world):
+    client = signed_in(app, world, "ann")
+    for path in pages(world).values():
+        assert client.get(path).status_code == 403, path
+    csrf = token(client)
+    assert client.post(resolve_path(world), data=resolution_form(csrf)).status_code == 403
+    assert client.post(decide_path(world), data={"csrf_token": csrf, "decision": "endorse",
+                                                 "rationale": "x"}).status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(CommitteeResolution)) is None
+        assert db.session.scalar(select(Decision)) is None
+
+
+def test_a_committee_member_of_another_cycle_gets_404_and_never_sees_the_cycle(app, world):
+    client = signed_in(app, world, "olga")
+    index = client.get("/committee/").get_data(as_text=True)
+    assert "Spring 2025" not in index and "Autumn 2025" in index
+    for name, path in pages(world).items():
+        if name != "index":
+            response = client.get(path)
+            assert response.status_code == 404, path
+            body = response.get_data(as_text=True)
+            assert "Ada Applicant" not in body and "E-1" not in body
+    csrf = token(client)
+    assert client.post(resolve_path(world), data=resolution_form(csrf)).status_code == 404
+    assert client.post(decide_path(world), data={"csrf_token": csrf, "decision": "endorse",
+                                                 "rationale": "x"}).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(CommitteeResolution)) is None
+
+
+@pytest.mark.parametrize("who", ["maya", "cora"])
+def test_the_cycles_committee_and_coordinators_see_every_page(app, world, who):
+    client = signed_in(app, world, who)
+    for path in pages(world).values():
+        assert client.get(path).status_code == 200, path
+    assert "Spring 2025" in client.get("/committee/").get_data(as_text=True)
+
+
+def test_guessed_ids_answer_404(app, world):
+    client = signed_in(app, world, "cora")
+    for path in ("/committee/cycles/999/", "/committee/items/999", "/committee/cycles/999/applications"):
+        assert client.get(path).status_code == 404
+    csrf = token(client)
+    assert client.post("/committee/items/999/resolution", data=resolution_form(csrf)).status_code == 404
+    assert client.post("/committee/applications/999/decision", data={"csrf_token": csrf}).status_code == 404
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(app, world):
+    client = app.test_client()
+    for path in pages(world).values():
+        response = client.get(path)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_a_committee_member_starts_on_the_committee_page(app, world):
+    response = signed_in(app, world, "maya").get("/")
+    assert response.status_code == 302 and response.headers["Location"] == "/committee/"
+
+
+# ---- CSRF ----
+
+@pytest.mark.parametrize("csrf", [None, "not-a-token", "foreign"])
+def test_every_committee_post_needs_this_sessions_csrf_token(app, world, csrf):
+    client = signed_in(app, world, "maya")
+    if csrf == "foreign":
+        csrf = token(signed_in(app, world, "noah"))
+    headers_variants = [{}, {"HX-Request": "true"}]
+    for headers in headers_variants:
+        form = resolution_form(csrf or "")
+        if csrf is None:
+            del form["csrf_token"]
+        assert client.post(resolve_path(world), data=form, headers=headers).status_code == 400
+        decision = {"decision": "endorse", "rationale": "Good.", "version": ""}
+        if csrf is not None:
+            decision["csrf_token"] = csrf
+        assert client.post(decide_path(world), data=decision, headers=headers).status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(CommitteeResolution)) is None
+        assert db.session.scalar(select(Decision)) is None
+
+
+def test_no_committee_page_changes_anything_on_get(app, world):
+    client = signed_in(app, world, "maya")
+    for path in (resolve_path(world), decide_path(world)):
+        assert client.get(path).status_code == 405
+
+
+def test_the_csrf_token_also_works_as_the_htmx_header(app, world):
+    client = signed_in(app, world, "maya")
+    csrf = token(client, pages(world)["item"])
+    form = resolution_form("")
+    del form["csrf_token"]
+    response = client.post(resolve_path(world), data=form, headers={"HX-Request": "true", "X-CSRFToken": csrf})
+    assert response.status_code == 200
+
+
+# ---- pages ----
+
+def test_the_item_page_highlights_the_discrepant_domain_in_text_not_colour_alone(app, world):
+    body = signed_in(app, world, "maya").get(pages(world)["item"]).get_data(as_text=True)
+    assert "Reads differ by 2 on Reflection; the rubric tolerates 1." in body
+    assert "≠ Differs by 2" in body
+    rows = re.findall(r'<tr class="(is-discrepant)?">\s*<th scope="row" class="compare__domain[^"]*">([^<]+)</th>', body)
+    assert [name for flag, name in rows if flag] == ["Reflection"]
+    assert len([name for flag, name in rows if not flag]) == 5
+    assert "Feelings are not examined at all." in body and "Notices the parallel process." in body
+    assert "every domain at least 2 and a mean of at least 2.5" in body
+    # Pre-filled with the mean of the reads: 2 on Reflection.
+    assert re.search(r'name="score_reflection"[^>]*value="2"', body)
+
+
+def test_saving_final_scores_with_htmx_answers_the_form_and_the_new_state(app, world):
+    client = signed_in(app, world, "maya")
+    csrf = token(client, pages(world)["item"])
+    response = client.post(resolve_path(world), data=resolution_form(csrf, reflection=2),
+                           headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<html" not in body and "Final scores saved (version 1)" in body
+    assert 'id="item-state"' in body and 'hx-swap-oob="true"' in body and ">Decided<" in body
+    assert 'name="version" value="1"' in body
+    with app.app_context():
+        assert db.session.scalar(select(CommitteeResolution)).scores == essay_scores(3, reflection=2)
+
+
+def test_saving_final_scores_without_javascript_redirects_to_the_item(app, world):
+    client = signed_in(app, world, "maya")
+    csrf = token(client, pages(world)["item"])
+    response = client.post(resolve_path(world), data=resolution_form(csrf))
+    assert response.status_code == 303 and response.headers["Location"] == pages(world)["item"]
+    assert "saved; the item is decided" in client.get(pages(world)["item"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_saving_over_a_colleagues_newer_version_is_409_and_keeps_the_typed_text(app, world, htmx):
+    noah = signed_in(app, world, "noah")
+    noah_csrf = token(noah, pages(world)["item"])           # Noah opens the form: nothing saved yet
+    maya = signed_in(app, world, "maya")
+    maya.post(resolve_path(world), data=resolution_form(token(maya, pages(world)["item"]), reflection=2,
+                                                        rationale="Maya: emerging reflection."))
+    typed = "Noah's careful reasoning about the parallel process, typed for ten minutes."
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = noah.post(resolve_path(world), data=resolution_form(noah_csrf, reflection=4, rationale=typed),
+                         headers=headers)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "another committee member saved this item" in body
+    assert "Maya Member" in body and "Maya: emerging reflection." in body
+    assert textarea(body, "rationale") == typed               # the textarea still holds Noah's text
+    assert re.search(r'name="score_reflection"[^>]*value="4"', body)
+    assert 'name="version" value="1"' in body                 # a deliberate second save may replace Maya's
+    with app.app_context():
+        saved = db.session.scalar(select(CommitteeResolution))
+        assert saved.rationale == "Maya: emerging reflection." and saved.version == 1
+    again = noah.post(resolve_path(world), data=resolution_form(noah_csrf, version="1", reflection=4,
+                                                                rationale=typed), headers=headers)
+    assert again.status_code in (200, 303)
+    with app.app_context():
+        assert db.session.scalar(select(CommitteeResolution)).rationale == typed
+
+
+def test_missing_rationale_is_422_and_keeps_the_typed_scores(app, world):
+    client = signed_in(app, world, "maya")
+    csrf = token(client, pages(world)["item"])
+    response = client.post(resolve_path(world), data=resolution_form(csrf, rationale="  ", reflection=1.5),
+                           headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "a rationale is required" in body
+    assert re.search(r'name="score_reflection"[^>]*value="1.5"', body)
+    out_of_scale = client.post(resolve_path(world), data=resolution_form(csrf, reflection=7))
+    assert out_of_scale.status_code == 422
+    assert "Reflection: 7 is outside the scale 1–4" in out_of_scale.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(CommitteeResolution)) is None
+
+
+def test_a_decision_is_recorded_from_the_applications_page(app, world):
+    client = signed_in(app, world, "maya")
+    page = client.get(pages(world)["applications"]).get_data(as_text=True)
+    assert "Ada Applicant" in page and "85 ≥ pass mark 80" in page and "70 &lt; pass mark 80" in page
+    response = client.post(decide_path(world), data={"csrf_token": csrf_token_from(page), "decision": "revise",
+                                                     "rationale": "Portfolio needs one more reference.",
+                                                     "version": ""}, headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Decision recorded" in body and "Revise and resubmit" in body
+    page = client.get(pages(world)["applications"]).get_data(as_text=True)
+    assert "Decided: Revise and resubmit" in page and "Portfolio needs one more reference." in page
+
+
+def test_a_stale_decision_is_409_and_keeps_the_typed_rationale(app, world):
+    noah = signed_in(app, world, "noah")
+    noah_csrf = token(noah, pages(world)["applications"])
+    maya = signed_in(app, world, "maya")
+    maya.post(decide_path(world), data={"csrf_token": token(maya), "decision": "endorse",
+                                        "rationale": "Maya: endorse.", "version": ""})
+    typed = "Noah thinks the portfolio needs revision."
+    for headers in ({"HX-Request": "true"}, {}):
+        response = noah.post(decide_path(world), data={"csrf_token": noah_csrf, "decision": "revise",
+                                                       "rationale": typed, "version": ""}, headers=headers)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 409
+        assert "another committee member recorded a decision" in body and "Maya: endorse." in body
+        assert textarea(body, f"decision-{world['ada']}-rationale") == typed
+        assert re.search(r'value="revise" required checked', body)
+    with app.app_context():
+        assert db.session.scalar(select(Decision)).rationale == "Maya: endorse."
+
+
+def test_the_board_shows_counts_pictures_and_filters_with_htmx(app, world):
+    client = signed_in(app, world, "maya")
+    board = client.get(pages(world)["board"]).get_data(as_text=True)
+    assert 'hx-push-url="true"' in board and 'hx-get="/committee/cycles/' in board
+    assert "Open disagreements" in board
+    assert board.count('<svg class="chart__svg"') == 2           # one rubric with reads: distribution + agreement
+    assert "<title id=" in board and "Show the numbers" in board
+    partial = client.get(pages(world)["board"] + "?state=committee", headers={"HX-Request": "true"})
+    body = partial.get_data(as_text=True)
+    assert partial.status_code == 200 and "<html" not in body
+    assert "E-1" in body and "E-2" not in body
+    assert client.get(pages(world)["board"] + "?state=bogus").status_code == 400
+
+
+# ---- XSS ----
+
+def _plant_xss(app, world):
+    with app.app_context():
+        from app.scoring.models import Score
+        for score in db.session.scalars(select(Score).where(Score.domain_key == "reflection")):
+            score.comment = XSS
+        db.session.get(Cycle, world["cycle"]).name = "Cycle " + XSS
+        applicant = f.make_applicant(db.session.get(Cycle, world["cycle"]), applicant_id="X-1", name=XSS)
+        db.session.commit()
+        return applicant.application.id
+
+
+def test_xss_in_comments_names_and_rationale_renders_inert(app, world):
+    xss_application = _plant_xss(app, world)
+    client = signed_in(app, world, "maya")
+    csrf = token(client, pages(world)["item"])
+    client.post(resolve_path(world), data=resolution_form(csrf, rationale=XSS))
+    client.post(f"/committee/applications/{xss_application}/decision",
+                data={"csrf_token": csrf, "decision": "revise", "rationale": XSS, "version": ""})
+    # A second member's stale save shows the first member's rationale in the conflict message.
+    noah = signed_in(app, world, "noah")
+    conflict = noah.post(resolve_path(world), data=resolution_form(token(noah), rationale="mine"),
+                         headers={"HX-Request": "true"}).get_data(as_text=True)
+    stale_decision = noah.post(f"/committee/applications/{xss_application}/decision",
+                               data={"csrf_token": token(noah), "decision": "endorse", "rationale": "x",
+                                     "version": ""}, headers={"HX-Request": "true"}).get_data(as_text=True)
+    bodies = [client.get(path).get_data(as_text=True) for path in pages(world).values()]
+    bodies += [conflict, stale_decision, client.get(pages(world)["board"], headers={"HX-Request": "true"})
+               .get_data(as_text=True)]
+    for body in bodies:
+        for marker in INERT_MARKERS:
+            assert marker not in body
+    item_page = bodies[2]
+    assert html.unescape(item_page).count(XSS) >= 3                # two comments and the saved rationale
+    assert XSS in html.unescape(conflict) and XSS in html.unescape(stale_decision)
+
+
+# ---- query counts ----
+
+def count_queries(app, client, path, headers=None):
+    statements = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        response = client.get(path, headers=headers or {})
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    assert response.status_code == 200
+    return len(statements)
+
+
+def grow_cycle(app, world, applicants):
+    """Add applicants with a portfolio and a two-read essay each, in assorted states."""
+    states = [ItemState.COMMITTEE, ItemState.AGREED, ItemState.DISCREPANT, ItemState.DECIDED]
+    with app.app_context():
+        cycle = db.session.get(Cycle, world["cycle"])
+        readers = [f.make_user(Role.REVIEWER) for _ in range(2)]
+        for n in range(applicants):
+            applicant = f.make_applicant(cycle, category="IMHM-C" if n % 2 else "IMHS", mc_score=60 + n)
+            essay = f.make_essay(cycle, applicant)
+            essay.state = states[n % len(states)]
+            for position, reader in enumerate(readers, start=1):
+                f.submitted_read(f.assign(essay, reader), essay_scores(2 + (n + position) % 3), number=position)
+            committee_world.application_item(cycle, applicant).state = ItemState.IN_REVIEW
+        db.session.commit()
+
+
+def test_board_and_applications_issue_the_same_number_of_queries_for_a_much_larger_cycle(app, world):
+    client = signed_in(app, world, "maya")
+    paths = [(pages(world)["board"], None), (pages(world)["board"] + "?state=open", {"HX-Request": "true"}),
+             (pages(world)["applications"], None)]
+    grow_cycle(app, world, 4)
+    small = [count_queries(app, client, path, headers) for path, headers in paths]
+    grow_cycle(app, world, 40)
+    large = [count_queries(app, client, path, headers) for path, headers in paths]
+    assert small == large
+    assert max(large) <= 12
+
+
+def test_the_item_page_issues_a_bounded_number_of_queries(app, world):
+    client = signed_in(app, world, "maya")
+    assert count_queries(app, client, pages(world)["item"]) <= 15
