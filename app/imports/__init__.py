@@ -3,6 +3,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from app.imports.readers import ensure_defused_xml
 from app.imports.validate import KINDS
@@ -12,6 +13,7 @@ from app.imports.validate import KINDS
 @click.argument("kind", type=click.Choice(KINDS))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--cycle", "cycle_name", required=True, help="Name of the cycle to import into.")
+@with_appcontext
 def import_command(kind: str, file: Path, cycle_name: str) -> None:
     """Import a spreadsheet (.xlsx or .csv) of KIND into a cycle; all rows or none."""
     from flask import current_app
