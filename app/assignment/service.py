@@ -5,21 +5,22 @@ respect each reviewer's ``max_load``. Callers commit; every change adds audit
 entries in the same transaction.
 """
 import statistics
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from app.assignment.eligibility import ItemFacts, ReviewerFacts, check_eligibility
+from app.assignment.eligibility import ItemFacts, check_eligibility
 from app.assignment.engine import ItemDemand, ReviewerCapacity, Shortfall, solve
+from app.assignment.facts import (AssignmentError, PoolReviewer, conflicts_by_applicant, item_facts,
+                                  max_load_of, membership, pool, readers_by_item, reviewer_facts, reviewer_loads)
 from app.assignment.models import Assignment, AssignmentSource
 from app.audit.service import record, record_many
-from app.cycles.models import Applicant, Conflict, Cycle, CycleMember, Item, ItemKind, ItemState, MemberRole
+from app.cycles.models import Cycle, CycleMember, Item, ItemState
 from app.extensions import db
 from app.people.models import User
-from app.rubrics.registry import get_rubric
 from app.scoring.models import Read, ReadStatus, RequirementCheck, Score
 from app.timeutil import utcnow
 
@@ -27,26 +28,6 @@ from app.timeutil import utcnow
 ASSIGNABLE_STATES = (ItemState.UNASSIGNED, ItemState.ASSIGNED, ItemState.IN_REVIEW)
 ALREADY_READING = "already reading this item"
 BATCH = 500  # ids per IN (...) list, well under every database's parameter limit
-
-
-class AssignmentError(ValueError):
-    """An assignment change was refused; the message names the item, the reviewer and the reason."""
-
-
-@dataclass(frozen=True)
-class PoolReviewer:
-    """A reviewer of a cycle's pool with their current load."""
-    user: User
-    facts: ReviewerFacts
-    load: int
-    max_load: int | None
-
-    @property
-    def at_capacity(self) -> bool:
-        return self.max_load is not None and self.load >= self.max_load
-
-    def capacity_reason(self) -> str:
-        return f"at maximum load ({self.load} of {self.max_load})"
 
 
 @dataclass(frozen=True)
@@ -120,65 +101,6 @@ def summarise_loads(reviewers: Iterable[ReviewerLoad]) -> list[LoadSummary]:
     return summaries
 
 
-# ---------------------------------------------------------------- facts from the database
-
-def reviewer_loads(cycle_id: int) -> dict[int, int]:
-    """Reviewer id → assignments they hold in the cycle."""
-    rows = db.session.execute(select(Assignment.reviewer_id, func.count()).join(Item, Item.id == Assignment.item_pk)
-                              .where(Item.cycle_id == cycle_id).group_by(Assignment.reviewer_id))
-    return {reviewer_id: count for reviewer_id, count in rows}
-
-
-def pool(cycle_id: int) -> list[PoolReviewer]:
-    """The cycle's reviewer members, in e-mail order."""
-    members = db.session.scalars(
-        select(CycleMember).where(CycleMember.cycle_id == cycle_id, CycleMember.role == MemberRole.REVIEWER)
-        .options(joinedload(CycleMember.user).joinedload(User.profile))).all()
-    loads = reviewer_loads(cycle_id)
-    reviewers = [PoolReviewer(user=m.user, facts=reviewer_facts(m.user, in_pool=True), load=loads.get(m.user_id, 0),
-                              max_load=_max_load(m)) for m in members]
-    return sorted(reviewers, key=lambda r: (r.user.email, r.user.id))
-
-
-def reviewer_facts(user: User, *, in_pool: bool) -> ReviewerFacts:
-    profile = user.profile
-    return ReviewerFacts(user_id=user.id, email=user.email, active=user.active, in_pool=in_pool,
-                         organization=profile.organization if profile else None,
-                         designations=profile.designation_set if profile else frozenset())
-
-
-def _max_load(member: CycleMember) -> int | None:
-    # The cycle's own cap wins; a reviewer's standing cap from their profile applies otherwise.
-    if member.max_load is not None:
-        return member.max_load
-    profile = member.user.profile
-    return profile.max_load if profile else None
-
-
-def required_designation(item: Item) -> str | None:
-    """The designation a reader must hold: only Mentor essays (essay rubrics with a designation) need one."""
-    if item.kind != ItemKind.ESSAY:
-        return None
-    try:
-        rubric = get_rubric(item.rubric_key)
-    except KeyError:
-        raise AssignmentError(f"item {item.item_id}: rubric {item.rubric_key!r} is not loaded") from None
-    return rubric.designation
-
-
-def item_facts(item: Item, *, applicant: Applicant | None = None, conflicted: Iterable[int] | None = None,
-               readers: Iterable[int] | None = None) -> ItemFacts:
-    """The eligibility facts of an item; conflicts and readers are queried unless given (bulk callers)."""
-    applicant = applicant or item.applicant
-    if conflicted is None:
-        conflicted = db.session.scalars(select(Conflict.reviewer_id).where(Conflict.applicant_pk == applicant.id))
-    if readers is None:
-        readers = db.session.scalars(select(Assignment.reviewer_id).where(Assignment.item_pk == item.id))
-    return ItemFacts(item_key=item.item_id, applicant_organization=applicant.organization,
-                     advisor_email=applicant.advisor_email, designation=required_designation(item),
-                     conflicted_reviewer_ids=frozenset(conflicted), reader_ids=frozenset(readers))
-
-
 # ---------------------------------------------------------------- auto-assignment
 
 def plan_assignment(cycle: Cycle, readers: int | None = None) -> Plan:
@@ -189,8 +111,8 @@ def plan_assignment(cycle: Cycle, readers: int | None = None) -> Plan:
     reviewers = pool(cycle.id)
     items = db.session.scalars(select(Item).where(Item.cycle_id == cycle.id, Item.state.in_(ASSIGNABLE_STATES))
                                .options(joinedload(Item.applicant)).order_by(Item.item_id)).all()
-    readers_of = _readers_by_item(cycle.id)
-    conflicts_of = _conflicts_by_applicant(cycle.id)
+    readers_of = readers_by_item(cycle.id)
+    conflicts_of = conflicts_by_applicant(cycle.id)
     demands = []
     # Items whose facts differ only in their key have the same eligible reviewers: check each kind once.
     checked: dict[ItemFacts, ItemDemand] = {}
@@ -231,25 +153,6 @@ def _demand(facts: ItemFacts, needed: int, reviewers: list[PoolReviewer]) -> Ite
             excluded.extend(reasons)
     return ItemDemand(key=facts.item_key, needed=needed, eligible=tuple(eligible), designation=facts.designation,
                       exclusions=tuple(sorted(Counter(excluded).items())))
-
-
-def _readers_by_item(cycle_id: int) -> dict[int, set[int]]:
-    rows = db.session.execute(select(Assignment.item_pk, Assignment.reviewer_id)
-                              .join(Item, Item.id == Assignment.item_pk).where(Item.cycle_id == cycle_id))
-    readers: dict[int, set[int]] = defaultdict(set)
-    for item_pk, reviewer_id in rows:
-        readers[item_pk].add(reviewer_id)
-    return readers
-
-
-def _conflicts_by_applicant(cycle_id: int) -> dict[int, set[int]]:
-    rows = db.session.execute(select(Conflict.applicant_pk, Conflict.reviewer_id)
-                              .join(Applicant, Applicant.id == Conflict.applicant_pk)
-                              .where(Applicant.cycle_id == cycle_id))
-    conflicts: dict[int, set[int]] = defaultdict(set)
-    for applicant_pk, reviewer_id in rows:
-        conflicts[applicant_pk].add(reviewer_id)
-    return conflicts
 
 
 def auto_assign(cycle: Cycle, readers: int | None = None, *, dry_run: bool = False,
@@ -335,7 +238,7 @@ def assign_third_reader(item: Item, *, actor_id: int | None = None,
 
 def assign(item: Item, reviewer: User, *, actor_id: int | None = None) -> Assignment:
     """A coordinator's manual assignment; refused with the reasons when the reviewer may not read the item."""
-    member = _membership(item.cycle_id, reviewer)
+    member = membership(item.cycle_id, reviewer)
     reasons = check_eligibility(reviewer_facts(reviewer, in_pool=member is not None), item_facts(item)).reasons
     if member is not None:
         reasons += _capacity_reasons(item.cycle_id, member)
@@ -374,7 +277,7 @@ def swap(assignment: Assignment, new_reviewer: User, *, actor_id: int | None = N
     if not read_is_empty(read):
         raise AssignmentError(f"{prefix}: {old_reviewer.email} has already started the read; "
                               "unassign it with an override instead")
-    member = _membership(item.cycle_id, new_reviewer)
+    member = membership(item.cycle_id, new_reviewer)
     reasons = check_eligibility(reviewer_facts(new_reviewer, in_pool=member is not None), item_facts(item)).reasons
     if member is not None:
         reasons += _capacity_reasons(item.cycle_id, member)
@@ -431,14 +334,8 @@ def _create(item: Item, reviewer: User, *, source: AssignmentSource, actor_id: i
     return assignment
 
 
-def _membership(cycle_id: int, reviewer: User) -> CycleMember | None:
-    return db.session.scalar(select(CycleMember).where(CycleMember.cycle_id == cycle_id,
-                                                       CycleMember.user_id == reviewer.id,
-                                                       CycleMember.role == MemberRole.REVIEWER))
-
-
 def _capacity_reasons(cycle_id: int, member: CycleMember) -> tuple[str, ...]:
-    cap = _max_load(member)
+    cap = max_load_of(member)
     load = reviewer_loads(cycle_id).get(member.user_id, 0)
     return (f"at maximum load ({load} of {cap})",) if cap is not None and load >= cap else ()
 

@@ -130,8 +130,9 @@ def test_contract_import_assign_export_is_eligible_complete_and_optimal(app, run
         assert result.exit_code == 0 and "Every item has its reads." in result.output, result.output
         exported = runner.invoke(args=["export", "--cycle", "Held out", "--out", str(out)])
         assert exported.exit_code == 0, exported.output
-    sheet = openpyxl.load_workbook(out, read_only=True)["Assignments"]
-    header, *rows = list(sheet.iter_rows(values_only=True))
+    workbook = openpyxl.load_workbook(out, read_only=True)
+    header, *rows = list(workbook["Assignments"].iter_rows(values_only=True))
+    workbook.close()
     assert header[:2] == ("Item ID", "Reviewer")
     pairs = [(row[0], row[1]) for row in rows]
 
