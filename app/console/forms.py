@@ -3,13 +3,14 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectField, StringField, \
     TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.imports.validate import KINDS
 from app.people.models import Role
 from app.people.service import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
-ROLE_CHOICES = [(role.value, role.value.capitalize()) for role in Role]
+ROLE_CHOICES = [SelectChoice(role.value, role.value.capitalize()) for role in Role]
 KIND_HINTS = {
     "reviewers": "Reviewers: email, name; optional endorsements, designations, max_load, organization.",
     "applications": "Applications: applicant_id, name, category; optional Part 1 score and portfolio figures.",
@@ -27,7 +28,7 @@ class CycleForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    kind = SelectField("What the file holds", choices=[(kind, kind.capitalize()) for kind in KINDS])
+    kind = SelectField("What the file holds", choices=[SelectChoice(kind, kind.capitalize()) for kind in KINDS])
     file = FileField("Spreadsheet (.xlsx or .csv)", validators=[FileRequired("Choose a file to import.")],
                      description="The first row names the columns. Nothing is imported if any row has a problem.")
 

@@ -11,6 +11,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    url_for)
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms.fields.choices import SelectChoice
 
 from app.assignment import service as assignment_service
 from app.assignment.models import Assignment
@@ -40,9 +41,15 @@ def _cycle_or_404(cycle_id: int) -> Cycle:
 
 
 def _message(error: Exception) -> str:
-    """A service error ("field: reason") as a sentence for the page."""
+    """A service error ("item E-1: cannot …") as a sentence for the page."""
     text = str(error)
     return text[:1].upper() + text[1:]
+
+
+def _reason(error: Exception) -> str:
+    """The reason part of a "field: reason" service error, as a sentence."""
+    field, _, reason = str(error).partition(": ")
+    return _message(reason or field)
 
 
 # ---------------------------------------------------------------- cycles and the dashboard
@@ -55,7 +62,7 @@ def index() -> str:
 
 
 def _render_index(form: CycleForm, status: int = 200) -> tuple[str, int]:
-    counts = dict(db.session.execute(db.select(Item.cycle_id, db.func.count()).group_by(Item.cycle_id)).tuples())
+    counts = dict(db.session.execute(db.select(Item.cycle_id, db.func.count()).group_by(Item.cycle_id)).all())
     cycles = db.session.scalars(db.select(Cycle).order_by(Cycle.created_at.desc(), Cycle.id.desc())).all()
     return render_template("console/index.html", cycles=cycles, counts=counts, form=form), status
 
@@ -70,7 +77,7 @@ def new_cycle() -> Response | tuple[str, int]:
             cycle = create_cycle(form.name.data, form.readers.data, form.due.data, actor_id=current_user.id)
         except CycleError as exc:
             db.session.rollback()
-            form.name.errors = [*form.name.errors, _message(exc).partition(": ")[2] or _message(exc)]
+            form.name.errors = [*form.name.errors, _reason(exc)]
         else:
             db.session.commit()
             flash(f"Cycle “{cycle.name}” created. Import reviewers and items next.", "success")
@@ -231,12 +238,12 @@ def _render_item(item: Item, *, error: str | None = None, status: int = 200) -> 
     candidates = assignment_service.candidates(item)
     rows = service.item_assignments(item, candidates)
     assign_form = ReviewerChoiceForm(formdata=None, prefix="assign")
-    assign_form.reviewer.choices = [(c.user.id, f"{c.user.name} ({c.user.email}) — load {c.load}")
+    assign_form.reviewer.choices = [SelectChoice(c.user.id, f"{c.user.name} ({c.user.email}) — load {c.load}")
                                     for c in candidates if not c.reasons]
     forms = {}
     for row in rows:
         swap = ReviewerChoiceForm(formdata=None, prefix=f"swap{row.assignment.id}")
-        swap.reviewer.choices = [(u.id, f"{u.name} ({u.email})") for u in row.swap_choices]
+        swap.reviewer.choices = [SelectChoice(u.id, f"{u.name} ({u.email})") for u in row.swap_choices]
         forms[row.assignment.id] = {"swap": swap, "unassign": UnassignForm(formdata=None, prefix=f"un{row.assignment.id}"),
                                     "reopen": ReopenForm(formdata=None, prefix=f"re{row.assignment.id}")}
     return render_template("console/item.html", item=item, cycle=item.cycle, rows=rows, candidates=candidates,
@@ -375,9 +382,8 @@ def create_user() -> Response | tuple[str, int]:
 
 
 def _field_error(form, error: Exception) -> None:
-    field_name, _, reason = str(error).partition(": ")
-    field = getattr(form, field_name, None) or next(f for f in form if f.type != "CSRFTokenField")
-    field.errors = [*field.errors, reason[:1].upper() + reason[1:] if reason else str(error)]
+    field = getattr(form, str(error).partition(": ")[0], None) or next(f for f in form if f.type != "CSRFTokenField")
+    field.errors = [*field.errors, _reason(error)]
 
 
 @bp.get("/users/<int:user_id>")
@@ -433,7 +439,7 @@ def set_active(user_id: int, action: str) -> Response | tuple[str, int]:
         service.set_account_active(user, action == "enable", actor_id=current_user.id)
     except service.ConsoleError as exc:
         db.session.rollback()
-        flash(_message(exc).partition(": ")[2], "error")
+        flash(_reason(exc), "error")
         return redirect(url_for("console.user", user_id=user.id))
     db.session.commit()
     flash(f"{user.email} can sign in again." if user.active

@@ -90,20 +90,20 @@ class Dashboard:
 def dashboard(cycle: Cycle) -> Dashboard:
     """Item counts per state and read progress per reviewer and per designation, in four queries."""
     states = dict(db.session.execute(select(Item.state, func.count()).where(Item.cycle_id == cycle.id)
-                                     .group_by(Item.state)).tuples())
+                                     .group_by(Item.state)).all())
     submitted = func.coalesce(func.sum(case((Read.status == ReadStatus.SUBMITTED, 1), else_=0)), 0)
     reads = (select(func.count(Assignment.id), submitted).select_from(Assignment)
              .join(Item, Item.id == Assignment.item_pk).outerjoin(Read, Read.assignment_id == Assignment.id)
              .where(Item.cycle_id == cycle.id))
-    by_reviewer = db.session.execute(reads.add_columns(Assignment.reviewer_id).group_by(Assignment.reviewer_id))
-    by_rubric = db.session.execute(reads.add_columns(Item.rubric_key).group_by(Item.rubric_key))
+    by_reviewer = db.session.execute(reads.add_columns(Assignment.reviewer_id).group_by(Assignment.reviewer_id)).all()
+    by_rubric = db.session.execute(reads.add_columns(Item.rubric_key).group_by(Item.rubric_key)).all()
     reviewer_counts = {reviewer_id: (assigned, done) for assigned, done, reviewer_id in by_reviewer}
     people = db.session.execute(select(User.id, User.email, User.name).where(or_(
         User.id.in_(select(CycleMember.user_id).where(CycleMember.cycle_id == cycle.id,
                                                       CycleMember.role == MemberRole.REVIEWER)),
-        User.id.in_(list(reviewer_counts))))).tuples()
+        User.id.in_(list(reviewer_counts))))).all()
     return Dashboard(cycle=cycle, state_counts=state_counts(states),
-                     reviewers=reviewer_progress(list(people), reviewer_counts),
+                     reviewers=reviewer_progress(people, reviewer_counts),
                      designations=designation_progress({key: (a, s) for a, s, key in by_rubric}, _designation_of))
 
 
@@ -322,7 +322,7 @@ def audit_page(*, item_key: str = "", user: User | None = None, number: int = 1)
     entries = db.session.scalars(select(AuditEntry).where(*where).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
                                  .limit(AUDIT_PAGE_SIZE).offset((number - 1) * AUDIT_PAGE_SIZE)).all()
     actor_ids = {entry.actor_id for entry in entries if entry.actor_id is not None}
-    actors = dict(db.session.execute(select(User.id, User.email).where(User.id.in_(actor_ids))).tuples()) \
+    actors = dict(db.session.execute(select(User.id, User.email).where(User.id.in_(actor_ids))).all()) \
         if actor_ids else {}
     rows = [AuditRow(entry, actors.get(entry.actor_id, "system") if entry.actor_id else "system",
                      describe_change(entry.before, entry.after)) for entry in entries]
