@@ -136,7 +136,7 @@ def applications(cycle_id: int) -> str:
     cycle = cycle_or_404(cycle_id)
     rows = service.applications_overview(cycle)
     return render_template("committee/applications.html", cycle=cycle, rows=rows,
-                           forms={row.application_id: _decision_form(row.decision, row.suggested) for row in rows},
+                           forms={row.application_id: _decision_form(row.decision) for row in rows},
                            **_decision_context())
 
 
@@ -167,17 +167,19 @@ def decide(application_id: int) -> Response | str | tuple[str, int]:
     rows = service.applications_overview(cycle)
     row = next(r for r in rows if r.application_id == application.id)
     if status == 200:
-        form = _decision_form(row.decision, row.suggested) | {"saved": True}
+        form = _decision_form(row.decision) | {"saved": True}
     if _fragment_request():
-        return render_template("committee/_decision_form.html", row=row, form=form, **_decision_context()), status
-    forms = {r.application_id: _decision_form(r.decision, r.suggested) for r in rows} | {row.application_id: form}
+        decided_count = sum(1 for r in rows if r.decision)
+        return render_template("committee/_decision_form.html", row=row, form=form, oob=True,
+                               decided_count=decided_count, **_decision_context()), status
+    forms = {r.application_id: _decision_form(r.decision) for r in rows} | {row.application_id: form}
     return render_template("committee/applications.html", cycle=cycle, rows=rows, forms=forms,
                            **_decision_context()), status
 
 
-def _decision_form(saved: dict | None, suggested: str | None) -> dict:
-    """A decision form starting from the saved decision, else the suggestion."""
-    return {"decision": saved["decision"] if saved else (suggested or ""),
+def _decision_form(saved: dict | None) -> dict:
+    """A decision form holding the saved decision; a new one starts unchosen, so the choice is deliberate."""
+    return {"decision": saved["decision"] if saved else "",
             "rationale": saved["rationale"] if saved else "", "version": saved["version"] if saved else None,
             "problems": {}, "conflict": None, "saved": False}
 
