@@ -21,7 +21,8 @@ from app.assignment.models import Assignment
 from app.audit.service import record
 from app.cycles.models import Applicant, Application, Cycle, Item, ItemKind, ItemState
 from app.extensions import db
-from app.people.models import User
+from app.people.access import committee_cycle_ids
+from app.people.models import Role, User
 from app.reconcile import engine, stats
 from app.reconcile.models import CommitteeResolution, Decision, DecisionValue, ItemOutcome
 from app.reconcile.service import ADJUDICATION_SOURCES, submission_key
@@ -705,7 +706,7 @@ class ApplicationRow:
 
 
 def applications_overview(cycle: Cycle, pass_mark: float | None = None) -> list[ApplicationRow]:
-    """Per applicant: portfolio result, Part 1 against the pass mark, essay results, suggestion, decision. Two queries."""
+    """Per applicant: portfolio, Part 1 against the pass mark, essays, the suggestion and the decision; two queries."""
     mark = float(current_app.config["PART1_PASS_MARK"] if pass_mark is None else pass_mark)
     items: dict[int, list[ItemSummary]] = defaultdict(list)
     portfolios: dict[int, ItemSummary] = {}
@@ -741,9 +742,6 @@ def applications_overview(cycle: Cycle, pass_mark: float | None = None) -> list[
 
 def visible_cycles(user: User) -> list[tuple[Cycle, int]]:
     """The cycles this user may open here, each with its number of open disagreements."""
-    from app.people.access import committee_cycle_ids
-    from app.people.models import Role
-
     query = db.select(Cycle).order_by(Cycle.created_at.desc(), Cycle.id.desc())
     if user.role != Role.COORDINATOR:
         query = query.where(Cycle.id.in_(committee_cycle_ids(user)))

@@ -166,7 +166,8 @@ def test_the_item_page_highlights_the_discrepant_domain_in_text_not_colour_alone
     body = signed_in(app, world, "maya").get(pages(world)["item"]).get_data(as_text=True)
     assert "Reads differ by 2 on Reflection; the rubric tolerates 1." in body
     assert "≠ Differs by 2" in body
-    rows = re.findall(r'<tr class="(is-discrepant)?">\s*<th scope="row" class="compare__domain[^"]*">([^<]+)</th>', body)
+    rows = re.findall(r'<tr class="(is-discrepant)?">\s*<th scope="row" class="compare__domain[^"]*">([^<]+)</th>',
+                      body)
     assert [name for flag, name in rows if flag] == ["Reflection"]
     assert len([name for flag, name in rows if not flag]) == 5
     assert "Feelings are not examined at all." in body and "Notices the parallel process." in body
