@@ -15,6 +15,8 @@ from wtforms.fields.choices import SelectChoice
 
 from app.assignment import service as assignment_service
 from app.assignment.models import Assignment
+from app.committee import charts
+from app.committee.service import cycle_figures
 from app.console import service
 from app.console.forms import (KIND_HINTS, ActionForm, ConfirmPlanForm, CycleForm, ImportForm, PasswordResetForm,
                                ProfileForm, ReopenForm, ReviewerChoiceForm, RoleForm, UnassignForm, UserCreateForm)
@@ -90,7 +92,19 @@ def new_cycle() -> Response | tuple[str, int]:
 def dashboard(cycle_id: int) -> str:
     """A cycle at a glance: items per state, reads per reviewer and per designation, what to do next."""
     board = service.dashboard(_cycle_or_404(cycle_id))
-    return render_template("console/dashboard.html", board=board, cycle=board.cycle, form=ActionForm())
+    return render_template("console/dashboard.html", board=board, cycle=board.cycle, form=ActionForm(),
+                           pictures=_pictures(board.cycle))
+
+
+def _pictures(cycle: Cycle) -> list[tuple]:
+    """Per rubric: score distribution and agreement per domain, drawn by the committee's chart module."""
+    return [(figures,
+             charts.score_distribution(f"Scores per domain · {figures.title}",
+                                       [(d.name, d.distribution) for d in figures.domains], figures.scale,
+                                       figures.labels),
+             charts.agreement(f"Agreement per domain · {figures.title}",
+                              [(d.name, d.exact, d.adjacent, d.pairs) for d in figures.domains]))
+            for figures in cycle_figures(cycle)]
 
 
 @bp.post("/cycles/<int:cycle_id>/reconcile")

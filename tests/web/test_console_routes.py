@@ -159,6 +159,8 @@ def test_the_dashboard_counts_items_per_state_and_reads_per_reviewer(app, world)
     assert "1 of 1 submitted" in page and "0 of 1 submitted" in page and "0 of 0 submitted" in page
     assert "Clinical (C)" in page and "1 of 2 submitted" in page
     assert "reads due" in page and "30 June 2025" in page
+    # Ann's submitted read (all 3s) is drawn: a score picture per rubric of the cycle.
+    assert "Scores per domain · " in page and "Agreement per domain · " in page and "<svg" in page
 
 
 def upload(client, cycle_id, kind, name, content: bytes):
