@@ -258,8 +258,9 @@ def _render_item(item: Item, *, error: str | None = None, status: int = 200) -> 
     for row in rows:
         swap = ReviewerChoiceForm(formdata=None, prefix=f"swap{row.assignment.id}")
         swap.reviewer.choices = [SelectChoice(u.id, f"{u.name} ({u.email})") for u in row.swap_choices]
-        forms[row.assignment.id] = {"swap": swap, "unassign": UnassignForm(formdata=None, prefix=f"un{row.assignment.id}"),
-                                    "reopen": ReopenForm(formdata=None, prefix=f"re{row.assignment.id}")}
+        key = row.assignment.id
+        forms[key] = {"swap": swap, "unassign": UnassignForm(formdata=None, prefix=f"un{key}"),
+                      "reopen": ReopenForm(formdata=None, prefix=f"re{key}")}
     return render_template("console/item.html", item=item, cycle=item.cycle, rows=rows, candidates=candidates,
                            assign_form=assign_form, forms=forms, error=error), status
 
