@@ -10,6 +10,9 @@ from app.people.sessions import wants_fragment
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
+# Messages for htmx and JSON callers: shown with textContent, and never parsed as HTML if opened directly.
+PLAIN_TEXT = {"Content-Type": "text/plain; charset=utf-8"}
+
 # Marks a 400 caused by a missing or expired CSRF token, so app.js can say "sign in again".
 CSRF_ERROR_HEADER = "X-Endorsement-Error"
 
@@ -65,21 +68,22 @@ def csrf_error(error: CSRFError) -> tuple[Response | str, int, dict[str, str]]:
     """A missing or expired CSRF token: a recognisable 400, so the page can tell the user."""
     headers = {CSRF_ERROR_HEADER: "csrf"}
     if wants_fragment():
-        return "Your session expired. Sign in again in another tab; nothing you typed here is lost.", 400, headers
+        return ("Your session expired. Sign in again in another tab; nothing you typed here is lost.", 400,
+                headers | PLAIN_TEXT)
     page = render_template("errors/error.html", code=400, title="Your form expired",
                            message="The page was open too long or you signed out elsewhere. "
                                    "Go back, reload the page and try again.")
     return page, 400, headers
 
 
-def http_error(error: HTTPException) -> tuple[str, int]:
+def http_error(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Error pages in the site layout, without stack traces or internal details."""
     code = error.code or 500
     title, message = ERROR_TEXT.get(code, (error.name, "The request could not be completed."))
     if error.description and error.description != type(error).description:
         message = error.description  # a specific reason given by our own code, e.g. abort(400, "…")
     if wants_fragment():
-        return message, code
+        return message, code, PLAIN_TEXT  # app.js shows it as text; the message may quote what was sent
     try:
         return render_template("errors/error.html", code=code, title=title, message=message), code
     except Exception:  # noqa: BLE001 — the layout itself failed (e.g. the database is down)

@@ -15,6 +15,7 @@ from app.scoring.models import CheckStatus, Read, ReadStatus
 bp = Blueprint("scoring", __name__, url_prefix="/reviews", template_folder="templates")
 
 ALL_ROLES = tuple(Role)
+PLAIN_TEXT = {"Content-Type": "text/plain; charset=utf-8"}  # autosave refusals, shown by scoring.js as text
 
 
 @bp.get("/")
@@ -91,16 +92,16 @@ def _own_assignment_or_404(assignment_id: int) -> Assignment:
     return assignment
 
 
-def _save(read: Read, save: Callable[[], bool]) -> str | tuple[str, int]:
+def _save(read: Read, save: Callable[[], bool]) -> str | tuple[str, int, dict[str, str]]:
     """Run one autosave; a save that lost to a newer one is still answered "Saved" (the newer value stands)."""
     try:
         save()
     except service.ReadLocked as exc:
         db.session.rollback()
-        return str(exc), 409
+        return str(exc), 409, PLAIN_TEXT
     except service.ScoringError as exc:
         db.session.rollback()
-        return str(exc), 422
+        return str(exc), 422, PLAIN_TEXT  # the message quotes what was sent: never let it be parsed as HTML
     db.session.commit()
     rubric = service.rubric_of(read.assignment.item)
     return render_template("scoring/_save_status.html", progress=service.progress(read, rubric), oob=True)

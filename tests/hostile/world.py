@@ -132,8 +132,9 @@ def build_world(text: Callable[[str, str], str] = plain) -> World:
     applicants = {}
     for key, (name, email, organization) in CANARIES.items():
         cycle = c1 if CYCLE_OF_APPLICANT[key] == "c1" else c2
-        applicant = f.make_applicant(cycle, applicant_id=f"APL-{key.upper()}", name=name,
-                                     organization=organization, advisor_email=f"advisor.{key}@hidden.example")
+        applicant = f.make_applicant(cycle, applicant_id=f"APL-{key.upper()}", name=text("applicant_name", name),
+                                     organization=text("applicant_organization", organization),
+                                     advisor_email=f"advisor.{key}@hidden.example")
         applicant.email = email
         applicant.application.portfolio_summary = text("portfolio_summary", "Ten years of home visiting.")
         applicant.application.portfolio_url = text("portfolio_url", "https://portfolio.example.org/docs")
