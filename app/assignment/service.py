@@ -5,8 +5,8 @@ respect each reviewer's ``max_load``. Callers commit; every change adds audit
 entries in the same transaction.
 """
 import statistics
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
@@ -18,7 +18,7 @@ from app.assignment.facts import (AssignmentError, PoolReviewer, conflicts_by_ap
                                   max_load_of, membership, pool, readers_by_item, reviewer_facts, reviewer_loads)
 from app.assignment.models import Assignment, AssignmentSource
 from app.audit.service import record, record_many
-from app.cycles.models import Cycle, CycleMember, Item, ItemState
+from app.cycles.models import Applicant, Cycle, CycleMember, Item, ItemState
 from app.extensions import db
 from app.people.models import User
 from app.scoring.models import Read, ReadStatus, RequirementCheck, Score
@@ -230,10 +230,72 @@ def eligible_reviewers(item: Item) -> list[tuple[User, tuple[str, ...]]]:
 def assign_third_reader(item: Item, *, actor_id: int | None = None,
                         source: AssignmentSource = AssignmentSource.THIRD_READER) -> Assignment | None:
     """Assign the eligible reviewer with the lowest load (ties: e-mail order) not yet on the item; None if nobody."""
-    available = [c for c in candidates(item) if not c.reasons]
-    if not available:
-        return None
-    return _create(item, available[0].user, source=source, actor_id=actor_id)
+    assignment_id = assign_further_readers([(item, source)], actor_id=actor_id)[item.id]
+    return None if assignment_id is None else db.session.get(Assignment, assignment_id)
+
+
+def assign_further_readers(requests: Sequence[tuple[Item, AssignmentSource]], *,
+                           actor_id: int | None = None) -> dict[int, int | None]:
+    """A further reader for each item, chosen as ``assign_third_reader`` would one item after another.
+
+    Returns item pk → the new assignment's id, or None when no eligible reviewer
+    is left. The pool, loads, conflicts and readers are read once per cycle and
+    each pick counts toward the loads of the next, so reconciling thousands of
+    discrepant items costs a few queries rather than several per item.
+    """
+    chosen: dict[int, int | None] = {}
+    picks: list[tuple[Item, PoolReviewer, AssignmentSource]] = []
+    by_cycle: dict[int, list[tuple[Item, AssignmentSource]]] = defaultdict(list)
+    for item, source in requests:
+        by_cycle[item.cycle_id].append((item, source))
+    for cycle_id, group in by_cycle.items():
+        reviewers = pool(cycle_id)
+        loads = {reviewer.user.id: reviewer.load for reviewer in reviewers}
+        readers_of = readers_by_item(cycle_id)
+        conflicts_of = conflicts_by_applicant(cycle_id)
+        applicants = _applicants_by_pk({item.applicant_pk for item, _ in group})
+        for item, source in group:
+            facts = item_facts(item, applicant=applicants[item.applicant_pk],
+                               conflicted=conflicts_of.get(item.applicant_pk, ()), readers=readers_of[item.id])
+            reviewer = _least_loaded(reviewers, loads, facts)
+            chosen[item.id] = None
+            if reviewer is not None:
+                loads[reviewer.user.id] += 1
+                readers_of[item.id].add(reviewer.user.id)
+                picks.append((item, reviewer, source))
+    if picks:
+        now = utcnow()
+        ids = db.session.scalars(db.insert(Assignment).returning(Assignment.id, sort_by_parameter_order=True), [
+            {"item_pk": item.id, "reviewer_id": reviewer.user.id, "source": source, "assigned_at": now,
+             "assigned_by_id": actor_id} for item, reviewer, source in picks]).all()
+        record_many([{"at": now, "action": "assignment.create", "object_type": "assignment", "object_id": assignment_id,
+                      "actor_id": actor_id, "cycle_id": item.cycle_id, "item_key": item.item_id,
+                      "after": {"reviewer": reviewer.user.email, "source": source.value}}
+                     for assignment_id, (item, reviewer, source) in zip(ids, picks, strict=True)])
+        chosen.update((item.id, assignment_id) for assignment_id, (item, _, _) in zip(ids, picks, strict=True))
+    return chosen
+
+
+def _least_loaded(reviewers: list[PoolReviewer], loads: dict[int, int], facts: ItemFacts) -> PoolReviewer | None:
+    """The eligible reviewer under their cap with the lowest load (ties: e-mail order, then id), or None."""
+    best, best_key = None, None
+    for reviewer in reviewers:
+        load = loads[reviewer.user.id]
+        if reviewer.max_load is not None and load >= reviewer.max_load:
+            continue
+        key = (load, reviewer.user.email, reviewer.user.id)
+        if (best_key is None or key < best_key) and not check_eligibility(reviewer.facts, facts).reasons:
+            best, best_key = reviewer, key
+    return best
+
+
+def _applicants_by_pk(pks: set[int]) -> dict[int, Applicant]:
+    ordered = sorted(pks)
+    applicants = {}
+    for start in range(0, len(ordered), BATCH):
+        applicants.update((a.id, a) for a in db.session.scalars(
+            select(Applicant).where(Applicant.id.in_(ordered[start:start + BATCH]))))
+    return applicants
 
 
 def assign(item: Item, reviewer: User, *, actor_id: int | None = None) -> Assignment:

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.assignment.models import Assignment, AssignmentSource
+from app.assignment.service import assign_further_readers
 from app.audit.service import record_many
 from app.cycles.models import Cycle, Item, ItemState
 from app.extensions import db
@@ -62,13 +63,15 @@ def reconcile_cycle(cycle: Cycle, *, actor_id: int | None = None) -> dict[str, i
     outcomes = {o.item_pk: o for o in db.session.scalars(
         db.select(ItemOutcome).join(Item, ItemOutcome.item_pk == Item.id).where(Item.cycle_id == cycle.id))}
 
+    verdicts = {item.id: engine.evaluate_item(rubrics[item.rubric_key],
+                                              _facts(item, cycle, reads.get(item.id, _ItemReads()),
+                                                     resolutions.get(item.id)))
+                for item in items}
+    verdicts.update(_ask_for_readers([item for item in items if verdicts[item.id].needs_reader], verdicts, actor_id))
     audit: list[dict] = []
     counts = {state.value: 0 for state in ItemState}
     for item in items:
-        facts = _facts(item, cycle, reads.get(item.id, _ItemReads()), resolutions.get(item.id))
-        verdict = engine.evaluate_item(rubrics[item.rubric_key], facts)
-        if verdict.needs_reader:
-            verdict = _ask_for_reader(item, verdict, actor_id)
+        verdict = verdicts[item.id]
         _store_outcome(item, verdict, outcomes.get(item.id), cycle, actor_id, audit)
         _change_state(item, verdict, cycle, actor_id, audit)
         counts[verdict.state] += 1
@@ -141,14 +144,14 @@ def _facts(item: Item, cycle: Cycle, reads: _ItemReads, resolution: engine.Commi
         pending_adjudication=reads.pending_adjudication, committee=resolution)
 
 
-def _ask_for_reader(item: Item, verdict: engine.Verdict, actor_id: int | None) -> engine.Verdict:
-    """Assign a further blind reader through the assignment area; the committee takes the item when none is left."""
-    try:
-        from app.assignment.service import assign_third_reader
-    except ImportError:  # the assignment area has not shipped third-reader assignment in this build
-        return engine.no_reader_left(verdict)
-    assignment = assign_third_reader(item, actor_id=actor_id, source=AssignmentSource(verdict.needs_reader))
-    return engine.no_reader_left(verdict) if assignment is None else engine.reader_assigned(verdict)
+def _ask_for_readers(items: list[Item], verdicts: dict[int, engine.Verdict],
+                     actor_id: int | None) -> dict[int, engine.Verdict]:
+    """Assign further blind readers through the assignment area, all in one batch (item by item it would
+    reload the pool and loads each time); the committee takes an item when no reader is left."""
+    assigned = assign_further_readers(
+        [(item, AssignmentSource(verdicts[item.id].needs_reader)) for item in items], actor_id=actor_id)
+    return {item.id: engine.no_reader_left(verdicts[item.id]) if assigned[item.id] is None
+            else engine.reader_assigned(verdicts[item.id]) for item in items}
 
 
 def _outcome_values(verdict: engine.Verdict) -> dict:
