@@ -21,8 +21,13 @@ def check_command() -> None:
             click.echo(problem, err=True)
         raise SystemExit(1) from exc
     for rubric in sorted(rubrics.values(), key=lambda r: r.key):
-        click.echo(f"{rubric.key:24} {rubric.kind:12} {', '.join(rubric.categories):20} "
-                   f"{len(rubric.domains)} domains  ({rubric.source})")
+        extra = f", {len(rubric.requirements)} requirements" if rubric.requirements else ""
+        click.echo(f"{rubric.key:24} {rubric.kind:12} {', '.join(rubric.categories):18} "
+                   f"{rubric.designation or '-':3} {len(rubric.domains):2} domains{extra}  ({rubric.source})")
+    indicators = current_app.extensions.get("indicators", {})
+    texts = sum(len(domains) for domains in indicators.values())
+    if texts:
+        click.echo(f"licensed indicator text for {texts} domain entries (instance/indicators.toml)")
     click.echo(f"{len(rubrics)} rubrics OK")
 
 

@@ -3,13 +3,27 @@
 Every problem is reported as ``file: key: problem`` and loading stops the
 app rather than guessing, because a wrong rubric silently changes scores.
 """
+import re
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from app.rubrics.model import (COMBINE_RULES, DESIGNATIONS, KINDS, MINIMUM_FIELDS, Domain, PassRule,
-                               ReconcileRule, Requirement, Rubric)
+from app.rubrics.model import (COMBINE_RULES, DESIGNATIONS, FIGURES, KINDS, MINIMUM_FIELDS, Domain,
+                               PassRule, ReconcileRule, Requirement, Rubric)
+
+# Rubric, domain and requirement keys end up in spreadsheets and URLs.
+KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
+# The keys each table may hold: a misspelt setting must not silently fall back to a default.
+ALLOWED_KEYS = {
+    "top": ("rubric", "scale", "pass", "reconcile", "domains", "requirements"),
+    "[rubric]": ("key", "title", "kind", "categories", "designation", "version"),
+    "[scale]": ("min", "max", "labels"),
+    "[pass]": ("domain_min", "mean_min", "total_min"),
+    "[reconcile]": ("combine", "tolerance", "third_reader", "near_cut_margin"),
+    "domain": ("key", "name", "areas", "descriptors"),
+    "requirement": ("key", "label", "figure", "must_be_yes", *MINIMUM_FIELDS),
+}
 
 
 class RubricError(Exception):
@@ -29,6 +43,18 @@ class _Checker:
 
     def fail(self, where: str, problem: str) -> None:
         self.problems.append(f"{self.path.name}: {where}: {problem}")
+
+    def known_keys(self, table: dict, where: str, allowed: tuple[str, ...]) -> None:
+        for name in table:
+            if name not in allowed:
+                self.fail(f"{where} {name}".strip(), f"unknown key (expected one of {', '.join(allowed)})")
+
+    def identifier(self, table: dict, where: str, name: str) -> str | None:
+        value = self.string(table, where, name)
+        if value is not None and not KEY_PATTERN.fullmatch(value):
+            self.fail(f"{where} {name}", f"{value!r} must use lowercase letters, digits, - and _ only")
+            return None
+        return value
 
     def table(self, data: dict, name: str, required: bool = True) -> dict:
         value = data.get(name)
@@ -102,8 +128,10 @@ def parse_rubric(path: Path) -> tuple[Rubric | None, list[str]]:
     except tomllib.TOMLDecodeError as exc:
         return None, [f"{path.name}: file: not valid TOML ({exc})"]
 
+    check.known_keys(data, "", ALLOWED_KEYS["top"])
     head = check.table(data, "rubric")
-    key = check.string(head, "[rubric]", "key")
+    check.known_keys(head, "[rubric]", ALLOWED_KEYS["[rubric]"])
+    key = check.identifier(head, "[rubric]", "key")
     title = check.string(head, "[rubric]", "title")
     kind = check.string(head, "[rubric]", "kind")
     if kind is not None and kind not in KINDS:
@@ -113,12 +141,16 @@ def parse_rubric(path: Path) -> tuple[Rubric | None, list[str]]:
             isinstance(c, str) and c.strip() for c in categories):
         check.fail("[rubric] categories", "must be a non-empty list of category codes")
         categories = []
+    categories = [c.strip() for c in categories]
+    for code in sorted({c for c in categories if categories.count(c) > 1}):
+        check.fail("[rubric] categories", f"{code} is listed twice")
     designation = head.get("designation")
     if designation is not None and designation not in DESIGNATIONS:
         check.fail("[rubric] designation", f"must be one of {', '.join(DESIGNATIONS)} or absent, got {designation!r}")
     version = check.number(head, "[rubric]", "version", integer=True, minimum=1) or 1
 
     scale_table = check.table(data, "scale")
+    check.known_keys(scale_table, "[scale]", ALLOWED_KEYS["[scale]"])
     scale_min = check.number(scale_table, "[scale]", "min", integer=True)
     scale_max = check.number(scale_table, "[scale]", "max", integer=True)
     scale = None
@@ -130,24 +162,30 @@ def parse_rubric(path: Path) -> tuple[Rubric | None, list[str]]:
         scale = range(scale_min, scale_max + 1)
     labels = check.level_map(scale_table.get("labels", {}), "[scale] labels", scale) if "labels" in scale_table else {}
 
-    pass_rule = _parse_pass(check, check.table(data, "pass"), scale)
+    pass_rule = _parse_pass(check, check.table(data, "pass"), scale, present=isinstance(data.get("pass"), dict))
     reconcile = _parse_reconcile(check, check.table(data, "reconcile", required=False))
     domains = _parse_domains(check, data.get("domains"), scale)
     requirements = _parse_requirements(check, data.get("requirements"), kind)
+    if scale is not None and pass_rule.total_min is not None and domains:
+        lowest, highest = scale.start * len(domains), (scale.stop - 1) * len(domains)
+        if not lowest <= pass_rule.total_min <= highest:
+            check.fail("[pass] total_min", f"{pass_rule.total_min} lies outside the possible totals "
+                                           f"{lowest}–{highest} of {len(domains)} domains")
 
     if check.problems:
         return None, check.problems
-    return Rubric(key=key, title=title, kind=kind, categories=tuple(c.strip() for c in categories),
+    return Rubric(key=key, title=title, kind=kind, categories=tuple(categories),
                   designation=designation, version=version, scale_min=scale_min, scale_max=scale_max,
                   labels=labels, pass_rule=pass_rule, reconcile=reconcile, domains=domains,
                   requirements=requirements, source=path), []
 
 
-def _parse_pass(check: _Checker, table: dict, scale: range | None) -> PassRule:
+def _parse_pass(check: _Checker, table: dict, scale: range | None, present: bool) -> PassRule:
+    check.known_keys(table, "[pass]", ALLOWED_KEYS["[pass]"])
     rule = PassRule(domain_min=check.number(table, "[pass]", "domain_min"),
                     mean_min=check.number(table, "[pass]", "mean_min"),
                     total_min=check.number(table, "[pass]", "total_min"))
-    if table and rule.mean_min is None and rule.total_min is None and rule.domain_min is None:
+    if present and rule.mean_min is None and rule.total_min is None and rule.domain_min is None:
         check.fail("[pass]", "needs domain_min, mean_min or total_min")
     if rule.mean_min is not None and rule.total_min is not None:
         check.fail("[pass]", "give mean_min or total_min, not both")
@@ -160,6 +198,7 @@ def _parse_pass(check: _Checker, table: dict, scale: range | None) -> PassRule:
 
 
 def _parse_reconcile(check: _Checker, table: dict) -> ReconcileRule:
+    check.known_keys(table, "[reconcile]", ALLOWED_KEYS["[reconcile]"])
     combine = table.get("combine", "mean")
     if combine not in COMBINE_RULES:
         check.fail("[reconcile] combine", f"must be one of {', '.join(COMBINE_RULES)}, got {combine!r}")
@@ -182,12 +221,13 @@ def _parse_domains(check: _Checker, raw: Any, scale: range | None) -> tuple[Doma
         if not isinstance(table, dict):
             check.fail(where, "must be a table")
             continue
-        key = check.string(table, where, "key")
+        key = check.identifier(table, where, "key")
         if key:
             where = f"domain {key!r}"
             if key in seen:
                 check.fail(where, "duplicate domain key")
             seen.add(key)
+        check.known_keys(table, where, ALLOWED_KEYS["domain"])
         name = check.string(table, where, "name")
         areas = table.get("areas", [])
         if not isinstance(areas, list) or not all(isinstance(a, str) for a in areas):
@@ -218,14 +258,17 @@ def _parse_requirements(check: _Checker, raw: Any, kind: str | None) -> tuple[Re
         if not isinstance(table, dict):
             check.fail(where, "must be a table")
             continue
-        key = check.string(table, where, "key")
+        key = check.identifier(table, where, "key")
         if key:
             where = f"requirement {key!r}"
             if key in seen:
                 check.fail(where, "duplicate requirement key")
             seen.add(key)
+        check.known_keys(table, where, ALLOWED_KEYS["requirement"])
         label = check.string(table, where, "label")
         figure = check.string(table, where, "figure", required=False)
+        if figure is not None and figure not in FIGURES:
+            check.fail(f"{where} figure", f"{figure!r} is not a portfolio figure (one of {', '.join(FIGURES)})")
         given = [name for name in MINIMUM_FIELDS if name in table]
         if len(given) > 1:
             check.fail(where, f"give one minimum, not {', '.join(given)}")
@@ -233,6 +276,8 @@ def _parse_requirements(check: _Checker, raw: Any, kind: str | None) -> tuple[Re
         must_be_yes = table.get("must_be_yes", False)
         if not isinstance(must_be_yes, bool):
             check.fail(f"{where} must_be_yes", f"must be true or false, got {must_be_yes!r}")
+        if given and must_be_yes is True:
+            check.fail(where, f"give {given[0]} or must_be_yes, not both")
         if (given or must_be_yes) and not figure:
             check.fail(where, "a minimum or must_be_yes needs the figure it checks (figure = \"…\")")
         if key and label:
@@ -264,8 +309,25 @@ def load_rubrics(directories: Iterable[Path]) -> dict[str, Rubric]:
                 continue
             in_this_directory[rubric.key] = path
             rubrics[rubric.key] = rubric
+    problems.extend(_overlapping_application_rubrics(rubrics))
     if problems:
         raise RubricError(problems)
     if not rubrics:
         raise RubricError(["no rubric files found in " + ", ".join(str(d) for d in directories)])
     return rubrics
+
+
+def _overlapping_application_rubrics(rubrics: dict[str, Rubric]) -> list[str]:
+    """An application item uses *the* application rubric of its category, so there may be only one."""
+    problems, owner = [], {}
+    for rubric in sorted(rubrics.values(), key=lambda r: r.key):
+        if rubric.kind != "application":
+            continue
+        for category in rubric.categories:
+            if category in owner:
+                first = owner[category]
+                problems.append(f"{rubric.source.name}: [rubric] categories: {category} already has the "
+                                f"application rubric {first.key!r} ({first.source.name})")
+            else:
+                owner[category] = rubric
+    return problems

@@ -7,6 +7,9 @@ KINDS = ("essay", "application")
 DESIGNATIONS = ("C", "P", "RF")
 # How a requirement line states the figure it checks; the value is the minimum.
 MINIMUM_FIELDS = ("min_hours", "min_years", "min_count")
+# The portfolio figures an application carries (SPEC §3 columns); a requirement line names one.
+FIGURES = ("training_hours", "dei_hours", "rsc_training_hours", "rsc_hours", "rsc_hours_about_providing",
+           "work_years", "leadership_years", "references_received", "ethics_signed", "agreement_signed", "member")
 
 
 @dataclass(frozen=True)

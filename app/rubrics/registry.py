@@ -18,8 +18,9 @@ def rubric_directories(app: Flask) -> list[Path]:
 
 def load_for_app(app: Flask) -> dict[str, Rubric]:
     rubrics = load_rubrics(rubric_directories(app))
+    indicators = load_indicators(Path(app.instance_path) / INDICATORS_FILE, rubrics)
     app.extensions["rubrics"] = rubrics
-    app.extensions["indicators"] = load_indicators(Path(app.instance_path) / INDICATORS_FILE)
+    app.extensions["indicators"] = indicators
     return rubrics
 
 
@@ -40,35 +41,67 @@ def application_rubric_for(category: str) -> Rubric | None:
     return None
 
 
-def load_indicators(path: Path) -> dict[str, dict[str, str]]:
+def load_indicators(path: Path, rubrics: dict[str, Rubric] | None = None) -> dict[str, dict[str, str]]:
     """Licensed indicator text from instance/indicators.toml, never committed.
 
     ``[domains.<domain_key>] text = "…"`` applies to every rubric;
     ``[rubrics.<rubric_key>.<domain_key>] text = "…"`` to one rubric only.
-    Returns ``{"*": {domain: text}, rubric_key: {domain: text}}``.
+    Returns ``{"*": {domain: text}, rubric_key: {domain: text}}``. With ``rubrics``
+    given, a key that names no loaded rubric or domain is a problem: the text
+    would otherwise never be shown and nobody would notice.
     """
     if not path.exists():
         return {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise RubricError([f"{path.name}: file: cannot be read ({exc})"]) from exc
+    except UnicodeDecodeError:
+        raise RubricError([f"{path.name}: file: not UTF-8 text"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RubricError([f"{path.name}: file: not valid TOML ({exc})"]) from exc
     indicators: dict[str, dict[str, str]] = {"*": {}}
     problems = []
-    for domain_key, table in data.get("domains", {}).items():
-        if not isinstance(table, dict) or not isinstance(table.get("text"), str):
-            problems.append(f"{path.name}: domains.{domain_key}: needs text = \"…\"")
+    known_domains = {d.key for r in (rubrics or {}).values() for d in r.domains}
+    for name in data:
+        if name not in ("domains", "rubrics"):
+            problems.append(f"{path.name}: {name}: unknown table (expected [domains.<domain>] or "
+                            f"[rubrics.<rubric>.<domain>])")
+    for domain_key, table in _sections(data, "domains", path, problems):
+        if rubrics is not None and domain_key not in known_domains:
+            problems.append(f"{path.name}: domains.{domain_key}: no rubric has a domain {domain_key!r}")
+        elif _text(table, f"domains.{domain_key}", path, problems):
+            indicators["*"][domain_key] = table["text"]
+    for rubric_key, domains in _sections(data, "rubrics", path, problems):
+        if not isinstance(domains, dict):
+            problems.append(f"{path.name}: rubrics.{rubric_key}: must be a table of domains")
             continue
-        indicators["*"][domain_key] = table["text"]
-    for rubric_key, domains in data.get("rubrics", {}).items():
-        for domain_key, table in (domains or {}).items():
-            if not isinstance(table, dict) or not isinstance(table.get("text"), str):
-                problems.append(f"{path.name}: rubrics.{rubric_key}.{domain_key}: needs text = \"…\"")
-                continue
-            indicators.setdefault(rubric_key, {})[domain_key] = table["text"]
+        if rubrics is not None and rubric_key not in rubrics:
+            problems.append(f"{path.name}: rubrics.{rubric_key}: no rubric has the key {rubric_key!r}")
+            continue
+        for domain_key, table in domains.items():
+            where = f"rubrics.{rubric_key}.{domain_key}"
+            if rubrics is not None and domain_key not in rubrics[rubric_key].domain_keys:
+                problems.append(f"{path.name}: {where}: rubric {rubric_key!r} has no domain {domain_key!r}")
+            elif _text(table, where, path, problems):
+                indicators.setdefault(rubric_key, {})[domain_key] = table["text"]
     if problems:
         raise RubricError(problems)
     return indicators
+
+
+def _sections(data: dict, name: str, path: Path, problems: list[str]) -> list[tuple[str, object]]:
+    """The ``key → table`` pairs under ``data[name]``, reporting a value that is not a table."""
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        problems.append(f"{path.name}: {name}: must be a table")
+        return []
+    return list(value.items())
+
+
+def _text(table, where: str, path: Path, problems: list[str]) -> bool:
+    if not isinstance(table, dict) or not isinstance(table.get("text"), str) or not table["text"].strip():
+        problems.append(f"{path.name}: {where}: needs text = \"…\"")
+        return False
+    return True
 
 
 def indicator_text(rubric_key: str, domain_key: str) -> str | None:
