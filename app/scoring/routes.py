@@ -102,9 +102,10 @@ def _save(read: Read, save: Callable[[], bool]) -> str | tuple[str, int, dict[st
     except service.ScoringError as exc:
         db.session.rollback()
         return str(exc), 422, PLAIN_TEXT  # the message quotes what was sent: never let it be parsed as HTML
+    # Counted inside the save's transaction: after the commit the read, assignment and item would be reloaded.
+    progress = service.progress(read, service.rubric_of(read.assignment.item))
     db.session.commit()
-    rubric = service.rubric_of(read.assignment.item)
-    return render_template("scoring/_save_status.html", progress=service.progress(read, rubric), oob=True)
+    return render_template("scoring/_save_status.html", progress=progress, oob=True)
 
 
 def _render_page(assignment: Assignment, read: Read | None, problems: list[str] | None = None) -> str:

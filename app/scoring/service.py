@@ -98,21 +98,20 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
     Items whose applicant the reviewer is conflicted with are left out: a
     conflict recorded after assignment takes effect on the next request.
     """
-    scored = (select(Score.read_id, func.count().label("n")).where(Score.score.is_not(None))
-              .group_by(Score.read_id).subquery())
-    marked = (select(RequirementCheck.read_id, func.count().label("n"))
-              .where(RequirementCheck.status.is_not(None)).group_by(RequirementCheck.read_id).subquery())
+    # Counted per read of this queue (correlated): grouping the whole table would cost as much as the cycle is big.
+    scored = (select(func.count()).select_from(Score).where(Score.read_id == Read.id, Score.score.is_not(None))
+              .correlate(Read).scalar_subquery())
+    marked = (select(func.count()).select_from(RequirementCheck)
+              .where(RequirementCheck.read_id == Read.id, RequirementCheck.status.is_not(None))
+              .correlate(Read).scalar_subquery())
     conflicted = (select(Conflict.id).where(Conflict.reviewer_id == Assignment.reviewer_id,
                                             Conflict.applicant_pk == Item.applicant_pk).exists())
     rows = db.session.execute(
         select(Assignment.id, Item.item_id, Item.kind, Item.prompt, Item.rubric_key, Cycle.id, Cycle.name,
-               Cycle.due, Read.status, func.coalesce(scored.c.n, 0), func.coalesce(marked.c.n, 0),
-               Application.category)
+               Cycle.due, Read.status, scored, marked, Application.category)
         .join(Item, Assignment.item_pk == Item.id)
         .join(Cycle, Item.cycle_id == Cycle.id)
         .outerjoin(Read, Read.assignment_id == Assignment.id)
-        .outerjoin(scored, scored.c.read_id == Read.id)
-        .outerjoin(marked, marked.c.read_id == Read.id)
         .outerjoin(Application, Application.applicant_pk == Item.applicant_pk)
         .where(Assignment.reviewer_id == reviewer.id, ~conflicted)
         .order_by(Cycle.due.is_(None), Cycle.due, Cycle.name, Item.item_id))
