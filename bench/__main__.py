@@ -1,0 +1,299 @@
+"""``make bench`` (= ``python -m bench``): every step against its floor, side by side, and the scaling row.
+
+Each measurement runs in a fresh child process (``bench.child``), floor and
+ours alternating, on a fresh copy of the database where the step writes. The
+ratio is taken on process CPU seconds, which the other work on a shared
+machine does not inflate; wall seconds are shown beside it.
+"""
+import argparse
+import json
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.generate import write_workbooks
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+@dataclass
+class Row:
+    step: str
+    floor_cpu: float | None
+    ours_cpu: float
+    floor_wall: float | None
+    ours_wall: float
+    limit: float | None          # ratio target (None: absolute target, see ``target``)
+    target: str
+    note: str = ""
+    passed: bool | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        return self.ours_cpu / self.floor_cpu if self.floor_cpu else None
+
+    @property
+    def wall_ratio(self) -> float | None:
+        return self.ours_wall / self.floor_wall if self.floor_wall else None
+
+    def verdict(self) -> str:
+        passed = self.passed if self.passed is not None else (self.ratio is not None and self.ratio <= self.limit)
+        return "pass" if passed else "FAIL"
+
+
+@dataclass
+class Scale:
+    factor: int
+    directory: Path
+    counts: dict = field(default_factory=dict)
+
+    def path(self, name: str) -> Path:
+        return self.directory / name
+
+    @property
+    def instance(self) -> str:
+        return str(self.path("instance"))
+
+
+def child(step: str, **arguments) -> dict:
+    """Run one step in a fresh interpreter; its last output line is the JSON result."""
+    completed = subprocess.run([sys.executable, "-m", "bench.child", step, json.dumps(arguments)],
+                               capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    if completed.returncode != 0:
+        raise SystemExit(f"bench step {step} failed:\n{completed.stderr[-3000:]}{completed.stdout[-1000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def fresh_copy(source: Path, target: Path) -> str:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(source, target)
+    return str(target)
+
+
+def median(results: list[dict], key: str) -> float:
+    return statistics.median(result[key] for result in results)
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- the batch path -----------------------------------------------------------------------------------
+
+def prepare(factor: int) -> Scale:
+    scale = Scale(factor, OUT / f"scale{factor}")
+    log(f"{factor}x: workbooks")
+    scale.counts = write_workbooks(factor, scale.directory)
+    scale.path("instance").mkdir(parents=True, exist_ok=True)
+    log(f"{factor}x: importing reviewers, applications, essays, conflicts")
+    child("setup_base", database=fresh_copy_target(scale.path("base.sqlite3")), instance=scale.instance,
+          workbooks=str(scale.directory))
+    return scale
+
+
+def fresh_copy_target(path: Path) -> str:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return str(path)
+
+
+def measure_assignment(scale: Scale, repeats: int) -> tuple[Row, dict]:
+    log(f"{scale.factor}x: auto-assignment x{repeats}")
+    runs = [child("assign", database=fresh_copy(scale.path("base.sqlite3"), scale.path("work.sqlite3")),
+                  instance=scale.instance) for _ in range(repeats)]
+    last = runs[-1]
+    wall = median(runs, "seconds")
+    optimal = last["shortfalls"] == 0
+    row = Row("auto-assignment (5,000 items x 2 reads, 150 reviewers)", None, median(runs, "cpu"), None, wall, None,
+              "optimal; <= 10 s", note=f"{last['reads']} reads, loads {last['min_load']}-{last['max_load']}, "
+                                       f"{last['shortfalls']} shortfalls",
+              passed=optimal and wall <= 10)
+    return row, last
+
+
+def measure_import(scale: Scale, repeats: int, with_floor: bool) -> tuple[list[dict], list[dict]]:
+    log(f"{scale.factor}x: scores import x{repeats}{' with floor' if with_floor else ''}")
+    workbook = str(scale.path("scores.xlsx"))
+    floors, ours = [], []
+    for _ in range(repeats):
+        if with_floor:
+            floors.append(child("floor_import", workbook=workbook))
+        ours.append(child("import_scores", database=fresh_copy(scale.path("base.sqlite3"), scale.path("work.sqlite3")),
+                          instance=scale.instance, workbook=workbook))
+    # The last import's database goes on: auto-assign the applications, as a coordinator would next.
+    shutil.copyfile(scale.path("work.sqlite3"), scale.path("scored.sqlite3"))
+    child("assign", database=str(scale.path("scored.sqlite3")), instance=scale.instance)
+    return floors, ours
+
+
+def measure_reconcile(scale: Scale, repeats: int, with_floor: bool) -> tuple[list[dict], list[dict]]:
+    log(f"{scale.factor}x: reconciliation x{repeats}{' with floor' if with_floor else ''}")
+    floors, ours = [], []
+    for _ in range(repeats):
+        if with_floor:
+            floors.append(child("floor_reconcile",
+                                database=fresh_copy(scale.path("scored.sqlite3"), scale.path("work.sqlite3"))))
+        ours.append(child("reconcile", database=fresh_copy(scale.path("scored.sqlite3"), scale.path("work.sqlite3")),
+                          instance=scale.instance))
+    shutil.copyfile(scale.path("work.sqlite3"), scale.path("reconciled.sqlite3"))
+    return floors, ours
+
+
+def measure_export(scale: Scale, repeats: int, with_floor: bool) -> tuple[list[dict], list[dict]]:
+    log(f"{scale.factor}x: export x{repeats}{' with floor' if with_floor else ''}")
+    arguments = {"database": str(scale.path("reconciled.sqlite3")), "instance": scale.instance,
+                 "out": str(scale.path("export.xlsx"))}
+    ours = [child("export", **arguments)]
+    floors = []
+    if with_floor:
+        cells = str(scale.path("export-cells.pickle"))
+        child("read_back_cells", workbook=arguments["out"], cells=cells)
+        floors.append(child("floor_export", cells=cells, out=str(scale.path("floor.xlsx"))))
+    for _ in range(repeats - 1):
+        ours.append(child("export", **arguments))
+        if with_floor:
+            floors.append(child("floor_export", cells=cells, out=str(scale.path("floor.xlsx"))))
+    return floors, ours
+
+
+def ratio_row(step: str, floors: list[dict], ours: list[dict], limit: float, note: str = "") -> Row:
+    return Row(step, median(floors, "cpu"), median(ours, "cpu"), median(floors, "seconds"), median(ours, "seconds"),
+               limit, f"<= {limit:g}x floor", note)
+
+
+# --- the web rows -------------------------------------------------------------------------------------
+
+WEB_LIMITS = {"reviewer autosave": 3.0}
+
+
+def measure_web(scales: dict[int, Scale], requests: int, runs: int) -> tuple[list[Row], dict]:
+    log(f"web rows at 1x: {runs} runs of {requests} request pairs")
+    one = scales[1]
+    result = child("web", database=fresh_copy(one.path("reconciled.sqlite3"), one.path("web.sqlite3")),
+                   instance=one.instance, requests=requests, runs=runs)
+    largest = max(scales)
+    counts = {}
+    if largest != 1:
+        log(f"web rows at {largest}x: queries per request")
+        big = scales[largest]
+        counts = child("web", database=fresh_copy(big.path("reconciled.sqlite3"), big.path("web.sqlite3")),
+                       instance=big.instance, requests=3, runs=1)["rows"]
+    rows = []
+    for name, row in result["rows"].items():
+        limit = WEB_LIMITS.get(name, 5.0)
+        queries = f"{row['queries']} queries/request at 1x"
+        same_queries = True
+        if counts:
+            queries += f", {counts[name]['queries']} at {largest}x"
+            same_queries = counts[name]["queries"] == row["queries"]
+        runs_ = row["runs"]
+        web_row = Row(f"{name} (p95)", median(runs_, "floor_cpu"), median(runs_, "page_cpu"),
+                      median(runs_, "floor_wall"), median(runs_, "page_wall"), limit,
+                      f"p95 <= {limit:g}x floor" + ("" if name == "reviewer autosave" else "; same queries"), queries)
+        if not same_queries:
+            web_row.passed = False
+        rows.append(web_row)
+    return rows, result
+
+
+# --- report ----------------------------------------------------------------------------------------------
+
+def machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor() or "unknown CPU")
+    import os
+    return (f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, "
+            f"load average {os.getloadavg()[0]:.1f} at the end")
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def times(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}x"
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| step | floor (CPU) | ours (CPU) | ratio | wall ratio | target | result | notes |",
+             "|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        lines.append(f"| {row.step} | {seconds(row.floor_cpu)} | {seconds(row.ours_cpu)} | {times(row.ratio)} | "
+                     f"{times(row.wall_ratio)} | {row.target} | {row.verdict()} | {row.note} |")
+    return "\n".join(lines)
+
+
+def scaling_table(scaling: dict[str, dict[int, list[dict]]], factors: list[int]) -> str:
+    lines = ["| step | " + " | ".join(f"{f}x (CPU)" for f in factors) + " | 4x / 1x | target | result |",
+             "|---|" + "---|" * len(factors) + "---|---|---|"]
+    for step, by_factor in scaling.items():
+        cpu = {f: median(by_factor[f], "cpu") for f in factors}
+        growth = cpu[4] / cpu[1] if 4 in cpu and 1 in cpu else None
+        verdict = "—" if growth is None else ("pass" if growth <= 4.5 else "FAIL")
+        lines.append(f"| {step} | " + " | ".join(seconds(cpu[f]) for f in factors)
+                     + f" | {times(growth)} | <= 4.5 | {verdict} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1x only, one run of each step, fewer requests")
+    parser.add_argument("--repeats", type=int, default=None, help="runs per step (default 3, 1 with --quick)")
+    parser.add_argument("--requests", type=int, default=None, help="request pairs per web run (default 200)")
+    options = parser.parse_args()
+    repeats = options.repeats or (1 if options.quick else 3)
+    requests = options.requests or (40 if options.quick else 200)
+    factors = [1] if options.quick else [1, 2, 4]
+    started = time.time()
+
+    scales = {factor: prepare(factor) for factor in factors}
+    rows = []
+    one = scales[1]
+    counts = one.counts
+    assignment_row, _ = measure_assignment(one, repeats)
+    scaling: dict[str, dict[int, list[dict]]] = {"scores import": {}, "reconciliation": {}, "export": {}}
+    memory = {}
+    for factor, scale in scales.items():
+        floors, ours = measure_import(scale, repeats, factor == 1)
+        scaling["scores import"][factor] = ours
+        if factor == 1:
+            rows.append(ratio_row(f"scores import ({counts['score_rows']:,} rows)", floors, ours, 2.0))
+            rows.append(assignment_row)
+        floors, ours = measure_reconcile(scale, repeats, factor == 1)
+        scaling["reconciliation"][factor] = ours
+        if factor == 1:
+            states = ", ".join(f"{n} {state}" for state, n in ours[-1]["states"].items())
+            rows.append(ratio_row(f"reconciliation ({counts['applications'] + counts['essays']:,} items)",
+                                  floors, ours, 8.0, states))
+        floors, ours = measure_export(scale, repeats, factor == 1)
+        scaling["export"][factor] = ours
+        memory[factor] = ours[-1]
+        if factor == 1:
+            rows.append(ratio_row("export (six sheets)", floors, ours, 1.5))
+    web_rows, _ = measure_web(scales, requests, repeats if not options.quick else 1)
+    rows.extend(web_rows)
+
+    print(f"\nEndorsement Review benchmark, {time.strftime('%Y-%m-%d %H:%M')}; {machine()}")
+    print(f"Cycle at 1x: {counts['applications']:,} applications + {counts['essays']:,} essays, "
+          f"{counts['reviewers']} reviewers, {counts['conflicts']} conflicts, {counts['score_rows']:,} score rows; "
+          f"median of {repeats} run(s); ratio = ours / floor on process CPU seconds.\n")
+    print(table(rows))
+    print()
+    print(scaling_table(scaling, factors))
+    print()
+    for factor, result in memory.items():
+        print(f"export at {factor}x: peak RSS {result['peak_kib'] / 1024:.0f} MiB "
+              f"(process {result['rss_before_kib'] / 1024:.0f} MiB before the export)")
+    print(f"\n(bench took {(time.time() - started) / 60:.1f} minutes)")
+
+
+if __name__ == "__main__":
+    main()
