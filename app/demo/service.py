@@ -21,6 +21,7 @@ from app.cycles.service import create_cycle
 from app.demo import content
 from app.extensions import db
 from app.imports.service import import_file
+from app.reconcile.service import reconcile_cycle
 from app.people.models import User
 from app.people.passwords import verify_password
 from app.people.service import create_user
@@ -76,6 +77,8 @@ def load_demo(*, force: bool = False, today: date | None = None) -> DemoResult:
                        ("essays", essay_rows()), ("conflicts", content.CONFLICTS), ("scores", score_rows(today))):
         _import(kind, rows, cycle, coordinator.id)
     plan = auto_assign(cycle, actor_id=coordinator.id)
+    # The paper session's discrepant reads become the committee's first work (third readers or the board).
+    reconcile_cycle(cycle, actor_id=coordinator.id)
     return DemoResult(name, loaded_now=True, counts=demo_counts(cycle),
                       shortfalls=[shortfall.reason for shortfall in plan.shortfalls])
 
