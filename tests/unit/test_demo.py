@@ -66,9 +66,9 @@ def test_every_item_has_its_two_reads_and_the_paper_discrepancies_a_third(loaded
     per_item = Counter(db.session.scalars(select(Assignment.item_pk)))
     items = db.session.scalars(select(Item)).all()
     states = Counter(item.state for item in items)
-    # The paper session read 8 essays twice. By hand: E-0101, E-0201, E-0401, E-0501 agree; E-0102 differs by 2
-    # on one domain and E-0202, E-0301, E-0402 split on pass/fail, so those 4 are discrepant. Three get a
-    # third reader; for one no eligible reviewer is left (every other reader is conflicted, capped or on it).
+    # The paper session read 8 essays twice. By hand: E-0101, E-0201, E-0401, E-0501 agree; E-0102 and E-0402
+    # differ by 2 on one domain and E-0202, E-0301 split on pass/fail, so those 4 are discrepant. Three get a
+    # third reader; for E-0402 every other reviewer is undesignated, at their cap, conflicted or already on it.
     assert states == {ItemState.ASSIGNED: 72, ItemState.AGREED: 4, ItemState.ADJUDICATING: 3,
                       ItemState.COMMITTEE: 1}
     assert all(per_item[item.id] == (3 if item.state == ItemState.ADJUDICATING else 2) for item in items)
