@@ -25,8 +25,9 @@ test: install
 	$(BIN)/python -m pytest -q
 
 # The suite again, against a throwaway PostgreSQL cluster (installs Debian's postgresql when missing).
+# tests/system drives gunicorn on the SQLite default by design, so it runs once, in `make test`.
 test-postgres: install
-	bash .ci/with-postgres $(BIN)/python -m pytest -q
+	bash .ci/with-postgres $(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/system
 
 bench: install
 	$(BIN)/python -m bench
