@@ -5,6 +5,7 @@ respect each reviewer's ``max_load``. Callers commit; every change adds audit
 entries in the same transaction.
 """
 import statistics
+from bisect import bisect_left, insort
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -249,18 +250,17 @@ def assign_further_readers(requests: Sequence[tuple[Item, AssignmentSource]], *,
     for item, source in requests:
         by_cycle[item.cycle_id].append((item, source))
     for cycle_id, group in by_cycle.items():
-        reviewers = pool(cycle_id)
-        loads = {reviewer.user.id: reviewer.load for reviewer in reviewers}
+        reviewers = _ByLoad(pool(cycle_id))
         readers_of = readers_by_item(cycle_id)
         conflicts_of = conflicts_by_applicant(cycle_id)
         applicants = _applicants_by_pk({item.applicant_pk for item, _ in group})
         for item, source in group:
             facts = item_facts(item, applicant=applicants[item.applicant_pk],
                                conflicted=conflicts_of.get(item.applicant_pk, ()), readers=readers_of[item.id])
-            reviewer = _least_loaded(reviewers, loads, facts)
+            reviewer = reviewers.least_loaded(facts)
             chosen[item.id] = None
             if reviewer is not None:
-                loads[reviewer.user.id] += 1
+                reviewers.add_read(reviewer)
                 readers_of[item.id].add(reviewer.user.id)
                 picks.append((item, reviewer, source))
     if picks:
@@ -276,17 +276,48 @@ def assign_further_readers(requests: Sequence[tuple[Item, AssignmentSource]], *,
     return chosen
 
 
-def _least_loaded(reviewers: list[PoolReviewer], loads: dict[int, int], facts: ItemFacts) -> PoolReviewer | None:
-    """The eligible reviewer under their cap with the lowest load (ties: e-mail order, then id), or None."""
-    best, best_key = None, None
-    for reviewer in reviewers:
-        load = loads[reviewer.user.id]
-        if reviewer.max_load is not None and load >= reviewer.max_load:
-            continue
-        key = (load, reviewer.user.email, reviewer.user.id)
-        if (best_key is None or key < best_key) and not check_eligibility(reviewer.facts, facts).reasons:
-            best, best_key = reviewer, key
-    return best
+class _ByLoad:
+    """A cycle's pool in (load, e-mail, id) order, one list per designation, kept in order as picks add load.
+
+    The least-loaded eligible reviewer is then among the first few looked at,
+    so a pick costs about the same however large the pool.
+    """
+
+    def __init__(self, reviewers: list[PoolReviewer]):
+        self.loads = {reviewer.user.id: reviewer.load for reviewer in reviewers}
+        self.by_id = {reviewer.user.id: reviewer for reviewer in reviewers}
+        self.orders: dict[str | None, list[tuple[int, str, int]]] = defaultdict(list)
+        for reviewer in reviewers:
+            for group in self._groups(reviewer):
+                self.orders[group].append(self._key(reviewer))
+        for order in self.orders.values():
+            order.sort()
+
+    @staticmethod
+    def _groups(reviewer: PoolReviewer) -> tuple[str | None, ...]:
+        return (None, *reviewer.facts.designations)  # None: items that need no designation
+
+    def _key(self, reviewer: PoolReviewer) -> tuple[int, str, int]:
+        return self.loads[reviewer.user.id], reviewer.user.email, reviewer.user.id
+
+    def least_loaded(self, facts: ItemFacts) -> PoolReviewer | None:
+        """The eligible reviewer under their cap with the lowest load (ties: e-mail order, then id), or None."""
+        for load, _, reviewer_id in self.orders.get(facts.designation_code, ()):
+            reviewer = self.by_id[reviewer_id]
+            if reviewer.max_load is not None and load >= reviewer.max_load:
+                continue
+            if not check_eligibility(reviewer.facts, facts).reasons:
+                return reviewer
+        return None
+
+    def add_read(self, reviewer: PoolReviewer) -> None:
+        old = self._key(reviewer)
+        self.loads[reviewer.user.id] += 1
+        new = self._key(reviewer)
+        for group in self._groups(reviewer):
+            order = self.orders[group]
+            del order[bisect_left(order, old)]
+            insort(order, new)
 
 
 def _applicants_by_pk(pks: set[int]) -> dict[int, Applicant]:
