@@ -13,7 +13,7 @@ from tests.hostile.routes import probes, response_text, session_token, signed_in
 from tests.hostile.world import ESSAY_DOMAINS, ROLE_OF, VISIBLE, build_world
 
 PAYLOAD = ('<script>alert(1)</script><img src=x onerror=alert(2)>"><svg onload=alert(3)>'
-           '<div hx-get="/logout" hx-trigger="load" hx-on:click="alert(4)">d</div><a href="javascript:alert(5)">j</a>')
+           '<div hx-get="/logout" hx-on:click="alert(4)">d</div><a href="javascript:alert(5)">j</a>')
 SHORT_PAYLOAD = '<script>alert(1)</script>"><svg onload=alert(3)>'
 LIVE_MARKUP = re.compile(r'<script>alert|<img src=x|<svg onload|<div hx-get="/logout|hx-on:click="alert|'
                          r'href="javascript:|href=\'javascript:|src="javascript:', re.IGNORECASE)
@@ -21,7 +21,7 @@ LIVE_MARKUP = re.compile(r'<script>alert|<img src=x|<svg onload|<div hx-get="/lo
 SHOWN = ["cycle_name", "user_name", "user_organization", "applicant_name", "applicant_organization", "prompt",
          "response", "portfolio_summary", "portfolio_url", "score_comment", "overall_comment", "requirement_note",
          "rationale", "decision_rationale"]
-SHORT_FIELDS = {"cycle_name"}  # 120 characters
+SHORT_FIELDS = {"cycle_name"}  # 120 characters; the rest hold at least 200, which PostgreSQL enforces
 
 
 def hostile_text(field: str, default: str) -> str:
