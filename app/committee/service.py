@@ -13,7 +13,7 @@ from math import ceil
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, func
+from sqlalchemy import Select, case, func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -139,36 +139,32 @@ class Board:
 
 def board(cycle: Cycle, filters: BoardFilters, per_page: int = PER_PAGE) -> Board:
     """One page of the cycle's items under the filters, with counts per state; five queries whatever the size."""
-    scope = [Item.cycle_id == cycle.id]
-    if filters.category:
-        scope.append(Application.category == filters.category)
-    if filters.rubric:
-        scope.append(Item.rubric_key == filters.rubric)
     counts = {state.value: 0 for state in STATE_ORDER}
     for state, count in db.session.execute(
-            db.select(Item.state, func.count(Item.id)).join(Applicant, Item.applicant_pk == Applicant.id)
-            .outerjoin(Application, Application.applicant_pk == Applicant.id).where(*scope).group_by(Item.state)):
+            _in_scope(db.select(Item.state, func.count(Item.id)), cycle, filters).group_by(Item.state)):
         counts[state.value] = count
     states = _states_of(filters.state)
     total = sum(counts[state.value] for state in states)
     pages = max(1, ceil(total / per_page))
 
-    submitted = (db.select(Assignment.item_pk, func.count(Read.id).label("reads"))
-                 .join(Read, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
-                 .where(Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED)
-                 .group_by(Assignment.item_pk).subquery())
+    # Counted for the rows of this page only (correlated): grouping every read of the cycle grows with its size.
+    submitted = (db.select(func.count(Read.id)).join(Assignment, Read.assignment_id == Assignment.id)
+                 .where(Assignment.item_pk == Item.id, Read.status == ReadStatus.SUBMITTED)
+                 .correlate(Item).scalar_subquery())
     priority = case({state.value: rank for rank, state in enumerate(STATE_ORDER)}, value=Item.state)
+    # The page's item ids first, so only the rows shown are joined to their outcome, resolution and read count.
+    page = (_in_scope(db.select(Item.id), cycle, filters).where(Item.state.in_(states))
+            .order_by(priority, Item.item_id).limit(per_page).offset((filters.page - 1) * per_page).subquery())
     rows = db.session.execute(
         db.select(Item.id, Item.item_id, Item.kind, Applicant.applicant_id, Application.category, Item.rubric_key,
-                  Item.state, func.coalesce(submitted.c.reads, 0), ItemOutcome.discrepant_domains,
+                  Item.state, submitted, ItemOutcome.discrepant_domains,
                   ItemOutcome.result, ItemOutcome.mean, CommitteeResolution.id)
+        .join(page, page.c.id == Item.id)
         .join(Applicant, Item.applicant_pk == Applicant.id)
         .outerjoin(Application, Application.applicant_pk == Applicant.id)
-        .outerjoin(submitted, submitted.c.item_pk == Item.id)
         .outerjoin(ItemOutcome, ItemOutcome.item_pk == Item.id)
         .outerjoin(CommitteeResolution, CommitteeResolution.item_pk == Item.id)
-        .where(*scope, Item.state.in_(states))
-        .order_by(priority, Item.item_id).limit(per_page).offset((filters.page - 1) * per_page)).all()
+        .order_by(priority, Item.item_id)).all()
 
     categories = sorted(c for c in db.session.scalars(
         db.select(Application.category).distinct().join(Applicant, Application.applicant_pk == Applicant.id)
@@ -176,6 +172,18 @@ def board(cycle: Cycle, filters: BoardFilters, per_page: int = PER_PAGE) -> Boar
     rubric_keys = sorted(db.session.scalars(db.select(Item.rubric_key).distinct().where(Item.cycle_id == cycle.id)))
     return Board(filters, [_board_row(*row) for row in rows], counts, total, pages, categories,
                  [(key, _rubric_title(key)) for key in rubric_keys])
+
+
+def _in_scope(statement: Select, cycle: Cycle, filters: BoardFilters) -> Select:
+    """The statement over the cycle's items under the category and rubric filters (joined only when filtered)."""
+    statement = statement.where(Item.cycle_id == cycle.id)
+    if filters.category:
+        statement = (statement.join(Applicant, Item.applicant_pk == Applicant.id)
+                     .join(Application, Application.applicant_pk == Applicant.id)
+                     .where(Application.category == filters.category))
+    if filters.rubric:
+        statement = statement.where(Item.rubric_key == filters.rubric)
+    return statement
 
 
 def _states_of(state_filter: str | None) -> tuple[ItemState, ...]:

@@ -3,7 +3,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db, enum_column
@@ -101,7 +101,9 @@ class Item(db.Model):
     """What a reviewer scores: an application portfolio or one essay response."""
 
     __tablename__ = "items"
-    __table_args__ = (UniqueConstraint("cycle_id", "item_id"),)
+    # (cycle, state, item_id) covers the committee board's counts and page order without reading the essays' text.
+    __table_args__ = (UniqueConstraint("cycle_id", "item_id"), Index("ix_items_cycle_state", "cycle_id", "state",
+                                                                     "item_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
