@@ -5,6 +5,7 @@ Views parse the request, load the object (404 when it does not exist), call one
 service and render; state changes are POSTs carrying the CSRF token.
 """
 import io
+from collections.abc import Callable
 from pathlib import PurePosixPath, PureWindowsPath
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
@@ -274,14 +275,8 @@ def assign(item_pk: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_item(item, error="Choose a reviewer to assign.", status=422)
     reviewer = db.get_or_404(User, form.reviewer.data)
-    try:
-        assignment_service.assign(item, reviewer, actor_id=current_user.id)
-    except assignment_service.AssignmentError as exc:
-        db.session.rollback()
-        return _render_item(item, error=_message(exc), status=422)
-    db.session.commit()
-    flash(f"{reviewer.email} now reads {item.item_id}.", "success")
-    return redirect(url_for("console.item", item_pk=item.id))
+    return _change_item(item, lambda: assignment_service.assign(item, reviewer, actor_id=current_user.id),
+                        f"{reviewer.email} now reads {item.item_id}.")
 
 
 @bp.post("/assignments/<int:assignment_id>/unassign")
@@ -293,15 +288,9 @@ def unassign(assignment_id: int) -> Response | tuple[str, int]:
     form = UnassignForm(prefix=f"un{assignment_id}")
     if not form.validate_on_submit():
         return _render_item(item, error="The reason is too long.", status=422)
-    try:
-        assignment_service.unassign(assignment, actor_id=current_user.id, override=form.override.data,
-                                    reason=form.reason.data)
-    except assignment_service.AssignmentError as exc:
-        db.session.rollback()
-        return _render_item(item, error=_message(exc), status=422)
-    db.session.commit()
-    flash(f"{email} no longer reads {item.item_id}.", "success")
-    return redirect(url_for("console.item", item_pk=item.id))
+    return _change_item(item, lambda: assignment_service.unassign(
+        assignment, actor_id=current_user.id, override=form.override.data, reason=form.reason.data),
+        f"{email} no longer reads {item.item_id}.")
 
 
 @bp.post("/assignments/<int:assignment_id>/swap")
@@ -314,14 +303,8 @@ def swap(assignment_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_item(item, error="Choose the reviewer to swap to.", status=422)
     reviewer = db.get_or_404(User, form.reviewer.data)
-    try:
-        assignment_service.swap(assignment, reviewer, actor_id=current_user.id)
-    except assignment_service.AssignmentError as exc:
-        db.session.rollback()
-        return _render_item(item, error=_message(exc), status=422)
-    db.session.commit()
-    flash(f"{item.item_id}: {old_email} swapped for {reviewer.email}.", "success")
-    return redirect(url_for("console.item", item_pk=item.id))
+    return _change_item(item, lambda: assignment_service.swap(assignment, reviewer, actor_id=current_user.id),
+                        f"{item.item_id}: {old_email} swapped for {reviewer.email}.")
 
 
 @bp.post("/assignments/<int:assignment_id>/reopen")
@@ -336,13 +319,19 @@ def reopen(assignment_id: int) -> Response | tuple[str, int]:
     if assignment.read is None:
         return _render_item(item, error=f"{assignment.reviewer.email} has no read of {item.item_id} to reopen.",
                             status=422)
+    return _change_item(item, lambda: scoring_service.reopen(assignment.read, current_user.id, form.reason.data),
+                        f"The read of {item.item_id} by {assignment.reviewer.email} is open again as a draft.")
+
+
+def _change_item(item: Item, change: Callable[[], object], done: str) -> Response | tuple[str, int]:
+    """Apply one audited change to an item's readers: commit and say so, or show why it was refused."""
     try:
-        scoring_service.reopen(assignment.read, current_user.id, form.reason.data)
-    except scoring_service.ScoringError as exc:
+        change()
+    except (assignment_service.AssignmentError, scoring_service.ScoringError) as exc:
         db.session.rollback()
         return _render_item(item, error=_message(exc), status=422)
     db.session.commit()
-    flash(f"The read of {item.item_id} by {assignment.reviewer.email} is open again as a draft.", "success")
+    flash(done, "success")
     return redirect(url_for("console.item", item_pk=item.id))
 
 
