@@ -18,14 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.assignment.models import Assignment
-from app.audit.service import record
+from app.audit.service import record, record_many
 from app.cycles.models import Applicant, Application, Cycle, Item, ItemKind, ItemState
 from app.extensions import db
 from app.people.access import committee_cycle_ids
 from app.people.models import Role, User
 from app.reconcile import engine, stats
 from app.reconcile.models import CommitteeResolution, Decision, DecisionValue, ItemOutcome
-from app.reconcile.service import ADJUDICATION_SOURCES, submission_key
+from app.reconcile.service import ADJUDICATION_SOURCES, store_outcome, submission_key
 from app.rubrics.model import Rubric
 from app.rubrics.registry import get_rubric
 from app.scoring.models import Read, ReadStatus, RequirementCheck, Score
@@ -585,7 +585,11 @@ def resolve_item(item: Item, scores: Mapping[str, Any], rationale: str | None, *
     common = {"actor_id": actor_id, "cycle_id": item.cycle_id, "item_key": item.item_id}
     record("committee.resolve", "committee_resolution", resolution.id, before=before,
            after=_resolution_audit(resolution), **common)
-    _store_decided_outcome(item, verdict, common)
+    # The item's outcome follows the decision, exactly as reconciliation stores a decided item.
+    outcome_audit: list[dict] = []
+    store_outcome(item, verdict, db.session.scalar(db.select(ItemOutcome).where(ItemOutcome.item_pk == item.id)),
+                  item.cycle, actor_id, outcome_audit)
+    record_many(outcome_audit)
     if item.state != ItemState.DECIDED:
         record("item.state", "item", item.id, before={"state": item.state.value},
                after={"state": ItemState.DECIDED.value}, note="decided by the committee", **common)
@@ -607,24 +611,6 @@ def _resolution_audit(resolution: CommitteeResolution | None) -> dict | None:
         return None
     return {"scores": dict(resolution.scores), "result": resolution.result, "rationale": resolution.rationale,
             "version": resolution.version}
-
-
-def _store_decided_outcome(item: Item, verdict: engine.Verdict, common: dict) -> None:
-    """Keep the item's outcome in step with the decision, as reconciliation would store it."""
-    after = {"combined": verdict.combined, "mean": verdict.mean, "total": verdict.total, "result": verdict.result,
-             "discrepant_domains": list(verdict.discrepant_domains), "reasons": list(verdict.reasons)}
-    outcome = db.session.scalar(db.select(ItemOutcome).where(ItemOutcome.item_pk == item.id))
-    before = None
-    if outcome is None:
-        outcome = ItemOutcome(item_pk=item.id)
-        db.session.add(outcome)
-    else:
-        before = {name: getattr(outcome, name) for name in after}
-        if before == after:
-            return
-    for name, value in after.items():
-        setattr(outcome, name, value)
-    record("outcome.update", "item", item.id, before=before, after=after, **common)
 
 
 # --- decisions on applications ---------------------------------------------------------------------

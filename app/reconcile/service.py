@@ -72,7 +72,7 @@ def reconcile_cycle(cycle: Cycle, *, actor_id: int | None = None) -> dict[str, i
     counts = {state.value: 0 for state in ItemState}
     for item in items:
         verdict = verdicts[item.id]
-        _store_outcome(item, verdict, outcomes.get(item.id), cycle, actor_id, audit)
+        store_outcome(item, verdict, outcomes.get(item.id), cycle, actor_id, audit)
         _change_state(item, verdict, cycle, actor_id, audit)
         counts[verdict.state] += 1
     db.session.flush()
@@ -159,8 +159,8 @@ def _outcome_values(verdict: engine.Verdict) -> dict:
             "discrepant_domains": list(verdict.discrepant_domains), "reasons": list(verdict.reasons)}
 
 
-def _store_outcome(item: Item, verdict: engine.Verdict, outcome: ItemOutcome | None, cycle: Cycle,
-                   actor_id: int | None, audit: list[dict]) -> None:
+def store_outcome(item: Item, verdict: engine.Verdict, outcome: ItemOutcome | None, cycle: Cycle,
+                  actor_id: int | None, audit: list[dict]) -> None:
     """Upsert the item's outcome once it has been evaluated; audit only real changes."""
     if outcome is None and verdict.state in (engine.UNASSIGNED, engine.ASSIGNED, engine.IN_REVIEW):
         return
