@@ -18,7 +18,7 @@ from app.reconcile import engine, stats
 from app.reconcile.models import Decision, ItemOutcome
 from app.reconcile.service import submission_key
 from app.rubrics.model import Rubric
-from app.rubrics.registry import get_rubric
+from app.rubrics.registry import rubrics_of
 from app.scoring.models import Read, ReadStatus, Score
 
 SHEET_ORDER = ("Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments")
@@ -136,13 +136,7 @@ def _gather(cycle: Cycle) -> _CycleData:
             .where(CycleMember.cycle_id == cycle.id, CycleMember.role == MemberRole.REVIEWER)):
         reviewers[user_id] = (email, name)
 
-    rubrics = {}
-    for item in items:
-        if item.rubric_key not in rubrics:
-            try:
-                rubrics[item.rubric_key] = get_rubric(item.rubric_key)
-            except KeyError:
-                raise ExportError(f"item {item.item_id}: rubric {item.rubric_key!r} is not loaded") from None
+    rubrics = rubrics_of(items, ExportError)
     for item in items:  # scores in the rubric's domain order, as reviewers see them
         order = {key: i for i, key in enumerate(rubrics[item.rubric_key].domain_keys)}
         for read in item.reads:

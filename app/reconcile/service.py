@@ -10,8 +10,7 @@ from app.cycles.models import Cycle, Item, ItemState
 from app.extensions import db
 from app.reconcile import engine
 from app.reconcile.models import CommitteeResolution, ItemOutcome
-from app.rubrics.registry import get_rubric
-from app.rubrics.model import Rubric
+from app.rubrics.registry import rubrics_of
 from app.scoring.models import Read, ReadStatus, RequirementCheck, Score
 from app.timeutil import utcnow
 
@@ -57,7 +56,7 @@ def reconcile_cycle(cycle: Cycle, *, actor_id: int | None = None) -> dict[str, i
     The caller commits.
     """
     items = list(db.session.scalars(db.select(Item).where(Item.cycle_id == cycle.id).order_by(Item.id)))
-    rubrics = _rubrics_of(items)
+    rubrics = rubrics_of(items, ReconcileError)
     reads = _load_reads(cycle)
     resolutions = _load_resolutions(cycle)
     outcomes = {o.item_pk: o for o in db.session.scalars(
@@ -78,17 +77,6 @@ def reconcile_cycle(cycle: Cycle, *, actor_id: int | None = None) -> dict[str, i
     db.session.flush()
     record_many(audit)
     return counts
-
-
-def _rubrics_of(items: list[Item]) -> dict[str, Rubric]:
-    rubrics = {}
-    for item in items:
-        if item.rubric_key not in rubrics:
-            try:
-                rubrics[item.rubric_key] = get_rubric(item.rubric_key)
-            except KeyError:
-                raise ReconcileError(f"item {item.item_id}: rubric {item.rubric_key!r} is not loaded") from None
-    return rubrics
 
 
 def _load_reads(cycle: Cycle) -> dict[int, _ItemReads]:

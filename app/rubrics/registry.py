@@ -1,5 +1,6 @@
 """The app's loaded rubrics, and the association's licensed indicator text."""
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -108,3 +109,15 @@ def indicator_text(rubric_key: str, domain_key: str) -> str | None:
     """The association's licensed text for a domain of a rubric, when configured."""
     indicators = current_app.extensions.get("indicators", {})
     return indicators.get(rubric_key, {}).get(domain_key) or indicators.get("*", {}).get(domain_key)
+
+
+def rubrics_of(items: Iterable, error: type[Exception] = KeyError) -> dict[str, Rubric]:
+    """The rubric of every item, looked up once per key; ``error`` names the first item whose rubric is not loaded."""
+    rubrics: dict[str, Rubric] = {}
+    for item in items:
+        if item.rubric_key not in rubrics:
+            try:
+                rubrics[item.rubric_key] = get_rubric(item.rubric_key)
+            except KeyError:
+                raise error(f"item {item.item_id}: rubric {item.rubric_key!r} is not loaded") from None
+    return rubrics
