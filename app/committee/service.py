@@ -539,6 +539,22 @@ def _rationale(text: str | None) -> str:
     return rationale
 
 
+def _with_rationale(parse, rationale: str | None):
+    """``parse()`` and the rationale, refusing with the problems of both at once so the member fixes all in one go."""
+    problems = {}
+    try:
+        value = parse()
+    except CommitteeInputError as exc:
+        problems.update(exc.problems)
+    try:
+        text = _rationale(rationale)
+    except CommitteeInputError as exc:
+        problems.update(exc.problems)
+    if problems:
+        raise CommitteeInputError(problems)
+    return value, text
+
+
 def resolve_item(item: Item, scores: Mapping[str, Any], rationale: str | None, *, actor_id: int | None,
                  expected_version: int | None) -> CommitteeResolution:
     """Record the committee's final domain scores for an item (any item: the committee may override agreement).
@@ -549,38 +565,12 @@ def resolve_item(item: Item, scores: Mapping[str, Any], rationale: str | None, *
     ``expected_version`` is the version the member saw (None when nothing was saved yet).
     """
     rubric = get_rubric(item.rubric_key)
-    problems = {}
-    try:
-        final = parse_scores(rubric, scores)
-    except CommitteeInputError as exc:
-        problems.update(exc.problems)
-    try:
-        text = _rationale(rationale)
-    except CommitteeInputError as exc:
-        problems.update(exc.problems)
-    if problems:
-        raise CommitteeInputError(problems)
-
-    existing = db.session.scalar(db.select(CommitteeResolution).where(CommitteeResolution.item_pk == item.id))
-    _check_version(existing, expected_version, resolution_snapshot)
+    final, text = _with_rationale(lambda: parse_scores(rubric, scores), rationale)
     verdict = engine.evaluate_item(rubric, engine.ItemFacts(
         reads=(), required_reads=0, committee=engine.CommitteeScores(final)))
-    before = _resolution_audit(existing)
-    savepoint = db.session.begin_nested()
-    try:
-        resolution = existing or CommitteeResolution(item_pk=item.id)
-        if existing is None:
-            db.session.add(resolution)
-        resolution.scores, resolution.result, resolution.rationale = final, verdict.result, text
-        resolution.decided_by_id = actor_id
-        db.session.flush()
-        savepoint.commit()
-    except (StaleDataError, IntegrityError):
-        # Another member's save landed between our check and our write.
-        savepoint.rollback()
-        current = db.session.scalar(db.select(CommitteeResolution).where(CommitteeResolution.item_pk == item.id)
-                                    .execution_options(populate_existing=True))
-        raise StaleEdit(current.version, resolution_snapshot(current)) from None
+    resolution, before = _save_versioned(
+        CommitteeResolution.item_pk, item.id, expected_version, resolution_snapshot, _resolution_audit,
+        {"scores": final, "result": verdict.result, "rationale": text, "decided_by_id": actor_id})
 
     common = {"actor_id": actor_id, "cycle_id": item.cycle_id, "item_key": item.item_id}
     record("committee.resolve", "committee_resolution", resolution.id, before=before,
@@ -598,12 +588,33 @@ def resolve_item(item: Item, scores: Mapping[str, Any], rationale: str | None, *
     return resolution
 
 
-def _check_version(existing, expected_version: int | None, snapshot) -> None:
-    """Refuse a save made over a version the member never saw."""
-    if existing is None:
-        return
-    if expected_version != existing.version:
+def _save_versioned(key_column, key, expected_version: int | None, snapshot, audit, values: dict[str, Any]):
+    """Create or update the one row whose ``key_column`` is ``key`` with ``values``; return it and its audit before.
+
+    A save made over a version the member never saw is refused with
+    ``StaleEdit``, whether seen up front or when another member's save lands
+    between our check and our write.
+    """
+    model = key_column.class_
+    existing = db.session.scalar(db.select(model).where(key_column == key))
+    if existing is not None and expected_version != existing.version:
         raise StaleEdit(existing.version, snapshot(existing))
+    before = audit(existing)
+    savepoint = db.session.begin_nested()
+    try:
+        row = existing or model(**{key_column.key: key})
+        if existing is None:
+            db.session.add(row)
+        for name, value in values.items():
+            setattr(row, name, value)
+        db.session.flush()
+        savepoint.commit()
+    except (StaleDataError, IntegrityError):
+        savepoint.rollback()
+        current = db.session.scalar(db.select(model).where(key_column == key)
+                                    .execution_options(populate_existing=True))
+        raise StaleEdit(current.version, snapshot(current)) from None
+    return row, before
 
 
 def _resolution_audit(resolution: CommitteeResolution | None) -> dict | None:
@@ -632,37 +643,19 @@ def _decision_audit(decision: Decision | None) -> dict | None:
     return {"decision": decision.decision.value, "rationale": decision.rationale, "version": decision.version}
 
 
+def _decision_value(raw: str | None) -> DecisionValue:
+    try:
+        return DecisionValue((raw or "").strip())
+    except ValueError:
+        raise CommitteeInputError({"decision": "choose Endorse, Not endorsed or Revise and resubmit"}) from None
+
+
 def record_decision(application: Application, decision: str | None, rationale: str | None, *,
                     actor_id: int | None, expected_version: int | None) -> Decision:
     """Record the committee's decision on an application (endorse, not_endorsed, revise) with its rationale."""
-    problems = {}
-    try:
-        value = DecisionValue((decision or "").strip())
-    except ValueError:
-        problems["decision"] = "choose Endorse, Not endorsed or Revise and resubmit"
-    try:
-        text = _rationale(rationale)
-    except CommitteeInputError as exc:
-        problems.update(exc.problems)
-    if problems:
-        raise CommitteeInputError(problems)
-
-    existing = db.session.scalar(db.select(Decision).where(Decision.application_id == application.id))
-    _check_version(existing, expected_version, decision_snapshot)
-    before = _decision_audit(existing)
-    savepoint = db.session.begin_nested()
-    try:
-        row = existing or Decision(application_id=application.id)
-        if existing is None:
-            db.session.add(row)
-        row.decision, row.rationale, row.decided_by_id = value, text, actor_id
-        db.session.flush()
-        savepoint.commit()
-    except (StaleDataError, IntegrityError):
-        savepoint.rollback()
-        current = db.session.scalar(db.select(Decision).where(Decision.application_id == application.id)
-                                    .execution_options(populate_existing=True))
-        raise StaleEdit(current.version, decision_snapshot(current)) from None
+    value, text = _with_rationale(lambda: _decision_value(decision), rationale)
+    row, before = _save_versioned(Decision.application_id, application.id, expected_version, decision_snapshot,
+                                  _decision_audit, {"decision": value, "rationale": text, "decided_by_id": actor_id})
     applicant = application.applicant
     record("decision.record", "decision", row.id, actor_id=actor_id, cycle_id=applicant.cycle_id,
            item_key=f"APP-{applicant.applicant_id}", before=before, after=_decision_audit(row))
