@@ -95,26 +95,33 @@ def resolve(item_pk: int) -> Response | str | tuple[str, int]:
     rationale = request.form.get("rationale", "")
     form = {"scores": typed, "rationale": rationale, "version": _expected_version(), "problems": {},
             "conflict": None, "saved": False}
-    status = 200
-    try:
-        service.resolve_item(target, typed, rationale, actor_id=current_user.id, expected_version=form["version"])
-    except service.CommitteeInputError as exc:
-        db.session.rollback()
-        form["problems"], status = exc.problems, 422
-    except service.StaleEdit as exc:
-        db.session.rollback()
-        form["conflict"], form["version"], status = exc.current, exc.current_version, 409
-    else:
-        db.session.commit()
-        if not _fragment_request():
-            flash(f"Final scores for item {target.item_id} saved; the item is decided.", "success")
-            return redirect(url_for("committee.item", item_pk=target.id), code=303)
+    status = _save_and_commit(form, lambda: service.resolve_item(
+        target, typed, rationale, actor_id=current_user.id, expected_version=form["version"]))
+    if status == 200 and not _fragment_request():
+        flash(f"Final scores for item {target.item_id} saved; the item is decided.", "success")
+        return redirect(url_for("committee.item", item_pk=target.id), code=303)
     comparison = service.item_comparison(item_or_404(item_pk))
     if status == 200:
         form = _form_from_saved(comparison) | {"saved": True}
     if _fragment_request():
         return render_template("committee/_resolution_form.html", c=comparison, form=form, oob_state=True), status
     return _item_page(comparison, form), status
+
+
+def _save_and_commit(form: dict, save) -> int:
+    """Run ``save`` and commit, answering 200; a refusal rolls back and lands in ``form`` (422 problems, 409 conflict)."""
+    try:
+        save()
+    except service.CommitteeInputError as exc:
+        db.session.rollback()
+        form["problems"] = exc.problems
+        return 422
+    except service.StaleEdit as exc:
+        db.session.rollback()
+        form["conflict"], form["version"] = exc.current, exc.current_version
+        return 409
+    db.session.commit()
+    return 200
 
 
 def _form_from_saved(comparison: service.ItemComparison) -> dict:
@@ -147,22 +154,13 @@ def decide(application_id: int) -> Response | str | tuple[str, int]:
     application = application_or_404(application_id)
     form = {"decision": request.form.get("decision", ""), "rationale": request.form.get("rationale", ""),
             "version": _expected_version(), "problems": {}, "conflict": None, "saved": False}
-    status = 200
-    try:
-        service.record_decision(application, form["decision"], form["rationale"], actor_id=current_user.id,
-                                expected_version=form["version"])
-    except service.CommitteeInputError as exc:
-        db.session.rollback()
-        form["problems"], status = exc.problems, 422
-    except service.StaleEdit as exc:
-        db.session.rollback()
-        form["conflict"], form["version"], status = exc.current, exc.current_version, 409
-    else:
-        db.session.commit()
-        if not _fragment_request():
-            flash(f"Decision for {application.applicant.applicant_id} recorded.", "success")
-            return redirect(url_for("committee.applications", cycle_id=application.applicant.cycle_id,
-                                    _anchor=f"applicant-{application.id}"), code=303)
+    status = _save_and_commit(form, lambda: service.record_decision(
+        application, form["decision"], form["rationale"], actor_id=current_user.id,
+        expected_version=form["version"]))
+    if status == 200 and not _fragment_request():
+        flash(f"Decision for {application.applicant.applicant_id} recorded.", "success")
+        return redirect(url_for("committee.applications", cycle_id=application.applicant.cycle_id,
+                                _anchor=f"applicant-{application.id}"), code=303)
     cycle = db.session.get(Cycle, application.applicant.cycle_id)
     rows = service.applications_overview(cycle)
     row = next(r for r in rows if r.application_id == application.id)
