@@ -109,7 +109,7 @@ def resolve(item_pk: int) -> Response | str | tuple[str, int]:
 
 
 def _save_and_commit(form: dict, save) -> int:
-    """Run ``save`` and commit, answering 200; a refusal rolls back and lands in ``form`` (422 problems, 409 conflict)."""
+    """Run ``save`` and commit (200); a refusal rolls back into ``form``: 422 with problems, 409 with the conflict."""
     try:
         save()
     except service.CommitteeInputError as exc:
