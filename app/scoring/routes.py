@@ -37,9 +37,7 @@ def score_page(assignment_id: int) -> str:
 @role_required(Role.REVIEWER)
 def save_domain(assignment_id: int, domain_key: str) -> Response | str | tuple[str, int]:
     """Autosave one domain's score and comment."""
-    assignment = _own_assignment_or_404(assignment_id)
-    read = service.open_read(assignment)
-    return _save(read, lambda: service.save_domain(
+    return _autosave(assignment_id, lambda read: service.save_domain(
         read, domain_key, request.form.get("score"), request.form.get("comment"), request.form.get("seq"),
         actor_id=current_user.id))
 
@@ -48,9 +46,7 @@ def save_domain(assignment_id: int, domain_key: str) -> Response | str | tuple[s
 @role_required(Role.REVIEWER)
 def save_requirement(assignment_id: int, requirement_key: str) -> Response | str | tuple[str, int]:
     """Autosave one requirement line's mark and note."""
-    assignment = _own_assignment_or_404(assignment_id)
-    read = service.open_read(assignment)
-    return _save(read, lambda: service.save_requirement(
+    return _autosave(assignment_id, lambda read: service.save_requirement(
         read, requirement_key, request.form.get("status"), request.form.get("note"), request.form.get("seq"),
         actor_id=current_user.id))
 
@@ -59,9 +55,7 @@ def save_requirement(assignment_id: int, requirement_key: str) -> Response | str
 @role_required(Role.REVIEWER)
 def save_overall(assignment_id: int) -> Response | str | tuple[str, int]:
     """Autosave the overall comment."""
-    assignment = _own_assignment_or_404(assignment_id)
-    read = service.open_read(assignment)
-    return _save(read, lambda: service.save_overall_comment(
+    return _autosave(assignment_id, lambda read: service.save_overall_comment(
         read, request.form.get("overall_comment"), request.form.get("seq")))
 
 
@@ -92,10 +86,11 @@ def _own_assignment_or_404(assignment_id: int) -> Assignment:
     return assignment
 
 
-def _save(read: Read, save: Callable[[], bool]) -> str | tuple[str, int, dict[str, str]]:
-    """Run one autosave; a save that lost to a newer one is still answered "Saved" (the newer value stands)."""
+def _autosave(assignment_id: int, save: Callable[[Read], bool]) -> str | tuple[str, int, dict[str, str]]:
+    """Run one autosave on the reviewer's own open read; one that lost to a newer save still answers "Saved"."""
+    read = service.open_read(_own_assignment_or_404(assignment_id))
     try:
-        save()
+        save(read)
     except service.ReadLocked as exc:
         db.session.rollback()
         return str(exc), 409, PLAIN_TEXT
