@@ -331,15 +331,21 @@ def _applicants_by_pk(pks: set[int]) -> dict[int, Applicant]:
 
 def assign(item: Item, reviewer: User, *, actor_id: int | None = None) -> Assignment:
     """A coordinator's manual assignment; refused with the reasons when the reviewer may not read the item."""
-    member = membership(item.cycle_id, reviewer)
-    reasons = check_eligibility(reviewer_facts(reviewer, in_pool=member is not None), item_facts(item)).reasons
-    if member is not None:
-        reasons += _capacity_reasons(item.cycle_id, member)
+    reasons = _refusals(item, reviewer)
     if reasons:
         raise AssignmentError(f"item {item.item_id}: cannot assign {reviewer.email}: {'; '.join(reasons)}")
     assignment = _create(item, reviewer, source=AssignmentSource.MANUAL, actor_id=actor_id)
     _update_state_after_change(item, actor_id)
     return assignment
+
+
+def _refusals(item: Item, reviewer: User) -> tuple[str, ...]:
+    """Why a coordinator may not give this item to this reviewer: eligibility, then a pool member's capacity."""
+    member = membership(item.cycle_id, reviewer)
+    reasons = check_eligibility(reviewer_facts(reviewer, in_pool=member is not None), item_facts(item)).reasons
+    if member is not None:
+        reasons += _capacity_reasons(item.cycle_id, member)
+    return reasons
 
 
 def unassign(assignment: Assignment, *, actor_id: int | None = None, override: bool = False,
@@ -370,10 +376,7 @@ def swap(assignment: Assignment, new_reviewer: User, *, actor_id: int | None = N
     if not read_is_empty(read):
         raise AssignmentError(f"{prefix}: {old_reviewer.email} has already started the read; "
                               "unassign it with an override instead")
-    member = membership(item.cycle_id, new_reviewer)
-    reasons = check_eligibility(reviewer_facts(new_reviewer, in_pool=member is not None), item_facts(item)).reasons
-    if member is not None:
-        reasons += _capacity_reasons(item.cycle_id, member)
+    reasons = _refusals(item, new_reviewer)
     if reasons:
         raise AssignmentError(f"{prefix}: {'; '.join(reasons)}")
     record("assignment.swap", "assignment", assignment.id, actor_id=actor_id, cycle_id=item.cycle_id,
