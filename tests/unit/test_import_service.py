@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from app import create_app
 from app.assignment.models import Assignment, AssignmentSource
 from app.audit.models import AuditEntry
 from app.cycles.models import Applicant, Conflict, CycleMember, Item, ItemKind, ItemState
@@ -15,6 +14,7 @@ from app.imports.service import import_file
 from app.people.models import Role, User
 from app.scoring.models import Read, ReadStatus, Score
 from tests import factories as f
+from tests.conftest import build_app, close_app
 from tests.unit.import_files import (billion_laughs_workbook, csv_bytes, spreadsheet, xlsx_bytes, xxe_workbook,
                                      zip_bomb_workbook)
 
@@ -33,23 +33,13 @@ def rubric_toml(key: str, kind: str, categories: list[str], domains: list[str], 
 @pytest.fixture
 def app(tmp_path):
     """An app whose only rubrics are this file's, written into instance/rubrics/ before the app starts."""
-    rubrics = tmp_path / "instance" / "rubrics"
-    rubrics.mkdir(parents=True)
-    (rubrics / "test-essay.toml").write_text(rubric_toml("test-essay", "essay", ["IMHM-C"], ["reflection", "thinking"]))
-    (rubrics / "test-application.toml").write_text(
-        rubric_toml("test-application", "application", ["IMHM-C", "IMHS"], ["reflection"]))
-    (rubrics / "asap-holistic.toml").write_text(rubric_toml("asap-holistic", "essay", ["IMHS"], ["holistic"], 6))
-    app = create_app({
-        "TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "test.sqlite3"),
-        "RUBRICS_DIR": str(tmp_path / "no-shipped-packs"), "LOCAL_HTTP": True,
-    })
-    with app.app_context():
-        db.create_all()
+    app = build_app(tmp_path, rubrics={
+        "test-essay": rubric_toml("test-essay", "essay", ["IMHM-C"], ["reflection", "thinking"]),
+        "test-application": rubric_toml("test-application", "application", ["IMHM-C", "IMHS"], ["reflection"]),
+        "asap-holistic": rubric_toml("asap-holistic", "essay", ["IMHS"], ["holistic"], 6),
+    }, RUBRICS_DIR=str(tmp_path / "no-shipped-packs"))
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    close_app(app)
 
 
 @pytest.fixture

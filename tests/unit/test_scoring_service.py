@@ -1,12 +1,10 @@
 """Reads: autosave upserts, ordering, locking, submit validation, numbering, outcome and reopen."""
-import os
 import threading
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
-from app import create_app
 from app.audit.models import AuditEntry
 from app.cycles.models import Item, ItemKind, ItemState
 from app.extensions import db
@@ -15,6 +13,7 @@ from app.scoring import service
 from app.scoring.models import Read, ReadStatus, Score
 from app.scoring.outcome import apply_pass_rule
 from tests import factories as f
+from tests.conftest import build_app, close_app
 
 ESSAY_DOMAINS = ["theoretical_foundations", "direct_service_skills", "working_with_others", "reflection",
                  "thinking", "communicating"]
@@ -61,22 +60,9 @@ min_count = 3
 
 @pytest.fixture
 def app(tmp_path):
-    rubrics = tmp_path / "instance" / "rubrics"
-    rubrics.mkdir(parents=True)
-    (rubrics / "test-application.toml").write_text(APPLICATION_RUBRIC)
-    app = create_app({
-        "TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": os.environ.get("TEST_DATABASE_URL") or "sqlite:///" + str(tmp_path / "test.sqlite3"),
-        "LOCAL_HTTP": True,
-    })
-    with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            db.drop_all()
-        db.create_all()
+    app = build_app(tmp_path, rubrics={"test-application": APPLICATION_RUBRIC})
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    close_app(app)
 
 
 @pytest.fixture
