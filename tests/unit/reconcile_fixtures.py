@@ -1,96 +1,28 @@
 """Small rubric packs for reconciliation and export tests, written into a test app's instance/rubrics/."""
 from pathlib import Path
 
-DESCRIPTORS_4 = '{ 1 = "none", 2 = "some", 3 = "clear", 4 = "rich" }'
-DESCRIPTORS_6 = '{ 1 = "1", 2 = "2", 3 = "3", 4 = "4", 5 = "5", 6 = "6" }'
+from tests.rubric_text import levels, rubric_toml, write_rubrics
 
-TEST_ESSAY = f"""
-[rubric]
-key = "t-essay"
-title = "Test essay"
-kind = "essay"
-categories = ["TEST"]
-version = 1
-[scale]
-min = 1
-max = 4
-[pass]
-domain_min = 2
-mean_min = 2.5
-[reconcile]
-combine = "mean"
-tolerance = 1
-third_reader = true
-[[domains]]
-key = "insight"
-name = "Insight"
-descriptors = {DESCRIPTORS_4}
-[[domains]]
-key = "clarity"
-name = "Clarity"
-descriptors = {DESCRIPTORS_4}
-"""
+FOUR_LEVELS = levels("none", "some", "clear", "rich")
+PASS = {"domain_min": 2, "mean_min": 2.5}
 
-TEST_APPLICATION = f"""
-[rubric]
-key = "t-application"
-title = "Test application"
-kind = "application"
-categories = ["TEST"]
-version = 1
-[scale]
-min = 1
-max = 4
-[pass]
-domain_min = 2
-mean_min = 2.5
-[[domains]]
-key = "evidence"
-name = "Evidence"
-descriptors = {DESCRIPTORS_4}
-[[domains]]
-key = "practice"
-name = "Practice"
-descriptors = {DESCRIPTORS_4}
-[[requirements]]
-key = "hours"
-label = "Training hours"
-figure = "training_hours"
-min_hours = 10
-[[requirements]]
-key = "ethics"
-label = "Code of Ethics signed"
-figure = "ethics_signed"
-must_be_yes = true
-"""
+TEST_ESSAY = rubric_toml("t-essay", "essay", ["TEST"], {"insight": "Insight", "clarity": "Clarity"}, FOUR_LEVELS,
+                         title="Test essay", pass_rule=PASS,
+                         reconcile={"combine": "mean", "tolerance": 1, "third_reader": True})
+
+TEST_APPLICATION = rubric_toml(
+    "t-application", "application", ["TEST"], {"evidence": "Evidence", "practice": "Practice"}, FOUR_LEVELS,
+    title="Test application", pass_rule=PASS,
+    requirements=[{"key": "hours", "label": "Training hours", "figure": "training_hours", "min_hours": 10},
+                  {"key": "ethics", "label": "Code of Ethics signed", "figure": "ethics_signed", "must_be_yes": True}])
 
 # The ASAP prompt-1 essays: one holistic score on 1–6, the official result is the sum of two reads.
-ASAP_HOLISTIC = f"""
-[rubric]
-key = "asap-holistic"
-title = "ASAP set 1, holistic"
-kind = "essay"
-categories = ["IMHS"]
-version = 1
-[scale]
-min = 1
-max = 6
-[pass]
-domain_min = 1
-[reconcile]
-combine = "sum"
-tolerance = 1
-third_reader = true
-[[domains]]
-key = "holistic"
-name = "Holistic"
-descriptors = {DESCRIPTORS_6}
-"""
+ASAP_HOLISTIC = rubric_toml("asap-holistic", "essay", ["IMHS"], {"holistic": "Holistic"},
+                            levels("1", "2", "3", "4", "5", "6"), title="ASAP set 1, holistic",
+                            pass_rule={"domain_min": 1},
+                            reconcile={"combine": "sum", "tolerance": 1, "third_reader": True})
 
 
 def write_test_rubrics(instance_path: Path) -> None:
-    folder = instance_path / "rubrics"
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in (("t-essay", TEST_ESSAY), ("t-application", TEST_APPLICATION),
-                       ("asap-holistic", ASAP_HOLISTIC)):
-        (folder / f"{name}.toml").write_text(text, encoding="utf-8")
+    write_rubrics(instance_path, {"t-essay": TEST_ESSAY, "t-application": TEST_APPLICATION,
+                                  "asap-holistic": ASAP_HOLISTIC})

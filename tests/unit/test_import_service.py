@@ -15,28 +15,26 @@ from app.people.models import Role, User
 from app.scoring.models import Read, ReadStatus, Score
 from tests import factories as f
 from tests.conftest import build_app, close_app
+from tests.rubric_text import levels, rubric_toml
 from tests.unit.import_files import (billion_laughs_workbook, csv_bytes, spreadsheet, xlsx_bytes, xxe_workbook,
                                      zip_bomb_workbook)
 
 ASAP_FILE = Path("/work/shared/data/asap-set1-two-raters.csv")
 
 
-def rubric_toml(key: str, kind: str, categories: list[str], domains: list[str], scale_max: int = 4) -> str:
-    levels = ", ".join(f'{n} = "Level {n} in the test rubric"' for n in range(1, scale_max + 1))
-    text = (f'[rubric]\nkey = "{key}"\ntitle = "{key}"\nkind = "{kind}"\ncategories = {categories!r}\n'
-            f"version = 1\n\n[scale]\nmin = 1\nmax = {scale_max}\n\n[pass]\nmean_min = {scale_max / 2 + 0.5}\n\n")
-    for domain in domains:
-        text += f'[[domains]]\nkey = "{domain}"\nname = "{domain.title()}"\ndescriptors = {{ {levels} }}\n\n'
-    return text.replace("'", '"')
+def import_rubric(key: str, kind: str, categories: list[str], domains: list[str], scale_max: int = 4) -> str:
+    return rubric_toml(key, kind, categories, {domain: domain.title() for domain in domains},
+                       levels(*(f"Level {n} in the test rubric" for n in range(1, scale_max + 1))),
+                       pass_rule={"mean_min": scale_max / 2 + 0.5})
 
 
 @pytest.fixture
 def app(tmp_path):
     """An app whose only rubrics are this file's, written into instance/rubrics/ before the app starts."""
     app = build_app(tmp_path, rubrics={
-        "test-essay": rubric_toml("test-essay", "essay", ["IMHM-C"], ["reflection", "thinking"]),
-        "test-application": rubric_toml("test-application", "application", ["IMHM-C", "IMHS"], ["reflection"]),
-        "asap-holistic": rubric_toml("asap-holistic", "essay", ["IMHS"], ["holistic"], 6),
+        "test-essay": import_rubric("test-essay", "essay", ["IMHM-C"], ["reflection", "thinking"]),
+        "test-application": import_rubric("test-application", "application", ["IMHM-C", "IMHS"], ["reflection"]),
+        "asap-holistic": import_rubric("asap-holistic", "essay", ["IMHS"], ["holistic"], 6),
     }, RUBRICS_DIR=str(tmp_path / "no-shipped-packs"))
     yield app
     close_app(app)

@@ -14,48 +14,18 @@ from app.scoring.models import Read, ReadStatus, Score
 from app.scoring.outcome import apply_pass_rule
 from tests import factories as f
 from tests.conftest import build_app, close_app
+from tests.rubric_text import levels, rubric_toml
 
 ESSAY_DOMAINS = ["theoretical_foundations", "direct_service_skills", "working_with_others", "reflection",
                  "thinking", "communicating"]
 
-APPLICATION_RUBRIC = """
-[rubric]
-key = "test-application"
-title = "Test application review"
-kind = "application"
-categories = ["TEST-APP"]
-version = 1
-
-[scale]
-min = 1
-max = 4
-
-[pass]
-domain_min = 2
-mean_min = 2.5
-
-[[domains]]
-key = "reflection"
-name = "Reflection"
-descriptors = { 1 = "none", 2 = "some", 3 = "clear", 4 = "deep" }
-
-[[domains]]
-key = "thinking"
-name = "Thinking"
-descriptors = { 1 = "none", 2 = "some", 3 = "clear", 4 = "deep" }
-
-[[requirements]]
-key = "training"
-label = "Training hours"
-figure = "training_hours"
-min_hours = 30
-
-[[requirements]]
-key = "references"
-label = "Three references"
-figure = "references_received"
-min_count = 3
-"""
+APPLICATION_RUBRIC = rubric_toml(
+    "test-application", "application", ["TEST-APP"], {"reflection": "Reflection", "thinking": "Thinking"},
+    levels("none", "some", "clear", "deep"), title="Test application review",
+    pass_rule={"domain_min": 2, "mean_min": 2.5},
+    requirements=[{"key": "training", "label": "Training hours", "figure": "training_hours", "min_hours": 30},
+                  {"key": "references", "label": "Three references", "figure": "references_received",
+                   "min_count": 3}])
 
 
 @pytest.fixture
