@@ -3,7 +3,7 @@ audit listing, account administration, export file names."""
 from datetime import datetime
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.assignment.engine import Shortfall
 from app.assignment.models import Assignment
@@ -15,6 +15,7 @@ from app.cycles.models import ItemState
 from app.extensions import db
 from app.people.models import Role
 from tests import factories as f
+from tests.queries import recorded_statements, selects
 
 DOMAINS = ["theoretical_foundations", "direct_service_skills", "working_with_others", "reflection", "thinking",
            "communicating"]
@@ -118,16 +119,6 @@ def test_codes_are_normalised_and_unknown_ones_named():
 
 # ---------------------------------------------------------------- with the database
 
-class QueryCounter:
-    """Counts SELECT statements (transaction control such as BEGIN IMMEDIATE is not a query)."""
-
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, connection, cursor, statement, *args):
-        self.count += statement.lstrip().upper().startswith("SELECT")
-
-
 def _cycle_with(reviewers: int, essays: int):
     """A cycle with ``reviewers`` C reviewers; each essay read by the first two, the first reviewer submitted."""
     cycle = f.make_cycle(readers=2)
@@ -146,13 +137,9 @@ def _cycle_with(reviewers: int, essays: int):
 
 def _queries_for_dashboard(cycle):
     db.session.refresh(cycle)  # loading the cycle itself is the caller's query
-    counter = QueryCounter()
-    event.listen(db.engine, "before_cursor_execute", counter)
-    try:
+    with recorded_statements(db.engine) as statements:
         board = service.dashboard(cycle)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counter)
-    return board, counter.count
+    return board, len(selects(statements))
 
 
 def test_dashboard_counts_by_hand_in_a_fixed_number_of_queries(app):

@@ -1,6 +1,5 @@
 """Reconciling a cycle in the database: states, outcomes, audit entries, third readers, the CLI."""
 import pytest
-from sqlalchemy import event
 
 from app.assignment.models import Assignment, AssignmentSource
 from app.audit.models import AuditEntry
@@ -10,6 +9,7 @@ from app.reconcile.models import CommitteeResolution, ItemOutcome
 from app.reconcile.service import ReconcileError, reconcile_cycle
 from app.scoring.models import Read, Score
 from tests import factories as f
+from tests.queries import recorded_statements, selects
 from tests.unit.reconcile_fixtures import write_test_rubrics
 
 
@@ -186,15 +186,10 @@ def test_reads_are_loaded_with_a_fixed_number_of_queries(app):
             for _ in range(items):
                 essay_with_reads(cycle, applicant, reviewers, [{"insight": 3, "clarity": 3}] * 2)
             db.session.commit()
-            statements = []
-            listener = lambda *args: statements.append(args[2])  # noqa: E731
-            event.listen(db.engine, "before_cursor_execute", listener)
-            try:
+            with recorded_statements(db.engine) as statements:
                 reconcile_cycle(cycle)
                 db.session.commit()
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listener)
-            return [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+            return selects(statements)
 
     assert len(selects_for(3)) == len(selects_for(30)) <= 8
 

@@ -1,7 +1,11 @@
 """Helpers for route tests that run with CSRF enabled, as in production."""
 import re
 
+from flask import Flask
 from flask.testing import FlaskClient
+
+from app.extensions import db
+from tests.queries import recorded_statements
 
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 
@@ -41,3 +45,13 @@ def logout(client: FlaskClient):
 def htmx_headers(client: FlaskClient, path: str) -> dict[str, str]:
     """Headers an htmx request from ``path`` would carry: HX-Request and the page's CSRF token."""
     return {"HX-Request": "true", "X-CSRFToken": page_token(client, path)}
+
+
+def count_queries(app: Flask, client: FlaskClient, path: str, headers: dict[str, str] | None = None) -> int:
+    """How many statements one GET of ``path`` sends to the database; the page must answer 200."""
+    with app.app_context():
+        engine = db.engine
+    with recorded_statements(engine) as statements:
+        response = client.get(path, headers=headers or {})
+    assert response.status_code == 200
+    return len(statements)

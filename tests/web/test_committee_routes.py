@@ -3,7 +3,7 @@ import html
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.cycles.models import Cycle, ItemState
 from app.extensions import db
@@ -12,7 +12,7 @@ from app.reconcile.models import CommitteeResolution, Decision
 from tests import committee_world
 from tests import factories as f
 from tests.committee_world import PASSWORD, essay_scores
-from tests.web.helpers import csrf_token_from, login
+from tests.web.helpers import count_queries, csrf_token_from, login
 
 XSS = ('<script>alert("x")</script><img src=x onerror="alert(1)">'
        '<a href="javascript:alert(2)">j</a><div hx-get="/committee/" hx-trigger="load" hx-on:click="alert(3)">h</div>')
@@ -327,23 +327,6 @@ def test_xss_in_comments_names_and_rationale_renders_inert(app, world):
 
 
 # ---- query counts ----
-
-def count_queries(app, client, path, headers=None):
-    statements = []
-
-    def on_execute(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        response = client.get(path, headers=headers or {})
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
-    assert response.status_code == 200
-    return len(statements)
-
 
 def grow_cycle(app, world, applicants):
     """Add applicants with a portfolio and a two-read essay each, in assorted states."""

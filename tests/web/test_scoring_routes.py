@@ -2,7 +2,7 @@
 import html
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.assignment.models import Assignment
 from app.cycles.models import Item, ItemKind
@@ -10,7 +10,7 @@ from app.extensions import db
 from app.people.models import Role
 from app.scoring.models import Read, ReadStatus, Score
 from tests import factories as f
-from tests.web.helpers import csrf_token_from, login
+from tests.web.helpers import count_queries, csrf_token_from, login
 
 PASSWORD = "a long enough test password"
 CANARY_NAME = "Zelda Canaryfield"
@@ -236,23 +236,6 @@ def test_xss_payloads_in_prompt_essay_and_comments_render_inert(app, world):
     # Present as text, not markup: prompt, essay, domain comment and overall comment.
     assert html.unescape(page).count(XSS) == 4
     assert html.unescape(partial).count(XSS) == 0  # the save answer echoes nothing typed
-
-
-def count_queries(app, client, path):
-    statements = []
-
-    def on_execute(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
-    assert response.status_code == 200
-    return len(statements)
 
 
 def grow_cycle(app, reviewer_id, items):
