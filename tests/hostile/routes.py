@@ -7,7 +7,7 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 
 from tests.hostile.world import ID_PARAMETERS, PASSWORD, SCENARIOS, World
-from tests.web.helpers import csrf_token_from, login
+from tests.web import helpers
 
 # Parameters that name no object: what to put in them.
 OTHER_PARAMETERS = {
@@ -58,15 +58,12 @@ def probes(app: Flask, world: World, methods: frozenset[str] = frozenset({"GET",
 
 
 def signed_in_client(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    response = login(client, email, PASSWORD)
-    assert response.status_code == 302, f"{email} could not sign in"
-    return client
+    return helpers.signed_in_client(app, email, PASSWORD)
 
 
 def session_token(client: FlaskClient, signed_in: bool) -> str:
     """A valid CSRF token of this client's session."""
-    return csrf_token_from(client.get("/account/password" if signed_in else "/login").get_data(as_text=True))
+    return helpers.page_token(client, "/account/password" if signed_in else "/login")
 
 
 def response_text(response) -> str:

@@ -36,6 +36,14 @@ def login(client: FlaskClient, user, password: str, *, next_path: str | None = N
     return response
 
 
+def signed_in_client(app: Flask, email: str, password: str) -> FlaskClient:
+    """A new client of ``app`` signed in through the real form."""
+    client = app.test_client()
+    response = login(client, email, password)
+    assert response.status_code == 302, f"{email} could not sign in"
+    return client
+
+
 def logout(client: FlaskClient):
     """Sign out through the header's POST form."""
     token = page_token(client, "/account/password")

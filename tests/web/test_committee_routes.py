@@ -12,7 +12,7 @@ from app.reconcile.models import CommitteeResolution, Decision
 from tests import committee_world
 from tests import factories as f
 from tests.committee_world import PASSWORD, essay_scores
-from tests.web.helpers import count_queries, csrf_token_from, login
+from tests.web.helpers import count_queries, csrf_token_from, page_token, signed_in_client
 
 XSS = ('<script>alert("x")</script><img src=x onerror="alert(1)">'
        '<a href="javascript:alert(2)">j</a><div hx-get="/committee/" hx-trigger="load" hx-on:click="alert(3)">h</div>')
@@ -26,13 +26,11 @@ def world(app):
 
 
 def signed_in(app, world, who):
-    client = app.test_client()
-    assert login(client, world["emails"][who], PASSWORD).status_code == 302
-    return client
+    return signed_in_client(app, world["emails"][who], PASSWORD)
 
 
 def token(client, path="/account/password"):
-    return csrf_token_from(client.get(path).get_data(as_text=True))
+    return page_token(client, path)
 
 
 def pages(world):

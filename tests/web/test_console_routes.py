@@ -13,7 +13,7 @@ from app.extensions import db
 from app.people.models import Role, User
 from app.scoring.models import Read, ReadStatus
 from tests import factories as f
-from tests.web.helpers import csrf_token_from, login
+from tests.web.helpers import csrf_token_from, login, page_token, signed_in_client
 
 PASSWORD = "a long enough test password"
 DOMAINS = ["theoretical_foundations", "direct_service_skills", "working_with_others", "reflection", "thinking",
@@ -57,13 +57,11 @@ def world(app):
 
 
 def signed_in(app, email):
-    client = app.test_client()
-    assert login(client, email, PASSWORD).status_code == 302
-    return client
+    return signed_in_client(app, email, PASSWORD)
 
 
 def token(client, path="/account/password"):
-    return csrf_token_from(client.get(path).get_data(as_text=True))
+    return page_token(client, path)
 
 
 def console_routes(app, world):

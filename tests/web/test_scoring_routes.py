@@ -10,7 +10,7 @@ from app.extensions import db
 from app.people.models import Role
 from app.scoring.models import Read, ReadStatus, Score
 from tests import factories as f
-from tests.web.helpers import count_queries, csrf_token_from, login
+from tests.web.helpers import count_queries, csrf_token_from, page_token, signed_in_client
 
 PASSWORD = "a long enough test password"
 CANARY_NAME = "Zelda Canaryfield"
@@ -45,13 +45,11 @@ def world(app):
 
 
 def signed_in(app, email):
-    client = app.test_client()
-    assert login(client, email, PASSWORD).status_code == 302
-    return client
+    return signed_in_client(app, email, PASSWORD)
 
 
 def token(client, path="/reviews/"):
-    return csrf_token_from(client.get(path).get_data(as_text=True))
+    return page_token(client, path)
 
 
 def save(client, assignment_id, domain, score, seq, comment="", csrf=None):
