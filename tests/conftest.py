@@ -52,6 +52,13 @@ def app(tmp_path):
 
 
 @pytest.fixture
+def ctx(app):
+    """The test runs inside the app's context (of the app fixture nearest the test: a module may override it)."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

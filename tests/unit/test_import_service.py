@@ -41,12 +41,6 @@ def app(tmp_path):
 
 
 @pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield
-
-
-@pytest.fixture
 def cycle(ctx):
     cycle = f.make_cycle("Spring 2025")
     db.session.commit()

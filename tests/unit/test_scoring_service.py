@@ -35,12 +35,6 @@ def app(tmp_path):
     close_app(app)
 
 
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield
-
-
 def essay_assignment(reviewer=None, item=None):
     if item is None:
         cycle = f.make_cycle()
