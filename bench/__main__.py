@@ -70,6 +70,7 @@ def child(step: str, **arguments) -> dict:
 
 
 def fresh_copy(source: Path, target: Path) -> str:
+    """Copy a checkpointed database; a stale -wal or -shm beside the target would corrupt the copy."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(source, target)
@@ -127,7 +128,7 @@ def measure_import(scale: Scale, repeats: int, with_floor: bool) -> tuple[list[d
         ours.append(child("import_scores", database=fresh_copy(scale.path("base.sqlite3"), scale.path("work.sqlite3")),
                           instance=scale.instance, workbook=workbook))
     # The last import's database goes on: auto-assign the applications, as a coordinator would next.
-    shutil.copyfile(scale.path("work.sqlite3"), scale.path("scored.sqlite3"))
+    fresh_copy(scale.path("work.sqlite3"), scale.path("scored.sqlite3"))
     child("assign", database=str(scale.path("scored.sqlite3")), instance=scale.instance)
     return floors, ours
 
@@ -141,7 +142,7 @@ def measure_reconcile(scale: Scale, repeats: int, with_floor: bool) -> tuple[lis
                                 database=fresh_copy(scale.path("scored.sqlite3"), scale.path("work.sqlite3"))))
         ours.append(child("reconcile", database=fresh_copy(scale.path("scored.sqlite3"), scale.path("work.sqlite3")),
                           instance=scale.instance))
-    shutil.copyfile(scale.path("work.sqlite3"), scale.path("reconciled.sqlite3"))
+    fresh_copy(scale.path("work.sqlite3"), scale.path("reconciled.sqlite3"))
     return floors, ours
 
 
