@@ -7,6 +7,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.extensions import db
+from app.cycles.models import MemberRole
 from app.people.models import Role
 from app.people.passwords import hash_password
 from tests import factories as f
@@ -28,6 +29,8 @@ class Deployment:
     database_url: str
     database_path: Path
     reviewers: tuple[Seat, ...]
+    committee: tuple[str, ...]  # e-mails of the cycle's committee members
+    item_pks: tuple[int, ...]
 
 
 def migrated_app(instance: Path, database_path: Path):
@@ -43,7 +46,7 @@ def deployment(tmp_path) -> Deployment:
     """A migrated SQLite database with 20 reviewers, each assigned one Clinical essay."""
     instance, database_path = tmp_path / "instance", tmp_path / "live.sqlite3"
     app = migrated_app(instance, database_path)
-    seats = []
+    seats, item_pks = [], []
     password_hash = hash_password(PASSWORD)  # once: argon2 is slow by design
     with app.app_context():
         cycle = f.make_cycle("Load test")
@@ -54,6 +57,14 @@ def deployment(tmp_path) -> Deployment:
             applicant = f.make_applicant(cycle, applicant_id=f"L{n}")
             item = f.make_essay(cycle, applicant, item_id=f"E-{n:03}")
             seats.append(Seat(reviewer.email, f.assign(item, reviewer).id))
+            item_pks.append(item.id)
+        committee = []
+        for n in range(2):
+            member = f.make_user(Role.COMMITTEE, email=f"committee{n}@load.test")
+            member.password_hash = password_hash
+            f.add_member(cycle, member, MemberRole.COMMITTEE)
+            committee.append(member.email)
         db.session.commit()
         db.engine.dispose()
-    return Deployment(instance, "sqlite:///" + str(database_path), database_path, tuple(seats))
+    return Deployment(instance, "sqlite:///" + str(database_path), database_path, tuple(seats), tuple(committee),
+                      tuple(item_pks))

@@ -1,6 +1,8 @@
 """Many reviewers autosaving at once against a multi-worker server on the SQLite default."""
+import html
 import random
 import sqlite3
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -9,6 +11,7 @@ from tests.system.conftest import DOMAINS, PASSWORD
 from tests.system.live import Browserless, GunicornServer
 
 SAVES_PER_REVIEWER = 24
+RATIONALES = ("Member one's reasons", "Member two's reasons")
 PARALLEL_SAVES_PER_REVIEWER = 3
 
 pytestmark = pytest.mark.slow
@@ -69,3 +72,37 @@ def test_parallel_autosaves_and_submits_keep_exactly_the_last_acknowledged_value
             acknowledged = [step for step, reply in results if step[1] == domain and reply.status == 200]
             seq, _, score, comment = max(acknowledged)
             assert stored[(seat.assignment_id, domain)] == (1, score, comment, seq, "submitted")
+
+
+def test_two_committee_members_saving_one_item_at_once_the_second_sees_a_conflict(deployment):
+    item_pk = deployment.item_pks[0]
+    with GunicornServer(deployment.instance, deployment.database_url, workers=4) as server:
+        members = []
+        for email in deployment.committee:
+            member = Browserless(server.url)
+            member.login(email, PASSWORD)
+            assert member.get(f"/committee/items/{item_pk}").status == 200
+            members.append(member)
+        start = threading.Barrier(len(members))
+
+        def save(pair):
+            member, rationale = pair
+            form = {f"score_{domain}": "3" for domain in DOMAINS}
+            start.wait()
+            return member.post(f"/committee/items/{item_pk}/resolution",
+                               form | {"rationale": rationale, "version": "", "csrf_token": member.csrf})
+
+        with ThreadPoolExecutor(len(members)) as pool:
+            replies = list(pool.map(save, zip(members, RATIONALES, strict=True)))
+        log = server.log()
+    assert sorted(reply.status for reply in replies) == [200, 409], [r.status for r in replies]
+    loser = next(i for i, reply in enumerate(replies) if reply.status == 409)
+    winner_text, loser_text = RATIONALES[1 - loser], RATIONALES[loser]
+    # The second member keeps what they typed and sees the first member's saved rationale.
+    conflict_page = html.unescape(replies[loser].body)
+    assert loser_text in conflict_page and winner_text in conflict_page
+    assert "Traceback" not in log
+    conn = sqlite3.connect(deployment.database_path)
+    rows = conn.execute("SELECT rationale, version FROM committee_resolutions WHERE item_pk = ?", (item_pk,)).fetchall()
+    conn.close()
+    assert rows == [(winner_text, 1)]
