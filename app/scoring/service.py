@@ -6,12 +6,14 @@ never overwrites a newer one, on SQLite and PostgreSQL alike.
 """
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.assignment.models import Assignment
-from app.audit.service import record
+from app.audit.service import record, record_many
 from app.cycles.models import Application, Conflict, Cycle, Item, ItemState
 from app.extensions import db
 from app.people.models import User
@@ -140,14 +142,19 @@ def open_read(assignment: Assignment) -> Read:
     The row lock serialises saves with a concurrent submit on PostgreSQL
     (SQLite already serialises writers with BEGIN IMMEDIATE).
     """
-    now = utcnow()
-    db.session.execute(
-        _insert(Read).values(assignment_id=assignment.id, status=ReadStatus.DRAFT, overall_seq=0,
-                             started_at=now, updated_at=now)
-        .on_conflict_do_nothing(index_elements=["assignment_id"]))
-    return db.session.scalars(
-        select(Read).where(Read.assignment_id == assignment.id).with_for_update()
-        .execution_options(populate_existing=True)).one()
+    locked = (select(Read).where(Read.assignment_id == assignment.id).with_for_update()
+              .execution_options(populate_existing=True))
+    read = db.session.scalars(locked).one_or_none()
+    if read is None:  # only the first save of a read: every later autosave finds it with the SELECT alone
+        now = utcnow()
+        db.session.execute(
+            _insert(Read).values(assignment_id=assignment.id, status=ReadStatus.DRAFT, overall_seq=0,
+                                 started_at=now, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["assignment_id"]))
+        read = db.session.scalars(locked).one()
+    # populate_existing carries over to lazy loads: read.assignment would reload the assignment and its item.
+    set_committed_value(read, "assignment", assignment)
+    return read
 
 
 def save_domain(read: Read, domain_key: str, score: int | str | None, comment: str | None, seq: int | str,
@@ -162,19 +169,16 @@ def save_domain(read: Read, domain_key: str, score: int | str | None, comment: s
     comment = _check_text(comment, "comment")
     seq = _check_seq(seq)
     before = db.session.scalar(select(Score.score).where(Score.read_id == read.id, Score.domain_key == domain_key))
-    table = Score.__table__
-    stmt = _insert(Score).values(read_id=read.id, domain_key=domain_key, score=score, comment=comment, seq=seq,
-                                 updated_at=utcnow())
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["read_id", "domain_key"],
-        set_={"score": stmt.excluded.score, "comment": stmt.excluded.comment, "seq": stmt.excluded.seq,
-              "updated_at": stmt.excluded.updated_at},
-        where=stmt.excluded.seq > table.c.seq)
-    applied = db.session.execute(stmt.returning(table.c.id)).first() is not None
+    upsert = _guarded_upsert(_dialect(), Score.__table__, ("read_id", "domain_key"),
+                             ("score", "comment", "seq", "updated_at"))
+    applied = db.session.execute(upsert, {"read_id": read.id, "domain_key": domain_key, "score": score,
+                                          "comment": comment, "seq": seq, "updated_at": utcnow()}).first() is not None
     if applied and before != score:
-        # Comments change on every pause in typing; the audit keeps the score changes, compactly.
-        record("score.save", "read", read.id, actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id,
-               before={domain_key: before}, after={domain_key: score})
+        # Comments change on every pause in typing; the audit keeps the score changes, compactly. Inserted
+        # at once: an entry added to the session would cost an ORM flush on every autosave.
+        record_many([{"at": utcnow(), "action": "score.save", "object_type": "read", "object_id": read.id,
+                      "actor_id": actor_id, "cycle_id": item.cycle_id, "item_key": item.item_id,
+                      "before": {domain_key: before}, "after": {domain_key: score}}])
     return applied
 
 
@@ -191,14 +195,10 @@ def save_requirement(read: Read, requirement_key: str, status: str | None, note:
     seq = _check_seq(seq)
     before = db.session.scalar(select(RequirementCheck.status).where(
         RequirementCheck.read_id == read.id, RequirementCheck.requirement_key == requirement_key))
-    table = RequirementCheck.__table__
-    stmt = _insert(RequirementCheck).values(read_id=read.id, requirement_key=requirement_key,
-                                            status=check_status, note=note, seq=seq)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["read_id", "requirement_key"],
-        set_={"status": stmt.excluded.status, "note": stmt.excluded.note, "seq": stmt.excluded.seq},
-        where=stmt.excluded.seq > table.c.seq)
-    applied = db.session.execute(stmt.returning(table.c.id)).first() is not None
+    upsert = _guarded_upsert(_dialect(), RequirementCheck.__table__, ("read_id", "requirement_key"),
+                             ("status", "note", "seq"))
+    applied = db.session.execute(upsert, {"read_id": read.id, "requirement_key": requirement_key,
+                                          "status": check_status, "note": note, "seq": seq}).first() is not None
     if applied and before != check_status:
         record("requirement.save", "read", read.id, actor_id=actor_id, cycle_id=item.cycle_id,
                item_key=item.item_id, before={requirement_key: before and before.value},
@@ -221,13 +221,13 @@ def progress(read: Read | None, rubric: Rubric) -> Progress:
     """How many domains are scored (and requirement lines marked) so far."""
     if read is None:
         return Progress(scored=0, domains=len(rubric.domains), requirements=len(rubric.requirements))
-    scored = db.session.scalar(select(func.count()).select_from(Score).where(
-        Score.read_id == read.id, Score.score.is_not(None), Score.domain_key.in_(rubric.domain_keys)))
-    marked = 0
-    if rubric.requirements:
-        marked = db.session.scalar(select(func.count()).select_from(RequirementCheck).where(
-            RequirementCheck.read_id == read.id, RequirementCheck.status.is_not(None),
-            RequirementCheck.requirement_key.in_([r.key for r in rubric.requirements])))
+    scored = (select(func.count()).select_from(Score).where(
+        Score.read_id == read.id, Score.score.is_not(None), Score.domain_key.in_(rubric.domain_keys))
+        .scalar_subquery())
+    marked = (select(func.count()).select_from(RequirementCheck).where(
+        RequirementCheck.read_id == read.id, RequirementCheck.status.is_not(None),
+        RequirementCheck.requirement_key.in_([r.key for r in rubric.requirements])).scalar_subquery())
+    scored, marked = db.session.execute(select(scored, marked)).one()  # one round trip for both counts
     return Progress(scored=scored, domains=len(rubric.domains), marked=marked,
                     requirements=len(rubric.requirements))
 
@@ -328,13 +328,31 @@ def reopen(read: Read, actor_id: int, reason: str) -> None:
     db.session.flush()
 
 
-def _insert(model):
+def _dialect() -> str:
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(model)
-    if dialect == "sqlite":
-        return sqlite.insert(model)
-    raise ScoringError(f"database: autosave supports SQLite and PostgreSQL, not {dialect}")
+    if dialect not in _INSERTS:
+        raise ScoringError(f"database: autosave supports SQLite and PostgreSQL, not {dialect}")
+    return dialect
+
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _insert(model):
+    return _INSERTS[_dialect()](model)
+
+
+@cache
+def _guarded_upsert(dialect: str, table: Table, keys: tuple[str, ...], updated: tuple[str, ...]):
+    """INSERT, or UPDATE of ``updated`` unless the stored ``seq`` is newer; RETURNING the id when written.
+
+    Built once per dialect and table, values bound at execution: building it
+    (the ``excluded`` alias above all) cost more than running it, on every autosave.
+    """
+    stmt = _INSERTS[dialect](table)
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in updated},
+                                      where=stmt.excluded.seq > table.c.seq)
+    return stmt.returning(table.c.id)
 
 
 def _lock(read: Read) -> Read:
