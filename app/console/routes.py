@@ -4,6 +4,7 @@ Every view is for coordinators only (others 403, anonymous users sign in first).
 Views parse the request, load the object (404 when it does not exist), call one
 service and render; state changes are POSTs carrying the CSRF token.
 """
+import csv
 import io
 from collections.abc import Callable
 from pathlib import PurePosixPath, PureWindowsPath
@@ -27,6 +28,7 @@ from app.exports.service import ExportError, export_cycle_bytes
 from app.extensions import db
 from app.imports.readers import ImportLimits
 from app.imports.service import import_file
+from app.imports.validate import template_header
 from app.people.access import role_required
 from app.people.models import Role, User
 from app.reconcile.service import ReconcileError, reconcile_cycle
@@ -333,6 +335,18 @@ def _change_item(item: Item, change: Callable[[], object], done: str) -> Respons
     db.session.commit()
     flash(done, "success")
     return redirect(url_for("console.item", item_pk=item.id))
+
+
+@bp.get("/import-templates/<kind>.csv")
+@coordinators_only
+def import_template(kind: str) -> Response:
+    """A blank spreadsheet for one import kind: the header row, required columns first."""
+    if kind not in KIND_HINTS:
+        abort(404)
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(template_header(kind))
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=endorsement-{kind}-template.csv"})
 
 
 # ---------------------------------------------------------------- export

@@ -514,3 +514,9 @@ REFERENCE_CHECKS: dict[str, Callable[[list[Row], Lookups], list[RowError]]] = {
     "reviewers": _check_reviewers, "applications": _check_applications, "essays": _check_essays,
     "conflicts": _check_conflicts, "scores": _check_scores,
 }
+
+
+def template_header(kind: str) -> list[str]:
+    """The columns a ``kind`` file may have, required ones first, as a blank file's header row."""
+    columns = KIND_COLUMNS[kind]
+    return [c.name for c in columns if c.required] + [c.name for c in columns if not c.required]

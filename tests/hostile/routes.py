@@ -14,6 +14,7 @@ OTHER_PARAMETERS = {
     "domain_key": lambda world: world.domain_key,
     "requirement_key": lambda world: world.requirement_key,
     "action": lambda world: "disable",
+    "kind": lambda world: "reviewers",
 }
 UNFILLABLE = ("{rule}: the access matrix cannot fill URL parameter {name!r}; add it to SCENARIOS (an object id) or "
               "OTHER_PARAMETERS (anything else) in tests/hostile/routes.py / world.py so the route is checked")

@@ -298,3 +298,14 @@ def test_errors_are_sorted_by_row_then_column_order():
         "row 2, column name: required value is missing",
         "row 2, column max_load: 'x' is not a whole number",
         "row 3, column max_load: -3 is below the minimum of 0"]
+
+
+def test_a_blank_template_lists_the_required_columns_first_then_the_optional_ones():
+    from app.imports.validate import template_header
+    # SPEC §3, written out by hand.
+    assert template_header("conflicts") == ["reviewer_email", "applicant_id", "reason"]
+    assert template_header("scores") == ["item_id", "reviewer_email", "domain", "score", "comment", "submitted_at"]
+    assert template_header("reviewers") == ["email", "name", "endorsements", "designations", "max_load",
+                                            "organization"]
+    assert template_header("applications")[:3] == ["applicant_id", "name", "category"]
+    assert {"mc_score", "portfolio_summary", "rsc_hours", "member"} <= set(template_header("applications"))

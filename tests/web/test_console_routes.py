@@ -66,7 +66,7 @@ def token(client, path="/account/password"):
 
 def console_routes(app, world):
     """(method, url) of every console route, with the world's ids filled in."""
-    values = {**world, "action": "disable"}
+    values = {**world, "action": "disable", "kind": "reviewers"}
     routes = []
     with app.test_request_context():
         from flask import url_for
@@ -84,7 +84,7 @@ def count(model) -> int:
 
 def test_the_route_list_covers_every_console_page_and_action(app, world):
     routes = console_routes(app, world)
-    assert len([r for r in routes if r[0] == "GET"]) == 10
+    assert len([r for r in routes if r[0] == "GET"]) == 11
     assert len([r for r in routes if r[0] == "POST"]) == 13
 
 
@@ -460,3 +460,11 @@ def test_console_pages_escape_user_text(app, world):
     for url in (f"/console/cycles/{world['cycle_id']}", "/console/users", f"/console/items/{world['e1']}"):
         page = client.get(url).get_data(as_text=True)
         assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+
+
+def test_a_blank_import_template_lists_the_columns_of_its_kind(app, world):
+    coordinator = signed_in(app, world["coordinator"])
+    reply = coordinator.get("/console/import-templates/essays.csv")
+    assert reply.status_code == 200 and reply.mimetype == "text/csv"
+    assert reply.get_data(as_text=True).strip() == "item_id,applicant_id,rubric,prompt,response"
+    assert coordinator.get("/console/import-templates/nonsense.csv").status_code == 404
