@@ -186,12 +186,24 @@ def _write_reads(plan: Plan, actor_id: int | None) -> None:
     now = utcnow()
     rows = [{"item_pk": read.item_pk, "reviewer_id": read.reviewer_id, "source": AssignmentSource.AUTO,
              "assigned_at": now, "assigned_by_id": actor_id} for read in plan.reads]
-    ids = db.session.scalars(db.insert(Assignment).returning(Assignment.id, sort_by_parameter_order=True),
-                             rows).all()
-    record_many([{"at": now, "action": "assignment.create", "object_type": "assignment", "object_id": assignment_id,
-                  "actor_id": actor_id, "cycle_id": plan.cycle_id, "item_key": read.item_key,
+    ids = _insert_assignments(rows)
+    record_many([{"at": now, "action": "assignment.create", "object_type": "assignment",
+                  "object_id": ids[read.item_pk, read.reviewer_id], "actor_id": actor_id, "cycle_id": plan.cycle_id,
+                  "item_key": read.item_key,
                   "after": {"reviewer": read.reviewer_email, "source": AssignmentSource.AUTO.value}}
-                 for assignment_id, read in zip(ids, plan.reads, strict=True)])
+                 for read in plan.reads])
+
+
+def _insert_assignments(rows: list[dict]) -> dict[tuple[int, int], int]:
+    """Insert assignment rows in a few multi-row statements; (item pk, reviewer id) → the new assignment's id.
+
+    Asking RETURNING for the rows' own order makes SQLite insert them one
+    statement each, so the ids are matched back by (item, reviewer) instead,
+    which is unique per assignment.
+    """
+    table = Assignment.__table__
+    returned = db.session.execute(table.insert().returning(table.c.id, table.c.item_pk, table.c.reviewer_id), rows)
+    return {(item_pk, reviewer_id): assignment_id for assignment_id, item_pk, reviewer_id in returned}
 
 
 def _mark_assigned(plan: Plan, actor_id: int | None) -> None:
@@ -239,8 +251,10 @@ def assign_further_readers(requests: Sequence[tuple[Item, AssignmentSource]], *,
                            actor_id: int | None = None) -> dict[int, int | None]:
     """A further reader for each item, chosen as ``assign_third_reader`` would one item after another.
 
-    Returns item pk → the new assignment's id, or None when no eligible reviewer
-    is left. The pool, loads, conflicts and readers are read once per cycle and
+    An item may be a model or a loaded row with its ``id``, ``item_id``,
+    ``cycle_id``, ``kind``, ``rubric_key`` and ``applicant_pk`` (reconciliation
+    passes rows). Returns item pk → the new assignment's id, or None when no
+    eligible reviewer is left. The pool, loads, conflicts and readers are read once per cycle and
     each pick counts toward the loads of the next, so reconciling thousands of
     discrepant items costs a few queries rather than several per item.
     """
@@ -265,14 +279,14 @@ def assign_further_readers(requests: Sequence[tuple[Item, AssignmentSource]], *,
                 picks.append((item, reviewer, source))
     if picks:
         now = utcnow()
-        ids = db.session.scalars(db.insert(Assignment).returning(Assignment.id, sort_by_parameter_order=True), [
+        ids = _insert_assignments([
             {"item_pk": item.id, "reviewer_id": reviewer.user.id, "source": source, "assigned_at": now,
-             "assigned_by_id": actor_id} for item, reviewer, source in picks]).all()
-        record_many([{"at": now, "action": "assignment.create", "object_type": "assignment", "object_id": assignment_id,
-                      "actor_id": actor_id, "cycle_id": item.cycle_id, "item_key": item.item_id,
-                      "after": {"reviewer": reviewer.user.email, "source": source.value}}
-                     for assignment_id, (item, reviewer, source) in zip(ids, picks, strict=True)])
-        chosen.update((item.id, assignment_id) for assignment_id, (item, _, _) in zip(ids, picks, strict=True))
+             "assigned_by_id": actor_id} for item, reviewer, source in picks])
+        chosen.update((item.id, ids[item.id, reviewer.user.id]) for item, reviewer, _ in picks)
+        record_many([{"at": now, "action": "assignment.create", "object_type": "assignment",
+                      "object_id": chosen[item.id], "actor_id": actor_id, "cycle_id": item.cycle_id,
+                      "item_key": item.item_id, "after": {"reviewer": reviewer.user.email, "source": source.value}}
+                     for item, reviewer, source in picks])
     return chosen
 
 

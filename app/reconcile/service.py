@@ -5,8 +5,10 @@ reads plain columns rather than ORM entities and writes with one executemany
 per table: outcome upserts, item state updates and audit rows, each only for
 what actually changed. A second run over an unchanged cycle writes nothing.
 """
+import gc
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +49,29 @@ def reconcile_cycle(cycle: Cycle, *, actor_id: int | None = None) -> dict[str, i
     The caller commits.
     """
     db.session.flush()  # reads, marks and resolutions added earlier in this session count
+    with _collector_paused():
+        return _reconcile(cycle, actor_id)
+
+
+@contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector while a cycle is reconciled.
+
+    Reconciliation builds a few hundred thousand short-lived rows, dicts and
+    verdicts, none in reference cycles; their allocation alone triggers full
+    collections that walk the whole process heap (about a fifth of the step's
+    CPU time on a 5,000-item cycle). Reference counting still frees them.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _reconcile(cycle: Cycle, actor_id: int | None) -> dict[str, int]:
     items = _load_items(cycle.id)
     rubrics = rubrics_of(items, ReconcileError)
     reads = _load_reads(cycle.id)
@@ -73,8 +98,9 @@ def reconcile_cycle(cycle: Cycle, *, actor_id: int | None = None) -> dict[str, i
 # --- loading: plain rows, a fixed number of queries ---------------------------------------------
 
 def _rows(statement):
-    """Run a select on the session's connection: plain rows, without the ORM's result machinery (~3x slower)."""
-    return db.session.connection().execute(statement)
+    """A select's rows, run on the session's connection: plain tuples without the ORM's result machinery
+    (~3x slower here), fetched all at once (a row at a time costs a driver call per row)."""
+    return db.session.connection().execute(statement).all()
 
 
 def _load_items(cycle_id: int) -> list:
@@ -82,7 +108,7 @@ def _load_items(cycle_id: int) -> list:
     return _rows(
         db.select(Item.id, Item.item_id, Item.cycle_id, Item.kind, Item.rubric_key, Item.applicant_pk,
                   type_coerce(Item.state, String).label("state"))
-        .where(Item.cycle_id == cycle_id).order_by(Item.id)).all()
+        .where(Item.cycle_id == cycle_id).order_by(Item.id))
 
 
 def _load_reads(cycle_id: int) -> dict[int, tuple[int, int, int, list[engine.ReadScores]]]:

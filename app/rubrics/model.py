@@ -1,5 +1,6 @@
 """Rubrics as plain, immutable data."""
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 COMBINE_RULES = ("mean", "sum", "median")
@@ -68,7 +69,7 @@ class Rubric:
     requirements: tuple[Requirement, ...] = ()
     source: Path | None = field(default=None, compare=False)
 
-    @property
+    @cached_property  # reconciliation asks for it several times per item, thousands of items per cycle
     def domain_keys(self) -> tuple[str, ...]:
         return tuple(d.key for d in self.domains)
 
