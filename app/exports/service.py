@@ -1,13 +1,22 @@
-"""The cycle workbook of SPEC §7: gather the cycle in a handful of queries, compute figures, write six sheets."""
+"""The cycle workbook of SPEC §7, streamed: each sheet's rows come from the database in chunks straight into the
+write-only sheet, so the export's memory stays flat however large the cycle.
+
+Only two things are held across a pass, both small: per rubric domain, the scores the agreement figures need as
+compact integer arrays (two bytes a score), and per reviewer, the sums behind their mean and severity.
+"""
 import io
-from collections import defaultdict
+from array import array
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import IO
 
 import numpy as np
 from flask import current_app
+from sqlalchemy import and_, case, func, or_
 
 from app.assignment.models import Assignment
 from app.cycles.models import Applicant, Application, Cycle, CycleMember, Item, ItemKind, MemberRole
@@ -22,63 +31,21 @@ from app.rubrics.registry import rubrics_of
 from app.scoring.models import Read, ReadStatus, Score
 
 SHEET_ORDER = ("Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments")
+# Rows fetched per round trip: big enough to keep the driver's overhead small, small enough to stay flat.
+CHUNK_ROWS = 2000
 
 
 class ExportError(ValueError):
     """The workbook cannot be written; the message names what is wrong."""
 
 
-@dataclass
-class _Read:
-    read_id: int
-    reviewer_id: int
-    number: int | None
-    submitted_at: datetime | None
-    scores: list[tuple[str, int | None, str | None]] = field(default_factory=list)  # domain, score, comment
-
-
-@dataclass
-class _ItemRow:
-    pk: int
-    item_id: str
-    kind: str
-    applicant_pk: int
-    applicant_id: str
-    rubric_key: str
-    state: str
-    combined: dict | None
-    mean: float | None
-    result: str | None
-    discrepant: list[str]
-    reads: list[_Read] = field(default_factory=list)  # submitted, in submission order
-
-    @property
-    def final(self) -> bool:
-        return self.state in engine.FINAL_STATES
-
-
-@dataclass
-class _Assignment:
-    item_pk: int
-    reviewer_id: int
-    assigned_at: datetime
-    status: str
-
-
-@dataclass
-class _CycleData:
-    items: list[_ItemRow]
-    rubrics: dict[str, Rubric]
-    assignments: list[_Assignment]
-    reviewers: dict[int, tuple[str, str]]   # id → (email, name)
-
-
 def export_cycle(cycle: Cycle, out: str | IO[bytes]) -> None:
     """Write the cycle's workbook to a path or a binary file object."""
-    data = _gather(cycle)
+    rubrics = _cycle_rubrics(cycle)  # before any sheet, so an unknown rubric leaves nothing half-written
+    figures = _score_figures(cycle, rubrics)
     write_workbook([
-        _decisions_sheet(cycle, data), _items_sheet(data), _scores_sheet(data),
-        _agreement_sheet(data), _reviewers_sheet(data), _assignments_sheet(data),
+        _decisions_sheet(cycle), _items_sheet(cycle, rubrics), _scores_sheet(cycle, rubrics),
+        _agreement_sheet(rubrics, figures), _reviewers_sheet(cycle, figures), _assignments_sheet(cycle),
     ], out)
 
 
@@ -89,206 +56,308 @@ def export_cycle_bytes(cycle: Cycle) -> bytes:
     return buffer.getvalue()
 
 
-# --- gathering ------------------------------------------------------------------------------------
+def _stream(statement):
+    """The statement's rows fetched a chunk at a time (a server-side cursor where the driver has one)."""
+    return db.session.execute(statement.execution_options(yield_per=CHUNK_ROWS))
 
-def _gather(cycle: Cycle) -> _CycleData:
-    items = [_ItemRow(pk, item_id, kind.value, applicant_pk, applicant_id, rubric_key, state.value, combined, mean,
-                      result, discrepant or [])
-             for pk, item_id, kind, applicant_pk, applicant_id, rubric_key, state, combined, mean, result, discrepant
-             in db.session.execute(
-                 db.select(Item.id, Item.item_id, Item.kind, Item.applicant_pk, Applicant.applicant_id,
-                           Item.rubric_key, Item.state, ItemOutcome.combined, ItemOutcome.mean, ItemOutcome.result,
-                           ItemOutcome.discrepant_domains)
-                 .join(Applicant, Item.applicant_pk == Applicant.id)
-                 .outerjoin(ItemOutcome, ItemOutcome.item_pk == Item.id)
-                 .where(Item.cycle_id == cycle.id).order_by(Item.id))]
-    by_pk = {item.pk: item for item in items}
 
-    reviewers: dict[int, tuple[str, str]] = {}
-    assignments: list[_Assignment] = []
-    reads: dict[int, _Read] = {}
-    for (item_pk, reviewer_id, email, name, assigned_at, read_id, status, number,
-         submitted_at) in db.session.execute(
-            db.select(Assignment.item_pk, Assignment.reviewer_id, User.email, User.name, Assignment.assigned_at,
-                      Read.id, Read.status, Read.number, Read.submitted_at)
-            .join(Item, Assignment.item_pk == Item.id).join(User, Assignment.reviewer_id == User.id)
-            .outerjoin(Read, Read.assignment_id == Assignment.id)
-            .where(Item.cycle_id == cycle.id).order_by(Item.id, Assignment.assigned_at, Assignment.id)):
-        reviewers[reviewer_id] = (email, name)
-        assignments.append(_Assignment(item_pk, reviewer_id, assigned_at,
-                                       status.value if status is not None else "assigned"))
-        if status == ReadStatus.SUBMITTED:
-            read = _Read(read_id, reviewer_id, number, submitted_at)
-            by_pk[item_pk].reads.append(read)
-            reads[read_id] = read
-    for item in items:
-        item.reads.sort(key=lambda r: submission_key(r.number, r.submitted_at, r.read_id))
+def _cycle_rubrics(cycle: Cycle) -> dict[str, Rubric]:
+    """The rubric of every item of the cycle; ExportError names the first item whose rubric is not loaded."""
+    first_item_per_rubric = (db.select(func.min(Item.id)).where(Item.cycle_id == cycle.id)
+                             .group_by(Item.rubric_key))
+    return rubrics_of(db.session.execute(db.select(Item.item_id, Item.rubric_key)
+                                         .where(Item.id.in_(first_item_per_rubric)).order_by(Item.id)),
+                      ExportError)
 
-    for read_id, domain_key, score, comment in db.session.execute(
-            db.select(Score.read_id, Score.domain_key, Score.score, Score.comment)
-            .join(Read, Score.read_id == Read.id).join(Assignment, Read.assignment_id == Assignment.id)
-            .join(Item, Assignment.item_pk == Item.id)
-            .where(Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED).order_by(Score.id)):
-        reads[read_id].scores.append((domain_key, score, comment))
 
-    for user_id, email, name in db.session.execute(
-            db.select(User.id, User.email, User.name).join(CycleMember, CycleMember.user_id == User.id)
-            .where(CycleMember.cycle_id == cycle.id, CycleMember.role == MemberRole.REVIEWER)):
-        reviewers[user_id] = (email, name)
+# --- each item's submitted reads, one item at a time ----------------------------------------------
 
-    rubrics = rubrics_of(items, ExportError)
-    for item in items:  # scores in the rubric's domain order, as reviewers see them
-        order = {key: i for i, key in enumerate(rubrics[item.rubric_key].domain_keys)}
-        for read in item.reads:
-            read.scores.sort(key=lambda s: order.get(s[0], len(order)))
-    return _CycleData(items, rubrics, assignments, reviewers)
+@dataclass
+class _Read:
+    reviewer_id: int
+    email: str
+    submitted_at: datetime | None
+    sort_key: tuple
+    scores: list[tuple[str, int | None, str | None]] = field(default_factory=list)  # domain, score, comment
+
+
+def _items_reads(cycle: Cycle, rubrics: dict[str, Rubric]) -> Iterator[tuple[str, str, list[_Read]]]:
+    """(item id, rubric key, submitted reads) per item that has any, in item order.
+
+    Reads come in submission order, each read's scores in its rubric's domain order (as reviewers see them),
+    domains the rubric does not know last. Only one item's reads are in memory at a time.
+    """
+    rows = _stream(
+        db.select(Item.id, Item.item_id, Item.rubric_key, Read.id, Read.number, Read.submitted_at,
+                  Assignment.reviewer_id, User.email, Score.domain_key, Score.score, Score.comment)
+        .join(Assignment, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
+        .join(User, Assignment.reviewer_id == User.id).outerjoin(Score, Score.read_id == Read.id)
+        .where(Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED)
+        .order_by(Item.id, Read.id, Score.id))
+    domain_order = {key: {domain: i for i, domain in enumerate(rubric.domain_keys)} for key, rubric in rubrics.items()}
+    for (_, item_id, rubric_key), item_rows in groupby(rows, key=itemgetter(0, 1, 2)):
+        order = domain_order[rubric_key]
+        last = len(order)
+        reads = []
+        for read_id, read_rows in groupby(item_rows, key=itemgetter(3)):
+            first = next(read_rows)
+            _, _, _, _, number, submitted_at, reviewer_id, email, *score = first
+            read = _Read(reviewer_id, email, submitted_at, submission_key(number, submitted_at, read_id))
+            if score[0] is not None:  # a read without scores still counts as a read
+                read.scores.append(tuple(score))
+            read.scores.extend(row[8:] for row in read_rows)
+            read.scores.sort(key=lambda s: order.get(s[0], last))
+            reads.append(read)
+        reads.sort(key=lambda r: r.sort_key)
+        yield item_id, rubric_key, reads
+
+
+# --- figures over every score of the cycle, kept compact ------------------------------------------
+
+class _DomainScores:
+    """One rubric domain's scores over the cycle's items, as the agreement figures need them.
+
+    ``values`` holds the scores of every item that two or more reads scored in this domain, item after item
+    (``sizes`` says how many each); ``firsts`` and ``seconds`` pair reads 1 and 2 where both scored it.
+    """
+
+    def __init__(self) -> None:
+        self.values, self.sizes = array("h"), array("h")
+        self.firsts, self.seconds = array("h"), array("h")
+        self.discrepancies = 0
+
+    def add_item(self, domain: str, reads_scores: list[dict[str, int | None]]) -> None:
+        values = [scores[domain] for scores in reads_scores if scores.get(domain) is not None]
+        if len(values) < 2:
+            return
+        self.values.extend(values)
+        self.sizes.append(len(values))
+        first, second = reads_scores[0].get(domain), reads_scores[1].get(domain)
+        if first is not None and second is not None:
+            self.firsts.append(first)
+            self.seconds.append(second)
+
+    def figures(self, scale: tuple[int, ...]) -> list:
+        """Items, exact, adjacent, kappa (reads 1 and 2), alpha ordinal and interval (all reads), discrepancies."""
+        if not self.sizes:
+            return [0, None, None, None, None, None, self.discrepancies]
+        firsts, seconds = np.asarray(self.firsts), np.asarray(self.seconds)
+        return [len(self.sizes), stats.exact_agreement(firsts, seconds), stats.adjacent_agreement(firsts, seconds),
+                stats.quadratic_weighted_kappa(firsts, seconds, scale) if firsts.size else None,
+                stats.krippendorff_alpha(self._reliability_table(), "ordinal"),
+                stats.krippendorff_alpha(self._reliability_table(), "interval"), self.discrepancies]
+
+    def _reliability_table(self) -> np.ndarray:
+        """Reads × items, each item's scores down its column in submission order, NaN below."""
+        sizes = np.asarray(self.sizes, dtype=np.intp)
+        values = np.asarray(self.values, dtype=float)
+        table = np.full((int(sizes.max()), sizes.size), np.nan)
+        starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
+        table[np.arange(values.size) - starts, np.repeat(np.arange(sizes.size), sizes)] = values
+        return table
+
+
+@dataclass
+class _ReviewerSums:
+    """What a reviewer's mean score and severity are computed from (see ``stats.reviewer_figures``)."""
+    score_total: int = 0
+    scores: int = 0
+    difference_total: float = 0.0
+    differences: int = 0
+
+    @property
+    def mean(self) -> float | None:
+        return self.score_total / self.scores if self.scores else None
+
+    @property
+    def severity(self) -> float | None:
+        return self.difference_total / self.differences if self.differences else None
+
+
+@dataclass
+class _ScoreFigures:
+    domains: dict[tuple[str, str], _DomainScores]  # (rubric, domain) →
+    reviewers: dict[int, _ReviewerSums]
+
+
+def _score_figures(cycle: Cycle, rubrics: dict[str, Rubric]) -> _ScoreFigures:
+    """One pass over the cycle's submitted scores for the Agreement and Reviewers sheets."""
+    domains = {(key, domain): _DomainScores() for key, rubric in rubrics.items() for domain in rubric.domain_keys}
+    reviewers: dict[int, _ReviewerSums] = defaultdict(_ReviewerSums)
+    for _, rubric_key, reads in _items_reads(cycle, rubrics):
+        reads_scores = [{domain: score for domain, score, _ in read.scores} for read in reads]
+        for domain in rubrics[rubric_key].domain_keys:
+            domains[(rubric_key, domain)].add_item(domain, reads_scores)
+        _add_reviewer_sums(reviewers, reads)
+    for (rubric_key, domain), count in _discrepancy_counts(cycle).items():
+        if (rubric_key, domain) in domains:
+            domains[(rubric_key, domain)].discrepancies = count
+    return _ScoreFigures(domains, reviewers)
+
+
+def _add_reviewer_sums(reviewers: dict[int, _ReviewerSums], reads: list[_Read]) -> None:
+    """One item's share: every score a reviewer gave, and how far it lies from the co-readers' mean."""
+    cells: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for read in reads:
+        for domain, score, _ in read.scores:
+            if score is not None:
+                cells[domain].append((read.reviewer_id, score))
+    for cell in cells.values():
+        cell_total = sum(score for _, score in cell)
+        others = len(cell) - 1
+        for reviewer_id, score in cell:
+            sums = reviewers[reviewer_id]
+            sums.score_total += score
+            sums.scores += 1
+            if others:
+                sums.difference_total += score - (cell_total - score) / others
+                sums.differences += 1
+
+
+def _discrepancy_counts(cycle: Cycle) -> Counter:
+    """(rubric, domain) → how many of the cycle's items have that domain among their discrepant ones."""
+    counts: Counter = Counter()
+    for rubric_key, discrepant in _stream(
+            db.select(Item.rubric_key, ItemOutcome.discrepant_domains).join(ItemOutcome, ItemOutcome.item_pk == Item.id)
+            .where(Item.cycle_id == cycle.id)):
+        counts.update((rubric_key, domain) for domain in set(discrepant or ()))
+    return counts
 
 
 # --- sheets ---------------------------------------------------------------------------------------
 
-def _decisions_sheet(cycle: Cycle, data: _CycleData) -> Sheet:
+def _final_result(state, result: str | None) -> str | None:
+    """An item's result counts only once its state is final."""
+    return result if state is not None and state.value in engine.FINAL_STATES else None
+
+
+def _decisions_sheet(cycle: Cycle) -> Sheet:
     columns = [Column("Applicant ID", 16), Column("Name", 28), Column("Category", 12), Column("Portfolio", 11),
                Column("MC score", 10, "number"), Column("Essay result", 13), Column("Suggested", 14),
                Column("Decision", 14), Column("Rationale", 50), Column("Decided by", 30),
                Column("Decided at", 20, "datetime")]
-    decisions = {application_id: row for application_id, *row in db.session.execute(
-        db.select(Decision.application_id, Decision.decision, Decision.rationale, User.email, Decision.decided_at)
-        .join(Application, Decision.application_id == Application.id)
-        .join(Applicant, Application.applicant_pk == Applicant.id)
-        .outerjoin(User, Decision.decided_by_id == User.id)
-        .where(Applicant.cycle_id == cycle.id))}
-    portfolio: dict[int, str | None] = {}
-    essays: dict[int, list[str | None]] = defaultdict(list)
-    for item in data.items:
-        result = item.result if item.final else None
-        if item.kind == ItemKind.APPLICATION.value:
-            portfolio[item.applicant_pk] = result
-        else:
-            essays[item.applicant_pk].append(result)
     pass_mark = float(current_app.config["PART1_PASS_MARK"])
-    applications = db.session.execute(
-        db.select(Applicant.id, Applicant.applicant_id, Applicant.name, Application.id, Application.category,
-                  Application.mc_score)
-        .join(Application, Application.applicant_pk == Applicant.id)
-        .where(Applicant.cycle_id == cycle.id).order_by(Applicant.id)).all()
 
     def rows() -> Iterator[list]:
-        for applicant_pk, applicant_id, name, application_id, category, mc_score in applications:
-            essay_results = essays.get(applicant_pk, [])
-            decision, rationale, decided_by, decided_at = decisions.get(application_id, (None,) * 4)
-            yield [applicant_id, name, category, portfolio.get(applicant_pk), mc_score,
-                   engine.essay_part_result(essay_results),
-                   engine.suggest_decision(portfolio.get(applicant_pk), mc_score, essay_results, pass_mark),
+        # One row per applicant's item (or one with no item), applicant after applicant.
+        applicant_rows = _stream(
+            db.select(Applicant.id, Applicant.applicant_id, Applicant.name, Application.category,
+                      Application.mc_score, Decision.decision, Decision.rationale, User.email, Decision.decided_at,
+                      Item.kind, Item.state, ItemOutcome.result)
+            .join(Application, Application.applicant_pk == Applicant.id)
+            .outerjoin(Decision, Decision.application_id == Application.id)
+            .outerjoin(User, Decision.decided_by_id == User.id)
+            .outerjoin(Item, and_(Item.applicant_pk == Applicant.id, Item.cycle_id == cycle.id))
+            .outerjoin(ItemOutcome, ItemOutcome.item_pk == Item.id)
+            .where(Applicant.cycle_id == cycle.id).order_by(Applicant.id, Item.id))
+        for _, items in groupby(applicant_rows, key=itemgetter(0)):
+            items = list(items)
+            _, applicant_id, name, category, mc_score, decision, rationale, decided_by, decided_at, *_ = items[0]
+            portfolio, essay_results = None, []
+            for *_, kind, state, result in items:
+                if kind == ItemKind.APPLICATION:
+                    portfolio = _final_result(state, result)
+                elif kind is not None:
+                    essay_results.append(_final_result(state, result))
+            yield [applicant_id, name, category, portfolio, mc_score, engine.essay_part_result(essay_results),
+                   engine.suggest_decision(portfolio, mc_score, essay_results, pass_mark),
                    decision.value if decision else None, rationale, decided_by, decided_at]
     return Sheet("Decisions", columns, rows())
 
 
-def _domain_columns(data: _CycleData) -> list[str]:
+def _domain_columns(rubrics: dict[str, Rubric]) -> list[str]:
     """Every domain key of the cycle's rubrics, rubric by rubric, each once."""
     keys: dict[str, None] = {}
-    for rubric_key in sorted(data.rubrics):
-        keys.update(dict.fromkeys(data.rubrics[rubric_key].domain_keys))
+    for rubric_key in sorted(rubrics):
+        keys.update(dict.fromkeys(rubrics[rubric_key].domain_keys))
     return list(keys)
 
 
-def _items_sheet(data: _CycleData) -> Sheet:
-    domains = _domain_columns(data)
+def _items_sheet(cycle: Cycle, rubrics: dict[str, Rubric]) -> Sheet:
+    domains = _domain_columns(rubrics)
     columns = ([Column("Item ID", 16), Column("Kind", 12), Column("Applicant ID", 16), Column("Rubric", 22),
                 Column("Reads", 7, "number"), Column("State", 13)]
                + [Column(key, max(12, len(key) + 2), "number") for key in domains]
                + [Column("Mean", 8, "decimal"), Column("Result", 8)])
 
     def rows() -> Iterator[list]:
-        for item in data.items:
-            combined = (item.combined or {}) if item.final else {}
-            yield ([item.item_id, item.kind, item.applicant_id, item.rubric_key, len(item.reads),
-                    item.state] + [combined.get(key) for key in domains]
-                   + [item.mean if item.final else None, item.result if item.final else None])
+        submitted_reads = (
+            db.select(Assignment.item_pk, func.count(Read.id).label("reads"))
+            .join(Read, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
+            .where(Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED)
+            .group_by(Assignment.item_pk).subquery())
+        for item_id, kind, applicant_id, rubric_key, reads, state, combined, mean, result in _stream(
+                db.select(Item.item_id, Item.kind, Applicant.applicant_id, Item.rubric_key,
+                          func.coalesce(submitted_reads.c.reads, 0), Item.state, ItemOutcome.combined,
+                          ItemOutcome.mean, ItemOutcome.result)
+                .join(Applicant, Item.applicant_pk == Applicant.id)
+                .outerjoin(ItemOutcome, ItemOutcome.item_pk == Item.id)
+                .outerjoin(submitted_reads, submitted_reads.c.item_pk == Item.id)
+                .where(Item.cycle_id == cycle.id).order_by(Item.id)):
+            final = state.value in engine.FINAL_STATES
+            combined = (combined or {}) if final else {}
+            yield ([item_id, kind.value, applicant_id, rubric_key, reads, state.value]
+                   + [combined.get(key) for key in domains]
+                   + [mean if final else None, result if final else None])
     return Sheet("Items", columns, rows())
 
 
-def _scores_sheet(data: _CycleData) -> Sheet:
+def _scores_sheet(cycle: Cycle, rubrics: dict[str, Rubric]) -> Sheet:
     columns = [Column("Item ID", 16), Column("Reviewer", 30), Column("Read", 6, "number"), Column("Domain", 26),
                Column("Score", 7, "number"), Column("Comment", 60), Column("Submitted at", 20, "datetime")]
-    emails = {reviewer_id: email for reviewer_id, (email, _) in data.reviewers.items()}
 
     def rows() -> Iterator[list]:
-        for item in data.items:
-            for position, read in enumerate(item.reads, start=1):
-                email = emails[read.reviewer_id]
+        for item_id, _, reads in _items_reads(cycle, rubrics):
+            for position, read in enumerate(reads, start=1):
                 for domain, score, comment in read.scores:
-                    yield [item.item_id, email, position, domain, score, comment, read.submitted_at]
+                    yield [item_id, read.email, position, domain, score, comment, read.submitted_at]
     return Sheet("Scores", columns, rows())
 
 
-def _agreement_sheet(data: _CycleData) -> Sheet:
+def _agreement_sheet(rubrics: dict[str, Rubric], figures: _ScoreFigures) -> Sheet:
     columns = [Column("Rubric", 22), Column("Domain", 26), Column("Items", 8, "number"),
                Column("Exact agreement", 12, "percent"), Column("Adjacent agreement", 12, "percent"),
                Column("Weighted kappa (quadratic)", 14, "ratio"), Column("Krippendorff alpha (ordinal)", 14, "ratio"),
                Column("Krippendorff alpha (interval)", 14, "ratio"), Column("Discrepancies", 10, "number")]
-    by_rubric: dict[str, list[_ItemRow]] = defaultdict(list)
-    for item in data.items:
-        by_rubric[item.rubric_key].append(item)
-    rows = []
-    for rubric_key in sorted(by_rubric):
-        rubric = data.rubrics[rubric_key]
-        items = by_rubric[rubric_key]
-        for domain in rubric.domain_keys:
-            rows.append([rubric_key, domain, *domain_agreement(items, domain, rubric.scale)])
-    return Sheet("Agreement", columns, rows)
+    return Sheet("Agreement", columns, (
+        [rubric_key, domain, *figures.domains[(rubric_key, domain)].figures(rubrics[rubric_key].scale)]
+        for rubric_key in sorted(rubrics) for domain in rubrics[rubric_key].domain_keys))
 
 
-def domain_agreement(items: list[_ItemRow], domain: str, scale: tuple[int, ...]) -> list:
-    """Items, exact, adjacent, kappa (reads 1 and 2), alpha ordinal and interval (all reads), discrepancies."""
-    units, firsts, seconds = [], [], []
-    for item in items:
-        values = [score for read in item.reads for key, score, _ in read.scores if key == domain and score is not None]
-        if len(values) < 2:
-            continue
-        units.append(values)
-        first, second = _score_of(item.reads[0], domain), _score_of(item.reads[1], domain)
-        if first is not None and second is not None:
-            firsts.append(first)
-            seconds.append(second)
-    discrepancies = sum(1 for item in items if domain in item.discrepant)
-    if not units:
-        return [0, None, None, None, None, None, discrepancies]
-    table = np.full((max(len(u) for u in units), len(units)), np.nan)
-    for column, values in enumerate(units):
-        table[:len(values), column] = values
-    return [len(units), stats.exact_agreement(firsts, seconds), stats.adjacent_agreement(firsts, seconds),
-            stats.quadratic_weighted_kappa(firsts, seconds, scale) if firsts else None,
-            stats.krippendorff_alpha(table, "ordinal"), stats.krippendorff_alpha(table, "interval"), discrepancies]
-
-
-def _score_of(read: _Read, domain: str) -> int | None:
-    return next((score for key, score, _ in read.scores if key == domain), None)
-
-
-def _reviewers_sheet(data: _CycleData) -> Sheet:
+def _reviewers_sheet(cycle: Cycle, figures: _ScoreFigures) -> Sheet:
+    """Everyone with an assignment in the cycle or a reviewer seat on it, by e-mail."""
     columns = [Column("Reviewer", 30), Column("Name", 26), Column("Assigned", 9, "number"),
                Column("Submitted", 9, "number"), Column("Pending", 9, "number"), Column("Mean score", 10, "decimal"),
                Column("Severity", 10, "decimal")]
-    assigned: dict[int, int] = defaultdict(int)
-    submitted: dict[int, int] = defaultdict(int)
-    for assignment in data.assignments:
-        assigned[assignment.reviewer_id] += 1
-        submitted[assignment.reviewer_id] += assignment.status == ReadStatus.SUBMITTED.value
-    figures = stats.reviewer_figures(
-        (item.pk, key, read.reviewer_id, score)
-        for item in data.items for read in item.reads for key, score, _ in read.scores if score is not None)
+    counts = {reviewer_id: (assigned, submitted) for reviewer_id, assigned, submitted in db.session.execute(
+        db.select(Assignment.reviewer_id, func.count(Assignment.id),
+                  func.sum(case((Read.status == ReadStatus.SUBMITTED, 1), else_=0)))
+        .join(Item, Assignment.item_pk == Item.id).outerjoin(Read, Read.assignment_id == Assignment.id)
+        .where(Item.cycle_id == cycle.id).group_by(Assignment.reviewer_id))}
+    assigned = db.select(Assignment.reviewer_id).join(Item, Assignment.item_pk == Item.id).where(
+        Item.cycle_id == cycle.id)
+    seated = db.select(CycleMember.user_id).where(CycleMember.cycle_id == cycle.id,
+                                                  CycleMember.role == MemberRole.REVIEWER)
+    people = db.session.execute(db.select(User.id, User.email, User.name)
+                                .where(or_(User.id.in_(assigned), User.id.in_(seated)))).all()
     rows = []
-    for reviewer_id, (email, name) in sorted(data.reviewers.items(), key=lambda entry: entry[1][0]):
-        figure = figures.get(reviewer_id)
-        rows.append([email, name, assigned[reviewer_id], submitted[reviewer_id],
-                     assigned[reviewer_id] - submitted[reviewer_id],
-                     figure.mean if figure else None, figure.severity if figure else None])
+    for reviewer_id, email, name in sorted(people, key=itemgetter(1)):  # Python's order, whatever the collation
+        assigned, submitted = counts.get(reviewer_id, (0, 0))
+        sums = figures.reviewers.get(reviewer_id)
+        rows.append([email, name, assigned, int(submitted), assigned - int(submitted),
+                     sums.mean if sums else None, sums.severity if sums else None])
     return Sheet("Reviewers", columns, rows)
 
 
-def _assignments_sheet(data: _CycleData) -> Sheet:
+def _assignments_sheet(cycle: Cycle) -> Sheet:
     columns = [Column("Item ID", 16), Column("Reviewer", 30), Column("Status", 11),
                Column("Assigned at", 20, "datetime")]
-    item_ids = {item.pk: item.item_id for item in data.items}
-    return Sheet("Assignments", columns, (
-        [item_ids[a.item_pk], data.reviewers[a.reviewer_id][0], a.status, a.assigned_at] for a in data.assignments))
+
+    def rows() -> Iterator[list]:
+        for item_id, email, status, assigned_at in _stream(
+                db.select(Item.item_id, User.email, Read.status, Assignment.assigned_at)
+                .join(Item, Assignment.item_pk == Item.id).join(User, Assignment.reviewer_id == User.id)
+                .outerjoin(Read, Read.assignment_id == Assignment.id)
+                .where(Item.cycle_id == cycle.id).order_by(Item.id, Assignment.assigned_at, Assignment.id)):
+            yield [item_id, email, status.value if status is not None else "assigned", assigned_at]
+    return Sheet("Assignments", columns, rows())
