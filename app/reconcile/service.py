@@ -76,9 +76,9 @@ def _reconcile(cycle: Cycle, actor_id: int | None) -> dict[str, int]:
     rubrics = rubrics_of(items, ReconcileError)
     reads = _load_reads(cycle.id)
     resolutions = _load_resolutions(cycle.id)
-    no_reads = (0, 0, 0, ())
+    no_reads, required_reads = (0, 0, 0, ()), cycle.readers
     verdicts = {item.id: engine.evaluate_item(rubrics[item.rubric_key],
-                                              _facts(cycle.readers, reads.get(item.id, no_reads),
+                                              _facts(required_reads, reads.get(item.id, no_reads),
                                                      resolutions.get(item.id)))
                 for item in items}
     verdicts.update(_ask_for_readers([item for item in items if verdicts[item.id].needs_reader], verdicts, actor_id))
