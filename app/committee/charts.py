@@ -161,3 +161,11 @@ def agreement(title: str, domains: Sequence[tuple[str, float | None, float | Non
     return Chart(LABEL_WIDTH + BAR_WIDTH + NOTE_WIDTH, height, title, description, tuple(rects), tuple(texts),
                  tuple(lines), ((EXACT_FILL, "Exact agreement"), (ADJACENT_FILL, "Within one point")),
                  ("Domain", "Exact", "Within one point", "Paired items"), tuple(rows))
+
+
+def rubric_pictures(figures) -> tuple[Chart, Chart]:
+    """The two pictures of one rubric's figures (``service.RubricFigures``): scores per domain, and agreement."""
+    return (score_distribution(f"Scores per domain · {figures.title}",
+                               [(d.name, d.distribution) for d in figures.domains], figures.scale, figures.labels),
+            agreement(f"Agreement per domain · {figures.title}",
+                      [(d.name, d.exact, d.adjacent, d.pairs) for d in figures.domains]))

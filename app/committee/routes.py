@@ -65,17 +65,22 @@ def board(cycle_id: int) -> str:
         filters = service.BoardFilters.parse(request.args)
     except service.CommitteeInputError as exc:
         abort(400, str(exc))
-    page = service.board(cycle, filters)
     if _fragment_request():
-        return render_template("committee/_board_rows.html", cycle=cycle, board=page)
-    pictures = [(figures, charts.score_distribution(
-                    f"Scores per domain · {figures.title}",
-                    [(d.name, d.distribution) for d in figures.domains], figures.scale, figures.labels),
-                 charts.agreement(f"Agreement per domain · {figures.title}",
-                                  [(d.name, d.exact, d.adjacent, d.pairs) for d in figures.domains]))
-                for figures in service.cycle_figures(cycle)]
-    return render_template("committee/board.html", cycle=cycle, board=page, pictures=pictures,
+        return render_template("committee/_board_rows.html", cycle=cycle,
+                               board=service.board(cycle, filters, choices=False))
+    # The pictures count every score of the cycle: the page loads them as a fragment of their own (pictures).
+    return render_template("committee/board.html", cycle=cycle, board=service.board(cycle, filters),
                            states=service.STATE_ORDER, state_labels=service.STATE_LABELS)
+
+
+@bp.get("/cycles/<int:cycle_id>/pictures")
+@role_required(*STAFF)
+def pictures(cycle_id: int) -> str:
+    """The score pictures of the cycle: a fragment the board loads with htmx, a page of its own without script."""
+    cycle = cycle_or_404(cycle_id)
+    pictures = [(figures, *charts.rubric_pictures(figures)) for figures in service.cycle_figures(cycle)]
+    template = "committee/_pictures.html" if _fragment_request() else "committee/pictures.html"
+    return render_template(template, cycle=cycle, pictures=pictures)
 
 
 @bp.get("/items/<int:item_pk>")

@@ -23,7 +23,7 @@ from app.cycles.models import Applicant, Application, Cycle, Item, ItemKind, Ite
 from app.extensions import db
 from app.people.access import committee_cycle_ids
 from app.people.models import Role, User
-from app.reconcile import engine, stats
+from app.reconcile import engine
 from app.reconcile.models import CommitteeResolution, Decision, DecisionValue, ItemOutcome
 from app.reconcile.service import ADJUDICATION_SOURCES, store_outcome, submission_key
 from app.rubrics.model import Rubric
@@ -137,8 +137,12 @@ class Board:
         return min(self.filters.page * PER_PAGE, self.total)
 
 
-def board(cycle: Cycle, filters: BoardFilters, per_page: int = PER_PAGE) -> Board:
-    """One page of the cycle's items under the filters, with counts per state; five queries whatever the size."""
+def board(cycle: Cycle, filters: BoardFilters, per_page: int = PER_PAGE, *, choices: bool = True) -> Board:
+    """One page of the cycle's items under the filters, with counts per state; four queries whatever the size.
+
+    ``choices=False`` leaves out the filter form's categories and rubrics (two
+    more scans of the cycle): the rows fragment swapped in by htmx does not show them.
+    """
     counts = {state.value: 0 for state in STATE_ORDER}
     for state, count in db.session.execute(
             _in_scope(db.select(Item.state, func.count(Item.id)), cycle, filters).group_by(Item.state)):
@@ -166,10 +170,13 @@ def board(cycle: Cycle, filters: BoardFilters, per_page: int = PER_PAGE) -> Boar
         .outerjoin(CommitteeResolution, CommitteeResolution.item_pk == Item.id)
         .order_by(priority, Item.item_id)).all()
 
-    categories = sorted(c for c in db.session.scalars(
-        db.select(Application.category).distinct().join(Applicant, Application.applicant_pk == Applicant.id)
-        .where(Applicant.cycle_id == cycle.id)) if c)
-    rubric_keys = sorted(db.session.scalars(db.select(Item.rubric_key).distinct().where(Item.cycle_id == cycle.id)))
+    categories, rubric_keys = [], []
+    if choices:
+        categories = sorted(c for c in db.session.scalars(
+            db.select(Application.category).distinct().join(Applicant, Application.applicant_pk == Applicant.id)
+            .where(Applicant.cycle_id == cycle.id)) if c)
+        rubric_keys = sorted(db.session.scalars(db.select(Item.rubric_key).distinct()
+                                                .where(Item.cycle_id == cycle.id)))
     return Board(filters, [_board_row(*row) for row in rows], counts, total, pages, categories,
                  [(key, _rubric_title(key)) for key in rubric_keys])
 
@@ -248,51 +255,60 @@ def cycle_figures(cycle: Cycle) -> list[RubricFigures]:
     """Per rubric of the cycle: the score distribution per domain, and agreement of reads 1 and 2 per domain.
 
     Reads are ordered as in the export (read number, then submission time), so
-    the figures match the workbook's Agreement sheet. One query.
+    the figures match the workbook's Agreement sheet. Two grouped queries: the
+    database counts, so neither the rows sent nor the Python work grow with the cycle.
     """
-    reads: dict[int, dict] = {}
-    for item_pk, rubric_key, read_id, number, submitted_at, domain_key, score in db.session.execute(
-            db.select(Item.id, Item.rubric_key, Read.id, Read.number, Read.submitted_at, Score.domain_key, Score.score)
-            .join(Assignment, Assignment.item_pk == Item.id).join(Read, Read.assignment_id == Assignment.id)
-            .join(Score, Score.read_id == Read.id)
-            .where(Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED, Score.score.is_not(None))):
-        read = reads.setdefault(read_id, {"item": item_pk, "rubric": rubric_key,
-                                          "order": submission_key(number, submitted_at, read_id), "scores": {}})
-        read["scores"][domain_key] = score
-    by_item: dict[int, list[dict]] = defaultdict(list)
-    for read in reads.values():
-        by_item[read["item"]].append(read)
-    by_rubric: dict[str, list[list[dict]]] = defaultdict(list)
-    for item_reads in by_item.values():
-        item_reads.sort(key=lambda r: r["order"])
-        by_rubric[item_reads[0]["rubric"]].append(item_reads)
+    submitted = (Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED)
+    distributions: dict[str, dict[tuple[str, int], int]] = defaultdict(dict)
+    for rubric_key, domain_key, score, count in db.session.execute(
+            db.select(Item.rubric_key, Score.domain_key, Score.score, func.count())
+            .select_from(Score).join(Read, Score.read_id == Read.id)
+            .join(Assignment, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
+            .where(*submitted, Score.score.is_not(None))
+            .group_by(Item.rubric_key, Score.domain_key, Score.score)):
+        distributions[rubric_key][(domain_key, score)] = count
+
+    # An item's submitted reads with a score, numbered in submission order (submission_key in SQL).
+    scored = db.select(Score.id).where(Score.read_id == Read.id, Score.score.is_not(None)).exists()
+    ranked = (db.select(Read.id.label("read_id"), Assignment.item_pk, Item.rubric_key,
+                        func.row_number().over(partition_by=Assignment.item_pk, order_by=(
+                            Read.number.is_(None), Read.number, Read.submitted_at.is_not(None), Read.submitted_at,
+                            Read.id)).label("position"))
+              .join(Assignment, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
+              .where(*submitted, scored).subquery())
+    # Per item and domain, the scores of reads 1 and 2 side by side (one pass over the ranked reads' scores).
+    first, second = (func.max(case((ranked.c.position == position, Score.score))) for position in (1, 2))
+    pairs = (db.select(ranked.c.rubric_key, Score.domain_key, first.label("first"), second.label("second"))
+             .select_from(ranked).join(Score, Score.read_id == ranked.c.read_id)
+             .where(ranked.c.position <= 2, Score.score.is_not(None))
+             .group_by(ranked.c.item_pk, ranked.c.rubric_key, Score.domain_key).subquery())
+    agreements: dict[str, dict[str, tuple[int, int, int]]] = defaultdict(dict)
+    for rubric_key, domain_key, count, exact, adjacent in db.session.execute(
+            db.select(pairs.c.rubric_key, pairs.c.domain_key, func.count(),
+                      func.sum(case((pairs.c.first == pairs.c.second, 1), else_=0)),
+                      func.sum(case((func.abs(pairs.c.first - pairs.c.second) <= 1, 1), else_=0)))
+            .where(pairs.c.first.is_not(None), pairs.c.second.is_not(None))
+            .group_by(pairs.c.rubric_key, pairs.c.domain_key)):
+        agreements[rubric_key][domain_key] = (count, exact, adjacent)
+
     figures = []
-    for rubric_key in sorted(by_rubric):
+    for rubric_key in sorted(distributions):
         rubric = _rubric_or_none(rubric_key)
         if rubric is not None:
-            figures.append(rubric_figures(rubric, by_rubric[rubric_key]))
+            figures.append(rubric_figures(rubric, distributions[rubric_key], agreements[rubric_key]))
     return figures
 
 
-def rubric_figures(rubric: Rubric, items: list[list[dict]]) -> RubricFigures:
-    """Figures for one rubric from its items' submitted reads (each ``{"scores": {domain: score}}``, in order)."""
+def rubric_figures(rubric: Rubric, distribution: Mapping[tuple[str, int], int],
+                   agreement: Mapping[str, tuple[int, int, int]]) -> RubricFigures:
+    """Figures for one rubric from counts: submitted scores per (domain, level), and per domain the pairs of
+    reads 1 and 2 with how many of them are equal and how many within one point."""
     domains = []
     for domain in rubric.domains:
-        distribution = dict.fromkeys(rubric.scale, 0)
-        firsts, seconds = [], []
-        for item_reads in items:
-            for read in item_reads:
-                value = read["scores"].get(domain.key)
-                if value in distribution:
-                    distribution[value] += 1
-            if len(item_reads) >= 2:
-                first, second = item_reads[0]["scores"].get(domain.key), item_reads[1]["scores"].get(domain.key)
-                if first is not None and second is not None:
-                    firsts.append(first)
-                    seconds.append(second)
-        domains.append(DomainFigures(domain.key, domain.name, distribution, len(firsts),
-                                     stats.exact_agreement(firsts, seconds),
-                                     stats.adjacent_agreement(firsts, seconds)))
+        pairs, exact, adjacent = agreement.get(domain.key, (0, 0, 0))
+        domains.append(DomainFigures(domain.key, domain.name,
+                                     {level: distribution.get((domain.key, level), 0) for level in rubric.scale},
+                                     pairs, exact / pairs if pairs else None, adjacent / pairs if pairs else None))
     return RubricFigures(rubric.key, rubric.title, rubric.scale, dict(rubric.labels), domains)
 
 

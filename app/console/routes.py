@@ -25,7 +25,7 @@ from app.console.forms import (KIND_HINTS, ActionForm, ConfirmPlanForm, CycleFor
 from app.cycles.models import Cycle, Item, ItemState
 from app.cycles.service import CycleError, create_cycle
 from app.exports.service import ExportError, export_cycle_bytes
-from app.extensions import db
+from app.extensions import db, htmx
 from app.imports.readers import ImportLimits
 from app.imports.service import import_file
 from app.imports.validate import template_header
@@ -95,19 +95,22 @@ def new_cycle() -> Response | tuple[str, int]:
 def dashboard(cycle_id: int) -> str:
     """A cycle at a glance: items per state, reads per reviewer and per designation, what to do next."""
     board = service.dashboard(_cycle_or_404(cycle_id))
-    return render_template("console/dashboard.html", board=board, cycle=board.cycle, form=ActionForm(),
-                           pictures=_pictures(board.cycle))
+    return render_template("console/dashboard.html", board=board, cycle=board.cycle, form=ActionForm())
 
 
-def _pictures(cycle: Cycle) -> list[tuple]:
-    """Per rubric: score distribution and agreement per domain, drawn by the committee's chart module."""
-    return [(figures,
-             charts.score_distribution(f"Scores per domain · {figures.title}",
-                                       [(d.name, d.distribution) for d in figures.domains], figures.scale,
-                                       figures.labels),
-             charts.agreement(f"Agreement per domain · {figures.title}",
-                              [(d.name, d.exact, d.adjacent, d.pairs) for d in figures.domains]))
-            for figures in cycle_figures(cycle)]
+@bp.get("/cycles/<int:cycle_id>/pictures")
+@coordinators_only
+def pictures(cycle_id: int) -> str:
+    """Per rubric: score distribution and agreement per domain, drawn by the committee's chart module.
+
+    They count every score of the cycle, so the dashboard loads them with htmx
+    after the page; without script this is a page of its own.
+    """
+    cycle = _cycle_or_404(cycle_id)
+    pictures = [(figures, *charts.rubric_pictures(figures)) for figures in cycle_figures(cycle)]
+    fragment = htmx and not htmx.boosted and not htmx.history_restore_request
+    return render_template("console/_pictures.html" if fragment else "console/pictures.html", cycle=cycle,
+                           pictures=pictures)
 
 
 @bp.post("/cycles/<int:cycle_id>/reconcile")

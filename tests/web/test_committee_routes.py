@@ -277,8 +277,16 @@ def test_the_board_shows_counts_pictures_and_filters_with_htmx(app, world):
     board = client.get(pages(world)["board"]).get_data(as_text=True)
     assert 'hx-push-url="true"' in board and 'hx-get="/committee/cycles/' in board
     assert "Open disagreements" in board
-    assert board.count('<svg class="chart__svg"') == 2           # one rubric with reads: distribution + agreement
-    assert "<title id=" in board and "Show the numbers" in board
+    # The pictures come as a fragment of their own (htmx on load; a plain link without script).
+    pictures_url = f"/committee/cycles/{world['cycle']}/pictures"
+    assert f'hx-get="{pictures_url}" hx-trigger="load"' in board and "<svg" not in board
+    assert f'<noscript><p><a href="{pictures_url}">' in board
+    pictures = client.get(pictures_url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in pictures
+    assert pictures.count('<svg class="chart__svg"') == 2        # one rubric with reads: distribution + agreement
+    assert "<title id=" in pictures and "Show the numbers" in pictures
+    page = client.get(pictures_url).get_data(as_text=True)
+    assert "<html" in page and page.count('<svg class="chart__svg"') == 2
     partial = client.get(pages(world)["board"] + "?state=committee", headers={"HX-Request": "true"})
     body = partial.get_data(as_text=True)
     assert partial.status_code == 200 and "<html" not in body

@@ -84,7 +84,7 @@ def count(model) -> int:
 
 def test_the_route_list_covers_every_console_page_and_action(app, world):
     routes = console_routes(app, world)
-    assert len([r for r in routes if r[0] == "GET"]) == 11
+    assert len([r for r in routes if r[0] == "GET"]) == 12   # with the dashboard's pictures fragment
     assert len([r for r in routes if r[0] == "POST"]) == 13
 
 
@@ -157,8 +157,13 @@ def test_the_dashboard_counts_items_per_state_and_reads_per_reviewer(app, world)
     assert "1 of 1 submitted" in page and "0 of 1 submitted" in page and "0 of 0 submitted" in page
     assert "Clinical (C)" in page and "1 of 2 submitted" in page
     assert "reads due" in page and "30 June 2025" in page
-    # Ann's submitted read (all 3s) is drawn: a score picture per rubric of the cycle.
-    assert "Scores per domain · " in page and "Agreement per domain · " in page and "<svg" in page
+    # Ann's submitted read (all 3s) is drawn: a score picture per rubric of the cycle, loaded after the page.
+    pictures_url = f"/console/cycles/{world['cycle_id']}/pictures"
+    assert f'hx-get="{pictures_url}" hx-trigger="load"' in page and "<svg" not in page
+    pictures = client.get(pictures_url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in pictures
+    assert "Scores per domain · " in pictures and "Agreement per domain · " in pictures and "<svg" in pictures
+    assert "<svg" in client.get(pictures_url).get_data(as_text=True)     # without script: a page of its own
 
 
 def upload(client, cycle_id, kind, name, content: bytes):
