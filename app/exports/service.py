@@ -1,8 +1,10 @@
 """The cycle workbook of SPEC §7, streamed: each sheet's rows come from the database in chunks straight into the
 write-only sheet, so the export's memory stays flat however large the cycle.
 
-Only two things are held across a pass, both small: per rubric domain, the scores the agreement figures need as
-compact integer arrays (two bytes a score), and per reviewer, the sums behind their mean and severity.
+Only two things outlive a sheet, both small: per rubric domain, the scores the agreement figures need as compact
+integer arrays (two bytes a score), and per reviewer, the sums behind their mean and severity. The Scores sheet
+gathers them while it streams every score, so the Agreement and Reviewers sheets written after it cost no second
+pass over the scores.
 """
 import io
 from array import array
@@ -42,10 +44,11 @@ class ExportError(ValueError):
 def export_cycle(cycle: Cycle, out: str | IO[bytes]) -> None:
     """Write the cycle's workbook to a path or a binary file object."""
     rubrics = _cycle_rubrics(cycle)  # before any sheet, so an unknown rubric leaves nothing half-written
-    figures = _score_figures(cycle, rubrics)
+    figures = _ScoreFigures(rubrics)
+    # Sheets are written in this order, each streaming its rows as it is written; Scores fills ``figures``.
     write_workbook([
-        _decisions_sheet(cycle), _items_sheet(cycle, rubrics), _scores_sheet(cycle, rubrics),
-        _agreement_sheet(rubrics, figures), _reviewers_sheet(cycle, figures), _assignments_sheet(cycle),
+        _decisions_sheet(cycle), _items_sheet(cycle, rubrics), _scores_sheet(cycle, rubrics, figures),
+        _agreement_sheet(cycle, rubrics, figures), _reviewers_sheet(cycle, figures), _assignments_sheet(cycle),
     ], out)
 
 
@@ -124,7 +127,6 @@ class _DomainScores:
     def __init__(self) -> None:
         self.values, self.sizes = array("h"), array("h")
         self.firsts, self.seconds = array("h"), array("h")
-        self.discrepancies = 0
 
     def add_item(self, domain: str, reads_scores: list[dict[str, int | None]]) -> None:
         values = [scores[domain] for scores in reads_scores if scores.get(domain) is not None]
@@ -138,14 +140,14 @@ class _DomainScores:
             self.seconds.append(second)
 
     def figures(self, scale: tuple[int, ...]) -> list:
-        """Items, exact, adjacent, kappa (reads 1 and 2), alpha ordinal and interval (all reads), discrepancies."""
+        """Items, exact, adjacent, kappa (reads 1 and 2), alpha ordinal and interval (all reads)."""
         if not self.sizes:
-            return [0, None, None, None, None, None, self.discrepancies]
+            return [0, None, None, None, None, None]
         firsts, seconds = np.asarray(self.firsts), np.asarray(self.seconds)
         return [len(self.sizes), stats.exact_agreement(firsts, seconds), stats.adjacent_agreement(firsts, seconds),
                 stats.quadratic_weighted_kappa(firsts, seconds, scale) if firsts.size else None,
                 stats.krippendorff_alpha(self._reliability_table(), "ordinal"),
-                stats.krippendorff_alpha(self._reliability_table(), "interval"), self.discrepancies]
+                stats.krippendorff_alpha(self._reliability_table(), "interval")]
 
     def _reliability_table(self) -> np.ndarray:
         """Reads × items, each item's scores down its column in submission order, NaN below."""
@@ -174,25 +176,33 @@ class _ReviewerSums:
         return self.difference_total / self.differences if self.differences else None
 
 
-@dataclass
 class _ScoreFigures:
-    domains: dict[tuple[str, str], _DomainScores]  # (rubric, domain) →
-    reviewers: dict[int, _ReviewerSums]
+    """The Agreement and Reviewers figures, fed item by item while the Scores sheet streams every score."""
 
+    def __init__(self, rubrics: dict[str, Rubric]) -> None:
+        self.rubrics = rubrics
+        self._domains = {(key, domain): _DomainScores() for key, rubric in rubrics.items()
+                         for domain in rubric.domain_keys}
+        self._reviewers: dict[int, _ReviewerSums] = defaultdict(_ReviewerSums)
+        self.complete = False
 
-def _score_figures(cycle: Cycle, rubrics: dict[str, Rubric]) -> _ScoreFigures:
-    """One pass over the cycle's submitted scores for the Agreement and Reviewers sheets."""
-    domains = {(key, domain): _DomainScores() for key, rubric in rubrics.items() for domain in rubric.domain_keys}
-    reviewers: dict[int, _ReviewerSums] = defaultdict(_ReviewerSums)
-    for _, rubric_key, reads in _items_reads(cycle, rubrics):
+    def add_item(self, rubric_key: str, reads: list[_Read]) -> None:
         reads_scores = [{domain: score for domain, score, _ in read.scores} for read in reads]
-        for domain in rubrics[rubric_key].domain_keys:
-            domains[(rubric_key, domain)].add_item(domain, reads_scores)
-        _add_reviewer_sums(reviewers, reads)
-    for (rubric_key, domain), count in _discrepancy_counts(cycle).items():
-        if (rubric_key, domain) in domains:
-            domains[(rubric_key, domain)].discrepancies = count
-    return _ScoreFigures(domains, reviewers)
+        for domain in self.rubrics[rubric_key].domain_keys:
+            self._domains[(rubric_key, domain)].add_item(domain, reads_scores)
+        _add_reviewer_sums(self._reviewers, reads)
+
+    def domain(self, rubric_key: str, domain: str) -> _DomainScores:
+        self._require_complete()
+        return self._domains[(rubric_key, domain)]
+
+    def reviewer(self, reviewer_id: int) -> _ReviewerSums | None:
+        self._require_complete()
+        return self._reviewers.get(reviewer_id)
+
+    def _require_complete(self) -> None:
+        if not self.complete:  # a sheet order that read them too early would export empty figures
+            raise RuntimeError("score figures read before the Scores sheet has streamed every score")
 
 
 def _add_reviewer_sums(reviewers: dict[int, _ReviewerSums], reads: list[_Read]) -> None:
@@ -302,26 +312,33 @@ def _items_sheet(cycle: Cycle, rubrics: dict[str, Rubric]) -> Sheet:
     return Sheet("Items", columns, rows())
 
 
-def _scores_sheet(cycle: Cycle, rubrics: dict[str, Rubric]) -> Sheet:
+def _scores_sheet(cycle: Cycle, rubrics: dict[str, Rubric], figures: _ScoreFigures) -> Sheet:
     columns = [Column("Item ID", 16), Column("Reviewer", 30), Column("Read", 6, "number"), Column("Domain", 26),
                Column("Score", 7, "number"), Column("Comment", 60), Column("Submitted at", 20, "datetime")]
 
     def rows() -> Iterator[list]:
-        for item_id, _, reads in _items_reads(cycle, rubrics):
+        for item_id, rubric_key, reads in _items_reads(cycle, rubrics):
+            figures.add_item(rubric_key, reads)
             for position, read in enumerate(reads, start=1):
                 for domain, score, comment in read.scores:
                     yield [item_id, read.email, position, domain, score, comment, read.submitted_at]
+        figures.complete = True
     return Sheet("Scores", columns, rows())
 
 
-def _agreement_sheet(rubrics: dict[str, Rubric], figures: _ScoreFigures) -> Sheet:
+def _agreement_sheet(cycle: Cycle, rubrics: dict[str, Rubric], figures: _ScoreFigures) -> Sheet:
     columns = [Column("Rubric", 22), Column("Domain", 26), Column("Items", 8, "number"),
                Column("Exact agreement", 12, "percent"), Column("Adjacent agreement", 12, "percent"),
                Column("Weighted kappa (quadratic)", 14, "ratio"), Column("Krippendorff alpha (ordinal)", 14, "ratio"),
                Column("Krippendorff alpha (interval)", 14, "ratio"), Column("Discrepancies", 10, "number")]
-    return Sheet("Agreement", columns, (
-        [rubric_key, domain, *figures.domains[(rubric_key, domain)].figures(rubrics[rubric_key].scale)]
-        for rubric_key in sorted(rubrics) for domain in rubrics[rubric_key].domain_keys))
+
+    def rows() -> Iterator[list]:
+        discrepancies = _discrepancy_counts(cycle)
+        for rubric_key in sorted(rubrics):
+            for domain in rubrics[rubric_key].domain_keys:
+                yield [rubric_key, domain, *figures.domain(rubric_key, domain).figures(rubrics[rubric_key].scale),
+                       discrepancies[(rubric_key, domain)]]
+    return Sheet("Agreement", columns, rows())
 
 
 def _reviewers_sheet(cycle: Cycle, figures: _ScoreFigures) -> Sheet:
@@ -329,24 +346,25 @@ def _reviewers_sheet(cycle: Cycle, figures: _ScoreFigures) -> Sheet:
     columns = [Column("Reviewer", 30), Column("Name", 26), Column("Assigned", 9, "number"),
                Column("Submitted", 9, "number"), Column("Pending", 9, "number"), Column("Mean score", 10, "decimal"),
                Column("Severity", 10, "decimal")]
-    counts = {reviewer_id: (assigned, submitted) for reviewer_id, assigned, submitted in db.session.execute(
-        db.select(Assignment.reviewer_id, func.count(Assignment.id),
-                  func.sum(case((Read.status == ReadStatus.SUBMITTED, 1), else_=0)))
-        .join(Item, Assignment.item_pk == Item.id).outerjoin(Read, Read.assignment_id == Assignment.id)
-        .where(Item.cycle_id == cycle.id).group_by(Assignment.reviewer_id))}
-    assigned = db.select(Assignment.reviewer_id).join(Item, Assignment.item_pk == Item.id).where(
-        Item.cycle_id == cycle.id)
-    seated = db.select(CycleMember.user_id).where(CycleMember.cycle_id == cycle.id,
-                                                  CycleMember.role == MemberRole.REVIEWER)
-    people = db.session.execute(db.select(User.id, User.email, User.name)
-                                .where(or_(User.id.in_(assigned), User.id.in_(seated)))).all()
-    rows = []
-    for reviewer_id, email, name in sorted(people, key=itemgetter(1)):  # Python's order, whatever the collation
-        assigned, submitted = counts.get(reviewer_id, (0, 0))
-        sums = figures.reviewers.get(reviewer_id)
-        rows.append([email, name, assigned, int(submitted), assigned - int(submitted),
-                     sums.mean if sums else None, sums.severity if sums else None])
-    return Sheet("Reviewers", columns, rows)
+
+    def rows() -> Iterator[list]:
+        counts = {reviewer_id: (assigned, int(submitted)) for reviewer_id, assigned, submitted in db.session.execute(
+            db.select(Assignment.reviewer_id, func.count(Assignment.id),
+                      func.sum(case((Read.status == ReadStatus.SUBMITTED, 1), else_=0)))
+            .join(Item, Assignment.item_pk == Item.id).outerjoin(Read, Read.assignment_id == Assignment.id)
+            .where(Item.cycle_id == cycle.id).group_by(Assignment.reviewer_id))}
+        with_assignments = db.select(Assignment.reviewer_id).join(Item, Assignment.item_pk == Item.id).where(
+            Item.cycle_id == cycle.id)
+        seated = db.select(CycleMember.user_id).where(CycleMember.cycle_id == cycle.id,
+                                                      CycleMember.role == MemberRole.REVIEWER)
+        people = db.session.execute(db.select(User.id, User.email, User.name)
+                                    .where(or_(User.id.in_(with_assignments), User.id.in_(seated)))).all()
+        for reviewer_id, email, name in sorted(people, key=itemgetter(1)):  # Python's order, whatever the collation
+            assigned, submitted = counts.get(reviewer_id, (0, 0))
+            sums = figures.reviewer(reviewer_id)
+            yield [email, name, assigned, submitted, assigned - submitted,
+                   sums.mean if sums else None, sums.severity if sums else None]
+    return Sheet("Reviewers", columns, rows())
 
 
 def _assignments_sheet(cycle: Cycle) -> Sheet:
