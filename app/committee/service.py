@@ -13,7 +13,7 @@ from math import ceil
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, case, func
+from sqlalchemy import Select, case, func, literal, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -138,15 +138,27 @@ class Board:
 
 
 def board(cycle: Cycle, filters: BoardFilters, per_page: int = PER_PAGE, *, choices: bool = True) -> Board:
-    """One page of the cycle's items under the filters, with counts per state; four queries whatever the size.
+    """One page of the cycle's items under the filters, with counts per state; at most four queries whatever
+    the size.
 
-    ``choices=False`` leaves out the filter form's categories and rubrics (two
-    more scans of the cycle): the rows fragment swapped in by htmx does not show them.
+    ``choices=False`` leaves out the filter form's categories and rubrics (more
+    scans of the cycle): the rows fragment swapped in by htmx does not show them.
     """
     counts = {state.value: 0 for state in STATE_ORDER}
-    for state, count in db.session.execute(
-            _in_scope(db.select(Item.state, func.count(Item.id)), cycle, filters).group_by(Item.state)):
-        counts[state.value] = count
+    rubric_keys: set[str] = set()
+    if filters.category:  # counted through the applicants' applications
+        for state, count in db.session.execute(
+                _in_scope(db.select(Item.state, func.count(Item.id)), cycle, filters).group_by(Item.state)):
+            counts[state.value] = count
+    else:
+        # Items per rubric and state in one pass over the index on (cycle, rubric, state): the counts under
+        # the rubric filter, and the rubric choices, which would otherwise cost a second pass.
+        for rubric_key, state, count in db.session.execute(
+                db.select(Item.rubric_key, Item.state, func.count(Item.id)).where(Item.cycle_id == cycle.id)
+                .group_by(Item.rubric_key, Item.state)):
+            rubric_keys.add(rubric_key)
+            if filters.rubric in (None, rubric_key):
+                counts[state.value] += count
     states = _states_of(filters.state)
     total = sum(counts[state.value] for state in states)
     pages = max(1, ceil(total / per_page))
@@ -155,30 +167,52 @@ def board(cycle: Cycle, filters: BoardFilters, per_page: int = PER_PAGE, *, choi
     submitted = (db.select(func.count(Read.id)).join(Assignment, Read.assignment_id == Assignment.id)
                  .where(Assignment.item_pk == Item.id, Read.status == ReadStatus.SUBMITTED)
                  .correlate(Item).scalar_subquery())
-    priority = case({state.value: rank for rank, state in enumerate(STATE_ORDER)}, value=Item.state)
     # The page's item ids first, so only the rows shown are joined to their outcome, resolution and read count.
-    page = (_in_scope(db.select(Item.id), cycle, filters).where(Item.state.in_(states))
-            .order_by(priority, Item.item_id).limit(per_page).offset((filters.page - 1) * per_page).subquery())
-    rows = db.session.execute(
-        db.select(Item.id, Item.item_id, Item.kind, Applicant.applicant_id, Application.category, Item.rubric_key,
-                  Item.state, submitted, ItemOutcome.discrepant_domains,
-                  ItemOutcome.result, ItemOutcome.mean, CommitteeResolution.id)
-        .join(page, page.c.id == Item.id)
-        .join(Applicant, Item.applicant_pk == Applicant.id)
-        .outerjoin(Application, Application.applicant_pk == Applicant.id)
-        .outerjoin(ItemOutcome, ItemOutcome.item_pk == Item.id)
-        .outerjoin(CommitteeResolution, CommitteeResolution.item_pk == Item.id)
-        .order_by(priority, Item.item_id)).all()
+    # The counts tell which states the page covers; each state's slice comes in item order straight from the
+    # covering index, where sorting the whole cycle by state priority would cost as much as the cycle is big.
+    slices = [_in_scope(db.select(Item.id, literal(position).label("position")), cycle, filters)
+              .where(Item.state == state).order_by(Item.item_id).limit(count).offset(skip).subquery()
+              for position, (state, skip, count) in enumerate(page_slices(
+                  [(state, counts[state.value]) for state in states], (filters.page - 1) * per_page, per_page))]
+    rows = []
+    if slices:
+        page = union_all(*(db.select(part) for part in slices)).subquery()
+        rows = db.session.execute(
+            db.select(Item.id, Item.item_id, Item.kind, Applicant.applicant_id, Application.category,
+                      Item.rubric_key, Item.state, submitted, ItemOutcome.discrepant_domains,
+                      ItemOutcome.result, ItemOutcome.mean, CommitteeResolution.id)
+            .join(page, page.c.id == Item.id)
+            .join(Applicant, Item.applicant_pk == Applicant.id)
+            .outerjoin(Application, Application.applicant_pk == Applicant.id)
+            .outerjoin(ItemOutcome, ItemOutcome.item_pk == Item.id)
+            .outerjoin(CommitteeResolution, CommitteeResolution.item_pk == Item.id)
+            .order_by(page.c.position, Item.item_id)).all()
 
-    categories, rubric_keys = [], []
+    categories = []
     if choices:
         categories = sorted(c for c in db.session.scalars(
             db.select(Application.category).distinct().join(Applicant, Application.applicant_pk == Applicant.id)
             .where(Applicant.cycle_id == cycle.id)) if c)
-        rubric_keys = sorted(db.session.scalars(db.select(Item.rubric_key).distinct()
-                                                .where(Item.cycle_id == cycle.id)))
+        if filters.category:
+            rubric_keys = set(db.session.scalars(db.select(Item.rubric_key).distinct()
+                                                 .where(Item.cycle_id == cycle.id)))
     return Board(filters, [_board_row(*row) for row in rows], counts, total, pages, categories,
-                 [(key, _rubric_title(key)) for key in rubric_keys])
+                 [(key, _rubric_title(key)) for key in sorted(rubric_keys)] if choices else [])
+
+
+def page_slices(counts: list[tuple[ItemState, int]], offset: int, limit: int) -> list[tuple[ItemState, int, int]]:
+    """Which part of each state a page covers, as (state, items skipped, items taken), for states in board order."""
+    slices = []
+    for state, count in counts:
+        if limit == 0:
+            break
+        if offset >= count:
+            offset -= count
+            continue
+        taken = min(limit, count - offset)
+        slices.append((state, offset, taken))
+        offset, limit = 0, limit - taken
+    return slices
 
 
 def _in_scope(statement: Select, cycle: Cycle, filters: BoardFilters) -> Select:

@@ -101,9 +101,11 @@ class Item(db.Model):
     """What a reviewer scores: an application portfolio or one essay response."""
 
     __tablename__ = "items"
-    # (cycle, state, item_id) covers the committee board's counts and page order without reading the essays' text.
+    # (cycle, state, item_id) covers the committee board's counts and page order without reading the essays' text;
+    # (cycle, rubric_key, state) its counts per state and list of the cycle's rubrics, in one pass.
     __table_args__ = (UniqueConstraint("cycle_id", "item_id"), Index("ix_items_cycle_state", "cycle_id", "state",
-                                                                     "item_id"))
+                                                                     "item_id"),
+                      Index("ix_items_cycle_rubric", "cycle_id", "rubric_key", "state"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
