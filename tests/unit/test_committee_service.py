@@ -408,3 +408,13 @@ def test_agreement_bars_run_from_zero_to_the_whole_track():
     assert chart.rects[0].title == "Reflection: exact agreement 25% of 4 paired items"
     assert chart.table_rows == (("Reflection", "25%", "75%", "4"), ("Thinking", "–", "–", "0"))
     assert any(label.text == "no pairs of reads yet" for label in chart.labels)
+
+
+def test_page_slices_take_each_state_in_board_order_from_the_page_offset():
+    committee, agreed, assigned = ItemState.COMMITTEE, ItemState.AGREED, ItemState.ASSIGNED
+    counts = [(committee, 3), (agreed, 0), (assigned, 10)]
+    # Items 0-2 are committee, 3-12 assigned. A page of 5 from item 2: committee's last, then assigned's first four.
+    assert service.page_slices(counts, 2, 5) == [(committee, 2, 1), (assigned, 0, 4)]
+    assert service.page_slices(counts, 0, 2) == [(committee, 0, 2)]
+    assert service.page_slices(counts, 10, 5) == [(assigned, 7, 3)]       # the last page is short
+    assert service.page_slices(counts, 13, 5) == []                         # past the end
