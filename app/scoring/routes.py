@@ -106,12 +106,13 @@ def _autosave(assignment_id: int, save: Callable[[Read], bool]) -> str | tuple[s
 def _render_page(assignment: Assignment, read: Read | None, problems: list[str] | None = None) -> str:
     item = assignment.item
     rubric = service.rubric_of(item)
-    application = item.applicant.application if item.kind.value == "application" else None
+    application = service.application_of(item) if item.kind.value == "application" else None
     locked = read is not None and read.status == ReadStatus.SUBMITTED
+    content = service.read_content(read)
     return render_template(
         "scoring/score.html", assignment=assignment, item=item, cycle=item.cycle, rubric=rubric, read=read,
-        application=application, content=service.read_content(read),
-        progress=service.progress(read, rubric), problems=problems or [],
+        application=application, content=content,
+        progress=service.content_progress(content, rubric), problems=problems or [],
         editable=not locked and assignment.reviewer_id == current_user.id,
         outcome=service.outcome_of(read) if locked else None,
         indicators={d.key: indicator_text(rubric.key, d.key) for d in rubric.domains},

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -131,6 +131,11 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
             for cycle_id, (name, due, entries) in groups.items()]
 
 
+def application_of(item: Item) -> Application | None:
+    """The application an item belongs to, in one query (through ``item.applicant`` it takes two)."""
+    return db.session.scalar(select(Application).where(Application.applicant_pk == item.applicant_pk))
+
+
 def find_read(assignment: Assignment) -> Read | None:
     """The assignment's read, or None before the first save (viewing never writes)."""
     return db.session.scalar(select(Read).where(Read.assignment_id == assignment.id))
@@ -217,17 +222,23 @@ def save_overall_comment(read: Read, text: str | None, seq: int | str) -> bool:
     return result.rowcount == 1
 
 
+# Both counts in one round trip, built once: every autosave answers with them.
+_PROGRESS_COUNTS = select(
+    select(func.count()).select_from(Score).where(
+        Score.read_id == bindparam("read_id"), Score.score.is_not(None),
+        Score.domain_key.in_(bindparam("domains", expanding=True))).scalar_subquery(),
+    select(func.count()).select_from(RequirementCheck).where(
+        RequirementCheck.read_id == bindparam("read_id"), RequirementCheck.status.is_not(None),
+        RequirementCheck.requirement_key.in_(bindparam("requirements", expanding=True))).scalar_subquery())
+
+
 def progress(read: Read | None, rubric: Rubric) -> Progress:
     """How many domains are scored (and requirement lines marked) so far."""
     if read is None:
         return Progress(scored=0, domains=len(rubric.domains), requirements=len(rubric.requirements))
-    scored = (select(func.count()).select_from(Score).where(
-        Score.read_id == read.id, Score.score.is_not(None), Score.domain_key.in_(rubric.domain_keys))
-        .scalar_subquery())
-    marked = (select(func.count()).select_from(RequirementCheck).where(
-        RequirementCheck.read_id == read.id, RequirementCheck.status.is_not(None),
-        RequirementCheck.requirement_key.in_([r.key for r in rubric.requirements])).scalar_subquery())
-    scored, marked = db.session.execute(select(scored, marked)).one()  # one round trip for both counts
+    scored, marked = db.session.execute(_PROGRESS_COUNTS, {
+        "read_id": read.id, "domains": list(rubric.domain_keys),
+        "requirements": [r.key for r in rubric.requirements]}).one()
     return Progress(scored=scored, domains=len(rubric.domains), marked=marked,
                     requirements=len(rubric.requirements))
 
@@ -259,6 +270,14 @@ def read_content(read: Read | None) -> ReadContent:
         checks={row.requirement_key: row.status.value if row.status else None for row in check_rows},
         notes={row.requirement_key: row.note or "" for row in check_rows},
         overall_comment=read.overall_comment or "", last_seq=max(seqs))
+
+
+def content_progress(content: ReadContent, rubric: Rubric) -> Progress:
+    """What ``progress`` counts, from content already loaded (the scoring page's): no query."""
+    return Progress(scored=sum(content.scores.get(key) is not None for key in rubric.domain_keys),
+                    domains=len(rubric.domains),
+                    marked=sum(content.checks.get(r.key) is not None for r in rubric.requirements),
+                    requirements=len(rubric.requirements))
 
 
 def outcome_of(read: Read) -> ReadOutcome | None:
