@@ -219,3 +219,38 @@ def test_export_command_writes_the_file_and_names_a_missing_cycle(app, runner, t
     assert missing.exit_code == 1 and "no cycle called 'Nope'" in missing.output
     assert not (tmp_path / "n.xlsx").exists()
     assert list(tmp_path.glob("tmp*.xlsx")) == []
+
+
+def test_a_third_read_joins_alpha_and_severity_and_a_read_without_scores_still_counts(app):
+    """Insight: E1 read three times (2, 3, 4); E2 read 3 and 3, then a third read submitted with no scores."""
+    with app.app_context():
+        cycle = f.make_cycle(name="Three reads")
+        ann, bob, cat = (f.make_user(email=f"{name}@example.org", name=name.title()) for name in ("ann", "bob", "cat"))
+        applicant = f.make_applicant(cycle, applicant_id="A1", name="One", category="TEST", mc_score=85)
+        e1 = f.make_essay(cycle, applicant, item_id="E1", rubric_key="t-essay")
+        e2 = f.make_essay(cycle, applicant, item_id="E2", rubric_key="t-essay")
+        for number, (reviewer, score) in enumerate(((ann, 2), (bob, 3), (cat, 4)), start=1):
+            f.submitted_read(f.assign(e1, reviewer), {"insight": score}, number=number)
+        for number, reviewer in enumerate((ann, bob), start=1):
+            f.submitted_read(f.assign(e2, reviewer), {"insight": 3}, number=number)
+        f.submitted_read(f.assign(e2, cat), {}, number=3)
+        db.session.commit()
+        wb = openpyxl.load_workbook(io.BytesIO(export_cycle_bytes(cycle)))
+
+    assert [row[4] for row in sheet_rows(wb, "Items")[1:]] == [3, 3]
+    assert [row[:5] for row in sheet_rows(wb, "Scores")[1:]] == [
+        ["E1", "ann@example.org", 1, "insight", 2], ["E1", "bob@example.org", 2, "insight", 3],
+        ["E1", "cat@example.org", 3, "insight", 4],
+        ["E2", "ann@example.org", 1, "insight", 3], ["E2", "bob@example.org", 2, "insight", 3]]
+    # Reads 1 and 2: (2, 3) and (3, 3) → exact 1/2, adjacent 1; kappa: weighted observed 1/9 = expected 1/9 → 0.
+    # Alpha over all reads: E1 gives o(2,3) = o(2,4) = o(3,4) = 1/2 each way, E2 o(3,3) = 2; n2 = 1, n3 = 3, n4 = 1.
+    #   interval: D_o = 1 + 4 + 1 = 6, D_e = 2·(3·1 + 1·4 + 3·1)/4 = 5 → −0.2;
+    #   ordinal: δ(2,3) = δ(3,4) = (4 − 2)² = 4, δ(2,4) = (5 − 1)² = 16 → D_o = 24, D_e = 2·(12 + 16 + 12)/4 = 20 → −0.2.
+    insight, clarity = sheet_rows(wb, "Agreement")[1:]
+    assert insight[:6] == ["t-essay", "insight", 2, 0.5, 1, 0]
+    assert insight[6] == pytest.approx(-0.2) and insight[7] == pytest.approx(-0.2) and insight[8] == 0
+    assert clarity == ["t-essay", "clarity", 0, None, None, None, None, None, 0]
+    # Severity: E1 ann 2 − 3.5, bob 3 − 3, cat 4 − 2.5; E2 ann and bob 0 each.
+    assert sheet_rows(wb, "Reviewers")[1:] == [["ann@example.org", "Ann", 2, 2, 0, 2.5, -0.75],
+                                               ["bob@example.org", "Bob", 2, 2, 0, 3, 0],
+                                               ["cat@example.org", "Cat", 2, 2, 0, 4, 1.5]]
