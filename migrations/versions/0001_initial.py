@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-22 20:15:08.153377
+Create Date: 2026-11-22 20:56:39.115664
 
 """
 from alembic import op
@@ -159,6 +159,7 @@ def upgrade():
     with op.batch_alter_table('items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_items_applicant_pk'), ['applicant_pk'], unique=False)
         batch_op.create_index(batch_op.f('ix_items_cycle_id'), ['cycle_id'], unique=False)
+        batch_op.create_index('ix_items_cycle_rubric', ['cycle_id', 'rubric_key', 'state'], unique=False)
         batch_op.create_index('ix_items_cycle_state', ['cycle_id', 'state', 'item_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_items_state'), ['state'], unique=False)
 
@@ -288,6 +289,7 @@ def downgrade():
     with op.batch_alter_table('items', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_items_state'))
         batch_op.drop_index('ix_items_cycle_state')
+        batch_op.drop_index('ix_items_cycle_rubric')
         batch_op.drop_index(batch_op.f('ix_items_cycle_id'))
         batch_op.drop_index(batch_op.f('ix_items_applicant_pk'))
 
