@@ -18,7 +18,7 @@ from typing import IO
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import case, func, or_
 
 from app.assignment.models import Assignment
 from app.cycles.models import Applicant, Application, Cycle, CycleMember, Item, ItemKind, MemberRole
@@ -257,7 +257,9 @@ def _decisions_sheet(cycle: Cycle) -> Sheet:
             .join(Application, Application.applicant_pk == Applicant.id)
             .outerjoin(Decision, Decision.application_id == Application.id)
             .outerjoin(User, Decision.decided_by_id == User.id)
-            .outerjoin(Item, and_(Item.applicant_pk == Applicant.id, Item.cycle_id == cycle.id))
+            # An applicant belongs to one cycle, so its items are that cycle's; joining on the applicant alone
+            # also keeps SQLite on the applicant index instead of scanning the cycle's items per applicant.
+            .outerjoin(Item, Item.applicant_pk == Applicant.id)
             .outerjoin(ItemOutcome, ItemOutcome.item_pk == Item.id)
             .where(Applicant.cycle_id == cycle.id).order_by(Applicant.id, Item.id))
         for _, items in groupby(applicant_rows, key=itemgetter(0)):
