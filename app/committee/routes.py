@@ -2,7 +2,7 @@
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.committee import charts, service
+from app.committee import service
 from app.cycles.models import Application, Cycle
 from app.extensions import db, htmx
 from app.people.access import committee_cycle_ids, item_or_404, role_required
@@ -78,7 +78,7 @@ def board(cycle_id: int) -> str:
 def pictures(cycle_id: int) -> str:
     """The score pictures of the cycle: a fragment the board loads with htmx, a page of its own without script."""
     cycle = cycle_or_404(cycle_id)
-    pictures = [(figures, *charts.rubric_pictures(figures)) for figures in service.cycle_figures(cycle)]
+    pictures = service.cycle_pictures(cycle)
     template = "committee/_pictures.html" if _fragment_request() else "committee/pictures.html"
     return render_template(template, cycle=cycle, pictures=pictures)
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.assignment.models import Assignment
 from app.audit.service import record, record_many
+from app.committee import charts
 from app.cycles.models import Applicant, Application, Cycle, Item, ItemKind, ItemState
 from app.extensions import db
 from app.people.access import committee_cycle_ids
@@ -283,6 +284,11 @@ class RubricFigures:
     scale: tuple[int, ...]
     labels: dict[int, str]
     domains: list[DomainFigures]
+
+
+def cycle_pictures(cycle: Cycle) -> list[tuple["RubricFigures", charts.Chart, charts.Chart]]:
+    """Per rubric of the cycle: its figures with their two pictures, as the board and the dashboard draw them."""
+    return [(figures, *charts.rubric_pictures(figures)) for figures in cycle_figures(cycle)]
 
 
 def cycle_figures(cycle: Cycle) -> list[RubricFigures]:

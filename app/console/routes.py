@@ -17,8 +17,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.assignment import service as assignment_service
 from app.assignment.models import Assignment
-from app.committee import charts
-from app.committee.service import cycle_figures
+from app.committee.service import cycle_pictures
 from app.console import service
 from app.console.forms import (KIND_HINTS, ActionForm, ConfirmPlanForm, CycleForm, ImportForm, PasswordResetForm,
                                ProfileForm, ReopenForm, ReviewerChoiceForm, RoleForm, UnassignForm, UserCreateForm)
@@ -107,7 +106,7 @@ def pictures(cycle_id: int) -> str:
     after the page; without script this is a page of its own.
     """
     cycle = _cycle_or_404(cycle_id)
-    pictures = [(figures, *charts.rubric_pictures(figures)) for figures in cycle_figures(cycle)]
+    pictures = cycle_pictures(cycle)
     fragment = htmx and not htmx.boosted and not htmx.history_restore_request
     return render_template("console/_pictures.html" if fragment else "console/pictures.html", cycle=cycle,
                            pictures=pictures)
