@@ -67,10 +67,6 @@ class ReviewerProfile(db.Model):
     def designation_set(self) -> frozenset[str]:
         return split_codes(self.designations)
 
-    @property
-    def endorsement_set(self) -> frozenset[str]:
-        return split_codes(self.endorsements)
-
 
 def split_codes(text: str | None) -> frozenset[str]:
     """``"C; p ,RF"`` → ``{"C", "P", "RF"}``."""
