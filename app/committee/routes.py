@@ -4,7 +4,8 @@ from flask_login import current_user
 
 from app.committee import service
 from app.cycles.models import Application, Cycle
-from app.extensions import db, htmx
+from app.extensions import db
+from app.partials import fragment_request
 from app.people.access import committee_cycle_ids, item_or_404, role_required
 from app.people.models import Role
 from app.reconcile.models import DecisionValue
@@ -35,11 +36,6 @@ def _may_see_cycle(cycle_id: int) -> bool:
     return current_user.role == Role.COORDINATOR or cycle_id in committee_cycle_ids(current_user)
 
 
-def _fragment_request() -> bool:
-    """An htmx request for part of a page (not a boosted or history-restoring full page)."""
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
-
-
 def _expected_version() -> int | None:
     raw = (request.form.get("version") or "").strip()
     if not raw:
@@ -65,7 +61,7 @@ def board(cycle_id: int) -> str:
         filters = service.BoardFilters.parse(request.args)
     except service.CommitteeInputError as exc:
         abort(400, str(exc))
-    if _fragment_request():
+    if fragment_request():
         return render_template("committee/_board_rows.html", cycle=cycle,
                                board=service.board(cycle, filters, choices=False))
     # The pictures count every score of the cycle: the page loads them as a fragment of their own (pictures).
@@ -79,7 +75,7 @@ def pictures(cycle_id: int) -> str:
     """The score pictures of the cycle: a fragment the board loads with htmx, a page of its own without script."""
     cycle = cycle_or_404(cycle_id)
     pictures = service.cycle_pictures(cycle)
-    template = "committee/_pictures.html" if _fragment_request() else "committee/pictures.html"
+    template = "committee/_pictures.html" if fragment_request() else "committee/pictures.html"
     return render_template(template, cycle=cycle, pictures=pictures)
 
 
@@ -102,13 +98,13 @@ def resolve(item_pk: int) -> Response | str | tuple[str, int]:
             "conflict": None, "saved": False}
     status = _save_and_commit(form, lambda: service.resolve_item(
         target, typed, rationale, actor_id=current_user.id, expected_version=form["version"]))
-    if status == 200 and not _fragment_request():
+    if status == 200 and not fragment_request():
         flash(f"Final scores for item {target.item_id} saved; the item is decided.", "success")
         return redirect(url_for("committee.item", item_pk=target.id), code=303)
     comparison = service.item_comparison(item_or_404(item_pk))
     if status == 200:
         form = _form_from_saved(comparison) | {"saved": True}
-    if _fragment_request():
+    if fragment_request():
         return render_template("committee/_resolution_form.html", c=comparison, form=form, oob_state=True), status
     return _item_page(comparison, form), status
 
@@ -162,7 +158,7 @@ def decide(application_id: int) -> Response | str | tuple[str, int]:
     status = _save_and_commit(form, lambda: service.record_decision(
         application, form["decision"], form["rationale"], actor_id=current_user.id,
         expected_version=form["version"]))
-    if status == 200 and not _fragment_request():
+    if status == 200 and not fragment_request():
         flash(f"Decision for {application.applicant.applicant_id} recorded.", "success")
         return redirect(url_for("committee.applications", cycle_id=application.applicant.cycle_id,
                                 _anchor=f"applicant-{application.id}"), code=303)
@@ -171,7 +167,7 @@ def decide(application_id: int) -> Response | str | tuple[str, int]:
     row = next(r for r in rows if r.application_id == application.id)
     if status == 200:
         form = _decision_form(row.decision) | {"saved": True}
-    if _fragment_request():
+    if fragment_request():
         decided_count = sum(1 for r in rows if r.decision)
         return render_template("committee/_decision_form.html", row=row, form=form, oob=True,
                                decided_count=decided_count, **_decision_context()), status

@@ -24,7 +24,8 @@ from app.console.forms import (KIND_HINTS, ActionForm, ConfirmPlanForm, CycleFor
 from app.cycles.models import Cycle, Item, ItemState
 from app.cycles.service import CycleError, create_cycle
 from app.exports.service import ExportError, export_cycle_bytes
-from app.extensions import db, htmx
+from app.extensions import db
+from app.partials import fragment_request
 from app.imports.readers import ImportLimits
 from app.imports.service import import_file
 from app.imports.validate import template_header
@@ -107,7 +108,7 @@ def pictures(cycle_id: int) -> str:
     """
     cycle = _cycle_or_404(cycle_id)
     pictures = cycle_pictures(cycle)
-    fragment = htmx and not htmx.boosted and not htmx.history_restore_request
+    fragment = fragment_request()
     return render_template("console/_pictures.html" if fragment else "console/pictures.html", cycle=cycle,
                            pictures=pictures)
 
