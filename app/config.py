@@ -2,12 +2,22 @@
 import os
 import secrets
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 MiB = 1024 * 1024
 
 
+def json_text(value: Any) -> str:
+    """JSON columns' text, written by orjson: the standard library's encoder took a sixth of a
+    5,000-item reconciliation, which stores thousands of small outcome and audit values at once."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 class Defaults:
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "json_serializer": json_text,
+                                 "json_deserializer": orjson.loads}
     MAX_CONTENT_LENGTH = 20 * MiB
     # Untrusted spreadsheet limits, checked before any parsing.
     IMPORT_MAX_BYTES = 20 * MiB

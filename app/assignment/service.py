@@ -7,7 +7,7 @@ entries in the same transaction.
 import statistics
 from bisect import bisect_left, insort
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
@@ -187,11 +187,11 @@ def _write_reads(plan: Plan, actor_id: int | None) -> None:
     rows = [{"item_pk": read.item_pk, "reviewer_id": read.reviewer_id, "source": AssignmentSource.AUTO,
              "assigned_at": now, "assigned_by_id": actor_id} for read in plan.reads]
     ids = _insert_assignments(rows)
-    record_many([{"at": now, "action": "assignment.create", "object_type": "assignment",
-                  "object_id": ids[read.item_pk, read.reviewer_id], "actor_id": actor_id, "cycle_id": plan.cycle_id,
-                  "item_key": read.item_key,
+    record_many([{"object_id": ids[read.item_pk, read.reviewer_id], "item_key": read.item_key,
                   "after": {"reviewer": read.reviewer_email, "source": AssignmentSource.AUTO.value}}
-                 for read in plan.reads])
+                 for read in plan.reads],
+                at=now, action="assignment.create", object_type="assignment", actor_id=actor_id,
+                cycle_id=plan.cycle_id)
 
 
 def _insert_assignments(rows: list[dict]) -> dict[tuple[int, int], int]:
@@ -216,9 +216,9 @@ def _mark_assigned(plan: Plan, actor_id: int | None) -> None:
         keys.update(db.session.execute(select(Item.id, Item.item_id).where(Item.id.in_(batch))).all())
         # The default "evaluate" synchronisation keeps Item objects already in the session current.
         db.session.execute(db.update(Item).where(Item.id.in_(batch)).values(state=ItemState.ASSIGNED))
-    record_many([{"at": now, "action": "item.state", "object_type": "item", "object_id": pk, "actor_id": actor_id,
-                  "cycle_id": plan.cycle_id, "item_key": keys[pk], "before": {"state": ItemState.UNASSIGNED.value},
-                  "after": {"state": ItemState.ASSIGNED.value}} for pk in plan.items_completed])
+    record_many([{"object_id": pk, "item_key": keys[pk], "before": {"state": ItemState.UNASSIGNED.value},
+                  "after": {"state": ItemState.ASSIGNED.value}} for pk in plan.items_completed],
+                at=now, action="item.state", object_type="item", actor_id=actor_id, cycle_id=plan.cycle_id)
 
 
 # ---------------------------------------------------------------- one item at a time
@@ -247,8 +247,8 @@ def assign_third_reader(item: Item, *, actor_id: int | None = None,
     return None if assignment_id is None else db.session.get(Assignment, assignment_id)
 
 
-def assign_further_readers(requests: Sequence[tuple[Item, AssignmentSource]], *,
-                           actor_id: int | None = None) -> dict[int, int | None]:
+def assign_further_readers(requests: Sequence[tuple[Item, AssignmentSource]], *, actor_id: int | None = None,
+                           readers: Mapping[int, set[int]] | None = None) -> dict[int, int | None]:
     """A further reader for each item, chosen as ``assign_third_reader`` would one item after another.
 
     An item may be a model or a loaded row with its ``id``, ``item_id``,
@@ -256,7 +256,9 @@ def assign_further_readers(requests: Sequence[tuple[Item, AssignmentSource]], *,
     passes rows). Returns item pk → the new assignment's id, or None when no
     eligible reviewer is left. The pool, loads, conflicts and readers are read once per cycle and
     each pick counts toward the loads of the next, so reconciling thousands of
-    discrepant items costs a few queries rather than several per item.
+    discrepant items costs a few queries rather than several per item. A caller
+    that has loaded every requested item's reviewers already passes them as
+    ``readers`` (item pk → reviewer ids).
     """
     chosen: dict[int, int | None] = {}
     picks: list[tuple[Item, PoolReviewer, AssignmentSource]] = []
@@ -265,7 +267,8 @@ def assign_further_readers(requests: Sequence[tuple[Item, AssignmentSource]], *,
         by_cycle[item.cycle_id].append((item, source))
     for cycle_id, group in by_cycle.items():
         reviewers = _ByLoad(pool(cycle_id))
-        readers_of = readers_by_item(cycle_id)
+        readers_of = {item.id: set(readers.get(item.id, ())) for item, _ in group} if readers is not None \
+            else readers_by_item(cycle_id)
         conflicts_of = conflicts_by_applicant(cycle_id)
         applicants = _applicants_by_pk({item.applicant_pk for item, _ in group})
         for item, source in group:
@@ -283,10 +286,10 @@ def assign_further_readers(requests: Sequence[tuple[Item, AssignmentSource]], *,
             {"item_pk": item.id, "reviewer_id": reviewer.user.id, "source": source, "assigned_at": now,
              "assigned_by_id": actor_id} for item, reviewer, source in picks])
         chosen.update((item.id, ids[item.id, reviewer.user.id]) for item, reviewer, _ in picks)
-        record_many([{"at": now, "action": "assignment.create", "object_type": "assignment",
-                      "object_id": chosen[item.id], "actor_id": actor_id, "cycle_id": item.cycle_id,
-                      "item_key": item.item_id, "after": {"reviewer": reviewer.user.email, "source": source.value}}
-                     for item, reviewer, source in picks])
+        record_many([{"object_id": chosen[item.id], "cycle_id": item.cycle_id, "item_key": item.item_id,
+                      "after": {"reviewer": reviewer.user.email, "source": source.value}}
+                     for item, reviewer, source in picks],
+                    at=now, action="assignment.create", object_type="assignment", actor_id=actor_id)
     return chosen
 
 

@@ -1,9 +1,12 @@
 """Writing to the audit log. Callers add entries in the same transaction as the change."""
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 from app.audit.models import AuditEntry
+from app.bulk import execute_many
 from app.extensions import db
+from app.timeutil import utcnow
 
 
 def record(action: str, object_type: str, object_id: int | None, *, actor_id: int | None = None,
@@ -16,12 +19,13 @@ def record(action: str, object_type: str, object_id: int | None, *, actor_id: in
     return entry
 
 
-def record_many(entries: list[dict[str, Any]]) -> None:
+def record_many(entries: list[dict[str, Any]], *, at: datetime | None = None, **shared: Any) -> None:
     """Bulk-insert audit entries (reconciliation and imports touch thousands of rows).
 
-    A Core executemany per set of keys given: the ORM's bulk insert splits the
-    rows into many small statements and costs several times more. A column an
-    entry leaves out gets its default (``at``: now) or NULL, as with the ORM.
+    ``at`` (default: now) and the ``shared`` fields (e.g. ``action``,
+    ``actor_id``) are the same for every entry: one bulk change happens at one
+    moment. One executemany per set of keys the entries give; a column no
+    entry names is NULL.
     """
     if not entries:
         return
@@ -30,4 +34,4 @@ def record_many(entries: list[dict[str, Any]]) -> None:
     for entry in entries:
         by_keys[tuple(entry)].append(entry)
     for rows in by_keys.values():
-        db.session.execute(db.insert(AuditEntry.__table__), rows)
+        execute_many(db.insert(AuditEntry.__table__), rows, at=at or utcnow(), **shared)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.assignment.models import Assignment
-from app.audit.service import record, record_many
+from app.audit.service import record
 from app.committee import charts
 from app.cycles.models import Applicant, Application, Cycle, Item, ItemKind, ItemState
 from app.extensions import db
@@ -628,18 +628,11 @@ def resolve_item(item: Item, scores: Mapping[str, Any], rationale: str | None, *
         CommitteeResolution.item_pk, item.id, expected_version, resolution_snapshot, _resolution_audit,
         {"scores": final, "result": verdict.result, "rationale": text, "decided_by_id": actor_id})
 
-    common = {"actor_id": actor_id, "cycle_id": item.cycle_id, "item_key": item.item_id}
     record("committee.resolve", "committee_resolution", resolution.id, before=before,
-           after=_resolution_audit(resolution), **common)
-    # The item's outcome follows the decision, exactly as reconciliation stores a decided item.
-    outcome_audit: list[dict] = []
+           after=_resolution_audit(resolution), actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id)
+    # The item's outcome and state follow the decision, exactly as reconciliation stores a decided item.
     store_outcome(item, verdict, db.session.scalar(db.select(ItemOutcome).where(ItemOutcome.item_pk == item.id)),
-                  item.cycle, actor_id, outcome_audit)
-    record_many(outcome_audit)
-    if item.state != ItemState.DECIDED:
-        record("item.state", "item", item.id, before={"state": item.state.value},
-               after={"state": ItemState.DECIDED.value}, note="decided by the committee", **common)
-        item.state = ItemState.DECIDED
+                  actor_id)
     db.session.flush()
     return resolution
 

@@ -317,7 +317,7 @@ def _write_scores(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor
     batch.insert_reads([pair for key, pair in pairs.items() if key not in stored])
     batch.update_reads([(pair, stored[key]) for key, pair in pairs.items() if key in stored])
     batch.mark_in_review({pair.item_pk: pair.item_id for pair in pairs.values()}, snapshot.item_states)
-    record_many(batch.audit)
+    record_many(batch.audit, at=batch.now, actor_id=actor_id, cycle_id=cycle.id)
     return [batch.outcomes[row.number] for row in validated.rows]
 
 
@@ -456,9 +456,8 @@ class _ScoreBatch:
 
     def _audit(self, action: str, object_type: str, object_id: int | None, item_key: str, before: Any, after: Any,
                note: str | None = None) -> None:
-        self.audit.append({"at": self.now, "actor_id": self.actor_id, "action": action, "object_type": object_type,
-                           "object_id": object_id, "cycle_id": self.cycle.id, "item_key": item_key,
-                           "before": before, "after": after, "note": note})
+        self.audit.append({"action": action, "object_type": object_type, "object_id": object_id,
+                           "item_key": item_key, "before": before, "after": after, "note": note})
 
 
 WRITERS: dict[str, Callable[[Cycle, Validated, _Snapshot, int | None], list[Outcome]]] = {

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from app.rubrics.model import Rubric
-from app.scoring.outcome import apply_pass_rule
 
 PASS, FAIL = "pass", "fail"
 MET, NOT_MET, MORE_INFO = "met", "not_met", "more_info"
@@ -103,7 +102,7 @@ def passes(rubric: Rubric, scores: Mapping[str, float], checks: Mapping[str, str
     present = {key: scores[key] for key in rubric.domain_keys if key in scores}
     if not present:
         return False
-    if apply_pass_rule(rubric.pass_rule, present).result != PASS:
+    if not rubric.pass_rule.met_by(present):
         return False
     return all(_mark(checks or {}, req.key) == MET for req in rubric.requirements)
 
@@ -199,18 +198,23 @@ class _Judgement:
         return reasons
 
 
-def judge(rubric: Rubric, reads: Sequence[ReadScores]) -> _Judgement:
-    """Where the item's own reads disagree: domains beyond tolerance, pass/fail, requirement lines."""
+def judge(rubric: Rubric, reads: Sequence[ReadScores], values: Mapping[str, list[float]] | None = None) -> _Judgement:
+    """Where the item's own reads disagree: domains beyond tolerance, pass/fail, requirement lines.
+
+    ``values`` are the reads' ``domain_values`` when the caller has them already.
+    """
     tolerance = rubric.reconcile.tolerance
-    discrepant = tuple(key for key in rubric.domain_keys
-                       if not domain_agrees(_values(reads, key), tolerance))
+    values = values or domain_values(rubric, reads)
+    discrepant = tuple(key for key in rubric.domain_keys if not domain_agrees(values[key], tolerance))
     results = {read_result(rubric, read) for read in reads}
     _, disputed = agreed_marks(rubric, reads)
     return _Judgement(discrepant, len(results) > 1, tuple(disputed))
 
 
-def _values(reads: Sequence[ReadScores], key: str) -> list[float]:
-    return [read.scores[key] for read in reads if read.scores.get(key) is not None]
+def domain_values(rubric: Rubric, reads: Sequence[ReadScores]) -> dict[str, list[float]]:
+    """Each domain's scores in the reads (a read that left a domain unscored adds nothing)."""
+    return {key: [read.scores[key] for read in reads if read.scores.get(key) is not None]
+            for key in rubric.domain_keys}
 
 
 def evaluate_item(rubric: Rubric, facts: ItemFacts) -> Verdict:
@@ -248,17 +252,19 @@ def evaluate_item(rubric: Rubric, facts: ItemFacts) -> Verdict:
             return Verdict(IN_REVIEW)
         return Verdict(ASSIGNED if facts.assignments >= required else UNASSIGNED)
 
-    judgement = judge(rubric, originals)
+    values = domain_values(rubric, originals)
+    judgement = judge(rubric, originals, values)
     if judgement.flagged:
-        return _adjudicate(rubric, facts, judgement, originals, further)
-    return _agree(rubric, facts, originals, further)
+        return _adjudicate(rubric, facts, judgement, originals, further, values)
+    return _agree(rubric, facts, originals, further, values)
 
 
-def _agree(rubric: Rubric, facts: ItemFacts, originals: list[ReadScores], further: list[ReadScores]) -> Verdict:
+def _agree(rubric: Rubric, facts: ItemFacts, originals: list[ReadScores], further: list[ReadScores],
+           values: dict[str, list[float]]) -> Verdict:
     marks, _ = agreed_marks(rubric, originals)
-    combined = _combine_reads(rubric, originals)
+    combined = _combine(rubric, values)
     if combined is None:
-        return _to_committee(rubric, [f"no scores for {', '.join(_unscored(rubric, originals))}"])
+        return _to_committee(rubric, [f"no scores for {', '.join(key for key in values if not values[key])}"])
     if MORE_INFO in marks.values():
         return _to_committee(rubric, _more_info_reasons(marks))
     scores, levels = combined
@@ -271,14 +277,14 @@ def _agree(rubric: Rubric, facts: ItemFacts, originals: list[ReadScores], furthe
         settled, disputed = majority_marks(rubric, every_read)
         if disputed or MORE_INFO in settled.values():
             return _to_committee(rubric, [reason] + _line_reasons(disputed) + _more_info_reasons(settled))
-        scores, levels = _combine_reads(rubric, every_read)
+        scores, levels = _combine(rubric, domain_values(rubric, every_read))
         return _final(rubric, RESOLVED, scores, levels, settled,
                       reasons=(reason, "extra read combined with the others"))
     return _await_reader(facts, (), [reason], EXTRA_READ)
 
 
 def _adjudicate(rubric: Rubric, facts: ItemFacts, judgement: _Judgement, originals: list[ReadScores],
-                further: list[ReadScores]) -> Verdict:
+                further: list[ReadScores], values: dict[str, list[float]]) -> Verdict:
     reasons = judgement.reasons(rubric)
     flagged = judgement.discrepant_domains
     if not further:
@@ -291,20 +297,20 @@ def _adjudicate(rubric: Rubric, facts: ItemFacts, judgement: _Judgement, origina
     to_settle = set(flagged) or (set(rubric.domain_keys) if judgement.pass_fail_split else set())
     scores, levels, still_open = {}, {}, []
     for key in rubric.domain_keys:
-        own = _values(originals, key)
+        own = values[key]
         if key in to_settle and third.scores.get(key) is not None:
             t = third.scores[key]
             if min(abs(value - t) for value in own) > tolerance:
                 still_open.append(f"{key}: the third score {t:g} is beyond tolerance of every original")
                 continue
-            values = third_reader_values(own, t)
+            settling = third_reader_values(own, t)
         else:
-            values = own
-        if not values:
+            settling = own
+        if not settling:
             still_open.append(f"{key}: no scores")
             continue
-        scores[key] = combine(values, rule)
-        levels[key] = scale_level(scores[key], rule, len(values))
+        scores[key] = combine(settling, rule)
+        levels[key] = scale_level(scores[key], rule, len(settling))
     settled, disputed = majority_marks(rubric, originals + [third])
     still_open += _line_reasons(disputed) + _more_info_reasons(settled)
     if still_open:
@@ -312,21 +318,16 @@ def _adjudicate(rubric: Rubric, facts: ItemFacts, judgement: _Judgement, origina
     return _final(rubric, RESOLVED, scores, levels, settled, flagged, tuple(reasons) + ("settled by a third read",))
 
 
-def _combine_reads(rubric: Rubric, reads: Sequence[ReadScores]) -> tuple[dict[str, float], dict[str, float]] | None:
+def _combine(rubric: Rubric, values: Mapping[str, list[float]]) -> tuple[dict[str, float], dict[str, float]] | None:
     """Combined scores and their scale levels for every domain, or None when a domain has no score."""
     rule = rubric.reconcile.combine
     scores, levels = {}, {}
-    for key in rubric.domain_keys:
-        values = _values(reads, key)
-        if not values:
+    for key, domain in values.items():
+        if not domain:
             return None
-        scores[key] = combine(values, rule)
-        levels[key] = scale_level(scores[key], rule, len(values))
+        scores[key] = combine(domain, rule)
+        levels[key] = scale_level(scores[key], rule, len(domain))
     return scores, levels
-
-
-def _unscored(rubric: Rubric, reads: Sequence[ReadScores]) -> list[str]:
-    return [key for key in rubric.domain_keys if not _values(reads, key)]
 
 
 def _line_reasons(disputed: Sequence[str]) -> list[str]:

@@ -2,8 +2,9 @@
 
 Reconciliation touches every item of a cycle (thousands at a time), so it
 reads plain columns rather than ORM entities and writes with one executemany
-per table: outcome upserts, item state updates and audit rows, each only for
-what actually changed. A second run over an unchanged cycle writes nothing.
+per table: outcome upserts, item state updates and one audit row per changed
+item, each only for what actually changed. A second run over an unchanged
+cycle writes nothing.
 """
 import gc
 from collections import defaultdict
@@ -17,7 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.assignment.models import Assignment, AssignmentSource
 from app.assignment.service import assign_further_readers
-from app.audit.service import record_many
+from app.audit.service import record, record_many
+from app.bulk import execute_many
 from app.cycles.models import Cycle, Item, ItemState
 from app.extensions import db
 from app.reconcile import engine
@@ -30,7 +32,6 @@ ADJUDICATION_SOURCES = frozenset({AssignmentSource.THIRD_READER, AssignmentSourc
 OUTCOME_FIELDS = ("combined", "mean", "total", "result", "discrepant_domains", "reasons")
 # States before any outcome exists: an item without one gets none until its reads are in.
 OPEN_STATES = frozenset({engine.UNASSIGNED, engine.ASSIGNED, engine.IN_REVIEW})
-FLAGGED_STATES = frozenset({engine.DISCREPANT, engine.ADJUDICATING, engine.COMMITTEE})
 
 
 def submission_key(number: int | None, submitted_at: datetime | None, read_id: int) -> tuple:
@@ -76,20 +77,20 @@ def _reconcile(cycle: Cycle, actor_id: int | None) -> dict[str, int]:
     rubrics = rubrics_of(items, ReconcileError)
     reads = _load_reads(cycle.id)
     resolutions = _load_resolutions(cycle.id)
-    no_reads, required_reads = (0, 0, 0, ()), cycle.readers
+    no_reads, required_reads = (frozenset(), 0, 0, ()), cycle.readers
     verdicts = {item.id: engine.evaluate_item(rubrics[item.rubric_key],
                                               _facts(required_reads, reads.get(item.id, no_reads),
                                                      resolutions.get(item.id)))
                 for item in items}
-    verdicts.update(_ask_for_readers([item for item in items if verdicts[item.id].needs_reader], verdicts, actor_id))
+    verdicts.update(_ask_for_readers([item for item in items if verdicts[item.id].needs_reader], verdicts,
+                                     {pk: entry[0] for pk, entry in reads.items()}, actor_id))
 
     changes = _Changes(cycle.id, actor_id)
     outcomes = _load_outcomes(cycle.id)
     counts = {state.value: 0 for state in ItemState}
     for item in items:
         verdict = verdicts[item.id]
-        changes.outcome(item, verdict, outcomes.get(item.id))
-        changes.state(item, verdict)
+        changes.add(item, verdict, outcomes.get(item.id))
         counts[verdict.state] += 1
     changes.write()
     return counts
@@ -111,8 +112,8 @@ def _load_items(cycle_id: int) -> list:
         .where(Item.cycle_id == cycle_id).order_by(Item.id))
 
 
-def _load_reads(cycle_id: int) -> dict[int, tuple[int, int, int, list[engine.ReadScores]]]:
-    """Item pk → (assignments, started reads, pending further readers, submitted reads in submission order).
+def _load_reads(cycle_id: int) -> dict[int, tuple[set[int], int, int, list[engine.ReadScores]]]:
+    """Item pk → (its reviewers, started reads, pending further readers, submitted reads in submission order).
 
     The rows come sorted by ``submission_key`` from the database, so no read
     needs a Python object of its own before it becomes the engine's ``ReadScores``.
@@ -129,8 +130,8 @@ def _load_reads(cycle_id: int) -> dict[int, tuple[int, int, int, list[engine.Rea
     for item_pk, reviewer_id, adjudication, read_id, submitted in rows:
         entry = per_item.get(item_pk)
         if entry is None:
-            entry = per_item[item_pk] = [0, 0, 0, []]
-        entry[0] += 1
+            entry = per_item[item_pk] = [set(), 0, 0, []]
+        entry[0].add(reviewer_id)
         if read_id is not None:
             entry[1] += 1
         if submitted:
@@ -177,17 +178,18 @@ def _load_outcomes(cycle_id: int) -> dict[int, dict[str, Any]]:
 
 
 def _facts(required_reads: int, reads: tuple, resolution: engine.CommitteeScores | None) -> engine.ItemFacts:
-    assignments, started, pending, submitted = reads
-    return engine.ItemFacts(reads=submitted, required_reads=required_reads, assignments=assignments,
+    reviewers, started, pending, submitted = reads
+    return engine.ItemFacts(reads=submitted, required_reads=required_reads, assignments=len(reviewers),
                             started_reads=started, pending_adjudication=pending, committee=resolution)
 
 
-def _ask_for_readers(items: list, verdicts: dict[int, engine.Verdict],
+def _ask_for_readers(items: list, verdicts: dict[int, engine.Verdict], readers: dict[int, set[int]],
                      actor_id: int | None) -> dict[int, engine.Verdict]:
     """Assign further blind readers through the assignment area, all in one batch (item by item it would
     reload the pool and loads each time); the committee takes an item when no reader is left."""
     assigned = assign_further_readers(
-        [(item, AssignmentSource(verdicts[item.id].needs_reader)) for item in items], actor_id=actor_id)
+        [(item, AssignmentSource(verdicts[item.id].needs_reader)) for item in items], actor_id=actor_id,
+        readers=readers)
     return {item.id: engine.no_reader_left(verdicts[item.id]) if assigned[item.id] is None
             else engine.reader_assigned(verdicts[item.id]) for item in items}
 
@@ -212,38 +214,34 @@ def outcome_change(verdict: engine.Verdict, stored: dict[str, Any] | None) -> di
     return None if after == stored else after
 
 
-def state_steps(old_state: str, verdict: engine.Verdict) -> list[tuple[str, str]]:
-    """The (from, to) state changes a verdict makes; a newly flagged item passes through ``discrepant`` on the way."""
-    new_state = verdict.state
-    if new_state == old_state:
-        return []
-    if new_state in (engine.ADJUDICATING, engine.COMMITTEE) and old_state not in FLAGGED_STATES:
-        return [(old_state, engine.DISCREPANT), (engine.DISCREPANT, new_state)]
-    return [(old_state, new_state)]
+def evaluation_audit(item, old_state: str, verdict: engine.Verdict, stored: dict[str, Any] | None,
+                     after: dict[str, Any] | None) -> dict[str, Any]:
+    """The one ``item.evaluate`` audit entry for what an evaluation changed: the state, and the outcome when it
+    changed, before and after, with the verdict's reasons as the note (``item`` has ``id`` and ``item_id``)."""
+    before_values, after_values = {"state": old_state}, {"state": verdict.state}
+    if after is not None:
+        before_values["outcome"], after_values["outcome"] = stored, after
+    return {"object_id": item.id, "item_key": item.item_id, "before": before_values, "after": after_values,
+            "note": "; ".join(verdict.reasons) or None}
 
 
-def audit_entry(action: str, item, cycle_id: int, actor_id: int | None, before: Any, after: Any,
-                note: str | None, at: datetime) -> dict[str, Any]:
-    """One audit row about an item (``item`` has ``id`` and ``item_id``: a model or a loaded row)."""
-    return {"action": action, "object_type": "item", "object_id": item.id, "actor_id": actor_id,
-            "cycle_id": cycle_id, "item_key": item.item_id, "before": before, "after": after, "note": note, "at": at}
-
-
-def store_outcome(item: Item, verdict: engine.Verdict, outcome: ItemOutcome | None, cycle: Cycle,
-                  actor_id: int | None, audit: list[dict]) -> None:
-    """Upsert one item's outcome through the ORM (the committee's single-item path); audit only real changes."""
-    before = None if outcome is None else {name: getattr(outcome, name) for name in OUTCOME_FIELDS}
-    after = outcome_change(verdict, before)
-    if after is None:
+def store_outcome(item: Item, verdict: engine.Verdict, outcome: ItemOutcome | None, actor_id: int | None) -> None:
+    """Apply one item's verdict through the ORM (the committee's single-item path): outcome, state, audit."""
+    stored = None if outcome is None else {name: getattr(outcome, name) for name in OUTCOME_FIELDS}
+    after = outcome_change(verdict, stored)
+    old_state = item.state.value
+    if after is None and verdict.state == old_state:
         return
-    if outcome is None:
-        outcome = ItemOutcome(item_pk=item.id)
-        db.session.add(outcome)
-    for name, value in after.items():
-        setattr(outcome, name, value)
-    now = utcnow()
-    outcome.computed_at = now
-    audit.append(audit_entry("outcome.update", item, cycle.id, actor_id, before, after, None, now))
+    if after is not None:
+        if outcome is None:
+            outcome = ItemOutcome(item_pk=item.id)
+            db.session.add(outcome)
+        for name, value in after.items():
+            setattr(outcome, name, value)
+        outcome.computed_at = utcnow()
+    item.state = ItemState(verdict.state)
+    entry = evaluation_audit(item, old_state, verdict, stored, after)
+    record("item.evaluate", "item", entry.pop("object_id"), actor_id=actor_id, cycle_id=item.cycle_id, **entry)
 
 
 class _Changes:
@@ -255,31 +253,25 @@ class _Changes:
         self.states: list[dict[str, Any]] = []
         self.audit: list[dict[str, Any]] = []
 
-    def outcome(self, item, verdict: engine.Verdict, stored: dict[str, Any] | None) -> None:
+    def add(self, item, verdict: engine.Verdict, stored: dict[str, Any] | None) -> None:
+        """What one item's verdict changes; nothing when its state and outcome stay as stored."""
         after = outcome_change(verdict, stored)
-        if after is not None:
-            self.outcomes.append({**after, "item_pk": item.id, "computed_at": self.now})
-            self.audit.append(audit_entry("outcome.update", item, self.cycle_id, self.actor_id, stored, after, None,
-                                          self.now))
-
-    def state(self, item, verdict: engine.Verdict) -> None:
-        steps = state_steps(item.state, verdict)
-        if not steps:
+        moved = verdict.state != item.state
+        if after is None and not moved:
             return
-        note = "; ".join(verdict.reasons)
-        for old, new in steps:
-            self.audit.append(audit_entry("item.state", item, self.cycle_id, self.actor_id, {"state": old},
-                                          {"state": new}, note or None, self.now))
-        self.states.append({"pk": item.id, "new_state": ItemState(verdict.state)})
+        if after is not None:
+            self.outcomes.append({**after, "item_pk": item.id})
+        if moved:
+            self.states.append({"pk": item.id, "new_state": verdict.state})
+        self.audit.append(evaluation_audit(item, item.state, verdict, stored, after))
 
     def write(self) -> None:
-        if self.outcomes:
-            db.session.execute(_outcome_upsert(), self.outcomes)
-        if self.states:
-            items = Item.__table__
-            db.session.execute(items.update().where(items.c.id == bindparam("pk"))
-                               .values(state=bindparam("new_state")), self.states)
-        record_many(self.audit)
+        execute_many(_outcome_upsert(), self.outcomes, computed_at=self.now)
+        items = Item.__table__
+        execute_many(items.update().where(items.c.id == bindparam("pk")).values(state=bindparam("new_state")),
+                     self.states)
+        record_many(self.audit, at=self.now, action="item.evaluate", object_type="item", actor_id=self.actor_id,
+                    cycle_id=self.cycle_id)
         _expire_loaded(Item, "id", (row["pk"] for row in self.states), ["state"])
         _expire_loaded(ItemOutcome, "item_pk", (row["item_pk"] for row in self.outcomes))
 

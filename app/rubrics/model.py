@@ -1,4 +1,5 @@
 """Rubrics as plain, immutable data."""
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -42,6 +43,13 @@ class PassRule:
     domain_min: float | None = None
     mean_min: float | None = None
     total_min: float | None = None
+
+    def met_by(self, scores: Mapping[str, float]) -> bool:
+        """Every threshold the rule sets is met: each domain >= domain_min, mean >= mean_min, total >= total_min."""
+        total = sum(scores.values())
+        return ((self.domain_min is None or min(scores.values()) >= self.domain_min)
+                and (self.mean_min is None or total / len(scores) >= self.mean_min)
+                and (self.total_min is None or total >= self.total_min))
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ def apply_pass_rule(rule: PassRule, scores: Mapping[str, float], names: Mapping[
     names = names or {}
     total = float(sum(scores.values()))
     mean = total / len(scores)
+    if rule.met_by(scores):
+        return ReadOutcome(result="pass", mean=mean, total=total, reasons=())
     reasons = []
     if rule.domain_min is not None:
         below = [names.get(key, key) for key, value in scores.items() if value < rule.domain_min]
@@ -37,7 +39,7 @@ def apply_pass_rule(rule: PassRule, scores: Mapping[str, float], names: Mapping[
         reasons.append(f"mean {_number(mean)} is below {_number(rule.mean_min)}")
     if rule.total_min is not None and total < rule.total_min:
         reasons.append(f"total {_number(total)} is below {_number(rule.total_min)}")
-    return ReadOutcome(result="fail" if reasons else "pass", mean=mean, total=total, reasons=tuple(reasons))
+    return ReadOutcome(result="fail", mean=mean, total=total, reasons=tuple(reasons))
 
 
 def read_outcome(rubric: Rubric, scores: Mapping[str, float], unmet_requirements: tuple[str, ...] = ()) -> ReadOutcome:

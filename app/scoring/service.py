@@ -181,7 +181,7 @@ def save_domain(read: Read, domain_key: str, score: int | str | None, comment: s
     if applied and before != score:
         # Comments change on every pause in typing; the audit keeps the score changes, compactly. Inserted
         # at once: an entry added to the session would cost an ORM flush on every autosave.
-        record_many([{"at": utcnow(), "action": "score.save", "object_type": "read", "object_id": read.id,
+        record_many([{"action": "score.save", "object_type": "read", "object_id": read.id,
                       "actor_id": actor_id, "cycle_id": item.cycle_id, "item_key": item.item_id,
                       "before": {domain_key: before}, "after": {domain_key: score}}])
     return applied

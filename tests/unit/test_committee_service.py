@@ -95,9 +95,9 @@ def test_resolving_records_the_scores_decides_the_item_and_audits_before_and_aft
     assert entry.before is None
     assert entry.after == {"scores": essay_scores(3, reflection=2), "result": "pass",
                            "rationale": "Reflection is emerging.", "version": 1}
-    (state,) = _audit("item.state")
-    assert (state.before, state.after) == ({"state": "committee"}, {"state": "decided"})
-    assert _audit("outcome.update")[0].after["result"] == "pass"
+    (evaluation,) = _audit("item.evaluate")
+    assert evaluation.before["state"] == "committee" and evaluation.after["state"] == "decided"
+    assert evaluation.after["outcome"]["result"] == "pass" and evaluation.note == "decided by the committee"
 
 
 def test_a_final_score_below_the_domain_minimum_fails_the_item(world):
@@ -121,7 +121,9 @@ def test_changing_saved_scores_bumps_the_version_and_audits_the_old_values(world
     assert entries[1].before == {"scores": essay_scores(3, reflection=2), "result": "pass",
                                  "rationale": "First view.", "version": 1}
     assert entries[1].after["version"] == 2 and entries[1].after["rationale"] == "After discussion."
-    assert len(_audit("item.state")) == 1  # already decided: no second state change
+    # Already decided: the second decision changes the outcome, not the state.
+    assert [(e.before["state"], e.after["state"]) for e in _audit("item.evaluate")] == [
+        ("committee", "decided"), ("decided", "decided")]
 
 
 @pytest.mark.parametrize("rationale", ["", "   ", None, "\n\t"])
@@ -174,8 +176,8 @@ def test_the_committee_may_override_an_agreed_item(world):
     # (4 × 3 + 2 + 2) / 6 = 2.67: still a pass, now on the committee's scores.
     assert resolution.result == "pass"
     assert item.state == ItemState.DECIDED
-    (state,) = _audit("item.state")
-    assert (state.before, state.after) == ({"state": "agreed"}, {"state": "decided"})
+    (evaluation,) = _audit("item.evaluate")
+    assert (evaluation.before["state"], evaluation.after["state"]) == ("agreed", "decided")
     outcome = db.session.scalar(select(ItemOutcome).where(ItemOutcome.item_pk == item.id))
     assert outcome.mean == pytest.approx(16 / 6)
 

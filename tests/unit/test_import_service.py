@@ -284,7 +284,7 @@ def test_a_failure_while_writing_rolls_everything_back(cycle, monkeypatch):
     setup_for_scores(cycle)
     before = table_counts()
 
-    def failing_audit(entries):
+    def failing_audit(entries, **shared):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(import_service, "record_many", failing_audit)

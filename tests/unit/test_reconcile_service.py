@@ -61,7 +61,7 @@ def test_cycle_states_outcomes_and_counts(app):
         assert db.session.scalar(db.select(ItemOutcome).filter_by(item_pk=waiting.id)) is None
 
 
-def test_state_changes_and_outcomes_are_audited_once(app):
+def test_each_changed_item_gets_one_audit_entry_with_its_state_and_outcome(app):
     with app.app_context():
         cycle = f.make_cycle()
         applicant = f.make_applicant(cycle)
@@ -72,11 +72,14 @@ def test_state_changes_and_outcomes_are_audited_once(app):
         db.session.commit()
         entries = db.session.scalars(db.select(AuditEntry).filter_by(item_key=split.item_id)
                                      .order_by(AuditEntry.id)).all()
-        states = [(e.before["state"], e.after["state"]) for e in entries if e.action == "item.state"]
-        assert states == [("unassigned", "discrepant"), ("discrepant", "committee")]
-        outcome_entries = [e for e in entries if e.action == "outcome.update"]
-        assert len(outcome_entries) == 1 and outcome_entries[0].after["discrepant_domains"] == ["insight"]
-        assert all(e.actor_id == reviewers[0].id and e.cycle_id == cycle.id for e in entries)
+        assert [e.action for e in entries] == ["item.evaluate"]
+        (entry,) = entries
+        assert entry.before == {"state": "unassigned", "outcome": None}
+        assert entry.after["state"] == "committee"
+        assert entry.after["outcome"]["discrepant_domains"] == ["insight"]
+        assert entry.after["outcome"]["combined"] is None
+        assert entry.note == "insight: scores differ by more than 1; no eligible reader left"
+        assert entry.actor_id == reviewers[0].id and entry.cycle_id == cycle.id and entry.object_id == split.id
 
         before = db.session.scalar(db.select(db.func.count()).select_from(AuditEntry))
         reconcile_cycle(cycle)

@@ -1,0 +1,55 @@
+"""Bulk writes of thousands of small rows in one DB-API ``executemany``.
+
+SQLAlchemy's own executemany passes every row through the statement
+compiler's parameter machinery before converting its values, which costs
+more than SQLite's writing of the rows (reconciling a 5,000-item cycle spent
+a third of its time there). Here the statement is compiled once, each value
+goes through its column type's own bind processor (so JSON, enums and
+datetimes are stored exactly as the ORM stores them), and values shared by
+every row are converted once.
+"""
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.sql.dml import UpdateBase
+
+from app.extensions import db
+
+
+def execute_many(statement: UpdateBase, rows: Sequence[Mapping[str, Any]], **shared: Any) -> None:
+    """Run an INSERT or UPDATE once per row on the session's connection, in the session's transaction.
+
+    Every row has the same keys; ``shared`` holds the values that are the
+    same in every row (the time of the change, its author). Python-side
+    column defaults are not applied: the statement's every parameter needs a
+    value. Connection events still fire, so statement counters see the write.
+    """
+    if not rows:
+        return
+    connection = db.session.connection()
+    dialect = connection.dialect
+    compiled = statement.compile(dialect=dialect, column_keys=[*rows[0], *shared])
+    names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
+
+    def processor(name: str):
+        return compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+
+    missing = [name for name in names if name not in rows[0] and name not in shared]
+    if missing:
+        raise ValueError(f"execute_many: no value for {', '.join(missing)} (column defaults are not applied)")
+    constants = {}
+    for name, value in shared.items():
+        convert = processor(name)
+        constants[name] = convert(value) if convert else value
+    slots = [(name in constants, constants.get(name), None if name in constants else processor(name))
+             for name in names]
+
+    def values(row: Mapping[str, Any]) -> list[Any]:
+        return [constant if is_shared else convert(row[name]) if convert else row[name]
+                for name, (is_shared, constant, convert) in zip(names, slots)]
+
+    if compiled.positional:
+        params: list = [tuple(values(row)) for row in rows]
+    else:
+        params = [dict(zip(names, values(row))) for row in rows]
+    connection.exec_driver_sql(compiled.string, params)
