@@ -4,6 +4,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db, enum_column
@@ -101,7 +102,7 @@ class Item(db.Model):
     """What a reviewer scores: an application portfolio or one essay response."""
 
     __tablename__ = "items"
-    # (cycle, state, item_id) covers the committee board's counts and page order without reading the essays' text;
+    # (cycle, state, item_id) covers the committee board's counts and page order;
     # (cycle, rubric_key, state) its counts per state and list of the cycle's rubrics, in one pass.
     __table_args__ = (UniqueConstraint("cycle_id", "item_id"), Index("ix_items_cycle_state", "cycle_id", "state",
                                                                      "item_id"),
@@ -113,15 +114,32 @@ class Item(db.Model):
     kind: Mapped[ItemKind] = mapped_column(enum_column(ItemKind))
     applicant_pk: Mapped[int] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"), index=True)
     rubric_key: Mapped[str] = mapped_column(String(64))
-    prompt: Mapped[str | None] = mapped_column(Text)
-    response: Mapped[str | None] = mapped_column(Text)
-    state: Mapped[ItemState] = mapped_column(
-        enum_column(ItemState),
-        default=ItemState.UNASSIGNED, index=True)
+    # No index of its own: every query on the state also names the cycle (ix_items_cycle_state).
+    state: Mapped[ItemState] = mapped_column(enum_column(ItemState), default=ItemState.UNASSIGNED)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     cycle: Mapped[Cycle] = relationship()
     applicant: Mapped[Applicant] = relationship()
+    text: Mapped["ItemText | None"] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+    # An essay's prompt and response, read and written as if they were the item's own columns.
+    prompt: AssociationProxy[str | None] = association_proxy("text", "prompt", creator=lambda v: ItemText(prompt=v))
+    response: AssociationProxy[str | None] = association_proxy("text", "response",
+                                                               creator=lambda v: ItemText(response=v))
+
+
+class ItemText(db.Model):
+    """An essay's prompt and response, kept apart from its item.
+
+    Items are read and updated in bulk (states, counts, the board) while the
+    text of an essay (a few kilobytes) is read one item at a time; in the
+    item's own row the text made SQLite read and rewrite a page per item.
+    """
+
+    __tablename__ = "item_texts"
+
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    prompt: Mapped[str | None] = mapped_column(Text)
+    response: Mapped[str | None] = mapped_column(Text)
 
 
 class Conflict(db.Model):

@@ -244,7 +244,7 @@ def _merged_figures(stored: dict[str, Any], row: Row, validated: Validated) -> d
 
 def _write_essays(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor_id: int | None) -> list[Outcome]:
     items = {item.item_id: item for item in db.session.scalars(
-        db.select(Item).filter_by(cycle_id=cycle.id, kind=ItemKind.ESSAY))}
+        db.select(Item).filter_by(cycle_id=cycle.id, kind=ItemKind.ESSAY).options(db.selectinload(Item.text)))}
     outcomes = []
     for row in validated.rows:
         values = row.values

@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.assignment.models import Assignment
 from app.audit.service import record, record_many
-from app.cycles.models import Application, Conflict, Cycle, Item, ItemState
+from app.cycles.models import Application, Conflict, Cycle, Item, ItemState, ItemText
 from app.extensions import db
 from app.people.models import User
 from app.rubrics.model import Rubric
@@ -109,9 +109,10 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
     conflicted = (select(Conflict.id).where(Conflict.reviewer_id == Assignment.reviewer_id,
                                             Conflict.applicant_pk == Item.applicant_pk).exists())
     rows = db.session.execute(
-        select(Assignment.id, Item.item_id, Item.kind, Item.prompt, Item.rubric_key, Cycle.id, Cycle.name,
+        select(Assignment.id, Item.item_id, Item.kind, ItemText.prompt, Item.rubric_key, Cycle.id, Cycle.name,
                Cycle.due, Read.status, scored, marked, Application.category)
         .join(Item, Assignment.item_pk == Item.id)
+        .outerjoin(ItemText, ItemText.item_pk == Item.id)
         .join(Cycle, Item.cycle_id == Cycle.id)
         .outerjoin(Read, Read.assignment_id == Assignment.id)
         .outerjoin(Application, Application.applicant_pk == Item.applicant_pk)

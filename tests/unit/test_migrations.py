@@ -45,3 +45,26 @@ def test_migrated_audit_log_refuses_update_and_delete(empty_app, tmp_path):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT action FROM audit_entries")).scalars().all() == ["x"]
     engine.dispose()
+
+
+def test_moving_essay_text_to_item_texts_keeps_every_essay_and_can_be_undone(empty_app):
+    def rows(conn, source):
+        return conn.execute(text(f"SELECT {source} ORDER BY 1")).all()
+
+    with empty_app.app_context():
+        upgrade(revision="0002_audit_append_only")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO cycles (id, name, readers, created_at) VALUES (1, 'C', 2, '2026-01-01')"))
+            conn.execute(text("INSERT INTO applicants (id, cycle_id, applicant_id, name) VALUES (1, 1, 'A-1', 'Ann')"))
+            conn.execute(text(
+                "INSERT INTO items (id, cycle_id, item_id, kind, applicant_pk, rubric_key, prompt, response, state, "
+                "created_at) VALUES (1, 1, 'E-1', 'essay', 1, 'r', 'Why?', 'Because.', 'assigned', '2026-01-01'), "
+                "(2, 1, 'APP-A-1', 'application', 1, 'r', NULL, NULL, 'assigned', '2026-01-01')"))
+        upgrade()
+        with db.engine.connect() as conn:
+            assert rows(conn, "item_pk, prompt, response FROM item_texts") == [(1, "Why?", "Because.")]
+            assert {column["name"] for column in inspect(conn).get_columns("items")} >= {"state", "rubric_key"}
+            assert not {"prompt", "response"} & {column["name"] for column in inspect(conn).get_columns("items")}
+        downgrade(revision="0002_audit_append_only")
+        with db.engine.connect() as conn:
+            assert rows(conn, "id, prompt, response FROM items") == [(1, "Why?", "Because."), (2, None, None)]
