@@ -3,7 +3,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import joinedload
 
 from app.assignment.eligibility import ItemFacts, ReviewerFacts
@@ -78,9 +78,10 @@ def required_designation(item: Item) -> str | None:
     return rubric.designation
 
 
-def item_facts(item: Item, *, applicant: Applicant | None = None, conflicted: Iterable[int] | None = None,
+def item_facts(item: Item, *, applicant: Applicant | Row | None = None, conflicted: Iterable[int] | None = None,
                readers: Iterable[int] | None = None) -> ItemFacts:
-    """The eligibility facts of an item; conflicts and readers are queried unless given (bulk callers)."""
+    """The eligibility facts of an item; its applicant (a model or a row with ``id``, ``organization`` and
+    ``advisor_email``), conflicts and readers are queried unless given (bulk callers)."""
     applicant = applicant or item.applicant
     if conflicted is None:
         conflicted = db.session.scalars(select(Conflict.reviewer_id).where(Conflict.applicant_pk == applicant.id))

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import joinedload
 
 from app.assignment.eligibility import ItemFacts, check_eligibility
@@ -337,12 +337,14 @@ class _ByLoad:
             insort(order, new)
 
 
-def _applicants_by_pk(pks: set[int]) -> dict[int, Applicant]:
+def _applicants_by_pk(pks: set[int]) -> dict[int, Row]:
+    """Applicant pk → a row with the ``id``, ``organization`` and ``advisor_email`` eligibility looks at."""
     ordered = sorted(pks)
     applicants = {}
     for start in range(0, len(ordered), BATCH):
-        applicants.update((a.id, a) for a in db.session.scalars(
-            select(Applicant).where(Applicant.id.in_(ordered[start:start + BATCH]))))
+        applicants.update((a.id, a) for a in db.session.execute(
+            select(Applicant.id, Applicant.organization, Applicant.advisor_email)
+            .where(Applicant.id.in_(ordered[start:start + BATCH]))))
     return applicants
 
 

@@ -20,7 +20,7 @@ class AuditEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    action: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(64))  # no index: nothing looks entries up by action
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[int | None]
     cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"), index=True)

@@ -23,7 +23,7 @@ FINAL_STATES = frozenset({AGREED, RESOLVED, DECIDED})
 THIRD_READER, EXTRA_READ = "third_reader", "extra_read"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReadScores:
     """One submitted read: domain scores, requirement marks, and whether reconciliation asked for it."""
     reviewer_id: int
@@ -32,14 +32,14 @@ class ReadScores:
     adjudication: bool = False  # a third-reader or near-cut extra read, not one of the item's own reads
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CommitteeScores:
     """What the committee recorded for an item: final domain scores and, optionally, the result."""
     scores: Mapping[str, float]
     result: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemFacts:
     """Everything reconciliation needs to know about one item."""
     reads: Sequence[ReadScores]          # submitted reads in submission order
@@ -50,7 +50,7 @@ class ItemFacts:
     committee: CommitteeScores | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """Reconciliation's conclusion for one item.
 
@@ -100,11 +100,9 @@ def scale_level(combined: float, rule: str, count: int) -> float:
 def passes(rubric: Rubric, scores: Mapping[str, float], checks: Mapping[str, str | None] | None = None) -> bool:
     """Pass by the rubric's ``[pass]`` rule; an application also needs every requirement line Met."""
     present = {key: scores[key] for key in rubric.domain_keys if key in scores}
-    if not present:
+    if not present or not rubric.pass_rule.met_by(present):
         return False
-    if not rubric.pass_rule.met_by(present):
-        return False
-    return all(_mark(checks or {}, req.key) == MET for req in rubric.requirements)
+    return not rubric.requirements or all(_mark(checks or {}, req.key) == MET for req in rubric.requirements)
 
 
 def read_result(rubric: Rubric, read: ReadScores) -> str:
@@ -179,7 +177,7 @@ def majority_marks(rubric: Rubric, reads: Sequence[ReadScores]) -> tuple[dict[st
 
 # --- one item ----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Judgement:
     discrepant_domains: tuple[str, ...]
     pass_fail_split: bool
@@ -213,8 +211,8 @@ def judge(rubric: Rubric, reads: Sequence[ReadScores], values: Mapping[str, list
 
 def domain_values(rubric: Rubric, reads: Sequence[ReadScores]) -> dict[str, list[float]]:
     """Each domain's scores in the reads (a read that left a domain unscored adds nothing)."""
-    return {key: [read.scores[key] for read in reads if read.scores.get(key) is not None]
-            for key in rubric.domain_keys}
+    score_maps = [read.scores for read in reads]
+    return {key: [scores[key] for scores in score_maps if scores.get(key) is not None] for key in rubric.domain_keys}
 
 
 def evaluate_item(rubric: Rubric, facts: ItemFacts) -> Verdict:

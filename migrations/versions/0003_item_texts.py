@@ -1,4 +1,4 @@
-"""Essays' prompt and response move from items to item_texts; items lose their state-only index.
+"""Essays' prompt and response move to item_texts; two indexes nothing reads are dropped.
 
 Items are read and updated in bulk (reconciliation, the board's counts);
 with a few kilobytes of essay text in every row, SQLite read and rewrote a
@@ -6,7 +6,8 @@ page per item. The text is copied over, then the columns are dropped with a
 plain ALTER TABLE (SQLite 3.35+ and PostgreSQL): a batch rebuild of items
 would drop the old table, which cascades to every row that references it.
 Every query on an item's state also names its cycle (ix_items_cycle_state),
-so the index on the state alone only cost time on every state change.
+so the index on the state alone only cost time on every state change; no
+query looks audit entries up by action, and reconciliation writes thousands.
 
 Revision ID: 0003_item_texts
 Revises: 0002_audit_append_only
@@ -35,9 +36,11 @@ def upgrade():
     op.execute("ALTER TABLE items DROP COLUMN prompt")
     op.execute("ALTER TABLE items DROP COLUMN response")
     op.drop_index("ix_items_state", table_name="items")
+    op.drop_index("ix_audit_entries_action", table_name="audit_entries")
 
 
 def downgrade():
+    op.create_index("ix_audit_entries_action", "audit_entries", ["action"], unique=False)
     op.create_index("ix_items_state", "items", ["state"], unique=False)
     op.execute("ALTER TABLE items ADD COLUMN prompt TEXT")
     op.execute("ALTER TABLE items ADD COLUMN response TEXT")
