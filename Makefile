@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export FLASK_APP := app
 
-.PHONY: install run test test-postgres bench browser-deps migrations clean
+.PHONY: install run test test-postgres bench browser-deps migration clean
 
 install: $(STAMP)
 
@@ -36,8 +36,9 @@ bench: install
 browser-deps:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
-migrations: install
-	./migrations/regenerate-initial.sh
+# A new schema revision from the models: make migration NAME=0004_short_name MESSAGE="what changes"
+migration: install
+	./migrations/new-revision.sh "$(NAME)" "$(MESSAGE)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -23,7 +23,7 @@ def test_upgrade_from_empty_builds_every_table_and_matches_the_models(empty_app)
         assert set(db.metadata.tables) <= tables
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
-        assert diff == [], f"models and migrations differ: {diff} (run `make migrations`)"
+        assert diff == [], f"models and migrations differ: {diff} (add a revision: `make migration`)"
 
 
 def test_upgrade_then_downgrade_to_base_leaves_nothing(empty_app):
