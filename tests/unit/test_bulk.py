@@ -1,0 +1,71 @@
+"""execute_many stores values exactly as the ORM does, shared values once per call, and refuses missing ones."""
+from datetime import datetime
+
+import pytest
+from sqlalchemy import bindparam, select, text
+
+from app.audit.models import AuditEntry
+from app.audit.service import record
+from app.bulk import execute_many
+from app.cycles.models import Item, ItemState
+from app.extensions import db
+from tests import factories as f
+from tests.queries import recorded_statements
+
+
+def raw_columns(entry_id: int) -> tuple:
+    """The stored text of the JSON and time columns, as the database holds them."""
+    return db.session.execute(text('SELECT "before", "after", at FROM audit_entries WHERE id = :id'),
+                              {"id": entry_id}).one()
+
+
+def test_rows_are_stored_exactly_as_the_orm_stores_the_same_values(ctx):
+    at = datetime(2026, 11, 22, 21, 5, 7, 123456)
+    before, after = {"state": "assigned"}, {"state": "agreed", "outcome": {"combined": {"insight": 2.5}}}
+    via_orm = record("item.evaluate", "item", 7, before=before, after=after, item_key="E-7")
+    via_orm.at = at
+    db.session.flush()
+    execute_many(db.insert(AuditEntry.__table__), [{"object_id": 8, "item_key": "E-8", "before": before,
+                                                    "after": after}],
+                 at=at, action="item.evaluate", object_type="item")
+    bulk_id = db.session.scalar(select(AuditEntry.id).where(AuditEntry.item_key == "E-8"))
+
+    assert raw_columns(bulk_id) == raw_columns(via_orm.id)
+    stored = db.session.get(AuditEntry, bulk_id)
+    assert (stored.at, stored.before, stored.after, stored.action) == (at, before, after, "item.evaluate")
+
+
+def test_every_row_is_written_in_one_statement_with_the_shared_values(ctx):
+    rows = [{"object_id": n, "item_key": f"E-{n}", "after": {"n": n}} for n in range(1, 251)]
+    with recorded_statements(db.engine) as statements:
+        execute_many(db.insert(AuditEntry.__table__), rows, at=datetime(2026, 1, 2, 3, 4, 5),
+                     action="score.save", object_type="read", actor_id=None)
+    assert len([s for s in statements if s.lstrip().upper().startswith("INSERT")]) == 1
+    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.object_id)).all()
+    assert [(e.object_id, e.item_key, e.after) for e in entries] == [(n, f"E-{n}", {"n": n}) for n in range(1, 251)]
+    assert {(e.at, e.action, e.object_type, e.actor_id, e.before) for e in entries} == {
+        (datetime(2026, 1, 2, 3, 4, 5), "score.save", "read", None, None)}
+
+
+def test_an_update_converts_enum_values_like_the_orm(ctx):
+    cycle = f.make_cycle()
+    applicant = f.make_applicant(cycle)
+    first, second = f.make_essay(cycle, applicant), f.make_essay(cycle, applicant)
+    items = Item.__table__
+    execute_many(items.update().where(items.c.id == bindparam("pk")).values(state=bindparam("new_state")),
+                 [{"pk": first.id, "new_state": ItemState.AGREED}, {"pk": second.id, "new_state": "committee"}])
+    db.session.expire_all()
+    assert (first.state, second.state) == (ItemState.AGREED, ItemState.COMMITTEE)
+    assert db.session.scalar(text("SELECT state FROM items WHERE id = :id"), {"id": first.id}) == "agreed"
+
+
+def test_a_parameter_without_a_value_is_refused_before_anything_is_written(ctx):
+    with pytest.raises(ValueError, match="no value for at"):
+        execute_many(db.insert(AuditEntry.__table__), [{"action": "x", "object_type": "y"}])
+    assert db.session.scalar(select(db.func.count()).select_from(AuditEntry)) == 0
+
+
+def test_no_rows_write_nothing(ctx):
+    with recorded_statements(db.engine) as statements:
+        execute_many(db.insert(AuditEntry.__table__), [])
+    assert statements == []
