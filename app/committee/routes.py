@@ -63,7 +63,7 @@ def board(cycle_id: int) -> str:
         abort(400, str(exc))
     if fragment_request():
         return render_template("committee/_board_rows.html", cycle=cycle,
-                               board=service.board(cycle, filters, choices=False))
+                               board=service.board(cycle, filters, choices=False), state_labels=service.STATE_LABELS)
     # The pictures count every score of the cycle: the page loads them as a fragment of their own (pictures).
     return render_template("committee/board.html", cycle=cycle, board=service.board(cycle, filters),
                            states=service.STATE_ORDER, state_labels=service.STATE_LABELS)

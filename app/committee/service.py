@@ -9,11 +9,13 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from math import ceil
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import current_app
-from sqlalchemy import Select, case, func, literal, union_all
+from sqlalchemy import Select, bindparam, case, func, literal, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -28,7 +30,7 @@ from app.reconcile import engine
 from app.reconcile.models import CommitteeResolution, Decision, DecisionValue, ItemOutcome
 from app.reconcile.service import ADJUDICATION_SOURCES, store_outcome, submission_key
 from app.rubrics.model import Rubric
-from app.rubrics.registry import get_rubric
+from app.rubrics.registry import all_rubrics, get_rubric
 from app.scoring.models import Read, ReadStatus, RequirementCheck, Score
 
 # The board lists items in the order the committee should look at them.
@@ -97,6 +99,11 @@ class BoardFilters:
             del values["page"]  # the first page is the default
         return {key: value for key, value in values.items() if value not in (None, "")}
 
+    def query_string(self, **changes: Any) -> str:
+        """``query_args`` as the query part of a link to the board: "?state=open&page=2", or "" for the defaults."""
+        args = self.query_args(**changes)
+        return "?" + urlencode(args) if args else ""
+
 
 @dataclass(frozen=True)
 class BoardRow:
@@ -145,17 +152,19 @@ def board(cycle: Cycle, filters: BoardFilters, per_page: int = PER_PAGE, *, choi
     ``choices=False`` leaves out the filter form's categories and rubrics (more
     scans of the cycle): the rows fragment swapped in by htmx does not show them.
     """
+    scope = {"cycle_id": cycle.id, "category": filters.category, "rubric": filters.rubric}
     counts = {state.value: 0 for state in STATE_ORDER}
     rubric_keys: set[str] = set()
     if filters.category:  # counted through the applicants' applications
         for state, count in db.session.execute(
-                _in_scope(db.select(Item.state, func.count(Item.id)), cycle, filters).group_by(Item.state)):
+                _in_scope(db.select(Item.state, func.count()), by_category=True, by_rubric=bool(filters.rubric))
+                .group_by(Item.state), scope):
             counts[state.value] = count
     else:
         # Items per rubric and state in one pass over the index on (cycle, rubric, state): the counts under
         # the rubric filter, and the rubric choices, which would otherwise cost a second pass.
         for rubric_key, state, count in db.session.execute(
-                db.select(Item.rubric_key, Item.state, func.count(Item.id)).where(Item.cycle_id == cycle.id)
+                db.select(Item.rubric_key, Item.state, func.count()).where(Item.cycle_id == cycle.id)
                 .group_by(Item.rubric_key, Item.state)):
             rubric_keys.add(rubric_key)
             if filters.rubric in (None, rubric_key):
@@ -164,30 +173,17 @@ def board(cycle: Cycle, filters: BoardFilters, per_page: int = PER_PAGE, *, choi
     total = sum(counts[state.value] for state in states)
     pages = max(1, ceil(total / per_page))
 
-    # Counted for the rows of this page only (correlated): grouping every read of the cycle grows with its size.
-    submitted = (db.select(func.count(Read.id)).join(Assignment, Read.assignment_id == Assignment.id)
-                 .where(Assignment.item_pk == Item.id, Read.status == ReadStatus.SUBMITTED)
-                 .correlate(Item).scalar_subquery())
-    # The page's item ids first, so only the rows shown are joined to their outcome, resolution and read count.
-    # The counts tell which states the page covers; each state's slice comes in item order straight from the
-    # covering index, where sorting the whole cycle by state priority would cost as much as the cycle is big.
-    slices = [_in_scope(db.select(Item.id, literal(position).label("position")), cycle, filters)
-              .where(Item.state == state).order_by(Item.item_id).limit(count).offset(skip).subquery()
-              for position, (state, skip, count) in enumerate(page_slices(
-                  [(state, counts[state.value]) for state in states], (filters.page - 1) * per_page, per_page))]
+    # The counts tell which part of each state the page covers; every other state's slice takes nothing.
+    covered = {state: (skip, taken) for state, skip, taken in page_slices(
+        [(state, counts[state.value]) for state in states], (filters.page - 1) * per_page, per_page)}
     rows = []
-    if slices:
-        page = union_all(*(db.select(part) for part in slices)).subquery()
-        rows = db.session.execute(
-            db.select(Item.id, Item.item_id, Item.kind, Applicant.applicant_id, Application.category,
-                      Item.rubric_key, Item.state, submitted, ItemOutcome.discrepant_domains,
-                      ItemOutcome.result, ItemOutcome.mean, CommitteeResolution.id)
-            .join(page, page.c.id == Item.id)
-            .join(Applicant, Item.applicant_pk == Applicant.id)
-            .outerjoin(Application, Application.applicant_pk == Applicant.id)
-            .outerjoin(ItemOutcome, ItemOutcome.item_pk == Item.id)
-            .outerjoin(CommitteeResolution, CommitteeResolution.item_pk == Item.id)
-            .order_by(page.c.position, Item.item_id)).all()
+    if covered:
+        slices = {}
+        for position, state in enumerate(STATE_ORDER):
+            skip, taken = covered.get(state, (0, 0))
+            slices[f"skip_{position}"], slices[f"take_{position}"] = skip, taken
+        rows = db.session.execute(_page_rows(bool(filters.category), bool(filters.rubric)),
+                                  scope | slices).all()
 
     categories = []
     if choices:
@@ -197,8 +193,40 @@ def board(cycle: Cycle, filters: BoardFilters, per_page: int = PER_PAGE, *, choi
         if filters.category:
             rubric_keys = set(db.session.scalars(db.select(Item.rubric_key).distinct()
                                                  .where(Item.cycle_id == cycle.id)))
-    return Board(filters, [_board_row(*row) for row in rows], counts, total, pages, categories,
+    rubrics = all_rubrics()  # once per page: a lookup per row went through the app context every time
+    return Board(filters, [_board_row(rubrics, *row) for row in rows], counts, total, pages, categories,
                  [(key, _rubric_title(key)) for key in sorted(rubric_keys)] if choices else [])
+
+
+@cache
+def _page_rows(by_category: bool, by_rubric: bool) -> Select:
+    """The board's rows for one filter shape: each state's slice (bound ``skip_<n>``, ``take_<n>`` in board order)
+    with its outcome, resolution and read count.
+
+    Building this statement cost more than running it, so it is built once per shape and only the values are
+    bound per request (cycle, category, rubric, slices): the data is read afresh every time.
+    """
+    in_scope = _in_scope(db.select(Item.id), by_category=by_category, by_rubric=by_rubric)
+    # Each state's slice comes in item order straight from the covering index, where sorting the whole cycle
+    # by state priority would cost as much as the cycle is big; a slice taking nothing reads nothing.
+    slices = [in_scope.add_columns(literal(position).label("position")).where(Item.state == state)
+              .order_by(Item.item_id).limit(bindparam(f"take_{position}")).offset(bindparam(f"skip_{position}"))
+              .subquery() for position, state in enumerate(STATE_ORDER)]
+    page = union_all(*(db.select(part) for part in slices)).subquery()
+    # Counted for the rows of this page only (correlated): grouping every read of the cycle grows with its size.
+    submitted = (db.select(func.count(Read.id)).join(Assignment, Read.assignment_id == Assignment.id)
+                 .where(Assignment.item_pk == Item.id, Read.status == ReadStatus.SUBMITTED)
+                 .correlate(Item).scalar_subquery())
+    # The page's item ids first, so only the rows shown are joined to their outcome, resolution and read count.
+    return (db.select(Item.id, Item.item_id, Item.kind, Applicant.applicant_id, Application.category,
+                      Item.rubric_key, Item.state, submitted, ItemOutcome.discrepant_domains,
+                      ItemOutcome.result, ItemOutcome.mean, CommitteeResolution.id)
+            .join(page, page.c.id == Item.id)
+            .join(Applicant, Item.applicant_pk == Applicant.id)
+            .outerjoin(Application, Application.applicant_pk == Applicant.id)
+            .outerjoin(ItemOutcome, ItemOutcome.item_pk == Item.id)
+            .outerjoin(CommitteeResolution, CommitteeResolution.item_pk == Item.id)
+            .order_by(page.c.position, Item.item_id))
 
 
 def page_slices(counts: list[tuple[ItemState, int]], offset: int, limit: int) -> list[tuple[ItemState, int, int]]:
@@ -216,15 +244,16 @@ def page_slices(counts: list[tuple[ItemState, int]], offset: int, limit: int) ->
     return slices
 
 
-def _in_scope(statement: Select, cycle: Cycle, filters: BoardFilters) -> Select:
-    """The statement over the cycle's items under the category and rubric filters (joined only when filtered)."""
-    statement = statement.where(Item.cycle_id == cycle.id)
-    if filters.category:
+def _in_scope(statement: Select, *, by_category: bool, by_rubric: bool) -> Select:
+    """The statement over the cycle's items (bound ``cycle_id``) under the category and rubric filters (bound
+    ``category`` and ``rubric``; joined only when filtered)."""
+    statement = statement.where(Item.cycle_id == bindparam("cycle_id"))
+    if by_category:
         statement = (statement.join(Applicant, Item.applicant_pk == Applicant.id)
                      .join(Application, Application.applicant_pk == Applicant.id)
-                     .where(Application.category == filters.category))
-    if filters.rubric:
-        statement = statement.where(Item.rubric_key == filters.rubric)
+                     .where(Application.category == bindparam("category")))
+    if by_rubric:
+        statement = statement.where(Item.rubric_key == bindparam("rubric"))
     return statement
 
 
@@ -236,12 +265,13 @@ def _states_of(state_filter: str | None) -> tuple[ItemState, ...]:
     return (ItemState(state_filter),)
 
 
-def _board_row(pk, item_id, kind, applicant_id, category, rubric_key, state, reads, discrepant, result, mean,
-               resolution_id) -> BoardRow:
-    rubric = _rubric_or_none(rubric_key)
+def _board_row(rubrics: Mapping[str, Rubric], pk, item_id, kind, applicant_id, category, rubric_key, state, reads,
+               discrepant, result, mean, resolution_id) -> BoardRow:
+    rubric = rubrics.get(rubric_key)
     names = tuple(_domain_name(rubric, key) for key in (discrepant or []))
-    return BoardRow(pk, item_id, kind.value, applicant_id, category, rubric_key, _rubric_title(rubric_key),
-                    state.value, reads, names, result, mean, resolution_id is not None)
+    return BoardRow(pk, item_id, kind.value, applicant_id, category, rubric_key,
+                    rubric.title if rubric else _missing_rubric_title(rubric_key), state.value, reads, names, result,
+                    mean, resolution_id is not None)
 
 
 def _rubric_or_none(key: str) -> Rubric | None:
@@ -253,7 +283,11 @@ def _rubric_or_none(key: str) -> Rubric | None:
 
 def _rubric_title(key: str) -> str:
     rubric = _rubric_or_none(key)
-    return rubric.title if rubric else f"{key} (rubric not loaded)"
+    return rubric.title if rubric else _missing_rubric_title(key)
+
+
+def _missing_rubric_title(key: str) -> str:
+    return f"{key} (rubric not loaded)"
 
 
 def _domain_name(rubric: Rubric | None, key: str) -> str:

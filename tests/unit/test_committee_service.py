@@ -350,6 +350,8 @@ def test_the_board_lists_items_needing_the_committee_first_with_counts_per_state
     ({"rubric": "imhm-c-essay"}, ["E-1", "E-2"]),
     ({"rubric": "imhm-c-application", "state": "agreed"}, ["APP-A-1"]),
     ({"category": "IMHS"}, []),
+    ({"category": "IMHM-C"}, ["E-1", "APP-A-1", "E-2"]),
+    ({"category": "IMHM-C", "rubric": "imhm-c-essay", "state": "agreed"}, ["E-2"]),
 ])
 def test_the_board_filters_by_state_rubric_and_category(world, args, expected):
     page = service.board(_cycle(world), service.BoardFilters.parse(args))
@@ -362,6 +364,32 @@ def test_the_board_pages_through_items(world):
     second = service.board(_cycle(world), service.BoardFilters(page=2), per_page=2)
     assert first.pages == 2 and [r.item_id for r in first.rows] == ["E-1", "APP-A-1"]
     assert [r.item_id for r in second.rows] == ["E-2"]
+
+
+def test_a_category_filtered_page_starts_inside_the_second_state(world):
+    # Committee: E-1; agreed: APP-A-1, E-2. Page 2 of two per page skips E-1 and APP-A-1.
+    second = service.board(_cycle(world), service.BoardFilters(category="IMHM-C", page=2), per_page=2)
+    assert (second.total, second.pages, [r.item_id for r in second.rows]) == (3, 2, ["E-2"])
+
+
+def test_the_board_reads_states_afresh_and_keeps_to_its_own_cycle(world):
+    cycle = _cycle(world)
+    service.board(cycle, service.BoardFilters())
+    _item(world, "portfolio").state = ItemState.COMMITTEE
+    db.session.flush()
+    page = service.board(cycle, service.BoardFilters())
+    # APP-A-1 sorts before E-1 among committee items; E-2 is the only agreed one left.
+    assert [(r.item_id, r.state) for r in page.rows] == [("APP-A-1", "committee"), ("E-1", "committee"),
+                                                          ("E-2", "agreed")]
+    assert (page.counts["committee"], page.counts["agreed"], page.open_count) == (2, 1, 2)
+    other = service.board(db.session.get(Cycle, world["other_cycle"]), service.BoardFilters())
+    assert (other.rows, other.total) == ([], 0)
+
+
+def test_board_links_carry_only_the_filters_that_differ_from_the_defaults():
+    filters = service.BoardFilters(state="open", category="IMHM C", page=3)
+    assert filters.query_string(page=2) == "?state=open&category=IMHM+C&page=2"
+    assert filters.query_string(state=None, category=None, page=1) == ""
 
 
 @pytest.mark.parametrize(("args", "field"), [({"state": "nonsense"}, "state"), ({"page": "0"}, "page"),
