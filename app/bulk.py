@@ -15,6 +15,8 @@ from sqlalchemy.sql.dml import UpdateBase
 
 from app.extensions import db
 
+BATCH = 500  # ids per IN (...) list, well under every database's parameter limit
+
 
 def execute_many(statement: UpdateBase, rows: Sequence[Mapping[str, Any]], **shared: Any) -> None:
     """Run an INSERT or UPDATE once per row on the session's connection, in the session's transaction.

@@ -19,6 +19,7 @@ from app.assignment.facts import (AssignmentError, PoolReviewer, conflicts_by_ap
                                   max_load_of, membership, pool, readers_by_item, reviewer_facts, reviewer_loads)
 from app.assignment.models import Assignment, AssignmentSource
 from app.audit.service import record, record_many
+from app.bulk import BATCH
 from app.cycles.models import Applicant, Cycle, CycleMember, Item, ItemState
 from app.extensions import db
 from app.people.models import User
@@ -28,7 +29,6 @@ from app.timeutil import utcnow
 # Items still open to new readers; later states belong to reconciliation and the committee.
 ASSIGNABLE_STATES = (ItemState.UNASSIGNED, ItemState.ASSIGNED, ItemState.IN_REVIEW)
 ALREADY_READING = "already reading this item"
-BATCH = 500  # ids per IN (...) list, well under every database's parameter limit
 
 
 @dataclass(frozen=True)

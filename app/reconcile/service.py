@@ -13,13 +13,13 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, nulls_first, type_coerce
+from sqlalchemy import String, nulls_first, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.assignment.models import Assignment, AssignmentSource
 from app.assignment.service import assign_further_readers
 from app.audit.service import record, record_many
-from app.bulk import execute_many
+from app.bulk import BATCH, execute_many
 from app.cycles.models import Cycle, Item, ItemState
 from app.extensions import db
 from app.reconcile import engine
@@ -250,7 +250,7 @@ class _Changes:
     def __init__(self, cycle_id: int, actor_id: int | None):
         self.cycle_id, self.actor_id, self.now = cycle_id, actor_id, utcnow()
         self.outcomes: list[dict[str, Any]] = []
-        self.states: list[dict[str, Any]] = []
+        self.states: dict[str, list[int]] = defaultdict(list)  # new state → item pks
         self.audit: list[dict[str, Any]] = []
 
     def add(self, item, verdict: engine.Verdict, stored: dict[str, Any] | None) -> None:
@@ -262,17 +262,20 @@ class _Changes:
         if after is not None:
             self.outcomes.append({**after, "item_pk": item.id})
         if moved:
-            self.states.append({"pk": item.id, "new_state": verdict.state})
+            self.states[verdict.state].append(item.id)
         self.audit.append(evaluation_audit(item, item.state, verdict, stored, after))
 
     def write(self) -> None:
         execute_many(_outcome_upsert(), self.outcomes, computed_at=self.now)
+        # One UPDATE per new state and batch of ids: SQLite updates a list of rows faster than it runs one
+        # statement per row.
         items = Item.__table__
-        execute_many(items.update().where(items.c.id == bindparam("pk")).values(state=bindparam("new_state")),
-                     self.states)
+        for state, pks in self.states.items():
+            for start in range(0, len(pks), BATCH):
+                db.session.execute(items.update().where(items.c.id.in_(pks[start:start + BATCH])).values(state=state))
         record_many(self.audit, at=self.now, action="item.evaluate", object_type="item", actor_id=self.actor_id,
                     cycle_id=self.cycle_id)
-        _expire_loaded(Item, "id", (row["pk"] for row in self.states), ["state"])
+        _expire_loaded(Item, "id", (pk for pks in self.states.values() for pk in pks), ["state"])
         _expire_loaded(ItemOutcome, "item_pk", (row["item_pk"] for row in self.outcomes))
 
 
