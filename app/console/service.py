@@ -300,13 +300,12 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def describe_change(before: Any, after: Any) -> tuple[ChangeLine, ...]:
-    """Before/after as one line per field (nested values as ``scores.reflection``); fields in both
-    and unchanged are left out, except when nothing at all changed."""
+    """Before/after as one line per field (nested values as ``scores.reflection``); fields that read the same
+    before and after (unchanged, or nothing then an empty list) are left out, except when nothing at all changed."""
     old, new = _flatten(before), _flatten(after)
-    fields = list(dict.fromkeys([*old, *new]))
-    lines = tuple(ChangeLine(name, readable(old.get(name)), readable(new.get(name)))
-                  for name in fields if old.get(name) != new.get(name))
-    return lines or tuple(ChangeLine(name, readable(old.get(name)), readable(new.get(name))) for name in fields)
+    every_line = tuple(ChangeLine(name, readable(old.get(name)), readable(new.get(name)))
+                       for name in dict.fromkeys([*old, *new]))
+    return tuple(line for line in every_line if line.before != line.after) or every_line
 
 
 def audit_page(*, item_key: str = "", user: User | None = None, number: int = 1) -> Page:

@@ -91,6 +91,12 @@ def test_describe_change_lists_changed_fields_readably():
     assert [(line.field, line.before, line.after) for line in created] == [
         ("email", "—", "a@x.org"), ("active", "—", "yes")]
     assert service.describe_change(None, None) == ()
+    evaluated = service.describe_change({"state": "in_review", "outcome": None},
+                                        {"state": "agreed", "outcome": {"mean": 3.0, "reasons": []}})
+    assert [(line.field, line.before, line.after) for line in evaluated] == [
+        ("state", "in_review", "agreed"), ("outcome.mean", "—", "3")]
+    unchanged = service.describe_change({"state": "agreed"}, {"state": "agreed"})
+    assert [(line.field, line.before, line.after) for line in unchanged] == [("state", "agreed", "agreed")]
 
 
 def test_readable_values():
