@@ -18,10 +18,11 @@ from sqlalchemy import insert, update
 
 from app.assignment.models import Assignment, AssignmentSource
 from app.audit.service import record, record_many
+from app.bulk import collector_paused
 from app.cycles.models import (Applicant, Application, Conflict, Cycle, CycleMember, Item, ItemKind, ItemState,
                                MemberRole)
 from app.extensions import db
-from app.imports.readers import ImportFileError, ImportLimits, read_upload
+from app.imports.readers import ImportFileError, ImportLimits, Table, read_upload
 from app.imports.validate import (FIGURE_NAMES, KINDS, ItemInfo, Lookups, Row, RowError, Validated,
                                   application_item_id, validate)
 from app.people.models import ReviewerProfile, Role, User
@@ -70,6 +71,12 @@ def import_file(kind: str, data: bytes, filename: str, cycle: Cycle, *, actor_id
         table = read_upload(data, filename, limits or ImportLimits.from_config(current_app.config))
     except ImportFileError as exc:
         return ImportResult(kind, filename, file_error=str(exc))
+    # After reading: the spreadsheet parser leaves reference cycles behind, which the collector should free.
+    with collector_paused():
+        return _validate_and_write(kind, table, filename, cycle, actor_id)
+
+
+def _validate_and_write(kind: str, table: Table, filename: str, cycle: Cycle, actor_id: int | None) -> ImportResult:
     snapshot = _Snapshot.load(kind, cycle)
     validated = validate(kind, table.header, table.rows, snapshot.lookups, table.header_row)
     if validated.errors:

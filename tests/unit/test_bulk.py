@@ -1,4 +1,6 @@
-"""execute_many stores values exactly as the ORM does, shared values once per call, and refuses missing ones."""
+"""execute_many stores values exactly as the ORM does, shared values once per call, and refuses missing ones;
+collector_paused restores the collector."""
+import gc
 from datetime import datetime
 
 import pytest
@@ -6,7 +8,7 @@ from sqlalchemy import bindparam, select, text
 
 from app.audit.models import AuditEntry
 from app.audit.service import record
-from app.bulk import execute_many
+from app.bulk import collector_paused, execute_many
 from app.cycles.models import Item, ItemState
 from app.extensions import db
 from tests import factories as f
@@ -69,3 +71,18 @@ def test_no_rows_write_nothing(ctx):
     with recorded_statements(db.engine) as statements:
         execute_many(db.insert(AuditEntry.__table__), [])
     assert statements == []
+
+
+def test_the_collector_is_paused_inside_and_restored_after_even_on_an_error():
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("the step failed")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # a caller that had paused it keeps it paused
+    finally:
+        gc.enable()
