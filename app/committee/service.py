@@ -28,7 +28,7 @@ from app.people.access import committee_cycle_ids
 from app.people.models import Role, User
 from app.reconcile import engine
 from app.reconcile.models import CommitteeResolution, Decision, DecisionValue, ItemOutcome
-from app.reconcile.service import ADJUDICATION_SOURCES, store_outcome, submission_key
+from app.reconcile.service import ADJUDICATION_SOURCES, apply_verdict, submission_key
 from app.rubrics.model import Rubric
 from app.rubrics.registry import all_rubrics, get_rubric
 from app.scoring.models import Read, ReadStatus, RequirementCheck, Score
@@ -665,7 +665,7 @@ def resolve_item(item: Item, scores: Mapping[str, Any], rationale: str | None, *
     record("committee.resolve", "committee_resolution", resolution.id, before=before,
            after=_resolution_audit(resolution), actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id)
     # The item's outcome and state follow the decision, exactly as reconciliation stores a decided item.
-    store_outcome(item, verdict, db.session.scalar(db.select(ItemOutcome).where(ItemOutcome.item_pk == item.id)),
+    apply_verdict(item, verdict, db.session.scalar(db.select(ItemOutcome).where(ItemOutcome.item_pk == item.id)),
                   actor_id)
     db.session.flush()
     return resolution

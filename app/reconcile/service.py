@@ -205,7 +205,7 @@ def evaluation_audit(item, old_state: str, verdict: engine.Verdict, stored: dict
             "note": "; ".join(verdict.reasons) or None}
 
 
-def store_outcome(item: Item, verdict: engine.Verdict, outcome: ItemOutcome | None, actor_id: int | None) -> None:
+def apply_verdict(item: Item, verdict: engine.Verdict, outcome: ItemOutcome | None, actor_id: int | None) -> None:
     """Apply one item's verdict through the ORM (the committee's single-item path): outcome, state, audit."""
     stored = None if outcome is None else {name: getattr(outcome, name) for name in OUTCOME_FIELDS}
     after = outcome_change(verdict, stored)
