@@ -10,8 +10,9 @@ MiB = 1024 * 1024
 
 
 def json_text(value: Any) -> str:
-    """JSON columns' text, written by orjson: the standard library's encoder took a sixth of a
-    5,000-item reconciliation, which stores thousands of small outcome and audit values at once."""
+    """JSON columns' text, written by orjson: with the standard library's encoder (~4.5 µs per small value)
+    a 5,000-item reconciliation, which stores ~15,000 outcome and audit values at once, spent a tenth of its time
+    encoding."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
