@@ -14,12 +14,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from app.rubrics.model import DESIGNATIONS, Rubric
+from app.rubrics.model import CATEGORY_CODES, DESIGNATIONS, Rubric
 
 KINDS = ("reviewers", "applications", "essays", "conflicts", "scores")
-# Category codes of Endorsement (domain/README.md); only some have rubrics.
-CATEGORY_CODES = ("IFA", "ECFA", "IFS", "ECFS", "IMHS", "ECMHS", "IMHM-C", "IMHM-P", "IMHM-RF",
-                  "ECMHM-C", "ECMHM-P", "ECMHM-RF")
 APPLICATION_ITEM_PREFIX = "APP-"
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

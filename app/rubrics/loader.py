@@ -5,12 +5,15 @@ app rather than guessing, because a wrong rubric silently changes scores.
 """
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from app.rubrics.model import (COMBINE_RULES, DESIGNATIONS, FIGURES, KINDS, MINIMUM_FIELDS, Domain,
-                               PassRule, ReconcileRule, Requirement, Rubric)
+from app.requirements.records import ERS, TRAINING_TOPICS, VETTED, WORK_KINDS
+from app.rubrics.model import (CATEGORY_CODES, COMBINE_RULES, DESIGNATIONS, FIGURES, KINDS, MINIMUM_FIELDS,
+                               RULE_KEYS, RULES_BY_RECORDS, Domain, Figure, PassRule, ReconcileRule, Requirement,
+                               Rubric)
 
 # Rubric, domain and requirement keys end up in spreadsheets and URLs.
 KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -22,7 +25,7 @@ ALLOWED_KEYS = {
     "[pass]": ("domain_min", "mean_min", "total_min"),
     "[reconcile]": ("combine", "tolerance", "third_reader", "near_cut_margin"),
     "domain": ("key", "name", "areas", "descriptors"),
-    "requirement": ("key", "label", "figure", "must_be_yes", *MINIMUM_FIELDS),
+    "requirement": ("key", "label", "figure", "must_be_yes", *MINIMUM_FIELDS, *RULE_KEYS),
 }
 
 
@@ -265,26 +268,194 @@ def _parse_requirements(check: _Checker, raw: Any, kind: str | None) -> tuple[Re
                 check.fail(where, "duplicate requirement key")
             seen.add(key)
         check.known_keys(table, where, ALLOWED_KEYS["requirement"])
-        label = check.string(table, where, "label")
-        figure = check.string(table, where, "figure", required=False)
-        if figure is not None and figure not in FIGURES:
-            check.fail(f"{where} figure", f"{figure!r} is not a portfolio figure (one of {', '.join(FIGURES)})")
-        given = [name for name in MINIMUM_FIELDS if name in table]
-        if len(given) > 1:
-            check.fail(where, f"give one minimum, not {', '.join(given)}")
-        minimum = check.number(table, where, given[0], minimum=0) if given else None
-        must_be_yes = table.get("must_be_yes", False)
-        if not isinstance(must_be_yes, bool):
-            check.fail(f"{where} must_be_yes", f"must be true or false, got {must_be_yes!r}")
-        if given and must_be_yes is True:
-            check.fail(where, f"give {given[0]} or must_be_yes, not both")
-        if (given or must_be_yes) and not figure:
-            check.fail(where, "a minimum or must_be_yes needs the figure it checks (figure = \"…\")")
-        if key and label:
-            requirements.append(Requirement(
-                key=key, label=label, figure=figure, minimum=minimum,
-                unit=given[0].removeprefix("min_") if given else None, must_be_yes=bool(must_be_yes)))
+        requirement = _parse_requirement(check, table, where, key)
+        if requirement is not None:
+            requirements.append(requirement)
     return tuple(requirements)
+
+
+def _parse_requirement(check: _Checker, table: dict, where: str, key: str | None) -> Requirement | None:
+    """One line: its figure, its minimum (in the figure's unit) and the rules of the figure's record kind."""
+    label = check.string(table, where, "label")
+    figure_name = check.string(table, where, "figure", required=False)
+    figure = FIGURES.get(figure_name) if figure_name else None
+    if figure_name is not None and figure is None:
+        check.fail(f"{where} figure", f"{figure_name!r} is not a portfolio figure (one of {', '.join(FIGURES)})")
+    given = [name for name in MINIMUM_FIELDS if name in table]
+    if len(given) > 1:
+        check.fail(where, f"give one minimum, not {', '.join(given)}")
+    minimum = check.number(table, where, given[0], minimum=0) if given else None
+    must_be_yes = table.get("must_be_yes", False)
+    if not isinstance(must_be_yes, bool):
+        check.fail(f"{where} must_be_yes", f"must be true or false, got {must_be_yes!r}")
+    if given and must_be_yes is True:
+        check.fail(where, f"give {given[0]} or must_be_yes, not both")
+    if (given or must_be_yes) and not figure_name:
+        check.fail(where, "a minimum or must_be_yes needs the figure it checks (figure = \"…\")")
+    if figure is not None:
+        _check_minimum_fits(check, where, figure, given[0] if given else None, must_be_yes is True)
+    rules = _parse_rules(check, table, where, figure, figure_name)
+    if not (key and label):
+        return None
+    return Requirement(key=key, label=label, figure=figure_name, minimum=minimum,
+                       unit=given[0].removeprefix("min_") if given else None, must_be_yes=must_be_yes is True,
+                       **rules)
+
+
+def _check_minimum_fits(check: _Checker, where: str, figure: Figure, given: str | None, must_be_yes: bool) -> None:
+    """``min_hours`` on a figure counted in years would compare two different things."""
+    if figure.unit == "yes":
+        if given:
+            check.fail(f"{where} {given}", f"{figure.name} is a yes/no figure: use must_be_yes = true")
+        return
+    if must_be_yes:
+        check.fail(f"{where} must_be_yes", f"{figure.name} is counted in {figure.unit}, not yes/no: "
+                                           f"use min_{figure.unit}")
+    elif given and given != f"min_{figure.unit}":
+        counted = "a count" if figure.unit == "count" else f"counted in {figure.unit}"
+        check.fail(f"{where} {given}", f"{figure.name} is {counted}: use min_{figure.unit}")
+
+
+def _parse_rules(check: _Checker, table: dict, where: str, figure: Figure | None,
+                 figure_name: str | None) -> dict[str, Any]:
+    """The line's rule keys, each valid for the figure's record kind, with the rules the figure's name implies."""
+    given = [name for name in RULE_KEYS if name in table]
+    allowed = RULES_BY_RECORDS.get(figure.records, ()) if figure is not None else ()
+    for name in given:
+        if figure_name is None:
+            check.fail(f"{where} {name}", "a rule needs the figure it applies to (figure = \"…\")")
+        elif figure is not None and name not in allowed:
+            owners = [f for f in FIGURES.values() if name in RULES_BY_RECORDS.get(f.records, ())]
+            check.fail(f"{where} {name}", f"applies to {' / '.join(f.name for f in owners)} lines, "
+                                          f"not to {figure.name}")
+    rules: dict[str, Any] = {}
+    for name in given:
+        value = RULE_PARSERS[name](check, f"{where} {name}", table[name])
+        if value is not None:
+            rules[name] = value
+    if figure is not None:
+        for name, implied in figure.implies.items():
+            if name in rules and rules[name] != implied:
+                check.fail(f"{where} {name}", f"{figure.name} already means {name} = {_toml(implied)}; "
+                                              f"leave {name} out")
+            rules[name] = implied
+    _check_rule_pairs(check, where, figure, rules)
+    return rules
+
+
+def _check_rule_pairs(check: _Checker, where: str, figure: Figure | None, rules: dict[str, Any]) -> None:
+    """Rules that do nothing without another rule are mistakes worth naming."""
+    if "accept_vetted_until" in rules and not rules.get("provider_endorsements"):
+        check.fail(f"{where} accept_vetted_until", "needs provider_endorsements (without them every provider "
+                                                   "counts anyway)")
+    if "min_endorsed" in rules and not rules.get("endorsements"):
+        check.fail(f"{where} min_endorsed", "needs endorsements = [...] (the endorsements a rater must hold)")
+    if figure is not None and figure.name == "references_received" and rules.get("endorsements") \
+            and "min_endorsed" not in rules:
+        check.fail(f"{where} endorsements", "needs min_endorsed (how many raters must hold one)")
+    if figure is not None and figure.name == "references_endorsed" and not rules.get("endorsements"):
+        check.fail(where, "references_endorsed needs endorsements = [...] (the endorsements that count)")
+    kinds = rules.get("kinds")
+    if "internship_max_years" in rules and kinds and "internship" not in kinds:
+        check.fail(f"{where} internship_max_years", "kinds does not include \"internship\", so no "
+                                                    "internship counts anyway")
+
+
+def _boolean(check: _Checker, where: str, value: Any) -> bool | None:
+    if not isinstance(value, bool):
+        check.fail(where, f"must be true or false, got {value!r}")
+        return None
+    return value
+
+
+def _positive_number(check: _Checker, where: str, value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        check.fail(where, f"must be a number, got {value!r}")
+        return None
+    if value <= 0:
+        check.fail(where, f"must be more than 0, got {value!r}")
+        return None
+    return value
+
+
+def _non_negative_number(check: _Checker, where: str, value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        check.fail(where, f"must be a number, got {value!r}")
+        return None
+    if value < 0:
+        check.fail(where, f"must be at least 0, got {value!r}")
+        return None
+    return value
+
+
+def _positive_integer(check: _Checker, where: str, value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        check.fail(where, f"must be a whole number, got {value!r}")
+        return None
+    if value < 1:
+        check.fail(where, f"must be at least 1, got {value!r}")
+        return None
+    return value
+
+
+def _a_date(check: _Checker, where: str, value: Any) -> date | None:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        check.fail(where, f"must be a date written without quotes, e.g. 2027-12-21, got {value!r}")
+        return None
+    return value
+
+
+def _choice_list(choices: tuple[str, ...], *, upper: bool) -> Callable[[_Checker, str, Any], tuple[str, ...] | None]:
+    """A non-empty list of distinct values out of ``choices`` (codes compared in upper case, ``vetted`` as is)."""
+    def parse(check: _Checker, where: str, value: Any) -> tuple[str, ...] | None:
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+            check.fail(where, "must be a non-empty list of strings")
+            return None
+        found, unknown = [], []
+        for raw in value:
+            word = raw.strip()
+            code = word if word.lower() == VETTED else (word.upper() if upper else word)
+            if code.lower() == VETTED:
+                code = VETTED
+            if code not in choices:
+                unknown.append(raw)
+            elif code in found:
+                check.fail(where, f"{code} is listed twice")
+            else:
+                found.append(code)
+        if unknown:
+            check.fail(where, f"unknown {', '.join(repr(u) for u in unknown)} (expected {', '.join(choices)})")
+            return None
+        return tuple(found)
+    return parse
+
+
+def _topic(check: _Checker, where: str, value: Any) -> str | None:
+    if value not in TRAINING_TOPICS:
+        check.fail(where, f"must be one of {', '.join(TRAINING_TOPICS)}, got {value!r}")
+        return None
+    return value
+
+
+ENDORSEMENT_CHOICES = (*CATEGORY_CODES, ERS, VETTED)
+RULE_PARSERS: dict[str, Callable[[_Checker, str, Any], Any]] = {
+    "topic": _topic,
+    "provider_endorsements": _choice_list(ENDORSEMENT_CHOICES, upper=True),
+    "accept_vetted_until": _a_date,
+    "exclude_peer": _boolean,
+    "about_providing": _boolean,
+    "window_years": _positive_number,
+    "majority_from_one_source": _boolean,
+    "min_endorsed": _positive_integer,
+    "endorsements": _choice_list(ENDORSEMENT_CHOICES, upper=True),
+    "kinds": _choice_list(WORK_KINDS, upper=False),
+    "internship_max_years": _non_negative_number,
+    "with_infant_and_parent": _boolean,
+}
+
+
+def _toml(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else f"\"{value}\""
 
 
 def load_rubrics(directories: Iterable[Path]) -> dict[str, Rubric]:

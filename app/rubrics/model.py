@@ -1,17 +1,61 @@
 """Rubrics as plain, immutable data."""
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
 COMBINE_RULES = ("mean", "sum", "median")
 KINDS = ("essay", "application")
 DESIGNATIONS = ("C", "P", "RF")
+# The categories of Endorsement, Infant and Early Childhood alike; only some have rubrics.
+CATEGORY_CODES = ("IFA", "ECFA", "IFS", "ECFS", "IMHS", "ECMHS", "IMHM-C", "IMHM-P", "IMHM-RF",
+                  "ECMHM-C", "ECMHM-P", "ECMHM-RF")
 # How a requirement line states the figure it checks; the value is the minimum.
 MINIMUM_FIELDS = ("min_hours", "min_years", "min_count")
-# The portfolio figures an application carries (SPEC §3 columns); a requirement line names one.
-FIGURES = ("training_hours", "dei_hours", "rsc_training_hours", "rsc_hours", "rsc_hours_about_providing",
-           "work_years", "leadership_years", "references_received", "ethics_signed", "agreement_signed", "member")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure a requirement line may check (docs/requirements.md lists them).
+
+    ``records`` is the portfolio record kind it is counted from (None: the
+    applications import's column only); ``column`` the applications-import
+    column it falls back to without such records (None: records only);
+    ``implies`` the rules its name stands for (``dei_hours`` is training of
+    topic ``dei``).
+    """
+    name: str
+    unit: str                  # hours | years | count | yes (a yes/no figure)
+    records: str | None = None  # training | rsc | references | work
+    column: str | None = None
+    implies: Mapping[str, object] = field(default_factory=dict)
+
+
+FIGURES: dict[str, Figure] = {figure.name: figure for figure in (
+    Figure("training_hours", "hours", "training", "training_hours"),
+    Figure("dei_hours", "hours", "training", "dei_hours", {"topic": "dei"}),
+    Figure("rsc_training_hours", "hours", "training", "rsc_training_hours", {"topic": "rsc"}),
+    Figure("rsc_hours", "hours", "rsc", "rsc_hours"),
+    Figure("rsc_hours_about_providing", "hours", "rsc", "rsc_hours_about_providing", {"about_providing": True}),
+    Figure("rsc_providers", "count", "rsc"),
+    Figure("work_years", "years", "work", "work_years"),
+    Figure("leadership_years", "years", None, "leadership_years"),
+    Figure("references_received", "count", "references", "references_received"),
+    Figure("references_endorsed", "count", "references"),
+    Figure("ethics_signed", "yes", None, "ethics_signed"),
+    Figure("agreement_signed", "yes", None, "agreement_signed"),
+    Figure("member", "yes", None, "member"),
+)}
+# The rule keys a requirement line may carry, by the record kind its figure is counted from.
+RULES_BY_RECORDS = {
+    "training": ("topic",),
+    "rsc": ("provider_endorsements", "accept_vetted_until", "exclude_peer", "about_providing", "window_years",
+            "majority_from_one_source"),
+    "references": ("min_endorsed", "endorsements"),
+    "work": ("kinds", "internship_max_years", "with_infant_and_parent"),
+}
+RULE_KEYS = tuple(key for keys in RULES_BY_RECORDS.values() for key in keys)
 
 
 @dataclass(frozen=True)
@@ -24,11 +68,13 @@ class Domain:
 
 @dataclass(frozen=True)
 class Requirement:
-    """One checklist line of an application rubric.
+    """One checklist line of an application rubric, and the rules the product checks it by.
 
-    ``figure`` names the application's portfolio column shown beside the line
-    (e.g. ``rsc_hours``); ``minimum`` is the figure it must reach, or
-    ``must_be_yes`` for signed/membership lines.
+    ``figure`` names what the line counts (a key of ``FIGURES``); ``minimum``
+    is what it must reach (``unit`` says in what), or ``must_be_yes`` for
+    signed/membership lines. A line without a figure is judged by the
+    reviewer. The remaining fields are the line's own rules (docs/requirements.md);
+    nothing is inherited from another line.
     """
     key: str
     label: str
@@ -36,6 +82,27 @@ class Requirement:
     minimum: float | None = None
     unit: str | None = None  # hours | years | count
     must_be_yes: bool = False
+    # training
+    topic: str | None = None
+    # RS/C
+    provider_endorsements: tuple[str, ...] = ()
+    accept_vetted_until: date | None = None
+    exclude_peer: bool = False
+    about_providing: bool = False
+    window_years: float | None = None
+    majority_from_one_source: bool = False
+    # references
+    min_endorsed: int | None = None
+    endorsements: tuple[str, ...] = ()
+    # work
+    kinds: tuple[str, ...] = ()
+    internship_max_years: float | None = None
+    with_infant_and_parent: bool = False
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """The rule keys this line sets, in the order docs/requirements.md lists them."""
+        return tuple(key for key in RULE_KEYS if getattr(self, key) not in (None, False, ()))
 
 
 @dataclass(frozen=True)

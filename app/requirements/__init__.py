@@ -1,0 +1,1 @@
+"""Requirements checked by the product: portfolio records, the rules of each requirement line, and results."""
