@@ -368,34 +368,20 @@ def _boolean(check: _Checker, where: str, value: Any) -> bool | None:
     return value
 
 
-def _positive_number(check: _Checker, where: str, value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        check.fail(where, f"must be a number, got {value!r}")
+def _number_rule(*, integer: bool = False, above: float | None = None,
+                 minimum: float | None = None) -> Callable[[_Checker, str, Any], float | None]:
+    """A number (or whole number) more than ``above`` / at least ``minimum``."""
+    def parse(check: _Checker, where: str, value: Any) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, int if integer else int | float):
+            check.fail(where, f"must be {'a whole number' if integer else 'a number'}, got {value!r}")
+        elif above is not None and value <= above:
+            check.fail(where, f"must be more than {above:g}, got {value!r}")
+        elif minimum is not None and value < minimum:
+            check.fail(where, f"must be at least {minimum:g}, got {value!r}")
+        else:
+            return value
         return None
-    if value <= 0:
-        check.fail(where, f"must be more than 0, got {value!r}")
-        return None
-    return value
-
-
-def _non_negative_number(check: _Checker, where: str, value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        check.fail(where, f"must be a number, got {value!r}")
-        return None
-    if value < 0:
-        check.fail(where, f"must be at least 0, got {value!r}")
-        return None
-    return value
-
-
-def _positive_integer(check: _Checker, where: str, value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        check.fail(where, f"must be a whole number, got {value!r}")
-        return None
-    if value < 1:
-        check.fail(where, f"must be at least 1, got {value!r}")
-        return None
-    return value
+    return parse
 
 
 def _a_date(check: _Checker, where: str, value: Any) -> date | None:
@@ -414,9 +400,7 @@ def _choice_list(choices: tuple[str, ...], *, upper: bool) -> Callable[[_Checker
         found, unknown = [], []
         for raw in value:
             word = raw.strip()
-            code = word if word.lower() == VETTED else (word.upper() if upper else word)
-            if code.lower() == VETTED:
-                code = VETTED
+            code = VETTED if word.lower() == VETTED else (word.upper() if upper else word)
             if code not in choices:
                 unknown.append(raw)
             elif code in found:
@@ -444,12 +428,12 @@ RULE_PARSERS: dict[str, Callable[[_Checker, str, Any], Any]] = {
     "accept_vetted_until": _a_date,
     "exclude_peer": _boolean,
     "about_providing": _boolean,
-    "window_years": _positive_number,
+    "window_years": _number_rule(above=0),
     "majority_from_one_source": _boolean,
-    "min_endorsed": _positive_integer,
+    "min_endorsed": _number_rule(integer=True, minimum=1),
     "endorsements": _choice_list(ENDORSEMENT_CHOICES, upper=True),
     "kinds": _choice_list(WORK_KINDS, upper=False),
-    "internship_max_years": _non_negative_number,
+    "internship_max_years": _number_rule(minimum=0),
     "with_infant_and_parent": _boolean,
 }
 
