@@ -7,6 +7,7 @@ from flask import Flask
 from app import config as app_config
 from app.database import configure_sqlite
 from app.extensions import csrf, db, htmx, login_manager, migrate
+from app.numbers import DatabaseIdConverter
 
 # Each domain area registers its own blueprint and CLI commands in ``init_app``.
 AREAS = ("audit", "people", "cycles", "rubrics", "imports", "assignment", "scoring",
@@ -31,6 +32,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SESSION_COOKIE_SECURE"] = False
         app.config["REMEMBER_COOKIE_SECURE"] = False
 
+    # Before any route is added: every <int:…> in a path is read by it.
+    app.url_map.converters["int"] = DatabaseIdConverter
     _init_extensions(app)
     _init_areas(app)
     return app

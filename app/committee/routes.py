@@ -4,7 +4,9 @@ from flask_login import current_user
 
 from app.committee import service
 from app.cycles.models import Application, Cycle
+from app.errors import InputError
 from app.extensions import db
+from app.numbers import optional_whole_number
 from app.partials import fragment_request
 from app.people.access import committee_cycle_ids, item_or_404, role_required
 from app.people.models import Role
@@ -37,12 +39,10 @@ def _may_see_cycle(cycle_id: int) -> bool:
 
 
 def _expected_version() -> int | None:
-    raw = (request.form.get("version") or "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
-        abort(400, f"version: must be a whole number, got {raw!r}")
-    return int(raw)
+    try:
+        return optional_whole_number(request.form.get("version"), "version")
+    except InputError as exc:
+        abort(400, exc.message)
 
 
 @bp.get("/")

@@ -23,7 +23,9 @@ from app.assignment.models import Assignment
 from app.audit.service import record
 from app.committee import charts
 from app.cycles.models import Applicant, Application, Cycle, Item, ItemKind, ItemState
+from app.errors import InputError
 from app.extensions import db
+from app.numbers import whole_number
 from app.people.access import committee_cycle_ids
 from app.people.models import Role, User
 from app.reconcile import engine
@@ -85,11 +87,12 @@ class BoardFilters:
         state = (args.get("state") or "").strip() or None
         if state is not None and state != OPEN_DISAGREEMENTS and state not in ItemState.__members__.values():
             raise CommitteeInputError({"state": f"unknown state {state!r}"})
-        raw_page = (args.get("page") or "1").strip()
-        if not raw_page.isdigit() or int(raw_page) < 1:
-            raise CommitteeInputError({"page": f"must be a whole number from 1, got {raw_page!r}"})
+        try:
+            page = whole_number(args.get("page"), "page", minimum=1, default=1)
+        except InputError as exc:
+            raise CommitteeInputError(exc.problems) from None
         return cls(state, (args.get("category") or "").strip() or None, (args.get("rubric") or "").strip() or None,
-                   int(raw_page))
+                   page)
 
     def query_args(self, **changes: Any) -> dict[str, Any]:
         """These filters as URL arguments, with ``changes`` applied and empty ones left out."""

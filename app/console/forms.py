@@ -1,12 +1,14 @@
 """Console forms. Every POST form carries the CSRF token; choices are filled in by the view."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectField, StringField, \
+from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField, \
     TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from app.imports.validate import KINDS
+from app.numbers import WholeNumberField, coerce_whole_number
 from app.people.models import Role
 from app.people.service import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -23,7 +25,7 @@ KIND_HINTS = {
 class CycleForm(FlaskForm):
     name = StringField("Name", validators=[InputRequired(), Length(max=120)],
                        description="For example “Spring 2025 exams”.")
-    readers = IntegerField("Reads per item", default=2, validators=[InputRequired(), NumberRange(1, 9)])
+    readers = WholeNumberField("Reads per item", default=2, validators=[InputRequired(), NumberRange(1, 9)])
     due = DateField("Reads due", validators=[Optional()])
 
 
@@ -34,13 +36,13 @@ class ImportForm(FlaskForm):
 
 
 class ConfirmPlanForm(FlaskForm):
-    readers = HiddenField(validators=[InputRequired()])
+    readers = WholeNumberField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, 9)])
     fingerprint = HiddenField(validators=[InputRequired(), Length(min=64, max=64)])
 
 
 class ReviewerChoiceForm(FlaskForm):
     """Assign a reviewer to an item, or swap an assignment to another reviewer."""
-    reviewer = SelectField("Reviewer", coerce=int, validate_choice=False, validators=[InputRequired()])
+    reviewer = SelectField("Reviewer", coerce=coerce_whole_number, validate_choice=False, validators=[InputRequired()])
 
 
 class UnassignForm(FlaskForm):
@@ -87,5 +89,5 @@ class ProfileForm(FlaskForm):
                                description="Category codes, e.g. “IMHM-C; IMHS”.")
     organization = StringField("Organization", validators=[Length(max=200)],
                                description="Used to keep reviewers off applicants from their own organization.")
-    max_load = IntegerField("Maximum reads per cycle", validators=[Optional(), NumberRange(min=0)],
+    max_load = WholeNumberField("Maximum reads per cycle", validators=[Optional(), NumberRange(min=0)],
                             description="Blank for no limit.")

@@ -23,12 +23,14 @@ from app.console.forms import (KIND_HINTS, ActionForm, ConfirmPlanForm, CycleFor
                                ProfileForm, ReopenForm, ReviewerChoiceForm, RoleForm, UnassignForm, UserCreateForm)
 from app.cycles.models import Cycle, Item, ItemState
 from app.cycles.service import CycleError, create_cycle
+from app.errors import InputError
 from app.exports.service import ExportError, export_cycle_bytes
 from app.extensions import db
 from app.partials import fragment_request
 from app.imports.readers import ImportLimits
 from app.imports.service import import_file
 from app.imports.validate import template_header
+from app.numbers import whole_number
 from app.people.access import role_required
 from app.people.models import Role, User
 from app.reconcile.service import ReconcileError, reconcile_cycle
@@ -55,6 +57,14 @@ def _reason(error: Exception) -> str:
     """The reason part of a "field: reason" service error, as a sentence."""
     field, _, reason = str(error).partition(": ")
     return _message(reason or field)
+
+
+def _page_number() -> int:
+    """``?page=`` of a paged list: 1 when absent; anything but ASCII digits is a 400 naming it."""
+    try:
+        return whole_number(request.args.get("page"), "page", minimum=1, default=1)
+    except InputError as exc:
+        abort(400, exc.message)
 
 
 # ---------------------------------------------------------------- cycles and the dashboard
@@ -193,7 +203,7 @@ def assignments(cycle_id: int) -> str:
         state = ""
     search = request.args.get("q", "")[:64]
     page = service.cycle_items(cycle, state=state or None, search=search,
-                               number=request.args.get("page", 1, type=int))
+                               number=_page_number())
     return render_template("console/assignments.html", cycle=cycle, page=page, state=state, search=search,
                            states=[s.value for s in ItemState])
 
@@ -203,8 +213,9 @@ def assignments(cycle_id: int) -> str:
 def preview(cycle_id: int) -> str | tuple[str, int]:
     """What auto-assignment would do (loads, unfillable items and why); nothing is written."""
     cycle = _cycle_or_404(cycle_id)
-    readers = request.args.get("readers", cycle.readers, type=int)
-    if not 1 <= readers <= 9:
+    try:
+        readers = whole_number(request.args.get("readers"), "readers", minimum=1, maximum=9, default=cycle.readers)
+    except InputError:
         abort(400, "Reads per item must be a whole number from 1 to 9.")
     plan, fingerprint = service.preview_assignment(cycle, readers)
     return _render_preview(cycle, plan, fingerprint)
@@ -222,10 +233,10 @@ def confirm(cycle_id: int) -> Response | tuple[str, int]:
     """Write exactly the previewed plan, or refuse (409) and show the new one if the data changed."""
     cycle = _cycle_or_404(cycle_id)
     form = ConfirmPlanForm()
-    if not form.validate_on_submit() or not form.readers.data.isdigit() or not 1 <= int(form.readers.data) <= 9:
+    if not form.validate_on_submit():
         abort(400, "The confirmation form was incomplete. Run the preview again.")
     try:
-        plan = service.confirm_assignment(cycle, int(form.readers.data), form.fingerprint.data,
+        plan = service.confirm_assignment(cycle, form.readers.data, form.fingerprint.data,
                                           actor_id=current_user.id)
     except service.StalePlan as exc:
         return _render_preview(cycle, exc.plan, service.plan_fingerprint(exc.plan), stale=str(exc), status=409)
@@ -521,6 +532,6 @@ def audit() -> str:
     user = db.session.scalar(db.select(User).filter_by(email=email)) if email else None
     unknown_user = bool(email) and user is None
     page = service.Page([], 1, 1, 0) if unknown_user else service.audit_page(
-        item_key=item_key, user=user, number=request.args.get("page", 1, type=int))
+        item_key=item_key, user=user, number=_page_number())
     return render_template("console/audit.html", page=page, item_key=item_key, email=email,
                            unknown_user=unknown_user)

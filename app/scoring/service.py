@@ -15,7 +15,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.assignment.models import Assignment
 from app.audit.service import record, record_many
 from app.cycles.models import Application, Conflict, Cycle, Item, ItemState, ItemText
+from app.errors import InputError
 from app.extensions import db
+from app.numbers import whole_number
 from app.people.models import User
 from app.rubrics.model import Rubric
 from app.rubrics.registry import get_rubric
@@ -388,10 +390,7 @@ def _require_draft(read: Read) -> None:
 def _check_score(rubric: Rubric, score: int | str | None) -> int | None:
     if score is None or score == "":
         return None
-    try:
-        value = int(score)
-    except (TypeError, ValueError):
-        raise ScoringError(f"score: {score!r} is not a whole number") from None
+    value = _whole_number(score, "score")
     if value not in rubric.scale:
         raise ScoringError(f"score: {value} is outside the scale {rubric.scale_min}–{rubric.scale_max}")
     return value
@@ -416,10 +415,11 @@ def _check_text(text: str | None, field: str) -> str | None:
 
 
 def _check_seq(seq: int | str) -> int:
+    return _whole_number(seq, "seq", minimum=1, maximum=MAX_SEQ)
+
+
+def _whole_number(raw: int | str | None, field: str, **bounds: int) -> int:
     try:
-        value = int(seq)
-    except (TypeError, ValueError):
-        raise ScoringError(f"seq: {seq!r} is not a whole number") from None
-    if not 1 <= value <= MAX_SEQ:
-        raise ScoringError(f"seq: must be between 1 and {MAX_SEQ}, got {value}")
-    return value
+        return whole_number(raw, field, **bounds)
+    except InputError as exc:
+        raise ScoringError(exc.message) from None
