@@ -8,6 +8,7 @@ from app import config as app_config
 from app.database import configure_sqlite
 from app.extensions import csrf, db, htmx, login_manager, migrate
 from app.numbers import DatabaseIdConverter
+from app.shipped import shipped_dir
 
 # Each domain area registers its own blueprint and CLI commands in ``init_app``.
 AREAS = ("audit", "people", "cycles", "rubrics", "imports", "assignment", "scoring",
@@ -45,7 +46,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
-    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    migrate.init_app(app, db, directory=str(shipped_dir("migrations")))
     csrf.init_app(app)
     login_manager.init_app(app)
     htmx.init_app(app)

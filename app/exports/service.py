@@ -108,7 +108,7 @@ def _items_reads(cycle: Cycle, rubrics: dict[str, Rubric]) -> Iterator[tuple[str
             read = _Read(reviewer_id, email, submitted_at, submission_key(number, submitted_at, read_id))
             if score[0] is not None:  # a read without scores still counts as a read
                 read.scores.append(tuple(score))
-            read.scores.extend(row[8:] for row in read_rows)
+            read.scores.extend(row[8:] for row in read_rows)  # noqa: B031 (the rows after next(), once)
             read.scores.sort(key=lambda s: order.get(s[0], last))
             reads.append(read)
         reads.sort(key=lambda r: r.sort_key)

@@ -50,7 +50,7 @@ def role_required(*roles: Role | str) -> Callable[[Callable], Callable]:
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.allowed_roles = allowed  # type: ignore[attr-defined]  (read by the access-matrix tests)
+        wrapped.allowed_roles = allowed  # type: ignore[attr-defined]  # read by the access-matrix tests
         return wrapped
 
     return decorator

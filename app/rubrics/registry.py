@@ -7,8 +7,9 @@ from flask import Flask, current_app
 
 from app.rubrics.loader import RubricError, load_rubrics
 from app.rubrics.model import Rubric
+from app.shipped import shipped_dir
 
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "rubrics"
+SHIPPED_DIR = shipped_dir("rubrics")
 INDICATORS_FILE = "indicators.toml"
 
 

@@ -69,7 +69,8 @@ def acting_probes(app, world):
     rules = {rule.endpoint for rule in app.url_map.iter_rules() if rule.methods & {"POST", "PUT", "PATCH", "DELETE"}}
     missing = rules - set(chosen) - {"people.login"}
     assert not missing, f"no role/object could reach {sorted(missing)}: extend tests/hostile/world.py"
-    ordered = sorted(chosen.values(), key=lambda pair: (ACTING_ROLES.index(pair[0]), pair[1].endpoint == "people.logout"))
+    ordered = sorted(chosen.values(),
+                     key=lambda pair: (ACTING_ROLES.index(pair[0]), pair[1].endpoint == "people.logout"))
     return ordered
 
 

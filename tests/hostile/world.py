@@ -170,8 +170,8 @@ def build_world(text: Callable[[str, str], str] = plain) -> World:
                          comment=text("score_comment", "Shows reflection"), seq=1))
     requirement_key = application_rubric.requirements[0].key
     db.session.add(RequirementCheck(read_id=app_draft.id, requirement_key=requirement_key,
-                                    status=CheckStatus.MORE_INFO, note=text("requirement_note", "Ask for the transcript"),
-                                    seq=1))
+                                    status=CheckStatus.MORE_INFO,
+                                    note=text("requirement_note", "Ask for the transcript"), seq=1))
     f.submitted_read(asg_b_w, {key: 2 for key in ESSAY_DOMAINS}, number=1,
                      comments={key: text("score_comment", f"Comment on {key}") for key in ESSAY_DOMAINS})
     db.session.get(Read, asg_b_w.read.id).overall_comment = text("overall_comment", "Submitted overall view")

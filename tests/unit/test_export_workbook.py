@@ -245,7 +245,8 @@ def test_a_third_read_joins_alpha_and_severity_and_a_read_without_scores_still_c
     # Reads 1 and 2: (2, 3) and (3, 3) → exact 1/2, adjacent 1; kappa: weighted observed 1/9 = expected 1/9 → 0.
     # Alpha over all reads: E1 gives o(2,3) = o(2,4) = o(3,4) = 1/2 each way, E2 o(3,3) = 2; n2 = 1, n3 = 3, n4 = 1.
     #   interval: D_o = 1 + 4 + 1 = 6, D_e = 2·(3·1 + 1·4 + 3·1)/4 = 5 → −0.2;
-    #   ordinal: δ(2,3) = δ(3,4) = (4 − 2)² = 4, δ(2,4) = (5 − 1)² = 16 → D_o = 24, D_e = 2·(12 + 16 + 12)/4 = 20 → −0.2.
+    #   ordinal: δ(2,3) = δ(3,4) = (4 − 2)² = 4, δ(2,4) = (5 − 1)² = 16 → D_o = 24,
+    #   D_e = 2·(12 + 16 + 12)/4 = 20 → −0.2.
     insight, clarity = sheet_rows(wb, "Agreement")[1:]
     assert insight[:6] == ["t-essay", "insight", 2, 0.5, 1, 0]
     assert insight[6] == pytest.approx(-0.2) and insight[7] == pytest.approx(-0.2) and insight[8] == 0

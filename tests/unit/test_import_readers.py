@@ -195,11 +195,11 @@ def test_a_far_away_row_number_hits_the_row_limit_instead_of_filling_memory():
 
 
 def test_a_lying_dimension_does_not_pad_rows():
-    sheet = (f'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-             '<dimension ref="A1:XFD1048576"/><sheetData>'
-             '<row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c></row>'
-             '<row r="2"><c r="A2" t="inlineStr"><is><t>a@example.org</t></is></c></row>'
-             '</sheetData></worksheet>').encode()
+    sheet = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             b'<dimension ref="A1:XFD1048576"/><sheetData>'
+             b'<row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c></row>'
+             b'<row r="2"><c r="A2" t="inlineStr"><is><t>a@example.org</t></is></c></row>'
+             b'</sheetData></worksheet>')
     table = read_upload(replace_part(xlsx_bytes([["email"]]), SHEET_PART, sheet), "dim.xlsx", LIMITS)
     assert table.rows == [(2, ("a@example.org",))]
 

@@ -104,8 +104,8 @@ def test_a_conflict_recorded_after_assignment_takes_effect_on_the_next_request(a
     client = signed_in(app, world["a"])
     assert client.get(f"/reviews/{world['own']}").status_code == 200
     with app.app_context():
-        db.session.add(f.make_conflict(db.session.get(Assignment, world["own"]).reviewer,
-                                       db.session.get(Item, db.session.get(Assignment, world["own"]).item_pk).applicant))
+        assignment = db.session.get(Assignment, world["own"])
+        db.session.add(f.make_conflict(assignment.reviewer, db.session.get(Item, assignment.item_pk).applicant))
         db.session.commit()
     assert client.get(f"/reviews/{world['own']}").status_code == 404
     assert save(client, world["own"], "reflection", 3, 1, csrf=token(client)).status_code == 404
