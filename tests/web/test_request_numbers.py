@@ -140,7 +140,8 @@ def test_a_reviewer_picked_by_odd_digits_is_refused(app, world, raw):
 
 
 @pytest.mark.parametrize(("field", "raw"), [("seq", "²"), ("seq", "٣"), ("seq", HUGE), ("score", "٣"),
-                                            ("score", "²")], ids=["seq-sup2", "seq-arabic3", "seq-huge", "score-arabic3", "score-sup2"])
+                                            ("score", "²")],
+                         ids=["seq-sup2", "seq-arabic3", "seq-huge", "score-arabic3", "score-sup2"])
 def test_autosave_numbers_in_odd_digits_are_a_422_naming_the_field(app, world, field, raw):
     client = signed_in(app, world, "ann")
     headers = {"HX-Request": "true", "X-CSRFToken": page_token(client, f"/reviews/{world['draft']}")}
