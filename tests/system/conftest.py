@@ -11,6 +11,7 @@ from app.cycles.models import MemberRole
 from app.people.models import Role
 from app.people.passwords import hash_password
 from tests import factories as f
+from tests.conftest import CHEAP_PASSWORD_HASHING
 
 PASSWORD = "system-test-password-1"
 DOMAINS = ("theoretical_foundations", "direct_service_skills", "working_with_others",
@@ -35,7 +36,7 @@ class Deployment:
 
 def migrated_app(instance: Path, database_path: Path):
     app = create_app({"TESTING": True, "SECRET_KEY": "system-test-secret", "INSTANCE_PATH": str(instance),
-                      "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(database_path)})
+                      "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(database_path), **CHEAP_PASSWORD_HASHING})
     with app.app_context():
         upgrade()
     return app
@@ -46,9 +47,12 @@ def deployment(tmp_path) -> Deployment:
     """A migrated SQLite database with 20 reviewers, each assigned one Clinical essay."""
     instance, database_path = tmp_path / "instance", tmp_path / "live.sqlite3"
     app = migrated_app(instance, database_path)
+    # The server reads instance/config.py: its workers sign the reviewers in at the suite's cheap cost too.
+    (instance / "config.py").write_text("".join(f"{key} = {value!r}\n"
+                                                for key, value in CHEAP_PASSWORD_HASHING.items()))
     seats, item_pks = [], []
-    password_hash = hash_password(PASSWORD)  # once: argon2 is slow by design
     with app.app_context():
+        password_hash = hash_password(PASSWORD)
         cycle = f.make_cycle("Load test")
         for n in range(20):
             reviewer = f.make_user(Role.REVIEWER, email=f"rev{n}@load.test", designations="C")

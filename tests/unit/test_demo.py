@@ -4,7 +4,6 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from app.assignment.eligibility import check_eligibility
@@ -26,12 +25,6 @@ from tests.factories import make_user
 TODAY = date(2026, 3, 2)
 TABLES = (User, ReviewerProfile, Cycle, CycleMember, Applicant, Application, Item, Conflict, Assignment, Read, Score,
           AuditEntry)
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    # Four argon2 hashes at production cost would dominate these tests; the parameters live in each hash.
-    monkeypatch.setattr("app.people.passwords._hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

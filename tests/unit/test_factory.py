@@ -33,6 +33,26 @@ def test_instance_config_file_overrides_defaults(tmp_path, monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("b.sqlite3")
 
 
+def test_passwords_are_hashed_at_rfc_9106_low_memory_cost_unless_configured(tmp_path, app):
+    """Production keeps argon2id with RFC 9106's second recommended option: t=3, 64 MiB, p=4 (its section 4)."""
+    from argon2 import Type, extract_parameters
+
+    from app.people.passwords import hash_password, needs_rehash, verify_password
+
+    production = create_app({"TESTING": True, "SECRET_KEY": "s", "INSTANCE_PATH": str(tmp_path / "inst"),
+                             "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "c.sqlite3")})
+    with production.app_context():
+        stored = hash_password("a production passphrase")
+        parameters = extract_parameters(stored)
+        assert (parameters.type, parameters.time_cost, parameters.memory_cost, parameters.parallelism) == \
+            (Type.ID, 3, 64 * 1024, 4)
+        assert (parameters.salt_len, parameters.hash_len) == (16, 32)
+        assert verify_password(stored, "a production passphrase")
+    with app.app_context():  # the suite's cheap cost: a production hash still verifies, and is due a rehash
+        assert extract_parameters(hash_password("x")).memory_cost == app.config["ARGON2_MEMORY_COST"] < 64 * 1024
+        assert verify_password(stored, "a production passphrase") and needs_rehash(stored)
+
+
 def test_postgres_urls_use_psycopg3(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@127.0.0.1:5432/er")
     assert database_url("/x") == "postgresql+psycopg://u:p@127.0.0.1:5432/er"
