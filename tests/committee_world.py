@@ -35,6 +35,11 @@ def application_item(cycle, applicant, rubric_key: str = "imhm-c-application") -
     return item
 
 
+def build_with_passwords() -> dict:
+    """``build`` for the tests that sign in (a seed: it takes no arguments)."""
+    return build(passwords=True)
+
+
 def build(passwords: bool = False) -> dict:
     """Build the cycle and commit; returns ids and e-mail addresses. With passwords for sign-in tests."""
     cycle = f.make_cycle("Spring 2025")

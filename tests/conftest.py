@@ -2,11 +2,19 @@
 
 Tests run on a fresh SQLite file per test, or on the PostgreSQL database named
 by ``TEST_DATABASE_URL`` (emptied before each test) when that is set.
+
+A module whose tests all start from the same rows marks itself ``pytest.mark.seeded(seed=function)``; its
+tests that take the ``seeded`` fixture get those rows. ``function()`` runs once per run into a SQLite file
+and each test gets its own copy, so what one test writes no other sees (on PostgreSQL each test seeds
+again); ``seeded`` is what it returned (ids, e-mails).
 """
 import atexit
+import copy
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -58,9 +66,11 @@ def _empty_sqlite_database() -> Path:
     return path
 
 
-def build_app(tmp_path: Path, rubrics: dict[str, str] | None = None, **overrides) -> Flask:
+def build_app(tmp_path: Path, rubrics: dict[str, str] | None = None, *, database_file: Path | None = None,
+              **overrides) -> Flask:
     """A test app with empty tables; ``rubrics`` (key → TOML text) go into instance/rubrics/ before it starts.
 
+    ``database_file``: a SQLite database to start from (copied) instead of empty tables.
     ``overrides`` replace or add config keys. Hand the app to ``close_app`` when done.
     """
     if rubrics:
@@ -69,7 +79,7 @@ def build_app(tmp_path: Path, rubrics: dict[str, str] | None = None, **overrides
     database_url = os.environ.get("TEST_DATABASE_URL")
     if not database_url:
         database = tmp_path / "test.sqlite3"
-        shutil.copyfile(_empty_sqlite_database(), database)
+        shutil.copyfile(database_file or _empty_sqlite_database(), database)
         database_url = copied_url = "sqlite:///" + str(database)
     app = create_app({
         "TESTING": True,
@@ -96,11 +106,62 @@ def close_app(app: Flask) -> None:
         db.engine.dispose()
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "seeded(seed=function): tests taking the `seeded` fixture start from "
+                                       "the rows function() writes (see tests/conftest.py)")
+
+
+_SEED_VALUE = pytest.StashKey[object]()
+
+
+@dataclass(frozen=True)
+class _Seeded:
+    database_file: Path
+    value: object
+
+
+@pytest.fixture(scope="session")
+def _seeded_databases(tmp_path_factory) -> dict[Callable[[], object], _Seeded]:
+    return {}
+
+
+def _seeded_database(seed: Callable[[], object], known: dict, tmp_path_factory) -> _Seeded:
+    """The rows ``seed()`` writes, in a SQLite file made on first use."""
+    if seed not in known:
+        folder = tmp_path_factory.mktemp("seeded")
+        app = build_app(folder)
+        with app.app_context():
+            value = seed()
+            db.session.commit()
+        close_app(app)
+        assert not (folder / "test.sqlite3-wal").exists(), "the seeded database is still open"
+        known[seed] = _Seeded(folder / "test.sqlite3", value)
+    return known[seed]
+
+
 @pytest.fixture
-def app(tmp_path):
-    app = build_app(tmp_path)
+def app(request, tmp_path):
+    marker = request.node.get_closest_marker("seeded")
+    if marker is None or "seeded" not in request.fixturenames:
+        app = build_app(tmp_path)
+    elif os.environ.get("TEST_DATABASE_URL"):
+        app = build_app(tmp_path)
+        with app.app_context():
+            request.node.stash[_SEED_VALUE] = marker.kwargs["seed"]()
+            db.session.commit()
+    else:
+        known = request.getfixturevalue("_seeded_databases")
+        seeded = _seeded_database(marker.kwargs["seed"], known, request.getfixturevalue("tmp_path_factory"))
+        app = build_app(tmp_path, database_file=seeded.database_file)
+        request.node.stash[_SEED_VALUE] = copy.deepcopy(seeded.value)  # a test may change its copy
     yield app
     close_app(app)
+
+
+@pytest.fixture
+def seeded(request, app):
+    """What the ``seeded`` marker's seed() returned (ids, e-mails): the rows are in this test's database."""
+    return request.node.stash[_SEED_VALUE]
 
 
 @pytest.fixture

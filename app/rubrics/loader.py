@@ -7,6 +7,7 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -123,13 +124,21 @@ class _Checker:
 
 def parse_rubric(path: Path) -> tuple[Rubric | None, list[str]]:
     """Parse and validate one rubric file; returns the rubric (or None) and its problems."""
+    rubric, problems = _parse_content(path, path.read_bytes())
+    return rubric, list(problems)
+
+
+@lru_cache(maxsize=128)
+def _parse_content(path: Path, content: bytes) -> tuple[Rubric | None, tuple[str, ...]]:
+    """Rubrics are immutable, so every app built in one process shares the parse of an unchanged file
+    (the test suite builds hundreds of apps; parsing the shipped packs was a third of each start)."""
     check = _Checker(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(content.decode("utf-8"))
     except UnicodeDecodeError:
-        return None, [f"{path.name}: file: not UTF-8 text"]
+        return None, (f"{path.name}: file: not UTF-8 text",)
     except tomllib.TOMLDecodeError as exc:
-        return None, [f"{path.name}: file: not valid TOML ({exc})"]
+        return None, (f"{path.name}: file: not valid TOML ({exc})",)
 
     check.known_keys(data, "", ALLOWED_KEYS["top"])
     head = check.table(data, "rubric")
@@ -176,11 +185,11 @@ def parse_rubric(path: Path) -> tuple[Rubric | None, list[str]]:
                                            f"{lowest}–{highest} of {len(domains)} domains")
 
     if check.problems:
-        return None, check.problems
+        return None, tuple(check.problems)
     return Rubric(key=key, title=title, kind=kind, categories=tuple(categories),
                   designation=designation, version=version, scale_min=scale_min, scale_max=scale_max,
                   labels=labels, pass_rule=pass_rule, reconcile=reconcile, domains=domains,
-                  requirements=requirements, source=path), []
+                  requirements=requirements, source=path), ()
 
 
 def _parse_pass(check: _Checker, table: dict, scale: range | None, present: bool) -> PassRule:

@@ -14,10 +14,12 @@ from tests import committee_world
 SCREENSHOTS = os.environ.get("COMMITTEE_SCREENSHOTS")
 
 
+pytestmark = pytest.mark.seeded(seed=committee_world.build_with_passwords)
+
+
 @pytest.fixture
-def world(app):
-    with app.app_context():
-        return committee_world.build(passwords=True)
+def world(seeded):
+    return seeded
 
 
 def snapshot(page, name):

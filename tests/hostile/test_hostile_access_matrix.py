@@ -17,14 +17,15 @@ from tests.hostile.routes import probes, response_text, session_token, signed_in
 from tests.hostile.world import (ROLE_OF, ROLES, SIGNED_OUT, VISIBLE, build_world, disable, fingerprint,
                                  forbidden_canaries)
 
+pytestmark = pytest.mark.seeded(seed=build_world)
+
 POST_FIELDS = {"score": "3", "seq": "99", "comment": "probe", "status": "met", "note": "probe",
                "overall_comment": "probe", "rationale": "probe", "decision": "endorse", "reason": "probe"}
 
 
 @pytest.fixture
-def world(app):
-    with app.app_context():
-        return build_world()
+def world(seeded):
+    return seeded
 
 
 def client_for(app, world, role):

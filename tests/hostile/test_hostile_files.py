@@ -14,6 +14,8 @@ from tests.hostile.world import build_world, counts
 from tests.unit.import_files import (billion_laughs_workbook, csv_bytes, xlsx_bytes, xxe_workbook,
                                      zip_bomb_workbook)
 
+pytestmark = pytest.mark.seeded(seed=build_world)
+
 CYCLE = "Hostile spring"
 UNPACKED_LIMIT = 200 << 20  # IMPORT_MAX_UNCOMPRESSED in app/config.py
 
@@ -39,9 +41,8 @@ IDS = [case[0] for case in FILES]
 
 
 @pytest.fixture
-def world(app):
-    with app.app_context():
-        return build_world()
+def world(seeded):
+    return seeded
 
 
 def table_counts(app):

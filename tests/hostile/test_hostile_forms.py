@@ -19,6 +19,8 @@ from app.scoring.models import Read, ReadStatus
 from tests.hostile.routes import probes, session_token, signed_in_client
 from tests.hostile.world import ESSAY_DOMAINS, ROLE_OF, SCENARIOS, VISIBLE, build_world, fingerprint
 
+pytestmark = pytest.mark.seeded(seed=build_world)
+
 CSRF_HOURS = 8  # WTF_CSRF_TIME_LIMIT in app/config.py
 ACTING_ROLES = ("reviewer_a", "committee_c1", "coordinator")  # the order they act in (coordinator changes roles)
 PREFERRED_SCENARIO = {"scoring.save_requirement": "a_application"}
@@ -45,9 +47,8 @@ CHANGES = {"console.set_active": {"active"}, "console.change_role": {"roles"},
 
 
 @pytest.fixture
-def world(app):
-    with app.app_context():
-        return build_world()
+def world(seeded):
+    return seeded
 
 
 def acting_probes(app, world):

@@ -44,10 +44,16 @@ class AccessLog:
         return body
 
 
+def marigold_world():
+    return build_world(marigold_text)
+
+
+pytestmark = pytest.mark.seeded(seed=marigold_world)
+
+
 @pytest.fixture
-def world(app):
-    with app.app_context():
-        return build_world(marigold_text)
+def world(seeded):
+    return seeded
 
 
 def test_a_scoring_flow_logs_no_essay_prompt_or_comment_text(app, world, caplog):

@@ -7,11 +7,12 @@ from app.reconcile.models import CommitteeResolution
 from tests.hostile.routes import session_token, signed_in_client
 from tests.hostile.world import ESSAY_DOMAINS, build_world
 
+pytestmark = pytest.mark.seeded(seed=build_world)
+
 
 @pytest.fixture
-def world(app):
-    with app.app_context():
-        return build_world()
+def world(seeded):
+    return seeded
 
 
 def test_an_unassigned_reviewer_loses_the_item_on_the_next_request(app, world):

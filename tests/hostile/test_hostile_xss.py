@@ -31,10 +31,16 @@ def hostile_text(field: str, default: str) -> str:
     return tag + (SHORT_PAYLOAD if field in SHORT_FIELDS else PAYLOAD)
 
 
+def xss_world():
+    return build_world(hostile_text)
+
+
+pytestmark = pytest.mark.seeded(seed=xss_world)
+
+
 @pytest.fixture
-def world(app):
-    with app.app_context():
-        return build_world(hostile_text)
+def world(seeded):
+    return seeded
 
 
 SIGNED_IN = ("reviewer_a", "reviewer_b", "committee_c1", "committee_c2", "coordinator")

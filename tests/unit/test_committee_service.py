@@ -12,10 +12,13 @@ from tests import committee_world
 from tests.committee_world import ESSAY_DOMAINS, essay_scores
 
 
+pytestmark = pytest.mark.seeded(seed=committee_world.build)
+
+
 @pytest.fixture
-def world(app):
+def world(app, seeded):
     with app.app_context():
-        yield committee_world.build()
+        yield seeded
 
 
 def _item(world, name):

@@ -27,12 +27,17 @@ TABLES = (User, ReviewerProfile, Cycle, CycleMember, Applicant, Application, Ite
           AuditEntry)
 
 
+def demo_loaded():
+    return load_demo(today=TODAY)
+
+
+pytestmark = pytest.mark.seeded(seed=demo_loaded)
+
+
 @pytest.fixture
-def loaded(app):
+def loaded(app, seeded):
     with app.app_context():
-        result = load_demo(today=TODAY)
-        db.session.commit()
-        yield result
+        yield seeded
 
 
 def table_counts() -> dict[str, int]:

@@ -13,29 +13,34 @@ from tests.web.helpers import login
 PASSWORD = "a perfectly fine passphrase"
 
 
-@pytest.fixture
-def world(app):
+def two_cycles() -> dict:
     """Two cycles; reviewers A and B each assigned one essay; a conflicted reviewer; committee on cycle 1."""
-    with app.app_context():
-        cycle1, cycle2 = f.make_cycle("Spring"), f.make_cycle("Autumn")
-        users = {
-            "reviewer_a": f.make_user(Role.REVIEWER, password=PASSWORD),
-            "reviewer_b": f.make_user(Role.REVIEWER, password=PASSWORD),
-            "conflicted": f.make_user(Role.REVIEWER, password=PASSWORD),
-            "committee": f.make_user(Role.COMMITTEE, password=PASSWORD),
-            "coordinator": f.make_user(Role.COORDINATOR, password=PASSWORD),
-            "disabled": f.make_user(Role.COORDINATOR, password=PASSWORD, active=False),
-        }
-        f.add_member(cycle1, users["committee"], "committee")
-        applicant1, applicant2 = f.make_applicant(cycle1), f.make_applicant(cycle2)
-        item1, item2 = f.make_essay(cycle1, applicant1), f.make_essay(cycle2, applicant2)
-        own = f.assign(item1, users["reviewer_a"])
-        foreign = f.assign(item2, users["reviewer_b"])
-        conflicted = f.assign(item1, users["conflicted"])
-        f.make_conflict(users["conflicted"], applicant1)
-        db.session.commit()
-        return {"users": {k: u.id for k, u in users.items()}, "item1": item1.id, "item2": item2.id,
-                "own": own.id, "foreign": foreign.id, "conflicted": conflicted.id}
+    cycle1, cycle2 = f.make_cycle("Spring"), f.make_cycle("Autumn")
+    users = {
+        "reviewer_a": f.make_user(Role.REVIEWER, password=PASSWORD),
+        "reviewer_b": f.make_user(Role.REVIEWER, password=PASSWORD),
+        "conflicted": f.make_user(Role.REVIEWER, password=PASSWORD),
+        "committee": f.make_user(Role.COMMITTEE, password=PASSWORD),
+        "coordinator": f.make_user(Role.COORDINATOR, password=PASSWORD),
+        "disabled": f.make_user(Role.COORDINATOR, password=PASSWORD, active=False),
+    }
+    f.add_member(cycle1, users["committee"], "committee")
+    applicant1, applicant2 = f.make_applicant(cycle1), f.make_applicant(cycle2)
+    item1, item2 = f.make_essay(cycle1, applicant1), f.make_essay(cycle2, applicant2)
+    own = f.assign(item1, users["reviewer_a"])
+    foreign = f.assign(item2, users["reviewer_b"])
+    conflicted = f.assign(item1, users["conflicted"])
+    f.make_conflict(users["conflicted"], applicant1)
+    return {"users": {k: u.id for k, u in users.items()}, "item1": item1.id, "item2": item2.id,
+            "own": own.id, "foreign": foreign.id, "conflicted": conflicted.id}
+
+
+pytestmark = pytest.mark.seeded(seed=two_cycles)
+
+
+@pytest.fixture
+def world(seeded):
+    return seeded
 
 
 def _user(name, world):

@@ -19,10 +19,12 @@ XSS = ('<script>alert("x")</script><img src=x onerror="alert(1)">'
 INERT_MARKERS = ["<script>alert", "<img src=x", '<a href="javascript:', '<div hx-get="/committee/"']
 
 
+pytestmark = pytest.mark.seeded(seed=committee_world.build_with_passwords)
+
+
 @pytest.fixture
-def world(app):
-    with app.app_context():
-        return committee_world.build(passwords=True)
+def world(seeded):
+    return seeded
 
 
 def signed_in(app, world, who):

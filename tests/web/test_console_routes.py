@@ -21,39 +21,44 @@ DOMAINS = ["theoretical_foundations", "direct_service_skills", "working_with_oth
 SIX_SHEETS = ["Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments"]
 
 
-@pytest.fixture
-def world(app):
+def spring_cycle() -> dict:
     """Cycle "Spring 2025" (2 reads per item): three C-designated pool reviewers, one of them conflicted with
     applicant A-1; two essays of A-1 and one of A-2; a submitted read and an empty assignment on E-3."""
-    with app.app_context():
-        cycle = f.make_cycle("Spring 2025", readers=2, due=date(2025, 6, 30))
-        coordinator = f.make_user(Role.COORDINATOR, email="coord@example.org", name="Cora Coordinator",
-                                  password=PASSWORD)
-        committee = f.make_user(Role.COMMITTEE, email="committee@example.org", password=PASSWORD)
-        ann = f.make_user(Role.REVIEWER, email="ann@example.org", name="Ann Reader", password=PASSWORD,
-                          designations="C")
-        ben = f.make_user(Role.REVIEWER, email="ben@example.org", name="Ben Reader", password=PASSWORD,
-                          designations="C")
-        cat = f.make_user(Role.REVIEWER, email="cat@example.org", name="Cat Conflicted", password=PASSWORD,
-                          designations="C")
-        for reviewer in (ann, ben, cat):
-            f.add_member(cycle, reviewer)
-        f.add_member(cycle, committee, "committee")
-        first = f.make_applicant(cycle, applicant_id="A-1", name="Applicant One")
-        second = f.make_applicant(cycle, applicant_id="A-2", name="Applicant Two")
-        f.make_conflict(cat, first)
-        e1 = f.make_essay(cycle, first, item_id="E-1")
-        e2 = f.make_essay(cycle, first, item_id="E-2")
-        e3 = f.make_essay(cycle, second, item_id="E-3")
-        submitted = f.assign(e3, ann)
-        f.submitted_read(submitted, {key: 3 for key in DOMAINS}, number=1)
-        empty = f.assign(e3, ben)
-        e3.state = ItemState.IN_REVIEW
-        db.session.commit()
-        return {"cycle_id": cycle.id, "item_pk": e1.id, "e3": e3.id, "assignment_id": empty.id,
-                "submitted_assignment": submitted.id, "user_id": ben.id,
-                "coordinator": coordinator.email, "committee": committee.email, "reviewer": ann.email,
-                "ann": ann.id, "ben": ben.id, "cat": cat.id, "e1": e1.id, "e2": e2.id}
+    cycle = f.make_cycle("Spring 2025", readers=2, due=date(2025, 6, 30))
+    coordinator = f.make_user(Role.COORDINATOR, email="coord@example.org", name="Cora Coordinator",
+                              password=PASSWORD)
+    committee = f.make_user(Role.COMMITTEE, email="committee@example.org", password=PASSWORD)
+    ann = f.make_user(Role.REVIEWER, email="ann@example.org", name="Ann Reader", password=PASSWORD,
+                      designations="C")
+    ben = f.make_user(Role.REVIEWER, email="ben@example.org", name="Ben Reader", password=PASSWORD,
+                      designations="C")
+    cat = f.make_user(Role.REVIEWER, email="cat@example.org", name="Cat Conflicted", password=PASSWORD,
+                      designations="C")
+    for reviewer in (ann, ben, cat):
+        f.add_member(cycle, reviewer)
+    f.add_member(cycle, committee, "committee")
+    first = f.make_applicant(cycle, applicant_id="A-1", name="Applicant One")
+    second = f.make_applicant(cycle, applicant_id="A-2", name="Applicant Two")
+    f.make_conflict(cat, first)
+    e1 = f.make_essay(cycle, first, item_id="E-1")
+    e2 = f.make_essay(cycle, first, item_id="E-2")
+    e3 = f.make_essay(cycle, second, item_id="E-3")
+    submitted = f.assign(e3, ann)
+    f.submitted_read(submitted, {key: 3 for key in DOMAINS}, number=1)
+    empty = f.assign(e3, ben)
+    e3.state = ItemState.IN_REVIEW
+    return {"cycle_id": cycle.id, "item_pk": e1.id, "e3": e3.id, "assignment_id": empty.id,
+            "submitted_assignment": submitted.id, "user_id": ben.id,
+            "coordinator": coordinator.email, "committee": committee.email, "reviewer": ann.email,
+            "ann": ann.id, "ben": ben.id, "cat": cat.id, "e1": e1.id, "e2": e2.id}
+
+
+pytestmark = pytest.mark.seeded(seed=spring_cycle)
+
+
+@pytest.fixture
+def world(seeded):
+    return seeded
 
 
 def signed_in(app, email):
