@@ -1,15 +1,14 @@
 """A small cycle for the committee tests: one discrepant essay, one agreed essay, portfolios, members of two cycles."""
 from functools import cache
 
-from app.cycles.models import Item, ItemKind, ItemState
+from app.cycles.models import ItemState
 from app.extensions import db
 from app.people.models import Role
 from app.reconcile.models import ItemOutcome
 from tests import factories as f
+from tests.factories import ESSAY_DOMAINS
 
 PASSWORD = "committee test passphrase"
-ESSAY_DOMAINS = ("theoretical_foundations", "direct_service_skills", "working_with_others", "reflection",
-                 "thinking", "communicating")
 PORTFOLIO_DOMAINS = ("theoretical_foundations", "law_regulation_policy", "systems_expertise",
                      "direct_service_skills", "working_with_others", "leading_people", "communicating", "thinking",
                      "reflection")
@@ -25,14 +24,6 @@ def password_hash() -> str:
 
 def essay_scores(default: int, **overrides: int) -> dict[str, int]:
     return {key: overrides.get(key, default) for key in ESSAY_DOMAINS}
-
-
-def application_item(cycle, applicant, rubric_key: str = "imhm-c-application") -> Item:
-    item = Item(cycle_id=cycle.id, item_id=f"APP-{applicant.applicant_id}", kind=ItemKind.APPLICATION,
-                applicant_pk=applicant.id, rubric_key=rubric_key)
-    db.session.add(item)
-    db.session.flush()
-    return item
 
 
 def build_with_passwords() -> dict:
@@ -77,7 +68,7 @@ def build(passwords: bool = False) -> dict:
     db.session.add(ItemOutcome(item_pk=agreed.id, combined={key: 3.5 for key in ESSAY_DOMAINS}, mean=3.5,
                                total=21.0, result="pass", discrepant_domains=[], reasons=[]))
 
-    portfolio = application_item(cycle, ada)
+    portfolio = f.make_application_item(cycle, ada)
     portfolio.state = ItemState.AGREED
     db.session.add(ItemOutcome(item_pk=portfolio.id, combined={key: 3.0 for key in PORTFOLIO_DOMAINS}, mean=3.0,
                                total=27.0, result="pass", discrepant_domains=[], reasons=[]))

@@ -1,13 +1,17 @@
 """Small factory functions for tests: each adds rows and flushes, returning the model."""
 from app.assignment.models import Assignment, AssignmentSource
-from app.cycles.models import (Applicant, Application, Conflict, Cycle, CycleMember, Item, ItemKind,
-                               MemberRole)
+from app.cycles.models import Applicant, Application, Conflict, Cycle, CycleMember, Item, ItemKind, MemberRole
 from app.extensions import db
 from app.people.models import ReviewerProfile, Role, User
 from app.scoring.models import Read, ReadStatus, Score
 from app.timeutil import utcnow
 
 _counter = iter(range(1, 10**9))
+
+# The six domains of the shipped Clinical essay rubric (imhm-c-essay, make_essay's default), in the pack's order.
+# Written out by hand, never read from the pack: tests/unit/test_rubrics.py checks the pack against them.
+ESSAY_DOMAINS = ("theoretical_foundations", "direct_service_skills", "working_with_others", "reflection", "thinking",
+                 "communicating")
 
 
 def make_user(role: Role | str = Role.REVIEWER, *, email: str | None = None, name: str | None = None,
@@ -59,6 +63,16 @@ def make_essay(cycle: Cycle, applicant: Applicant, *, item_id: str | None = None
                rubric_key: str = "imhm-c-essay", prompt: str = "A vignette", response: str = "An answer") -> Item:
     item = Item(cycle_id=cycle.id, item_id=item_id or f"E{next(_counter)}", kind=ItemKind.ESSAY,
                 applicant_pk=applicant.id, rubric_key=rubric_key, prompt=prompt, response=response)
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def make_application_item(cycle: Cycle, applicant: Applicant, *,
+                          rubric_key: str = "imhm-c-application") -> Item:
+    """The applicant's application (portfolio) item, named ``APP-<applicant id>`` as the importer names it."""
+    item = Item(cycle_id=cycle.id, item_id=f"APP-{applicant.applicant_id}", kind=ItemKind.APPLICATION,
+                applicant_pk=applicant.id, rubric_key=rubric_key)
     db.session.add(item)
     db.session.flush()
     return item

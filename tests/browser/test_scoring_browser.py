@@ -9,11 +9,10 @@ from app.extensions import db
 from app.people.models import Role
 from app.scoring.models import Read, Score
 from tests import factories as f
+from tests.factories import ESSAY_DOMAINS
 
 PASSWORD = "browser test password"
 EMAIL = "rowan@example.org"
-DOMAINS = ["theoretical_foundations", "direct_service_skills", "working_with_others", "reflection", "thinking",
-           "communicating"]
 
 
 @pytest.fixture
@@ -52,7 +51,7 @@ def test_reviewer_scores_every_domain_reloads_and_submits(app, page, assignment_
     expect(page.get_by_role("heading", name=re.compile("Item E-301"))).to_be_visible()
     expect(page.get_by_text("Hidden Applicant")).to_have_count(0)
 
-    for domain, level in zip(DOMAINS, [3, 3, 2, 4, 3, 2]):
+    for domain, level in zip(ESSAY_DOMAINS, [3, 3, 2, 4, 3, 2]):
         page.locator(f"label[for='score-{domain}-{level}']").click()
         expect(page.locator(f"#status-{domain}")).to_have_text("Saved")
     page.get_by_label("Comment on Reflection").fill("Names her own frustration and uses it.")
@@ -62,7 +61,7 @@ def test_reviewer_scores_every_domain_reloads_and_submits(app, page, assignment_
     assert stored(app, assignment_id)["reflection"] == (4, "Names her own frustration and uses it.")
 
     page.reload()
-    for domain, level in zip(DOMAINS, [3, 3, 2, 4, 3, 2]):
+    for domain, level in zip(ESSAY_DOMAINS, [3, 3, 2, 4, 3, 2]):
         expect(page.locator(f"#score-{domain}-{level}")).to_be_checked()
     expect(page.get_by_label("Comment on Reflection")).to_have_value("Names her own frustration and uses it.")
 

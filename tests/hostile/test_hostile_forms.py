@@ -16,8 +16,9 @@ from app.extensions import db
 from app.people.models import Role, User
 from app.reconcile.models import CommitteeResolution, Decision
 from app.scoring.models import Read, ReadStatus
+from tests.factories import ESSAY_DOMAINS
 from tests.hostile.routes import probes, session_token, signed_in_client
-from tests.hostile.world import ESSAY_DOMAINS, ROLE_OF, SCENARIOS, VISIBLE, build_world, fingerprint
+from tests.hostile.world import ROLE_OF, SCENARIOS, VISIBLE, build_world, fingerprint
 
 pytestmark = pytest.mark.seeded(seed=build_world)
 

@@ -8,8 +8,9 @@ import logging
 
 import pytest
 
+from tests.factories import ESSAY_DOMAINS
 from tests.hostile.routes import session_token, signed_in_client
-from tests.hostile.world import ESSAY_DOMAINS, build_world
+from tests.hostile.world import build_world
 
 ESSAY = "Marigold-essay-text: the toddler biting eased once the family routine was steadied"
 PROMPT = "Marigold-prompt-text: a parent describes nightly wakings"

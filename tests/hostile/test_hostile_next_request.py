@@ -4,8 +4,9 @@ import pytest
 
 from app.extensions import db
 from app.reconcile.models import CommitteeResolution
+from tests.factories import ESSAY_DOMAINS
 from tests.hostile.routes import session_token, signed_in_client
-from tests.hostile.world import ESSAY_DOMAINS, build_world
+from tests.hostile.world import build_world
 
 pytestmark = pytest.mark.seeded(seed=build_world)
 

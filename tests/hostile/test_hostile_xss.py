@@ -9,8 +9,9 @@ import re
 
 import pytest
 
+from tests.factories import ESSAY_DOMAINS
 from tests.hostile.routes import probes, response_text, session_token, signed_in_client
-from tests.hostile.world import ESSAY_DOMAINS, ROLE_OF, VISIBLE, build_world
+from tests.hostile.world import ROLE_OF, VISIBLE, build_world
 
 PAYLOAD = ('<script>alert(1)</script><img src=x onerror=alert(2)>"><svg onload=alert(3)>'
            '<div hx-get="/logout" hx-on:click="alert(4)">d</div><a href="javascript:alert(5)">j</a>')

@@ -10,18 +10,17 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.cycles.models import ItemKind, ItemState
+from app.cycles.models import ItemState
 from app.extensions import db
 from app.people.models import Role, User
 from app.reconcile.models import CommitteeResolution, Decision, DecisionValue
 from app.rubrics.registry import application_rubric_for
 from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck, Score
 from tests import factories as f
+from tests.factories import ESSAY_DOMAINS
 
 PASSWORD = "a hostile but long enough password"
 ESSAY_RUBRIC = "imhm-c-essay"
-ESSAY_DOMAINS = ["theoretical_foundations", "direct_service_skills", "working_with_others", "reflection",
-                 "thinking", "communicating"]
 GUESSED_ID = 987_654
 
 # Applicant identity that must never reach a reviewer, nor anyone outside the applicant's cycle committee.
@@ -147,9 +146,7 @@ def build_world(text: Callable[[str, str], str] = plain) -> World:
 
     e_x, e_y, e_w, e_z = essay("x", "HE-1"), essay("y", "HE-2"), essay("w", "HE-3"), essay("z", "HE-4")
     application_rubric = application_rubric_for("IMHM-C")
-    app_item_w = f.make_essay(c1, applicants["w"], item_id="APP-APL-W", rubric_key=application_rubric.key,
-                              prompt=None, response=None)
-    app_item_w.kind = ItemKind.APPLICATION
+    app_item_w = f.make_application_item(c1, applicants["w"], rubric_key=application_rubric.key)
 
     asg_a_x = f.assign(e_x, users["reviewer_a"])
     asg_conf_x = f.assign(e_x, users["conflicted"])

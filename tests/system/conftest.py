@@ -14,8 +14,6 @@ from tests import factories as f
 from tests.conftest import CHEAP_PASSWORD_HASHING
 
 PASSWORD = "system-test-password-1"
-DOMAINS = ("theoretical_foundations", "direct_service_skills", "working_with_others",
-           "reflection", "thinking", "communicating")
 
 
 @dataclass(frozen=True)

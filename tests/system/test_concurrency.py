@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.system.conftest import DOMAINS, PASSWORD
+from tests.factories import ESSAY_DOMAINS
+from tests.system.conftest import PASSWORD
 from tests.system.live import Browserless, GunicornServer
 
 SAVES_PER_REVIEWER = 24
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.slow
 def _plan(seed: int) -> list[tuple[int, str, int, str]]:
     """(seq, domain, score, comment) — every domain saved several times, in seq order."""
     rng = random.Random(seed)
-    return [(seq, DOMAINS[(seq - 1) % len(DOMAINS)], rng.randint(1, 4), f"note {seed}-{seq}")
+    return [(seq, ESSAY_DOMAINS[(seq - 1) % len(ESSAY_DOMAINS)], rng.randint(1, 4), f"note {seed}-{seq}")
             for seq in range(1, SAVES_PER_REVIEWER + 1)]
 
 
@@ -66,9 +67,9 @@ def test_parallel_autosaves_and_submits_keep_exactly_the_last_acknowledged_value
         GROUP BY reads.assignment_id, scores.domain_key""").fetchall()
     conn.close()
     stored = {(a, d): (n, score, comment, seq, status) for a, d, n, score, comment, seq, status in rows}
-    assert len(stored) == len(deployment.reviewers) * len(DOMAINS)
+    assert len(stored) == len(deployment.reviewers) * len(ESSAY_DOMAINS)
     for seat, (results, _) in zip(deployment.reviewers, outcomes, strict=True):
-        for domain in DOMAINS:
+        for domain in ESSAY_DOMAINS:
             acknowledged = [step for step, reply in results if step[1] == domain and reply.status == 200]
             seq, _, score, comment = max(acknowledged)
             assert stored[(seat.assignment_id, domain)] == (1, score, comment, seq, "submitted")
@@ -87,7 +88,7 @@ def test_two_committee_members_saving_one_item_at_once_the_second_sees_a_conflic
 
         def save(pair):
             member, rationale = pair
-            form = {f"score_{domain}": "3" for domain in DOMAINS}
+            form = {f"score_{domain}": "3" for domain in ESSAY_DOMAINS}
             start.wait()
             return member.post(f"/committee/items/{item_pk}/resolution",
                                form | {"rationale": rationale, "version": "", "csrf_token": member.csrf})

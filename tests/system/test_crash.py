@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.system.conftest import DOMAINS, PASSWORD
+from tests.factories import ESSAY_DOMAINS
+from tests.system.conftest import PASSWORD
 from tests.system.live import REPO, Browserless, GunicornServer, server_env
 
 pytestmark = pytest.mark.slow
@@ -86,7 +87,7 @@ def test_every_acknowledged_autosave_survives_kill_9(deployment):
         seq = 0
         while not stop.is_set():
             seq += 1
-            domain, score = DOMAINS[seq % len(DOMAINS)], seq % 4 + 1
+            domain, score = ESSAY_DOMAINS[seq % len(ESSAY_DOMAINS)], seq % 4 + 1
             reply = client.post(f"/reviews/{seat.assignment_id}/domains/{domain}",
                                 {"score": score, "comment": "", "seq": seq}, htmx=True)
             if reply.status == 200:

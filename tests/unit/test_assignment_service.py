@@ -6,12 +6,12 @@ from app.assignment.models import Assignment, AssignmentSource
 from app.assignment.service import (AssignmentError, assign, assign_third_reader, auto_assign, candidates,
                                     eligible_reviewers, plan_assignment, swap, unassign)
 from app.audit.models import AuditEntry
-from app.cycles.models import Item, ItemKind, ItemState
+from app.cycles.models import Item, ItemState
 from app.extensions import db
 from app.people.models import Role
 from app.scoring.models import Read, ReadStatus, Score
-from tests.factories import (add_member, make_applicant, make_conflict, make_cycle, make_essay, make_user,
-                             submitted_read)
+from tests.factories import (add_member, make_applicant, make_application_item, make_conflict, make_cycle, make_essay,
+                             make_user, submitted_read)
 from tests.factories import assign as add_assignment
 
 
@@ -161,9 +161,7 @@ def test_application_items_need_no_designation(ctx):
     cycle = make_cycle(readers=1)
     plain = reviewer(cycle, "plain@x.org", designations="")
     applicant = make_applicant(cycle, category="IMHM-C")
-    db.session.add(Item(cycle_id=cycle.id, item_id=f"APP-{applicant.applicant_id}", kind=ItemKind.APPLICATION,
-                        applicant_pk=applicant.id, rubric_key="imhm-c-application"))
-    db.session.flush()
+    make_application_item(cycle, applicant)
     auto_assign(cycle)
     assert loads(cycle) == {plain.id: 1}
 

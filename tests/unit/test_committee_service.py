@@ -9,8 +9,8 @@ from app.extensions import db
 from app.reconcile.models import CommitteeResolution, Decision, ItemOutcome
 from app.rubrics.registry import get_rubric
 from tests import committee_world
-from tests.committee_world import ESSAY_DOMAINS, essay_scores
-
+from tests.committee_world import essay_scores
+from tests.factories import ESSAY_DOMAINS
 
 pytestmark = pytest.mark.seeded(seed=committee_world.build)
 

@@ -15,10 +15,8 @@ from app.cycles.models import ItemState
 from app.extensions import db
 from app.people.models import Role
 from tests import factories as f
+from tests.factories import ESSAY_DOMAINS
 from tests.queries import recorded_statements, selects
-
-DOMAINS = ["theoretical_foundations", "direct_service_skills", "working_with_others", "reflection", "thinking",
-           "communicating"]
 
 
 def a_plan(**changes) -> Plan:
@@ -134,7 +132,7 @@ def _cycle_with(reviewers: int, essays: int):
     applicant = f.make_applicant(cycle)
     for _ in range(essays):
         item = f.make_essay(cycle, applicant)
-        f.submitted_read(f.assign(item, pool[0]), {key: 3 for key in DOMAINS})
+        f.submitted_read(f.assign(item, pool[0]), {key: 3 for key in ESSAY_DOMAINS})
         f.assign(item, pool[1])
         item.state = ItemState.IN_REVIEW
     db.session.flush()

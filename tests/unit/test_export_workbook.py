@@ -5,7 +5,6 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from app.cycles.models import Item, ItemKind
 from app.exports.service import export_cycle, export_cycle_bytes
 from app.exports.workbook import Column, Sheet, write_workbook
 from app.extensions import db
@@ -40,10 +39,7 @@ def build_small_cycle():
     one = f.make_applicant(cycle, applicant_id="A1", name="Applicant One", category="TEST", mc_score=85)
     two = f.make_applicant(cycle, applicant_id="A2", name=EVIL_NAME, category="TEST", mc_score=70)
 
-    portfolio = Item(cycle_id=cycle.id, item_id="APP-A1", kind=ItemKind.APPLICATION, applicant_pk=one.id,
-                     rubric_key="t-application")
-    db.session.add(portfolio)
-    db.session.flush()
+    portfolio = f.make_application_item(cycle, one, rubric_key="t-application")
     e1 = f.make_essay(cycle, one, item_id="E1", rubric_key="t-essay")
     e2 = f.make_essay(cycle, two, item_id="E2", rubric_key="t-essay")
     e3 = f.make_essay(cycle, two, item_id="E3", rubric_key="t-essay")

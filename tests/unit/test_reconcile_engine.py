@@ -4,9 +4,7 @@ import pytest
 from app.reconcile import engine
 from app.reconcile.engine import CommitteeScores, ItemFacts, ReadScores, evaluate_item
 from app.rubrics.model import Domain, PassRule, ReconcileRule, Requirement, Rubric
-
-SIX = ("theoretical_foundations", "direct_service_skills", "working_with_others", "reflection", "thinking",
-       "communicating")
+from tests.factories import ESSAY_DOMAINS
 
 
 def make_rubric(domains=("a", "b"), *, combine="mean", tolerance=1, third_reader=True, margin=0.0,
@@ -91,9 +89,10 @@ def test_adjacent_reads_agree_and_combine_by_mean():
 
 
 def test_identical_reads_agree_on_their_own_scores():
-    verdict = evaluate_item(make_rubric(SIX), facts(reads(dict.fromkeys(SIX, 3), dict.fromkeys(SIX, 3))))
+    identical = reads(dict.fromkeys(ESSAY_DOMAINS, 3), dict.fromkeys(ESSAY_DOMAINS, 3))
+    verdict = evaluate_item(make_rubric(ESSAY_DOMAINS), facts(identical))
     assert verdict.state == "agreed"
-    assert verdict.combined == dict.fromkeys(SIX, 3.0)
+    assert verdict.combined == dict.fromkeys(ESSAY_DOMAINS, 3.0)
     assert verdict.result == "pass"
 
 
@@ -134,9 +133,9 @@ def test_sum_mean_and_median_differ_on_the_same_reads():
 # --- discrepancies --------------------------------------------------------------------------------
 
 def test_one_non_adjacent_domain_among_six_makes_the_item_discrepant():
-    first = dict.fromkeys(SIX, 3) | {"reflection": 4}
-    second = dict.fromkeys(SIX, 3) | {"reflection": 2}
-    verdict = evaluate_item(make_rubric(SIX), facts(reads(first, second)))
+    first = dict.fromkeys(ESSAY_DOMAINS, 3) | {"reflection": 4}
+    second = dict.fromkeys(ESSAY_DOMAINS, 3) | {"reflection": 2}
+    verdict = evaluate_item(make_rubric(ESSAY_DOMAINS), facts(reads(first, second)))
     assert verdict.state == "discrepant"
     assert verdict.discrepant_domains == ("reflection",)
     assert verdict.needs_reader == "third_reader"

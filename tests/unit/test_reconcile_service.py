@@ -149,17 +149,13 @@ def test_committee_resolution_makes_the_item_decided(app):
 
 
 def test_application_item_uses_requirement_marks(app):
-    from app.cycles.models import Item, ItemKind
     from app.scoring.models import CheckStatus, RequirementCheck
 
     with app.app_context():
         cycle = f.make_cycle()
         applicant = f.make_applicant(cycle, applicant_id="P1", category="TEST")
         reviewers = pair(cycle)
-        item = Item(cycle_id=cycle.id, item_id="APP-P1", kind=ItemKind.APPLICATION, applicant_pk=applicant.id,
-                    rubric_key="t-application")
-        db.session.add(item)
-        db.session.flush()
+        item = f.make_application_item(cycle, applicant, rubric_key="t-application")
         for number, (reviewer, hours) in enumerate(zip(reviewers, ("met", "not_met")), start=1):
             read = f.submitted_read(f.assign(item, reviewer), {"evidence": 3, "practice": 3}, number=number)
             db.session.add_all([RequirementCheck(read_id=read.id, requirement_key="hours", status=CheckStatus(hours)),

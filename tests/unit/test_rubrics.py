@@ -11,13 +11,12 @@ from app import create_app
 from app.rubrics.loader import RubricError, load_rubrics, parse_rubric
 from app.rubrics.model import FIGURES
 from app.rubrics.registry import SHIPPED_DIR, get_rubric, indicator_text
+from tests.factories import ESSAY_DOMAINS
 
 REPO = Path(__file__).resolve().parents[2]
 OVERLAP_TOOL = REPO.parent / "shared" / "tools" / "guideline-overlap"
 
 # ---------------------------------------------------------------- SPEC §2, written out by hand
-CLINICAL_SIX = ("theoretical_foundations", "direct_service_skills", "working_with_others", "reflection",
-                "thinking", "communicating")
 POLICY_SIX = ("theoretical_foundations", "law_regulation_policy", "systems_expertise", "administration",
               "thinking", "communicating")
 RF_SIX = ("theoretical_foundations", "research_evaluation", "leading_people", "reflection", "thinking",
@@ -31,8 +30,8 @@ POLICY_2025 = MENTOR_TAGGED_A | {"administration"}
 
 SHIPPED = {
     # key: (kind, categories, designation, domain keys)
-    "imhs-essay": ("essay", ("IMHS", "ECMHS"), None, CLINICAL_SIX),
-    "imhm-c-essay": ("essay", ("IMHM-C", "ECMHM-C"), "C", CLINICAL_SIX),
+    "imhs-essay": ("essay", ("IMHS", "ECMHS"), None, ESSAY_DOMAINS),
+    "imhm-c-essay": ("essay", ("IMHM-C", "ECMHM-C"), "C", ESSAY_DOMAINS),
     "imhm-p-essay": ("essay", ("IMHM-P", "ECMHM-P"), "P", POLICY_SIX),
     "imhm-rf-essay": ("essay", ("IMHM-RF", "ECMHM-RF"), "RF", RF_SIX),
     "imhs-application": ("application", ("IMHS", "ECMHS"), None, SPECIALIST_EIGHT),

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
-from app.cycles.models import Item, ItemKind, ItemState
+from app.cycles.models import ItemState
 from app.extensions import db
 from app.rubrics.model import PassRule
 from app.scoring import service
@@ -14,10 +14,8 @@ from app.scoring.models import Read, ReadStatus, Score
 from app.scoring.outcome import apply_pass_rule
 from tests import factories as f
 from tests.conftest import build_app, close_app
+from tests.factories import ESSAY_DOMAINS
 from tests.rubric_text import levels, rubric_toml
-
-ESSAY_DOMAINS = ["theoretical_foundations", "direct_service_skills", "working_with_others", "reflection",
-                 "thinking", "communicating"]
 
 APPLICATION_RUBRIC = rubric_toml(
     "test-application", "application", ["TEST-APP"], {"reflection": "Reflection", "thinking": "Thinking"},
@@ -45,11 +43,7 @@ def essay_assignment(reviewer=None, item=None):
 def application_assignment():
     cycle = f.make_cycle()
     applicant = f.make_applicant(cycle, category="TEST-APP")
-    item = Item(cycle_id=cycle.id, item_id=f"APP-{applicant.applicant_id}", kind=ItemKind.APPLICATION,
-                applicant_pk=applicant.id, rubric_key="test-application")
-    db.session.add(item)
-    db.session.flush()
-    return f.assign(item, f.make_user())
+    return f.assign(f.make_application_item(cycle, applicant, rubric_key="test-application"), f.make_user())
 
 
 def score_all(read, values, start_seq=1):

@@ -348,7 +348,7 @@ def grow_cycle(app, world, applicants):
             essay.state = states[n % len(states)]
             for position, reader in enumerate(readers, start=1):
                 f.submitted_read(f.assign(essay, reader), essay_scores(2 + (n + position) % 3), number=position)
-            committee_world.application_item(cycle, applicant).state = ItemState.IN_REVIEW
+            f.make_application_item(cycle, applicant).state = ItemState.IN_REVIEW
         db.session.commit()
 
 

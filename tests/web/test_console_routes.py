@@ -13,11 +13,10 @@ from app.extensions import db
 from app.people.models import Role, User
 from app.scoring.models import Read, ReadStatus
 from tests import factories as f
+from tests.factories import ESSAY_DOMAINS
 from tests.web.helpers import csrf_token_from, login, page_token, signed_in_client
 
 PASSWORD = "a long enough test password"
-DOMAINS = ["theoretical_foundations", "direct_service_skills", "working_with_others", "reflection", "thinking",
-           "communicating"]
 SIX_SHEETS = ["Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments"]
 
 
@@ -44,7 +43,7 @@ def spring_cycle() -> dict:
     e2 = f.make_essay(cycle, first, item_id="E-2")
     e3 = f.make_essay(cycle, second, item_id="E-3")
     submitted = f.assign(e3, ann)
-    f.submitted_read(submitted, {key: 3 for key in DOMAINS}, number=1)
+    f.submitted_read(submitted, {key: 3 for key in ESSAY_DOMAINS}, number=1)
     empty = f.assign(e3, ben)
     e3.state = ItemState.IN_REVIEW
     return {"cycle_id": cycle.id, "item_pk": e1.id, "e3": e3.id, "assignment_id": empty.id,

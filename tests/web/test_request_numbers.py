@@ -15,6 +15,7 @@ from app.people.models import ReviewerProfile, User
 from tests import committee_world
 from tests import factories as f
 from tests.committee_world import PASSWORD
+from tests.factories import ESSAY_DOMAINS
 from tests.web.helpers import csrf_token_from, page_token, signed_in_client
 
 ODD_NUMBERS = ["²", "٣", "①", "1_0", "+3", "-1", "3.0", "0x1", "9" * 5000, "9" * 25, "\u00a03\u00a0x"]
@@ -82,7 +83,7 @@ def test_the_board_page_number_is_a_400_naming_page(app, world, raw):
 def test_a_committee_version_in_odd_digits_is_a_400(app, world, raw):
     client = signed_in(app, world, "maya")
     csrf = page_token(client, f"/committee/items/{world['split']}")
-    form = {f"score_{key}": "3" for key in committee_world.ESSAY_DOMAINS}
+    form = {f"score_{key}": "3" for key in ESSAY_DOMAINS}
     resolution = client.post(f"/committee/items/{world['split']}/resolution",
                              data=form | {"rationale": "Why", "version": raw, "csrf_token": csrf})
     decision = client.post(f"/committee/applications/{world['ada']}/decision",

@@ -5,19 +5,18 @@ import pytest
 from sqlalchemy import select
 
 from app.assignment.models import Assignment
-from app.cycles.models import Item, ItemKind
+from app.cycles.models import Item
 from app.extensions import db
 from app.people.models import Role
 from app.scoring.models import Read, ReadStatus, Score
 from tests import factories as f
+from tests.factories import ESSAY_DOMAINS
 from tests.web.helpers import count_queries, csrf_token_from, page_token, signed_in_client
 
 PASSWORD = "a long enough test password"
 CANARY_NAME = "Zelda Canaryfield"
 CANARY_EMAIL = "zelda.canary@hidden.example"
 CANARY_ORG = "Canary Family Services"
-DOMAINS = ["theoretical_foundations", "direct_service_skills", "working_with_others", "reflection", "thinking",
-           "communicating"]
 XSS = ('<script>alert("x")</script><img src=x onerror="alert(1)">'
        '<a href="javascript:alert(2)">j</a><div hx-get="/reviews/" hx-trigger="load" hx-on:click="alert(3)">h</div>')
 INERT_MARKERS = ["<script>alert", "<img src=x", '<a href="javascript:', '<div hx-get="/reviews/"']
@@ -77,7 +76,7 @@ def test_essay_pages_and_partials_never_name_the_applicant(app, world):
     bodies = [client.get("/reviews/").get_data(as_text=True),
               client.get(f"/reviews/{world['own']}").get_data(as_text=True)]
     csrf = csrf_token_from(bodies[1])
-    for seq, domain in enumerate(DOMAINS, start=1):
+    for seq, domain in enumerate(ESSAY_DOMAINS, start=1):
         bodies.append(save(client, world["own"], domain, 3, seq, csrf=csrf).get_data(as_text=True))
     bodies.append(client.post(f"/reviews/{world['own']}/submit", data={"csrf_token": csrf},
                               follow_redirects=True).get_data(as_text=True))
@@ -185,7 +184,7 @@ def test_a_bad_value_is_refused_with_422_and_a_message_naming_it(app, world):
 def test_submit_names_the_missing_domains_then_locks_the_read_and_shows_its_outcome(app, world):
     client = signed_in(app, world["a"])
     csrf = token(client, f"/reviews/{world['own']}")
-    for seq, (domain, score) in enumerate(zip(DOMAINS[:4], [3, 3, 2, 2]), start=1):
+    for seq, (domain, score) in enumerate(zip(ESSAY_DOMAINS[:4], [3, 3, 2, 2]), start=1):
         save(client, world["own"], domain, score, seq, csrf=csrf)
     refused = client.post(f"/reviews/{world['own']}/submit", data={"csrf_token": csrf})
     assert refused.status_code == 422
@@ -246,7 +245,7 @@ def grow_cycle(app, reviewer_id, items):
             read = Read(assignment_id=assignment.id)
             db.session.add(read)
             db.session.flush()
-            db.session.add_all(Score(read_id=read.id, domain_key=key, score=2, seq=1) for key in DOMAINS[:3])
+            db.session.add_all(Score(read_id=read.id, domain_key=key, score=2, seq=1) for key in ESSAY_DOMAINS[:3])
         db.session.commit()
 
 
@@ -265,10 +264,7 @@ def application_rubric_item(app, reviewer_id):
         cycle = f.make_cycle()
         applicant = f.make_applicant(cycle, applicant_id="P-9", category="IMHM-C",
                                      figures={"training_hours": 12})
-        item = Item(cycle_id=cycle.id, item_id="APP-P-9", kind=ItemKind.APPLICATION, applicant_pk=applicant.id,
-                    rubric_key="imhm-c-application")
-        db.session.add(item)
-        db.session.flush()
+        item = f.make_application_item(cycle, applicant)
         assignment = f.assign(item, db.session.get(f.User, reviewer_id))
         db.session.commit()
         return assignment.id
