@@ -35,8 +35,15 @@ class Defaults:
     REMEMBER_COOKIE_SECURE = True
     PERMANENT_SESSION_LIFETIME = 12 * 3600
     WTF_CSRF_TIME_LIMIT = 8 * 3600
+    # Sign-in limits (docs/security-hardening.md): failures in the window per e-mail (unknown devices, or one
+    # known device) and per client address are free up to these counts; then each attempt waits a delay that
+    # starts at the first and doubles per failure up to the maximum.
     LOGIN_MAX_FAILURES = 5
+    LOGIN_CLIENT_MAX_FAILURES = 30
     LOGIN_WINDOW_SECONDS = 15 * 60
+    LOGIN_FIRST_DELAY_SECONDS = 30
+    LOGIN_MAX_DELAY_SECONDS = 15 * 60
+    KNOWN_DEVICE_DAYS = 180
     # Password hashing cost, argon2-cffi's RFC 9106 low-memory profile (3 passes over 64 MiB, 4 lanes): about
     # 0.2 s of CPU per sign-in here. Lowered only for tests; a changed cost rehashes each account at its next sign-in.
     ARGON2_TIME_COST = RFC_9106_LOW_MEMORY.time_cost

@@ -1,15 +1,33 @@
-"""Engine-level settings that must hold on every SQLite connection."""
+"""Engine-level settings that must hold on every SQLite connection, and which transactions take the write lock.
+
+See docs/security-hardening.md ("Transactions and the SQLite write lock").
+"""
+from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+# Requests with these methods only read (no route writes on them; the hostile suite checks every GET).
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class WriteInReadOnlyRequest(RuntimeError):
+    """A GET (or HEAD) request tried to write: its transaction began without the write lock."""
+
 
 def configure_sqlite(engine: Engine) -> None:
-    """WAL, busy timeout, foreign keys, and write transactions that begin IMMEDIATE.
+    """WAL, busy timeout, foreign keys; write transactions begin IMMEDIATE, read-only requests' DEFERRED.
 
     Python 3.11's sqlite3 opens a deferred transaction and upgrades it to a
     write lock on the first write, which fails at once with "database is
-    locked" when another writer holds it. Taking the lock at BEGIN lets
-    busy_timeout wait for it instead.
+    locked" when another writer got in first (busy_timeout cannot help: the
+    reader's snapshot is already stale). So a transaction that may write takes
+    the lock at BEGIN (IMMEDIATE), where busy_timeout waits for it. A request
+    that only reads (GET, HEAD) begins DEFERRED instead: under WAL its reads
+    take no lock at all, so pages never queue behind writers; a write there is
+    refused with ``WriteInReadOnlyRequest`` before SQLite sees it, so the
+    failing upgrade cannot happen. Everything outside a request (commands,
+    tests, the backup) begins IMMEDIATE.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -27,7 +45,25 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = request_only_reads()
+        connection.info["read_only"] = read_only
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _refuse_writes_when_read_only(connection, _cursor, statement, _parameters, _context, _executemany):
+        if connection.info.get("read_only") and statement.lstrip()[:7].upper().startswith(_WRITES):
+            raise WriteInReadOnlyRequest(f"a {request.method} request may not write; "
+                                         f"statement: {statement[:80]}")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection):
+        connection.info.pop("read_only", None)
+
+
+def request_only_reads() -> bool:
+    """Whether the current transaction belongs to a request that only reads (GET, HEAD, OPTIONS)."""
+    return has_request_context() and request.method in READ_ONLY_METHODS
 
 
 def _is_file_database(dbapi_connection) -> bool:

@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db, enum_column
@@ -76,10 +76,20 @@ def split_codes(text: str | None) -> frozenset[str]:
 
 
 class LoginAttempt(db.Model):
-    """Failed sign-ins, kept in the database so the limit holds across worker processes."""
+    """A sign-in attempt that failed, or is being checked right now (written before the password is hashed).
+
+    Kept in the database so the limits hold across worker processes. ``device``
+    is the known-device id the attempt came with (None: an unknown device);
+    failures from unknown devices count against the e-mail and the client
+    address, a known device's only against itself. See docs/security-hardening.md.
+    """
 
     __tablename__ = "login_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300), index=True)  # normalised e-mail
+    client: Mapped[str | None] = mapped_column(String(64), index=True)  # the address the attempt came from
+    device: Mapped[str | None] = mapped_column(String(32))
+    # Set on the failure that started delaying the account's sign-ins, once the holder has been told.
+    notified: Mapped[bool] = mapped_column(default=False, server_default=false())
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

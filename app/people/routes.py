@@ -8,16 +8,19 @@ from werkzeug.wrappers import Response
 from app.extensions import db
 from app.people import service
 from app.people.access import public
+from app.people.devices import known_device, remember_device
 from app.people.forms import LoginForm, PasswordChangeForm
 from app.people.models import User
 from app.people.navigation import home_url_for
 from app.people.sessions import safe_next
+from app.people.throttle import describe_wait
 
 bp = Blueprint("people", __name__, template_folder="templates")
 
 BAD_CREDENTIALS = "E-mail or password is incorrect."
-LOCKED_OUT = "Too many failed sign-ins for this e-mail. Wait {minutes} minutes and try again."
-
+# The same words whether or not the e-mail has an account.
+WAIT_MESSAGES = {"account": "Too many failed sign-ins for this e-mail. Wait {wait} and try again.",
+                 "client": "Too many failed sign-ins from your network. Wait {wait} and try again."}
 
 def start_session(user: User) -> None:
     """A fresh session for ``user``: nothing from the old cookie survives (new CSRF secret too)."""
@@ -48,18 +51,24 @@ def login() -> Response | tuple[str, int] | str:
     form = LoginForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
         return render_template("people/login.html", form=form)
-    result = service.authenticate(form.email.data, form.password.data,
-                                  max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                                  window_seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+    email = service.attempt_key(form.email.data)
+    result = service.authenticate(email, form.password.data, client=request.remote_addr,
+                                  device=known_device(request, email), limits=_limits())
+    db.session.commit()  # the outcome: a failure stays counted, a success clears its bucket
+    if result.wait_seconds:
+        message = WAIT_MESSAGES[result.limited_by].format(wait=describe_wait(result.wait_seconds))
+        return render_template("people/login.html", form=form, error=message), 429, \
+            {"Retry-After": str(result.wait_seconds)}
     if result.user is None:
-        db.session.commit()  # keep the failure count
-        if result.locked_out:
-            minutes = max(1, current_app.config["LOGIN_WINDOW_SECONDS"] // 60)
-            return render_template("people/login.html", form=form, error=LOCKED_OUT.format(minutes=minutes)), 429
         return render_template("people/login.html", form=form, error=BAD_CREDENTIALS), 401
-    db.session.commit()
     start_session(result.user)
-    return redirect(safe_next(form.next.data) or landing_url(result.user))
+    response = redirect(safe_next(form.next.data) or landing_url(result.user))
+    remember_device(request, response, email)
+    return response
+
+
+def _limits() -> service.SignInLimits:
+    return service.sign_in_limits(current_app.config)
 
 
 @bp.post("/logout")
@@ -82,10 +91,10 @@ def change_password() -> Response | str:
         user = current_user._get_current_object()
         try:
             service.change_password(user, form.current_password.data, form.new_password.data,
-                                    max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                                    window_seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+                                    client=request.remote_addr, device=known_device(request, user.email),
+                                    limits=_limits())
         except service.UserError as exc:
-            db.session.commit()  # keeps a wrong-guess count; set_password has not run
+            db.session.commit()  # keeps a wrong-guess count; the password is unchanged
             field, _, message = str(exc).partition(": ")
             target = form.current_password if field == "current_password" else form.new_password
             target.errors = [*target.errors, message.capitalize()]

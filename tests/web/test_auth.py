@@ -6,6 +6,7 @@ import pytest
 from app import create_app
 from app.extensions import db
 from app.people import service
+from app.people.devices import COOKIE_NAME as DEVICE_COOKIE
 from app.people.models import LoginAttempt, Role, User
 from app.people.sessions import safe_next
 from app.timeutil import utcnow
@@ -98,7 +99,7 @@ def test_passwords_are_taken_exactly_as_typed_and_may_be_long(app, client):
 
 # ---- rate limit ----
 
-def test_five_failures_lock_the_email_even_against_the_right_password(app, client, reviewer_id):
+def test_after_five_failures_an_unknown_device_waits_even_with_the_right_password(app, client, reviewer_id):
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         assert login(client, EMAIL, "wrong wrong wrong").status_code == 401
     locked = login(client, EMAIL, PASSWORD)
@@ -265,13 +266,19 @@ def test_changing_the_password_needs_the_current_one(client, reviewer_id):
 
 
 def test_guessing_the_current_password_counts_toward_the_sign_in_limit(app, client, reviewer_id):
+    """The guesses are judged as sign-ins from this browser: it is delayed, and so are its sign-ins."""
     login(client, EMAIL, PASSWORD)
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         _change(client, "a wrong guess", "a brand new passphrase")
     response = _change(client, PASSWORD, "a brand new passphrase")
     assert "Too many wrong attempts" in response.get_data(as_text=True)
-    assert login(app.test_client(), EMAIL, PASSWORD).status_code == 429
-    assert login(app.test_client(), EMAIL, "a brand new passphrase").status_code == 429
+    same_browser = app.test_client()
+    same_browser.set_cookie(DEVICE_COOKIE, client.get_cookie(DEVICE_COOKIE).value)
+    assert login(same_browser, EMAIL, PASSWORD).status_code == 429
+    assert login(same_browser, EMAIL, "a brand new passphrase").status_code == 429
+    with app.app_context():  # the password did not change
+        assert service.authenticate(EMAIL, PASSWORD, client="192.0.2.9", device=None,
+                                    limits=service.sign_in_limits(app.config)).user is not None
 
 
 def test_the_new_password_must_be_typed_twice_the_same(client, reviewer_id):
