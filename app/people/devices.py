@@ -10,8 +10,9 @@ See docs/security-hardening.md ("Sign-in limits").
 import hashlib
 import secrets
 
-from flask import Request, Response, current_app
+from flask import Request, current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.wrappers import Response
 
 COOKIE_NAME = "endorsement_device"
 MAX_ACCOUNTS = 5  # a shared office computer may serve a few people
@@ -19,7 +20,7 @@ _SALT = "known-device"
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=_SALT)
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
 
 
 def _digest(email: str) -> str:

@@ -20,4 +20,6 @@ account_sign_ins_delayed = _signals.signal("account-sign-ins-delayed")
 
 def sign_ins_delayed(user: User, *, failures: int, client: str | None) -> None:
     record("user.sign_in_delayed", "user", user.id, after={"failures": failures, "client": client})
-    account_sign_ins_delayed.send(current_app._get_current_object(), user=user, failures=failures, client=client)
+    # The proxy's target, as Flask's own signals send it.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    account_sign_ins_delayed.send(app, user=user, failures=failures, client=client)

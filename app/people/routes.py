@@ -44,7 +44,7 @@ def home() -> Response | str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-def login() -> Response | tuple[str, int] | str:
+def login() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]] | str:
     """The sign-in form; after success the user lands on `next` (if within the app) or their start page."""
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or landing_url(current_user))
@@ -56,7 +56,7 @@ def login() -> Response | tuple[str, int] | str:
                                   device=known_device(request, email), limits=_limits())
     db.session.commit()  # the outcome: a failure stays counted, a success clears its bucket
     if result.wait_seconds:
-        message = WAIT_MESSAGES[result.limited_by].format(wait=describe_wait(result.wait_seconds))
+        message = WAIT_MESSAGES[result.limited_by or "account"].format(wait=describe_wait(result.wait_seconds))
         return render_template("people/login.html", form=form, error=message), 429, \
             {"Retry-After": str(result.wait_seconds)}
     if result.user is None:

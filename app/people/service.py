@@ -86,7 +86,7 @@ def change_password(user: User, current_password: str, new_password: str, *, cli
         raise UserError("current_password: is not your current password")
     db.session.commit()  # the check's outcome; the new hash is then computed outside any transaction
     new_hash = hash_password(new_password)
-    _store_password(db.session.get(User, user.id), new_hash, actor_id=user.id)
+    _store_password(user, new_hash, actor_id=user.id)
 
 
 def set_active(user: User, active: bool, *, actor_id: int | None = None) -> None:
@@ -164,7 +164,7 @@ def authenticate(email: str, password: str, *, client: str | None, device: str |
         return SignInResult(None)
     # Hashing costs settings changed since this hash was made: the new one is made before the next transaction.
     rehashed = hash_password(password) if needs_rehash(account.password_hash) else None
-    user = db.session.get(User, account.id)
+    user = db.session.get_one(User, account.id)
     if rehashed is not None:
         user.password_hash = rehashed
     db.session.execute(db.delete(LoginAttempt).where(*_account_bucket(key, device)))
