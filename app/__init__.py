@@ -1,13 +1,17 @@
 """Endorsement Review: the application factory."""
 import os
-from pathlib import Path
 
+import click
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as app_config
+from app.cli import GuardedGroup
+from app.config import StartupError
 from app.database import configure_sqlite
 from app.extensions import csrf, db, htmx, login_manager, migrate
 from app.numbers import DatabaseIdConverter
+from app.ops.logs import configure_logging
 from app.shipped import shipped_dir
 
 # Each domain area registers its own blueprint and CLI commands in ``init_app``.
@@ -16,22 +20,32 @@ AREAS = ("audit", "people", "cycles", "rubrics", "imports", "assignment", "scori
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app: defaults, then instance/config.py, then env vars (or ``test_config``)."""
-    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("ENDORSEMENT_INSTANCE")
-    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.config.from_object(app_config.Defaults)
-    if test_config is None:
-        app.config.from_pyfile("config.py", silent=True)
-    else:
-        app.config.from_mapping(test_config)
-    app.config.setdefault("SQLALCHEMY_DATABASE_URI", app_config.database_url(app.instance_path))
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = app_config.secret_key(app.instance_path)
-    if os.environ.get("ENDORSEMENT_LOCAL_HTTP") == "1" or app.config.get("LOCAL_HTTP"):
-        # Plain-HTTP local development: a Secure cookie would never be sent back.
-        app.config["SESSION_COOKIE_SECURE"] = False
-        app.config["REMEMBER_COOKIE_SECURE"] = False
+    """Build the app: defaults, then instance/config.py, then the environment (or only ``test_config``).
+
+    A configuration the app cannot run with (a bad setting, an unusable
+    instance folder, invalid rubric packs) raises ``StartupError``; on the
+    command line it is one message and exit 1 instead (docs/operations.md).
+    """
+    try:
+        return _build_app(test_config)
+    except StartupError as exc:
+        if test_config is not None or click.get_current_context(silent=True) is None:
+            raise  # tests, and WSGI servers (gunicorn stops with the message in its log)
+        click.secho(f"Error: {exc}", err=True, fg="red")
+        raise SystemExit(1) from exc
+
+
+def _build_app(test_config: dict | None) -> Flask:
+    named_instance = None if test_config is not None else os.environ.get("ENDORSEMENT_INSTANCE")
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=(test_config or {}).get("INSTANCE_PATH") or named_instance)
+    app.cli = GuardedGroup(app.name)
+    app_config.ensure_instance_folder(app.instance_path, named=bool(named_instance))
+    app_config.load_settings(app.config, app.instance_path, test_config)
+    configure_logging(app)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     # Before any route is added: every <int:…> in a path is read by it.
     app.url_map.converters["int"] = DatabaseIdConverter

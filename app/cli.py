@@ -1,11 +1,95 @@
-"""The ``endorsement`` command: the same commands as ``flask --app app``, from any directory.
+"""The command line: one place that turns a failure of the environment into one line and exit 1.
 
-Installed as a console script (pyproject.toml), so a deployment needs neither
-``FLASK_APP`` nor the checkout: ``endorsement db upgrade``,
-``endorsement rubrics check``, ``endorsement run``.
+Every command the app registers (``flask --app app …`` and the ``endorsement``
+console script alike) runs inside ``guarded``: an unmigrated or unreachable
+database, a refused input (``InputError``) or a file that cannot be written
+is reported as ``Error: <what is wrong> — <the fix>`` with exit code 1, never
+a traceback (docs/operations.md, "Exit codes"). Anything else is a bug and
+keeps its traceback.
+
+``endorsement`` (installed as a console script, pyproject.toml) runs the same
+commands from any directory, without ``FLASK_APP`` or the checkout.
 """
+import contextlib
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import click
-from flask.cli import FlaskGroup
+from flask import Flask, has_app_context
+from flask.cli import AppGroup, FlaskGroup, ScriptInfo
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.errors import InputError
+from app.extensions import db
+
+
+class GuardedGroup(AppGroup):
+    """The app's command group (``app.cli``): each command added to it is ``guarded``."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        guard(cmd)
+        super().add_command(cmd, name)
+
+
+def guard(command: click.Command) -> None:
+    """Report environment failures raised by ``command`` (or, for a group, any of its subcommands).
+
+    Commands are module-level objects added to every app a process creates
+    (tests create hundreds), so each is wrapped once; the wrapper reads the
+    app it runs in from ``current_app``.
+    """
+    if getattr(command, "_guarded", False):
+        return
+    setattr(command, "invoke", guarded(command.invoke))  # noqa: B010 (replaces the bound method on this object)
+    setattr(command, "_guarded", True)  # noqa: B010
+
+
+def guarded(invoke: Callable[[click.Context], Any]) -> Callable[[click.Context], Any]:
+    @functools.wraps(invoke)
+    def run(ctx: click.Context) -> Any:
+        try:
+            return invoke(ctx)
+        except InputError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except SQLAlchemyError as exc:
+            if has_app_context():
+                with contextlib.suppress(SQLAlchemyError):
+                    db.session.rollback()  # let go of the failed transaction (and SQLite's write lock) first
+            # A command's own app context may be gone by now (with_appcontext pops it); the app is not.
+            message = explain_database_failure(ctx.ensure_object(ScriptInfo).load_app(), program(ctx))
+            if message is None:
+                raise
+            raise click.ClickException(message) from exc
+        except OSError as exc:
+            if exc.filename is None:
+                raise
+            raise click.ClickException(f"{exc.filename}: {exc.strerror}") from exc
+    return run
+
+
+def program(ctx: click.Context) -> str:
+    """How the user ran us (``flask`` or ``endorsement``), to quote the fix in their words."""
+    return "endorsement" if ctx.find_root().info_name == "endorsement" else "flask"
+
+
+def explain_database_failure(app: Flask, program_name: str = "flask") -> str | None:
+    """Why a database statement failed, in words with the fix; None when the database is fine (a bug).
+
+    Only called after a failure, so a working command pays nothing for it.
+    """
+    from app.ops.health import database_state
+
+    state = database_state(app)
+    if state.healthy:
+        return None
+    if state.reachable:
+        fix = f"run `{program_name} db upgrade`"
+    elif state.url.startswith("sqlite"):
+        fix = "check DATABASE_URL; the database file's folder must exist and be writable by this user"
+    else:
+        fix = "check DATABASE_URL, and that the database server is running and accepts this user"
+    return f"{state.describe()}. Fix: {fix}"
 
 
 def main() -> None:

@@ -6,7 +6,10 @@ from alembic import context
 from flask import current_app
 
 config = context.config
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# The app sets up logging itself (app/ops/logs.py: format, level, request ids); alembic.ini's logging
+# section would replace it, so it serves only when nothing has configured logging yet.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db

@@ -7,6 +7,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.cycles.service import CycleError, cycle_by_name
+from app.errors import InputError
 from app.exports.service import ExportError, export_cycle
 
 
@@ -17,6 +18,10 @@ from app.exports.service import ExportError, export_cycle
 @with_appcontext
 def export_command(cycle_name: str, out_path: Path) -> None:
     """Write the cycle's workbook: decisions, items, scores, agreement, reviewers, assignments."""
+    if out_path.suffix.lower() != ".xlsx":
+        # An Excel workbook under another name opens as garbage (or not at all) where the name is trusted.
+        raise InputError.of("--out", f"{out_path.name} does not end in .xlsx: the export is an Excel workbook; "
+                                     f"name it e.g. {out_path.stem or 'cycle'}.xlsx")
     try:
         cycle = cycle_by_name(cycle_name)
     except CycleError as exc:

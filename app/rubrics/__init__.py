@@ -3,6 +3,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.config import StartupError
 from app.rubrics.loader import RubricError
 from app.rubrics.registry import load_for_app
 
@@ -38,8 +39,6 @@ def init_app(app: Flask) -> None:
     except RubricError as exc:
         if app.testing:
             raise
-        click.echo("Rubric packs are invalid; the app will not start:", err=True)
-        for problem in exc.problems:
-            click.echo(f"  {problem}", err=True)
-        raise SystemExit(1) from exc
+        raise StartupError("rubric packs are invalid; the app will not start:\n"
+                           + "\n".join(f"  {problem}" for problem in exc.problems)) from exc
     app.cli.add_command(rubrics_cli)

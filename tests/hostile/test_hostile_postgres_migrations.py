@@ -25,9 +25,8 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def empty_postgres_url(monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", URL)
-    server = make_url(database_url("/unused"))
+def empty_postgres_url():
+    server = make_url(database_url(URL, "/unused"))
     name = f"er_migrations_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -77,11 +77,14 @@ def test_the_wheel_ships_rubrics_and_migrations_and_runs_outside_the_checkout(in
 
 def test_the_installed_app_serves_a_request(installed):
     venv, elsewhere, env = installed
+    upgrade = run(str(venv / "bin" / "endorsement"), "db", "upgrade", cwd=elsewhere, env=env)  # idempotent
+    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
     port = free_port()
     server = subprocess.Popen([str(venv / "bin" / "python"), "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
                                "app:create_app()"], cwd=elsewhere, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, start_new_session=True)
     try:
+        assert _get_when_up(f"http://127.0.0.1:{port}/healthz", server) == "ok\n"
         page = _get_when_up(f"http://127.0.0.1:{port}/login", server)
         assert "Sign in" in page
         stylesheet = _get_when_up(f"http://127.0.0.1:{port}/static/css/app.css", server)

@@ -53,11 +53,9 @@ def test_passwords_are_hashed_at_rfc_9106_low_memory_cost_unless_configured(tmp_
         assert verify_password(stored, "a production passphrase") and needs_rehash(stored)
 
 
-def test_postgres_urls_use_psycopg3(monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@127.0.0.1:5432/er")
-    assert database_url("/x") == "postgresql+psycopg://u:p@127.0.0.1:5432/er"
-    monkeypatch.delenv("DATABASE_URL")
-    assert database_url("/x") == "sqlite:////x/endorsement.sqlite3"
+def test_postgres_urls_use_psycopg3():
+    assert database_url("postgres://u:p@127.0.0.1:5432/er", "/x") == "postgresql+psycopg://u:p@127.0.0.1:5432/er"
+    assert database_url(None, "/x") == "sqlite:////x/endorsement.sqlite3"
 
 
 def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
+from app.config import StartupError
 from app.rubrics.loader import RubricError, load_rubrics, parse_rubric
 from app.rubrics.model import FIGURES
 from app.rubrics.registry import SHIPPED_DIR, get_rubric, indicator_text
@@ -385,13 +386,14 @@ def test_app_refuses_to_start_on_a_bad_instance_pack(tmp_path):
         make_app(tmp_path)
 
 
-def test_outside_tests_a_bad_pack_stops_start_up_with_the_messages(tmp_path, capsys):
+def test_outside_tests_a_bad_pack_stops_start_up_with_the_messages(tmp_path):
+    # Under a WSGI server: one StartupError with every message (the command line prints it and exits 1,
+    # tests/unit/test_cli_errors.py).
     write(tmp_path / "instance" / "rubrics", "local.toml", VALID.replace('kind = "essay"', 'kind = "exam"'))
-    with pytest.raises(SystemExit) as caught:
+    with pytest.raises(StartupError) as caught:
         make_app(tmp_path, TESTING=False)
-    assert caught.value.code == 1
-    err = capsys.readouterr().err
-    assert "will not start" in err and "local.toml: [rubric] kind: must be one of essay, application" in err
+    assert "will not start" in str(caught.value)
+    assert "local.toml: [rubric] kind: must be one of essay, application" in str(caught.value)
 
 
 def test_rubrics_check_lists_the_packs_and_exits_0(tmp_path):
