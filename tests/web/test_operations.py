@@ -15,6 +15,7 @@ from tests.conftest import build_app, close_app
 from tests.web.helpers import signed_in_client
 
 PASSWORD = "operations-test-password-1"
+WARNING_TEXT = "something worth knowing"
 
 
 def app_on(tmp_path, url: str, **settings):
@@ -81,14 +82,15 @@ def test_a_client_cannot_choose_its_request_id_without_a_trusted_proxy(client):
     assert response.headers["X-Request-ID"] != "chosen-by-the-client-0001"
 
 
+def where_app(tmp_path, **settings):
+    """An app with a public page that says which URL and client address the app believes it saw."""
+    app = build_app(tmp_path, **settings)
+    app.add_url_rule("/_where", "where", public(lambda: f"{request.url} {request.remote_addr}"))
+    return app
+
+
 def test_behind_a_trusted_proxy_its_request_id_and_forwarded_scheme_are_used(tmp_path):
-    app = build_app(tmp_path, TRUSTED_PROXIES=1)
-
-    @public
-    def where():
-        return f"{request.url} {request.remote_addr}"
-
-    app.add_url_rule("/_where", "where", where)
+    app = where_app(tmp_path, TRUSTED_PROXIES=1)
     response = app.test_client().get("/_where", headers={
         "X-Request-ID": "0af7651916cd43dd8448eb211c80319c", "X-Forwarded-Proto": "https",
         "X-Forwarded-Host": "review.example.org", "X-Forwarded-For": "203.0.113.9"})
@@ -98,31 +100,30 @@ def test_behind_a_trusted_proxy_its_request_id_and_forwarded_scheme_are_used(tmp
 
 
 def test_without_trusted_proxies_forwarded_headers_are_ignored(tmp_path):
-    app = build_app(tmp_path)
-
-    @public
-    def where():
-        return f"{request.url} {request.remote_addr}"
-
-    app.add_url_rule("/_where", "where", where)
+    app = where_app(tmp_path)
     response = app.test_client().get("/_where", headers={
         "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example", "X-Forwarded-For": "203.0.113.9"})
     assert response.get_data(as_text=True) == "http://localhost/_where 127.0.0.1"
     close_app(app)
 
 
-def test_json_log_lines_carry_request_and_user_ids(tmp_path, capsys):
-    app = build_app(tmp_path, LOG_FORMAT="json")
+def logging_app(tmp_path, log_format: str):
+    """An app with a public page that logs one warning, WARNING_TEXT."""
+    app = build_app(tmp_path, LOG_FORMAT=log_format)
 
-    @public
     def noisy():
-        app.logger.warning("something worth knowing")
+        app.logger.warning(WARNING_TEXT)
         return "ok"
 
-    app.add_url_rule("/_noisy", "noisy", noisy)
+    app.add_url_rule("/_noisy", "noisy", public(noisy))
+    return app
+
+
+def test_json_log_lines_carry_request_and_user_ids(tmp_path, capsys):
+    app = logging_app(tmp_path, "json")
     response = app.test_client().get("/_noisy")
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
-    entry = next(line for line in lines if line["message"] == "something worth knowing")
+    entry = next(line for line in lines if line["message"] == WARNING_TEXT)
     assert entry["level"] == "WARNING" and entry["logger"] == "app"
     assert entry["request_id"] == response.headers["X-Request-ID"]
     assert entry["user_id"] == "-"  # nobody signed in
@@ -131,16 +132,9 @@ def test_json_log_lines_carry_request_and_user_ids(tmp_path, capsys):
 
 
 def test_text_log_lines_carry_the_request_id(tmp_path, capsys):
-    app = build_app(tmp_path, LOG_FORMAT="text")
-
-    @public
-    def noisy():
-        app.logger.warning("plain words")
-        return "ok"
-
-    app.add_url_rule("/_noisy", "noisy", noisy)
+    app = logging_app(tmp_path, "text")
     response = app.test_client().get("/_noisy")
-    line = next(line for line in capsys.readouterr().err.splitlines() if "plain words" in line)
+    line = next(line for line in capsys.readouterr().err.splitlines() if WARNING_TEXT in line)
     assert f"[{response.headers['X-Request-ID']} user=-]" in line and "WARNING app" in line
     close_app(app)
 
