@@ -36,8 +36,8 @@ def guard(command: click.Command) -> None:
     """Report environment failures raised by ``command`` (or, for a group, any of its subcommands).
 
     Commands are module-level objects added to every app a process creates
-    (tests create hundreds), so each is wrapped once; the wrapper reads the
-    app it runs in from ``current_app``.
+    (tests create hundreds), so each is wrapped once; the wrapper finds the
+    app it runs in through the command's context.
     """
     if getattr(command, "_guarded", False):
         return

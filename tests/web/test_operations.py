@@ -60,6 +60,22 @@ def test_healthz_is_503_on_an_unmigrated_database(tmp_path):
     close_app(app)
 
 
+def test_healthz_is_503_when_the_database_is_behind_the_code(tmp_path, caplog):
+    app = app_on(tmp_path, "sqlite:///" + str(tmp_path / "old.sqlite3"))
+    with app.app_context():
+        upgrade(revision="0001_initial")
+    with caplog.at_level(logging.WARNING):
+        response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert any("is at revision 0001_initial" in record.getMessage() for record in caplog.records)
+    close_app(app)
+
+
+def test_healthz_is_200_on_a_schema_built_from_the_models(client):
+    # Tests build their databases with create_all: the current schema, without a migration record.
+    assert client.get("/healthz").status_code == 200
+
+
 def test_healthz_on_postgresql_that_is_down_never_shows_the_password(tmp_path, caplog):
     pytest.importorskip("psycopg")
     app = app_on(tmp_path, "postgresql+psycopg://reviewer:hunter2-secret@127.0.0.1:9/endorsement")
