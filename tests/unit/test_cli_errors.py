@@ -102,6 +102,8 @@ def test_an_input_error_from_any_command_is_error_colon_message(tmp_path):
 
 
 def test_commands_are_wrapped_once_however_many_apps_a_process_builds(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
     first = build_app(tmp_path / "a")
     second = build_app(tmp_path / "b")
     command = second.cli.get_command(None, "export")
