@@ -5,7 +5,6 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from app.imports.readers import ensure_defused_xml
 from app.imports.validate import KINDS
 
 
@@ -43,6 +42,4 @@ def import_command(kind: str, file: Path, cycle_name: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    # Workbooks are untrusted; without defusedxml openpyxl would expand XML entity bombs.
-    ensure_defused_xml()
     app.cli.add_command(import_command)

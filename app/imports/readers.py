@@ -1,31 +1,32 @@
-"""Turning an untrusted upload into a header and rows (SECURITY.md items 15–17).
+"""Turning an untrusted upload into a header and rows (SECURITY.md items 15–17; docs/imports.md).
 
 The type is decided by the bytes, never by the uploaded name, and the name is
 only ever used in messages. A workbook is checked from its zip directory
-(size, entry count, total uncompressed size) before any XML is parsed, and
-openpyxl parses with defusedxml so entity tricks (billion laughs, XXE) fail.
+(size, entry count, total uncompressed size), then part by part (no DTD, the
+first sheet's area within the row and cell limits, see ``workbook_guard``)
+before calamine parses it; calamine never expands entities either.
 """
 import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-import openpyxl.xml
-from defusedxml import DefusedXmlException
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
+import python_calamine
+
+from app.imports.workbook_guard import (Extent, UnsafeWorkbook, WorkbookParts, check_part, column_letters,
+                                        is_worksheet, sheet_extent)
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header, or an empty archive
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97–2003 .xls (and other Office binaries)
 UTF8_BOM = codecs.BOM_UTF8
-# Openpyxl and zipfile raise these for a workbook whose parts are missing or malformed.
-WORKBOOK_ERRORS = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError,
-                   IndexError, AttributeError, EOFError, OSError, SyntaxError, NotImplementedError)
+
+
+def no_percent_cells(column: int) -> frozenset[int]:
+    return frozenset()
 
 
 class ImportFileError(ValueError):
@@ -55,13 +56,8 @@ class Table:
     header_row: int
     header: tuple[Any, ...]
     rows: list[tuple[int, tuple[Any, ...]]]
-
-
-def ensure_defused_xml() -> None:
-    """Refuse to parse workbooks unless openpyxl is using defusedxml (it silently falls back otherwise)."""
-    if not openpyxl.xml.DEFUSEDXML:
-        raise ImportFileError("defusedxml is not active for openpyxl (is it installed, and is "
-                              "OPENPYXL_DEFUSEDXML unset?); refusing to read workbooks without it")
+    # Column index (0-based) → the row numbers whose cell there is formatted as a percentage (xlsx only).
+    percent_cells: Callable[[int], frozenset[int]] = no_percent_cells
 
 
 def read_upload(source: bytes | Path, filename: str, limits: ImportLimits) -> Table:
@@ -138,47 +134,34 @@ def _numbered(reader: Iterable[list[str]], filename: str, line_of) -> Iterator[t
 
 
 def read_xlsx(data: bytes, filename: str, limits: ImportLimits) -> Table:
-    """The first worksheet of a workbook, after checking the archive from its directory."""
-    ensure_defused_xml()
-    _check_zip_directory(data, filename, limits)
+    """The first worksheet of a workbook, after checking the archive, its XML and the sheet's area."""
+    archive = _open_checked_archive(data, filename, limits)
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-    except (DefusedXmlException, *WORKBOOK_ERRORS) as exc:
-        raise _workbook_error(filename, "is not a readable Excel workbook", exc) from None
-    try:
-        if not workbook.worksheets:
-            raise ImportFileError(f"{filename}: the workbook has no worksheet")
-        sheet = workbook.worksheets[0]
-        # The stored dimension is untrusted; without it rows are not padded to a claimed width.
-        sheet.reset_dimensions()
-        rows = enumerate(sheet.iter_rows(values_only=True), start=1)
-        return _collect("xlsx", _guard_xlsx_rows(rows, filename), filename, limits)
-    finally:
-        workbook.close()
+        with python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
+            if not workbook.sheet_names:
+                raise ImportFileError(f"{filename}: the workbook has no worksheet")
+            # From A1, so a row's place in the list is its row number (skip_empty_area would shift it).
+            grid = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except ImportFileError:
+        raise
+    except BaseException as exc:  # calamine's errors (XmlError, ZipError, …) and a Rust panic, not an interrupt
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise
+        raise ImportFileError(f"{filename}: is not a readable Excel workbook ({_describe(exc)})") from None
+    _refuse_nul_characters(grid, filename)
+    table = _collect("xlsx", enumerate(map(tuple, grid), start=1), filename, limits)
+    return replace(table, percent_cells=WorkbookParts.of(archive).percent_cells)
 
 
-def _guard_xlsx_rows(rows: Iterator[tuple[int, tuple[Any, ...]]], filename: str
-                     ) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    try:
-        for number, values in rows:
-            for column, value in enumerate(values, start=1):
-                if isinstance(value, str) and "\x00" in value:
-                    raise ImportFileError(f"{filename}: row {number}, column {get_column_letter(column)}: "
-                                          "contains a NUL character")
-            yield number, values
-    except (DefusedXmlException, *WORKBOOK_ERRORS) as exc:
-        raise _workbook_error(filename, "the worksheet cannot be read", exc) from None
-
-
-def _check_zip_directory(data: bytes, filename: str, limits: ImportLimits) -> None:
-    """Entry count and total uncompressed size, from the central directory, before anything is inflated.
+def _open_checked_archive(data: bytes, filename: str, limits: ImportLimits) -> zipfile.ZipFile:
+    """The archive, once its directory, every part's XML and the first sheet's area are within bounds.
 
     zipfile stops inflating an entry at its declared size and then fails the
     CRC check, so a directory that understates sizes cannot smuggle a bomb.
     """
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = archive.infolist()
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
         raise ImportFileError(f"{filename}: is a damaged or truncated zip archive, not a readable "
                               f"workbook ({_describe(exc)})") from None
@@ -189,10 +172,44 @@ def _check_zip_directory(data: bytes, filename: str, limits: ImportLimits) -> No
     if total > limits.max_uncompressed:
         raise ImportFileError(f"{filename}: the workbook would unpack to {total:,} bytes, more than the "
                               f"limit of {limits.max_uncompressed:,} (a zip bomb?)")
-    names = {entry.filename for entry in entries}
-    if "[Content_Types].xml" not in names:
+    if "[Content_Types].xml" not in {entry.filename for entry in entries}:
         raise ImportFileError(f"{filename}: is a zip archive but not an Excel workbook "
                               "(no [Content_Types].xml)")
+    for entry in entries:
+        try:
+            content = archive.read(entry)
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
+            raise ImportFileError(f"{filename}: is a damaged or truncated zip archive, not a readable "
+                                  f"workbook ({_describe(exc)})") from None
+        try:
+            check_part(entry.filename, content)
+        except UnsafeWorkbook as exc:
+            raise ImportFileError(f"{filename}: {exc}") from None
+        if is_worksheet(content):
+            _check_extent(sheet_extent(content, limits.max_rows + 1, limits.max_cells), filename, limits)
+    return archive
+
+
+def _check_extent(extent: Extent, filename: str, limits: ImportLimits) -> None:
+    """The whole area is built in memory at once, so it is held to the limits before it exists."""
+    reach = f"cells reach row {extent.rows:,} and column {column_letters(extent.columns)}"
+    if extent.rows > limits.max_rows + 1:
+        raise ImportFileError(f"{filename}: has more than {limits.max_rows:,} rows (the limit): {reach}; delete "
+                              "what lies beyond your data and save again")
+    if extent.cells > limits.max_cells:
+        raise ImportFileError(f"{filename}: has more than {limits.max_cells:,} cells (the limit): {reach}; "
+                              "delete what lies beyond your data and save again")
+
+
+def _refuse_nul_characters(grid: list[list[Any]], filename: str) -> None:
+    text = "".join([value for values in grid for value in values if value.__class__ is str])
+    if "\x00" not in text:  # one search over all the text; the cell is looked for only when there is one
+        return
+    for number, values in enumerate(grid, start=1):
+        for column, value in enumerate(values, start=1):
+            if value.__class__ is str and "\x00" in value:
+                raise ImportFileError(f"{filename}: row {number}, column {column_letters(column)}: "
+                                      "contains a NUL character")
 
 
 def _collect(file_format: str, records: Iterator[tuple[int, tuple[Any, ...]]], filename: str,
@@ -222,21 +239,13 @@ def _collect(file_format: str, records: Iterator[tuple[int, tuple[Any, ...]]], f
 
 
 def _is_blank(values: tuple[Any, ...]) -> bool:
+    first = values[0] if values else None
+    if first is not None and (first.__class__ is not str or (first and not first.isspace())):
+        return False  # most rows: decided by their first cell
     return all(value is None or (isinstance(value, str) and not value.strip()) for value in values)
 
 
-def _workbook_error(filename: str, problem: str, exc: BaseException) -> ImportFileError:
-    """openpyxl wraps parser failures in ValueError; a defusedxml refusal anywhere in the chain is named as such."""
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, DefusedXmlException):
-            return ImportFileError(f"{filename}: the workbook contains forbidden XML (entity declarations or "
-                                   f"external references: {type(cause).__name__}); it was not read")
-        cause = cause.__cause__ or cause.__context__
-    return ImportFileError(f"{filename}: {problem} ({_describe(exc)})")
-
-
 def _describe(exc: BaseException) -> str:
-    """The exception's first line: openpyxl's messages go on with advice that does not apply here."""
+    """The exception's first line: parsers' messages can go on with advice that does not apply here."""
     lines = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__

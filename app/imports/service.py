@@ -78,7 +78,8 @@ def import_file(kind: str, data: bytes, filename: str, cycle: Cycle, *, actor_id
 
 def _validate_and_write(kind: str, table: Table, filename: str, cycle: Cycle, actor_id: int | None) -> ImportResult:
     snapshot = _Snapshot.load(kind, cycle)
-    validated = validate(kind, table.header, table.rows, snapshot.lookups, table.header_row)
+    validated = validate(kind, table.header, table.rows, snapshot.lookups, table.header_row,
+                         table.percent_cells)
     if validated.errors:
         return ImportResult(kind, filename, errors=validated.errors)
     try:

@@ -41,6 +41,7 @@ class Column:
     name: str
     convert: Callable[[Any], Any]  # a non-blank cell → its value; ValueError(reason) when it is wrong
     required: bool = False
+    percent: bool = False  # a number shown as a percentage in the sheet (0.86 shown 86 %) means 86
 
 
 # --- cell converters: each takes a non-blank cell (str from CSV; str/int/float/bool/datetime from xlsx) ---
@@ -109,6 +110,17 @@ def number(minimum: float | None = None, maximum: float | None = None) -> Callab
             raise ValueError(f"{_shown(value)} is not a number")
         _check_range(result, minimum, maximum)
         return result
+    return convert
+
+
+def percentage(minimum: float, maximum: float) -> Callable[[Any], float]:
+    """A percent figure: ``86``, ``"86"`` or ``"86 %"`` (as a spreadsheet saves it to CSV) are all 86."""
+    base = number(minimum, maximum)
+
+    def convert(value: Any) -> float:
+        if isinstance(value, str) and value.strip().endswith("%"):
+            value = value.strip()[:-1]
+        return base(value)
     return convert
 
 
@@ -237,7 +249,7 @@ KIND_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("applicant_id", ID, required=True), Column("name", text(200), required=True),
         Column("category", category, required=True), Column("email", email),
         Column("organization", text(200)), Column("advisor_email", email), Column("submitted_on", iso_date),
-        Column("mc_score", number(0, 100)), Column("portfolio_summary", long_text),
+        Column("mc_score", percentage(0, 100), percent=True), Column("portfolio_summary", long_text),
         Column("portfolio_url", web_address), *FIGURE_COLUMNS,
     ),
     "essays": (
@@ -327,16 +339,25 @@ def match_header(kind: str, header: Sequence[Any], header_row: int = 1) -> tuple
     return positions, errors
 
 
+def no_percent_cells(index: int) -> frozenset[int]:
+    return frozenset()
+
+
 def validate(kind: str, header: Sequence[Any], rows: Sequence[tuple[int, Sequence[Any]]],
-             lookups: Lookups, header_row: int = 1) -> Validated:
-    """Every problem in a file of ``kind``: header, types, duplicates, references."""
+             lookups: Lookups, header_row: int = 1,
+             percent_cells: Callable[[int], frozenset[int]] = no_percent_cells) -> Validated:
+    """Every problem in a file of ``kind``: header, types, duplicates, references.
+
+    ``percent_cells`` gives, for a column's position, the row numbers whose
+    cell is formatted as a percentage (the reader knows; a CSV has none).
+    """
     if kind not in KIND_COLUMNS:
         raise ValueError(f"unknown import kind {kind!r} (expected one of {', '.join(KINDS)})")
     positions, errors = match_header(kind, header, header_row)
     present = frozenset(positions)
     if errors:
         return Validated([], present, errors)
-    parsed, errors = _convert_rows(kind, positions, rows)
+    parsed, errors = _convert_rows(kind, positions, rows, percent_cells)
     errors += _duplicates(kind, parsed)
     errors += REFERENCE_CHECKS[kind](parsed, lookups)
     return Validated(parsed, present, sorted(set(errors), key=lambda e: (e.row, _column_order(kind, e.column))))
@@ -347,26 +368,52 @@ def _column_order(kind: str, name: str) -> int:
     return names.index(name) if name in names else len(names)
 
 
-def _convert_rows(kind: str, positions: dict[str, int], rows: Sequence[tuple[int, Sequence[Any]]]
-                  ) -> tuple[list[Row], list[RowError]]:
-    columns = [(column, positions[column.name]) for column in KIND_COLUMNS[kind] if column.name in positions]
-    parsed, errors = [], []
-    for number, cells in rows:
-        values: dict[str, Any] = {}
-        for column, index in columns:
-            raw = cells[index] if index < len(cells) else None
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
-                values[column.name] = None
-                if column.required:
-                    errors.append(RowError(number, column.name, "required value is missing"))
-                continue
-            try:
-                values[column.name] = column.convert(raw)
-            except ValueError as exc:
-                values[column.name] = None
-                errors.append(RowError(number, column.name, str(exc)))
-        parsed.append(Row(number, values))
-    return parsed, errors
+def _convert_rows(kind: str, positions: dict[str, int], rows: Sequence[tuple[int, Sequence[Any]]],
+                  percent_cells: Callable[[int], frozenset[int]]) -> tuple[list[Row], list[RowError]]:
+    """Column by column, each distinct value converted once (a scores file repeats most of its values)."""
+    numbers = [number for number, _ in rows]
+    names, columns, errors = [], [], []
+    for column in KIND_COLUMNS[kind]:
+        if column.name not in positions:
+            continue
+        index = positions[column.name]
+        cells = [values[index] if index < len(values) else None for _, values in rows]
+        if column.percent:
+            cells = _as_percentages(cells, numbers, percent_cells(index))
+        names.append(column.name)
+        columns.append(_convert_column(column, cells, numbers, errors))
+    return [Row(number, dict(zip(names, values))) for number, *values in zip(numbers, *columns)], errors
+
+
+def _as_percentages(cells: list[Any], numbers: list[int], percent_rows: frozenset[int]) -> list[Any]:
+    """A cell shown as 86 % holds 0.86; the figure is 86."""
+    if not percent_rows:
+        return cells
+    return [round(value * 100, 9) if number in percent_rows and isinstance(value, int | float)
+            and not isinstance(value, bool) else value for number, value in zip(numbers, cells)]
+
+
+def _convert_column(column: Column, cells: list[Any], numbers: list[int], errors: list[RowError]) -> list[Any]:
+    # Keyed by type as well: True == 1 == 1.0 as dict keys, but they convert differently.
+    keys = [(value.__class__, value) for value in cells]
+    converted: dict[tuple[type, Any], Any] = {}
+    reasons: dict[tuple[type, Any], str] = {}
+    for key in set(keys):
+        value = key[1]
+        if value is None or (value.__class__ is str and not value.strip()):
+            converted[key] = None
+            if column.required:
+                reasons[key] = "required value is missing"
+            continue
+        try:
+            converted[key] = column.convert(value)
+        except ValueError as exc:
+            converted[key] = None
+            reasons[key] = str(exc)
+    if reasons:
+        errors.extend(RowError(number, column.name, reasons[key])
+                      for number, key in zip(numbers, keys) if key in reasons)
+    return [converted[key] for key in keys]
 
 
 def _duplicates(kind: str, rows: list[Row]) -> list[RowError]:

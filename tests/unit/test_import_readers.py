@@ -3,7 +3,6 @@ import io
 import zipfile
 from datetime import datetime
 
-import openpyxl.xml
 import pytest
 
 from app.imports.readers import ImportFileError, ImportLimits, read_upload
@@ -127,9 +126,11 @@ def test_a_workbook_part_with_broken_xml_is_refused():
     assert "not a readable Excel workbook" in refused(broken, "broken.xlsx")
 
 
-def test_a_raw_nul_byte_inside_the_sheet_xml_is_refused():
-    sheet = sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>em\x00ail</t></is></c></row>')
-    assert "not a readable Excel workbook" in refused(replace_part(xlsx_bytes([["x"]]), SHEET_PART, sheet), "nul.xlsx")
+def test_a_raw_nul_byte_inside_the_sheet_xml_is_refused_with_its_cell():
+    sheet = sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
+                      '<row r="2"><c r="A2" t="inlineStr"><is><t>em\x00ail</t></is></c></row>')
+    message = refused(replace_part(xlsx_bytes([["x"]]), SHEET_PART, sheet), "nul.xlsx")
+    assert "row 2, column A: contains a NUL character" in message
 
 
 def test_billion_laughs_workbook_is_refused_before_any_expansion():
@@ -204,11 +205,136 @@ def test_a_lying_dimension_does_not_pad_rows():
     assert table.rows == [(2, ("a@example.org",))]
 
 
-def test_workbooks_are_refused_when_defusedxml_is_not_active(monkeypatch):
-    monkeypatch.setattr(openpyxl.xml, "DEFUSEDXML", False)
-    assert "defusedxml" in str(pytest.raises(ImportFileError, read_upload, xlsx_bytes([["email"], ["a@b.org"]]),
-                                             "w.xlsx", LIMITS).value)
+# --- calamine: no entity is ever expanded, and no sheet area is built before it is bounded -------------
+
+def test_calamine_itself_expands_no_entity_even_without_our_check(tmp_path):
+    """Our DTD check runs first; this shows calamine would refuse the bomb and the XXE on its own."""
+    import python_calamine
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CANARY")
+    for data in (billion_laughs_workbook(), xxe_workbook(str(secret))):
+        with python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
+            with pytest.raises(python_calamine.CalamineError) as caught:
+                workbook.get_sheet_by_index(0).to_python()
+        assert "unrecognized entity" in str(caught.value) and "CANARY" not in str(caught.value)
 
 
-def test_defusedxml_is_active_in_this_installation():
-    assert openpyxl.xml.DEFUSEDXML is True
+def test_an_internal_entity_declared_but_unused_is_still_refused():
+    sheet = sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c></row>',
+                      prolog='<!DOCTYPE x [<!ENTITY quiet "never used">]>')
+    assert "forbidden XML" in refused(replace_part(xlsx_bytes([["email"]]), SHEET_PART, sheet), "quiet.xlsx")
+
+
+def test_a_dtd_in_another_part_than_the_sheet_is_refused():
+    data = xlsx_bytes([["email"], ["a@example.org"]])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        styles = archive.read("xl/styles.xml")
+    styles = b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY e "e">]>' + styles
+    assert "forbidden XML" in refused(replace_part(data, "xl/styles.xml", styles), "styles.xlsx")
+
+
+def test_a_part_in_utf16_is_refused():
+    sheet = sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c></row>').decode()
+    data = replace_part(xlsx_bytes([["email"]]), SHEET_PART, sheet.replace('"1.0"', '"1.0" encoding="UTF-16"')
+                        .encode("utf-16"))
+    assert "UTF-16" in refused(data, "wide.xlsx")
+
+
+def cell(reference: str, text: str = "x", attributes: str = "") -> str:
+    return f'<c r="{reference}"{attributes} t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+FAR_APART = [
+    # (id, sheet body): each would make calamine build a grid of billions of cells (and abort the process).
+    ("opposite-corners", f'<row r="1">{cell("A1")}</row><row r="1048576">{cell("XFD1048576")}</row>'),
+    ("far-cell-first", f'<row r="1048576">{cell("XFD1048576")}</row><row r="1">{cell("A1")}</row>'),
+    ("cell-row-unlike-its-row", f'<row r="1">{cell("A1")}</row><row r="2">{cell("XFD1048576")}</row>'),
+    ("lowercase-reference", f'<row r="1">{cell("A1")}</row><row r="2">{cell("xfd1048576")}</row>'),
+    ("tab-before-r", '<row r="1"><c\tr="A1" t="inlineStr"><is><t>x</t></is></c></row>'
+                     '<row r="2"><c\tr="XFD1048576" t="inlineStr"><is><t>y</t></is></c></row>'),
+    ("single-quotes", f'<row r="1">{cell("A1")}</row>'
+                      "<row r='2'><c r='XFD1048576' t='inlineStr'><is><t>y</t></is></c></row>"),
+    ("second-r-wins", f'<row r="1">{cell("A1")}</row><row r="2"><c r="A2" r = "XFD1048576" t="inlineStr">'
+                      '<is><t>y</t></is></c></row>'),
+    ("r-less-cells-run-right", f'<row r="1">{cell("A1")}'
+                               + '<c t="inlineStr"><is><t>y</t></is></c>' * 3000 + '</row>'
+                               + ''.join(f'<row r="{n}">{cell(f"A{n}")}</row>' for n in range(2, 1002))),
+    ("r-less-rows-far-down", f'<row r="1">{cell("A1")}</row><row r="1048575"></row>'
+                             '<row><c t="inlineStr"><is><t>y</t></is></c></row>'),
+    ("hidden-in-a-comment", f'<row r="1">{cell("A1")}</row><!-- --><row r="2">{cell("XFD1048576")}</row>'),
+    ("prefixed-tags", f'<row r="1">{cell("A1")}</row><x:row xmlns:x="urn:x" r="2">'
+                      '<x:c r="XFD1048576" t="inlineStr"><x:is><x:t>y</x:t></x:is></x:c></x:row>'),
+]
+
+
+@pytest.mark.parametrize(("case", "body"), FAR_APART, ids=[case for case, _ in FAR_APART])
+def test_a_sheet_whose_cells_lie_far_apart_is_refused_before_calamine_builds_it(case, body):
+    tight = ImportLimits(20 * MiB, 200, 200 * MiB, max_cells=2_000_000, max_rows=1000)
+    message = refused(replace_part(xlsx_bytes([["x"]]), SHEET_PART, sheet_xml(body)), "far.xlsx", tight)
+    assert "(the limit)" in message and "delete what lies beyond your data" in message
+
+
+def test_the_area_is_bounded_the_same_way_for_plain_and_unusual_spellings():
+    from app.imports.workbook_guard import Extent, cells, sheet_extent
+
+    plain = sheet_xml(f'<row r="1">{cell("A1")}{cell("C1")}</row><row r="4">{cell("B4")}</row>')
+    walked = sheet_xml(f'<!-- a comment --><row r="1">{cell("A1")}{cell("C1")}</row><row r="4">{cell("B4")}</row>')
+    for xml in (plain, walked):
+        # Exact once over a limit (4 rows > 3); within the limits an upper bound that stays within them.
+        assert sheet_extent(xml, max_rows=3, max_cells=100) == Extent(rows=4, columns=3)
+        assert sheet_extent(xml, max_rows=100, max_cells=11) == Extent(rows=4, columns=3)
+        within = sheet_extent(xml, max_rows=100, max_cells=10_000)
+        assert 4 <= within.rows <= 100 and within.columns == 3
+    # Cells without r follow the previous one; rows without r follow the previous row (as calamine places them).
+    sequential = sheet_xml('<row r="2"><c r="B2"><v>1</v></c><c><v>2</v></c></row><row><c><v>3</v></c></row>')
+    assert [(row, column) for row, column, _ in cells(sequential)] == [(2, 2), (2, 3), (3, 1)]
+    assert sheet_extent(sequential, max_rows=100, max_cells=10_000) == Extent(rows=3, columns=3)
+
+
+def test_numbers_above_a_limit_are_matched_exactly():
+    import re
+
+    from app.imports.workbook_guard import _numbers_above
+
+    pattern = re.compile(rb"(?:%s)" % _numbers_above(36001))
+    for number in (36002, 36010, 36100, 37000, 40000, 99999, 100000, 1048576):
+        assert pattern.fullmatch(str(number).encode()), number
+    for number in (1, 999, 35999, 36000, 36001):
+        assert not pattern.fullmatch(str(number).encode()), number
+
+
+def test_a_sheet_within_the_limits_is_read_whatever_its_spelling():
+    body = ('<row r="1"><c\tr="A1" t="inlineStr"><is><t>email</t></is></c></row><!-- note -->'
+            "<row r='2'><c r='A2' t='inlineStr'><is><t>a@example.org</t></is></c></row>")
+    table = read_upload(replace_part(xlsx_bytes([["x"]]), SHEET_PART, sheet_xml(body)), "odd.xlsx", LIMITS)
+    assert table.header == ("email",) and table.rows == [(2, ("a@example.org",))]
+
+
+def percent_workbook() -> bytes:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["applicant_id", "mc_score", "ratio"])
+    sheet.append(["A1", 0.86, 0.5])   # typed as 86 % and 50 %
+    sheet.append(["A2", 91, 0.25])    # a plain number, and 25 % in another column
+    sheet.append(["A3", 1, 1])        # 100 %, and a plain 1
+    for reference in ("B2", "B4", "C2", "C3"):
+        sheet[reference].number_format = "0%"
+    sheet["C3"].number_format = '0.0" %"'  # a literal percent sign is not a percent format
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_percent_formatted_cells_are_found_by_column():
+    table = read_upload(percent_workbook(), "marks.xlsx", LIMITS)
+    assert table.rows[0] == (2, ("A1", 0.86, 0.5))  # calamine gives the stored fraction
+    assert table.percent_cells(1) == frozenset({2, 4})
+    assert table.percent_cells(2) == frozenset({2})
+    assert table.percent_cells(0) == frozenset()
+
+
+def test_a_csv_has_no_percent_formatted_cells():
+    assert read_upload(b"applicant_id,mc_score\nA1,86%\n", "m.csv", LIMITS).percent_cells(1) == frozenset()

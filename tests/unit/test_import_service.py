@@ -369,3 +369,32 @@ def test_real_two_rater_essays_import_as_498_items_and_996_submitted_reads(cycle
     assert len(with_tokens) > 100
     assert all(by_id[f"ASAP-{e['essay_id']}"] == e["essay"] for e in essays)
     assert {item.state for item in essay_items} == {ItemState.IN_REVIEW}
+
+
+def test_a_percent_formatted_mc_score_is_stored_as_the_percent_typed(ctx, cycle):
+    """86 % in a cell is 0.86 in the file; the figure the pass mark is checked against is 86."""
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["applicant_id", "name", "category", "mc_score"])
+    sheet.append(["P1", "Pat Percent", "IMHS", 0.86])
+    sheet.append(["P2", "Pia Plain", "IMHS", 91])
+    sheet.append(["P3", "Poe Full", "IMHS", 1])
+    sheet["D2"].number_format = "0%"
+    sheet["D4"].number_format = "0.0%"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert import_file("applications", buffer.getvalue(), "marks.xlsx", cycle).ok
+    scores = {applicant.applicant_id: applicant.application.mc_score
+              for applicant in db.session.scalars(db.select(Applicant))}
+    assert scores == {"P1": 86.0, "P2": 91.0, "P3": 100.0}
+
+
+def test_a_percent_sign_in_a_csv_mc_score_is_read_as_the_percent(ctx, cycle):
+    data = csv_bytes([["applicant_id", "name", "category", "mc_score"], ["Q1", "Quinn", "IMHS", "86 %"],
+                      ["Q2", "Quill", "IMHS", "86%"]])
+    assert import_file("applications", data, "marks.csv", cycle).ok
+    assert {a.application.mc_score for a in db.session.scalars(db.select(Applicant))} == {86.0}

@@ -1,0 +1,262 @@
+"""What is checked in a workbook's XML before calamine parses it, and what calamine does not tell us.
+
+calamine (Rust) parses without ever expanding a DTD, but two things are ours
+to bound (docs/imports.md, "Reading workbooks"):
+
+- **Declarations.** A part that declares a DTD is refused outright, so a
+  billion-laughs or XXE file is named as such instead of failing somewhere
+  inside the parser; a part in UTF-16 is refused too, so the byte checks here
+  cannot be walked around.
+- **The area of the sheet.** calamine builds the first sheet as one dense
+  grid from its top-left to its bottom-right cell, so two cells, one in A1
+  and one in XFD1048576, would ask for 17 billion cells and abort the whole
+  process. The furthest row and column any cell can land on are found here
+  first, from the cell references in the XML, and held to the row and cell
+  limits. Files as Excel, LibreOffice, Google Sheets, openpyxl and XlsxWriter
+  write them (every cell carries ``r="A1"`` as its first attribute) are
+  bounded by a few byte searches; anything else is walked tag by tag.
+
+calamine does not expose number formats either: a percent-formatted cell
+(86 % typed, 0.86 stored) comes back as 0.86. ``percent_cells`` finds such
+cells from the styles part, for the few columns where it matters.
+"""
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from posixpath import dirname, join, normpath
+
+from defusedxml import ElementTree
+
+MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+OFFICE_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+DECLARATION = re.compile(rb"<!(?i:doctype|entity)")
+UTF16_STARTS = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
+REFERENCE = re.compile(rb' r="([A-Za-z]*)([0-9]*)"')
+COLUMN_LETTERS = re.compile(rb' r="([A-Za-z]+)')
+OTHER_C_TAGS = re.compile(rb"<c[\w.:-]")
+PREFIXED_C_TAG = re.compile(rb":c[\s/>]")
+SPACE_BEFORE_EQUALS = re.compile(rb"r[ \t\r\n]+=")
+CELL_TAG = re.compile(rb"""<(/?)([^\s/>]+)((?:[^>"']|"[^"]*"|'[^']*')*?)(/?)>""")
+ATTRIBUTE = re.compile(rb"""([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+SKIPPED_MARKUP = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.DOTALL)
+BUILT_IN_PERCENT_FORMATS = frozenset({9, 10})
+
+
+class UnsafeWorkbook(ValueError):
+    """A part of the workbook may not be parsed; the message says why, without the file name."""
+
+
+@dataclass(frozen=True)
+class Extent:
+    """The furthest row and column (1-based) a cell of the sheet can occupy."""
+    rows: int
+    columns: int
+
+    @property
+    def cells(self) -> int:
+        return self.rows * self.columns
+
+
+def check_part(name: str, content: bytes) -> None:
+    """Refuse a part that declares a DTD or is in UTF-16 (which calamine would decode but bytes searches miss)."""
+    if content.startswith(UTF16_STARTS):
+        raise UnsafeWorkbook(f"part {name} is saved in UTF-16; save the workbook again from Excel or LibreOffice")
+    if DECLARATION.search(content):
+        raise UnsafeWorkbook(f"the workbook contains forbidden XML (a DTD or entity declaration in {name}); "
+                             "it was not read")
+
+
+def is_worksheet(content: bytes) -> bool:
+    return b"sheetData" in content
+
+
+def sheet_extent(xml: bytes, max_rows: int, max_cells: int) -> Extent:
+    """An upper bound of the area calamine gives the sheet: the furthest row and column any cell reaches.
+
+    The bound is exact whenever it is over ``max_rows`` rows or ``max_cells``
+    cells, so a refusal can say how far the cells reach.
+    """
+    # calamine reads cells from <sheetData> to </sheetData>; a look-alike in text only widens the span.
+    start, end = xml.find(b"sheetData"), xml.rfind(b"sheetData")
+    if not _written_plainly(xml, start, end):
+        furthest_row = furthest_column = 0
+        for row, column, _ in cells(xml):
+            furthest_row, furthest_column = max(furthest_row, row), max(furthest_column, column)
+        return Extent(furthest_row, furthest_column)
+    letters = set(COLUMN_LETTERS.findall(xml, start, end))
+    columns = max((column_number(column) for column in letters), default=0)
+    enough_rows = min(max_rows, max_cells // max(columns, 1))
+    if enough_rows > 0 and not re.compile(rb' r="[A-Za-z]*(?:%s)"' % _numbers_above(enough_rows)).search(
+            xml, start, end):
+        return Extent(enough_rows, columns)  # no reference lies further down
+    rows = {digits for _, digits in REFERENCE.findall(xml, start, end) if digits}
+    return Extent(max(map(int, rows), default=0), columns)
+
+
+def _written_plainly(xml: bytes, start: int, end: int) -> bool:
+    """Between ``start`` and ``end``, every cell tag starts ``<c r="`` and every attribute r is `` r="…"``.
+
+    Then ``REFERENCE`` finds every position calamine will use, and perhaps
+    look-alikes in text or comments, which only make the bound larger: text
+    can add to the counts below, never take away from them, so equal counts
+    prove that no cell tag lacks a plain first ``r`` and no ``r`` is spelled
+    with a tab or newline before it, a quote right before it, single quotes
+    or a space before its ``=`` (all of which calamine reads).
+    """
+    other_c_tags = len(OTHER_C_TAGS.findall(xml, start, end))  # <col>, <color>, … and prefixed ones (<c:x>)
+    if (xml.count(b"<c", start, end) - other_c_tags != xml.count(b'<c r="', start, end)
+            or PREFIXED_C_TAG.search(xml, start, end)):
+        return False
+    return (xml.count(b"r=", start, end) == xml.count(b' r="', start, end)
+            and not SPACE_BEFORE_EQUALS.search(xml, start, end))
+
+
+def _numbers_above(limit: int) -> bytes:
+    """A pattern for the decimal numbers greater than ``limit`` (leading zeros count as greater: safe side)."""
+    digits = str(limit)
+    above = [rb"[0-9]{%d,}" % (len(digits) + 1)]
+    for position, digit in enumerate(digits):
+        if digit != "9":
+            rest = len(digits) - position - 1
+            above.append(digits[:position].encode() + rb"[%d-9][0-9]{%d}" % (int(digit) + 1, rest))
+    return b"|".join(above)
+
+
+def cells(xml: bytes) -> Iterator[tuple[int, int, dict[bytes, bytes]]]:
+    """(row, column, attributes) of every cell tag, 1-based, positioned as calamine positions them.
+
+    Where calamine would take one of several readings, the larger is taken: a
+    self-closing cell counts (calamine skips it), and of two ``r`` attributes
+    the further one.
+    """
+    row_index, column_index = 1, 1
+    for closing, name, raw_attributes, self_closing in CELL_TAG.findall(SKIPPED_MARKUP.sub(b"", xml)):
+        local = name.rpartition(b":")[2]
+        if local == b"row":
+            if closing:
+                row_index, column_index = row_index + 1, 1
+            elif not self_closing:
+                references = [reference(value) for value in _attributes(raw_attributes).get(b"r", ())]
+                row_index = max((row for row, _ in references), default=row_index)
+        elif local == b"c" and not closing:
+            attributes = _attributes(raw_attributes)
+            references = [reference(value) for value in attributes.get(b"r", ())]
+            if references:
+                row, column_index = max(row for row, _ in references), max(column for _, column in references)
+            else:
+                row = row_index
+            yield row, column_index, {key: values[-1] for key, values in attributes.items()}
+            column_index += 1
+
+
+def _attributes(raw: bytes) -> dict[bytes, list[bytes]]:
+    found: dict[bytes, list[bytes]] = {}
+    for key, double_quoted, single_quoted in ATTRIBUTE.findall(raw):
+        found.setdefault(key, []).append(double_quoted or single_quoted)
+    return found
+
+
+def reference(value: bytes) -> tuple[int, int]:
+    """``b"AB12"`` → (12, 28); what is not a reference counts as (0, 0) (calamine refuses it)."""
+    match = re.fullmatch(rb"([A-Za-z]*)([0-9]*)", value)
+    if not match:
+        return 0, 0
+    letters, digits = match.groups()
+    return int(digits or 0), column_number(letters)
+
+
+def column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
+def column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+# --- what calamine does not expose: percent formats -------------------------------------------------
+
+@dataclass
+class WorkbookParts:
+    """The parts a reader needs by name: the first worksheet and the styles, resolved as Excel resolves them."""
+    archive: zipfile.ZipFile
+    first_sheet: str | None = None
+    styles: str | None = None
+    _percent_styles: frozenset[int] | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, archive: zipfile.ZipFile) -> "WorkbookParts":
+        parts = cls(archive)
+        try:
+            workbook = _workbook_part(archive)
+            relations = _relations(archive, workbook)
+            sheets = ElementTree.fromstring(archive.read(workbook)).find(f"{MAIN_NS}sheets")
+            first = sheets[0].get(OFFICE_REL_ID) if sheets is not None and len(sheets) else None
+            parts.first_sheet = relations.get(first)
+            parts.styles = next((target for kind, target in relations.items() if kind == "styles"), None)
+        except (KeyError, IndexError, ElementTree.ParseError):
+            pass  # calamine will say what is wrong with the workbook
+        return parts
+
+    def percent_styles(self) -> frozenset[int]:
+        """Indexes of the cell formats that show a number as a percentage."""
+        if self._percent_styles is None:
+            self._percent_styles = _percent_styles(self.archive.read(self.styles)) if self.styles else frozenset()
+        return self._percent_styles
+
+    def percent_cells(self, column: int) -> frozenset[int]:
+        """Row numbers (1-based) whose cell in ``column`` (0-based) is formatted as a percentage."""
+        styles = self.percent_styles()
+        if not styles or self.first_sheet is None:
+            return frozenset()
+        wanted = column + 1
+        return frozenset(row for row, at, attributes in cells(self.archive.read(self.first_sheet))
+                         if at == wanted and int(attributes.get(b"s", b"0") or 0) in styles)
+
+
+def _workbook_part(archive: zipfile.ZipFile) -> str:
+    for relation in ElementTree.fromstring(archive.read("_rels/.rels")).iter(f"{REL_NS}Relationship"):
+        if relation.get("Type", "").endswith("/officeDocument"):
+            return relation.get("Target", "").lstrip("/")
+    raise KeyError("officeDocument")
+
+
+def _relations(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
+    """Relationship id → target part, and "styles" → the styles part."""
+    folder = dirname(part)
+    path = join(folder, "_rels", part.rpartition("/")[2] + ".rels")
+    found = {}
+    for relation in ElementTree.fromstring(archive.read(path)).iter(f"{REL_NS}Relationship"):
+        target = relation.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else normpath(join(folder, target))
+        found[relation.get("Id")] = target
+        if relation.get("Type", "").endswith("/styles"):
+            found["styles"] = target
+    return found
+
+
+def _percent_styles(styles_xml: bytes) -> frozenset[int]:
+    root = ElementTree.fromstring(styles_xml)
+    percent_formats = set(BUILT_IN_PERCENT_FORMATS)
+    for number_format in root.iter(f"{MAIN_NS}numFmt"):
+        if _shows_percent(number_format.get("formatCode", "")):
+            percent_formats.add(int(number_format.get("numFmtId", "-1")))
+    cell_formats = root.find(f"{MAIN_NS}cellXfs")
+    if cell_formats is None:
+        return frozenset()
+    return frozenset(index for index, cell_format in enumerate(cell_formats.iter(f"{MAIN_NS}xf"))
+                     if int(cell_format.get("numFmtId", "0")) in percent_formats)
+
+
+def _shows_percent(code: str) -> bool:
+    """A format code with a ``%`` outside quotes, brackets and escapes (``0.0%``, not ``0 "%"``)."""
+    return "%" in re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", code)
