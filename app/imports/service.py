@@ -4,7 +4,8 @@ Nothing is added to the session until the whole file has validated, and a
 failure while writing rolls the session back, so a bad file never leaves
 half its rows behind. The caller commits (as with every service here).
 Lookups are one query per table, never one per row: the performance budget
-is a 36,000-row scores file in at most twice the time openpyxl takes to read it.
+is a 36,000-row scores file, through ``flask import``, in at most three times
+the time python-calamine takes to read it (bench/README.md).
 """
 from collections import Counter
 from collections.abc import Callable
