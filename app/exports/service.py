@@ -1,5 +1,5 @@
-"""The cycle workbook of SPEC §7, streamed: each sheet's rows come from the database in chunks straight into the
-write-only sheet, so the export's memory stays flat however large the cycle.
+"""The cycle workbook (docs/workbook.md), streamed: each sheet's rows come from the database in chunks straight into
+the workbook, so the export's memory stays flat however large the cycle.
 
 Only two things outlive a sheet, both small: per rubric domain, the scores the agreement figures need as compact
 integer arrays (two bytes a score), and per reviewer, the sums behind their mean and severity. The Scores sheet
@@ -21,18 +21,29 @@ from flask import current_app
 from sqlalchemy import case, func, or_
 
 from app.assignment.models import Assignment
-from app.cycles.models import Applicant, Application, Cycle, CycleMember, Item, ItemKind, MemberRole
-from app.exports.workbook import Column, Sheet, write_workbook
+from app.assignment.models import AssignmentSource
+from app.committee.service import DECISION_LABELS, STATE_LABELS, STATE_ORDER
+from app.cycles.models import Applicant, Application, Cycle, CycleMember, Item, ItemKind, ItemState, MemberRole
+from app.exports.workbook import Block, Chart, Column, Sheet, Summary, write_workbook
 from app.extensions import db
 from app.people.models import User
 from app.reconcile import engine, stats
-from app.reconcile.models import Decision, ItemOutcome
+from app.reconcile.models import CommitteeResolution, Decision, DecisionValue, ItemOutcome
 from app.reconcile.service import submission_key
 from app.rubrics.model import Rubric
 from app.rubrics.registry import rubrics_of
 from app.scoring.models import Read, ReadStatus, Score
+from app.timeutil import utcnow
 
-SHEET_ORDER = ("Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments")
+SHEET_ORDER = ("Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments", "Summary")
+# Below this many items an agreement figure says little; its row is shaded and says so (docs/workbook.md).
+AGREEMENT_MIN_ITEMS = 10
+# Words for the codes people read; the codes themselves stay where scripts read them (docs/workbook.md).
+RESULT_WORDS = {engine.PASS: "Pass", engine.FAIL: "Fail"}
+KIND_WORDS = {ItemKind.APPLICATION: "Application", ItemKind.ESSAY: "Essay"}
+READ_WORDS = {ReadStatus.DRAFT: "Draft", ReadStatus.SUBMITTED: "Submitted", None: "Assigned"}
+# Further reads given after the first round's reads disagreed.
+SECOND_ROUND_SOURCES = frozenset({AssignmentSource.THIRD_READER, AssignmentSource.EXTRA_READ})
 # Rows fetched per round trip: big enough to keep the driver's overhead small, small enough to stay flat.
 CHUNK_ROWS = 2000
 
@@ -46,10 +57,12 @@ def export_cycle(cycle: Cycle, out: str | IO[bytes]) -> None:
     rubrics = _cycle_rubrics(cycle)  # before any sheet, so an unknown rubric leaves nothing half-written
     figures = _ScoreFigures(rubrics)
     # Sheets are written in this order, each streaming its rows as it is written; Scores fills ``figures``.
+    # A new sheet is one more entry here (and in SHEET_ORDER); the Summary stays last, and the workbook opens on it.
     write_workbook([
         _decisions_sheet(cycle), _items_sheet(cycle, rubrics), _scores_sheet(cycle, rubrics, figures),
         _agreement_sheet(cycle, rubrics, figures), _reviewers_sheet(cycle, figures), _assignments_sheet(cycle),
-    ], out)
+        _summary(cycle, rubrics),
+    ], out, footer=cycle.name)
 
 
 def export_cycle_bytes(cycle: Cycle) -> bytes:
@@ -241,19 +254,24 @@ def _final_result(state, result: str | None) -> str | None:
     return result if state is not None and state.value in engine.FINAL_STATES else None
 
 
+def _words(words: dict, code) -> str | None:
+    return words.get(code, code) if code is not None else None
+
+
 def _decisions_sheet(cycle: Cycle) -> Sheet:
-    columns = [Column("Applicant ID", 16), Column("Name", 28), Column("Category", 12), Column("Portfolio", 11),
-               Column("MC score", 10, "number"), Column("Essay result", 13), Column("Suggested", 14),
-               Column("Decision", 14), Column("Rationale", 50), Column("Decided by", 30),
-               Column("Decided at", 20, "datetime")]
+    columns = [Column("Applicant ID", 16), Column("Name", 28), Column("Category", 10), Column("Portfolio", 10),
+               Column("MC score", 10, "number"), Column("Essay result", 10), Column("Suggested", 14),
+               Column("Decision", 20), Column("Rationale", 50, wrap=True), Column("Decided by", 30),
+               Column("Decided at", 24, "datetime"), Column("Email", 30), Column("Organization", 30)]
     pass_mark = float(current_app.config["PART1_PASS_MARK"])
+    decisions = {value: label for value, label in DECISION_LABELS.items()} | RESULT_WORDS
 
     def rows() -> Iterator[list]:
         # One row per applicant's item (or one with no item), applicant after applicant.
         applicant_rows = _stream(
             db.select(Applicant.id, Applicant.applicant_id, Applicant.name, Application.category,
                       Application.mc_score, Decision.decision, Decision.rationale, User.email, Decision.decided_at,
-                      Item.kind, Item.state, ItemOutcome.result)
+                      Applicant.email, Applicant.organization, Item.kind, Item.state, ItemOutcome.result)
             .join(Application, Application.applicant_pk == Applicant.id)
             .outerjoin(Decision, Decision.application_id == Application.id)
             .outerjoin(User, Decision.decided_by_id == User.id)
@@ -264,16 +282,19 @@ def _decisions_sheet(cycle: Cycle) -> Sheet:
             .where(Applicant.cycle_id == cycle.id).order_by(Applicant.id, Item.id))
         for _, items in groupby(applicant_rows, key=itemgetter(0)):
             items = list(items)
-            _, applicant_id, name, category, mc_score, decision, rationale, decided_by, decided_at, *_ = items[0]
+            (_, applicant_id, name, category, mc_score, decision, rationale, decided_by, decided_at, email,
+             organization, *_) = items[0]
             portfolio, essay_results = None, []
             for *_, kind, state, result in items:
                 if kind == ItemKind.APPLICATION:
                     portfolio = _final_result(state, result)
                 elif kind is not None:
                     essay_results.append(_final_result(state, result))
-            yield [applicant_id, name, category, portfolio, mc_score, engine.essay_part_result(essay_results),
-                   engine.suggest_decision(portfolio, mc_score, essay_results, pass_mark),
-                   decision.value if decision else None, rationale, decided_by, decided_at]
+            suggested = engine.suggest_decision(portfolio, mc_score, essay_results, pass_mark)
+            yield [applicant_id, name, category, _words(decisions, portfolio), mc_score,
+                   _words(decisions, engine.essay_part_result(essay_results)),
+                   _words(decisions, DecisionValue(suggested) if suggested else None),
+                   _words(decisions, decision), rationale, decided_by, decided_at, email, organization]
     return Sheet("Decisions", columns, rows())
 
 
@@ -287,10 +308,10 @@ def _domain_columns(rubrics: dict[str, Rubric]) -> list[str]:
 
 def _items_sheet(cycle: Cycle, rubrics: dict[str, Rubric]) -> Sheet:
     domains = _domain_columns(rubrics)
-    columns = ([Column("Item ID", 16), Column("Kind", 12), Column("Applicant ID", 16), Column("Rubric", 22),
-                Column("Reads", 7, "number"), Column("State", 13)]
+    columns = ([Column("Item ID", 16), Column("Kind", 12), Column("Applicant ID", 16), Column("Rubric", 24),
+                Column("Reads", 7, "number"), Column("State", 14)]
                + [Column(key, max(12, len(key) + 2), "number") for key in domains]
-               + [Column("Mean", 8, "decimal"), Column("Result", 8)])
+               + [Column("Mean", 8, "decimal"), Column("Result", 8), Column("Rationale", 50, wrap=True)])
 
     def rows() -> Iterator[list]:
         submitted_reads = (
@@ -298,25 +319,27 @@ def _items_sheet(cycle: Cycle, rubrics: dict[str, Rubric]) -> Sheet:
             .join(Read, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
             .where(Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED)
             .group_by(Assignment.item_pk).subquery())
-        for item_id, kind, applicant_id, rubric_key, reads, state, combined, mean, result in _stream(
+        for item_id, kind, applicant_id, rubric_key, reads, state, combined, mean, result, rationale in _stream(
                 db.select(Item.item_id, Item.kind, Applicant.applicant_id, Item.rubric_key,
                           func.coalesce(submitted_reads.c.reads, 0), Item.state, ItemOutcome.combined,
-                          ItemOutcome.mean, ItemOutcome.result)
+                          ItemOutcome.mean, ItemOutcome.result, CommitteeResolution.rationale)
                 .join(Applicant, Item.applicant_pk == Applicant.id)
                 .outerjoin(ItemOutcome, ItemOutcome.item_pk == Item.id)
+                .outerjoin(CommitteeResolution, CommitteeResolution.item_pk == Item.id)
                 .outerjoin(submitted_reads, submitted_reads.c.item_pk == Item.id)
                 .where(Item.cycle_id == cycle.id).order_by(Item.id)):
             final = state.value in engine.FINAL_STATES
             combined = (combined or {}) if final else {}
-            yield ([item_id, kind.value, applicant_id, rubric_key, reads, state.value]
+            yield ([item_id, KIND_WORDS[kind], applicant_id, rubrics[rubric_key].title, reads, STATE_LABELS[state]]
                    + [combined.get(key) for key in domains]
-                   + [mean if final else None, result if final else None])
+                   + [mean if final else None, _words(RESULT_WORDS, result) if final else None, rationale])
     return Sheet("Items", columns, rows())
 
 
 def _scores_sheet(cycle: Cycle, rubrics: dict[str, Rubric], figures: _ScoreFigures) -> Sheet:
     columns = [Column("Item ID", 16), Column("Reviewer", 30), Column("Read", 6, "number"), Column("Domain", 26),
-               Column("Score", 7, "number"), Column("Comment", 60), Column("Submitted at", 20, "datetime")]
+               Column("Score", 7, "number"), Column("Comment", 60, wrap=True),
+               Column("Submitted at", 24, "datetime")]
 
     def rows() -> Iterator[list]:
         for item_id, rubric_key, reads in _items_reads(cycle, rubrics):
@@ -329,18 +352,25 @@ def _scores_sheet(cycle: Cycle, rubrics: dict[str, Rubric], figures: _ScoreFigur
 
 
 def _agreement_sheet(cycle: Cycle, rubrics: dict[str, Rubric], figures: _ScoreFigures) -> Sheet:
-    columns = [Column("Rubric", 22), Column("Domain", 26), Column("Items", 8, "number"),
+    columns = [Column("Rubric", 24), Column("Domain", 30), Column("Items", 8, "number"),
                Column("Exact agreement", 12, "percent"), Column("Adjacent agreement", 12, "percent"),
                Column("Weighted kappa (quadratic)", 14, "ratio"), Column("Krippendorff alpha (ordinal)", 14, "ratio"),
-               Column("Krippendorff alpha (interval)", 14, "ratio"), Column("Discrepancies", 10, "number")]
+               Column("Krippendorff alpha (interval)", 14, "ratio"), Column("Discrepancies", 10, "number"),
+               Column("Caution", 40, wrap=True)]
 
     def rows() -> Iterator[list]:
         discrepancies = _discrepancy_counts(cycle)
         for rubric_key in sorted(rubrics):
-            for domain in rubrics[rubric_key].domain_keys:
-                yield [rubric_key, domain, *figures.domain(rubric_key, domain).figures(rubrics[rubric_key].scale),
-                       discrepancies[(rubric_key, domain)]]
-    return Sheet("Agreement", columns, rows())
+            rubric = rubrics[rubric_key]
+            for domain in rubric.domains:
+                row = figures.domain(rubric_key, domain.key).figures(rubric.scale)
+                items = row[0]
+                if not items:  # no item with two reads yet: nothing to show
+                    continue
+                caution = (f"Only {items} item{'s' if items > 1 else ''}: too few for a reliable figure "
+                           f"(fewer than {AGREEMENT_MIN_ITEMS})" if items < AGREEMENT_MIN_ITEMS else None)
+                yield [rubric.title, domain.name, *row, discrepancies[(rubric_key, domain.key)], caution]
+    return Sheet("Agreement", columns, rows(), caution=lambda row: row[-1] is not None)
 
 
 def _reviewers_sheet(cycle: Cycle, figures: _ScoreFigures) -> Sheet:
@@ -371,13 +401,75 @@ def _reviewers_sheet(cycle: Cycle, figures: _ScoreFigures) -> Sheet:
 
 def _assignments_sheet(cycle: Cycle) -> Sheet:
     columns = [Column("Item ID", 16), Column("Reviewer", 30), Column("Status", 11),
-               Column("Assigned at", 20, "datetime")]
+               Column("Assigned at", 24, "datetime"), Column("Round", 7, "number"),
+               Column("Overall comment", 50, wrap=True)]
 
     def rows() -> Iterator[list]:
-        for item_id, email, status, assigned_at in _stream(
-                db.select(Item.item_id, User.email, Read.status, Assignment.assigned_at)
+        for item_id, email, status, assigned_at, source, comment in _stream(
+                db.select(Item.item_id, User.email, Read.status, Assignment.assigned_at, Assignment.source,
+                          Read.overall_comment)
                 .join(Item, Assignment.item_pk == Item.id).join(User, Assignment.reviewer_id == User.id)
                 .outerjoin(Read, Read.assignment_id == Assignment.id)
                 .where(Item.cycle_id == cycle.id).order_by(Item.id, Assignment.assigned_at, Assignment.id)):
-            yield [item_id, email, status.value if status is not None else "assigned", assigned_at]
+            yield [item_id, email, READ_WORDS[status], assigned_at, 2 if source in SECOND_ROUND_SOURCES else 1,
+                   comment]
     return Sheet("Assignments", columns, rows())
+
+
+# --- the summary ----------------------------------------------------------------------------------
+
+def _summary(cycle: Cycle, rubrics: dict[str, Rubric]) -> Summary:
+    """The cycle at a glance for a board report: items per state, applications per decision and category,
+    reads submitted and pending, the pass marks, and when the workbook was written."""
+    exported = utcnow()
+    pass_mark = float(current_app.config["PART1_PASS_MARK"])
+    due = f"; reads due {cycle.due:%Y-%m-%d}" if cycle.due else ""
+    return Summary(
+        title=f"{cycle.name}: review summary",
+        lines=[f"Exported {exported:%Y-%m-%d %H:%M} UTC. Every time in this workbook is in UTC.",
+               f"{cycle.readers} reads per item{due}.",
+               f"Part 1 (multiple choice) pass mark: {pass_mark:g} %."],
+        blocks=[_states_block(cycle), _decisions_block(cycle), _reads_block(cycle), _pass_marks_block(rubrics)])
+
+
+def _states_block(cycle: Cycle) -> Block:
+    counts = dict(db.session.execute(db.select(Item.state, func.count(Item.id)).where(Item.cycle_id == cycle.id)
+                                     .group_by(Item.state)).all())
+    rows = [[STATE_LABELS[state], counts.get(state, 0)] for state in STATE_ORDER]
+    return Block(f"Items per state ({sum(counts.values())} items)", ["State", "Items"], rows,
+                 Chart("bar", "Items per state"))
+
+
+def _decisions_block(cycle: Cycle) -> Block:
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for category, decision, n in db.session.execute(
+            db.select(Application.category, Decision.decision, func.count(Application.id))
+            .join(Applicant, Application.applicant_pk == Applicant.id)
+            .outerjoin(Decision, Decision.application_id == Application.id)
+            .where(Applicant.cycle_id == cycle.id).group_by(Application.category, Decision.decision)):
+        counts[category][decision] += n
+    decisions = [*DecisionValue, None]
+    header = ["Category", *(DECISION_LABELS[value] for value in DecisionValue), "Not decided yet"]
+    rows = [[category, *(counts[category][value] for value in decisions)] for category in sorted(counts)]
+    return Block("Applications per decision and category", header, rows,
+                 Chart("column", "Applications per category", stacked=True))
+
+
+def _reads_block(cycle: Cycle) -> Block:
+    counts = Counter(dict(db.session.execute(
+        db.select(Read.status, func.count(Assignment.id)).select_from(Assignment)
+        .join(Item, Assignment.item_pk == Item.id).outerjoin(Read, Read.assignment_id == Assignment.id)
+        .where(Item.cycle_id == cycle.id).group_by(Read.status)).all()))
+    submitted, drafts, unstarted = counts[ReadStatus.SUBMITTED], counts[ReadStatus.DRAFT], counts[None]
+    return Block("Reads", ["Reads", "Count"],
+                 [["Submitted", submitted], ["Pending: started", drafts], ["Pending: not started", unstarted]],
+                 Chart("pie", f"Reads: {submitted} submitted, {drafts + unstarted} pending"))
+
+
+def _pass_marks_block(rubrics: dict[str, Rubric]) -> Block:
+    """Each rubric's pass rule: the thresholds it sets (a blank is a threshold it does not set)."""
+    rows = [[f"{rubric.title} (scale {rubric.scale_min}–{rubric.scale_max})", rubric.pass_rule.mean_min,
+             rubric.pass_rule.domain_min, rubric.pass_rule.total_min]
+            for rubric in sorted(rubrics.values(), key=lambda rubric: rubric.title)]
+    return Block("Pass marks of the rubrics", ["Rubric", "Mean at least", "Each domain at least", "Total at least"],
+                 rows, formats=["decimal", "decimal", "decimal"])

@@ -1,10 +1,13 @@
 """The cycle workbook (SPEC §7), reloaded and checked cell by cell against figures worked out by hand."""
 import io
+import stat
+import zipfile
 from datetime import datetime
 
 import openpyxl
 import pytest
 
+from app.assignment.models import AssignmentSource
 from app.exports.service import export_cycle, export_cycle_bytes
 from app.exports.workbook import Column, Sheet, write_workbook
 from app.extensions import db
@@ -36,7 +39,9 @@ def build_small_cycle():
     chair = f.make_user(Role.COMMITTEE, email="chair@example.org", name="Chair")
     for reviewer in (ann, bob):
         f.add_member(cycle, reviewer)
-    one = f.make_applicant(cycle, applicant_id="A1", name="Applicant One", category="TEST", mc_score=85)
+    one = f.make_applicant(cycle, applicant_id="A1", name="Applicant One", category="TEST", mc_score=85,
+                           organization="Bay Center")
+    one.email = "one@example.org"
     two = f.make_applicant(cycle, applicant_id="A2", name=EVIL_NAME, category="TEST", mc_score=70)
 
     portfolio = f.make_application_item(cycle, one, rubric_key="t-application")
@@ -57,14 +62,15 @@ def build_small_cycle():
         r = read(portfolio, reviewer, number, {"evidence": 3, "practice": practice})
         db.session.add_all([RequirementCheck(read_id=r.id, requirement_key=key, status=CheckStatus.MET)
                             for key in ("hours", "ethics")])
-    read(e1, ann, 1, {"insight": 3, "clarity": 4}, {"insight": "@SUM(A1:A9)", "clarity": "Clear\nand kind"})
+    read(e1, ann, 1, {"insight": 3, "clarity": 4}, {"insight": "@SUM(A1:A9)", "clarity": "Clear\nand kind"}
+         ).overall_comment = "-see the notes"
     read(e1, bob, 2, {"insight": 4, "clarity": 4}, {"clarity": "+1 great"})
     read(e2, ann, 1, {"insight": 4, "clarity": 3}, {"insight": "\tindented"})
     read(e2, bob, 2, {"insight": 2, "clarity": 3}, {"insight": "-2 for depth"})
     draft = f.assign(e3, ann)
     draft.assigned_at = at(50)
     db.session.add(Read(assignment_id=draft.id, status=ReadStatus.DRAFT))
-    waiting = f.assign(e3, bob)
+    waiting = f.assign(e3, bob, AssignmentSource.THIRD_READER)  # a further reader's assignment: round 2
     waiting.assigned_at = at(51)
     db.session.add(Decision(application_id=one.application.id, decision=DecisionValue.ENDORSE,
                             rationale="=1+1 all parts passed", decided_by_id=chair.id, decided_at=T0))
@@ -78,30 +84,36 @@ def sheet_rows(workbook, title):
     return [[cell.value for cell in row] for row in workbook[title].iter_rows()]
 
 
+def column_width(ws, letter):
+    """openpyxl files a run of equally wide columns under its first letter."""
+    index = openpyxl.utils.column_index_from_string(letter)
+    return next(d.width for d in ws.column_dimensions.values() if d.min <= index <= d.max)
+
+
 def test_the_workbook_matches_the_hand_computed_cycle(app, tmp_path):
     with app.app_context():
         cycle = build_small_cycle()
         out = tmp_path / "small.xlsx"
         export_cycle(cycle, str(out))
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments"]
+    assert wb.sheetnames == ["Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments", "Summary"]
 
     assert sheet_rows(wb, "Decisions") == [
         ["Applicant ID", "Name", "Category", "Portfolio", "MC score", "Essay result", "Suggested", "Decision",
-         "Rationale", "Decided by", "Decided at"],
+         "Rationale", "Decided by", "Decided at", "Email", "Organization"],
         # A1: portfolio agreed pass (3/3, 3/2 → mean 2.75), E1 agreed pass, 85 ≥ 80 → endorse.
-        ["A1", "Applicant One", "TEST", "pass", 85, "pass", "endorse", "endorse", "=1+1 all parts passed",
-         "chair@example.org", T0],
+        ["A1", "Applicant One", "TEST", "Pass", 85, "Pass", "Endorse", "Endorse", "=1+1 all parts passed",
+         "chair@example.org", T0, "one@example.org", "Bay Center"],
         # A2: Part 1 70 < 80 → not endorsed; E2 with the committee and E3 in review → essay part unknown.
-        ["A2", EVIL_NAME, "TEST", None, 70, None, "not_endorsed", None, None, None, None],
+        ["A2", EVIL_NAME, "TEST", None, 70, None, "Not endorsed", None, None, None, None, None, None],
     ]
     assert sheet_rows(wb, "Items") == [
         ["Item ID", "Kind", "Applicant ID", "Rubric", "Reads", "State", "evidence", "practice", "insight", "clarity",
-         "Mean", "Result"],
-        ["APP-A1", "application", "A1", "t-application", 2, "agreed", 3, 2.5, None, None, 2.75, "pass"],
-        ["E1", "essay", "A1", "t-essay", 2, "agreed", None, None, 3.5, 4, 3.75, "pass"],
-        ["E2", "essay", "A2", "t-essay", 2, "committee", None, None, None, None, None, None],
-        ["E3", "essay", "A2", "t-essay", 0, "in_review", None, None, None, None, None, None],
+         "Mean", "Result", "Rationale"],
+        ["APP-A1", "Application", "A1", "Test application", 2, "Agreed", 3, 2.5, None, None, 2.75, "Pass", None],
+        ["E1", "Essay", "A1", "Test essay", 2, "Agreed", None, None, 3.5, 4, 3.75, "Pass", None],
+        ["E2", "Essay", "A2", "Test essay", 2, "Committee", None, None, None, None, None, None, None],
+        ["E3", "Essay", "A2", "Test essay", 0, "In review", None, None, None, None, None, None, None],
     ]
     submitted = [at(30 + m) for m in (1, 3, 5, 7, 9, 11)]  # each read() takes two minutes from the counter
     assert sheet_rows(wb, "Scores") == [
@@ -123,22 +135,25 @@ def test_the_workbook_matches_the_hand_computed_cycle(app, tmp_path):
     agreement = sheet_rows(wb, "Agreement")
     assert agreement[0] == ["Rubric", "Domain", "Items", "Exact agreement", "Adjacent agreement",
                             "Weighted kappa (quadratic)", "Krippendorff alpha (ordinal)",
-                            "Krippendorff alpha (interval)", "Discrepancies"]
+                            "Krippendorff alpha (interval)", "Discrepancies", "Caution"]
+    one_item = "Only 1 item: too few for a reliable figure (fewer than 10)"
+    two_items = "Only 2 items: too few for a reliable figure (fewer than 10)"
     # evidence: one item, 3 and 3 — no variation, so kappa and alpha are undefined (blank).
-    assert agreement[1] == ["t-application", "evidence", 1, 1, 1, None, None, None, 0]
+    assert agreement[1] == ["Test application", "Evidence", 1, 1, 1, None, None, None, 0, one_item]
     # practice: one item, 3 and 2 — observed disagreement equals chance: kappa 0, alpha 0.
-    assert agreement[2] == ["t-application", "practice", 1, 0, 1, 0, 0, 0, 0]
+    assert agreement[2] == ["Test application", "Practice", 1, 0, 1, 0, 0, 0, 0, one_item]
     # insight: E1 (3, 4), E2 (4, 2). Kappa: observed (1 + 4)/9 against expected 0.5·(1 + 1 + 0 + 4)/9 → 1 − 5/3.
     # Alpha from the coincidence matrix, n2 = 1, n3 = 1, n4 = 2, n = 4:
     #   interval: D_o = 10, D_e = 2·(1·1·1 + 1·2·4 + 1·2·1)/3 = 22/3 → 1 − 30/22;
     #   ordinal: δ(3,4) = 2.25, δ(2,4) = 6.25, δ(2,3) = 1 → D_o = 17, D_e = 2·(1 + 12.5 + 4.5)/3 = 12 → 1 − 17/12.
-    rubric, domain, items, exact, adjacent, kappa, ordinal, interval, discrepancies = agreement[3]
-    assert (rubric, domain, items, exact, adjacent, discrepancies) == ("t-essay", "insight", 2, 0, 0.5, 1)
+    rubric, domain, items, exact, adjacent, kappa, ordinal, interval, discrepancies, caution = agreement[3]
+    assert (rubric, domain, items, exact, adjacent, discrepancies, caution) == (
+        "Test essay", "Insight", 2, 0, 0.5, 1, two_items)
     assert kappa == pytest.approx(1 - 5 / 3)
     assert ordinal == pytest.approx(1 - 17 / 12)
     assert interval == pytest.approx(1 - 30 / 22)
     # clarity: (4, 4) and (3, 3): perfect agreement with variation.
-    assert agreement[4] == ["t-essay", "clarity", 2, 1, 1, 1, 1, 1, 0]
+    assert agreement[4] == ["Test essay", "Clarity", 2, 1, 1, 1, 1, 1, 0, two_items]
     assert len(agreement) == 5
 
     reviewers = sheet_rows(wb, "Reviewers")
@@ -151,16 +166,37 @@ def test_the_workbook_matches_the_hand_computed_cycle(app, tmp_path):
     assert len(reviewers) == 3
 
     assert sheet_rows(wb, "Assignments") == [
-        ["Item ID", "Reviewer", "Status", "Assigned at"],
-        ["APP-A1", "ann@example.org", "submitted", at(0)],
-        ["APP-A1", "bob@example.org", "submitted", at(2)],
-        ["E1", "ann@example.org", "submitted", at(4)],
-        ["E1", "bob@example.org", "submitted", at(6)],
-        ["E2", "ann@example.org", "submitted", at(8)],
-        ["E2", "bob@example.org", "submitted", at(10)],
-        ["E3", "ann@example.org", "draft", at(50)],
-        ["E3", "bob@example.org", "assigned", at(51)],
+        ["Item ID", "Reviewer", "Status", "Assigned at", "Round", "Overall comment"],
+        ["APP-A1", "ann@example.org", "Submitted", at(0), 1, None],
+        ["APP-A1", "bob@example.org", "Submitted", at(2), 1, None],
+        ["E1", "ann@example.org", "Submitted", at(4), 1, "-see the notes"],
+        ["E1", "bob@example.org", "Submitted", at(6), 1, None],
+        ["E2", "ann@example.org", "Submitted", at(8), 1, None],
+        ["E2", "bob@example.org", "Submitted", at(10), 1, None],
+        ["E3", "ann@example.org", "Draft", at(50), 1, None],
+        ["E3", "bob@example.org", "Assigned", at(51), 2, None],
     ]
+
+    summary = {row[0]: row[1:] for row in sheet_rows(wb, "Summary") if row[0] is not None}
+    assert wb.active.title == "Summary"
+    assert "Small: review summary" in summary and "2 reads per item." in summary
+    exported = next(line for line in summary if line.startswith("Exported "))
+    assert exported.endswith("UTC. Every time in this workbook is in UTC.")
+    # Items per state, by hand: APP-A1 and E1 agreed, E2 with the committee, E3 in review.
+    assert "Items per state (4 items)" in summary
+    assert [summary[state][0] for state in ("Committee", "Agreed", "In review", "Unassigned")] == [1, 2, 1, 0]
+    # Applications per decision: A1 endorsed, A2 not decided yet.
+    assert summary["Category"][:4] == ["Endorse", "Not endorsed", "Revise and resubmit", "Not decided yet"]
+    assert summary["TEST"][:4] == [1, 0, 0, 1]
+    # Reads: six submitted, Ann's draft on E3 started, Bob's not started.
+    assert [summary[key][0] for key in ("Submitted", "Pending: started", "Pending: not started")] == [6, 1, 1]
+    assert "Part 1 (multiple choice) pass mark: 80 %." in summary
+    # The test rubrics' pass rule (tests/unit/reconcile_fixtures.py): mean at least 2.5, every domain at least 2.
+    assert summary["Test essay (scale 1–4)"][:3] == [2.5, 2, None]
+    assert summary["Test application (scale 1–4)"][:3] == [2.5, 2, None]
+    with zipfile.ZipFile(tmp_path / "small.xlsx") as archive:  # openpyxl does not load charts: count the parts
+        charts = [name for name in archive.namelist() if name.startswith("xl/charts/chart")]
+    assert len(charts) == 3  # items per state, applications per category, reads
 
 
 def test_no_cell_is_a_formula_and_user_text_stays_visible(app):
@@ -175,7 +211,7 @@ def test_no_cell_is_a_formula_and_user_text_stays_visible(app):
                 if isinstance(cell.value, str) and cell.value[:1] in "=+-@\t\r\n":
                     risky[cell.value] = cell.quotePrefix
     assert risky == {EVIL_NAME: True, "=1+1 all parts passed": True, "@SUM(A1:A9)": True, "+1 great": True,
-                     "\tindented": True, "-2 for depth": True, "-Bob": True}
+                     "\tindented": True, "-2 for depth": True, "-Bob": True, "-see the notes": True}
 
 
 def test_every_sheet_has_a_bold_frozen_filtered_header_widths_and_formats(app, tmp_path):
@@ -183,16 +219,43 @@ def test_every_sheet_has_a_bold_frozen_filtered_header_widths_and_formats(app, t
         out = tmp_path / "small.xlsx"
         export_cycle(build_small_cycle(), out)
     wb = openpyxl.load_workbook(out)
-    for ws in wb.worksheets:
+    for ws in wb.worksheets[:-1]:  # the tables; the Summary is a report
         assert ws.freeze_panes == "A2", ws.title
         assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}", ws.title
         assert all(cell.font.b for cell in ws[1]), ws.title
-        assert all(ws.column_dimensions[cell.column_letter].width >= 6 for cell in ws[1]), ws.title
+        for cell in ws[1]:  # every header fully visible: its letters and room for bold type and the filter button
+            assert column_width(ws, cell.column_letter) >= len(cell.value) + 3, (ws.title, cell.value)
     agreement = wb["Agreement"]
     assert agreement["D2"].number_format == "0.0%" and agreement["E5"].number_format == "0.0%"
-    assert wb["Scores"]["G2"].number_format == "yyyy-mm-dd hh:mm:ss"
-    assert wb["Assignments"]["D2"].number_format == "yyyy-mm-dd hh:mm:ss"
-    assert wb["Decisions"]["K2"].number_format == "yyyy-mm-dd hh:mm:ss"
+    for sheet, cell in (("Scores", "G2"), ("Assignments", "D2"), ("Decisions", "K2")):
+        assert wb[sheet][cell].number_format == 'yyyy-mm-dd hh:mm:ss "UTC"', sheet
+    # Long text wraps within a readable width instead of running off the page.
+    for sheet, column in (("Decisions", "I"), ("Items", "M"), ("Scores", "F"), ("Assignments", "F")):
+        assert wb[sheet][f"{column}1"].value in ("Rationale", "Comment", "Overall comment")
+        assert 50 <= column_width(wb[sheet], column) <= 61
+    assert wb["Decisions"]["I2"].alignment.wrap_text and wb["Scores"]["F6"].alignment.wrap_text
+    # A caution row is shaded.
+    assert agreement["A2"].fill.fgColor.rgb.endswith("FFF2CC")
+
+
+def test_every_sheet_is_set_up_to_print_landscape_one_page_wide_with_the_header_repeated(app, tmp_path):
+    with app.app_context():
+        out = tmp_path / "small.xlsx"
+        export_cycle(build_small_cycle(), out)
+    wb = openpyxl.load_workbook(out)
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) in ((1, 0), (None, 0)), ws.title
+        footer = ws.oddFooter
+        assert (footer.left.text, footer.center.text, footer.right.text) == ("Small", "&A", "Page &P of &N")
+    assert all(ws.print_title_rows == "$1:$1" for ws in wb.worksheets[:-1])
+
+
+def test_an_ampersand_in_the_cycle_name_is_printed_as_one(tmp_path):
+    out = tmp_path / "amp.xlsx"
+    write_workbook([Sheet("S", [Column("Text")], [["x"]])], str(out), footer="Spring & Summer")
+    assert openpyxl.load_workbook(out)["S"].oddFooter.left.text == "Spring && Summer"
 
 
 def test_control_characters_are_dropped_from_text_and_the_rest_is_kept(tmp_path):
@@ -211,6 +274,7 @@ def test_export_command_writes_the_file_and_names_a_missing_cycle(app, runner, t
     result = runner.invoke(args=["export", "--cycle", "Small", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert openpyxl.load_workbook(out).sheetnames[0] == "Decisions"
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600  # personal data: readable by its owner only, as the database
     missing = runner.invoke(args=["export", "--cycle", "Nope", "--out", str(tmp_path / "n.xlsx")])
     assert missing.exit_code == 1 and "no cycle called 'Nope'" in missing.output
     assert not (tmp_path / "n.xlsx").exists()
@@ -243,10 +307,10 @@ def test_a_third_read_joins_alpha_and_severity_and_a_read_without_scores_still_c
     #   interval: D_o = 1 + 4 + 1 = 6, D_e = 2·(3·1 + 1·4 + 3·1)/4 = 5 → −0.2;
     #   ordinal: δ(2,3) = δ(3,4) = (4 − 2)² = 4, δ(2,4) = (5 − 1)² = 16 → D_o = 24,
     #   D_e = 2·(12 + 16 + 12)/4 = 20 → −0.2.
-    insight, clarity = sheet_rows(wb, "Agreement")[1:]
-    assert insight[:6] == ["t-essay", "insight", 2, 0.5, 1, 0]
+    # Clarity has no item with two reads: no row.
+    (insight,) = sheet_rows(wb, "Agreement")[1:]
+    assert insight[:6] == ["Test essay", "Insight", 2, 0.5, 1, 0]
     assert insight[6] == pytest.approx(-0.2) and insight[7] == pytest.approx(-0.2) and insight[8] == 0
-    assert clarity == ["t-essay", "clarity", 0, None, None, None, None, None, 0]
     # Severity: E1 ann 2 − 3.5, bob 3 − 3, cat 4 − 2.5; E2 ann and bob 0 each.
     assert sheet_rows(wb, "Reviewers")[1:] == [["ann@example.org", "Ann", 2, 2, 0, 2.5, -0.75],
                                                ["bob@example.org", "Bob", 2, 2, 0, 3, 0],
