@@ -11,6 +11,7 @@ every row are converted once.
 import gc
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.sql.dml import UpdateBase
@@ -45,16 +46,20 @@ def execute_many(statement: UpdateBase, rows: Sequence[Mapping[str, Any]], **sha
     for name, value in shared.items():
         convert = processor(name)
         constants[name] = convert(value) if convert else value
-    # Per parameter: whether it is shared, its converted shared value, or the converter for the rows' values.
-    sources = [(name in constants, constants.get(name), None if name in constants else processor(name))
-               for name in names]
+    # Only the rows' own values that need converting go through Python one by one; the rest is C (itemgetter).
+    converters = [(name, convert) for name in names if name not in constants and (convert := processor(name))]
+    pick = itemgetter(*names)
+    single = len(names) == 1
 
-    def values(row: Mapping[str, Any]) -> list[Any]:
-        return [constant if is_shared else convert(row[name]) if convert else row[name]
-                for name, (is_shared, constant, convert) in zip(names, sources)]
+    def values(row: Mapping[str, Any]) -> tuple:
+        merged = {**row, **constants}
+        for name, convert in converters:
+            merged[name] = convert(merged[name])
+        picked = pick(merged)
+        return (picked,) if single else picked
 
     if compiled.positional:
-        params: list = [tuple(values(row)) for row in rows]
+        params: list = [values(row) for row in rows]
     else:
         params = [dict(zip(names, values(row))) for row in rows]
     connection.exec_driver_sql(compiled.string, params)

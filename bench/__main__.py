@@ -7,18 +7,24 @@ machine does not inflate; wall seconds are shown beside it.
 """
 import argparse
 import json
+import os
 import platform
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.child import CYCLE_NAME as CYCLE
 from bench.generate import write_workbooks
 
 OUT = Path(__file__).resolve().parent / "out"
+ROOT = Path(__file__).resolve().parent.parent
+FLASK = Path(sys.executable).with_name("flask")
+
 
 
 @dataclass
@@ -67,6 +73,36 @@ def child(step: str, **arguments) -> dict:
     if completed.returncode != 0:
         raise SystemExit(f"bench step {step} failed:\n{completed.stderr[-3000:]}{completed.stdout[-1000:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def command(scale: "Scale", database: str, *arguments: str) -> dict:
+    """One ``flask`` command as a coordinator runs it, in a process of its own: its CPU seconds (user + system,
+    start-up included), wall seconds and peak resident memory, from the kernel's account of the process."""
+    environment = {**os.environ, "ENDORSEMENT_INSTANCE": scale.instance, "SECRET_KEY": "bench-secret",
+                   "DATABASE_URL": f"sqlite:///{Path(database).resolve()}"}
+    with tempfile.TemporaryFile() as output:
+        started = time.perf_counter()
+        process = subprocess.Popen([str(FLASK), "--app", "app", *arguments], cwd=ROOT, env=environment,
+                                   stdout=output, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            output.seek(0)
+            raise SystemExit(f"flask {' '.join(arguments)} failed:\n{output.read().decode()[-3000:]}")
+    return {"cpu": usage.ru_utime + usage.ru_stime, "seconds": wall, "peak_kib": usage.ru_maxrss}
+
+
+def measure_startup(scale: "Scale", repeats: int) -> dict:
+    """What every command costs before its own work: ``flask --help`` builds the app and lists the commands."""
+    log(f"start-up of a command x{repeats}")
+    runs = [command(scale, str(scale.path("base.sqlite3")), "--help") for _ in range(repeats)]
+    return {"cpu": median(runs, "cpu"), "seconds": median(runs, "seconds"), "peak_kib": median(runs, "peak_kib")}
+
+
+def without_startup(runs: list[dict], startup: dict) -> list[dict]:
+    return [{**run, "cpu": run["cpu"] - startup["cpu"], "seconds": run["seconds"] - startup["seconds"]}
+            for run in runs]
 
 
 def fresh_copy(source: Path, target: Path) -> str:
@@ -118,49 +154,55 @@ def measure_assignment(scale: Scale, repeats: int) -> tuple[Row, dict]:
     return row, last
 
 
-def measure_import(scale: Scale, repeats: int, with_floor: bool) -> tuple[list[dict], list[dict]]:
-    log(f"{scale.factor}x: scores import x{repeats}{' with floor' if with_floor else ''}")
+def measure_import(scale: Scale, repeats: int, with_floor: bool) -> tuple[list[dict], list[dict], list[dict]]:
+    log(f"{scale.factor}x: scores import x{repeats}{' with floor' if with_floor else ''}, in process and by flask")
     workbook = str(scale.path("scores.xlsx"))
-    floors, ours = [], []
+    floors, ours, cli = [], [], []
     for _ in range(repeats):
         if with_floor:
             floors.append(child("floor_import", workbook=workbook))
         ours.append(child("import_scores", database=fresh_copy(scale.path("base.sqlite3"), scale.path("work.sqlite3")),
                           instance=scale.instance, workbook=workbook))
+        cli.append(command(scale, fresh_copy(scale.path("base.sqlite3"), scale.path("work.sqlite3")),
+                           "import", "scores", workbook, "--cycle", CYCLE))
     # The last import's database goes on: auto-assign the applications, as a coordinator would next.
     fresh_copy(scale.path("work.sqlite3"), scale.path("scored.sqlite3"))
     child("assign", database=str(scale.path("scored.sqlite3")), instance=scale.instance)
-    return floors, ours
+    return floors, ours, cli
 
 
-def measure_reconcile(scale: Scale, repeats: int, with_floor: bool) -> tuple[list[dict], list[dict]]:
-    log(f"{scale.factor}x: reconciliation x{repeats}{' with floor' if with_floor else ''}")
-    floors, ours = [], []
+def measure_reconcile(scale: Scale, repeats: int, with_floor: bool) -> tuple[list[dict], list[dict], list[dict]]:
+    log(f"{scale.factor}x: reconciliation x{repeats}{' with floor' if with_floor else ''}, in process and by flask")
+    floors, ours, cli = [], [], []
     for _ in range(repeats):
         if with_floor:
             floors.append(child("floor_reconcile",
                                 database=fresh_copy(scale.path("scored.sqlite3"), scale.path("work.sqlite3"))))
+        cli.append(command(scale, fresh_copy(scale.path("scored.sqlite3"), scale.path("work.sqlite3")),
+                           "reconcile", "--cycle", CYCLE))
         ours.append(child("reconcile", database=fresh_copy(scale.path("scored.sqlite3"), scale.path("work.sqlite3")),
                           instance=scale.instance))
     fresh_copy(scale.path("work.sqlite3"), scale.path("reconciled.sqlite3"))
-    return floors, ours
+    return floors, ours, cli
 
 
-def measure_export(scale: Scale, repeats: int, with_floor: bool) -> tuple[list[dict], list[dict]]:
-    log(f"{scale.factor}x: export x{repeats}{' with floor' if with_floor else ''}")
+def measure_export(scale: Scale, repeats: int, with_floor: bool) -> tuple[list[dict], list[dict], list[dict]]:
+    log(f"{scale.factor}x: export x{repeats}{' with floor' if with_floor else ''}, in process and by flask")
     arguments = {"database": str(scale.path("reconciled.sqlite3")), "instance": scale.instance,
                  "out": str(scale.path("export.xlsx"))}
     ours = [child("export", **arguments)]
-    floors = []
+    floors, cli = [], []
     if with_floor:
         cells = str(scale.path("export-cells.pickle"))
         child("read_back_cells", workbook=arguments["out"], cells=cells)
-        floors.append(child("floor_export", cells=cells, out=str(scale.path("floor.xlsx"))))
-    for _ in range(repeats - 1):
-        ours.append(child("export", **arguments))
+    for run in range(repeats):
         if with_floor:
             floors.append(child("floor_export", cells=cells, out=str(scale.path("floor.xlsx"))))
-    return floors, ours
+        cli.append(command(scale, arguments["database"], "export", "--cycle", CYCLE,
+                           "--out", str(scale.path("export-cli.xlsx"))))
+        if run < repeats - 1:
+            ours.append(child("export", **arguments))
+    return floors, ours, cli
 
 
 def ratio_row(step: str, floors: list[dict], ours: list[dict], limit: float, note: str = "") -> Row:
@@ -260,25 +302,35 @@ def main() -> None:
     one = scales[1]
     counts = one.counts
     assignment_row, _ = measure_assignment(one, repeats)
-    scaling: dict[str, dict[int, list[dict]]] = {"scores import": {}, "reconciliation": {}, "export": {}}
-    memory = {}
+    startup = measure_startup(one, max(repeats, 3))
+    steps = ("scores import", "reconciliation", "export")
+    scaling: dict[str, dict[int, list[dict]]] = {step: {} for step in steps}
+    cli_scaling: dict[str, dict[int, list[dict]]] = {step: {} for step in steps}
+    memory: dict[str, dict[int, dict]] = {step: {} for step in steps}
+    names = {"scores import": f"scores import ({counts['score_rows']:,} rows)",
+             "reconciliation": f"reconciliation ({counts['applications'] + counts['essays']:,} items)",
+             "export": "export (workbook)"}
+    limits = {"scores import": 3.0, "reconciliation": 8.0, "export": 1.5}
+    cli_rows = []
     for factor, scale in scales.items():
-        floors, ours = measure_import(scale, repeats, factor == 1)
-        scaling["scores import"][factor] = ours
-        if factor == 1:
-            rows.append(ratio_row(f"scores import ({counts['score_rows']:,} rows)", floors, ours, 2.0))
-            rows.append(assignment_row)
-        floors, ours = measure_reconcile(scale, repeats, factor == 1)
-        scaling["reconciliation"][factor] = ours
-        if factor == 1:
-            states = ", ".join(f"{n} {state}" for state, n in ours[-1]["states"].items())
-            rows.append(ratio_row(f"reconciliation ({counts['applications'] + counts['essays']:,} items)",
-                                  floors, ours, 8.0, states))
-        floors, ours = measure_export(scale, repeats, factor == 1)
-        scaling["export"][factor] = ours
-        memory[factor] = ours[-1]
-        if factor == 1:
-            rows.append(ratio_row("export (six sheets)", floors, ours, 1.5))
+        for step, measure in zip(steps, (measure_import, measure_reconcile, measure_export)):
+            floors, ours, cli = measure(scale, repeats, factor == 1)
+            scaling[step][factor] = ours
+            cli_scaling[step][factor] = without_startup(cli, startup)
+            memory[step][factor] = max(run["peak_kib"] for run in cli)
+            if step == "export":
+                memory["export (in process)"] = {**memory.get("export (in process)", {}), factor: ours[-1]}
+            if factor != 1:
+                continue
+            note = ", ".join(f"{n} {state}" for state, n in ours[-1]["states"].items()) if step == "reconciliation" \
+                else ""
+            rows.append(ratio_row(f"{names[step]}, in process", floors, ours, limits[step], note))
+            cli_rows.append(ratio_row(f"{names[step]}, `flask` command, start-up subtracted", floors,
+                                      without_startup(cli, startup), limits[step],
+                                      f"command {seconds(median(cli, 'cpu'))} CPU with start-up"))
+            if step == "scores import":
+                rows.append(assignment_row)
+    rows = cli_rows + rows
     web_rows, _ = measure_web(scales, requests, repeats if not options.quick else 1)
     rows.extend(web_rows)
 
@@ -287,11 +339,18 @@ def main() -> None:
           f"{counts['reviewers']} reviewers, {counts['conflicts']} conflicts, {counts['score_rows']:,} score rows; "
           f"median of {repeats} run(s); ratio = ours / floor on process CPU seconds.\n")
     print(table(rows))
-    print()
+    print(f"\nStart-up of a command (`flask --help`: the app built, every command listed): "
+          f"{seconds(startup['cpu'])} CPU, peak {startup['peak_kib'] / 1024:.0f} MiB; subtracted from each command.\n")
+    print("In process:\n")
     print(scaling_table(scaling, factors))
+    print("\nThrough `flask`, start-up subtracted:\n")
+    print(scaling_table(cli_scaling, factors))
     print()
-    for factor, result in memory.items():
-        print(f"export at {factor}x: peak RSS {result['peak_kib'] / 1024:.0f} MiB "
+    for step in steps:
+        peaks = ", ".join(f"{memory[step][factor] / 1024:.0f} MiB at {factor}x" for factor in factors)
+        print(f"`flask` {step}: peak RSS {peaks}")
+    for factor, result in memory["export (in process)"].items():
+        print(f"export in process at {factor}x: peak RSS {result['peak_kib'] / 1024:.0f} MiB "
               f"(process {result['rss_before_kib'] / 1024:.0f} MiB before the export)")
     print(f"\n(bench took {(time.time() - started) / 60:.1f} minutes)")
 

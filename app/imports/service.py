@@ -12,14 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import insert, update
 
 from app.assignment.models import Assignment, AssignmentSource
 from app.audit.service import record, record_many
-from app.bulk import collector_paused
+from app.bulk import collector_paused, execute_many
 from app.cycles.models import (Applicant, Application, Conflict, Cycle, CycleMember, Item, ItemKind, ItemState,
                                MemberRole)
 from app.extensions import db
@@ -289,16 +289,24 @@ def _write_conflicts(cycle: Cycle, validated: Validated, snapshot: _Snapshot,
 
 # --- scores ---
 
+class _ScoreRow(NamedTuple):
+    number: int
+    domain: str
+    score: int
+    comment: str | None
+    submitted_at: datetime | None
+
+
 @dataclass
 class _ReadRows:
     """The rows of one (item, reviewer) pair: one submitted read."""
     item_pk: int
     item_id: str
     reviewer_id: int
-    rows: list[Row] = field(default_factory=list)
+    rows: list[_ScoreRow] = field(default_factory=list)
 
     def submitted_at(self) -> datetime | None:
-        moments = [row.values.get("submitted_at") for row in self.rows if row.values.get("submitted_at")]
+        moments = [row.submitted_at for row in self.rows if row.submitted_at]
         return max(moments) if moments else None
 
 
@@ -311,13 +319,18 @@ class _StoredRead:
 
 
 def _write_scores(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor_id: int | None) -> list[Outcome]:
+    columns, count = validated.columns, len(validated.numbers)
+    item_ids, addresses = columns["item_id"], columns["reviewer_email"]
+    score_rows = map(_ScoreRow._make, zip(validated.numbers, columns["domain"], columns["score"],
+                                          columns.get("comment", [None] * count),
+                                          columns.get("submitted_at", [None] * count)))
     pairs: dict[tuple[int, int], _ReadRows] = {}
-    for row in validated.rows:
-        item_pk = snapshot.item_pks[row.values["item_id"]]
-        reviewer_id = snapshot.user_ids[row.values["reviewer_email"]]
-        pair = pairs.get((item_pk, reviewer_id))
+    item_pks, user_ids = snapshot.item_pks, snapshot.user_ids
+    for item_id, address, row in zip(item_ids, addresses, score_rows):
+        key = (item_pks[item_id], user_ids[address])
+        pair = pairs.get(key)
         if pair is None:
-            pair = pairs[(item_pk, reviewer_id)] = _ReadRows(item_pk, row.values["item_id"], reviewer_id)
+            pair = pairs[key] = _ReadRows(key[0], item_id, key[1])
         pair.rows.append(row)
     stored, last_number = _stored_reads(cycle)
     numbers = _new_read_numbers(pairs, stored, last_number)
@@ -327,7 +340,7 @@ def _write_scores(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor
     batch.update_reads([(pair, stored[key]) for key, pair in pairs.items() if key in stored])
     batch.mark_in_review({pair.item_pk: pair.item_id for pair in pairs.values()}, snapshot.item_states)
     record_many(batch.audit, at=batch.now, actor_id=actor_id, cycle_id=cycle.id)
-    return [batch.outcomes[row.number] for row in validated.rows]
+    return [batch.outcomes[number] for number in validated.numbers]
 
 
 def _stored_reads(cycle: Cycle) -> tuple[dict[tuple[int, int], _StoredRead], Counter]:
@@ -368,28 +381,42 @@ class _ScoreBatch:
     audit: list[dict[str, Any]] = field(default_factory=list)
 
     def insert_reads(self, pairs: list[_ReadRows]) -> None:
-        """New pairs: assignments, reads and scores as three bulk inserts."""
+        """New pairs: assignments, reads and scores, one DB-API executemany per table (app/bulk.py)."""
         if not pairs:
             return
-        # Core statements on the tables: the ORM's bulk layer costs more than the inserts themselves here.
         assignments, reads = Assignment.__table__, Read.__table__
-        assignment_ids = db.session.scalars(
-            assignments.insert().returning(assignments.c.id, sort_by_parameter_order=True),
-            [{"item_pk": pair.item_pk, "reviewer_id": pair.reviewer_id, "source": AssignmentSource.IMPORT,
-              "assigned_at": self.now, "assigned_by_id": self.actor_id} for pair in pairs]).all()
-        read_ids = db.session.scalars(
-            reads.insert().returning(reads.c.id, sort_by_parameter_order=True),
-            [self._submitted_read(pair) | {"assignment_id": assignment_id, "started_at": self.now}
-             for pair, assignment_id in zip(pairs, assignment_ids, strict=True)]).all()
+        execute_many(assignments.insert(), [{"item_pk": pair.item_pk, "reviewer_id": pair.reviewer_id}
+                                            for pair in pairs],
+                     source=AssignmentSource.IMPORT, assigned_at=self.now, assigned_by_id=self.actor_id)
+        assignment_ids = self._ids(assignments.c.id)
+        execute_many(reads.insert(), [{"assignment_id": assignment_ids[(pair.item_pk, pair.reviewer_id)],
+                                       "number": self.numbers[(pair.item_pk, pair.reviewer_id)],
+                                       "submitted_at": pair.submitted_at() or self.now} for pair in pairs],
+                     status=ReadStatus.SUBMITTED, started_at=self.now, updated_at=self.now, overall_comment=None,
+                     overall_seq=0)
+        read_ids = self._ids(reads.c.id)
         score_rows = []
-        for pair, read_id in zip(pairs, read_ids, strict=True):
+        for pair in pairs:
+            read_id = read_ids[(pair.item_pk, pair.reviewer_id)]
+            scores = {}
             for row in pair.rows:
-                score_rows.append(self._score(row) | {"read_id": read_id, "domain_key": row.values["domain"]})
+                score_rows.append({"read_id": read_id, "domain_key": row.domain, "score": row.score,
+                                   "comment": row.comment if self.with_comments else None})
+                scores[row.domain] = row.score
                 self.outcomes[row.number] = Outcome.CREATED
-            self._audit("read.import", "read", read_id, pair.item_id, None, {
-                "reviewer_id": pair.reviewer_id, "scores": {row.values["domain"]: row.values["score"]
-                                                            for row in pair.rows}})
-        db.session.execute(Score.__table__.insert(), score_rows)
+            self._audit("read.import", "read", read_id, pair.item_id, None,
+                        {"reviewer_id": pair.reviewer_id, "scores": scores})
+        execute_many(Score.__table__.insert(), score_rows, updated_at=self.now, seq=0)
+
+    def _ids(self, column) -> dict[tuple[int, int], int]:
+        """(item, reviewer) → ``column`` (an assignment's or a read's id) over the cycle's assignments: executemany
+        returns no ids, so the rows just inserted are read back in one query."""
+        assignments, reads = Assignment.__table__, Read.__table__
+        statement = (db.select(assignments.c.item_pk, assignments.c.reviewer_id, column)
+                     .where(assignments.c.item_pk.in_(db.select(Item.id).where(Item.cycle_id == self.cycle.id))))
+        if column.table is reads:
+            statement = statement.join(reads, reads.c.assignment_id == assignments.c.id)
+        return {(item_pk, reviewer_id): row_id for item_pk, reviewer_id, row_id in db.session.execute(statement)}
 
     def update_reads(self, pairs: list[tuple[_ReadRows, _StoredRead]]) -> None:
         """Pairs already assigned: submit their read (creating it if needed) and update changed scores."""
@@ -405,9 +432,9 @@ class _ScoreBatch:
             read_changed = self._submit_stored_read(pair, stored)
             for row in pair.rows:
                 wanted = self._score(row)
-                existing = stored_scores.get((stored.read_id, row.values["domain"]))
+                existing = stored_scores.get((stored.read_id, row.domain))
                 if existing is None:
-                    new_scores.append(wanted | {"read_id": stored.read_id, "domain_key": row.values["domain"]})
+                    new_scores.append(wanted | {"read_id": stored.read_id, "domain_key": row.domain})
                     self.outcomes[row.number] = Outcome.CREATED
                     continue
                 score_id, score, comment = existing
@@ -416,7 +443,7 @@ class _ScoreBatch:
                 if (score, comment) != (wanted["score"], wanted["comment"]):
                     changed_scores.append(wanted | {"id": score_id})
                     self._audit("score.import", "score", score_id, pair.item_id, {"score": score, "comment": comment},
-                                {"score": wanted["score"], "comment": wanted["comment"]}, note=row.values["domain"])
+                                {"score": wanted["score"], "comment": wanted["comment"]}, note=row.domain)
                     self.outcomes[row.number] = Outcome.UPDATED
                 else:
                     self.outcomes[row.number] = Outcome.UPDATED if read_changed else Outcome.UNCHANGED
@@ -449,9 +476,8 @@ class _ScoreBatch:
         return {"status": ReadStatus.SUBMITTED, "number": self.numbers[(pair.item_pk, pair.reviewer_id)],
                 "submitted_at": pair.submitted_at() or self.now, "updated_at": self.now}
 
-    def _score(self, row: Row) -> dict[str, Any]:
-        return {"score": row.values["score"], "comment": row.values["comment"] if self.with_comments else None,
-                "updated_at": self.now}
+    def _score(self, row: _ScoreRow) -> dict[str, Any]:
+        return {"score": row.score, "comment": row.comment if self.with_comments else None, "updated_at": self.now}
 
     def mark_in_review(self, items: dict[int, str], states: dict[int, ItemState]) -> None:
         """Items that now have submitted reads move to in_review unless they are further along."""

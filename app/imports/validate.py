@@ -10,6 +10,8 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from operator import itemgetter
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -309,9 +311,17 @@ class Row:
 
 @dataclass
 class Validated:
-    rows: list[Row]
+    """The file's values column by column (``columns[name][i]`` is row ``numbers[i]``), and what is wrong."""
+    numbers: list[int]
+    columns: dict[str, list[Any]]
     present: frozenset[str]  # the optional columns the file has (absent ones leave stored values alone)
     errors: list[RowError]
+
+    @cached_property
+    def rows(self) -> list[Row]:
+        """The same values row by row, for the writers that go row by row."""
+        names = list(self.columns)
+        return [Row(number, dict(zip(names, values))) for number, *values in zip(self.numbers, *self.columns.values())]
 
 
 def normalise_header(value: Any) -> str:
@@ -356,11 +366,11 @@ def validate(kind: str, header: Sequence[Any], rows: Sequence[tuple[int, Sequenc
     positions, errors = match_header(kind, header, header_row)
     present = frozenset(positions)
     if errors:
-        return Validated([], present, errors)
-    parsed, errors = _convert_rows(kind, positions, rows, percent_cells)
-    errors += _duplicates(kind, parsed)
-    errors += REFERENCE_CHECKS[kind](parsed, lookups)
-    return Validated(parsed, present, sorted(set(errors), key=lambda e: (e.row, _column_order(kind, e.column))))
+        return Validated([], {}, present, errors)
+    validated = _convert_columns(kind, positions, rows, percent_cells, present)
+    errors = validated.errors + _duplicates(kind, validated) + REFERENCE_CHECKS[kind](validated, lookups)
+    validated.errors = sorted(set(errors), key=lambda e: (e.row, _column_order(kind, e.column)))
+    return validated
 
 
 def _column_order(kind: str, name: str) -> int:
@@ -368,21 +378,23 @@ def _column_order(kind: str, name: str) -> int:
     return names.index(name) if name in names else len(names)
 
 
-def _convert_rows(kind: str, positions: dict[str, int], rows: Sequence[tuple[int, Sequence[Any]]],
-                  percent_cells: Callable[[int], frozenset[int]]) -> tuple[list[Row], list[RowError]]:
+def _convert_columns(kind: str, positions: dict[str, int], rows: Sequence[tuple[int, Sequence[Any]]],
+                     percent_cells: Callable[[int], frozenset[int]], present: frozenset[str]) -> Validated:
     """Column by column, each distinct value converted once (a scores file repeats most of its values)."""
     numbers = [number for number, _ in rows]
-    names, columns, errors = [], [], []
+    cell_rows = [values for _, values in rows]
+    shortest = min(map(len, cell_rows), default=0)
+    columns, errors = {}, []
     for column in KIND_COLUMNS[kind]:
         if column.name not in positions:
             continue
         index = positions[column.name]
-        cells = [values[index] if index < len(values) else None for _, values in rows]
+        cells = (list(map(itemgetter(index), cell_rows)) if index < shortest  # a ragged CSV row lacks its last cells
+                 else [values[index] if index < len(values) else None for values in cell_rows])
         if column.percent:
             cells = _as_percentages(cells, numbers, percent_cells(index))
-        names.append(column.name)
-        columns.append(_convert_column(column, cells, numbers, errors))
-    return [Row(number, dict(zip(names, values))) for number, *values in zip(numbers, *columns)], errors
+        columns[column.name] = _convert_column(column, cells, numbers, errors)
+    return Validated(numbers, columns, present, errors)
 
 
 def _as_percentages(cells: list[Any], numbers: list[int], percent_rows: frozenset[int]) -> list[Any]:
@@ -394,12 +406,14 @@ def _as_percentages(cells: list[Any], numbers: list[int], percent_rows: frozense
 
 
 def _convert_column(column: Column, cells: list[Any], numbers: list[int], errors: list[RowError]) -> list[Any]:
-    # Keyed by type as well: True == 1 == 1.0 as dict keys, but they convert differently.
-    keys = [(value.__class__, value) for value in cells]
-    converted: dict[tuple[type, Any], Any] = {}
-    reasons: dict[tuple[type, Any], str] = {}
-    for key in set(keys):
-        value = key[1]
+    distinct = set(cells)
+    # True == 1 == 1.0 as set members but they convert differently: then each value is keyed with its type.
+    typed = any(value.__class__ is bool for value in distinct)
+    keys = [(value.__class__, value) for value in cells] if typed else cells
+    converted: dict[Any, Any] = {}
+    reasons: dict[Any, str] = {}
+    for key in (set(keys) if typed else distinct):
+        value = key[1] if typed else key
         if value is None or (value.__class__ is str and not value.strip()):
             converted[key] = None
             if column.required:
@@ -413,30 +427,32 @@ def _convert_column(column: Column, cells: list[Any], numbers: list[int], errors
     if reasons:
         errors.extend(RowError(number, column.name, reasons[key])
                       for number, key in zip(numbers, keys) if key in reasons)
-    return [converted[key] for key in keys]
+    return list(map(converted.__getitem__, keys))
 
 
-def _duplicates(kind: str, rows: list[Row]) -> list[RowError]:
+def _duplicates(kind: str, validated: Validated) -> list[RowError]:
     key_names = KIND_KEYS[kind]
+    keys = list(zip(*(validated.columns[name] for name in key_names)))
+    if len(set(keys)) == len(keys):
+        return []  # the usual case, found without a loop in Python
     first_seen: dict[tuple, int] = {}
     errors = []
-    for row in rows:
-        key = tuple(row.values[name] for name in key_names)
+    for number, key in zip(validated.numbers, keys):
         if None in key:
             continue
         if key in first_seen:
-            errors.append(RowError(row.number, key_names[0], f"duplicate of row {first_seen[key]} "
-                                                             f"(same {', '.join(key_names)})"))
+            errors.append(RowError(number, key_names[0], f"duplicate of row {first_seen[key]} "
+                                                         f"(same {', '.join(key_names)})"))
         else:
-            first_seen[key] = row.number
+            first_seen[key] = number
     return errors
 
 
 # --- reference checks per kind ---
 
-def _check_reviewers(rows: list[Row], lookups: Lookups) -> list[RowError]:
+def _check_reviewers(validated: Validated, lookups: Lookups) -> list[RowError]:
     errors = []
-    for row in rows:
+    for row in validated.rows:
         address = row.values["email"]
         role = lookups.user_roles.get(address) if address else None
         if role is not None and role != "reviewer":
@@ -444,9 +460,9 @@ def _check_reviewers(rows: list[Row], lookups: Lookups) -> list[RowError]:
     return errors
 
 
-def _check_applications(rows: list[Row], lookups: Lookups) -> list[RowError]:
+def _check_applications(validated: Validated, lookups: Lookups) -> list[RowError]:
     errors = []
-    for row in rows:
+    for row in validated.rows:
         code, applicant_id = row.values["category"], row.values["applicant_id"]
         rubric = lookups.application_rubric(code) if code else None
         if code and rubric is None:
@@ -465,9 +481,9 @@ def _check_applications(rows: list[Row], lookups: Lookups) -> list[RowError]:
     return errors
 
 
-def _check_essays(rows: list[Row], lookups: Lookups) -> list[RowError]:
+def _check_essays(validated: Validated, lookups: Lookups) -> list[RowError]:
     errors = []
-    for row in rows:
+    for row in validated.rows:
         item_id, applicant_id, rubric_key = (row.values[name] for name in ("item_id", "applicant_id", "rubric"))
         if item_id and item_id.upper().startswith(APPLICATION_ITEM_PREFIX):
             errors.append(RowError(row.number, "item_id", f"{item_id!r}: the {APPLICATION_ITEM_PREFIX} prefix is "
@@ -495,9 +511,9 @@ def _check_essays(rows: list[Row], lookups: Lookups) -> list[RowError]:
     return errors
 
 
-def _check_conflicts(rows: list[Row], lookups: Lookups) -> list[RowError]:
+def _check_conflicts(validated: Validated, lookups: Lookups) -> list[RowError]:
     errors = []
-    for row in rows:
+    for row in validated.rows:
         address, applicant_id = row.values["reviewer_email"], row.values["applicant_id"]
         if address and not lookups.is_reviewer(address):
             errors.append(RowError(row.number, "reviewer_email", _unknown_reviewer(address)))
@@ -506,47 +522,64 @@ def _check_conflicts(rows: list[Row], lookups: Lookups) -> list[RowError]:
     return errors
 
 
-def _check_scores(rows: list[Row], lookups: Lookups) -> list[RowError]:
+def _check_scores(validated: Validated, lookups: Lookups) -> list[RowError]:
+    """Column by column: each distinct item, reviewer, (reviewer, item), (rubric, domain) and (rubric, score) is
+    checked once, and only a problem is traced back to its rows."""
+    numbers, columns = validated.numbers, validated.columns
+    item_ids, addresses, domains, scores = (columns[name] for name in ("item_id", "reviewer_email", "domain", "score"))
     errors = []
-    domains_by_read: dict[tuple[str, str], tuple[Row, set[str]]] = {}
-    for row in rows:
-        item_id, address = row.values["item_id"], row.values["reviewer_email"]
-        item = lookups.items.get(item_id) if item_id else None
-        if item_id and item is None:
-            errors.append(RowError(row.number, "item_id", f"no item {item_id!r} in this cycle"))
-        if address and not lookups.is_reviewer(address):
-            errors.append(RowError(row.number, "reviewer_email", _unknown_reviewer(address)))
-        elif address and item is not None and (address, item.applicant_id) in lookups.conflicts:
-            errors.append(RowError(row.number, "reviewer_email", f"{address} has a declared conflict with "
-                                                                 f"the applicant of {item_id}"))
-        rubric = lookups.rubrics.get(item.rubric_key) if item is not None else None
-        if item is not None and rubric is None:
-            errors.append(RowError(row.number, "item_id", f"{item_id} uses rubric {item.rubric_key!r}, "
-                                                          "which is not loaded"))
-        if rubric is None:
-            continue
-        errors += _check_score_cell(row, rubric)
-        if lookups.is_reviewer(address) and row.values["domain"] in rubric.domain_keys:
-            domains_by_read.setdefault((item_id, address), (row, set()))[1].add(row.values["domain"])
-    for (item_id, address), (first_row, domains) in domains_by_read.items():
-        missing = [key for key in lookups.rubrics[lookups.items[item_id].rubric_key].domain_keys
-                   if key not in domains]
-        if missing:
-            errors.append(RowError(first_row.number, "domain", f"the read of {item_id} by {address} has no score "
-                                                               f"for {', '.join(missing)} (a submitted read needs "
-                                                               "every domain)"))
+
+    def rows_where(problem: dict, keys: Sequence, column: str) -> None:
+        if problem:
+            errors.extend(RowError(number, column, problem[key]) for number, key in zip(numbers, keys)
+                          if key in problem)
+
+    items = {item_id: lookups.items.get(item_id) for item_id in set(item_ids) if item_id}
+    rows_where({item_id: f"no item {item_id!r} in this cycle" for item_id, item in items.items() if item is None},
+               item_ids, "item_id")
+    rubric_of = {item_id: lookups.rubrics.get(item.rubric_key) for item_id, item in items.items() if item is not None}
+    rows_where({item_id: f"{item_id} uses rubric {items[item_id].rubric_key!r}, which is not loaded"
+                for item_id, rubric in rubric_of.items() if rubric is None}, item_ids, "item_id")
+    reviewers = {address for address in set(addresses) if address and lookups.is_reviewer(address)}
+    rows_where({address: _unknown_reviewer(address) for address in set(addresses) if address and
+                address not in reviewers}, addresses, "reviewer_email")
+    pairs = list(zip(addresses, item_ids))
+    rows_where({(address, item_id): f"{address} has a declared conflict with the applicant of {item_id}"
+                for address, item_id in set(pairs) if address in reviewers and items.get(item_id) is not None
+                and (address, items[item_id].applicant_id) in lookups.conflicts}, pairs, "reviewer_email")
+    rubric_keys = [rubric.key if (rubric := rubric_of.get(item_id)) is not None else None for item_id in item_ids]
+    rubric_domains = list(zip(rubric_keys, domains))
+    rows_where({(key, domain): f"unknown domain {domain!r} for rubric {key} "
+                               f"(expected {', '.join(lookups.rubrics[key].domain_keys)})"
+                for key, domain in set(rubric_domains) if key and domain
+                and domain not in lookups.rubrics[key].domain_keys}, rubric_domains, "domain")
+    rubric_scores = list(zip(rubric_keys, scores))
+    rows_where({(key, score): f"{score} is outside the {key} scale "
+                              f"{lookups.rubrics[key].scale_min}–{lookups.rubrics[key].scale_max}"
+                for key, score in set(rubric_scores) if key and score is not None
+                and not lookups.rubrics[key].scale_min <= score <= lookups.rubrics[key].scale_max},
+               rubric_scores, "score")
+    errors += _reads_missing_domains(numbers, item_ids, addresses, domains, rubric_keys, reviewers, lookups)
     return errors
 
 
-def _check_score_cell(row: Row, rubric: Rubric) -> list[RowError]:
+def _reads_missing_domains(numbers, item_ids, addresses, domains, rubric_keys, reviewers, lookups) -> list[RowError]:
+    """A submitted read needs every domain of its rubric: the read's first row names the ones missing."""
+    reads: dict[tuple[str, str], tuple[int, str, set[str]]] = {}
+    for number, item_id, address, domain, key in zip(numbers, item_ids, addresses, domains, rubric_keys):
+        if key is None or address not in reviewers:
+            continue
+        read = reads.get((item_id, address))
+        if read is None:
+            read = reads[(item_id, address)] = (number, key, set())
+        read[2].add(domain)
     errors = []
-    domain, score = row.values["domain"], row.values["score"]
-    if domain and domain not in rubric.domain_keys:
-        errors.append(RowError(row.number, "domain", f"unknown domain {domain!r} for rubric {rubric.key} "
-                                                     f"(expected {', '.join(rubric.domain_keys)})"))
-    if score is not None and not rubric.scale_min <= score <= rubric.scale_max:
-        errors.append(RowError(row.number, "score", f"{score} is outside the {rubric.key} scale "
-                                                    f"{rubric.scale_min}–{rubric.scale_max}"))
+    for (item_id, address), (first_row, key, seen) in reads.items():
+        missing = [domain for domain in lookups.rubrics[key].domain_keys if domain not in seen]
+        if missing:
+            errors.append(RowError(first_row, "domain", f"the read of {item_id} by {address} has no score "
+                                                        f"for {', '.join(missing)} (a submitted read needs "
+                                                        "every domain)"))
     return errors
 
 
@@ -554,7 +587,7 @@ def _unknown_reviewer(address: str) -> str:
     return f"no reviewer with e-mail {address} (import reviewers first)"
 
 
-REFERENCE_CHECKS: dict[str, Callable[[list[Row], Lookups], list[RowError]]] = {
+REFERENCE_CHECKS: dict[str, Callable[[Validated, Lookups], list[RowError]]] = {
     "reviewers": _check_reviewers, "applications": _check_applications, "essays": _check_essays,
     "conflicts": _check_conflicts, "scores": _check_scores,
 }

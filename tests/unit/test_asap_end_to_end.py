@@ -96,17 +96,17 @@ def test_asap_essays_through_import_reconcile_and_export(app, runner, tmp_path):
         exported = items[item_id]
         assert exported[header.index("Reads")] == 2
         if abs(a - b) > 1:
-            assert exported[state_col] == "committee" and exported[holistic] is None
+            assert exported[state_col] == "Committee" and exported[holistic] is None
         else:
             # The rubric sums the two reads, as the data set's official resolved score does.
-            assert exported[state_col] == "agreed"
+            assert exported[state_col] == "Agreed"
             assert exported[holistic] == a + b == int(row["resolved"])
-            assert exported[header.index("Result")] == "pass"
+            assert exported[header.index("Result")] == "Pass"
 
-    (agreement,) = [row for row in wb["Agreement"].iter_rows(min_row=2, max_col=9, values_only=True)
-                    if row[0] == "asap-holistic"]
-    _, domain, count, exact, adjacent, kappa, alpha_ordinal, alpha_interval, discrepancies = agreement
-    assert domain == "holistic" and count == len(essays)
+    (agreement,) = [row for row in wb["Agreement"].iter_rows(min_row=2, max_col=10, values_only=True)
+                    if row[0] == "ASAP set 1, holistic"]  # the rubric's title and the domain's name, in words
+    _, domain, count, exact, adjacent, kappa, alpha_ordinal, alpha_interval, discrepancies, caution = agreement
+    assert domain == "Holistic" and count == len(essays) and caution is None
     assert exact == pytest.approx(sum(a == b for a, b in zip(first, second)) / len(essays))
     assert adjacent == pytest.approx(sum(abs(a - b) <= 1 for a, b in zip(first, second)) / len(essays))
     assert kappa == pytest.approx(cohen_kappa_score(first, second, labels=[1, 2, 3, 4, 5, 6], weights="quadratic"))
