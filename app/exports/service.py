@@ -23,7 +23,7 @@ from sqlalchemy import case, func, or_
 from app.assignment.models import Assignment
 from app.assignment.models import AssignmentSource
 from app.committee.service import DECISION_LABELS, STATE_LABELS, STATE_ORDER
-from app.cycles.models import Applicant, Application, Cycle, CycleMember, Item, ItemKind, ItemState, MemberRole
+from app.cycles.models import Applicant, Application, Cycle, CycleMember, Item, ItemKind, MemberRole
 from app.exports.workbook import Block, Chart, Column, Sheet, Summary, write_workbook
 from app.extensions import db
 from app.people.models import User

@@ -239,35 +239,35 @@ def _write_summary(workbook: xlsxwriter.Workbook, worksheet: Worksheet, summary:
             for index, value in enumerate(values[1:], start=1):
                 if value is None:
                     continue
-                kind = block.formats[index - 1] if index - 1 < len(block.formats) else "number"
-                worksheet.write_number(header_row + offset, index, value, styles.cell(kind))
+                kind = block.formats[index - 1] if index - 1 < len(block.formats) else None
+                worksheet.write_number(header_row + offset, index, value, styles.cell(kind or "number"))
         last_row = header_row + len(block.rows)
         if block.chart is not None and block.rows:
-            chart, height_rows = _chart(workbook, block, header_row, last_row)
+            chart, height_rows = _chart(workbook, block, block.chart, header_row, last_row)
             worksheet.insert_chart(header_row, len(block.header) + 1, chart)
             last_row = max(last_row, header_row + height_rows)
         row = last_row + 1
 
 
-def _chart(workbook: xlsxwriter.Workbook, block: Block, header_row: int, last_row: int):
+def _chart(workbook: xlsxwriter.Workbook, block: Block, spec: Chart, header_row: int, last_row: int):
     """The block's chart, sized so that every category keeps its label; and how many rows it covers."""
-    options = {"type": block.chart.kind}
-    if block.chart.stacked:
+    options = {"type": spec.kind}
+    if spec.stacked:
         options["subtype"] = "stacked"
     chart = workbook.add_chart(options)
     for index in range(1, len(block.header)):
-        series = {"name": [SUMMARY_TITLE, header_row, index],
+        series: dict[str, Any] = {"name": [SUMMARY_TITLE, header_row, index],
                   "categories": [SUMMARY_TITLE, header_row + 1, 0, last_row, 0],
                   "values": [SUMMARY_TITLE, header_row + 1, index, last_row, index]}
-        if block.chart.kind in ("pie", "bar"):
+        if spec.kind in ("pie", "bar"):
             series["data_labels"] = {"value": True}
         chart.add_series(series)
-    chart.set_title({"name": block.chart.title, "name_font": {"size": 11}})
-    if block.chart.kind == "bar":
+    chart.set_title({"name": spec.title, "name_font": {"size": 11}})
+    if spec.kind == "bar":
         chart.set_y_axis({"reverse": True})  # categories top to bottom, in the table's order
-    if block.chart.kind != "pie":
+    if spec.kind != "pie":
         chart.set_legend({"position": "bottom"} if len(block.header) > 2 else {"none": True})
     categories = last_row - header_row
-    height = 300 if block.chart.kind != "bar" else max(220, 22 * categories + 70)
+    height = 300 if spec.kind != "bar" else max(220, 22 * categories + 70)
     chart.set_size({"width": 440, "height": height})
     return chart, height // 20 + 1

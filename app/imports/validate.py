@@ -384,7 +384,8 @@ def _convert_columns(kind: str, positions: dict[str, int], rows: Sequence[tuple[
     numbers = [number for number, _ in rows]
     cell_rows = [values for _, values in rows]
     shortest = min(map(len, cell_rows), default=0)
-    columns, errors = {}, []
+    columns: dict[str, list[Any]] = {}
+    errors: list[RowError] = []
     for column in KIND_COLUMNS[kind]:
         if column.name not in positions:
             continue
@@ -527,17 +528,18 @@ def _check_scores(validated: Validated, lookups: Lookups) -> list[RowError]:
     checked once, and only a problem is traced back to its rows."""
     numbers, columns = validated.numbers, validated.columns
     item_ids, addresses, domains, scores = (columns[name] for name in ("item_id", "reviewer_email", "domain", "score"))
-    errors = []
+    errors: list[RowError] = []
 
     def rows_where(problem: dict, keys: Sequence, column: str) -> None:
         if problem:
             errors.extend(RowError(number, column, problem[key]) for number, key in zip(numbers, keys)
                           if key in problem)
 
-    items = {item_id: lookups.items.get(item_id) for item_id in set(item_ids) if item_id}
-    rows_where({item_id: f"no item {item_id!r} in this cycle" for item_id, item in items.items() if item is None},
+    named = {item_id for item_id in set(item_ids) if item_id}
+    items = {item_id: lookups.items[item_id] for item_id in named if item_id in lookups.items}
+    rows_where({item_id: f"no item {item_id!r} in this cycle" for item_id in named - items.keys()},
                item_ids, "item_id")
-    rubric_of = {item_id: lookups.rubrics.get(item.rubric_key) for item_id, item in items.items() if item is not None}
+    rubric_of = {item_id: lookups.rubrics.get(item.rubric_key) for item_id, item in items.items()}
     rows_where({item_id: f"{item_id} uses rubric {items[item_id].rubric_key!r}, which is not loaded"
                 for item_id, rubric in rubric_of.items() if rubric is None}, item_ids, "item_id")
     reviewers = {address for address in set(addresses) if address and lookups.is_reviewer(address)}
@@ -545,7 +547,7 @@ def _check_scores(validated: Validated, lookups: Lookups) -> list[RowError]:
                 address not in reviewers}, addresses, "reviewer_email")
     pairs = list(zip(addresses, item_ids))
     rows_where({(address, item_id): f"{address} has a declared conflict with the applicant of {item_id}"
-                for address, item_id in set(pairs) if address in reviewers and items.get(item_id) is not None
+                for address, item_id in set(pairs) if address in reviewers and item_id in items
                 and (address, items[item_id].applicant_id) in lookups.conflicts}, pairs, "reviewer_email")
     rubric_keys = [rubric.key if (rubric := rubric_of.get(item_id)) is not None else None for item_id in item_ids]
     rubric_domains = list(zip(rubric_keys, domains))

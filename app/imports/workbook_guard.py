@@ -201,7 +201,7 @@ class WorkbookParts:
             relations = _relations(archive, workbook)
             sheets = ElementTree.fromstring(archive.read(workbook)).find(f"{MAIN_NS}sheets")
             first = sheets[0].get(OFFICE_REL_ID) if sheets is not None and len(sheets) else None
-            parts.first_sheet = relations.get(first)
+            parts.first_sheet = relations.get(first) if first else None
             parts.styles = next((target for kind, target in relations.items() if kind == "styles"), None)
         except (KeyError, IndexError, ElementTree.ParseError):
             pass  # calamine will say what is wrong with the workbook
