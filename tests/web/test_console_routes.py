@@ -17,7 +17,7 @@ from tests.factories import ESSAY_DOMAINS
 from tests.web.helpers import csrf_token_from, login, page_token, signed_in_client
 
 PASSWORD = "a long enough test password"
-SIX_SHEETS = ["Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments"]
+SHEETS = ["Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments", "Summary"]
 
 
 def spring_cycle() -> dict:
@@ -348,7 +348,7 @@ def test_reopening_a_submitted_read_is_audited_with_the_reason(app, world):
         assert entry.note == "Scored the wrong essay" and entry.item_key == "E-3"
 
 
-def test_the_export_download_is_a_workbook_with_the_six_sheets(app, world):
+def test_the_export_download_is_a_workbook_with_every_sheet(app, world):
     client = signed_in(app, world["coordinator"])
     response = client.get(f"/console/cycles/{world['cycle_id']}/export")
     assert response.status_code == 200
@@ -358,7 +358,7 @@ def test_the_export_download_is_a_workbook_with_the_six_sheets(app, world):
     assert disposition.endswith(".xlsx")
     workbook = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
     try:
-        assert workbook.sheetnames == SIX_SHEETS
+        assert workbook.sheetnames == SHEETS
         scores = list(workbook["Scores"].iter_rows(min_row=2, values_only=True))
         assert len(scores) == 6 and {row[1] for row in scores} == {"ann@example.org"}
     finally:
