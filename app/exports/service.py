@@ -22,6 +22,7 @@ from sqlalchemy import case, func, or_
 
 from app.assignment.models import Assignment
 from app.assignment.models import AssignmentSource
+from app.bulk import collector_paused
 from app.committee.service import DECISION_LABELS, STATE_LABELS, STATE_ORDER
 from app.cycles.models import Applicant, Application, Cycle, CycleMember, Item, ItemKind, MemberRole
 from app.exports.workbook import Block, Chart, Column, Sheet, Summary, write_workbook
@@ -58,11 +59,14 @@ def export_cycle(cycle: Cycle, out: str | IO[bytes]) -> None:
     figures = _ScoreFigures(rubrics)
     # Sheets are written in this order, each streaming its rows as it is written; Scores fills ``figures``.
     # A new sheet is one more entry here (and in SHEET_ORDER); the Summary stays last, and the workbook opens on it.
-    write_workbook([
-        _decisions_sheet(cycle), _items_sheet(cycle, rubrics), _scores_sheet(cycle, rubrics, figures),
-        _agreement_sheet(cycle, rubrics, figures), _reviewers_sheet(cycle, figures), _assignments_sheet(cycle),
-        _summary(cycle, rubrics),
-    ], out, footer=cycle.name)
+    # The rows and cells are short-lived and hold no reference cycles; with a command's whole app in memory, the
+    # full collections their allocation set off cost more than writing them (app/bulk.py).
+    with collector_paused():
+        write_workbook([
+            _decisions_sheet(cycle), _items_sheet(cycle, rubrics), _scores_sheet(cycle, rubrics, figures),
+            _agreement_sheet(cycle, rubrics, figures), _reviewers_sheet(cycle, figures), _assignments_sheet(cycle),
+            _summary(cycle, rubrics),
+        ], out, footer=cycle.name)
 
 
 def export_cycle_bytes(cycle: Cycle) -> bytes:
