@@ -70,6 +70,9 @@ class Defaults:
     LOG_FORMAT = "text"  # or "json": one JSON object per line
     LOG_LEVEL = "INFO"
     TRUSTED_PROXIES = 0  # how many proxies in front of the app set X-Forwarded-For/-Proto/-Host
+    # Whose rubric packs are layered over the base packs: MI-AIMH (the base), VAIMH, ITMHCA or NCIMHA
+    # (docs/requirements.md, "Associations"); any other value stops the app.
+    ASSOCIATION = "MI-AIMH"
 
 
 # Older environment names still read: new name -> old name.

@@ -20,11 +20,12 @@ from app.rubrics.model import (CATEGORY_CODES, COMBINE_RULES, DESIGNATIONS, FIGU
 KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
 # The keys each table may hold: a misspelt setting must not silently fall back to a default.
 ALLOWED_KEYS = {
-    "top": ("rubric", "scale", "pass", "reconcile", "domains", "requirements"),
+    "top": ("rubric", "scale", "pass", "reconcile", "exam", "domains", "requirements"),
     "[rubric]": ("key", "title", "kind", "categories", "designation", "version"),
     "[scale]": ("min", "max", "labels"),
     "[pass]": ("domain_min", "mean_min", "total_min"),
     "[reconcile]": ("combine", "tolerance", "third_reader", "near_cut_margin"),
+    "[exam]": ("mc_pass_mark",),
     "domain": ("key", "name", "areas", "descriptors"),
     "requirement": ("key", "label", "figure", "must_be_yes", *MINIMUM_FIELDS, *RULE_KEYS),
 }
@@ -178,6 +179,7 @@ def _parse_content(path: Path, content: bytes) -> tuple[Rubric | None, tuple[str
     reconcile = _parse_reconcile(check, check.table(data, "reconcile", required=False))
     domains = _parse_domains(check, data.get("domains"), scale)
     requirements = _parse_requirements(check, data.get("requirements"), kind)
+    mc_pass_mark = _parse_exam(check, check.table(data, "exam", required=False), kind)
     if scale is not None and pass_rule.total_min is not None and domains:
         lowest, highest = scale.start * len(domains), (scale.stop - 1) * len(domains)
         if not lowest <= pass_rule.total_min <= highest:
@@ -189,7 +191,7 @@ def _parse_content(path: Path, content: bytes) -> tuple[Rubric | None, tuple[str
     return Rubric(key=key, title=title, kind=kind, categories=tuple(categories),
                   designation=designation, version=version, scale_min=scale_min, scale_max=scale_max,
                   labels=labels, pass_rule=pass_rule, reconcile=reconcile, domains=domains,
-                  requirements=requirements, source=path), ()
+                  requirements=requirements, mc_pass_mark=mc_pass_mark, source=path), ()
 
 
 def _parse_pass(check: _Checker, table: dict, scale: range | None, present: bool) -> PassRule:
@@ -221,6 +223,21 @@ def _parse_reconcile(check: _Checker, table: dict) -> ReconcileRule:
     margin = check.number(table, "[reconcile]", "near_cut_margin", minimum=0)
     return ReconcileRule(combine=combine, tolerance=1 if tolerance is None else tolerance,
                          third_reader=bool(third_reader), near_cut_margin=margin or 0.0)
+
+
+def _parse_exam(check: _Checker, table: dict, kind: str | None) -> float | None:
+    """``[exam] mc_pass_mark``: the Part 1 pass mark (percent) for this application pack's categories."""
+    if not table:
+        return None
+    if kind != "application":
+        check.fail("[exam]", "only application rubrics set the Part 1 pass mark")
+        return None
+    check.known_keys(table, "[exam]", ALLOWED_KEYS["[exam]"])
+    mark = check.number(table, "[exam]", "mc_pass_mark", minimum=0)
+    if mark is not None and mark > 100:
+        check.fail("[exam] mc_pass_mark", f"is a percentage, at most 100, got {mark!r}")
+        return None
+    return mark
 
 
 def _parse_domains(check: _Checker, raw: Any, scale: range | None) -> tuple[Domain, ...]:

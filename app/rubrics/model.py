@@ -142,6 +142,7 @@ class Rubric:
     reconcile: ReconcileRule
     domains: tuple[Domain, ...]
     requirements: tuple[Requirement, ...] = ()
+    mc_pass_mark: float | None = None  # Part 1 pass mark for this application pack's categories; None: the default
     source: Path | None = field(default=None, compare=False)
 
     @cached_property  # reconciliation asks for it several times per item, thousands of items per cycle

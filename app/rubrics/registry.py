@@ -11,11 +11,31 @@ from app.shipped import shipped_dir
 
 SHIPPED_DIR = shipped_dir("rubrics")
 INDICATORS_FILE = "indicators.toml"
+# The associations whose packs ship (the ASSOCIATION setting); the first is the base, with no overlay of its own.
+ASSOCIATIONS = ("MI-AIMH", "VAIMH", "ITMHCA", "NCIMHA")
+BASE_ASSOCIATION = ASSOCIATIONS[0]
+
+
+def association_of(app: Flask) -> str:
+    """The ASSOCIATION setting; RubricError names the valid values when it is not one of them."""
+    code = str(app.config.get("ASSOCIATION") or BASE_ASSOCIATION).strip().upper()
+    if code not in ASSOCIATIONS:
+        raise RubricError([f"ASSOCIATION: unknown association {app.config.get('ASSOCIATION')!r} "
+                           f"(expected one of {', '.join(ASSOCIATIONS)})"])
+    return code
 
 
 def rubric_directories(app: Flask) -> list[Path]:
-    """Shipped packs first, then instance/rubrics/ (which wins on equal key)."""
-    return [Path(app.config.get("RUBRICS_DIR", SHIPPED_DIR)), Path(app.instance_path) / "rubrics"]
+    """The base packs, the association's overlay packs, then instance/rubrics/; a later one wins on equal key.
+
+    An overlay pack replaces the base pack of the same key whole (docs/requirements.md, "Associations").
+    """
+    shipped = Path(app.config.get("RUBRICS_DIR", SHIPPED_DIR))
+    directories = [shipped]
+    association = association_of(app)
+    if association != BASE_ASSOCIATION:
+        directories.append(shipped / "associations" / association)
+    return directories + [Path(app.instance_path) / "rubrics"]
 
 
 def load_for_app(app: Flask) -> dict[str, Rubric]:
@@ -36,11 +56,20 @@ def get_rubric(key: str) -> Rubric:
 
 
 def application_rubric_for(category: str) -> Rubric | None:
-    """The application rubric covering a category (SPEC §2: one per category)."""
+    """The application rubric covering a category (one per category)."""
     for rubric in all_rubrics().values():
         if rubric.kind == "application" and category in rubric.categories:
             return rubric
     return None
+
+
+def part1_pass_mark(category: str | None) -> float:
+    """The Part 1 (multiple-choice) pass mark of a category: its application pack's ``[exam] mc_pass_mark``,
+    else the PART1_PASS_MARK setting."""
+    rubric = application_rubric_for(category) if category else None
+    if rubric is not None and rubric.mc_pass_mark is not None:
+        return float(rubric.mc_pass_mark)
+    return float(current_app.config["PART1_PASS_MARK"])
 
 
 def load_indicators(path: Path, rubrics: dict[str, Rubric] | None = None) -> dict[str, dict[str, str]]:

@@ -40,6 +40,10 @@ SHIPPED = {
     "imhm-p-application": ("application", ("IMHM-P",), "P", MENTOR_TAGGED_A | {"administration"}),
     "imhm-rf-application": ("application", ("IMHM-RF",), "RF", MENTOR_TAGGED_A | {"research_evaluation"}),
     "ecmhm-p-application": ("application", ("ECMHM-P",), "P", POLICY_2025),
+    # Not in the spec's table: the Early Childhood Clinical and Research/Faculty applicants sit the essays above,
+    # so their applications need a pack too (the Mentor domains by analogy with the Infant packs).
+    "ecmhm-c-application": ("application", ("ECMHM-C",), "C", MENTOR_TAGGED_A),
+    "ecmhm-rf-application": ("application", ("ECMHM-RF",), "RF", MENTOR_TAGGED_A | {"research_evaluation"}),
 }
 
 # The minimums of domain/requirements.yaml each application pack must check: figure → minimum.
@@ -50,6 +54,9 @@ REQUIRED_MINIMUMS = {
     "imhm-p-application": {"training_hours": 30, "work_years": 3, "references_received": 3},
     "imhm-rf-application": {"training_hours": 30, "work_years": 3, "references_received": 3},
     "ecmhm-p-application": {"training_hours": 33, "work_years": 3, "leadership_years": 3, "references_received": 3},
+    "ecmhm-c-application": {"training_hours": 30, "rsc_training_hours": 15, "work_years": 2, "leadership_years": 3,
+                            "rsc_hours": 50, "rsc_hours_about_providing": 25, "references_received": 3},
+    "ecmhm-rf-application": {"training_hours": 30, "work_years": 3, "references_received": 3},
 }
 SIGNED_FIGURES = {"ethics_signed", "agreement_signed", "member"}
 
@@ -132,7 +139,8 @@ def test_every_application_category_has_exactly_one_application_rubric(app):
     with app.app_context():
         for category, key in [("IMHS", "imhs-application"), ("ECMHS", "imhs-application"),
                               ("IMHM-C", "imhm-c-application"), ("IMHM-P", "imhm-p-application"),
-                              ("IMHM-RF", "imhm-rf-application"), ("ECMHM-P", "ecmhm-p-application")]:
+                              ("IMHM-RF", "imhm-rf-application"), ("ECMHM-P", "ecmhm-p-application"),
+                              ("ECMHM-C", "ecmhm-c-application"), ("ECMHM-RF", "ecmhm-rf-application")]:
             assert application_rubric_for(category).key == key
 
 
@@ -402,7 +410,10 @@ def test_rubrics_check_lists_the_packs_and_exits_0(tmp_path):
     assert result.exit_code == 0, result.output
     for key in SHIPPED:
         assert key in result.output
-    assert "9 rubrics OK" in result.output
+    assert f"{len(SHIPPED)} rubrics OK" in result.output
+    assert "categories with an application pack: IMHS, ECMHS, IMHM-C, IMHM-P, IMHM-RF, ECMHM-C, ECMHM-P, ECMHM-RF" \
+        in result.output
+    assert "without one (their applications are refused at import): IFA, ECFA, IFS, ECFS" in result.output
 
 
 def test_rubrics_check_prints_every_problem_and_exits_1_on_a_bad_pack(tmp_path):
