@@ -16,7 +16,7 @@ from app.shipped import shipped_dir
 
 # Each domain area registers its own blueprint and CLI commands in ``init_app``.
 AREAS = ("audit", "people", "cycles", "rubrics", "imports", "assignment", "scoring",
-         "reconcile", "exports", "committee", "console", "demo", "ops")
+         "reconcile", "requirements", "exports", "committee", "console", "demo", "ops")
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -7,15 +7,16 @@ Lookups are one query per table, never one per row: the performance budget
 is a 36,000-row scores file, through ``flask import``, in at most three times
 the time python-calamine takes to read it (bench/README.md).
 """
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
+from enum import Enum, StrEnum
+from functools import partial
 from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import insert, update
+from sqlalchemy import delete, insert, update
 
 from app.assignment.models import Assignment, AssignmentSource
 from app.audit.service import record, record_many
@@ -24,9 +25,11 @@ from app.cycles.models import (Applicant, Application, Conflict, Cycle, CycleMem
                                MemberRole)
 from app.extensions import db
 from app.imports.readers import ImportFileError, ImportLimits, Table, read_upload
-from app.imports.validate import (FIGURE_NAMES, KINDS, ItemInfo, Lookups, Row, RowError, Validated,
+from app.imports.validate import (FIGURE_NAMES, KINDS, RECORD_KINDS, ItemInfo, Lookups, Row, RowError, Validated,
                                   application_item_id, validate)
 from app.people.models import ReviewerProfile, Role, User
+from app.requirements.models import ReferenceRecord, RscRecord, TrainingRecord, WorkRecord
+from app.requirements.records import TrainingTopic, WorkKind, provider_name
 from app.rubrics.registry import all_rubrics
 from app.scoring.models import Read, ReadStatus, Score
 from app.timeutil import utcnow
@@ -105,6 +108,7 @@ class _Snapshot:
     lookups: Lookups
     user_ids: dict[str, int] = field(default_factory=dict)       # e-mail → users.id
     applicant_pks: dict[str, int] = field(default_factory=dict)  # applicant_id → applicants.id
+    application_ids: dict[str, int] = field(default_factory=dict)  # applicant_id → applications.id
     item_pks: dict[str, int] = field(default_factory=dict)       # item_id → items.id
     item_states: dict[int, ItemState] = field(default_factory=dict)
 
@@ -116,12 +120,14 @@ class _Snapshot:
             for user_id, address, role in db.session.execute(db.select(User.id, User.email, User.role)):
                 user_roles[address] = Role(role).value
                 snapshot.user_ids[address] = user_id
-        if kind in ("essays", "conflicts"):
-            for pk, applicant_id, code in db.session.execute(
-                    db.select(Applicant.id, Applicant.applicant_id, Application.category)
+        if kind in ("essays", "conflicts", *RECORD_KINDS):
+            for pk, applicant_id, code, application_id in db.session.execute(
+                    db.select(Applicant.id, Applicant.applicant_id, Application.category, Application.id)
                     .outerjoin(Application).where(Applicant.cycle_id == cycle.id)):
                 applicants[applicant_id] = code
                 snapshot.applicant_pks[applicant_id] = pk
+                if application_id is not None:
+                    snapshot.application_ids[applicant_id] = application_id
         if kind in ("applications", "essays", "scores"):
             assigned = db.select(Assignment.id).where(Assignment.item_pk == Item.id).exists()
             for pk, item_id, item_kind, rubric_key, state, applicant_id, has_assignment in db.session.execute(
@@ -496,7 +502,84 @@ class _ScoreBatch:
                            "item_key": item_key, "before": before, "after": after, "note": note})
 
 
+# --- portfolio records ---
+
+# Per kind: the model, and each column's attribute with its value for a blank cell (or an absent column).
+RECORD_MODELS: dict[str, tuple[type, dict[str, Any]]] = {
+    "training": (TrainingRecord, {"hours": None, "topic": TrainingTopic.GENERAL, "title": None,
+                                  "completed_on": None}),
+    "rsc": (RscRecord, {"hours": None, "provider": None, "provider_endorsement": None, "format": None,
+                        "about_providing": None, "peer": None, "started_on": None, "ended_on": None}),
+    "references": (ReferenceRecord, {"rater": None, "rater_role": None, "rater_endorsement": None,
+                                     "received_on": None}),
+    "work": (WorkRecord, {"started_on": None, "ended_on": None, "kind": WorkKind.DIRECT_SERVICE, "role": None,
+                          "with_infant_and_parent": None, "supervised": None, "paid": None}),
+}
+
+
+def _write_records(kind: str, cycle: Cycle, validated: Validated, snapshot: _Snapshot,
+                   actor_id: int | None) -> list[Outcome]:
+    """Each applicant the file names gets exactly the file's records of this kind (README, "Portfolio records").
+
+    An applicant's records are one unit: when the file's rows for them equal
+    what is stored (in any order) nothing is written and the rows are
+    unchanged; otherwise their stored records of this kind are replaced. A row
+    equal to a stored record counts as unchanged, any other row as created
+    (the applicant had none) or updated.
+    """
+    model, blanks = RECORD_MODELS[kind]
+    wanted: dict[int, list[tuple[Row, tuple]]] = defaultdict(list)
+    for row in validated.rows:
+        values = tuple(_plain(blank if row.values.get(name) is None else row.values[name])
+                       for name, blank in blanks.items())
+        wanted[snapshot.application_ids[row.values["applicant_id"]]].append((row, values))
+    stored: dict[int, list[tuple]] = defaultdict(list)
+    columns = [getattr(model, name) for name in blanks]
+    for application_id, *values in db.session.execute(
+            db.select(model.application_id, *columns).where(model.application_id.in_(list(wanted)))
+            .order_by(model.id)):
+        stored[application_id].append(tuple(_plain(value) for value in values))
+    outcomes: dict[int, Outcome] = {}
+    replaced, audit = [], []
+    for application_id, rows in wanted.items():
+        before = Counter(stored[application_id])
+        if before == Counter(values for _, values in rows):
+            outcomes.update((row.number, Outcome.UNCHANGED) for row, _ in rows)
+            continue
+        replaced.append(application_id)
+        fresh = Outcome.UPDATED if before else Outcome.CREATED
+        for row, values in rows:
+            if before[values]:
+                before[values] -= 1
+                outcomes[row.number] = Outcome.UNCHANGED
+            else:
+                outcomes[row.number] = fresh
+        audit.append({"object_id": application_id, "item_key": application_item_id(rows[0][0].values["applicant_id"]),
+                      "before": {"records": len(stored[application_id])}, "after": {"records": len(rows)}})
+    if replaced:
+        db.session.execute(delete(model).where(model.application_id.in_(replaced)))
+        names = list(blanks)
+        db.session.execute(model.__table__.insert(), [
+            {"application_id": application_id, **_record_row(kind, dict(zip(names, values)))}
+            for application_id in replaced for _, values in wanted[application_id]])
+        record_many(audit, action=f"records.{kind}", object_type="application", actor_id=actor_id,
+                    cycle_id=cycle.id)
+    return [outcomes[row.number] for row in validated.rows]
+
+
+def _plain(value: Any) -> Any:
+    """Stored enums compare with the file's text by their value."""
+    return value.value if isinstance(value, Enum) else value
+
+
+def _record_row(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    if kind == "references":
+        values["rater_key"] = provider_name(values["rater"])
+    return values
+
+
 WRITERS: dict[str, Callable[[Cycle, Validated, _Snapshot, int | None], list[Outcome]]] = {
     "reviewers": _write_reviewers, "applications": _write_applications, "essays": _write_essays,
     "conflicts": _write_conflicts, "scores": _write_scores,
+    **{kind: partial(_write_records, kind) for kind in RECORD_KINDS},
 }

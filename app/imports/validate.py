@@ -16,9 +16,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.requirements.records import ERS, RSC_FORMATS, TRAINING_TOPICS, VETTED, WORK_KINDS, provider_name
 from app.rubrics.model import CATEGORY_CODES, DESIGNATIONS, Rubric
 
-KINDS = ("reviewers", "applications", "essays", "conflicts", "scores")
+# The portfolio records the requirement rules count (docs/requirements.md).
+RECORD_KINDS = ("training", "rsc", "references", "work")
+KINDS = ("reviewers", "applications", "essays", "conflicts", "scores", *RECORD_KINDS)
 APPLICATION_ITEM_PREFIX = "APP-"
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -208,6 +211,29 @@ def category(value: Any) -> str:
     return code
 
 
+def choice(allowed: Sequence[str]) -> Callable[[Any], str]:
+    """One of ``allowed`` (lower case), whatever case the cell uses."""
+    def convert(value: Any) -> str:
+        word = _as_text(value).strip().lower()
+        if word not in allowed:
+            raise ValueError(f"{_shown(value)} is not one of {', '.join(allowed)}")
+        return word
+    return convert
+
+
+def endorsement(allowed: Sequence[str]) -> Callable[[Any], str]:
+    """An endorsement held by an RS/C provider or a rater: a code of ``allowed`` (capitals), or ``vetted``."""
+    def convert(value: Any) -> str:
+        word = _as_text(value).strip()
+        if word.lower() == VETTED:
+            return VETTED
+        if word.upper() not in allowed:
+            raise ValueError(f"unknown endorsement {_shown(value)} (expected a category code such as IMHM-C"
+                             f"{', ERS' if ERS in allowed else ''} or vetted, or leave it blank)")
+        return word.upper()
+    return convert
+
+
 def web_address(value: Any) -> str:
     """Only http(s) links, so a ``javascript:`` address can never reach a reviewer's page."""
     result = _as_text(value).strip()
@@ -268,10 +294,37 @@ KIND_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("comment", long_text), Column("submitted_at", timestamp),
     ),
 }
-# What identifies a row; a second row with the same identity is a duplicate.
+# Portfolio records (docs/requirements.md): a file lists the whole records of its kind for each applicant it names.
+RECORD_COLUMNS: dict[str, tuple[Column, ...]] = {
+    "training": (
+        Column("applicant_id", ID, required=True), Column("hours", number(0), required=True),
+        Column("title", text(300)), Column("topic", choice(TRAINING_TOPICS)), Column("completed_on", iso_date),
+    ),
+    "rsc": (
+        Column("applicant_id", ID, required=True), Column("hours", number(0), required=True),
+        Column("provider", text(200), required=True),
+        Column("provider_endorsement", endorsement((*CATEGORY_CODES, ERS))), Column("format", choice(RSC_FORMATS)),
+        Column("about_providing", yes_no), Column("peer", yes_no), Column("started_on", iso_date),
+        Column("ended_on", iso_date),
+    ),
+    "references": (
+        Column("applicant_id", ID, required=True), Column("rater", text(200), required=True),
+        Column("rater_role", text(200)), Column("rater_endorsement", endorsement(CATEGORY_CODES)),
+        Column("received_on", iso_date),
+    ),
+    "work": (
+        Column("applicant_id", ID, required=True), Column("started_on", iso_date, required=True),
+        Column("ended_on", iso_date), Column("role", text(200)), Column("kind", choice(WORK_KINDS)),
+        Column("with_infant_and_parent", yes_no), Column("supervised", yes_no), Column("paid", yes_no),
+    ),
+}
+KIND_COLUMNS.update(RECORD_COLUMNS)
+# What identifies a row; a second row with the same identity is a duplicate. Training, RS/C and work rows
+# have none: two alike rows are two entries (e.g. two sessions of the same course on one day).
 KIND_KEYS: dict[str, tuple[str, ...]] = {
     "reviewers": ("email",), "applications": ("applicant_id",), "essays": ("item_id",),
     "conflicts": ("reviewer_email", "applicant_id"), "scores": ("item_id", "reviewer_email", "domain"),
+    "training": (), "rsc": (), "references": (), "work": (),
 }
 
 
@@ -589,9 +642,42 @@ def _unknown_reviewer(address: str) -> str:
     return f"no reviewer with e-mail {address} (import reviewers first)"
 
 
+def _check_records(validated: Validated, lookups: Lookups) -> list[RowError]:
+    """Records belong to an application of this cycle, and a period ends on or after it starts."""
+    errors = []
+    for row in validated.rows:
+        applicant_id = row.values["applicant_id"]
+        if applicant_id and lookups.applicants.get(applicant_id) is None:
+            errors.append(RowError(row.number, "applicant_id", f"no application of {applicant_id!r} in this cycle "
+                                                               "(import applications first)"))
+        started, ended = row.values.get("started_on"), row.values.get("ended_on")
+        if started and ended and ended < started:
+            errors.append(RowError(row.number, "ended_on", f"{ended.isoformat()} is before started_on "
+                                                           f"{started.isoformat()}"))
+    return errors
+
+
+def _check_references(validated: Validated, lookups: Lookups) -> list[RowError]:
+    """Besides the record checks: one reference per rater, raters told apart by name (trimmed, any case)."""
+    errors = _check_records(validated, lookups)
+    first_seen: dict[tuple[str, str], int] = {}
+    for row in validated.rows:
+        applicant_id, rater = row.values["applicant_id"], row.values["rater"]
+        if not (applicant_id and rater):
+            continue
+        key = (applicant_id, provider_name(rater))
+        if key in first_seen:
+            errors.append(RowError(row.number, "rater", f"{rater!r} already rated {applicant_id} in row "
+                                                        f"{first_seen[key]} (one reference per rater)"))
+        else:
+            first_seen[key] = row.number
+    return errors
+
+
 REFERENCE_CHECKS: dict[str, Callable[[Validated, Lookups], list[RowError]]] = {
     "reviewers": _check_reviewers, "applications": _check_applications, "essays": _check_essays,
-    "conflicts": _check_conflicts, "scores": _check_scores,
+    "conflicts": _check_conflicts, "scores": _check_scores, "training": _check_records, "rsc": _check_records,
+    "references": _check_references, "work": _check_records,
 }
 
 

@@ -4,16 +4,37 @@ The database rows (``app.requirements.models``) and the test fixtures both
 become these; the rules in ``app.requirements.rules`` never see a session.
 See docs/requirements.md for what each field means and where it comes from.
 """
+import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-# What a training entry is about: in-service training in general, diversity/equity/inclusion,
-# or didactic training about providing reflective supervision/consultation.
-TRAINING_TOPICS = ("general", "dei", "rsc")
-RSC_FORMATS = ("individual", "group")
-WORK_KINDS = ("direct_service", "internship", "rsc_providing", "leadership", "policy", "university")
+class TrainingTopic(enum.StrEnum):
+    """What a training entry is about: in-service training in general, diversity/equity/inclusion,
+    or didactic training about providing reflective supervision/consultation."""
+    GENERAL = "general"
+    DEI = "dei"
+    RSC = "rsc"
+
+
+class RscFormat(enum.StrEnum):
+    INDIVIDUAL = "individual"
+    GROUP = "group"
+
+
+class WorkKind(enum.StrEnum):
+    DIRECT_SERVICE = "direct_service"
+    INTERNSHIP = "internship"
+    RSC_PROVIDING = "rsc_providing"
+    LEADERSHIP = "leadership"
+    POLICY = "policy"
+    UNIVERSITY = "university"
+
+
+TRAINING_TOPICS = tuple(topic.value for topic in TrainingTopic)
+RSC_FORMATS = tuple(fmt.value for fmt in RscFormat)
+WORK_KINDS = tuple(kind.value for kind in WorkKind)
 # A provider or rater without an endorsement of their own whom an association has vetted.
 VETTED = "vetted"
 # An Endorsed Reflective Supervisor (North Carolina's credential for RS/C providers).

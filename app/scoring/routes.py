@@ -8,6 +8,7 @@ from app.assignment.models import Assignment
 from app.extensions import db
 from app.people.access import assignment_or_404, role_required
 from app.people.models import Role
+from app.requirements import service as requirements
 from app.rubrics.registry import indicator_text
 from app.scoring import service
 from app.scoring.models import CheckStatus, Read, ReadStatus
@@ -116,4 +117,5 @@ def _render_page(assignment: Assignment, read: Read | None, problems: list[str] 
         editable=not locked and assignment.reviewer_id == current_user.id,
         outcome=service.outcome_of(read) if locked else None,
         indicators={d.key: indicator_text(rubric.key, d.key) for d in rubric.domains},
+        record_tables=requirements.record_tables_of(application, item.cycle) if application else [],
         check_labels=service.CHECK_LABELS, check_statuses=list(CheckStatus))

@@ -1,0 +1,89 @@
+"""Portfolio records of an application: training, RS/C received, references and work periods.
+
+Imported with the ``training``, ``rsc``, ``references`` and ``work`` kinds
+(docs/requirements.md); the requirement rules read them as the plain
+records of ``app.requirements.records``.
+"""
+from datetime import date
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db, enum_column
+from app.requirements.records import RscFormat, TrainingTopic, WorkKind
+
+CODE_LENGTH = 16  # a category code, ERS or vetted
+NAME_LENGTH = 200
+
+
+def _application_fk(index: bool = True) -> Mapped[int]:
+    return mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=index)
+
+
+def _ends_after_start() -> CheckConstraint:
+    return CheckConstraint("ended_on IS NULL OR started_on IS NULL OR ended_on >= started_on",
+                           name="ends_after_start")
+
+
+class TrainingRecord(db.Model):
+    """One specialized in-service training the applicant completed."""
+
+    __tablename__ = "training_records"
+    __table_args__ = (CheckConstraint("hours >= 0", name="hours_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = _application_fk()
+    hours: Mapped[float] = mapped_column(Float)
+    topic: Mapped[TrainingTopic] = mapped_column(enum_column(TrainingTopic), default=TrainingTopic.GENERAL)
+    title: Mapped[str | None] = mapped_column(String(300))
+    completed_on: Mapped[date | None]
+
+
+class RscRecord(db.Model):
+    """Reflective supervision/consultation the applicant received from one provider over a period."""
+
+    __tablename__ = "rsc_records"
+    __table_args__ = (CheckConstraint("hours >= 0", name="hours_not_negative"), _ends_after_start())
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = _application_fk()
+    hours: Mapped[float] = mapped_column(Float)
+    provider: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    provider_endorsement: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    format: Mapped[RscFormat | None] = mapped_column(enum_column(RscFormat))
+    about_providing: Mapped[bool | None]
+    peer: Mapped[bool | None]
+    started_on: Mapped[date | None]
+    ended_on: Mapped[date | None]
+
+
+class ReferenceRecord(db.Model):
+    """A reference rating received; one per rater (told apart by name, trimmed and case-insensitive)."""
+
+    __tablename__ = "reference_records"
+    __table_args__ = (UniqueConstraint("application_id", "rater_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = _application_fk(index=False)  # the unique constraint's index serves it
+    rater: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    rater_key: Mapped[str] = mapped_column(String(NAME_LENGTH))  # provider_name(rater)
+    rater_role: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    rater_endorsement: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    received_on: Mapped[date | None]
+
+
+class WorkRecord(db.Model):
+    """A period of work; no end date means it is ongoing."""
+
+    __tablename__ = "work_records"
+    __table_args__ = (_ends_after_start(),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = _application_fk()
+    started_on: Mapped[date]
+    ended_on: Mapped[date | None]
+    kind: Mapped[WorkKind] = mapped_column(enum_column(WorkKind), default=WorkKind.DIRECT_SERVICE)
+    role: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    with_infant_and_parent: Mapped[bool | None]
+    supervised: Mapped[bool | None]
+    paid: Mapped[bool | None]

@@ -1,0 +1,77 @@
+"""Portfolio records and requirement results on the application's pages: its reviewers' scoring page (never a
+blind essay's) and the committee's item page."""
+import html
+import re
+from datetime import date
+
+import pytest
+
+from app.cycles.models import Item
+from app.extensions import db
+from app.imports.service import import_file
+from app.people.models import Role
+from tests import factories as f
+from tests.unit.import_files import csv_bytes
+from tests.web.helpers import signed_in_client
+
+PASSWORD = "a long enough test password"
+
+
+def load(cycle, kind, rows):
+    result = import_file(kind, csv_bytes(rows), f"{kind}.csv", cycle)
+    assert result.ok, result.report()
+
+
+@pytest.fixture
+def world(app):
+    """One IMHS applicant with records of every kind; their application and an essay assigned to one reviewer."""
+    with app.app_context():
+        cycle = f.make_cycle("Spring", due=date(2027, 4, 30))
+        reviewer = f.make_user(Role.REVIEWER, email="r@example.org", password=PASSWORD)
+        load(cycle, "applications", [["applicant_id", "name", "category", "ethics_signed", "agreement_signed",
+                                      "member", "training_hours"],
+                                     ["S1", "Sia Moreno", "IMHS", "yes", "no", "yes", "99"]])
+        load(cycle, "training", [["applicant_id", "hours", "title", "topic", "completed_on"],
+                                 ["S1", 20, "Attachment and loss", "general", "2025-02-01"],
+                                 ["S1", 6.5, "Culture and families", "dei", "2025-03-01"]])
+        load(cycle, "rsc", [["applicant_id", "hours", "provider", "provider_endorsement", "peer", "started_on",
+                             "ended_on"],
+                            ["S1", 40, "Mia Ruiz", "IMHM-C", "no", "2025-03-01", "2025-12-31"],
+                            ["S1", 6.5, "Mia Ruiz", "IMHM-C", "no", "2026-01-05", "2026-06-30"],
+                            ["S1", 4, "Co Worker", "", "yes", "2025-05-01", "2025-06-01"]])
+        load(cycle, "references", [["applicant_id", "rater", "rater_endorsement"],
+                                   ["S1", "Kay Moss", "IMHS"], ["S1", "Jo Bell", ""], ["S1", "Ed Yu", ""]])
+        load(cycle, "work", [["applicant_id", "started_on", "ended_on", "kind", "with_infant_and_parent", "role"],
+                             ["S1", "2024-05-01", "2025-04-30", "internship", "yes", "Intern"],
+                             ["S1", "2025-05-01", "", "direct_service", "yes", "Clinician"]])
+        application_item = db.session.scalar(db.select(Item).filter_by(item_id="APP-S1"))
+        applicant = application_item.applicant
+        essay = f.make_essay(cycle, applicant, item_id="E-1", rubric_key="imhs-essay", prompt="A vignette")
+        own_application = f.assign(application_item, reviewer)
+        own_essay = f.assign(essay, reviewer)
+        db.session.commit()
+        return {"reviewer": reviewer.email, "application": own_application.id, "essay": own_essay.id}
+
+
+def page_text(app, world, key):
+    client = signed_in_client(app, world["reviewer"], PASSWORD)
+    body = client.get(f"/reviews/{world[key]}").get_data(as_text=True)
+    text = re.sub(r"<[^>]+>", " ", body)  # the words a reader sees, tags left out
+    return re.sub(r"\s+", " ", html.unescape(text))
+
+
+def test_the_application_page_shows_the_records_as_tables_with_totals(app, world):
+    page = page_text(app, world, "application")
+    assert "Portfolio records" in page
+    assert "Training · 26.5 h in 2 entries" in page
+    assert "Attachment and loss" in page and "Diversity, equity, inclusion" in page
+    # RS/C: per provider (Mia Ruiz twice), and the span of the dated entries.
+    assert "RS/C received · 50.5 h from 2 providers; dated entries from 2025-03-01 to 2026-06-30" in page
+    assert "Mia Ruiz: 46.5 h (2)" in page
+    assert "References · 3 references, 1 from a rater with an endorsement or vetted" in page
+    assert "2025-05-01 – ongoing (to 2027-04-30)" in page
+
+
+def test_a_blind_essay_page_shows_no_records(app, world):
+    page = page_text(app, world, "essay")
+    assert "Portfolio records" not in page and "Mia Ruiz" not in page and "Kay Moss" not in page
