@@ -505,7 +505,7 @@ class _ScoreBatch:
 # --- portfolio records ---
 
 # Per kind: the model, and each column's attribute with its value for a blank cell (or an absent column).
-RECORD_MODELS: dict[str, tuple[type, dict[str, Any]]] = {
+RECORD_MODELS: dict[str, tuple[Any, dict[str, Any]]] = {
     "training": (TrainingRecord, {"hours": None, "topic": TrainingTopic.GENERAL, "title": None,
                                   "completed_on": None}),
     "rsc": (RscRecord, {"hours": None, "provider": None, "provider_endorsement": None, "format": None,
@@ -535,10 +535,10 @@ def _write_records(kind: str, cycle: Cycle, validated: Validated, snapshot: _Sna
         wanted[snapshot.application_ids[row.values["applicant_id"]]].append((row, values))
     stored: dict[int, list[tuple]] = defaultdict(list)
     columns = [getattr(model, name) for name in blanks]
-    for application_id, *values in db.session.execute(
+    for application_id, *cells in db.session.execute(
             db.select(model.application_id, *columns).where(model.application_id.in_(list(wanted)))
             .order_by(model.id)):
-        stored[application_id].append(tuple(_plain(value) for value in values))
+        stored[application_id].append(tuple(_plain(cell) for cell in cells))
     outcomes: dict[int, Outcome] = {}
     replaced, audit = [], []
     for application_id, rows in wanted.items():

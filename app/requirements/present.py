@@ -4,7 +4,7 @@ Plain data in, plain data out; the templates only lay it out.
 """
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from app.requirements.records import Portfolio, WorkPeriod, provider_name
@@ -29,8 +29,8 @@ class Table:
     """One kind of record: a header, rows of text, and totals (per topic, provider or kind)."""
     title: str
     header: tuple[str, ...]
-    rows: list[tuple[str, ...]]
-    totals: list[Total] = field(default_factory=list)
+    rows: Sequence[tuple[str, ...]]
+    totals: Sequence[Total] = ()
     summary: str = ""
     numeric: frozenset[int] = frozenset()  # columns of figures, aligned right
 
@@ -138,7 +138,7 @@ def figure_text(result: LineResult, figure_name: str | None) -> str:
 
 
 def minimum_text(result: LineResult) -> str:
-    if result.minimum == "yes":
+    if isinstance(result.minimum, str):
         return "must be yes"
     if result.minimum is None:
         return ""
@@ -157,7 +157,7 @@ def _period(start: date | None, end: date | None, ongoing_to: date | None = None
     if start is None and end is None:
         return "no dates"
     if end is None and ongoing_to is not None:
-        return f"{start.isoformat()} – ongoing (to {ongoing_to.isoformat()})"
+        return f"{_date(start)} – ongoing (to {ongoing_to.isoformat()})"
     return f"{_date(start)} – {_date(end)}"
 
 

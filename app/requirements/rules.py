@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from app.requirements.records import (VETTED, Portfolio, ReferenceEntry, RscEntry, TrainingEntry, WorkPeriod,
                                       provider_name)
@@ -51,9 +52,10 @@ def evaluate_line(requirement: Requirement, portfolio: Portfolio, until: date) -
     if requirement.figure is None:
         return LineResult(requirement.key, requirement.label, MANUAL, None, None, "")
     figure = FIGURES[requirement.figure]
-    records = getattr(portfolio, figure.records) if figure.records else ()
-    if records:
-        return COUNTERS[figure.records](requirement, figure, records, until)
+    kind = figure.records
+    records = getattr(portfolio, kind) if kind else ()
+    if kind and records:
+        return COUNTERS[kind](requirement, figure, records, until)
     return _from_column(requirement, figure, portfolio)
 
 
@@ -63,7 +65,7 @@ def _from_column(requirement: Requirement, figure: Figure, portfolio: Portfolio)
     column, covered = _fallback_column(requirement, figure)
     value = portfolio.figures.get(column) if column else None
     minimum = _minimum(requirement)
-    record_kind = RECORD_NAMES.get(figure.records)
+    record_kind = RECORD_NAMES.get(figure.records or "")
     if value is None:
         missing = f"no {record_kind} and " if record_kind else ""
         what = f"no {column} figure" if column else f"nothing to count {figure.name} from"
@@ -75,7 +77,7 @@ def _from_column(requirement: Requirement, figure: Figure, portfolio: Portfolio)
         return _result(requirement, figure, check, bool(value), f"{shown.capitalize()} (from the {column} column).",
                        FROM_COLUMN)
     number = _rounded(value)
-    unchecked = [RULE_WORDS[name](requirement) for name in requirement.rules
+    unchecked = [RULE_WORDS[name](getattr(requirement, name), requirement) for name in requirement.rules
                  if name not in covered and not (name == "endorsements" and requirement.min_endorsed)]
     shown = f"{number:g} {COUNT_NOUNS[figure.name]}" if figure.unit == "count" else quantity(number, figure.unit)
     sentence = f"{shown} from the {column} column{_needed(minimum, figure)}"
@@ -133,7 +135,7 @@ class _Span:
 
 def _rsc(requirement: Requirement, figure: Figure, entries: Sequence[RscEntry], until: date) -> LineResult:
     """RS/C hours (or providers) after the peer, provider, topic and window rules, then the sources rule."""
-    not_counted: Counter = Counter()  # reason → hours
+    not_counted: dict[str, float] = defaultdict(float)  # reason → hours
     kept = []
     for entry in entries:
         reason = _rsc_exclusion(requirement, entry)
@@ -141,13 +143,15 @@ def _rsc(requirement: Requirement, figure: Figure, entries: Sequence[RscEntry], 
             not_counted[reason] += entry.hours
         else:
             kept.append(entry)
+    window = requirement.window_years
     span = None
-    if requirement.window_years:
-        kept, span = _windowed(requirement.window_years, kept, not_counted)
+    if window:
+        kept, span = _windowed(window, kept, not_counted)
     hours = _rounded(sum(entry.hours for entry in kept))
     by_provider = _hours_by_provider(kept)
     minimum = _minimum(requirement)
     noun = "RS/C hours about providing RS/C" if requirement.about_providing else "RS/C hours"
+    value: float
     if figure.name == "rsc_providers":
         value = len(by_provider)
         parts = [f"{_counted(value, minimum, 'RS/C providers')} ({hours:g} {noun} counted)"]
@@ -156,8 +160,8 @@ def _rsc(requirement: Requirement, figure: Figure, entries: Sequence[RscEntry], 
         parts = [_counted(hours, minimum, noun)]
     if not_counted:
         parts.append(_and([f"{_h(h)} {reason}" for reason, h in not_counted.items()]) + " not counted")
-    if span is not None:
-        parts.append(_span_words(requirement.window_years, span))
+    if window and span is not None:
+        parts.append(_span_words(window, span))
     check = _against(value, minimum)
     if requirement.majority_from_one_source:
         sources_ok, words = _sources(by_provider, hours)
@@ -186,37 +190,38 @@ def _rsc_exclusion(requirement: Requirement, entry: RscEntry) -> str | None:
     return None
 
 
-def _windowed(years: float, entries: list[RscEntry], not_counted: Counter) -> tuple[list[RscEntry], _Span]:
+Dated = tuple[date, date, RscEntry]  # an entry with both its dates
+
+
+def _windowed(years: float, entries: list[RscEntry], not_counted: dict[str, float]) -> tuple[list[RscEntry], _Span]:
     """The entries of the best span of at most ``years`` (the most hours; the earliest of equal spans)."""
     limit = math.floor(years * DAYS_PER_YEAR)  # days an inclusive span may cover
-    dated, too_long = [], []
+    dated: list[Dated] = []
     for entry in entries:
         if entry.started_on is None or entry.ended_on is None:
             not_counted["without both dates"] += entry.hours
         elif (entry.ended_on - entry.started_on).days + 1 > limit:
-            too_long.append(entry)
+            not_counted[f"in entries longer than the {_years_span(years)} span"] += entry.hours
         else:
-            dated.append(entry)
-    for entry in too_long:
-        not_counted[f"in entries longer than the {_years_span(years)} span"] += entry.hours
+            dated.append((entry.started_on, entry.ended_on, entry))
     span = best_span(dated, limit)
     chosen = set(map(id, span.entries))
-    outside = sum(entry.hours for entry in dated if id(entry) not in chosen)
+    outside = sum(entry.hours for _, _, entry in dated if id(entry) not in chosen)
     if outside:
         not_counted["outside the best span"] += outside
     return list(span.entries), span
 
 
-def best_span(entries: Sequence[RscEntry], limit_days: int) -> _Span:
+def best_span(entries: Sequence[Dated], limit_days: int) -> _Span:
     """The dated entries that fit in one span of ``limit_days`` days (both ends inclusive) with the most hours.
 
     The best span can always start on some entry's first day, so each start is
     tried; a later span replaces the best only with strictly more hours, so the
     earliest of equal spans wins.
     """
-    ordered = sorted(entries, key=lambda e: (e.started_on, e.ended_on))
-    starts = [entry.started_on.toordinal() for entry in ordered]
-    ends = [entry.ended_on.toordinal() for entry in ordered]
+    ordered = sorted(entries, key=lambda dated: (dated[0], dated[1]))
+    starts = [start.toordinal() for start, _, _ in ordered]
+    ends = [end.toordinal() for _, end, _ in ordered]
     best: tuple[float, int, int] | None = None  # hours, index of first start, index of the start after
     for i, start in enumerate(starts):
         if i and start == starts[i - 1]:
@@ -225,7 +230,7 @@ def best_span(entries: Sequence[RscEntry], limit_days: int) -> _Span:
         hours, j = 0.0, i
         while j < len(ordered) and starts[j] <= last_day:
             if ends[j] <= last_day:
-                hours += ordered[j].hours
+                hours += ordered[j][2].hours
             j += 1
         if best is None or round(hours, 6) > round(best[0], 6):
             best = (hours, i, j)
@@ -233,8 +238,9 @@ def best_span(entries: Sequence[RscEntry], limit_days: int) -> _Span:
         return _Span((), None, None)
     _, i, j = best
     last_day = starts[i] + limit_days - 1
-    chosen = tuple(ordered[k] for k in range(i, j) if ends[k] <= last_day)
-    return _Span(chosen, min(e.started_on for e in chosen), max(e.ended_on for e in chosen))
+    chosen = [ordered[k] for k in range(i, j) if ends[k] <= last_day]
+    return _Span(tuple(entry for _, _, entry in chosen), min(start for start, _, _ in chosen),
+                 max(end for _, end, _ in chosen))
 
 
 def _hours_by_provider(entries: Iterable[RscEntry]) -> dict[str, tuple[str, float]]:
@@ -264,7 +270,7 @@ def _sources(by_provider: dict[str, tuple[str, float]], hours: float) -> tuple[b
 
 
 def _span_words(years: float, span: _Span) -> str:
-    if span.first is None:
+    if span.first is None or span.last is None:
         return f"no entry fits a {_years_span(years)} span"
     return f"best {_years_span(years)} span {span.first.isoformat()} to {span.last.isoformat()}"
 
@@ -300,8 +306,9 @@ KIND_WORDS = {"direct_service": "direct service", "internship": "internship", "r
 def _work(requirement: Requirement, figure: Figure, periods: Sequence[WorkPeriod], until: date) -> LineResult:
     """Years of qualifying work: overlaps once, an internship overlapping other work counted as that work."""
     kinds = requirement.kinds
-    internships, others = [], []
-    left_out: Counter = Counter()  # reason → periods
+    internships: list[tuple[int, int]] = []
+    others: list[tuple[int, int]] = []
+    left_out: Counter[str] = Counter()  # reason → periods
     ongoing = False
     for period in periods:
         if kinds and period.kind not in kinds:
@@ -316,19 +323,18 @@ def _work(requirement: Requirement, figure: Figure, periods: Sequence[WorkPeriod
     other_runs = _merged(others)
     other_days = sum(end - start + 1 for start, end in other_runs)
     internship_days = sum(_days_outside(run, other_runs) for run in _merged(internships))
-    counted_internship = internship_days
+    counted_internship: float = internship_days
     cap = requirement.internship_max_years
-    if cap is not None:
-        counted_internship = min(internship_days, cap * DAYS_PER_YEAR)
+    limit_words = ""
+    if cap is not None and internship_days > cap * DAYS_PER_YEAR:
+        counted_internship = cap * DAYS_PER_YEAR
+        limit_words = f" (of {_years(internship_days / DAYS_PER_YEAR)} served, at most {_years(cap)} counts)"
     years = _rounded((other_days + counted_internship) / DAYS_PER_YEAR)
     minimum = _minimum(requirement)
     parts = [_counted(years, minimum, "years of qualifying work")]
     if internship_days:
-        served = internship_days / DAYS_PER_YEAR
-        internship = f"{_years(counted_internship / DAYS_PER_YEAR)} from internships"
-        if counted_internship < internship_days:
-            internship += f" (of {_years(served)} served, at most {_years(cap)} counts)"
-        parts.append(f"{_years(other_days / DAYS_PER_YEAR)} of other work and {internship}")
+        parts.append(f"{_years(other_days / DAYS_PER_YEAR)} of other work and "
+                     f"{_years(counted_internship / DAYS_PER_YEAR)} from internships{limit_words}")
     if left_out:
         parts.append(_and([f"{_periods(n)} {reason}" for reason, n in left_out.items()]) + " not counted")
     if _overlapping(others + internships):
@@ -372,19 +378,19 @@ COUNTERS: dict[str, Callable[[Requirement, Figure, Sequence, date], LineResult]]
 
 # --- rules named in evidence when a column stands in for records -------------------------------------------
 
-RULE_WORDS: dict[str, Callable[[Requirement], str]] = {
-    "topic": lambda r: f"the topic ({TOPIC_WORDS[r.topic]})",
-    "provider_endorsements": lambda r: f"the provider's endorsement ({_or(r.provider_endorsements)})",
-    "accept_vetted_until": lambda r: f"vetted providers' end dates (until {r.accept_vetted_until.isoformat()})",
-    "exclude_peer": lambda r: "peer supervision",
-    "about_providing": lambda r: "whether the RS/C was about providing RS/C",
-    "window_years": lambda r: f"the {_years_span(r.window_years)} span",
-    "majority_from_one_source": lambda r: "the majority from one provider",
-    "min_endorsed": lambda r: f"endorsed raters ({_or(r.endorsements)})",
-    "endorsements": lambda r: f"the raters' endorsements ({_or(r.endorsements)})",
-    "kinds": lambda r: f"the kinds of work ({_or([KIND_WORDS[k] for k in r.kinds])})",
-    "internship_max_years": lambda r: f"the internship limit ({_years(r.internship_max_years)})",
-    "with_infant_and_parent": lambda r: "work with both the child and the parent",
+RULE_WORDS: dict[str, Callable[[Any, Requirement], str]] = {  # (the rule's value, its line) → words
+    "topic": lambda topic, r: f"the topic ({TOPIC_WORDS[topic]})",
+    "provider_endorsements": lambda codes, r: f"the provider's endorsement ({_or(codes)})",
+    "accept_vetted_until": lambda day, r: f"vetted providers' end dates (until {day.isoformat()})",
+    "exclude_peer": lambda _, r: "peer supervision",
+    "about_providing": lambda _, r: "whether the RS/C was about providing RS/C",
+    "window_years": lambda years, r: f"the {_years_span(years)} span",
+    "majority_from_one_source": lambda _, r: "the majority from one provider",
+    "min_endorsed": lambda _, r: f"endorsed raters ({_or(r.endorsements)})",
+    "endorsements": lambda codes, r: f"the raters' endorsements ({_or(codes)})",
+    "kinds": lambda kinds, r: f"the kinds of work ({_or([KIND_WORDS[k] for k in kinds])})",
+    "internship_max_years": lambda years, r: f"the internship limit ({_years(years)})",
+    "with_infant_and_parent": lambda _, r: "work with both the child and the parent",
 }
 
 

@@ -5,8 +5,9 @@ workbook and the committee pages cost the same for one application or two
 thousand.
 """
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Any
 
 from app.cycles.models import Application, Cycle
 from app.extensions import db
@@ -16,8 +17,8 @@ from app.requirements.records import Portfolio, ReferenceEntry, RscEntry, Traini
 from app.requirements.rules import LineResult, evaluate
 from app.rubrics.model import Rubric
 
-# Per record kind: the model and how one of its rows becomes a plain record.
-_KINDS = {
+# Per record kind: the model, the columns read, and how one row of them becomes a plain record.
+_KINDS: dict[str, tuple[Any, tuple[Any, ...], Callable[..., Any]]] = {
     "training": (TrainingRecord, (TrainingRecord.hours, TrainingRecord.topic, TrainingRecord.title,
                                   TrainingRecord.completed_on),
                  lambda hours, topic, title, completed_on: TrainingEntry(hours, topic.value, title, completed_on)),
