@@ -205,6 +205,22 @@ def measure_export(scale: Scale, repeats: int, with_floor: bool) -> tuple[list[d
     return floors, ours, cli
 
 
+def measure_requirements(repeats: int) -> Row:
+    """Every requirement line of 2,000 applications with 20 records each: under 1 s, and within 10x the floor."""
+    log(f"requirement evaluation x{repeats} with floor")
+    floors, ours = [], []
+    for _ in range(repeats):
+        floors.append(child("floor_requirements"))
+        ours.append(child("requirements"))
+    last = ours[-1]
+    row = ratio_row(f"requirement evaluation ({last['applications']:,} applications x 20 records, "
+                    f"{last['lines']:,} lines)", floors, ours, 10.0,
+                    ", ".join(f"{n:,} {check}" for check, n in sorted(last["checks"].items())))
+    row.target = "<= 1 s CPU and <= 10x floor"
+    row.passed = row.ours_cpu <= 1.0 and row.ratio is not None and row.ratio <= 10.0
+    return row
+
+
 def ratio_row(step: str, floors: list[dict], ours: list[dict], limit: float, note: str = "") -> Row:
     return Row(step, median(floors, "cpu"), median(ours, "cpu"), median(floors, "seconds"), median(ours, "seconds"),
                limit, f"<= {limit:g}x floor", note)
@@ -331,6 +347,7 @@ def main() -> None:
             if step == "scores import":
                 rows.append(assignment_row)
     rows = cli_rows + rows
+    rows.append(measure_requirements(repeats))
     web_rows, _ = measure_web(scales, requests, repeats if not options.quick else 1)
     rows.extend(web_rows)
 

@@ -233,10 +233,21 @@ def read_back_cells(workbook: str, cells: str) -> dict:
     return {"cells": sum(len(row) for _, rows in sheets for row in rows)}
 
 
+def requirements() -> dict:
+    from bench.requirements import evaluate_all
+    return evaluate_all()
+
+
+def floor_requirements() -> dict:
+    from bench.requirements import floor_evaluate_all
+    return floor_evaluate_all()
+
+
 STEPS = {
     "setup_base": setup_base, "assign": assign, "import_scores": import_scores, "reconcile": reconcile,
     "export": export, "floor_import": floor_import, "floor_reconcile": floor_reconcile,
-    "floor_export": floor_export, "read_back_cells": read_back_cells,
+    "floor_export": floor_export, "read_back_cells": read_back_cells, "requirements": requirements,
+    "floor_requirements": floor_requirements,
 }
 
 
