@@ -20,7 +20,7 @@ setup(
     package_dir=SHIPPED,
     package_data={
         "app": ["**/templates/**/*", "static/**/*"],
-        "app._shipped.rubrics": ["*.toml"],
+        "app._shipped.rubrics": ["*.toml", "associations/*/*.toml"],
         "app._shipped.migrations": ["alembic.ini", "script.py.mako", "README"],
     },
 )

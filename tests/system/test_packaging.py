@@ -69,10 +69,17 @@ def test_the_wheel_ships_rubrics_and_migrations_and_runs_outside_the_checkout(in
     assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
     check = run(str(venv / "bin" / "endorsement"), "rubrics", "check", cwd=elsewhere, env=env)
     assert check.returncode == 0, check.stdout + check.stderr
-    assert "9 rubrics OK" in check.stdout
+    shipped = len(list((REPO / "rubrics").glob("*.toml")))
+    assert f"{shipped} rubrics OK" in check.stdout
     # Every shipped pack is read from the installed package, none from the checkout.
     assert str(REPO / "rubrics") not in check.stdout
-    assert check.stdout.count(str(venv)) == 9
+    assert check.stdout.count(str(venv)) == shipped
+    # An association's overlay packs ship too.
+    virginia = run(str(venv / "bin" / "endorsement"), "rubrics", "check", cwd=elsewhere,
+                   env={**env, "ASSOCIATION": "VAIMH"})
+    assert virginia.returncode == 0, virginia.stdout + virginia.stderr
+    overlay = next(line for line in virginia.stdout.splitlines() if line.startswith("imhm-c-application"))
+    assert str(venv) in overlay and "associations/VAIMH" in overlay
 
 
 def test_the_installed_app_serves_a_request(installed):
