@@ -9,7 +9,7 @@ datetimes are stored exactly as the ORM stores them), and values shared by
 every row are converted once.
 """
 import gc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
@@ -83,3 +83,13 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def expire_loaded(model: type, key: str, pks: Iterable[int], attributes: Sequence[str] | None = None) -> None:
+    """Objects of ``model`` already in the session would still show the values a bulk write replaced."""
+    wanted = set(pks)
+    if not wanted:
+        return
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, model) and vars(obj).get(key) in wanted:  # an expired one reloads anyway
+            db.session.expire(obj, attributes)

@@ -20,14 +20,13 @@ from app.assignment.facts import (AssignmentError, PoolReviewer, conflicts_by_ap
 from app.assignment.models import Assignment, AssignmentSource
 from app.audit.service import record, record_many
 from app.bulk import BATCH
+from app.cycles import states
 from app.cycles.models import Applicant, Cycle, CycleMember, Item, ItemState
 from app.extensions import db
 from app.people.models import User
 from app.scoring.models import Read, ReadStatus, RequirementCheck, Score
 from app.timeutil import utcnow
 
-# Items still open to new readers; later states belong to reconciliation and the committee.
-ASSIGNABLE_STATES = (ItemState.UNASSIGNED, ItemState.ASSIGNED, ItemState.IN_REVIEW)
 ALREADY_READING = "already reading this item"
 
 
@@ -76,7 +75,7 @@ class Plan:
     reads: tuple[PlannedRead, ...]
     shortfalls: tuple[Shortfall, ...]
     reviewers: tuple[ReviewerLoad, ...]
-    items_considered: int        # items in an assignable state
+    items_considered: int        # items not yet evaluated (later states belong to reconciliation and the committee)
     items_completed: tuple[int, ...]  # pks of unassigned items that now have their N readers
     written: bool = False
 
@@ -110,7 +109,7 @@ def plan_assignment(cycle: Cycle, readers: int | None = None) -> Plan:
     if wanted < 1:
         raise AssignmentError(f"readers: must be at least 1, got {wanted}")
     reviewers = pool(cycle.id)
-    items = db.session.scalars(select(Item).where(Item.cycle_id == cycle.id, Item.state.in_(ASSIGNABLE_STATES))
+    items = db.session.scalars(select(Item).where(Item.cycle_id == cycle.id, Item.state.in_(states.PRE_REVIEW_STATES))
                                .options(joinedload(Item.applicant)).order_by(Item.item_id)).all()
     readers_of = readers_by_item(cycle.id)
     conflicts_of = conflicts_by_applicant(cycle.id)
@@ -134,8 +133,10 @@ def plan_assignment(cycle: Cycle, readers: int | None = None) -> Plan:
     reads = tuple(PlannedRead(item_by_key[key].id, key, reviewer_id, email_of[reviewer_id])
                   for key, reviewer_id in solution.pairs)
     new_counts = Counter(read.item_pk for read in reads)
-    completed = tuple(item.id for item in items if item.state == ItemState.UNASSIGNED
-                      and len(readers_of.get(item.id, ())) + new_counts[item.id] >= wanted)
+    # An unassigned item has no started read (its first save puts it in review).
+    completed = tuple(item.id for item in items if item.state == ItemState.UNASSIGNED and states.pre_review_state(
+        started_reads=0, assignments=len(readers_of.get(item.id, ())) + new_counts[item.id], required_reads=wanted)
+        == ItemState.ASSIGNED)
     loads = tuple(ReviewerLoad(r.user.id, r.user.email, r.facts.designations, r.max_load, r.load,
                                solution.loads[r.user.id]) for r in reviewers)
     return Plan(cycle_id=cycle.id, cycle_name=cycle.name, readers=wanted, reads=reads,
@@ -207,18 +208,9 @@ def _insert_assignments(rows: list[dict]) -> dict[tuple[int, int], int]:
 
 
 def _mark_assigned(plan: Plan, actor_id: int | None) -> None:
-    if not plan.items_completed:
-        return
-    now = utcnow()
-    keys = {}
-    for start in range(0, len(plan.items_completed), BATCH):
-        batch = plan.items_completed[start:start + BATCH]
-        keys.update(db.session.execute(select(Item.id, Item.item_id).where(Item.id.in_(batch))).all())
-        # The default "evaluate" synchronisation keeps Item objects already in the session current.
-        db.session.execute(db.update(Item).where(Item.id.in_(batch)).values(state=ItemState.ASSIGNED))
-    record_many([{"object_id": pk, "item_key": keys[pk], "before": {"state": ItemState.UNASSIGNED.value},
-                  "after": {"state": ItemState.ASSIGNED.value}} for pk in plan.items_completed],
-                at=now, action="item.state", object_type="item", actor_id=actor_id, cycle_id=plan.cycle_id)
+    keys = {read.item_pk: read.item_key for read in plan.reads}  # every completed item got a read in the plan
+    states.move_many([states.Move(pk, keys[pk], ItemState.UNASSIGNED, ItemState.ASSIGNED)
+                      for pk in plan.items_completed], cycle_id=plan.cycle_id, actor_id=actor_id)
 
 
 # ---------------------------------------------------------------- one item at a time
@@ -456,16 +448,14 @@ def _capacity_reasons(cycle_id: int, member: CycleMember) -> tuple[str, ...]:
 
 
 def _update_state_after_change(item: Item, actor_id: int | None) -> None:
-    """An unassigned item with all its readers becomes assigned, and falls back when one is removed."""
-    count = db.session.scalar(select(func.count()).select_from(Assignment).where(Assignment.item_pk == item.id))
-    wanted = db.session.scalar(select(Cycle.readers).where(Cycle.id == item.cycle_id))
-    new_state = item.state
-    if item.state == ItemState.UNASSIGNED and count >= wanted:
-        new_state = ItemState.ASSIGNED
-    elif item.state == ItemState.ASSIGNED and count < wanted:
-        new_state = ItemState.UNASSIGNED
-    if new_state != item.state:
-        record("item.state", "item", item.id, actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id,
-               before={"state": item.state.value}, after={"state": new_state.value})
-        item.state = new_state
-        db.session.flush()
+    """An item not yet evaluated follows its readers: assigned once it has all of them, in review while any read is
+    started, and back when one is removed."""
+    of_item = Assignment.item_pk == item.id
+    assignments, started, wanted = db.session.execute(select(
+        select(func.count(Assignment.id)).where(of_item).scalar_subquery(),
+        select(func.count(Read.id)).join(Assignment, Read.assignment_id == Assignment.id).where(of_item)
+        .scalar_subquery(),
+        Cycle.readers).where(Cycle.id == item.cycle_id)).one()
+    states.derive_pre_review(item, started_reads=started, assignments=assignments, required_reads=wanted,
+                             actor_id=actor_id)
+    db.session.flush()

@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.assignment.models import Assignment
 from app.audit.service import record
 from app.committee import charts
+from app.cycles import states
 from app.cycles.models import Applicant, Application, Cycle, Item, ItemKind, ItemState
 from app.errors import InputError
 from app.extensions import db
@@ -33,7 +34,7 @@ from app.reconcile.models import CommitteeResolution, Decision, DecisionValue, I
 from app.reconcile.service import ADJUDICATION_SOURCES, apply_verdict, submission_key
 from app.rubrics.model import Rubric
 from app.rubrics.registry import all_rubrics, get_rubric
-from app.scoring.models import Read, ReadStatus, RequirementCheck, Score
+from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck, Score
 
 # The board lists items in the order the committee should look at them.
 STATE_ORDER = (ItemState.COMMITTEE, ItemState.DISCREPANT, ItemState.ADJUDICATING, ItemState.AGREED,
@@ -464,7 +465,7 @@ def item_comparison(item: Item) -> ItemComparison:
     originals = [i for i, column in enumerate(columns) if not column.adjudication]
     tolerance = rubric.reconcile.tolerance
     outcome = db.session.scalar(db.select(ItemOutcome).where(ItemOutcome.item_pk == item.id))
-    combined = (outcome.combined or {}) if outcome and item.state.value in engine.FINAL_STATES else {}
+    combined = (outcome.combined or {}) if outcome and item.state in states.FINAL_STATES else {}
 
     domains = []
     for domain in rubric.domains:
@@ -477,7 +478,7 @@ def item_comparison(item: Item) -> ItemComparison:
     requirements = []
     for requirement in rubric.requirements:
         marks = [checks[i].get(requirement.key) for i in range(len(columns))]
-        own_marks = {marks[i] or engine.MORE_INFO for i in originals}
+        own_marks = {marks[i] or CheckStatus.MORE_INFO for i in originals}
         requirements.append(RequirementRow(requirement.key, requirement.label, marks, len(own_marks) > 1))
 
     application = item.applicant.application
@@ -659,7 +660,7 @@ def resolve_item(item: Item, scores: Mapping[str, Any], rationale: str | None, *
     """
     rubric = get_rubric(item.rubric_key)
     final, text = _with_rationale(lambda: parse_scores(rubric, scores), rationale)
-    verdict = engine.evaluate_item(rubric, engine.ItemFacts(
+    verdict = engine.evaluate_item(rubric, engine.ReconcileFacts(
         reads=(), required_reads=0, committee=engine.CommitteeScores(final)))
     resolution, before = _save_versioned(
         CommitteeResolution.item_pk, item.id, expected_version, resolution_snapshot, _resolution_audit,
@@ -787,7 +788,7 @@ def applications_overview(cycle: Cycle, pass_mark: float | None = None) -> list[
             db.select(Item.id, Item.item_id, Item.kind, Item.applicant_pk, Item.state, ItemOutcome.result)
             .outerjoin(ItemOutcome, ItemOutcome.item_pk == Item.id)
             .where(Item.cycle_id == cycle.id).order_by(Item.item_id)):
-        summary = ItemSummary(pk, item_id, state.value, result if state.value in engine.FINAL_STATES else None)
+        summary = ItemSummary(pk, item_id, state.value, result if state in states.FINAL_STATES else None)
         if kind == ItemKind.APPLICATION:
             portfolios[applicant_pk] = summary
         else:

@@ -24,6 +24,7 @@ from app.assignment.models import Assignment
 from app.assignment.models import AssignmentSource
 from app.bulk import collector_paused
 from app.committee.service import DECISION_LABELS, STATE_LABELS, STATE_ORDER
+from app.cycles import states
 from app.cycles.models import Applicant, Application, Cycle, CycleMember, Item, ItemKind, MemberRole
 from app.exports.workbook import Block, Chart, Column, Sheet, Summary, write_workbook
 from app.extensions import db
@@ -255,7 +256,7 @@ def _discrepancy_counts(cycle: Cycle) -> Counter:
 
 def _final_result(state, result: str | None) -> str | None:
     """An item's result counts only once its state is final."""
-    return result if state is not None and state.value in engine.FINAL_STATES else None
+    return result if state is not None and state in states.FINAL_STATES else None
 
 
 def _words(words: dict, code) -> str | None:
@@ -332,7 +333,7 @@ def _items_sheet(cycle: Cycle, rubrics: dict[str, Rubric]) -> Sheet:
                 .outerjoin(CommitteeResolution, CommitteeResolution.item_pk == Item.id)
                 .outerjoin(submitted_reads, submitted_reads.c.item_pk == Item.id)
                 .where(Item.cycle_id == cycle.id).order_by(Item.id)):
-            final = state.value in engine.FINAL_STATES
+            final = state in states.FINAL_STATES
             combined = (combined or {}) if final else {}
             yield ([item_id, KIND_WORDS[kind], applicant_id, rubrics[rubric_key].title, reads, STATE_LABELS[state]]
                    + [combined.get(key) for key in domains]

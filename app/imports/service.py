@@ -21,6 +21,7 @@ from sqlalchemy import delete, insert, update
 from app.assignment.models import Assignment, AssignmentSource
 from app.audit.service import record, record_many
 from app.bulk import collector_paused, execute_many
+from app.cycles import states
 from app.cycles.models import (Applicant, Application, Conflict, Cycle, CycleMember, Item, ItemKind, ItemState,
                                MemberRole)
 from app.extensions import db
@@ -486,15 +487,12 @@ class _ScoreBatch:
     def _score(self, row: _ScoreRow) -> dict[str, Any]:
         return {"score": row.score, "comment": row.comment if self.with_comments else None, "updated_at": self.now}
 
-    def mark_in_review(self, items: dict[int, str], states: dict[int, ItemState]) -> None:
-        """Items that now have submitted reads move to in_review unless they are further along."""
-        moving = [pk for pk in items if states[pk] in (ItemState.UNASSIGNED, ItemState.ASSIGNED)]
-        if not moving:
-            return
-        db.session.execute(update(Item), [{"id": pk, "state": ItemState.IN_REVIEW} for pk in moving])
-        for pk in moving:
-            self._audit("item.state", "item", pk, items[pk], {"state": states[pk].value},
-                        {"state": ItemState.IN_REVIEW.value})
+    def mark_in_review(self, items: dict[int, str], stored_states: dict[int, ItemState]) -> None:
+        """Items that now have submitted reads are in review unless reconciliation has evaluated them already."""
+        in_review = states.pre_review_state(started_reads=1)
+        states.move_many([states.Move(pk, key, stored_states[pk], in_review) for pk, key in items.items()
+                          if stored_states[pk] in states.PRE_REVIEW_STATES and stored_states[pk] != in_review],
+                         cycle_id=self.cycle.id, actor_id=self.actor_id, at=self.now)
 
     def _audit(self, action: str, object_type: str, object_id: int | None, item_key: str, before: Any, after: Any,
                note: str | None = None) -> None:

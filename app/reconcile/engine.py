@@ -9,18 +9,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import median
 
+from app.assignment.models import AssignmentSource
+from app.cycles.models import ItemState
+from app.cycles.states import pre_review_state
+from app.reconcile.models import DecisionValue
 from app.rubrics.model import Rubric
+from app.scoring.models import CheckStatus
 
+# The result of a read or an item under the rubric's pass rule.
 PASS, FAIL = "pass", "fail"
-MET, NOT_MET, MORE_INFO = "met", "not_met", "more_info"
-
-# Item states (SPEC §6), as the plain strings ``ItemState`` stores.
-UNASSIGNED, ASSIGNED, IN_REVIEW = "unassigned", "assigned", "in_review"
-AGREED, DISCREPANT, ADJUDICATING = "agreed", "discrepant", "adjudicating"
-RESOLVED, COMMITTEE, DECIDED = "resolved", "committee", "decided"
-FINAL_STATES = frozenset({AGREED, RESOLVED, DECIDED})
-# Why a further reader is wanted (the assignment sources of the same names).
-THIRD_READER, EXTRA_READ = "third_reader", "extra_read"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +25,7 @@ class ReadScores:
     """One submitted read: domain scores, requirement marks, and whether reconciliation asked for it."""
     reviewer_id: int
     scores: Mapping[str, float]
-    checks: Mapping[str, str | None] = field(default_factory=dict)
+    checks: Mapping[str, str | None] = field(default_factory=dict)  # requirement key → a CheckStatus value
     adjudication: bool = False  # a third-reader or near-cut extra read, not one of the item's own reads
 
 
@@ -40,7 +37,7 @@ class CommitteeScores:
 
 
 @dataclass(frozen=True, slots=True)
-class ItemFacts:
+class ReconcileFacts:
     """Everything reconciliation needs to know about one item."""
     reads: Sequence[ReadScores]          # submitted reads in submission order
     required_reads: int                  # reads per item in the cycle
@@ -55,18 +52,18 @@ class Verdict:
     """Reconciliation's conclusion for one item.
 
     ``combined`` is set only in a final state (agreed, resolved, decided).
-    ``needs_reader`` asks the service for a further reader (``third_reader`` on a
-    discrepancy, ``extra_read`` near the cut); the state is then
+    ``needs_reader`` asks the service for a further reader (a third reader on a
+    discrepancy, an extra read near the cut); the state is then
     ``discrepant`` until one is assigned (adjudicating) or none is left (committee).
     """
-    state: str
+    state: ItemState
     combined: dict[str, float] | None = None
     mean: float | None = None
     total: float | None = None
     result: str | None = None
     discrepant_domains: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
-    needs_reader: str | None = None
+    needs_reader: AssignmentSource | None = None
 
 
 # --- small rules -------------------------------------------------------------------------------
@@ -102,7 +99,8 @@ def passes(rubric: Rubric, scores: Mapping[str, float], checks: Mapping[str, str
     present = {key: scores[key] for key in rubric.domain_keys if key in scores}
     if not present or not rubric.pass_rule.met_by(present):
         return False
-    return not rubric.requirements or all(_mark(checks or {}, req.key) == MET for req in rubric.requirements)
+    marks = checks or {}
+    return all(_mark(marks, req.key) == CheckStatus.MET for req in rubric.requirements)
 
 
 def read_result(rubric: Rubric, read: ReadScores) -> str:
@@ -141,7 +139,7 @@ def third_reader_values(originals: Sequence[float], third: float) -> list[float]
 
 def _mark(checks: Mapping[str, str | None], key: str) -> str:
     """A requirement mark; an unmarked line counts as more information needed."""
-    return checks.get(key) or MORE_INFO
+    return checks.get(key) or CheckStatus.MORE_INFO
 
 
 # --- requirement checklist ---------------------------------------------------------------------
@@ -215,14 +213,15 @@ def domain_values(rubric: Rubric, reads: Sequence[ReadScores]) -> dict[str, list
     return {key: [scores[key] for scores in score_maps if scores.get(key) is not None] for key in rubric.domain_keys}
 
 
-def evaluate_item(rubric: Rubric, facts: ItemFacts) -> Verdict:
+def evaluate_item(rubric: Rubric, facts: ReconcileFacts) -> Verdict:
     """Decide an item's state from its reads.
 
     In domain words:
     - a committee resolution is final: the item is *decided* on the committee's scores;
     - until the cycle's number of reads is submitted the item is *unassigned*
       (fewer readers than the cycle asks for, none started), *assigned* (all its
-      readers, none started) or *in review*;
+      readers, none started) or *in review* (``states.pre_review_state``, the rule
+      the assignment and scoring services follow too);
     - the reads *agree* when every domain is within the rubric's tolerance, they
       agree on pass/fail, and (applications) they mark every requirement line
       alike; the combined score per domain is the rubric's mean, sum or median;
@@ -246,9 +245,8 @@ def evaluate_item(rubric: Rubric, facts: ItemFacts) -> Verdict:
     further = [read for read in facts.reads if read.adjudication]
     required = max(facts.required_reads, 1)
     if len(originals) < required:
-        if facts.started_reads or facts.reads:
-            return Verdict(IN_REVIEW)
-        return Verdict(ASSIGNED if facts.assignments >= required else UNASSIGNED)
+        return Verdict(pre_review_state(started_reads=max(facts.started_reads, len(facts.reads)),
+                                        assignments=facts.assignments, required_reads=required))
 
     values = domain_values(rubric, originals)
     judgement = judge(rubric, originals, values)
@@ -257,38 +255,38 @@ def evaluate_item(rubric: Rubric, facts: ItemFacts) -> Verdict:
     return _agree(rubric, facts, originals, further, values)
 
 
-def _agree(rubric: Rubric, facts: ItemFacts, originals: list[ReadScores], further: list[ReadScores],
+def _agree(rubric: Rubric, facts: ReconcileFacts, originals: list[ReadScores], further: list[ReadScores],
            values: dict[str, list[float]]) -> Verdict:
     marks, _ = agreed_marks(rubric, originals)
     combined = _combine(rubric, values)
     if combined is None:
         return _to_committee(rubric, [f"no scores for {', '.join(key for key in values if not values[key])}"])
-    if MORE_INFO in marks.values():
+    if CheckStatus.MORE_INFO in marks.values():
         return _to_committee(rubric, _more_info_reasons(marks))
     scores, levels = combined
     level_mean = sum(levels.values()) / len(levels)
     if not near_cut(rubric, level_mean):
-        return _final(rubric, AGREED, scores, levels, marks)
+        return _final(rubric, ItemState.AGREED, scores, levels, marks)
     reason = f"combined mean {level_mean:g} is within {rubric.reconcile.near_cut_margin:g} of the pass line"
     if further:
         every_read = originals + further
         settled, disputed = majority_marks(rubric, every_read)
-        if disputed or MORE_INFO in settled.values():
+        if disputed or CheckStatus.MORE_INFO in settled.values():
             return _to_committee(rubric, [reason] + _line_reasons(disputed) + _more_info_reasons(settled))
         scores, levels = _combine(rubric, domain_values(rubric, every_read))
-        return _final(rubric, RESOLVED, scores, levels, settled,
+        return _final(rubric, ItemState.RESOLVED, scores, levels, settled,
                       reasons=(reason, "extra read combined with the others"))
-    return _await_reader(facts, (), [reason], EXTRA_READ)
+    return _await_reader(facts, (), [reason], AssignmentSource.EXTRA_READ)
 
 
-def _adjudicate(rubric: Rubric, facts: ItemFacts, judgement: _Judgement, originals: list[ReadScores],
+def _adjudicate(rubric: Rubric, facts: ReconcileFacts, judgement: _Judgement, originals: list[ReadScores],
                 further: list[ReadScores], values: dict[str, list[float]]) -> Verdict:
     reasons = judgement.reasons(rubric)
     flagged = judgement.discrepant_domains
     if not further:
         if not rubric.reconcile.third_reader and not facts.pending_adjudication:
             return _to_committee(rubric, reasons + ["the rubric assigns no third reader"], flagged)
-        return _await_reader(facts, flagged, reasons, THIRD_READER)
+        return _await_reader(facts, flagged, reasons, AssignmentSource.THIRD_READER)
 
     third = further[0]
     rule, tolerance = rubric.reconcile.combine, rubric.reconcile.tolerance
@@ -313,7 +311,8 @@ def _adjudicate(rubric: Rubric, facts: ItemFacts, judgement: _Judgement, origina
     still_open += _line_reasons(disputed) + _more_info_reasons(settled)
     if still_open:
         return _to_committee(rubric, reasons + still_open, flagged)
-    return _final(rubric, RESOLVED, scores, levels, settled, flagged, tuple(reasons) + ("settled by a third read",))
+    return _final(rubric, ItemState.RESOLVED, scores, levels, settled, flagged,
+                  tuple(reasons) + ("settled by a third read",))
 
 
 def _combine(rubric: Rubric, values: Mapping[str, list[float]]) -> tuple[dict[str, float], dict[str, float]] | None:
@@ -333,10 +332,11 @@ def _line_reasons(disputed: Sequence[str]) -> list[str]:
 
 
 def _more_info_reasons(marks: Mapping[str, str]) -> list[str]:
-    return [f"requirement {key}: more information needed" for key, mark in marks.items() if mark == MORE_INFO]
+    return [f"requirement {key}: more information needed" for key, mark in marks.items()
+            if mark == CheckStatus.MORE_INFO]
 
 
-def _final(rubric: Rubric, state: str, scores: dict[str, float], levels: dict[str, float],
+def _final(rubric: Rubric, state: ItemState, scores: dict[str, float], levels: dict[str, float],
            marks: Mapping[str, str], discrepant: Sequence[str] = (), reasons: Sequence[str] = ()) -> Verdict:
     result = PASS if passes(rubric, levels, marks) else FAIL
     total = sum(scores.values())
@@ -345,42 +345,42 @@ def _final(rubric: Rubric, state: str, scores: dict[str, float], levels: dict[st
 
 
 def _to_committee(rubric: Rubric, reasons: Sequence[str], discrepant: Sequence[str] = ()) -> Verdict:
-    return Verdict(COMMITTEE, discrepant_domains=tuple(discrepant), reasons=tuple(reasons))
+    return Verdict(ItemState.COMMITTEE, discrepant_domains=tuple(discrepant), reasons=tuple(reasons))
 
 
-def _await_reader(facts: ItemFacts, discrepant: Sequence[str], reasons: Sequence[str], kind: str) -> Verdict:
+def _await_reader(facts: ReconcileFacts, discrepant: Sequence[str], reasons: Sequence[str],
+                  kind: AssignmentSource) -> Verdict:
     """Adjudicating while a further reader is on it; otherwise discrepant, asking for one."""
     if facts.pending_adjudication:
-        return Verdict(ADJUDICATING, discrepant_domains=tuple(discrepant), reasons=tuple(reasons))
-    return Verdict(DISCREPANT, discrepant_domains=tuple(discrepant), reasons=tuple(reasons), needs_reader=kind)
+        return Verdict(ItemState.ADJUDICATING, discrepant_domains=tuple(discrepant), reasons=tuple(reasons))
+    return Verdict(ItemState.DISCREPANT, discrepant_domains=tuple(discrepant), reasons=tuple(reasons),
+                   needs_reader=kind)
 
 
 def _decided(rubric: Rubric, committee: CommitteeScores) -> Verdict:
     scores = {key: float(committee.scores[key]) for key in rubric.domain_keys
               if isinstance(committee.scores.get(key), int | float)}
     if not scores:
-        return Verdict(DECIDED, result=committee.result, reasons=("decided by the committee",))
-    result = committee.result or (PASS if passes(rubric, scores, {r.key: MET for r in rubric.requirements}) else FAIL)
+        return Verdict(ItemState.DECIDED, result=committee.result, reasons=("decided by the committee",))
+    all_met = {r.key: CheckStatus.MET for r in rubric.requirements}
+    result = committee.result or (PASS if passes(rubric, scores, all_met) else FAIL)
     total = sum(scores.values())
-    return Verdict(DECIDED, combined=scores, mean=total / len(scores), total=total, result=result,
+    return Verdict(ItemState.DECIDED, combined=scores, mean=total / len(scores), total=total, result=result,
                    reasons=("decided by the committee",))
 
 
 def no_reader_left(verdict: Verdict) -> Verdict:
     """A discrepant item for which no eligible further reader exists goes to the committee."""
-    return Verdict(COMMITTEE, discrepant_domains=verdict.discrepant_domains,
+    return Verdict(ItemState.COMMITTEE, discrepant_domains=verdict.discrepant_domains,
                    reasons=verdict.reasons + ("no eligible reader left",))
 
 
 def reader_assigned(verdict: Verdict) -> Verdict:
     """A discrepant item is adjudicating once a further reader is assigned."""
-    return Verdict(ADJUDICATING, discrepant_domains=verdict.discrepant_domains, reasons=verdict.reasons)
+    return Verdict(ItemState.ADJUDICATING, discrepant_domains=verdict.discrepant_domains, reasons=verdict.reasons)
 
 
 # --- an application's suggested decision --------------------------------------------------------
-
-ENDORSE, NOT_ENDORSED, REVISE = "endorse", "not_endorsed", "revise"
-
 
 def essay_part_result(essay_results: Sequence[str | None]) -> str | None:
     """Part 2 passes when every essay response passes; fails as soon as one fails; else not known yet."""
@@ -392,7 +392,7 @@ def essay_part_result(essay_results: Sequence[str | None]) -> str | None:
 
 
 def suggest_decision(portfolio_result: str | None, mc_score: float | None, essay_results: Sequence[str | None],
-                     pass_mark: float) -> str | None:
+                     pass_mark: float) -> DecisionValue | None:
     """The decision the product suggests to the committee for one application.
 
     - *endorse* when the portfolio review passed, the Part 1 multiple-choice
@@ -407,7 +407,7 @@ def suggest_decision(portfolio_result: str | None, mc_score: float | None, essay
     part1 = None if mc_score is None else (PASS if mc_score >= pass_mark else FAIL)
     part2 = essay_part_result(essay_results)
     if FAIL in (part1, part2):
-        return NOT_ENDORSED
+        return DecisionValue.NOT_ENDORSED
     if None in (part1, part2, portfolio_result):
         return None
-    return ENDORSE if portfolio_result == PASS else REVISE
+    return DecisionValue.ENDORSE if portfolio_result == PASS else DecisionValue.REVISE

@@ -4,20 +4,21 @@ Reconciliation touches every item of a cycle (thousands at a time), so it
 reads plain columns rather than ORM entities and writes with one executemany
 per table: outcome upserts, item state updates and one audit row per changed
 item, each only for what actually changed. A second run over an unchanged
-cycle writes nothing.
+cycle writes nothing. ``reevaluate_item`` runs the same loaders and engine on
+one item at once, when one of its reads is submitted or reopened; states are
+written by ``app.cycles.states``.
 """
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, nulls_first, type_coerce
+from sqlalchemy import ColumnElement, String, nulls_first, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.assignment.models import Assignment, AssignmentSource
 from app.assignment.service import assign_further_readers
-from app.audit.service import record, record_many
-from app.bulk import BATCH, collector_paused, execute_many
+from app.bulk import collector_paused, execute_many, expire_loaded
+from app.cycles import states
 from app.cycles.models import Cycle, Item, ItemState
 from app.extensions import db
 from app.reconcile import engine
@@ -28,8 +29,7 @@ from app.timeutil import utcnow
 
 ADJUDICATION_SOURCES = frozenset({AssignmentSource.THIRD_READER, AssignmentSource.EXTRA_READ})
 OUTCOME_FIELDS = ("combined", "mean", "total", "result", "discrepant_domains", "reasons")
-# States before any outcome exists: an item without one gets none until its reads are in.
-OPEN_STATES = frozenset({engine.UNASSIGNED, engine.ASSIGNED, engine.IN_REVIEW})
+NO_READS = (frozenset(), 0, 0, ())  # an item nobody reads yet, as ``_load_reads`` gives an item
 
 
 def submission_key(number: int | None, submitted_at: datetime | None, read_id: int) -> tuple:
@@ -53,20 +53,20 @@ def reconcile_cycle(cycle: Cycle, *, actor_id: int | None = None) -> dict[str, i
 
 
 def _reconcile(cycle: Cycle, actor_id: int | None) -> dict[str, int]:
+    in_cycle = Item.cycle_id == cycle.id
     items = _load_items(cycle.id)
     rubrics = rubrics_of(items, ReconcileError)
-    reads = _load_reads(cycle.id)
-    resolutions = _load_resolutions(cycle.id)
-    no_reads, required_reads = (frozenset(), 0, 0, ()), cycle.readers
+    reads = _load_reads(in_cycle)
+    resolutions = _load_resolutions(in_cycle)
+    required_reads = cycle.readers
     verdicts = {item.id: engine.evaluate_item(rubrics[item.rubric_key],
-                                              _facts(required_reads, reads.get(item.id, no_reads),
+                                              _facts(required_reads, reads.get(item.id, NO_READS),
                                                      resolutions.get(item.id)))
                 for item in items}
-    verdicts.update(_ask_for_readers([item for item in items if verdicts[item.id].needs_reader], verdicts,
-                                     {pk: entry[0] for pk, entry in reads.items()}, actor_id))
+    verdicts.update(_ask_for_readers(items, verdicts, {pk: entry[0] for pk, entry in reads.items()}, actor_id))
 
     changes = _Changes(cycle.id, actor_id)
-    outcomes = _load_outcomes(cycle.id)
+    outcomes = _load_outcomes(in_cycle)
     counts = {state.value: 0 for state in ItemState}
     for item in items:
         verdict = verdicts[item.id]
@@ -74,6 +74,23 @@ def _reconcile(cycle: Cycle, actor_id: int | None) -> dict[str, int]:
         counts[verdict.state] += 1
     changes.write()
     return counts
+
+
+def reevaluate_item(item: Item, *, actor_id: int | None) -> engine.Verdict:
+    """Evaluate one item at once, as reconciliation would, after one of its reads was submitted or reopened.
+
+    No further reader is assigned here: a discrepant item waits for the next
+    reconciliation, which asks for one. The caller commits.
+    """
+    db.session.flush()
+    rubric = rubrics_of([item], ReconcileError)[item.rubric_key]
+    this_item = Item.id == item.id
+    facts = _facts(db.session.scalar(db.select(Cycle.readers).where(Cycle.id == item.cycle_id)),
+                   _load_reads(this_item).get(item.id, NO_READS), _load_resolutions(this_item).get(item.id))
+    verdict = engine.evaluate_item(rubric, facts)
+    apply_verdict(item, verdict, db.session.scalar(db.select(ItemOutcome).where(ItemOutcome.item_pk == item.id)),
+                  actor_id)
+    return verdict
 
 
 # --- loading: plain rows, a fixed number of queries ---------------------------------------------
@@ -92,8 +109,9 @@ def _load_items(cycle_id: int) -> list:
         .where(Item.cycle_id == cycle_id).order_by(Item.id))
 
 
-def _load_reads(cycle_id: int) -> dict[int, tuple[set[int], int, int, list[engine.ReadScores]]]:
-    """Item pk → (its reviewers, started reads, pending further readers, submitted reads in submission order).
+def _load_reads(scope: ColumnElement[bool]) -> dict[int, tuple[set[int], int, int, list[engine.ReadScores]]]:
+    """Item pk → (its reviewers, started reads, pending further readers, submitted reads in submission order),
+    for the items ``scope`` (a condition on ``Item``: the cycle's, or one item) selects.
 
     The rows come sorted by ``submission_key`` from the database, so no read
     needs a Python object of its own before it becomes the engine's ``ReadScores``.
@@ -103,9 +121,9 @@ def _load_reads(cycle_id: int) -> dict[int, tuple[set[int], int, int, list[engin
                   Read.id, Read.status == ReadStatus.SUBMITTED)
         .join(Item, Assignment.item_pk == Item.id)
         .outerjoin(Read, Read.assignment_id == Assignment.id)
-        .where(Item.cycle_id == cycle_id)
+        .where(scope)
         .order_by(Assignment.item_pk, Read.number.is_(None), Read.number, nulls_first(Read.submitted_at), Read.id))
-    scores, checks = _submitted_scores(cycle_id)
+    scores, checks = _submitted_scores(scope)
     per_item: dict[int, list] = {}
     for item_pk, reviewer_id, adjudication, read_id, submitted in rows:
         entry = per_item.get(item_pk)
@@ -122,11 +140,12 @@ def _load_reads(cycle_id: int) -> dict[int, tuple[set[int], int, int, list[engin
     return per_item
 
 
-def _submitted_scores(cycle_id: int) -> tuple[dict[int, dict[str, float]], dict[int, dict[str, str | None]]]:
-    """Read id → domain scores, and read id → requirement marks, of the cycle's submitted reads."""
+def _submitted_scores(scope: ColumnElement[bool]) -> tuple[dict[int, dict[str, float]],
+                                                            dict[int, dict[str, str | None]]]:
+    """Read id → domain scores, and read id → requirement marks, of the scope's submitted reads."""
     def submitted(query):
         return (query.join(Assignment, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
-                .where(Item.cycle_id == cycle_id, Read.status == ReadStatus.SUBMITTED))
+                .where(scope, Read.status == ReadStatus.SUBMITTED))
 
     scores: dict[int, dict[str, float]] = defaultdict(dict)
     for read_id, domain_key, score in _rows(submitted(
@@ -142,36 +161,38 @@ def _submitted_scores(cycle_id: int) -> tuple[dict[int, dict[str, float]], dict[
     return scores, checks
 
 
-def _load_resolutions(cycle_id: int) -> dict[int, engine.CommitteeScores]:
+def _load_resolutions(scope: ColumnElement[bool]) -> dict[int, engine.CommitteeScores]:
     rows = _rows(
         db.select(CommitteeResolution.item_pk, CommitteeResolution.scores, CommitteeResolution.result)
-        .join(Item, CommitteeResolution.item_pk == Item.id).where(Item.cycle_id == cycle_id))
+        .join(Item, CommitteeResolution.item_pk == Item.id).where(scope))
     return {item_pk: engine.CommitteeScores(scores or {}, result) for item_pk, scores, result in rows}
 
 
-def _load_outcomes(cycle_id: int) -> dict[int, dict[str, Any]]:
+def _load_outcomes(scope: ColumnElement[bool]) -> dict[int, dict[str, Any]]:
     """Item pk → the stored outcome's values, as ``outcome_values`` gives them, for comparison."""
     columns = [getattr(ItemOutcome, name) for name in OUTCOME_FIELDS]
-    rows = _rows(db.select(ItemOutcome.item_pk, *columns)
-                              .join(Item, ItemOutcome.item_pk == Item.id).where(Item.cycle_id == cycle_id))
+    rows = _rows(db.select(ItemOutcome.item_pk, *columns).join(Item, ItemOutcome.item_pk == Item.id).where(scope))
     return {row[0]: dict(zip(OUTCOME_FIELDS, row[1:], strict=True)) for row in rows}
 
 
-def _facts(required_reads: int, reads: tuple, resolution: engine.CommitteeScores | None) -> engine.ItemFacts:
+def _facts(required_reads: int, reads: tuple, resolution: engine.CommitteeScores | None) -> engine.ReconcileFacts:
     reviewers, started, pending, submitted = reads
-    return engine.ItemFacts(reads=submitted, required_reads=required_reads, assignments=len(reviewers),
+    return engine.ReconcileFacts(reads=submitted, required_reads=required_reads, assignments=len(reviewers),
                             started_reads=started, pending_adjudication=pending, committee=resolution)
 
 
 def _ask_for_readers(items: list, verdicts: dict[int, engine.Verdict], readers: dict[int, set[int]],
                      actor_id: int | None) -> dict[int, engine.Verdict]:
-    """Assign further blind readers through the assignment area, all in one batch (item by item it would
-    reload the pool and loads each time); the committee takes an item when no reader is left."""
-    assigned = assign_further_readers(
-        [(item, AssignmentSource(verdicts[item.id].needs_reader)) for item in items], actor_id=actor_id,
-        readers=readers)
+    """Assign the further blind readers the verdicts ask for through the assignment area, all in one batch (item
+    by item it would reload the pool and loads each time); the committee takes an item when no reader is left."""
+    wanted = []
+    for item in items:
+        kind = verdicts[item.id].needs_reader
+        if kind is not None:
+            wanted.append((item, kind))
+    assigned = assign_further_readers(wanted, actor_id=actor_id, readers=readers)
     return {item.id: engine.no_reader_left(verdicts[item.id]) if assigned[item.id] is None
-            else engine.reader_assigned(verdicts[item.id]) for item in items}
+            else engine.reader_assigned(verdicts[item.id]) for item, _ in wanted}
 
 
 # --- what changes --------------------------------------------------------------------------------
@@ -188,30 +209,22 @@ def outcome_change(verdict: engine.Verdict, stored: dict[str, Any] | None) -> di
     An item gets an outcome once it has been evaluated (agreed, flagged or
     decided); a stored outcome is rewritten only when a value differs.
     """
-    if stored is None and verdict.state in OPEN_STATES:
+    if stored is None and verdict.state in states.PRE_REVIEW_STATES:
         return None
     after = outcome_values(verdict)
     return None if after == stored else after
 
 
-def evaluation_audit(item, old_state: str, verdict: engine.Verdict, stored: dict[str, Any] | None,
-                     after: dict[str, Any] | None) -> dict[str, Any]:
-    """The one ``item.evaluate`` audit entry for what an evaluation changed: the state, and the outcome when it
-    changed, before and after, with the verdict's reasons as the note (``item`` has ``id`` and ``item_id``)."""
-    before_values, after_values = {"state": old_state}, {"state": verdict.state}
-    if after is not None:
-        before_values["outcome"], after_values["outcome"] = stored, after
-    return {"object_id": item.id, "item_key": item.item_id, "before": before_values, "after": after_values,
-            "note": "; ".join(verdict.reasons) or None}
+def _outcome_audit(stored: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[dict | None, dict | None]:
+    """What an evaluation's audit entry adds to the state: the outcome before and after, when it changed."""
+    return (None, None) if after is None else ({"outcome": stored}, {"outcome": after})
 
 
 def apply_verdict(item: Item, verdict: engine.Verdict, outcome: ItemOutcome | None, actor_id: int | None) -> None:
-    """Apply one item's verdict through the ORM (the committee's single-item path): outcome, state, audit."""
+    """Apply one item's verdict through the ORM (the single-item path): outcome, then the state with its audit entry
+    (the verdict's reasons as its note)."""
     stored = None if outcome is None else {name: getattr(outcome, name) for name in OUTCOME_FIELDS}
     after = outcome_change(verdict, stored)
-    old_state = item.state.value
-    if after is None and verdict.state == old_state:
-        return
     if after is not None:
         if outcome is None:
             outcome = ItemOutcome(item_pk=item.id)
@@ -219,44 +232,34 @@ def apply_verdict(item: Item, verdict: engine.Verdict, outcome: ItemOutcome | No
         for name, value in after.items():
             setattr(outcome, name, value)
         outcome.computed_at = utcnow()
-    item.state = ItemState(verdict.state)
-    entry = evaluation_audit(item, old_state, verdict, stored, after)
-    record("item.evaluate", "item", entry.pop("object_id"), actor_id=actor_id, cycle_id=item.cycle_id, **entry)
+    before_values, after_values = _outcome_audit(stored, after)
+    states.move(item, verdict.state, actor_id=actor_id, before=before_values, after=after_values,
+                note="; ".join(verdict.reasons) or None)
 
 
 class _Changes:
-    """A cycle's outcome upserts, state updates and audit rows, gathered and written one executemany each."""
+    """A cycle's outcome upserts and item moves, gathered and written in bulk."""
 
     def __init__(self, cycle_id: int, actor_id: int | None):
         self.cycle_id, self.actor_id, self.now = cycle_id, actor_id, utcnow()
         self.outcomes: list[dict[str, Any]] = []
-        self.states: dict[str, list[int]] = defaultdict(list)  # new state → item pks
-        self.audit: list[dict[str, Any]] = []
+        self.moves: list[states.Move] = []
 
     def add(self, item, verdict: engine.Verdict, stored: dict[str, Any] | None) -> None:
         """What one item's verdict changes; nothing when its state and outcome stay as stored."""
         after = outcome_change(verdict, stored)
-        moved = verdict.state != item.state
-        if after is None and not moved:
+        if after is None and verdict.state == item.state:
             return
         if after is not None:
             self.outcomes.append({**after, "item_pk": item.id})
-        if moved:
-            self.states[verdict.state].append(item.id)
-        self.audit.append(evaluation_audit(item, item.state, verdict, stored, after))
+        before_values, after_values = _outcome_audit(stored, after)
+        self.moves.append(states.Move(item.id, item.item_id, item.state, verdict.state, before_values, after_values,
+                                      "; ".join(verdict.reasons) or None))
 
     def write(self) -> None:
         execute_many(_outcome_upsert(), self.outcomes, computed_at=self.now)
-        # One UPDATE per new state and batch of ids: SQLite updates a list of rows faster than it runs one
-        # statement per row.
-        items = Item.__table__
-        for state, pks in self.states.items():
-            for start in range(0, len(pks), BATCH):
-                db.session.execute(items.update().where(items.c.id.in_(pks[start:start + BATCH])).values(state=state))
-        record_many(self.audit, at=self.now, action="item.evaluate", object_type="item", actor_id=self.actor_id,
-                    cycle_id=self.cycle_id)
-        _expire_loaded(Item, "id", (pk for pks in self.states.values() for pk in pks), ["state"])
-        _expire_loaded(ItemOutcome, "item_pk", (row["item_pk"] for row in self.outcomes))
+        states.move_many(self.moves, cycle_id=self.cycle_id, actor_id=self.actor_id, at=self.now)
+        expire_loaded(ItemOutcome, "item_pk", (row["item_pk"] for row in self.outcomes))
 
 
 def _outcome_upsert():
@@ -269,13 +272,3 @@ def _outcome_upsert():
     return statement.on_conflict_do_update(
         index_elements=["item_pk"],
         set_={name: statement.excluded[name] for name in (*OUTCOME_FIELDS, "computed_at")})
-
-
-def _expire_loaded(model: type, key: str, pks: Iterable[int], attributes: Sequence[str] | None = None) -> None:
-    """Objects of ``model`` already in the session would still show the values the bulk writes replaced."""
-    wanted = set(pks)
-    if not wanted:
-        return
-    for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, model) and vars(obj).get(key) in wanted:  # an expired one reloads anyway
-            db.session.expire(obj, attributes)

@@ -65,7 +65,7 @@ def save_overall(assignment_id: int) -> Response | str | tuple[str, int]:
 def submit(assignment_id: int) -> Response | str | tuple[str, int]:
     """Submit a complete read: it is locked and its outcome shown."""
     assignment = _own_assignment_or_404(assignment_id)
-    read = service.open_read(assignment)
+    read = service.open_read(assignment, actor_id=current_user.id)
     try:
         service.submit(read, actor_id=current_user.id)
     except service.ReadLocked as exc:
@@ -89,7 +89,7 @@ def _own_assignment_or_404(assignment_id: int) -> Assignment:
 
 def _autosave(assignment_id: int, save: Callable[[Read], bool]) -> str | tuple[str, int, dict[str, str]]:
     """Run one autosave on the reviewer's own open read; one that lost to a newer save still answers "Saved"."""
-    read = service.open_read(_own_assignment_or_404(assignment_id))
+    read = service.open_read(_own_assignment_or_404(assignment_id), actor_id=current_user.id)
     try:
         save(read)
     except service.ReadLocked as exc:

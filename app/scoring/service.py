@@ -14,11 +14,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.assignment.models import Assignment
 from app.audit.service import record, record_many
-from app.cycles.models import Application, Conflict, Cycle, Item, ItemState, ItemText
+from app.cycles import states
+from app.cycles.models import Application, Conflict, Cycle, Item, ItemText
 from app.errors import InputError
 from app.extensions import db
 from app.numbers import whole_number
 from app.people.models import User
+from app.reconcile.service import reevaluate_item
 from app.rubrics.model import Rubric
 from app.rubrics.registry import get_rubric
 from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck, Score
@@ -144,22 +146,25 @@ def find_read(assignment: Assignment) -> Read | None:
     return db.session.scalar(select(Read).where(Read.assignment_id == assignment.id))
 
 
-def open_read(assignment: Assignment) -> Read:
+def open_read(assignment: Assignment, *, actor_id: int | None = None) -> Read:
     """The assignment's read, created as a draft on first use, and locked for this transaction.
 
     The row lock serialises saves with a concurrent submit on PostgreSQL
-    (SQLite already serialises writers with BEGIN IMMEDIATE).
+    (SQLite already serialises writers with BEGIN IMMEDIATE). The first save
+    puts an item not yet in review in review.
     """
     locked = (select(Read).where(Read.assignment_id == assignment.id).with_for_update()
               .execution_options(populate_existing=True))
     read = db.session.scalars(locked).one_or_none()
     if read is None:  # only the first save of a read: every later autosave finds it with the SELECT alone
         now = utcnow()
-        db.session.execute(
+        created = db.session.execute(
             _insert(Read).values(assignment_id=assignment.id, status=ReadStatus.DRAFT, overall_seq=0,
                                  started_at=now, updated_at=now)
-            .on_conflict_do_nothing(index_elements=["assignment_id"]))
+            .on_conflict_do_nothing(index_elements=["assignment_id"]).returning(Read.id)).first()
         read = db.session.scalars(locked).one()
+        if created is not None:  # not a concurrent first save that lost the race
+            states.derive_pre_review(_locked_item(assignment.item_pk), started_reads=1, actor_id=actor_id)
     # populate_existing carries over to lazy loads: read.assignment would reload the assignment and its item.
     set_committed_value(read, "assignment", assignment)
     return read
@@ -297,7 +302,7 @@ def submit(read: Read, *, actor_id: int | None = None) -> ReadOutcome:
     """Lock a complete read, number it in the item's submission order, and return its outcome."""
     read = _lock(read)
     _require_draft(read)
-    item = db.session.scalars(select(Item).where(Item.id == read.assignment.item_pk).with_for_update()).one()
+    item = _locked_item(read.assignment.item_pk)
     rubric = rubric_of(item)
     content = read_content(read)
     problems = []
@@ -324,29 +329,31 @@ def submit(read: Read, *, actor_id: int | None = None) -> ReadOutcome:
                   "scores": {key: content.scores[key] for key in rubric.domain_keys},
                   "checks": {r.key: content.checks[r.key] for r in rubric.requirements} or None,
                   "result": outcome.result, "mean": outcome.mean})
-    if item.state in (ItemState.UNASSIGNED, ItemState.ASSIGNED):
-        record("item.state", "item", item.id, actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id,
-               before={"state": item.state.value}, after={"state": ItemState.IN_REVIEW.value})
-        item.state = ItemState.IN_REVIEW
+    reevaluate_item(item, actor_id=actor_id)
     db.session.flush()
     return outcome
 
 
 def reopen(read: Read, actor_id: int, reason: str) -> None:
-    """A coordinator returns a submitted read to draft so its reviewer can change it (audited with the reason)."""
+    """A coordinator returns a submitted read to draft so its reviewer can change it (audited with the reason).
+
+    The item is evaluated again at once: without the read it is back in review
+    (or adjudicating) and loses its combined score until the read is submitted again.
+    """
     reason = (reason or "").strip()
     if not reason:
         raise ScoringError("reason: say why the read is reopened")
     read = _lock(read)
     if read.status != ReadStatus.SUBMITTED:
         raise ScoringError(f"read: read {read.id} is not submitted, so there is nothing to reopen")
-    item = read.assignment.item
+    item = _locked_item(read.assignment.item_pk)
     record("read.reopen", "read", read.id, actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id,
            before={"status": ReadStatus.SUBMITTED.value,
                    "submitted_at": read.submitted_at.isoformat() if read.submitted_at else None},
            after={"status": ReadStatus.DRAFT.value}, note=reason)
     read.status = ReadStatus.DRAFT
     read.submitted_at = None
+    reevaluate_item(item, actor_id=actor_id)
     db.session.flush()
 
 
@@ -375,6 +382,12 @@ def _guarded_upsert(dialect: str, table: Table, keys: tuple[str, ...], updated: 
     stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in updated},
                                       where=stmt.excluded.seq > table.c.seq)
     return stmt.returning(table.c.id)
+
+
+def _locked_item(item_pk: int) -> Item:
+    """The item, current and locked for this transaction: moves of one item's state never interleave."""
+    return db.session.scalars(select(Item).where(Item.id == item_pk).with_for_update()
+                              .execution_options(populate_existing=True)).one()
 
 
 def _lock(read: Read) -> Read:

@@ -72,7 +72,7 @@ def test_auto_assign_respects_every_rule_and_is_even(ctx):
     assert sorted(loads(cycle).values()) == [2, 2, 2, 2]  # 8 reads over 4 reviewers
     assert {i.state for i in (e1, e2, e3, e4)} == {ItemState.ASSIGNED}
     assert len(audit("assignment.create")) == 8
-    assert len(audit("item.state")) == 4
+    assert len(audit("item.evaluate")) == 4
     entry = audit("assignment.create")[0]
     assert entry.cycle_id == cycle.id and entry.after["source"] == "auto"
     assert db.session.scalars(db.select(Assignment.source).distinct()).all() == [AssignmentSource.AUTO]
@@ -329,6 +329,23 @@ def test_unassign_a_started_read_needs_an_override_with_reason(ctx):
     assert entry.note == "reviewer withdrew"
     assert entry.before["read"]["scores"] == {"reflection": 3}
     assert pairs(cycle) == [] and db.session.scalars(db.select(Score)).all() == []
+
+
+def test_unassigning_a_started_read_moves_the_item_back_from_review(ctx):
+    cycle = make_cycle(readers=2)
+    first, second, third = (reviewer(cycle, f"r{n}@x.org") for n in range(3))
+    essay = make_essay(cycle, make_applicant(cycle), item_id="E1")
+    assign(essay, first, actor_id=None)
+    started = assign(essay, second, actor_id=None)
+    extra = assign(essay, third, actor_id=None)
+    essay.state = ItemState.IN_REVIEW  # as the first save of the second reader's read left it
+    submitted_read(started, {"reflection": 3})
+    unassign(started, actor_id=None, override=True, reason="reviewer withdrew")
+    assert essay.state == ItemState.ASSIGNED  # two readers left, neither started
+    unassign(extra, actor_id=None)
+    assert essay.state == ItemState.UNASSIGNED  # one of the two readers the cycle asks for
+    assert [(e.before, e.after) for e in audit("item.evaluate")][-2:] == [
+        ({"state": "in_review"}, {"state": "assigned"}), ({"state": "assigned"}, {"state": "unassigned"})]
 
 
 def test_unassign_a_draft_with_a_score_is_refused(ctx):

@@ -2,7 +2,7 @@
 import pytest
 
 from app.reconcile import engine
-from app.reconcile.engine import CommitteeScores, ItemFacts, ReadScores, evaluate_item
+from app.reconcile.engine import CommitteeScores, ReconcileFacts, ReadScores, evaluate_item
 from app.rubrics.model import Domain, PassRule, ReconcileRule, Requirement, Rubric
 from tests.factories import ESSAY_DOMAINS
 
@@ -27,7 +27,7 @@ def reads(*score_maps, third=None, checks=None):
 
 
 def facts(read_list, required=2, **extra):
-    return ItemFacts(reads=read_list, required_reads=required, assignments=max(len(read_list), required),
+    return ReconcileFacts(reads=read_list, required_reads=required, assignments=max(len(read_list), required),
                      started_reads=len(read_list), **extra)
 
 
@@ -68,13 +68,13 @@ def test_total_min_rule_is_applied_to_the_total():
 
 def test_states_before_every_read_is_in():
     rubric = make_rubric()
-    assert evaluate_item(rubric, ItemFacts(reads=[], required_reads=2)).state == "unassigned"
-    assert evaluate_item(rubric, ItemFacts(reads=[], required_reads=2, assignments=1)).state == "unassigned"
-    assert evaluate_item(rubric, ItemFacts(reads=[], required_reads=2, assignments=2)).state == "assigned"
-    assert evaluate_item(rubric, ItemFacts(reads=[], required_reads=2, assignments=2, started_reads=1)).state \
+    assert evaluate_item(rubric, ReconcileFacts(reads=[], required_reads=2)).state == "unassigned"
+    assert evaluate_item(rubric, ReconcileFacts(reads=[], required_reads=2, assignments=1)).state == "unassigned"
+    assert evaluate_item(rubric, ReconcileFacts(reads=[], required_reads=2, assignments=2)).state == "assigned"
+    assert evaluate_item(rubric, ReconcileFacts(reads=[], required_reads=2, assignments=2, started_reads=1)).state \
         == "in_review"
     one = reads({"a": 3, "b": 3})
-    assert evaluate_item(rubric, ItemFacts(reads=one, required_reads=2, assignments=2, started_reads=1)).state \
+    assert evaluate_item(rubric, ReconcileFacts(reads=one, required_reads=2, assignments=2, started_reads=1)).state \
         == "in_review"
 
 

@@ -5,9 +5,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from app.assignment.models import Assignment
 from app.audit.models import AuditEntry
 from app.cycles.models import ItemState
 from app.extensions import db
+from app.reconcile.models import ItemOutcome
 from app.rubrics.model import PassRule
 from app.scoring import service
 from app.scoring.models import Read, ReadStatus, Score
@@ -15,6 +17,7 @@ from app.scoring.outcome import apply_pass_rule
 from tests import factories as f
 from tests.conftest import build_app, close_app
 from tests.factories import ESSAY_DOMAINS
+from tests.queries import recorded_statements, selects
 from tests.rubric_text import levels, rubric_toml
 
 APPLICATION_RUBRIC = rubric_toml(
@@ -197,15 +200,87 @@ def test_submit_numbers_reads_in_the_order_each_item_receives_them(ctx):
     assert (second.number, first.number, elsewhere.number) == (1, 2, 1)
 
 
-def test_submit_moves_an_assigned_item_into_review_and_audits_it(ctx):
+def item_entries(item):
+    """The item's state audit entries, oldest first, as (before, after, actor)."""
+    return [(e.before, e.after, e.actor_id) for e in db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "item.evaluate", AuditEntry.object_id == item.id)
+        .order_by(AuditEntry.id))]
+
+
+def test_the_first_save_moves_an_assigned_item_into_review_without_a_reconciliation(ctx):
     assignment = essay_assignment()
-    assignment.item.state = ItemState.ASSIGNED
-    read = service.open_read(assignment)
-    score_all(read, [2, 3, 2, 3, 2, 3])
-    service.submit(read, actor_id=assignment.reviewer_id)
-    assert assignment.item.state == ItemState.IN_REVIEW
-    actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
-    assert actions[-2:] == ["read.submit", "item.state"]
+    item = assignment.item
+    item.state = ItemState.ASSIGNED
+    read = service.open_read(assignment, actor_id=assignment.reviewer_id)
+    assert item.state == ItemState.IN_REVIEW
+    assert item_entries(item) == [({"state": "assigned"}, {"state": "in_review"}, assignment.reviewer_id)]
+
+    # Every later save finds the read with one query and leaves the item alone.
+    with recorded_statements(db.engine) as statements:
+        again = service.open_read(assignment, actor_id=assignment.reviewer_id)
+    assert again.id == read.id and len(selects(statements)) == 1 and "items" not in statements[-1]
+    service.save_domain(again, "reflection", 3, None, 1)
+    assert len(item_entries(item)) == 1
+
+
+def test_the_first_save_leaves_an_item_further_along_where_it_is(ctx):
+    assignment = essay_assignment()
+    assignment.item.state = ItemState.ADJUDICATING  # a third reader starting
+    service.open_read(assignment)
+    assert assignment.item.state == ItemState.ADJUDICATING and item_entries(assignment.item) == []
+
+
+def test_submit_evaluates_the_item_at_once(ctx):
+    cycle = f.make_cycle(readers=2)
+    item = f.make_essay(cycle, f.make_applicant(cycle))
+    first, second = (service.open_read(essay_assignment(item=item)) for _ in range(2))
+    score_all(first, [3, 3, 3, 4, 4, 4])
+    service.submit(first)
+    assert item.state == ItemState.IN_REVIEW  # one of its two reads
+    score_all(second, [4, 4, 3, 3, 4, 3])
+    service.submit(second, actor_id=second.assignment.reviewer_id)
+    # Both within 1 on every domain: agreed, each domain the mean of the two.
+    assert item.state == ItemState.AGREED
+    outcome = db.session.scalar(select(ItemOutcome).where(ItemOutcome.item_pk == item.id))
+    assert outcome.combined == dict(zip(ESSAY_DOMAINS, [3.5, 3.5, 3.0, 3.5, 4.0, 3.5], strict=True))
+    assert outcome.result == "pass" and outcome.mean == pytest.approx(21 / 6)
+    *_, (before, after, actor) = item_entries(item)
+    assert (before["state"], after["state"], actor) == ("in_review", "agreed", second.assignment.reviewer_id)
+    assert before["outcome"] is None and after["outcome"]["combined"] == outcome.combined
+
+
+def test_a_discrepant_submit_waits_for_reconciliation_to_ask_for_a_third_reader(ctx):
+    cycle = f.make_cycle(readers=2)
+    item = f.make_essay(cycle, f.make_applicant(cycle))
+    first, second = (service.open_read(essay_assignment(item=item)) for _ in range(2))
+    score_all(first, [1, 3, 3, 3, 3, 3])
+    score_all(second, [4, 3, 3, 3, 3, 3])  # 3 apart on the first domain
+    service.submit(first)
+    service.submit(second)
+    assert item.state == ItemState.DISCREPANT
+    assert db.session.scalar(select(db.func.count()).select_from(Assignment)) == 2  # no third reader yet
+
+
+def test_a_reopened_read_moves_an_agreed_item_back_into_review_and_drops_its_combined_score(ctx):
+    coordinator = f.make_user("coordinator")
+    cycle = f.make_cycle(readers=2)
+    item = f.make_essay(cycle, f.make_applicant(cycle))
+    first, second = (service.open_read(essay_assignment(item=item)) for _ in range(2))
+    for read in (first, second):
+        score_all(read, [3, 3, 3, 3, 3, 3])
+        service.submit(read)
+    assert item.state == ItemState.AGREED
+
+    service.reopen(second, coordinator.id, "scored the wrong vignette")
+    assert item.state == ItemState.IN_REVIEW
+    outcome = db.session.scalar(select(ItemOutcome).where(ItemOutcome.item_pk == item.id))
+    assert outcome.combined is None and outcome.result is None and outcome.mean is None
+    *_, (before, after, actor) = item_entries(item)
+    assert (before["state"], after["state"], actor) == ("agreed", "in_review", coordinator.id)
+    assert before["outcome"]["combined"] == dict.fromkeys(ESSAY_DOMAINS, 3.0)
+
+    service.submit(second)
+    assert item.state == ItemState.AGREED
 
 
 @pytest.mark.parametrize(("scores", "result", "mean"), [
