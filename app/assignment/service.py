@@ -227,21 +227,10 @@ def candidates(item: Item) -> list[Candidate]:
     return sorted(result, key=lambda c: (bool(c.reasons), c.load, c.user.email, c.user.id))
 
 
-def eligible_reviewers(item: Item) -> list[tuple[User, tuple[str, ...]]]:
-    """The pool's reviewers for an item as (user, reasons they cannot read it); empty reasons = assignable."""
-    return [(candidate.user, candidate.reasons) for candidate in candidates(item)]
-
-
-def assign_third_reader(item: Item, *, actor_id: int | None = None,
-                        source: AssignmentSource = AssignmentSource.THIRD_READER) -> Assignment | None:
-    """Assign the eligible reviewer with the lowest load (ties: e-mail order) not yet on the item; None if nobody."""
-    assignment_id = assign_further_readers([(item, source)], actor_id=actor_id)[item.id]
-    return None if assignment_id is None else db.session.get(Assignment, assignment_id)
-
-
 def assign_further_readers(requests: Sequence[tuple[Item, AssignmentSource]], *, actor_id: int | None = None,
                            readers: Mapping[int, set[int]] | None = None) -> dict[int, int | None]:
-    """A further reader for each item, chosen as ``assign_third_reader`` would one item after another.
+    """A further reader for each item: the eligible reviewer with the lowest load (ties: e-mail order) not yet
+    on it, chosen one item after another.
 
     An item may be a model or a loaded row with its ``id``, ``item_id``,
     ``cycle_id``, ``kind``, ``rubric_key`` and ``applicant_pk`` (reconciliation

@@ -179,7 +179,8 @@ class _DomainScores:
 
 @dataclass
 class _ReviewerSums:
-    """What a reviewer's mean score and severity are computed from (see ``stats.reviewer_figures``)."""
+    """A reviewer's running sums: the mean of every domain score they gave, and their severity, the mean of
+    (their score − the co-readers' mean) over every item and domain they shared (negative: harsher)."""
     score_total: int = 0
     scores: int = 0
     difference_total: float = 0.0

@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text, false
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db, enum_column
@@ -59,7 +59,6 @@ class ReviewerProfile(db.Model):
     designations: Mapped[str] = mapped_column(String(32), default="")   # "C; P; RF"
     organization: Mapped[str | None] = mapped_column(String(200))
     max_load: Mapped[int | None]
-    notes: Mapped[str | None] = mapped_column(Text)
 
     user: Mapped[User] = relationship(back_populates="profile")
 

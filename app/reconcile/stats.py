@@ -3,9 +3,7 @@
 Every function takes plain numbers and returns a float, or None when the
 figure is undefined (no pairs, or no variation to measure agreement against).
 """
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -113,40 +111,3 @@ def _pairs(first: Sequence[float], second: Sequence[float]) -> tuple[np.ndarray,
     if a.shape != b.shape:
         raise ValueError(f"paired scores: {a.size} first reads but {b.size} second reads")
     return a, b
-
-
-@dataclass(frozen=True)
-class ReviewerFigures:
-    reads: int                 # submitted reads
-    mean: float | None         # mean of every domain score they gave
-    severity: float | None     # mean of (their score − the co-readers' mean) on the same item and domain
-
-
-def reviewer_figures(scores: Iterable[tuple[object, object, int, float]]) -> dict[int, ReviewerFigures]:
-    """Per reviewer: reads, mean score, and severity against co-readers.
-
-    ``scores`` holds ``(item, domain, reviewer, score)`` for every submitted
-    domain score. Severity is negative for a reviewer who scores below the
-    others reading the same items (harsher), positive above (more lenient);
-    None when they never shared a domain of an item with anyone.
-    """
-    by_cell: dict[tuple[object, object], list[tuple[int, float]]] = defaultdict(list)
-    given: dict[int, list[float]] = defaultdict(list)
-    items_read: dict[int, set[object]] = defaultdict(set)
-    for item, domain, reviewer, score in scores:
-        by_cell[(item, domain)].append((reviewer, score))
-        given[reviewer].append(score)
-        items_read[reviewer].add(item)
-    differences: dict[int, list[float]] = defaultdict(list)
-    for cell in by_cell.values():
-        if len(cell) < 2:
-            continue
-        cell_total = sum(score for _, score in cell)
-        others = len(cell) - 1
-        for reviewer, score in cell:
-            differences[reviewer].append(score - (cell_total - score) / others)
-    return {reviewer: ReviewerFigures(
-        reads=len(items_read[reviewer]),
-        mean=float(np.mean(values)),
-        severity=float(np.mean(differences[reviewer])) if differences[reviewer] else None)
-        for reviewer, values in given.items()}

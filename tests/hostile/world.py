@@ -123,7 +123,6 @@ def build_world(text: Callable[[str, str], str] = plain) -> World:
                                   organization=text("user_organization", f"{name} agency"))
     for name in ("reviewer_a", "reviewer_b", "conflicted"):
         f.add_member(c1, users[name])
-        users[name].profile.notes = text("profile_notes", "prefers mornings")
     f.add_member(c2, users["reviewer_b"])
     f.add_member(c1, users["committee_c1"], "committee")
     f.add_member(c2, users["committee_c2"], "committee")

@@ -3,8 +3,8 @@ import pytest
 
 from app.assignment.eligibility import organization_key
 from app.assignment.models import Assignment, AssignmentSource
-from app.assignment.service import (AssignmentError, assign, assign_third_reader, auto_assign, candidates,
-                                    eligible_reviewers, plan_assignment, swap, unassign)
+from app.assignment.service import (AssignmentError, assign, assign_further_readers, auto_assign, candidates,
+                                    plan_assignment, swap, unassign)
 from app.audit.models import AuditEntry
 from app.cycles.models import Item, ItemState
 from app.extensions import db
@@ -13,6 +13,13 @@ from app.scoring.models import Read, ReadStatus, Score
 from tests.factories import (add_member, make_applicant, make_application_item, make_conflict, make_cycle, make_essay,
                              make_user, submitted_read)
 from tests.factories import assign as add_assignment
+
+
+def assign_third_reader(item: Item, *, actor_id: int | None = None,
+                        source: AssignmentSource = AssignmentSource.THIRD_READER) -> Assignment | None:
+    """One further reader for one item, through the batch reconciliation uses; None when nobody is eligible."""
+    assignment_id = assign_further_readers([(item, source)], actor_id=actor_id)[item.id]
+    return None if assignment_id is None else db.session.get(Assignment, assignment_id)
 
 
 @pytest.fixture
@@ -250,7 +257,7 @@ def test_third_reader_none_when_nobody_is_eligible(ctx):
     essay = make_essay(cycle, make_applicant(cycle), item_id="E1")
     add_assignment(essay, only)
     assert assign_third_reader(essay) is None
-    assert dict((u.email, r) for u, r in eligible_reviewers(essay)) == {
+    assert {candidate.user.email: candidate.reasons for candidate in candidates(essay)} == {
         "only@x.org": ("already reading this item",), "capped@x.org": ("at maximum load (0 of 0)",)}
     assert capped.id not in {a for _, a in pairs(cycle)}
 

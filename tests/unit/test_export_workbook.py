@@ -1,5 +1,6 @@
 """The cycle workbook (SPEC §7), reloaded and checked cell by cell against figures worked out by hand."""
 import io
+import random
 import stat
 import zipfile
 from datetime import datetime
@@ -17,6 +18,7 @@ from app.reconcile.service import reconcile_cycle
 from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck
 from tests import factories as f
 from tests.unit.reconcile_fixtures import write_test_rubrics
+from tests.unit.reviewer_oracle import reviewer_figures
 
 EVIL_NAME = '=HYPERLINK("http://example.com/x","click")'
 T0 = datetime(2026, 3, 1, 9, 0, 0)
@@ -315,3 +317,46 @@ def test_a_third_read_joins_alpha_and_severity_and_a_read_without_scores_still_c
     assert sheet_rows(wb, "Reviewers")[1:] == [["ann@example.org", "Ann", 2, 2, 0, 2.5, -0.75],
                                                ["bob@example.org", "Bob", 2, 2, 0, 3, 0],
                                                ["cat@example.org", "Cat", 2, 2, 0, 4, 1.5]]
+
+
+def test_the_reviewer_oracle_by_hand():
+    # Item 1: r1 gives 4, 3; r2 gives 2, 3. Item 2: r1 gives 2; r2 gives 2; r3 gives 5. Item 3: r3 alone.
+    rows = [("i1", "a", 1, 4), ("i1", "b", 1, 3), ("i1", "a", 2, 2), ("i1", "b", 2, 3),
+            ("i2", "a", 1, 2), ("i2", "a", 2, 2), ("i2", "a", 3, 5), ("i3", "a", 3, 1)]
+    figures = reviewer_figures(rows)
+    assert figures[1].reads == 2 and figures[1].mean == pytest.approx(3.0)
+    # r1: i1a 4-2=2, i1b 0, i2a 2-(2+5)/2=-1.5 → mean 0.5/3
+    assert figures[1].severity == pytest.approx((2 + 0 - 1.5) / 3)
+    # r2: i1a -2, i1b 0, i2a 2-3.5=-1.5
+    assert figures[2].severity == pytest.approx((-2 + 0 - 1.5) / 3)
+    # r3: i2a 5-2=3 (i3 has no co-reader)
+    assert figures[3].severity == pytest.approx(3.0) and figures[3].mean == pytest.approx(3.0)
+    lone = reviewer_figures([("i9", "a", 7, 3)])
+    assert lone[7].severity is None and lone[7].reads == 1
+
+
+def test_the_reviewers_sheet_agrees_with_the_oracle_on_a_random_cycle(app):
+    """One to three reads of twelve essays by five reviewers, some domains left unscored."""
+    rng = random.Random(20260302)
+    given = []  # (item, domain, reviewer e-mail, score) of every submitted score
+    with app.app_context():
+        cycle = f.make_cycle(name="Random")
+        reviewers = [f.make_user(email=f"r{n}@example.org", name=f"R{n}") for n in range(5)]
+        applicant = f.make_applicant(cycle, applicant_id="A1", name="One", category="TEST", mc_score=85)
+        for n in range(12):
+            item = f.make_essay(cycle, applicant, item_id=f"E{n}", rubric_key="t-essay")
+            for number, reviewer in enumerate(rng.sample(reviewers, rng.randint(1, 3)), start=1):
+                scores = {domain: rng.randint(1, 4) for domain in ("insight", "clarity") if rng.random() < 0.85}
+                f.submitted_read(f.assign(item, reviewer), scores, number=number)
+                given += [(item.item_id, domain, reviewer.email, score) for domain, score in scores.items()]
+        db.session.commit()
+        wb = openpyxl.load_workbook(io.BytesIO(export_cycle_bytes(cycle)))
+
+    expected = reviewer_figures(given)
+    sheet = {row[0]: (row[5], row[6]) for row in sheet_rows(wb, "Reviewers")[1:]}
+    assert {email for email, (mean, _) in sheet.items() if mean is not None} == set(expected)
+    assert any(figures.severity is not None for figures in expected.values())
+    for email, figures in expected.items():
+        mean, severity = sheet[email]
+        assert mean == pytest.approx(figures.mean)
+        assert severity == (None if figures.severity is None else pytest.approx(figures.severity))

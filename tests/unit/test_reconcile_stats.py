@@ -144,19 +144,3 @@ def test_alpha_is_invariant_to_coder_and_unit_order_and_matches_the_package(unit
         with np.errstate(divide="ignore", invalid="ignore"):
             theirs = krippendorff.alpha(reliability_data=table, level_of_measurement=level)
         assert ours == pytest.approx(theirs, abs=1e-9)
-
-
-def test_reviewer_figures_by_hand():
-    # Item 1: r1 gives 4, 3; r2 gives 2, 3. Item 2: r1 gives 2; r2 gives 2; r3 gives 5. Item 3: r3 alone.
-    rows = [("i1", "a", 1, 4), ("i1", "b", 1, 3), ("i1", "a", 2, 2), ("i1", "b", 2, 3),
-            ("i2", "a", 1, 2), ("i2", "a", 2, 2), ("i2", "a", 3, 5), ("i3", "a", 3, 1)]
-    figures = stats.reviewer_figures(rows)
-    assert figures[1].reads == 2 and figures[1].mean == pytest.approx(3.0)
-    # r1: i1a 4-2=2, i1b 0, i2a 2-(2+5)/2=-1.5 → mean 0.5/3
-    assert figures[1].severity == pytest.approx((2 + 0 - 1.5) / 3)
-    # r2: i1a -2, i1b 0, i2a 2-3.5=-1.5
-    assert figures[2].severity == pytest.approx((-2 + 0 - 1.5) / 3)
-    # r3: i2a 5-2=3 (i3 has no co-reader)
-    assert figures[3].severity == pytest.approx(3.0) and figures[3].mean == pytest.approx(3.0)
-    lone = stats.reviewer_figures([("i9", "a", 7, 3)])
-    assert lone[7].severity is None and lone[7].reads == 1
