@@ -56,6 +56,7 @@ format: $(DEV)
 
 bench: $(DEV)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.startup
 
 # Debian's chromium for the browser tests (Playwright drives it; no browser download).
 browser-deps:

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-import numpy as np
 from flask import current_app
 from sqlalchemy import case, func, or_
 
@@ -29,7 +28,10 @@ from app.cycles.models import Applicant, Application, Cycle, CycleMember, Item, 
 from app.exports.workbook import Block, Chart, Column, Sheet, Summary, write_workbook
 from app.extensions import db
 from app.people.models import User
-from app.reconcile import engine, stats
+
+if TYPE_CHECKING:
+    import numpy as np
+from app.reconcile import engine
 from app.reconcile.models import CommitteeResolution, Decision, DecisionValue, ItemOutcome
 from app.reconcile.service import submission_key
 from app.rubrics.model import Rubric
@@ -159,6 +161,12 @@ class _DomainScores:
 
     def figures(self, scale: tuple[int, ...]) -> list:
         """Items, exact, adjacent, kappa (reads 1 and 2), alpha ordinal and interval (all reads)."""
+        # numpy and the statistics built on it load here, for the export, not with every command
+        # (docs/development.md, "Start-up").
+        import numpy as np
+
+        from app.reconcile import stats
+
         if not self.sizes:
             return [0, None, None, None, None, None]
         firsts, seconds = np.asarray(self.firsts), np.asarray(self.seconds)
@@ -167,8 +175,10 @@ class _DomainScores:
                 stats.krippendorff_alpha(self._reliability_table(), "ordinal"),
                 stats.krippendorff_alpha(self._reliability_table(), "interval")]
 
-    def _reliability_table(self) -> np.ndarray:
+    def _reliability_table(self) -> "np.ndarray":
         """Reads × items, each item's scores down its column in submission order, NaN below."""
+        import numpy as np
+
         sizes = np.asarray(self.sizes, dtype=np.intp)
         values = np.asarray(self.values, dtype=float)
         table = np.full((int(sizes.max()), sizes.size), np.nan)

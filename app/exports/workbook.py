@@ -7,15 +7,20 @@ header and its values need, long text wrapped; set up to print landscape, one
 page wide, the header repeated on every page and a footer naming the cycle,
 the sheet and the page. User text is always written as text, never as a
 formula; text that a spreadsheet would read as one keeps a quote prefix.
+XlsxWriter is imported by ``write_workbook``, for an export, not with every
+command (docs/development.md, "Start-up").
 """
+from __future__ import annotations
+
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
+if TYPE_CHECKING:
+    import xlsxwriter
+    from xlsxwriter.worksheet import Worksheet
 
 # A cell starting with one of these is read as a formula (or a DDE payload) by some spreadsheet.
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\n")
@@ -103,6 +108,8 @@ def write_workbook(sheets: Iterable[Sheet | Summary], out: str | IO[bytes], *, f
 
     ``footer`` (the cycle's name) is printed at the foot of every page with the sheet's name and the page.
     """
+    import xlsxwriter
+
     workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
                                          "strings_to_numbers": False, "strings_to_urls": False})
     styles = _Styles(workbook)
