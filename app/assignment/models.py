@@ -35,4 +35,6 @@ class Assignment(db.Model):
 
     item: Mapped[Item] = relationship()
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
-    read: Mapped["Read | None"] = relationship(back_populates="assignment", uselist=False)  # noqa: F821
+    # Deleting an assignment deletes its read, and that its scores and marks, by the database's ON DELETE CASCADE.
+    read: Mapped["Read | None"] = relationship(back_populates="assignment", uselist=False,  # noqa: F821
+                                               cascade="save-update, merge, delete", passive_deletes=True)

@@ -24,7 +24,6 @@ from app.cycles import states
 from app.cycles.models import Applicant, Cycle, CycleMember, Item, ItemState
 from app.extensions import db
 from app.people.models import User
-from app.scoring.models import Read, ReadStatus, RequirementCheck, Score
 from app.timeutil import utcnow
 
 ALREADY_READING = "already reading this item"
@@ -353,18 +352,17 @@ def unassign(assignment: Assignment, *, actor_id: int | None = None, override: b
     """Remove an assignment while its read is empty; a started or submitted read needs an override with a reason."""
     item, reviewer, read = assignment.item, assignment.reviewer, assignment.read
     reason = (reason or "").strip() or None
-    empty = read_is_empty(read)
-    if not empty and not override:
+    if read is not None and not read.is_empty and not override:
         raise AssignmentError(f"item {item.item_id}: cannot unassign {reviewer.email}: the read is "
-                              f"{'submitted' if read.status == ReadStatus.SUBMITTED else 'started'}; "
+                              f"{'submitted' if read.submitted else 'started'}; "
                               "removing it needs a coordinator override with a reason")
     if override and reason is None:
         raise AssignmentError(f"item {item.item_id}: cannot unassign {reviewer.email}: an override needs a reason")
     record("assignment.override_delete" if override else "assignment.delete", "assignment", assignment.id,
            actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id, note=reason,
-           before={"reviewer": reviewer.email, "source": assignment.source.value, "read": _read_summary(read)})
-    _delete_read(read)
-    db.session.delete(assignment)
+           before={"reviewer": reviewer.email, "source": assignment.source.value,
+                   "read": read.summary() if read else None})
+    db.session.delete(assignment)  # with its read, and that with its scores and marks (ON DELETE CASCADE)
     db.session.flush()
     _update_state_after_change(item, actor_id)
 
@@ -373,7 +371,7 @@ def swap(assignment: Assignment, new_reviewer: User, *, actor_id: int | None = N
     """Give an assignment whose read is still empty to another eligible reviewer."""
     item, old_reviewer, read = assignment.item, assignment.reviewer, assignment.read
     prefix = f"item {item.item_id}: cannot swap {old_reviewer.email} for {new_reviewer.email}"
-    if not read_is_empty(read):
+    if read is not None and not read.is_empty:
         raise AssignmentError(f"{prefix}: {old_reviewer.email} has already started the read; "
                               "unassign it with an override instead")
     reasons = _refusals(item, new_reviewer)
@@ -381,44 +379,15 @@ def swap(assignment: Assignment, new_reviewer: User, *, actor_id: int | None = N
         raise AssignmentError(f"{prefix}: {'; '.join(reasons)}")
     record("assignment.swap", "assignment", assignment.id, actor_id=actor_id, cycle_id=item.cycle_id,
            item_key=item.item_id, before={"reviewer": old_reviewer.email}, after={"reviewer": new_reviewer.email})
-    _delete_read(read)
+    if read is not None:
+        db.session.delete(read)  # with its scores and marks (ON DELETE CASCADE)
+        db.session.flush()
     db.session.expire(assignment, ["read"])
     assignment.reviewer = new_reviewer
     assignment.assigned_at = utcnow()
     assignment.assigned_by_id = actor_id
     db.session.flush()
     return assignment
-
-
-def read_is_empty(read: Read | None) -> bool:
-    """No read yet, or a draft in which nothing has been saved (no score, comment or requirement mark)."""
-    if read is None:
-        return True
-    if read.status != ReadStatus.DRAFT or (read.overall_comment or "").strip():
-        return False
-    saved_score = db.session.scalar(select(func.count()).select_from(Score).where(
-        Score.read_id == read.id, (Score.score.is_not(None)) | (func.coalesce(func.trim(Score.comment), "") != "")))
-    saved_check = db.session.scalar(select(func.count()).select_from(RequirementCheck).where(
-        RequirementCheck.read_id == read.id,
-        (RequirementCheck.status.is_not(None)) | (func.coalesce(func.trim(RequirementCheck.note), "") != "")))
-    return not saved_score and not saved_check
-
-
-def _read_summary(read: Read | None) -> dict | None:
-    if read is None:
-        return None
-    return {"status": read.status.value, "number": read.number,
-            "scores": {score.domain_key: score.score for score in read.scores},
-            "checks": {check.requirement_key: check.status.value if check.status else None for check in read.checks}}
-
-
-def _delete_read(read: Read | None) -> None:
-    if read is None:
-        return
-    for child in [*read.scores, *read.checks]:
-        db.session.delete(child)
-    db.session.delete(read)
-    db.session.flush()
 
 
 def _create(item: Item, reviewer: User, *, source: AssignmentSource, actor_id: int | None) -> Assignment:

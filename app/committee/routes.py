@@ -3,12 +3,13 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 
 from app.committee import service
-from app.cycles.models import Application, Cycle
+from app.cycles.models import Cycle
 from app.errors import InputError
 from app.extensions import db
 from app.numbers import optional_whole_number
 from app.partials import fragment_request
-from app.people.access import committee_cycle_ids, item_or_404, role_required
+from app.access import application_or_404, cycle_or_404, item_or_404
+from app.people.access import role_required
 from app.people.models import Role
 from app.reconcile.models import DecisionValue
 from app.rubrics.registry import get_rubric
@@ -17,25 +18,6 @@ bp = Blueprint("committee", __name__, url_prefix="/committee", template_folder="
                static_folder="static", static_url_path="/static")
 
 STAFF = (Role.COMMITTEE, Role.COORDINATOR)
-
-
-def cycle_or_404(cycle_id: int) -> Cycle:
-    """The cycle, if the current user is a coordinator or sits on its committee; else 404."""
-    cycle = db.session.get(Cycle, cycle_id)
-    if cycle is None or not _may_see_cycle(cycle.id):
-        abort(404)
-    return cycle
-
-
-def application_or_404(application_id: int) -> Application:
-    application = db.session.get(Application, application_id)
-    if application is None or not _may_see_cycle(application.applicant.cycle_id):
-        abort(404)
-    return application
-
-
-def _may_see_cycle(cycle_id: int) -> bool:
-    return current_user.role == Role.COORDINATOR or cycle_id in committee_cycle_ids(current_user)
 
 
 def _expected_version() -> int | None:

@@ -19,6 +19,7 @@ from sqlalchemy import Select, bindparam, case, func, literal, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.access import cycles_condition
 from app.assignment.models import Assignment
 from app.audit.service import record
 from app.committee import charts
@@ -27,8 +28,7 @@ from app.cycles.models import Applicant, Application, Cycle, Item, ItemKind, Ite
 from app.errors import InputError
 from app.extensions import db
 from app.numbers import whole_number
-from app.people.access import committee_cycle_ids
-from app.people.models import Role, User
+from app.people.models import User
 from app.reconcile import engine
 from app.reconcile.models import CommitteeResolution, Decision, DecisionValue, ItemOutcome
 from app.reconcile.service import ADJUDICATION_SOURCES, apply_verdict, submission_key
@@ -817,8 +817,9 @@ def applications_overview(cycle: Cycle, pass_mark: float | None = None) -> list[
 def visible_cycles(user: User) -> list[tuple[Cycle, int]]:
     """The cycles this user may open here, each with its number of open disagreements."""
     query = db.select(Cycle).order_by(Cycle.created_at.desc(), Cycle.id.desc())
-    if user.role != Role.COORDINATOR:
-        query = query.where(Cycle.id.in_(committee_cycle_ids(user)))
+    condition = cycles_condition(user)
+    if condition is not None:
+        query = query.where(condition)
     cycles = list(db.session.scalars(query))
     open_counts = dict(db.session.execute(
         db.select(Item.cycle_id, func.count(Item.id)).where(Item.state.in_(OPEN_STATES),

@@ -15,8 +15,8 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
 
+from app.access import account_or_404, assignment_or_404, cycle_or_404, item_or_404
 from app.assignment import service as assignment_service
-from app.assignment.models import Assignment
 from app.committee.service import cycle_pictures
 from app.console import service
 from app.console.forms import (KIND_HINTS, ActionForm, ConfirmPlanForm, CycleForm, ImportForm, PasswordResetForm,
@@ -41,10 +41,6 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 coordinators_only = role_required(Role.COORDINATOR)
-
-
-def _cycle_or_404(cycle_id: int) -> Cycle:
-    return db.get_or_404(Cycle, cycle_id)
 
 
 def _message(error: Exception) -> str:
@@ -104,7 +100,7 @@ def new_cycle() -> Response | tuple[str, int]:
 @coordinators_only
 def dashboard(cycle_id: int) -> str:
     """A cycle at a glance: items per state, reads per reviewer and per designation, what to do next."""
-    board = service.dashboard(_cycle_or_404(cycle_id))
+    board = service.dashboard(cycle_or_404(cycle_id))
     return render_template("console/dashboard.html", board=board, cycle=board.cycle, form=ActionForm())
 
 
@@ -116,7 +112,7 @@ def pictures(cycle_id: int) -> str:
     They count every score of the cycle, so the dashboard loads them with htmx
     after the page; without script this is a page of its own.
     """
-    cycle = _cycle_or_404(cycle_id)
+    cycle = cycle_or_404(cycle_id)
     pictures = cycle_pictures(cycle)
     fragment = fragment_request()
     return render_template("console/_pictures.html" if fragment else "console/pictures.html", cycle=cycle,
@@ -127,7 +123,7 @@ def pictures(cycle_id: int) -> str:
 @coordinators_only
 def reconcile(cycle_id: int) -> Response:
     """Evaluate every item with its submitted reads (third readers are assigned where the rubric asks)."""
-    cycle = _cycle_or_404(cycle_id)
+    cycle = cycle_or_404(cycle_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -154,7 +150,7 @@ def _upload_name(name: str | None) -> str:
 @coordinators_only
 def import_upload(cycle_id: int) -> Response | str | tuple[str, int]:
     """Upload a spreadsheet of reviewers, applications, essays, conflicts or scores into the cycle."""
-    cycle = _cycle_or_404(cycle_id)
+    cycle = cycle_or_404(cycle_id)
     form = ImportForm()
     if not form.validate_on_submit():
         return _render_import(cycle, form, status=422 if request.method == "POST" else 200)
@@ -197,7 +193,7 @@ def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
 @coordinators_only
 def assignments(cycle_id: int) -> str:
     """The cycle's items with their readers, and the auto-assignment preview form."""
-    cycle = _cycle_or_404(cycle_id)
+    cycle = cycle_or_404(cycle_id)
     state = request.args.get("state", "")
     if state not in {s.value for s in ItemState}:
         state = ""
@@ -212,7 +208,7 @@ def assignments(cycle_id: int) -> str:
 @coordinators_only
 def preview(cycle_id: int) -> str | tuple[str, int]:
     """What auto-assignment would do (loads, unfillable items and why); nothing is written."""
-    cycle = _cycle_or_404(cycle_id)
+    cycle = cycle_or_404(cycle_id)
     try:
         readers = whole_number(request.args.get("readers"), "readers", minimum=1, maximum=9, default=cycle.readers)
     except InputError:
@@ -231,7 +227,7 @@ def _render_preview(cycle: Cycle, plan, fingerprint: str, *, stale: str | None =
 @coordinators_only
 def confirm(cycle_id: int) -> Response | tuple[str, int]:
     """Write exactly the previewed plan, or refuse (409) and show the new one if the data changed."""
-    cycle = _cycle_or_404(cycle_id)
+    cycle = cycle_or_404(cycle_id)
     form = ConfirmPlanForm()
     if not form.validate_on_submit():
         abort(400, "The confirmation form was incomplete. Run the preview again.")
@@ -250,19 +246,11 @@ def confirm(cycle_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("console.assignments", cycle_id=cycle.id, state="unassigned" if plan.shortfalls else ""))
 
 
-def _item_or_404(item_pk: int) -> Item:
-    return db.get_or_404(Item, item_pk)
-
-
-def _assignment_or_404(assignment_id: int) -> Assignment:
-    return db.get_or_404(Assignment, assignment_id)
-
-
 @bp.get("/items/<int:item_pk>")
 @coordinators_only
 def item(item_pk: int) -> str:
     """One item: its readers and their reads, and who else could read it (and why not)."""
-    return _render_item(_item_or_404(item_pk))
+    return _render_item(item_or_404(item_pk))
 
 
 def _render_item(item: Item, *, error: str | None = None, status: int = 200) -> tuple[str, int]:
@@ -286,11 +274,11 @@ def _render_item(item: Item, *, error: str | None = None, status: int = 200) -> 
 @coordinators_only
 def assign(item_pk: int) -> Response | tuple[str, int]:
     """Assign a reviewer by hand; refused with the reasons when they may not read the item."""
-    item = _item_or_404(item_pk)
+    item = item_or_404(item_pk)
     form = ReviewerChoiceForm(prefix="assign")
     if not form.validate_on_submit():
         return _render_item(item, error="Choose a reviewer to assign.", status=422)
-    reviewer = db.get_or_404(User, form.reviewer.data)
+    reviewer = account_or_404(form.reviewer.data)
     return _change_item(item, lambda: assignment_service.assign(item, reviewer, actor_id=current_user.id),
                         f"{reviewer.email} now reads {item.item_id}.")
 
@@ -299,7 +287,7 @@ def assign(item_pk: int) -> Response | tuple[str, int]:
 @coordinators_only
 def unassign(assignment_id: int) -> Response | tuple[str, int]:
     """Remove a reader; a started or submitted read needs the override box and a reason (audited)."""
-    assignment = _assignment_or_404(assignment_id)
+    assignment = assignment_or_404(assignment_id)
     item, email = assignment.item, assignment.reviewer.email
     form = UnassignForm(prefix=f"un{assignment_id}")
     if not form.validate_on_submit():
@@ -313,12 +301,12 @@ def unassign(assignment_id: int) -> Response | tuple[str, int]:
 @coordinators_only
 def swap(assignment_id: int) -> Response | tuple[str, int]:
     """Give a not-yet-started read to another eligible reviewer."""
-    assignment = _assignment_or_404(assignment_id)
+    assignment = assignment_or_404(assignment_id)
     item, old_email = assignment.item, assignment.reviewer.email
     form = ReviewerChoiceForm(prefix=f"swap{assignment_id}")
     if not form.validate_on_submit():
         return _render_item(item, error="Choose the reviewer to swap to.", status=422)
-    reviewer = db.get_or_404(User, form.reviewer.data)
+    reviewer = account_or_404(form.reviewer.data)
     return _change_item(item, lambda: assignment_service.swap(assignment, reviewer, actor_id=current_user.id),
                         f"{item.item_id}: {old_email} swapped for {reviewer.email}.")
 
@@ -327,7 +315,7 @@ def swap(assignment_id: int) -> Response | tuple[str, int]:
 @coordinators_only
 def reopen(assignment_id: int) -> Response | tuple[str, int]:
     """Return a submitted read to its reviewer as a draft (audited with the reason)."""
-    assignment = _assignment_or_404(assignment_id)
+    assignment = assignment_or_404(assignment_id)
     item = assignment.item
     form = ReopenForm(prefix=f"re{assignment_id}")
     if not form.validate_on_submit():
@@ -369,7 +357,7 @@ def import_template(kind: str) -> Response:
 @coordinators_only
 def export(cycle_id: int) -> Response:
     """Download the cycle's workbook (SPEC §7)."""
-    cycle = _cycle_or_404(cycle_id)
+    cycle = cycle_or_404(cycle_id)
     try:
         data = export_cycle_bytes(cycle)
     except ExportError as exc:
@@ -422,7 +410,7 @@ def _field_error(form, error: Exception) -> None:
 @coordinators_only
 def user(user_id: int) -> str:
     """One user: role, sign-in on/off, password reset, reviewer profile."""
-    return _render_user(db.get_or_404(User, user_id))
+    return _render_user(account_or_404(user_id))
 
 
 def _render_user(user: User, *, one_time_password: str | None = None, forms: dict | None = None,
@@ -444,7 +432,7 @@ def _render_user(user: User, *, one_time_password: str | None = None, forms: dic
 @coordinators_only
 def change_role(user_id: int) -> Response | tuple[str, int]:
     """Give the user another role."""
-    user = db.get_or_404(User, user_id)
+    user = account_or_404(user_id)
     form = RoleForm(prefix="role")
     if form.validate_on_submit():
         try:
@@ -463,7 +451,7 @@ def change_role(user_id: int) -> Response | tuple[str, int]:
 @coordinators_only
 def set_active(user_id: int, action: str) -> Response | tuple[str, int]:
     """Disable a sign-in (every session of the user ends at once) or enable it again."""
-    user = db.get_or_404(User, user_id)
+    user = account_or_404(user_id)
     form = ActionForm(prefix="active")
     if not form.validate_on_submit():
         abort(400)
@@ -483,7 +471,7 @@ def set_active(user_id: int, action: str) -> Response | tuple[str, int]:
 @coordinators_only
 def reset_password(user_id: int) -> Response | tuple[str, int]:
     """Set a new password (or generate one, shown once); the user is signed out everywhere."""
-    user = db.get_or_404(User, user_id)
+    user = account_or_404(user_id)
     form = PasswordResetForm(prefix="password")
     if form.validate_on_submit():
         try:
@@ -504,7 +492,7 @@ def reset_password(user_id: int) -> Response | tuple[str, int]:
 @coordinators_only
 def update_profile(user_id: int) -> Response | tuple[str, int]:
     """Change a reviewer's designations, endorsements, organization and load cap."""
-    user = db.get_or_404(User, user_id)
+    user = account_or_404(user_id)
     form = ProfileForm(prefix="profile")
     if form.validate_on_submit():
         try:

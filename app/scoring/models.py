@@ -32,8 +32,30 @@ class Read(db.Model):
     submitted_at: Mapped[datetime | None]
 
     assignment: Mapped[Assignment] = relationship(back_populates="read")
-    scores: Mapped[list["Score"]] = relationship(back_populates="read", order_by="Score.id")
-    checks: Mapped[list["RequirementCheck"]] = relationship(back_populates="read", order_by="RequirementCheck.id")
+    # Deleting a read leaves its scores and marks to the database's ON DELETE CASCADE: none is loaded to go.
+    scores: Mapped[list["Score"]] = relationship(back_populates="read", order_by="Score.id",
+                                                 cascade="save-update, merge, delete", passive_deletes=True)
+    checks: Mapped[list["RequirementCheck"]] = relationship(back_populates="read", order_by="RequirementCheck.id",
+                                                            cascade="save-update, merge, delete", passive_deletes=True)
+
+    @property
+    def submitted(self) -> bool:
+        return self.status == ReadStatus.SUBMITTED
+
+    @property
+    def is_empty(self) -> bool:
+        """A draft in which nothing has been saved: no score, comment, requirement mark or note."""
+        if self.submitted or (self.overall_comment or "").strip():
+            return False
+        return not any(score.score is not None or (score.comment or "").strip() for score in self.scores) \
+            and not any(check.status is not None or (check.note or "").strip() for check in self.checks)
+
+    def summary(self) -> dict:
+        """The read as plain data, for an audit entry that records its removal."""
+        return {"status": self.status.value, "number": self.number,
+                "scores": {score.domain_key: score.score for score in self.scores},
+                "checks": {check.requirement_key: check.status.value if check.status else None
+                           for check in self.checks}}
 
 
 class Score(db.Model):

@@ -4,9 +4,10 @@ from collections.abc import Callable
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.access import assignment_or_404
 from app.assignment.models import Assignment
 from app.extensions import db
-from app.people.access import assignment_or_404, role_required
+from app.people.access import role_required
 from app.people.models import Role
 from app.requirements import service as requirements
 from app.rubrics.registry import indicator_text

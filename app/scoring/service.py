@@ -12,14 +12,15 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.access import applicant_hidden, viewer_params
 from app.assignment.models import Assignment
 from app.audit.service import record, record_many
 from app.cycles import states
-from app.cycles.models import Application, Conflict, Cycle, Item, ItemText
+from app.cycles.models import Application, Cycle, Item, ItemText
 from app.errors import InputError
 from app.extensions import db
 from app.numbers import whole_number
-from app.people.models import User
+from app.people.models import Role, User
 from app.reconcile.service import reevaluate_item
 from app.rubrics.model import Rubric
 from app.rubrics.registry import get_rubric
@@ -101,8 +102,8 @@ def rubric_of(item: Item) -> Rubric:
 def queue_for(reviewer: User) -> list[CycleQueue]:
     """The reviewer's assigned items grouped by cycle (soonest due first), in one query.
 
-    Items whose applicant the reviewer is conflicted with are left out: a
-    conflict recorded after assignment takes effect on the next request.
+    Items whose applicant is hidden from the reviewer (``app.access``: a conflict)
+    are left out: a conflict recorded after assignment takes effect on the next request.
     """
     # Counted per read of this queue (correlated): grouping the whole table would cost as much as the cycle is big.
     scored = (select(func.count()).select_from(Score).where(Score.read_id == Read.id, Score.score.is_not(None))
@@ -110,8 +111,7 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
     marked = (select(func.count()).select_from(RequirementCheck)
               .where(RequirementCheck.read_id == Read.id, RequirementCheck.status.is_not(None))
               .correlate(Read).scalar_subquery())
-    conflicted = (select(Conflict.id).where(Conflict.reviewer_id == Assignment.reviewer_id,
-                                            Conflict.applicant_pk == Item.applicant_pk).exists())
+    hidden = applicant_hidden(Role.REVIEWER, Item.applicant_pk)
     rows = db.session.execute(
         select(Assignment.id, Item.item_id, Item.kind, ItemText.prompt, Item.rubric_key, Cycle.id, Cycle.name,
                Cycle.due, Read.status, scored, marked, Application.category)
@@ -120,8 +120,8 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
         .join(Cycle, Item.cycle_id == Cycle.id)
         .outerjoin(Read, Read.assignment_id == Assignment.id)
         .outerjoin(Application, Application.applicant_pk == Item.applicant_pk)
-        .where(Assignment.reviewer_id == reviewer.id, ~conflicted)
-        .order_by(Cycle.due.is_(None), Cycle.due, Cycle.name, Item.item_id))
+        .where(Assignment.reviewer_id == reviewer.id, ~hidden)
+        .order_by(Cycle.due.is_(None), Cycle.due, Cycle.name, Item.item_id), viewer_params(reviewer))
     groups: dict[int, tuple[str, date | None, list[QueueEntry]]] = {}
     for (assignment_id, item_id, kind, prompt, rubric_key, cycle_id, cycle_name, due, status, n_scored,
          n_marked, category) in rows:

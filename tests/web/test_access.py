@@ -2,9 +2,9 @@
 import pytest
 from flask_login import current_user
 
+from app.access import assignment_or_404, can_read_assignment, can_view_item, item_or_404
 from app.extensions import db
-from app.people.access import (assignment_or_404, can_read_assignment, can_view_item, item_or_404, public,
-                               role_required)
+from app.people.access import public, role_required
 from app.people.models import Role, User
 from app.people.navigation import add_nav_link
 from tests import factories as f

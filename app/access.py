@@ -1,0 +1,168 @@
+"""Who may see which object: one lookup per kind of object, used by every blueprint, and the rules behind them.
+
+Roles are checked on the view (``app.people.access.role_required``); the
+objects are checked here, in domain words:
+
+- a **coordinator** opens every cycle and sees everything in it;
+- a **committee** member opens the cycles they sit on as a committee
+  ``CycleMember``, and there every item, every reviewer's read and every
+  decision;
+- a **reviewer** opens no cycle page; they see only the items assigned to them;
+- inside what a user may open, ``applicant_hidden`` hides the applicants the
+  user must not see: for a reviewer those with a recorded conflict (a conflict
+  or unassignment takes effect on the very next request). It is the one place
+  such a rule lives: the lookups below and the listings (the reviewer's queue,
+  the committee's board and applications page) all apply it.
+
+An object the user may not see answers 404, exactly like one that does not
+exist, so IDs cannot be probed.
+"""
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import ColumnElement, Select, bindparam, exists, select
+from sqlalchemy.orm import contains_eager
+
+from app.assignment.models import Assignment
+from app.cycles.models import Application, Conflict, Cycle, CycleMember, Item, MemberRole
+from app.extensions import db
+from app.people.models import Role, User
+
+# The bound parameter naming the viewer in statements that apply ``applicant_hidden``.
+VIEWER = "viewer_id"
+
+
+def viewer_params(user: User) -> dict[str, int]:
+    """The bound values a statement built with ``applicant_hidden`` needs for this user."""
+    return {VIEWER: user.id}
+
+
+def applicant_hidden(role: Role, applicant_pk: ColumnElement[int] | int) -> ColumnElement[bool] | None:
+    """Whether the applicant is hidden from a viewer of this role (the viewer bound as ``VIEWER``, see
+    ``viewer_params``), as a condition for a statement; None when the role has nothing hidden.
+
+    The condition depends on the role only and the viewer is a bound value, so a
+    statement built once per role (the committee board caches its statements)
+    stays right for every viewer. A statement holding it fails loudly when run
+    without ``viewer_params``.
+    """
+    if role == Role.REVIEWER:
+        return exists().where(Conflict.reviewer_id == bindparam(VIEWER), Conflict.applicant_pk == applicant_pk)
+    return None
+
+
+def committee_cycles(user: User) -> Select:
+    """The ids of the cycles a committee member sits on, as a subquery."""
+    return select(CycleMember.cycle_id).where(CycleMember.user_id == user.id,
+                                              CycleMember.role == MemberRole.COMMITTEE)
+
+
+def cycles_condition(user: User) -> ColumnElement[bool] | None:
+    """Which cycles the user may open, as a condition on ``Cycle.id``; None for a coordinator (every cycle)."""
+    if user.role == Role.COORDINATOR:
+        return None
+    if user.role == Role.COMMITTEE:
+        return Cycle.id.in_(committee_cycles(user))
+    return Cycle.id.in_([])
+
+
+def _signed_in(user: User | None) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def may_open_cycle(user: User | None, cycle_id: int) -> bool:
+    """Whether the user may open the cycle's pages: a coordinator any, a committee member those they sit on."""
+    if not _signed_in(user):
+        return False
+    if user.role == Role.COORDINATOR:
+        return True
+    if user.role == Role.COMMITTEE:
+        return db.session.scalar(committee_cycles(user).where(CycleMember.cycle_id == cycle_id).limit(1)) is not None
+    return False
+
+
+def _hidden(user: User, applicant_pk: int) -> bool:
+    condition = applicant_hidden(user.role, applicant_pk)
+    return condition is not None and bool(db.session.scalar(select(condition), viewer_params(user)))
+
+
+def can_view_item(user: User | None, item: Item) -> bool:
+    """Whether the user may see this item at all (see the module docstring)."""
+    if not _signed_in(user):
+        return False
+    if user.role == Role.REVIEWER:
+        assigned = db.session.scalar(db.select(Assignment.id).where(
+            Assignment.item_pk == item.id, Assignment.reviewer_id == user.id).limit(1)) is not None
+        return assigned and not _hidden(user, item.applicant_pk)
+    return may_open_cycle(user, item.cycle_id) and not _hidden(user, item.applicant_pk)
+
+
+def can_read_assignment(user: User | None, assignment: Assignment) -> bool:
+    """Whether the user may see this assignment and its read: a reviewer only their own."""
+    if not _signed_in(user):
+        return False
+    item = assignment.item
+    if user.role == Role.REVIEWER:
+        return assignment.reviewer_id == user.id and not _hidden(user, item.applicant_pk)
+    return may_open_cycle(user, item.cycle_id) and not _hidden(user, item.applicant_pk)
+
+
+def cycle_or_404(cycle_id: int, user: User | None = None) -> Cycle:
+    """The cycle, if it exists and the user (default: the current one) may open it; else 404."""
+    user = user or current_user
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None or not may_open_cycle(user, cycle.id):
+        abort(404)
+    return cycle
+
+
+def item_or_404(item_pk: int, user: User | None = None) -> Item:
+    """The item, if it exists and the user (default: the current one) may see it; else 404."""
+    item = db.session.get(Item, item_pk)
+    if item is None or not can_view_item(user or current_user, item):
+        abort(404)
+    return item
+
+
+def assignment_or_404(assignment_id: int, user: User | None = None) -> Assignment:
+    """The assignment, if it exists and the user (default: the current one) may read it; else 404.
+
+    The assignment comes with its item, and for a reviewer with the hidden-applicant
+    check, in one query: every scoring page and every autosave starts here.
+    """
+    user = user or current_user
+    if not _signed_in(user):
+        abort(404)
+    statement = (db.select(Assignment).join(Assignment.item).options(contains_eager(Assignment.item))
+                 .where(Assignment.id == assignment_id))
+    if user.role == Role.REVIEWER:
+        hidden = applicant_hidden(user.role, Item.applicant_pk)
+        row = db.session.execute(statement.add_columns(hidden), viewer_params(user)).first()
+        # The reviewer rule of can_read_assignment, with the hidden check already answered by the query.
+        allowed = row is not None and row[0].reviewer_id == user.id and not row[1]
+    else:
+        row = db.session.execute(statement).first()
+        allowed = row is not None and can_read_assignment(user, row[0])
+    if not allowed:
+        abort(404)
+    return row[0]
+
+
+def application_or_404(application_id: int, user: User | None = None) -> Application:
+    """The application, if it exists and the user (default: the current one) may see its applicant; else 404."""
+    user = user or current_user
+    application = db.session.scalar(db.select(Application).join(Application.applicant)
+                                    .options(contains_eager(Application.applicant))
+                                    .where(Application.id == application_id))
+    if application is None or not may_open_cycle(user, application.applicant.cycle_id) \
+            or _hidden(user, application.applicant_pk):
+        abort(404)
+    return application
+
+
+def account_or_404(user_id: int, user: User | None = None) -> User:
+    """The account, if it exists and the user (default: the current one) administers accounts (a coordinator)."""
+    user = user or current_user
+    account = db.session.get(User, user_id)
+    if account is None or not _signed_in(user) or user.role != Role.COORDINATOR:
+        abort(404)
+    return account
