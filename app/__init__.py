@@ -13,6 +13,7 @@ from app.extensions import csrf, db, htmx, login_manager, migrate
 from app.numbers import DatabaseIdConverter
 from app.ops.logs import configure_logging
 from app.shipped import shipped_dir
+from app.timeutil import format_date
 
 # Each domain area registers its own blueprint and CLI commands in ``init_app``.
 AREAS = ("audit", "people", "cycles", "rubrics", "imports", "assignment", "scoring",
@@ -49,6 +50,7 @@ def _build_app(test_config: dict | None) -> Flask:
 
     # Before any route is added: every <int:…> in a path is read by it.
     app.url_map.converters["int"] = DatabaseIdConverter
+    app.add_template_filter(format_date, "date")
     _init_extensions(app)
     _init_areas(app)
     return app

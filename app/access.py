@@ -8,46 +8,57 @@ objects are checked here, in domain words:
   ``CycleMember``, and there every item, every reviewer's read and every
   decision;
 - a **reviewer** opens no cycle page; they see only the items assigned to them;
-- inside what a user may open, ``applicant_hidden`` hides the applicants the
-  user must not see: for a reviewer those with a recorded conflict (a conflict
-  or unassignment takes effect on the very next request). It is the one place
-  such a rule lives: the lookups below and the listings (the reviewer's queue,
-  the committee's board and applications page) all apply it.
+- inside what a user may open, ``applicant_visible`` leaves out the applicants
+  the user must not see: for a reviewer those with a recorded conflict (a
+  conflict or unassignment takes effect on the very next request). It is the one
+  place such a rule lives: the lookups below and the listings (the reviewer's
+  queue, the committee's board and applications page) all apply it.
 
 An object the user may not see answers 404, exactly like one that does not
 exist, so IDs cannot be probed.
 """
+from typing import TypeGuard
+
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Select, bindparam, exists, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import ColumnElement, Select, bindparam, exists, select, true
+from sqlalchemy.orm import QueryableAttribute, contains_eager
 
 from app.assignment.models import Assignment
 from app.cycles.models import Application, Conflict, Cycle, CycleMember, Item, MemberRole
 from app.extensions import db
 from app.people.models import Role, User
 
-# The bound parameter naming the viewer in statements that apply ``applicant_hidden``.
+# The bound parameter naming the viewer in statements that apply ``applicant_visible``.
 VIEWER = "viewer_id"
+# An applicant's key as a rule takes it: a column of a statement, or a value.
+ApplicantKey = ColumnElement[int] | QueryableAttribute[int] | int
 
 
 def viewer_params(user: User) -> dict[str, int]:
-    """The bound values a statement built with ``applicant_hidden`` needs for this user."""
+    """The bound values a statement built with ``applicant_visible`` needs for this user."""
     return {VIEWER: user.id}
 
 
-def applicant_hidden(role: Role, applicant_pk: ColumnElement[int] | int) -> ColumnElement[bool] | None:
-    """Whether the applicant is hidden from a viewer of this role (the viewer bound as ``VIEWER``, see
-    ``viewer_params``), as a condition for a statement; None when the role has nothing hidden.
+def _hidden_condition(role: Role, applicant_pk: ApplicantKey) -> ColumnElement[bool] | None:
+    """The one rule: whether the applicant is hidden from a viewer of this role (the viewer bound as ``VIEWER``);
+    None when the role has nothing hidden."""
+    if role == Role.REVIEWER:
+        return exists().where(Conflict.reviewer_id == bindparam(VIEWER), Conflict.applicant_pk == applicant_pk)
+    return None
+
+
+def applicant_visible(role: Role, applicant_pk: ApplicantKey) -> ColumnElement[bool]:
+    """Whether a viewer of this role (bound as ``VIEWER``, see ``viewer_params``) may see the applicant, as a
+    condition for a listing; ``true()``, which SQLAlchemy leaves out of a WHERE, when the role has nothing hidden.
 
     The condition depends on the role only and the viewer is a bound value, so a
     statement built once per role (the committee board caches its statements)
     stays right for every viewer. A statement holding it fails loudly when run
     without ``viewer_params``.
     """
-    if role == Role.REVIEWER:
-        return exists().where(Conflict.reviewer_id == bindparam(VIEWER), Conflict.applicant_pk == applicant_pk)
-    return None
+    hidden = _hidden_condition(role, applicant_pk)
+    return true() if hidden is None else ~hidden
 
 
 def committee_cycles(user: User) -> Select:
@@ -65,7 +76,7 @@ def cycles_condition(user: User) -> ColumnElement[bool] | None:
     return Cycle.id.in_([])
 
 
-def _signed_in(user: User | None) -> bool:
+def _signed_in(user: User | None) -> TypeGuard[User]:
     return user is not None and user.is_authenticated and user.is_active
 
 
@@ -81,7 +92,7 @@ def may_open_cycle(user: User | None, cycle_id: int) -> bool:
 
 
 def _hidden(user: User, applicant_pk: int) -> bool:
-    condition = applicant_hidden(user.role, applicant_pk)
+    condition = _hidden_condition(user.role, applicant_pk)
     return condition is not None and bool(db.session.scalar(select(condition), viewer_params(user)))
 
 
@@ -135,16 +146,17 @@ def assignment_or_404(assignment_id: int, user: User | None = None) -> Assignmen
     statement = (db.select(Assignment).join(Assignment.item).options(contains_eager(Assignment.item))
                  .where(Assignment.id == assignment_id))
     if user.role == Role.REVIEWER:
-        hidden = applicant_hidden(user.role, Item.applicant_pk)
-        row = db.session.execute(statement.add_columns(hidden), viewer_params(user)).first()
-        # The reviewer rule of can_read_assignment, with the hidden check already answered by the query.
-        allowed = row is not None and row[0].reviewer_id == user.id and not row[1]
+        # The reviewer rule of can_read_assignment, the hidden-applicant check answered by the same query.
+        assignment = db.session.scalar(
+            statement.where(Assignment.reviewer_id == user.id, applicant_visible(user.role, Item.applicant_pk)),
+            viewer_params(user))
     else:
-        row = db.session.execute(statement).first()
-        allowed = row is not None and can_read_assignment(user, row[0])
-    if not allowed:
+        assignment = db.session.scalar(statement)
+        if assignment is not None and not can_read_assignment(user, assignment):
+            assignment = None
+    if assignment is None:
         abort(404)
-    return row[0]
+    return assignment
 
 
 def application_or_404(application_id: int, user: User | None = None) -> Application:

@@ -1,10 +1,11 @@
 """Every model, imported once so SQLAlchemy's metadata (and Alembic) sees the whole schema."""
 from app.assignment.models import Assignment, AssignmentSource
 from app.audit.models import AuditEntry
+from app.committee.models import CommitteeResolution, Decision, DecisionValue
 from app.cycles.models import (Applicant, Application, Conflict, Cycle, CycleMember, Item, ItemKind,
                                ItemState, MemberRole)
 from app.people.models import LoginAttempt, ReviewerProfile, Role, User
-from app.reconcile.models import CommitteeResolution, Decision, DecisionValue, ItemOutcome
+from app.reconcile.models import ItemOutcome
 from app.requirements.models import ReferenceRecord, RscRecord, TrainingRecord, WorkRecord
 from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck, Score
 

@@ -1,17 +1,21 @@
 """Committee pages: the board of a cycle, an item's reads side by side with final scores, and decisions."""
+from collections.abc import Callable
+
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.committee import service
-from app.cycles.models import Cycle
-from app.errors import InputError
-from app.extensions import db
-from app.numbers import optional_whole_number
-from app.partials import fragment_request
 from app.access import application_or_404, cycle_or_404, item_or_404
+from app.committee import decisions
+from app.committee.board import BoardFilters, board_page, cycle_pictures, visible_cycles
+from app.committee.comparison import ItemComparison, item_comparison
+from app.committee.errors import CommitteeInputError, StaleEdit
+from app.committee.forms import CommitteeForm, DecisionForm, ResolutionForm, build_resolution_form, decision_form
+from app.cycles.models import Cycle
+from app.extensions import db
+from app.partials import fragment_request
 from app.people.access import role_required
 from app.people.models import Role
-from app.reconcile.models import DecisionValue
+from app.reports import DECISION_LABELS, STATE_LABELS, STATE_ORDER
 from app.rubrics.registry import get_rubric
 
 bp = Blueprint("committee", __name__, url_prefix="/committee", template_folder="templates",
@@ -20,18 +24,11 @@ bp = Blueprint("committee", __name__, url_prefix="/committee", template_folder="
 STAFF = (Role.COMMITTEE, Role.COORDINATOR)
 
 
-def _expected_version() -> int | None:
-    try:
-        return optional_whole_number(request.form.get("version"), "version")
-    except InputError as exc:
-        abort(400, exc.message)
-
-
 @bp.get("/")
 @role_required(*STAFF)
 def index() -> str:
     """The cycles this member sits on (every cycle for a coordinator), with their open disagreements."""
-    return render_template("committee/index.html", cycles=service.visible_cycles(current_user))
+    return render_template("committee/index.html", cycles=visible_cycles(current_user))
 
 
 @bp.get("/cycles/<int:cycle_id>/")
@@ -40,15 +37,16 @@ def board(cycle_id: int) -> str:
     """The cycle's items by state, category and rubric, with the score pictures."""
     cycle = cycle_or_404(cycle_id)
     try:
-        filters = service.BoardFilters.parse(request.args)
-    except service.CommitteeInputError as exc:
+        filters = BoardFilters.parse(request.args)
+    except CommitteeInputError as exc:
         abort(400, str(exc))
     if fragment_request():
         return render_template("committee/_board_rows.html", cycle=cycle,
-                               board=service.board(cycle, filters, choices=False), state_labels=service.STATE_LABELS)
+                               board=board_page(cycle, filters, current_user, choices=False),
+                               state_labels=STATE_LABELS)
     # The pictures count every score of the cycle: the page loads them as a fragment of their own (pictures).
-    return render_template("committee/board.html", cycle=cycle, board=service.board(cycle, filters),
-                           states=service.STATE_ORDER, state_labels=service.STATE_LABELS)
+    return render_template("committee/board.html", cycle=cycle, board=board_page(cycle, filters, current_user),
+                           states=STATE_ORDER, state_labels=STATE_LABELS)
 
 
 @bp.get("/cycles/<int:cycle_id>/pictures")
@@ -56,7 +54,7 @@ def board(cycle_id: int) -> str:
 def pictures(cycle_id: int) -> str:
     """The score pictures of the cycle: a fragment the board loads with htmx, a page of its own without script."""
     cycle = cycle_or_404(cycle_id)
-    pictures = service.cycle_pictures(cycle)
+    pictures = cycle_pictures(cycle)
     template = "committee/_pictures.html" if fragment_request() else "committee/pictures.html"
     return render_template(template, cycle=cycle, pictures=pictures)
 
@@ -65,7 +63,7 @@ def pictures(cycle_id: int) -> str:
 @role_required(*STAFF)
 def item(item_pk: int) -> str:
     """An item's reads side by side per domain, what differs, and the committee's final scores."""
-    comparison = service.item_comparison(item_or_404(item_pk))
+    comparison = item_comparison(item_or_404(item_pk))
     return _item_page(comparison, _form_from_saved(comparison))
 
 
@@ -74,49 +72,49 @@ def item(item_pk: int) -> str:
 def resolve(item_pk: int) -> Response | str | tuple[str, int]:
     """Record final domain scores and a rationale; a save over a newer version answers 409 and keeps the text."""
     target = item_or_404(item_pk)
-    typed = {key: request.form.get(f"score_{key}", "") for key in get_rubric(target.rubric_key).domain_keys}
-    rationale = request.form.get("rationale", "")
-    form = {"scores": typed, "rationale": rationale, "version": _expected_version(), "problems": {},
-            "conflict": None, "saved": False}
-    status = _save_and_commit(form, lambda: service.resolve_item(
-        target, typed, rationale, actor_id=current_user.id, expected_version=form["version"]))
+    form = build_resolution_form(get_rubric(target.rubric_key))
+    version = form.expected_version()
+    status = _save_and_commit(form, lambda: decisions.resolve_item(
+        target, form.scores(), form.rationale.data, actor_id=current_user.id, expected_version=version))
     if status == 200 and not fragment_request():
         flash(f"Final scores for item {target.item_id} saved; the item is decided.", "success")
         return redirect(url_for("committee.item", item_pk=target.id), code=303)
-    comparison = service.item_comparison(item_or_404(item_pk))
+    comparison = item_comparison(item_or_404(item_pk))
     if status == 200:
-        form = _form_from_saved(comparison) | {"saved": True}
+        form = _form_from_saved(comparison)
+        form.saved = True
     if fragment_request():
         return render_template("committee/_resolution_form.html", c=comparison, form=form, oob_state=True), status
     return _item_page(comparison, form), status
 
 
-def _save_and_commit(form: dict, save) -> int:
-    """Run ``save`` and commit (200); a refusal rolls back into ``form``: 422 with problems, 409 with the conflict."""
+def _save_and_commit(form: CommitteeForm, save: Callable[[], object]) -> int:
+    """Run ``save`` and commit (200); a refusal rolls back and shows on ``form``: 422 with the problems by field,
+    409 with what a colleague saved meanwhile."""
     try:
         save()
-    except service.CommitteeInputError as exc:
+    except CommitteeInputError as exc:
         db.session.rollback()
-        form["problems"] = exc.problems
+        form.show_problems(exc.problems)
         return 422
-    except service.StaleEdit as exc:
+    except StaleEdit as exc:
         db.session.rollback()
-        form["conflict"], form["version"] = exc.current, exc.current_version
+        form.show_conflict(exc.current_version, exc.current)
         return 409
     db.session.commit()
     return 200
 
 
-def _form_from_saved(comparison: service.ItemComparison) -> dict:
-    saved = comparison.resolution
-    return {"scores": {key: "" if value is None else value for key, value in comparison.prefill.items()},
-            "rationale": saved["rationale"] if saved else "", "version": saved["version"] if saved else None,
-            "problems": {}, "conflict": None, "saved": False}
+def _form_from_saved(comparison: ItemComparison) -> ResolutionForm:
+    """The form as the page opens: the prefilled scores, and the saved rationale and version if any."""
+    saved = comparison.resolution or {}
+    return build_resolution_form(comparison.rubric, saved={
+        "scores": comparison.prefill, "rationale": saved.get("rationale", ""), "version": saved.get("version")})
 
 
-def _item_page(comparison: service.ItemComparison, form: dict) -> str:
+def _item_page(comparison: ItemComparison, form: ResolutionForm) -> str:
     return render_template("committee/item.html", c=comparison, form=form,
-                           cycle=db.session.get(Cycle, comparison.cycle_id), state_labels=service.STATE_LABELS)
+                           cycle=db.session.get(Cycle, comparison.cycle_id), state_labels=STATE_LABELS)
 
 
 @bp.get("/cycles/<int:cycle_id>/applications")
@@ -124,9 +122,9 @@ def _item_page(comparison: service.ItemComparison, form: dict) -> str:
 def applications(cycle_id: int) -> str:
     """Per applicant: portfolio, Part 1 against the pass mark, essays, the suggestion and the committee's decision."""
     cycle = cycle_or_404(cycle_id)
-    rows = service.applications_overview(cycle)
+    rows = decisions.applications(cycle, current_user)
     return render_template("committee/applications.html", cycle=cycle, rows=rows,
-                           forms={row.application_id: _decision_form(row.decision) for row in rows},
+                           forms={row.application_id: decision_form(row.decision) for row in rows},
                            **_decision_context())
 
 
@@ -135,37 +133,28 @@ def applications(cycle_id: int) -> str:
 def decide(application_id: int) -> Response | str | tuple[str, int]:
     """Record the committee's decision with its rationale; a save over a newer version answers 409."""
     application = application_or_404(application_id)
-    form = {"decision": request.form.get("decision", ""), "rationale": request.form.get("rationale", ""),
-            "version": _expected_version(), "problems": {}, "conflict": None, "saved": False}
-    status = _save_and_commit(form, lambda: service.record_decision(
-        application, form["decision"], form["rationale"], actor_id=current_user.id,
-        expected_version=form["version"]))
+    form = DecisionForm()
+    version = form.expected_version()
+    status = _save_and_commit(form, lambda: decisions.record_decision(
+        application, form.decision.data, form.rationale.data, actor_id=current_user.id, expected_version=version))
     if status == 200 and not fragment_request():
         flash(f"Decision for {application.applicant.applicant_id} recorded.", "success")
         return redirect(url_for("committee.applications", cycle_id=application.applicant.cycle_id,
                                 _anchor=f"applicant-{application.id}"), code=303)
     cycle = db.session.get(Cycle, application.applicant.cycle_id)
-    rows = service.applications_overview(cycle)
+    rows = decisions.applications(cycle, current_user)
     row = next(r for r in rows if r.application_id == application.id)
     if status == 200:
-        form = _decision_form(row.decision) | {"saved": True}
+        form = decision_form(row.decision)
+        form.saved = True
     if fragment_request():
         decided_count = sum(1 for r in rows if r.decision)
         return render_template("committee/_decision_form.html", row=row, form=form, oob=True,
                                decided_count=decided_count, **_decision_context()), status
-    forms = {r.application_id: _decision_form(r.decision) for r in rows} | {row.application_id: form}
+    forms = {r.application_id: decision_form(r.decision) for r in rows} | {row.application_id: form}
     return render_template("committee/applications.html", cycle=cycle, rows=rows, forms=forms,
                            **_decision_context()), status
 
 
-def _decision_form(saved: dict | None) -> dict:
-    """A decision form holding the saved decision; a new one starts unchosen, so the choice is deliberate."""
-    return {"decision": saved["decision"] if saved else "",
-            "rationale": saved["rationale"] if saved else "", "version": saved["version"] if saved else None,
-            "problems": {}, "conflict": None, "saved": False}
-
-
 def _decision_context() -> dict:
-    return {"decisions": list(DecisionValue), "decision_labels": service.DECISION_LABELS,
-            "pass_mark": float(current_app.config["PART1_PASS_MARK"])}
-
+    return {"decision_labels": DECISION_LABELS, "pass_mark": float(current_app.config["PART1_PASS_MARK"])}

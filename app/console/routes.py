@@ -16,23 +16,26 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
 
 from app.access import account_or_404, assignment_or_404, cycle_or_404, item_or_404
+from app.assignment import preview as assignment_preview
 from app.assignment import service as assignment_service
-from app.committee.service import cycle_pictures
+from app.committee.board import cycle_pictures
 from app.console import service
 from app.console.forms import (KIND_HINTS, ActionForm, ConfirmPlanForm, CycleForm, ImportForm, PasswordResetForm,
                                ProfileForm, ReopenForm, ReviewerChoiceForm, RoleForm, UnassignForm, UserCreateForm)
 from app.cycles.models import Cycle, Item, ItemState
 from app.cycles.service import CycleError, create_cycle
 from app.errors import InputError
-from app.exports.service import ExportError, export_cycle_bytes
+from app.exports.service import ExportError, export_cycle_bytes, export_filename
 from app.extensions import db
-from app.partials import fragment_request
 from app.imports.readers import ImportLimits
 from app.imports.service import import_file
 from app.imports.validate import template_header
 from app.numbers import whole_number
+from app.partials import fragment_request
+from app.people import accounts
 from app.people.access import role_required
 from app.people.models import Role, User
+from app.people.service import UserError
 from app.reconcile.service import ReconcileError, reconcile_cycle
 from app.scoring import service as scoring_service
 from app.timeutil import utcnow
@@ -213,7 +216,7 @@ def preview(cycle_id: int) -> str | tuple[str, int]:
         readers = whole_number(request.args.get("readers"), "readers", minimum=1, maximum=9, default=cycle.readers)
     except InputError:
         abort(400, "Reads per item must be a whole number from 1 to 9.")
-    plan, fingerprint = service.preview_assignment(cycle, readers)
+    plan, fingerprint = assignment_preview.preview_assignment(cycle, readers)
     return _render_preview(cycle, plan, fingerprint)
 
 
@@ -232,10 +235,12 @@ def confirm(cycle_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         abort(400, "The confirmation form was incomplete. Run the preview again.")
     try:
-        plan = service.confirm_assignment(cycle, form.readers.data, form.fingerprint.data,
-                                          actor_id=current_user.id)
-    except service.StalePlan as exc:
-        return _render_preview(cycle, exc.plan, service.plan_fingerprint(exc.plan), stale=str(exc), status=409)
+        plan = assignment_preview.confirm_assignment(cycle, form.readers.data, form.fingerprint.data,
+                                                     actor_id=current_user.id)
+    except assignment_preview.StalePlan as exc:
+        db.session.rollback()
+        return _render_preview(cycle, exc.plan, assignment_preview.plan_fingerprint(exc.plan), stale=str(exc),
+                               status=409)
     except assignment_service.AssignmentError as exc:
         db.session.rollback()
         abort(422, _message(exc))
@@ -363,7 +368,7 @@ def export(cycle_id: int) -> Response:
     except ExportError as exc:
         abort(422, _message(exc))
     return send_file(io.BytesIO(data), mimetype=XLSX_TYPE, as_attachment=True,
-                     download_name=service.export_filename(cycle.name, utcnow()), max_age=0)
+                     download_name=export_filename(cycle.name, utcnow()), max_age=0)
 
 
 # ---------------------------------------------------------------- users
@@ -387,9 +392,9 @@ def create_user() -> Response | tuple[str, int]:
     form = UserCreateForm()
     if form.validate_on_submit():
         try:
-            user, generated = service.create_account(form.email.data, form.name.data, form.role.data,
+            user, generated = accounts.create_account(form.email.data, form.name.data, form.role.data,
                                                      form.password.data or None, actor_id=current_user.id)
-        except service.ConsoleError as exc:
+        except UserError as exc:
             db.session.rollback()
             _field_error(form, exc)
         else:
@@ -436,8 +441,8 @@ def change_role(user_id: int) -> Response | tuple[str, int]:
     form = RoleForm(prefix="role")
     if form.validate_on_submit():
         try:
-            service.change_role(user, form.role.data, actor_id=current_user.id)
-        except service.ConsoleError as exc:
+            accounts.change_role(user, form.role.data, actor_id=current_user.id)
+        except UserError as exc:
             db.session.rollback()
             _field_error(form, exc)
         else:
@@ -456,8 +461,8 @@ def set_active(user_id: int, action: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         abort(400)
     try:
-        service.set_account_active(user, action == "enable", actor_id=current_user.id)
-    except service.ConsoleError as exc:
+        accounts.set_account_active(user, action == "enable", actor_id=current_user.id)
+    except UserError as exc:
         db.session.rollback()
         flash(_reason(exc), "error")
         return redirect(url_for("console.user", user_id=user.id))
@@ -475,8 +480,8 @@ def reset_password(user_id: int) -> Response | tuple[str, int]:
     form = PasswordResetForm(prefix="password")
     if form.validate_on_submit():
         try:
-            generated = service.reset_password(user, form.password.data or None, actor_id=current_user.id)
-        except service.ConsoleError as exc:
+            generated = accounts.reset_password(user, form.password.data or None, actor_id=current_user.id)
+        except UserError as exc:
             db.session.rollback()
             _field_error(form, exc)
         else:
@@ -496,10 +501,10 @@ def update_profile(user_id: int) -> Response | tuple[str, int]:
     form = ProfileForm(prefix="profile")
     if form.validate_on_submit():
         try:
-            service.update_profile(user, designations=form.designations.data, endorsements=form.endorsements.data,
+            accounts.update_profile(user, designations=form.designations.data, endorsements=form.endorsements.data,
                                    organization=form.organization.data, max_load=form.max_load.data,
                                    actor_id=current_user.id)
-        except service.ConsoleError as exc:
+        except UserError as exc:
             db.session.rollback()
             _field_error(form, exc)
         else:

@@ -1,31 +1,24 @@
-"""What the coordinator console needs beyond the area services: the cycle dashboard, the
-assignment preview's fingerprint, item and audit listings, and account administration.
+"""What the coordinator console shows beyond the area services: the cycle dashboard, the cycle's items with their
+readers, and the audit log.
 
 Every listing runs a fixed number of queries however large the cycle is; the
-shaping of rows is done by pure functions over plain tuples so it is tested
-without a request. Callers commit; every change adds an audit entry.
+shaping of rows is done by pure functions over plain data so it is tested
+without a request.
 """
-import hashlib
-import json
 import math
-import re
-import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 
-from app.assignment import service as assignment_service
 from app.assignment.models import Assignment
+from app.assignment.service import Candidate
 from app.audit.models import AuditEntry
-from app.audit.service import record
-from app.cycles.models import Cycle, CycleMember, Item, ItemState, MemberRole
+from app.cycles.models import Cycle, Item, ItemState
 from app.extensions import db
-from app.imports.validate import CATEGORY_CODES
-from app.people import service as people_service
-from app.people.models import ReviewerProfile, Role, User, split_codes
+from app.people.models import User
+from app.reports import ReadCounts, ReviewerReads, reviewer_reads, rubric_reads
 from app.rubrics.registry import get_rubric
 from app.scoring.models import Read, ReadStatus
 
@@ -35,36 +28,13 @@ AUDIT_PAGE_SIZE = 50
 ITEM_PAGE_SIZE = 100
 
 
-class ConsoleError(ValueError):
-    """A console action was refused; the message names the field and the reason."""
-
-
-class StalePlan(ConsoleError):
-    """The data changed between the preview and the confirmation; ``plan`` is the plan for the data as it is now."""
-
-    def __init__(self, plan: assignment_service.Plan):
-        super().__init__("The assignment data changed since the preview, so nothing was assigned. "
-                         "Check the new preview below and confirm again.")
-        self.plan = plan
-
-
 # ---------------------------------------------------------------- dashboard
 
 @dataclass(frozen=True)
-class ProgressRow:
+class ProgressRow(ReadCounts):
     """Reads assigned and submitted for one reviewer or one designation."""
     label: str
     detail: str
-    assigned: int
-    submitted: int
-
-    @property
-    def pending(self) -> int:
-        return self.assigned - self.submitted
-
-    @property
-    def percent(self) -> int:
-        return math.floor(100 * self.submitted / self.assigned) if self.assigned else 0
 
 
 @dataclass(frozen=True)
@@ -91,20 +61,8 @@ def dashboard(cycle: Cycle) -> Dashboard:
     """Item counts per state and read progress per reviewer and per designation, in four queries."""
     states = dict(db.session.execute(select(Item.state, func.count()).where(Item.cycle_id == cycle.id)
                                      .group_by(Item.state)).all())
-    submitted = func.coalesce(func.sum(case((Read.status == ReadStatus.SUBMITTED, 1), else_=0)), 0)
-    reads = (select(func.count(Assignment.id), submitted).select_from(Assignment)
-             .join(Item, Item.id == Assignment.item_pk).outerjoin(Read, Read.assignment_id == Assignment.id)
-             .where(Item.cycle_id == cycle.id))
-    by_reviewer = db.session.execute(reads.add_columns(Assignment.reviewer_id).group_by(Assignment.reviewer_id)).all()
-    by_rubric = db.session.execute(reads.add_columns(Item.rubric_key).group_by(Item.rubric_key)).all()
-    reviewer_counts = {reviewer_id: (assigned, done) for assigned, done, reviewer_id in by_reviewer}
-    people = db.session.execute(select(User.id, User.email, User.name).where(or_(
-        User.id.in_(select(CycleMember.user_id).where(CycleMember.cycle_id == cycle.id,
-                                                      CycleMember.role == MemberRole.REVIEWER)),
-        User.id.in_(list(reviewer_counts))))).all()
-    return Dashboard(cycle=cycle, state_counts=state_counts(states),
-                     reviewers=reviewer_progress(people, reviewer_counts),
-                     designations=designation_progress({key: (a, s) for a, s, key in by_rubric}, _designation_of))
+    return Dashboard(cycle=cycle, state_counts=state_counts(states), reviewers=reviewer_progress(reviewer_reads(cycle)),
+                     designations=designation_progress(rubric_reads(cycle), _designation_of))
 
 
 def state_counts(counts: dict[Any, int]) -> dict[str, int]:
@@ -113,11 +71,9 @@ def state_counts(counts: dict[Any, int]) -> dict[str, int]:
     return {state.value: by_value.get(state.value, 0) for state in ItemState}
 
 
-def reviewer_progress(people: Iterable[tuple[int, str, str]],
-                      counts: dict[int, tuple[int, int]]) -> list[ProgressRow]:
+def reviewer_progress(reviewers: Iterable[ReviewerReads]) -> list[ProgressRow]:
     """One row per reviewer (pool members without reads included), most pending first, then by e-mail."""
-    rows = [ProgressRow(label=name, detail=email, assigned=counts.get(user_id, (0, 0))[0],
-                        submitted=counts.get(user_id, (0, 0))[1]) for user_id, email, name in people]
+    rows = [ProgressRow(label=r.name, detail=r.email, assigned=r.assigned, submitted=r.submitted) for r in reviewers]
     return sorted(rows, key=lambda row: (-row.pending, row.detail))
 
 
@@ -142,41 +98,6 @@ def _designation_of(rubric_key: str) -> str | None:
         return get_rubric(rubric_key).designation
     except KeyError:
         return None
-
-
-# ---------------------------------------------------------------- auto-assignment preview and confirm
-
-def plan_fingerprint(plan: assignment_service.Plan) -> str:
-    """A digest of everything the preview shows: the reads, shortfalls with reasons, and each reviewer's
-    load before and after. Any change to the data that would change what the coordinator saw changes it."""
-    payload = {
-        "cycle": plan.cycle_id, "readers": plan.readers, "considered": plan.items_considered,
-        "reads": sorted([read.item_pk, read.reviewer_id] for read in plan.reads),
-        "shortfalls": sorted([s.item_key, s.wanted, s.planned, s.reason] for s in plan.shortfalls),
-        "loads": sorted([r.reviewer_id, r.max_load, r.before, r.after] for r in plan.reviewers),
-        "completed": sorted(plan.items_completed),
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
-def preview_assignment(cycle: Cycle, readers: int) -> tuple[assignment_service.Plan, str]:
-    """The auto-assignment plan (nothing written) and its fingerprint."""
-    plan = assignment_service.plan_assignment(cycle, readers)
-    return plan, plan_fingerprint(plan)
-
-
-def confirm_assignment(cycle: Cycle, readers: int, fingerprint: str, *, actor_id: int) -> assignment_service.Plan:
-    """Write the auto-assignment plan, but only if it is exactly the one previewed.
-
-    The plan written is checked against the preview's fingerprint before the
-    transaction can commit; on any difference everything is rolled back and
-    StalePlan carries the plan for the data as it is now.
-    """
-    written = assignment_service.auto_assign(cycle, readers, actor_id=actor_id)
-    if plan_fingerprint(written) != fingerprint:
-        db.session.rollback()
-        raise StalePlan(replace(written, written=False))
-    return written
 
 
 # ---------------------------------------------------------------- items and their readers
@@ -249,7 +170,7 @@ class ItemAssignment:
     swap_choices: tuple[User, ...]  # eligible reviewers who could take this read instead
 
 
-def item_assignments(item: Item, candidates: list[assignment_service.Candidate]) -> list[ItemAssignment]:
+def item_assignments(item: Item, candidates: list[Candidate]) -> list[ItemAssignment]:
     """The item's assignments with their read, and whom each could be swapped to."""
     assignments = db.session.scalars(select(Assignment).where(Assignment.item_pk == item.id)
                                      .options(db.joinedload(Assignment.reviewer), db.joinedload(Assignment.read))
@@ -326,99 +247,3 @@ def audit_page(*, item_key: str = "", user: User | None = None, number: int = 1)
     rows = [AuditRow(entry, actors.get(entry.actor_id, "system") if entry.actor_id else "system",
                      describe_change(entry.before, entry.after)) for entry in entries]
     return Page(rows, number, pages, total)
-
-
-# ---------------------------------------------------------------- accounts
-
-def generate_password() -> str:
-    """A random password to hand over once (24 URL-safe characters, about 144 bits)."""
-    return secrets.token_urlsafe(18)
-
-
-def create_account(email: str, name: str, role: str, password: str | None, *,
-                   actor_id: int) -> tuple[User, str | None]:
-    """Create a user; without a password one is generated and returned (to be shown once)."""
-    generated = None if password else generate_password()
-    try:
-        user = people_service.create_user(email, name, role, password or generated, actor_id=actor_id)
-    except people_service.UserError as exc:
-        raise ConsoleError(str(exc)) from None
-    return user, generated
-
-
-def reset_password(user: User, password: str | None, *, actor_id: int) -> str | None:
-    """Set a new password (generated when none is given, and returned); the user's sessions end."""
-    generated = None if password else generate_password()
-    try:
-        people_service.set_password(user, password or generated, actor_id=actor_id)
-    except people_service.UserError as exc:
-        raise ConsoleError(str(exc)) from None
-    return generated
-
-
-def set_account_active(user: User, active: bool, *, actor_id: int) -> None:
-    """Enable or disable a sign-in; disabling ends every session of the user at once."""
-    if user.id == actor_id and not active:
-        raise ConsoleError("active: you cannot disable your own account")
-    people_service.set_active(user, active, actor_id=actor_id)
-
-
-def change_role(user: User, role: str, *, actor_id: int) -> None:
-    """Give a user another role (reviewers get a profile); takes effect on their next request."""
-    try:
-        new_role = Role(role)
-    except ValueError:
-        raise ConsoleError(f"role: must be one of {', '.join(r.value for r in Role)}") from None
-    if user.id == actor_id and new_role != Role.COORDINATOR:
-        raise ConsoleError("role: you cannot take the coordinator role away from yourself")
-    if new_role == user.role:
-        return
-    record("user.role", "user", user.id, actor_id=actor_id, before={"role": user.role.value},
-           after={"role": new_role.value})
-    user.role = new_role
-    if new_role == Role.REVIEWER and user.profile is None:
-        user.profile = ReviewerProfile()
-    db.session.flush()
-
-
-DESIGNATION_CODES = tuple(DESIGNATION_NAMES)
-
-
-def normalise_codes(text: str | None, allowed: Iterable[str], field: str) -> str:
-    """``"c, rf"`` → ``"C; RF"`` in the allowed order; an unknown code is an error naming it."""
-    allowed = tuple(allowed)
-    codes = split_codes(text)
-    unknown = sorted(codes - set(allowed))
-    if unknown:
-        raise ConsoleError(f"{field}: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not known "
-                           f"(use {', '.join(allowed)})")
-    return "; ".join(code for code in allowed if code in codes)
-
-
-def update_profile(user: User, *, designations: str | None, endorsements: str | None, organization: str | None,
-                   max_load: int | None, actor_id: int) -> None:
-    """Change a reviewer's designations, endorsements, organization and standing load cap (audited)."""
-    if user.role != Role.REVIEWER:
-        raise ConsoleError("profile: only reviewers have a reviewer profile")
-    if max_load is not None and max_load < 0:
-        raise ConsoleError("max_load: must be 0 or more (leave it blank for no limit)")
-    wanted = {"designations": normalise_codes(designations, DESIGNATION_CODES, "designations"),
-              "endorsements": normalise_codes(endorsements, CATEGORY_CODES, "endorsements"),
-              "organization": (organization or "").strip() or None, "max_load": max_load}
-    profile = user.profile or ReviewerProfile(user=user)
-    before = {name: getattr(profile, name) for name in wanted}
-    changed = {name: value for name, value in wanted.items() if before[name] != value}
-    if not changed:
-        return
-    for name, value in changed.items():
-        setattr(profile, name, value)
-    record("user.profile", "user", user.id, actor_id=actor_id, before={k: before[k] for k in changed}, after=changed)
-    db.session.flush()
-
-
-# ---------------------------------------------------------------- export
-
-def export_filename(cycle_name: str, today: date | datetime) -> str:
-    """``endorsement-<cycle-slug>-<YYYY-MM-DD>.xlsx``: ASCII letters, digits and hyphens only."""
-    slug = re.sub(r"[^a-z0-9]+", "-", cycle_name.lower()).strip("-")[:60].strip("-") or "cycle"
-    return f"endorsement-{slug}-{today.strftime('%Y-%m-%d')}.xlsx"

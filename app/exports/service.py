@@ -7,37 +7,37 @@ gathers them while it streams every score, so the Agreement and Reviewers sheets
 pass over the scores.
 """
 import io
+import re
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from itertools import groupby
 from operator import itemgetter
 from typing import IO, TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import case, func, or_
+from sqlalchemy import func
 
-from app.assignment.models import Assignment
-from app.assignment.models import AssignmentSource
+from app.assignment.models import Assignment, AssignmentSource
 from app.bulk import collector_paused
-from app.committee.service import DECISION_LABELS, STATE_LABELS, STATE_ORDER
+from app.committee.models import CommitteeResolution, Decision, DecisionValue
 from app.cycles import states
-from app.cycles.models import Applicant, Application, Cycle, CycleMember, Item, ItemKind, MemberRole
+from app.cycles.models import Applicant, Application, Cycle, Item, ItemKind
 from app.exports.workbook import Block, Chart, Column, Sheet, Summary, write_workbook
 from app.extensions import db
 from app.people.models import User
+from app.reconcile import engine
+from app.reconcile.models import ItemOutcome
+from app.reports import DECISION_LABELS, STATE_LABELS, STATE_ORDER, applicant_rows, reviewer_reads
+from app.rubrics.model import Rubric
+from app.rubrics.registry import rubrics_of
+from app.scoring.models import Read, ReadStatus, Score, submission_key
+from app.timeutil import utcnow
 
 if TYPE_CHECKING:
     import numpy as np
-from app.reconcile import engine
-from app.reconcile.models import CommitteeResolution, Decision, DecisionValue, ItemOutcome
-from app.reconcile.service import submission_key
-from app.rubrics.model import Rubric
-from app.rubrics.registry import rubrics_of
-from app.scoring.models import Read, ReadStatus, Score
-from app.timeutil import utcnow
 
 SHEET_ORDER = ("Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments", "Summary")
 # Below this many items an agreement figure says little; its row is shaded and says so (docs/workbook.md).
@@ -265,11 +265,6 @@ def _discrepancy_counts(cycle: Cycle) -> Counter:
 
 # --- sheets ---------------------------------------------------------------------------------------
 
-def _final_result(state, result: str | None) -> str | None:
-    """An item's result counts only once its state is final."""
-    return result if state is not None and state in states.FINAL_STATES else None
-
-
 def _words(words: dict, code) -> str | None:
     return words.get(code, code) if code is not None else None
 
@@ -279,38 +274,15 @@ def _decisions_sheet(cycle: Cycle) -> Sheet:
                Column("MC score", 10, "number"), Column("Essay result", 10), Column("Suggested", 14),
                Column("Decision", 20), Column("Rationale", 50, wrap=True), Column("Decided by", 30),
                Column("Decided at", 24, "datetime"), Column("Email", 30), Column("Organization", 30)]
-    pass_mark = float(current_app.config["PART1_PASS_MARK"])
-    decisions = {value: label for value, label in DECISION_LABELS.items()} | RESULT_WORDS
+    words = dict(DECISION_LABELS) | RESULT_WORDS
 
     def rows() -> Iterator[list]:
-        # One row per applicant's item (or one with no item), applicant after applicant.
-        applicant_rows = _stream(
-            db.select(Applicant.id, Applicant.applicant_id, Applicant.name, Application.category,
-                      Application.mc_score, Decision.decision, Decision.rationale, User.email, Decision.decided_at,
-                      Applicant.email, Applicant.organization, Item.kind, Item.state, ItemOutcome.result)
-            .join(Application, Application.applicant_pk == Applicant.id)
-            .outerjoin(Decision, Decision.application_id == Application.id)
-            .outerjoin(User, Decision.decided_by_id == User.id)
-            # An applicant belongs to one cycle, so its items are that cycle's; joining on the applicant alone
-            # also keeps SQLite on the applicant index instead of scanning the cycle's items per applicant.
-            .outerjoin(Item, Item.applicant_pk == Applicant.id)
-            .outerjoin(ItemOutcome, ItemOutcome.item_pk == Item.id)
-            .where(Applicant.cycle_id == cycle.id).order_by(Applicant.id, Item.id))
-        for _, items in groupby(applicant_rows, key=itemgetter(0)):
-            items = list(items)
-            (_, applicant_id, name, category, mc_score, decision, rationale, decided_by, decided_at, email,
-             organization, *_) = items[0]
-            portfolio, essay_results = None, []
-            for *_, kind, state, result in items:
-                if kind == ItemKind.APPLICATION:
-                    portfolio = _final_result(state, result)
-                elif kind is not None:
-                    essay_results.append(_final_result(state, result))
-            suggested = engine.suggest_decision(portfolio, mc_score, essay_results, pass_mark)
-            yield [applicant_id, name, category, _words(decisions, portfolio), mc_score,
-                   _words(decisions, engine.essay_part_result(essay_results)),
-                   _words(decisions, DecisionValue(suggested) if suggested else None),
-                   _words(decisions, decision), rationale, decided_by, decided_at, email, organization]
+        for row in applicant_rows(cycle, chunk_rows=CHUNK_ROWS):
+            decision = row.decision or {}
+            yield [row.applicant_id, row.name, row.category, _words(words, row.portfolio_result), row.mc_score,
+                   _words(words, row.essay_result), _words(words, row.suggested), decision.get("label"),
+                   decision.get("rationale"), decision.get("decided_by_email"), decision.get("decided_at"),
+                   row.email, row.organization]
     return Sheet("Decisions", columns, rows())
 
 
@@ -396,21 +368,9 @@ def _reviewers_sheet(cycle: Cycle, figures: _ScoreFigures) -> Sheet:
                Column("Severity", 10, "decimal")]
 
     def rows() -> Iterator[list]:
-        counts = {reviewer_id: (assigned, int(submitted)) for reviewer_id, assigned, submitted in db.session.execute(
-            db.select(Assignment.reviewer_id, func.count(Assignment.id),
-                      func.sum(case((Read.status == ReadStatus.SUBMITTED, 1), else_=0)))
-            .join(Item, Assignment.item_pk == Item.id).outerjoin(Read, Read.assignment_id == Assignment.id)
-            .where(Item.cycle_id == cycle.id).group_by(Assignment.reviewer_id))}
-        with_assignments = db.select(Assignment.reviewer_id).join(Item, Assignment.item_pk == Item.id).where(
-            Item.cycle_id == cycle.id)
-        seated = db.select(CycleMember.user_id).where(CycleMember.cycle_id == cycle.id,
-                                                      CycleMember.role == MemberRole.REVIEWER)
-        people = db.session.execute(db.select(User.id, User.email, User.name)
-                                    .where(or_(User.id.in_(with_assignments), User.id.in_(seated)))).all()
-        for reviewer_id, email, name in sorted(people, key=itemgetter(1)):  # Python's order, whatever the collation
-            assigned, submitted = counts.get(reviewer_id, (0, 0))
-            sums = figures.reviewer(reviewer_id)
-            yield [email, name, assigned, submitted, assigned - submitted,
+        for reviewer in reviewer_reads(cycle):
+            sums = figures.reviewer(reviewer.user_id)
+            yield [reviewer.email, reviewer.name, reviewer.assigned, reviewer.submitted, reviewer.pending,
                    sums.mean if sums else None, sums.severity if sums else None]
     return Sheet("Reviewers", columns, rows())
 
@@ -489,3 +449,9 @@ def _pass_marks_block(rubrics: dict[str, Rubric]) -> Block:
             for rubric in sorted(rubrics.values(), key=lambda rubric: rubric.title)]
     return Block("Pass marks of the rubrics", ["Rubric", "Mean at least", "Each domain at least", "Total at least"],
                  rows, formats=["decimal", "decimal", "decimal"])
+
+
+def export_filename(cycle_name: str, today: date | datetime) -> str:
+    """``endorsement-<cycle-slug>-<YYYY-MM-DD>.xlsx``: ASCII letters, digits and hyphens only."""
+    slug = re.sub(r"[^a-z0-9]+", "-", cycle_name.lower()).strip("-")[:60].strip("-") or "cycle"
+    return f"endorsement-{slug}-{today.strftime('%Y-%m-%d')}.xlsx"

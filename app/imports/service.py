@@ -88,7 +88,8 @@ def _validate_and_write(kind: str, table: Table, filename: str, cycle: Cycle, ac
                          table.percent_cells)
     if validated.errors:
         return ImportResult(kind, filename, errors=validated.errors)
-    try:
+    # In a savepoint: a write that fails part-way leaves nothing behind, and what the caller did before stays.
+    with db.session.begin_nested():
         outcomes = WRITERS[kind](cycle, validated, snapshot, actor_id)
         counts = Counter(outcomes)
         result = ImportResult(kind, filename, created=counts[Outcome.CREATED], updated=counts[Outcome.UPDATED],
@@ -97,9 +98,6 @@ def _validate_and_write(kind: str, table: Table, filename: str, cycle: Cycle, ac
                after={"file": filename, "format": table.file_format, "rows": len(validated.numbers),
                       "created": result.created, "updated": result.updated, "unchanged": result.unchanged})
         db.session.flush()
-    except Exception:
-        db.session.rollback()
-        raise
     return result
 
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from app.assignment.models import AssignmentSource
+from app.committee.models import DecisionValue
 from app.cycles.models import ItemState
 from app.cycles.states import pre_review_state
-from app.reconcile.models import DecisionValue
 from app.rubrics.model import Rubric
 from app.scoring.models import CheckStatus
 

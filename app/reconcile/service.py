@@ -9,20 +9,20 @@ one item at once, when one of its reads is submitted or reopened; states are
 written by ``app.cycles.states``.
 """
 from collections import defaultdict
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, nulls_first, type_coerce
+from sqlalchemy import ColumnElement, String, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.assignment.models import Assignment, AssignmentSource
 from app.assignment.service import assign_further_readers
 from app.bulk import collector_paused, execute_many, expire_loaded
+from app.committee.models import CommitteeResolution
 from app.cycles import states
 from app.cycles.models import Cycle, Item, ItemState
 from app.extensions import db
 from app.reconcile import engine
-from app.reconcile.models import CommitteeResolution, ItemOutcome
+from app.reconcile.models import ItemOutcome
 from app.rubrics.registry import rubrics_of
 from app.scoring.models import Read, ReadStatus, RequirementCheck, Score
 from app.timeutil import utcnow
@@ -30,11 +30,6 @@ from app.timeutil import utcnow
 ADJUDICATION_SOURCES = frozenset({AssignmentSource.THIRD_READER, AssignmentSource.EXTRA_READ})
 OUTCOME_FIELDS = ("combined", "mean", "total", "result", "discrepant_domains", "reasons")
 NO_READS = (frozenset(), 0, 0, ())  # an item nobody reads yet, as ``_load_reads`` gives an item
-
-
-def submission_key(number: int | None, submitted_at: datetime | None, read_id: int) -> tuple:
-    """Sort key for an item's submitted reads: the read number, then the submission time, then the row id."""
-    return (number is None, number or 0, submitted_at or datetime.min, read_id)
 
 
 class ReconcileError(ValueError):
@@ -113,7 +108,7 @@ def _load_reads(scope: ColumnElement[bool]) -> dict[int, tuple[set[int], int, in
     """Item pk → (its reviewers, started reads, pending further readers, submitted reads in submission order),
     for the items ``scope`` (a condition on ``Item``: the cycle's, or one item) selects.
 
-    The rows come sorted by ``submission_key`` from the database, so no read
+    The rows come in submission order (``Read.submission_order``) from the database, so no read
     needs a Python object of its own before it becomes the engine's ``ReadScores``.
     """
     rows = _rows(
@@ -122,7 +117,7 @@ def _load_reads(scope: ColumnElement[bool]) -> dict[int, tuple[set[int], int, in
         .join(Item, Assignment.item_pk == Item.id)
         .outerjoin(Read, Read.assignment_id == Assignment.id)
         .where(scope)
-        .order_by(Assignment.item_pk, Read.number.is_(None), Read.number, nulls_first(Read.submitted_at), Read.id))
+        .order_by(Assignment.item_pk, *Read.submission_order()))
     scores, checks = _submitted_scores(scope)
     per_item: dict[int, list] = {}
     for item_pk, reviewer_id, adjudication, read_id, submitted in rows:

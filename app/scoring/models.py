@@ -2,7 +2,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, nulls_first
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.assignment.models import Assignment
@@ -13,6 +13,12 @@ from app.timeutil import utcnow
 class ReadStatus(enum.StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
+
+
+def submission_key(number: int | None, submitted_at: datetime | None, read_id: int) -> tuple:
+    """Sort key for an item's submitted reads: the read number (reads without one after those with one), then
+    the submission time (reads without one first), then the row id. ``Read.submission_order`` is the same in SQL."""
+    return (number is None, number or 0, submitted_at or datetime.min, read_id)
 
 
 class Read(db.Model):
@@ -37,6 +43,11 @@ class Read(db.Model):
                                                  cascade="save-update, merge, delete", passive_deletes=True)
     checks: Mapped[list["RequirementCheck"]] = relationship(back_populates="read", order_by="RequirementCheck.id",
                                                             cascade="save-update, merge, delete", passive_deletes=True)
+
+    @classmethod
+    def submission_order(cls) -> tuple:
+        """An item's reads in submission order, as ORDER BY terms: ``submission_key`` in SQL."""
+        return cls.number.is_(None), cls.number, nulls_first(cls.submitted_at), cls.id
 
     @property
     def submitted(self) -> bool:

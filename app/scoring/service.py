@@ -12,7 +12,7 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.access import applicant_hidden, viewer_params
+from app.access import applicant_visible, viewer_params
 from app.assignment.models import Assignment
 from app.audit.service import record, record_many
 from app.cycles import states
@@ -111,7 +111,6 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
     marked = (select(func.count()).select_from(RequirementCheck)
               .where(RequirementCheck.read_id == Read.id, RequirementCheck.status.is_not(None))
               .correlate(Read).scalar_subquery())
-    hidden = applicant_hidden(Role.REVIEWER, Item.applicant_pk)
     rows = db.session.execute(
         select(Assignment.id, Item.item_id, Item.kind, ItemText.prompt, Item.rubric_key, Cycle.id, Cycle.name,
                Cycle.due, Read.status, scored, marked, Application.category)
@@ -120,7 +119,7 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
         .join(Cycle, Item.cycle_id == Cycle.id)
         .outerjoin(Read, Read.assignment_id == Assignment.id)
         .outerjoin(Application, Application.applicant_pk == Item.applicant_pk)
-        .where(Assignment.reviewer_id == reviewer.id, ~hidden)
+        .where(Assignment.reviewer_id == reviewer.id, applicant_visible(Role.REVIEWER, Item.applicant_pk))
         .order_by(Cycle.due.is_(None), Cycle.due, Cycle.name, Item.item_id), viewer_params(reviewer))
     groups: dict[int, tuple[str, date | None, list[QueueEntry]]] = {}
     for (assignment_id, item_id, kind, prompt, rubric_key, cycle_id, cycle_name, due, status, n_scored,

@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from app.committee.models import CommitteeResolution, Decision
 from app.extensions import db
-from app.reconcile.models import CommitteeResolution, Decision
 from tests import committee_world
 
 # Set COMMITTEE_SCREENSHOTS=/some/dir to keep 1280-px screenshots of each page for a look.
@@ -80,4 +80,27 @@ def test_committee_member_resolves_a_discrepant_item_and_records_a_decision(app,
         decision = db.session.scalar(select(Decision))
         assert decision.decision.value == "endorse"
         assert decision.rationale == "Portfolio, Part 1 and Part 2 all passed."
+    assert problems == [], "\n".join(problems)
+
+
+def test_a_refused_save_shows_its_reason_in_place_and_keeps_what_was_typed(app, page, world):
+    """htmx leaves 4xx answers unswapped; committee.js swaps the 422 form in, so the member sees why."""
+    problems = []  # script errors, and console errors other than the 422 the browser logs on purpose
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" and "status of 422" not in msg.text
+            else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(world["emails"]["maya"])
+    page.get_by_label("Password").fill(committee_world.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"/committee/items/{world['split']}")
+
+    page.get_by_label(re.compile("^Reflection")).fill("3")
+    page.get_by_label(re.compile("^Rationale")).fill("   ")   # passes the browser's `required`, not the rule
+    page.get_by_role("button", name="Save final scores").click()
+    expect(page.get_by_role("alert")).to_contain_text("a rationale is required")
+    expect(page.locator("#rationale-error")).to_be_visible()
+    expect(page.get_by_label(re.compile("^Reflection"))).to_have_value("3")
+    with app.app_context():
+        assert db.session.scalar(select(CommitteeResolution)) is None
     assert problems == [], "\n".join(problems)

@@ -12,10 +12,10 @@ import re
 import openpyxl
 import pytest
 
+from app.committee.models import CommitteeResolution, Decision, DecisionValue
 from app.exports.service import export_cycle_bytes
 from app.extensions import db
 from app.people.models import Role
-from app.reconcile.models import CommitteeResolution, Decision, DecisionValue
 from tests import factories as f
 from tests.factories import ESSAY_DOMAINS
 

@@ -11,10 +11,10 @@ from itsdangerous import TimestampSigner
 from sqlalchemy import select
 
 from app.assignment.models import Assignment
+from app.committee.models import CommitteeResolution, Decision
 from app.cycles.models import Item
 from app.extensions import db
 from app.people.models import Role, User
-from app.reconcile.models import CommitteeResolution, Decision
 from app.scoring.models import Read, ReadStatus
 from tests.factories import ESSAY_DOMAINS
 from tests.hostile.routes import probes, session_token, signed_in_client

@@ -2,8 +2,8 @@
 (SECURITY.md 9 and 21), through the routes, as two people at two browsers would see them."""
 import pytest
 
+from app.committee.models import CommitteeResolution
 from app.extensions import db
-from app.reconcile.models import CommitteeResolution
 from tests.factories import ESSAY_DOMAINS
 from tests.hostile.routes import session_token, signed_in_client
 from tests.hostile.world import build_world

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app.committee.models import CommitteeResolution, Decision, DecisionValue
 from app.cycles.models import ItemState
 from app.extensions import db
 from app.people.models import Role, User
-from app.reconcile.models import CommitteeResolution, Decision, DecisionValue
 from app.rubrics.registry import application_rubric_for
 from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck, Score
 from tests import factories as f

@@ -1,12 +1,17 @@
-"""Committee service: the board, the side-by-side comparison, final scores, decisions, conflicts and audit."""
+"""Committee services: the board, the side-by-side comparison, final scores, decisions, conflicts and audit."""
 import pytest
 from sqlalchemy import select, text
 
 from app.audit.models import AuditEntry
-from app.committee import charts, service
+from app.committee import board, charts, decisions
+from app.committee.comparison import item_comparison
+from app.committee.errors import CommitteeInputError, StaleEdit
+from app.committee.models import CommitteeResolution, Decision
 from app.cycles.models import Application, Cycle, Item, ItemState
 from app.extensions import db
-from app.reconcile.models import CommitteeResolution, Decision, ItemOutcome
+from app.people.models import User
+from app.reconcile.models import ItemOutcome
+from app.reports import cycle_figures
 from app.rubrics.registry import get_rubric
 from tests import committee_world
 from tests.committee_world import essay_scores
@@ -25,6 +30,10 @@ def _item(world, name):
     return db.session.get(Item, world[name])
 
 
+def _member(world):
+    return db.session.get(User, world["ids"]["noah"])
+
+
 def _audit(action):
     return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
 
@@ -36,7 +45,7 @@ def _form_scores(**overrides):
 # ---- the side-by-side comparison ----
 
 def test_the_comparison_shows_each_read_per_domain_with_comments_and_flags_the_discrepant_domain(world):
-    comparison = service.item_comparison(_item(world, "split"))
+    comparison = item_comparison(_item(world, "split"))
     assert [read.label for read in comparison.reads] == ["Read 1", "Read 2"]
     assert [read.reviewer_name for read in comparison.reads] == ["Ann Reader", "Ben Reader"]
     reflection = next(row for row in comparison.domains if row.key == "reflection")
@@ -49,7 +58,7 @@ def test_the_comparison_shows_each_read_per_domain_with_comments_and_flags_the_d
 
 
 def test_the_comparison_states_the_rubrics_rule_in_words(world):
-    rule = service.item_comparison(_item(world, "split")).rule
+    rule = item_comparison(_item(world, "split")).rule
     # imhm-c-essay.toml: tolerance 1, mean, domain_min 2, mean_min 2.5, third reader on.
     assert "differ by at most 1 point" in rule
     assert "averaged" in rule
@@ -59,16 +68,16 @@ def test_the_comparison_states_the_rubrics_rule_in_words(world):
 
 def test_reads_that_split_on_pass_and_fail_are_said_so(world):
     # Read 1 has Reflection 1 (below the domain minimum 2): fail; read 2 is all 3s: pass.
-    differences = service.item_comparison(_item(world, "split")).differences
+    differences = item_comparison(_item(world, "split")).differences
     assert "The reads disagree on the result: read 1 fails, read 2 passes." in differences
 
 
 def test_the_form_is_prefilled_with_the_mean_of_the_reads_or_the_combined_scores(world):
-    split = service.item_comparison(_item(world, "split"))
+    split = item_comparison(_item(world, "split"))
     # (1 + 3) / 2 = 2 on Reflection, 3 elsewhere.
     assert split.prefill == essay_scores(3, reflection=2)
     assert split.prefill_source.startswith("the mean of the reads")
-    agreed = service.item_comparison(_item(world, "agreed"))
+    agreed = item_comparison(_item(world, "agreed"))
     assert agreed.prefill == {key: 3.5 for key in ESSAY_DOMAINS}
     assert agreed.prefill_source == "the combined scores"
 
@@ -78,7 +87,7 @@ def test_the_form_is_prefilled_with_the_mean_of_the_reads_or_the_combined_scores
 def test_resolving_records_the_scores_decides_the_item_and_audits_before_and_after(world):
     maya = world["ids"]["maya"]
     item = _item(world, "split")
-    resolution = service.resolve_item(item, _form_scores(reflection=2), "  Reflection is emerging.  ",
+    resolution = decisions.resolve_item(item, _form_scores(reflection=2), "  Reflection is emerging.  ",
                                       actor_id=maya, expected_version=None)
     db.session.commit()
 
@@ -105,7 +114,7 @@ def test_resolving_records_the_scores_decides_the_item_and_audits_before_and_aft
 
 def test_a_final_score_below_the_domain_minimum_fails_the_item(world):
     # 1.5 on Reflection is below imhm-c-essay's domain minimum of 2, though the mean (16.5 / 6 = 2.75) is enough.
-    resolution = service.resolve_item(_item(world, "split"), _form_scores(reflection=1.5), "Too thin on reflection.",
+    resolution = decisions.resolve_item(_item(world, "split"), _form_scores(reflection=1.5), "Too thin on reflection.",
                                       actor_id=world["ids"]["maya"], expected_version=None)
     assert resolution.scores["reflection"] == 1.5
     assert resolution.result == "fail"
@@ -113,10 +122,10 @@ def test_a_final_score_below_the_domain_minimum_fails_the_item(world):
 
 def test_changing_saved_scores_bumps_the_version_and_audits_the_old_values(world):
     item = _item(world, "split")
-    service.resolve_item(item, _form_scores(reflection=2), "First view.", actor_id=world["ids"]["maya"],
+    decisions.resolve_item(item, _form_scores(reflection=2), "First view.", actor_id=world["ids"]["maya"],
                          expected_version=None)
     db.session.commit()
-    second = service.resolve_item(item, _form_scores(reflection=3), "After discussion.",
+    second = decisions.resolve_item(item, _form_scores(reflection=3), "After discussion.",
                                   actor_id=world["ids"]["noah"], expected_version=1)
     db.session.commit()
     assert second.version == 2 and second.decided_by_id == world["ids"]["noah"]
@@ -132,8 +141,8 @@ def test_changing_saved_scores_bumps_the_version_and_audits_the_old_values(world
 @pytest.mark.parametrize("rationale", ["", "   ", None, "\n\t"])
 def test_a_rationale_is_required_and_nothing_is_written_without_one(world, rationale):
     item = _item(world, "split")
-    with pytest.raises(service.CommitteeInputError) as refused:
-        service.resolve_item(item, _form_scores(), rationale, actor_id=world["ids"]["maya"], expected_version=None)
+    with pytest.raises(CommitteeInputError) as refused:
+        decisions.resolve_item(item, _form_scores(), rationale, actor_id=world["ids"]["maya"], expected_version=None)
     assert "rationale" in refused.value.problems
     db.session.rollback()
     assert db.session.scalar(select(CommitteeResolution)) is None
@@ -150,8 +159,8 @@ def test_a_rationale_is_required_and_nothing_is_written_without_one(world, ratio
     ("", "Reflection: a final score is required"),
 ])
 def test_scores_outside_the_scale_or_between_half_points_are_refused_by_domain(world, value, message):
-    with pytest.raises(service.CommitteeInputError) as refused:
-        service.resolve_item(_item(world, "split"), {**_form_scores(), "reflection": value}, "Because.",
+    with pytest.raises(CommitteeInputError) as refused:
+        decisions.resolve_item(_item(world, "split"), {**_form_scores(), "reflection": value}, "Because.",
                              actor_id=world["ids"]["maya"], expected_version=None)
     assert refused.value.problems == {"reflection": message}
     db.session.rollback()
@@ -161,20 +170,20 @@ def test_scores_outside_the_scale_or_between_half_points_are_refused_by_domain(w
 def test_a_missing_domain_and_a_missing_rationale_are_reported_together(world):
     scores = _form_scores()
     del scores["thinking"]
-    with pytest.raises(service.CommitteeInputError) as refused:
-        service.resolve_item(_item(world, "split"), scores, "", actor_id=None, expected_version=None)
+    with pytest.raises(CommitteeInputError) as refused:
+        decisions.resolve_item(_item(world, "split"), scores, "", actor_id=None, expected_version=None)
     assert set(refused.value.problems) == {"thinking", "rationale"}
 
 
 def test_extra_fields_next_to_the_scores_are_ignored(world):
-    resolution = service.resolve_item(_item(world, "split"), {**_form_scores(), "bonus": "4", "result": "pass"},
+    resolution = decisions.resolve_item(_item(world, "split"), {**_form_scores(), "bonus": "4", "result": "pass"},
                                       "Fine.", actor_id=None, expected_version=None)
     assert set(resolution.scores) == set(ESSAY_DOMAINS)
 
 
 def test_the_committee_may_override_an_agreed_item(world):
     item = _item(world, "agreed")
-    resolution = service.resolve_item(item, _form_scores(reflection=2, thinking=2), "Over-generous reads.",
+    resolution = decisions.resolve_item(item, _form_scores(reflection=2, thinking=2), "Over-generous reads.",
                                       actor_id=world["ids"]["maya"], expected_version=None)
     # (4 × 3 + 2 + 2) / 6 = 2.67: still a pass, now on the committee's scores.
     assert resolution.result == "pass"
@@ -189,7 +198,7 @@ def test_the_decided_item_stays_decided_when_the_cycle_is_reconciled_again(world
     from app.reconcile.service import reconcile_cycle
 
     item = _item(world, "split")
-    service.resolve_item(item, _form_scores(reflection=2), "Settled.", actor_id=None, expected_version=None)
+    decisions.resolve_item(item, _form_scores(reflection=2), "Settled.", actor_id=None, expected_version=None)
     db.session.commit()
     reconcile_cycle(db.session.get(Cycle, world["cycle"]))
     assert _item(world, "split").state == ItemState.DECIDED
@@ -201,11 +210,11 @@ def test_the_decided_item_stays_decided_when_the_cycle_is_reconciled_again(world
 
 def test_saving_without_having_seen_a_colleagues_save_is_stale(world):
     item = _item(world, "split")
-    service.resolve_item(item, _form_scores(reflection=2), "Maya's view.", actor_id=world["ids"]["maya"],
+    decisions.resolve_item(item, _form_scores(reflection=2), "Maya's view.", actor_id=world["ids"]["maya"],
                          expected_version=None)
     db.session.commit()
-    with pytest.raises(service.StaleEdit) as stale:
-        service.resolve_item(item, _form_scores(reflection=3), "Noah's view.", actor_id=world["ids"]["noah"],
+    with pytest.raises(StaleEdit) as stale:
+        decisions.resolve_item(item, _form_scores(reflection=3), "Noah's view.", actor_id=world["ids"]["noah"],
                              expected_version=None)
     assert stale.value.current_version == 1
     assert stale.value.current["rationale"] == "Maya's view."
@@ -218,26 +227,26 @@ def test_saving_without_having_seen_a_colleagues_save_is_stale(world):
 
 def test_saving_over_a_newer_version_is_stale_and_carries_the_current_version(world):
     item = _item(world, "split")
-    service.resolve_item(item, _form_scores(), "v1", actor_id=None, expected_version=None)
+    decisions.resolve_item(item, _form_scores(), "v1", actor_id=None, expected_version=None)
     db.session.commit()
-    service.resolve_item(item, _form_scores(reflection=2), "v2", actor_id=None, expected_version=1)
+    decisions.resolve_item(item, _form_scores(reflection=2), "v2", actor_id=None, expected_version=1)
     db.session.commit()
-    with pytest.raises(service.StaleEdit) as stale:
-        service.resolve_item(item, _form_scores(reflection=4), "late", actor_id=None, expected_version=1)
+    with pytest.raises(StaleEdit) as stale:
+        decisions.resolve_item(item, _form_scores(reflection=4), "late", actor_id=None, expected_version=1)
     assert stale.value.current_version == 2 and stale.value.current["rationale"] == "v2"
 
 
 def test_a_colleagues_write_between_the_check_and_the_update_is_caught_by_the_version_column(world):
     item = _item(world, "split")
-    service.resolve_item(item, _form_scores(), "v1", actor_id=None, expected_version=None)
+    decisions.resolve_item(item, _form_scores(), "v1", actor_id=None, expected_version=None)
     db.session.commit()
     resolution = db.session.scalar(select(CommitteeResolution))
     assert resolution.version == 1  # loaded: the session now believes version 1
     # Another member's save lands behind the session's back, as on a second worker.
     db.session.connection().execute(text(
         "UPDATE committee_resolutions SET version = 2, rationale = 'theirs' WHERE id = :id"), {"id": resolution.id})
-    with pytest.raises(service.StaleEdit) as stale:
-        service.resolve_item(item, _form_scores(reflection=2), "mine", actor_id=None, expected_version=1)
+    with pytest.raises(StaleEdit) as stale:
+        decisions.resolve_item(item, _form_scores(reflection=2), "mine", actor_id=None, expected_version=1)
     assert stale.value.current_version == 2 and stale.value.current["rationale"] == "theirs"
 
 
@@ -245,7 +254,7 @@ def test_a_colleagues_write_between_the_check_and_the_update_is_caught_by_the_ve
 
 def test_a_decision_is_recorded_with_its_rationale_and_audited(world):
     application = db.session.get(Application, world["ada"])
-    decision = service.record_decision(application, "endorse", "All parts passed.", actor_id=world["ids"]["maya"],
+    decision = decisions.record_decision(application, "endorse", "All parts passed.", actor_id=world["ids"]["maya"],
                                        expected_version=None)
     db.session.commit()
     assert (decision.decision.value, decision.rationale, decision.version) == ("endorse", "All parts passed.", 1)
@@ -253,7 +262,7 @@ def test_a_decision_is_recorded_with_its_rationale_and_audited(world):
     assert entry.item_key == "APP-A-1" and entry.cycle_id == world["cycle"] and entry.before is None
     assert entry.after == {"decision": "endorse", "rationale": "All parts passed.", "version": 1}
 
-    service.record_decision(application, "revise", "Portfolio needs a reference.", actor_id=world["ids"]["noah"],
+    decisions.record_decision(application, "revise", "Portfolio needs a reference.", actor_id=world["ids"]["noah"],
                             expected_version=1)
     db.session.commit()
     second = _audit("decision.record")[1]
@@ -266,8 +275,8 @@ def test_a_decision_is_recorded_with_its_rationale_and_audited(world):
     (None, None, {"decision", "rationale"}),
 ])
 def test_a_decision_needs_a_known_value_and_a_rationale(world, choice, rationale, fields):
-    with pytest.raises(service.CommitteeInputError) as refused:
-        service.record_decision(db.session.get(Application, world["ada"]), choice, rationale, actor_id=None,
+    with pytest.raises(CommitteeInputError) as refused:
+        decisions.record_decision(db.session.get(Application, world["ada"]), choice, rationale, actor_id=None,
                                 expected_version=None)
     assert set(refused.value.problems) == fields
     db.session.rollback()
@@ -276,11 +285,11 @@ def test_a_decision_needs_a_known_value_and_a_rationale(world, choice, rationale
 
 def test_a_stale_decision_is_refused_with_the_colleagues_decision(world):
     application = db.session.get(Application, world["ada"])
-    service.record_decision(application, "endorse", "Maya: endorse.", actor_id=world["ids"]["maya"],
+    decisions.record_decision(application, "endorse", "Maya: endorse.", actor_id=world["ids"]["maya"],
                             expected_version=None)
     db.session.commit()
-    with pytest.raises(service.StaleEdit) as stale:
-        service.record_decision(application, "not_endorsed", "Noah: no.", actor_id=world["ids"]["noah"],
+    with pytest.raises(StaleEdit) as stale:
+        decisions.record_decision(application, "not_endorsed", "Noah: no.", actor_id=world["ids"]["noah"],
                                 expected_version=None)
     assert stale.value.current_version == 1
     assert stale.value.current["decision"] == "endorse" and stale.value.current["decided_by"] == "Maya Member"
@@ -288,13 +297,13 @@ def test_a_stale_decision_is_refused_with_the_colleagues_decision(world):
 
 def test_a_concurrent_decision_write_is_caught_by_the_version_column(world):
     application = db.session.get(Application, world["ada"])
-    service.record_decision(application, "endorse", "v1", actor_id=None, expected_version=None)
+    decisions.record_decision(application, "endorse", "v1", actor_id=None, expected_version=None)
     db.session.commit()
     decision = db.session.scalar(select(Decision))
     db.session.connection().execute(text("UPDATE decisions SET version = 2, rationale = 'theirs' WHERE id = :id"),
                                     {"id": decision.id})
-    with pytest.raises(service.StaleEdit) as stale:
-        service.record_decision(application, "revise", "mine", actor_id=None, expected_version=1)
+    with pytest.raises(StaleEdit) as stale:
+        decisions.record_decision(application, "revise", "mine", actor_id=None, expected_version=1)
     assert stale.value.current_version == 2 and stale.value.current["rationale"] == "theirs"
 
 
@@ -302,12 +311,12 @@ def test_a_concurrent_decision_write_is_caught_by_the_version_column(world):
 
 def test_the_overview_sets_part1_against_the_pass_mark_and_suggests_a_decision(app, world):
     assert app.config["PART1_PASS_MARK"] == 80.0
-    service.resolve_item(_item(world, "split"), _form_scores(), "Pass on all.", actor_id=None,
+    decisions.resolve_item(_item(world, "split"), _form_scores(), "Pass on all.", actor_id=None,
                          expected_version=None)
-    service.record_decision(db.session.get(Application, world["bo"]), "not_endorsed", "Part 1 below the mark.",
+    decisions.record_decision(db.session.get(Application, world["bo"]), "not_endorsed", "Part 1 below the mark.",
                             actor_id=world["ids"]["noah"], expected_version=None)
     db.session.commit()
-    ada, bo = service.applications_overview(db.session.get(Cycle, world["cycle"]))
+    ada, bo = decisions.applications(db.session.get(Cycle, world["cycle"]), _member(world))
 
     # Ada: portfolio agreed pass, MC 85 ≥ 80, her only essay decided pass → endorse.
     assert (ada.applicant_id, ada.category, ada.mc_score, ada.part1) == ("A-1", "IMHM-C", 85, "pass")
@@ -321,7 +330,7 @@ def test_the_overview_sets_part1_against_the_pass_mark_and_suggests_a_decision(a
 
 
 def test_an_essay_not_yet_settled_gives_no_essay_result_and_no_suggestion(world):
-    rows = service.applications_overview(db.session.get(Cycle, world["cycle"]))
+    rows = decisions.applications(db.session.get(Cycle, world["cycle"]), _member(world))
     ada = rows[0]
     assert [(e.item_id, e.state, e.result) for e in ada.essays] == [("E-1", "committee", None)]
     assert ada.essay_result is None and ada.suggested is None
@@ -334,7 +343,7 @@ def _cycle(world):
 
 
 def test_the_board_lists_items_needing_the_committee_first_with_counts_per_state(world):
-    page = service.board(_cycle(world), service.BoardFilters())
+    page = board.board_page(_cycle(world), board.BoardFilters(), _member(world))
     assert [row.item_id for row in page.rows] == ["E-1", "APP-A-1", "E-2"]
     assert page.counts["committee"] == 1 and page.counts["agreed"] == 2 and page.open_count == 1
     first = page.rows[0]
@@ -357,40 +366,41 @@ def test_the_board_lists_items_needing_the_committee_first_with_counts_per_state
     ({"category": "IMHM-C", "rubric": "imhm-c-essay", "state": "agreed"}, ["E-2"]),
 ])
 def test_the_board_filters_by_state_rubric_and_category(world, args, expected):
-    page = service.board(_cycle(world), service.BoardFilters.parse(args))
+    page = board.board_page(_cycle(world), board.BoardFilters.parse(args), _member(world))
     assert [row.item_id for row in page.rows] == expected
     assert page.total == len(expected)
 
 
 def test_the_board_pages_through_items(world):
-    first = service.board(_cycle(world), service.BoardFilters(), per_page=2)
-    second = service.board(_cycle(world), service.BoardFilters(page=2), per_page=2)
+    first = board.board_page(_cycle(world), board.BoardFilters(), _member(world), per_page=2)
+    second = board.board_page(_cycle(world), board.BoardFilters(page=2), _member(world), per_page=2)
     assert first.pages == 2 and [r.item_id for r in first.rows] == ["E-1", "APP-A-1"]
     assert [r.item_id for r in second.rows] == ["E-2"]
 
 
 def test_a_category_filtered_page_starts_inside_the_second_state(world):
     # Committee: E-1; agreed: APP-A-1, E-2. Page 2 of two per page skips E-1 and APP-A-1.
-    second = service.board(_cycle(world), service.BoardFilters(category="IMHM-C", page=2), per_page=2)
+    second = board.board_page(_cycle(world), board.BoardFilters(category="IMHM-C", page=2), _member(world),
+                              per_page=2)
     assert (second.total, second.pages, [r.item_id for r in second.rows]) == (3, 2, ["E-2"])
 
 
 def test_the_board_reads_states_afresh_and_keeps_to_its_own_cycle(world):
     cycle = _cycle(world)
-    service.board(cycle, service.BoardFilters())
+    board.board_page(cycle, board.BoardFilters(), _member(world))
     _item(world, "portfolio").state = ItemState.COMMITTEE
     db.session.flush()
-    page = service.board(cycle, service.BoardFilters())
+    page = board.board_page(cycle, board.BoardFilters(), _member(world))
     # APP-A-1 sorts before E-1 among committee items; E-2 is the only agreed one left.
     assert [(r.item_id, r.state) for r in page.rows] == [("APP-A-1", "committee"), ("E-1", "committee"),
                                                           ("E-2", "agreed")]
     assert (page.counts["committee"], page.counts["agreed"], page.open_count) == (2, 1, 2)
-    other = service.board(db.session.get(Cycle, world["other_cycle"]), service.BoardFilters())
+    other = board.board_page(db.session.get(Cycle, world["other_cycle"]), board.BoardFilters(), _member(world))
     assert (other.rows, other.total) == ([], 0)
 
 
 def test_board_links_carry_only_the_filters_that_differ_from_the_defaults():
-    filters = service.BoardFilters(state="open", category="IMHM C", page=3)
+    filters = board.BoardFilters(state="open", category="IMHM C", page=3)
     assert filters.query_string(page=2) == "?state=open&category=IMHM+C&page=2"
     assert filters.query_string(state=None, category=None, page=1) == ""
 
@@ -398,13 +408,13 @@ def test_board_links_carry_only_the_filters_that_differ_from_the_defaults():
 @pytest.mark.parametrize(("args", "field"), [({"state": "nonsense"}, "state"), ({"page": "0"}, "page"),
                                              ({"page": "x"}, "page")])
 def test_bad_board_filters_are_refused_by_name(args, field):
-    with pytest.raises(service.CommitteeInputError) as refused:
-        service.BoardFilters.parse(args)
+    with pytest.raises(CommitteeInputError) as refused:
+        board.BoardFilters.parse(args)
     assert set(refused.value.problems) == {field}
 
 
 def test_cycle_figures_count_scores_per_level_and_agreement_of_reads_one_and_two(world):
-    (figures,) = service.cycle_figures(_cycle(world))   # the portfolio has no reads
+    (figures,) = cycle_figures(_cycle(world))   # the portfolio has no reads
     assert figures.key == "imhm-c-essay" and figures.scale == (1, 2, 3, 4)
     by_key = {d.key: d for d in figures.domains}
     # E-1: 1 and 3 on Reflection; E-2: 3 and 4.
@@ -447,7 +457,7 @@ def test_page_slices_take_each_state_in_board_order_from_the_page_offset():
     committee, agreed, assigned = ItemState.COMMITTEE, ItemState.AGREED, ItemState.ASSIGNED
     counts = [(committee, 3), (agreed, 0), (assigned, 10)]
     # Items 0-2 are committee, 3-12 assigned. A page of 5 from item 2: committee's last, then assigned's first four.
-    assert service.page_slices(counts, 2, 5) == [(committee, 2, 1), (assigned, 0, 4)]
-    assert service.page_slices(counts, 0, 2) == [(committee, 0, 2)]
-    assert service.page_slices(counts, 10, 5) == [(assigned, 7, 3)]       # the last page is short
-    assert service.page_slices(counts, 13, 5) == []                         # past the end
+    assert board.page_slices(counts, 2, 5) == [(committee, 2, 1), (assigned, 0, 4)]
+    assert board.page_slices(counts, 0, 2) == [(committee, 0, 2)]
+    assert board.page_slices(counts, 10, 5) == [(assigned, 7, 3)]       # the last page is short
+    assert board.page_slices(counts, 13, 5) == []                         # past the end

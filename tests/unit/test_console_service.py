@@ -1,19 +1,26 @@
-"""Console service: dashboard counts in a fixed number of queries, the plan fingerprint and stale confirmations,
-audit listing, account administration, export file names."""
+"""What the console runs: dashboard counts in a fixed number of queries, the plan fingerprint and stale
+confirmations (app.assignment.preview), audit listing, account administration (app.people.accounts), export file
+names (app.exports)."""
 from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
 
+from app.assignment import preview
 from app.assignment.engine import Shortfall
 from app.assignment.models import Assignment
 from app.assignment.service import Plan, PlannedRead, ReviewerLoad
 from app.audit.models import AuditEntry
 from app.audit.service import record
 from app.console import service
+from app.exports.service import export_filename
 from app.cycles.models import ItemState
 from app.extensions import db
+from app.people import accounts
 from app.people.models import Role
+from app.people.service import UserError
+from app.reports import ReviewerReads
+from app.rubrics.model import DESIGNATIONS
 from tests import factories as f
 from tests.factories import ESSAY_DOMAINS
 from tests.queries import recorded_statements, selects
@@ -32,10 +39,10 @@ def a_plan(**changes) -> Plan:
 # ---------------------------------------------------------------- pure functions
 
 def test_the_fingerprint_ignores_order_but_sees_every_change_the_preview_shows():
-    base = service.plan_fingerprint(a_plan())
+    base = preview.plan_fingerprint(a_plan())
     assert len(base) == 64
-    assert service.plan_fingerprint(a_plan(reads=tuple(reversed(a_plan().reads)))) == base
-    assert service.plan_fingerprint(a_plan(written=True)) == base
+    assert preview.plan_fingerprint(a_plan(reads=tuple(reversed(a_plan().reads)))) == base
+    assert preview.plan_fingerprint(a_plan(written=True)) == base
     changed = [
         a_plan(reads=(PlannedRead(10, "E-1", 5, "a@x.org"), PlannedRead(10, "E-1", 7, "c@x.org"))),
         a_plan(readers=3),
@@ -46,7 +53,7 @@ def test_the_fingerprint_ignores_order_but_sees_every_change_the_preview_shows()
         a_plan(items_completed=()),
         a_plan(cycle_id=2),
     ]
-    assert base not in {service.plan_fingerprint(plan) for plan in changed}
+    assert base not in {preview.plan_fingerprint(plan) for plan in changed}
 
 
 def test_state_counts_list_every_state_in_workflow_order():
@@ -57,8 +64,9 @@ def test_state_counts_list_every_state_in_workflow_order():
 
 
 def test_reviewer_progress_puts_most_pending_first_and_keeps_reviewers_without_reads():
-    rows = service.reviewer_progress([(1, "zoe@x.org", "Zoe"), (2, "amy@x.org", "Amy"), (3, "bob@x.org", "Bob")],
-                                     {1: (4, 1), 2: (4, 4)})
+    rows = service.reviewer_progress([ReviewerReads(4, 4, user_id=2, email="amy@x.org", name="Amy"),
+                                      ReviewerReads(0, 0, user_id=3, email="bob@x.org", name="Bob"),
+                                      ReviewerReads(4, 1, user_id=1, email="zoe@x.org", name="Zoe")])
     assert [(r.detail, r.assigned, r.submitted, r.pending) for r in rows] == [
         ("zoe@x.org", 4, 1, 3), ("amy@x.org", 4, 4, 0), ("bob@x.org", 0, 0, 0)]
     assert [r.percent for r in rows] == [25, 100, 0]
@@ -111,14 +119,14 @@ def test_readable_values():
     ("???", "endorsement-cycle-2025-06-01.xlsx"),
 ])
 def test_export_file_names_are_safe(name, expected):
-    assert service.export_filename(name, datetime(2025, 6, 1, 23, 59)) == expected
+    assert export_filename(name, datetime(2025, 6, 1, 23, 59)) == expected
 
 
 def test_codes_are_normalised_and_unknown_ones_named():
-    assert service.normalise_codes("rf, c;C", service.DESIGNATION_CODES, "designations") == "C; RF"
-    assert service.normalise_codes("", service.DESIGNATION_CODES, "designations") == ""
-    with pytest.raises(service.ConsoleError, match="designations: Q, X are not known"):
-        service.normalise_codes("C; X; Q", service.DESIGNATION_CODES, "designations")
+    assert accounts.normalise_codes("rf, c;C", DESIGNATIONS, "designations") == "C; RF"
+    assert accounts.normalise_codes("", DESIGNATIONS, "designations") == ""
+    with pytest.raises(UserError, match="designations: Q, X are not known"):
+        accounts.normalise_codes("C; X; Q", DESIGNATIONS, "designations")
 
 
 # ---------------------------------------------------------------- with the database
@@ -178,9 +186,9 @@ def _two_essays_three_reviewers():
 def test_confirming_an_unchanged_preview_writes_its_reads(app):
     with app.app_context():
         cycle, coordinator = _two_essays_three_reviewers()
-        plan, fingerprint = service.preview_assignment(cycle, 2)
+        plan, fingerprint = preview.preview_assignment(cycle, 2)
         assert db.session.scalar(select(func.count()).select_from(Assignment)) == 0
-        written = service.confirm_assignment(cycle, 2, fingerprint, actor_id=coordinator.id)
+        written = preview.confirm_assignment(cycle, 2, fingerprint, actor_id=coordinator.id)
         db.session.commit()
         stored = set(db.session.execute(select(Assignment.item_pk, Assignment.reviewer_id)).all())
         assert stored == {(read.item_pk, read.reviewer_id) for read in plan.reads}
@@ -192,11 +200,11 @@ def test_confirming_an_unchanged_preview_writes_its_reads(app):
 def test_a_confirmation_after_the_data_changed_is_refused_and_rolled_back(app):
     with app.app_context():
         cycle, coordinator = _two_essays_three_reviewers()
-        _, fingerprint = service.preview_assignment(cycle, 2)
+        _, fingerprint = preview.preview_assignment(cycle, 2)
         f.add_member(cycle, f.make_user(Role.REVIEWER, designations="C"))  # a fourth reviewer joins
         db.session.commit()
-        with pytest.raises(service.StalePlan) as refused:
-            service.confirm_assignment(cycle, 2, fingerprint, actor_id=coordinator.id)
+        with pytest.raises(preview.StalePlan) as refused:
+            preview.confirm_assignment(cycle, 2, fingerprint, actor_id=coordinator.id)
         assert db.session.scalar(select(func.count()).select_from(Assignment)) == 0
         assert db.session.scalar(select(func.count()).select_from(AuditEntry)
                                  .where(AuditEntry.action == "assignment.create")) == 0
@@ -238,25 +246,25 @@ def test_accounts_get_generated_passwords_and_role_and_profile_changes_are_audit
     from app.people.passwords import verify_password
     with app.app_context():
         coordinator = f.make_user(Role.COORDINATOR)
-        user, generated = service.create_account("New@X.org", "New Person", "reviewer", None,
+        user, generated = accounts.create_account("New@X.org", "New Person", "reviewer", None,
                                                  actor_id=coordinator.id)
         assert verify_password(user.password_hash, generated) and user.profile is not None
-        assert service.create_account("a@x.org", "A", "reviewer", "a good long password",
+        assert accounts.create_account("a@x.org", "A", "reviewer", "a good long password",
                                       actor_id=coordinator.id)[1] is None
-        with pytest.raises(service.ConsoleError, match="email: a user with new@x.org already exists"):
-            service.create_account("new@x.org", "Again", "reviewer", None, actor_id=coordinator.id)
+        with pytest.raises(UserError, match="email: a user with new@x.org already exists"):
+            accounts.create_account("new@x.org", "Again", "reviewer", None, actor_id=coordinator.id)
 
         token = user.session_token
-        again = service.reset_password(user, None, actor_id=coordinator.id)
+        again = accounts.reset_password(user, None, actor_id=coordinator.id)
         assert again != generated and verify_password(user.password_hash, again) and user.session_token != token
 
-        service.update_profile(user, designations="p", endorsements="imhm-p; imhs", organization=" ",
+        accounts.update_profile(user, designations="p", endorsements="imhm-p; imhs", organization=" ",
                                max_load=5, actor_id=coordinator.id)
         assert (user.profile.designations, user.profile.endorsements, user.profile.organization,
                 user.profile.max_load) == ("P", "IMHS; IMHM-P", None, 5)
-        service.change_role(user, "committee", actor_id=coordinator.id)
-        with pytest.raises(service.ConsoleError, match="profile: only reviewers"):
-            service.update_profile(user, designations="C", endorsements="", organization="", max_load=None,
+        accounts.change_role(user, "committee", actor_id=coordinator.id)
+        with pytest.raises(UserError, match="profile: only reviewers"):
+            accounts.update_profile(user, designations="C", endorsements="", organization="", max_load=None,
                                    actor_id=coordinator.id)
         entries = {e.action: e for e in db.session.scalars(select(AuditEntry).where(AuditEntry.object_id == user.id))}
         assert entries["user.role"].before == {"role": "reviewer"} and entries["user.role"].after == {
@@ -267,10 +275,10 @@ def test_accounts_get_generated_passwords_and_role_and_profile_changes_are_audit
 def test_a_coordinator_cannot_lock_themselves_out(app):
     with app.app_context():
         coordinator = f.make_user(Role.COORDINATOR)
-        with pytest.raises(service.ConsoleError, match="active: you cannot disable your own account"):
-            service.set_account_active(coordinator, False, actor_id=coordinator.id)
-        with pytest.raises(service.ConsoleError, match="role: you cannot take the coordinator role"):
-            service.change_role(coordinator, "reviewer", actor_id=coordinator.id)
+        with pytest.raises(UserError, match="active: you cannot disable your own account"):
+            accounts.set_account_active(coordinator, False, actor_id=coordinator.id)
+        with pytest.raises(UserError, match="role: you cannot take the coordinator role"):
+            accounts.change_role(coordinator, "reviewer", actor_id=coordinator.id)
         assert coordinator.active and coordinator.role == Role.COORDINATOR
 
 
@@ -279,7 +287,7 @@ def test_disabling_an_account_ends_its_sessions(app):
         coordinator = f.make_user(Role.COORDINATOR)
         reviewer = f.make_user(Role.REVIEWER)
         token = reviewer.session_token
-        service.set_account_active(reviewer, False, actor_id=coordinator.id)
+        accounts.set_account_active(reviewer, False, actor_id=coordinator.id)
         assert not reviewer.active and reviewer.session_token != token
 
 

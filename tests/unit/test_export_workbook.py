@@ -9,11 +9,11 @@ import openpyxl
 import pytest
 
 from app.assignment.models import AssignmentSource
+from app.committee.models import Decision, DecisionValue
 from app.exports.service import export_cycle, export_cycle_bytes
 from app.exports.workbook import Column, Sheet, write_workbook
 from app.extensions import db
 from app.people.models import Role
-from app.reconcile.models import Decision, DecisionValue
 from app.reconcile.service import reconcile_cycle
 from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck
 from tests import factories as f

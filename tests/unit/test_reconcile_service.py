@@ -3,9 +3,10 @@ import pytest
 
 from app.assignment.models import Assignment, AssignmentSource
 from app.audit.models import AuditEntry
+from app.committee.models import CommitteeResolution
 from app.cycles.models import ItemState
 from app.extensions import db
-from app.reconcile.models import CommitteeResolution, ItemOutcome
+from app.reconcile.models import ItemOutcome
 from app.reconcile.service import ReconcileError, reconcile_cycle
 from app.scoring.models import Read, Score
 from tests import factories as f

@@ -5,10 +5,10 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app.committee.models import CommitteeResolution, Decision
 from app.cycles.models import Cycle, ItemState
 from app.extensions import db
 from app.people.models import Role
-from app.reconcile.models import CommitteeResolution, Decision
 from tests import committee_world
 from tests import factories as f
 from tests.committee_world import PASSWORD, essay_scores

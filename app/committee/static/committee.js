@@ -9,11 +9,16 @@
 (function () {
   "use strict";
 
-  function committeeForm(elt) { return elt && elt.closest ? elt.closest("[data-committee-form]") : null; }
+  // The element that sent the request: htmx sets detail.elt to the element an event fires on, which for
+  // htmx:beforeSwap is the swap target (the section around the form), not the form.
+  function committeeForm(detail) {
+    var elt = detail.requestConfig ? detail.requestConfig.elt : detail.elt;
+    return elt && elt.closest ? elt.closest("[data-committee-form]") : null;
+  }
 
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var status = evt.detail.xhr.status;
-    if ((status === 409 || status === 422) && committeeForm(evt.detail.elt)) {
+    if ((status === 409 || status === 422) && committeeForm(evt.detail)) {
       evt.detail.shouldSwap = true;
       evt.detail.isError = false;
     }

@@ -1,0 +1,193 @@
+"""The committee's writes: final domain scores for an item and the decision on an application, each with its
+rationale, and the applications page they are taken on.
+
+Writes are guarded by the row's ``version`` (SQLAlchemy ``version_id_col``):
+the form carries the version the member saw, and saving over a newer one is
+refused with ``StaleEdit`` instead of silently overwriting a colleague's work.
+The caller commits.
+"""
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.audit.service import record
+from app.committee.errors import CommitteeInputError, StaleEdit
+from app.committee.models import CommitteeResolution, Decision, DecisionValue
+from app.cycles.models import Application, Cycle, Item
+from app.extensions import db
+from app.people.models import User
+from app.reconcile import engine
+from app.reconcile.models import ItemOutcome
+from app.reconcile.service import apply_verdict
+from app.reports import ApplicantRow, applicant_rows, decision_snapshot
+from app.rubrics.model import Rubric
+from app.rubrics.registry import get_rubric
+
+# Final scores may fall between two levels, as a mean of two reads does (2.5).
+SCORE_STEP = 0.5
+
+
+def to_step(value: float | None) -> float | None:
+    """A score rounded to the nearest step a final score may take (whole or half points)."""
+    if value is None:
+        return None
+    stepped = round(value / SCORE_STEP) * SCORE_STEP
+    return int(stepped) if stepped.is_integer() else stepped
+
+
+def resolution_snapshot(resolution: CommitteeResolution | None) -> dict[str, Any] | None:
+    """What is saved, as plain data for a page or a conflict message."""
+    if resolution is None:
+        return None
+    return {"scores": dict(resolution.scores), "result": resolution.result, "rationale": resolution.rationale,
+            "version": resolution.version, "decided_at": resolution.decided_at,
+            "decided_by": resolution.decided_by.name if resolution.decided_by else None}
+
+
+def applications(cycle: Cycle, viewer: User) -> list[ApplicantRow]:
+    """Per applicant the viewer may see: portfolio, Part 1 against the pass mark, essays, the suggestion and
+    the decision, by applicant id; one query."""
+    return list(applicant_rows(cycle, by_applicant_id=True, viewer=viewer))
+
+
+# --- recording final scores --------------------------------------------------------------------------
+
+def parse_scores(rubric: Rubric, raw: Mapping[str, Any]) -> dict[str, int | float]:
+    """Final domain scores from form values: every domain, on the scale, in half points; extra keys ignored."""
+    scores, problems = {}, {}
+    for domain in rubric.domains:
+        value = raw.get(domain.key)
+        text = str(value).strip() if value is not None else ""
+        if not text:
+            problems[domain.key] = f"{domain.name}: a final score is required"
+            continue
+        try:
+            number = float(text)
+        except ValueError:
+            problems[domain.key] = f"{domain.name}: {text!r} is not a number"
+            continue
+        if not rubric.scale_min <= number <= rubric.scale_max:
+            problems[domain.key] = (f"{domain.name}: {number:g} is outside the scale "
+                                    f"{rubric.scale_min}–{rubric.scale_max}")
+        elif (number / SCORE_STEP) != int(number / SCORE_STEP):
+            problems[domain.key] = f"{domain.name}: use whole or half points (e.g. 2.5), not {number:g}"
+        else:
+            scores[domain.key] = int(number) if number.is_integer() else number
+    if problems:
+        raise CommitteeInputError(problems)
+    return scores
+
+
+def _rationale(text: str | None) -> str:
+    rationale = (text or "").strip()
+    if not rationale:
+        raise CommitteeInputError({"rationale": "a rationale is required: say why the committee decided this"})
+    return rationale
+
+
+def _with_rationale(parse, rationale: str | None):
+    """``parse()`` and the rationale, refusing with the problems of both at once so the member fixes all in one go."""
+    problems = {}
+    try:
+        value = parse()
+    except CommitteeInputError as exc:
+        problems.update(exc.problems)
+    try:
+        text = _rationale(rationale)
+    except CommitteeInputError as exc:
+        problems.update(exc.problems)
+    if problems:
+        raise CommitteeInputError(problems)
+    return value, text
+
+
+def resolve_item(item: Item, scores: Mapping[str, Any], rationale: str | None, *, actor_id: int | None,
+                 expected_version: int | None) -> CommitteeResolution:
+    """Record the committee's final domain scores for an item (any item: the committee may override agreement).
+
+    The result follows the rubric's pass rule on the final scores, exactly as
+    reconciliation computes a decided item. The item becomes ``decided``; the
+    resolution, the state change and the outcome are audited.
+    ``expected_version`` is the version the member saw (None when nothing was saved yet).
+    """
+    rubric = get_rubric(item.rubric_key)
+    final, text = _with_rationale(lambda: parse_scores(rubric, scores), rationale)
+    verdict = engine.evaluate_item(rubric, engine.ReconcileFacts(
+        reads=(), required_reads=0, committee=engine.CommitteeScores(final)))
+    resolution, before = _save_versioned(
+        CommitteeResolution.item_pk, item.id, expected_version, resolution_snapshot, _resolution_audit,
+        {"scores": final, "result": verdict.result, "rationale": text, "decided_by_id": actor_id})
+
+    record("committee.resolve", "committee_resolution", resolution.id, before=before,
+           after=_resolution_audit(resolution), actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id)
+    # The item's outcome and state follow the decision, exactly as reconciliation stores a decided item.
+    apply_verdict(item, verdict, db.session.scalar(db.select(ItemOutcome).where(ItemOutcome.item_pk == item.id)),
+                  actor_id)
+    db.session.flush()
+    return resolution
+
+
+def _save_versioned(key_column, key, expected_version: int | None, snapshot, audit, values: dict[str, Any]):
+    """Create or update the one row whose ``key_column`` is ``key`` with ``values``; return it and its audit before.
+
+    A save made over a version the member never saw is refused with
+    ``StaleEdit``, whether seen up front or when another member's save lands
+    between our check and our write.
+    """
+    model = key_column.class_
+    existing = db.session.scalar(db.select(model).where(key_column == key))
+    if existing is not None and expected_version != existing.version:
+        raise StaleEdit(existing.version, snapshot(existing))
+    before = audit(existing)
+    savepoint = db.session.begin_nested()
+    try:
+        row = existing or model(**{key_column.key: key})
+        if existing is None:
+            db.session.add(row)
+        for name, value in values.items():
+            setattr(row, name, value)
+        db.session.flush()
+        savepoint.commit()
+    except (StaleDataError, IntegrityError):
+        savepoint.rollback()
+        current = db.session.scalar(db.select(model).where(key_column == key)
+                                    .execution_options(populate_existing=True))
+        raise StaleEdit(current.version, snapshot(current)) from None
+    return row, before
+
+
+def _resolution_audit(resolution: CommitteeResolution | None) -> dict | None:
+    if resolution is None:
+        return None
+    return {"scores": dict(resolution.scores), "result": resolution.result, "rationale": resolution.rationale,
+            "version": resolution.version}
+
+
+# --- decisions on applications ---------------------------------------------------------------------
+
+def _decision_audit(decision: Decision | None) -> dict | None:
+    if decision is None:
+        return None
+    return {"decision": decision.decision.value, "rationale": decision.rationale, "version": decision.version}
+
+
+def _decision_value(raw: str | None) -> DecisionValue:
+    try:
+        return DecisionValue((raw or "").strip())
+    except ValueError:
+        raise CommitteeInputError({"decision": "choose Endorse, Not endorsed or Revise and resubmit"}) from None
+
+
+def record_decision(application: Application, decision: str | None, rationale: str | None, *,
+                    actor_id: int | None, expected_version: int | None) -> Decision:
+    """Record the committee's decision on an application (endorse, not_endorsed, revise) with its rationale."""
+    value, text = _with_rationale(lambda: _decision_value(decision), rationale)
+    row, before = _save_versioned(Decision.application_id, application.id, expected_version, decision_snapshot,
+                                  _decision_audit, {"decision": value, "rationale": text, "decided_by_id": actor_id})
+    applicant = application.applicant
+    record("decision.record", "decision", row.id, actor_id=actor_id, cycle_id=applicant.cycle_id,
+           item_key=f"APP-{applicant.applicant_id}", before=before, after=_decision_audit(row))
+    db.session.flush()
+    return row

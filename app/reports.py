@@ -1,0 +1,275 @@
+"""The figures, rows and words that more than one page or file shows, computed once: reads per reviewer, each
+applicant with the suggested decision, the agreement of reads 1 and 2 per rubric domain, the words for states
+and decisions.
+
+The committee's pages, the coordinator's dashboard and the workbook all take
+them from here, so a figure reads the same wherever it is shown. Reads are
+ordered by ``Read.submission_order`` (see ``app.scoring.models``) everywhere.
+Every function runs a fixed number of queries however large the cycle is.
+"""
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import groupby
+from math import floor
+from operator import itemgetter
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import case, func, or_
+
+from app.access import applicant_visible, viewer_params
+from app.assignment.models import Assignment
+from app.committee.models import Decision, DecisionValue
+from app.cycles import states
+from app.cycles.models import Applicant, Application, Cycle, CycleMember, Item, ItemKind, ItemState, MemberRole
+from app.extensions import db
+from app.people.models import User
+from app.reconcile import engine
+from app.reconcile.models import ItemOutcome
+from app.rubrics.model import Rubric
+from app.rubrics.registry import get_rubric
+from app.scoring.models import Read, ReadStatus, Score
+
+# The words pages and the workbook show for states and decisions. Items are listed in the order the committee
+# should look at them.
+STATE_ORDER = (ItemState.COMMITTEE, ItemState.DISCREPANT, ItemState.ADJUDICATING, ItemState.AGREED,
+               ItemState.RESOLVED, ItemState.DECIDED, ItemState.IN_REVIEW, ItemState.ASSIGNED, ItemState.UNASSIGNED)
+STATE_LABELS = {ItemState.COMMITTEE: "Committee", ItemState.DISCREPANT: "Discrepant",
+                ItemState.ADJUDICATING: "Adjudicating", ItemState.AGREED: "Agreed", ItemState.RESOLVED: "Resolved",
+                ItemState.DECIDED: "Decided", ItemState.IN_REVIEW: "In review", ItemState.ASSIGNED: "Assigned",
+                ItemState.UNASSIGNED: "Unassigned"}
+DECISION_LABELS = {DecisionValue.ENDORSE: "Endorse", DecisionValue.NOT_ENDORSED: "Not endorsed",
+                   DecisionValue.REVISE: "Revise and resubmit"}
+
+
+# --- reads per reviewer ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReadCounts:
+    """Reads assigned, and submitted of those (for one reviewer, one designation, …)."""
+    assigned: int
+    submitted: int
+
+    @property
+    def pending(self) -> int:
+        return self.assigned - self.submitted
+
+    @property
+    def percent(self) -> int:
+        return floor(100 * self.submitted / self.assigned) if self.assigned else 0
+
+
+@dataclass(frozen=True)
+class ReviewerReads(ReadCounts):
+    """One reviewer's reads in a cycle."""
+    user_id: int
+    email: str
+    name: str
+
+
+def reviewer_reads(cycle: Cycle) -> list[ReviewerReads]:
+    """Everyone with an assignment in the cycle or a reviewer seat on it (pool members without reads too), with
+    their reads assigned and submitted, by e-mail in Python's order (whatever the database's collation); two
+    queries."""
+    submitted = func.coalesce(func.sum(case((Read.status == ReadStatus.SUBMITTED, 1), else_=0)), 0)
+    counts = {reviewer_id: (assigned, int(done)) for reviewer_id, assigned, done in db.session.execute(
+        db.select(Assignment.reviewer_id, func.count(Assignment.id), submitted)
+        .join(Item, Assignment.item_pk == Item.id).outerjoin(Read, Read.assignment_id == Assignment.id)
+        .where(Item.cycle_id == cycle.id).group_by(Assignment.reviewer_id))}
+    with_assignments = db.select(Assignment.reviewer_id).join(Item, Assignment.item_pk == Item.id).where(
+        Item.cycle_id == cycle.id)
+    seated = db.select(CycleMember.user_id).where(CycleMember.cycle_id == cycle.id,
+                                                  CycleMember.role == MemberRole.REVIEWER)
+    people = db.session.execute(db.select(User.id, User.email, User.name)
+                                .where(or_(User.id.in_(with_assignments), User.id.in_(seated)))).all()
+    return [ReviewerReads(*counts.get(user_id, (0, 0)), user_id=user_id, email=email, name=name)
+            for user_id, email, name in sorted(people, key=itemgetter(1))]
+
+
+def rubric_reads(cycle: Cycle) -> dict[str, tuple[int, int]]:
+    """Rubric key → reads assigned and submitted on the cycle's items of that rubric; one query."""
+    submitted = func.coalesce(func.sum(case((Read.status == ReadStatus.SUBMITTED, 1), else_=0)), 0)
+    return {rubric_key: (assigned, int(done)) for rubric_key, assigned, done in db.session.execute(
+        db.select(Item.rubric_key, func.count(Assignment.id), submitted)
+        .join(Item, Assignment.item_pk == Item.id).outerjoin(Read, Read.assignment_id == Assignment.id)
+        .where(Item.cycle_id == cycle.id).group_by(Item.rubric_key))}
+
+
+# --- each applicant with the suggested decision ---------------------------------------------------
+
+@dataclass(frozen=True)
+class ItemSummary:
+    item_pk: int
+    item_id: str
+    state: str
+    result: str | None            # only once the item is agreed, resolved or decided
+
+
+@dataclass
+class ApplicantRow:
+    """An applicant's application, its items' results, the suggestion they add up to and the decision."""
+    application_id: int
+    applicant_id: str
+    name: str
+    email: str | None
+    organization: str | None
+    category: str
+    mc_score: float | None
+    part1: str | None             # pass | fail | None (no score yet)
+    portfolio: ItemSummary | None = None
+    essays: list[ItemSummary] = field(default_factory=list)
+    essay_result: str | None = None
+    suggested: str | None = None
+    decision: dict[str, Any] | None = None   # decision_snapshot
+
+    @property
+    def portfolio_result(self) -> str | None:
+        return self.portfolio.result if self.portfolio else None
+
+
+def decision_snapshot(decision: Decision | None, decided_by: User | None = None) -> dict[str, Any] | None:
+    """What is decided, as plain data; ``decided_by`` saves a query when the caller already has the person."""
+    if decision is None:
+        return None
+    if decided_by is None:
+        decided_by = decision.decided_by
+    return {"decision": decision.decision.value, "label": DECISION_LABELS[decision.decision],
+            "rationale": decision.rationale, "version": decision.version, "decided_at": decision.decided_at,
+            "decided_by": decided_by.name if decided_by else None,
+            "decided_by_email": decided_by.email if decided_by else None}
+
+
+def applicant_rows(cycle: Cycle, *, viewer: User | None = None, by_applicant_id: bool = False,
+                   pass_mark: float | None = None, chunk_rows: int = 2000) -> Iterator[ApplicantRow]:
+    """Every applicant of the cycle with an application (those hidden from ``viewer`` left out; without a
+    viewer, every one: the workbook and the command line): Part 1 against the pass mark, the portfolio and
+    essays with their results (counted once final), the suggestion and the committee's decision.
+
+    One query, streamed a chunk at a time, so only one applicant's rows are in
+    memory. Applicants and their essays come in the order they were stored (the
+    database streams that straight from its indexes), or as people read them:
+    applicants by applicant id, essays by item id (``by_applicant_id``).
+    """
+    mark = float(current_app.config["PART1_PASS_MARK"] if pass_mark is None else pass_mark)
+    decided_by = db.aliased(User)
+    statement = (
+        db.select(Applicant.id, Applicant.applicant_id, Applicant.name, Applicant.email, Applicant.organization,
+                  Application.id, Application.category, Application.mc_score, Decision, decided_by, Item.id,
+                  Item.item_id, Item.kind, Item.state, ItemOutcome.result)
+        .join(Application, Application.applicant_pk == Applicant.id)
+        .outerjoin(Decision, Decision.application_id == Application.id)
+        .outerjoin(decided_by, Decision.decided_by_id == decided_by.id)
+        # An applicant belongs to one cycle, so its items are that cycle's; joining on the applicant alone
+        # also keeps SQLite on the applicant index instead of scanning the cycle's items per applicant.
+        .outerjoin(Item, Item.applicant_pk == Applicant.id)
+        .outerjoin(ItemOutcome, ItemOutcome.item_pk == Item.id)
+        .where(Applicant.cycle_id == cycle.id)
+        .order_by(*((Applicant.applicant_id, Applicant.id, Item.item_id) if by_applicant_id
+                    else (Applicant.id, Item.id))))
+    params: dict[str, int] = {}
+    if viewer is not None:
+        statement, params = statement.where(applicant_visible(viewer.role, Applicant.id)), viewer_params(viewer)
+    rows = db.session.execute(statement.execution_options(yield_per=chunk_rows), params)
+    for _, group in groupby(rows, key=itemgetter(0)):
+        items = list(group)
+        (_, applicant_id, name, email, organization, application_id, category, mc_score, decision, decider,
+         *_) = items[0]
+        row = ApplicantRow(application_id, applicant_id, name, email, organization, category, mc_score,
+                           None if mc_score is None else (engine.PASS if mc_score >= mark else engine.FAIL),
+                           decision=decision_snapshot(decision, decider))
+        for *_, item_pk, item_id, kind, state, result in items:
+            if item_pk is None:
+                continue
+            summary = ItemSummary(item_pk, item_id, state.value,
+                                  result if state in states.FINAL_STATES else None)
+            if kind == ItemKind.APPLICATION:
+                row.portfolio = summary
+            else:
+                row.essays.append(summary)
+        essay_results = [essay.result for essay in row.essays]
+        row.essay_result = engine.essay_part_result(essay_results)
+        row.suggested = engine.suggest_decision(row.portfolio_result, mc_score, essay_results, mark)
+        yield row
+
+
+# --- agreement of reads 1 and 2, and the score distribution ---------------------------------------
+
+@dataclass(frozen=True)
+class DomainFigures:
+    key: str
+    name: str
+    distribution: dict[int, int]    # scale level → submitted scores at that level
+    pairs: int                      # items with reads 1 and 2 both scored on this domain
+    exact: float | None             # share of those pairs with the same score
+    adjacent: float | None          # share within one point
+
+
+@dataclass(frozen=True)
+class RubricFigures:
+    key: str
+    title: str
+    scale: tuple[int, ...]
+    labels: dict[int, str]
+    domains: list[DomainFigures]
+
+
+def cycle_figures(cycle: Cycle) -> list[RubricFigures]:
+    """Per rubric of the cycle: the score distribution per domain, and agreement of reads 1 and 2 per domain.
+
+    Reads 1 and 2 are an item's first two submitted reads in submission order,
+    as in the workbook's Agreement sheet. Two grouped queries: the database
+    counts, so neither the rows sent nor the Python work grow with the cycle.
+    """
+    submitted = (Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED)
+    distributions: dict[str, dict[tuple[str, int], int]] = defaultdict(dict)
+    for rubric_key, domain_key, score, count in db.session.execute(
+            db.select(Item.rubric_key, Score.domain_key, Score.score, func.count())
+            .select_from(Score).join(Read, Score.read_id == Read.id)
+            .join(Assignment, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
+            .where(*submitted, Score.score.is_not(None))
+            .group_by(Item.rubric_key, Score.domain_key, Score.score)):
+        distributions[rubric_key][(domain_key, score)] = count
+
+    # An item's submitted reads numbered in submission order: reads 1 and 2 are its first two, scored or not.
+    ranked = (db.select(Read.id.label("read_id"), Assignment.item_pk, Item.rubric_key,
+                        func.row_number().over(partition_by=Assignment.item_pk,
+                                               order_by=Read.submission_order()).label("position"))
+              .join(Assignment, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
+              .where(*submitted).subquery())
+    # Per item and domain, the scores of reads 1 and 2 side by side (one pass over the ranked reads' scores).
+    first, second = (func.max(case((ranked.c.position == position, Score.score))) for position in (1, 2))
+    pairs = (db.select(ranked.c.rubric_key, Score.domain_key, first.label("first"), second.label("second"))
+             .select_from(ranked).join(Score, Score.read_id == ranked.c.read_id)
+             .where(ranked.c.position <= 2, Score.score.is_not(None))
+             .group_by(ranked.c.item_pk, ranked.c.rubric_key, Score.domain_key).subquery())
+    agreements: dict[str, dict[str, tuple[int, int, int]]] = defaultdict(dict)
+    for rubric_key, domain_key, count, exact, adjacent in db.session.execute(
+            db.select(pairs.c.rubric_key, pairs.c.domain_key, func.count(),
+                      func.sum(case((pairs.c.first == pairs.c.second, 1), else_=0)),
+                      func.sum(case((func.abs(pairs.c.first - pairs.c.second) <= 1, 1), else_=0)))
+            .where(pairs.c.first.is_not(None), pairs.c.second.is_not(None))
+            .group_by(pairs.c.rubric_key, pairs.c.domain_key)):
+        agreements[rubric_key][domain_key] = (count, exact, adjacent)
+
+    figures = []
+    for rubric_key in sorted(distributions):
+        try:
+            rubric = get_rubric(rubric_key)
+        except KeyError:
+            continue  # a rubric no longer loaded has nothing to draw against
+        figures.append(rubric_figures(rubric, distributions[rubric_key], agreements[rubric_key]))
+    return figures
+
+
+def rubric_figures(rubric: Rubric, distribution: Mapping[tuple[str, int], int],
+                   agreement: Mapping[str, tuple[int, int, int]]) -> RubricFigures:
+    """Figures for one rubric from counts: submitted scores per (domain, level), and per domain the pairs of
+    reads 1 and 2 with how many of them are equal and how many within one point."""
+    domains = []
+    for domain in rubric.domains:
+        pairs, exact, adjacent = agreement.get(domain.key, (0, 0, 0))
+        domains.append(DomainFigures(domain.key, domain.name,
+                                     {level: distribution.get((domain.key, level), 0) for level in rubric.scale},
+                                     pairs, exact / pairs if pairs else None, adjacent / pairs if pairs else None))
+    return RubricFigures(rubric.key, rubric.title, rubric.scale, dict(rubric.labels), domains)
