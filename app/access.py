@@ -15,7 +15,8 @@ objects are checked here, in domain words:
   queue, the committee's board and applications page) all apply it.
 
 An object the user may not see answers 404, exactly like one that does not
-exist, so IDs cannot be probed.
+exist, so IDs cannot be probed. docs/access.md has the table, and how to add a
+rule (committee recusal) in ``_hidden_condition`` alone.
 """
 from typing import TypeGuard
 

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.people.models import Role
 from app.reports import cycle_figures, reviewer_reads
 from tests import factories as f
-from tests.committee_world import ESSAY_DOMAINS
+from tests.factories import ESSAY_DOMAINS
 
 
 def _hand_agreement(reads_per_item: list[list[dict[str, int]]], domain: str) -> tuple[float, float] | None:
