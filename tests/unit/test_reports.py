@@ -9,6 +9,7 @@ from app.exports.service import export_cycle_bytes
 from app.extensions import db
 from app.people.models import Role
 from app.reports import cycle_figures, reviewer_reads
+from app.rubrics.registry import get_rubric
 from tests import factories as f
 from tests.factories import ESSAY_DOMAINS
 
@@ -41,8 +42,11 @@ def test_the_pictures_agreement_equals_the_workbooks_agreement_sheet(app):
         db.session.commit()
         pictures = {(rubric.key, domain.key): domain for rubric in cycle_figures(cycle) for domain in rubric.domains}
         workbook = openpyxl.load_workbook(io.BytesIO(export_cycle_bytes(cycle)))
+        rubric = get_rubric("imhm-c-essay")
+        keys = {(rubric.title, domain.name): (rubric.key, domain.key) for domain in rubric.domains}
 
-    sheet = {(row[0], row[1]): row for row in workbook["Agreement"].iter_rows(min_row=2, values_only=True)}
+    # The sheet names rubrics and domains in words.
+    sheet = {keys[(row[0], row[1])]: row for row in workbook["Agreement"].iter_rows(min_row=2, values_only=True)}
     assert set(sheet) == set(pictures) == {("imhm-c-essay", key) for key in ESSAY_DOMAINS}
     for (rubric_key, domain), row in sheet.items():
         figures = pictures[(rubric_key, domain)]
