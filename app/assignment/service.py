@@ -24,6 +24,7 @@ from app.cycles import states
 from app.cycles.models import Applicant, Cycle, CycleMember, Item, ItemState
 from app.extensions import db
 from app.people.models import User
+from app.scoring.models import Read
 from app.timeutil import utcnow
 
 ALREADY_READING = "already reading this item"
