@@ -98,7 +98,7 @@ class Targets:
         self.seq += 1
         return self.reviewer.post(f"/reviews/{self.assignment_id}/domains/{self.domain}", headers=self.htmx,
                                   data={"score": str(1 + self.seq % 4), "comment": f"note {self.seq}",
-                                        "seq": str(self.seq)})
+                                        "seq": str(self.seq), "tab": "bench-window", "base_version": "0"})
 
 
 def _send(send) -> tuple[float, float]:

@@ -32,7 +32,10 @@ class Read(db.Model):
         enum_column(ReadStatus), default=ReadStatus.DRAFT)
     number: Mapped[int | None]
     overall_comment: Mapped[str | None] = mapped_column(Text)
+    # The overall comment's save state, as Score keeps it per domain (app/scoring/saves.py).
     overall_seq: Mapped[int] = mapped_column(default=0)
+    overall_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    overall_tab: Mapped[str | None] = mapped_column(String(32))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None]
@@ -72,8 +75,11 @@ class Read(db.Model):
 class Score(db.Model):
     """The score and comment for one competency domain in one read.
 
-    ``seq`` is the client's save counter: a save carrying a lower number than
-    the stored one arrived late and is ignored, so an older save never wins.
+    ``version`` goes up with every stored change; ``tab`` is the scoring window
+    that stored it last and ``seq`` that window's save number. Together they
+    decide whether a save is stored (app/scoring/saves.py): a window's late,
+    older save never wins, and a window that has not seen another window's
+    change is told instead of overwriting it.
     """
 
     __tablename__ = "scores"
@@ -85,6 +91,8 @@ class Score(db.Model):
     score: Mapped[int | None]
     comment: Mapped[str | None] = mapped_column(Text)
     seq: Mapped[int] = mapped_column(default=0)
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
+    tab: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     read: Mapped[Read] = relationship(back_populates="scores")
@@ -108,6 +116,8 @@ class RequirementCheck(db.Model):
     status: Mapped[CheckStatus | None] = mapped_column(
         enum_column(CheckStatus))
     note: Mapped[str | None] = mapped_column(Text)
-    seq: Mapped[int] = mapped_column(default=0)
+    seq: Mapped[int] = mapped_column(default=0)  # version, tab and seq as in Score
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
+    tab: Mapped[str | None] = mapped_column(String(32))
 
     read: Mapped[Read] = relationship(back_populates="checks")

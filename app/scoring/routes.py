@@ -1,7 +1,7 @@
 """Reviewer pages: the queue, the scoring page and its autosave endpoints, submit."""
 from collections.abc import Callable
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.access import assignment_or_404
@@ -13,11 +13,17 @@ from app.requirements import service as requirements
 from app.rubrics.registry import indicator_text
 from app.scoring import service
 from app.scoring.models import CheckStatus, Read, ReadStatus
+from app.scoring.saves import SaveOutcome
 
 bp = Blueprint("scoring", __name__, url_prefix="/reviews", template_folder="templates")
 
 ALL_ROLES = tuple(Role)
 PLAIN_TEXT = {"Content-Type": "text/plain; charset=utf-8"}  # autosave refusals, shown by scoring.js as text
+# Autosave answers name what became of the save, and the field's version for the window's next save.
+SAVE_OUTCOME, SAVE_VERSION = "X-Save-Outcome", "X-Save-Version"
+CHANGED_ELSEWHERE = ("This field was changed in another window. Your text is kept here: "
+                     "save yours over it, or load the other version.")
+SUPERSEDED = "A newer change from this window is already saved."
 
 
 @bp.get("/")
@@ -39,8 +45,8 @@ def score_page(assignment_id: int) -> str:
 @role_required(Role.REVIEWER)
 def save_domain(assignment_id: int, domain_key: str) -> Response | str | tuple[str, int]:
     """Autosave one domain's score and comment."""
-    return _autosave(assignment_id, lambda read: service.save_domain(
-        read, domain_key, request.form.get("score"), request.form.get("comment"), request.form.get("seq"),
+    return _autosave(assignment_id, lambda read, window: service.save_domain(
+        read, domain_key, request.form.get("score"), request.form.get("comment"), window,
         actor_id=current_user.id))
 
 
@@ -48,8 +54,8 @@ def save_domain(assignment_id: int, domain_key: str) -> Response | str | tuple[s
 @role_required(Role.REVIEWER)
 def save_requirement(assignment_id: int, requirement_key: str) -> Response | str | tuple[str, int]:
     """Autosave one requirement line's mark and note."""
-    return _autosave(assignment_id, lambda read: service.save_requirement(
-        read, requirement_key, request.form.get("status"), request.form.get("note"), request.form.get("seq"),
+    return _autosave(assignment_id, lambda read, window: service.save_requirement(
+        read, requirement_key, request.form.get("status"), request.form.get("note"), window,
         actor_id=current_user.id))
 
 
@@ -57,8 +63,8 @@ def save_requirement(assignment_id: int, requirement_key: str) -> Response | str
 @role_required(Role.REVIEWER)
 def save_overall(assignment_id: int) -> Response | str | tuple[str, int]:
     """Autosave the overall comment."""
-    return _autosave(assignment_id, lambda read: service.save_overall_comment(
-        read, request.form.get("overall_comment"), request.form.get("seq")))
+    return _autosave(assignment_id, lambda read, window: service.save_overall_comment(
+        read, request.form.get("overall_comment"), window))
 
 
 @bp.post("/<int:assignment_id>/submit")
@@ -88,21 +94,33 @@ def _own_assignment_or_404(assignment_id: int) -> Assignment:
     return assignment
 
 
-def _autosave(assignment_id: int, save: Callable[[Read], bool]) -> str | tuple[str, int, dict[str, str]]:
-    """Run one autosave on the reviewer's own open read; one that lost to a newer save still answers "Saved"."""
+def _autosave(assignment_id: int, save: Callable[[Read, service.WindowSave], service.SaveResult]) \
+        -> Response | str | tuple[str | Response, int, dict[str, str]]:
+    """Run one autosave on the reviewer's own open read. Only a save that is stored is answered "Saved";
+    a conflict with another window, or a late save of this one, is a 409 that says which (``X-Save-Outcome``)."""
     read = service.open_read(_own_assignment_or_404(assignment_id), actor_id=current_user.id)
     try:
-        save(read)
+        window = service.window_save(request.form.get("tab"), request.form.get("seq"),
+                                     request.form.get("base_version"))
+        result = save(read, window)
     except service.ReadLocked as exc:
         db.session.rollback()
         return str(exc), 409, PLAIN_TEXT
     except service.ScoringError as exc:
         db.session.rollback()
         return str(exc), 422, PLAIN_TEXT  # the message quotes what was sent: never let it be parsed as HTML
+    if result.outcome is SaveOutcome.CONFLICT:
+        db.session.rollback()
+        return jsonify(message=CHANGED_ELSEWHERE, version=result.version, theirs=result.theirs,
+                       summary=result.summary), 409, {SAVE_OUTCOME: "conflict"}
+    if result.outcome is SaveOutcome.SUPERSEDED:
+        db.session.rollback()
+        return jsonify(message=SUPERSEDED), 409, {SAVE_OUTCOME: "superseded"}
     # Counted inside the save's transaction: after the commit the read, assignment and item would be reloaded.
     progress = service.progress(read, service.rubric_of(read.assignment.item))
     db.session.commit()
-    return render_template("scoring/_save_status.html", progress=progress, oob=True)
+    return (render_template("scoring/_save_status.html", progress=progress, oob=True), 200,
+            {SAVE_OUTCOME: "saved", SAVE_VERSION: str(result.version)})
 
 
 def _render_page(assignment: Assignment, read: Read | None, problems: list[str] | None = None) -> str:
@@ -119,4 +137,5 @@ def _render_page(assignment: Assignment, read: Read | None, problems: list[str] 
         outcome=service.outcome_of(read) if locked else None,
         indicators={d.key: indicator_text(rubric.key, d.key) for d in rubric.domains},
         record_tables=requirements.record_tables_of(application, item.cycle) if application else [],
+        window_id=service.new_window_id(),
         check_labels=service.CHECK_LABELS, check_statuses=list(CheckStatus))

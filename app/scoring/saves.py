@@ -8,6 +8,8 @@ window's ``seq``. A save says which version its window last saw
 
 - the window that wrote the field last stores a newer save of its own
   (higher ``seq``) whatever version it saw: nothing of anyone else's is lost;
+- the version moves only when the content changes, so re-sending what is
+  stored never makes another window's next save look stale;
 - the same save arriving twice (a retry) is acknowledged again, not redone;
 - a late, older save of that same window is never stored over its newer one;
 - any other window stores only if it saw the stored version; if not, and

@@ -1,14 +1,17 @@
 """Reads: the reviewer's queue, autosaving scores, submitting and reopening. No request objects here.
 
-Callers commit. Autosaves are single upserts guarded by the client's save
-counter (``seq``), so a retried save is harmless and a late, older save
-never overwrites a newer one, on SQLite and PostgreSQL alike.
+Callers commit. Each autosave of a field is decided by ``app.scoring.saves.decide``
+under the read's row lock: a retried save is acknowledged again, a late,
+older save of a window never overwrites its newer one, and a window that has
+not seen another window's change to the field is told so instead of
+overwriting it, on SQLite and PostgreSQL alike.
 """
+import re
+import secrets
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,6 +29,7 @@ from app.rubrics.model import Rubric
 from app.rubrics.registry import get_rubric
 from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck, Score
 from app.scoring.outcome import ReadOutcome, read_outcome
+from app.scoring.saves import IncomingSave, SaveOutcome, StoredField, decide
 from app.timeutil import utcnow
 
 MAX_TEXT_LENGTH = 20_000
@@ -169,9 +173,43 @@ def open_read(assignment: Assignment, *, actor_id: int | None = None) -> Read:
     return read
 
 
-def save_domain(read: Read, domain_key: str, score: int | str | None, comment: str | None, seq: int | str,
-                *, actor_id: int | None = None) -> bool:
-    """Upsert one domain's score and comment; returns False when a newer save was already stored."""
+TAB_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,32}")
+
+
+@dataclass(frozen=True)
+class WindowSave:
+    """Where a save comes from: the scoring window's id, its save number, and the field version it last saw."""
+    tab: str
+    seq: int
+    base_version: int
+
+
+def window_save(tab: str | None, seq: int | str | None, base_version: int | str | None) -> WindowSave:
+    """The three values every autosave carries (hidden fields of the page, and the script's counter), checked."""
+    if tab is None or not TAB_PATTERN.fullmatch(tab):
+        raise ScoringError(f"tab: {tab!r} is not a scoring window id; reload the page")
+    return WindowSave(tab=tab, seq=_check_seq(seq),
+                      base_version=_whole_number(base_version, "base_version", maximum=MAX_SEQ))
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What became of one autosave. ``version`` is the field's version now; on a conflict ``theirs`` holds what
+    is stored, by form field name, and ``summary`` says it in words."""
+    outcome: SaveOutcome
+    version: int
+    theirs: dict[str, str] | None = None
+    summary: str | None = None
+
+
+def new_window_id() -> str:
+    """A scoring page's window id: random, so two tabs or devices of one reviewer never share one."""
+    return secrets.token_urlsafe(12)
+
+
+def save_domain(read: Read, domain_key: str, score: int | str | None, comment: str | None, window: WindowSave,
+                *, actor_id: int | None = None) -> SaveResult:
+    """Store one domain's score and comment if ``decide`` says so (app/scoring/saves.py); the caller commits."""
     _require_draft(read)
     item = read.assignment.item
     rubric = rubric_of(item)
@@ -179,24 +217,34 @@ def save_domain(read: Read, domain_key: str, score: int | str | None, comment: s
         raise ScoringError(f"domain: {domain_key!r} is not a domain of rubric {rubric.key}")
     score = _check_score(rubric, score)
     comment = _check_text(comment, "comment")
-    seq = _check_seq(seq)
-    before = db.session.scalar(select(Score.score).where(Score.read_id == read.id, Score.domain_key == domain_key))
-    upsert = _guarded_upsert(_dialect(), Score.__table__, ("read_id", "domain_key"),
-                             ("score", "comment", "seq", "updated_at"))
-    applied = db.session.execute(upsert, {"read_id": read.id, "domain_key": domain_key, "score": score,
-                                          "comment": comment, "seq": seq, "updated_at": utcnow()}).first() is not None
-    if applied and before != score:
-        # Comments change on every pause in typing; the audit keeps the score changes, compactly. Inserted
-        # at once: an entry added to the session would cost an ORM flush on every autosave.
-        record_many([{"action": "score.save", "object_type": "read", "object_id": read.id,
-                      "actor_id": actor_id, "cycle_id": item.cycle_id, "item_key": item.item_id,
-                      "before": {domain_key: before}, "after": {domain_key: score}}])
-    return applied
+    row = db.session.execute(select(Score.id, Score.score, Score.comment, Score.seq, Score.version, Score.tab)
+                             .where(Score.read_id == read.id, Score.domain_key == domain_key)).first()
+    stored = None if row is None else StoredField(row.version, row.tab, row.seq, (row.score, row.comment or ""))
+    outcome, version = _decide(stored, window, (score, comment or ""))
+    if outcome is SaveOutcome.CONFLICT and row is not None:  # a conflict always has a stored row
+        return SaveResult(outcome, version, theirs={"score": "" if row.score is None else str(row.score),
+                                                    "comment": row.comment or ""},
+                          summary=_in_words("no score" if row.score is None else f"score {row.score}", row.comment))
+    if outcome is SaveOutcome.STORE:
+        values = {"score": score, "comment": comment, "seq": window.seq, "tab": window.tab, "version": version,
+                  "updated_at": utcnow()}
+        if row is None:
+            db.session.execute(insert(Score).values(read_id=read.id, domain_key=domain_key, **values))
+        else:
+            db.session.execute(update(Score).where(Score.id == row.id).values(**values))
+        before = row.score if row else None
+        if before != score:
+            # Comments change on every pause in typing; the audit keeps the score changes, compactly. Inserted
+            # at once: an entry added to the session would cost an ORM flush on every autosave.
+            record_many([{"action": "score.save", "object_type": "read", "object_id": read.id,
+                          "actor_id": actor_id, "cycle_id": item.cycle_id, "item_key": item.item_id,
+                          "before": {domain_key: before}, "after": {domain_key: score}}])
+    return SaveResult(outcome, version)
 
 
-def save_requirement(read: Read, requirement_key: str, status: str | None, note: str | None, seq: int | str,
-                     *, actor_id: int | None = None) -> bool:
-    """Upsert one requirement line's mark and note (application reads); False when a newer save won."""
+def save_requirement(read: Read, requirement_key: str, status: str | None, note: str | None, window: WindowSave,
+                     *, actor_id: int | None = None) -> SaveResult:
+    """Store one requirement line's mark and note (application reads) if ``decide`` says so; the caller commits."""
     _require_draft(read)
     item = read.assignment.item
     rubric = rubric_of(item)
@@ -204,29 +252,62 @@ def save_requirement(read: Read, requirement_key: str, status: str | None, note:
         raise ScoringError(f"requirement: {requirement_key!r} is not a requirement of rubric {rubric.key}")
     check_status = _check_status(status)
     note = _check_text(note, "note")
-    seq = _check_seq(seq)
-    before = db.session.scalar(select(RequirementCheck.status).where(
-        RequirementCheck.read_id == read.id, RequirementCheck.requirement_key == requirement_key))
-    upsert = _guarded_upsert(_dialect(), RequirementCheck.__table__, ("read_id", "requirement_key"),
-                             ("status", "note", "seq"))
-    applied = db.session.execute(upsert, {"read_id": read.id, "requirement_key": requirement_key,
-                                          "status": check_status, "note": note, "seq": seq}).first() is not None
-    if applied and before != check_status:
-        record("requirement.save", "read", read.id, actor_id=actor_id, cycle_id=item.cycle_id,
-               item_key=item.item_id, before={requirement_key: before and before.value},
-               after={requirement_key: check_status and check_status.value})
-    return applied
+    row = db.session.execute(
+        select(RequirementCheck.id, RequirementCheck.status, RequirementCheck.note, RequirementCheck.seq,
+               RequirementCheck.version, RequirementCheck.tab)
+        .where(RequirementCheck.read_id == read.id, RequirementCheck.requirement_key == requirement_key)).first()
+    stored = None if row is None else StoredField(row.version, row.tab, row.seq, (row.status, row.note or ""))
+    outcome, version = _decide(stored, window, (check_status, note or ""))
+    if outcome is SaveOutcome.CONFLICT and row is not None:
+        return SaveResult(outcome, version, theirs={"status": row.status.value if row.status else "",
+                                                    "note": row.note or ""},
+                          summary=_in_words(CHECK_LABELS[row.status] if row.status else "not marked", row.note))
+    if outcome is SaveOutcome.STORE:
+        values = {"status": check_status, "note": note, "seq": window.seq, "tab": window.tab, "version": version}
+        if row is None:
+            db.session.execute(insert(RequirementCheck).values(read_id=read.id, requirement_key=requirement_key,
+                                                               **values))
+        else:
+            db.session.execute(update(RequirementCheck).where(RequirementCheck.id == row.id).values(**values))
+        before = row.status if row else None
+        if before != check_status:
+            record("requirement.save", "read", read.id, actor_id=actor_id, cycle_id=item.cycle_id,
+                   item_key=item.item_id, before={requirement_key: before and before.value},
+                   after={requirement_key: check_status and check_status.value})
+    return SaveResult(outcome, version)
 
 
-def save_overall_comment(read: Read, text: str | None, seq: int | str) -> bool:
-    """Store the overall comment unless a newer one is already stored; False when it was ignored."""
+def save_overall_comment(read: Read, text: str | None, window: WindowSave) -> SaveResult:
+    """Store the overall comment if ``decide`` says so; the caller commits."""
     _require_draft(read)
     text = _check_text(text, "overall comment")
-    seq = _check_seq(seq)
-    result = db.session.execute(
-        update(Read).where(Read.id == read.id, Read.overall_seq < seq, Read.status == ReadStatus.DRAFT)
-        .values(overall_comment=text, overall_seq=seq, updated_at=utcnow()))
-    return result.rowcount == 1
+    # open_read loaded the read for update, so these are current.
+    stored = StoredField(read.overall_version, read.overall_tab, read.overall_seq, (read.overall_comment or "",))
+    outcome, version = _decide(stored, window, (text or "",))
+    if outcome is SaveOutcome.CONFLICT:
+        return SaveResult(outcome, version, theirs={"overall_comment": read.overall_comment or ""},
+                          summary=_in_words(None, read.overall_comment))
+    if outcome is SaveOutcome.STORE:
+        db.session.execute(update(Read).where(Read.id == read.id).values(
+            overall_comment=text, overall_seq=window.seq, overall_tab=window.tab, overall_version=version,
+            updated_at=utcnow()))
+    return SaveResult(outcome, version)
+
+
+def _decide(stored: StoredField | None, window: WindowSave, content: tuple) -> tuple[SaveOutcome, int]:
+    """The decision and the field's version after it is carried out (the version moves only when the content
+    does: a window re-sending what is stored, as a textarea's change event does, must not look like a change)."""
+    outcome = decide(stored, IncomingSave(window.tab, window.seq, window.base_version, content))
+    if stored is None:
+        return outcome, 1
+    changed = outcome is SaveOutcome.STORE and content != stored.content
+    return outcome, stored.version + 1 if changed else stored.version
+
+
+def _in_words(mark: str | None, text: str | None, shown: int = 160) -> str:
+    """"score 3, “Sees the parallel…”": what another window stored, short enough for a status line."""
+    quoted = f"“{text[:shown]}{'…' if len(text) > shown else ''}”" if text else "no text"
+    return f"{mark}, {quoted}" if mark else quoted
 
 
 # Both counts in one round trip, built once: every autosave answers with them.
@@ -252,31 +333,36 @@ def progress(read: Read | None, rubric: Rubric) -> Progress:
 
 @dataclass(frozen=True)
 class ReadContent:
-    """What the scoring page shows of a read: scores, comments, marks and the next save number."""
+    """What the scoring page shows of a read: scores, comments, marks, and each field's stored version."""
     scores: dict[str, int | None]
     comments: dict[str, str]
     checks: dict[str, str | None]
     notes: dict[str, str]
     overall_comment: str
-    last_seq: int
+    score_versions: dict[str, int]
+    check_versions: dict[str, int]
+    overall_version: int
 
 
 def read_content(read: Read | None) -> ReadContent:
     """The stored state of a read in two queries (one per child table)."""
     if read is None:
-        return ReadContent(scores={}, comments={}, checks={}, notes={}, overall_comment="", last_seq=0)
-    score_rows = db.session.execute(select(Score.domain_key, Score.score, Score.comment, Score.seq)
+        return ReadContent(scores={}, comments={}, checks={}, notes={}, overall_comment="", score_versions={},
+                           check_versions={}, overall_version=0)
+    score_rows = db.session.execute(select(Score.domain_key, Score.score, Score.comment, Score.version)
                                     .where(Score.read_id == read.id)).all()
     check_rows = db.session.execute(select(RequirementCheck.requirement_key, RequirementCheck.status,
-                                           RequirementCheck.note, RequirementCheck.seq)
+                                           RequirementCheck.note, RequirementCheck.version)
                                     .where(RequirementCheck.read_id == read.id)).all()
-    seqs = [row.seq for row in score_rows] + [row.seq for row in check_rows] + [read.overall_seq]
     return ReadContent(
         scores={row.domain_key: row.score for row in score_rows},
         comments={row.domain_key: row.comment or "" for row in score_rows},
         checks={row.requirement_key: row.status.value if row.status else None for row in check_rows},
         notes={row.requirement_key: row.note or "" for row in check_rows},
-        overall_comment=read.overall_comment or "", last_seq=max(seqs))
+        overall_comment=read.overall_comment or "",
+        score_versions={row.domain_key: row.version for row in score_rows},
+        check_versions={row.requirement_key: row.version for row in check_rows},
+        overall_version=read.overall_version)
 
 
 def content_progress(content: ReadContent, rubric: Rubric) -> Progress:
@@ -368,19 +454,6 @@ _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 def _insert(model):
     return _INSERTS[_dialect()](model)
-
-
-@cache
-def _guarded_upsert(dialect: str, table: Table, keys: tuple[str, ...], updated: tuple[str, ...]):
-    """INSERT, or UPDATE of ``updated`` unless the stored ``seq`` is newer; RETURNING the id when written.
-
-    Built once per dialect and table, values bound at execution: building it
-    (the ``excluded`` alias above all) cost more than running it, on every autosave.
-    """
-    stmt = _INSERTS[dialect](table)
-    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in updated},
-                                      where=stmt.excluded.seq > table.c.seq)
-    return stmt.returning(table.c.id)
 
 
 def _locked_item(item_pk: int) -> Item:

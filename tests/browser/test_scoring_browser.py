@@ -125,3 +125,51 @@ def test_a_failed_save_is_shown_with_retry_and_nothing_typed_is_lost(app, page, 
     expect(status).to_have_text("Saved")
     expect(page.locator("#page-save-status")).to_have_text("All changes saved")
     assert stored(app, assignment_id) == {"thinking": (None, "Weighs two options carefully")}
+
+
+def test_two_windows_on_one_item_never_lose_an_edit_silently(app, page, assignment_id):
+    """The same reviewer has the item open in two tabs; each edit either is stored or is shown as a conflict
+    that keeps what was typed, with a choice."""
+    problems = []
+    sign_in(page)
+    second = page.context.new_page()
+    for tab in (page, second):
+        tab.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+        tab.on("pageerror", lambda exc: problems.append(str(exc)))
+        tab.goto(f"/reviews/{assignment_id}")
+    comment_a, comment_b = page.get_by_label("Comment on Reflection"), second.get_by_label("Comment on Reflection")
+
+    page.locator("label[for='score-reflection-3']").click()
+    comment_a.fill("Written in the first window")
+    expect(page.locator("#status-reflection")).to_have_text("Saved")
+
+    comment_b.fill("Written in the second window")
+    status_b = second.locator("#status-reflection")
+    expect(status_b).to_contain_text("Changed in another window")
+    expect(status_b).to_contain_text("score 3, “Written in the first window”")
+    expect(second.locator("#page-save-status")).to_contain_text("changed in another window")
+    expect(comment_b).to_have_value("Written in the second window")  # nothing typed is lost
+    assert stored(app, assignment_id)["reflection"] == (3, "Written in the first window")
+    second.get_by_role("button", name="Submit read").click()
+    expect(second.locator("#app-status")).to_contain_text("changed in another window")  # no submit over it
+
+    second.get_by_role("button", name="Load theirs").click()
+    expect(comment_b).to_have_value("Written in the first window")
+    expect(second.locator("#score-reflection-3")).to_be_checked()
+    expect(status_b).to_have_text("Saved")
+    with second.expect_response(lambda r: "/domains/reflection" in r.url) as answer:
+        comment_b.fill("The second window, having seen the first")
+    assert answer.value.status == 200
+    expect(status_b).to_have_text("Saved")
+    assert stored(app, assignment_id)["reflection"] == (3, "The second window, having seen the first")
+
+    comment_a.fill("The first window, not knowing")
+    status_a = page.locator("#status-reflection")
+    expect(status_a).to_contain_text("Changed in another window")
+    with page.expect_response(lambda r: "/domains/reflection" in r.url) as answer:
+        page.get_by_role("button", name="Save mine").click()
+    assert answer.value.status == 200
+    expect(status_a).to_have_text("Saved")
+    assert stored(app, assignment_id)["reflection"] == (3, "The first window, not knowing")
+    expect(page.locator("#page-save-status")).to_have_text("All changes saved")
+    assert problems == [msg for msg in problems if "409" in msg]  # only the conflicts' own answers

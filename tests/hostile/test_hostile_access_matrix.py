@@ -14,12 +14,12 @@ import pytest
 from app.extensions import db
 from app.people.models import Role
 from tests.hostile.routes import probes, response_text, session_token, signed_in_client
-from tests.hostile.world import (ROLE_OF, ROLES, SIGNED_OUT, VISIBLE, build_world, disable, fingerprint,
+from tests.hostile.world import (ROLE_OF, ROLES, SIGNED_OUT, VISIBLE, WINDOW, build_world, disable, fingerprint,
                                  forbidden_canaries)
 
 pytestmark = pytest.mark.seeded(seed=build_world)
 
-POST_FIELDS = {"score": "3", "seq": "99", "comment": "probe", "status": "met", "note": "probe",
+POST_FIELDS = {"score": "3", "seq": "99", **WINDOW, "comment": "probe", "status": "met", "note": "probe",
                "overall_comment": "probe", "rationale": "probe", "decision": "endorse", "reason": "probe"}
 
 

@@ -18,7 +18,7 @@ from app.people.models import Role, User
 from app.scoring.models import Read, ReadStatus
 from tests.factories import ESSAY_DOMAINS
 from tests.hostile.routes import probes, session_token, signed_in_client
-from tests.hostile.world import ROLE_OF, SCENARIOS, VISIBLE, build_world, fingerprint
+from tests.hostile.world import ROLE_OF, SCENARIOS, VISIBLE, WINDOW, build_world, fingerprint
 
 pytestmark = pytest.mark.seeded(seed=build_world)
 
@@ -28,9 +28,9 @@ PREFERRED_SCENARIO = {"scoring.save_requirement": "a_application"}
 
 # Valid form values per endpoint, so a request is accepted and extra fields have a chance to do harm.
 VALID = {
-    "scoring.save_domain": {"score": "3", "comment": "clear", "seq": "50"},
-    "scoring.save_overall": {"overall_comment": "overall", "seq": "50"},
-    "scoring.save_requirement": {"status": "met", "note": "seen", "seq": "50"},
+    "scoring.save_domain": {"score": "3", "comment": "clear", "seq": "50", **WINDOW},
+    "scoring.save_overall": {"overall_comment": "overall", "seq": "50", **WINDOW},
+    "scoring.save_requirement": {"status": "met", "note": "seen", "seq": "50", **WINDOW},
     "committee.resolve": {**{f"score_{key}": "3" for key in ESSAY_DOMAINS}, "rationale": "Agreed in the meeting"},
     "committee.decide": {"decision": "endorse", "rationale": "Meets every requirement"},
     "console.new_cycle": {"name": "Mass assignment cycle", "readers": "2"},

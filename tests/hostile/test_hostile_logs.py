@@ -10,7 +10,7 @@ import pytest
 
 from tests.factories import ESSAY_DOMAINS
 from tests.hostile.routes import session_token, signed_in_client
-from tests.hostile.world import build_world
+from tests.hostile.world import WINDOW, build_world
 
 ESSAY = "Marigold-essay-text: the toddler biting eased once the family routine was steadied"
 PROMPT = "Marigold-prompt-text: a parent describes nightly wakings"
@@ -67,11 +67,11 @@ def test_a_scoring_flow_logs_no_essay_prompt_or_comment_text(app, world, caplog)
     token = session_token(reviewer, True)
     htmx = {"HX-Request": "true", "X-CSRFToken": token, "Referer": f"http://localhost{page_url}"}
     for seq, domain in enumerate(ESSAY_DOMAINS, start=10):
-        response = reviewer.post(f"{page_url}/domains/{domain}", data={"score": "3", "comment": COMMENT, "seq": seq},
-                                 headers=htmx)
+        response = reviewer.post(f"{page_url}/domains/{domain}",
+                                 data={"score": "3", "comment": COMMENT, "seq": seq, **WINDOW}, headers=htmx)
         assert response.status_code == 200
-    reviewer.post(f"{page_url}/overall", data={"overall_comment": ESSAY, "seq": "40"}, headers=htmx)
-    reviewer.post(f"{page_url}/domains/reflection", data={"score": "9", "comment": COMMENT, "seq": "41"},
+    reviewer.post(f"{page_url}/overall", data={"overall_comment": ESSAY, "seq": "40", **WINDOW}, headers=htmx)
+    reviewer.post(f"{page_url}/domains/reflection", data={"score": "9", "comment": COMMENT, "seq": "41", **WINDOW},
                   headers=htmx)  # a refused save
     submitted = reviewer.post(f"{page_url}/submit", data={"csrf_token": token})
     assert submitted.status_code == 303

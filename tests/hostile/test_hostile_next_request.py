@@ -6,7 +6,7 @@ from app.committee.models import CommitteeResolution
 from app.extensions import db
 from tests.factories import ESSAY_DOMAINS
 from tests.hostile.routes import session_token, signed_in_client
-from tests.hostile.world import build_world
+from tests.hostile.world import WINDOW, build_world
 
 pytestmark = pytest.mark.seeded(seed=build_world)
 
@@ -27,7 +27,7 @@ def test_an_unassigned_reviewer_loses_the_item_on_the_next_request(app, world):
                                 data={"csrf_token": session_token(coordinator, True)})
     assert response.status_code == 302
     assert reviewer.get(page).status_code == 404
-    save = reviewer.post(f"{page}/domains/reflection", data={"score": "3", "seq": "5"},
+    save = reviewer.post(f"{page}/domains/reflection", data={"score": "3", "seq": "5", **WINDOW},
                          headers={"HX-Request": "true", "X-CSRFToken": reviewer_token})
     assert save.status_code == 404
     assert "HE-2" not in reviewer.get("/reviews/").get_data(as_text=True)

@@ -11,7 +11,7 @@ import pytest
 
 from tests.factories import ESSAY_DOMAINS
 from tests.hostile.routes import probes, response_text, session_token, signed_in_client
-from tests.hostile.world import ROLE_OF, VISIBLE, build_world
+from tests.hostile.world import ROLE_OF, VISIBLE, WINDOW, build_world
 
 PAYLOAD = ('<script>alert(1)</script><img src=x onerror=alert(2)>"><svg onload=alert(3)>'
            '<div hx-get="/logout" hx-on:click="alert(4)">d</div><a href="javascript:alert(5)">j</a>')
@@ -101,10 +101,11 @@ def test_forms_that_echo_what_was_typed_keep_it_inert(app, world):
     reviewer = signed_in_client(app, world.emails["reviewer_a"])
     token = session_token(reviewer, True)
     echoes.append(reviewer.post(f"/reviews/{world.ids['asg_a_x']}/domains/reflection",
-                                data={"score": PAYLOAD, "comment": PAYLOAD, "seq": "9"},
+                                data={"score": PAYLOAD, "comment": PAYLOAD, "seq": "9", **WINDOW},
                                 headers={"HX-Request": "true", "X-CSRFToken": token}))
     echoes.append(reviewer.post(f"/reviews/{world.ids['asg_a_x']}/domains/{PAYLOAD[:20]}",
-                                data={"score": "2", "seq": "10"}, headers={"HX-Request": "true", "X-CSRFToken": token}))
+                                data={"score": "2", "seq": "10", **WINDOW},
+                                headers={"HX-Request": "true", "X-CSRFToken": token}))
     failures = [f"echo {n}: status {r.status_code}, live markup {live_markup(r)}"
                 for n, r in enumerate(echoes) if live_markup(r) or r.status_code >= 500]
     assert not failures, "\n".join(failures)

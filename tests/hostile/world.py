@@ -22,6 +22,8 @@ from tests.factories import ESSAY_DOMAINS
 PASSWORD = "a hostile but long enough password"
 ESSAY_RUBRIC = "imhm-c-essay"
 GUESSED_ID = 987_654
+# The window fields every autosave carries (app/scoring/saves.py); one window per test is enough here.
+WINDOW = {"tab": "hostile-window", "base_version": "0"}
 
 # Applicant identity that must never reach a reviewer, nor anyone outside the applicant's cycle committee.
 CANARIES = {

@@ -11,7 +11,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -100,6 +100,12 @@ class GunicornServer:
 class Reply:
     status: int
     body: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def window_of(seat) -> dict[str, str]:
+    """The window fields of one reviewer's autosaves (app/scoring/saves.py): one scoring window per reviewer."""
+    return {"tab": f"system-window-{seat.assignment_id}", "base_version": "0"}
 
 
 class Browserless:
@@ -121,9 +127,9 @@ class Browserless:
             req.add_header("HX-Request", "true")
         try:
             with self.opener.open(req, timeout=self.timeout) as resp:
-                reply = Reply(resp.status, resp.read().decode("utf-8", "replace"))
+                reply = Reply(resp.status, resp.read().decode("utf-8", "replace"), dict(resp.headers))
         except urllib.error.HTTPError as err:
-            reply = Reply(err.code, err.read().decode("utf-8", "replace"))
+            reply = Reply(err.code, err.read().decode("utf-8", "replace"), dict(err.headers))
         self._remember_token(reply.body)
         return reply
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.factories import ESSAY_DOMAINS
 from tests.system.conftest import PASSWORD
-from tests.system.live import REPO, Browserless, GunicornServer, server_env
+from tests.system.live import REPO, Browserless, GunicornServer, server_env, window_of
 
 pytestmark = pytest.mark.slow
 FLASK = Path(sys.executable).with_name("flask")
@@ -89,7 +89,7 @@ def test_every_acknowledged_autosave_survives_kill_9(deployment):
             seq += 1
             domain, score = ESSAY_DOMAINS[seq % len(ESSAY_DOMAINS)], seq % 4 + 1
             reply = client.post(f"/reviews/{seat.assignment_id}/domains/{domain}",
-                                {"score": score, "comment": "", "seq": seq}, htmx=True)
+                                {"score": score, "comment": "", "seq": seq, **window_of(seat)}, htmx=True)
             if reply.status == 200:
                 with lock:
                     acknowledged[(seat.assignment_id, domain)] = (seq, score)

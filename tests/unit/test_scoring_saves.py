@@ -88,7 +88,8 @@ def test_in_any_interleaving_nothing_acknowledged_is_lost_and_no_one_overwrites_
                 assert incoming.base_version == field.version
             if field is not None and field.tab == tab:
                 assert incoming.seq > field.seq  # a window's own saves are stored in order
-            field = StoredField(seen_version + 1, tab, incoming.seq, incoming.content)
+            changed = field is None or field.content != incoming.content
+            field = StoredField(seen_version + changed, tab, incoming.seq, incoming.content)
         if outcome.stored:
             assert field.content == incoming.content  # acknowledged ⇒ what it carries is stored
             acknowledged.append((tab, incoming.seq, incoming.content))

@@ -14,6 +14,7 @@ from app.rubrics.model import PassRule
 from app.scoring import service
 from app.scoring.models import Read, ReadStatus, Score
 from app.scoring.outcome import apply_pass_rule
+from app.scoring.saves import SaveOutcome
 from tests import factories as f
 from tests.conftest import build_app, close_app
 from tests.factories import ESSAY_DOMAINS
@@ -49,9 +50,17 @@ def application_assignment():
     return f.assign(f.make_application_item(cycle, applicant, rubric_key="test-application"), f.make_user())
 
 
+TAB = "unit-test-window"
+
+
+def window(seq, tab=TAB, base_version=0):
+    """The window fields of one save, checked as a request's are."""
+    return service.window_save(tab, seq, base_version)
+
+
 def score_all(read, values, start_seq=1):
     for seq, (key, value) in enumerate(zip(ESSAY_DOMAINS, values, strict=True), start=start_seq):
-        service.save_domain(read, key, value, None, seq)
+        service.save_domain(read, key, value, None, window(seq))
 
 
 def stored(read_id):
@@ -70,22 +79,22 @@ def test_open_read_creates_one_draft_and_returns_it_again(ctx):
 
 def test_saving_the_same_domain_twice_keeps_one_row_with_the_newest_values(ctx):
     read = service.open_read(essay_assignment())
-    assert service.save_domain(read, "reflection", "2", "first thought", 1)
-    assert service.save_domain(read, "reflection", "3", "second thought", 2)
+    assert service.save_domain(read, "reflection", "2", "first thought", window(1)).outcome.stored
+    assert service.save_domain(read, "reflection", "3", "second thought", window(2)).outcome.stored
     assert stored(read.id) == {"reflection": (3, "second thought", 2)}
 
 
 def test_repeating_a_save_is_harmless(ctx):
     read = service.open_read(essay_assignment())
-    assert service.save_domain(read, "thinking", 4, "ok", 7)
-    assert not service.save_domain(read, "thinking", 4, "ok", 7)
+    assert service.save_domain(read, "thinking", 4, "ok", window(7)).outcome is SaveOutcome.STORE
+    assert service.save_domain(read, "thinking", 4, "ok", window(7)).outcome is SaveOutcome.ALREADY_STORED
     assert stored(read.id) == {"thinking": (4, "ok", 7)}
 
 
 def test_a_late_older_save_never_overwrites_a_newer_one(ctx):
     read = service.open_read(essay_assignment())
-    service.save_domain(read, "reflection", 4, "newer", 9)
-    assert not service.save_domain(read, "reflection", 1, "older", 8)
+    service.save_domain(read, "reflection", 4, "newer", window(9))
+    assert service.save_domain(read, "reflection", 1, "older", window(8)).outcome is SaveOutcome.SUPERSEDED
     assert stored(read.id) == {"reflection": (4, "newer", 9)}
 
 
@@ -102,7 +111,7 @@ def test_racing_saves_leave_exactly_the_highest_sequence(app):
             try:
                 from app.assignment.models import Assignment
                 read = service.open_read(db.session.get(Assignment, assignment_id))
-                service.save_domain(read, "thinking", 1 + seq % 4, f"text {seq}", seq)
+                service.save_domain(read, "thinking", 1 + seq % 4, f"text {seq}", window(seq))
                 db.session.commit()
             except Exception as exc:  # reported below; a thread cannot fail the test itself
                 errors.append(exc)
@@ -131,23 +140,23 @@ def test_racing_saves_leave_exactly_the_highest_sequence(app):
 def test_bad_saves_are_refused_with_a_message_naming_the_field(ctx, domain, score, seq, message):
     read = service.open_read(essay_assignment())
     with pytest.raises(service.ScoringError, match=message.replace("(", r"\(")):
-        service.save_domain(read, domain, score, None, seq)
+        service.save_domain(read, domain, score, None, window(seq))
     assert stored(read.id) == {}
 
 
 def test_an_empty_score_clears_the_domain_but_keeps_the_comment(ctx):
     read = service.open_read(essay_assignment())
-    service.save_domain(read, "reflection", 3, "note", 1)
-    service.save_domain(read, "reflection", "", "note", 2)
+    service.save_domain(read, "reflection", 3, "note", window(1))
+    service.save_domain(read, "reflection", "", "note", window(2))
     assert stored(read.id) == {"reflection": (None, "note", 2)}
 
 
 def test_score_changes_are_audited_with_before_and_after_but_comment_edits_are_not(ctx):
     read = service.open_read(essay_assignment())
-    service.save_domain(read, "reflection", 2, "a", 1)
-    service.save_domain(read, "reflection", 2, "ab", 2)
-    service.save_domain(read, "reflection", 3, "ab", 3)
-    service.save_domain(read, "reflection", 1, "ab", 2)  # late: ignored, so not audited
+    service.save_domain(read, "reflection", 2, "a", window(1))
+    service.save_domain(read, "reflection", 2, "ab", window(2))
+    service.save_domain(read, "reflection", 3, "ab", window(3))
+    service.save_domain(read, "reflection", 1, "ab", window(2))  # late: ignored, so not audited
     db.session.flush()
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "score.save")
                                  .order_by(AuditEntry.id)).all()
@@ -157,8 +166,8 @@ def test_score_changes_are_audited_with_before_and_after_but_comment_edits_are_n
 
 def test_overall_comment_keeps_the_newest(ctx):
     read = service.open_read(essay_assignment())
-    assert service.save_overall_comment(read, "draft two", 4)
-    assert not service.save_overall_comment(read, "draft one", 3)
+    assert service.save_overall_comment(read, "draft two", window(4)).outcome is SaveOutcome.STORE
+    assert service.save_overall_comment(read, "draft one", window(3)).outcome is SaveOutcome.SUPERSEDED
     db.session.refresh(read)
     assert (read.overall_comment, read.overall_seq) == ("draft two", 4)
 
@@ -166,7 +175,7 @@ def test_overall_comment_keeps_the_newest(ctx):
 def test_submit_names_every_domain_still_unscored(ctx):
     read = service.open_read(essay_assignment())
     for seq, key in enumerate(ESSAY_DOMAINS[:3], start=1):
-        service.save_domain(read, key, 3, None, seq)
+        service.save_domain(read, key, 3, None, window(seq))
     with pytest.raises(service.IncompleteRead) as caught:
         service.submit(read)
     assert caught.value.problems == [
@@ -180,9 +189,9 @@ def test_submit_locks_the_read_and_refuses_further_saves(ctx):
     service.submit(read)
     assert read.status == ReadStatus.SUBMITTED and read.submitted_at is not None
     with pytest.raises(service.ReadLocked):
-        service.save_domain(read, "reflection", 1, None, 99)
+        service.save_domain(read, "reflection", 1, None, window(99))
     with pytest.raises(service.ReadLocked):
-        service.save_overall_comment(read, "late", 99)
+        service.save_overall_comment(read, "late", window(99))
     with pytest.raises(service.ReadLocked):
         service.submit(read)
     assert stored(read.id)["reflection"] == (3, None, 4)
@@ -323,7 +332,7 @@ def test_reopen_returns_the_read_to_draft_with_an_audited_reason(ctx):
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "read.reopen"))
     assert (entry.actor_id, entry.note, entry.after) == (
         coordinator.id, "Reviewer scored the wrong vignette", {"status": "draft"})
-    assert service.save_domain(read, "reflection", 2, None, 50)
+    assert service.save_domain(read, "reflection", 2, None, window(50)).outcome.stored
     service.submit(read)
     assert read.number == 1  # keeps its place in the submission order
     with pytest.raises(service.ScoringError, match="not submitted"):
@@ -332,12 +341,12 @@ def test_reopen_returns_the_read_to_draft_with_an_audited_reason(ctx):
 
 def test_application_submit_needs_every_requirement_marked_and_fails_on_an_unmet_one(ctx):
     read = service.open_read(application_assignment())
-    service.save_domain(read, "reflection", 3, None, 1)
-    service.save_domain(read, "thinking", 3, None, 2)
-    service.save_requirement(read, "training", "met", "42 hours logged", 3)
+    service.save_domain(read, "reflection", 3, None, window(1))
+    service.save_domain(read, "thinking", 3, None, window(2))
+    service.save_requirement(read, "training", "met", "42 hours logged", window(3))
     with pytest.raises(service.IncompleteRead, match="still open: Three references"):
         service.submit(read)
-    service.save_requirement(read, "references", "more_info", "only two letters", 4)
+    service.save_requirement(read, "references", "more_info", "only two letters", window(4))
     outcome = service.submit(read)
     assert outcome.result == "fail"
     assert outcome.reasons == ("requirements not met: Three references",)
@@ -346,12 +355,31 @@ def test_application_submit_needs_every_requirement_marked_and_fails_on_an_unmet
 def test_application_requirement_marks_are_validated_and_ordered(ctx):
     read = service.open_read(application_assignment())
     with pytest.raises(service.ScoringError, match="status: must be one of met, not_met, more_info"):
-        service.save_requirement(read, "training", "maybe", None, 1)
+        service.save_requirement(read, "training", "maybe", None, window(1))
     with pytest.raises(service.ScoringError, match="'ethics' is not a requirement"):
-        service.save_requirement(read, "ethics", "met", None, 1)
-    service.save_requirement(read, "training", "met", None, 5)
-    assert not service.save_requirement(read, "training", "not_met", None, 4)
+        service.save_requirement(read, "ethics", "met", None, window(1))
+    service.save_requirement(read, "training", "met", None, window(5))
+    assert service.save_requirement(read, "training", "not_met", None, window(4)).outcome is SaveOutcome.SUPERSEDED
     assert service.read_content(read).checks == {"training": "met"}
+
+
+def test_requirement_marks_and_the_overall_comment_are_kept_safe_from_a_second_window_too(ctx):
+    read = service.open_read(application_assignment())
+    first, second = "first-window", "second-window"
+    service.save_requirement(read, "training", "met", "42 hours logged", window(1, tab=first))
+    service.save_overall_comment(read, "Ready for the committee", window(2, tab=first))
+    mark = service.save_requirement(read, "training", "not_met", "", window(1, tab=second))
+    overall = service.save_overall_comment(read, "Not yet", window(2, tab=second))
+    assert (mark.outcome, mark.version, mark.theirs) == (
+        SaveOutcome.CONFLICT, 1, {"status": "met", "note": "42 hours logged"})
+    assert mark.summary == "Met, “42 hours logged”"
+    assert (overall.outcome, overall.theirs) == (SaveOutcome.CONFLICT, {"overall_comment": "Ready for the committee"})
+    content = service.read_content(read)
+    assert (content.checks, content.notes) == ({"training": "met"}, {"training": "42 hours logged"})
+    assert (content.overall_comment, content.check_versions, content.overall_version) == (
+        "Ready for the committee", {"training": 1}, 1)
+    # the second window chose "Save mine": it now saw version 1
+    assert service.save_overall_comment(read, "Not yet", window(3, tab=second, base_version=1)).version == 2
 
 
 def test_queue_groups_by_cycle_with_status_and_progress_and_hides_conflicted_items(ctx):
@@ -365,8 +393,8 @@ def test_queue_groups_by_cycle_with_status_and_progress_and_hides_conflicted_ite
     done = f.make_essay(autumn, f.make_applicant(autumn), item_id="E-5")
     f.assign(f.make_essay(spring, f.make_applicant(spring), item_id="E-3"), f.make_user())  # someone else's
     read = service.open_read(f.assign(started, reviewer))
-    service.save_domain(read, "reflection", 3, None, 1)
-    service.save_domain(read, "thinking", None, "thinking about it", 2)
+    service.save_domain(read, "reflection", 3, None, window(1))
+    service.save_domain(read, "thinking", None, "thinking about it", window(2))
     f.assign(untouched, reviewer)
     finished = service.open_read(f.assign(done, reviewer))
     score_all(finished, [3, 3, 3, 3, 3, 3])

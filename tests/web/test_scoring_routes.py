@@ -51,11 +51,23 @@ def token(client, path="/reviews/"):
     return page_token(client, path)
 
 
-def save(client, assignment_id, domain, score, seq, comment="", csrf=None):
+WINDOW = "test-window-1"
+
+
+def save(client, assignment_id, domain, score, seq, comment="", csrf=None, tab=WINDOW, base_version=0):
     csrf = csrf or token(client, f"/reviews/{assignment_id}")
     return client.post(f"/reviews/{assignment_id}/domains/{domain}",
-                       data={"score": score, "comment": comment, "seq": seq},
+                       data={"score": score, "comment": comment, "seq": seq, "tab": tab,
+                             "base_version": base_version},
                        headers={"HX-Request": "true", "X-CSRFToken": csrf})
+
+
+def stored_domain(app, assignment_id, domain):
+    """(score, comment, version) stored for one domain."""
+    with app.app_context():
+        row = db.session.execute(select(Score.score, Score.comment, Score.version).join(Read).where(
+            Read.assignment_id == assignment_id, Score.domain_key == domain)).one()
+        return tuple(row)
 
 
 def stored_scores(app, assignment_id):
@@ -163,13 +175,83 @@ def test_autosave_returns_the_status_and_an_out_of_band_progress_counter(app, wo
     assert stored_scores(app, world["own"]) == {"reflection": 4, "thinking": 2}
 
 
-def test_a_late_save_is_acknowledged_but_does_not_overwrite_the_newer_value(app, world):
+def test_a_late_older_save_of_the_same_window_is_not_acknowledged_and_never_stored(app, world):
     client = signed_in(app, world["a"])
     assert save(client, world["own"], "reflection", 4, 10).status_code == 200
-    assert save(client, world["own"], "reflection", 1, 9).status_code == 200
+    late = save(client, world["own"], "reflection", 1, 9)
+    assert late.status_code == 409 and late.headers["X-Save-Outcome"] == "superseded"
+    assert "Saved" not in late.get_data(as_text=True)
     assert stored_scores(app, world["own"]) == {"reflection": 4}
-    page = client.get(f"/reviews/{world['own']}").get_data(as_text=True)
-    assert 'data-seq-start="10"' in page  # the next page's saves continue above what is stored
+
+
+def test_a_retried_save_is_acknowledged_again_and_stored_once(app, world):
+    client = signed_in(app, world["a"])
+    first = save(client, world["own"], "reflection", 3, 4, comment="same words")
+    retry = save(client, world["own"], "reflection", 3, 4, comment="same words")
+    assert (first.status_code, retry.status_code) == (200, 200)
+    assert first.headers["X-Save-Version"] == retry.headers["X-Save-Version"] == "1"
+    assert stored_domain(app, world["own"], "reflection") == (3, "same words", 1)
+
+
+def window_of(page: str) -> str:
+    return page.split('name="tab" value="')[1].split('"')[0]
+
+
+def version_in(page: str, form_id: str) -> int:
+    form = page.split(f'id="{form_id}"')[1].split("</form>")[0]
+    return int(form.split('name="base_version" value="')[1].split('"')[0])
+
+
+def test_a_second_window_that_has_not_seen_a_change_is_told_and_nothing_is_lost(app, world):
+    """Two sessions of one reviewer open the item; tab 1 saves seq 1, 2, 3; tab 2 then saves its seq 1."""
+    tab1, tab2 = signed_in(app, world["a"]), signed_in(app, world["a"])
+    page1 = tab1.get(f"/reviews/{world['own']}").get_data(as_text=True)
+    page2 = tab2.get(f"/reviews/{world['own']}").get_data(as_text=True)
+    assert window_of(page1) != window_of(page2)
+    for seq, score in enumerate((2, 3, 4), start=1):
+        reply = save(tab1, world["own"], "reflection", score, seq, comment=f"tab one {seq}",
+                     csrf=csrf_token_from(page1), tab=window_of(page1), base_version=0)
+        assert reply.status_code == 200
+    told = save(tab2, world["own"], "reflection", 1, 1, comment="tab two's view", csrf=csrf_token_from(page2),
+                tab=window_of(page2), base_version=version_in(page2, "domain-reflection"))
+    assert told.status_code == 409 and told.headers["X-Save-Outcome"] == "conflict"
+    conflict = told.get_json()
+    assert conflict["theirs"] == {"score": "4", "comment": "tab one 3"} and conflict["version"] == 3
+    assert "another window" in conflict["message"] and "score 4" in conflict["summary"]
+    assert stored_domain(app, world["own"], "reflection") == (4, "tab one 3", 3)
+    # "Save mine": tab 2 sends its text again over the version it was shown.
+    mine = save(tab2, world["own"], "reflection", 1, 2, comment="tab two's view", csrf=csrf_token_from(page2),
+                tab=window_of(page2), base_version=conflict["version"])
+    assert mine.status_code == 200 and mine.headers["X-Save-Version"] == "4"
+    assert stored_domain(app, world["own"], "reflection") == (1, "tab two's view", 4)
+    # Now tab 1 has not seen tab 2's change: its next edit is the one told.
+    stale = save(tab1, world["own"], "reflection", 2, 4, comment="tab one again", csrf=csrf_token_from(page1),
+                 tab=window_of(page1), base_version=3)
+    assert stale.status_code == 409 and stale.get_json()["theirs"]["comment"] == "tab two's view"
+    assert stored_domain(app, world["own"], "reflection") == (1, "tab two's view", 4)
+
+
+def test_a_window_opened_after_a_change_stores_the_latest_edit(app, world):
+    tab1, tab2 = signed_in(app, world["a"]), signed_in(app, world["a"])
+    page1 = tab1.get(f"/reviews/{world['own']}").get_data(as_text=True)
+    save(tab1, world["own"], "reflection", 2, 1, comment="first", tab=window_of(page1), csrf=csrf_token_from(page1))
+    page2 = tab2.get(f"/reviews/{world['own']}").get_data(as_text=True)
+    assert version_in(page2, "domain-reflection") == 1 and version_in(page2, "domain-thinking") == 0
+    reply = save(tab2, world["own"], "reflection", 3, 1, comment="latest", tab=window_of(page2),
+                 base_version=version_in(page2, "domain-reflection"), csrf=csrf_token_from(page2))
+    assert reply.status_code == 200
+    assert stored_domain(app, world["own"], "reflection") == (3, "latest", 2)
+
+
+@pytest.mark.parametrize(("fields", "named"), [({"tab": ""}, "tab"), ({"tab": "<b>x</b>"}, "tab"),
+                                               ({"base_version": ""}, "base_version"), ({"seq": ""}, "seq")])
+def test_a_save_without_its_window_fields_is_refused_naming_them(app, world, fields, named):
+    client = signed_in(app, world["a"])
+    data = {"score": 3, "comment": "", "seq": 1, "tab": WINDOW, "base_version": 0} | fields
+    response = client.post(f"/reviews/{world['own']}/domains/reflection", data=data,
+                           headers={"HX-Request": "true", "X-CSRFToken": token(client, f"/reviews/{world['own']}")})
+    assert response.status_code == 422 and response.get_data(as_text=True).startswith(f"{named}:")
+    assert stored_scores(app, world["own"]) == {}
 
 
 def test_a_bad_value_is_refused_with_422_and_a_message_naming_it(app, world):
@@ -223,7 +305,8 @@ def test_xss_payloads_in_prompt_essay_and_comments_render_inert(app, world):
     client = signed_in(app, world["a"])
     csrf = token(client, f"/reviews/{world['own']}")
     partial = save(client, world["own"], "reflection", 3, 1, comment=XSS, csrf=csrf).get_data(as_text=True)
-    client.post(f"/reviews/{world['own']}/overall", data={"overall_comment": XSS, "seq": 2},
+    client.post(f"/reviews/{world['own']}/overall", data={"overall_comment": XSS, "seq": 2, "tab": WINDOW,
+                                                          "base_version": 0},
                 headers={"HX-Request": "true", "X-CSRFToken": csrf})
     queue = client.get("/reviews/").get_data(as_text=True)
     page = client.get(f"/reviews/{world['own']}").get_data(as_text=True)
@@ -285,7 +368,7 @@ def test_application_page_shows_each_requirement_with_its_figure_and_minimum(app
         assert requirement.label in html.unescape(page)
     first = rubric.requirements[0]
     response = client.post(f"/reviews/{assignment_id}/requirements/{first.key}",
-                           data={"status": "met", "note": "checked", "seq": 1},
+                           data={"status": "met", "note": "checked", "seq": 1, "tab": WINDOW, "base_version": 0},
                            headers={"HX-Request": "true", "X-CSRFToken": csrf_token_from(page)})
     assert response.status_code == 200
     assert f"1 of {len(rubric.requirements)} requirements marked" in response.get_data(as_text=True)

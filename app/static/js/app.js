@@ -9,9 +9,14 @@
  *    - an element with `data-autosave` is a save region; the `[data-save-status]`
  *      element inside it shows "Saving…", "Saved" or "Not saved — Retry" for
  *      requests sent from within the region;
- *    - a form with `data-seq-field="seq"` and `data-seq-start="<highest stored seq>"`
- *      adds an increasing number to every request sent from inside it, so the
- *      server can ignore a late, older save.
+ *    - a form with `data-seq-field="seq"` adds this window's save number (1, 2, 3… over
+ *      the whole page) to every request sent from inside it, so the server can tell a
+ *      late, older save or a retry from a new one;
+ *    - a form with `data-version-field="base_version"` holds the field version this
+ *      window last saw in that input; a stored save's `X-Save-Version` answer raises it;
+ *    - `X-Save-Outcome` says what became of a save: "saved"; "superseded" (a newer save
+ *      of this window was stored first: nothing to show); "conflict" (the field was
+ *      changed in another window: the page's own script shows it and what to do).
  *    A page that handles an error itself sets `event.detail.appHandled = true`
  *    in its own htmx:responseError listener (on an element, so it runs first).
  */
@@ -22,6 +27,9 @@
   var TOKEN_URL = "/account/token";
   var failed = [];           // requests to re-send on Retry: {elt, verb, path}
   var pendingByRegion = new Map();
+  var SAVE_OUTCOME = "X-Save-Outcome";
+  var SAVE_VERSION = "X-Save-Version";
+  var saveNumber = 0;        // this window's saves, numbered over the whole page
 
   function statusRegion() { return document.getElementById("app-status"); }
 
@@ -140,13 +148,24 @@
     setSaveState(region, "saving");
   }
 
-  function endSave(elt, ok) {
+  /* outcome: "saved", "failed", "superseded" (as good as saved: this window's newer save is stored)
+     or "conflict" (the page script has put its choice in the status box: left alone). */
+  function endSave(elt, outcome) {
     var region = regionOf(elt);
     if (!region) { return; }
     var left = Math.max(0, (pendingByRegion.get(region) || 1) - 1);
     pendingByRegion.set(region, left);
-    if (!ok) { setSaveState(region, "failed"); }
-    else if (left === 0) { setSaveState(region, "saved"); }
+    if (outcome === "failed") { setSaveState(region, "failed"); }
+    else if (outcome !== "conflict" && left === 0) {
+      var box = region.querySelector("[data-save-status]");
+      if (!box || box.dataset.state !== "conflict") { setSaveState(region, "saved"); }
+    }
+  }
+
+  function raiseVersion(elt, version) {
+    var form = elt && elt.closest && elt.closest("form[data-version-field]");
+    var input = form && form.querySelector("input[name='" + form.dataset.versionField + "']");
+    if (input && version !== null && Number(version) > Number(input.value || 0)) { input.value = version; }
   }
 
   function hasUnsavedWork() {
@@ -161,16 +180,18 @@
   document.addEventListener("htmx:configRequest", function (evt) {
     var form = evt.detail.elt.closest && evt.detail.elt.closest("form[data-seq-field]");
     if (!form || evt.detail.verb === "get") { return; }
-    var next = Math.max(Number(form.dataset.seqLast || form.dataset.seqStart || 0), 0) + 1;
-    form.dataset.seqLast = String(next);
-    evt.detail.parameters[form.dataset.seqField] = String(next);
+    saveNumber += 1;
+    evt.detail.parameters[form.dataset.seqField] = String(saveNumber);
   });
 
   document.addEventListener("htmx:beforeRequest", function (evt) { beginSave(evt.detail.elt); });
 
   document.addEventListener("htmx:afterRequest", function (evt) {
-    var ok = evt.detail.successful;
-    endSave(evt.detail.elt, ok);
+    var xhr = evt.detail.xhr;
+    var outcome = xhr && xhr.getResponseHeader(SAVE_OUTCOME);
+    var ok = evt.detail.successful || outcome === "superseded";
+    if (evt.detail.successful && xhr) { raiseVersion(evt.detail.elt, xhr.getResponseHeader(SAVE_VERSION)); }
+    endSave(evt.detail.elt, outcome === "conflict" ? "conflict" : (ok ? (outcome || "saved") : "failed"));
     if (ok) {
       failed = failed.filter(function (f) { return f.elt !== evt.detail.elt; });
       if (!failed.length) { clearAnnouncement(); }
