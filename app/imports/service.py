@@ -399,7 +399,7 @@ class _ScoreBatch:
                                        "number": self.numbers[(pair.item_pk, pair.reviewer_id)],
                                        "submitted_at": pair.submitted_at() or self.now} for pair in pairs],
                      status=ReadStatus.SUBMITTED, started_at=self.now, updated_at=self.now, overall_comment=None,
-                     overall_seq=0)
+                     overall_seq=0, overall_version=0)
         read_ids = self._ids(reads.c.id)
         score_rows = []
         for pair in pairs:
@@ -412,7 +412,7 @@ class _ScoreBatch:
                 self.outcomes[row.number] = Outcome.CREATED
             self._audit("read.import", "read", read_id, pair.item_id, None,
                         {"reviewer_id": pair.reviewer_id, "scores": scores})
-        execute_many(Score.__table__.insert(), score_rows, updated_at=self.now, seq=0)
+        execute_many(Score.__table__.insert(), score_rows, updated_at=self.now, seq=0, version=0)
 
     def _ids(self, column) -> dict[tuple[int, int], int]:
         """(item, reviewer) → ``column`` (an assignment's or a read's id) over the cycle's assignments: executemany

@@ -146,7 +146,7 @@ def test_a_reviewer_picked_by_odd_digits_is_refused(app, world, raw):
 def test_autosave_numbers_in_odd_digits_are_a_422_naming_the_field(app, world, field, raw):
     client = signed_in(app, world, "ann")
     headers = {"HX-Request": "true", "X-CSRFToken": page_token(client, f"/reviews/{world['draft']}")}
-    data = {"score": "3", "comment": "", "seq": "1"} | {field: raw}
+    data = {"score": "3", "comment": "", "seq": "1", "tab": "numbers-window", "base_version": "0"} | {field: raw}
     response = client.post(f"/reviews/{world['draft']}/domains/reflection", data=data, headers=headers)
     assert _no_server_error(response).status_code == 422
     assert response.get_data(as_text=True).startswith(f"{field}:")
