@@ -11,14 +11,14 @@ Columns are added and dropped with plain ALTER TABLE (SQLite 3.35+ and
 PostgreSQL): a batch rebuild of reads would drop the old table, which
 cascades to every score and requirement mark.
 
-Revision ID: 0006_autosave_windows
-Revises: 0005_portfolio_records
+Revision ID: 0007_autosave_windows
+Revises: 0006_drop_profile_notes
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_autosave_windows"
-down_revision = "0005_portfolio_records"
+revision = "0007_autosave_windows"
+down_revision = "0006_drop_profile_notes"
 branch_labels = None
 depends_on = None
 
