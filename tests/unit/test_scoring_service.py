@@ -228,7 +228,7 @@ def test_the_first_save_moves_an_assigned_item_into_review_without_a_reconciliat
     with recorded_statements(db.engine) as statements:
         again = service.open_read(assignment, actor_id=assignment.reviewer_id)
     assert again.id == read.id and len(selects(statements)) == 1 and "items" not in statements[-1]
-    service.save_domain(again, "reflection", 3, None, 1)
+    service.save_domain(again, "reflection", 3, None, window(1))
     assert len(item_entries(item)) == 1
 
 
