@@ -9,6 +9,9 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --constraint $(CONSTRAINTS)
 RUNTIME := $(VENV)/.installed-runtime
 DEV     := $(VENV)/.installed-dev
 DEV_EXTRAS := postgres,server,test,lint
+# Where `make run` serves (make run PORT=5001 when 5000 is taken).
+HOST ?= 127.0.0.1
+PORT ?= 5000
 export FLASK_APP := app
 
 .PHONY: install install-runtime run test test-postgres lint format bench browser-deps migration constraints clean
@@ -34,7 +37,7 @@ $(DEV): pyproject.toml setup.py $(CONSTRAINTS) | $(BIN)/python
 run: $(RUNTIME)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --show-users
-	ENDORSEMENT_LOCAL_HTTP=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
+	LOCAL_HTTP=1 $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: $(DEV)
 	$(BIN)/python -m pytest -q
