@@ -7,7 +7,7 @@ therefore read here and nowhere else: every route and form that takes a number
 uses ``whole_number`` (or ``WholeNumberField`` in a WTForms form), so an odd
 value is a clear 400/422 naming the field, never a 500. Ids in URL paths
 (``<int:…>``) go through ``DatabaseIdConverter``, which the factory installs
-as the ``int`` converter. See docs/security.md ("Numbers in requests").
+as the ``int`` converter. See docs/security-hardening.md ("Numbers in requests").
 """
 import re
 

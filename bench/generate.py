@@ -1,4 +1,4 @@
-"""A synthetic review cycle of the size issue 8 names, written as the five import workbooks (SPEC §3).
+"""A synthetic review cycle of the size bench/README.md describes, written as the five import workbooks.
 
 At scale 1: 150 reviewers (designations, some caps, organizations), 2,000
 applications (500 Specialist, 1,500 Mentor across C, P and RF), 3,000 Mentor
@@ -20,7 +20,7 @@ from openpyxl import Workbook
 SEED = 20240508
 GENERATOR_VERSION = 4  # bump when the data changes, so cached workbooks are rebuilt
 
-ESSAY_DOMAINS = {  # SPEC §2, the shipped essay packs
+ESSAY_DOMAINS = {  # the shipped essay packs (docs/spec-summary.md)
     "imhm-c-essay": ("theoretical_foundations", "direct_service_skills", "working_with_others", "reflection",
                      "thinking", "communicating"),
     "imhm-p-essay": ("theoretical_foundations", "law_regulation_policy", "systems_expertise", "administration",
@@ -116,7 +116,7 @@ def build_cycle(scale: int, seed: int = SEED) -> Cycle:
 
 def eligible(reviewer: Reviewer, applicant: Applicant, designation: str | None,
              conflicts: set[tuple[str, str]]) -> bool:
-    """The assignment rule of SPEC §5, restated independently of the product's code."""
+    """The assignment rule (docs/spec-summary.md, "Assignment"), restated independently of the product's code."""
     return ((designation is None or designation in reviewer.designations)
             and (reviewer.email, applicant.applicant_id) not in conflicts
             and not (reviewer.organization and reviewer.organization == applicant.organization)

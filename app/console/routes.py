@@ -361,7 +361,7 @@ def import_template(kind: str) -> Response:
 @bp.get("/cycles/<int:cycle_id>/export")
 @coordinators_only
 def export(cycle_id: int) -> Response:
-    """Download the cycle's workbook (SPEC §7)."""
+    """Download the cycle's workbook (docs/workbook.md)."""
     cycle = cycle_or_404(cycle_id)
     try:
         data = export_cycle_bytes(cycle)

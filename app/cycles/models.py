@@ -75,7 +75,8 @@ class Application(db.Model):
     mc_score: Mapped[float | None] = mapped_column(Float)
     portfolio_summary: Mapped[str | None] = mapped_column(Text)
     portfolio_url: Mapped[str | None] = mapped_column(String(500))
-    # training_hours, rsc_hours, … (see SPEC §3); names match the rubric requirement figures
+    # training_hours, rsc_hours, … (the applications import's columns, README "Spreadsheet formats"); the names
+    # match the rubric requirement figures
     figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     applicant: Mapped[Applicant] = relationship(back_populates="application")

@@ -3,7 +3,7 @@
 Every person, organization and e-mail address here is made up (addresses use
 the reserved ``.test`` domain). The vignettes and the essay responses were
 written for this demo; none comes from a real exam or a real applicant. Rows
-use the SPEC §3 column names so they go through the ordinary importers.
+use the import columns (README, "Spreadsheet formats") so they go through the ordinary importers.
 """
 
 CYCLE = {"name": "Demo 2026 Spring", "readers": 2, "due_in_days": 28}

@@ -1,4 +1,4 @@
-"""exports area: the cycle workbook (SPEC §7)."""
+"""exports area: the cycle workbook (docs/workbook.md)."""
 from flask import Flask
 
 

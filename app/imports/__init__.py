@@ -1,4 +1,4 @@
-"""Spreadsheet imports (SPEC §3) and ``flask import KIND FILE --cycle NAME``."""
+"""Spreadsheet imports (docs/spec-summary.md, "Imports") and ``flask import KIND FILE --cycle NAME``."""
 from pathlib import Path
 
 import click

@@ -1,4 +1,5 @@
-"""Turning an untrusted upload into a header and rows (SECURITY.md items 15–17; docs/imports.md).
+"""Turning an untrusted upload into a header and rows (docs/security.md, requirements 15–17;
+docs/imports.md).
 
 The type is decided by the bytes, never by the uploaded name, and the name is
 only ever used in messages. A workbook is checked from its zip directory

@@ -1,8 +1,8 @@
 """Importing a spreadsheet into a cycle: read, validate everything, then write it all or nothing.
 
-Nothing is added to the session until the whole file has validated, and a
-failure while writing rolls the session back, so a bad file never leaves
-half its rows behind. The caller commits (as with every service here).
+Nothing is added to the session until the whole file has validated, and the
+rows are written in a savepoint that a failure rolls back, so a bad file never
+leaves half its rows behind. The caller commits (as with every service here).
 Lookups are one query per table, never one per row: the performance budget
 is a 36,000-row scores file, through ``flask import``, in at most three times
 the time python-calamine takes to read it (bench/README.md).
@@ -69,7 +69,8 @@ class ImportResult:
 
 def import_file(kind: str, data: bytes, filename: str, cycle: Cycle, *, actor_id: int | None = None,
                 limits: ImportLimits | None = None) -> ImportResult:
-    """Import one spreadsheet of ``kind`` (SPEC §3) into ``cycle``; the caller commits on success."""
+    """Import one spreadsheet of ``kind`` (README, "Spreadsheet formats") into ``cycle``; the caller commits on
+    success."""
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r} (expected one of {', '.join(KINDS)})")
     # Reading included: calamine's rows hold no reference cycles, and with a command's whole app loaded every

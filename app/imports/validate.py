@@ -1,4 +1,5 @@
-"""Checking spreadsheet rows against the SPEC §3 column contract: plain data in, plain data out.
+"""Checking spreadsheet rows against the column contract (docs/spec-summary.md, "Imports"): plain data in,
+plain data out.
 
 ``validate`` matches the header, converts every cell to its type, finds
 duplicate ids inside the file, and checks references against ``Lookups``
@@ -27,7 +28,7 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def application_item_id(applicant_id: str) -> str:
-    """SPEC §3: an application's item is ``APP-<applicant_id>``."""
+    """An application's item is ``APP-<applicant_id>`` (part of the import contract)."""
     return APPLICATION_ITEM_PREFIX + applicant_id
 
 
@@ -255,7 +256,7 @@ def _shown(value: Any) -> str:
     return repr(shown if len(shown) <= 60 else shown[:57] + "…")
 
 
-# --- the contract: columns per kind (SPEC §3) ---
+# --- the contract: columns per kind (README, "Spreadsheet formats") ---
 
 ID = text(64)
 FIGURE_COLUMNS = (

@@ -1,7 +1,7 @@
 """Reconciliation rules as pure functions: an item's submitted reads in, its state and combined scores out.
 
-The rules follow the rubric's ``[pass]`` and ``[reconcile]`` tables (SPEC §6,
-``domain/essay-rubric-defaults.md``). Nothing here touches the database or
+The rules follow the rubric's ``[pass]`` and ``[reconcile]`` tables (docs/spec-summary.md, "Scoring and
+reconciliation"; the words in docs/domain.md). Nothing here touches the database or
 changes a read: the service feeds plain data in and stores what comes out.
 """
 from collections import Counter

@@ -1,4 +1,4 @@
-"""Loading and validating rubric packs (SPEC §2).
+"""Loading and validating rubric packs (the format: docs/spec-summary.md, "Rubric packs").
 
 Every problem is reported as ``file: key: problem`` and loading stops the
 app rather than guessing, because a wrong rubric silently changes scores.

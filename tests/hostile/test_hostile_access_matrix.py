@@ -1,4 +1,5 @@
-"""Route × role × object matrix over every rule of ``app.url_map`` (SECURITY.md 7, 8, 11; SPEC §8).
+"""Route × role × object matrix over every rule of ``app.url_map`` (docs/security.md, requirements 7, 8, 11;
+docs/access.md).
 
 Each role signs in once in a seeded world (tests/hostile/world.py) and requests every rule, with every method,
 for every object scenario (own, foreign in the same or another cycle, conflicted, unassigned, guessed ids).

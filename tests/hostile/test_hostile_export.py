@@ -1,4 +1,5 @@
-"""Formula injection in every exported user-text column (SECURITY.md 18; SPEC §7).
+"""Formula injection in every exported user-text column (docs/security.md, requirement 18;
+docs/workbook.md).
 
 Every text a person typed or imported that reaches the workbook — applicant ids, names, e-mails and
 organisations, item ids, reviewer e-mails and names, score comments, overall comments, the committee's

@@ -1,5 +1,5 @@
 """Malicious spreadsheets through both doors — ``flask import`` and the console upload — are refused with a
-message naming the problem, and not a row anywhere changes (SECURITY.md 16, 17, 20).
+message naming the problem, and not a row anywhere changes (docs/security.md, requirements 16, 17, 20).
 
 The service-level cases live in tests/unit/test_import_service.py; these check the two ways a file reaches it,
 with the production limits (no test-sized thresholds).

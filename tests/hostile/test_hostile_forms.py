@@ -1,5 +1,5 @@
 """Every state-changing route of ``app.url_map``: CSRF (missing, foreign-session, expired tokens) and mass
-assignment (extra form fields are ignored) — SECURITY.md 10 and 11.
+assignment (extra form fields are ignored) — docs/security.md, requirements 10 and 11.
 
 Each POST rule is sent by a role the view admits, on an object that role may see, so the only thing standing
 between the request and a write is the token (or the form's own field list).

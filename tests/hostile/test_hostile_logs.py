@@ -1,4 +1,4 @@
-"""No essay or response text in application logs (SECURITY.md 22).
+"""No essay or response text in application logs (docs/security.md, requirement 22).
 
 A whole scoring flow runs with every logger captured at DEBUG and a gunicorn-style access log (request line,
 referrer, user agent — what gunicorn's default ``access_log_format`` writes) around the WSGI app. Essay text,

@@ -1,5 +1,5 @@
 """Changes that must hold from the very next request: unassignment and a colleague's newer committee save
-(SECURITY.md 9 and 21), through the routes, as two people at two browsers would see them."""
+(docs/security.md, requirements 9 and 21), through the routes, as two people at two browsers would see them."""
 import pytest
 
 from app.committee.models import CommitteeResolution

@@ -1,4 +1,5 @@
-"""Migrations from an empty PostgreSQL database, and the append-only audit log enforced there (SECURITY.md 22).
+"""Migrations from an empty PostgreSQL database, and the append-only audit log enforced there (docs/security.md,
+requirement 22).
 
 Runs when ``TEST_DATABASE_URL`` names a PostgreSQL server (``bash .ci/with-postgres …`` sets it); it works in a
 database of its own, created and dropped here, so the shared test database is left alone.

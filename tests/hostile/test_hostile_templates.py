@@ -1,4 +1,4 @@
-"""Every template the app can render is autoescaped, partials included (SECURITY.md 12).
+"""Every template the app can render is autoescaped, partials included (docs/security.md, requirement 12).
 
 Flask autoescapes by file suffix only (.html, .htm, .xml, .xhtml, .svg): a partial saved as ``_row.jinja`` or
 ``.txt`` would render user text raw. This lists every template of every blueprint and checks each one.

@@ -1,4 +1,5 @@
-"""XSS payloads in every user-text field render inert in every page and partial of every role (SECURITY.md 12, 13).
+"""XSS payloads in every user-text field render inert in every page and partial of every role (docs/security.md,
+requirements 12 and 13).
 
 The whole hostile world is seeded with payloads (script tags, onerror images, attribute break-outs, htmx
 attributes that would fire requests, javascript: links) in names, organisations, prompts, essays, portfolio

@@ -1,7 +1,8 @@
 """A seeded world for the hostile tests: two cycles, one user per role, canary applicants, and the objects
 every URL parameter of ``app.url_map`` can be filled with.
 
-Who may see which object is written out by hand here (``VISIBLE``), from SPEC §8 and SECURITY.md 7–9, and
+Who may see which object is written out by hand here (``VISIBLE``), from docs/access.md and docs/security.md
+(requirements 7–9), and
 never computed with the product's own access helpers, so the matrix checks the product against the rules.
 """
 import hashlib
@@ -71,7 +72,7 @@ _C1 = {"c1", "e_x", "e_w", "e_z", "app_item_w", "asg_a_x", "asg_a_appw", "asg_b_
        "app_z"}
 _C2 = {"c2", "e_y", "asg_b_y", "app_y"}
 _USERS = {"u_reviewer_a", "u_reviewer_b", "u_conflicted", "u_committee_c1", "u_disabled"}
-# By hand, from SPEC §8: reviewers their own assignments (not conflicted), committee its cycle, coordinator all.
+# By hand, from docs/access.md: reviewers their own assignments (not conflicted), committee its cycle, coordinator all.
 VISIBLE = {
     "reviewer_a": {"asg_a_x", "e_x", "asg_a_appw", "app_item_w"},
     "reviewer_b": {"asg_b_y", "e_y", "asg_b_w", "e_w"},

@@ -93,7 +93,7 @@ def test_readers_must_be_positive(app, runner):
 
 
 def test_contract_import_assign_export_is_eligible_complete_and_optimal(app, runner, tmp_path):
-    """The issue's acceptance path: CSV imports, ``flask assign``, then the export's Assignments sheet
+    """The contract's path end to end: CSV imports, ``flask assign``, then the export's Assignments sheet
     checked against rules re-implemented here and against an independently computed optimum."""
     rng = random.Random(2024)
     orgs = ["Mercy Hospital", "Riverside Clinic", "Early Start", "State University"]

@@ -1,4 +1,4 @@
-"""The cycle workbook (SPEC §7), reloaded and checked cell by cell against figures worked out by hand."""
+"""The cycle workbook (docs/workbook.md), reloaded and checked cell by cell against figures worked out by hand."""
 import io
 import random
 import stat

@@ -302,7 +302,7 @@ def test_errors_are_sorted_by_row_then_column_order():
 
 def test_a_blank_template_lists_the_required_columns_first_then_the_optional_ones():
     from app.imports.validate import template_header
-    # SPEC §3, written out by hand.
+    # The import contract (README, "Spreadsheet formats"), written out by hand.
     assert template_header("conflicts") == ["reviewer_email", "applicant_id", "reason"]
     assert template_header("scores") == ["item_id", "reviewer_email", "domain", "score", "comment", "submitted_at"]
     assert template_header("reviewers") == ["email", "name", "endorsements", "designations", "max_load",

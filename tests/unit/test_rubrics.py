@@ -1,4 +1,4 @@
-"""Rubric packs: the shipped packs match SPEC §2, every validation problem names its cause,
+"""Rubric packs: the shipped packs match their contract (docs/spec-summary.md), every problem names its cause,
 instance overrides and licensed indicator text, ``flask rubrics check``, and the copyright check."""
 import shutil
 import subprocess
@@ -17,7 +17,7 @@ from tests.factories import ESSAY_DOMAINS
 REPO = Path(__file__).resolve().parents[2]
 OVERLAP_TOOL = REPO.parent / "shared" / "tools" / "guideline-overlap"
 
-# ---------------------------------------------------------------- SPEC §2, written out by hand
+# ----------------------------------------- the shipped packs' contract, written out by hand
 POLICY_SIX = ("theoretical_foundations", "law_regulation_policy", "systems_expertise", "administration",
               "thinking", "communicating")
 RF_SIX = ("theoretical_foundations", "research_evaluation", "leading_people", "reflection", "thinking",
@@ -40,13 +40,14 @@ SHIPPED = {
     "imhm-p-application": ("application", ("IMHM-P",), "P", MENTOR_TAGGED_A | {"administration"}),
     "imhm-rf-application": ("application", ("IMHM-RF",), "RF", MENTOR_TAGGED_A | {"research_evaluation"}),
     "ecmhm-p-application": ("application", ("ECMHM-P",), "P", POLICY_2025),
-    # Not in the spec's table: the Early Childhood Clinical and Research/Faculty applicants sit the essays above,
+    # Not among the contract's keys: the Early Childhood Clinical and Research/Faculty applicants sit the essays above,
     # so their applications need a pack too (the Mentor domains by analogy with the Infant packs).
     "ecmhm-c-application": ("application", ("ECMHM-C",), "C", MENTOR_TAGGED_A),
     "ecmhm-rf-application": ("application", ("ECMHM-RF",), "RF", MENTOR_TAGGED_A | {"research_evaluation"}),
 }
 
-# The minimums of domain/requirements.yaml each application pack must check: figure → minimum.
+# The minimums the associations publish, written out by hand, that each application pack must check:
+# figure → minimum.
 REQUIRED_MINIMUMS = {
     "imhs-application": {"training_hours": 30, "work_years": 2, "rsc_hours": 50, "references_received": 3},
     "imhm-c-application": {"training_hours": 30, "rsc_training_hours": 15, "work_years": 2, "leadership_years": 3,
@@ -80,7 +81,7 @@ def test_shipped_pack_matches_the_spec_table(shipped, key):
     if isinstance(domain_keys, frozenset):
         assert set(rubric.domain_keys) == domain_keys and len(rubric.domain_keys) == len(domain_keys)
     else:
-        assert rubric.domain_keys == domain_keys  # the SPEC's essay domains, in its order
+        assert rubric.domain_keys == domain_keys  # the contract's essay domains, in its order
 
 
 @pytest.mark.parametrize("key", sorted(SHIPPED))

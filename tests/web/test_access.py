@@ -1,4 +1,4 @@
-"""Role checks, object checks and the fail-closed default (SECURITY.md 7, 9; SPEC §8)."""
+"""Role checks, object checks and the fail-closed default (docs/security.md, requirements 7 and 9; docs/access.md)."""
 import pytest
 from flask_login import current_user
 

@@ -1,4 +1,5 @@
-"""Signing in and out, sessions, the rate limit, safe redirects and password changes (SECURITY.md 1–6)."""
+"""Signing in and out, sessions, the rate limit, safe redirects and password changes (docs/security.md,
+requirements 1–6)."""
 from datetime import timedelta
 
 import pytest

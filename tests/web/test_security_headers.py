@@ -1,4 +1,5 @@
-"""Security headers, vendored htmx, the layout's htmx configuration and error pages (SECURITY.md 12–15)."""
+"""Security headers, vendored htmx, the layout's htmx configuration and error pages (docs/security.md,
+requirements 12–15)."""
 import hashlib
 import json
 import re
