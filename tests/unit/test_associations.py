@@ -153,6 +153,7 @@ def flask(*args: str, **environment: str) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
+@pytest.mark.slow  # two `flask` processes
 def test_the_setting_comes_from_the_environment_and_an_unknown_one_stops_the_app(tmp_path):
     instance = {"ENDORSEMENT_INSTANCE": str(tmp_path / "instance")}
     good = flask("rubrics", "check", ASSOCIATION="VAIMH", **instance)
