@@ -66,3 +66,20 @@ if os.environ.get("LOG_FORMAT") == "json":
 
 # --- The headers gunicorn itself sends (its Server header) ------------------------------------------
 # Hardening of what the server layer adds to every response goes below this line.
+
+
+def post_worker_init(worker):
+    """Send no ``Server`` header: gunicorn writes "Server: gunicorn" before any header of the app's, and has no
+    setting to leave it out. Done in each worker (a hook, not at import), so every worker started, or started
+    again after a crash or a reload, serves without it."""
+    from gunicorn.http import wsgi
+
+    default_headers = wsgi.Response.default_headers
+    if getattr(default_headers, "without_server", False):
+        return
+
+    def headers_without_server(self):
+        return [line for line in default_headers(self) if not line.lower().startswith("server:")]
+
+    headers_without_server.without_server = True
+    wsgi.Response.default_headers = headers_without_server

@@ -47,7 +47,10 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
-    PERMANENT_SESSION_LIFETIME = 12 * 3600
+    # A sign-in ends after this long without a request (each request starts it again) …
+    PERMANENT_SESSION_LIFETIME = 3 * 3600
+    # … and this long after signing in, however busy (docs/security-hardening.md, "Sessions").
+    SESSION_MAX_AGE_SECONDS = 12 * 3600
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     # Sign-in limits (docs/security-hardening.md): failures in the window per e-mail (unknown devices, or one
     # known device) and per client address are free up to these counts; then each attempt waits a delay that

@@ -9,6 +9,7 @@ from wtforms.widgets import HiddenInput
 
 from app.imports.validate import KINDS
 from app.numbers import WholeNumberField, coerce_whole_number
+from app.people.forms import your_password_field
 from app.people.models import Role
 from app.people.service import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -69,10 +70,17 @@ class UserCreateForm(FlaskForm):
         "Initial password", validators=[Optional(), Length(max=MAX_PASSWORD_LENGTH)],
         description=f"At least {MIN_PASSWORD_LENGTH} characters, or leave blank to generate one (shown once).",
         render_kw={"autocomplete": "new-password"})
+    your_password = your_password_field()
 
 
 class RoleForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES)
+    your_password = your_password_field()
+
+
+class AccountActiveForm(FlaskForm):
+    """Disable or enable a sign-in."""
+    your_password = your_password_field()
 
 
 class PasswordResetForm(FlaskForm):
@@ -80,6 +88,7 @@ class PasswordResetForm(FlaskForm):
         "New password", validators=[Optional(), Length(max=MAX_PASSWORD_LENGTH)],
         description="Leave blank to generate one (shown once). The user is signed out everywhere.",
         render_kw={"autocomplete": "new-password"})
+    your_password = your_password_field()
 
 
 class ProfileForm(FlaskForm):

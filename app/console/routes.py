@@ -20,8 +20,9 @@ from app.assignment import preview as assignment_preview
 from app.assignment import service as assignment_service
 from app.committee.board import cycle_pictures
 from app.console import service
-from app.console.forms import (KIND_HINTS, ActionForm, ConfirmPlanForm, CycleForm, ImportForm, PasswordResetForm,
-                               ProfileForm, ReopenForm, ReviewerChoiceForm, RoleForm, UnassignForm, UserCreateForm)
+from app.console.forms import (KIND_HINTS, AccountActiveForm, ActionForm, ConfirmPlanForm, CycleForm, ImportForm,
+                               PasswordResetForm, ProfileForm, ReopenForm, ReviewerChoiceForm, RoleForm, UnassignForm,
+                               UserCreateForm)
 from app.cycles.models import Cycle, Item, ItemState
 from app.cycles.service import CycleError, create_cycle
 from app.errors import InputError
@@ -427,7 +428,7 @@ def _render_user(user: User, *, one_time_password: str | None = None, forms: dic
         "profile": ProfileForm(formdata=None, prefix="profile", designations=profile.designations,
                                endorsements=profile.endorsements, organization=profile.organization,
                                max_load=profile.max_load) if profile else None,
-        "active": ActionForm(formdata=None, prefix="active"),
+        "active": AccountActiveForm(formdata=None, prefix="active"),
     } | (forms or {})
     return render_template("console/user.html", user=user, forms=all_forms,
                            one_time_password=one_time_password), status
@@ -457,9 +458,9 @@ def change_role(user_id: int) -> Response | tuple[str, int]:
 def set_active(user_id: int, action: str) -> Response | tuple[str, int]:
     """Disable a sign-in (every session of the user ends at once) or enable it again."""
     user = account_or_404(user_id)
-    form = ActionForm(prefix="active")
+    form = AccountActiveForm(prefix="active")
     if not form.validate_on_submit():
-        abort(400)
+        return _render_user(user, forms={"active": form}, status=422)
     try:
         accounts.set_account_active(user, action == "enable", actor_id=current_user.id)
     except UserError as exc:

@@ -1,8 +1,12 @@
 """Sign-in and password forms. Passwords are taken exactly as typed: no stripping, no filters."""
+from flask import current_app, request
+from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import EqualTo, InputRequired, Length
+from wtforms import Field, HiddenField, PasswordField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
+from app.people import service
+from app.people.devices import known_device
 from app.people.service import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
@@ -24,3 +28,22 @@ class PasswordChangeForm(FlaskForm):
     confirm_password = PasswordField(
         "New password again", validators=[InputRequired(), EqualTo("new_password", "The two new passwords differ.")],
         render_kw={"autocomplete": "new-password"})
+
+
+def _is_your_password(_form: FlaskForm, field: Field) -> None:
+    user = current_user._get_current_object()
+    problem = service.reauthenticate(user, field.data, client=request.remote_addr,
+                                     device=known_device(request, user.email),
+                                     limits=service.sign_in_limits(current_app.config))
+    if problem:
+        raise ValidationError(problem[:1].upper() + problem[1:] + ".")
+
+
+def your_password_field() -> PasswordField:
+    """The last field of a form for an account-changing action (roles, sign-in on or off, passwords, new
+    accounts): the signed-in user types their own password again, so a session left open or stolen cannot
+    change accounts (docs/security-hardening.md, "Sessions"). Wrong passwords count like failed sign-ins."""
+    return PasswordField(
+        "Your password", validators=[InputRequired("Type your own password to confirm this change."),
+                                     Length(max=MAX_PASSWORD_LENGTH), _is_your_password],
+        description="Your own password, to confirm that it is you.", render_kw={"autocomplete": "current-password"})

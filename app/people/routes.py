@@ -12,7 +12,7 @@ from app.people.devices import known_device, remember_device
 from app.people.forms import LoginForm, PasswordChangeForm
 from app.people.models import User
 from app.people.navigation import home_url_for
-from app.people.sessions import safe_next
+from app.people.sessions import mark_signed_in, safe_next
 from app.people.throttle import describe_wait
 
 bp = Blueprint("people", __name__, template_folder="templates")
@@ -26,7 +26,8 @@ def start_session(user: User) -> None:
     """A fresh session for ``user``: nothing from the old cookie survives (new CSRF secret too)."""
     session.clear()
     login_user(user)
-    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
+    mark_signed_in()
+    session.permanent = True  # idle expiry after PERMANENT_SESSION_LIFETIME; SESSION_MAX_AGE_SECONDS in any case
 
 
 def landing_url(user: User) -> str:

@@ -78,15 +78,28 @@ def change_password(user: User, current_password: str, new_password: str, *, cli
     be used to guess the password either; like it, this commits the attempt
     before hashing. Raises ``UserError``; the caller commits."""
     check_password_rules(new_password)
-    result = authenticate(user.email, current_password, client=client, device=device, limits=limits)
-    if result.wait_seconds:
-        raise UserError(f"current_password: too many wrong attempts; wait {describe_wait(result.wait_seconds)} "
-                        "and try again")
-    if result.user is None or result.user.id != user.id:
-        raise UserError("current_password: is not your current password")
+    problem = reauthenticate(user, current_password, client=client, device=device, limits=limits)
+    if problem:
+        raise UserError(f"current_password: {problem}")
     db.session.commit()  # the check's outcome; the new hash is then computed outside any transaction
     new_hash = hash_password(new_password)
     _store_password(user, new_hash, actor_id=user.id)
+
+
+def reauthenticate(user: User, password: str, *, client: str | None, device: str | None,
+                   limits: "SignInLimits") -> str | None:
+    """The signed-in ``user`` types their password again before an account-changing action: None when it is
+    theirs, else what to tell them. Checked exactly like a sign-in from this browser (``authenticate``: same
+    limits, committed before hashing); a failure is committed here, since the action will not run."""
+    result = authenticate(user.email, password, client=client, device=device, limits=limits)
+    if result.wait_seconds:
+        problem = f"too many wrong attempts; wait {describe_wait(result.wait_seconds)} and try again"
+    elif result.user is None or result.user.id != user.id:
+        problem = "is not your current password"
+    else:
+        return None
+    db.session.commit()
+    return problem
 
 
 def set_active(user: User, active: bool, *, actor_id: int | None = None) -> None:

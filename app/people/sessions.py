@@ -1,7 +1,8 @@
-"""Flask-Login wiring: sessions hold the user's rotating ``session_token``, never the id."""
+"""Flask-Login wiring: sessions hold the user's rotating ``session_token``, never the id, and when they began."""
+import time
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, jsonify, redirect, request, url_for
+from flask import Flask, Response, current_app, flash, g, jsonify, redirect, request, session, url_for
 from flask_login import AnonymousUserMixin
 
 from app.extensions import db, htmx, login_manager
@@ -17,8 +18,24 @@ def init_app(app: Flask) -> None:
     login_manager.unauthorized_handler(unauthorized)
 
 
+# The session key holding when the user signed in (seconds since the epoch); the cookie is signed.
+SIGNED_IN_AT = "signed_in_at"
+TOO_OLD = "You have been signed in for {hours} hours, the longest a sign-in lasts. Please sign in again."
+
+
+def mark_signed_in() -> None:
+    """Stamp a fresh session with the time of signing in (``SESSION_MAX_AGE_SECONDS`` counts from it)."""
+    session[SIGNED_IN_AT] = int(time.time())
+
+
 def load_user(session_token: str) -> User | None:
-    """The user whose current token is in the session; rotated tokens and disabled users fail."""
+    """The user whose current token is in the session; rotated tokens, disabled users and sessions older than
+    ``SESSION_MAX_AGE_SECONDS`` (or without the stamp) fail."""
+    started = session.get(SIGNED_IN_AT)
+    if not isinstance(started, int) or time.time() - started > current_app.config["SESSION_MAX_AGE_SECONDS"]:
+        session.clear()
+        g.session_too_old = True
+        return None
     user = db.session.scalar(db.select(User).filter_by(session_token=session_token))
     if user is None or not user.is_active:
         return None
@@ -35,6 +52,8 @@ def unauthorized() -> Response:
         response = jsonify(error="signed_out", message="You are signed out. Sign in again in another tab.")
         response.status_code = 401
         return response
+    if g.get("session_too_old"):
+        flash(TOO_OLD.format(hours=current_app.config["SESSION_MAX_AGE_SECONDS"] // 3600), "info")
     return redirect(url_for("people.login", next=request.full_path.rstrip("?")))
 
 

@@ -18,7 +18,7 @@ from app.people.models import Role, User
 from app.scoring.models import Read, ReadStatus
 from tests.factories import ESSAY_DOMAINS
 from tests.hostile.routes import probes, session_token, signed_in_client
-from tests.hostile.world import ROLE_OF, SCENARIOS, VISIBLE, WINDOW, build_world, fingerprint
+from tests.hostile.world import PASSWORD, ROLE_OF, SCENARIOS, VISIBLE, WINDOW, build_world, fingerprint
 
 pytestmark = pytest.mark.seeded(seed=build_world)
 
@@ -34,10 +34,13 @@ VALID = {
     "committee.resolve": {**{f"score_{key}": "3" for key in ESSAY_DOMAINS}, "rationale": "Agreed in the meeting"},
     "committee.decide": {"decision": "endorse", "rationale": "Meets every requirement"},
     "console.new_cycle": {"name": "Mass assignment cycle", "readers": "2"},
-    "console.create_user": {"email": "new.person@example.org", "name": "New Person", "role": "reviewer"},
+    "console.create_user": {"email": "new.person@example.org", "name": "New Person", "role": "reviewer",
+                            "your_password": PASSWORD},
     "console.update_profile": {"profile-designations": "C", "profile-endorsements": "IMHM-C",
                                "profile-organization": "Elm Agency", "profile-max_load": "4"},
-    "console.change_role": {"role-role": "committee"},
+    "console.change_role": {"role-role": "committee", "role-your_password": PASSWORD},
+    "console.set_active": {"active-your_password": PASSWORD},
+    "console.reset_password": {"password-your_password": PASSWORD},
     "people.change_password": {"current_password": "not the password", "new_password": "n" * 20,
                                "confirm_password": "n" * 20},
 }

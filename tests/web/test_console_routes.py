@@ -370,11 +370,12 @@ def test_disabling_a_user_ends_their_session_at_once(app, world):
     assert reviewer.get("/reviews/").status_code == 200
     client = signed_in(app, world["coordinator"])
     path = f"/console/users/{world['ann']}"
-    response = client.post(f"{path}/disable", data={"csrf_token": token(client, path)})
+    response = client.post(f"{path}/disable", data={"csrf_token": token(client, path),
+                                                    "active-your_password": PASSWORD})
     assert response.status_code == 302
     assert reviewer.get("/reviews/").status_code == 302  # the old cookie no longer signs anyone in
     assert login(app.test_client(), world["reviewer"], PASSWORD).status_code == 401
-    client.post(f"{path}/enable", data={"csrf_token": token(client, path)})
+    client.post(f"{path}/enable", data={"csrf_token": token(client, path), "active-your_password": PASSWORD})
     assert login(app.test_client(), world["reviewer"], PASSWORD).status_code == 302
 
 
@@ -383,7 +384,8 @@ def test_a_coordinator_cannot_disable_themselves(app, world):
     with app.app_context():
         own_id = db.session.scalar(select(User.id).filter_by(email=world["coordinator"]))
     path = f"/console/users/{own_id}"
-    response = client.post(f"{path}/disable", data={"csrf_token": token(client, path)}, follow_redirects=True)
+    response = client.post(f"{path}/disable", data={"csrf_token": token(client, path),
+                                                    "active-your_password": PASSWORD}, follow_redirects=True)
     assert "You cannot disable your own account" in response.get_data(as_text=True)
     assert client.get("/console/").status_code == 200
 
@@ -392,7 +394,8 @@ def test_creating_a_user_shows_a_generated_password_once(app, world):
     client = signed_in(app, world["coordinator"])
     response = client.post("/console/users", data={"csrf_token": token(client, "/console/users"),
                                                    "name": "Nia New", "email": "Nia@Example.org",
-                                                   "role": "committee", "password": ""})
+                                                   "role": "committee", "password": "",
+                                                   "your_password": PASSWORD})
     assert response.status_code == 201
     page = response.get_data(as_text=True)
     password = page.split('id="one-time-password">')[1].split("<")[0]
@@ -407,11 +410,13 @@ def test_resetting_a_password_and_changing_role_and_profile(app, world):
     client = signed_in(app, world["coordinator"])
     reviewer = signed_in(app, world["reviewer"])
     path = f"/console/users/{world['ann']}"
-    short = client.post(f"{path}/password", data={"csrf_token": token(client, path), "password-password": "short"})
+    short = client.post(f"{path}/password", data={"csrf_token": token(client, path), "password-password": "short",
+                                                  "password-your_password": PASSWORD})
     assert short.status_code == 422 and "Must be at least 12 characters" in short.get_data(as_text=True)
     new_password = "a brand new passphrase for Ann"
     assert client.post(f"{path}/password", data={"csrf_token": token(client, path),
-                                                 "password-password": new_password}).status_code == 302
+                                                 "password-password": new_password,
+                                                 "password-your_password": PASSWORD}).status_code == 302
     assert reviewer.get("/reviews/").status_code == 302
     assert login(app.test_client(), world["reviewer"], new_password).status_code == 302
 
@@ -421,7 +426,8 @@ def test_resetting_a_password_and_changing_role_and_profile(app, world):
         "csrf_token": token(client, path), "profile-designations": "rf, c", "profile-endorsements": "imhs",
         "profile-organization": " Harbor Clinic ", "profile-max_load": "4"}).status_code == 302
     assert client.post(f"{path}/role", data={"csrf_token": token(client, path),
-                                             "role-role": "committee"}).status_code == 302
+                                             "role-role": "committee",
+                                             "role-your_password": PASSWORD}).status_code == 302
     with app.app_context():
         ann = db.session.get(User, world["ann"])
         assert (ann.profile.designations, ann.profile.endorsements, ann.profile.organization,
@@ -439,7 +445,8 @@ def test_the_audit_log_filters_by_item_and_by_user_newest_first(app, world):
     client.post(f"/console/assignments/{world['submitted_assignment']}/reopen",
                 data={"csrf_token": token(client, path), f"{prefix}-reason": "Wrong essay"})
     user_path = f"/console/users/{world['ben']}"
-    client.post(f"{user_path}/disable", data={"csrf_token": token(client, user_path)})
+    client.post(f"{user_path}/disable", data={"csrf_token": token(client, user_path),
+                                              "active-your_password": PASSWORD})
 
     everything = client.get("/console/audit").get_data(as_text=True)
     assert everything.index("user.active") < everything.index("read.reopen")  # newest first
