@@ -110,7 +110,8 @@ def assign(database: str, instance: str) -> dict:
             db.session.commit()
         loads = sorted(reviewer.after for reviewer in plan.reviewers)
         result = clock.result(reads=len(plan.reads), shortfalls=len(plan.shortfalls), max_load=plan.max_load,
-                              min_load=loads[0] if loads else 0)
+                              min_load=loads[0] if loads else 0, lower_bound=plan.lower_bound,
+                              optimal=plan.optimal, blind=plan.blind_across_items)
         checkpoint(db)
     return result
 

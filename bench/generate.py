@@ -1,6 +1,6 @@
 """A synthetic review cycle of the size bench/README.md describes, written as the five import workbooks.
 
-At scale 1: 150 reviewers (designations, some caps, organizations), 2,000
+At scale 1: 150 reviewers (designations, endorsements, some caps, organizations), 2,000
 applications (500 Specialist, 1,500 Mentor across C, P and RF), 3,000 Mentor
 essays (two per Mentor applicant), declared conflicts, and a scores workbook
 with two blind reads of every essay, six domains each: 36,000 score rows.
@@ -18,7 +18,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 SEED = 20240508
-GENERATOR_VERSION = 4  # bump when the data changes, so cached workbooks are rebuilt
+GENERATOR_VERSION = 5  # bump when the data changes, so cached workbooks are rebuilt
 
 ESSAY_DOMAINS = {  # the shipped essay packs (docs/spec-summary.md)
     "imhm-c-essay": ("theoretical_foundations", "direct_service_skills", "working_with_others", "reflection",
@@ -52,6 +52,7 @@ class Reviewer:
     email: str
     name: str
     designations: tuple[str, ...]
+    endorsements: tuple[str, ...]
     organization: str | None
     max_load: int | None
 
@@ -87,9 +88,10 @@ def build_cycle(scale: int, seed: int = SEED) -> Cycle:
     sets, weights = zip(*DESIGNATION_SETS)
     for n in range(1, REVIEWERS_PER_UNIT * scale + 1):
         capped = rng.random() < CAPPED_SHARE
+        designations = rng.choices(sets, weights)[0]
         cycle.reviewers.append(Reviewer(
             email=f"reviewer{n:04d}@bench.example.org", name=f"Reviewer {n:04d}",
-            designations=rng.choices(sets, weights)[0],
+            designations=designations, endorsements=endorsements_for(designations, rng),
             organization=rng.choice(organizations) if rng.random() < 0.8 else None,
             max_load=rng.randint(40, 60) if capped else None))
     number = 0
@@ -112,6 +114,14 @@ def build_cycle(scale: int, seed: int = SEED) -> Cycle:
     while len(cycle.conflicts) < CONFLICTS_PER_UNIT * scale:
         cycle.conflicts.add((rng.choice(cycle.reviewers).email, rng.choice(cycle.applicants).applicant_id))
     return cycle
+
+
+def endorsements_for(designations: tuple[str, ...], rng: random.Random) -> tuple[str, ...]:
+    """A Mentor endorsement (Infant or, one in five, Early Childhood) per designation held; a reviewer who
+    scores no Mentor essays is a Specialist."""
+    if not designations:
+        return (rng.choice(("IMHS", "IMHS", "IMHS", "ECMHS")),)
+    return tuple(("ECMHM-" if rng.random() < 0.2 else "IMHM-") + code for code in designations)
 
 
 def eligible(reviewer: Reviewer, applicant: Applicant, designation: str | None,
@@ -178,8 +188,9 @@ def write_workbooks(scale: int, out: Path, seed: int = SEED) -> dict[str, int]:
             return stored["counts"]
     cycle = build_cycle(scale, seed)
     rng = random.Random(seed * 100 + scale + 3)
-    _write(out / "reviewers.xlsx", ["email", "name", "designations", "max_load", "organization"],
-           ([r.email, r.name, "; ".join(r.designations) or None, r.max_load, r.organization]
+    _write(out / "reviewers.xlsx", ["email", "name", "designations", "endorsements", "max_load", "organization"],
+           ([r.email, r.name, "; ".join(r.designations) or None, "; ".join(r.endorsements), r.max_load,
+             r.organization]
             for r in cycle.reviewers))
     _write(out / "applications.xlsx",
            ["applicant_id", "name", "category", "email", "organization", "advisor_email", "submitted_on", "mc_score",

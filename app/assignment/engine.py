@@ -1,27 +1,48 @@
-"""Optimal auto-assignment as a network flow, over plain data (no database).
+"""Optimal auto-assignment over plain data (no database); docs/assignment.md explains the method.
 
-The network: source → item (capacity = reads the item still needs) → each
-eligible reviewer (capacity 1: one read per reviewer per item) → sink
-(capacity = what the reviewer may still take). The solution, in three steps:
+The problem: each item wants some more reads, each by a distinct eligible
+reviewer; a reviewer's load (reads held + new) stays within their
+``max_load``; and, for blindness across items, a reviewer reads either an
+applicant's portfolio or that applicant's essays, never both (items carry an
+``applicant`` group and a ``side``). The objective, in this order: place as
+many reads as possible, then the least maximum load, then the most even
+spread (the least sum of squared loads).
 
-1. the largest number of reads that can be placed at all (max flow with each
-   reviewer capped only by ``max_load``);
-2. the smallest load cap L that still places that many reads (binary search
-   on max-flow feasibility, which is monotone in L) — so the maximum load is
-   provably the minimum possible;
-3. a min-cost flow under cap L where the k-th unit of a reviewer's load costs
-   ``2·(load) − 1`` (the increase of ``load²``): a convex cost, so the optimum
-   minimises the sum of squared loads, i.e. spreads the rest as evenly as the
-   eligibility rules allow.
+The method:
 
-Items and reviewers are sorted by their stable keys before the graph is built,
-so the same input in any order gives the same plan.
+1. **Relaxation.** Without the blindness constraint the problem is a network
+   flow (source → item → eligible reviewer → sink), solved exactly: a max
+   flow, the least load cap that still places as many reads (binary search,
+   since the flow grows with the cap), then a min-cost flow with convex
+   per-unit costs (the k-th read of a reviewer costs ``2k − 1``, the increase
+   of ``k²``). Every real plan is also a plan of the relaxation, so its
+   maximum load is a proven lower bound.
+2. **Exchanges.** Where the relaxed plan gives one reviewer both sides of an
+   applicant, the read is moved along a chain of reviewers, each handing one
+   of their reads to the next, that leaves the multiset of loads as it was.
+   Fully repaired, the plan is the relaxation's optimum and so optimal.
+3. **A blind plan.** What exchanges cannot repair: the offending pairs are
+   forbidden and the flow solved again, with exchanges, until the plan is
+   blind.
+4. **Exact solve.** Up to ``EXACT_SIZE`` items x reviewers, OR-Tools' CP-SAT
+   solves the problem with blindness exactly, seeded with that plan. Beyond,
+   the plan stands and its maximum load is reported beside the proven lower
+   bound.
+
+Items and reviewers are sorted by their stable keys before anything is built
+and every solver runs deterministically, so the same input in any order gives
+the same plan (the console's preview relies on this). ``solver.py`` holds the
+implementation, with numpy and OR-Tools.
 """
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-from ortools.graph.python import max_flow, min_cost_flow
+# Up to this many items x reviewers, blindness conflicts that exchanges leave are solved exactly with CP-SAT:
+# 300 items x 30 reviewers. The proofs take longer with more items and reviewers rather than with more
+# eligible pairs; docs/assignment.md has the measurements.
+EXACT_SIZE = 9_000
+# CP-SAT's deterministic time per objective (roughly seconds of one core): a safety net, never hit in the tests.
+EXACT_DETERMINISTIC_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -39,9 +60,11 @@ class ItemDemand:
     key: str                      # the item id, e.g. "E17" or "APP-1001"
     needed: int                   # further reads wanted (N minus the assignments it has)
     eligible: tuple[int, ...]     # reviewer keys allowed to read it
-    designation: str | None = None
+    holds: str | None = None      # what its eligible reviewers hold, for the report: "designation RF"
     # Why the other pool reviewers are excluded: (reason, how many), for the report.
     exclusions: tuple[tuple[str, int], ...] = ()
+    applicant: str | None = None  # blindness group: a reviewer reads items of one side of an applicant only
+    side: str | None = None       # "portfolio" or "essays"
 
 
 @dataclass(frozen=True)
@@ -50,7 +73,12 @@ class Shortfall:
     item_key: str
     wanted: int
     planned: int
-    reason: str
+    reason: str                   # "E17: needs 1 more read: …", for a list of items
+
+    @property
+    def why(self) -> str:
+        """The reason without the item id, for a table that shows the id beside it."""
+        return self.reason.removeprefix(f"{self.item_key}: ")
 
 
 @dataclass(frozen=True)
@@ -59,25 +87,26 @@ class Solution:
     shortfalls: tuple[Shortfall, ...]   # in item-key order
     loads: dict[int, int]               # reviewer key → load after the plan (existing + new)
     max_load: int                       # over all reviewers, existing assignments included
+    lower_bound: int = 0                # no plan placing as many reads has a lower maximum load (proven)
+    optimal: bool = True                # proven optimal: most reads, least maximum load, most even
+    method: str = "flow"                # "flow", "exchanges", "exact" or "flow, pairs forbidden"
+    placeable_bound: int = 0            # no plan places more reads than this
+
+    @property
+    def gap(self) -> int:
+        return self.max_load - self.lower_bound
 
 
-def solve(reviewers: Iterable[ReviewerCapacity], items: Iterable[ItemDemand]) -> Solution:
-    """Place as many of the wanted reads as eligibility and caps allow, minimising the maximum load."""
+def solve(reviewers: Iterable[ReviewerCapacity], items: Iterable[ItemDemand], *,
+          exact_size: int = EXACT_SIZE) -> Solution:
+    """The optimal plan (see the module text); beyond ``exact_size`` items x reviewers, a plan and its bounds."""
     pool = sorted(reviewers, key=lambda r: (r.order, r.key))
     demands = sorted((d for d in items if d.needed > 0), key=lambda d: d.key)
     _check_input(pool, demands)
-    network = _Network(pool, demands)
-    flows = network.optimal_flows()
-    item_of_arc, reviewer_of_arc = network.edge_items, network.edge_reviewers
-    chosen = np.flatnonzero(flows > 0)
-    pairs = tuple((demands[item_of_arc[i]].key, pool[reviewer_of_arc[i]].key) for i in chosen)
-    planned_per_item = np.bincount(item_of_arc[chosen], minlength=len(demands))
-    new_per_reviewer = np.bincount(reviewer_of_arc[chosen], minlength=len(pool))
-    loads = {r.key: r.load + int(new_per_reviewer[i]) for i, r in enumerate(pool)}
-    shortfalls = tuple(
-        Shortfall(d.key, d.needed, int(planned_per_item[i]), _shortfall_reason(d, int(planned_per_item[i])))
-        for i, d in enumerate(demands) if planned_per_item[i] < d.needed)
-    return Solution(pairs=pairs, shortfalls=shortfalls, loads=loads, max_load=max(loads.values(), default=0))
+    # numpy and OR-Tools load on the first plan, not when the application starts.
+    from app.assignment.solver import optimal_plan
+
+    return optimal_plan(pool, demands, exact_size)
 
 
 def _check_input(pool: Sequence[ReviewerCapacity], demands: Sequence[ItemDemand]) -> None:
@@ -94,116 +123,37 @@ def _check_input(pool: Sequence[ReviewerCapacity], demands: Sequence[ItemDemand]
             raise ValueError(f"item {demand.key}: eligible reviewers {sorted(unknown)} are not in the pool")
         if len(set(demand.eligible)) != len(demand.eligible):
             raise ValueError(f"item {demand.key}: a reviewer is listed as eligible twice")
+        if (demand.applicant is None) != (demand.side is None):
+            raise ValueError(f"item {demand.key}: an applicant group needs a side, and a side an applicant")
 
 
-class _Network:
-    """The flow network in arrays: node 0 is the source, then items, then reviewers, then the sink."""
-
-    def __init__(self, pool: Sequence[ReviewerCapacity], demands: Sequence[ItemDemand]):
-        index_of = {r.key: i for i, r in enumerate(pool)}
-        self.item_count, self.reviewer_count = len(demands), len(pool)
-        self.sink = 1 + self.item_count + self.reviewer_count
-        self.needed = np.array([d.needed for d in demands], dtype=np.int64)
-        counts = np.array([len(d.eligible) for d in demands], dtype=np.int64)
-        self.edge_items = np.repeat(np.arange(self.item_count, dtype=np.int64), counts)
-        self.edge_reviewers = np.fromiter(
-            (index_of[key] for d in demands for key in sorted(d.eligible, key=index_of.__getitem__)),
-            dtype=np.int64, count=int(counts.sum()))
-        self.existing = np.array([r.load for r in pool], dtype=np.int64)
-        degree = np.bincount(self.edge_reviewers, minlength=self.reviewer_count)
-        # Most a reviewer could ever hold: their cap, or everything they are eligible for.
-        reachable = self.existing + degree
-        caps = np.array([r.max_load if r.max_load is not None else -1 for r in pool], dtype=np.int64)
-        self.ceiling = np.where(caps >= 0, np.minimum(caps, reachable), reachable)
-
-    def _item_node(self, item_index: np.ndarray) -> np.ndarray:
-        return 1 + item_index
-
-    def _reviewer_node(self, reviewer_index: np.ndarray) -> np.ndarray:
-        return 1 + self.item_count + reviewer_index
-
-    def room_under(self, cap: int) -> np.ndarray:
-        """New reads each reviewer may take when nobody's load may exceed ``cap``."""
-        return np.maximum(0, np.minimum(self.ceiling, cap) - self.existing)
-
-    def optimal_flows(self) -> np.ndarray:
-        """Flow on each item → reviewer edge (0 or 1) of the balanced optimum."""
-        if self.item_count == 0 or self.reviewer_count == 0 or len(self.edge_items) == 0:
-            return np.zeros(len(self.edge_items), dtype=np.int64)
-        highest = int(self.ceiling.max())
-        solver, sink_arcs = self._max_flow_solver()
-        placeable = self._max_flow(solver, sink_arcs, highest)
-        cap = self._smallest_cap(solver, sink_arcs, placeable, highest)
-        return self._balanced_flows(placeable, cap)
-
-    def _max_flow_solver(self) -> tuple[max_flow.SimpleMaxFlow, np.ndarray]:
-        solver = max_flow.SimpleMaxFlow()
-        items = np.arange(self.item_count, dtype=np.int64)
-        reviewers = np.arange(self.reviewer_count, dtype=np.int64)
-        solver.add_arcs_with_capacity(np.zeros(self.item_count, dtype=np.int64), self._item_node(items), self.needed)
-        solver.add_arcs_with_capacity(self._item_node(self.edge_items), self._reviewer_node(self.edge_reviewers),
-                                      np.ones(len(self.edge_items), dtype=np.int64))
-        sink_arcs = solver.add_arcs_with_capacity(self._reviewer_node(reviewers),
-                                                  np.full(self.reviewer_count, self.sink, dtype=np.int64),
-                                                  np.zeros(self.reviewer_count, dtype=np.int64))
-        return solver, np.asarray(sink_arcs)
-
-    def _max_flow(self, solver: max_flow.SimpleMaxFlow, sink_arcs: np.ndarray, cap: int) -> int:
-        solver.set_arcs_capacity(sink_arcs, self.room_under(cap))
-        status = solver.solve(0, self.sink)
-        if status != solver.OPTIMAL:
-            raise RuntimeError(f"max-flow solver failed with status {status}")
-        return int(solver.optimal_flow())
-
-    def _smallest_cap(self, solver: max_flow.SimpleMaxFlow, sink_arcs: np.ndarray, placeable: int,
-                      highest: int) -> int:
-        """The least maximum load that still places ``placeable`` reads (flow is monotone in the cap)."""
-        low, high = 0, highest
-        while low < high:
-            middle = (low + high) // 2
-            if self._max_flow(solver, sink_arcs, middle) == placeable:
-                high = middle
-            else:
-                low = middle + 1
-        return high
-
-    def _balanced_flows(self, placeable: int, cap: int) -> np.ndarray:
-        solver = min_cost_flow.SimpleMinCostFlow()
-        items = np.arange(self.item_count, dtype=np.int64)
-        solver.add_arcs_with_capacity_and_unit_cost(
-            np.zeros(self.item_count, dtype=np.int64), self._item_node(items), self.needed,
-            np.zeros(self.item_count, dtype=np.int64))
-        edge_arcs = solver.add_arcs_with_capacity_and_unit_cost(
-            self._item_node(self.edge_items), self._reviewer_node(self.edge_reviewers),
-            np.ones(len(self.edge_items), dtype=np.int64), np.zeros(len(self.edge_items), dtype=np.int64))
-        # One unit arc per extra read a reviewer may take; the k-th costs (load+k)² − (load+k−1)².
-        room = self.room_under(cap)
-        unit_reviewers = np.repeat(np.arange(self.reviewer_count, dtype=np.int64), room)
-        starts = np.cumsum(room) - room
-        step = np.arange(len(unit_reviewers), dtype=np.int64) - np.repeat(starts, room) + 1
-        load_after = self.existing[unit_reviewers] + step
-        solver.add_arcs_with_capacity_and_unit_cost(
-            self._reviewer_node(unit_reviewers), np.full(len(unit_reviewers), self.sink, dtype=np.int64),
-            np.ones(len(unit_reviewers), dtype=np.int64), 2 * load_after - 1)
-        solver.set_node_supply(0, placeable)
-        solver.set_node_supply(self.sink, -placeable)
-        status = solver.solve()
-        if status != solver.OPTIMAL:
-            raise RuntimeError(f"min-cost-flow solver failed with status {status}")
-        return np.asarray(solver.flows(np.asarray(edge_arcs)))
-
-
-def _shortfall_reason(demand: ItemDemand, planned: int) -> str:
+def shortfall_reason(demand: ItemDemand, planned: int, *, full: int = 0, blocked: int = 0, unplaced: int = 0) -> str:
+    """Why an item gets fewer reads than it wants, in words that match the preview's table."""
+    missing = demand.needed - planned
     eligible = len(demand.eligible)
-    who = f"eligible reviewer{'s' if eligible != 1 else ''}"
-    if demand.designation:
-        who += f" for designation {demand.designation}"
+    parts = []
     if eligible < demand.needed:
-        count = "no" if eligible == 0 else f"only {eligible}"
-        reason = f"{demand.key}: {count} {who} (needs {demand.needed} more read{'s' if demand.needed != 1 else ''})"
-    else:
-        reason = (f"{demand.key}: only {planned} of {demand.needed} more reads could be planned: "
-                  f"the rest of its {eligible} {who} are at their maximum load")
+        who = "no eligible reviewer" if eligible == 0 else f"only {eligible} eligible reviewer{_s(eligible)}"
+        if demand.holds:
+            who += f" {'holds' if eligible <= 1 else 'hold'} {demand.holds}"
+        parts.append(who)
+    if full:
+        parts.append(f"{full} eligible reviewer{_s(full)} {_are(full)} at maximum load")
+    if blocked:
+        other = "essays" if demand.side == "portfolio" else "portfolio"
+        parts.append(f"{blocked} eligible reviewer{_s(blocked)} read{'s' if blocked == 1 else ''} "
+                     f"this applicant's {other} in this plan")
+    if unplaced:
+        parts.append(f"{unplaced} eligible reviewer{_s(unplaced)} not used by this plan")
+    reason = f"{demand.key}: needs {missing} more read{_s(missing)}: " + "; ".join(parts)
     if demand.exclusions:
         reason += "; not eligible: " + ", ".join(f"{count} {why}" for why, count in demand.exclusions)
     return reason
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def _are(count: int) -> str:
+    return "is" if count == 1 else "are"

@@ -1,20 +1,23 @@
-"""Reading the facts assignment decisions need from the database: the pool, loads, conflicts, readers."""
+"""Reading the facts assignment decisions need from the database: the pool, loads, conflicts, readers,
+declines, and which items of an applicant are on which side (portfolio or essays)."""
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, select, true
 from sqlalchemy.orm import joinedload
 
-from app.assignment.eligibility import ItemFacts, ReviewerFacts
-from app.assignment.models import Assignment
-from app.cycles.models import Applicant, Conflict, CycleMember, Item, ItemKind, MemberRole
+from app.assignment.eligibility import ESSAYS, PORTFOLIO, ItemFacts, ReviewerFacts
+from app.assignment.models import Assignment, AssignmentDecline
+from app.bulk import BATCH
+from app.cycles.models import Applicant, Application, Conflict, Cycle, CycleMember, Item, ItemKind, MemberRole
+from app.errors import InputError
 from app.extensions import db
-from app.people.models import User
+from app.people.models import User, split_codes
 from app.rubrics.registry import get_rubric
 
 
-class AssignmentError(ValueError):
+class AssignmentError(InputError):
     """An assignment change was refused; the message names the item, the reviewer and the reason."""
 
 
@@ -23,15 +26,14 @@ class PoolReviewer:
     """A reviewer of a cycle's pool with their current load."""
     user: User
     facts: ReviewerFacts
-    load: int
-    max_load: int | None
 
     @property
-    def at_capacity(self) -> bool:
-        return self.max_load is not None and self.load >= self.max_load
+    def load(self) -> int:
+        return self.facts.load
 
-    def capacity_reason(self) -> str:
-        return f"at maximum load ({self.load} of {self.max_load})"
+    @property
+    def max_load(self) -> int | None:
+        return self.facts.max_load
 
 
 def reviewer_loads(cycle_id: int) -> dict[int, int]:
@@ -47,16 +49,18 @@ def pool(cycle_id: int) -> list[PoolReviewer]:
         select(CycleMember).where(CycleMember.cycle_id == cycle_id, CycleMember.role == MemberRole.REVIEWER)
         .options(joinedload(CycleMember.user).joinedload(User.profile))).all()
     loads = reviewer_loads(cycle_id)
-    reviewers = [PoolReviewer(user=m.user, facts=reviewer_facts(m.user, in_pool=True), load=loads.get(m.user_id, 0),
-                              max_load=max_load_of(m)) for m in members]
+    reviewers = [PoolReviewer(user=m.user, facts=reviewer_facts(m.user, in_pool=True, load=loads.get(m.user_id, 0),
+                                                                 max_load=max_load_of(m))) for m in members]
     return sorted(reviewers, key=lambda r: (r.user.email, r.user.id))
 
 
-def reviewer_facts(user: User, *, in_pool: bool) -> ReviewerFacts:
+def reviewer_facts(user: User, *, in_pool: bool, load: int = 0, max_load: int | None = None) -> ReviewerFacts:
     profile = user.profile
     return ReviewerFacts(user_id=user.id, email=user.email, active=user.active, in_pool=in_pool,
                          organization=profile.organization if profile else None,
-                         designations=profile.designation_set if profile else frozenset())
+                         designations=profile.designation_set if profile else frozenset(),
+                         endorsements=split_codes(profile.endorsements) if profile else frozenset(),
+                         load=load, max_load=max_load)
 
 
 def max_load_of(member: CycleMember) -> int | None:
@@ -67,7 +71,7 @@ def max_load_of(member: CycleMember) -> int | None:
     return profile.max_load if profile else None
 
 
-def required_designation(item: Item) -> str | None:
+def required_designation(item: Item | Row) -> str | None:
     """The designation a reader must hold: only Mentor essays (essay rubrics with a designation) need one."""
     if item.kind != ItemKind.ESSAY:
         return None
@@ -78,37 +82,88 @@ def required_designation(item: Item) -> str | None:
     return rubric.designation
 
 
-def item_facts(item: Item, *, applicant: Applicant | Row | None = None, conflicted: Iterable[int] | None = None,
-               readers: Iterable[int] | None = None) -> ItemFacts:
-    """The eligibility facts of an item; its applicant (a model or a row with ``id``, ``organization`` and
-    ``advisor_email``), conflicts and readers are queried unless given (bulk callers)."""
-    applicant = applicant or item.applicant
-    if conflicted is None:
-        conflicted = db.session.scalars(select(Conflict.reviewer_id).where(Conflict.applicant_pk == applicant.id))
-    if readers is None:
-        readers = db.session.scalars(select(Assignment.reviewer_id).where(Assignment.item_pk == item.id))
+def side_of(kind: ItemKind | str) -> str:
+    return PORTFOLIO if kind == ItemKind.APPLICATION else ESSAYS
+
+
+@dataclass
+class Lookups:
+    """What eligibility needs beyond an item's own row, for a whole cycle or a few applicants."""
+    blind_across_items: bool
+    conflicts: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # applicant pk → reviewers
+    readers: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))    # item pk → reviewers
+    declines: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))   # item pk → reviewers
+    sides: dict[tuple[int, str], list[int]] = field(default_factory=lambda: defaultdict(list))  # → item pks
+    categories: dict[int, str] = field(default_factory=dict)                          # applicant pk → category
+
+    def other_side_readers(self, applicant_pk: int, side: str) -> frozenset[int]:
+        other = ESSAYS if side == PORTFOLIO else PORTFOLIO
+        return frozenset().union(*(self.readers.get(pk, ()) for pk in self.sides.get((applicant_pk, other), ())))
+
+
+def lookups(cycle: Cycle, applicant_pks: Collection[int] | None = None) -> Lookups:
+    """The cycle's conflicts, readers, declines, applicants' items by side and categories: every applicant's,
+    or only those of ``applicant_pks`` (a few queries per thousand applicants)."""
+    found = Lookups(blind_across_items=cycle.blind_across_items)
+    for where in _applicant_filters(cycle.id, applicant_pks):
+        of_applicants = (Applicant.cycle_id == cycle.id, where(Applicant.id))
+        of_items = (Item.cycle_id == cycle.id, where(Item.applicant_pk))
+        for applicant_pk, reviewer_id in db.session.execute(
+                select(Conflict.applicant_pk, Conflict.reviewer_id)
+                .join(Applicant, Applicant.id == Conflict.applicant_pk).where(*of_applicants)):
+            found.conflicts[applicant_pk].add(reviewer_id)
+        for item_pk, applicant_pk, kind in db.session.execute(
+                select(Item.id, Item.applicant_pk, Item.kind).where(*of_items)):
+            found.sides[applicant_pk, side_of(kind)].append(item_pk)
+        for item_pk, reviewer_id in db.session.execute(
+                select(Assignment.item_pk, Assignment.reviewer_id).join(Item, Item.id == Assignment.item_pk)
+                .where(*of_items)):
+            found.readers[item_pk].add(reviewer_id)
+        for item_pk, reviewer_id in db.session.execute(
+                select(AssignmentDecline.item_pk, AssignmentDecline.reviewer_id)
+                .join(Item, Item.id == AssignmentDecline.item_pk).where(*of_items)):
+            found.declines[item_pk].add(reviewer_id)
+        found.categories.update(db.session.execute(
+            select(Application.applicant_pk, Application.category)
+            .join(Applicant, Applicant.id == Application.applicant_pk).where(*of_applicants)).all())
+    return found
+
+
+def _applicant_filters(cycle_id: int, applicant_pks: Collection[int] | None):
+    """One condition on an applicant-pk column per batch of ``applicant_pks``; with none, one that holds for
+    the whole cycle (every query also names the cycle)."""
+    if applicant_pks is None:
+        yield lambda column: true()
+        return
+    ordered = sorted(applicant_pks)
+    for start in range(0, len(ordered), BATCH):
+        batch = ordered[start:start + BATCH]
+        yield lambda column, batch=batch: column.in_(batch)
+
+
+def item_facts(item: Item | Row, applicant: Applicant | Row, found: Lookups) -> ItemFacts:
+    """The eligibility facts of an item (a model or a row with ``id``, ``item_id``, ``kind``, ``rubric_key``
+    and ``applicant_pk``) and its applicant (with ``organization`` and ``advisor_email``)."""
+    side = side_of(item.kind)
     return ItemFacts(item_key=item.item_id, applicant_organization=applicant.organization,
                      advisor_email=applicant.advisor_email, designation=required_designation(item),
-                     conflicted_reviewer_ids=frozenset(conflicted), reader_ids=frozenset(readers))
+                     portfolio_category=found.categories.get(item.applicant_pk) if side == PORTFOLIO else None,
+                     conflicted_reviewer_ids=frozenset(found.conflicts.get(item.applicant_pk, ())),
+                     reader_ids=frozenset(found.readers.get(item.id, ())),
+                     declined_reviewer_ids=frozenset(found.declines.get(item.id, ())), side=side,
+                     other_side_reader_ids=found.other_side_readers(item.applicant_pk, side),
+                     blind_across_items=found.blind_across_items)
 
 
-def readers_by_item(cycle_id: int) -> dict[int, set[int]]:
-    rows = db.session.execute(select(Assignment.item_pk, Assignment.reviewer_id)
-                              .join(Item, Item.id == Assignment.item_pk).where(Item.cycle_id == cycle_id))
-    readers: dict[int, set[int]] = defaultdict(set)
-    for item_pk, reviewer_id in rows:
-        readers[item_pk].add(reviewer_id)
-    return readers
-
-
-def conflicts_by_applicant(cycle_id: int) -> dict[int, set[int]]:
-    rows = db.session.execute(select(Conflict.applicant_pk, Conflict.reviewer_id)
-                              .join(Applicant, Applicant.id == Conflict.applicant_pk)
-                              .where(Applicant.cycle_id == cycle_id))
-    conflicts: dict[int, set[int]] = defaultdict(set)
-    for applicant_pk, reviewer_id in rows:
-        conflicts[applicant_pk].add(reviewer_id)
-    return conflicts
+def applicants_by_pk(pks: Iterable[int]) -> dict[int, Row]:
+    """Applicant pk → a row with the ``id``, ``organization`` and ``advisor_email`` eligibility looks at."""
+    ordered = sorted(set(pks))
+    applicants: dict[int, Row] = {}
+    for start in range(0, len(ordered), BATCH):
+        applicants.update((a.id, a) for a in db.session.execute(
+            select(Applicant.id, Applicant.organization, Applicant.advisor_email)
+            .where(Applicant.id.in_(ordered[start:start + BATCH]))))
+    return applicants
 
 
 def membership(cycle_id: int, reviewer: User) -> CycleMember | None:

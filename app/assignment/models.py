@@ -2,7 +2,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.cycles.models import Item
@@ -38,3 +38,26 @@ class Assignment(db.Model):
     # Deleting an assignment deletes its read, and that its scores and marks, by the database's ON DELETE CASCADE.
     read: Mapped["Read | None"] = relationship(back_populates="assignment", uselist=False,  # noqa: F821
                                                cascade="save-update, merge, delete", passive_deletes=True)
+
+
+class AssignmentDecline(db.Model):
+    """A reviewer declined an item: their read was withdrawn and they may not be given the item again.
+
+    Kept apart from ``assignments`` so that every query over assignments (loads,
+    readers, the workbook) goes on counting only reads that stand.
+    """
+
+    __tablename__ = "assignment_declines"
+    __table_args__ = (UniqueConstraint("item_pk", "reviewer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(2000))
+    source: Mapped[AssignmentSource] = mapped_column(enum_column(AssignmentSource))  # of the declined assignment
+    assigned_at: Mapped[datetime]                  # when the declined assignment was made
+    declined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    declined_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # the reviewer, or a coordinator
+
+    item: Mapped[Item] = relationship()
+    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])

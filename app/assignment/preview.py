@@ -19,14 +19,16 @@ class StalePlan(Exception):
 
 
 def plan_fingerprint(plan: Plan) -> str:
-    """A digest of everything the preview shows: the reads, shortfalls with reasons, and each reviewer's
-    load before and after. Any change to the data that would change what the coordinator saw changes it."""
+    """A digest of everything the preview shows: the reads, shortfalls with reasons, each reviewer's load
+    before and after, the blindness setting and the bound on the maximum load. Any change to the data that
+    would change what the coordinator saw changes it."""
     payload = {
         "cycle": plan.cycle_id, "readers": plan.readers, "considered": plan.items_considered,
         "reads": sorted([read.item_pk, read.reviewer_id] for read in plan.reads),
         "shortfalls": sorted([s.item_key, s.wanted, s.planned, s.reason] for s in plan.shortfalls),
         "loads": sorted([r.reviewer_id, r.max_load, r.before, r.after] for r in plan.reviewers),
         "completed": sorted(plan.items_completed),
+        "blind": plan.blind_across_items, "bound": [plan.lower_bound, plan.optimal, plan.placeable_bound],
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 

@@ -1,33 +1,36 @@
-"""Assigning reviewers to items: the auto-assignment plan, third readers, and manual changes.
+"""Assigning reviewers to items: the auto-assignment plan, refills, third readers, manual changes and declines.
 
-Every function applies the one eligibility rule of ``eligibility.py``; loads
-respect each reviewer's ``max_load``. Callers commit; every change adds audit
-entries in the same transaction.
+Every function applies the one eligibility rule of ``eligibility.py`` and the
+one solver of ``engine.py``; loads respect each reviewer's ``max_load``.
+Callers commit; every change adds audit entries in the same transaction.
+docs/assignment.md describes the rule and the solver.
 """
 import statistics
-from bisect import bisect_left, insort
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from app.assignment.eligibility import ItemFacts, check_eligibility
+from app.assignment.eligibility import (ALREADY_READING, ItemFacts, check_eligibility, portfolio_need,
+                                        qualification_reason, standing_reasons)
 from app.assignment.engine import ItemDemand, ReviewerCapacity, Shortfall, solve
-from app.assignment.facts import (AssignmentError, PoolReviewer, conflicts_by_applicant, item_facts,
-                                  max_load_of, membership, pool, readers_by_item, reviewer_facts, reviewer_loads)
-from app.assignment.models import Assignment, AssignmentSource
+from app.assignment.facts import (AssignmentError, PoolReviewer, applicants_by_pk, item_facts, lookups,
+                                  membership, max_load_of, pool, reviewer_facts, reviewer_loads)
+from app.assignment.models import Assignment, AssignmentDecline, AssignmentSource
 from app.audit.service import record, record_many
-from app.bulk import BATCH
 from app.cycles import states
-from app.cycles.models import Applicant, Cycle, CycleMember, Item, ItemState
+from app.cycles.models import Cycle, Item, ItemState
 from app.extensions import db
 from app.people.models import User
 from app.scoring.models import Read
 from app.timeutil import utcnow
 
-ALREADY_READING = "already reading this item"
+# A further reader is chosen among each item's least-loaded eligible reviewers, this many at most: exact
+# whenever a batch asks for no more reads than this (docs/assignment.md, "Third readers").
+FURTHER_READER_CANDIDATES = 24
+MAX_REASON_LENGTH = 2000
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class Candidate:
 class PlannedRead:
     item_pk: int
     item_key: str
+    item_kind: str
     reviewer_id: int
     reviewer_email: str
 
@@ -52,6 +56,7 @@ class ReviewerLoad:
     reviewer_id: int
     email: str
     designations: frozenset[str]
+    endorsements: frozenset[str]
     max_load: int | None
     before: int
     after: int
@@ -75,16 +80,36 @@ class Plan:
     reads: tuple[PlannedRead, ...]
     shortfalls: tuple[Shortfall, ...]
     reviewers: tuple[ReviewerLoad, ...]
-    items_considered: int        # items not yet evaluated (later states belong to reconciliation and the committee)
+    items_considered: int        # items not yet evaluated (of those asked for, in a refill)
     items_completed: tuple[int, ...]  # pks of unassigned items that now have their N readers
+    blind_across_items: bool = True
+    lower_bound: int = 0         # no plan placing as many reads has a lower maximum load
+    optimal: bool = True         # proven optimal (the solver's certificate)
+    placeable_bound: int = 0     # no plan places more reads
+    refill: bool = False         # planned for chosen items only
     written: bool = False
 
     @property
     def max_load(self) -> int:
         return max((r.after for r in self.reviewers), default=0)
 
+    @property
+    def gap(self) -> int:
+        return self.max_load - self.lower_bound
+
     def load_summaries(self) -> list[LoadSummary]:
         return summarise_loads(self.reviewers)
+
+    def bound_line(self) -> str:
+        """The maximum load against what is provably possible, in words."""
+        if self.lower_bound >= self.max_load:
+            line = f"Maximum load {self.max_load}: the least possible."
+            return line if self.optimal else line + " The spread below it is not proven the most even."
+        line = f"Maximum load {self.max_load}; no assignment can do better than {self.lower_bound}."
+        if self.placeable_bound > len(self.reads):
+            line += (f" A better plan might place up to {self.placeable_bound - len(self.reads)} more "
+                     f"read{'s' if self.placeable_bound - len(self.reads) != 1 else ''}.")
+        return line
 
 
 def summarise_loads(reviewers: Iterable[ReviewerLoad]) -> list[LoadSummary]:
@@ -103,72 +128,95 @@ def summarise_loads(reviewers: Iterable[ReviewerLoad]) -> list[LoadSummary]:
 
 # ---------------------------------------------------------------- auto-assignment
 
-def plan_assignment(cycle: Cycle, readers: int | None = None) -> Plan:
-    """The optimal plan giving every assignable item ``readers`` reads (default: the cycle's); writes nothing."""
+def plan_assignment(cycle: Cycle, readers: int | None = None, *, only: Collection[int] | None = None) -> Plan:
+    """The optimal plan giving every assignable item ``readers`` reads (default: the cycle's); writes nothing.
+
+    With ``only`` (item pks), a refill: the same rule and solver for those items alone.
+    """
     wanted = cycle.readers if readers is None else readers
     if wanted < 1:
-        raise AssignmentError(f"readers: must be at least 1, got {wanted}")
+        raise AssignmentError.of("readers", f"must be at least 1, got {wanted}")
     reviewers = pool(cycle.id)
-    items = db.session.scalars(select(Item).where(Item.cycle_id == cycle.id, Item.state.in_(states.PRE_REVIEW_STATES))
-                               .options(joinedload(Item.applicant)).order_by(Item.item_id)).all()
-    readers_of = readers_by_item(cycle.id)
-    conflicts_of = conflicts_by_applicant(cycle.id)
+    query = select(Item).where(Item.cycle_id == cycle.id, Item.state.in_(states.PRE_REVIEW_STATES))
+    if only is not None:
+        query = query.where(Item.id.in_(sorted(only)))
+    items = db.session.scalars(query.options(joinedload(Item.applicant)).order_by(Item.item_id)).all()
+    found = lookups(cycle, None if only is None else {item.applicant_pk for item in items})
     demands = []
     # Items whose facts differ only in their key have the same eligible reviewers: check each kind once.
     checked: dict[ItemFacts, ItemDemand] = {}
     for item in items:
-        facts = item_facts(item, applicant=item.applicant, conflicted=conflicts_of.get(item.applicant_pk, ()),
-                           readers=readers_of.get(item.id, ()))
+        facts = item_facts(item, item.applicant, found)
         needed = wanted - len(facts.reader_ids)
         if needed > 0:
             signature = replace(facts, item_key="")
             if signature not in checked:
-                checked[signature] = _demand(signature, needed, reviewers)
-            demands.append(replace(checked[signature], key=item.item_id))
+                checked[signature] = _demand(signature, reviewers)
+            demands.append(replace(checked[signature], key=item.item_id, needed=needed,
+                                   **_blindness_group(item.applicant_pk, facts)))
     solution = solve([ReviewerCapacity(key=r.user.id, order=r.user.email, load=r.load, max_load=r.max_load)
                       for r in reviewers], demands)
 
     item_by_key = {item.item_id: item for item in items}
     email_of = {r.user.id: r.user.email for r in reviewers}
-    reads = tuple(PlannedRead(item_by_key[key].id, key, reviewer_id, email_of[reviewer_id])
-                  for key, reviewer_id in solution.pairs)
+    reads = tuple(PlannedRead(item_by_key[key].id, key, item_by_key[key].kind.value, reviewer_id,
+                              email_of[reviewer_id]) for key, reviewer_id in solution.pairs)
     new_counts = Counter(read.item_pk for read in reads)
     # An unassigned item has no started read (its first save puts it in review).
     completed = tuple(item.id for item in items if item.state == ItemState.UNASSIGNED and states.pre_review_state(
-        started_reads=0, assignments=len(readers_of.get(item.id, ())) + new_counts[item.id], required_reads=wanted)
-        == ItemState.ASSIGNED)
-    loads = tuple(ReviewerLoad(r.user.id, r.user.email, r.facts.designations, r.max_load, r.load,
-                               solution.loads[r.user.id]) for r in reviewers)
+        started_reads=0, assignments=len(found.readers.get(item.id, ())) + new_counts[item.id],
+        required_reads=wanted) == ItemState.ASSIGNED)
+    loads = tuple(ReviewerLoad(r.user.id, r.user.email, r.facts.designations, r.facts.endorsements, r.max_load,
+                               r.load, solution.loads[r.user.id]) for r in reviewers)
     return Plan(cycle_id=cycle.id, cycle_name=cycle.name, readers=wanted, reads=reads,
                 shortfalls=solution.shortfalls, reviewers=loads, items_considered=len(items),
-                items_completed=completed)
+                items_completed=completed, blind_across_items=cycle.blind_across_items,
+                lower_bound=solution.lower_bound,
+                optimal=solution.optimal, placeable_bound=solution.placeable_bound, refill=only is not None)
 
 
-def _demand(facts: ItemFacts, needed: int, reviewers: list[PoolReviewer]) -> ItemDemand:
+def _blindness_group(applicant_pk: int, facts: ItemFacts) -> dict:
+    """The engine's blindness group of an item: its applicant and side, unless the cycle relaxes the rule."""
+    if not facts.blind_across_items:
+        return {"applicant": None, "side": None}
+    return {"applicant": str(applicant_pk), "side": facts.side}
+
+
+def _demand(facts: ItemFacts, reviewers: list[PoolReviewer]) -> ItemDemand:
     eligible = []
     excluded = []
     for reviewer in reviewers:
-        reasons = check_eligibility(reviewer.facts, facts).reasons
+        reasons = standing_reasons(reviewer.facts, facts)
         if not reasons:
             eligible.append(reviewer.facts.user_id)
         elif ALREADY_READING not in reasons:  # current readers are counted as reads, not as exclusions
             excluded.extend(reasons)
-    return ItemDemand(key=facts.item_key, needed=needed, eligible=tuple(eligible), designation=facts.designation,
+    return ItemDemand(key=facts.item_key, needed=0, eligible=tuple(eligible), holds=_holds(facts),
                       exclusions=tuple(sorted(Counter(excluded).items())))
 
 
+def _holds(facts: ItemFacts) -> str | None:
+    """What every eligible reviewer of the item holds, for the report ("designation RF")."""
+    if facts.designation_code:
+        return f"designation {facts.designation_code}"
+    if facts.portfolio_category:
+        return portfolio_need(facts.portfolio_category)
+    return None
+
+
 def auto_assign(cycle: Cycle, readers: int | None = None, *, dry_run: bool = False,
-                actor_id: int | None = None) -> Plan:
+                actor_id: int | None = None, only: Collection[int] | None = None) -> Plan:
     """Plan, and unless ``dry_run`` write the plan: auto assignments, item states, audit entries.
 
     A ``readers`` different from the cycle's becomes the cycle's reads per item
-    (reconciliation and later runs count against it).
+    (reconciliation and later runs count against it). ``only`` (item pks)
+    refills those items alone.
     """
     if not dry_run:
         # Two runs on one cycle at once would each plan against the same loads; the row lock
         # serialises them on PostgreSQL (SQLite already serialises writers from BEGIN IMMEDIATE).
         db.session.execute(select(Cycle.id).where(Cycle.id == cycle.id).with_for_update())
-    plan = plan_assignment(cycle, readers)
+    plan = plan_assignment(cycle, readers, only=only)
     if dry_run:
         return plan
     if plan.readers != cycle.readers:
@@ -179,6 +227,15 @@ def auto_assign(cycle: Cycle, readers: int | None = None, *, dry_run: bool = Fal
     _mark_assigned(plan, actor_id)
     db.session.flush()
     return replace(plan, written=True)
+
+
+def refill(items: Sequence[Item], *, actor_id: int | None = None, dry_run: bool = False) -> Plan:
+    """Give these items (of one cycle) the reads they lack, e.g. after a decline: the optimal assigner for
+    them alone, everyone else's loads counted as they stand."""
+    cycles = {item.cycle_id for item in items}
+    if len(cycles) != 1:
+        raise AssignmentError.of("items", "choose items of one cycle to refill")
+    return auto_assign(items[0].cycle, dry_run=dry_run, actor_id=actor_id, only={item.id for item in items})
 
 
 def _write_reads(plan: Plan, actor_id: int | None) -> None:
@@ -208,8 +265,9 @@ def _insert_assignments(rows: list[dict]) -> dict[tuple[int, int], int]:
 
 
 def _mark_assigned(plan: Plan, actor_id: int | None) -> None:
-    keys = {read.item_pk: read.item_key for read in plan.reads}  # every completed item got a read in the plan
-    states.move_many([states.Move(pk, keys[pk], ItemState.UNASSIGNED, ItemState.ASSIGNED)
+    # A completed item need not have had a read in this plan (fewer reads per item than before completes items
+    # as they stand); the plan loaded every item it considered, so the session has their ids.
+    states.move_many([states.Move(pk, db.session.get_one(Item, pk).item_id, ItemState.UNASSIGNED, ItemState.ASSIGNED)
                       for pk in plan.items_completed], cycle_id=plan.cycle_id, actor_id=actor_id)
 
 
@@ -217,116 +275,95 @@ def _mark_assigned(plan: Plan, actor_id: int | None) -> None:
 
 def candidates(item: Item) -> list[Candidate]:
     """Every pool reviewer with why they cannot read the item (empty = can); eligible first, least loaded first."""
-    facts = item_facts(item)
-    result = []
-    for reviewer in pool(item.cycle_id):
-        reasons = check_eligibility(reviewer.facts, facts).reasons
-        if reviewer.at_capacity and ALREADY_READING not in reasons:
-            reasons += (reviewer.capacity_reason(),)
-        result.append(Candidate(reviewer.user, reviewer.load, reviewer.max_load, reasons))
+    facts = item_facts(item, item.applicant, lookups(item.cycle, {item.applicant_pk}))
+    result = [Candidate(reviewer.user, reviewer.load, reviewer.max_load,
+                        check_eligibility(reviewer.facts, facts).reasons) for reviewer in pool(item.cycle_id)]
     return sorted(result, key=lambda c: (bool(c.reasons), c.load, c.user.email, c.user.id))
 
 
-def assign_further_readers(requests: Sequence[tuple[Item, AssignmentSource]], *, actor_id: int | None = None,
-                           readers: Mapping[int, set[int]] | None = None) -> dict[int, int | None]:
-    """A further reader for each item: the eligible reviewer with the lowest load (ties: e-mail order) not yet
-    on it, chosen one item after another.
+def missing_reads(item: Item, readers: int) -> int:
+    """Reads an item still open to assignment lacks, given how many readers it has (0 once it is evaluated)."""
+    return max(0, item.cycle.readers - readers) if item.state in states.PRE_REVIEW_STATES else 0
+
+
+def assign_further_readers(requests: Sequence[tuple[Item, AssignmentSource]], *,
+                           actor_id: int | None = None) -> dict[int, int | None]:
+    """One further reader for each item, all chosen together by the auto-assignment solver.
 
     An item may be a model or a loaded row with its ``id``, ``item_id``,
     ``cycle_id``, ``kind``, ``rubric_key`` and ``applicant_pk`` (reconciliation
     passes rows). Returns item pk → the new assignment's id, or None when no
-    eligible reviewer is left. The pool, loads, conflicts and readers are read once per cycle and
-    each pick counts toward the loads of the next, so reconciling thousands of
-    discrepant items costs a few queries rather than several per item. A caller
-    that has loaded every requested item's reviewers already passes them as
-    ``readers`` (item pk → reviewer ids).
+    eligible reviewer is left. The maximum load stays as low as possible and the
+    reads go to the least loaded, under the same rule as every assignment; each
+    item's candidates are its ``FURTHER_READER_CANDIDATES`` least-loaded eligible
+    reviewers, which loses nothing while a batch asks for no more reads than
+    that. The facts are read once per cycle: a few queries per batch.
     """
-    chosen: dict[int, int | None] = {}
-    picks: list[tuple[Item, PoolReviewer, AssignmentSource]] = []
+    chosen: dict[int, int | None] = {item.id: None for item, _ in requests}
+    picks: list[tuple[Item, User, AssignmentSource]] = []
     by_cycle: dict[int, list[tuple[Item, AssignmentSource]]] = defaultdict(list)
     for item, source in requests:
         by_cycle[item.cycle_id].append((item, source))
     for cycle_id, group in by_cycle.items():
-        reviewers = _ByLoad(pool(cycle_id))
-        readers_of = {item.id: set(readers.get(item.id, ())) for item, _ in group} if readers is not None \
-            else readers_by_item(cycle_id)
-        conflicts_of = conflicts_by_applicant(cycle_id)
-        applicants = _applicants_by_pk({item.applicant_pk for item, _ in group})
-        for item, source in group:
-            facts = item_facts(item, applicant=applicants[item.applicant_pk],
-                               conflicted=conflicts_of.get(item.applicant_pk, ()), readers=readers_of[item.id])
-            reviewer = reviewers.least_loaded(facts)
-            chosen[item.id] = None
-            if reviewer is not None:
-                reviewers.add_read(reviewer)
-                readers_of[item.id].add(reviewer.user.id)
-                picks.append((item, reviewer, source))
+        picks.extend(_further_reader_picks(db.session.get_one(Cycle, cycle_id), group))
     if picks:
         now = utcnow()
         ids = _insert_assignments([
-            {"item_pk": item.id, "reviewer_id": reviewer.user.id, "source": source, "assigned_at": now,
+            {"item_pk": item.id, "reviewer_id": reviewer.id, "source": source, "assigned_at": now,
              "assigned_by_id": actor_id} for item, reviewer, source in picks])
-        chosen.update((item.id, ids[item.id, reviewer.user.id]) for item, reviewer, _ in picks)
+        chosen.update((item.id, ids[item.id, reviewer.id]) for item, reviewer, _ in picks)
         record_many([{"object_id": chosen[item.id], "cycle_id": item.cycle_id, "item_key": item.item_id,
-                      "after": {"reviewer": reviewer.user.email, "source": source.value}}
+                      "after": {"reviewer": reviewer.email, "source": source.value}}
                      for item, reviewer, source in picks],
                     at=now, action="assignment.create", object_type="assignment", actor_id=actor_id)
     return chosen
 
 
-class _ByLoad:
-    """A cycle's pool in (load, e-mail, id) order, one list per designation, kept in order as picks add load.
+def _further_reader_picks(cycle: Cycle, group: list[tuple[Item, AssignmentSource]]
+                          ) -> list[tuple[Item, User, AssignmentSource]]:
+    reviewers = pool(cycle.id)
+    found = lookups(cycle, {item.applicant_pk for item, _ in group})
+    applicants = applicants_by_pk(item.applicant_pk for item, _ in group)
+    shortlist = _Shortlist(reviewers, min(len(group), FURTHER_READER_CANDIDATES))
+    demands = []
+    for item, _ in group:
+        facts = item_facts(item, applicants[item.applicant_pk], found)
+        demands.append(ItemDemand(key=item.item_id, needed=1, eligible=shortlist.of(facts),
+                                  **_blindness_group(item.applicant_pk, facts)))
+    solution = solve([ReviewerCapacity(key=r.user.id, order=r.user.email, load=r.load, max_load=r.max_load)
+                      for r in reviewers], demands)
+    request_of = {item.item_id: (item, source) for item, source in group}
+    user_of = {r.user.id: r.user for r in reviewers}
+    picks = []
+    for key, reviewer_id in solution.pairs:
+        item, source = request_of[key]
+        picks.append((item, user_of[reviewer_id], source))
+    return picks
 
-    The least-loaded eligible reviewer is then among the first few looked at,
-    so a pick costs about the same however large the pool.
+
+class _Shortlist:
+    """Each item's least-loaded eligible reviewers (ties: e-mail order, then id), at most ``size`` of them.
+
+    The pool is sorted once, by load, per kind of qualification (a designation,
+    a portfolio category); the rule is then checked only until enough are found.
     """
 
-    def __init__(self, reviewers: list[PoolReviewer]):
-        self.loads = {reviewer.user.id: reviewer.load for reviewer in reviewers}
-        self.by_id = {reviewer.user.id: reviewer for reviewer in reviewers}
-        self.orders: dict[str | None, list[tuple[int, str, int]]] = defaultdict(list)
-        for reviewer in reviewers:
-            for group in self._groups(reviewer):
-                self.orders[group].append(self._key(reviewer))
-        for order in self.orders.values():
-            order.sort()
+    def __init__(self, reviewers: list[PoolReviewer], size: int):
+        self.by_load = sorted(reviewers, key=lambda r: (r.load, r.user.email, r.user.id))
+        self.size = size
+        self.qualified: dict[tuple[str | None, str | None], list[PoolReviewer]] = {}
 
-    @staticmethod
-    def _groups(reviewer: PoolReviewer) -> tuple[str | None, ...]:
-        return (None, *reviewer.facts.designations)  # None: items that need no designation
-
-    def _key(self, reviewer: PoolReviewer) -> tuple[int, str, int]:
-        return self.loads[reviewer.user.id], reviewer.user.email, reviewer.user.id
-
-    def least_loaded(self, facts: ItemFacts) -> PoolReviewer | None:
-        """The eligible reviewer under their cap with the lowest load (ties: e-mail order, then id), or None."""
-        for load, _, reviewer_id in self.orders.get(facts.designation_code, ()):
-            reviewer = self.by_id[reviewer_id]
-            if reviewer.max_load is not None and load >= reviewer.max_load:
-                continue
+    def of(self, facts: ItemFacts) -> tuple[int, ...]:
+        kind = (facts.designation_code, facts.portfolio_category)
+        if kind not in self.qualified:
+            self.qualified[kind] = [r for r in self.by_load if qualification_reason(r.facts, facts) is None]
+        found = []
+        for reviewer in self.qualified[kind]:
             if not check_eligibility(reviewer.facts, facts).reasons:
-                return reviewer
-        return None
-
-    def add_read(self, reviewer: PoolReviewer) -> None:
-        old = self._key(reviewer)
-        self.loads[reviewer.user.id] += 1
-        new = self._key(reviewer)
-        for group in self._groups(reviewer):
-            order = self.orders[group]
-            del order[bisect_left(order, old)]
-            insort(order, new)
-
-
-def _applicants_by_pk(pks: set[int]) -> dict[int, Row]:
-    """Applicant pk → a row with the ``id``, ``organization`` and ``advisor_email`` eligibility looks at."""
-    ordered = sorted(pks)
-    applicants = {}
-    for start in range(0, len(ordered), BATCH):
-        applicants.update((a.id, a) for a in db.session.execute(
-            select(Applicant.id, Applicant.organization, Applicant.advisor_email)
-            .where(Applicant.id.in_(ordered[start:start + BATCH]))))
-    return applicants
+                found.append(reviewer.user.id)
+                if len(found) == self.size:
+                    break
+        return tuple(found)
 
 
 def assign(item: Item, reviewer: User, *, actor_id: int | None = None) -> Assignment:
@@ -340,12 +377,12 @@ def assign(item: Item, reviewer: User, *, actor_id: int | None = None) -> Assign
 
 
 def _refusals(item: Item, reviewer: User) -> tuple[str, ...]:
-    """Why a coordinator may not give this item to this reviewer: eligibility, then a pool member's capacity."""
+    """Why a coordinator may not give this item to this reviewer: the rule, a pool member's load included."""
     member = membership(item.cycle_id, reviewer)
-    reasons = check_eligibility(reviewer_facts(reviewer, in_pool=member is not None), item_facts(item)).reasons
-    if member is not None:
-        reasons += _capacity_reasons(item.cycle_id, member)
-    return reasons
+    load = reviewer_loads(item.cycle_id).get(reviewer.id, 0) if member is not None else 0
+    facts = reviewer_facts(reviewer, in_pool=member is not None, load=load,
+                           max_load=max_load_of(member) if member is not None else None)
+    return check_eligibility(facts, item_facts(item, item.applicant, lookups(item.cycle, {item.applicant_pk}))).reasons
 
 
 def unassign(assignment: Assignment, *, actor_id: int | None = None, override: bool = False,
@@ -378,17 +415,60 @@ def swap(assignment: Assignment, new_reviewer: User, *, actor_id: int | None = N
     reasons = _refusals(item, new_reviewer)
     if reasons:
         raise AssignmentError(f"{prefix}: {'; '.join(reasons)}")
+    # The new reader is the coordinator's choice, whoever chose the old one.
     record("assignment.swap", "assignment", assignment.id, actor_id=actor_id, cycle_id=item.cycle_id,
-           item_key=item.item_id, before={"reviewer": old_reviewer.email}, after={"reviewer": new_reviewer.email})
+           item_key=item.item_id, before={"reviewer": old_reviewer.email, "source": assignment.source.value},
+           after={"reviewer": new_reviewer.email, "source": AssignmentSource.MANUAL.value})
     if read is not None:
         db.session.delete(read)  # with its scores and marks (ON DELETE CASCADE)
         db.session.flush()
     db.session.expire(assignment, ["read"])
     assignment.reviewer = new_reviewer
+    assignment.source = AssignmentSource.MANUAL
     assignment.assigned_at = utcnow()
     assignment.assigned_by_id = actor_id
     db.session.flush()
     return assignment
+
+
+def decline(assignment: Assignment, reason: str | None, *, actor_id: int | None = None) -> AssignmentDecline:
+    """The reviewer declines an assignment whose read is not submitted, saying why.
+
+    The read is withdrawn (a draft's scores are kept in the audit entry), the
+    decline is recorded so the rule keeps the reviewer off this item, and the
+    item goes back to assignment: the next ``assign`` or a refill gives it to
+    the next eligible reviewer.
+    """
+    item, reviewer, read = assignment.item, assignment.reviewer, assignment.read
+    reason = (reason or "").strip()
+    if not reason:
+        raise AssignmentError.of("reason", "say why the assignment is declined")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise AssignmentError.of("reason", f"at most {MAX_REASON_LENGTH} characters, got {len(reason)}")
+    if read is not None and read.submitted:
+        raise AssignmentError(f"item {item.item_id}: {reviewer.email} cannot decline: the read is submitted; "
+                              "a coordinator can reopen it first")
+    record("assignment.decline", "assignment", assignment.id, actor_id=actor_id, cycle_id=item.cycle_id,
+           item_key=item.item_id, note=reason,
+           before={"reviewer": reviewer.email, "source": assignment.source.value,
+                   "read": read.summary() if read else None})
+    declined = AssignmentDecline(item_pk=item.id, reviewer_id=reviewer.id, reason=reason, source=assignment.source,
+                                 assigned_at=assignment.assigned_at, declined_by_id=actor_id)
+    db.session.add(declined)
+    db.session.delete(assignment)  # with its read, and that with its scores and marks (ON DELETE CASCADE)
+    db.session.flush()
+    _update_state_after_change(item, actor_id)
+    return declined
+
+
+def declines_of(cycle: Cycle, *, item: Item | None = None) -> list[AssignmentDecline]:
+    """The cycle's declines (or one item's), oldest first, with their item and reviewer loaded."""
+    query = select(AssignmentDecline).join(Item, Item.id == AssignmentDecline.item_pk).where(Item.cycle_id == cycle.id)
+    if item is not None:
+        query = query.where(AssignmentDecline.item_pk == item.id)
+    return list(db.session.scalars(query.options(joinedload(AssignmentDecline.item),
+                                                 joinedload(AssignmentDecline.reviewer))
+                                   .order_by(AssignmentDecline.declined_at, AssignmentDecline.id)))
 
 
 def _create(item: Item, reviewer: User, *, source: AssignmentSource, actor_id: int | None) -> Assignment:
@@ -398,12 +478,6 @@ def _create(item: Item, reviewer: User, *, source: AssignmentSource, actor_id: i
     record("assignment.create", "assignment", assignment.id, actor_id=actor_id, cycle_id=item.cycle_id,
            item_key=item.item_id, after={"reviewer": reviewer.email, "source": source.value})
     return assignment
-
-
-def _capacity_reasons(cycle_id: int, member: CycleMember) -> tuple[str, ...]:
-    cap = max_load_of(member)
-    load = reviewer_loads(cycle_id).get(member.user_id, 0)
-    return (f"at maximum load ({load} of {cap})",) if cap is not None and load >= cap else ()
 
 
 def _update_state_after_change(item: Item, actor_id: int | None) -> None:

@@ -36,6 +36,13 @@ class ImportForm(FlaskForm):
                      description="The first row names the columns. Nothing is imported if any row has a problem.")
 
 
+class BlindnessForm(FlaskForm):
+    blind = BooleanField("Keep essays blind across items",
+                         description="A reviewer who reads an applicant's portfolio (which shows who they are) is "
+                                     "not given that applicant's essays, and the reverse. Turn this off only when "
+                                     "the pool is too small to keep the two apart.")
+
+
 class ConfirmPlanForm(FlaskForm):
     readers = WholeNumberField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, 9)])
     fingerprint = HiddenField(validators=[InputRequired(), Length(min=64, max=64)])

@@ -20,11 +20,11 @@ from app.assignment import preview as assignment_preview
 from app.assignment import service as assignment_service
 from app.committee.board import cycle_pictures
 from app.console import service
-from app.console.forms import (KIND_HINTS, AccountActiveForm, ActionForm, ConfirmPlanForm, CycleForm, ImportForm,
-                               PasswordResetForm, ProfileForm, ReopenForm, ReviewerChoiceForm, RoleForm, UnassignForm,
-                               UserCreateForm)
+from app.console.forms import (KIND_HINTS, AccountActiveForm, ActionForm, BlindnessForm, ConfirmPlanForm, CycleForm,
+                               ImportForm, PasswordResetForm, ProfileForm, ReopenForm, ReviewerChoiceForm, RoleForm,
+                               UnassignForm, UserCreateForm)
 from app.cycles.models import Cycle, Item, ItemState
-from app.cycles.service import CycleError, create_cycle
+from app.cycles.service import CycleError, create_cycle, set_blind_across_items
 from app.errors import InputError
 from app.exports.service import ExportError, export_cycle_bytes, export_filename
 from app.extensions import db
@@ -205,7 +205,25 @@ def assignments(cycle_id: int) -> str:
     page = service.cycle_items(cycle, state=state or None, search=search,
                                number=_page_number())
     return render_template("console/assignments.html", cycle=cycle, page=page, state=state, search=search,
-                           states=[s.value for s in ItemState])
+                           states=[s.value for s in ItemState],
+                           blindness=BlindnessForm(formdata=None, blind=cycle.blind_across_items))
+
+
+@bp.post("/cycles/<int:cycle_id>/blindness")
+@coordinators_only
+def blindness(cycle_id: int) -> Response:
+    """Keep or relax blindness across items for the cycle's next assignments (audited)."""
+    cycle = cycle_or_404(cycle_id)
+    form = BlindnessForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if set_blind_across_items(cycle, form.blind.data, actor_id=current_user.id):
+        db.session.commit()
+        flash("Essays stay blind across items: nobody reads both an applicant's portfolio and their essays."
+              if cycle.blind_across_items else
+              "Blindness across items is relaxed: a reviewer may now be given an applicant's portfolio and their "
+              "essays.", "success" if cycle.blind_across_items else "warning")
+    return redirect(url_for("console.assignments", cycle_id=cycle.id))
 
 
 @bp.get("/cycles/<int:cycle_id>/assignments/preview")
@@ -224,7 +242,10 @@ def preview(cycle_id: int) -> str | tuple[str, int]:
 def _render_preview(cycle: Cycle, plan, fingerprint: str, *, stale: str | None = None,
                     status: int = 200) -> tuple[str, int]:
     form = ConfirmPlanForm(formdata=None, readers=plan.readers, fingerprint=fingerprint)
-    return render_template("console/preview.html", cycle=cycle, plan=plan, form=form, stale=stale), status
+    who, item = request.args.get("who", "")[:254], request.args.get("item", "")[:64]
+    reads = service.planned_reads(plan, who=who, item=item, number=_page_number())
+    return render_template("console/preview.html", cycle=cycle, plan=plan, form=form, stale=stale, reads=reads,
+                           who=who, item_filter=item), status
 
 
 @bp.post("/cycles/<int:cycle_id>/assignments/confirm")
@@ -273,7 +294,32 @@ def _render_item(item: Item, *, error: str | None = None, status: int = 200) -> 
         forms[key] = {"swap": swap, "unassign": UnassignForm(formdata=None, prefix=f"un{key}"),
                       "reopen": ReopenForm(formdata=None, prefix=f"re{key}")}
     return render_template("console/item.html", item=item, cycle=item.cycle, rows=rows, candidates=candidates,
-                           assign_form=assign_form, forms=forms, error=error), status
+                           assign_form=assign_form, forms=forms, error=error, refill_form=ActionForm(formdata=None),
+                           missing_reads=assignment_service.missing_reads(item, len(rows)),
+                           declines=assignment_service.declines_of(item.cycle, item=item)), status
+
+
+@bp.post("/items/<int:item_pk>/refill")
+@coordinators_only
+def refill(item_pk: int) -> Response | tuple[str, int]:
+    """Give the item the reads it lacks with the auto-assigner (e.g. after a decline)."""
+    item = item_or_404(item_pk)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        plan = assignment_service.refill([item], actor_id=current_user.id)
+    except assignment_service.AssignmentError as exc:
+        db.session.rollback()
+        return _render_item(item, error=_message(exc), status=422)
+    db.session.commit()
+    given = ", ".join(read.reviewer_email for read in plan.reads)
+    if plan.shortfalls:
+        flash((f"{item.item_id} now also goes to {given}, but it still " if plan.reads
+               else f"No reader could be added to {item.item_id}: it ") + plan.shortfalls[0].why + ".", "warning")
+    else:
+        flash(f"{item.item_id} now also goes to {given}." if plan.reads else f"{item.item_id} already has its reads.",
+              "success")
+    return redirect(url_for("console.item", item_pk=item.id))
 
 
 @bp.post("/items/<int:item_pk>/assign")

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from app.assignment.models import Assignment
-from app.assignment.service import Candidate
+from app.assignment.service import Candidate, Plan
 from app.audit.models import AuditEntry
 from app.cycles.models import Cycle, Item, ItemState
 from app.extensions import db
@@ -26,6 +26,7 @@ DESIGNATION_NAMES = {"C": "Clinical (C)", "P": "Policy (P)", "RF": "Research/Fac
 NO_DESIGNATION = "No designation needed"
 AUDIT_PAGE_SIZE = 50
 ITEM_PAGE_SIZE = 100
+PLAN_PAGE_SIZE = 100
 
 
 # ---------------------------------------------------------------- dashboard
@@ -98,6 +99,19 @@ def _designation_of(rubric_key: str) -> str | None:
         return get_rubric(rubric_key).designation
     except KeyError:
         return None
+
+
+# ---------------------------------------------------------------- the assignment preview's listing
+
+def planned_reads(plan: Plan, *, who: str = "", item: str = "", number: int = 1) -> "Page":
+    """One page of the plan's reads (item order), only those whose reviewer e-mail and item id contain the
+    given text (ignoring case)."""
+    who, item = who.strip().casefold(), item.strip().casefold()
+    matching = [read for read in plan.reads
+                if who in read.reviewer_email.casefold() and item in read.item_key.casefold()]
+    number, pages = page_bounds(len(matching), number, PLAN_PAGE_SIZE)
+    start = (number - 1) * PLAN_PAGE_SIZE
+    return Page(matching[start:start + PLAN_PAGE_SIZE], number, pages, len(matching))
 
 
 # ---------------------------------------------------------------- items and their readers

@@ -4,24 +4,47 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
-from app.cycles.service import CycleError, create_cycle
+from app.cycles.service import CycleError, create_cycle, cycle_by_name, set_blind_across_items
 from app.extensions import db
 
 cycles_cli = AppGroup("cycles", help="Review cycles.")
+BLINDNESS = ("--blind-across-items/--not-blind-across-items",)
+BLINDNESS_HELP = ("Whether a reviewer who reads an applicant's portfolio is kept off that applicant's essays, "
+                  "and the reverse. Relax it only when the pool is too small.")
 
 
 @cycles_cli.command("create")
 @click.argument("name")
 @click.option("--readers", type=click.IntRange(min=1), default=2, show_default=True, help="Reads per item.")
 @click.option("--due", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Date reads are due.")
-def create_command(name: str, readers: int, due) -> None:
+@click.option(*BLINDNESS, default=True, show_default=True, help=BLINDNESS_HELP)
+def create_command(name: str, readers: int, due, blind_across_items: bool) -> None:
     """Create a review cycle."""
     due_date: date | None = due.date() if due else None
     try:
-        cycle = create_cycle(name, readers, due_date)
+        cycle = create_cycle(name, readers, due_date, blind_across_items=blind_across_items)
     except CycleError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"created cycle {cycle.name!r} ({cycle.readers} reads per item"
-               + (f", due {cycle.due.isoformat()}" if cycle.due else "") + ")")
+               + (f", due {cycle.due.isoformat()}" if cycle.due else "")
+               + ("" if cycle.blind_across_items else ", blindness across items relaxed") + ")")
+
+
+@cycles_cli.command("set")
+@click.argument("name")
+@click.option(*BLINDNESS, default=None, help=BLINDNESS_HELP)
+def set_command(name: str, blind_across_items: bool | None) -> None:
+    """Change a cycle's settings."""
+    if blind_across_items is None:
+        raise click.UsageError("nothing to change: give --blind-across-items or --not-blind-across-items")
+    try:
+        cycle = cycle_by_name(name)
+        changed = set_blind_across_items(cycle, blind_across_items)
+    except CycleError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    state = "kept" if cycle.blind_across_items else "relaxed: a reviewer may read an applicant's portfolio and essays"
+    click.echo(f"cycle {cycle.name!r}: blindness across items {state}" + ("" if changed else " (unchanged)"))

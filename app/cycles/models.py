@@ -3,7 +3,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,6 +22,8 @@ class Cycle(db.Model):
     readers: Mapped[int] = mapped_column(default=2)
     due: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A reviewer reads an applicant's portfolio or their essays, never both; a small pool may relax this.
+    blind_across_items: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class MemberRole(enum.StrEnum):

@@ -10,7 +10,8 @@ class CycleError(ValueError):
     """A cycle could not be created or found; the message says why."""
 
 
-def create_cycle(name: str, readers: int = 2, due: date | None = None, *, actor_id: int | None = None) -> Cycle:
+def create_cycle(name: str, readers: int = 2, due: date | None = None, *, blind_across_items: bool = True,
+                 actor_id: int | None = None) -> Cycle:
     name = name.strip()
     if not name:
         raise CycleError("name: must not be empty")
@@ -18,12 +19,28 @@ def create_cycle(name: str, readers: int = 2, due: date | None = None, *, actor_
         raise CycleError(f"readers: must be at least 1, got {readers}")
     if db.session.scalar(db.select(Cycle).filter_by(name=name)) is not None:
         raise CycleError(f"name: a cycle called {name!r} already exists")
-    cycle = Cycle(name=name, readers=readers, due=due)
+    cycle = Cycle(name=name, readers=readers, due=due, blind_across_items=blind_across_items)
     db.session.add(cycle)
     db.session.flush()
     record("cycle.create", "cycle", cycle.id, actor_id=actor_id, cycle_id=cycle.id,
-           after={"name": name, "readers": readers, "due": due.isoformat() if due else None})
+           after={"name": name, "readers": readers, "due": due.isoformat() if due else None,
+                  "blind_across_items": blind_across_items})
     return cycle
+
+
+def set_blind_across_items(cycle: Cycle, blind: bool, *, actor_id: int | None = None) -> bool:
+    """Keep (True) or relax (False) blindness across items; whether anything changed (audited when it did).
+
+    Relaxed, a reviewer may read an applicant's portfolio and their essays:
+    for a pool too small to keep the two apart. Assignments already made stay.
+    """
+    if cycle.blind_across_items == blind:
+        return False
+    record("cycle.blind_across_items", "cycle", cycle.id, actor_id=actor_id, cycle_id=cycle.id,
+           before={"blind_across_items": cycle.blind_across_items}, after={"blind_across_items": blind})
+    cycle.blind_across_items = blind
+    db.session.flush()
+    return True
 
 
 def cycle_by_name(name: str) -> Cycle:

@@ -46,6 +46,13 @@ REVIEWERS = [
      "designations": "", "max_load": 16, "organization": "Sunrise Early Head Start"},
     {"email": "annmarie.kowalski@demo.test", "name": "Ann-Marie Kowalski", "endorsements": "IMHM-C",
      "designations": "C; P", "max_load": 14, "organization": "Lakeshore Infant & Family Center"},
+    # Enough Research/Faculty and Policy Mentors that no one reads both an applicant's portfolio and essays.
+    {"email": "naomi.achterberg@demo.test", "name": "Naomi Achterberg", "endorsements": "IMHM-RF",
+     "designations": "RF", "max_load": 12, "organization": "Pinecrest College Department of Human Development"},
+    {"email": "kwame.asante@demo.test", "name": "Kwame Asante", "endorsements": "IMHM-RF; IMHM-P",
+     "designations": "RF; P", "max_load": 12, "organization": "Metro Early Childhood Research Collaborative"},
+    {"email": "ruth.castellano@demo.test", "name": "Ruth Castellano", "endorsements": "IMHM-P",
+     "designations": "P", "max_load": 12, "organization": "Northern Counties Family Policy Network"},
 ]
 
 

@@ -6,6 +6,7 @@ integer arrays (two bytes a score), and per reviewer, the sums behind their mean
 gathers them while it streams every score, so the Agreement and Reviewers sheets written after it cost no second
 pass over the scores.
 """
+import heapq
 import io
 import re
 from array import array
@@ -20,7 +21,7 @@ from typing import IO, TYPE_CHECKING
 from flask import current_app
 from sqlalchemy import func
 
-from app.assignment.models import Assignment, AssignmentSource
+from app.assignment.models import Assignment, AssignmentDecline, AssignmentSource
 from app.bulk import collector_paused
 from app.committee.models import CommitteeResolution, Decision, DecisionValue
 from app.cycles import states
@@ -376,20 +377,39 @@ def _reviewers_sheet(cycle: Cycle, figures: _ScoreFigures) -> Sheet:
 
 
 def _assignments_sheet(cycle: Cycle) -> Sheet:
+    """One row per assignment, and one per declined assignment (Status "Declined", the reason under Declined),
+    each item's rows together in the order they were assigned."""
     columns = [Column("Item ID", 16), Column("Reviewer", 30), Column("Status", 11),
                Column("Assigned at", 24, "datetime"), Column("Round", 7, "number"),
-               Column("Overall comment", 50, wrap=True)]
+               Column("Overall comment", 50, wrap=True), Column("Declined", 40, wrap=True)]
 
-    def rows() -> Iterator[list]:
-        for item_id, email, status, assigned_at, source, comment in _stream(
-                db.select(Item.item_id, User.email, Read.status, Assignment.assigned_at, Assignment.source,
+    def standing() -> Iterator[tuple]:
+        for item_pk, item_id, email, status, assigned_at, source, comment in _stream(
+                db.select(Item.id, Item.item_id, User.email, Read.status, Assignment.assigned_at, Assignment.source,
                           Read.overall_comment)
                 .join(Item, Assignment.item_pk == Item.id).join(User, Assignment.reviewer_id == User.id)
                 .outerjoin(Read, Read.assignment_id == Assignment.id)
                 .where(Item.cycle_id == cycle.id).order_by(Item.id, Assignment.assigned_at, Assignment.id)):
-            yield [item_id, email, READ_WORDS[status], assigned_at, 2 if source in SECOND_ROUND_SOURCES else 1,
-                   comment]
+            yield (item_pk, assigned_at), [item_id, email, READ_WORDS[status], assigned_at, _round(source), comment,
+                                           None]
+
+    def declined() -> Iterator[tuple]:
+        for item_pk, item_id, email, assigned_at, source, reason in _stream(
+                db.select(Item.id, Item.item_id, User.email, AssignmentDecline.assigned_at, AssignmentDecline.source,
+                          AssignmentDecline.reason)
+                .join(Item, AssignmentDecline.item_pk == Item.id).join(User, AssignmentDecline.reviewer_id == User.id)
+                .where(Item.cycle_id == cycle.id)
+                .order_by(Item.id, AssignmentDecline.assigned_at, AssignmentDecline.id)):
+            yield (item_pk, assigned_at), [item_id, email, "Declined", assigned_at, _round(source), None, reason]
+
+    def rows() -> Iterator[list]:
+        for _, row in heapq.merge(standing(), declined(), key=itemgetter(0)):
+            yield row
     return Sheet("Assignments", columns, rows())
+
+
+def _round(source: AssignmentSource) -> int:
+    return 2 if source in SECOND_ROUND_SOURCES else 1
 
 
 # --- the summary ----------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def _reconcile(cycle: Cycle, actor_id: int | None) -> dict[str, int]:
                                               _facts(required_reads, reads.get(item.id, NO_READS),
                                                      resolutions.get(item.id)))
                 for item in items}
-    verdicts.update(_ask_for_readers(items, verdicts, {pk: entry[0] for pk, entry in reads.items()}, actor_id))
+    verdicts.update(_ask_for_readers(items, verdicts, actor_id))
 
     changes = _Changes(cycle.id, actor_id)
     outcomes = _load_outcomes(in_cycle)
@@ -176,7 +176,7 @@ def _facts(required_reads: int, reads: tuple, resolution: engine.CommitteeScores
                             started_reads=started, pending_adjudication=pending, committee=resolution)
 
 
-def _ask_for_readers(items: list, verdicts: dict[int, engine.Verdict], readers: dict[int, set[int]],
+def _ask_for_readers(items: list, verdicts: dict[int, engine.Verdict],
                      actor_id: int | None) -> dict[int, engine.Verdict]:
     """Assign the further blind readers the verdicts ask for through the assignment area, all in one batch (item
     by item it would reload the pool and loads each time); the committee takes an item when no reader is left."""
@@ -185,7 +185,7 @@ def _ask_for_readers(items: list, verdicts: dict[int, engine.Verdict], readers: 
         kind = verdicts[item.id].needs_reader
         if kind is not None:
             wanted.append((item, kind))
-    assigned = assign_further_readers(wanted, actor_id=actor_id, readers=readers)
+    assigned = assign_further_readers(wanted, actor_id=actor_id)
     return {item.id: engine.no_reader_left(verdicts[item.id]) if assigned[item.id] is None
             else engine.reader_assigned(verdicts[item.id]) for item, _ in wanted}
 

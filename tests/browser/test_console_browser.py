@@ -102,7 +102,7 @@ def test_coordinator_imports_with_a_row_report_then_assigns_with_preview(app, pa
     loads = page.locator("table.progress-table tbody tr")
     expect(loads).to_have_count(3)
     for n in range(3):
-        expect(loads.nth(n).locator("td").nth(3)).to_have_text("2")
+        expect(loads.nth(n).locator("td").nth(4)).to_have_text("2")
     shot(page, "3-preview")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Assignment)) == 0

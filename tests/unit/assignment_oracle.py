@@ -1,9 +1,12 @@
-"""Independent references for the assignment tests: exhaustive search and a hand-written max flow.
+"""Independent references for the assignment tests: exhaustive search, a hand-written max flow, and a
+mixed-integer program solved by HiGHS (through SciPy).
 
-Neither calls the engine or OR-Tools; they take the engine's plain input types only.
+None calls the engine or OR-Tools; they take the engine's plain input types only.
 """
 import itertools
-from collections import Counter, deque
+from collections import Counter, defaultdict, deque
+
+import numpy as np
 
 
 def exhaustive_optimum(reviewers, items):
@@ -20,6 +23,8 @@ def exhaustive_optimum(reviewers, items):
         new = Counter(key for combo in choice for key in combo)
         if any(caps[key] is not None and loads[key] + count > caps[key] for key, count in new.items()):
             continue
+        if not _blind(items, choice):
+            continue
         loads.update(new)
         placed = sum(new.values())
         worst = max(loads.values(), default=0)
@@ -27,6 +32,82 @@ def exhaustive_optimum(reviewers, items):
         candidate = (-placed, worst, squares)
         best = candidate if best is None or candidate < best else best
     return -best[0], best[1], best[2]
+
+
+def _blind(items, choice) -> bool:
+    """No reviewer reads two sides (portfolio, essays) of one applicant."""
+    sides = defaultdict(set)
+    for item, combo in zip(items, choice):
+        if item.applicant is not None:
+            for key in combo:
+                sides[item.applicant, key].add(item.side)
+    return all(len(found) == 1 for found in sides.values())
+
+
+def milp_optimum(reviewers, items):
+    """(most reads, least max load, least sum of squared loads) with blindness, each proven by HiGHS.
+
+    Binary variables: one per eligible (item, reviewer) pair; one per (applicant, reviewer, side) saying the
+    reviewer reads that side; one per possible extra read of each reviewer (the k-th costs (load + k)² − (load
+    + k − 1)², so the cheapest are used first and their sum is the load's square). One integer: the maximum load.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    arcs = [(n, item, r) for n, item in enumerate(items) for r in item.eligible]
+    sides = sorted({(item.applicant, r, item.side) for _, item, r in arcs if item.applicant is not None})
+    at_least = max([r.load for r in reviewers], default=0)
+    top = at_least + sum(item.needed for item in items)
+    steps = [(r, k) for r in reviewers for k in range(1, top - r.load + 1)]
+    side_at = {key: len(arcs) + n for n, key in enumerate(sides)}
+    step_at = len(arcs) + len(sides)
+    highest = step_at + len(steps)
+    size = highest + 1
+    rows, lows, highs = [], [], []
+
+    def constraint(terms, low, high):
+        row = np.zeros(size)
+        for position, value in terms:
+            row[position] += value
+        rows.append(row)
+        lows.append(low)
+        highs.append(high)
+
+    for n, item in enumerate(items):
+        constraint([(a, 1) for a, (i, _, _) in enumerate(arcs) if i == n], 0, item.needed)
+    for r in reviewers:
+        mine = [(a, 1) for a, (_, _, key) in enumerate(arcs) if key == r.key]
+        room = np.inf if r.max_load is None else max(0, r.max_load - r.load)
+        constraint(mine, 0, room)
+        constraint(mine + [(highest, -1)], -np.inf, -r.load)  # load ≤ the maximum
+        constraint(mine + [(step_at + s, -1) for s, (owner, _) in enumerate(steps) if owner is r], 0, 0)
+    for a, (_, item, r) in enumerate(arcs):
+        if item.applicant is not None:
+            constraint([(a, 1), (side_at[item.applicant, r, item.side], -1)], -np.inf, 0)
+    for applicant, r in {(applicant, r) for applicant, r, _ in sides}:
+        constraint([(side_at[key], 1) for key in sides if key[:2] == (applicant, r)], 0, 1)
+    bounds = Bounds(np.zeros(size), np.concatenate([np.ones(highest), [np.inf]]))
+
+    def optimum(objective, fixed=()):
+        extra = [(np.asarray(row), value, value) for row, value in fixed]
+        result = milp(objective, integrality=np.ones(size), bounds=bounds,
+                      constraints=LinearConstraint(np.array(rows + [row for row, _, _ in extra]),
+                                                   lows + [low for _, low, _ in extra],
+                                                   highs + [high for _, _, high in extra]))
+        assert result.status == 0, result.message
+        return round(result.fun)
+
+    reads = np.zeros(size)
+    reads[:len(arcs)] = 1
+    placed = -optimum(-reads)
+    maximum = np.zeros(size)
+    maximum[highest] = 1
+    worst = max(optimum(maximum, [(reads, placed)]), at_least)
+    costs = np.zeros(size)
+    for s, (r, k) in enumerate(steps):
+        costs[step_at + s] = 2 * (r.load + k) - 1
+    bounds.ub[highest] = worst
+    squares = sum(r.load ** 2 for r in reviewers) + optimum(costs, [(reads, placed)])
+    return placed, worst, squares
 
 
 def max_flow_placeable(reviewers, items, cap_all):

@@ -2,9 +2,10 @@
 import pytest
 
 from app.assignment.eligibility import organization_key
-from app.assignment.models import Assignment, AssignmentSource
-from app.assignment.service import (AssignmentError, assign, assign_further_readers, auto_assign, candidates,
-                                    plan_assignment, swap, unassign)
+from app.assignment.models import Assignment, AssignmentDecline, AssignmentSource
+from app.assignment.service import (AssignmentError, Plan, PlannedRead, ReviewerLoad, assign, assign_further_readers,
+                                    auto_assign, candidates, decline, declines_of, plan_assignment, refill, swap,
+                                    unassign)
 from app.audit.models import AuditEntry
 from app.cycles.models import Item, ItemState
 from app.extensions import db
@@ -29,10 +30,16 @@ def ctx(app):
         db.session.rollback()
 
 
-def reviewer(cycle, email, designations="C; P; RF", organization=None, max_load=None, active=True):
-    user = make_user(email=email, designations=designations, organization=organization, active=active)
+def reviewer(cycle, email, designations="C; P; RF", organization=None, max_load=None, active=True,
+             endorsements="IMHM-C; IMHM-P; IMHM-RF"):
+    user = make_user(email=email, designations=designations, organization=organization, active=active,
+                     endorsements=endorsements)
     add_member(cycle, user, max_load=max_load)
     return user
+
+
+def readers_of(item):
+    return set(db.session.scalars(db.select(Assignment.reviewer_id).filter_by(item_pk=item.id)))
 
 
 def pairs(cycle):
@@ -124,7 +131,7 @@ def test_infeasible_items_are_reported_and_partly_assigned(ctx):
     essay = make_essay(cycle, applicant, item_id="E17", rubric_key="imhm-rf-essay")
     plan = auto_assign(cycle)
     assert [s.item_key for s in plan.shortfalls] == ["E17"]
-    assert plan.shortfalls[0].reason == ("E17: only 1 eligible reviewer for designation RF (needs 2 more reads); "
+    assert plan.shortfalls[0].reason == ("E17: needs 1 more read: only 1 eligible reviewer holds designation RF; "
                                          "not eligible: 2 not designated to score RF essays")
     assert pairs(cycle) == [("E17", rf_reader.id)]
     assert essay.state == ItemState.UNASSIGNED  # still short of its readers
@@ -160,17 +167,193 @@ def test_inactive_and_non_pool_reviewers_are_never_used(ctx):
     make_essay(cycle, applicant, item_id="E1")
     plan = auto_assign(cycle)
     assert plan.reads == ()
-    assert plan.shortfalls[0].reason == ("E1: no eligible reviewers for designation C (needs 1 more read); "
+    assert plan.shortfalls[0].reason == ("E1: needs 1 more read: no eligible reviewer holds designation C; "
                                          "not eligible: 1 account is not active")
 
 
-def test_application_items_need_no_designation(ctx):
+def test_application_items_need_an_endorsement_not_a_designation(ctx):
     cycle = make_cycle(readers=1)
-    plain = reviewer(cycle, "plain@x.org", designations="")
+    endorsed = reviewer(cycle, "endorsed@x.org", designations="", endorsements="ECMHM-C")
+    reviewer(cycle, "designated@x.org", designations="C", endorsements="IMHS; IMHM-P")
+    make_application_item(cycle, make_applicant(cycle, category="IMHM-C"))
+    plan = auto_assign(cycle)
+    assert loads(cycle) == {endorsed.id: 1} and plan.shortfalls == ()
+
+
+def test_a_portfolio_nobody_is_endorsed_for_is_reported_with_what_it_needs(ctx):
+    cycle = make_cycle(readers=2)
+    reviewer(cycle, "specialist@x.org", endorsements="IMHS")
+    policy = reviewer(cycle, "policy@x.org", designations="P", endorsements="IMHM-P")
+    make_application_item(cycle, make_applicant(cycle, applicant_id="A7", category="IMHM-P"))
+    make_application_item(cycle, make_applicant(cycle, applicant_id="A8", category="IMHM-C"))
+    plan = auto_assign(cycle)
+    assert pairs(cycle) == [("APP-A7", policy.id)]
+    assert [s.reason for s in plan.shortfalls] == [
+        "APP-A7: needs 1 more read: only 1 eligible reviewer holds IMHM-P or ECMHM-P; "
+        "not eligible: 1 not endorsed for IMHM-P portfolios (needs IMHM-P or ECMHM-P)",
+        "APP-A8: needs 2 more reads: no eligible reviewer holds IMHM-C or ECMHM-C; "
+        "not eligible: 2 not endorsed for IMHM-C portfolios (needs IMHM-C or ECMHM-C)"]
+
+
+def test_a_specialist_portfolio_takes_a_specialist_or_any_mentor(ctx):
+    cycle = make_cycle(readers=3)
+    specialist = reviewer(cycle, "s@x.org", designations="", endorsements="ECMHS")
+    mentor = reviewer(cycle, "m@x.org", designations="RF", endorsements="IMHM-RF")
+    reviewer(cycle, "f@x.org", designations="", endorsements="IFS")
+    portfolio = make_application_item(cycle, make_applicant(cycle, category="IMHS"))
+    plan = auto_assign(cycle)
+    assert readers_of(portfolio) == {specialist.id, mentor.id}
+    assert plan.shortfalls[0].reason.startswith("APP-")
+    assert plan.shortfalls[0].reason.endswith("not eligible: 1 not endorsed for IMHS portfolios "
+                                              "(needs IMHS, ECMHS or a Mentor endorsement)")
+
+
+# ---------------------------------------------------------------- blindness across items
+
+def applicant_with_portfolio_and_essays(cycle, essays=2):
     applicant = make_applicant(cycle, category="IMHM-C")
-    make_application_item(cycle, applicant)
-    auto_assign(cycle)
-    assert loads(cycle) == {plain.id: 1}
+    portfolio = make_application_item(cycle, applicant)
+    return portfolio, [make_essay(cycle, applicant, item_id=f"E{applicant.applicant_id}-{n}") for n in range(essays)]
+
+
+def test_nobody_reads_both_an_applicants_portfolio_and_essays(ctx):
+    cycle = make_cycle(readers=2)
+    team = [reviewer(cycle, f"r{n}@x.org") for n in range(4)]
+    portfolios_and_essays = [applicant_with_portfolio_and_essays(cycle) for _ in range(3)]
+    plan = auto_assign(cycle)
+    assert plan.shortfalls == () and plan.optimal and plan.blind_across_items
+    for portfolio, essays in portfolios_and_essays:
+        essay_readers = set().union(*(readers_of(e) for e in essays))
+        assert len(readers_of(portfolio)) == 2 and not readers_of(portfolio) & essay_readers
+    # 18 reads over 4 reviewers: 5 / 5 / 4 / 4 is the even optimum, and blindness costs nothing here.
+    assert sorted(loads(cycle).values()) == [4, 4, 5, 5] and {r.id for r in team} == set(loads(cycle))
+
+
+def test_an_existing_portfolio_read_keeps_its_reader_off_the_essays(ctx):
+    cycle = make_cycle(readers=1)
+    ann, bob = reviewer(cycle, "ann@x.org"), reviewer(cycle, "bob@x.org")
+    portfolio, (essay,) = applicant_with_portfolio_and_essays(cycle, essays=1)
+    add_assignment(portfolio, ann)
+    plan = auto_assign(cycle)
+    assert readers_of(essay) == {bob.id}
+    assert dict((c.user.email, c.reasons) for c in candidates(essay))["ann@x.org"] == (
+        "reads this applicant's portfolio",)
+    assert plan.shortfalls == ()
+
+
+def test_too_small_a_pool_is_reported_and_a_relaxed_cycle_fills_it(ctx):
+    cycle = make_cycle(readers=2)
+    for n in range(3):
+        reviewer(cycle, f"r{n}@x.org")
+    portfolio, (essay,) = applicant_with_portfolio_and_essays(cycle, essays=1)
+    blind = plan_assignment(cycle)
+    assert len(blind.reads) == 3 and len(blind.shortfalls) == 1 and blind.optimal
+    short = blind.shortfalls[0]
+    other = "portfolio" if short.item_key == essay.item_id else "essays"
+    assert short.reason == f"{short.item_key}: needs 1 more read: 2 eligible reviewers read this applicant's {other} " \
+                           "in this plan"
+    cycle.blind_across_items = False
+    relaxed = auto_assign(cycle)
+    assert len(relaxed.reads) == 4 and relaxed.shortfalls == () and not relaxed.blind_across_items
+    assert readers_of(portfolio) & readers_of(essay)
+
+
+def test_third_readers_keep_blindness_and_are_the_least_loaded(ctx):
+    cycle = make_cycle(readers=2)
+    ann, bob, cy, dee, eve = (reviewer(cycle, f"{name}@x.org") for name in ("ann", "bob", "cy", "dee", "eve"))
+    portfolio, (essay,) = applicant_with_portfolio_and_essays(cycle, essays=1)
+    add_assignment(portfolio, ann)
+    add_assignment(portfolio, bob)
+    add_assignment(essay, cy)
+    add_assignment(essay, dee)
+    other = make_applicant(cycle)
+    for n, user in enumerate([eve, eve]):
+        add_assignment(make_essay(cycle, other, item_id=f"X{n}"), user)
+    # ann and bob hold 1 but read the portfolio; eve holds 2: she is the only one left, and takes it.
+    chosen = assign_third_reader(essay)
+    assert chosen.reviewer_id == eve.id
+    assert assign_third_reader(essay) is None  # ann and bob still read the portfolio
+
+
+def test_further_readers_in_one_batch_spread_the_load(ctx):
+    cycle = make_cycle(readers=1)
+    team = [reviewer(cycle, f"r{n}@x.org") for n in range(3)]
+    essays = [make_essay(cycle, make_applicant(cycle), item_id=f"E{n}") for n in range(6)]
+    for essay, user in zip(essays, team * 2):
+        add_assignment(essay, user)
+    chosen = assign_further_readers([(essay, AssignmentSource.THIRD_READER) for essay in essays])
+    assert all(chosen.values())
+    assert sorted(loads(cycle).values()) == [4, 4, 4]  # 12 reads over 3, nobody twice on an item
+
+
+# ---------------------------------------------------------------- declines and refills
+
+def test_decline_withdraws_the_read_keeps_the_draft_in_the_audit_log_and_refill_gives_it_on(ctx):
+    cycle = make_cycle(readers=1)
+    ann, bob = reviewer(cycle, "ann@x.org"), reviewer(cycle, "bob@x.org")
+    essay = make_essay(cycle, make_applicant(cycle), item_id="E1")
+    assignment = assign(essay, ann, actor_id=None)
+    read = Read(assignment_id=assignment.id, status=ReadStatus.DRAFT)
+    db.session.add(read)
+    db.session.flush()
+    db.session.add(Score(read_id=read.id, domain_key="reflection", score=3))
+    db.session.flush()
+    declined = decline(assignment, "  I know this applicant's supervisor  ", actor_id=ann.id)
+    assert (declined.reason, declined.reviewer_id, declined.declined_by_id) == (
+        "I know this applicant's supervisor", ann.id, ann.id)
+    assert pairs(cycle) == [] and db.session.scalars(db.select(Score)).all() == []
+    assert essay.state == ItemState.UNASSIGNED
+    entry = audit("assignment.decline")[0]
+    assert entry.note == "I know this applicant's supervisor" and entry.item_key == "E1"
+    assert entry.before["reviewer"] == "ann@x.org" and entry.before["read"]["scores"] == {"reflection": 3}
+    assert dict((c.user.email, c.reasons) for c in candidates(essay)) == {"bob@x.org": (),
+                                                                          "ann@x.org": ("declined this item",)}
+    with pytest.raises(AssignmentError, match="item E1: cannot assign ann@x.org: declined this item"):
+        assign(essay, ann, actor_id=None)
+    plan = refill([essay])
+    assert plan.refill and pairs(cycle) == [("E1", bob.id)] and essay.state == ItemState.ASSIGNED
+    assert [d.reason for d in declines_of(cycle)] == ["I know this applicant's supervisor"]
+
+
+def test_a_declined_reviewer_is_never_auto_assigned_the_item_again(ctx):
+    cycle = make_cycle(readers=1)
+    ann = reviewer(cycle, "ann@x.org")
+    essay = make_essay(cycle, make_applicant(cycle), item_id="E1")
+    decline(assign(essay, ann, actor_id=None), "away", actor_id=None)
+    plan = auto_assign(cycle)
+    assert plan.reads == () and plan.shortfalls[0].reason == (
+        "E1: needs 1 more read: no eligible reviewer holds designation C; not eligible: 1 declined this item")
+
+
+def test_decline_refusals(ctx):
+    cycle = make_cycle(readers=1)
+    ann = reviewer(cycle, "ann@x.org")
+    essay = make_essay(cycle, make_applicant(cycle), item_id="E1")
+    assignment = assign(essay, ann, actor_id=None)
+    with pytest.raises(AssignmentError) as refused:
+        decline(assignment, "   ", actor_id=None)
+    assert refused.value.problems == {"reason": "say why the assignment is declined"}
+    with pytest.raises(AssignmentError) as refused:
+        decline(assignment, "x" * 2001, actor_id=None)
+    assert "reason" in refused.value.problems
+    submitted_read(assignment, {"reflection": 3})
+    db.session.expire(assignment, ["read"])
+    with pytest.raises(AssignmentError, match="item E1: ann@x.org cannot decline: the read is submitted"):
+        decline(assignment, "too busy", actor_id=None)
+    assert db.session.scalars(db.select(AssignmentDecline)).all() == [] and pairs(cycle) == [("E1", ann.id)]
+
+
+def test_refill_touches_only_the_items_asked_for(ctx):
+    cycle = make_cycle(readers=1)
+    reviewer(cycle, "ann@x.org")
+    applicant = make_applicant(cycle)
+    first, second = make_essay(cycle, applicant, item_id="E1"), make_essay(cycle, applicant, item_id="E2")
+    plan = refill([second])
+    assert plan.items_considered == 1 and [read.item_key for read in plan.reads] == ["E2"]
+    assert readers_of(first) == set()
+    other_cycle_item = make_essay(make_cycle(), make_applicant(cycle), item_id="E9")
+    with pytest.raises(AssignmentError, match="choose items of one cycle"):
+        refill([first, other_cycle_item])
 
 
 def test_readers_option_overrides_and_updates_the_cycle(ctx):
@@ -181,6 +364,17 @@ def test_readers_option_overrides_and_updates_the_cycle(ctx):
     plan = auto_assign(cycle, readers=3)
     assert len(plan.reads) == 3 and cycle.readers == 3
     assert audit("cycle.readers")[0].after == {"readers": 3}
+
+
+def test_fewer_reads_per_item_completes_items_that_get_no_new_read(ctx):
+    cycle = make_cycle(readers=2)
+    ann = reviewer(cycle, "ann@x.org")
+    essay = make_essay(cycle, make_applicant(cycle), item_id="E1")
+    add_assignment(essay, ann)  # one of two reads: the item stays unassigned
+    plan = auto_assign(cycle, readers=1)
+    assert plan.reads == () and plan.items_completed == (essay.id,)
+    assert essay.state == ItemState.ASSIGNED
+    assert [e.item_key for e in audit("item.evaluate")] == ["E1"]
 
 
 def test_dry_run_and_plan_write_nothing(ctx):
@@ -380,10 +574,13 @@ def test_swap(ctx):
         swap(assignment, conflicted, actor_id=None)
     with pytest.raises(AssignmentError, match="already reading this item"):
         swap(assignment, old, actor_id=None)
+    assert assignment.source == AssignmentSource.MANUAL
+    assignment.source = AssignmentSource.AUTO  # as auto-assignment made it
     swap(assignment, new, actor_id=None)
-    assert pairs(cycle) == [("E1", new.id)]
+    assert pairs(cycle) == [("E1", new.id)] and assignment.source == AssignmentSource.MANUAL
     entry = audit("assignment.swap")[0]
-    assert (entry.before, entry.after) == ({"reviewer": "old@x.org"}, {"reviewer": "new@x.org"})
+    assert (entry.before, entry.after) == ({"reviewer": "old@x.org", "source": "auto"},
+                                           {"reviewer": "new@x.org", "source": "manual"})
 
 
 def test_swap_refused_once_the_read_is_started(ctx):
@@ -393,3 +590,37 @@ def test_swap_refused_once_the_read_is_started(ctx):
     submitted_read(assignment, {"reflection": 3})
     with pytest.raises(AssignmentError, match="has already started the read"):
         swap(assignment, new, actor_id=None)
+
+
+def test_manual_changes_are_refused_naming_the_blindness_and_endorsement_rules(ctx):
+    cycle = make_cycle(readers=2)
+    ann, bob = reviewer(cycle, "ann@x.org"), reviewer(cycle, "bob@x.org")
+    unendorsed = reviewer(cycle, "new@x.org", endorsements="IMHS")
+    portfolio, (essay,) = applicant_with_portfolio_and_essays(cycle, essays=1)
+    assign(portfolio, ann, actor_id=None)
+    on_essay = assign(essay, bob, actor_id=None)
+    with pytest.raises(AssignmentError, match="item E.*-0: cannot assign ann@x.org: reads this applicant's portfolio"):
+        assign(essay, ann, actor_id=None)
+    with pytest.raises(AssignmentError, match="item APP-.*: cannot assign bob@x.org: reads this applicant's essays"):
+        assign(portfolio, bob, actor_id=None)
+    with pytest.raises(AssignmentError, match=r"cannot swap bob@x.org for ann@x.org: reads this applicant's portfolio"):
+        swap(on_essay, ann, actor_id=None)
+    on_portfolio = db.session.scalar(db.select(Assignment).filter_by(item_pk=portfolio.id))
+    with pytest.raises(AssignmentError, match=r"cannot swap ann@x.org for new@x.org: not endorsed for IMHM-C "
+                                              r"portfolios \(needs IMHM-C or ECMHM-C\)"):
+        swap(on_portfolio, unendorsed, actor_id=None)
+
+
+def test_the_bound_line_says_what_is_proven():
+    def plan(after, lower_bound, optimal, placeable=0, reads=()):
+        return Plan(cycle_id=1, cycle_name="C", readers=2, reads=reads, shortfalls=(), items_considered=1,
+                    items_completed=(), reviewers=(ReviewerLoad(1, "a@x.org", frozenset(), frozenset(), None, 0,
+                                                                after),),
+                    lower_bound=lower_bound, optimal=optimal, placeable_bound=placeable)
+    assert plan(41, 41, True).bound_line() == "Maximum load 41: the least possible."
+    assert plan(41, 41, False).bound_line() == ("Maximum load 41: the least possible. The spread below it is not "
+                                                "proven the most even.")
+    assert plan(41, 40, False).bound_line() == "Maximum load 41; no assignment can do better than 40."
+    one_read = (PlannedRead(1, "E1", "essay", 1, "a@x.org"),)
+    assert plan(41, 40, False, placeable=3, reads=one_read).bound_line() == (
+        "Maximum load 41; no assignment can do better than 40. A better plan might place up to 2 more reads.")

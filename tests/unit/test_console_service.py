@@ -28,10 +28,10 @@ from tests.queries import recorded_statements, selects
 
 def a_plan(**changes) -> Plan:
     values = dict(cycle_id=1, cycle_name="Spring", readers=2,
-                  reads=(PlannedRead(10, "E-1", 5, "a@x.org"), PlannedRead(10, "E-1", 6, "b@x.org")),
+                  reads=(PlannedRead(10, "E-1", "essay", 5, "a@x.org"), PlannedRead(10, "E-1", "essay", 6, "b@x.org")),
                   shortfalls=(Shortfall("E-2", 2, 1, "only 1 eligible reviewer"),),
-                  reviewers=(ReviewerLoad(5, "a@x.org", frozenset({"C"}), None, 0, 1),
-                             ReviewerLoad(6, "b@x.org", frozenset({"C"}), 3, 0, 1)),
+                  reviewers=(ReviewerLoad(5, "a@x.org", frozenset({"C"}), frozenset(), None, 0, 1),
+                             ReviewerLoad(6, "b@x.org", frozenset({"C"}), frozenset(), 3, 0, 1)),
                   items_considered=2, items_completed=(10,))
     return Plan(**(values | changes))
 
@@ -44,16 +44,32 @@ def test_the_fingerprint_ignores_order_but_sees_every_change_the_preview_shows()
     assert preview.plan_fingerprint(a_plan(reads=tuple(reversed(a_plan().reads)))) == base
     assert preview.plan_fingerprint(a_plan(written=True)) == base
     changed = [
-        a_plan(reads=(PlannedRead(10, "E-1", 5, "a@x.org"), PlannedRead(10, "E-1", 7, "c@x.org"))),
+        a_plan(reads=(PlannedRead(10, "E-1", "essay", 5, "a@x.org"), PlannedRead(10, "E-1", "essay", 7, "c@x.org"))),
         a_plan(readers=3),
         a_plan(shortfalls=(Shortfall("E-2", 2, 1, "a different reason"),)),
-        a_plan(reviewers=(ReviewerLoad(5, "a@x.org", frozenset({"C"}), None, 1, 2),
-                          ReviewerLoad(6, "b@x.org", frozenset({"C"}), 3, 0, 1))),
+        a_plan(reviewers=(ReviewerLoad(5, "a@x.org", frozenset({"C"}), frozenset(), None, 1, 2),
+                          ReviewerLoad(6, "b@x.org", frozenset({"C"}), frozenset(), 3, 0, 1))),
         a_plan(items_considered=3),
         a_plan(items_completed=()),
         a_plan(cycle_id=2),
+        a_plan(blind_across_items=False),
+        a_plan(optimal=False, lower_bound=0),
     ]
     assert base not in {preview.plan_fingerprint(plan) for plan in changed}
+
+
+def test_planned_reads_filter_by_reviewer_and_item_ignoring_case_and_page():
+    reads = tuple(PlannedRead(n, f"E-{n:03}", "essay", n % 3, f"{'ann' if n % 3 else 'Bob'}@x.org")
+                  for n in range(250))
+    plan = a_plan(reads=reads)
+    first = service.planned_reads(plan)
+    assert (first.total, first.pages, len(first.rows), first.rows[0].item_key) == (250, 3, 100, "E-000")
+    last = service.planned_reads(plan, number=9)  # clamped to the last page
+    assert (last.number, len(last.rows)) == (3, 50)
+    bob = service.planned_reads(plan, who=" BOB@ ")
+    assert bob.total == 84 and {read.reviewer_email for read in bob.rows} == {"Bob@x.org"}
+    assert [read.item_key for read in service.planned_reads(plan, who="ann", item="e-01").rows] == [
+        f"E-{n:03}" for n in range(10, 20) if n % 3]
 
 
 def test_state_counts_list_every_state_in_workflow_order():

@@ -8,7 +8,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from app.assignment.models import AssignmentSource
+from app.assignment.models import AssignmentDecline, AssignmentSource
 from app.committee.models import Decision, DecisionValue
 from app.exports.service import export_cycle, export_cycle_bytes
 from app.exports.workbook import Column, Sheet, write_workbook
@@ -74,6 +74,10 @@ def build_small_cycle():
     db.session.add(Read(assignment_id=draft.id, status=ReadStatus.DRAFT))
     waiting = f.assign(e3, bob, AssignmentSource.THIRD_READER)  # a further reader's assignment: round 2
     waiting.assigned_at = at(51)
+    # Cy was given E2, declined it (a reason a spreadsheet would take for a formula) and holds nothing now.
+    cy = f.make_user(email="cy@example.org", name="Cy")
+    db.session.add(AssignmentDecline(item_pk=e2.id, reviewer_id=cy.id, reason="=I supervised this applicant",
+                                     source=AssignmentSource.AUTO, assigned_at=at(52), declined_at=at(53)))
     db.session.add(Decision(application_id=one.application.id, decision=DecisionValue.ENDORSE,
                             rationale="=1+1 all parts passed", decided_by_id=chair.id, decided_at=T0))
     db.session.flush()
@@ -168,15 +172,16 @@ def test_the_workbook_matches_the_hand_computed_cycle(app, tmp_path):
     assert len(reviewers) == 3
 
     assert sheet_rows(wb, "Assignments") == [
-        ["Item ID", "Reviewer", "Status", "Assigned at", "Round", "Overall comment"],
-        ["APP-A1", "ann@example.org", "Submitted", at(0), 1, None],
-        ["APP-A1", "bob@example.org", "Submitted", at(2), 1, None],
-        ["E1", "ann@example.org", "Submitted", at(4), 1, "-see the notes"],
-        ["E1", "bob@example.org", "Submitted", at(6), 1, None],
-        ["E2", "ann@example.org", "Submitted", at(8), 1, None],
-        ["E2", "bob@example.org", "Submitted", at(10), 1, None],
-        ["E3", "ann@example.org", "Draft", at(50), 1, None],
-        ["E3", "bob@example.org", "Assigned", at(51), 2, None],
+        ["Item ID", "Reviewer", "Status", "Assigned at", "Round", "Overall comment", "Declined"],
+        ["APP-A1", "ann@example.org", "Submitted", at(0), 1, None, None],
+        ["APP-A1", "bob@example.org", "Submitted", at(2), 1, None, None],
+        ["E1", "ann@example.org", "Submitted", at(4), 1, "-see the notes", None],
+        ["E1", "bob@example.org", "Submitted", at(6), 1, None, None],
+        ["E2", "ann@example.org", "Submitted", at(8), 1, None, None],
+        ["E2", "bob@example.org", "Submitted", at(10), 1, None, None],
+        ["E2", "cy@example.org", "Declined", at(52), 1, None, "=I supervised this applicant"],
+        ["E3", "ann@example.org", "Draft", at(50), 1, None, None],
+        ["E3", "bob@example.org", "Assigned", at(51), 2, None, None],
     ]
 
     summary = {row[0]: row[1:] for row in sheet_rows(wb, "Summary") if row[0] is not None}
@@ -213,7 +218,8 @@ def test_no_cell_is_a_formula_and_user_text_stays_visible(app):
                 if isinstance(cell.value, str) and cell.value[:1] in "=+-@\t\r\n":
                     risky[cell.value] = cell.quotePrefix
     assert risky == {EVIL_NAME: True, "=1+1 all parts passed": True, "@SUM(A1:A9)": True, "+1 great": True,
-                     "\tindented": True, "-2 for depth": True, "-Bob": True, "-see the notes": True}
+                     "\tindented": True, "-2 for depth": True, "-Bob": True, "-see the notes": True,
+                     "=I supervised this applicant": True}
 
 
 def test_every_sheet_has_a_bold_frozen_filtered_header_widths_and_formats(app, tmp_path):

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from app.assignment.models import Assignment, AssignmentSource
 from app.audit.models import AuditEntry
-from app.cycles.models import Applicant, Cycle, Item, ItemState
+from app.assignment.service import decline
+from app.cycles.models import Applicant, Cycle, CycleMember, Item, ItemState
 from app.extensions import db
 from app.people.models import Role, User
 from app.scoring.models import Read, ReadStatus
@@ -89,7 +90,7 @@ def count(model) -> int:
 def test_the_route_list_covers_every_console_page_and_action(app, world):
     routes = console_routes(app, world)
     assert len([r for r in routes if r[0] == "GET"]) == 12   # with the dashboard's pictures fragment
-    assert len([r for r in routes if r[0] == "POST"]) == 13
+    assert len([r for r in routes if r[0] == "POST"]) == 15  # with blindness and refill
 
 
 def test_a_coordinator_can_open_every_console_page(app, world):
@@ -283,6 +284,72 @@ def test_a_forged_fingerprint_is_refused(app, world):
         assert count(Assignment) == 2
 
 
+def test_the_preview_lists_who_gets_which_item_filtered_and_against_each_reviewers_limit(app, world):
+    with app.app_context():
+        member = db.session.scalar(select(CycleMember).filter_by(user_id=world["ben"]))
+        member.max_load = 5
+        db.session.commit()
+    client = signed_in(app, world["coordinator"])
+    page, _, _ = preview(client, world)
+    table = page.split('id="planned-reads"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 5  # the header and the four planned reads
+    assert "Maximum load 3: the least possible." in page  # Ann and Ben hold 1 each and take two more
+    assert "Blind across items: nobody is given both" in page
+    # Ben's meter runs to his own limit of 5; Ann has none, so hers runs to the plan's highest load.
+    assert 'max="5" high="4.5" value="3" class="load-meter" aria-label="Load of ben@example.org' in page
+    assert 'max="3" value="3" class="load-meter" aria-label="Load of ann@example.org' in page
+    only_ben = client.get(f"/console/cycles/{world['cycle_id']}/assignments/preview?readers=2&who=BEN&item=e-2")
+    table = only_ben.get_data(as_text=True).split('id="planned-reads"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 2 and "ben@example.org" in table and "E-2" in table and "ann@" not in table
+
+
+def test_the_preview_names_a_relaxed_cycle_and_the_setting_is_audited(app, world):
+    client = signed_in(app, world["coordinator"])
+    path = f"/console/cycles/{world['cycle_id']}/assignments"
+    response = client.post(f"/console/cycles/{world['cycle_id']}/blindness", data={"csrf_token": token(client, path)})
+    assert response.status_code == 302
+    page, _, _ = preview(client, world)
+    assert "Blindness across items is relaxed for this cycle" in page
+    with app.app_context():
+        assert not db.session.get(Cycle, world["cycle_id"]).blind_across_items
+        entry = db.session.scalar(select(AuditEntry).filter_by(action="cycle.blind_across_items"))
+        assert entry.after == {"blind_across_items": False}
+    client.post(f"/console/cycles/{world['cycle_id']}/blindness",
+                data={"csrf_token": token(client, path), "blind": "y"})
+    with app.app_context():
+        assert db.session.get(Cycle, world["cycle_id"]).blind_across_items
+
+
+def test_a_preview_made_stale_by_a_decline_is_refused(app, world):
+    client = signed_in(app, world["coordinator"])
+    _, csrf, fingerprint = preview(client, world)
+    with app.app_context():  # meanwhile Ben declines his (empty) read of E-3
+        decline(db.session.get(Assignment, world["assignment_id"]), "I supervised this applicant", actor_id=None)
+        db.session.commit()
+    response = confirm(client, world, csrf, fingerprint)
+    assert response.status_code == 409
+    assert "changed since the preview, so nothing was assigned" in response.get_data(as_text=True)
+    with app.app_context():
+        assert count(Assignment) == 1
+
+
+def test_refill_after_a_decline_from_the_item_page(app, world):
+    with app.app_context():
+        decline(db.session.get(Assignment, world["assignment_id"]), "I supervised this applicant", actor_id=None)
+        db.session.commit()
+    client = signed_in(app, world["coordinator"])
+    path = f"/console/items/{world['e3']}"
+    page = client.get(path).get_data(as_text=True)
+    assert "I supervised this applicant" in page and "declined this item" in page
+    assert "Fill the 1 missing read automatically" in page
+    response = client.post(f"{path}/refill", data={"csrf_token": csrf_token_from(page)})
+    assert response.status_code == 302
+    with app.app_context():
+        readers = set(db.session.scalars(select(Assignment.reviewer_id).filter_by(item_pk=world["e3"])))
+        assert readers == {world["ann"], world["cat"]}  # Ben declined; Cat's conflict is with A-1 only
+    assert "E-3 now also goes to cat@example.org." in client.get(path).get_data(as_text=True)
+
+
 def test_manual_assignment_of_an_ineligible_reviewer_is_refused_with_the_reason(app, world):
     client = signed_in(app, world["coordinator"])
     path = f"/console/items/{world['e1']}"
@@ -312,6 +379,7 @@ def test_manual_assign_and_swap_of_eligible_reviewers(app, world):
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Assignment, assignment_id).reviewer_id == world["ben"]
+    assert "UTC · manual" in client.get(path).get_data(as_text=True)
 
 
 def test_unassigning_a_started_read_needs_the_override_and_a_reason(app, world):
