@@ -6,14 +6,14 @@ that stand. The cycle's new column is added and dropped with a plain ALTER
 TABLE (SQLite 3.35+ and PostgreSQL): a batch rebuild of cycles would drop the
 old table, which cascades to everything in the cycle.
 
-Revision ID: 0006_assignment_declines
-Revises: 0005_portfolio_records
+Revision ID: 0008_assignment_declines
+Revises: 0007_autosave_windows
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_assignment_declines"
-down_revision = "0005_portfolio_records"
+revision = "0008_assignment_declines"
+down_revision = "0007_autosave_windows"
 branch_labels = None
 depends_on = None
 
