@@ -8,7 +8,7 @@ from app.cycles.models import Cycle, Item
 from app.cycles.service import CycleError, cycle_by_name
 from app.extensions import db
 
-# SPEC exit code: the plan was written but some items could not get all their reads.
+# The exit code when the plan was written but some items could not get all their reads (docs/operations.md).
 UNFILLED = 3
 
 
