@@ -717,6 +717,45 @@ RESPONSE_PARTS = {
     ],
 }
 
+# Portfolio records of a few applicants, so the requirement lines are checked from records and show what the
+# rules leave out. Dates are days before the demo loads ("ongoing" work has no end date).
+PORTFOLIO_RECORDS = {
+    "training": [
+        # (applicant_id, hours, title, topic, completed days ago)
+        ("D26-004", 24, "Foundations of infant mental health", "general", 640),
+        ("D26-004", 18, "Observation of infants and parents", "general", 420),
+        ("D26-004", 12, "Perinatal mood disorders", "general", 300),
+        ("D26-004", 6, "Culturally responsive home visiting", "dei", 200),
+        ("D26-013", 60, "Advanced infant–parent psychotherapy", "general", 900),
+        ("D26-013", 15, "Providing reflective supervision", "rsc", 500),
+        ("D26-013", 6, "Reflective supervision in groups", "rsc", 260),
+        ("D26-013", 3, "Equity in reflective practice", "dei", 120),
+    ],
+    "rsc": [
+        # (applicant_id, hours, provider, provider endorsement, format, about providing, peer, started, ended)
+        ("D26-004", 30, "Dr. Elena Vasquez", "IMHM-C", "individual", "no", "no", 680, 330),
+        ("D26-004", 12, "Dr. Elena Vasquez", "IMHM-C", "group", "no", "no", 320, 30),
+        ("D26-004", 6, "Maria Lund", "", "group", "no", "yes", 400, 350),
+        ("D26-013", 34, "Dr. Paul Brandt", "IMHM-C", "individual", "yes", "no", 700, 200),
+        ("D26-013", 18, "Dr. Paul Brandt", "IMHM-C", "group", "no", "no", 190, 20),
+        ("D26-013", 6, "June Carter", "IMHS", "group", "yes", "no", 400, 380),
+    ],
+    "references": [
+        # (applicant_id, rater, role, endorsement, received days ago)
+        ("D26-004", "Carla Jensen", "program supervisor", "IMHS", 40),
+        ("D26-004", "Dr. Elena Vasquez", "RS/C provider", "IMHM-C", 38),
+        ("D26-004", "Tom Reyes", "colleague", "", 35),
+        ("D26-007", "Ruth Abara", "program supervisor", "", 50),
+        ("D26-007", "Ben Ito", "colleague", "", 44),
+    ],
+    "work": [
+        # (applicant_id, started days ago, ended days ago or None, role, kind, with infant and parent)
+        ("D26-005", 1120, 760, "Graduate intern, infant–parent program", "internship", "yes"),
+        ("D26-005", 760, None, "Home visitor", "direct_service", "yes"),
+        ("D26-005", 2000, 1500, "Preschool teacher", "direct_service", "no"),
+    ],
+}
+
 # (item_id, applicant_id, prompt, quality of each paragraph). Item ids are numbered per prompt in an
 # order unrelated to the applicants', so an id says nothing about who wrote the essay.
 ESSAYS = [

@@ -74,6 +74,7 @@ def load_demo(*, force: bool = False, today: date | None = None) -> DemoResult:
             user = db.session.scalar(select(User).filter_by(email=account["email"]))
             db.session.add(CycleMember(cycle_id=cycle.id, user_id=user.id, role=MemberRole.COMMITTEE))
     for kind, rows in (("reviewers", content.REVIEWERS), ("applications", application_rows(today)),
+                       *((kind, record_rows(kind, today)) for kind in RECORD_COLUMNS),
                        ("essays", essay_rows()), ("conflicts", content.CONFLICTS), ("scores", score_rows(today))):
         _import(kind, rows, cycle, coordinator.id)
     plan = auto_assign(cycle, actor_id=coordinator.id)
@@ -110,6 +111,28 @@ def application_rows(today: date) -> list[dict]:
     for application in content.APPLICATIONS:
         row = {key: value for key, value in application.items() if key != "submitted_days_ago"}
         row["submitted_on"] = (today - timedelta(days=application["submitted_days_ago"])).isoformat()
+        rows.append(row)
+    return rows
+
+
+# The columns of each kind of portfolio record in content.PORTFOLIO_RECORDS; "*_on" columns hold days ago.
+RECORD_COLUMNS = {
+    "training": ("applicant_id", "hours", "title", "topic", "completed_on"),
+    "rsc": ("applicant_id", "hours", "provider", "provider_endorsement", "format", "about_providing", "peer",
+            "started_on", "ended_on"),
+    "references": ("applicant_id", "rater", "rater_role", "rater_endorsement", "received_on"),
+    "work": ("applicant_id", "started_on", "ended_on", "role", "kind", "with_infant_and_parent"),
+}
+
+
+def record_rows(kind: str, today: date) -> list[dict]:
+    """The demo's portfolio records of one kind, with their dates counted back from ``today``."""
+    rows = []
+    for record in content.PORTFOLIO_RECORDS[kind]:
+        row = dict(zip(RECORD_COLUMNS[kind], record, strict=True))
+        for column in RECORD_COLUMNS[kind]:
+            if column.endswith("_on"):
+                row[column] = "" if row[column] is None else (today - timedelta(days=row[column])).isoformat()
         rows.append(row)
     return rows
 
