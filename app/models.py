@@ -6,13 +6,13 @@ from app.cycles.models import (Applicant, Application, Conflict, Cycle, CycleMem
                                ItemState, MemberRole)
 from app.people.models import LoginAttempt, ReviewerProfile, Role, User
 from app.reconcile.models import ItemOutcome
-from app.requirements.models import ReferenceRecord, RscRecord, TrainingRecord, WorkRecord
+from app.requirements.models import ReferenceRecord, RequirementFinal, RscRecord, TrainingRecord, WorkRecord
 from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck, Score
 
 __all__ = [
     "Applicant", "Application", "Assignment", "AssignmentSource", "AuditEntry", "CheckStatus",
     "CommitteeResolution", "Conflict", "Cycle", "CycleMember", "Decision", "DecisionValue", "Item",
     "ItemKind", "ItemOutcome", "ItemState", "LoginAttempt", "MemberRole", "Read", "ReadStatus",
-    "ReferenceRecord", "RequirementCheck", "ReviewerProfile", "Role", "RscRecord", "Score", "TrainingRecord",
-    "User", "WorkRecord",
+    "ReferenceRecord", "RequirementCheck", "RequirementFinal", "ReviewerProfile", "Role", "RscRecord", "Score",
+    "TrainingRecord", "User", "WorkRecord",
 ]

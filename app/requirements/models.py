@@ -1,16 +1,19 @@
-"""Portfolio records of an application: training, RS/C received, references and work periods.
+"""Portfolio records of an application (training, RS/C received, references, work periods) and the
+committee's final result per requirement line.
 
 Imported with the ``training``, ``rsc``, ``references`` and ``work`` kinds
 (docs/requirements.md); the requirement rules read them as the plain
 records of ``app.requirements.records``.
 """
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db, enum_column
 from app.requirements.records import RscFormat, TrainingTopic, WorkKind
+from app.scoring.models import CheckStatus
+from app.timeutil import utcnow
 
 CODE_LENGTH = 16  # a category code, ERS or vetted
 NAME_LENGTH = 200
@@ -87,3 +90,22 @@ class WorkRecord(db.Model):
     with_infant_and_parent: Mapped[bool | None]
     supervised: Mapped[bool | None]
     paid: Mapped[bool | None]
+
+
+class RequirementFinal(db.Model):
+    """The committee's final result on one requirement line of an application, with why.
+
+    Without one, a line's final result is the reviewers' settled mark once the
+    application's item is settled (docs/requirements.md, "Results").
+    """
+
+    __tablename__ = "requirement_finals"
+    __table_args__ = (UniqueConstraint("application_id", "requirement_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = _application_fk(index=False)  # the unique constraint's index serves it
+    requirement_key: Mapped[str] = mapped_column(String(64))
+    status: Mapped[CheckStatus] = mapped_column(enum_column(CheckStatus))
+    rationale: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)

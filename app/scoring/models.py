@@ -2,7 +2,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, nulls_first
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, nulls_first
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.assignment.models import Assignment
@@ -105,10 +105,18 @@ class CheckStatus(enum.StrEnum):
 
 
 class RequirementCheck(db.Model):
-    """An application reviewer's mark on one requirement line (met / not met / more information)."""
+    """An application reviewer's mark on one requirement line (met / not met / more information).
+
+    ``computed`` is the product's check of the line when the mark was settled
+    (prefilled from it, or the read submitted): met, not_met, unknown or manual.
+    A mark other than a met or not_met check overrides it, and
+    ``override_reason`` says why (docs/requirements.md, "Reviewers confirm").
+    """
 
     __tablename__ = "requirement_checks"
-    __table_args__ = (UniqueConstraint("read_id", "requirement_key"),)
+    __table_args__ = (UniqueConstraint("read_id", "requirement_key"),
+                      CheckConstraint("computed IS NULL OR computed IN ('met', 'not_met', 'unknown', 'manual')",
+                                      name="computed_is_a_check"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     read_id: Mapped[int] = mapped_column(ForeignKey("reads.id", ondelete="CASCADE"), index=True)
@@ -119,5 +127,7 @@ class RequirementCheck(db.Model):
     seq: Mapped[int] = mapped_column(default=0)  # version, tab and seq as in Score
     version: Mapped[int] = mapped_column(default=0, server_default="0")
     tab: Mapped[str | None] = mapped_column(String(32))
+    computed: Mapped[str | None] = mapped_column(String(16))
+    override_reason: Mapped[str | None] = mapped_column(Text)
 
     read: Mapped[Read] = relationship(back_populates="checks")
