@@ -719,7 +719,7 @@ RESPONSE_PARTS = {
 
 # Portfolio records of a few applicants, so the requirement lines are checked from records and show what the
 # rules leave out. Dates are days before the demo loads ("ongoing" work has no end date).
-PORTFOLIO_RECORDS = {
+PORTFOLIO_RECORDS: dict[str, list[tuple]] = {
     "training": [
         # (applicant_id, hours, title, topic, completed days ago)
         ("D26-004", 24, "Foundations of infant mental health", "general", 640),

@@ -30,9 +30,12 @@ from app.imports.validate import (FIGURE_NAMES, KINDS, RECORD_KINDS, ItemInfo, L
                                   application_item_id, validate)
 from app.people.models import ReviewerProfile, Role, User
 from app.requirements.models import ReferenceRecord, RscRecord, TrainingRecord, WorkRecord
+from app.requirements.lines import imported_mark
 from app.requirements.records import TrainingTopic, WorkKind, provider_name
+from app.requirements.service import results_for_items
 from app.rubrics.registry import all_rubrics
 from app.scoring.models import Read, ReadStatus, Score
+from app.scoring.service import store_marks
 from app.timeutil import utcnow
 
 
@@ -346,6 +349,7 @@ def _write_scores(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor
     batch.insert_reads([pair for key, pair in pairs.items() if key not in stored])
     batch.update_reads([(pair, stored[key]) for key, pair in pairs.items() if key in stored])
     batch.mark_in_review({pair.item_pk: pair.item_id for pair in pairs.values()}, snapshot.item_states)
+    batch.confirm_requirements()
     record_many(batch.audit, at=batch.now, actor_id=actor_id, cycle_id=cycle.id)
     return [batch.outcomes[number] for number in validated.numbers]
 
@@ -386,6 +390,7 @@ class _ScoreBatch:
     numbers: dict[tuple[int, int], int]
     outcomes: dict[int, Outcome] = field(default_factory=dict)
     audit: list[dict[str, Any]] = field(default_factory=list)
+    submitted: dict[int, int] = field(default_factory=dict)  # read id → item pk, of reads this import submits
 
     def insert_reads(self, pairs: list[_ReadRows]) -> None:
         """New pairs: assignments, reads and scores, one DB-API executemany per table (app/bulk.py)."""
@@ -402,6 +407,7 @@ class _ScoreBatch:
                      status=ReadStatus.SUBMITTED, started_at=self.now, updated_at=self.now, overall_comment=None,
                      overall_seq=0, overall_version=0)
         read_ids = self._ids(reads.c.id)
+        self.submitted.update((read_ids[(pair.item_pk, pair.reviewer_id)], pair.item_pk) for pair in pairs)
         score_rows = []
         for pair in pairs:
             read_id = read_ids[(pair.item_pk, pair.reviewer_id)]
@@ -463,13 +469,16 @@ class _ScoreBatch:
         """Make the pair's read submitted; True when the read itself changed."""
         key = (pair.item_pk, pair.reviewer_id)
         if stored.read_id is None:
-            stored.read_id = db.session.scalar(insert(Read).values(
+            read_id = db.session.execute(insert(Read).values(
                 self._submitted_read(pair) | {"assignment_id": stored.assignment_id, "started_at": self.now}
-            ).returning(Read.id))
-            self._audit("read.import", "read", stored.read_id, pair.item_id, None, {"reviewer_id": pair.reviewer_id})
+            ).returning(Read.id)).scalar_one()
+            stored.read_id = read_id
+            self._audit("read.import", "read", read_id, pair.item_id, None, {"reviewer_id": pair.reviewer_id})
+            self.submitted[read_id] = pair.item_pk
             return True
         if stored.status != ReadStatus.SUBMITTED:
             db.session.execute(update(Read), [self._submitted_read(pair) | {"id": stored.read_id}])
+            self.submitted[stored.read_id] = pair.item_pk
             self._audit("read.import", "read", stored.read_id, pair.item_id, {"status": ReadStatus.DRAFT.value},
                         {"status": ReadStatus.SUBMITTED.value, "number": self.numbers[key]})
             return True
@@ -485,6 +494,16 @@ class _ScoreBatch:
 
     def _score(self, row: _ScoreRow) -> dict[str, Any]:
         return {"score": row.score, "comment": row.comment if self.with_comments else None, "updated_at": self.now}
+
+    def confirm_requirements(self) -> None:
+        """A read of an application submitted here (a paper session) confirms every computed requirement result
+        and judges the manual lines met (docs/requirements.md, "Reviewers confirm")."""
+        if not self.submitted:
+            return
+        results = results_for_items(set(self.submitted.values()), self.cycle)
+        store_marks([{"read_id": read_id, "requirement_key": result.key, "status": imported_mark(result.check),
+                      "computed": result.check, "override_reason": None}
+                     for read_id, item_pk in self.submitted.items() for result in results.get(item_pk, ())])
 
     def mark_in_review(self, items: dict[int, str], stored_states: dict[int, ItemState]) -> None:
         """Items that now have submitted reads are in review unless reconciliation has evaluated them already."""

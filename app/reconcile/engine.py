@@ -27,6 +27,7 @@ class ReadScores:
     scores: Mapping[str, float]
     checks: Mapping[str, str | None] = field(default_factory=dict)  # requirement key → a CheckStatus value
     adjudication: bool = False  # a third-reader or near-cut extra read, not one of the item's own reads
+    overridden: frozenset[str] = frozenset()  # requirement lines whose mark overrides the product's check
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,8 +252,21 @@ def evaluate_item(rubric: Rubric, facts: ReconcileFacts) -> Verdict:
     values = domain_values(rubric, originals)
     judgement = judge(rubric, originals, values)
     if judgement.flagged:
-        return _adjudicate(rubric, facts, judgement, originals, further, values)
-    return _agree(rubric, facts, originals, further, values)
+        verdict = _adjudicate(rubric, facts, judgement, originals, further, values)
+    else:
+        verdict = _agree(rubric, facts, originals, further, values)
+    return _with_overrides(verdict, facts.reads)
+
+
+def _with_overrides(verdict: Verdict, reads: Sequence[ReadScores]) -> Verdict:
+    """A settled item whose reads override the product's check of a requirement line goes to the committee,
+    which sees each override and its reason."""
+    overridden = sorted({key for read in reads for key in read.overridden})
+    if not overridden or verdict.state not in (AGREED, RESOLVED):
+        return verdict
+    return Verdict(COMMITTEE, discrepant_domains=verdict.discrepant_domains,
+                   reasons=verdict.reasons + tuple(f"requirement {key}: a reviewer overrode the product's check"
+                                                   for key in overridden))
 
 
 def _agree(rubric: Rubric, facts: ReconcileFacts, originals: list[ReadScores], further: list[ReadScores],

@@ -24,6 +24,7 @@ from app.extensions import db
 from app.reconcile import engine
 from app.reconcile.models import ItemOutcome
 from app.rubrics.registry import rubrics_of
+from app.requirements.lines import overrides
 from app.scoring.models import Read, ReadStatus, RequirementCheck, Score
 from app.timeutil import utcnow
 
@@ -118,7 +119,7 @@ def _load_reads(scope: ColumnElement[bool]) -> dict[int, tuple[set[int], int, in
         .outerjoin(Read, Read.assignment_id == Assignment.id)
         .where(scope)
         .order_by(Assignment.item_pk, *Read.submission_order()))
-    scores, checks = _submitted_scores(scope)
+    scores, checks, overridden = _submitted_scores(scope)
     per_item: dict[int, list] = {}
     for item_pk, reviewer_id, adjudication, read_id, submitted in rows:
         entry = per_item.get(item_pk)
@@ -129,15 +130,16 @@ def _load_reads(scope: ColumnElement[bool]) -> dict[int, tuple[set[int], int, in
             entry[1] += 1
         if submitted:
             entry[3].append(engine.ReadScores(reviewer_id, scores.get(read_id, {}), checks.get(read_id, {}),
-                                              adjudication))
+                                              adjudication, frozenset(overridden.get(read_id, ()))))
         elif adjudication:
             entry[2] += 1
     return per_item
 
 
 def _submitted_scores(scope: ColumnElement[bool]) -> tuple[dict[int, dict[str, float]],
-                                                            dict[int, dict[str, str | None]]]:
-    """Read id → domain scores, and read id → requirement marks, of the scope's submitted reads."""
+                                                            dict[int, dict[str, str | None]], dict[int, set[str]]]:
+    """Read id → domain scores, read id → requirement marks, and read id → the requirement lines whose mark
+    overrides the product's check, of the scope's submitted reads."""
     def submitted(query):
         return (query.join(Assignment, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
                 .where(scope, Read.status == ReadStatus.SUBMITTED))
@@ -148,12 +150,15 @@ def _submitted_scores(scope: ColumnElement[bool]) -> tuple[dict[int, dict[str, f
             .where(Score.score.is_not(None)))):
         scores[read_id][domain_key] = score
     checks: dict[int, dict[str, str | None]] = defaultdict(dict)
-    for read_id, requirement_key, status in _rows(submitted(
+    overridden: dict[int, set[str]] = defaultdict(set)
+    for read_id, requirement_key, status, computed in _rows(submitted(
             db.select(RequirementCheck.read_id, RequirementCheck.requirement_key,
-                      type_coerce(RequirementCheck.status, String))
+                      type_coerce(RequirementCheck.status, String), RequirementCheck.computed)
             .join(Read, RequirementCheck.read_id == Read.id))):
         checks[read_id][requirement_key] = status
-    return scores, checks
+        if overrides(computed, status):
+            overridden[read_id].add(requirement_key)
+    return scores, checks, overridden
 
 
 def _load_resolutions(scope: ColumnElement[bool]) -> dict[int, engine.CommitteeScores]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from app.requirements.lines import prefilled_mark
 from app.requirements.records import Portfolio, WorkPeriod, provider_name
 from app.requirements.rules import (DAYS_PER_YEAR, MANUAL, MET, NOT_MET, UNKNOWN, LineResult, quantity,
                                     yes_no_text)
@@ -119,12 +120,13 @@ class ShownLine:
     minimum: str
     evidence: str
     shortfall: bool
+    prefill: str | None   # the mark the reviewer starts from (None: they judge the line)
 
 
 def shown(result: LineResult, figure_name: str | None) -> ShownLine:
     return ShownLine(result.key, result.label, result.check, CHECK_WORDS[result.check],
                      figure_text(result, figure_name), minimum_text(result), result.evidence,
-                     result.check == NOT_MET)
+                     result.check == NOT_MET, prefilled_mark(result.check))
 
 
 def figure_text(result: LineResult, figure_name: str | None) -> str:

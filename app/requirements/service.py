@@ -6,16 +6,18 @@ thousand.
 """
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from app.cycles.models import Application, Cycle
+from app.cycles.models import Application, Cycle, Item, ItemKind
 from app.extensions import db
 from app.requirements.models import ReferenceRecord, RscRecord, TrainingRecord, WorkRecord
-from app.requirements.present import Table, record_tables
+from app.requirements.present import ShownLine, Table, record_tables, shown
 from app.requirements.records import Portfolio, ReferenceEntry, RscEntry, TrainingEntry, WorkPeriod
 from app.requirements.rules import LineResult, evaluate
 from app.rubrics.model import Rubric
+from app.rubrics.registry import get_rubric
 
 # Per record kind: the model, the columns read, and how one row of them becomes a plain record.
 _KINDS: dict[str, tuple[Any, tuple[Any, ...], Callable[..., Any]]] = {
@@ -58,11 +60,36 @@ def counted_until(cycle: Cycle, today: date | None = None) -> date:
     return cycle.due or today or date.today()
 
 
-def results_of(application: Application, rubric: Rubric, cycle: Cycle) -> list[LineResult]:
-    """The application's requirement lines, each checked against its portfolio."""
-    return evaluate(rubric.requirements, portfolio_of(application), counted_until(cycle))
+@dataclass(frozen=True)
+class Review:
+    """What an application's pages show of its requirements: each line's result worded for people, the marks
+    a read starts from, and the portfolio records as tables."""
+    lines: dict[str, ShownLine]
+    prefilled: dict[str, str | None]
+    tables: list[Table]
 
 
-def record_tables_of(application: Application, cycle: Cycle) -> list[Table]:
-    """The application's portfolio records as tables for its reviewers and the committee."""
-    return record_tables(portfolio_of(application), counted_until(cycle))
+def review_of(application: Application, rubric: Rubric, cycle: Cycle) -> Review:
+    portfolio = portfolio_of(application)
+    until = counted_until(cycle)
+    results = evaluate(rubric.requirements, portfolio, until)
+    figures = {requirement.key: requirement.figure for requirement in rubric.requirements}
+    lines = {result.key: shown(result, figures[result.key]) for result in results}
+    return Review(lines, {key: line.prefill for key, line in lines.items()}, record_tables(portfolio, until))
+
+
+def results_for_items(item_pks: Iterable[int], cycle: Cycle) -> dict[int, list[LineResult]]:
+    """Application items (by pk) → each one's requirement results, in one query besides the records'."""
+    rows = db.session.execute(
+        db.select(Item.id, Item.rubric_key, Application.id, Application.figures)
+        .join(Application, Application.applicant_pk == Item.applicant_pk)
+        .where(Item.id.in_(list(item_pks)), Item.kind == ItemKind.APPLICATION)).all()
+    loaded = portfolios((application_id, figures) for _, _, application_id, figures in rows)
+    until = counted_until(cycle)
+    return {item_pk: evaluate(get_rubric(rubric_key).requirements, loaded[application_id], until)
+            for item_pk, rubric_key, application_id, _ in rows}
+
+
+def results_for_item(item: Item) -> list[LineResult]:
+    """The requirement results of one application item (none for an item without an application)."""
+    return results_for_items([item.id], item.cycle).get(item.id, [])

@@ -56,7 +56,7 @@ def save_requirement(assignment_id: int, requirement_key: str) -> Response | str
     """Autosave one requirement line's mark and note."""
     return _autosave(assignment_id, lambda read, window: service.save_requirement(
         read, requirement_key, request.form.get("status"), request.form.get("note"), window,
-        actor_id=current_user.id))
+        reason=request.form.get("reason"), actor_id=current_user.id))
 
 
 @bp.post("/<int:assignment_id>/overall")
@@ -129,13 +129,15 @@ def _render_page(assignment: Assignment, read: Read | None, problems: list[str] 
     application = service.application_of(item) if item.kind.value == "application" else None
     locked = read is not None and read.status == ReadStatus.SUBMITTED
     content = service.read_content(read)
+    review = requirements.review_of(application, rubric, item.cycle) if application else None
     return render_template(
         "scoring/score.html", assignment=assignment, item=item, cycle=item.cycle, rubric=rubric, read=read,
         application=application, content=content,
-        progress=service.content_progress(content, rubric), problems=problems or [],
+        progress=service.content_progress(content, rubric, review.prefilled if review else None),
+        problems=problems or [], lines=review.lines if review else {},
+        record_tables=review.tables if review else [],
         editable=not locked and assignment.reviewer_id == current_user.id,
         outcome=service.outcome_of(read) if locked else None,
         indicators={d.key: indicator_text(rubric.key, d.key) for d in rubric.domains},
-        record_tables=requirements.record_tables_of(application, item.cycle) if application else [],
         window_id=service.new_window_id(),
         check_labels=service.CHECK_LABELS, check_statuses=list(CheckStatus))

@@ -8,7 +8,8 @@ overwriting it, on SQLite and PostgreSQL alike.
 """
 import re
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -19,12 +20,15 @@ from app.access import applicant_visible, viewer_params
 from app.assignment.models import Assignment
 from app.audit.service import record, record_many
 from app.cycles import states
-from app.cycles.models import Application, Cycle, Item, ItemText
+from app.cycles.models import Application, Cycle, Item, ItemKind, ItemText
 from app.errors import InputError
 from app.extensions import db
 from app.numbers import whole_number
 from app.people.models import Role, User
 from app.reconcile.service import reevaluate_item
+from app.requirements import service as requirements
+from app.requirements.lines import overrides, prefilled_mark
+from app.requirements.rules import MANUAL, LineResult
 from app.rubrics.model import Rubric
 from app.rubrics.registry import get_rubric
 from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck, Score
@@ -167,7 +171,10 @@ def open_read(assignment: Assignment, *, actor_id: int | None = None) -> Read:
             .on_conflict_do_nothing(index_elements=["assignment_id"]).returning(Read.id)).first()
         read = db.session.scalars(locked).one()
         if created is not None:  # not a concurrent first save that lost the race
-            states.derive_pre_review(_locked_item(assignment.item_pk), started_reads=1, actor_id=actor_id)
+            item = _locked_item(assignment.item_pk)
+            states.derive_pre_review(item, started_reads=1, actor_id=actor_id)
+            if item.kind == ItemKind.APPLICATION:
+                _prefill_checks(read.id, item)
     # populate_existing carries over to lazy loads: read.assignment would reload the assignment and its item.
     set_committed_value(read, "assignment", assignment)
     return read
@@ -243,8 +250,9 @@ def save_domain(read: Read, domain_key: str, score: int | str | None, comment: s
 
 
 def save_requirement(read: Read, requirement_key: str, status: str | None, note: str | None, window: WindowSave,
-                     *, actor_id: int | None = None) -> SaveResult:
-    """Store one requirement line's mark and note (application reads) if ``decide`` says so; the caller commits."""
+                     *, reason: str | None = None, actor_id: int | None = None) -> SaveResult:
+    """Store one requirement line's mark, note and override reason (application reads) if ``decide`` says so;
+    the caller commits."""
     _require_draft(read)
     item = read.assignment.item
     rubric = rubric_of(item)
@@ -252,18 +260,21 @@ def save_requirement(read: Read, requirement_key: str, status: str | None, note:
         raise ScoringError(f"requirement: {requirement_key!r} is not a requirement of rubric {rubric.key}")
     check_status = _check_status(status)
     note = _check_text(note, "note")
+    reason = _check_text(reason, "reason")
     row = db.session.execute(
         select(RequirementCheck.id, RequirementCheck.status, RequirementCheck.note, RequirementCheck.seq,
-               RequirementCheck.version, RequirementCheck.tab)
+               RequirementCheck.version, RequirementCheck.tab, RequirementCheck.override_reason)
         .where(RequirementCheck.read_id == read.id, RequirementCheck.requirement_key == requirement_key)).first()
-    stored = None if row is None else StoredField(row.version, row.tab, row.seq, (row.status, row.note or ""))
-    outcome, version = _decide(stored, window, (check_status, note or ""))
+    stored = None if row is None else StoredField(row.version, row.tab, row.seq,
+                                                  (row.status, row.note or "", row.override_reason or ""))
+    outcome, version = _decide(stored, window, (check_status, note or "", reason or ""))
     if outcome is SaveOutcome.CONFLICT and row is not None:
         return SaveResult(outcome, version, theirs={"status": row.status.value if row.status else "",
-                                                    "note": row.note or ""},
+                                                    "note": row.note or "", "reason": row.override_reason or ""},
                           summary=_in_words(CHECK_LABELS[row.status] if row.status else "not marked", row.note))
     if outcome is SaveOutcome.STORE:
-        values = {"status": check_status, "note": note, "seq": window.seq, "tab": window.tab, "version": version}
+        values = {"status": check_status, "note": note, "override_reason": reason, "seq": window.seq,
+                  "tab": window.tab, "version": version}
         if row is None:
             db.session.execute(insert(RequirementCheck).values(read_id=read.id, requirement_key=requirement_key,
                                                                **values))
@@ -342,6 +353,8 @@ class ReadContent:
     score_versions: dict[str, int]
     check_versions: dict[str, int]
     overall_version: int
+    reasons: dict[str, str] = field(default_factory=dict)            # override reasons
+    computed: dict[str, str | None] = field(default_factory=dict)    # the checks the marks were settled against
 
 
 def read_content(read: Read | None) -> ReadContent:
@@ -352,7 +365,8 @@ def read_content(read: Read | None) -> ReadContent:
     score_rows = db.session.execute(select(Score.domain_key, Score.score, Score.comment, Score.version)
                                     .where(Score.read_id == read.id)).all()
     check_rows = db.session.execute(select(RequirementCheck.requirement_key, RequirementCheck.status,
-                                           RequirementCheck.note, RequirementCheck.version)
+                                           RequirementCheck.note, RequirementCheck.version,
+                                           RequirementCheck.override_reason, RequirementCheck.computed)
                                     .where(RequirementCheck.read_id == read.id)).all()
     return ReadContent(
         scores={row.domain_key: row.score for row in score_rows},
@@ -362,14 +376,22 @@ def read_content(read: Read | None) -> ReadContent:
         overall_comment=read.overall_comment or "",
         score_versions={row.domain_key: row.version for row in score_rows},
         check_versions={row.requirement_key: row.version for row in check_rows},
-        overall_version=read.overall_version)
+        overall_version=read.overall_version,
+        reasons={row.requirement_key: row.override_reason or "" for row in check_rows},
+        computed={row.requirement_key: row.computed for row in check_rows})
 
 
-def content_progress(content: ReadContent, rubric: Rubric) -> Progress:
-    """What ``progress`` counts, from content already loaded (the scoring page's): no query."""
+def content_progress(content: ReadContent, rubric: Rubric, prefilled: Mapping[str, str | None] | None = None
+                     ) -> Progress:
+    """What ``progress`` counts, from content already loaded (the scoring page's): no query.
+
+    ``prefilled`` are the marks a read starts from (the product's decided checks), which count as marked.
+    """
+    prefilled = prefilled or {}
     return Progress(scored=sum(content.scores.get(key) is not None for key in rubric.domain_keys),
                     domains=len(rubric.domains),
-                    marked=sum(content.checks.get(r.key) is not None for r in rubric.requirements),
+                    marked=sum((content.checks.get(r.key) or prefilled.get(r.key)) is not None
+                               for r in rubric.requirements),
                     requirements=len(rubric.requirements))
 
 
@@ -394,11 +416,12 @@ def submit(read: Read, *, actor_id: int | None = None) -> ReadOutcome:
     missing = [d.name for d in rubric.domains if content.scores.get(d.key) is None]
     if missing:
         problems.append(f"Score every domain before submitting; still open: {', '.join(missing)}.")
-    unmarked = [r.label for r in rubric.requirements if content.checks.get(r.key) is None]
-    if unmarked:
-        problems.append(f"Mark every requirement before submitting; still open: {', '.join(unmarked)}.")
+    settled = _settle_requirement_marks(item, rubric, content, problems) if rubric.requirements else {}
     if problems:
         raise IncompleteRead(problems)
+    if settled:
+        _store_settled_marks(read.id, settled)
+        content = read_content(read)
 
     unmet = tuple(r.label for r in rubric.requirements if content.checks[r.key] != CheckStatus.MET.value)
     outcome = read_outcome(rubric, content.scores, unmet)
@@ -440,6 +463,62 @@ def reopen(read: Read, actor_id: int, reason: str) -> None:
     read.submitted_at = None
     reevaluate_item(item, actor_id=actor_id)
     db.session.flush()
+
+
+def _prefill_checks(read_id: int, item: Item) -> None:
+    """A new application read starts from the product's results: each line it could decide is marked so."""
+    results = requirements.results_for_item(item)
+    rows = [{"read_id": read_id, "requirement_key": result.key, "status": CheckStatus(mark), "seq": 0,
+             "computed": result.check} for result in results if (mark := prefilled_mark(result.check))]
+    if rows:
+        db.session.execute(RequirementCheck.__table__.insert(), rows)
+
+
+def _settle_requirement_marks(item: Item, rubric: Rubric, content: ReadContent,
+                              problems: list[str]) -> dict[str, tuple[str, str, str | None]]:
+    """Each line's mark at submission, against the product's check now: key → (mark, check, override reason).
+
+    A mark that still equals the check it was settled against follows the
+    check when the records have changed since; a mark overriding a met or
+    not_met check needs a reason. Lines still open are added to ``problems``.
+    """
+    settled, unmarked, unexplained = {}, [], []
+    results = {result.key: result for result in requirements.results_for_item(item)}
+    for requirement in rubric.requirements:
+        result = results.get(requirement.key) or LineResult(requirement.key, requirement.label, MANUAL, None, None, "")
+        mark = content.checks.get(result.key)
+        followed = content.computed.get(result.key)
+        if mark is None or (mark == followed and followed != result.check and not content.reasons.get(result.key)):
+            mark = prefilled_mark(result.check)
+        reason = (content.reasons.get(result.key) or "").strip() or None
+        if mark is None:
+            unmarked.append(result.label)
+        elif overrides(result.check, mark) and reason is None:
+            unexplained.append(result.label)
+        else:
+            settled[result.key] = (mark, result.check, reason if overrides(result.check, mark) else None)
+    if unmarked:
+        problems.append(f"Mark every requirement before submitting; still open: {', '.join(unmarked)}.")
+    if unexplained:
+        problems.append("Say why your mark differs from the product's check on: " + ", ".join(unexplained) + ".")
+    return settled
+
+
+def _store_settled_marks(read_id: int, settled: Mapping[str, tuple[str, str, str | None]]) -> None:
+    store_marks([{"read_id": read_id, "requirement_key": key, "status": mark, "computed": check,
+                  "override_reason": reason} for key, (mark, check, reason) in settled.items()])
+
+
+def store_marks(rows: list[dict]) -> None:
+    """Requirement marks as a submitted read keeps them: each row's ``status``, the ``computed`` check it was
+    settled against and its ``override_reason``, inserted or replacing what the line had (its note stays)."""
+    if not rows:
+        return
+    upsert = _INSERTS[_dialect()](RequirementCheck.__table__)
+    upsert = upsert.on_conflict_do_update(index_elements=["read_id", "requirement_key"],
+                                          set_={name: upsert.excluded[name]
+                                                for name in ("status", "computed", "override_reason")})
+    db.session.execute(upsert, [{**row, "status": CheckStatus(row["status"]), "seq": 0} for row in rows])
 
 
 def _dialect() -> str:
