@@ -15,7 +15,6 @@ from math import floor
 from operator import itemgetter
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import case, func, or_
 
 from app.access import applicant_visible, viewer_params
@@ -27,8 +26,10 @@ from app.extensions import db
 from app.people.models import User
 from app.reconcile import engine
 from app.reconcile.models import ItemOutcome
+from app.requirements.lines import LineCount
+from app.requirements.service import ApplicationLines, cycle_lines
 from app.rubrics.model import Rubric
-from app.rubrics.registry import get_rubric
+from app.rubrics.registry import get_rubric, part1_pass_mark
 from app.scoring.models import Read, ReadStatus, Score
 
 # The words pages and the workbook show for states and decisions. Items are listed in the order the committee
@@ -122,6 +123,8 @@ class ApplicantRow:
     essay_result: str | None = None
     suggested: str | None = None
     decision: dict[str, Any] | None = None   # decision_snapshot
+    pass_mark: float | None = None           # the category's Part 1 pass mark
+    requirements_met: LineCount | None = None
 
     @property
     def portfolio_result(self) -> str | None:
@@ -141,17 +144,20 @@ def decision_snapshot(decision: Decision | None, decided_by: User | None = None)
 
 
 def applicant_rows(cycle: Cycle, *, viewer: User | None = None, by_applicant_id: bool = False,
-                   pass_mark: float | None = None, chunk_rows: int = 2000) -> Iterator[ApplicantRow]:
+                   pass_mark: float | None = None, chunk_rows: int = 2000,
+                   lines: Mapping[int, ApplicationLines] | None = None) -> Iterator[ApplicantRow]:
     """Every applicant of the cycle with an application (those hidden from ``viewer`` left out; without a
-    viewer, every one: the workbook and the command line): Part 1 against the pass mark, the portfolio and
-    essays with their results (counted once final), the suggestion and the committee's decision.
+    viewer, every one: the workbook and the command line): Part 1 against its category's pass mark (or
+    ``pass_mark``), the portfolio and essays with their results (counted once final), the requirement lines
+    met, the suggestion and the committee's decision. ``lines`` are the cycle's requirement lines when the
+    caller has them already (``cycle_lines``).
 
     One query, streamed a chunk at a time, so only one applicant's rows are in
     memory. Applicants and their essays come in the order they were stored (the
     database streams that straight from its indexes), or as people read them:
     applicants by applicant id, essays by item id (``by_applicant_id``).
     """
-    mark = float(current_app.config["PART1_PASS_MARK"] if pass_mark is None else pass_mark)
+    lines = cycle_lines(cycle) if lines is None else lines
     decided_by = db.aliased(User)
     statement = (
         db.select(Applicant.id, Applicant.applicant_id, Applicant.name, Applicant.email, Applicant.organization,
@@ -171,13 +177,15 @@ def applicant_rows(cycle: Cycle, *, viewer: User | None = None, by_applicant_id:
     if viewer is not None:
         statement, params = statement.where(applicant_visible(viewer.role, Applicant.id)), viewer_params(viewer)
     rows = db.session.execute(statement.execution_options(yield_per=chunk_rows), params)
-    for _, group in groupby(rows, key=itemgetter(0)):
+    for applicant_pk, group in groupby(rows, key=itemgetter(0)):
         items = list(group)
         (_, applicant_id, name, email, organization, application_id, category, mc_score, decision, decider,
          *_) = items[0]
+        mark = float(pass_mark) if pass_mark is not None else part1_pass_mark(category)
+        met = lines[applicant_pk].met if applicant_pk in lines else None
         row = ApplicantRow(application_id, applicant_id, name, email, organization, category, mc_score,
                            None if mc_score is None else (engine.PASS if mc_score >= mark else engine.FAIL),
-                           decision=decision_snapshot(decision, decider))
+                           decision=decision_snapshot(decision, decider), pass_mark=mark, requirements_met=met)
         for *_, item_pk, item_id, kind, state, result in items:
             if item_pk is None:
                 continue
@@ -189,7 +197,8 @@ def applicant_rows(cycle: Cycle, *, viewer: User | None = None, by_applicant_id:
                 row.essays.append(summary)
         essay_results = [essay.result for essay in row.essays]
         row.essay_result = engine.essay_part_result(essay_results)
-        row.suggested = engine.suggest_decision(row.portfolio_result, mc_score, essay_results, mark)
+        row.suggested = engine.suggest_decision(row.portfolio_result, mc_score, essay_results, mark,
+                                                met is None or met.all_met)
         yield row
 
 

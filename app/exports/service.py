@@ -33,6 +33,7 @@ from app.reconcile import engine
 from app.reconcile.models import ItemOutcome
 from app.reports import DECISION_LABELS, STATE_LABELS, STATE_ORDER, applicant_rows, reviewer_reads
 from app.rubrics.model import Rubric
+from app.requirements.service import ApplicationLines, cycle_lines
 from app.rubrics.registry import rubrics_of
 from app.scoring.models import Read, ReadStatus, Score, submission_key
 from app.timeutil import utcnow
@@ -40,7 +41,7 @@ from app.timeutil import utcnow
 if TYPE_CHECKING:
     import numpy as np
 
-SHEET_ORDER = ("Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments", "Summary")
+SHEET_ORDER = ("Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments", "Requirements", "Summary")
 # Below this many items an agreement figure says little; its row is shaded and says so (docs/workbook.md).
 AGREEMENT_MIN_ITEMS = 10
 # Words for the codes people read; the codes themselves stay where scripts read them (docs/workbook.md).
@@ -66,10 +67,11 @@ def export_cycle(cycle: Cycle, out: str | IO[bytes]) -> None:
     # The rows and cells are short-lived and hold no reference cycles; with a command's whole app in memory, the
     # full collections their allocation set off cost more than writing them (app/bulk.py).
     with collector_paused():
+        lines = cycle_lines(cycle)
         write_workbook([
-            _decisions_sheet(cycle), _items_sheet(cycle, rubrics), _scores_sheet(cycle, rubrics, figures),
+            _decisions_sheet(cycle, lines), _items_sheet(cycle, rubrics), _scores_sheet(cycle, rubrics, figures),
             _agreement_sheet(cycle, rubrics, figures), _reviewers_sheet(cycle, figures), _assignments_sheet(cycle),
-            _summary(cycle, rubrics),
+            _requirements_sheet(lines), _summary(cycle, rubrics),
         ], out, footer=cycle.name)
 
 
@@ -270,21 +272,32 @@ def _words(words: dict, code) -> str | None:
     return words.get(code, code) if code is not None else None
 
 
-def _decisions_sheet(cycle: Cycle) -> Sheet:
+def _decisions_sheet(cycle: Cycle, lines: dict[int, ApplicationLines]) -> Sheet:
     columns = [Column("Applicant ID", 16), Column("Name", 28), Column("Category", 10), Column("Portfolio", 10),
                Column("MC score", 10, "number"), Column("Essay result", 10), Column("Suggested", 14),
                Column("Decision", 20), Column("Rationale", 50, wrap=True), Column("Decided by", 30),
-               Column("Decided at", 24, "datetime"), Column("Email", 30), Column("Organization", 30)]
+               Column("Decided at", 24, "datetime"), Column("Email", 30), Column("Organization", 30),
+               Column("Requirements met", 12)]
     words = dict(DECISION_LABELS) | RESULT_WORDS
 
     def rows() -> Iterator[list]:
-        for row in applicant_rows(cycle, chunk_rows=CHUNK_ROWS):
+        for row in applicant_rows(cycle, chunk_rows=CHUNK_ROWS, lines=lines):
             decision = row.decision or {}
             yield [row.applicant_id, row.name, row.category, _words(words, row.portfolio_result), row.mc_score,
                    _words(words, row.essay_result), _words(words, row.suggested), decision.get("label"),
                    decision.get("rationale"), decision.get("decided_by_email"), decision.get("decided_at"),
-                   row.email, row.organization]
+                   row.email, row.organization, str(row.requirements_met) if row.requirements_met else None]
     return Sheet("Decisions", columns, rows())
+
+
+def _requirements_sheet(lines: dict[int, ApplicationLines]) -> Sheet:
+    """One row per application and requirement line, with the codes scripts compare (docs/requirements.md)."""
+    columns = [Column("Applicant ID", 16), Column("Name", 28), Column("Category", 10), Column("Requirement", 22),
+               Column("Label", 50, wrap=True), Column("Figure", 10, "number"), Column("Minimum", 10, "number"),
+               Column("Check", 10), Column("Evidence", 60, wrap=True), Column("Reviewer marks", 18),
+               Column("Final", 10)]
+    return Sheet("Requirements", columns, (row for application in lines.values()
+                                           for row in application.sheet_rows()))
 
 
 def _domain_columns(rubrics: dict[str, Rubric]) -> list[str]:

@@ -406,15 +406,16 @@ def essay_part_result(essay_results: Sequence[str | None]) -> str | None:
 
 
 def suggest_decision(portfolio_result: str | None, mc_score: float | None, essay_results: Sequence[str | None],
-                     pass_mark: float) -> DecisionValue | None:
+                     pass_mark: float, requirements_met: bool = True) -> DecisionValue | None:
     """The decision the product suggests to the committee for one application.
 
     - *endorse* when the portfolio review passed, the Part 1 multiple-choice
       score is at least the pass mark, and every Part 2 essay response passed;
     - *not endorsed* as soon as either exam part is failed (the applicant must
       sit the exam again), whatever the portfolio;
-    - *revise* when both exam parts passed but the portfolio did not (the
-      applicant can revise and resubmit the portfolio);
+    - *revise* when both exam parts passed but the portfolio did not, or a
+      requirement line is not met (its final result, or while it has none
+      the product's check): the applicant can revise and resubmit the portfolio;
     - no suggestion while any part is still unknown (no Part 1 score, an essay
       or the portfolio not yet reconciled, or no essays at all).
     """
@@ -424,4 +425,4 @@ def suggest_decision(portfolio_result: str | None, mc_score: float | None, essay
         return DecisionValue.NOT_ENDORSED
     if None in (part1, part2, portfolio_result):
         return None
-    return DecisionValue.ENDORSE if portfolio_result == PASS else DecisionValue.REVISE
+    return DecisionValue.ENDORSE if portfolio_result == PASS and requirements_met else DecisionValue.REVISE

@@ -10,14 +10,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from app.cycles.models import Application, Cycle, Item, ItemKind
+from app.assignment.models import Assignment
+from app.cycles.models import Applicant, Application, Cycle, Item, ItemKind
 from app.extensions import db
-from app.requirements.models import ReferenceRecord, RscRecord, TrainingRecord, WorkRecord
+from app.reconcile.engine import FINAL_STATES
+from app.requirements.lines import LineCount, final_result, lines_met, sheet_rows
+from app.requirements.models import ReferenceRecord, RequirementFinal, RscRecord, TrainingRecord, WorkRecord
 from app.requirements.present import ShownLine, Table, record_tables, shown
 from app.requirements.records import Portfolio, ReferenceEntry, RscEntry, TrainingEntry, WorkPeriod
 from app.requirements.rules import LineResult, evaluate
 from app.rubrics.model import Rubric
-from app.rubrics.registry import get_rubric
+from app.rubrics.registry import application_rubric_for, get_rubric
+from app.scoring.models import Read, ReadStatus, RequirementCheck
 
 # Per record kind: the model, the columns read, and how one row of them becomes a plain record.
 _KINDS: dict[str, tuple[Any, tuple[Any, ...], Callable[..., Any]]] = {
@@ -93,3 +97,71 @@ def results_for_items(item_pks: Iterable[int], cycle: Cycle) -> dict[int, list[L
 def results_for_item(item: Item) -> list[LineResult]:
     """The requirement results of one application item (none for an item without an application)."""
     return results_for_items([item.id], item.cycle).get(item.id, [])
+
+
+@dataclass
+class ApplicationLines:
+    """One application's requirement lines: the product's results, its reads' marks (in read order) and the
+    final result of each line."""
+    applicant_id: str
+    name: str
+    category: str
+    results: list[LineResult]
+    marks: dict[str, list[str | None]]
+    finals: dict[str, str | None]
+
+    @property
+    def met(self) -> LineCount:
+        return lines_met([result.check for result in self.results],
+                         [self.finals.get(result.key) for result in self.results])
+
+    def sheet_rows(self) -> list[list[object]]:
+        return sheet_rows([self.applicant_id, self.name, self.category], self.results, self.marks, self.finals)
+
+
+def cycle_lines(cycle: Cycle) -> dict[int, ApplicationLines]:
+    """Applicant pk → the requirement lines of their application, for every application of the cycle.
+
+    Seven queries however large the cycle: applications, the four record kinds, the reads' marks and the
+    committee's finals.
+    """
+    applications = db.session.execute(
+        db.select(Applicant.id, Applicant.applicant_id, Applicant.name, Application.id, Application.category,
+                  Application.figures, Item.id, Item.rubric_key, Item.state)
+        .join(Application, Application.applicant_pk == Applicant.id)
+        .outerjoin(Item, (Item.applicant_pk == Applicant.id) & (Item.kind == ItemKind.APPLICATION))
+        .where(Applicant.cycle_id == cycle.id).order_by(Applicant.id)).all()
+    loaded = portfolios((row[3], row[5]) for row in applications)
+    item_marks = _submitted_marks(cycle)
+    finals = _committee_finals(cycle)
+    until = counted_until(cycle)
+    lines = {}
+    for applicant_pk, applicant_id, name, application_id, category, _, item_pk, rubric_key, state in applications:
+        rubric = get_rubric(rubric_key) if rubric_key else application_rubric_for(category)
+        results = evaluate(rubric.requirements, loaded[application_id], until) if rubric else []
+        marks = item_marks.get(item_pk, {})
+        settled = state is not None and state.value in FINAL_STATES
+        line_finals = {result.key: final_result(finals.get((application_id, result.key)),
+                                                marks.get(result.key, ()), settled) for result in results}
+        lines[applicant_pk] = ApplicationLines(applicant_id, name, category, results, marks, line_finals)
+    return lines
+
+
+def _submitted_marks(cycle: Cycle) -> dict[int, dict[str, list[str | None]]]:
+    """Application item pk → requirement key → the marks of its submitted reads, in submission order."""
+    marks: dict[int, dict[str, list[str | None]]] = defaultdict(lambda: defaultdict(list))
+    for item_pk, key, status in db.session.execute(
+            db.select(Item.id, RequirementCheck.requirement_key, RequirementCheck.status)
+            .join(Assignment, Assignment.item_pk == Item.id).join(Read, Read.assignment_id == Assignment.id)
+            .join(RequirementCheck, RequirementCheck.read_id == Read.id)
+            .where(Item.cycle_id == cycle.id, Item.kind == ItemKind.APPLICATION, Read.status == ReadStatus.SUBMITTED)
+            .order_by(Item.id, Read.number.is_(None), Read.number, Read.submitted_at, Read.id)):
+        marks[item_pk][key].append(status.value if status else None)
+    return marks
+
+
+def _committee_finals(cycle: Cycle) -> dict[tuple[int, str], str]:
+    return {(application_id, key): status.value for application_id, key, status in db.session.execute(
+        db.select(RequirementFinal.application_id, RequirementFinal.requirement_key, RequirementFinal.status)
+        .join(Application, Application.id == RequirementFinal.application_id)
+        .join(Applicant, Applicant.id == Application.applicant_pk).where(Applicant.cycle_id == cycle.id))}

@@ -42,7 +42,7 @@ def build_small_cycle():
     for reviewer in (ann, bob):
         f.add_member(cycle, reviewer)
     one = f.make_applicant(cycle, applicant_id="A1", name="Applicant One", category="TEST", mc_score=85,
-                           organization="Bay Center")
+                           organization="Bay Center", figures={"training_hours": 12})
     one.email = "one@example.org"
     two = f.make_applicant(cycle, applicant_id="A2", name=EVIL_NAME, category="TEST", mc_score=70)
 
@@ -102,16 +102,31 @@ def test_the_workbook_matches_the_hand_computed_cycle(app, tmp_path):
         out = tmp_path / "small.xlsx"
         export_cycle(cycle, str(out))
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments", "Summary"]
+    assert wb.sheetnames == ["Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments", "Requirements",
+                             "Summary"]
 
     assert sheet_rows(wb, "Decisions") == [
         ["Applicant ID", "Name", "Category", "Portfolio", "MC score", "Essay result", "Suggested", "Decision",
-         "Rationale", "Decided by", "Decided at", "Email", "Organization"],
-        # A1: portfolio agreed pass (3/3, 3/2 → mean 2.75), E1 agreed pass, 85 ≥ 80 → endorse.
+         "Rationale", "Decided by", "Decided at", "Email", "Organization", "Requirements met"],
+        # A1: portfolio agreed pass (3/3, 3/2 → mean 2.75), E1 agreed pass, 85 ≥ 80, both lines' final met → endorse.
         ["A1", "Applicant One", "TEST", "Pass", 85, "Pass", "Endorse", "Endorse", "=1+1 all parts passed",
-         "chair@example.org", T0, "one@example.org", "Bay Center"],
-        # A2: Part 1 70 < 80 → not endorsed; E2 with the committee and E3 in review → essay part unknown.
-        ["A2", EVIL_NAME, "TEST", None, 70, None, "Not endorsed", None, None, None, None, None, None],
+         "chair@example.org", T0, "one@example.org", "Bay Center", "2 of 2"],
+        # A2: Part 1 70 < 80 → not endorsed; E2 with the committee and E3 in review → essay part unknown; no
+        # portfolio item, so neither line has a final result and neither could be checked.
+        ["A2", EVIL_NAME, "TEST", None, 70, None, "Not endorsed", None, None, None, None, None, None, "0 of 2"],
+    ]
+    assert sheet_rows(wb, "Requirements") == [
+        ["Applicant ID", "Name", "Category", "Requirement", "Label", "Figure", "Minimum", "Check", "Evidence",
+         "Reviewer marks", "Final"],
+        # 12 training hours against 10; both reads marked the line met and the item is agreed: final met.
+        ["A1", "Applicant One", "TEST", "hours", "Training hours", 12, 10, "met",
+         "12 h from the training_hours column, 10 h needed (no training records).", "met; met", "met"],
+        ["A1", "Applicant One", "TEST", "ethics", "Code of Ethics signed", None, "yes", "unknown",
+         "No ethics_signed figure: cannot be checked.", "met; met", "met"],
+        ["A2", EVIL_NAME, "TEST", "hours", "Training hours", None, 10, "unknown",
+         "No training records and no training_hours figure: cannot be checked.", None, None],
+        ["A2", EVIL_NAME, "TEST", "ethics", "Code of Ethics signed", None, "yes", "unknown",
+         "No ethics_signed figure: cannot be checked.", None, None],
     ]
     assert sheet_rows(wb, "Items") == [
         ["Item ID", "Kind", "Applicant ID", "Rubric", "Reads", "State", "evidence", "practice", "insight", "clarity",
