@@ -10,12 +10,14 @@ from app.committee.board import BoardFilters, board_page, cycle_pictures, visibl
 from app.committee.comparison import ItemComparison, item_comparison
 from app.committee.errors import CommitteeInputError, StaleEdit
 from app.committee.forms import CommitteeForm, DecisionForm, ResolutionForm, build_resolution_form, decision_form
-from app.cycles.models import Cycle
+from app.cycles.models import Cycle, Item
 from app.extensions import db
 from app.partials import fragment_request
 from app.people.access import role_required
 from app.people.models import Role
 from app.reports import DECISION_LABELS, STATE_LABELS, STATE_ORDER
+from app.requirements import service as requirements
+from app.requirements.present import MARK_WORDS
 from app.rubrics.registry import get_rubric
 
 bp = Blueprint("committee", __name__, url_prefix="/committee", template_folder="templates",
@@ -113,8 +115,10 @@ def _form_from_saved(comparison: ItemComparison) -> ResolutionForm:
 
 
 def _item_page(comparison: ItemComparison, form: ResolutionForm) -> str:
+    item = db.session.get(Item, comparison.item_pk)
     return render_template("committee/item.html", c=comparison, form=form,
-                           cycle=db.session.get(Cycle, comparison.cycle_id), state_labels=STATE_LABELS)
+                           cycle=db.session.get(Cycle, comparison.cycle_id), state_labels=STATE_LABELS,
+                           requirements_view=requirements.committee_view(item), check_labels=MARK_WORDS)
 
 
 @bp.get("/cycles/<int:cycle_id>/applications")

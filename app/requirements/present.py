@@ -13,6 +13,8 @@ from app.requirements.rules import (DAYS_PER_YEAR, MANUAL, MET, NOT_MET, UNKNOWN
                                     yes_no_text)
 
 CHECK_WORDS = {MET: "Met", NOT_MET: "Not met", UNKNOWN: "Cannot be checked", MANUAL: "Reviewer judges"}
+# A reviewer's (or the committee's) mark on a line, in words.
+MARK_WORDS = {MET: "Met", NOT_MET: "Not met", "more_info": "More information needed"}
 TOPIC_LABELS = {"general": "General", "dei": "Diversity, equity, inclusion", "rsc": "About providing RS/C"}
 KIND_LABELS = {"direct_service": "Direct service", "internship": "Internship", "rsc_providing": "Providing RS/C",
                "leadership": "Leadership", "policy": "Policy", "university": "University"}
@@ -140,9 +142,10 @@ def figure_text(result: LineResult, figure_name: str | None) -> str:
 
 
 def minimum_text(result: LineResult) -> str:
+    """The minimum beside the figure; a count already reads "2 of 3"."""
     if isinstance(result.minimum, str):
         return "must be yes"
-    if result.minimum is None:
+    if result.minimum is None or result.unit == "count":
         return ""
     return f"at least {quantity(result.minimum, result.unit)}"
 

@@ -13,8 +13,9 @@ from typing import Any
 from app.assignment.models import Assignment
 from app.cycles.models import Applicant, Application, Cycle, Item, ItemKind
 from app.extensions import db
+from app.people.models import User
 from app.reconcile.engine import FINAL_STATES
-from app.requirements.lines import LineCount, final_result, lines_met, sheet_rows
+from app.requirements.lines import LineCount, final_result, lines_met, overrides, sheet_rows
 from app.requirements.models import ReferenceRecord, RequirementFinal, RscRecord, TrainingRecord, WorkRecord
 from app.requirements.present import ShownLine, Table, record_tables, shown
 from app.requirements.records import Portfolio, ReferenceEntry, RscEntry, TrainingEntry, WorkPeriod
@@ -165,3 +166,47 @@ def _committee_finals(cycle: Cycle) -> dict[tuple[int, str], str]:
         db.select(RequirementFinal.application_id, RequirementFinal.requirement_key, RequirementFinal.status)
         .join(Application, Application.id == RequirementFinal.application_id)
         .join(Applicant, Applicant.id == Application.applicant_pk).where(Applicant.cycle_id == cycle.id))}
+
+
+@dataclass(frozen=True)
+class ReadMark:
+    """One submitted read's mark on a line, and whether it overrides the product's check (with the reason)."""
+    reader: str
+    mark: str | None
+    overrides: bool
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class CommitteeView:
+    """An application item's requirement lines for the committee: the product's results, each read's mark on
+    each line with its overrides, and the portfolio records."""
+    review: Review
+    marks: dict[str, list[ReadMark]]
+
+    @property
+    def overrides(self) -> int:
+        return sum(mark.overrides for marks in self.marks.values() for mark in marks)
+
+
+def committee_view(item: Item) -> CommitteeView | None:
+    """None for an essay: the committee sees requirements and records on application items only."""
+    if item.kind != ItemKind.APPLICATION:
+        return None
+    application = db.session.scalar(db.select(Application).where(Application.applicant_pk == item.applicant_pk))
+    if application is None:
+        return None
+    review = review_of(application, get_rubric(item.rubric_key), item.cycle)
+    marks: dict[str, list[ReadMark]] = defaultdict(list)
+    for number, name, key, status, computed, reason in db.session.execute(
+            db.select(Read.number, User.name, RequirementCheck.requirement_key, RequirementCheck.status,
+                      RequirementCheck.computed, RequirementCheck.override_reason)
+            .join(Assignment, Read.assignment_id == Assignment.id).join(User, Assignment.reviewer_id == User.id)
+            .join(RequirementCheck, RequirementCheck.read_id == Read.id)
+            .where(Assignment.item_pk == item.id, Read.status == ReadStatus.SUBMITTED)
+            .order_by(Read.number.is_(None), Read.number, Read.submitted_at, Read.id)):
+        mark = status.value if status else None
+        overridden = overrides(computed, mark)
+        marks[key].append(ReadMark(f"Read {number} ({name})" if number else name, mark, overridden,
+                                   reason if overridden else None))
+    return CommitteeView(review, dict(marks))

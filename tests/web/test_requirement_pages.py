@@ -49,13 +49,19 @@ def world(app):
         essay = f.make_essay(cycle, applicant, item_id="E-1", rubric_key="imhs-essay", prompt="A vignette")
         own_application = f.assign(application_item, reviewer)
         own_essay = f.assign(essay, reviewer)
+        f.make_user(Role.COORDINATOR, email="c@example.org", password=PASSWORD)
         db.session.commit()
-        return {"reviewer": reviewer.email, "application": own_application.id, "essay": own_essay.id}
+        return {"reviewer": reviewer.email, "application": own_application.id, "essay": own_essay.id,
+                "application_item": application_item.id, "essay_item": essay.id}
 
 
-def page_text(app, world, key):
-    client = signed_in_client(app, world["reviewer"], PASSWORD)
-    body = client.get(f"/reviews/{world[key]}").get_data(as_text=True)
+def page_text(app, world, key, path="/reviews/{}", who="reviewer"):
+    client = signed_in_client(app, world[who] if who in world else who, PASSWORD)
+    body = client.get(path.format(world[key])).get_data(as_text=True)
+    return words(body)
+
+
+def words(body):
     text = re.sub(r"<[^>]+>", " ", body)  # the words a reader sees, tags left out
     return re.sub(r"\s+", " ", html.unescape(text))
 
@@ -75,3 +81,41 @@ def test_the_application_page_shows_the_records_as_tables_with_totals(app, world
 def test_a_blind_essay_page_shows_no_records(app, world):
     page = page_text(app, world, "essay")
     assert "Portfolio records" not in page and "Mia Ruiz" not in page and "Kay Moss" not in page
+
+
+def test_the_scoring_page_shows_each_result_with_its_evidence_and_starts_from_it(app, world):
+    client = signed_in_client(app, world["reviewer"], PASSWORD)
+    body = client.get(f"/reviews/{world['application']}").get_data(as_text=True)
+    text = words(body)
+    # RS/C: 40 + 6.5 from the endorsed provider; the peer's 4 h are left out (the shipped IMHS pack).
+    assert "Not met 46.5 h · at least 50 h" in text
+    assert "46.5 of 50 RS/C hours counted; 4 h from a peer not counted" in text
+    assert "Met 3 of 3" in text and "Met signed" in text and "Not met not signed" in text
+    # Decided lines start checked on the product's result; the reviewer's own lines start blank.
+    assert re.search(r'id="check-rsc_hours-not_met"[^>]*checked', body)
+    assert re.search(r'id="check-rsc_hours-met"[^>]*data-overrides', body)
+    assert not re.search(r'id="check-education-\w+"[^>]*checked', body)
+    assert "requirement__figure--short" in body
+
+
+def test_the_committee_page_shows_the_lines_the_overrides_and_the_records(app, world):
+    from app.scoring import service
+
+    with app.app_context():
+        read = service.open_read(db.session.get(service.Assignment, world["application"]))
+        for seq, domain in enumerate(service.get_rubric("imhs-application").domain_keys, start=1):
+            service.save_domain(read, domain, 3, None, seq)
+        service.save_requirement(read, "education", "met", None, 20)
+        service.save_requirement(read, "endorsement_agreement", "met", None, 30,
+                                 reason="The signed agreement arrived by post.")
+        service.save_requirement(read, "rsc_hours", "met", None, 31, reason="Eight more hours are in the signed log.")
+        db.session.commit()
+        service.submit(service.open_read(db.session.get(service.Assignment, world["application"])))
+        db.session.commit()
+    text = page_text(app, world, "application_item", "/committee/items/{}", "c@example.org")
+    assert "Requirements checked by the product" in text
+    assert "2 marks override the product's check" in text
+    assert "overrides the check “Eight more hours are in the signed log.”" in text
+    assert "Portfolio records" in text and "Mia Ruiz: 46.5 h (2)" in text
+    essay = page_text(app, world, "essay_item", "/committee/items/{}", "c@example.org")
+    assert "Requirements checked by the product" not in essay and "Mia Ruiz" not in essay
