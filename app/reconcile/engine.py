@@ -262,9 +262,9 @@ def _with_overrides(verdict: Verdict, reads: Sequence[ReadScores]) -> Verdict:
     """A settled item whose reads override the product's check of a requirement line goes to the committee,
     which sees each override and its reason."""
     overridden = sorted({key for read in reads for key in read.overridden})
-    if not overridden or verdict.state not in (AGREED, RESOLVED):
+    if not overridden or verdict.state not in (ItemState.AGREED, ItemState.RESOLVED):
         return verdict
-    return Verdict(COMMITTEE, discrepant_domains=verdict.discrepant_domains,
+    return Verdict(ItemState.COMMITTEE, discrepant_domains=verdict.discrepant_domains,
                    reasons=verdict.reasons + tuple(f"requirement {key}: a reviewer overrode the product's check"
                                                    for key in overridden))
 

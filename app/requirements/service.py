@@ -14,7 +14,7 @@ from app.assignment.models import Assignment
 from app.cycles.models import Applicant, Application, Cycle, Item, ItemKind
 from app.extensions import db
 from app.people.models import User
-from app.reconcile.engine import FINAL_STATES
+from app.cycles.states import FINAL_STATES
 from app.requirements.lines import LineCount, final_result, lines_met, overrides, sheet_rows
 from app.requirements.models import ReferenceRecord, RequirementFinal, RscRecord, TrainingRecord, WorkRecord
 from app.requirements.present import ShownLine, Table, record_tables, shown
@@ -141,7 +141,7 @@ def cycle_lines(cycle: Cycle) -> dict[int, ApplicationLines]:
         rubric = get_rubric(rubric_key) if rubric_key else application_rubric_for(category)
         results = evaluate(rubric.requirements, loaded[application_id], until) if rubric else []
         marks = item_marks.get(item_pk, {})
-        settled = state is not None and state.value in FINAL_STATES
+        settled = state in FINAL_STATES
         line_finals = {result.key: final_result(finals.get((application_id, result.key)),
                                                 marks.get(result.key, ()), settled) for result in results}
         lines[applicant_pk] = ApplicationLines(applicant_id, name, category, results, marks, line_finals)

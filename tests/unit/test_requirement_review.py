@@ -118,35 +118,30 @@ def test_a_line_left_as_checked_follows_the_check_when_the_records_change(world)
     assert marks(read)["rsc"] == ("met", "met", None)
 
 
-def test_agreeing_overrides_still_reach_the_committee(world):
-    cycle, item, assignments = world
-    for assignment in assignments:
-        read = service.open_read(assignment)
-        score(read)
-        for seq, (key, mark) in enumerate((("education", "met"), ("ethics", "met")), start=3):
-            service.save_requirement(read, key, mark, None, seq)
-        service.save_requirement(read, "rsc", "met", None, 9, reason="Six more hours are in the signed log.")
-        service.submit(read)
-    db.session.commit()
-    reconcile_cycle(cycle)
-    db.session.commit()
-    db.session.refresh(item)
-    assert item.state.value == "committee"
-
-
-def test_agreeing_confirmations_settle_the_item(world):
+def both_reviewers_submit(world, rsc_override: str | None):
+    """Both reads mark the degree and ethics met; the RS/C line as checked, or met with ``rsc_override``."""
     cycle, item, assignments = world
     for assignment in assignments:
         read = service.open_read(assignment)
         score(read)
         service.save_requirement(read, "education", "met", None, 3)
         service.save_requirement(read, "ethics", "met", None, 4)
+        if rsc_override:
+            service.save_requirement(read, "rsc", "met", None, 5, reason=rsc_override)
         service.submit(read)
     db.session.commit()
     reconcile_cycle(cycle)
     db.session.commit()
     db.session.refresh(item)
-    assert item.state.value == "agreed"
+    return item.state.value
+
+
+def test_agreeing_confirmations_settle_the_item(world):
+    assert both_reviewers_submit(world, None) == "agreed"
+
+
+def test_agreeing_overrides_still_reach_the_committee(world):
+    assert both_reviewers_submit(world, "Six more hours are in the signed log.") == "committee"
 
 
 def test_a_read_imported_from_a_paper_session_confirms_every_computed_result(world):
