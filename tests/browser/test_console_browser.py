@@ -15,7 +15,7 @@ from tests import factories as f
 
 PASSWORD = "browser test password"
 EMAIL = "cora@example.org"
-SHEETS = ["Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments", "Summary"]
+SHEETS = ["Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments", "Requirements", "Summary"]
 # Screenshots for a person to look at: set CONSOLE_SCREENSHOTS=/some/folder.
 SCREENSHOTS = os.environ.get("CONSOLE_SCREENSHOTS")
 
