@@ -52,10 +52,16 @@ def category_coverage(rubrics: dict[str, Rubric]) -> list[str]:
 def init_app(app: Flask) -> None:
     # A wrong rubric silently changes scores, so the app refuses to start rather than guess.
     try:
+        association_of(app)
+    except RubricError as exc:
+        if app.testing:
+            raise
+        raise StartupError(f"the app will not start: {exc.problems[0]}") from exc
+    try:
         load_for_app(app)
     except RubricError as exc:
         if app.testing:
             raise
-        raise StartupError("rubric packs or the ASSOCIATION setting are invalid; the app will not start:\n"
+        raise StartupError("rubric packs are invalid; the app will not start:\n"
                            + "\n".join(f"  {problem}" for problem in exc.problems)) from exc
     app.cli.add_command(rubrics_cli)
