@@ -1,7 +1,7 @@
 """Committee pages: the board of a cycle, an item's reads side by side with final scores, and decisions."""
 from collections.abc import Callable
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.access import application_or_404, cycle_or_404, item_or_404
@@ -161,4 +161,4 @@ def decide(application_id: int) -> Response | str | tuple[str, int]:
 
 
 def _decision_context() -> dict:
-    return {"decision_labels": DECISION_LABELS, "pass_mark": float(current_app.config["PART1_PASS_MARK"])}
+    return {"decision_labels": DECISION_LABELS}
