@@ -12,7 +12,9 @@ from app.extensions import db
 from app.people.models import User
 from app.reconcile.models import ItemOutcome
 from app.reports import cycle_figures
+from app.requirements.models import RequirementFinal
 from app.rubrics.registry import get_rubric
+from app.scoring.models import CheckStatus
 from tests import committee_world
 from tests.committee_world import essay_scores
 from tests.factories import ESSAY_DOMAINS
@@ -316,12 +318,21 @@ def test_the_overview_sets_part1_against_the_pass_mark_and_suggests_a_decision(a
     decisions.record_decision(db.session.get(Application, world["bo"]), "not_endorsed", "Part 1 below the mark.",
                             actor_id=world["ids"]["noah"], expected_version=None)
     db.session.commit()
-    ada, bo = decisions.applications(db.session.get(Cycle, world["cycle"]), _member(world))
+    cycle = db.session.get(Cycle, world["cycle"])
+    ada, _ = decisions.applications(cycle, _member(world))
+    # Ada's portfolio has no figures or marks: none of its 12 lines is met yet, so no endorsement.
+    assert (str(ada.requirements_met), ada.suggested) == ("0 of 12", "revise")
+    db.session.add_all([RequirementFinal(application_id=world["ada"], requirement_key=line.key,
+                                         status=CheckStatus.MET) for line in get_rubric("imhm-c-application")
+                        .requirements])
+    db.session.commit()
+    ada, bo = decisions.applications(cycle, _member(world))
 
-    # Ada: portfolio agreed pass, MC 85 ≥ 80, her only essay decided pass → endorse.
+    # Ada: portfolio agreed pass, MC 85 ≥ 80, her only essay decided pass, every line's final met → endorse.
     assert (ada.applicant_id, ada.category, ada.mc_score, ada.part1) == ("A-1", "IMHM-C", 85, "pass")
     assert ada.portfolio.item_id == "APP-A-1" and ada.portfolio_result == "pass"
     assert [(e.item_id, e.result) for e in ada.essays] == [("E-1", "pass")]
+    assert str(ada.requirements_met) == "12 of 12"
     assert ada.essay_result == "pass" and ada.suggested == "endorse" and ada.decision is None
     # Bo: MC 70 < 80 fails Part 1 → not endorsed, whatever else; no portfolio item.
     assert bo.part1 == "fail" and bo.portfolio is None and bo.suggested == "not_endorsed"
