@@ -5,6 +5,9 @@ from app.cycles.models import ItemState
 from app.extensions import db
 from app.people.models import Role
 from app.reconcile.models import ItemOutcome
+from app.requirements.models import RequirementFinal
+from app.rubrics.registry import get_rubric
+from app.scoring.models import CheckStatus
 from tests import factories as f
 from tests.factories import ESSAY_DOMAINS
 
@@ -72,6 +75,10 @@ def build(passwords: bool = False) -> dict:
     portfolio.state = ItemState.AGREED
     db.session.add(ItemOutcome(item_pk=portfolio.id, combined={key: 3.0 for key in PORTFOLIO_DOMAINS}, mean=3.0,
                                total=27.0, result="pass", discrepant_domains=[], reasons=[]))
+    # Her portfolio's requirement lines are all met (as the committee recorded them).
+    db.session.add_all([RequirementFinal(application_id=ada.application.id, requirement_key=line.key,
+                                         status=CheckStatus.MET)
+                        for line in get_rubric("imhm-c-application").requirements])
     db.session.commit()
     return {"cycle": cycle.id, "other_cycle": other_cycle.id, "split": split.id, "agreed": agreed.id,
             "portfolio": portfolio.id, "ada": ada.application.id, "bo": bo.application.id,
