@@ -34,6 +34,11 @@ def app(tmp_path):
     close_app(app)
 
 
+def window(seq):
+    """One scoring window's save number, as a request carries it (base version 0: the window saw no change)."""
+    return service.window_save("test-window", seq, 0)
+
+
 def load(cycle, kind, rows):
     result = import_file(kind, csv_bytes(rows), f"{kind}.csv", cycle)
     assert result.ok, result.report()
@@ -59,8 +64,8 @@ def marks(read):
 
 
 def score(read):
-    service.save_domain(read, "reflection", 3, None, 1)
-    service.save_domain(read, "thinking", 3, None, 2)
+    service.save_domain(read, "reflection", 3, None, window(1))
+    service.save_domain(read, "thinking", 3, None, window(2))
     db.session.commit()  # as each autosave does: a refused submit rolls back only itself
 
 
@@ -81,8 +86,8 @@ def test_submit_confirms_the_decided_lines_and_asks_for_the_others(world):
     assert "still open: Graduate degree, Code of Ethics signed" in str(refused.value)
     db.session.rollback()
     read = service.open_read(assignment)
-    service.save_requirement(read, "education", "met", None, 3)
-    service.save_requirement(read, "ethics", "more_info", "form not in the portfolio", 4)
+    service.save_requirement(read, "education", "met", None, window(3))
+    service.save_requirement(read, "ethics", "more_info", "form not in the portfolio", window(4))
     service.submit(read)
     assert marks(read) == {"education": ("met", "manual", None), "training": ("met", "met", None),
                            "rsc": ("not_met", "not_met", None), "ethics": ("more_info", "unknown", None)}
@@ -92,16 +97,17 @@ def test_an_override_needs_a_reason_and_is_kept_with_the_check_it_overrides(worl
     _, _, (assignment, _) = world
     read = service.open_read(assignment)
     score(read)
-    service.save_requirement(read, "education", "met", None, 3)
-    service.save_requirement(read, "ethics", "met", None, 4)
-    service.save_requirement(read, "rsc", "met", None, 5)
+    service.save_requirement(read, "education", "met", None, window(3))
+    service.save_requirement(read, "ethics", "met", None, window(4))
+    service.save_requirement(read, "rsc", "met", None, window(5))
     db.session.commit()
     with pytest.raises(service.IncompleteRead) as refused:
         service.submit(read)
     assert "Say why your mark differs from the product's check on: RS/C hours." in str(refused.value)
     db.session.rollback()
     read = service.open_read(assignment)
-    service.save_requirement(read, "rsc", "met", None, 6, reason="The log omits 6 h signed off in the PDF.")
+    service.save_requirement(read, "rsc", "met", None, window(6),
+                             reason="The log omits 6 h signed off in the PDF.")
     service.submit(read)
     assert marks(read)["rsc"] == ("met", "not_met", "The log omits 6 h signed off in the PDF.")
 
@@ -112,8 +118,8 @@ def test_a_line_left_as_checked_follows_the_check_when_the_records_change(world)
     assert marks(read)["rsc"] == ("not_met", "not_met", None)
     load(cycle, "rsc", [["applicant_id", "hours", "provider", "peer"], ["S1", 52, "Mia", "no"]])
     score(read)
-    service.save_requirement(read, "education", "met", None, 3)
-    service.save_requirement(read, "ethics", "met", None, 4)
+    service.save_requirement(read, "education", "met", None, window(3))
+    service.save_requirement(read, "ethics", "met", None, window(4))
     service.submit(read)
     assert marks(read)["rsc"] == ("met", "met", None)
 
@@ -124,10 +130,10 @@ def both_reviewers_submit(world, rsc_override: str | None):
     for assignment in assignments:
         read = service.open_read(assignment)
         score(read)
-        service.save_requirement(read, "education", "met", None, 3)
-        service.save_requirement(read, "ethics", "met", None, 4)
+        service.save_requirement(read, "education", "met", None, window(3))
+        service.save_requirement(read, "ethics", "met", None, window(4))
         if rsc_override:
-            service.save_requirement(read, "rsc", "met", None, 5, reason=rsc_override)
+            service.save_requirement(read, "rsc", "met", None, window(5), reason=rsc_override)
         service.submit(read)
     db.session.commit()
     reconcile_cycle(cycle)

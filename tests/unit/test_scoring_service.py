@@ -371,7 +371,7 @@ def test_requirement_marks_and_the_overall_comment_are_kept_safe_from_a_second_w
     mark = service.save_requirement(read, "training", "not_met", "", window(1, tab=second))
     overall = service.save_overall_comment(read, "Not yet", window(2, tab=second))
     assert (mark.outcome, mark.version, mark.theirs) == (
-        SaveOutcome.CONFLICT, 1, {"status": "met", "note": "42 hours logged"})
+        SaveOutcome.CONFLICT, 1, {"status": "met", "note": "42 hours logged", "reason": ""})
     assert mark.summary == "Met, “42 hours logged”"
     assert (overall.outcome, overall.theirs) == (SaveOutcome.CONFLICT, {"overall_comment": "Ready for the committee"})
     content = service.read_content(read)

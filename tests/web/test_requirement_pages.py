@@ -10,11 +10,17 @@ from app.cycles.models import Item
 from app.extensions import db
 from app.imports.service import import_file
 from app.people.models import Role
+from app.scoring import service
 from tests import factories as f
 from tests.unit.import_files import csv_bytes
 from tests.web.helpers import signed_in_client
 
 PASSWORD = "a long enough test password"
+
+
+def window(seq):
+    """One scoring window's save number, as a request carries it (base version 0: the window saw no change)."""
+    return service.window_save("test-window", seq, 0)
 
 
 def load(cycle, kind, rows):
@@ -99,16 +105,15 @@ def test_the_scoring_page_shows_each_result_with_its_evidence_and_starts_from_it
 
 
 def test_the_committee_page_shows_the_lines_the_overrides_and_the_records(app, world):
-    from app.scoring import service
-
     with app.app_context():
         read = service.open_read(db.session.get(service.Assignment, world["application"]))
         for seq, domain in enumerate(service.get_rubric("imhs-application").domain_keys, start=1):
-            service.save_domain(read, domain, 3, None, seq)
-        service.save_requirement(read, "education", "met", None, 20)
-        service.save_requirement(read, "endorsement_agreement", "met", None, 30,
+            service.save_domain(read, domain, 3, None, window(seq))
+        service.save_requirement(read, "education", "met", None, window(20))
+        service.save_requirement(read, "endorsement_agreement", "met", None, window(30),
                                  reason="The signed agreement arrived by post.")
-        service.save_requirement(read, "rsc_hours", "met", None, 31, reason="Eight more hours are in the signed log.")
+        service.save_requirement(read, "rsc_hours", "met", None, window(31),
+                                 reason="Eight more hours are in the signed log.")
         db.session.commit()
         service.submit(service.open_read(db.session.get(service.Assignment, world["application"])))
         db.session.commit()
