@@ -27,9 +27,6 @@ from app.people.models import User
 from app.scoring.models import Read
 from app.timeutil import utcnow
 
-# A further reader is chosen among each item's least-loaded eligible reviewers, this many at most: exact
-# whenever a batch asks for no more reads than this (docs/assignment.md, "Third readers").
-FURTHER_READER_CANDIDATES = 24
 MAX_REASON_LENGTH = 2000
 
 
@@ -294,10 +291,8 @@ def assign_further_readers(requests: Sequence[tuple[Item, AssignmentSource]], *,
     ``cycle_id``, ``kind``, ``rubric_key`` and ``applicant_pk`` (reconciliation
     passes rows). Returns item pk → the new assignment's id, or None when no
     eligible reviewer is left. The maximum load stays as low as possible and the
-    reads go to the least loaded, under the same rule as every assignment; each
-    item's candidates are its ``FURTHER_READER_CANDIDATES`` least-loaded eligible
-    reviewers, which loses nothing while a batch asks for no more reads than
-    that. The facts are read once per cycle: a few queries per batch.
+    reads go to the least loaded, under the same rule as every assignment. The
+    facts are read once per cycle: a few queries per batch.
     """
     chosen: dict[int, int | None] = {item.id: None for item, _ in requests}
     picks: list[tuple[Item, User, AssignmentSource]] = []
@@ -324,11 +319,11 @@ def _further_reader_picks(cycle: Cycle, group: list[tuple[Item, AssignmentSource
     reviewers = pool(cycle.id)
     found = lookups(cycle, {item.applicant_pk for item, _ in group})
     applicants = applicants_by_pk(item.applicant_pk for item, _ in group)
-    shortlist = _Shortlist(reviewers, min(len(group), FURTHER_READER_CANDIDATES))
+    qualified = _Qualified(reviewers)
     demands = []
     for item, _ in group:
         facts = item_facts(item, applicants[item.applicant_pk], found)
-        demands.append(ItemDemand(key=item.item_id, needed=1, eligible=shortlist.of(facts),
+        demands.append(ItemDemand(key=item.item_id, needed=1, eligible=qualified.eligible(facts),
                                   **_blindness_group(item.applicant_pk, facts)))
     solution = solve([ReviewerCapacity(key=r.user.id, order=r.user.email, load=r.load, max_load=r.max_load)
                       for r in reviewers], demands)
@@ -341,29 +336,20 @@ def _further_reader_picks(cycle: Cycle, group: list[tuple[Item, AssignmentSource
     return picks
 
 
-class _Shortlist:
-    """Each item's least-loaded eligible reviewers (ties: e-mail order, then id), at most ``size`` of them.
+class _Qualified:
+    """The pool split once per kind of qualification (a designation, a portfolio category), so that the whole
+    rule runs only for the reviewers qualified for an item (reconciliation asks for hundreds at once)."""
 
-    The pool is sorted once, by load, per kind of qualification (a designation,
-    a portfolio category); the rule is then checked only until enough are found.
-    """
+    def __init__(self, reviewers: list[PoolReviewer]):
+        self.reviewers = reviewers
+        self.by_kind: dict[tuple[str | None, str | None], list[PoolReviewer]] = {}
 
-    def __init__(self, reviewers: list[PoolReviewer], size: int):
-        self.by_load = sorted(reviewers, key=lambda r: (r.load, r.user.email, r.user.id))
-        self.size = size
-        self.qualified: dict[tuple[str | None, str | None], list[PoolReviewer]] = {}
-
-    def of(self, facts: ItemFacts) -> tuple[int, ...]:
+    def eligible(self, facts: ItemFacts) -> tuple[int, ...]:
+        """The user ids of every pool reviewer who may take a new read of the item."""
         kind = (facts.designation_code, facts.portfolio_category)
-        if kind not in self.qualified:
-            self.qualified[kind] = [r for r in self.by_load if qualification_reason(r.facts, facts) is None]
-        found = []
-        for reviewer in self.qualified[kind]:
-            if not check_eligibility(reviewer.facts, facts).reasons:
-                found.append(reviewer.user.id)
-                if len(found) == self.size:
-                    break
-        return tuple(found)
+        if kind not in self.by_kind:
+            self.by_kind[kind] = [r for r in self.reviewers if qualification_reason(r.facts, facts) is None]
+        return tuple(r.user.id for r in self.by_kind[kind] if not check_eligibility(r.facts, facts).reasons)
 
 
 def assign(item: Item, reviewer: User, *, actor_id: int | None = None) -> Assignment:

@@ -446,7 +446,7 @@ def _run(model, x: list, current: set[int]) -> tuple[set[int], bool]:
     # One worker and a deterministic time limit: the same model always gives the same plan.
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
-    # The strongest linear relaxation: measured 5-12x faster to prove these plans optimal (docs/assignment.md).
+    # The strongest linear relaxation: measured 2-12x faster to prove these plans optimal (docs/assignment.md).
     solver.parameters.linearization_level = 2
     solver.parameters.max_deterministic_time = EXACT_DETERMINISTIC_SECONDS
     status = solver.solve(model)
