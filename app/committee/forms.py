@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.committee.models import DecisionValue
 from app.errors import InputError
+from app.forms import show_problems
 from app.numbers import optional_whole_number
 from app.reports import DECISION_LABELS
 from app.rubrics.model import Rubric
@@ -47,12 +48,7 @@ class CommitteeForm(FlaskForm):
 
     def show_problems(self, problems: Mapping[str, str]) -> None:
         """Put each problem of a refused save on the field it names (a domain key names its score field)."""
-        for name, problem in problems.items():
-            field = self._fields.get(name) or self._fields.get(SCORE_PREFIX + name)
-            if field is None:
-                self.form_errors.append(problem)  # about the whole form (errors.GENERAL)
-            else:
-                field.errors = [*field.errors, problem]
+        show_problems(self, problems, prefixes=(SCORE_PREFIX,))
 
     def show_conflict(self, current_version: int, current: dict[str, Any]) -> None:
         """A colleague saved ``current`` meanwhile: show it, and let a deliberate second save replace it."""

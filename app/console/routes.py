@@ -28,6 +28,7 @@ from app.cycles.service import CycleError, create_cycle, set_blind_across_items
 from app.errors import InputError
 from app.exports.service import ExportError, export_cycle_bytes, export_filename
 from app.extensions import db
+from app.forms import sentence, show_problems
 from app.imports.readers import ImportLimits
 from app.imports.service import import_file
 from app.imports.validate import template_header
@@ -49,14 +50,7 @@ coordinators_only = role_required(Role.COORDINATOR)
 
 def _message(error: Exception) -> str:
     """A service error ("item E-1: cannot …") as a sentence for the page."""
-    text = str(error)
-    return text[:1].upper() + text[1:]
-
-
-def _reason(error: Exception) -> str:
-    """The reason part of a "field: reason" service error, as a sentence."""
-    field, _, reason = str(error).partition(": ")
-    return _message(reason or field)
+    return sentence(str(error))
 
 
 def _page_number() -> int:
@@ -92,7 +86,7 @@ def new_cycle() -> Response | tuple[str, int]:
             cycle = create_cycle(form.name.data, form.readers.data, form.due.data, actor_id=current_user.id)
         except CycleError as exc:
             db.session.rollback()
-            form.name.errors = [*form.name.errors, _reason(exc)]
+            show_problems(form, exc.problems)
         else:
             db.session.commit()
             flash(f"Cycle “{cycle.name}” created. Import reviewers and items next.", "success")
@@ -443,7 +437,7 @@ def create_user() -> Response | tuple[str, int]:
                                                      form.password.data or None, actor_id=current_user.id)
         except UserError as exc:
             db.session.rollback()
-            _field_error(form, exc)
+            show_problems(form, exc.problems)
         else:
             db.session.commit()
             flash(f"Account created for {user.email}.", "success")
@@ -451,11 +445,6 @@ def create_user() -> Response | tuple[str, int]:
                 return _render_user(user, one_time_password=generated, status=201)
             return redirect(url_for("console.user", user_id=user.id))
     return _render_users(form, 422)
-
-
-def _field_error(form, error: Exception) -> None:
-    field = getattr(form, str(error).partition(": ")[0], None) or next(f for f in form if f.type != "CSRFTokenField")
-    field.errors = [*field.errors, _reason(error)]
 
 
 @bp.get("/users/<int:user_id>")
@@ -491,7 +480,7 @@ def change_role(user_id: int) -> Response | tuple[str, int]:
             accounts.change_role(user, form.role.data, actor_id=current_user.id)
         except UserError as exc:
             db.session.rollback()
-            _field_error(form, exc)
+            show_problems(form, exc.problems)
         else:
             db.session.commit()
             flash(f"{user.email} is now a {user.role.value}.", "success")
@@ -511,8 +500,8 @@ def set_active(user_id: int, action: str) -> Response | tuple[str, int]:
         accounts.set_account_active(user, action == "enable", actor_id=current_user.id)
     except UserError as exc:
         db.session.rollback()
-        flash(_reason(exc), "error")
-        return redirect(url_for("console.user", user_id=user.id))
+        show_problems(form, exc.problems)
+        return _render_user(user, forms={"active": form}, status=422)
     db.session.commit()
     flash(f"{user.email} can sign in again." if user.active
           else f"{user.email} is disabled and signed out everywhere.", "success")
@@ -530,7 +519,7 @@ def reset_password(user_id: int) -> Response | tuple[str, int]:
             generated = accounts.reset_password(user, form.password.data or None, actor_id=current_user.id)
         except UserError as exc:
             db.session.rollback()
-            _field_error(form, exc)
+            show_problems(form, exc.problems)
         else:
             db.session.commit()
             flash(f"Password of {user.email} changed; they are signed out everywhere.", "success")
@@ -553,7 +542,7 @@ def update_profile(user_id: int) -> Response | tuple[str, int]:
                                    actor_id=current_user.id)
         except UserError as exc:
             db.session.rollback()
-            _field_error(form, exc)
+            show_problems(form, exc.problems)
         else:
             db.session.commit()
             flash(f"Profile of {user.email} saved.", "success")

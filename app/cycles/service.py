@@ -3,22 +3,23 @@ from datetime import date
 
 from app.audit.service import record
 from app.cycles.models import Cycle
+from app.errors import InputError
 from app.extensions import db
 
 
-class CycleError(ValueError):
-    """A cycle could not be created or found; the message says why."""
+class CycleError(InputError):
+    """A cycle could not be created or found; ``problems`` names the field and says why."""
 
 
 def create_cycle(name: str, readers: int = 2, due: date | None = None, *, blind_across_items: bool = True,
                  actor_id: int | None = None) -> Cycle:
     name = name.strip()
     if not name:
-        raise CycleError("name: must not be empty")
+        raise CycleError.of("name", "must not be empty")
     if readers < 1:
-        raise CycleError(f"readers: must be at least 1, got {readers}")
+        raise CycleError.of("readers", f"must be at least 1, got {readers}")
     if db.session.scalar(db.select(Cycle).filter_by(name=name)) is not None:
-        raise CycleError(f"name: a cycle called {name!r} already exists")
+        raise CycleError.of("name", f"a cycle called {name!r} already exists")
     cycle = Cycle(name=name, readers=readers, due=due, blind_across_items=blind_across_items)
     db.session.add(cycle)
     db.session.flush()
@@ -46,5 +47,5 @@ def set_blind_across_items(cycle: Cycle, blind: bool, *, actor_id: int | None = 
 def cycle_by_name(name: str) -> Cycle:
     cycle = db.session.scalar(db.select(Cycle).filter_by(name=name.strip()))
     if cycle is None:
-        raise CycleError(f"cycle: no cycle called {name!r}")
+        raise CycleError.of("cycle", f"no cycle called {name!r}")
     return cycle

@@ -37,7 +37,7 @@ def reset_password(user: User, password: str | None, *, actor_id: int) -> str | 
 def set_account_active(user: User, active: bool, *, actor_id: int) -> None:
     """Enable or disable a sign-in; disabling ends every session of the user at once."""
     if user.id == actor_id and not active:
-        raise UserError("active: you cannot disable your own account")
+        raise UserError.of("active", "you cannot disable your own account")
     service.set_active(user, active, actor_id=actor_id)
 
 
@@ -46,9 +46,9 @@ def change_role(user: User, role: str, *, actor_id: int) -> None:
     try:
         new_role = Role(role)
     except ValueError:
-        raise UserError(f"role: must be one of {', '.join(r.value for r in Role)}") from None
+        raise UserError.of("role", f"must be one of {', '.join(r.value for r in Role)}") from None
     if user.id == actor_id and new_role != Role.COORDINATOR:
-        raise UserError("role: you cannot take the coordinator role away from yourself")
+        raise UserError.of("role", "you cannot take the coordinator role away from yourself")
     if new_role == user.role:
         return
     record("user.role", "user", user.id, actor_id=actor_id, before={"role": user.role.value},
@@ -65,8 +65,8 @@ def normalise_codes(text: str | None, allowed: Iterable[str], field: str) -> str
     codes = split_codes(text)
     unknown = sorted(codes - set(allowed))
     if unknown:
-        raise UserError(f"{field}: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not known "
-                        f"(use {', '.join(allowed)})")
+        raise UserError.of(field, f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not known "
+                                  f"(use {', '.join(allowed)})")
     return "; ".join(code for code in allowed if code in codes)
 
 
@@ -74,9 +74,9 @@ def update_profile(user: User, *, designations: str | None, endorsements: str | 
                    max_load: int | None, actor_id: int) -> None:
     """Change a reviewer's designations, endorsements, organization and standing load cap (audited)."""
     if user.role != Role.REVIEWER:
-        raise UserError("profile: only reviewers have a reviewer profile")
+        raise UserError.of("profile", "only reviewers have a reviewer profile")
     if max_load is not None and max_load < 0:
-        raise UserError("max_load: must be 0 or more (leave it blank for no limit)")
+        raise UserError.of("max_load", "must be 0 or more (leave it blank for no limit)")
     wanted = {"designations": normalise_codes(designations, DESIGNATIONS, "designations"),
               "endorsements": normalise_codes(endorsements, CATEGORY_CODES, "endorsements"),
               "organization": (organization or "").strip() or None, "max_load": max_load}

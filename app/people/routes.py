@@ -6,6 +6,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from app.extensions import db
+from app.forms import show_problems
 from app.people import service
 from app.people.access import public
 from app.people.devices import known_device, remember_device
@@ -96,9 +97,9 @@ def change_password() -> Response | str:
                                     limits=_limits())
         except service.UserError as exc:
             db.session.commit()  # keeps a wrong-guess count; the password is unchanged
-            field, _, message = str(exc).partition(": ")
-            target = form.current_password if field == "current_password" else form.new_password
-            target.errors = [*target.errors, message.capitalize()]
+            # The password rules speak of "password": here that is the new one.
+            show_problems(form, {"new_password" if field == "password" else field: problem
+                                 for field, problem in exc.problems.items()})
         else:
             db.session.commit()
             start_session(user)

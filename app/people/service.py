@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.audit.service import record
+from app.errors import InputError
 from app.extensions import db
 from app.people.models import LoginAttempt, ReviewerProfile, Role, User
 from app.people.notices import sign_ins_delayed
@@ -17,8 +18,8 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 
 
-class UserError(ValueError):
-    """A user could not be created or changed; the message says why."""
+class UserError(InputError):
+    """A user could not be created or changed; ``problems`` names the field and says why."""
 
 
 def normalise_email(email: str) -> str:
@@ -27,24 +28,24 @@ def normalise_email(email: str) -> str:
 
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"password: must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise UserError.of("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise UserError(f"password: must be at most {MAX_PASSWORD_LENGTH} characters")
+        raise UserError.of("password", f"must be at most {MAX_PASSWORD_LENGTH} characters")
 
 
 def create_user(email: str, name: str, role: str, password: str | None, *, actor_id: int | None = None) -> User:
     """Create a user with a role; reviewers get an empty profile."""
     email = normalise_email(email)
     if "@" not in email or email.startswith("@") or email.endswith("@"):
-        raise UserError(f"email: {email!r} is not an e-mail address")
+        raise UserError.of("email", f"{email!r} is not an e-mail address")
     if not name.strip():
-        raise UserError("name: must not be empty")
+        raise UserError.of("name", "must not be empty")
     try:
         role_value = Role(role)
     except ValueError:
-        raise UserError(f"role: must be one of {', '.join(r.value for r in Role)}, got {role!r}") from None
+        raise UserError.of("role", f"must be one of {', '.join(r.value for r in Role)}, got {role!r}") from None
     if db.session.scalar(db.select(User).filter_by(email=email)) is not None:
-        raise UserError(f"email: a user with {email} already exists")
+        raise UserError.of("email", f"a user with {email} already exists")
     user = User(email=email, name=name.strip(), role=role_value)
     if password is not None:
         check_password_rules(password)
@@ -80,7 +81,7 @@ def change_password(user: User, current_password: str, new_password: str, *, cli
     check_password_rules(new_password)
     problem = reauthenticate(user, current_password, client=client, device=device, limits=limits)
     if problem:
-        raise UserError(f"current_password: {problem}")
+        raise UserError.of("current_password", f"{problem}")
     db.session.commit()  # the check's outcome; the new hash is then computed outside any transaction
     new_hash = hash_password(new_password)
     _store_password(user, new_hash, actor_id=user.id)

@@ -98,7 +98,7 @@ def test_a_refused_save_shows_its_reason_in_place_and_keeps_what_was_typed(app, 
     page.get_by_label(re.compile("^Reflection")).fill("3")
     page.get_by_label(re.compile("^Rationale")).fill("   ")   # passes the browser's `required`, not the rule
     page.get_by_role("button", name="Save final scores").click()
-    expect(page.get_by_role("alert")).to_contain_text("a rationale is required")
+    expect(page.get_by_role("alert")).to_contain_text("A rationale is required")
     expect(page.locator("#rationale-error")).to_be_visible()
     expect(page.get_by_label(re.compile("^Reflection"))).to_have_value("3")
     with app.app_context():

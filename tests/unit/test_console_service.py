@@ -18,6 +18,7 @@ from app.cycles.models import ItemState
 from app.extensions import db
 from app.people import accounts
 from app.people.models import Role
+from app.errors import InputError
 from app.people.service import UserError
 from app.reports import ReviewerReads
 from app.rubrics.model import DESIGNATIONS
@@ -267,8 +268,11 @@ def test_accounts_get_generated_passwords_and_role_and_profile_changes_are_audit
         assert verify_password(user.password_hash, generated) and user.profile is not None
         assert accounts.create_account("a@x.org", "A", "reviewer", "a good long password",
                                       actor_id=coordinator.id)[1] is None
-        with pytest.raises(UserError, match="email: a user with new@x.org already exists"):
+        with pytest.raises(UserError, match="email: a user with new@x.org already exists") as refused:
             accounts.create_account("new@x.org", "Again", "reviewer", None, actor_id=coordinator.id)
+        # The one shape of a refused input: the field it names and the reason, for forms and the command line.
+        assert isinstance(refused.value, InputError)
+        assert refused.value.problems == {"email": "a user with new@x.org already exists"}
 
         token = user.session_token
         again = accounts.reset_password(user, None, actor_id=coordinator.id)

@@ -233,7 +233,7 @@ def test_missing_rationale_is_422_and_keeps_the_typed_scores(app, world):
                            headers={"HX-Request": "true"})
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "a rationale is required" in body
+    assert "A rationale is required" in body
     assert re.search(r'name="score_reflection"[^>]*value="1.5"', body)
     out_of_scale = client.post(resolve_path(world), data=resolution_form(csrf, reflection=7))
     assert out_of_scale.status_code == 422
