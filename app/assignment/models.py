@@ -17,6 +17,14 @@ class AssignmentSource(enum.StrEnum):
     THIRD_READER = "third_reader"
     EXTRA_READ = "extra_read"
     IMPORT = "import"
+    # A third reader's read recorded by a scores import with ``round = 2`` (a paper session's adjudication).
+    IMPORT_THIRD = "import_third"
+
+
+# Reads given after the first round: the reconciliation rule weighs them as further reads, not as the item's own.
+FURTHER_READ_SOURCES = frozenset({AssignmentSource.THIRD_READER, AssignmentSource.EXTRA_READ,
+                                  AssignmentSource.IMPORT_THIRD})
+THIRD_READ_SOURCES = frozenset({AssignmentSource.THIRD_READER, AssignmentSource.IMPORT_THIRD})
 
 
 class Assignment(db.Model):

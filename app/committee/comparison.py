@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.assignment.models import Assignment
+from app.assignment.models import FURTHER_READ_SOURCES, THIRD_READ_SOURCES, Assignment
 from app.committee.decisions import resolution_snapshot, to_step
 from app.committee.models import CommitteeResolution
 from app.cycles import states
@@ -15,7 +15,6 @@ from app.extensions import db
 from app.people.models import User
 from app.reconcile import engine
 from app.reconcile.models import ItemOutcome
-from app.reconcile.service import ADJUDICATION_SOURCES
 from app.rubrics.model import Rubric
 from app.rubrics.registry import get_rubric
 from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck, Score, submission_key
@@ -143,9 +142,9 @@ def _submitted_reads(item: Item, rubric: Rubric) -> tuple[list[ReadColumn], list
 
     columns, own_count = [], 0
     for position, row in enumerate(rows, start=1):
-        adjudication = row.source in ADJUDICATION_SOURCES
+        adjudication = row.source in FURTHER_READ_SOURCES
         own_count += not adjudication
-        label = ("Third read" if row.source.value == "third_reader" else "Extra read") if adjudication \
+        label = ("Third read" if row.source in THIRD_READ_SOURCES else "Extra read") if adjudication \
             else f"Read {own_count}"
         read_scores = {key: float(value) for key, (value, _) in scores[row.id].items() if value is not None}
         result = engine.read_result(rubric, engine.ReadScores(0, read_scores, checks[row.id]))

@@ -21,7 +21,7 @@ from typing import IO, TYPE_CHECKING
 from flask import current_app
 from sqlalchemy import func
 
-from app.assignment.models import Assignment, AssignmentDecline, AssignmentSource
+from app.assignment.models import FURTHER_READ_SOURCES, Assignment, AssignmentDecline, AssignmentSource
 from app.bulk import collector_paused
 from app.committee.models import CommitteeResolution, Decision, DecisionValue
 from app.cycles import states
@@ -48,8 +48,6 @@ AGREEMENT_MIN_ITEMS = 10
 RESULT_WORDS = {engine.PASS: "Pass", engine.FAIL: "Fail"}
 KIND_WORDS = {ItemKind.APPLICATION: "Application", ItemKind.ESSAY: "Essay"}
 READ_WORDS = {ReadStatus.DRAFT: "Draft", ReadStatus.SUBMITTED: "Submitted", None: "Assigned"}
-# Further reads given after the first round's reads disagreed.
-SECOND_ROUND_SOURCES = frozenset({AssignmentSource.THIRD_READER, AssignmentSource.EXTRA_READ})
 # Rows fetched per round trip: big enough to keep the driver's overhead small, small enough to stay flat.
 CHUNK_ROWS = 2000
 
@@ -422,7 +420,7 @@ def _assignments_sheet(cycle: Cycle) -> Sheet:
 
 
 def _round(source: AssignmentSource) -> int:
-    return 2 if source in SECOND_ROUND_SOURCES else 1
+    return 2 if source in FURTHER_READ_SOURCES else 1
 
 
 # --- the summary ----------------------------------------------------------------------------------

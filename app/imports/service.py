@@ -8,7 +8,7 @@ is a 36,000-row scores file, through ``flask import``, in at most three times
 the time python-calamine takes to read it (bench/README.md).
 """
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum, StrEnum
@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from flask import current_app
 from sqlalchemy import delete, insert, update
 
-from app.assignment.models import Assignment, AssignmentSource
+from app.assignment.models import FURTHER_READ_SOURCES, Assignment, AssignmentSource
 from app.audit.service import record, record_many
 from app.bulk import collector_paused, execute_many
 from app.cycles import states
@@ -26,8 +26,8 @@ from app.cycles.models import (Applicant, Application, Conflict, Cycle, CycleMem
                                MemberRole)
 from app.extensions import db
 from app.imports.readers import ImportFileError, ImportLimits, Table, read_upload
-from app.imports.validate import (FIGURE_NAMES, KINDS, RECORD_KINDS, ItemInfo, Lookups, Row, RowError, Validated,
-                                  application_item_id, validate)
+from app.imports.validate import (FIGURE_NAMES, KINDS, RECORD_KINDS, ItemInfo, Lookups, Row, RowError,
+                                  StoredReader, Validated, application_item_id, validate)
 from app.people.models import ReviewerProfile, Role, User
 from app.requirements.models import ReferenceRecord, RscRecord, TrainingRecord, WorkRecord
 from app.requirements.lines import imported_mark
@@ -147,8 +147,28 @@ class _Snapshot:
                 .join(User, Conflict.reviewer_id == User.id).join(Applicant, Conflict.applicant_pk == Applicant.id)
                 .where(Applicant.cycle_id == cycle.id)))
         snapshot.lookups = Lookups(user_roles=user_roles, applicants=applicants, items=items,
-                                   rubrics=snapshot.lookups.rubrics, conflicts=conflicts)
+                                   rubrics=snapshot.lookups.rubrics, conflicts=conflicts,
+                                   required_reads=cycle.readers, item_readers=partial(_item_readers, cycle.id))
         return snapshot
+
+
+def _item_readers(cycle_id: int, item_ids: Collection[str]) -> dict[str, list[StoredReader]]:
+    """The readers of the named items with their submitted scores: what a round-2 row is checked against."""
+    readers: dict[tuple[str, str], tuple[bool, bool]] = {}
+    scores: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    for item_id, address, source, status, domain, score in db.session.execute(
+            db.select(Item.item_id, User.email, Assignment.source, Read.status, Score.domain_key, Score.score)
+            .join(Assignment, Assignment.item_pk == Item.id).join(User, Assignment.reviewer_id == User.id)
+            .outerjoin(Read, Read.assignment_id == Assignment.id)
+            .outerjoin(Score, (Score.read_id == Read.id) & (Read.status == ReadStatus.SUBMITTED))
+            .where(Item.cycle_id == cycle_id, Item.item_id.in_(list(item_ids)))):
+        readers[(item_id, address)] = (source in FURTHER_READ_SOURCES, status == ReadStatus.SUBMITTED)
+        if score is not None:
+            scores[(item_id, address)][domain] = score
+    per_item: dict[str, list[StoredReader]] = defaultdict(list)
+    for (item_id, address), (further, submitted) in readers.items():
+        per_item[item_id].append(StoredReader(address, further, submitted, scores.get((item_id, address), {})))
+    return per_item
 
 
 def _apply(target: Any, values: dict[str, Any]) -> bool:
@@ -313,6 +333,7 @@ class _ReadRows:
     item_pk: int
     item_id: str
     reviewer_id: int
+    round: int = 1  # 2: a third reader's read (validation has checked it settles a discrepancy)
     rows: list[_ScoreRow] = field(default_factory=list)
 
     def submitted_at(self) -> datetime | None:
@@ -326,6 +347,7 @@ class _StoredRead:
     read_id: int | None
     status: ReadStatus | None
     submitted_at: datetime | None
+    source: AssignmentSource
 
 
 def _write_scores(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor_id: int | None) -> list[Outcome]:
@@ -334,18 +356,20 @@ def _write_scores(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor
     score_rows = map(_ScoreRow._make, zip(validated.numbers, columns["domain"], columns["score"],
                                           columns.get("comment", [None] * count),
                                           columns.get("submitted_at", [None] * count)))
+    rounds = columns.get("round", [None] * count)
     pairs: dict[tuple[int, int], _ReadRows] = {}
     item_pks, user_ids = snapshot.item_pks, snapshot.user_ids
-    for item_id, address, row in zip(item_ids, addresses, score_rows):
+    for item_id, address, row, round_ in zip(item_ids, addresses, score_rows, rounds):
         key = (item_pks[item_id], user_ids[address])
         pair = pairs.get(key)
         if pair is None:
-            pair = pairs[key] = _ReadRows(key[0], item_id, key[1])
+            pair = pairs[key] = _ReadRows(key[0], item_id, key[1], round_ or 1)
         pair.rows.append(row)
     stored, last_number = _stored_reads(cycle)
     numbers = _new_read_numbers(pairs, stored, last_number)
     batch = _ScoreBatch(cycle=cycle, actor_id=actor_id, now=utcnow(), with_comments="comment" in validated.present,
                         numbers=numbers)
+    batch.withdraw_replaced_readers([pair for pair in pairs.values() if pair.round == 2], stored)
     batch.insert_reads([pair for key, pair in pairs.items() if key not in stored])
     batch.update_reads([(pair, stored[key]) for key, pair in pairs.items() if key in stored])
     batch.mark_in_review({pair.item_pk: pair.item_id for pair in pairs.values()}, snapshot.item_states)
@@ -357,13 +381,13 @@ def _write_scores(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor
 def _stored_reads(cycle: Cycle) -> tuple[dict[tuple[int, int], _StoredRead], Counter]:
     """Every assignment of the cycle with its read, and the highest read number per item."""
     stored, last_number = {}, Counter()
-    for assignment_id, item_pk, reviewer_id, read_id, status, number, submitted_at in db.session.execute(
+    for assignment_id, item_pk, reviewer_id, read_id, status, number, submitted_at, source in db.session.execute(
             db.select(Assignment.id, Assignment.item_pk, Assignment.reviewer_id, Read.id, Read.status, Read.number,
-                      Read.submitted_at)
+                      Read.submitted_at, Assignment.source)
             .join(Item, Assignment.item_pk == Item.id).outerjoin(Read, Read.assignment_id == Assignment.id)
             .where(Item.cycle_id == cycle.id)):
         stored[(item_pk, reviewer_id)] = _StoredRead(assignment_id, read_id, ReadStatus(status) if status else None,
-                                                     submitted_at)
+                                                     submitted_at, AssignmentSource(source))
         last_number[item_pk] = max(last_number[item_pk], number or 0)
     return stored, last_number
 
@@ -378,6 +402,10 @@ def _new_read_numbers(pairs: dict[tuple[int, int], _ReadRows], stored: dict[tupl
             last_number[pair.item_pk] += 1
             numbers[key] = last_number[pair.item_pk]
     return numbers
+
+
+# The source of an assignment a scores import creates, by the read's round.
+IMPORT_SOURCES = {1: AssignmentSource.IMPORT, 2: AssignmentSource.IMPORT_THIRD}
 
 
 @dataclass
@@ -397,9 +425,9 @@ class _ScoreBatch:
         if not pairs:
             return
         assignments, reads = Assignment.__table__, Read.__table__
-        execute_many(assignments.insert(), [{"item_pk": pair.item_pk, "reviewer_id": pair.reviewer_id}
-                                            for pair in pairs],
-                     source=AssignmentSource.IMPORT, assigned_at=self.now, assigned_by_id=self.actor_id)
+        execute_many(assignments.insert(), [{"item_pk": pair.item_pk, "reviewer_id": pair.reviewer_id,
+                                             "source": IMPORT_SOURCES[pair.round]} for pair in pairs],
+                     assigned_at=self.now, assigned_by_id=self.actor_id)
         assignment_ids = self._ids(assignments.c.id)
         execute_many(reads.insert(), [{"assignment_id": assignment_ids[(pair.item_pk, pair.reviewer_id)],
                                        "number": self.numbers[(pair.item_pk, pair.reviewer_id)],
@@ -418,8 +446,26 @@ class _ScoreBatch:
                 scores[row.domain] = row.score
                 self.outcomes[row.number] = Outcome.CREATED
             self._audit("read.import", "read", read_id, pair.item_id, None,
-                        {"reviewer_id": pair.reviewer_id, "scores": scores})
+                        {"reviewer_id": pair.reviewer_id, "round": pair.round, "scores": scores})
         execute_many(Score.__table__.insert(), score_rows, updated_at=self.now, seq=0, version=0)
+
+    def withdraw_replaced_readers(self, thirds: list[_ReadRows], stored: dict[tuple[int, int], _StoredRead]) -> None:
+        """A further reader reconciliation assigned to an item whose third read this file brings, who is not its
+        reviewer and has not submitted, is withdrawn (audited): the imported read takes their place."""
+        importing = {pair.item_pk: pair for pair in thirds}
+        withdrawn = {key: read for key, read in stored.items() if key[0] in importing
+                     and key[1] != importing[key[0]].reviewer_id and read.source in FURTHER_READ_SOURCES
+                     and read.status != ReadStatus.SUBMITTED}
+        if not withdrawn:
+            return
+        db.session.execute(delete(Assignment).where(Assignment.id.in_([read.assignment_id
+                                                                        for read in withdrawn.values()])))
+        for (item_pk, reviewer_id), read in withdrawn.items():
+            del stored[(item_pk, reviewer_id)]
+            self._audit("assignment.withdraw", "assignment", read.assignment_id, importing[item_pk].item_id,
+                        {"reviewer_id": reviewer_id, "source": read.source.value,
+                         "read": read.status.value if read.status else None},
+                        None, note="replaced by the third read the scores import records")
 
     def _ids(self, column) -> dict[tuple[int, int], int]:
         """(item, reviewer) → ``column`` (an assignment's or a read's id) over the cycle's assignments: executemany

@@ -9,7 +9,7 @@ the reason, so one pass reports everything that is wrong with a file.
 """
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import itemgetter
@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.requirements.records import ERS, RSC_FORMATS, TRAINING_TOPICS, VETTED, WORK_KINDS, provider_name
+from app.reconcile.engine import ReadScores, judge
 from app.rubrics.model import CATEGORY_CODES, DESIGNATIONS, Rubric
 
 # The portfolio records the requirement rules count (docs/requirements.md).
@@ -292,7 +293,7 @@ KIND_COLUMNS: dict[str, tuple[Column, ...]] = {
     "scores": (
         Column("item_id", ID, required=True), Column("reviewer_email", email, required=True),
         Column("domain", lower_key(64), required=True), Column("score", integer(), required=True),
-        Column("comment", long_text), Column("submitted_at", timestamp),
+        Column("comment", long_text), Column("submitted_at", timestamp), Column("round", integer(1, 2)),
     ),
 }
 # Portfolio records (docs/requirements.md): a file lists the whole records of its kind for each applicant it names.
@@ -340,12 +341,28 @@ class ItemInfo:
 
 
 @dataclass(frozen=True)
+class StoredReader:
+    """A reviewer already on an item, for the checks of a ``round = 2`` scores row."""
+    email: str
+    further: bool                  # a further reader (third reader or extra read), not one of the first round
+    submitted: bool
+    scores: Mapping[str, int] = field(default_factory=dict)  # of a submitted read
+
+
+def _no_readers(item_ids: Collection[str]) -> Mapping[str, Sequence[StoredReader]]:
+    return {}
+
+
+@dataclass(frozen=True)
 class Lookups:
     user_roles: Mapping[str, str] = field(default_factory=dict)         # e-mail → role, every user
     applicants: Mapping[str, str | None] = field(default_factory=dict)  # applicant_id → category, this cycle
     items: Mapping[str, ItemInfo] = field(default_factory=dict)         # item_id → item, this cycle
     rubrics: Mapping[str, Rubric] = field(default_factory=dict)
     conflicts: frozenset[tuple[str, str]] = frozenset()                 # (reviewer e-mail, applicant_id)
+    required_reads: int = 2                                             # the cycle's first-round reads per item
+    # item_id → its readers, loaded only for the items a file gives a round-2 read (most files have none)
+    item_readers: Callable[[Collection[str]], Mapping[str, Sequence[StoredReader]]] = _no_readers
 
     def is_reviewer(self, address: str) -> bool:
         return self.user_roles.get(address) == "reviewer"
@@ -616,6 +633,8 @@ def _check_scores(validated: Validated, lookups: Lookups) -> list[RowError]:
                 and not lookups.rubrics[key].scale_min <= score <= lookups.rubrics[key].scale_max},
                rubric_scores, "score")
     errors += _reads_missing_domains(numbers, item_ids, addresses, domains, rubric_keys, reviewers, lookups)
+    if "round" in columns:
+        errors += _check_rounds(validated, rubric_of, reviewers, lookups)
     return errors
 
 
@@ -637,6 +656,92 @@ def _reads_missing_domains(numbers, item_ids, addresses, domains, rubric_keys, r
                                                         f"for {', '.join(missing)} (a submitted read needs "
                                                         "every domain)"))
     return errors
+
+
+@dataclass
+class _FileRead:
+    """One (item, reviewer) pair of a scores file: its first row, round and scores."""
+    first_row: int
+    round: int
+    scores: dict[str, int] = field(default_factory=dict)
+
+
+def _check_rounds(validated: Validated, rubric_of: Mapping[str, Rubric | None], reviewers: set[str],
+                  lookups: Lookups) -> list[RowError]:
+    """A ``round = 2`` read is the third read of the reconciliation rule (docs/imports.md, "Third reads").
+
+    It is refused when its item's first-round reads (stored, and this file's round-1 rows) are short of the
+    cycle's number or do not disagree, when the item has a third read by someone else already (stored, or
+    earlier in the file), or when its reviewer is one of the item's first-round readers. All rows of one
+    read carry one round.
+    """
+    columns = validated.columns
+    reads: dict[str, dict[str, _FileRead]] = {}
+    errors = []
+    for number, item_id, address, domain, score, round_ in zip(
+            validated.numbers, columns["item_id"], columns["reviewer_email"], columns["domain"], columns["score"],
+            columns["round"]):
+        if rubric_of.get(item_id) is None or address not in reviewers:
+            continue
+        round_ = round_ or 1
+        read = reads.setdefault(item_id, {}).get(address)
+        if read is None:
+            read = reads[item_id][address] = _FileRead(number, round_)
+        elif read.round != round_:
+            errors.append(RowError(number, "round", f"the read of {item_id} by {address} is in round {read.round} "
+                                                    f"in row {read.first_row}: one read has one round"))
+        if domain and score is not None:
+            read.scores[domain] = score
+    third_items = {item_id: rubric for item_id, pairs in reads.items() if (rubric := rubric_of[item_id]) is not None
+                   and any(read.round == 2 for read in pairs.values())}
+    stored = lookups.item_readers(list(third_items)) if third_items else {}
+    for item_id, rubric in third_items.items():
+        errors += _check_third_read(item_id, rubric, reads[item_id], stored.get(item_id, ()), lookups)
+    return errors
+
+
+def _check_third_read(item_id: str, rubric: Rubric, pairs: dict[str, _FileRead], stored: Sequence[StoredReader],
+                      lookups: Lookups) -> list[RowError]:
+    errors = []
+    thirds = [(address, read) for address, read in pairs.items() if read.round == 2]
+    (address, third), *others = thirds
+    errors += [RowError(read.first_row, "round", f"{item_id} already has a round-2 read in this file, by "
+                                                 f"{address} in row {third.first_row} (one third read per item)")
+               for _, read in others]
+    by_reviewer = {reader.email: reader for reader in stored}
+    earlier = [reader.email for reader in stored if reader.further and reader.submitted and reader.email != address]
+    mine = by_reviewer.get(address)
+    reason: str | None
+    if earlier:
+        reason = f"{item_id} already has a third read, by {earlier[0]}"
+    elif mine is not None and not mine.further:
+        reason = f"{address} is one of the first-round readers of {item_id}; a round-2 read is a further reader's"
+    else:
+        reason = _no_discrepancy(item_id, rubric, pairs, stored, lookups.required_reads)
+    if reason:
+        errors.append(RowError(third.first_row, "round", reason))
+    return errors
+
+
+def _no_discrepancy(item_id: str, rubric: Rubric, pairs: dict[str, _FileRead], stored: Sequence[StoredReader],
+                    required: int) -> str | None:
+    """Why the item's first-round reads leave nothing for a third read to settle, or None when they disagree.
+
+    The file's round-1 rows replace a stored read of the same reviewer. Requirement marks are left out:
+    the scores and the pass rule on them must disagree.
+    """
+    first_round = {reader.email: reader.scores for reader in stored if reader.submitted and not reader.further}
+    first_round.update((address, read.scores) for address, read in pairs.items() if read.round == 1)
+    if len(first_round) < required:
+        return (f"{item_id} has {len(first_round)} of its {required} first-round reads; a round-2 read settles "
+                "a disagreement between them (import them first, or in the same file)")
+    every_line_met = {requirement.key: "met" for requirement in rubric.requirements}
+    originals = [ReadScores(0, {key: float(value) for key, value in scores.items()}, every_line_met)
+                 for scores in first_round.values()]
+    if judge(rubric, originals).flagged:
+        return None
+    return (f"the first-round reads of {item_id} agree (every domain within {rubric.reconcile.tolerance:g}, "
+            "the same pass/fail): there is no discrepancy for a round-2 read to settle")
 
 
 def _unknown_reviewer(address: str) -> str:

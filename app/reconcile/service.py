@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.assignment.models import Assignment, AssignmentSource
+from app.assignment.models import FURTHER_READ_SOURCES, Assignment
 from app.assignment.service import assign_further_readers
 from app.bulk import collector_paused, execute_many, expire_loaded
 from app.committee.models import CommitteeResolution
@@ -28,7 +28,6 @@ from app.requirements.lines import overrides
 from app.scoring.models import Read, ReadStatus, RequirementCheck, Score
 from app.timeutil import utcnow
 
-ADJUDICATION_SOURCES = frozenset({AssignmentSource.THIRD_READER, AssignmentSource.EXTRA_READ})
 OUTCOME_FIELDS = ("combined", "mean", "total", "result", "discrepant_domains", "reasons")
 NO_READS = (frozenset(), 0, 0, ())  # an item nobody reads yet, as ``_load_reads`` gives an item
 
@@ -113,7 +112,7 @@ def _load_reads(scope: ColumnElement[bool]) -> dict[int, tuple[set[int], int, in
     needs a Python object of its own before it becomes the engine's ``ReadScores``.
     """
     rows = _rows(
-        db.select(Assignment.item_pk, Assignment.reviewer_id, Assignment.source.in_(ADJUDICATION_SOURCES),
+        db.select(Assignment.item_pk, Assignment.reviewer_id, Assignment.source.in_(FURTHER_READ_SOURCES),
                   Read.id, Read.status == ReadStatus.SUBMITTED)
         .join(Item, Assignment.item_pk == Item.id)
         .outerjoin(Read, Read.assignment_id == Assignment.id)

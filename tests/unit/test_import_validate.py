@@ -304,7 +304,8 @@ def test_a_blank_template_lists_the_required_columns_first_then_the_optional_one
     from app.imports.validate import template_header
     # The import contract (README, "Spreadsheet formats"), written out by hand.
     assert template_header("conflicts") == ["reviewer_email", "applicant_id", "reason"]
-    assert template_header("scores") == ["item_id", "reviewer_email", "domain", "score", "comment", "submitted_at"]
+    assert template_header("scores") == ["item_id", "reviewer_email", "domain", "score", "comment", "submitted_at",
+                                          "round"]
     assert template_header("reviewers") == ["email", "name", "endorsements", "designations", "max_load",
                                             "organization"]
     assert template_header("applications")[:3] == ["applicant_id", "name", "category"]
