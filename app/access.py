@@ -22,11 +22,11 @@ from typing import TypeGuard
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Select, bindparam, exists, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, exists, or_, select, true
 from sqlalchemy.orm import QueryableAttribute, contains_eager
 
 from app.assignment.models import Assignment
-from app.cycles.models import Application, Conflict, Cycle, CycleMember, Item, MemberRole
+from app.cycles.models import Applicant, Application, Conflict, Cycle, CycleMember, Item, MemberRole
 from app.extensions import db
 from app.people.models import Role, User
 
@@ -95,6 +95,28 @@ def may_open_cycle(user: User | None, cycle_id: int) -> bool:
 def _hidden(user: User, applicant_pk: int) -> bool:
     condition = _hidden_condition(user.role, applicant_pk)
     return condition is not None and bool(db.session.scalar(select(condition), viewer_params(user)))
+
+
+def deciders(cycle_id: int) -> dict[str, tuple[User, frozenset[int]]]:
+    """Everyone who may decide on the cycle's applications (an active coordinator, or an active committee member
+    sitting on it), by e-mail, with the applicants hidden from them (``applicant_visible``'s rule): a bulk
+    decision names who decided, and may name only them. One query per role that hides applicants."""
+    seated = cycle_committee(cycle_id)
+    people = db.session.scalars(db.select(User).where(User.active.is_(True), or_(
+        User.role == Role.COORDINATOR, (User.role == Role.COMMITTEE) & User.id.in_(seated))))
+    found = {}
+    for person in people:
+        condition = _hidden_condition(person.role, Applicant.id)
+        hidden = frozenset() if condition is None else frozenset(db.session.scalars(
+            select(Applicant.id).where(Applicant.cycle_id == cycle_id, condition), viewer_params(person)))
+        found[person.email] = (person, hidden)
+    return found
+
+
+def cycle_committee(cycle_id: int) -> Select:
+    """The ids of the committee members sitting on a cycle, as a subquery."""
+    return select(CycleMember.user_id).where(CycleMember.cycle_id == cycle_id,
+                                             CycleMember.role == MemberRole.COMMITTEE)
 
 
 def can_view_item(user: User | None, item: Item) -> bool:

@@ -15,13 +15,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.audit.service import record
 from app.committee.errors import CommitteeInputError, StaleEdit
 from app.committee.models import CommitteeResolution, Decision, DecisionValue
-from app.cycles.models import Application, Cycle, Item
+from app.cycles.models import Application, Cycle, Item, ItemState
 from app.extensions import db
 from app.people.models import User
 from app.reconcile import engine
 from app.reconcile.models import ItemOutcome
 from app.reconcile.service import apply_verdict
-from app.reports import ApplicantRow, applicant_rows, decision_snapshot
+from app.reports import STATE_LABELS, ApplicantRow, ItemSummary, applicant_rows, decision_snapshot
 from app.rubrics.model import Rubric
 from app.rubrics.registry import get_rubric
 
@@ -181,13 +181,44 @@ def _decision_value(raw: str | None) -> DecisionValue:
 
 
 def record_decision(application: Application, decision: str | None, rationale: str | None, *,
-                    actor_id: int | None, expected_version: int | None) -> Decision:
-    """Record the committee's decision on an application (endorse, not_endorsed, revise) with its rationale."""
+                    actor_id: int | None, expected_version: int | None, note: str | None = None) -> Decision:
+    """Record the committee's decision on an application (endorse, not_endorsed, revise) with its rationale;
+    ``note`` says where it came from when not from the page (an import's file)."""
     value, text = _with_rationale(lambda: _decision_value(decision), rationale)
     row, before = _save_versioned(Decision.application_id, application.id, expected_version, decision_snapshot,
                                   _decision_audit, {"decision": value, "rationale": text, "decided_by_id": actor_id})
     applicant = application.applicant
     record("decision.record", "decision", row.id, actor_id=actor_id, cycle_id=applicant.cycle_id,
-           item_key=f"APP-{applicant.applicant_id}", before=before, after=_decision_audit(row))
+           item_key=f"APP-{applicant.applicant_id}", before=before, after=_decision_audit(row), note=note)
     db.session.flush()
     return row
+
+
+def unknown_parts(row: ApplicantRow) -> list[str]:
+    """What is not known yet about an application while the product cannot suggest a decision on it, in words
+    (e.g. "Part 2: essay E-1 is discrepant"); empty once it can.
+
+    A suggestion needs every part known, or an exam part failed, which decides
+    *not endorsed* whatever else (``engine.suggest_decision``). A decision
+    recorded in bulk is refused while this is not empty (docs/imports.md,
+    "Decisions"): the committee page shows the same gaps as "no suggestion".
+    """
+    if row.suggested is not None:
+        return []
+    def state(item: ItemSummary) -> str:
+        return STATE_LABELS[ItemState(item.state)].lower()
+
+    gaps = []
+    if row.portfolio is None:
+        gaps.append("the portfolio has no review item")
+    elif row.portfolio.result is None:
+        gaps.append(f"the portfolio ({row.portfolio.item_id}) is {state(row.portfolio)}")
+    if row.mc_score is None:
+        gaps.append("Part 1 has no multiple-choice score")
+    if not row.essays:
+        gaps.append("Part 2 has no essays")
+    open_essays = [f"{essay.item_id} ({state(essay)})"
+                   for essay in row.essays if essay.result is None]
+    if open_essays:
+        gaps.append(f"Part 2 essay{'s' if len(open_essays) > 1 else ''} {', '.join(open_essays)} not final")
+    return gaps

@@ -20,6 +20,8 @@ KIND_HINTS = {
     "essays": "Essays: item_id, applicant_id, rubric; optional prompt and response.",
     "conflicts": "Conflicts of interest: reviewer_email, applicant_id; optional reason.",
     "scores": "Paper-scored reads: item_id, reviewer_email, domain, score; optional comment, submitted_at.",
+    "decisions": "A committee meeting's decisions: applicant_id, decision (endorse, not_endorsed, revise), "
+                 "rationale; optional decided_by (a committee member's e-mail; you, when blank).",
 }
 
 

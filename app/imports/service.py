@@ -18,9 +18,13 @@ from typing import Any, NamedTuple
 from flask import current_app
 from sqlalchemy import delete, insert, update
 
+from app import access
 from app.assignment.models import FURTHER_READ_SOURCES, Assignment, AssignmentSource
 from app.audit.service import record, record_many
 from app.bulk import collector_paused, execute_many
+from app.committee import decisions as committee_decisions
+from app.committee.errors import CommitteeInputError
+from app.committee.models import Decision
 from app.cycles import states
 from app.cycles.models import (Applicant, Application, Conflict, Cycle, CycleMember, Item, ItemKind, ItemState,
                                MemberRole)
@@ -29,6 +33,7 @@ from app.imports.readers import ImportFileError, ImportLimits, Table, read_uploa
 from app.imports.validate import (FIGURE_NAMES, KINDS, RECORD_KINDS, ItemInfo, Lookups, Row, RowError,
                                   StoredReader, Validated, application_item_id, validate)
 from app.people.models import ReviewerProfile, Role, User
+from app.reports import applicant_rows
 from app.requirements.models import ReferenceRecord, RscRecord, TrainingRecord, WorkRecord
 from app.requirements.lines import imported_mark
 from app.requirements.records import TrainingTopic, WorkKind, provider_name
@@ -93,6 +98,22 @@ def _validate_and_write(kind: str, table: Table, filename: str, cycle: Cycle, ac
     if validated.errors:
         return ImportResult(kind, filename, errors=validated.errors)
     # In a savepoint: a write that fails part-way leaves nothing behind, and what the caller did before stays.
+    try:
+        return _write(kind, table, filename, cycle, validated, snapshot, actor_id)
+    except RowsRefused as refused:
+        return ImportResult(kind, filename, errors=refused.errors)
+
+
+class RowsRefused(Exception):
+    """A service a writer hands rows to refused some of them; the savepoint is rolled back."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__("; ".join(map(str, errors)))
+
+
+def _write(kind: str, table: Table, filename: str, cycle: Cycle, validated: Validated, snapshot: "_Snapshot",
+           actor_id: int | None) -> ImportResult:
     with db.session.begin_nested():
         outcomes = WRITERS[kind](cycle, validated, snapshot, actor_id)
         counts = Counter(outcomes)
@@ -119,11 +140,11 @@ class _Snapshot:
     def load(cls, kind: str, cycle: Cycle) -> "_Snapshot":
         snapshot = cls(Lookups(rubrics=all_rubrics()))
         user_roles, applicants, items, conflicts = {}, {}, {}, frozenset()
-        if kind in ("reviewers", "conflicts", "scores"):
+        if kind in ("reviewers", "conflicts", "scores", "decisions"):
             for user_id, address, role in db.session.execute(db.select(User.id, User.email, User.role)):
                 user_roles[address] = Role(role).value
                 snapshot.user_ids[address] = user_id
-        if kind in ("essays", "conflicts", *RECORD_KINDS):
+        if kind in ("essays", "conflicts", "decisions", *RECORD_KINDS):
             for pk, applicant_id, code, application_id in db.session.execute(
                     db.select(Applicant.id, Applicant.applicant_id, Application.category, Application.id)
                     .outerjoin(Application).where(Applicant.cycle_id == cycle.id)):
@@ -146,10 +167,22 @@ class _Snapshot:
                 db.select(User.email, Applicant.applicant_id).select_from(Conflict)
                 .join(User, Conflict.reviewer_id == User.id).join(Applicant, Conflict.applicant_pk == Applicant.id)
                 .where(Applicant.cycle_id == cycle.id)))
+        deciders, undecidable = ({}, {}) if kind != "decisions" else snapshot._decision_lookups(cycle)
         snapshot.lookups = Lookups(user_roles=user_roles, applicants=applicants, items=items,
                                    rubrics=snapshot.lookups.rubrics, conflicts=conflicts,
-                                   required_reads=cycle.readers, item_readers=partial(_item_readers, cycle.id))
+                                   required_reads=cycle.readers, item_readers=partial(_item_readers, cycle.id),
+                                   deciders=deciders, undecidable=undecidable)
         return snapshot
+
+    def _decision_lookups(self, cycle: Cycle) -> tuple[dict[str, frozenset[str]], dict[str, list[str]]]:
+        """Who may decide (with the applicants hidden from them) and what is not known yet per application, by
+        the same rules as the committee's pages."""
+        applicant_ids = {pk: applicant_id for applicant_id, pk in self.applicant_pks.items()}
+        deciders = {address: frozenset(applicant_ids[pk] for pk in hidden if pk in applicant_ids)
+                    for address, (_, hidden) in access.deciders(cycle.id).items()}
+        undecidable = {row.applicant_id: gaps for row in applicant_rows(cycle)
+                       if (gaps := committee_decisions.unknown_parts(row))}
+        return deciders, undecidable
 
 
 def _item_readers(cycle_id: int, item_ids: Collection[str]) -> dict[str, list[StoredReader]]:
@@ -640,8 +673,41 @@ def _record_row(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+# --- decisions ---
+
+def _write_decisions(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor_id: int | None) -> list[Outcome]:
+    """Each row through the committee's own ``record_decision``, as if entered on the page by ``decided_by`` (or
+    the importing user): validated, versioned and audited alike. A row equal to what is decided writes nothing."""
+    wanted = [snapshot.application_ids[row.values["applicant_id"]] for row in validated.rows]
+    applications = {application.id: application for application in db.session.scalars(
+        db.select(Application).where(Application.id.in_(wanted)).options(db.selectinload(Application.applicant)))}
+    stored = {decision.application_id: decision for decision in db.session.scalars(
+        db.select(Decision).where(Decision.application_id.in_(wanted)))}
+    outcomes, refused = [], []
+    for row, application_id in zip(validated.rows, wanted):
+        values = row.values
+        address = values.get("decided_by")
+        decider = snapshot.user_ids[address] if address else actor_id
+        existing = stored.get(application_id)
+        if existing is not None and (existing.decision.value, existing.rationale, existing.decided_by_id) == (
+                values["decision"], values["rationale"], decider):
+            outcomes.append(Outcome.UNCHANGED)
+            continue
+        try:
+            committee_decisions.record_decision(
+                applications[application_id], values["decision"], values["rationale"], actor_id=decider,
+                expected_version=existing.version if existing else None, note="decisions import")
+        except CommitteeInputError as exc:
+            refused.extend(RowError(row.number, field, reason) for field, reason in exc.problems.items())
+            continue
+        outcomes.append(Outcome.CREATED if existing is None else Outcome.UPDATED)
+    if refused:
+        raise RowsRefused(refused)
+    return outcomes
+
+
 WRITERS: dict[str, Callable[[Cycle, Validated, _Snapshot, int | None], list[Outcome]]] = {
     "reviewers": _write_reviewers, "applications": _write_applications, "essays": _write_essays,
     "conflicts": _write_conflicts, "scores": _write_scores,
-    **{kind: partial(_write_records, kind) for kind in RECORD_KINDS},
+    **{kind: partial(_write_records, kind) for kind in RECORD_KINDS}, "decisions": _write_decisions,
 }

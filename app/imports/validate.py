@@ -23,7 +23,9 @@ from app.rubrics.model import CATEGORY_CODES, DESIGNATIONS, Rubric
 
 # The portfolio records the requirement rules count (docs/requirements.md).
 RECORD_KINDS = ("training", "rsc", "references", "work")
-KINDS = ("reviewers", "applications", "essays", "conflicts", "scores", *RECORD_KINDS)
+KINDS = ("reviewers", "applications", "essays", "conflicts", "scores", *RECORD_KINDS, "decisions")
+# The committee's decisions on applications (app.committee.models.DecisionValue's values).
+DECISIONS = ("endorse", "not_endorsed", "revise")
 APPLICATION_ITEM_PREFIX = "APP-"
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -223,6 +225,14 @@ def choice(allowed: Sequence[str]) -> Callable[[Any], str]:
     return convert
 
 
+def decision(value: Any) -> str:
+    """A decision code, whatever its case, with spaces or hyphens for the underscore (``Not endorsed``)."""
+    word = re.sub(r"[\s\-]+", "_", _as_text(value).strip().lower())
+    if word not in DECISIONS:
+        raise ValueError(f"{_shown(value)} is not a decision (expected one of {', '.join(DECISIONS)})")
+    return word
+
+
 def endorsement(allowed: Sequence[str]) -> Callable[[Any], str]:
     """An endorsement held by an RS/C provider or a rater: a code of ``allowed`` (capitals), or ``vetted``."""
     def convert(value: Any) -> str:
@@ -321,12 +331,16 @@ RECORD_COLUMNS: dict[str, tuple[Column, ...]] = {
     ),
 }
 KIND_COLUMNS.update(RECORD_COLUMNS)
+KIND_COLUMNS["decisions"] = (
+    Column("applicant_id", ID, required=True), Column("decision", decision, required=True),
+    Column("rationale", text(10_000), required=True), Column("decided_by", email),
+)
 # What identifies a row; a second row with the same identity is a duplicate. Training, RS/C and work rows
 # have none: two alike rows are two entries (e.g. two sessions of the same course on one day).
 KIND_KEYS: dict[str, tuple[str, ...]] = {
     "reviewers": ("email",), "applications": ("applicant_id",), "essays": ("item_id",),
     "conflicts": ("reviewer_email", "applicant_id"), "scores": ("item_id", "reviewer_email", "domain"),
-    "training": (), "rsc": (), "references": (), "work": (),
+    "training": (), "rsc": (), "references": (), "work": (), "decisions": ("applicant_id",),
 }
 
 
@@ -363,6 +377,10 @@ class Lookups:
     required_reads: int = 2                                             # the cycle's first-round reads per item
     # item_id → its readers, loaded only for the items a file gives a round-2 read (most files have none)
     item_readers: Callable[[Collection[str]], Mapping[str, Sequence[StoredReader]]] = _no_readers
+    # Who may decide on this cycle's applications: e-mail → the applicant_ids hidden from them (docs/access.md).
+    deciders: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # applicant_id → what is not known yet about an application the product cannot suggest a decision on.
+    undecidable: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def is_reviewer(self, address: str) -> bool:
         return self.user_roles.get(address) == "reviewer"
@@ -780,10 +798,44 @@ def _check_references(validated: Validated, lookups: Lookups) -> list[RowError]:
     return errors
 
 
+def _check_decisions(validated: Validated, lookups: Lookups) -> list[RowError]:
+    """An application of this cycle, known well enough for the product to suggest a decision, and a decider who
+    sits on the cycle's committee (or coordinates) and may see the applicant."""
+    errors = []
+    for row in validated.rows:
+        applicant_id, address = row.values["applicant_id"], row.values.get("decided_by")
+        if not applicant_id:
+            continue
+        if lookups.applicants.get(applicant_id) is None:
+            errors.append(RowError(row.number, "applicant_id", f"no application of {applicant_id!r} in this cycle "
+                                                               "(import applications first)"))
+            continue
+        gaps = lookups.undecidable.get(applicant_id)
+        if gaps:
+            errors.append(RowError(row.number, "decision", f"{applicant_id} cannot be decided yet: "
+                                                           f"{'; '.join(gaps)}"))
+        if address and address not in lookups.deciders:
+            errors.append(RowError(row.number, "decided_by", _not_a_decider(address, lookups.user_roles.get(address))))
+        elif address and applicant_id in lookups.deciders[address]:
+            errors.append(RowError(row.number, "decided_by", f"{address} may not decide on {applicant_id} "
+                                                             "(recused from this applicant)"))
+    return errors
+
+
+def _not_a_decider(address: str, role: str | None) -> str:
+    if role is None:
+        why = f"no account with e-mail {address}"
+    elif role == "reviewer":
+        why = f"{address} belongs to a reviewer account"
+    else:
+        why = f"{address} is not an active member of this cycle's committee"
+    return f"{why}: decisions are recorded for the cycle's committee members or a coordinator"
+
+
 REFERENCE_CHECKS: dict[str, Callable[[Validated, Lookups], list[RowError]]] = {
     "reviewers": _check_reviewers, "applications": _check_applications, "essays": _check_essays,
     "conflicts": _check_conflicts, "scores": _check_scores, "training": _check_records, "rsc": _check_records,
-    "references": _check_references, "work": _check_records,
+    "references": _check_references, "work": _check_records, "decisions": _check_decisions,
 }
 
 
