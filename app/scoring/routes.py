@@ -77,10 +77,10 @@ def submit(assignment_id: int) -> Response | str | tuple[str, int]:
         service.submit(read, actor_id=current_user.id)
     except service.ReadLocked as exc:
         db.session.rollback()
-        return _render_page(assignment, service.find_read(assignment), problems=[str(exc)]), 409
+        return _render_page(assignment, service.find_read(assignment), problems=[service.SubmitProblem(str(exc))]), 409
     except service.IncompleteRead as exc:
         db.session.rollback()
-        return _render_page(assignment, service.find_read(assignment), problems=exc.problems), 422
+        return _render_page(assignment, service.find_read(assignment), problems=exc.details), 422
     db.session.commit()
     flash(f"Item {assignment.item.item_id} submitted. Thank you — the read is now locked.", "success")
     return redirect(url_for("scoring.score_page", assignment_id=assignment.id), code=303)
@@ -123,7 +123,8 @@ def _autosave(assignment_id: int, save: Callable[[Read, service.WindowSave], ser
             {SAVE_OUTCOME: "saved", SAVE_VERSION: str(result.version)})
 
 
-def _render_page(assignment: Assignment, read: Read | None, problems: list[str] | None = None) -> str:
+def _render_page(assignment: Assignment, read: Read | None,
+                 problems: list[service.SubmitProblem] | None = None) -> str:
     item = assignment.item
     rubric = service.rubric_of(item)
     application = service.application_of(item) if item.kind.value == "application" else None
@@ -140,4 +141,7 @@ def _render_page(assignment: Assignment, read: Read | None, problems: list[str] 
         outcome=service.outcome_of(read) if locked else None,
         indicators={d.key: indicator_text(rubric.key, d.key) for d in rubric.domains},
         window_id=service.new_window_id(),
-        check_labels=service.CHECK_LABELS, check_statuses=list(CheckStatus))
+        neighbours=service.neighbours(current_user, assignment.id) if assignment.reviewer_id == current_user.id
+        else None,
+        reopening=service.last_reopening(read),
+        check_labels=service.CHECK_LABELS, check_short=service.CHECK_SHORT, check_statuses=list(CheckStatus))

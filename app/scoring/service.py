@@ -10,7 +10,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.access import applicant_visible, viewer_params
 from app.assignment.models import Assignment
+from app.audit.models import AuditEntry
 from app.audit.service import record, record_many
 from app.cycles import states
 from app.cycles.models import Application, Cycle, Item, ItemKind, ItemText
@@ -40,6 +41,7 @@ MAX_TEXT_LENGTH = 20_000
 MAX_SEQ = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
 CHECK_LABELS = {CheckStatus.MET: "Met", CheckStatus.NOT_MET: "Not met",
                 CheckStatus.MORE_INFO: "More information needed"}
+CHECK_SHORT = {CheckStatus.MET: "Met", CheckStatus.NOT_MET: "Not met", CheckStatus.MORE_INFO: "More info"}
 
 
 class ScoringError(ValueError):
@@ -50,12 +52,33 @@ class ReadLocked(ScoringError):
     """The read is submitted; only a coordinator's reopen makes it editable again."""
 
 
-class IncompleteRead(ScoringError):
-    """Submit was refused because domains or requirement lines are still open; ``problems`` names them."""
+@dataclass(frozen=True)
+class OpenField:
+    """A domain or requirement line a refused submit names: its element on the scoring page, and its name."""
+    anchor: str
+    label: str
 
-    def __init__(self, problems: list[str]):
-        super().__init__(" ".join(problems))
-        self.problems = problems
+
+@dataclass(frozen=True)
+class SubmitProblem:
+    """One reason a submit was refused: a sentence, ending in the fields it names (links on the page)."""
+    lead: str
+    fields: tuple[OpenField, ...] = ()
+
+    def __str__(self) -> str:
+        if not self.fields:
+            return self.lead
+        return f"{self.lead} {', '.join(f.label for f in self.fields)}."
+
+
+class IncompleteRead(ScoringError):
+    """Submit was refused because domains or requirement lines are still open; ``problems`` names them
+    in words, ``details`` as ``SubmitProblem``s whose fields the page links to."""
+
+    def __init__(self, details: list[SubmitProblem]):
+        self.details = details
+        self.problems = [str(detail) for detail in details]
+        super().__init__(" ".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -141,6 +164,52 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
                               requirements=len(rubric.requirements))))
     return [CycleQueue(cycle_id=cycle_id, name=name, due=due, entries=tuple(entries))
             for cycle_id, (name, due, entries) in groups.items()]
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """Where an item sits in its reviewer's queue (the queue's order, within the item's cycle)."""
+    position: int               # 1-based
+    total: int
+    previous: QueueEntry | None
+    next: QueueEntry | None
+    next_open: QueueEntry | None  # the first item after this one, wrapping round, not yet submitted
+
+
+def neighbours(reviewer: User, assignment_id: int) -> Neighbours | None:
+    """The items before and after this one in the reviewer's queue; None when it is not in their queue
+    (a coordinator or committee member viewing someone else's read)."""
+    for group in queue_for(reviewer):
+        ids = [entry.assignment_id for entry in group.entries]
+        if assignment_id not in ids:
+            continue
+        at = ids.index(assignment_id)
+        entries = group.entries
+        later = entries[at + 1:] + entries[:at]
+        return Neighbours(position=at + 1, total=len(entries),
+                          previous=entries[at - 1] if at > 0 else None,
+                          next=entries[at + 1] if at + 1 < len(entries) else None,
+                          next_open=next((e for e in later if e.status != "submitted"), None))
+    return None
+
+
+@dataclass(frozen=True)
+class Reopening:
+    at: datetime
+    reason: str
+
+
+def last_reopening(read: Read | None) -> Reopening | None:
+    """Why a coordinator returned this read to draft, while it is a draft again (a read keeps its number
+    once submitted, so a numbered draft has been reopened): the reviewer sees it on the scoring page."""
+    if read is None or read.status != ReadStatus.DRAFT or read.number is None:
+        return None
+    entry = db.session.execute(
+        select(AuditEntry.at, AuditEntry.note)
+        .where(AuditEntry.item_key == read.assignment.item.item_id, AuditEntry.action == "read.reopen",
+               AuditEntry.object_type == "read", AuditEntry.object_id == read.id)
+        .order_by(AuditEntry.id.desc()).limit(1)).first()
+    return Reopening(at=entry.at, reason=entry.note or "") if entry else None
 
 
 def application_of(item: Item) -> Application | None:
@@ -412,10 +481,10 @@ def submit(read: Read, *, actor_id: int | None = None) -> ReadOutcome:
     item = _locked_item(read.assignment.item_pk)
     rubric = rubric_of(item)
     content = read_content(read)
-    problems = []
-    missing = [d.name for d in rubric.domains if content.scores.get(d.key) is None]
+    problems: list[SubmitProblem] = []
+    missing = tuple(OpenField(f"domain-{d.key}", d.name) for d in rubric.domains if content.scores.get(d.key) is None)
     if missing:
-        problems.append(f"Score every domain before submitting; still open: {', '.join(missing)}.")
+        problems.append(SubmitProblem("Score every domain before submitting; still open:", missing))
     settled = _settle_requirement_marks(item, rubric, content, problems) if rubric.requirements else {}
     if problems:
         raise IncompleteRead(problems)
@@ -475,14 +544,16 @@ def _prefill_checks(read_id: int, item: Item) -> None:
 
 
 def _settle_requirement_marks(item: Item, rubric: Rubric, content: ReadContent,
-                              problems: list[str]) -> dict[str, tuple[str, str, str | None]]:
+                              problems: list[SubmitProblem]) -> dict[str, tuple[str, str, str | None]]:
     """Each line's mark at submission, against the product's check now: key → (mark, check, override reason).
 
     A mark that still equals the check it was settled against follows the
     check when the records have changed since; a mark overriding a met or
     not_met check needs a reason. Lines still open are added to ``problems``.
     """
-    settled, unmarked, unexplained = {}, [], []
+    settled: dict[str, tuple[str, str, str | None]] = {}
+    unmarked: list[OpenField] = []
+    unexplained: list[OpenField] = []
     results = {result.key: result for result in requirements.results_for_item(item)}
     for requirement in rubric.requirements:
         result = results.get(requirement.key) or LineResult(requirement.key, requirement.label, MANUAL, None, None, "")
@@ -492,15 +563,15 @@ def _settle_requirement_marks(item: Item, rubric: Rubric, content: ReadContent,
             mark = prefilled_mark(result.check)
         reason = (content.reasons.get(result.key) or "").strip() or None
         if mark is None:
-            unmarked.append(result.label)
+            unmarked.append(OpenField(f"requirement-{result.key}", result.label))
         elif overrides(result.check, mark) and reason is None:
-            unexplained.append(result.label)
+            unexplained.append(OpenField(f"reason-{result.key}", result.label))
         else:
             settled[result.key] = (mark, result.check, reason if overrides(result.check, mark) else None)
     if unmarked:
-        problems.append(f"Mark every requirement before submitting; still open: {', '.join(unmarked)}.")
+        problems.append(SubmitProblem("Mark every requirement before submitting; still open:", tuple(unmarked)))
     if unexplained:
-        problems.append("Say why your mark differs from the product's check on: " + ", ".join(unexplained) + ".")
+        problems.append(SubmitProblem("Say why your mark differs from the product's check on:", tuple(unexplained)))
     return settled
 
 

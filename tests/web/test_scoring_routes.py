@@ -270,7 +270,10 @@ def test_submit_names_the_missing_domains_then_locks_the_read_and_shows_its_outc
         save(client, world["own"], domain, score, seq, csrf=csrf)
     refused = client.post(f"/reviews/{world['own']}/submit", data={"csrf_token": csrf})
     assert refused.status_code == 422
-    assert "still open: Thinking, Communicating." in refused.get_data(as_text=True)
+    refused_page = refused.get_data(as_text=True)
+    # Each open domain is named as a link to its place on the page.
+    assert ('still open: <a href="#domain-thinking">Thinking</a>, <a href="#domain-communicating">Communicating</a>.'
+            in refused_page)
     save(client, world["own"], "thinking", 3, 5, csrf=csrf)
     save(client, world["own"], "communicating", 2, 6, csrf=csrf)
     done = client.post(f"/reviews/{world['own']}/submit", data={"csrf_token": csrf})

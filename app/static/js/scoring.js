@@ -11,6 +11,11 @@
  *   "Save mine" (store this text over it) and "Load theirs" (show theirs instead);
  *   until then that field sends nothing.
  * - A locked read (409) or a refused value (422) is announced with the server's own words.
+ * - Text typed here is mirrored to sessionStorage until the server has stored it, and put back
+ *   (and saved) when the page loads again: a reload, a crash or an expired session loses nothing.
+ *   Only the reviewer's own unsaved comments are kept there, per tab, and removed once saved.
+ * - The bar at the top (#score-nav) and the summary before Submit (#review) show each section's
+ *   current mark; "Hide descriptors" shows the levels in one row, remembered in localStorage.
  * Essay text is never logged or stored anywhere by this script.
  */
 (function () {
@@ -156,6 +161,155 @@
   window.addEventListener("beforeunload", function (evt) {
     if (typedForms.size || conflictForms.size) { evt.preventDefault(); evt.returnValue = ""; }
   });
+
+  /* ---- unsaved text mirrored to sessionStorage ---- */
+
+  var assignment = root.dataset.assignment;
+  var MIRROR_PREFIX = "endorsement.unsaved." + assignment + ".";
+  var sentText = new Map();   // form -> {textarea id: text} of the save on its way
+
+  function mirrorKey(field) { return MIRROR_PREFIX + field.id; }
+
+  function storage() {
+    try { return window.sessionStorage; } catch (e) { return null; }  // disabled storage: the page still works
+  }
+
+  function versionOf(form) {
+    var input = form && form.querySelector("input[name='base_version']");
+    return input ? input.value : "0";
+  }
+
+  function mirror(field) {
+    var store = storage();
+    var form = formOf(field);
+    if (!store || !form || field.readOnly) { return; }
+    try {
+      store.setItem(mirrorKey(field), JSON.stringify({ text: field.value, version: versionOf(form) }));
+    } catch (e) { /* storage full: the beforeunload warning still protects the text */ }
+  }
+
+  function readMirror(field) {
+    var store = storage();
+    if (!store) { return null; }
+    try { return JSON.parse(store.getItem(mirrorKey(field)) || "null"); } catch (e) { return null; }
+  }
+
+  root.addEventListener("input", function (evt) {
+    if (evt.target.tagName === "TEXTAREA") { mirror(evt.target); }
+  });
+
+  root.addEventListener("htmx:configRequest", function (evt) {
+    var form = formOf(evt.detail.elt);
+    if (!form) { return; }
+    var sent = {};
+    form.querySelectorAll("textarea").forEach(function (field) { sent[field.id] = field.value; });
+    sentText.set(form, sent);
+  });
+
+  // Once stored, a mirror that holds what was sent goes; text typed while the save was on its way stays,
+  // now based on the version just stored.
+  root.addEventListener("htmx:afterRequest", function (evt) {
+    var form = formOf(evt.detail.elt);
+    var store = storage();
+    if (!form || !store || !evt.detail.successful) { return; }
+    var sent = sentText.get(form) || {};
+    form.querySelectorAll("textarea").forEach(function (field) {
+      var kept = readMirror(field);
+      if (!kept) { return; }
+      if (kept.text === sent[field.id]) { store.removeItem(mirrorKey(field)); }
+      else { mirror(field); }
+    });
+  });
+
+  function restoreMirrors() {
+    var restored = [];
+    root.querySelectorAll("form[data-autosave] textarea").forEach(function (field) {
+      var kept = readMirror(field);
+      if (!kept) { return; }
+      if (field.readOnly || kept.text === field.value) { storage().removeItem(mirrorKey(field)); return; }
+      var form = formOf(field);
+      field.value = kept.text;
+      // Saved against the version it was typed over: if another window changed the field since,
+      // the conflict choice appears instead of an overwrite.
+      var version = form.querySelector("input[name='base_version']");
+      if (version) { version.value = kept.version; }
+      restored.push(field);
+    });
+    restored.forEach(function (field) { htmx.trigger(field, "change"); });
+    var notice = root.querySelector("[data-restored-notice]");
+    if (restored.length && notice) {
+      var names = restored.map(function (field) { return field.labels[0] ? field.labels[0].textContent.trim() : field.name; });
+      notice.textContent = "Put back what you had typed before the page reloaded (" + names.join("; ") +
+        "). It is saved like any other change.";
+      notice.hidden = false;
+    }
+  }
+
+  /* ---- the section bar and the summary follow the marks ---- */
+
+  function showMark(input) {
+    var form = formOf(input);
+    if (!form || !form.id) { return; }
+    var done = input.checked;
+    root.querySelectorAll("[data-nav-for='" + form.id + "'], [data-summary-for='" + form.id + "']")
+      .forEach(function (elt) {
+        elt.dataset.state = done ? "done" : "open";
+        var value = elt.querySelector("[data-value]");
+        if (value) { value.textContent = elt.hasAttribute("data-nav-for") ? input.dataset.short : input.dataset.long; }
+        var hidden = elt.querySelector(".visually-hidden");
+        if (hidden) { hidden.textContent = ""; }
+      });
+  }
+
+  root.addEventListener("change", function (evt) {
+    if (evt.target.type === "radio" && evt.target.checked && evt.target.dataset.short) { showMark(evt.target); }
+  });
+
+  root.addEventListener("input", function (evt) {
+    var form = formOf(evt.target);
+    var cell = form && evt.target.tagName === "TEXTAREA" &&
+      root.querySelector("[data-summary-for='" + form.id + "'] [data-comment]");
+    if (!cell) { return; }
+    var written = Array.prototype.some.call(form.querySelectorAll("textarea"), function (field) {
+      return field.value.trim() !== "";
+    });
+    cell.textContent = written ? (form.classList.contains("requirement") ? "Note" : "Comment") : "–";
+  });
+
+  /* ---- descriptors shown or hidden, remembered ---- */
+
+  var DESCRIPTORS_KEY = "endorsement.descriptors";
+  var toggle = root.querySelector("[data-descriptors-toggle]");
+
+  function showDescriptors(shown) {
+    root.classList.toggle("scoring--compact", !shown);
+    if (toggle) {
+      toggle.setAttribute("aria-pressed", shown ? "false" : "true");
+      toggle.textContent = shown ? "Hide descriptors" : "Show descriptors";
+    }
+  }
+
+  function savedDescriptorChoice() {
+    try { return window.localStorage.getItem(DESCRIPTORS_KEY); } catch (e) { return null; }
+  }
+
+  if (toggle) {
+    toggle.hidden = false;
+    showDescriptors(savedDescriptorChoice() !== "hidden");
+    toggle.addEventListener("click", function () {
+      var shown = root.classList.contains("scoring--compact");
+      showDescriptors(shown);
+      try { window.localStorage.setItem(DESCRIPTORS_KEY, shown ? "shown" : "hidden"); } catch (e) { /* not kept */ }
+    });
+  }
+
+  // A refused submit lists what is open: focus goes there, so a keyboard or screen-reader user hears it first.
+  var refused = root.querySelector("#submit-problems");
+  if (refused) { refused.focus(); }
+
+  // After htmx has wired the fields (its own DOMContentLoaded listener was added first, so it runs first).
+  if (document.readyState === "complete") { restoreMirrors(); }
+  else { document.addEventListener("DOMContentLoaded", restoreMirrors); }
 
   if (submitForm) {
     submitForm.addEventListener("submit", function (evt) {
