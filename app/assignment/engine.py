@@ -32,7 +32,8 @@ The method:
 Items and reviewers are sorted by their stable keys before anything is built
 and every solver runs deterministically, so the same input in any order gives
 the same plan (the console's preview relies on this). ``solver.py`` holds the
-implementation, with numpy and OR-Tools.
+implementation, with numpy and OR-Tools; ``one_read.py`` the same optimum for
+items that each need one read, in plain Python, where it can prove it.
 """
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -89,7 +90,7 @@ class Solution:
     max_load: int                       # over all reviewers, existing assignments included
     lower_bound: int = 0                # no plan placing as many reads has a lower maximum load (proven)
     optimal: bool = True                # proven optimal: most reads, least maximum load, most even
-    method: str = "flow"                # "flow", "exchanges", "exact" or "flow, pairs forbidden"
+    method: str = "flow"                # "flow", "exchanges", "exact", "flow, pairs forbidden", one_read.METHOD
     placeable_bound: int = 0            # no plan places more reads than this
 
     @property
@@ -103,7 +104,13 @@ def solve(reviewers: Iterable[ReviewerCapacity], items: Iterable[ItemDemand], *,
     pool = sorted(reviewers, key=lambda r: (r.order, r.key))
     demands = sorted((d for d in items if d.needed > 0), key=lambda d: d.key)
     _check_input(pool, demands)
-    # numpy and OR-Tools load on the first plan, not when the application starts.
+    # One read per item (reconciliation's further readers) is planned in plain Python when it can be proven
+    # optimal there; numpy and OR-Tools load only for the other plans, never when the application starts.
+    from app.assignment.one_read import one_read_plan
+
+    plan = one_read_plan(pool, demands)
+    if plan is not None:
+        return plan
     from app.assignment.solver import optimal_plan
 
     return optimal_plan(pool, demands, exact_size)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from app.assignment.eligibility import (ALREADY_READING, ItemFacts, check_eligibility, portfolio_need,
-                                        qualification_reason, standing_reasons)
+from app.assignment.eligibility import (ALREADY_READING, ItemFacts, ReviewerFacts, check_eligibility, eligible_ids,
+                                        portfolio_need, qualification_reason, standing_reasons)
 from app.assignment.engine import ItemDemand, ReviewerCapacity, Shortfall, solve
 from app.assignment.facts import (AssignmentError, PoolReviewer, applicants_by_pk, item_facts, lookups,
                                   membership, max_load_of, pool, reviewer_facts, reviewer_loads)
@@ -342,14 +342,14 @@ class _Qualified:
 
     def __init__(self, reviewers: list[PoolReviewer]):
         self.reviewers = reviewers
-        self.by_kind: dict[tuple[str | None, str | None], list[PoolReviewer]] = {}
+        self.by_kind: dict[tuple[str | None, str | None], list[ReviewerFacts]] = {}
 
     def eligible(self, facts: ItemFacts) -> tuple[int, ...]:
         """The user ids of every pool reviewer who may take a new read of the item."""
         kind = (facts.designation_code, facts.portfolio_category)
         if kind not in self.by_kind:
-            self.by_kind[kind] = [r for r in self.reviewers if qualification_reason(r.facts, facts) is None]
-        return tuple(r.user.id for r in self.by_kind[kind] if not check_eligibility(r.facts, facts).reasons)
+            self.by_kind[kind] = [r.facts for r in self.reviewers if qualification_reason(r.facts, facts) is None]
+        return tuple(eligible_ids(self.by_kind[kind], facts))
 
 
 def assign(item: Item, reviewer: User, *, actor_id: int | None = None) -> Assignment:

@@ -1,10 +1,11 @@
 """The eligibility rule, one rule at a time, both ways."""
+import random
 from dataclasses import replace
 
 import pytest
 
 from app.assignment.eligibility import (ESSAYS, PORTFOLIO, ItemFacts, ReviewerFacts, check_eligibility,
-                                        endorsed_for, organization_key, standing_reasons)
+                                        eligible_ids, endorsed_for, organization_key, standing_reasons)
 
 REVIEWER = ReviewerFacts(user_id=7, email="Pat.Lee@Example.org", active=True, in_pool=True,
                          organization="Mercy Hospital", designations=frozenset({"C", "P"}))
@@ -195,3 +196,25 @@ def test_every_reason_is_reported_together():
         "same organization as the applicant", "advisor of the applicant",
         "not endorsed for IMHM-RF portfolios (needs IMHM-RF or ECMHM-RF)", "reads this applicant's essays",
         "declined this item", "already reading this item"}
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_eligible_ids_agrees_with_the_rule_reviewer_by_reviewer(seed):
+    # The one-pass form reconciliation uses must leave exactly the reviewers check_eligibility finds eligible.
+    rng = random.Random(seed)
+    organizations = ["Mercy Hospital", " mercy  hospital", "Riverside Clinic", None, ""]
+    emails = ["pat@x.org", "PAT@x.org ", "lee@x.org", "kim@x.org"]
+    reviewers = [ReviewerFacts(user_id=n, email=rng.choice(emails), active=rng.random() > 0.1,
+                               in_pool=rng.random() > 0.1, organization=rng.choice(organizations),
+                               designations=frozenset({"C"}), load=rng.randint(0, 4),
+                               max_load=rng.choice([None, 2, 3, 5])) for n in range(40)]
+    ids = range(40)
+    for _ in range(30):
+        item = ItemFacts(item_key="E1", applicant_organization=rng.choice(organizations),
+                         advisor_email=rng.choice([None, *emails]), designation="c",
+                         conflicted_reviewer_ids=frozenset(rng.sample(ids, 3)),
+                         reader_ids=frozenset(rng.sample(ids, 2)), declined_reviewer_ids=frozenset(rng.sample(ids, 2)),
+                         side=rng.choice([ESSAYS, PORTFOLIO]), other_side_reader_ids=frozenset(rng.sample(ids, 4)),
+                         blind_across_items=rng.random() > 0.3)
+        expected = [r.user_id for r in reviewers if check_eligibility(r, item).eligible]
+        assert eligible_ids(reviewers, item) == expected

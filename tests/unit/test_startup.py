@@ -24,3 +24,16 @@ def test_create_app_leaves_the_heavy_libraries_unloaded(tmp_path):
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == []
+
+
+@pytest.mark.slow
+def test_further_readers_are_planned_without_numpy_or_ortools():
+    # Reconciliation's one further read per item is planned in plain Python (app/assignment/one_read.py); the
+    # general solver, and the libraries it needs, load only for other plans.
+    script = ("import sys\nfrom app.assignment.engine import ItemDemand, ReviewerCapacity, solve\n"
+              "plan = solve([ReviewerCapacity(1, 'a'), ReviewerCapacity(2, 'b', load=2)],\n"
+              "             [ItemDemand('E1', 1, (1, 2)), ItemDemand('E2', 1, (1, 2))])\n"
+              "print(plan.pairs, ' '.join(name for name in ('numpy', 'ortools') if name in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "(('E1', 1), ('E2', 1))"  # b already holds 2: a takes both
