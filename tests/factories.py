@@ -24,7 +24,7 @@ def make_user(role: Role | str = Role.REVIEWER, *, email: str | None = None, nam
         from app.people.passwords import hash_password
         user.password_hash = hash_password(password)
     db.session.add(user)
-    if Role(role) == Role.REVIEWER:
+    if Role(role) == Role.REVIEWER or organization is not None:  # anyone's organization is on their profile
         user.profile = ReviewerProfile(designations=designations, organization=organization,
                                        endorsements=endorsements)
     db.session.flush()

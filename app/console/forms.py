@@ -18,10 +18,13 @@ KIND_HINTS = {
     "reviewers": "Reviewers: email, name; optional endorsements, designations, max_load, organization.",
     "applications": "Applications: applicant_id, name, category; optional Part 1 score and portfolio figures.",
     "essays": "Essays: item_id, applicant_id, rubric; optional prompt and response.",
-    "conflicts": "Conflicts of interest: reviewer_email, applicant_id; optional reason.",
+    "conflicts": "Conflicts of interest: reviewer_email (or email: a reviewer or committee member), applicant_id; "
+                 "optional reason.",
     "scores": "Paper-scored reads: item_id, reviewer_email, domain, score; optional comment, submitted_at.",
     "decisions": "A committee meeting's decisions: applicant_id, decision (endorse, not_endorsed, revise), "
                  "rationale; optional decided_by (a committee member's e-mail; you, when blank).",
+    "committee": "Committee: email; optional name (needed for a new account) and organization. Seats committee "
+                 "or coordinator accounts on this cycle; new ones are committee accounts without a password.",
 }
 
 
@@ -109,3 +112,30 @@ class ProfileForm(FlaskForm):
                                description="Used to keep reviewers off applicants from their own organization.")
     max_load = WholeNumberField("Maximum reads per cycle", validators=[Optional(), NumberRange(min=0)],
                             description="Blank for no limit.")
+
+
+class SeatForm(FlaskForm):
+    """Seat an existing committee or coordinator account on the cycle's committee."""
+    account = SelectField("Account", coerce=coerce_whole_number, validate_choice=False,
+                          validators=[InputRequired("Choose the account to seat.")])
+
+
+class UnseatForm(FlaskForm):
+    account = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class CommitteeMemberForm(FlaskForm):
+    """Seat someone by e-mail: their account, or a new committee account without a password."""
+    email = StringField("E-mail", validators=[InputRequired(), Length(max=254)], render_kw={"type": "email"})
+    name = StringField("Name", validators=[Length(max=200)],
+                       description="Needed for a new account; for an existing one it replaces the name on record.")
+    organization = StringField("Organization", validators=[Length(max=200)],
+                               description="Where they work: they are recused from applicants of the same "
+                                           "organization. Leave blank to keep what is on record.")
+    your_password = your_password_field()
+
+
+class OrganizationForm(FlaskForm):
+    organization = StringField("Organization", validators=[Length(max=200)],
+                               description="Where they work: as a committee member they are recused from "
+                                           "applicants of the same organization. Blank: none on record.")

@@ -20,9 +20,11 @@ from app.assignment import preview as assignment_preview
 from app.assignment import service as assignment_service
 from app.committee.board import cycle_pictures
 from app.console import service
-from app.console.forms import (KIND_HINTS, AccountActiveForm, ActionForm, BlindnessForm, ConfirmPlanForm, CycleForm,
-                               ImportForm, PasswordResetForm, ProfileForm, ReopenForm, ReviewerChoiceForm, RoleForm,
-                               UnassignForm, UserCreateForm)
+from app.console.forms import (KIND_HINTS, AccountActiveForm, ActionForm, BlindnessForm, CommitteeMemberForm,
+                               ConfirmPlanForm, CycleForm, ImportForm, OrganizationForm, PasswordResetForm, ProfileForm,
+                               ReopenForm, ReviewerChoiceForm, RoleForm, SeatForm, UnassignForm, UnseatForm,
+                               UserCreateForm)
+from app.cycles import seating
 from app.cycles.models import Cycle, Item, ItemState
 from app.cycles.service import CycleError, create_cycle, set_blind_across_items
 from app.errors import InputError
@@ -412,6 +414,82 @@ def export(cycle_id: int) -> Response:
                      download_name=export_filename(cycle.name, utcnow()), max_age=0)
 
 
+# ---------------------------------------------------------------- the cycle's committee
+
+@bp.get("/cycles/<int:cycle_id>/committee")
+@coordinators_only
+def committee(cycle_id: int) -> tuple[str, int]:
+    """Who sits on the cycle's committee, the forms to seat someone, and who is recused from which applicant."""
+    return _render_committee(cycle_or_404(cycle_id))
+
+
+def _render_committee(cycle: Cycle, *, forms: dict | None = None, status: int = 200) -> tuple[str, int]:
+    all_forms = {"seat": SeatForm(formdata=None, prefix="seat"), "add": CommitteeMemberForm(formdata=None, prefix="add")
+                 } | (forms or {})
+    all_forms["seat"].account.choices = [SelectChoice(account.id, f"{account.name} ({account.email}, {account.role})")
+                                         for account in seating.seatable_accounts(cycle)]
+    return render_template("console/committee.html", cycle=cycle, members=seating.members(cycle),
+                           forms=all_forms, unseat_form=UnseatForm(formdata=None, prefix="unseat")), status
+
+
+@bp.post("/cycles/<int:cycle_id>/committee/seat")
+@coordinators_only
+def seat_member(cycle_id: int) -> Response | tuple[str, int]:
+    """Seat an existing committee or coordinator account; it sees the cycle from its next request on."""
+    cycle = cycle_or_404(cycle_id)
+    form = SeatForm(prefix="seat")
+    if not form.validate_on_submit():
+        return _render_committee(cycle, forms={"seat": form}, status=422)
+    account = account_or_404(form.account.data)
+    return _change_committee(cycle, form, "seat", lambda: seating.seat(cycle, [account.email],
+                                                                      actor_id=current_user.id)[0])
+
+
+@bp.post("/cycles/<int:cycle_id>/committee/add")
+@coordinators_only
+def add_member(cycle_id: int) -> Response | tuple[str, int]:
+    """Seat someone by e-mail, creating a committee account without a password when they have none."""
+    cycle = cycle_or_404(cycle_id)
+    form = CommitteeMemberForm(prefix="add")
+    if not form.validate_on_submit():
+        return _render_committee(cycle, forms={"add": form}, status=422)
+    organization = (form.organization.data or "").strip() or seating.KEEP
+    return _change_committee(cycle, form, "add", lambda: seating.seat_person(
+        cycle, form.email.data, form.name.data, organization, actor_id=current_user.id))
+
+
+def _change_committee(cycle: Cycle, form, key: str, change: Callable[[], seating.Seat]) -> Response | tuple[str, int]:
+    try:
+        seat = change()
+    except InputError as exc:
+        db.session.rollback()
+        show_problems(form, exc.problems)
+        return _render_committee(cycle, forms={key: form}, status=422)
+    db.session.commit()
+    flash((f"{seat.email} now sits on the committee of {cycle.name}." if seat.changed
+           else f"{seat.email} already sits on the committee of {cycle.name}.")
+          + (" Their account is new and has no password yet: they cannot sign in until they set one."
+             if seat.created else " They have no password yet." if seat.needs_password else ""),
+          "success" if seat.changed else "info")
+    return redirect(url_for("console.committee", cycle_id=cycle.id))
+
+
+@bp.post("/cycles/<int:cycle_id>/committee/unseat")
+@coordinators_only
+def unseat_member(cycle_id: int) -> Response | tuple[str, int]:
+    """Take someone off the cycle's committee; their past resolutions and decisions stay."""
+    cycle = cycle_or_404(cycle_id)
+    form = UnseatForm(prefix="unseat")
+    if not form.validate_on_submit():
+        abort(400)
+    account = account_or_404(form.account.data)
+    seat = seating.unseat(cycle, [account.email], actor_id=current_user.id)[0]
+    db.session.commit()
+    flash(f"{seat.email} no longer sits on the committee of {cycle.name}." if seat.changed
+          else f"{seat.email} was not on the committee of {cycle.name}.", "success" if seat.changed else "info")
+    return redirect(url_for("console.committee", cycle_id=cycle.id))
+
+
 # ---------------------------------------------------------------- users
 
 @bp.get("/users")
@@ -464,6 +542,8 @@ def _render_user(user: User, *, one_time_password: str | None = None, forms: dic
                                endorsements=profile.endorsements, organization=profile.organization,
                                max_load=profile.max_load) if profile else None,
         "active": AccountActiveForm(formdata=None, prefix="active"),
+        "organization": None if user.role == Role.REVIEWER else OrganizationForm(
+            formdata=None, prefix="organization", organization=profile.organization if profile else ""),
     } | (forms or {})
     return render_template("console/user.html", user=user, forms=all_forms,
                            one_time_password=one_time_password), status
@@ -548,6 +628,25 @@ def update_profile(user_id: int) -> Response | tuple[str, int]:
             flash(f"Profile of {user.email} saved.", "success")
             return redirect(url_for("console.user", user_id=user.id))
     return _render_user(user, forms={"profile": form}, status=422)
+
+
+@bp.post("/users/<int:user_id>/organization")
+@coordinators_only
+def update_organization(user_id: int) -> Response | tuple[str, int]:
+    """Where a committee member or coordinator works (a reviewer's is on their reviewer profile)."""
+    user = account_or_404(user_id)
+    form = OrganizationForm(prefix="organization")
+    if form.validate_on_submit():
+        try:
+            changed = seating.set_organization(user, form.organization.data, actor_id=current_user.id)
+        except InputError as exc:
+            db.session.rollback()
+            show_problems(form, exc.problems)
+        else:
+            db.session.commit()
+            flash(f"Organization of {user.email} saved." if changed else "Nothing changed.", "success")
+            return redirect(url_for("console.user", user_id=user.id))
+    return _render_user(user, forms={"organization": form}, status=422)
 
 
 # ---------------------------------------------------------------- audit log

@@ -4,8 +4,10 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
-from app.cycles.service import CycleError, create_cycle, cycle_by_name, set_blind_across_items
+from app.cycles.models import ItemState
+from app.cycles.service import CycleError, create_cycle, cycle_by_name, cycles_with_counts, set_blind_across_items
 from app.extensions import db
+from app.listing import table
 
 cycles_cli = AppGroup("cycles", help="Review cycles.")
 BLINDNESS = ("--blind-across-items/--not-blind-across-items",)
@@ -48,3 +50,16 @@ def set_command(name: str, blind_across_items: bool | None) -> None:
     db.session.commit()
     state = "kept" if cycle.blind_across_items else "relaxed: a reviewer may read an applicant's portfolio and essays"
     click.echo(f"cycle {cycle.name!r}: blindness across items {state}" + ("" if changed else " (unchanged)"))
+
+
+@cycles_cli.command("list")
+def list_command() -> None:
+    """Every cycle, newest first, with its reads per item, due date, and number of items in each state."""
+    cycles = cycles_with_counts()
+    if not cycles:
+        click.echo("no cycles yet: create one with `cycles create NAME`")
+        return
+    rows = [(cycle.name, cycle.readers, cycle.due.isoformat() if cycle.due else "-", sum(counts.values()),
+             *(counts[state] for state in ItemState)) for cycle, counts in cycles]
+    for line in table(("cycle", "readers", "due", "items", *(state.value for state in ItemState)), rows):
+        click.echo(line)

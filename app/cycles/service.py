@@ -2,7 +2,7 @@
 from datetime import date
 
 from app.audit.service import record
-from app.cycles.models import Cycle
+from app.cycles.models import Cycle, Item, ItemState
 from app.errors import InputError
 from app.extensions import db
 
@@ -49,3 +49,13 @@ def cycle_by_name(name: str) -> Cycle:
     if cycle is None:
         raise CycleError.of("cycle", f"no cycle called {name!r}")
     return cycle
+
+
+def cycles_with_counts() -> list[tuple[Cycle, dict[ItemState, int]]]:
+    """Every cycle, newest first, with its number of items in each state (every state, zeros included)."""
+    counts: dict[int, dict[ItemState, int]] = {}
+    for cycle_id, state, count in db.session.execute(
+            db.select(Item.cycle_id, Item.state, db.func.count()).group_by(Item.cycle_id, Item.state)):
+        counts.setdefault(cycle_id, {})[ItemState(state)] = count
+    cycles = db.session.scalars(db.select(Cycle).order_by(Cycle.created_at.desc(), Cycle.id.desc()))
+    return [(cycle, {state: counts.get(cycle.id, {}).get(state, 0) for state in ItemState}) for cycle in cycles]

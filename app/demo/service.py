@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from app.assignment.models import Assignment
 from app.assignment.service import auto_assign
+from app.cycles import seating
 from app.cycles.models import Applicant, Conflict, Cycle, CycleMember, Item, ItemKind, MemberRole
 from app.cycles.service import create_cycle
 from app.demo import content
@@ -69,10 +70,8 @@ def load_demo(*, force: bool = False, today: date | None = None) -> DemoResult:
     coordinator = _ensure_accounts()
     cycle = create_cycle(name, content.CYCLE["readers"], today + timedelta(days=content.CYCLE["due_in_days"]),
                          actor_id=coordinator.id)
-    for account in content.ACCOUNTS:
-        if account["role"] == "committee":
-            user = db.session.scalar(select(User).filter_by(email=account["email"]))
-            db.session.add(CycleMember(cycle_id=cycle.id, user_id=user.id, role=MemberRole.COMMITTEE))
+    seating.seat(cycle, [account["email"] for account in content.ACCOUNTS if account["role"] == "committee"],
+                 actor_id=coordinator.id)
     for kind, rows in (("reviewers", content.REVIEWERS), ("applications", application_rows(today)),
                        *((kind, record_rows(kind, today)) for kind in RECORD_COLUMNS),
                        ("essays", essay_rows()), ("conflicts", content.CONFLICTS), ("scores", score_rows(today))):

@@ -25,7 +25,7 @@ from app.bulk import collector_paused, execute_many
 from app.committee import decisions as committee_decisions
 from app.committee.errors import CommitteeInputError
 from app.committee.models import Decision
-from app.cycles import states
+from app.cycles import seating, states
 from app.cycles.models import (Applicant, Application, Conflict, Cycle, CycleMember, Item, ItemKind, ItemState,
                                MemberRole)
 from app.extensions import db
@@ -140,7 +140,7 @@ class _Snapshot:
     def load(cls, kind: str, cycle: Cycle) -> "_Snapshot":
         snapshot = cls(Lookups(rubrics=all_rubrics()))
         user_roles, applicants, items, conflicts = {}, {}, {}, frozenset()
-        if kind in ("reviewers", "conflicts", "scores", "decisions"):
+        if kind in ("reviewers", "conflicts", "scores", "decisions", "committee"):
             for user_id, address, role in db.session.execute(db.select(User.id, User.email, User.role)):
                 user_roles[address] = Role(role).value
                 snapshot.user_ids[address] = user_id
@@ -347,6 +347,21 @@ def _write_conflicts(cycle: Cycle, validated: Validated, snapshot: _Snapshot,
             outcomes.append(Outcome.CREATED)
         else:
             outcomes.append(Outcome.UPDATED if _apply(conflict, reason) else Outcome.UNCHANGED)
+    return outcomes
+
+
+# --- committee ---
+
+def _write_committee(cycle: Cycle, validated: Validated, snapshot: _Snapshot,
+                     actor_id: int | None) -> list[Outcome]:
+    """Seat each row's account on the cycle's committee, creating committee accounts without a password."""
+    outcomes = []
+    for row in validated.rows:
+        values = row.values
+        organization = _present(row, validated, {"organization": "organization"})
+        seat = seating.seat_person(cycle, values["email"], values.get("name"),
+                                   organization.get("organization", seating.KEEP), actor_id=actor_id)
+        outcomes.append(Outcome.CREATED if seat.changed else Outcome.UPDATED if seat.updated else Outcome.UNCHANGED)
     return outcomes
 
 
@@ -708,6 +723,6 @@ def _write_decisions(cycle: Cycle, validated: Validated, snapshot: _Snapshot, ac
 
 WRITERS: dict[str, Callable[[Cycle, Validated, _Snapshot, int | None], list[Outcome]]] = {
     "reviewers": _write_reviewers, "applications": _write_applications, "essays": _write_essays,
-    "conflicts": _write_conflicts, "scores": _write_scores,
+    "conflicts": _write_conflicts, "scores": _write_scores, "committee": _write_committee,
     **{kind: partial(_write_records, kind) for kind in RECORD_KINDS}, "decisions": _write_decisions,
 }

@@ -17,13 +17,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.cycles.seating import seatable_problem
 from app.requirements.records import ERS, RSC_FORMATS, TRAINING_TOPICS, VETTED, WORK_KINDS, provider_name
 from app.reconcile.engine import ReadScores, judge
 from app.rubrics.model import CATEGORY_CODES, DESIGNATIONS, Rubric
 
 # The portfolio records the requirement rules count (docs/requirements.md).
 RECORD_KINDS = ("training", "rsc", "references", "work")
-KINDS = ("reviewers", "applications", "essays", "conflicts", "scores", *RECORD_KINDS, "decisions")
+KINDS = ("reviewers", "applications", "essays", "conflicts", "scores", "committee", *RECORD_KINDS, "decisions")
 # The committee's decisions on applications (app.committee.models.DecisionValue's values).
 DECISIONS = ("endorse", "not_endorsed", "revise")
 APPLICATION_ITEM_PREFIX = "APP-"
@@ -300,6 +301,9 @@ KIND_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("reviewer_email", email, required=True), Column("applicant_id", ID, required=True),
         Column("reason", text(500)),
     ),
+    "committee": (
+        Column("email", email, required=True), Column("name", text(200)), Column("organization", text(200)),
+    ),
     "scores": (
         Column("item_id", ID, required=True), Column("reviewer_email", email, required=True),
         Column("domain", lower_key(64), required=True), Column("score", integer(), required=True),
@@ -335,11 +339,15 @@ KIND_COLUMNS["decisions"] = (
     Column("applicant_id", ID, required=True), Column("decision", decision, required=True),
     Column("rationale", text(10_000), required=True), Column("decided_by", email),
 )
+# Other headers a kind accepts for a column: (kind, header) → the column. A conflict names its person by
+# ``email`` as well, since it may be a committee member rather than a reviewer.
+HEADER_ALIASES: dict[tuple[str, str], str] = {("conflicts", "email"): "reviewer_email"}
 # What identifies a row; a second row with the same identity is a duplicate. Training, RS/C and work rows
 # have none: two alike rows are two entries (e.g. two sessions of the same course on one day).
 KIND_KEYS: dict[str, tuple[str, ...]] = {
     "reviewers": ("email",), "applications": ("applicant_id",), "essays": ("item_id",),
     "conflicts": ("reviewer_email", "applicant_id"), "scores": ("item_id", "reviewer_email", "domain"),
+    "committee": ("email",),
     "training": (), "rsc": (), "references": (), "work": (), "decisions": ("applicant_id",),
 }
 
@@ -385,6 +393,10 @@ class Lookups:
     def is_reviewer(self, address: str) -> bool:
         return self.user_roles.get(address) == "reviewer"
 
+    def may_declare_conflict(self, address: str) -> bool:
+        """Reviewers (kept off the applicant's items) and committee members (recused from the applicant)."""
+        return self.user_roles.get(address) in ("reviewer", "committee")
+
     def application_rubric(self, code: str) -> Rubric | None:
         for rubric in self.rubrics.values():
             if rubric.kind == "application" and code in rubric.categories:
@@ -425,6 +437,7 @@ def match_header(kind: str, header: Sequence[Any], header_row: int = 1) -> tuple
     errors = []
     for index, cell in enumerate(header):
         name = normalise_header(cell)
+        name = HEADER_ALIASES.get((kind, name), name)
         if name not in wanted:
             continue
         if name in positions:
@@ -605,10 +618,32 @@ def _check_conflicts(validated: Validated, lookups: Lookups) -> list[RowError]:
     errors = []
     for row in validated.rows:
         address, applicant_id = row.values["reviewer_email"], row.values["applicant_id"]
-        if address and not lookups.is_reviewer(address):
-            errors.append(RowError(row.number, "reviewer_email", _unknown_reviewer(address)))
+        role = lookups.user_roles.get(address) if address else None
+        if address and role is None:
+            errors.append(RowError(row.number, "reviewer_email", f"no reviewer or committee member with e-mail "
+                                                                 f"{address} (import them first)"))
+        elif address and not lookups.may_declare_conflict(address):
+            errors.append(RowError(row.number, "reviewer_email", f"{address} is a {role} account, who sees every "
+                                                                 "applicant; a conflict names a reviewer or a "
+                                                                 "committee member"))
         if applicant_id and applicant_id not in lookups.applicants:
             errors.append(RowError(row.number, "applicant_id", f"no applicant {applicant_id!r} in this cycle"))
+    return errors
+
+
+def _check_committee(validated: Validated, lookups: Lookups) -> list[RowError]:
+    """Existing accounts must be committee or coordinator accounts; a new one needs a name."""
+    errors = []
+    for row in validated.rows:
+        address = row.values["email"]
+        if not address:
+            continue
+        role = lookups.user_roles.get(address)
+        if role is None and not row.values.get("name"):
+            errors.append(RowError(row.number, "name", f"no account with e-mail {address}: give a name to "
+                                                       "create one"))
+        elif role is not None and (problem := seatable_problem(address, role)):
+            errors.append(RowError(row.number, "email", problem))
     return errors
 
 
@@ -834,8 +869,9 @@ def _not_a_decider(address: str, role: str | None) -> str:
 
 REFERENCE_CHECKS: dict[str, Callable[[Validated, Lookups], list[RowError]]] = {
     "reviewers": _check_reviewers, "applications": _check_applications, "essays": _check_essays,
-    "conflicts": _check_conflicts, "scores": _check_scores, "training": _check_records, "rsc": _check_records,
-    "references": _check_references, "work": _check_records, "decisions": _check_decisions,
+    "conflicts": _check_conflicts, "committee": _check_committee, "scores": _check_scores,
+    "training": _check_records, "rsc": _check_records, "references": _check_references,
+    "work": _check_records, "decisions": _check_decisions,
 }
 
 

@@ -35,11 +35,12 @@ CANARIES = {
 }
 CYCLE_OF_APPLICANT = {"x": "c1", "y": "c2", "z": "c1", "w": "c1"}
 
-ROLES = ("reviewer_a", "reviewer_b", "conflicted", "committee_c1", "committee_c2", "coordinator", "disabled",
-         "anonymous")
+ROLES = ("reviewer_a", "reviewer_b", "conflicted", "committee_c1", "committee_c2", "committee_unseated",
+         "coordinator", "disabled", "anonymous")
 SIGNED_OUT = ("disabled", "anonymous")
 ROLE_OF = {"reviewer_a": Role.REVIEWER, "reviewer_b": Role.REVIEWER, "conflicted": Role.REVIEWER,
-           "committee_c1": Role.COMMITTEE, "committee_c2": Role.COMMITTEE, "coordinator": Role.COORDINATOR,
+           "committee_c1": Role.COMMITTEE, "committee_c2": Role.COMMITTEE, "committee_unseated": Role.COMMITTEE,
+           "coordinator": Role.COORDINATOR,
            "disabled": Role.COORDINATOR}
 
 # Object scenarios: what each id-like URL parameter is filled with. Values are object names (see World.ids).
@@ -79,6 +80,7 @@ VISIBLE = {
     "conflicted": set(),
     "committee_c1": _C1,
     "committee_c2": _C2,
+    "committee_unseated": set(),  # a committee account seated on no cycle: every cycle page is a 404
     "coordinator": _C1 | _C2 | _USERS,
     "disabled": set(),
     "anonymous": set(),

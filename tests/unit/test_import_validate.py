@@ -248,9 +248,11 @@ def test_conflict_references_are_checked():
     rows = [["reviewer_email", "applicant_id"], ["nobody@example.org", "A1"], ["rev@example.org", "A404"],
             ["boss@example.org", "A2"]]
     assert errors_of("conflicts", rows) == [
-        "row 2, column reviewer_email: no reviewer with e-mail nobody@example.org (import reviewers first)",
+        "row 2, column reviewer_email: no reviewer or committee member with e-mail nobody@example.org (import them "
+        "first)",
         "row 3, column applicant_id: no applicant 'A404' in this cycle",
-        "row 4, column reviewer_email: no reviewer with e-mail boss@example.org (import reviewers first)",
+        "row 4, column reviewer_email: boss@example.org is a coordinator account, who sees every applicant; a "
+        "conflict names a reviewer or a committee member",
     ]
 
 

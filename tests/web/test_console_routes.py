@@ -89,8 +89,8 @@ def count(model) -> int:
 
 def test_the_route_list_covers_every_console_page_and_action(app, world):
     routes = console_routes(app, world)
-    assert len([r for r in routes if r[0] == "GET"]) == 12   # with the dashboard's pictures fragment
-    assert len([r for r in routes if r[0] == "POST"]) == 15  # with blindness and refill
+    assert len([r for r in routes if r[0] == "GET"]) == 13   # with the dashboard's pictures fragment, the committee
+    assert len([r for r in routes if r[0] == "POST"]) == 19  # with blindness, refill, seat/add/unseat, organization
 
 
 def test_a_coordinator_can_open_every_console_page(app, world):
