@@ -12,8 +12,9 @@ commands from any directory, without ``FLASK_APP`` or the checkout.
 """
 import contextlib
 import functools
+import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
 
 import click
 from flask import Flask, has_app_context
@@ -22,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import InputError
 from app.extensions import db
+from app.progress import Progress
 
 
 class GuardedGroup(AppGroup):
@@ -90,6 +92,39 @@ def explain_database_failure(app: Flask, program_name: str = "flask") -> str | N
     else:
         fix = "check DATABASE_URL, and that the database server is running and accepts this user"
     return f"{state.describe()}. Fix: {fix}"
+
+
+class TerminalProgress(Progress):
+    """A long command's progress as click's bar on stderr, one bar per phase; nothing at all when stderr is not a
+    terminal (a log, a pipe, cron), so what a script reads (stdout, exit code) stays as it was."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.shown = self.stream.isatty()
+        self._bar: Any = None
+
+    def start(self, label: str, total: int | None = None) -> None:
+        self._close()
+        if not self.shown:
+            return
+        if total:
+            self._bar = click.progressbar(length=total, label=label, file=self.stream, show_pos=True,
+                                          show_eta=True)
+            self._bar.__enter__()
+        else:
+            click.echo(f"{label}…", file=self.stream)
+
+    def advance(self, steps: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.update(steps)
+
+    def finish(self) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
 
 
 def main() -> None:

@@ -223,6 +223,16 @@ def measure_requirements(repeats: int) -> Row:
     return row
 
 
+def measure_letters(scale: Scale, repeats: int) -> Row:
+    """One decision letter per application of the reconciled 1x cycle (2,000), into a folder: <= 30 s CPU."""
+    log(f"letters x{repeats}")
+    runs = [child("letters", database=fresh_copy(scale.path("reconciled.sqlite3"), scale.path("letters.sqlite3")),
+                  instance=scale.instance, out=str(scale.path("letters"))) for _ in range(repeats)]
+    cpu = median(runs, "cpu")
+    return Row(f"decision letters ({runs[-1]['letters']:,} .docx files from the default templates)", None, cpu,
+               None, median(runs, "seconds"), None, "<= 30 s CPU", passed=cpu <= 30)
+
+
 def ratio_row(step: str, floors: list[dict], ours: list[dict], limit: float, note: str = "") -> Row:
     return Row(step, median(floors, "cpu"), median(ours, "cpu"), median(floors, "seconds"), median(ours, "seconds"),
                limit, f"<= {limit:g}x floor", note)
@@ -350,6 +360,7 @@ def main() -> None:
                 rows.append(assignment_row)
     rows = cli_rows + rows
     rows.append(measure_requirements(repeats))
+    rows.append(measure_letters(one, repeats))
     web_rows, _ = measure_web(scales, requests, repeats if not options.quick else 1)
     rows.extend(web_rows)
 

@@ -161,6 +161,34 @@ def export(database: str, instance: str, out: str) -> dict:
     return clock.result(rss_before_kib=before["VmRSS"], peak_kib=after["VmHWM"])
 
 
+def letters(database: str, instance: str, out: str) -> dict:
+    """Every application of the reconciled cycle decided (written directly, untimed: the bench cycle's portfolios
+    are not scored, so the committee could not decide them yet), then one letter each, into a folder."""
+    import shutil
+    from pathlib import Path
+
+    from app.committee.models import Decision, DecisionValue
+    from app.cycles.models import Applicant, Application
+    from app.extensions import db
+    from app.letters.service import write_letters
+
+    app = make_app(database, instance)
+    with app.app_context():
+        cycle = bench_cycle()
+        choices = list(DecisionValue)
+        application_ids = db.session.scalars(db.select(Application.id).join(Applicant)
+                                             .where(Applicant.cycle_id == cycle.id).order_by(Application.id)).all()
+        db.session.execute(Decision.__table__.insert(), [
+            {"application_id": application_id, "decision": choices[n % 3], "rationale": f"Bench rationale {n}.",
+             "version": 1} for n, application_id in enumerate(application_ids)])
+        db.session.commit()
+        folder = Path(out)
+        shutil.rmtree(folder, ignore_errors=True)
+        with Clock() as clock:
+            written = write_letters(cycle, folder)
+    return clock.result(letters=written.count)
+
+
 # --- floors ---------------------------------------------------------------------------------------------
 
 def floor_import(workbook: str) -> dict:
@@ -245,6 +273,7 @@ def floor_requirements() -> dict:
 
 
 STEPS = {
+    "letters": letters,
     "setup_base": setup_base, "assign": assign, "import_scores": import_scores, "reconcile": reconcile,
     "export": export, "floor_import": floor_import, "floor_reconcile": floor_reconcile,
     "floor_export": floor_export, "read_back_cells": read_back_cells, "requirements": requirements,
