@@ -102,6 +102,8 @@ class TerminalProgress(Progress):
         self.stream = stream if stream is not None else sys.stderr
         self.shown = self.stream.isatty()
         self._bar: Any = None
+        self._pending = 0
+        self._step = 1
 
     def start(self, label: str, total: int | None = None) -> None:
         self._close()
@@ -111,18 +113,25 @@ class TerminalProgress(Progress):
             self._bar = click.progressbar(length=total, label=label, file=self.stream, show_pos=True,
                                           show_eta=True)
             self._bar.__enter__()
+            self._pending, self._step = 0, max(1, total // 200)  # redrawn every half percent, not every step
         else:
             click.echo(f"{label}…", file=self.stream)
 
     def advance(self, steps: int = 1) -> None:
-        if self._bar is not None:
-            self._bar.update(steps)
+        if self._bar is None:
+            return
+        self._pending += steps
+        if self._pending >= self._step:
+            self._bar.update(self._pending)
+            self._pending = 0
 
     def finish(self) -> None:
         self._close()
 
     def _close(self) -> None:
         if self._bar is not None:
+            if self._pending:
+                self._bar.update(self._pending)
             self._bar.__exit__(None, None, None)
             self._bar = None
 

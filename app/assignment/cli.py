@@ -4,6 +4,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.assignment.service import AssignmentError, Plan, auto_assign
+from app.cli import TerminalProgress
 from app.cycles.models import Cycle, Item
 from app.cycles.service import CycleError, cycle_by_name
 from app.extensions import db
@@ -32,7 +33,7 @@ def assign_command(cycle_name: str, readers: int | None, item_ids: tuple[str, ..
     try:
         cycle = cycle_by_name(cycle_name)
         only = item_pks(cycle, item_ids) if item_ids else None
-        plan = auto_assign(cycle, readers, dry_run=dry_run, only=only)
+        plan = auto_assign(cycle, readers, dry_run=dry_run, only=only, progress=TerminalProgress())
     except (CycleError, AssignmentError) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc

@@ -24,6 +24,7 @@ from app.cycles import states
 from app.cycles.models import Cycle, Item, ItemState
 from app.extensions import db
 from app.people.models import User
+from app.progress import NO_PROGRESS, Progress
 from app.scoring.models import Read
 from app.timeutil import utcnow
 
@@ -125,7 +126,8 @@ def summarise_loads(reviewers: Iterable[ReviewerLoad]) -> list[LoadSummary]:
 
 # ---------------------------------------------------------------- auto-assignment
 
-def plan_assignment(cycle: Cycle, readers: int | None = None, *, only: Collection[int] | None = None) -> Plan:
+def plan_assignment(cycle: Cycle, readers: int | None = None, *, only: Collection[int] | None = None,
+                    progress: Progress = NO_PROGRESS) -> Plan:
     """The optimal plan giving every assignable item ``readers`` reads (default: the cycle's); writes nothing.
 
     With ``only`` (item pks), a refill: the same rule and solver for those items alone.
@@ -133,6 +135,7 @@ def plan_assignment(cycle: Cycle, readers: int | None = None, *, only: Collectio
     wanted = cycle.readers if readers is None else readers
     if wanted < 1:
         raise AssignmentError.of("readers", f"must be at least 1, got {wanted}")
+    progress.start("Reading the pool, conflicts and current readers")
     reviewers = pool(cycle.id)
     query = select(Item).where(Item.cycle_id == cycle.id, Item.state.in_(states.PRE_REVIEW_STATES))
     if only is not None:
@@ -142,7 +145,9 @@ def plan_assignment(cycle: Cycle, readers: int | None = None, *, only: Collectio
     demands = []
     # Items whose facts differ only in their key have the same eligible reviewers: check each kind once.
     checked: dict[ItemFacts, ItemDemand] = {}
+    progress.start(f"Checking who may read {len(items):,} items", len(items))
     for item in items:
+        progress.advance()
         facts = item_facts(item, item.applicant, found)
         needed = wanted - len(facts.reader_ids)
         if needed > 0:
@@ -151,6 +156,7 @@ def plan_assignment(cycle: Cycle, readers: int | None = None, *, only: Collectio
                 checked[signature] = _demand(signature, reviewers)
             demands.append(replace(checked[signature], key=item.item_id, needed=needed,
                                    **_blindness_group(item.applicant_pk, facts)))
+    progress.start(f"Finding the optimal assignment of {sum(d.needed for d in demands):,} reads")
     solution = solve([ReviewerCapacity(key=r.user.id, order=r.user.email, load=r.load, max_load=r.max_load)
                       for r in reviewers], demands)
 
@@ -202,7 +208,8 @@ def _holds(facts: ItemFacts) -> str | None:
 
 
 def auto_assign(cycle: Cycle, readers: int | None = None, *, dry_run: bool = False,
-                actor_id: int | None = None, only: Collection[int] | None = None) -> Plan:
+                actor_id: int | None = None, only: Collection[int] | None = None,
+                progress: Progress = NO_PROGRESS) -> Plan:
     """Plan, and unless ``dry_run`` write the plan: auto assignments, item states, audit entries.
 
     A ``readers`` different from the cycle's becomes the cycle's reads per item
@@ -213,9 +220,18 @@ def auto_assign(cycle: Cycle, readers: int | None = None, *, dry_run: bool = Fal
         # Two runs on one cycle at once would each plan against the same loads; the row lock
         # serialises them on PostgreSQL (SQLite already serialises writers from BEGIN IMMEDIATE).
         db.session.execute(select(Cycle.id).where(Cycle.id == cycle.id).with_for_update())
-    plan = plan_assignment(cycle, readers, only=only)
-    if dry_run:
-        return plan
+    try:
+        plan = plan_assignment(cycle, readers, only=only, progress=progress)
+        if dry_run:
+            return plan
+        progress.start(f"Writing {len(plan.reads):,} assignments")
+        return _write_plan(cycle, plan, actor_id)
+    finally:
+        progress.finish()
+
+
+def _write_plan(cycle: Cycle, plan: Plan, actor_id: int | None) -> Plan:
+    """Write the plan: auto assignments, item states, audit entries, and the cycle's reads per item."""
     if plan.readers != cycle.readers:
         record("cycle.readers", "cycle", cycle.id, actor_id=actor_id, cycle_id=cycle.id,
                before={"readers": cycle.readers}, after={"readers": plan.readers})

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from app.cli import TerminalProgress
 from app.cycles.service import CycleError, cycle_by_name
 from app.errors import InputError
 from app.exports.service import ExportError, export_cycle
@@ -33,7 +34,7 @@ def export_command(cycle_name: str, out_path: Path) -> None:
     fd, temporary = tempfile.mkstemp(suffix=".xlsx", dir=directory)
     os.close(fd)
     try:
-        export_cycle(cycle, temporary)
+        export_cycle(cycle, temporary, progress=TerminalProgress())
         os.replace(temporary, out_path)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -12,7 +12,7 @@ import re
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from itertools import groupby
 from operator import itemgetter
@@ -29,6 +29,7 @@ from app.cycles.models import Applicant, Application, Cycle, Item, ItemKind
 from app.exports.workbook import Block, Chart, Column, Sheet, Summary, write_workbook
 from app.extensions import db
 from app.people.models import User
+from app.progress import NO_PROGRESS, Progress
 from app.reconcile import engine
 from app.reconcile.models import ItemOutcome
 from app.reports import DECISION_LABELS, STATE_LABELS, STATE_ORDER, applicant_rows, reviewer_reads
@@ -56,8 +57,8 @@ class ExportError(ValueError):
     """The workbook cannot be written; the message names what is wrong."""
 
 
-def export_cycle(cycle: Cycle, out: str | IO[bytes]) -> None:
-    """Write the cycle's workbook to a path or a binary file object."""
+def export_cycle(cycle: Cycle, out: str | IO[bytes], *, progress: Progress = NO_PROGRESS) -> None:
+    """Write the cycle's workbook to a path or a binary file object; ``progress`` counts the rows written."""
     rubrics = _cycle_rubrics(cycle)  # before any sheet, so an unknown rubric leaves nothing half-written
     figures = _ScoreFigures(rubrics)
     # Sheets are written in this order, each streaming its rows as it is written; Scores fills ``figures``.
@@ -65,19 +66,47 @@ def export_cycle(cycle: Cycle, out: str | IO[bytes]) -> None:
     # The rows and cells are short-lived and hold no reference cycles; with a command's whole app in memory, the
     # full collections their allocation set off cost more than writing them (app/bulk.py).
     with collector_paused():
+        progress.start("Reading requirement lines")
         lines = cycle_lines(cycle)
-        write_workbook([
-            _decisions_sheet(cycle, lines), _items_sheet(cycle, rubrics), _scores_sheet(cycle, rubrics, figures),
-            _agreement_sheet(cycle, rubrics, figures), _reviewers_sheet(cycle, figures), _assignments_sheet(cycle),
-            _requirements_sheet(lines), _summary(cycle, rubrics),
-        ], out, footer=cycle.name)
+        progress.start(f"Writing the workbook of {cycle.name}", _row_count(cycle, lines))
+        try:
+            write_workbook([_counted(sheet, progress) for sheet in (
+                _decisions_sheet(cycle, lines), _items_sheet(cycle, rubrics), _scores_sheet(cycle, rubrics, figures),
+                _agreement_sheet(cycle, rubrics, figures), _reviewers_sheet(cycle, figures),
+                _assignments_sheet(cycle), _requirements_sheet(lines))] + [_summary(cycle, rubrics)],
+                out, footer=cycle.name)
+        finally:
+            progress.finish()
 
 
-def export_cycle_bytes(cycle: Cycle) -> bytes:
-    """The cycle's workbook as bytes, e.g. for a download response."""
+def export_cycle_bytes(cycle: Cycle, *, progress: Progress = NO_PROGRESS) -> bytes:
+    """The cycle's workbook as bytes, e.g. for a download."""
     buffer = io.BytesIO()
-    export_cycle(cycle, buffer)
+    export_cycle(cycle, buffer, progress=progress)
     return buffer.getvalue()
+
+
+def _counted(sheet: Sheet, progress: Progress) -> Sheet:
+    """The sheet with each row it streams counted as a step of ``progress``."""
+    def rows() -> Iterator:
+        for row in sheet.rows:
+            yield row
+            progress.advance()
+    return replace(sheet, rows=rows())
+
+
+def _row_count(cycle: Cycle, lines: dict[int, ApplicationLines]) -> int:
+    """About how many rows the workbook's tables will have: applications, items, scores, assignments (declined
+    ones too) and requirement lines; the small Agreement and Reviewers sheets are left out. Four counts."""
+    in_cycle = Item.cycle_id == cycle.id
+    items = db.session.scalar(db.select(func.count(Item.id)).where(in_cycle)) or 0
+    scores = db.session.scalar(
+        db.select(func.count(Score.id)).join(Read, Score.read_id == Read.id)
+        .join(Assignment, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
+        .where(in_cycle, Read.status == ReadStatus.SUBMITTED)) or 0
+    assignments = sum(db.session.scalar(db.select(func.count(model.id)).join(Item, model.item_pk == Item.id)
+                                        .where(in_cycle)) or 0 for model in (Assignment, AssignmentDecline))
+    return len(lines) + items + scores + assignments + sum(len(application.results) for application in lines.values())
 
 
 def _stream(statement):

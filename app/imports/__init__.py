@@ -17,6 +17,7 @@ def import_command(kind: str, file: Path, cycle_name: str) -> None:
     """Import a spreadsheet (.xlsx or .csv) of KIND into a cycle; all rows or none."""
     from flask import current_app
 
+    from app.cli import TerminalProgress
     from app.cycles.service import CycleError, cycle_by_name
     from app.extensions import db
     from app.imports.readers import ImportFileError, ImportLimits
@@ -30,7 +31,7 @@ def import_command(kind: str, file: Path, cycle_name: str) -> None:
     if file.stat().st_size > limits.max_bytes:  # refuse before reading a huge file into memory
         raise click.ClickException(str(ImportFileError(
             f"{file.name}: file is {file.stat().st_size:,} bytes, more than the limit of {limits.max_bytes:,}")))
-    result = import_file(kind, file.read_bytes(), file.name, cycle, limits=limits)
+    result = import_file(kind, file.read_bytes(), file.name, cycle, limits=limits, progress=TerminalProgress())
     if not result.ok:
         db.session.rollback()
         click.echo(f"{file.name}: nothing imported; fix these problems and import again:", err=True)

@@ -33,6 +33,7 @@ from app.imports.readers import ImportFileError, ImportLimits, Table, read_uploa
 from app.imports.validate import (FIGURE_NAMES, KINDS, RECORD_KINDS, ItemInfo, Lookups, Row, RowError,
                                   StoredReader, Validated, application_item_id, validate)
 from app.people.models import ReviewerProfile, Role, User
+from app.progress import NO_PROGRESS, Progress
 from app.reports import applicant_rows
 from app.requirements.models import ReferenceRecord, RscRecord, TrainingRecord, WorkRecord
 from app.requirements.lines import imported_mark
@@ -76,27 +77,34 @@ class ImportResult:
 
 
 def import_file(kind: str, data: bytes, filename: str, cycle: Cycle, *, actor_id: int | None = None,
-                limits: ImportLimits | None = None) -> ImportResult:
+                limits: ImportLimits | None = None, progress: Progress = NO_PROGRESS) -> ImportResult:
     """Import one spreadsheet of ``kind`` (README, "Spreadsheet formats") into ``cycle``; the caller commits on
-    success."""
+    success. ``progress`` hears of each phase: reading, checking, writing."""
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r} (expected one of {', '.join(KINDS)})")
     # Reading included: calamine's rows hold no reference cycles, and with a command's whole app loaded every
     # full collection the reading set off walked a heap many times the size of the file's cells.
     with collector_paused():
+        progress.start(f"Reading {filename}")
         try:
             table = read_upload(data, filename, limits or ImportLimits.from_config(current_app.config))
         except ImportFileError as exc:
             return ImportResult(kind, filename, file_error=str(exc))
-        return _validate_and_write(kind, table, filename, cycle, actor_id)
+        try:
+            return _validate_and_write(kind, table, filename, cycle, actor_id, progress)
+        finally:
+            progress.finish()
 
 
-def _validate_and_write(kind: str, table: Table, filename: str, cycle: Cycle, actor_id: int | None) -> ImportResult:
+def _validate_and_write(kind: str, table: Table, filename: str, cycle: Cycle, actor_id: int | None,
+                        progress: Progress) -> ImportResult:
+    progress.start(f"Checking {len(table.rows):,} rows of {kind}")
     snapshot = _Snapshot.load(kind, cycle)
     validated = validate(kind, table.header, table.rows, snapshot.lookups, table.header_row,
                          table.percent_cells)
     if validated.errors:
         return ImportResult(kind, filename, errors=validated.errors)
+    progress.start(f"Writing {len(validated.numbers):,} rows of {kind}")
     # In a savepoint: a write that fails part-way leaves nothing behind, and what the caller did before stays.
     try:
         return _write(kind, table, filename, cycle, validated, snapshot, actor_id)

@@ -20,7 +20,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from lxml import etree
 
 from app.errors import InputError
 
@@ -119,6 +118,8 @@ def load_template(data: bytes, name: str, fields: Iterable[str], list_fields: It
 
 
 def _compile_part(content: bytes, name: str, known: frozenset[str], repeated: frozenset[str]):
+    from lxml import etree  # loaded when letters are written, not when the app starts (tests/unit/test_startup.py)
+
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
     try:
         root = etree.fromstring(content, parser)

@@ -21,6 +21,7 @@ from app.committee.models import CommitteeResolution
 from app.cycles import states
 from app.cycles.models import Cycle, Item, ItemState
 from app.extensions import db
+from app.progress import NO_PROGRESS, Progress
 from app.reconcile import engine
 from app.reconcile.models import ItemOutcome
 from app.rubrics.registry import rubrics_of
@@ -36,7 +37,8 @@ class ReconcileError(ValueError):
     """A cycle cannot be reconciled; the message names the item and the problem."""
 
 
-def reconcile_cycle(cycle: Cycle, *, actor_id: int | None = None) -> dict[str, int]:
+def reconcile_cycle(cycle: Cycle, *, actor_id: int | None = None,
+                    progress: Progress = NO_PROGRESS) -> dict[str, int]:
     """Evaluate every item of the cycle, assign third readers, store outcomes; returns item counts per state.
 
     Raw reads are never changed; an item with a committee resolution is decided.
@@ -44,20 +46,27 @@ def reconcile_cycle(cycle: Cycle, *, actor_id: int | None = None) -> dict[str, i
     """
     db.session.flush()  # reads, marks and resolutions added earlier in this session count
     with collector_paused():
-        return _reconcile(cycle, actor_id)
+        try:
+            return _reconcile(cycle, actor_id, progress)
+        finally:
+            progress.finish()
 
 
-def _reconcile(cycle: Cycle, actor_id: int | None) -> dict[str, int]:
+def _reconcile(cycle: Cycle, actor_id: int | None, progress: Progress) -> dict[str, int]:
     in_cycle = Item.cycle_id == cycle.id
+    progress.start("Reading the reads")
     items = _load_items(cycle.id)
     rubrics = rubrics_of(items, ReconcileError)
     reads = _load_reads(in_cycle)
     resolutions = _load_resolutions(in_cycle)
     required_reads = cycle.readers
-    verdicts = {item.id: engine.evaluate_item(rubrics[item.rubric_key],
-                                              _facts(required_reads, reads.get(item.id, NO_READS),
-                                                     resolutions.get(item.id)))
-                for item in items}
+    progress.start(f"Evaluating {len(items):,} items", len(items))
+    verdicts = {}
+    for item in items:
+        verdicts[item.id] = engine.evaluate_item(rubrics[item.rubric_key], _facts(
+            required_reads, reads.get(item.id, NO_READS), resolutions.get(item.id)))
+        progress.advance()
+    progress.start("Assigning further readers and saving")
     verdicts.update(_ask_for_readers(items, verdicts, actor_id))
 
     changes = _Changes(cycle.id, actor_id)

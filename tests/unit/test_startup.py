@@ -11,7 +11,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 # Loaded by the function that needs them, never by create_app.
-ON_DEMAND = ("numpy", "ortools", "xlsxwriter", "openpyxl", "docx", "scipy", "sklearn", "pandas")
+ON_DEMAND = ("numpy", "ortools", "xlsxwriter", "openpyxl", "docx", "lxml", "scipy", "sklearn", "pandas")
 
 
 @pytest.mark.slow
