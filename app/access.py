@@ -33,7 +33,8 @@ from app.people.models import Role, User
 # The bound parameter naming the viewer in statements that apply ``applicant_visible``.
 VIEWER = "viewer_id"
 # An applicant's key as a rule takes it: a column of a statement, or a value.
-ApplicantKey = ColumnElement[int] | QueryableAttribute[int] | int
+# None, or a NULL column: a validity essay, of no applicant, which nobody is conflicted with.
+ApplicantKey = ColumnElement[int] | QueryableAttribute[int] | QueryableAttribute[int | None] | int | None
 
 
 def viewer_params(user: User) -> dict[str, int]:
@@ -92,7 +93,9 @@ def may_open_cycle(user: User | None, cycle_id: int) -> bool:
     return False
 
 
-def _hidden(user: User, applicant_pk: int) -> bool:
+def _hidden(user: User, applicant_pk: int | None) -> bool:
+    if applicant_pk is None:
+        return False
     condition = _hidden_condition(user.role, applicant_pk)
     return condition is not None and bool(db.session.scalar(select(condition), viewer_params(user)))
 

@@ -3,7 +3,7 @@ from app.assignment.models import Assignment, AssignmentSource
 from app.audit.models import AuditEntry
 from app.committee.models import CommitteeResolution, Decision, DecisionValue
 from app.cycles.models import (Applicant, Application, Conflict, Cycle, CycleMember, Item, ItemKind,
-                               ItemState, MemberRole)
+                               ItemState, MemberRole, ReferenceScore)
 from app.people.models import LoginAttempt, ReviewerProfile, Role, User
 from app.reconcile.models import ItemOutcome
 from app.requirements.models import ReferenceRecord, RequirementFinal, RscRecord, TrainingRecord, WorkRecord
@@ -13,6 +13,7 @@ __all__ = [
     "Applicant", "Application", "Assignment", "AssignmentSource", "AuditEntry", "CheckStatus",
     "CommitteeResolution", "Conflict", "Cycle", "CycleMember", "Decision", "DecisionValue", "Item",
     "ItemKind", "ItemOutcome", "ItemState", "LoginAttempt", "MemberRole", "Read", "ReadStatus",
-    "ReferenceRecord", "RequirementCheck", "RequirementFinal", "ReviewerProfile", "Role", "RscRecord", "Score",
+    "ReferenceRecord", "ReferenceScore", "RequirementCheck", "RequirementFinal", "ReviewerProfile", "Role",
+    "RscRecord", "Score",
     "TrainingRecord", "User", "WorkRecord",
 ]

@@ -224,13 +224,15 @@ class RubricFigures:
 
 
 def cycle_figures(cycle: Cycle) -> list[RubricFigures]:
-    """Per rubric of the cycle: the score distribution per domain, and agreement of reads 1 and 2 per domain.
+    """Per rubric of the cycle: the score distribution per domain, and agreement of reads 1 and 2 per domain,
+    over the live items (validity essays left out).
 
     Reads 1 and 2 are an item's first two submitted reads in submission order,
     as in the workbook's Agreement sheet. Two grouped queries: the database
     counts, so neither the rows sent nor the Python work grow with the cycle.
     """
-    submitted = (Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED)
+    # Live items only: a validity essay's reads are measured against its expert scores (app/calibration/).
+    submitted = (Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED, Item.validity.is_(False))
     distributions: dict[str, dict[tuple[str, int], int]] = defaultdict(dict)
     for rubric_key, domain_key, score, count in db.session.execute(
             db.select(Item.rubric_key, Score.domain_key, Score.score, func.count())

@@ -90,18 +90,20 @@ def side_of(kind: ItemKind | str) -> str:
 class Lookups:
     """What eligibility needs beyond an item's own row, for a whole cycle or a few applicants."""
     blind_across_items: bool
-    conflicts: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # applicant pk → reviewers
+    conflicts: dict[int | None, set[int]] = field(default_factory=lambda: defaultdict(set))  # applicant → reviewers
     readers: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))    # item pk → reviewers
     declines: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))   # item pk → reviewers
-    sides: dict[tuple[int, str], list[int]] = field(default_factory=lambda: defaultdict(list))  # → item pks
-    categories: dict[int, str] = field(default_factory=dict)                          # applicant pk → category
+    sides: dict[tuple[int | None, str], list[int]] = field(default_factory=lambda: defaultdict(list))  # → items
+    categories: dict[int | None, str] = field(default_factory=dict)                   # applicant pk → category
 
-    def other_side_readers(self, applicant_pk: int, side: str) -> frozenset[int]:
+    def other_side_readers(self, applicant_pk: int | None, side: str) -> frozenset[int]:
+        if applicant_pk is None:  # a validity essay: no applicant, no other side
+            return frozenset()
         other = ESSAYS if side == PORTFOLIO else PORTFOLIO
         return frozenset().union(*(self.readers.get(pk, ()) for pk in self.sides.get((applicant_pk, other), ())))
 
 
-def lookups(cycle: Cycle, applicant_pks: Collection[int] | None = None) -> Lookups:
+def lookups(cycle: Cycle, applicant_pks: Collection[int | None] | None = None) -> Lookups:
     """The cycle's conflicts, readers, declines, applicants' items by side and categories: every applicant's,
     or only those of ``applicant_pks`` (a few queries per thousand applicants)."""
     found = Lookups(blind_across_items=cycle.blind_across_items)
@@ -112,9 +114,9 @@ def lookups(cycle: Cycle, applicant_pks: Collection[int] | None = None) -> Looku
                 select(Conflict.applicant_pk, Conflict.reviewer_id)
                 .join(Applicant, Applicant.id == Conflict.applicant_pk).where(*of_applicants)):
             found.conflicts[applicant_pk].add(reviewer_id)
-        for item_pk, applicant_pk, kind in db.session.execute(
+        for item_pk, owner_pk, kind in db.session.execute(
                 select(Item.id, Item.applicant_pk, Item.kind).where(*of_items)):
-            found.sides[applicant_pk, side_of(kind)].append(item_pk)
+            found.sides[owner_pk, side_of(kind)].append(item_pk)
         for item_pk, reviewer_id in db.session.execute(
                 select(Assignment.item_pk, Assignment.reviewer_id).join(Item, Item.id == Assignment.item_pk)
                 .where(*of_items)):
@@ -129,24 +131,28 @@ def lookups(cycle: Cycle, applicant_pks: Collection[int] | None = None) -> Looku
     return found
 
 
-def _applicant_filters(cycle_id: int, applicant_pks: Collection[int] | None):
+def _applicant_filters(cycle_id: int, applicant_pks: Collection[int | None] | None):
     """One condition on an applicant-pk column per batch of ``applicant_pks``; with none, one that holds for
     the whole cycle (every query also names the cycle)."""
     if applicant_pks is None:
         yield lambda column: true()
         return
-    ordered = sorted(applicant_pks)
+    if None in applicant_pks:  # validity essays, of no applicant: their readers and declines
+        yield lambda column: column.is_(None)
+    ordered = sorted(pk for pk in applicant_pks if pk is not None)
     for start in range(0, len(ordered), BATCH):
         batch = ordered[start:start + BATCH]
         yield lambda column, batch=batch: column.in_(batch)
 
 
-def item_facts(item: Item | Row, applicant: Applicant | Row, found: Lookups) -> ItemFacts:
+def item_facts(item: Item | Row, applicant: Applicant | Row | None, found: Lookups) -> ItemFacts:
     """The eligibility facts of an item (a model or a row with ``id``, ``item_id``, ``kind``, ``rubric_key``
-    and ``applicant_pk``) and its applicant (with ``organization`` and ``advisor_email``)."""
+    and ``applicant_pk``) and its applicant (with ``organization`` and ``advisor_email``; None for a validity
+    essay, which nobody can be conflicted with)."""
     side = side_of(item.kind)
-    return ItemFacts(item_key=item.item_id, applicant_organization=applicant.organization,
-                     advisor_email=applicant.advisor_email, designation=required_designation(item),
+    return ItemFacts(item_key=item.item_id, applicant_organization=applicant.organization if applicant else None,
+                     advisor_email=applicant.advisor_email if applicant else None,
+                     designation=required_designation(item),
                      portfolio_category=found.categories.get(item.applicant_pk) if side == PORTFOLIO else None,
                      conflicted_reviewer_ids=frozenset(found.conflicts.get(item.applicant_pk, ())),
                      reader_ids=frozenset(found.readers.get(item.id, ())),
@@ -155,10 +161,11 @@ def item_facts(item: Item | Row, applicant: Applicant | Row, found: Lookups) -> 
                      blind_across_items=found.blind_across_items)
 
 
-def applicants_by_pk(pks: Iterable[int]) -> dict[int, Row]:
-    """Applicant pk → a row with the ``id``, ``organization`` and ``advisor_email`` eligibility looks at."""
-    ordered = sorted(set(pks))
-    applicants: dict[int, Row] = {}
+def applicants_by_pk(pks: Iterable[int | None]) -> dict[int | None, Row]:
+    """Applicant pk → a row with the ``id``, ``organization`` and ``advisor_email`` eligibility looks at (a validity
+    essay's None has none)."""
+    ordered = sorted({pk for pk in pks if pk is not None})
+    applicants: dict[int | None, Row] = {}
     for start in range(0, len(ordered), BATCH):
         applicants.update((a.id, a) for a in db.session.execute(
             select(Applicant.id, Applicant.organization, Applicant.advisor_email)

@@ -178,9 +178,10 @@ def plan_assignment(cycle: Cycle, readers: int | None = None, *, only: Collectio
                 optimal=solution.optimal, placeable_bound=solution.placeable_bound, refill=only is not None)
 
 
-def _blindness_group(applicant_pk: int, facts: ItemFacts) -> dict:
-    """The engine's blindness group of an item: its applicant and side, unless the cycle relaxes the rule."""
-    if not facts.blind_across_items:
+def _blindness_group(applicant_pk: int | None, facts: ItemFacts) -> dict:
+    """The engine's blindness group of an item: its applicant and side, unless the cycle relaxes the rule (or the
+    item is a validity essay, of no applicant)."""
+    if not facts.blind_across_items or applicant_pk is None:
         return {"applicant": None, "side": None}
     return {"applicant": str(applicant_pk), "side": facts.side}
 
@@ -338,7 +339,7 @@ def _further_reader_picks(cycle: Cycle, group: list[tuple[Item, AssignmentSource
     qualified = _Qualified(reviewers)
     demands = []
     for item, _ in group:
-        facts = item_facts(item, applicants[item.applicant_pk], found)
+        facts = item_facts(item, applicants.get(item.applicant_pk), found)
         demands.append(ItemDemand(key=item.item_id, needed=1, eligible=qualified.eligible(facts),
                                   **_blindness_group(item.applicant_pk, facts)))
     solution = solve([ReviewerCapacity(key=r.user.id, order=r.user.email, load=r.load, max_load=r.max_load)

@@ -63,8 +63,8 @@ class ItemComparison:
     kind: str
     state: str
     cycle_id: int
-    applicant_id: str
-    applicant_name: str
+    applicant_id: str | None  # None for a validity essay
+    applicant_name: str | None
     category: str | None
     rubric: Rubric
     prompt: str | None
@@ -109,12 +109,14 @@ def item_comparison(item: Item) -> ItemComparison:
         own_marks = {marks[i] or CheckStatus.MORE_INFO for i in originals}
         requirements.append(RequirementRow(requirement.key, requirement.label, marks, len(own_marks) > 1))
 
-    application = item.applicant.application
+    applicant = item.applicant
+    application = applicant.application if applicant else None
     resolution = db.session.scalar(db.select(CommitteeResolution).where(CommitteeResolution.item_pk == item.id))
     prefill, source = _prefill(rubric, domains, resolution, combined)
     return ItemComparison(
-        item.id, item.item_id, item.kind.value, item.state.value, item.cycle_id, item.applicant.applicant_id,
-        item.applicant.name, application.category if application else None, rubric, item.prompt, item.response,
+        item.id, item.item_id, item.kind.value, item.state.value, item.cycle_id,
+        applicant.applicant_id if applicant else None, applicant.name if applicant else None,
+        application.category if application else None, rubric, item.prompt, item.response,
         application.portfolio_summary if application and item.kind == ItemKind.APPLICATION else None,
         columns, domains, requirements, rule_in_words(rubric),
         differences_in_words(rubric, domains, requirements, [columns[i] for i in originals]),

@@ -17,10 +17,13 @@ ROLE_CHOICES = [SelectChoice(role.value, role.value.capitalize()) for role in Ro
 KIND_HINTS = {
     "reviewers": "Reviewers: email, name; optional endorsements, designations, max_load, organization.",
     "applications": "Applications: applicant_id, name, category; optional Part 1 score and portfolio figures.",
-    "essays": "Essays: item_id, applicant_id, rubric; optional prompt and response.",
+    "essays": "Essays: item_id, applicant_id, rubric; optional prompt, response, and validity (yes: an essay with "
+              "expert scores and no applicant, applicant_id left blank).",
     "conflicts": "Conflicts of interest: reviewer_email (or email: a reviewer or committee member), applicant_id; "
                  "optional reason.",
-    "scores": "Paper-scored reads: item_id, reviewer_email, domain, score; optional comment, submitted_at.",
+    "scores": "Paper-scored reads: item_id, reviewer_email, domain, score; optional comment, submitted_at, round "
+              "(2: a third reader's read).",
+    "reference_scores": "Expert scores of validity essays: item_id, domain, score; every domain of each essay.",
     "decisions": "A committee meeting's decisions: applicant_id, decision (endorse, not_endorsed, revise), "
                  "rationale; optional decided_by (a committee member's e-mail; you, when blank).",
     "committee": "Committee: email; optional name (needed for a new account) and organization. Seats committee "
@@ -36,7 +39,8 @@ class CycleForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    kind = SelectField("What the file holds", choices=[SelectChoice(kind, kind.capitalize()) for kind in KINDS])
+    kind = SelectField("What the file holds", choices=[SelectChoice(kind, kind.replace("_", " ").capitalize())
+                                                            for kind in KINDS])
     file = FileField("Spreadsheet (.xlsx or .csv)", validators=[FileRequired("Choose a file to import.")],
                      description="The first row names the columns. Nothing is imported if any row has a problem.")
 

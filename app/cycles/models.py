@@ -3,7 +3,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint, false, true
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -24,6 +24,12 @@ class Cycle(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # A reviewer reads an applicant's portfolio or their essays, never both; a small pool may relax this.
     blind_across_items: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Calibration (docs/calibration.md): when a reviewer is flagged against the expert scores of validity essays,
+    # and the reads per drift window.
+    flag_min_adjacent: Mapped[float] = mapped_column(Float, default=0.9, server_default="0.9")
+    flag_max_mean_difference: Mapped[float] = mapped_column(Float, default=0.5, server_default="0.5")
+    flag_min_kappa: Mapped[float] = mapped_column(Float, default=0.6, server_default="0.6")
+    drift_window: Mapped[int] = mapped_column(default=10, server_default="10")
 
 
 class MemberRole(enum.StrEnum):
@@ -109,20 +115,26 @@ class Item(db.Model):
     # (cycle, rubric_key, state) its counts per state and list of the cycle's rubrics, in one pass.
     __table_args__ = (UniqueConstraint("cycle_id", "item_id"), Index("ix_items_cycle_state", "cycle_id", "state",
                                                                      "item_id"),
-                      Index("ix_items_cycle_rubric", "cycle_id", "rubric_key", "state"))
+                      Index("ix_items_cycle_rubric", "cycle_id", "rubric_key", "state"),
+                      CheckConstraint("(validity AND applicant_pk IS NULL AND kind = 'essay') "
+                                      "OR (NOT validity AND applicant_pk IS NOT NULL)",
+                                      name="an_applicant_unless_validity"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
     item_id: Mapped[str] = mapped_column(String(64))  # APP-<applicant_id> or the essay's id
     kind: Mapped[ItemKind] = mapped_column(enum_column(ItemKind))
-    applicant_pk: Mapped[int] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"), index=True)
+    # None only for a validity essay: an essay with expert scores, part of no applicant's result
+    # (docs/calibration.md). To its reviewers it is an essay like any other.
+    applicant_pk: Mapped[int | None] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"), index=True)
+    validity: Mapped[bool] = mapped_column(default=False, server_default=false())
     rubric_key: Mapped[str] = mapped_column(String(64))
     # No index of its own: every query on the state also names the cycle (ix_items_cycle_state).
     state: Mapped[ItemState] = mapped_column(enum_column(ItemState), default=ItemState.UNASSIGNED)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     cycle: Mapped[Cycle] = relationship()
-    applicant: Mapped[Applicant] = relationship()
+    applicant: Mapped[Applicant | None] = relationship()
     text: Mapped["ItemText | None"] = relationship(cascade="all, delete-orphan", passive_deletes=True)
     # An essay's prompt and response, read and written as if they were the item's own columns.
     prompt: AssociationProxy[str | None] = association_proxy("text", "prompt", creator=lambda v: ItemText(prompt=v))
@@ -158,3 +170,15 @@ class Conflict(db.Model):
 
     reviewer: Mapped[User] = relationship()
     applicant: Mapped[Applicant] = relationship()
+
+
+class ReferenceScore(db.Model):
+    """The expert score of a validity essay in one domain: what its reviewers' scores are compared with."""
+
+    __tablename__ = "reference_scores"
+    __table_args__ = (UniqueConstraint("item_pk", "domain_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    domain_key: Mapped[str] = mapped_column(String(64))
+    score: Mapped[int]

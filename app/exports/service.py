@@ -48,6 +48,7 @@ AGREEMENT_MIN_ITEMS = 10
 # Words for the codes people read; the codes themselves stay where scripts read them (docs/workbook.md).
 RESULT_WORDS = {engine.PASS: "Pass", engine.FAIL: "Fail"}
 KIND_WORDS = {ItemKind.APPLICATION: "Application", ItemKind.ESSAY: "Essay"}
+VALIDITY_WORD = "Validity"  # the Kind of a validity essay (docs/calibration.md)
 READ_WORDS = {ReadStatus.DRAFT: "Draft", ReadStatus.SUBMITTED: "Submitted", None: "Assigned"}
 # Rows fetched per round trip: big enough to keep the driver's overhead small, small enough to stay flat.
 CHUNK_ROWS = 2000
@@ -134,35 +135,35 @@ class _Read:
     scores: list[tuple[str, int | None, str | None]] = field(default_factory=list)  # domain, score, comment
 
 
-def _items_reads(cycle: Cycle, rubrics: dict[str, Rubric]) -> Iterator[tuple[str, str, list[_Read]]]:
-    """(item id, rubric key, submitted reads) per item that has any, in item order.
+def _items_reads(cycle: Cycle, rubrics: dict[str, Rubric]) -> Iterator[tuple[str, str, bool, list[_Read]]]:
+    """(item id, rubric key, validity, submitted reads) per item that has any, in item order.
 
     Reads come in submission order, each read's scores in its rubric's domain order (as reviewers see them),
     domains the rubric does not know last. Only one item's reads are in memory at a time.
     """
     rows = _stream(
-        db.select(Item.id, Item.item_id, Item.rubric_key, Read.id, Read.number, Read.submitted_at,
+        db.select(Item.id, Item.item_id, Item.rubric_key, Item.validity, Read.id, Read.number, Read.submitted_at,
                   Assignment.reviewer_id, User.email, Score.domain_key, Score.score, Score.comment)
         .join(Assignment, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
         .join(User, Assignment.reviewer_id == User.id).outerjoin(Score, Score.read_id == Read.id)
         .where(Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED)
         .order_by(Item.id, Read.id, Score.id))
     domain_order = {key: {domain: i for i, domain in enumerate(rubric.domain_keys)} for key, rubric in rubrics.items()}
-    for (_, item_id, rubric_key), item_rows in groupby(rows, key=itemgetter(0, 1, 2)):
+    for (_, item_id, rubric_key, validity), item_rows in groupby(rows, key=itemgetter(0, 1, 2, 3)):
         order = domain_order[rubric_key]
         last = len(order)
         reads = []
-        for read_id, read_rows in groupby(item_rows, key=itemgetter(3)):
+        for read_id, read_rows in groupby(item_rows, key=itemgetter(4)):
             first = next(read_rows)
-            _, _, _, _, number, submitted_at, reviewer_id, email, *score = first
+            _, _, _, _, _, number, submitted_at, reviewer_id, email, *score = first
             read = _Read(reviewer_id, email, submitted_at, submission_key(number, submitted_at, read_id))
             if score[0] is not None:  # a read without scores still counts as a read
                 read.scores.append(tuple(score))
-            read.scores.extend(row[8:] for row in read_rows)  # noqa: B031 (the rows after next(), once)
+            read.scores.extend(row[9:] for row in read_rows)  # noqa: B031 (the rows after next(), once)
             read.scores.sort(key=lambda s: order.get(s[0], last))
             reads.append(read)
         reads.sort(key=lambda r: r.sort_key)
-        yield item_id, rubric_key, reads
+        yield item_id, rubric_key, bool(validity), reads
 
 
 # --- figures over every score of the cycle, kept compact ------------------------------------------
@@ -348,18 +349,20 @@ def _items_sheet(cycle: Cycle, rubrics: dict[str, Rubric]) -> Sheet:
             .join(Read, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
             .where(Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED)
             .group_by(Assignment.item_pk).subquery())
-        for item_id, kind, applicant_id, rubric_key, reads, state, combined, mean, result, rationale in _stream(
-                db.select(Item.item_id, Item.kind, Applicant.applicant_id, Item.rubric_key,
+        for (item_id, kind, validity, applicant_id, rubric_key, reads, state, combined, mean, result,
+             rationale) in _stream(
+                db.select(Item.item_id, Item.kind, Item.validity, Applicant.applicant_id, Item.rubric_key,
                           func.coalesce(submitted_reads.c.reads, 0), Item.state, ItemOutcome.combined,
                           ItemOutcome.mean, ItemOutcome.result, CommitteeResolution.rationale)
-                .join(Applicant, Item.applicant_pk == Applicant.id)
+                .outerjoin(Applicant, Item.applicant_pk == Applicant.id)
                 .outerjoin(ItemOutcome, ItemOutcome.item_pk == Item.id)
                 .outerjoin(CommitteeResolution, CommitteeResolution.item_pk == Item.id)
                 .outerjoin(submitted_reads, submitted_reads.c.item_pk == Item.id)
                 .where(Item.cycle_id == cycle.id).order_by(Item.id)):
             final = state in states.FINAL_STATES
             combined = (combined or {}) if final else {}
-            yield ([item_id, KIND_WORDS[kind], applicant_id, rubrics[rubric_key].title, reads, STATE_LABELS[state]]
+            yield ([item_id, VALIDITY_WORD if validity else KIND_WORDS[kind], applicant_id, rubrics[rubric_key].title,
+                    reads, STATE_LABELS[state]]
                    + [combined.get(key) for key in domains]
                    + [mean if final else None, _words(RESULT_WORDS, result) if final else None, rationale])
     return Sheet("Items", columns, rows())
@@ -371,8 +374,9 @@ def _scores_sheet(cycle: Cycle, rubrics: dict[str, Rubric], figures: _ScoreFigur
                Column("Submitted at", 24, "datetime")]
 
     def rows() -> Iterator[list]:
-        for item_id, rubric_key, reads in _items_reads(cycle, rubrics):
-            figures.add_item(rubric_key, reads)
+        for item_id, rubric_key, validity, reads in _items_reads(cycle, rubrics):
+            if not validity:  # agreement, mean score and severity are over live items (docs/workbook.md)
+                figures.add_item(rubric_key, reads)
             for position, read in enumerate(reads, start=1):
                 for domain, score, comment in read.scores:
                     yield [item_id, read.email, position, domain, score, comment, read.submitted_at]

@@ -27,7 +27,7 @@ from app.committee.errors import CommitteeInputError
 from app.committee.models import Decision
 from app.cycles import seating, states
 from app.cycles.models import (Applicant, Application, Conflict, Cycle, CycleMember, Item, ItemKind, ItemState,
-                               MemberRole)
+                               MemberRole, ReferenceScore)
 from app.extensions import db
 from app.imports.readers import ImportFileError, ImportLimits, Table, read_upload
 from app.imports.validate import (FIGURE_NAMES, KINDS, RECORD_KINDS, ItemInfo, Lookups, Row, RowError,
@@ -160,14 +160,16 @@ class _Snapshot:
                 snapshot.applicant_pks[applicant_id] = pk
                 if application_id is not None:
                     snapshot.application_ids[applicant_id] = application_id
-        if kind in ("applications", "essays", "scores"):
+        if kind in ("applications", "essays", "scores", "reference_scores"):
             assigned = db.select(Assignment.id).where(Assignment.item_pk == Item.id).exists()
-            for pk, item_id, item_kind, rubric_key, state, applicant_id, has_assignment in db.session.execute(
+            references = _reference_domains(cycle.id) if kind == "reference_scores" else {}
+            for pk, item_id, item_kind, rubric_key, state, applicant_id, has_assignment, validity in db.session.execute(
                     db.select(Item.id, Item.item_id, Item.kind, Item.rubric_key, Item.state, Applicant.applicant_id,
-                              assigned).join(Applicant, Item.applicant_pk == Applicant.id)
+                              assigned, Item.validity).outerjoin(Applicant, Item.applicant_pk == Applicant.id)
                     .where(Item.cycle_id == cycle.id)):
                 items[item_id] = ItemInfo(kind=ItemKind(item_kind).value, rubric_key=rubric_key,
-                                          applicant_id=applicant_id, assigned=bool(has_assignment))
+                                          applicant_id=applicant_id, assigned=bool(has_assignment),
+                                          validity=bool(validity), reference_domains=references.get(pk, frozenset()))
                 snapshot.item_pks[item_id] = pk
                 snapshot.item_states[pk] = ItemState(state)
         if kind == "scores":
@@ -191,6 +193,16 @@ class _Snapshot:
         undecidable = {row.applicant_id: gaps for row in applicant_rows(cycle)
                        if (gaps := committee_decisions.unknown_parts(row))}
         return deciders, undecidable
+
+
+def _reference_domains(cycle_id: int) -> dict[int, frozenset[str]]:
+    """Item pk → the domains its stored expert scores cover, for the cycle's validity essays."""
+    domains: dict[int, set[str]] = defaultdict(set)
+    for item_pk, domain in db.session.execute(
+            db.select(ReferenceScore.item_pk, ReferenceScore.domain_key)
+            .join(Item, ReferenceScore.item_pk == Item.id).where(Item.cycle_id == cycle_id)):
+        domains[item_pk].add(domain)
+    return {item_pk: frozenset(keys) for item_pk, keys in domains.items()}
 
 
 def _item_readers(cycle_id: int, item_ids: Collection[str]) -> dict[str, list[StoredReader]]:
@@ -328,7 +340,9 @@ def _write_essays(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor
     outcomes = []
     for row in validated.rows:
         values = row.values
-        wanted = {"applicant_pk": snapshot.applicant_pks[values["applicant_id"]], "rubric_key": values["rubric"],
+        validity = bool(values.get("validity"))
+        wanted = {"applicant_pk": None if validity else snapshot.applicant_pks[values["applicant_id"]],
+                  "rubric_key": values["rubric"], "validity": validity,
                   **_present(row, validated, {"prompt": "prompt", "response": "response"})}
         item = items.get(values["item_id"])
         if item is None:
@@ -336,6 +350,33 @@ def _write_essays(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor
             outcomes.append(Outcome.CREATED)
         else:
             outcomes.append(Outcome.UPDATED if _apply(item, wanted) else Outcome.UNCHANGED)
+    return outcomes
+
+
+# --- expert scores of validity essays ---
+
+def _write_reference_scores(cycle: Cycle, validated: Validated, snapshot: _Snapshot,
+                            actor_id: int | None) -> list[Outcome]:
+    """Each row is one validity essay's expert score in one domain, created or replaced; a change is audited."""
+    pks = [snapshot.item_pks[item_id] for item_id in validated.columns["item_id"]]
+    stored = {(score.item_pk, score.domain_key): score for score in db.session.scalars(
+        db.select(ReferenceScore).where(ReferenceScore.item_pk.in_(set(pks))))}
+    outcomes, audit = [], []
+    for item_pk, row in zip(pks, validated.rows):
+        domain, score = row.values["domain"], row.values["score"]
+        existing = stored.get((item_pk, domain))
+        if existing is None:
+            db.session.add(ReferenceScore(item_pk=item_pk, domain_key=domain, score=score))
+            outcomes.append(Outcome.CREATED)
+        elif existing.score != score:
+            audit.append({"object_id": existing.id, "item_key": row.values["item_id"], "note": domain,
+                          "before": {"score": existing.score}, "after": {"score": score}})
+            existing.score = score
+            outcomes.append(Outcome.UPDATED)
+        else:
+            outcomes.append(Outcome.UNCHANGED)
+    record_many(audit, action="reference_score.import", object_type="reference_score", actor_id=actor_id,
+                cycle_id=cycle.id)
     return outcomes
 
 
@@ -732,5 +773,6 @@ def _write_decisions(cycle: Cycle, validated: Validated, snapshot: _Snapshot, ac
 WRITERS: dict[str, Callable[[Cycle, Validated, _Snapshot, int | None], list[Outcome]]] = {
     "reviewers": _write_reviewers, "applications": _write_applications, "essays": _write_essays,
     "conflicts": _write_conflicts, "scores": _write_scores, "committee": _write_committee,
+    "reference_scores": _write_reference_scores,
     **{kind: partial(_write_records, kind) for kind in RECORD_KINDS}, "decisions": _write_decisions,
 }

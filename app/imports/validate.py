@@ -24,7 +24,8 @@ from app.rubrics.model import CATEGORY_CODES, DESIGNATIONS, Rubric
 
 # The portfolio records the requirement rules count (docs/requirements.md).
 RECORD_KINDS = ("training", "rsc", "references", "work")
-KINDS = ("reviewers", "applications", "essays", "conflicts", "scores", "committee", *RECORD_KINDS, "decisions")
+KINDS = ("reviewers", "applications", "essays", "conflicts", "scores", "reference_scores", "committee",
+         *RECORD_KINDS, "decisions")
 # The committee's decisions on applications (app.committee.models.DecisionValue's values).
 DECISIONS = ("endorse", "not_endorsed", "revise")
 APPLICATION_ITEM_PREFIX = "APP-"
@@ -52,6 +53,9 @@ class Column:
     convert: Callable[[Any], Any]  # a non-blank cell → its value; ValueError(reason) when it is wrong
     required: bool = False
     percent: bool = False  # a number shown as a percentage in the sheet (0.86 shown 86 %) means 86
+    # A required column whose cell may be blank on some rows: the kind's own checks say which (a validity essay's
+    # applicant_id).
+    blank_allowed: bool = False
 
 
 # --- cell converters: each takes a non-blank cell (str from CSV; str/int/float/bool/datetime from xlsx) ---
@@ -294,8 +298,9 @@ KIND_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("portfolio_url", web_address), *FIGURE_COLUMNS,
     ),
     "essays": (
-        Column("item_id", ID, required=True), Column("applicant_id", ID, required=True),
+        Column("item_id", ID, required=True), Column("applicant_id", ID, required=True, blank_allowed=True),
         Column("rubric", lower_key(64), required=True), Column("prompt", long_text), Column("response", long_text),
+        Column("validity", yes_no),
     ),
     "conflicts": (
         Column("reviewer_email", email, required=True), Column("applicant_id", ID, required=True),
@@ -308,6 +313,10 @@ KIND_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("item_id", ID, required=True), Column("reviewer_email", email, required=True),
         Column("domain", lower_key(64), required=True), Column("score", integer(), required=True),
         Column("comment", long_text), Column("submitted_at", timestamp), Column("round", integer(1, 2)),
+    ),
+    "reference_scores": (
+        Column("item_id", ID, required=True), Column("domain", lower_key(64), required=True),
+        Column("score", integer(), required=True),
     ),
 }
 # Portfolio records (docs/requirements.md): a file lists the whole records of its kind for each applicant it names.
@@ -347,7 +356,7 @@ HEADER_ALIASES: dict[tuple[str, str], str] = {("conflicts", "email"): "reviewer_
 KIND_KEYS: dict[str, tuple[str, ...]] = {
     "reviewers": ("email",), "applications": ("applicant_id",), "essays": ("item_id",),
     "conflicts": ("reviewer_email", "applicant_id"), "scores": ("item_id", "reviewer_email", "domain"),
-    "committee": ("email",),
+    "reference_scores": ("item_id", "domain"), "committee": ("email",),
     "training": (), "rsc": (), "references": (), "work": (), "decisions": ("applicant_id",),
 }
 
@@ -356,10 +365,12 @@ KIND_KEYS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class ItemInfo:
-    kind: str            # "application" | "essay"
+    kind: str                # "application" | "essay"
     rubric_key: str
-    applicant_id: str
-    assigned: bool       # has assignments, so its rubric and applicant are fixed
+    applicant_id: str | None  # None for a validity essay
+    assigned: bool           # has assignments, so its rubric and applicant are fixed
+    validity: bool = False
+    reference_domains: frozenset[str] = frozenset()  # a validity essay's domains with a stored expert score
 
 
 @dataclass(frozen=True)
@@ -519,7 +530,7 @@ def _convert_column(column: Column, cells: list[Any], numbers: list[int], errors
         value = key[1] if typed else key
         if value is None or (value.__class__ is str and not value.strip()):
             converted[key] = None
-            if column.required:
+            if column.required and not column.blank_allowed:
                 reasons[key] = "required value is missing"
             continue
         try:
@@ -588,9 +599,16 @@ def _check_essays(validated: Validated, lookups: Lookups) -> list[RowError]:
     errors = []
     for row in validated.rows:
         item_id, applicant_id, rubric_key = (row.values[name] for name in ("item_id", "applicant_id", "rubric"))
+        validity = bool(row.values.get("validity"))
         if item_id and item_id.upper().startswith(APPLICATION_ITEM_PREFIX):
             errors.append(RowError(row.number, "item_id", f"{item_id!r}: the {APPLICATION_ITEM_PREFIX} prefix is "
                                                           "reserved for application items"))
+        if validity and applicant_id:
+            errors.append(RowError(row.number, "applicant_id", "a validity essay belongs to no applicant: leave "
+                                                               "applicant_id blank"))
+        elif not validity and not applicant_id:
+            errors.append(RowError(row.number, "applicant_id", "required value is missing (only a validity essay, "
+                                                               "validity = yes, has none)"))
         applicant_known = applicant_id in lookups.applicants
         if applicant_id and not applicant_known:
             errors.append(RowError(row.number, "applicant_id", f"no applicant {applicant_id!r} in this cycle "
@@ -607,10 +625,13 @@ def _check_essays(validated: Validated, lookups: Lookups) -> list[RowError]:
                 errors.append(RowError(row.number, "rubric", f"{rubric_key!r} is for {', '.join(rubric.categories)}; "
                                                              f"applicant {applicant_id} applies for {code}"))
         existing = lookups.items.get(item_id) if item_id else None
-        if existing is not None and existing.assigned and (
-                existing.rubric_key != rubric_key or existing.applicant_id != applicant_id):
-            errors.append(RowError(row.number, "item_id", f"{item_id} is already assigned; its rubric and "
-                                                          "applicant can no longer change"))
+        if existing is not None and existing.kind != "essay":
+            errors.append(RowError(row.number, "item_id", f"{item_id} already exists as an {existing.kind}"))
+        elif existing is not None and existing.assigned and (
+                existing.rubric_key != rubric_key or existing.applicant_id != applicant_id
+                or existing.validity != validity):
+            errors.append(RowError(row.number, "item_id", f"{item_id} is already assigned; its rubric, applicant "
+                                                          "and validity can no longer change"))
     return errors
 
 
@@ -797,6 +818,50 @@ def _no_discrepancy(item_id: str, rubric: Rubric, pairs: dict[str, _FileRead], s
             "the same pass/fail): there is no discrepancy for a round-2 read to settle")
 
 
+def _check_reference_scores(validated: Validated, lookups: Lookups) -> list[RowError]:
+    """Expert scores belong to validity essays, in their rubric's domains and scale; after the file every
+    validity essay it names has one in each domain (the essay's first row names the ones missing)."""
+    errors = []
+    first_rows: dict[str, int] = {}
+    named: dict[str, set[str]] = {}
+    for row in validated.rows:
+        item_id, domain, score = (row.values[name] for name in ("item_id", "domain", "score"))
+        item = lookups.items.get(item_id) if item_id else None
+        if item_id and item is None:
+            errors.append(RowError(row.number, "item_id", f"no item {item_id!r} in this cycle (import essays first)"))
+            continue
+        if item is None:
+            continue
+        if not item.validity:
+            errors.append(RowError(row.number, "item_id", f"{item_id} is not a validity essay: only a validity "
+                                                          "essay (essays imported with validity = yes) has expert "
+                                                          "scores"))
+            continue
+        rubric = lookups.rubrics.get(item.rubric_key)
+        if rubric is None:
+            errors.append(RowError(row.number, "item_id", f"{item_id} uses rubric {item.rubric_key!r}, which is not "
+                                                          "loaded"))
+            continue
+        first_rows.setdefault(item_id, row.number)
+        seen = named.setdefault(item_id, set(item.reference_domains))
+        if domain and domain not in rubric.domain_keys:
+            errors.append(RowError(row.number, "domain", f"unknown domain {domain!r} for rubric {rubric.key} "
+                                                         f"(expected {', '.join(rubric.domain_keys)})"))
+        elif domain:
+            seen.add(domain)
+        if score is not None and not rubric.scale_min <= score <= rubric.scale_max:
+            errors.append(RowError(row.number, "score", f"{score} is outside the {rubric.key} scale "
+                                                        f"{rubric.scale_min}–{rubric.scale_max}"))
+    for item_id, seen in named.items():
+        rubric = lookups.rubrics[lookups.items[item_id].rubric_key]
+        missing = [key for key in rubric.domain_keys if key not in seen]
+        if missing:
+            errors.append(RowError(first_rows[item_id], "domain", f"validity essay {item_id} would have no expert "
+                                                                  f"score for {', '.join(missing)} (every domain "
+                                                                  "needs one)"))
+    return errors
+
+
 def _unknown_reviewer(address: str) -> str:
     return f"no reviewer with e-mail {address} (import reviewers first)"
 
@@ -870,8 +935,8 @@ def _not_a_decider(address: str, role: str | None) -> str:
 REFERENCE_CHECKS: dict[str, Callable[[Validated, Lookups], list[RowError]]] = {
     "reviewers": _check_reviewers, "applications": _check_applications, "essays": _check_essays,
     "conflicts": _check_conflicts, "committee": _check_committee, "scores": _check_scores,
-    "training": _check_records, "rsc": _check_records, "references": _check_references,
-    "work": _check_records, "decisions": _check_decisions,
+    "reference_scores": _check_reference_scores, "training": _check_records, "rsc": _check_records,
+    "references": _check_references, "work": _check_records, "decisions": _check_decisions,
 }
 
 

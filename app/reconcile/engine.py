@@ -46,6 +46,7 @@ class ReconcileFacts:
     started_reads: int = 0               # reads opened (draft or submitted)
     pending_adjudication: int = 0        # third/extra readers assigned who have not submitted yet
     committee: CommitteeScores | None = None
+    validity: bool = False               # a validity essay: scored against expert scores, never reconciled
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,14 +239,16 @@ def evaluate_item(rubric: Rubric, facts: ReconcileFacts) -> Verdict:
       tolerance of every original, or a line has no majority, the item goes to
       the *committee*;
     - an application whose reviewers agree that more information is needed on a
-      requirement line goes to the committee, which can ask the applicant.
+      requirement line goes to the committee, which can ask the applicant;
+    - a validity essay is never reconciled: its state follows its readers alone, and
+      it never gets a further reader (docs/calibration.md).
     """
-    if facts.committee is not None:
+    if facts.committee is not None and not facts.validity:
         return _decided(rubric, facts.committee)
     originals = [read for read in facts.reads if not read.adjudication]
     further = [read for read in facts.reads if read.adjudication]
     required = max(facts.required_reads, 1)
-    if len(originals) < required:
+    if len(originals) < required or facts.validity:
         return Verdict(pre_review_state(started_reads=max(facts.started_reads, len(facts.reads)),
                                         assignments=facts.assignments, required_reads=required))
 

@@ -64,7 +64,7 @@ def _reconcile(cycle: Cycle, actor_id: int | None, progress: Progress) -> dict[s
     verdicts = {}
     for item in items:
         verdicts[item.id] = engine.evaluate_item(rubrics[item.rubric_key], _facts(
-            required_reads, reads.get(item.id, NO_READS), resolutions.get(item.id)))
+            required_reads, reads.get(item.id, NO_READS), resolutions.get(item.id), item.validity))
         progress.advance()
     progress.start("Assigning further readers and saving")
     verdicts.update(_ask_for_readers(items, verdicts, actor_id))
@@ -90,7 +90,8 @@ def reevaluate_item(item: Item, *, actor_id: int | None) -> engine.Verdict:
     rubric = rubrics_of([item], ReconcileError)[item.rubric_key]
     this_item = Item.id == item.id
     facts = _facts(db.session.scalar(db.select(Cycle.readers).where(Cycle.id == item.cycle_id)),
-                   _load_reads(this_item).get(item.id, NO_READS), _load_resolutions(this_item).get(item.id))
+                   _load_reads(this_item).get(item.id, NO_READS), _load_resolutions(this_item).get(item.id),
+                   item.validity)
     verdict = engine.evaluate_item(rubric, facts)
     apply_verdict(item, verdict, db.session.scalar(db.select(ItemOutcome).where(ItemOutcome.item_pk == item.id)),
                   actor_id)
@@ -109,7 +110,7 @@ def _load_items(cycle_id: int) -> list:
     """The cycle's items as rows with the columns reconciliation and third-reader assignment use."""
     return _rows(
         db.select(Item.id, Item.item_id, Item.cycle_id, Item.kind, Item.rubric_key, Item.applicant_pk,
-                  type_coerce(Item.state, String).label("state"))
+                  type_coerce(Item.state, String).label("state"), Item.validity)
         .where(Item.cycle_id == cycle_id).order_by(Item.id))
 
 
@@ -183,10 +184,12 @@ def _load_outcomes(scope: ColumnElement[bool]) -> dict[int, dict[str, Any]]:
     return {row[0]: dict(zip(OUTCOME_FIELDS, row[1:], strict=True)) for row in rows}
 
 
-def _facts(required_reads: int, reads: tuple, resolution: engine.CommitteeScores | None) -> engine.ReconcileFacts:
+def _facts(required_reads: int, reads: tuple, resolution: engine.CommitteeScores | None,
+           validity: bool) -> engine.ReconcileFacts:
     reviewers, started, pending, submitted = reads
     return engine.ReconcileFacts(reads=submitted, required_reads=required_reads, assignments=len(reviewers),
-                            started_reads=started, pending_adjudication=pending, committee=resolution)
+                                 started_reads=started, pending_adjudication=pending, committee=resolution,
+                                 validity=validity)
 
 
 def _ask_for_readers(items: list, verdicts: dict[int, engine.Verdict],

@@ -68,3 +68,35 @@ def test_moving_essay_text_to_item_texts_keeps_every_essay_and_can_be_undone(emp
         downgrade(revision="0002_audit_append_only")
         with db.engine.connect() as conn:
             assert rows(conn, "id, prompt, response FROM items") == [(1, "Why?", "Because."), (2, None, None)]
+
+
+def test_validity_essays_lift_the_applicant_in_place_keeping_every_row_that_references_items(empty_app):
+    with empty_app.app_context():
+        upgrade(revision="0009_requirement_results")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO users (id, email, name, role, active, created_at, session_token) "
+                              "VALUES (1, 'r@example.org', 'R', 'reviewer', 1, '2026-01-01', 't')"))
+            conn.execute(text("INSERT INTO cycles (id, name, readers, created_at) VALUES (1, 'C', 2, '2026-01-01')"))
+            conn.execute(text("INSERT INTO applicants (id, cycle_id, applicant_id, name) VALUES (1, 1, 'A-1', 'Ann')"))
+            conn.execute(text("INSERT INTO items (id, cycle_id, item_id, kind, applicant_pk, rubric_key, state, "
+                              "created_at) VALUES (1, 1, 'E-1', 'essay', 1, 'r', 'assigned', '2026-01-01')"))
+            conn.execute(text("INSERT INTO assignments (id, item_pk, reviewer_id, source, assigned_at) "
+                              "VALUES (1, 1, 1, 'auto', '2026-01-01')"))
+        upgrade()
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT id, validity FROM items")).all() == [(1, 0)]
+            assert conn.execute(text("SELECT id FROM assignments")).scalars().all() == [1]
+            conn.execute(text("INSERT INTO items (id, cycle_id, item_id, kind, applicant_pk, rubric_key, state, "
+                              "created_at, validity) VALUES (2, 1, 'V-1', 'essay', NULL, 'r', 'assigned', "
+                              "'2026-01-01', 1)"))
+        for bad in ("(3, 1, 'E-3', 'essay', NULL, 'r', 'assigned', '2026-01-01', 0)",
+                    "(3, 1, 'V-3', 'essay', 1, 'r', 'assigned', '2026-01-01', 1)",
+                    "(3, 1, 'V-3', 'application', NULL, 'r', 'assigned', '2026-01-01', 1)"):
+            with pytest.raises(DatabaseError, match="an_applicant_unless_validity"), db.engine.begin() as conn:
+                conn.execute(text("INSERT INTO items (id, cycle_id, item_id, kind, applicant_pk, rubric_key, state, "
+                                  f"created_at, validity) VALUES {bad}"))
+        downgrade(revision="0009_requirement_results")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT id FROM items")).scalars().all() == [1]
+            assert conn.execute(text("SELECT id FROM assignments")).scalars().all() == [1]
+            assert [c["nullable"] for c in inspect(conn).get_columns("items") if c["name"] == "applicant_pk"] == [False]

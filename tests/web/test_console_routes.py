@@ -558,5 +558,5 @@ def test_a_blank_import_template_lists_the_columns_of_its_kind(app, world):
     coordinator = signed_in(app, world["coordinator"])
     reply = coordinator.get("/console/import-templates/essays.csv")
     assert reply.status_code == 200 and reply.mimetype == "text/csv"
-    assert reply.get_data(as_text=True).strip() == "item_id,applicant_id,rubric,prompt,response"
+    assert reply.get_data(as_text=True).strip() == "item_id,applicant_id,rubric,prompt,response,validity"
     assert coordinator.get("/console/import-templates/nonsense.csv").status_code == 404
