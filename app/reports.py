@@ -143,6 +143,27 @@ def decision_snapshot(decision: Decision | None, decided_by: User | None = None)
             "decided_by_email": decided_by.email if decided_by else None}
 
 
+@dataclass(frozen=True)
+class DecisionCounts:
+    """How far the committee is with a cycle's applications."""
+    applications: int
+    decided: int   # the committee recorded a decision
+    ready: int     # every part is known, so the product suggests one, and none is recorded yet
+
+
+def decision_counts(cycle: Cycle) -> DecisionCounts:
+    """The cycle's applications decided and ready to decide, from the same rows as the committee's
+    applications page and the workbook's Decisions sheet."""
+    applications = decided = ready = 0
+    for row in applicant_rows(cycle):
+        applications += 1
+        if row.decision:
+            decided += 1
+        elif row.suggested:
+            ready += 1
+    return DecisionCounts(applications, decided, ready)
+
+
 def applicant_rows(cycle: Cycle, *, viewer: User | None = None, by_applicant_id: bool = False,
                    pass_mark: float | None = None, chunk_rows: int = 2000,
                    lines: Mapping[int, ApplicationLines] | None = None) -> Iterator[ApplicantRow]:

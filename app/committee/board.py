@@ -25,6 +25,7 @@ from app.errors import InputError
 from app.extensions import db
 from app.numbers import whole_number
 from app.people.models import Role, User
+from app.reconcile.engine import disagrees_on
 from app.reconcile.models import ItemOutcome
 from app.reports import STATE_ORDER, RubricFigures, cycle_figures
 from app.rubrics.model import Rubric
@@ -83,6 +84,8 @@ class BoardRow:
     state: str
     reads: int                    # submitted reads
     discrepant_domains: tuple[str, ...]   # domain names
+    pass_fail_split: bool                 # the reads disagree on pass/fail
+    lines_disputed: bool                  # requirement lines marked differently
     result: str | None
     mean: float | None
     committee_scored: bool
@@ -188,7 +191,7 @@ def _page_rows(by_category: bool, by_rubric: bool, role: Role) -> Select:
     # The page's item ids first, so only the rows shown are joined to their outcome, resolution and read count.
     return (db.select(Item.id, Item.item_id, Item.kind, Applicant.applicant_id, Application.category,
                       Item.rubric_key, Item.state, submitted, ItemOutcome.discrepant_domains,
-                      ItemOutcome.result, ItemOutcome.mean, CommitteeResolution.id)
+                      ItemOutcome.reasons, ItemOutcome.result, ItemOutcome.mean, CommitteeResolution.id)
             .join(page, page.c.id == Item.id)
             .join(Applicant, Item.applicant_pk == Applicant.id)
             .outerjoin(Application, Application.applicant_pk == Applicant.id)
@@ -239,12 +242,13 @@ def _states_of(state_filter: str | None) -> tuple[ItemState, ...]:
 
 
 def _board_row(rubrics: Mapping[str, Rubric], pk, item_id, kind, applicant_id, category, rubric_key, state, reads,
-               discrepant, result, mean, resolution_id) -> BoardRow:
+               discrepant, reasons, result, mean, resolution_id) -> BoardRow:
     rubric = rubrics.get(rubric_key)
     names = tuple(_domain_name(rubric, key) for key in (discrepant or []))
+    pass_fail, lines = disagrees_on(reasons or [])
     return BoardRow(pk, item_id, kind.value, applicant_id, category, rubric_key,
-                    rubric.title if rubric else _missing_rubric_title(rubric_key), state.value, reads, names, result,
-                    mean, resolution_id is not None)
+                    rubric.title if rubric else _missing_rubric_title(rubric_key), state.value, reads, names,
+                    pass_fail, lines, result, mean, resolution_id is not None)
 
 
 def _rubric_or_none(key: str) -> Rubric | None:

@@ -18,7 +18,7 @@ from app.audit.models import AuditEntry
 from app.cycles.models import Cycle, Item, ItemState
 from app.extensions import db
 from app.people.models import User
-from app.reports import ReadCounts, ReviewerReads, reviewer_reads, rubric_reads
+from app.reports import DecisionCounts, ReadCounts, ReviewerReads, decision_counts, reviewer_reads, rubric_reads
 from app.rubrics.registry import get_rubric
 from app.scoring.models import Read, ReadStatus
 
@@ -44,6 +44,7 @@ class Dashboard:
     state_counts: dict[str, int]  # every ItemState value, in workflow order
     reviewers: list[ProgressRow]
     designations: list[ProgressRow]
+    decisions: DecisionCounts
 
     @property
     def total_items(self) -> int:
@@ -59,11 +60,13 @@ class Dashboard:
 
 
 def dashboard(cycle: Cycle) -> Dashboard:
-    """Item counts per state and read progress per reviewer and per designation, in four queries."""
+    """Item counts per state, read progress per reviewer and per designation, and the applications decided
+    and ready to decide."""
     states = dict(db.session.execute(select(Item.state, func.count()).where(Item.cycle_id == cycle.id)
                                      .group_by(Item.state)).all())
     return Dashboard(cycle=cycle, state_counts=state_counts(states), reviewers=reviewer_progress(reviewer_reads(cycle)),
-                     designations=designation_progress(rubric_reads(cycle), _designation_of))
+                     designations=designation_progress(rubric_reads(cycle), _designation_of),
+                     decisions=decision_counts(cycle))
 
 
 def state_counts(counts: dict[Any, int]) -> dict[str, int]:

@@ -177,6 +177,17 @@ def majority_marks(rubric: Rubric, reads: Sequence[ReadScores]) -> tuple[dict[st
 
 # --- one item ----------------------------------------------------------------------------------
 
+# The reason an outcome carries when its reads disagree on pass/fail (the board says so when no domain differs).
+PASS_FAIL_REASON = "reads disagree on pass/fail"
+REQUIREMENT_REASON = "requirement {key}: reviewers' marks differ"
+
+
+def disagrees_on(reasons: Sequence[str]) -> tuple[bool, bool]:
+    """Whether an outcome's reasons (as ``_Judgement.reasons`` wrote them) hold a pass/fail split, and a
+    requirement line marked differently."""
+    prefix = REQUIREMENT_REASON.split("{", 1)[0]
+    return PASS_FAIL_REASON in reasons, any(reason.startswith(prefix) for reason in reasons)
+
 @dataclass(frozen=True, slots=True)
 class _Judgement:
     discrepant_domains: tuple[str, ...]
@@ -191,8 +202,8 @@ class _Judgement:
         reasons = [f"{key}: scores differ by more than {rubric.reconcile.tolerance:g}"
                    for key in self.discrepant_domains]
         if self.pass_fail_split:
-            reasons.append("reads disagree on pass/fail")
-        reasons += [f"requirement {key}: reviewers' marks differ" for key in self.disputed_lines]
+            reasons.append(PASS_FAIL_REASON)
+        reasons += [REQUIREMENT_REASON.format(key=key) for key in self.disputed_lines]
         return reasons
 
 

@@ -12,6 +12,7 @@ from app.assignment.models import Assignment
 from app.extensions import db
 from app.people.models import Role, User
 from tests import factories as f
+from tests.browser.axe import violations
 
 PASSWORD = "browser test password"
 EMAIL = "cora@example.org"
@@ -82,6 +83,13 @@ def test_coordinator_imports_with_a_row_report_then_assigns_with_preview(app, pa
     expect(rows.nth(0).locator("td").nth(1)).to_have_text("email")
     expect(rows.nth(1).locator("td").nth(0)).to_have_text("4")
     expect(rows.nth(1).locator("td").nth(1)).to_have_text("designations")
+    # The outcome leads the page and has the focus: its heading and first rows are in a laptop's window.
+    expect(report).to_be_focused()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert page.evaluate("document.getElementById('import-report').getBoundingClientRect().top") < 250
+    assert page.evaluate("document.querySelector('#import-report tbody tr:last-child')"
+                         ".getBoundingClientRect().bottom") < 800
+    assert violations(page) == []
     shot(page, "2-import-report")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 1

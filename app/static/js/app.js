@@ -19,6 +19,9 @@
  *      changed in another window: the page's own script shows it and what to do).
  *    A page that handles an error itself sets `event.detail.appHandled = true`
  *    in its own htmx:responseError listener (on an element, so it runs first).
+ * 4. A `.table-wrap` whose table is wider than the window becomes a focusable, named
+ *    region, so it can be scrolled sideways from the keyboard (docs/pages.md).
+ * 5. An element marked `data-focus-on-load` (an outcome the page leads with) takes the focus.
  */
 (function () {
   "use strict";
@@ -215,6 +218,47 @@
 
   window.addEventListener("beforeunload", function (evt) {
     if (hasUnsavedWork()) { evt.preventDefault(); evt.returnValue = ""; }
+  });
+
+  /* ---- wide tables: a frame that scrolls sideways is reachable and scrollable by keyboard ---- */
+
+  function frameLabel(wrap) {
+    var caption = wrap.querySelector("caption");
+    var section = wrap.closest("section, article");
+    var heading = section && section.querySelector("h1, h2, h3");
+    var text = (caption && caption.textContent.trim()) || (heading && heading.textContent.trim()) || "Table";
+    return text + " (scrolls sideways)";
+  }
+
+  function markScrollFrames() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        wrap.tabIndex = 0;
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", frameLabel(wrap));
+        wrap.dataset.scrollFrame = "";
+      } else if ("scrollFrame" in wrap.dataset) {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+        delete wrap.dataset.scrollFrame;
+      }
+    });
+  }
+
+  var resizeTimer = null;
+  document.addEventListener("DOMContentLoaded", markScrollFrames);
+
+  /* ---- an outcome the page leads with (a failed import's report) takes the focus ---- */
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var outcome = document.querySelector("[data-focus-on-load]");
+    if (outcome) { outcome.focus(); }
+  });
+  document.addEventListener("htmx:afterSettle", markScrollFrames);
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizeTimer);
+    resizeTimer = window.setTimeout(markScrollFrames, 150);
   });
 
   window.EndorsementReview = {
