@@ -9,45 +9,106 @@ objects are checked here, in domain words:
   decision;
 - a **reviewer** opens no cycle page; they see only the items assigned to them;
 - inside what a user may open, ``applicant_visible`` leaves out the applicants
-  the user must not see: for a reviewer those with a recorded conflict (a
-  conflict or unassignment takes effect on the very next request). It is the one
-  place such a rule lives: the lookups below and the listings (the reviewer's
-  queue, the committee's board and applications page) all apply it.
+  the user must not see: for a reviewer those with a recorded conflict, for a
+  committee member those they are recused from (``recusals``: a declared
+  conflict, the same organization, the applicant's advisor). Either takes effect
+  on the very next request. It is the one place such a rule lives: the lookups
+  below and the listings (the reviewer's queue, the committee's board, counts,
+  pictures and applications page) all apply it.
 
 An object the user may not see answers 404, exactly like one that does not
 exist, so IDs cannot be probed. docs/access.md has the table, and how to add a
 rule (committee recusal) in ``_hidden_condition`` alone.
 """
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Select, bindparam, exists, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, literal, or_, select, true
 from sqlalchemy.orm import QueryableAttribute, contains_eager
 
+from app.assignment.eligibility import email_key, interest_reasons, organization_key
 from app.assignment.models import Assignment
 from app.cycles.models import Applicant, Application, Conflict, Cycle, CycleMember, Item, MemberRole
 from app.extensions import db
-from app.people.models import Role, User
+from app.people.models import ReviewerProfile, Role, User
 
-# The bound parameter naming the viewer in statements that apply ``applicant_visible``.
+# The bound parameters naming the viewer in statements that apply ``applicant_visible``: their id, and for a
+# committee member the applicants they are recused from.
 VIEWER = "viewer_id"
+RECUSED = "recused_applicant_pks"
 # An applicant's key as a rule takes it: a column of a statement, or a value.
 # None, or a NULL column: a validity essay, of no applicant, which nobody is conflicted with.
 ApplicantKey = ColumnElement[int] | QueryableAttribute[int] | QueryableAttribute[int | None] | int | None
 
 
-def viewer_params(user: User) -> dict[str, int]:
-    """The bound values a statement built with ``applicant_visible`` needs for this user."""
-    return {VIEWER: user.id}
+def viewer_params(user: User) -> dict[str, Any]:
+    """The bound values a statement built with ``applicant_visible`` needs for this user (read afresh: a new
+    conflict, organization or seat counts from the next statement on)."""
+    params: dict[str, Any] = {VIEWER: user.id}
+    if user.role == Role.COMMITTEE:
+        params[RECUSED] = sorted(recusals(user))
+    return params
 
 
 def _hidden_condition(role: Role, applicant_pk: ApplicantKey) -> ColumnElement[bool] | None:
-    """The one rule: whether the applicant is hidden from a viewer of this role (the viewer bound as ``VIEWER``);
-    None when the role has nothing hidden."""
+    """The one rule: whether the applicant is hidden from a viewer of this role (the viewer bound as ``VIEWER``,
+    a committee member's recusals as ``RECUSED``); None when the role has nothing hidden."""
     if role == Role.REVIEWER:
         return exists().where(Conflict.reviewer_id == bindparam(VIEWER), Conflict.applicant_pk == applicant_pk)
+    if role == Role.COMMITTEE:
+        # The grounds compare normalised organizations and e-mails (assignment's rule), so they are worked out
+        # in Python (``recusals``) and bound as a list; a member is recused from a handful of applicants.
+        # A validity essay has no applicant (NULL): nobody is recused from it.
+        if applicant_pk is None:
+            return None
+        key = literal(applicant_pk) if isinstance(applicant_pk, int) else applicant_pk
+        return and_(key.is_not(None), key.in_(bindparam(RECUSED, expanding=True)))
     return None
+
+
+def recusals(user: User, *, cycle_id: int | None = None, applicant_pk: int | None = None) -> dict[int, list[str]]:
+    """The applicants a committee member is recused from, in the cycles they sit on (or one cycle, or one
+    applicant), each with the grounds in words; empty for any other role. Coordinators are never recused:
+    they administer the cycle and see everything.
+
+    One query whatever the cycle's size: the applicants with their organization and advisor, whether the member
+    declared a conflict with each, and the member's own organization."""
+    if user.role != Role.COMMITTEE:
+        return {}
+    scope: list[ColumnElement[bool]] = [Applicant.cycle_id.in_(committee_cycles(user))]
+    if cycle_id is not None:
+        scope.append(Applicant.cycle_id == cycle_id)
+    if applicant_pk is not None:
+        scope.append(Applicant.id == applicant_pk)
+    declared = exists().where(Conflict.reviewer_id == user.id, Conflict.applicant_pk == Applicant.id)
+    own_organization = (select(ReviewerProfile.organization).where(ReviewerProfile.user_id == user.id)
+                        .scalar_subquery())
+    found: dict[int, list[str]] = {}
+    person_email = email_key(user.email)
+    for pk, organization, advisor, conflict, person_organization in db.session.execute(
+            select(Applicant.id, Applicant.organization, Applicant.advisor_email, declared, own_organization)
+            .where(*scope)):
+        reasons = interest_reasons(bool(conflict), organization_key(person_organization), person_email,
+                                   organization_key(organization), email_key(advisor))
+        if reasons:
+            found[pk] = reasons
+    return found
+
+
+def cycle_recusals(cycle: Cycle) -> list[tuple[User, Applicant, list[str]]]:
+    """Who of the cycle's seated committee members is recused from which applicant, and why (the coordinator's
+    view), by member name and applicant id."""
+    members = list(db.session.scalars(
+        select(User).join(CycleMember, CycleMember.user_id == User.id)
+        .where(CycleMember.cycle_id == cycle.id, CycleMember.role == MemberRole.COMMITTEE,
+               User.role == Role.COMMITTEE).order_by(User.name, User.email)))
+    found = {member.id: recusals(member, cycle_id=cycle.id) for member in members}
+    wanted = {pk for by_applicant in found.values() for pk in by_applicant}
+    applicants = {applicant.id: applicant for applicant in db.session.scalars(
+        select(Applicant).where(Applicant.id.in_(wanted)))} if wanted else {}
+    return [(member, applicant, found[member.id][applicant.id]) for member in members
+            for applicant in sorted((applicants[pk] for pk in found[member.id]), key=lambda a: a.applicant_id)]
 
 
 def applicant_visible(role: Role, applicant_pk: ApplicantKey) -> ColumnElement[bool]:
@@ -96,6 +157,8 @@ def may_open_cycle(user: User | None, cycle_id: int) -> bool:
 def _hidden(user: User, applicant_pk: int | None) -> bool:
     if applicant_pk is None:
         return False
+    if user.role == Role.COMMITTEE:
+        return bool(recusals(user, applicant_pk=applicant_pk))  # the one applicant, not every recusal
     condition = _hidden_condition(user.role, applicant_pk)
     return condition is not None and bool(db.session.scalar(select(condition), viewer_params(user)))
 

@@ -15,7 +15,7 @@ from math import floor
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import case, func, or_
+from sqlalchemy import ColumnElement, case, func, or_
 
 from app.access import applicant_visible, viewer_params
 from app.assignment.models import Assignment
@@ -194,7 +194,7 @@ def applicant_rows(cycle: Cycle, *, viewer: User | None = None, by_applicant_id:
         .where(Applicant.cycle_id == cycle.id)
         .order_by(*((Applicant.applicant_id, Applicant.id, Item.item_id) if by_applicant_id
                     else (Applicant.id, Item.id))))
-    params: dict[str, int] = {}
+    params: dict[str, Any] = {}
     if viewer is not None:
         statement, params = statement.where(applicant_visible(viewer.role, Applicant.id)), viewer_params(viewer)
     rows = db.session.execute(statement.execution_options(yield_per=chunk_rows), params)
@@ -244,23 +244,28 @@ class RubricFigures:
     domains: list[DomainFigures]
 
 
-def cycle_figures(cycle: Cycle) -> list[RubricFigures]:
+def cycle_figures(cycle: Cycle, viewer: User | None = None) -> list[RubricFigures]:
     """Per rubric of the cycle: the score distribution per domain, and agreement of reads 1 and 2 per domain,
-    over the live items (validity essays left out).
+    over the live items (validity essays left out); without the applicants hidden from ``viewer`` when one is
+    given (a committee member's recusals).
 
     Reads 1 and 2 are an item's first two submitted reads in submission order,
     as in the workbook's Agreement sheet. Two grouped queries: the database
     counts, so neither the rows sent nor the Python work grow with the cycle.
     """
     # Live items only: a validity essay's reads are measured against its expert scores (app/calibration/).
-    submitted = (Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED, Item.validity.is_(False))
+    submitted: tuple[ColumnElement[bool], ...] = (Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED,
+                                                  Item.validity.is_(False))
+    params: dict[str, Any] = {}
+    if viewer is not None:
+        submitted, params = (*submitted, applicant_visible(viewer.role, Item.applicant_pk)), viewer_params(viewer)
     distributions: dict[str, dict[tuple[str, int], int]] = defaultdict(dict)
     for rubric_key, domain_key, score, count in db.session.execute(
             db.select(Item.rubric_key, Score.domain_key, Score.score, func.count())
             .select_from(Score).join(Read, Score.read_id == Read.id)
             .join(Assignment, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
             .where(*submitted, Score.score.is_not(None))
-            .group_by(Item.rubric_key, Score.domain_key, Score.score)):
+            .group_by(Item.rubric_key, Score.domain_key, Score.score), params):
         distributions[rubric_key][(domain_key, score)] = count
 
     # An item's submitted reads numbered in submission order: reads 1 and 2 are its first two, scored or not.
@@ -281,7 +286,7 @@ def cycle_figures(cycle: Cycle) -> list[RubricFigures]:
                       func.sum(case((pairs.c.first == pairs.c.second, 1), else_=0)),
                       func.sum(case((func.abs(pairs.c.first - pairs.c.second) <= 1, 1), else_=0)))
             .where(pairs.c.first.is_not(None), pairs.c.second.is_not(None))
-            .group_by(pairs.c.rubric_key, pairs.c.domain_key)):
+            .group_by(pairs.c.rubric_key, pairs.c.domain_key), params):
         agreements[rubric_key][domain_key] = (count, exact, adjacent)
 
     figures = []

@@ -123,12 +123,8 @@ def standing_reasons(reviewer: ReviewerFacts, item: ItemFacts) -> tuple[str, ...
         reasons.append("account is not active")
     if not reviewer.in_pool:
         reasons.append("not a reviewer in this cycle")
-    if reviewer.user_id in item.conflicted_reviewer_ids:
-        reasons.append("declared conflict with the applicant")
-    if reviewer.organization_key and reviewer.organization_key == item.organization_key:
-        reasons.append("same organization as the applicant")
-    if item.advisor_key and item.advisor_key == reviewer.email_key:
-        reasons.append("advisor of the applicant")
+    reasons += interest_reasons(reviewer.user_id in item.conflicted_reviewer_ids, reviewer.organization_key,
+                                reviewer.email_key, item.organization_key, item.advisor_key)
     qualification = qualification_reason(reviewer, item)
     if qualification:
         reasons.append(qualification)
@@ -139,6 +135,22 @@ def standing_reasons(reviewer: ReviewerFacts, item: ItemFacts) -> tuple[str, ...
     if reviewer.user_id in item.reader_ids:
         reasons.append(ALREADY_READING)
     return tuple(reasons)
+
+
+def interest_reasons(declared: bool, person_organization_key: str, person_email_key: str,
+                     applicant_organization_key: str, advisor_key: str) -> list[str]:
+    """The three grounds of a conflict of interest with an applicant, in words (none: no conflict): a declared
+    conflict, the same organization, being the applicant's advisor. The one rule for a reviewer (then not
+    eligible) and a committee member (then recused, ``app.access``); keys as ``organization_key`` and
+    ``email_key`` make them."""
+    reasons = []
+    if declared:
+        reasons.append("declared conflict with the applicant")
+    if person_organization_key and person_organization_key == applicant_organization_key:
+        reasons.append("same organization as the applicant")
+    if advisor_key and advisor_key == person_email_key:
+        reasons.append("advisor of the applicant")
+    return reasons
 
 
 def qualification_reason(reviewer: ReviewerFacts, item: ItemFacts) -> str | None:

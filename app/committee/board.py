@@ -123,7 +123,8 @@ def board_page(cycle: Cycle, filters: BoardFilters, viewer: User, per_page: int 
     scans of the cycle): the rows fragment swapped in by htmx does not show them.
     """
     role = viewer.role
-    scope = {"cycle_id": cycle.id, "category": filters.category, "rubric": filters.rubric} | viewer_params(viewer)
+    viewer_values = viewer_params(viewer)  # once: a committee member's recusals are worked out for it
+    scope = {"cycle_id": cycle.id, "category": filters.category, "rubric": filters.rubric} | viewer_values
     counts = {state.value: 0 for state in STATE_ORDER}
     rubric_keys: set[str] = set()
     if filters.category:  # counted through the applicants' applications
@@ -136,7 +137,7 @@ def board_page(cycle: Cycle, filters: BoardFilters, viewer: User, per_page: int 
         # the rubric filter, and the rubric choices, which would otherwise cost a second pass.
         for rubric_key, state, count in db.session.execute(
                 _visible(db.select(Item.rubric_key, Item.state, func.count()), role)
-                .where(Item.cycle_id == cycle.id).group_by(Item.rubric_key, Item.state), viewer_params(viewer)):
+                .where(Item.cycle_id == cycle.id).group_by(Item.rubric_key, Item.state), viewer_values):
             rubric_keys.add(rubric_key)
             if filters.rubric in (None, rubric_key):
                 counts[state.value] += count
@@ -276,20 +277,21 @@ def _domain_name(rubric: Rubric | None, key: str) -> str:
         return key
 
 
-def cycle_pictures(cycle: Cycle) -> list[tuple[RubricFigures, charts.Chart, charts.Chart]]:
-    """Per rubric of the cycle: its figures with their two pictures, as the board and the dashboard draw them."""
-    return [(figures, *charts.rubric_pictures(figures)) for figures in cycle_figures(cycle)]
+def cycle_pictures(cycle: Cycle, viewer: User | None = None) -> list[tuple[RubricFigures, charts.Chart, charts.Chart]]:
+    """Per rubric of the cycle: its figures with their two pictures, as the board and the dashboard draw them
+    (without the applicants hidden from ``viewer``, when given)."""
+    return [(figures, *charts.rubric_pictures(figures)) for figures in cycle_figures(cycle, viewer)]
 
 
 def visible_cycles(user: User) -> list[tuple[Cycle, int]]:
-    """The cycles this user may open here, each with its number of open disagreements."""
+    """The cycles this user may open here, each with its number of open disagreements they may see."""
     query = db.select(Cycle).order_by(Cycle.created_at.desc(), Cycle.id.desc())
     condition = cycles_condition(user)
     if condition is not None:
         query = query.where(condition)
     cycles = list(db.session.scalars(query))
     open_counts = dict(db.session.execute(
-        db.select(Item.cycle_id, func.count(Item.id)).where(Item.state.in_(OPEN_STATES),
-                                                             Item.cycle_id.in_([c.id for c in cycles]))
-        .group_by(Item.cycle_id)).all())
+        _visible(db.select(Item.cycle_id, func.count(Item.id)), user.role)
+        .where(Item.state.in_(OPEN_STATES), Item.cycle_id.in_([c.id for c in cycles]))
+        .group_by(Item.cycle_id), viewer_params(user)).all())
     return [(cycle, open_counts.get(cycle.id, 0)) for cycle in cycles]

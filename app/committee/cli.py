@@ -2,6 +2,7 @@
 import click
 from flask.cli import AppGroup
 
+from app.access import cycle_recusals
 from app.cycles import seating
 from app.cycles.service import cycle_by_name
 from app.extensions import db
@@ -39,7 +40,8 @@ def unseat_command(cycle_name: str, emails: tuple[str, ...]) -> None:
 @committee_cli.command("list")
 @CYCLE
 def list_command(cycle_name: str) -> None:
-    """The cycle's committee: e-mail, name, role, organization, and whether they can sign in."""
+    """The cycle's committee (e-mail, name, role, organization, sign-in), then who is recused from which
+    applicant and why."""
     cycle = cycle_by_name(cycle_name)
     members = seating.members(cycle)
     if not members:
@@ -49,4 +51,13 @@ def list_command(cycle_name: str) -> None:
              ("active" if m.active else "disabled") + ("" if m.has_password else ", no password yet"))
             for m in members]
     for line in table(("email", "name", "role", "organization", "sign-in"), rows):
+        click.echo(line)
+    recused = cycle_recusals(cycle)
+    click.echo("")
+    if not recused:
+        click.echo("recusals: none")
+        return
+    click.echo("recusals:")
+    for line in table(("member", "applicant", "why"), [(member.email, applicant.applicant_id, "; ".join(reasons))
+                                                      for member, applicant, reasons in recused]):
         click.echo(line)

@@ -56,7 +56,7 @@ def board(cycle_id: int) -> str:
 def pictures(cycle_id: int) -> str:
     """The score pictures of the cycle: a fragment the board loads with htmx, a page of its own without script."""
     cycle = cycle_or_404(cycle_id)
-    pictures = cycle_pictures(cycle)
+    pictures = cycle_pictures(cycle, current_user)
     template = "committee/_pictures.html" if fragment_request() else "committee/pictures.html"
     return render_template(template, cycle=cycle, pictures=pictures)
 

@@ -15,7 +15,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
 
-from app.access import account_or_404, assignment_or_404, cycle_or_404, item_or_404
+from app.access import account_or_404, assignment_or_404, cycle_or_404, cycle_recusals, item_or_404
 from app.assignment import preview as assignment_preview
 from app.assignment import service as assignment_service
 from app.committee.board import cycle_pictures
@@ -429,7 +429,8 @@ def _render_committee(cycle: Cycle, *, forms: dict | None = None, status: int = 
     all_forms["seat"].account.choices = [SelectChoice(account.id, f"{account.name} ({account.email}, {account.role})")
                                          for account in seating.seatable_accounts(cycle)]
     return render_template("console/committee.html", cycle=cycle, members=seating.members(cycle),
-                           forms=all_forms, unseat_form=UnseatForm(formdata=None, prefix="unseat")), status
+                           recusals=cycle_recusals(cycle), forms=all_forms,
+                           unseat_form=UnseatForm(formdata=None, prefix="unseat")), status
 
 
 @bp.post("/cycles/<int:cycle_id>/committee/seat")

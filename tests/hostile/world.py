@@ -34,13 +34,17 @@ CANARIES = {
     "w": ("Wilma Canarybrook", "wilma.canary@hidden.example", "Canarybrook Infant Clinic"),
 }
 CYCLE_OF_APPLICANT = {"x": "c1", "y": "c2", "z": "c1", "w": "c1"}
+# The recused committee member: Z's advisor, and of Z's organization as written differently (case, spaces), so
+# that no canary string is theirs.
+RECUSED_EMAIL = "advisor.z@hidden.example"
+RECUSED_ORGANIZATION = "CANARYDALE   early YEARS"
 
 ROLES = ("reviewer_a", "reviewer_b", "conflicted", "committee_c1", "committee_c2", "committee_unseated",
-         "coordinator", "disabled", "anonymous")
+         "committee_recused", "coordinator", "disabled", "anonymous")
 SIGNED_OUT = ("disabled", "anonymous")
 ROLE_OF = {"reviewer_a": Role.REVIEWER, "reviewer_b": Role.REVIEWER, "conflicted": Role.REVIEWER,
            "committee_c1": Role.COMMITTEE, "committee_c2": Role.COMMITTEE, "committee_unseated": Role.COMMITTEE,
-           "coordinator": Role.COORDINATOR,
+           "committee_recused": Role.COMMITTEE, "coordinator": Role.COORDINATOR,
            "disabled": Role.COORDINATOR}
 
 # Object scenarios: what each id-like URL parameter is filled with. Values are object names (see World.ids).
@@ -81,6 +85,9 @@ VISIBLE = {
     "committee_c1": _C1,
     "committee_c2": _C2,
     "committee_unseated": set(),  # a committee account seated on no cycle: every cycle page is a 404
+    # Seated on cycle 1 but recused from X (a declared conflict) and from Z (the same organization, written
+    # differently, and Z's advisor): of cycle 1 only W's items, reads and decision remain.
+    "committee_recused": {"c1", "e_w", "app_item_w", "asg_a_appw", "asg_b_w", "app_w"},
     "coordinator": _C1 | _C2 | _USERS,
     "disabled": set(),
     "anonymous": set(),
@@ -88,6 +95,7 @@ VISIBLE = {
 # Applicant identities each role may receive: none for reviewers (blind essays; portfolio pages show no name).
 MAY_SEE_APPLICANTS = {
     "committee_c1": {"x", "z", "w"},
+    "committee_recused": {"w"},
     "committee_c2": {"y"},
     "coordinator": {"x", "y", "z", "w"},
 }
@@ -122,15 +130,18 @@ def build_world(text: Callable[[str, str], str] = plain) -> World:
     c1, c2 = f.make_cycle(text("cycle_name", "Hostile spring")), f.make_cycle("Hostile autumn")
     users = {}
     for name, role in ROLE_OF.items():
-        users[name] = f.make_user(role, email=f"{name.replace('_', '.')}@example.org",
+        users[name] = f.make_user(role, email=RECUSED_EMAIL if name == "committee_recused"
+                                  else f"{name.replace('_', '.')}@example.org",
                                   name=text("user_name", f"{name.replace('_', ' ').title()} Person"),
                                   password=PASSWORD, designations="C",
-                                  organization=text("user_organization", f"{name} agency"))
+                                  organization=RECUSED_ORGANIZATION if name == "committee_recused"
+                                  else text("user_organization", f"{name} agency"))
     for name in ("reviewer_a", "reviewer_b", "conflicted"):
         f.add_member(c1, users[name])
     f.add_member(c2, users["reviewer_b"])
     f.add_member(c1, users["committee_c1"], "committee")
     f.add_member(c2, users["committee_c2"], "committee")
+    f.add_member(c1, users["committee_recused"], "committee")
 
     applicants = {}
     for key, (name, email, organization) in CANARIES.items():
@@ -155,6 +166,7 @@ def build_world(text: Callable[[str, str], str] = plain) -> World:
     asg_a_x = f.assign(e_x, users["reviewer_a"])
     asg_conf_x = f.assign(e_x, users["conflicted"])
     f.make_conflict(users["conflicted"], applicants["x"], reason=text("conflict_reason", "former colleague"))
+    f.make_conflict(users["committee_recused"], applicants["x"], reason=text("conflict_reason", "former colleague"))
     asg_a_appw = f.assign(app_item_w, users["reviewer_a"])
     asg_b_y = f.assign(e_y, users["reviewer_b"])
     asg_b_w = f.assign(e_w, users["reviewer_b"])

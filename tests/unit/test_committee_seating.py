@@ -64,6 +64,8 @@ def test_seat_list_and_unseat_from_the_command_line(app, runner):
         "ada@example.org  Ada Chair       committee    Harbor Clinic  active",
         "bo@example.org   Bo Member       committee    -              active, no password yet",
         "cy@example.org   Cy Coordinator  coordinator  -              active, no password yet",
+        "",
+        "recusals: none",
     ]
 
     out = runner.invoke(args=["committee", "unseat", "--cycle", "2027 Spring", "bo@example.org", "rex@example.org"])

@@ -361,7 +361,7 @@ def test_board_and_applications_issue_the_same_number_of_queries_for_a_much_larg
     grow_cycle(app, world, 40)
     large = [count_queries(app, client, path, headers) for path, headers in paths]
     assert small == large
-    assert max(large) <= 12
+    assert max(large) <= 13  # one of them works out the member's recusals (app.access.recusals)
 
 
 def test_the_item_page_issues_a_bounded_number_of_queries(app, world):
