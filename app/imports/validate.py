@@ -482,7 +482,8 @@ def validate(kind: str, header: Sequence[Any], rows: Sequence[tuple[int, Sequenc
         return Validated([], {}, present, errors)
     validated = _convert_columns(kind, positions, rows, percent_cells, present)
     errors = validated.errors + _duplicates(kind, validated) + REFERENCE_CHECKS[kind](validated, lookups)
-    validated.errors = sorted(set(errors), key=lambda e: (e.row, _column_order(kind, e.column)))
+    # The reason breaks ties: a set's order changes from run to run (string hashing is randomised).
+    validated.errors = sorted(set(errors), key=lambda e: (e.row, _column_order(kind, e.column), e.reason))
     return validated
 
 
