@@ -37,10 +37,12 @@ def _pages(role: str) -> list[str]:
                 f"/committee/items/{discrepant}", f"/committee/items/{portfolio}",
                 f"/committee/cycles/{cycle.id}/applications"]
     someone = db.session.scalars(select(User.id).where(User.email == "reviewer@demo.test")).one()
+    member = db.session.scalars(select(User.id).where(User.email == "committee@demo.test")).one()
     return ["/console/", f"/console/cycles/{cycle.id}", f"/console/cycles/{cycle.id}/pictures",
             f"/console/cycles/{cycle.id}/assignments", f"/console/cycles/{cycle.id}/assignments/preview",
             f"/console/items/{discrepant}", f"/console/items/{portfolio}", f"/console/cycles/{cycle.id}/import",
-            "/console/users", f"/console/users/{someone}", "/console/audit"]
+            f"/console/cycles/{cycle.id}/committee", "/console/users", f"/console/users/{someone}",
+            f"/console/users/{member}", "/console/audit"]
 
 
 @pytest.mark.parametrize("email", ["reviewer@demo.test", "committee@demo.test", "coordinator@demo.test"])
