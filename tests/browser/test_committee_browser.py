@@ -104,3 +104,113 @@ def test_a_refused_save_shows_its_reason_in_place_and_keeps_what_was_typed(app, 
     with app.app_context():
         assert db.session.scalar(select(CommitteeResolution)) is None
     assert problems == [], "\n".join(problems)
+
+
+def signed_in_page(browser, live_server, email):
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(committee_world.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    return context, page
+
+
+def script_errors(page, expected_status):
+    """Script errors and console errors besides the refused status the browser logs on purpose."""
+    problems = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error"
+            and f"status of {expected_status}" not in msg.text else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    return problems
+
+
+def focused_text(page) -> str:
+    return page.evaluate("document.activeElement ? document.activeElement.innerText : ''")
+
+
+def test_two_members_on_one_item_see_each_others_values_and_keep_their_own_text(browser, live_server, app, world):
+    maya_context, maya = signed_in_page(browser, live_server, world["emails"]["maya"])
+    noah_context, noah = signed_in_page(browser, live_server, world["emails"]["noah"])
+    problems = script_errors(noah, 409)
+    item = f"/committee/items/{world['split']}"
+    maya.goto(item)
+    noah.goto(item)   # both opened the form before anyone saved
+
+    maya.get_by_label(re.compile("^Reflection")).fill("2")
+    maya.get_by_label(re.compile("^Rationale")).fill("Maya: reflection stays at 2.")
+    maya.get_by_role("button", name="Save final scores").click()
+    expect(maya.get_by_text(re.compile("Final scores saved"))).to_be_visible()
+    # The success notice takes the focus, so a screen reader reads it and the keyboard continues from there.
+    expect(maya.locator(".notice--success")).to_be_focused()
+
+    noah.get_by_label(re.compile("^Reflection")).fill("3")
+    noah_text = "Noah: the second read shows more reflection than the first allows for."
+    noah.get_by_label(re.compile("^Rationale")).fill(noah_text)
+    noah.get_by_role("button", name="Save final scores").click()
+    conflict = noah.locator(".conflict")
+    expect(conflict).to_be_visible()
+    expect(conflict).to_be_focused()
+    expect(conflict).to_contain_text("Maya Member saved version 1")
+    expect(conflict.locator("tr", has_text="Reflection")).to_contain_text("2")
+    expect(conflict).to_contain_text("Maya: reflection stays at 2.")
+    # Noah's own values are still in the form, not replaced by Maya's or by a reload.
+    expect(noah.get_by_label(re.compile("^Reflection"))).to_have_value("3")
+    expect(noah.get_by_label(re.compile("^Rationale"))).to_have_value(noah_text)
+    with app.app_context():
+        assert db.session.scalar(select(CommitteeResolution)).rationale == "Maya: reflection stays at 2."
+
+    noah.get_by_role("button", name="Save mine over theirs").click()
+    expect(noah.get_by_text(re.compile(r"Final scores saved \(version 2\)"))).to_be_visible()
+    expect(noah.locator(".notice--success")).to_be_focused()
+    with app.app_context():
+        resolution = db.session.scalar(select(CommitteeResolution).execution_options(populate_existing=True))
+        assert (resolution.rationale, resolution.scores["reflection"], resolution.version) == (noah_text, 3, 2)
+    assert problems == [], "\n".join(problems)
+    maya_context.close()
+    noah_context.close()
+
+
+def test_two_members_deciding_one_application_and_a_blank_rationale(browser, live_server, app, world):
+    maya_context, maya = signed_in_page(browser, live_server, world["emails"]["maya"])
+    noah_context, noah = signed_in_page(browser, live_server, world["emails"]["noah"])
+    problems = script_errors(noah, 409) + script_errors(maya, 422)
+    applications = f"/committee/cycles/{world['cycle']}/applications"
+    maya.goto(applications)
+    noah.goto(applications)
+    maya_ada, noah_ada = (page.locator(f"#applicant-{world['ada']}") for page in (maya, noah))
+
+    # A blank rationale is refused with its reason beside the field; the choice made stays.
+    maya_ada.get_by_role("radio", name=re.compile("^Endorse")).check()
+    maya_ada.get_by_label(re.compile("^Rationale")).fill("   ")
+    maya_ada.get_by_role("button", name="Record decision").click()
+    alert = maya_ada.get_by_role("alert")
+    expect(alert).to_contain_text("A rationale is required")
+    expect(alert).to_be_focused()
+    expect(maya_ada.get_by_role("radio", name=re.compile("^Endorse"))).to_be_checked()
+    expect(maya_ada.locator(f"#decision-{world['ada']}-rationale-error")).to_be_visible()
+
+    maya_ada.get_by_label(re.compile("^Rationale")).fill("All three parts passed.")
+    maya_ada.get_by_role("button", name="Record decision").click()
+    expect(maya_ada.get_by_text(re.compile("Decision recorded"))).to_be_visible()
+    expect(maya_ada.locator(".notice--success")).to_be_focused()
+
+    noah_ada.get_by_role("radio", name=re.compile("^Revise")).check()
+    noah_ada.get_by_label(re.compile("^Rationale")).fill("Noah: ask for one more reference first.")
+    noah_ada.get_by_role("button", name="Record decision").click()
+    conflict = noah_ada.locator(".conflict")
+    expect(conflict).to_be_focused()
+    expect(conflict).to_contain_text("Maya Member saved Endorse (version 1)")
+    expect(conflict).to_contain_text("All three parts passed.")
+    expect(noah_ada.get_by_role("radio", name=re.compile("^Revise"))).to_be_checked()
+    expect(noah_ada.get_by_label(re.compile("^Rationale"))).to_have_value("Noah: ask for one more reference first.")
+    noah_ada.get_by_role("button", name="Save mine over theirs").click()
+    expect(noah_ada.get_by_text(re.compile("Decision recorded"))).to_be_visible()
+    with app.app_context():
+        decision = db.session.scalar(select(Decision).execution_options(populate_existing=True))
+        assert (decision.decision.value, decision.version) == ("revise", 2)
+    assert problems == [], "\n".join(problems)
+    maya_context.close()
+    noah_context.close()

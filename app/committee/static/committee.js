@@ -24,9 +24,12 @@
     }
   });
 
+  // With hx-swap="outerHTML" the target htmx reports is the section that was replaced and is no longer in the
+  // page; the new section has its id, so the message is looked up there.
   document.addEventListener("htmx:afterSwap", function (evt) {
     var target = evt.detail.target;
-    var message = target && target.querySelector ? target.querySelector("[data-focus-on-swap]") : null;
+    var root = (target && target.id && document.getElementById(target.id)) || target;
+    var message = root && root.querySelector ? root.querySelector("[data-focus-on-swap]") : null;
     if (message) { message.focus(); }
   });
 }());
