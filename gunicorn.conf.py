@@ -18,11 +18,11 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 # a full copy of the app (~150 MB resident after a large export).
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * (os.cpu_count() or 1) + 1, 8)))
 
-# The longest a request may run before gunicorn kills its worker. The default, 30 s, killed the web export
-# of a large cycle (the six-sheet workbook of 2,000 applications takes ~8 s of CPU on an idle server and far
-# longer on a busy one; four times that cycle takes four times as long). 120 s lets that finish while still
-# recovering a worker that is truly stuck. Keep nginx's proxy_read_timeout above it.
-timeout = 120
+# The longest a request may run before gunicorn kills its worker. The export and the letters run in a
+# background thread (app/jobs/service.py), so no page waits on them; the longest request left is a large
+# import upload (a 36,000-row scores file takes ~10 s of CPU, far longer on a busy server). 60 s lets that
+# finish while still recovering a worker that is truly stuck. Keep nginx's proxy_read_timeout above it.
+timeout = 60
 
 # Graceful restarts: `kill -HUP <master>` (systemctl reload) starts new workers with the new code and
 # settings, then stops the old ones; a stopping worker gets this long to finish the requests it holds.

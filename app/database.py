@@ -2,6 +2,10 @@
 
 See docs/security-hardening.md ("Transactions and the SQLite write lock").
 """
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+
 from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -9,6 +13,8 @@ from sqlalchemy.engine import Engine
 # Requests with these methods only read (no route writes on them; the hostile suite checks every GET).
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+# Work outside a request that only reads (a background job's export) says so, as a GET request does.
+_READING_ONLY: ContextVar[bool] = ContextVar("reading_only", default=False)
 
 
 class WriteInReadOnlyRequest(RuntimeError):
@@ -52,8 +58,8 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _refuse_writes_when_read_only(connection, _cursor, statement, _parameters, _context, _executemany):
         if connection.info.get("read_only") and statement.lstrip()[:7].upper().startswith(_WRITES):
-            raise WriteInReadOnlyRequest(f"a {request.method} request may not write; "
-                                         f"statement: {statement[:80]}")
+            who = f"a {request.method} request" if has_request_context() else "work begun as reading only"
+            raise WriteInReadOnlyRequest(f"{who} may not write; statement: {statement[:80]}")
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
@@ -62,8 +68,27 @@ def configure_sqlite(engine: Engine) -> None:
 
 
 def request_only_reads() -> bool:
-    """Whether the current transaction belongs to a request that only reads (GET, HEAD, OPTIONS)."""
+    """Whether the current transaction belongs to a request that only reads (GET, HEAD, OPTIONS), or to work
+    inside ``reading_only``."""
+    if _READING_ONLY.get():
+        return True
     return has_request_context() and request.method in READ_ONLY_METHODS
+
+
+@contextlib.contextmanager
+def reading_only(only: bool = True) -> Iterator[None]:
+    """Transactions begun inside begin as a GET request's do (``only``), or as a command's (not ``only``).
+
+    A background job's export reads for seconds: begun IMMEDIATE it would hold
+    SQLite's write lock all that while, and every save on every page would
+    wait for it. Its progress reports, written meanwhile on a connection of
+    their own, are writes again (``reading_only(False)``).
+    """
+    token = _READING_ONLY.set(only)
+    try:
+        yield
+    finally:
+        _READING_ONLY.reset(token)
 
 
 def _is_file_database(dbapi_connection) -> bool:

@@ -4,16 +4,16 @@ from app.audit.models import AuditEntry
 from app.committee.models import CommitteeResolution, Decision, DecisionValue
 from app.cycles.models import (Applicant, Application, Conflict, Cycle, CycleMember, Item, ItemKind,
                                ItemState, MemberRole, ReferenceScore)
+from app.jobs.models import Job, JobKind, JobState
 from app.people.models import LoginAttempt, ReviewerProfile, Role, User
 from app.reconcile.models import ItemOutcome
 from app.requirements.models import ReferenceRecord, RequirementFinal, RscRecord, TrainingRecord, WorkRecord
 from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck, Score
 
 __all__ = [
-    "Applicant", "Application", "Assignment", "AssignmentSource", "AuditEntry", "CheckStatus",
-    "CommitteeResolution", "Conflict", "Cycle", "CycleMember", "Decision", "DecisionValue", "Item",
-    "ItemKind", "ItemOutcome", "ItemState", "LoginAttempt", "MemberRole", "Read", "ReadStatus",
-    "ReferenceRecord", "ReferenceScore", "RequirementCheck", "RequirementFinal", "ReviewerProfile", "Role",
-    "RscRecord", "Score",
+    "Applicant", "Application", "Assignment", "AssignmentSource", "AuditEntry", "CheckStatus", "CommitteeResolution",
+    "Conflict", "Cycle", "CycleMember", "Decision", "DecisionValue", "Item", "ItemKind", "ItemOutcome", "ItemState",
+    "Job", "JobKind", "JobState", "LoginAttempt", "MemberRole", "Read", "ReadStatus", "ReferenceRecord",
+    "ReferenceScore", "RequirementCheck", "RequirementFinal", "ReviewerProfile", "Role", "RscRecord", "Score",
     "TrainingRecord", "User", "WorkRecord",
 ]

@@ -28,12 +28,14 @@ from app.cycles import seating
 from app.cycles.models import Cycle, Item, ItemState
 from app.cycles.service import CycleError, create_cycle, set_blind_across_items
 from app.errors import InputError
-from app.exports.service import ExportError, export_cycle_bytes, export_filename
 from app.extensions import db
 from app.forms import sentence, show_problems
 from app.imports.readers import ImportLimits
 from app.imports.service import import_file
 from app.imports.validate import template_header
+from app.jobs import service as jobs
+from app.jobs.models import JobKind
+from app.letters import service as letters_service
 from app.numbers import whole_number
 from app.partials import fragment_request
 from app.people import accounts
@@ -42,11 +44,9 @@ from app.people.models import Role, User
 from app.people.service import UserError
 from app.reconcile.service import ReconcileError, reconcile_cycle
 from app.scoring import service as scoring_service
-from app.timeutil import utcnow
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 coordinators_only = role_required(Role.COORDINATOR)
 
 
@@ -399,19 +399,92 @@ def import_template(kind: str) -> Response:
                     headers={"Content-Disposition": f"attachment; filename=endorsement-{kind}-template.csv"})
 
 
-# ---------------------------------------------------------------- export
+# ---------------------------------------------------------------- export and letters (background jobs)
 
 @bp.get("/cycles/<int:cycle_id>/export")
 @coordinators_only
-def export(cycle_id: int) -> Response:
-    """Download the cycle's workbook (docs/workbook.md)."""
+def export(cycle_id: int) -> str:
+    """The workbook and the decision letters: start either, watch it run, download it (docs/workbook.md)."""
     cycle = cycle_or_404(cycle_id)
-    try:
-        data = export_cycle_bytes(cycle)
-    except ExportError as exc:
-        abort(422, _message(exc))
-    return send_file(io.BytesIO(data), mimetype=XLSX_TYPE, as_attachment=True,
-                     download_name=export_filename(cycle.name, utcnow()), max_age=0)
+    return render_template("console/downloads.html", cycle=cycle, form=ActionForm(), section="console.export",
+                           jobs={kind: jobs.latest_job(cycle, kind) for kind in JobKind}, work=jobs.WORK,
+                           letters=letters_service.decided_count(cycle))
+
+
+def _start(cycle_id: int, kind: JobKind) -> Response | str:
+    cycle = cycle_or_404(cycle_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    jobs.request_job(cycle, kind, actor_id=current_user.id)
+    db.session.commit()
+    jobs.start_worker()
+    if fragment_request():
+        return _job_fragment(cycle, kind)
+    return redirect(url_for("console.export", cycle_id=cycle.id), code=303)
+
+
+def _job_fragment(cycle: Cycle, kind: JobKind) -> str:
+    return render_template("console/_job.html", cycle=cycle, kind=kind, job=jobs.latest_job(cycle, kind),
+                           work=jobs.WORK[kind], form=ActionForm())
+
+
+def _job_status(cycle_id: int, kind: JobKind) -> Response | str:
+    cycle = cycle_or_404(cycle_id)
+    if not fragment_request():
+        return redirect(url_for("console.export", cycle_id=cycle.id), code=303)
+    return _job_fragment(cycle, kind)
+
+
+def _job_file(cycle_id: int, kind: JobKind) -> Response:
+    cycle = cycle_or_404(cycle_id)
+    found = jobs.latest_file(cycle, kind)
+    if found is None:
+        flash(f"{jobs.WORK[kind].label} has not been made yet: start it below.", "error")
+        return redirect(url_for("console.export", cycle_id=cycle.id), code=303)
+    data, filename, mimetype = found
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename, max_age=0)
+
+
+@bp.post("/cycles/<int:cycle_id>/export")
+@coordinators_only
+def export_start(cycle_id: int) -> Response | str:
+    """Make the workbook in the background; the page polls its progress."""
+    return _start(cycle_id, JobKind.EXPORT)
+
+
+@bp.get("/cycles/<int:cycle_id>/export/progress")
+@coordinators_only
+def export_progress(cycle_id: int) -> Response | str:
+    """The workbook job's progress, as the fragment the page polls."""
+    return _job_status(cycle_id, JobKind.EXPORT)
+
+
+@bp.get("/cycles/<int:cycle_id>/export/file")
+@coordinators_only
+def export_file(cycle_id: int) -> Response:
+    """The newest workbook made for the cycle."""
+    return _job_file(cycle_id, JobKind.EXPORT)
+
+
+@bp.post("/cycles/<int:cycle_id>/letters")
+@coordinators_only
+def letters_start(cycle_id: int) -> Response | str:
+    """Make every decided application's letter in the background (docs/letters.md)."""
+    return _start(cycle_id, JobKind.LETTERS)
+
+
+@bp.get("/cycles/<int:cycle_id>/letters/progress")
+@coordinators_only
+def letters_progress(cycle_id: int) -> Response | str:
+    """The letters job's progress, as the fragment the page polls."""
+    return _job_status(cycle_id, JobKind.LETTERS)
+
+
+@bp.get("/cycles/<int:cycle_id>/letters/file")
+@coordinators_only
+def letters_file(cycle_id: int) -> Response:
+    """The newest zip of letters made for the cycle."""
+    return _job_file(cycle_id, JobKind.LETTERS)
 
 
 # ---------------------------------------------------------------- the cycle's committee

@@ -71,11 +71,12 @@ def export_cycle(cycle: Cycle, out: str | IO[bytes], *, progress: Progress = NO_
         lines = cycle_lines(cycle)
         progress.start(f"Writing the workbook of {cycle.name}", _row_count(cycle, lines))
         try:
-            write_workbook([_counted(sheet, progress) for sheet in (
-                _decisions_sheet(cycle, lines), _items_sheet(cycle, rubrics), _scores_sheet(cycle, rubrics, figures),
-                _agreement_sheet(cycle, rubrics, figures), _reviewers_sheet(cycle, figures),
-                _assignments_sheet(cycle), _requirements_sheet(lines))] + [_summary(cycle, rubrics)],
-                out, footer=cycle.name)
+            write_workbook([
+                _counted(_decisions_sheet(cycle, lines), progress), _counted(_items_sheet(cycle, rubrics), progress),
+                _counted(_scores_sheet(cycle, rubrics, figures), progress), _agreement_sheet(cycle, rubrics, figures),
+                _reviewers_sheet(cycle, figures), _counted(_assignments_sheet(cycle), progress),
+                _counted(_requirements_sheet(lines), progress), _summary(cycle, rubrics),
+            ], out, footer=cycle.name)
         finally:
             progress.finish()
 
@@ -97,8 +98,8 @@ def _counted(sheet: Sheet, progress: Progress) -> Sheet:
 
 
 def _row_count(cycle: Cycle, lines: dict[int, ApplicationLines]) -> int:
-    """About how many rows the workbook's tables will have: applications, items, scores, assignments (declined
-    ones too) and requirement lines; the small Agreement and Reviewers sheets are left out. Four counts."""
+    """The rows of the sheets ``_counted`` counts: applications, items, scores, assignments (declined ones too) and
+    requirement lines (the small Agreement and Reviewers sheets are not counted). Four counts."""
     in_cycle = Item.cycle_id == cycle.id
     items = db.session.scalar(db.select(func.count(Item.id)).where(in_cycle)) or 0
     scores = db.session.scalar(

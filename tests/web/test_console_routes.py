@@ -2,7 +2,6 @@
 import io
 from datetime import date
 
-import openpyxl
 import pytest
 from sqlalchemy import func, select
 
@@ -417,23 +416,6 @@ def test_reopening_a_submitted_read_is_audited_with_the_reason(app, world):
         assert read.status == ReadStatus.DRAFT
         entry = db.session.scalar(select(AuditEntry).filter_by(action="read.reopen"))
         assert entry.note == "Scored the wrong essay" and entry.item_key == "E-3"
-
-
-def test_the_export_download_is_a_workbook_with_every_sheet(app, world):
-    client = signed_in(app, world["coordinator"])
-    response = client.get(f"/console/cycles/{world['cycle_id']}/export")
-    assert response.status_code == 200
-    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith("attachment; filename=endorsement-spring-2025-20")
-    assert disposition.endswith(".xlsx")
-    workbook = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
-    try:
-        assert workbook.sheetnames == SHEETS
-        scores = list(workbook["Scores"].iter_rows(min_row=2, values_only=True))
-        assert len(scores) == 6 and {row[1] for row in scores} == {"ann@example.org"}
-    finally:
-        workbook.close()
 
 
 def test_disabling_a_user_ends_their_session_at_once(app, world):
