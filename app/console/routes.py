@@ -405,8 +405,11 @@ def import_template(kind: str) -> Response:
 @coordinators_only
 def export(cycle_id: int) -> str:
     """The workbook and the decision letters: start either, watch it run, download it (docs/workbook.md)."""
-    cycle = cycle_or_404(cycle_id)
-    return render_template("console/downloads.html", cycle=cycle, form=ActionForm(), section="console.export",
+    return _downloads_page(cycle_or_404(cycle_id))
+
+
+def _downloads_page(cycle: Cycle, missing: JobKind | None = None) -> str:
+    return render_template("console/downloads.html", cycle=cycle, form=ActionForm(), missing=missing,
                            jobs={kind: jobs.latest_job(cycle, kind) for kind in JobKind}, work=jobs.WORK,
                            letters=letters_service.decided_count(cycle))
 
@@ -428,19 +431,17 @@ def _job_fragment(cycle: Cycle, kind: JobKind) -> str:
                            work=jobs.WORK[kind], form=ActionForm())
 
 
-def _job_status(cycle_id: int, kind: JobKind) -> Response | str:
+def _job_status(cycle_id: int, kind: JobKind) -> str:
+    """The panel for htmx's polling; without script, the whole page (reloaded by hand)."""
     cycle = cycle_or_404(cycle_id)
-    if not fragment_request():
-        return redirect(url_for("console.export", cycle_id=cycle.id), code=303)
-    return _job_fragment(cycle, kind)
+    return _job_fragment(cycle, kind) if fragment_request() else _downloads_page(cycle)
 
 
-def _job_file(cycle_id: int, kind: JobKind) -> Response:
+def _job_file(cycle_id: int, kind: JobKind) -> Response | str:
     cycle = cycle_or_404(cycle_id)
     found = jobs.latest_file(cycle, kind)
-    if found is None:
-        flash(f"{jobs.WORK[kind].label} has not been made yet: start it below.", "error")
-        return redirect(url_for("console.export", cycle_id=cycle.id), code=303)
+    if found is None:  # an old link: the page says so, with the button to make it
+        return _downloads_page(cycle, missing=kind)
     data, filename, mimetype = found
     return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename, max_age=0)
 
@@ -454,14 +455,14 @@ def export_start(cycle_id: int) -> Response | str:
 
 @bp.get("/cycles/<int:cycle_id>/export/progress")
 @coordinators_only
-def export_progress(cycle_id: int) -> Response | str:
+def export_progress(cycle_id: int) -> str:
     """The workbook job's progress, as the fragment the page polls."""
     return _job_status(cycle_id, JobKind.EXPORT)
 
 
 @bp.get("/cycles/<int:cycle_id>/export/file")
 @coordinators_only
-def export_file(cycle_id: int) -> Response:
+def export_file(cycle_id: int) -> Response | str:
     """The newest workbook made for the cycle."""
     return _job_file(cycle_id, JobKind.EXPORT)
 
@@ -475,14 +476,14 @@ def letters_start(cycle_id: int) -> Response | str:
 
 @bp.get("/cycles/<int:cycle_id>/letters/progress")
 @coordinators_only
-def letters_progress(cycle_id: int) -> Response | str:
+def letters_progress(cycle_id: int) -> str:
     """The letters job's progress, as the fragment the page polls."""
     return _job_status(cycle_id, JobKind.LETTERS)
 
 
 @bp.get("/cycles/<int:cycle_id>/letters/file")
 @coordinators_only
-def letters_file(cycle_id: int) -> Response:
+def letters_file(cycle_id: int) -> Response | str:
     """The newest zip of letters made for the cycle."""
     return _job_file(cycle_id, JobKind.LETTERS)
 

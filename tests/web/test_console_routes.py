@@ -88,8 +88,10 @@ def count(model) -> int:
 
 def test_the_route_list_covers_every_console_page_and_action(app, world):
     routes = console_routes(app, world)
-    assert len([r for r in routes if r[0] == "GET"]) == 13   # with the dashboard's pictures fragment, the committee
-    assert len([r for r in routes if r[0] == "POST"]) == 19  # with blindness, refill, seat/add/unseat, organization
+    # with the dashboard's pictures fragment, the committee, the export and letters' progress and files
+    assert len([r for r in routes if r[0] == "GET"]) == 17
+    # with blindness, refill, seat/add/unseat, organization, starting the export and the letters
+    assert len([r for r in routes if r[0] == "POST"]) == 21
 
 
 def test_a_coordinator_can_open_every_console_page(app, world):
