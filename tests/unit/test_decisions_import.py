@@ -5,10 +5,10 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEntry
 from app.committee import decisions
 from app.committee.models import Decision
-from app.cycles.models import Application, Cycle, Item
+from app.cycles.models import Applicant, Application, Cycle, Item
 from app.extensions import db
 from app.imports.service import import_file
-from app.people.models import Role
+from app.people.models import Role, User
 from app.reports import applicant_rows
 from tests import committee_world
 from tests import factories as f
@@ -168,3 +168,14 @@ def test_the_cli_imports_decisions_and_prints_the_row_report(world, runner, tmp_
     assert "Traceback" not in refused.output
     db.session.expire_all()
     assert _decisions() == {"A-2": ("not_endorsed", "Part 1 below the mark.", "noah@example.org")}
+
+
+def test_a_member_recused_from_the_applicant_may_not_be_named_as_deciding(world):
+    maya = db.session.get(User, world["ids"]["maya"])
+    bo = db.session.scalar(select(Applicant).filter_by(applicant_id="A-2"))
+    f.make_conflict(maya, bo)
+    db.session.commit()
+    result = _import(world, [["A-2", "not_endorsed", "Part 1 below the mark.", "maya@example.org"]])
+    assert result.report() == ["row 2, column decided_by: maya@example.org may not decide on A-2 (recused from this "
+                               "applicant)"]
+    assert _import(world, [["A-2", "not_endorsed", "Part 1 below the mark.", "noah@example.org"]]).ok
