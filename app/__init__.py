@@ -1,5 +1,6 @@
 """Endorsement Review: the application factory."""
 import os
+from datetime import date, datetime
 
 import click
 from flask import Flask
@@ -50,10 +51,21 @@ def _build_app(test_config: dict | None) -> Flask:
 
     # Before any route is added: every <int:…> in a path is read by it.
     app.url_map.converters["int"] = DatabaseIdConverter
-    app.add_template_filter(format_date, "date")
+    _add_date_filter(app)
     _init_extensions(app)
     _init_areas(app)
     return app
+
+
+def _add_date_filter(app: Flask) -> None:
+    """The ``date`` filter: times in the association's zone (TIMEZONE, checked with the other settings);
+    ``utc=True`` for the pages that keep UTC, as the audit log does."""
+    zone = app_config.time_zone(app.config["TIMEZONE"])
+
+    def date_filter(value: date | datetime | None, precision: str = "day", utc: bool = False) -> str:
+        return format_date(value, precision, None if utc else zone)
+
+    app.add_template_filter(date_filter, "date")
 
 
 def _init_extensions(app: Flask) -> None:

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 from argon2.profiles import RFC_9106_LOW_MEMORY
@@ -76,6 +77,9 @@ class Defaults:
     # Whose rubric packs are layered over the base packs: MI-AIMH (the base), VAIMH, ITMHCA or NCIMHA
     # (docs/requirements.md, "Associations"); any other value stops the app.
     ASSOCIATION = "MI-AIMH"
+    # The association's time zone (an IANA name): pages show times in it and name it; the export and the audit
+    # log stay in UTC and say so (docs/pages.md, "Times and dates").
+    TIMEZONE = "America/Detroit"
 
 
 # Older environment names still read: new name -> old name.
@@ -197,8 +201,18 @@ def check_values(config: Mapping[str, Any]) -> None:
             problems.append(f"{name} must be {_type_words(expected)}, not {value!r}")
         elif name in CHOICES and value not in CHOICES[name]:
             problems.append(f"{name} must be one of {', '.join(CHOICES[name])}, not {value!r}")
+        elif name == "TIMEZONE" and time_zone(value) is None:
+            problems.append(f"TIMEZONE must be a time zone name such as America/Detroit or UTC, not {value!r}")
     if problems:
         raise SettingsError("; ".join(problems))
+
+
+def time_zone(name: str) -> ZoneInfo | None:
+    """The zone of an IANA name ("America/Chicago", "UTC"); None for a name the zone database lacks."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def database_url(url: str | None, instance_path: str) -> str:

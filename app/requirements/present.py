@@ -9,6 +9,7 @@ from datetime import date
 
 from app.requirements.lines import prefilled_mark
 from app.requirements.records import Portfolio, WorkPeriod, provider_name
+from app.timeutil import format_date
 from app.requirements.rules import (DAYS_PER_YEAR, MANUAL, MET, NOT_MET, UNKNOWN, LineResult, quantity,
                                     yes_no_text)
 
@@ -78,7 +79,7 @@ def _rsc(portfolio: Portfolio) -> Table:
     totals = [Total(names[key], _h(sum(hours)), len(hours)) for key, hours in by_provider.items()]
     starts = [entry.started_on for entry in portfolio.rsc if entry.started_on]
     ends = [entry.ended_on for entry in portfolio.rsc if entry.ended_on]
-    span = f"; dated entries from {min(starts).isoformat()} to {max(ends).isoformat()}" if starts and ends else ""
+    span = f"; dated entries from {_date(min(starts))} to {_date(max(ends))}" if starts and ends else ""
     total = sum(entry.hours for entry in portfolio.rsc)
     return Table("RS/C received", ("Provider", "Endorsement", "Format", "About providing", "Peer", "Period", "Hours"),
                  rows, totals, f"{_h(total)} from {_count(len(by_provider), 'provider', 'providers')}{span}",
@@ -155,14 +156,14 @@ def _h(hours: float) -> str:
 
 
 def _date(day: date | None) -> str:
-    return day.isoformat() if day else "—"
+    return format_date(day) if day else "—"
 
 
 def _period(start: date | None, end: date | None, ongoing_to: date | None = None) -> str:
     if start is None and end is None:
         return "no dates"
     if end is None and ongoing_to is not None:
-        return f"{_date(start)} – ongoing (to {ongoing_to.isoformat()})"
+        return f"{_date(start)} – ongoing (to {_date(ongoing_to)})"
     return f"{_date(start)} – {_date(end)}"
 
 

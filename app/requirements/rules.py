@@ -17,6 +17,7 @@ from typing import Any
 from app.requirements.records import (VETTED, Portfolio, ReferenceEntry, RscEntry, TrainingEntry, WorkPeriod,
                                       provider_name)
 from app.rubrics.model import FIGURES, Figure, Requirement
+from app.timeutil import format_date
 
 MET, NOT_MET, UNKNOWN, MANUAL = "met", "not_met", "unknown", "manual"
 CHECKS = (MET, NOT_MET, UNKNOWN, MANUAL)
@@ -182,7 +183,7 @@ def _rsc_exclusion(requirement: Requirement, entry: RscEntry) -> str | None:
             if entry.ended_on is None:
                 return "from a vetted provider without an end date"
             if entry.ended_on > requirement.accept_vetted_until:
-                return f"from a vetted provider ending after {requirement.accept_vetted_until.isoformat()}"
+                return f"from a vetted provider ending after {format_date(requirement.accept_vetted_until)}"
         elif code not in accepted:
             return f"from a provider without {_or(accepted)}"
     if requirement.about_providing and not entry.about_providing:
@@ -272,7 +273,7 @@ def _sources(by_provider: dict[str, tuple[str, float]], hours: float) -> tuple[b
 def _span_words(years: float, span: _Span) -> str:
     if span.first is None or span.last is None:
         return f"no entry fits a {_years_span(years)} span"
-    return f"best {_years_span(years)} span {span.first.isoformat()} to {span.last.isoformat()}"
+    return f"best {_years_span(years)} span {format_date(span.first)} to {format_date(span.last)}"
 
 
 # --- references ------------------------------------------------------------------------------------------
@@ -340,7 +341,7 @@ def _work(requirement: Requirement, figure: Figure, periods: Sequence[WorkPeriod
     if _overlapping(others + internships):
         parts.append("overlapping periods counted once")
     if ongoing:
-        parts.append(f"ongoing work counted to {until.isoformat()}")
+        parts.append(f"ongoing work counted to {format_date(until)}")
     return _result(requirement, figure, _against(years, minimum), years, "; ".join(parts) + ".", FROM_RECORDS)
 
 
@@ -381,7 +382,7 @@ COUNTERS: dict[str, Callable[[Requirement, Figure, Sequence, date], LineResult]]
 RULE_WORDS: dict[str, Callable[[Any, Requirement], str]] = {  # (the rule's value, its line) → words
     "topic": lambda topic, r: f"the topic ({TOPIC_WORDS[topic]})",
     "provider_endorsements": lambda codes, r: f"the provider's endorsement ({_or(codes)})",
-    "accept_vetted_until": lambda day, r: f"vetted providers' end dates (until {day.isoformat()})",
+    "accept_vetted_until": lambda day, r: f"vetted providers' end dates (until {format_date(day)})",
     "exclude_peer": lambda _, r: "peer supervision",
     "about_providing": lambda _, r: "whether the RS/C was about providing RS/C",
     "window_years": lambda years, r: f"the {_years_span(years)} span",

@@ -112,7 +112,7 @@ def test_a_vetted_provider_counts_when_the_entry_ended_on_or_before_the_date(end
     if ended is None:
         assert "vetted provider without an end date" in result.evidence
     elif not counted:
-        assert "vetted provider ending after 2027-12-21" in result.evidence
+        assert "vetted provider ending after 21 December 2027" in result.evidence
 
 
 def test_a_vetted_provider_counts_without_a_date_only_when_vetted_is_listed():
@@ -153,7 +153,7 @@ def test_a_two_year_span_holds_730_days_and_not_731():
     fits = [rsc(20, start="2025-03-01", end="2025-06-01"), rsc(30, "B", start="2027-01-01", end="2027-02-28")]
     result = check(line("rsc_hours", 50, window_years=2), rsc=fits)
     assert (result.check, result.figure) == (MET, 50)
-    assert "best 2-year span 2025-03-01 to 2027-02-28" in result.evidence
+    assert "best 2-year span 1 March 2025 to 28 February 2027" in result.evidence
     # One day more (731 days): the two entries no longer share a span; the 30 hours are the better one.
     too_long = [fits[0], rsc(30, "B", start="2027-01-01", end="2027-03-01")]
     result = check(line("rsc_hours", 50, window_years=2), rsc=too_long)
@@ -176,9 +176,9 @@ def test_the_span_with_the_most_hours_counts_and_the_earliest_wins_a_tie():
                rsc(10, "Later", start="2025-01-01", end="2025-02-01")]
     result = check(line("rsc_hours", 50, window_years=2), rsc=entries)
     # 2024 + 2025 entries share a span (30 h) and beat either alone (20 h).
-    assert result.figure == 30 and "2024-01-01 to 2025-02-01" in result.evidence
+    assert result.figure == 30 and "1 January 2024 to 1 February 2025" in result.evidence
     tie = check(line("rsc_hours", 50, window_years=2, majority_from_one_source=True), rsc=entries[:2])
-    assert tie.figure == 20 and "2019-01-01 to 2019-06-30" in tie.evidence and "Early gave 20 h" in tie.evidence
+    assert tie.figure == 20 and "1 January 2019 to 30 June 2019" in tie.evidence and "Early gave 20 h" in tie.evidence
 
 
 def test_under_a_window_an_entry_without_both_dates_does_not_count():
@@ -359,7 +359,7 @@ def test_ongoing_work_counts_to_the_given_date():
     # 2025-05-01 .. 2027-04-30 is 365 + 365 = 730 days.
     result = check(line("work_years", 2), until=D("2027-04-30"), work=[work("2025-05-01")])
     assert (result.figure, result.check) == (2.0, MET)
-    assert "ongoing work counted to 2027-04-30" in result.evidence
+    assert "ongoing work counted to 30 April 2027" in result.evidence
     earlier = check(line("work_years", 2), until=D("2026-04-30"), work=[work("2025-05-01")])
     assert earlier.figure == 1.0  # 365 days = 0.9993
 

@@ -98,7 +98,7 @@ def test_the_exported_requirements_sheet_matches_the_rules_worked_by_hand(app, t
         assert (found[key][5], found[key][7]) == (figure, check), key
     assert found[("E3", "rsc_hours")][8] == ("46.5 of 50 RS/C hours counted; 4 h from a peer and 6 h from a "
                                             "provider without IMHM-C or ECMHM-C not counted; best 2-year span "
-                                            "2025-01-01 to 2025-12-31.")
+                                            "1 January 2025 to 31 December 2025.")
     assert "20 h outside the best span" in found[("E2", "rsc_hours")][8]
     assert "not checked without them" in found[("E4", "rsc_hours")][8]
     assert found[("E1", "rsc_hours")][6] == 50 and found[("E1", "endorsement_agreement")][6] == "yes"

@@ -78,10 +78,10 @@ def test_the_application_page_shows_the_records_as_tables_with_totals(app, world
     assert "Training · 26.5 h in 2 entries" in page
     assert "Attachment and loss" in page and "Diversity, equity, inclusion" in page
     # RS/C: per provider (Mia Ruiz twice), and the span of the dated entries.
-    assert "RS/C received · 50.5 h from 2 providers; dated entries from 2025-03-01 to 2026-06-30" in page
+    assert "RS/C received · 50.5 h from 2 providers; dated entries from 1 March 2025 to 30 June 2026" in page
     assert "Mia Ruiz: 46.5 h (2)" in page
     assert "References · 3 references, 1 from a rater with an endorsement or vetted" in page
-    assert "2025-05-01 – ongoing (to 2027-04-30)" in page
+    assert "1 May 2025 – ongoing (to 30 April 2027)" in page
 
 
 def test_a_blind_essay_page_shows_no_records(app, world):
