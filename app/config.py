@@ -201,7 +201,7 @@ def check_values(config: Mapping[str, Any]) -> None:
             problems.append(f"{name} must be {_type_words(expected)}, not {value!r}")
         elif name in CHOICES and value not in CHOICES[name]:
             problems.append(f"{name} must be one of {', '.join(CHOICES[name])}, not {value!r}")
-        elif name == "TIMEZONE" and time_zone(value) is None:
+        elif name == "TIMEZONE" and time_zone(str(value)) is None:
             problems.append(f"TIMEZONE must be a time zone name such as America/Detroit or UTC, not {value!r}")
     if problems:
         raise SettingsError("; ".join(problems))
