@@ -21,7 +21,9 @@ from app.access import applicant_visible, viewer_params
 from app.assignment.models import Assignment
 from app.committee.models import Decision, DecisionValue
 from app.cycles import states
-from app.cycles.models import Applicant, Application, Cycle, CycleMember, Item, ItemKind, ItemState, MemberRole
+from app.calibration import figures as calibration
+from app.cycles.models import (Applicant, Application, Cycle, CycleMember, Item, ItemKind, ItemState, MemberRole,
+                               ReferenceScore)
 from app.extensions import db
 from app.people.models import User
 from app.reconcile import engine
@@ -310,3 +312,95 @@ def rubric_figures(rubric: Rubric, distribution: Mapping[tuple[str, int], int],
                                      {level: distribution.get((domain.key, level), 0) for level in rubric.scale},
                                      pairs, exact / pairs if pairs else None, adjacent / pairs if pairs else None))
     return RubricFigures(rubric.key, rubric.title, rubric.scale, dict(rubric.labels), domains)
+
+
+# --- calibration: each reviewer against the expert scores and the co-readers ---------------------
+
+@dataclass(frozen=True)
+class ReviewerCalibration:
+    """One reviewer's calibration (docs/calibration.md): against the experts on validity essays, against the
+    co-readers on live items, and both over windows of their reads in submission order."""
+    user_id: int
+    email: str
+    name: str
+    expert: calibration.Figures
+    flags: tuple[str, ...]
+    expert_drift: tuple[calibration.Window, ...]
+    co_readers: calibration.Figures
+    co_reader_drift: tuple[calibration.Window, ...]
+
+    @property
+    def drift_flags(self) -> str | None:
+        return calibration.drift_words(self.expert_drift)
+
+
+def cycle_thresholds(cycle: Cycle) -> calibration.Thresholds:
+    return calibration.Thresholds(cycle.flag_min_adjacent, cycle.flag_max_mean_difference, cycle.flag_min_kappa,
+                                  cycle.drift_window)
+
+
+def calibration_rows(cycle: Cycle, *, live: bool = True) -> list[ReviewerCalibration]:
+    """Every reviewer with a submitted read in the cycle, by e-mail: the dashboard's and the board's table. Two
+    queries (validity reads with their expert scores, live reads' scores); reads are taken in submission order
+    (submitted at, then read id). Without ``live`` (the Calibration sheet), only reviewers with a validity read
+    and no co-reader figures: one query over the validity reads."""
+    thresholds = cycle_thresholds(cycle)
+    people: dict[int, tuple[str, str]] = {}
+    expert: dict[int, list[calibration.ScoredRead]] = defaultdict(list)
+    submitted = (Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED)
+    rows = db.session.execute(
+        db.select(Assignment.reviewer_id, User.email, User.name, Read.id, Item.rubric_key, Score.score,
+                  ReferenceScore.score)
+        .join(Read, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
+        .join(User, Assignment.reviewer_id == User.id).outerjoin(Score, Score.read_id == Read.id)
+        .outerjoin(ReferenceScore, (ReferenceScore.item_pk == Item.id)
+                   & (ReferenceScore.domain_key == Score.domain_key))
+        .where(*submitted, Item.validity.is_(True))
+        .order_by(Assignment.reviewer_id, Read.submitted_at, Read.id, Score.id))
+    for (reviewer_id, email, name, _, rubric_key), read_rows in groupby(rows, key=itemgetter(0, 1, 2, 3, 4)):
+        people[reviewer_id] = (email, name)
+        expert[reviewer_id].append(calibration.ScoredRead(
+            rubric_key, _scale(rubric_key), tuple((own, float(other)) for *_, own, other in read_rows
+                                                  if own is not None and other is not None)))
+    co_readers = _co_reader_reads(cycle, people) if live else {}
+    result = []
+    for reviewer_id, (email, name) in sorted(people.items(), key=lambda entry: entry[1][0]):
+        figures = calibration.against_expert(expert[reviewer_id])
+        co_read = co_readers.get(reviewer_id, [])
+        result.append(ReviewerCalibration(
+            reviewer_id, email, name, figures, calibration.expert_flags(figures, thresholds),
+            calibration.drift(expert[reviewer_id], thresholds), calibration.against_co_readers(co_read),
+            calibration.drift(co_read, thresholds, expert=False)))
+    return result
+
+
+def _co_reader_reads(cycle: Cycle, people: dict[int, tuple[str, str]]) -> dict[int, list[calibration.ScoredRead]]:
+    """Reviewer → their live reads against the co-readers, in submission order; fills in ``people``."""
+    rows = db.session.execute(
+        db.select(Item.id, Item.rubric_key, Assignment.reviewer_id, User.email, User.name, Read.id,
+                  Read.submitted_at, Score.domain_key, Score.score)
+        .join(Read, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
+        .join(User, Assignment.reviewer_id == User.id).join(Score, Score.read_id == Read.id)
+        .where(Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED, Item.validity.is_(False),
+               Score.score.is_not(None))
+        .order_by(Item.id, Read.id))
+    items, rubric_of, moments = [], [], {}
+    for (_, rubric_key), item_rows in groupby(rows, key=itemgetter(0, 1)):
+        reads = []
+        for (reviewer_id, email, name, read_id, submitted_at), read_rows in groupby(
+                item_rows, key=itemgetter(2, 3, 4, 5, 6)):
+            people.setdefault(reviewer_id, (email, name))
+            moments[read_id] = (submitted_at is None, submitted_at, read_id)
+            reads.append((reviewer_id, read_id, {row[7]: row[8] for row in read_rows}))
+        items.append(reads)
+        rubric_of.append((rubric_key, _scale(rubric_key)))
+    found = calibration.co_reader_reads(items, rubric_of)
+    return {reviewer_id: [read for read_id, read in sorted(reads, key=lambda entry: moments[entry[0]])]
+            for reviewer_id, reads in found.items()}
+
+
+def _scale(rubric_key: str) -> tuple[int, ...]:
+    try:
+        return get_rubric(rubric_key).scale
+    except KeyError:
+        return ()

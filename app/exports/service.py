@@ -32,7 +32,8 @@ from app.people.models import User
 from app.progress import NO_PROGRESS, Progress
 from app.reconcile import engine
 from app.reconcile.models import ItemOutcome
-from app.reports import DECISION_LABELS, STATE_LABELS, STATE_ORDER, applicant_rows, reviewer_reads
+from app.reports import (DECISION_LABELS, STATE_LABELS, STATE_ORDER, applicant_rows, calibration_rows,
+                         reviewer_reads)
 from app.rubrics.model import Rubric
 from app.requirements.service import ApplicationLines, cycle_lines
 from app.rubrics.registry import rubrics_of
@@ -42,7 +43,8 @@ from app.timeutil import utcnow
 if TYPE_CHECKING:
     import numpy as np
 
-SHEET_ORDER = ("Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments", "Requirements", "Summary")
+SHEET_ORDER = ("Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments", "Requirements", "Calibration",
+               "Summary")
 # Below this many items an agreement figure says little; its row is shaded and says so (docs/workbook.md).
 AGREEMENT_MIN_ITEMS = 10
 # Words for the codes people read; the codes themselves stay where scripts read them (docs/workbook.md).
@@ -75,7 +77,7 @@ def export_cycle(cycle: Cycle, out: str | IO[bytes], *, progress: Progress = NO_
                 _counted(_decisions_sheet(cycle, lines), progress), _counted(_items_sheet(cycle, rubrics), progress),
                 _counted(_scores_sheet(cycle, rubrics, figures), progress), _agreement_sheet(cycle, rubrics, figures),
                 _reviewers_sheet(cycle, figures), _counted(_assignments_sheet(cycle), progress),
-                _counted(_requirements_sheet(lines), progress), _summary(cycle, rubrics),
+                _counted(_requirements_sheet(lines), progress), _calibration_sheet(cycle), _summary(cycle, rubrics),
             ], out, footer=cycle.name)
         finally:
             progress.finish()
@@ -327,6 +329,30 @@ def _requirements_sheet(lines: dict[int, ApplicationLines]) -> Sheet:
                Column("Final", 10)]
     return Sheet("Requirements", columns, (row for application in lines.values()
                                            for row in application.sheet_rows()))
+
+
+def _calibration_sheet(cycle: Cycle) -> Sheet:
+    """One row per reviewer with a submitted validity read: their scores against the expert scores, the flags
+    on the cycle's thresholds, and the windows of their reads that trip one (docs/calibration.md)."""
+    columns = [Column("Reviewer", 30), Column("Validity reads", 9, "number"), Column("Exact agreement", 12, "percent"),
+               Column("Adjacent agreement", 12, "percent"), Column("Mean difference", 11, "decimal"),
+               Column("Weighted kappa (quadratic)", 14, "ratio"), Column("Flag", 50, wrap=True),
+               Column("Name", 26), Column("Scores compared", 10, "number"),
+               Column("Adjacent by window", 30, wrap=True), Column("Drift", 50, wrap=True)]
+
+    def rows() -> Iterator[list]:
+        for reviewer in calibration_rows(cycle, live=False):
+            figures = reviewer.expert
+            windows = ", ".join(f"{window.label}: {_share(window.figures.adjacent)}"
+                                for window in reviewer.expert_drift)
+            yield [reviewer.email, figures.reads, figures.exact, figures.adjacent, figures.mean_difference,
+                   figures.kappa, "; ".join(reviewer.flags) or None, reviewer.name, figures.scores, windows or None,
+                   reviewer.drift_flags]
+    return Sheet("Calibration", columns, rows())
+
+
+def _share(share: float | None) -> str:
+    return "–" if share is None else f"{share * 100:.0f}%"
 
 
 def _domain_columns(rubrics: dict[str, Rubric]) -> list[str]:

@@ -16,7 +16,8 @@ from tests.browser.axe import violations
 
 PASSWORD = "browser test password"
 EMAIL = "cora@example.org"
-SHEETS = ["Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments", "Requirements", "Summary"]
+SHEETS = ["Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments", "Requirements", "Calibration",
+          "Summary"]
 # Screenshots for a person to look at: set CONSOLE_SCREENSHOTS=/some/folder.
 SCREENSHOTS = os.environ.get("CONSOLE_SCREENSHOTS")
 

@@ -103,7 +103,7 @@ def test_the_workbook_matches_the_hand_computed_cycle(app, tmp_path):
         export_cycle(cycle, str(out))
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments", "Requirements",
-                             "Summary"]
+                             "Calibration", "Summary"]
 
     assert sheet_rows(wb, "Decisions") == [
         ["Applicant ID", "Name", "Category", "Portfolio", "MC score", "Essay result", "Suggested", "Decision",

@@ -1,0 +1,213 @@
+"""Calibration figures against an independent computation: scikit-learn's Cohen's kappa, and hand-worked cases.
+
+The end-to-end test scores validity essays through the ``scores`` import for four reviewer profiles
+(accurate, severe, lenient, noisy), exports the workbook and compares every Calibration cell with figures
+computed here from the same scores, without the product's code.
+"""
+import io
+import random
+from datetime import datetime, timedelta
+
+import openpyxl
+import pytest
+from sklearn.metrics import cohen_kappa_score
+
+from app.calibration.figures import (MIN_FLAGGED_READS, ScoredRead, Thresholds, against_co_readers,
+                                     against_expert, co_reader_reads, drift, drift_words, expert_flags)
+from app.extensions import db
+from app.imports.service import import_file
+from tests import factories as f
+from tests.conftest import build_app, close_app
+from tests.rubric_text import levels, rubric_toml
+from tests.unit.import_files import csv_bytes
+
+SCALE4, SCALE6 = (1, 2, 3, 4), (1, 2, 3, 4, 5, 6)
+
+
+def read(pairs, rubric="r4", scale=SCALE4):
+    return ScoredRead(rubric, scale, tuple(pairs))
+
+
+def sk_kappa(pairs, scale):
+    return cohen_kappa_score([own for own, _ in pairs], [other for _, other in pairs], weights="quadratic",
+                             labels=list(scale))
+
+
+# --- the pure figures, by hand ----------------------------------------------------------------------
+
+def test_exact_adjacent_and_mean_difference_pool_every_domain_score():
+    reads = [read([(3, 3), (2, 3)]), read([(4, 2), (1, 1)])]
+    figures = against_expert(reads)
+    # differences 0, -1, +2, 0: exact 2 of 4, adjacent 3 of 4, mean +1/4
+    assert (figures.reads, figures.scores, figures.exact, figures.adjacent, figures.mean_difference) == (
+        2, 4, 0.5, 0.75, 0.25)
+    assert figures.kappa == pytest.approx(sk_kappa([(3, 3), (2, 3), (4, 2), (1, 1)], SCALE4))
+
+
+def test_kappa_uses_the_full_scale_even_when_levels_go_unused():
+    # Level 3 unused: on the full scale 2 and 4 are two points apart, on the levels used only one.
+    pairs = [(1, 1), (2, 2), (4, 4), (1, 2), (2, 4), (4, 1), (2, 2)]
+    assert against_expert([read(pairs)]).kappa == pytest.approx(sk_kappa(pairs, SCALE4))
+    assert sk_kappa(pairs, SCALE4) != pytest.approx(sk_kappa(pairs, (1, 2, 4)))
+
+
+def test_kappa_over_rubrics_of_different_scales_is_averaged_weighted_by_scores():
+    narrow = [(1, 1), (2, 3), (4, 4), (3, 3)]
+    wide = [(6, 5), (1, 2), (3, 3), (5, 5), (2, 4), (4, 4)]
+    figures = against_expert([read(narrow), read(wide, "r6", SCALE6)])
+    expected = (sk_kappa(narrow, SCALE4) * 4 + sk_kappa(wide, SCALE6) * 6) / 10
+    assert figures.kappa == pytest.approx(expected)
+
+
+def test_an_undefined_kappa_is_none_and_raises_no_flag():
+    # Reviewer and expert always 3: no variation, chance disagreement zero.
+    reads = [read([(3, 3), (3, 3)]) for _ in range(6)]
+    figures = against_expert(reads)
+    assert figures.kappa is None and figures.adjacent == 1.0
+    assert expert_flags(figures, Thresholds()) == ()
+
+
+def test_flags_need_five_validity_reads_and_name_each_threshold_crossed():
+    # Every score two points above the expert's: adjacent 0, mean +2.
+    lenient = [read([(3, 1), (4, 2)]) for _ in range(MIN_FLAGGED_READS - 1)]
+    assert expert_flags(against_expert(lenient), Thresholds()) == ()
+    lenient.append(read([(4, 2), (3, 1)]))
+    figures = against_expert(lenient)
+    assert figures.kappa == pytest.approx(sk_kappa([p for r in lenient for p in r.pairs], SCALE4))
+    assert expert_flags(figures, Thresholds()) == (
+        "adjacent agreement 0% is below 90%",
+        "mean difference +2.00 from the expert scores is beyond ±0.5 (lenient)",
+        f"weighted kappa {figures.kappa:.2f} is below 0.6")
+    severe = [read([(1, 2), (2, 2), (3, 4), (2, 2)]) for _ in range(5)]  # mean -0.5: on the line, not beyond
+    assert expert_flags(against_expert(severe), Thresholds(min_kappa=-1)) == ()
+    assert expert_flags(against_expert(severe), Thresholds(max_mean_difference=0.4, min_kappa=-1)) == (
+        "mean difference -0.50 from the expert scores is beyond ±0.4 (severe)",)
+
+
+def test_drift_windows_follow_submission_order_and_flag_only_full_enough_windows():
+    good = [read([(2, 2), (3, 3)]) for _ in range(10)]
+    bad = [read([(4, 1), (4, 2)]) for _ in range(6)]
+    tail = [read([(4, 1)]) for _ in range(2)]
+    windows = drift(good + bad + tail, Thresholds(window=10, min_kappa=-1))
+    assert [(w.first, w.last, w.figures.reads) for w in windows] == [(1, 10, 10), (11, 18, 8)]
+    # second window: 6 reads differing by 3 and 2, 2 by 3: 16 pairs, none adjacent; mean (6*5 + 2*3) / 14 …
+    second = windows[1].figures
+    differences = [3, 2] * 6 + [3, 3]
+    assert second.adjacent == 0 and second.mean_difference == pytest.approx(sum(differences) / len(differences))
+    assert windows[0].flags == ()
+    assert windows[1].flags[0] == "adjacent agreement 0% is below 90%"
+    assert drift_words(windows).startswith("reads 11–18: adjacent agreement 0% is below 90%")
+    short = drift(good[:3] + bad[:3], Thresholds(window=3))
+    assert all(window.flags == () for window in short)  # three reads a window: fewer than five
+
+
+def test_co_readers_each_read_against_the_mean_of_the_others():
+    # One item, three reads: A 4,2  B 2,2  C 3,- (C left thinking unscored).
+    items = [[(1, 11, {"refl": 4, "think": 2}), (2, 12, {"refl": 2, "think": 2}), (3, 13, {"refl": 3})]]
+    found = co_reader_reads(items, [("r4", SCALE4)])
+    assert {reviewer: [r.pairs for _, r in reads] for reviewer, reads in found.items()} == {
+        1: [((4, 2.5), (2, 2.0))], 2: [((2, 3.5), (2, 2.0))], 3: [((3, 3.0),)]}
+    a = against_co_readers([r for _, r in found[1]])
+    assert (a.exact, a.adjacent, a.mean_difference) == (0.5, 0.5, 0.75)
+
+
+# --- through the import, the workbook compared with an independent computation --------------------
+
+RUBRICS = {
+    "narrow-essay": rubric_toml("narrow-essay", "essay", ["IMHM-C"], {"reflection": "Reflection",
+                                                                     "thinking": "Thinking"},
+                                levels(*(f"Level {n}" for n in range(1, 5))), pass_rule={"mean_min": 2.5}),
+    "wide-essay": rubric_toml("wide-essay", "essay", ["IMHM-C"], {"communicating": "Communicating",
+                                                                 "reflection": "Reflection",
+                                                                 "thinking": "Thinking"},
+                              levels(*(f"Level {n}" for n in range(1, 7))), pass_rule={"mean_min": 3.5}),
+}
+PROFILES = {  # how far from the expert each profile scores, drawn per domain score
+    "accurate@example.org": lambda rng: rng.choice([0, 0, 0, 0, 0, 0, 1, -1]),
+    "severe@example.org": lambda rng: rng.choice([-1, -1, -1, -2, 0]),
+    "lenient@example.org": lambda rng: rng.choice([1, 1, 1, 2, 0]),
+    "noisy@example.org": lambda rng: rng.randint(-2, 2),
+}
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = build_app(tmp_path, rubrics=RUBRICS, RUBRICS_DIR=str(tmp_path / "no-shipped-packs"))
+    yield app
+    close_app(app)
+
+
+def imported(kind, rows, cycle):
+    result = import_file(kind, csv_bytes(rows), f"{kind}.csv", cycle)
+    assert result.ok, result.report()
+    db.session.commit()
+
+
+def test_the_calibration_sheet_matches_an_independent_computation_for_four_reviewer_profiles(ctx):
+    rng = random.Random(20261202)
+    cycle = f.make_cycle("Calibration check")
+    db.session.commit()
+    imported("reviewers", [["email", "name"], *([email, email.split("@")[0].title()] for email in PROFILES)], cycle)
+    essays = [(f"V{n:02}", "narrow-essay" if n <= 14 else "wide-essay") for n in range(1, 25)]
+    imported("essays", [["item_id", "applicant_id", "rubric", "validity"],
+                        *([item_id, "", rubric, "yes"] for item_id, rubric in essays)], cycle)
+    domains = {"narrow-essay": ("reflection", "thinking"), "wide-essay": ("communicating", "reflection", "thinking")}
+    top = {"narrow-essay": 4, "wide-essay": 6}
+    expert = {(item_id, domain): rng.randint(1, top[rubric]) for item_id, rubric in essays
+              for domain in domains[rubric]}
+    imported("reference_scores", [["item_id", "domain", "score"],
+                                  *([item_id, domain, score] for (item_id, domain), score in expert.items())], cycle)
+    start = datetime(2026, 3, 2, 9, 0)
+    rows, given = [["item_id", "reviewer_email", "domain", "score", "submitted_at"]], {}
+    for email, offset in PROFILES.items():
+        order = list(essays)
+        rng.shuffle(order)  # each reviewer reads in an order of their own
+        for position, (item_id, rubric) in enumerate(order):
+            moment = (start + timedelta(minutes=position)).isoformat()
+            for domain in domains[rubric]:
+                score = min(max(expert[(item_id, domain)] + offset(rng), 1), top[rubric])
+                rows.append([item_id, email, domain, score, moment])
+                given.setdefault(email, []).append((position, rubric, score, expert[(item_id, domain)]))
+    imported("scores", rows, cycle)
+
+    from app.exports.service import export_cycle_bytes
+    book = openpyxl.load_workbook(io.BytesIO(export_cycle_bytes(cycle)), read_only=True)
+    header, *body = book["Calibration"].iter_rows(values_only=True)
+    assert header[:7] == ("Reviewer", "Validity reads", "Exact agreement", "Adjacent agreement", "Mean difference",
+                          "Weighted kappa (quadratic)", "Flag")
+    sheet = {row[0]: dict(zip(header, row)) for row in body}
+    assert sorted(sheet) == sorted(PROFILES)
+    scales = {"narrow-essay": list(range(1, 5)), "wide-essay": list(range(1, 7))}
+    for email, scores in given.items():
+        differences = [own - ref for _, _, own, ref in scores]
+        kappas = {rubric: (cohen_kappa_score([own for _, r, own, _ in scores if r == rubric],
+                                             [ref for _, r, _, ref in scores if r == rubric],
+                                             weights="quadratic", labels=scales[rubric]),
+                           sum(1 for _, r, _, _ in scores if r == rubric)) for rubric in scales}
+        kappa = sum(k * n for k, n in kappas.values()) / sum(n for _, n in kappas.values())
+        exact = sum(d == 0 for d in differences) / len(differences)
+        adjacent = sum(abs(d) <= 1 for d in differences) / len(differences)
+        mean = sum(differences) / len(differences)
+        row = sheet[email]
+        assert row["Validity reads"] == len(essays)
+        assert row["Scores compared"] == len(scores) == 14 * 2 + 10 * 3
+        assert row["Exact agreement"] == pytest.approx(exact)
+        assert row["Adjacent agreement"] == pytest.approx(adjacent)
+        assert row["Mean difference"] == pytest.approx(mean)
+        assert row["Weighted kappa (quadratic)"] == pytest.approx(kappa)
+        expected_flags = [reason for reason, tripped in (
+            (f"adjacent agreement {adjacent * 100:.0f}% is below 90%", adjacent < 0.9),
+            (f"mean difference {mean:+.2f} from the expert scores is beyond ±0.5 "
+             f"({'lenient' if mean > 0 else 'severe'})", abs(mean) > 0.5),
+            (f"weighted kappa {kappa:.2f} is below 0.6", kappa < 0.6)) if tripped]
+        assert row["Flag"] == ("; ".join(expected_flags) or None), email
+        # Drift: windows of 10 reads in each reviewer's own submission order.
+        windows = []
+        for first in range(0, len(essays), 10):
+            chunk = [d for position, _, own, ref in scores for d in [own - ref] if first <= position < first + 10]
+            windows.append(f"reads {first + 1}–{min(first + 10, len(essays))}: "
+                           f"{sum(abs(d) <= 1 for d in chunk) / len(chunk) * 100:.0f}%")
+        assert row["Adjacent by window"] == ", ".join(windows)
+    assert sheet["accurate@example.org"]["Flag"] is None
+    assert "severe" in sheet["severe@example.org"]["Flag"] and "lenient" in sheet["lenient@example.org"]["Flag"]
+    assert "adjacent agreement" in sheet["noisy@example.org"]["Flag"]
