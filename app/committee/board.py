@@ -27,7 +27,7 @@ from app.numbers import whole_number
 from app.people.models import Role, User
 from app.reconcile.engine import disagrees_on
 from app.reconcile.models import ItemOutcome
-from app.reports import STATE_ORDER, RubricFigures, cycle_figures
+from app.reports import STATE_ORDER, ReviewerCalibration, RubricFigures, calibration_rows, cycle_figures
 from app.rubrics.model import Rubric
 from app.rubrics.registry import all_rubrics, get_rubric
 from app.scoring.models import Read, ReadStatus
@@ -281,6 +281,27 @@ def cycle_pictures(cycle: Cycle, viewer: User | None = None) -> list[tuple[Rubri
     """Per rubric of the cycle: its figures with their two pictures, as the board and the dashboard draw them
     (without the applicants hidden from ``viewer``, when given)."""
     return [(figures, *charts.rubric_pictures(figures)) for figures in cycle_figures(cycle, viewer)]
+
+
+@dataclass(frozen=True)
+class CalibrationRow:
+    """One reviewer's row of the calibration table, with their drift drawn as a sparkline."""
+    reviewer: ReviewerCalibration
+    expert_drift: charts.Chart
+    co_reader_drift: charts.Chart
+
+
+def calibration_table(cycle: Cycle) -> list[CalibrationRow]:
+    """Every reviewer with a submitted read: against the experts and the co-readers, flags, and drift (adjacent
+    agreement per window of reads) as the dashboard and the board show it."""
+    minimum = cycle.flag_min_adjacent
+    return [CalibrationRow(
+        reviewer,
+        charts.sparkline(f"{reviewer.name}: adjacent agreement with the experts per {cycle.drift_window} reads",
+                         [(w.label, w.figures.adjacent) for w in reviewer.expert_drift], minimum),
+        charts.sparkline(f"{reviewer.name}: adjacent agreement with the co-readers per {cycle.drift_window} reads",
+                         [(w.label, w.figures.adjacent) for w in reviewer.co_reader_drift], None))
+        for reviewer in calibration_rows(cycle)]
 
 
 def visible_cycles(user: User) -> list[tuple[Cycle, int]]:

@@ -169,3 +169,31 @@ def rubric_pictures(figures) -> tuple[Chart, Chart]:
                                [(d.name, d.distribution) for d in figures.domains], figures.scale, figures.labels),
             agreement(f"Agreement per domain · {figures.title}",
                       [(d.name, d.exact, d.adjacent, d.pairs) for d in figures.domains]))
+
+
+SPARK_BAR, SPARK_GAP, SPARK_HEIGHT = 10, 3, 24
+BELOW_FILL, ABOVE_FILL = "#b42318", "#1d5c8c"
+
+
+def sparkline(title: str, windows: Sequence[tuple[str, float | None]], threshold: float | None) -> Chart:
+    """A small bar per window of reads (its share, 0 to 100%, e.g. adjacent agreement), red below ``threshold``,
+    with the threshold as a line: a reviewer's drift in one table cell. Each bar's title says its window and
+    share; the table beside it carries the overall numbers."""
+    rects, lines = [], []
+    width = max(len(windows), 1) * (SPARK_BAR + SPARK_GAP) + SPARK_GAP
+    for index, (label, share) in enumerate(windows):
+        x = SPARK_GAP + index * (SPARK_BAR + SPARK_GAP)
+        if share is None:
+            rects.append(Rect(x, SPARK_HEIGHT - 2, SPARK_BAR, 2, GRID, f"{label}: no scores"))
+            continue
+        height = max(share * SPARK_HEIGHT, 1.5)
+        below = threshold is not None and share < threshold
+        rects.append(Rect(x, SPARK_HEIGHT - height, SPARK_BAR, height, BELOW_FILL if below else ABOVE_FILL,
+                          f"{label}: {_percent(share)}" + (f", below {_percent(threshold)}" if below and threshold
+                                                          is not None else "")))
+    if threshold is not None:
+        y = SPARK_HEIGHT - threshold * SPARK_HEIGHT
+        lines.append(Line(0, y, width, y, MUTED))
+    description = "; ".join(f"{label}: {'no scores' if share is None else _percent(share)}" for label, share in windows)
+    return Chart(width, SPARK_HEIGHT, title, description or "no reads yet", tuple(rects), (), tuple(lines), (), (),
+                 ())

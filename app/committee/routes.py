@@ -6,7 +6,8 @@ from flask_login import current_user
 
 from app.access import application_or_404, cycle_or_404, item_or_404
 from app.committee import decisions
-from app.committee.board import BoardFilters, board_page, cycle_pictures, visible_cycles
+from app.calibration.figures import MIN_FLAGGED_READS
+from app.committee.board import BoardFilters, board_page, calibration_table, cycle_pictures, visible_cycles
 from app.committee.comparison import ItemComparison, item_comparison
 from app.committee.errors import CommitteeInputError, StaleEdit
 from app.committee.forms import CommitteeForm, DecisionForm, ResolutionForm, build_resolution_form, decision_form
@@ -58,7 +59,8 @@ def pictures(cycle_id: int) -> str:
     cycle = cycle_or_404(cycle_id)
     pictures = cycle_pictures(cycle, current_user)
     template = "committee/_pictures.html" if fragment_request() else "committee/pictures.html"
-    return render_template(template, cycle=cycle, pictures=pictures)
+    return render_template(template, cycle=cycle, pictures=pictures, calibration=calibration_table(cycle),
+                           min_reads=MIN_FLAGGED_READS)
 
 
 @bp.get("/items/<int:item_pk>")

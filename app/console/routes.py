@@ -18,7 +18,8 @@ from wtforms.fields.choices import SelectChoice
 from app.access import account_or_404, assignment_or_404, cycle_or_404, cycle_recusals, item_or_404
 from app.assignment import preview as assignment_preview
 from app.assignment import service as assignment_service
-from app.committee.board import cycle_pictures
+from app.calibration.figures import MIN_FLAGGED_READS
+from app.committee.board import calibration_table, cycle_pictures
 from app.console import service
 from app.console.forms import (KIND_HINTS, AccountActiveForm, ActionForm, BlindnessForm, CommitteeMemberForm,
                                ConfirmPlanForm, CycleForm, ImportForm, OrganizationForm, PasswordResetForm, ProfileForm,
@@ -116,7 +117,7 @@ def pictures(cycle_id: int) -> str:
     pictures = cycle_pictures(cycle)
     fragment = fragment_request()
     return render_template("console/_pictures.html" if fragment else "console/pictures.html", cycle=cycle,
-                           pictures=pictures)
+                           pictures=pictures, calibration=calibration_table(cycle), min_reads=MIN_FLAGGED_READS)
 
 
 @bp.post("/cycles/<int:cycle_id>/reconcile")

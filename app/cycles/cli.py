@@ -5,7 +5,8 @@ import click
 from flask.cli import AppGroup
 
 from app.cycles.models import ItemState
-from app.cycles.service import CycleError, create_cycle, cycle_by_name, cycles_with_counts, set_blind_across_items
+from app.cycles.service import (CycleError, create_cycle, cycle_by_name, cycles_with_counts, set_blind_across_items,
+                                set_calibration)
 from app.extensions import db
 from app.listing import table
 
@@ -37,19 +38,35 @@ def create_command(name: str, readers: int, due, blind_across_items: bool) -> No
 @cycles_cli.command("set")
 @click.argument("name")
 @click.option(*BLINDNESS, default=None, help=BLINDNESS_HELP)
-def set_command(name: str, blind_across_items: bool | None) -> None:
+@click.option("--flag-min-adjacent", type=float, default=None,
+              help="Flag a reviewer whose adjacent agreement with the expert scores is below this share (0.9).")
+@click.option("--flag-max-mean-difference", type=float, default=None,
+              help="Flag a reviewer whose mean difference from the expert scores is beyond ± this (0.5).")
+@click.option("--flag-min-kappa", type=float, default=None,
+              help="Flag a reviewer whose weighted kappa with the expert scores is below this (0.6).")
+@click.option("--drift-window", type=int, default=None, help="Reads per drift window (10).")
+def set_command(name: str, blind_across_items: bool | None, **calibration: float | int | None) -> None:
     """Change a cycle's settings."""
-    if blind_across_items is None:
-        raise click.UsageError("nothing to change: give --blind-across-items or --not-blind-across-items")
+    wanted = {key: value for key, value in calibration.items() if value is not None}
+    if blind_across_items is None and not wanted:
+        raise click.UsageError("nothing to change: give --blind-across-items or --not-blind-across-items, or a "
+                               "calibration setting (--flag-min-adjacent, --flag-max-mean-difference, "
+                               "--flag-min-kappa, --drift-window)")
     try:
         cycle = cycle_by_name(name)
-        changed = set_blind_across_items(cycle, blind_across_items)
+        changed = set_blind_across_items(cycle, blind_across_items) if blind_across_items is not None else None
+        calibrated = set_calibration(cycle, wanted) if wanted else None
     except CycleError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    state = "kept" if cycle.blind_across_items else "relaxed: a reviewer may read an applicant's portfolio and essays"
-    click.echo(f"cycle {cycle.name!r}: blindness across items {state}" + ("" if changed else " (unchanged)"))
+    if changed is not None:
+        state = ("kept" if cycle.blind_across_items
+                 else "relaxed: a reviewer may read an applicant's portfolio and essays")
+        click.echo(f"cycle {cycle.name!r}: blindness across items {state}" + ("" if changed else " (unchanged)"))
+    if calibrated is not None:
+        settings = ", ".join(f"{key.replace('_', '-')} {getattr(cycle, key):g}" for key in wanted)
+        click.echo(f"cycle {cycle.name!r}: {settings}" + ("" if calibrated else " (unchanged)"))
 
 
 @cycles_cli.command("list")

@@ -44,6 +44,35 @@ def set_blind_across_items(cycle: Cycle, blind: bool, *, actor_id: int | None = 
     return True
 
 
+# The calibration settings (docs/calibration.md, "Flags and drift"): name → (lowest, highest) allowed.
+CALIBRATION_SETTINGS = {"flag_min_adjacent": (0.0, 1.0), "flag_max_mean_difference": (0.0, 10.0),
+                        "flag_min_kappa": (-1.0, 1.0), "drift_window": (2, 1000)}
+
+
+def set_calibration(cycle: Cycle, values: dict[str, float | int], *, actor_id: int | None = None) -> dict:
+    """Change the cycle's calibration thresholds and drift window; the values that changed (audited together).
+
+    Every value is checked before any is set: a refused one changes nothing.
+    """
+    problems = {}
+    for name, value in values.items():
+        low, high = CALIBRATION_SETTINGS[name]
+        if name == "drift_window" and value != int(value):
+            problems[name] = f"must be a whole number of reads, got {value}"
+        elif not low <= value <= high:
+            problems[name] = f"must be between {low:g} and {high:g}, got {value:g}"
+    if problems:
+        raise CycleError(problems)
+    changed = {name: value for name, value in values.items() if getattr(cycle, name) != value}
+    if changed:
+        record("cycle.calibration", "cycle", cycle.id, actor_id=actor_id, cycle_id=cycle.id,
+               before={name: getattr(cycle, name) for name in changed}, after=changed)
+        for name, value in changed.items():
+            setattr(cycle, name, int(value) if name == "drift_window" else float(value))
+        db.session.flush()
+    return changed
+
+
 def cycle_by_name(name: str) -> Cycle:
     cycle = db.session.scalar(db.select(Cycle).filter_by(name=name.strip()))
     if cycle is None:

@@ -211,3 +211,61 @@ def test_the_calibration_sheet_matches_an_independent_computation_for_four_revie
     assert sheet["accurate@example.org"]["Flag"] is None
     assert "severe" in sheet["severe@example.org"]["Flag"] and "lenient" in sheet["lenient@example.org"]["Flag"]
     assert "adjacent agreement" in sheet["noisy@example.org"]["Flag"]
+
+
+# --- the cycle's settings, and what the coordinator and the committee see --------------------------
+
+def test_the_thresholds_are_cycle_settings_changed_on_the_command_line_and_audited(app, runner):
+    from app.audit.models import AuditEntry
+    from app.cycles.models import Cycle
+
+    with app.app_context():
+        f.make_cycle("Spring")
+        db.session.commit()
+    done = runner.invoke(args=["cycles", "set", "Spring", "--flag-min-adjacent", "0.8", "--drift-window", "5"])
+    assert done.exit_code == 0, done.output
+    assert "cycle 'Spring': flag-min-adjacent 0.8, drift-window 5" in done.output
+    refused = runner.invoke(args=["cycles", "set", "Spring", "--flag-min-kappa", "1.5", "--drift-window", "1"])
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert "flag_min_kappa: must be between -1 and 1, got 1.5" in refused.output
+    assert "drift_window: must be between 2 and 1000, got 1" in refused.output
+    with app.app_context():
+        cycle = db.session.scalar(db.select(Cycle).filter_by(name="Spring"))
+        assert (cycle.flag_min_adjacent, cycle.flag_max_mean_difference, cycle.flag_min_kappa,
+                cycle.drift_window) == (0.8, 0.5, 0.6, 5)
+        [entry] = db.session.scalars(db.select(AuditEntry).filter_by(action="cycle.calibration")).all()
+        assert (entry.before, entry.after) == ({"flag_min_adjacent": 0.9, "drift_window": 10},
+                                               {"flag_min_adjacent": 0.8, "drift_window": 5})
+
+
+def test_the_dashboard_and_the_board_show_each_reviewer_with_flags_and_drift(app):
+    from app.cycles.models import Item, ReferenceScore
+    from app.people.models import Role
+    from tests.web.helpers import signed_in_client
+
+    password = "a long enough test password"
+    with app.app_context():
+        cycle = f.make_cycle("Shown")
+        coordinator = f.make_user(Role.COORDINATOR, email="coord@example.org", password=password)
+        chair = f.make_user(Role.COMMITTEE, email="chair@example.org", password=password)
+        f.add_member(cycle, chair, "committee")
+        harsh = f.make_user(email="harsh@example.org", name="Hana Harsh")
+        for n in range(6):
+            item = Item(cycle_id=cycle.id, item_id=f"E{n}", kind="essay", rubric_key="narrow-essay", validity=True)
+            db.session.add(item)
+            db.session.flush()
+            db.session.add_all([ReferenceScore(item_pk=item.id, domain_key="reflection", score=4),
+                                ReferenceScore(item_pk=item.id, domain_key="thinking", score=4)])
+            f.submitted_read(f.assign(item, harsh), {"reflection": 1, "thinking": 2})
+        db.session.commit()
+        cycle_id = cycle.id
+    for email, path in (("coord@example.org", f"/console/cycles/{cycle_id}/pictures"),
+                        ("chair@example.org", f"/committee/cycles/{cycle_id}/pictures")):
+        client = signed_in_client(app, email, password)
+        page = client.get(path, headers={"HX-Request": "true"}).get_data(as_text=True)
+        assert "Reviewers against the expert scores" in page, path
+        assert "Hana Harsh" in page and "Flagged" in page
+        # Scores 1 and 2 against 4: differences -3 and -2, none adjacent, mean -2.50.
+        assert "mean difference -2.50 from the expert scores is beyond ±0.5 (severe)" in page
+        assert '<svg class="sparkline"' in page and "reads 1–6: 0%, below 90%" in page
+        assert "<script" not in page.split("</header>")[-1]
