@@ -246,7 +246,7 @@ def test_the_dashboard_and_the_board_show_each_reviewer_with_flags_and_drift(app
     password = "a long enough test password"
     with app.app_context():
         cycle = f.make_cycle("Shown")
-        coordinator = f.make_user(Role.COORDINATOR, email="coord@example.org", password=password)
+        f.make_user(Role.COORDINATOR, email="coord@example.org", password=password)
         chair = f.make_user(Role.COMMITTEE, email="chair@example.org", password=password)
         f.add_member(cycle, chair, "committee")
         harsh = f.make_user(email="harsh@example.org", name="Hana Harsh")
