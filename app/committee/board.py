@@ -32,24 +32,29 @@ from app.rubrics.model import Rubric
 from app.rubrics.registry import all_rubrics, get_rubric
 from app.scoring.models import Read, ReadStatus
 
-# A filter value of its own: every item whose reads disagree and is not settled yet.
+# A filter value of its own, and the board's default: every item whose reads disagree and is not settled yet.
 OPEN_DISAGREEMENTS = "open"
+# The state filter's value for every item (no state filter).
+EVERY_ITEM = "all"
 OPEN_STATES = (ItemState.COMMITTEE, ItemState.DISCREPANT, ItemState.ADJUDICATING)
 PER_PAGE = 50
 
 
 @dataclass(frozen=True)
 class BoardFilters:
-    state: str | None = None      # an ItemState value, OPEN_DISAGREEMENTS, or None for every item
+    state: str | None = OPEN_DISAGREEMENTS  # an ItemState value, OPEN_DISAGREEMENTS, or None for every item
     category: str | None = None
     rubric: str | None = None
     page: int = 1
 
     @classmethod
     def parse(cls, args: Mapping[str, str]) -> "BoardFilters":
-        """Filters from a query string; an unknown state or a bad page number is refused by name."""
-        state = (args.get("state") or "").strip() or None
-        if state is not None and state != OPEN_DISAGREEMENTS and state not in ItemState.__members__.values():
+        """Filters from a query string (no state: the open disagreements, the committee's work; ``all``: every
+        item); an unknown state or a bad page number is refused by name."""
+        state: str | None = (args.get("state") or "").strip() or OPEN_DISAGREEMENTS
+        if state == EVERY_ITEM:
+            state = None
+        elif state != OPEN_DISAGREEMENTS and state not in ItemState.__members__.values():
             raise CommitteeInputError({"state": f"unknown state {state!r}"})
         try:
             page = whole_number(args.get("page"), "page", minimum=1, default=1)
@@ -64,10 +69,14 @@ class BoardFilters:
         values.update(changes)
         if values["page"] == 1:
             del values["page"]  # the first page is the default
+        if values["state"] is None:
+            values["state"] = EVERY_ITEM
+        elif values["state"] == OPEN_DISAGREEMENTS:
+            del values["state"]  # the default too
         return {key: value for key, value in values.items() if value not in (None, "")}
 
     def query_string(self, **changes: Any) -> str:
-        """``query_args`` as the query part of a link to the board: "?state=open&page=2", or "" for the defaults."""
+        """``query_args`` as the query part of a link to the board: "?state=all&page=2", or "" for the defaults."""
         args = self.query_args(**changes)
         return "?" + urlencode(args) if args else ""
 

@@ -42,7 +42,11 @@ def test_committee_member_resolves_a_discrepant_item_and_records_a_decision(app,
 
     expect(page.get_by_role("heading", name=re.compile("Committee board"))).to_be_visible()
     expect(page.locator(".chart__svg")).to_have_count(2)
-    page.get_by_label("State", exact=True).select_option("open")        # htmx swaps the rows and pushes the URL
+    expect(page.locator(".board-table tbody tr")).to_have_count(1)     # the board opens on open disagreements
+    page.get_by_label("State", exact=True).select_option("all")         # htmx swaps the rows and pushes the URL
+    page.wait_for_url(re.compile(r".*state=all"))
+    expect(page.locator(".board-table tbody tr")).to_have_count(3)
+    page.get_by_label("State", exact=True).select_option("open")
     page.wait_for_url(re.compile(r".*state=open"))
     expect(page.locator(".board-table tbody tr")).to_have_count(1)
     snapshot(page, "board")

@@ -353,8 +353,15 @@ def _cycle(world):
     return db.session.get(Cycle, world["cycle"])
 
 
+def test_the_board_opens_on_the_open_disagreements(world):
+    assert board.BoardFilters.parse({}).state == "open"
+    page = board.board_page(_cycle(world), board.BoardFilters.parse({}), _member(world))
+    assert [row.item_id for row in page.rows] == ["E-1"]
+    assert page.total == 1 and page.counts["agreed"] == 2  # the counts still cover every state
+
+
 def test_the_board_lists_items_needing_the_committee_first_with_counts_per_state(world):
-    page = board.board_page(_cycle(world), board.BoardFilters(), _member(world))
+    page = board.board_page(_cycle(world), board.BoardFilters.parse({"state": "all"}), _member(world))
     assert [row.item_id for row in page.rows] == ["E-1", "APP-A-1", "E-2"]
     assert page.counts["committee"] == 1 and page.counts["agreed"] == 2 and page.open_count == 1
     first = page.rows[0]
@@ -370,10 +377,11 @@ def test_the_board_lists_items_needing_the_committee_first_with_counts_per_state
     ({"state": "open"}, ["E-1"]),
     ({"state": "agreed"}, ["APP-A-1", "E-2"]),
     ({"state": "decided"}, []),
-    ({"rubric": "imhm-c-essay"}, ["E-1", "E-2"]),
+    ({"rubric": "imhm-c-essay", "state": "all"}, ["E-1", "E-2"]),
+    ({"rubric": "imhm-c-essay"}, ["E-1"]),
     ({"rubric": "imhm-c-application", "state": "agreed"}, ["APP-A-1"]),
-    ({"category": "IMHS"}, []),
-    ({"category": "IMHM-C"}, ["E-1", "APP-A-1", "E-2"]),
+    ({"category": "IMHS", "state": "all"}, []),
+    ({"category": "IMHM-C", "state": "all"}, ["E-1", "APP-A-1", "E-2"]),
     ({"category": "IMHM-C", "rubric": "imhm-c-essay", "state": "agreed"}, ["E-2"]),
 ])
 def test_the_board_filters_by_state_rubric_and_category(world, args, expected):
@@ -383,37 +391,39 @@ def test_the_board_filters_by_state_rubric_and_category(world, args, expected):
 
 
 def test_the_board_pages_through_items(world):
-    first = board.board_page(_cycle(world), board.BoardFilters(), _member(world), per_page=2)
-    second = board.board_page(_cycle(world), board.BoardFilters(page=2), _member(world), per_page=2)
+    first = board.board_page(_cycle(world), board.BoardFilters(state=None), _member(world), per_page=2)
+    second = board.board_page(_cycle(world), board.BoardFilters(state=None, page=2), _member(world), per_page=2)
     assert first.pages == 2 and [r.item_id for r in first.rows] == ["E-1", "APP-A-1"]
     assert [r.item_id for r in second.rows] == ["E-2"]
 
 
 def test_a_category_filtered_page_starts_inside_the_second_state(world):
     # Committee: E-1; agreed: APP-A-1, E-2. Page 2 of two per page skips E-1 and APP-A-1.
-    second = board.board_page(_cycle(world), board.BoardFilters(category="IMHM-C", page=2), _member(world),
+    second = board.board_page(_cycle(world), board.BoardFilters(state=None, category="IMHM-C", page=2), _member(world),
                               per_page=2)
     assert (second.total, second.pages, [r.item_id for r in second.rows]) == (3, 2, ["E-2"])
 
 
 def test_the_board_reads_states_afresh_and_keeps_to_its_own_cycle(world):
     cycle = _cycle(world)
-    board.board_page(cycle, board.BoardFilters(), _member(world))
+    every_item = board.BoardFilters(state=None)
+    board.board_page(cycle, every_item, _member(world))
     _item(world, "portfolio").state = ItemState.COMMITTEE
     db.session.flush()
-    page = board.board_page(cycle, board.BoardFilters(), _member(world))
+    page = board.board_page(cycle, every_item, _member(world))
     # APP-A-1 sorts before E-1 among committee items; E-2 is the only agreed one left.
     assert [(r.item_id, r.state) for r in page.rows] == [("APP-A-1", "committee"), ("E-1", "committee"),
                                                           ("E-2", "agreed")]
     assert (page.counts["committee"], page.counts["agreed"], page.open_count) == (2, 1, 2)
-    other = board.board_page(db.session.get(Cycle, world["other_cycle"]), board.BoardFilters(), _member(world))
+    other = board.board_page(db.session.get(Cycle, world["other_cycle"]), every_item, _member(world))
     assert (other.rows, other.total) == ([], 0)
 
 
 def test_board_links_carry_only_the_filters_that_differ_from_the_defaults():
-    filters = board.BoardFilters(state="open", category="IMHM C", page=3)
-    assert filters.query_string(page=2) == "?state=open&category=IMHM+C&page=2"
-    assert filters.query_string(state=None, category=None, page=1) == ""
+    filters = board.BoardFilters(state="agreed", category="IMHM C", page=3)
+    assert filters.query_string(page=2) == "?state=agreed&category=IMHM+C&page=2"
+    assert filters.query_string(state="open", category=None, page=1) == ""  # the open disagreements: the default
+    assert filters.query_string(state=None, category=None, page=1) == "?state=all"
 
 
 @pytest.mark.parametrize(("args", "field"), [({"state": "nonsense"}, "state"), ({"page": "0"}, "page"),
