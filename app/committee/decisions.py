@@ -7,6 +7,7 @@ refused with ``StaleEdit`` instead of silently overwriting a colleague's work.
 The caller commits.
 """
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -103,6 +104,41 @@ def _with_rationale(parse, rationale: str | None):
     return value, text
 
 
+@dataclass(frozen=True)
+class ResultPreview:
+    """What a set of final scores would make of an item, before it is saved: the result by the rubric's pass rule,
+    the mean and total, and each threshold of the rule with whether the scores meet it."""
+    result: str
+    mean: float
+    total: float
+    thresholds: tuple[tuple[str, bool], ...]
+
+
+def preview_resolution(item: Item, scores: Mapping[str, Any]) -> ResultPreview:
+    """The result ``resolve_item`` would record for these scores (the same parsing and rule); nothing is written.
+    Refused like a save when a score is missing or off the scale."""
+    rubric = get_rubric(item.rubric_key)
+    final = parse_scores(rubric, scores)
+    verdict = _committee_verdict(rubric, final)
+    values = list(final.values())
+    rule, lowest, total = rubric.pass_rule, min(values), sum(values)
+    mean = total / len(values)
+    thresholds = []
+    if rule.domain_min is not None:
+        thresholds.append((f"every domain at least {rule.domain_min:g} (lowest {lowest:g})", lowest >= rule.domain_min))
+    if rule.mean_min is not None:
+        thresholds.append((f"a mean of at least {rule.mean_min:g} (mean {mean:.2f})", mean >= rule.mean_min))
+    if rule.total_min is not None:
+        thresholds.append((f"a total of at least {rule.total_min:g} (total {total:g})", total >= rule.total_min))
+    return ResultPreview(verdict.result or "", mean, total, tuple(thresholds))
+
+
+def _committee_verdict(rubric: Rubric, final: Mapping[str, int | float]) -> engine.Verdict:
+    """Reconciliation's verdict on the committee's final scores: how a decided item's result is computed."""
+    return engine.evaluate_item(rubric, engine.ReconcileFacts(reads=(), required_reads=0,
+                                                              committee=engine.CommitteeScores(dict(final))))
+
+
 def resolve_item(item: Item, scores: Mapping[str, Any], rationale: str | None, *, actor_id: int | None,
                  expected_version: int | None) -> CommitteeResolution:
     """Record the committee's final domain scores for an item (any item: the committee may override agreement).
@@ -114,8 +150,7 @@ def resolve_item(item: Item, scores: Mapping[str, Any], rationale: str | None, *
     """
     rubric = get_rubric(item.rubric_key)
     final, text = _with_rationale(lambda: parse_scores(rubric, scores), rationale)
-    verdict = engine.evaluate_item(rubric, engine.ReconcileFacts(
-        reads=(), required_reads=0, committee=engine.CommitteeScores(final)))
+    verdict = _committee_verdict(rubric, final)
     resolution, before = _save_versioned(
         CommitteeResolution.item_pk, item.id, expected_version, resolution_snapshot, _resolution_audit,
         {"scores": final, "result": verdict.result, "rationale": text, "decided_by_id": actor_id})

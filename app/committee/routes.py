@@ -13,6 +13,7 @@ from app.committee.errors import CommitteeInputError, StaleEdit
 from app.committee.forms import CommitteeForm, DecisionForm, ResolutionForm, build_resolution_form, decision_form
 from app.cycles.models import Cycle, Item
 from app.extensions import db
+from app.forms import sentence
 from app.partials import fragment_request
 from app.people.access import role_required
 from app.people.models import Role
@@ -88,8 +89,30 @@ def resolve(item_pk: int) -> Response | str | tuple[str, int]:
         form = _form_from_saved(comparison)
         form.saved = True
     if fragment_request():
-        return render_template("committee/_resolution_form.html", c=comparison, form=form, oob_state=True), status
+        preview, problems = _preview(target, form)
+        return render_template("committee/_resolution_form.html", c=comparison, form=form, oob_state=True,
+                               preview=preview, preview_problems=problems), status
     return _item_page(comparison, form), status
+
+
+@bp.post("/items/<int:item_pk>/resolution/preview")
+@role_required(*STAFF)
+def preview_resolution(item_pk: int) -> str:
+    """The result the typed final scores would give (pass or fail, mean, each threshold); nothing is saved. htmx
+    asks for it as the member types; without script the form's "Show the result" button does."""
+    target = item_or_404(item_pk)
+    form = build_resolution_form(get_rubric(target.rubric_key))
+    preview, problems = _preview(target, form)
+    if fragment_request():
+        return render_template("committee/_result_preview.html", preview=preview, preview_problems=problems)
+    return _item_page(item_comparison(target), form, preview=preview, preview_problems=problems)
+
+
+def _preview(item: Item, form: ResolutionForm) -> tuple[decisions.ResultPreview | None, list[str]]:
+    try:
+        return decisions.preview_resolution(item, form.scores()), []
+    except CommitteeInputError as exc:
+        return None, [sentence(problem) for problem in exc.problems.values()]
 
 
 def _save_and_commit(form: CommitteeForm, save: Callable[[], object]) -> int:
@@ -116,9 +139,13 @@ def _form_from_saved(comparison: ItemComparison) -> ResolutionForm:
         "scores": comparison.prefill, "rationale": saved.get("rationale", ""), "version": saved.get("version")})
 
 
-def _item_page(comparison: ItemComparison, form: ResolutionForm) -> str:
+def _item_page(comparison: ItemComparison, form: ResolutionForm, *,
+               preview: decisions.ResultPreview | None = None, preview_problems: list[str] | None = None) -> str:
     item = db.session.get(Item, comparison.item_pk)
-    return render_template("committee/item.html", c=comparison, form=form,
+    if preview is None and preview_problems is None:
+        preview, preview_problems = _preview(item, form)
+    return render_template("committee/item.html", c=comparison, form=form, preview=preview,
+                           preview_problems=preview_problems,
                            cycle=db.session.get(Cycle, comparison.cycle_id), state_labels=STATE_LABELS,
                            requirements_view=requirements.committee_view(item), check_labels=MARK_WORDS)
 

@@ -61,7 +61,14 @@ def test_committee_member_resolves_a_discrepant_item_and_records_a_decision(app,
     expect(page.get_by_label(re.compile("^Reflection"))).to_have_value("2")   # the reads' mean, pre-filled
     snapshot(page, "item")
 
+    # The result the scores would give shows as the member types, before anything is saved.
+    preview = page.locator("#result-preview")
+    expect(preview).to_contain_text("Pass")
+    page.get_by_label(re.compile("^Reflection")).fill("1")
+    expect(preview).to_contain_text("Misses: every domain at least 2 (lowest 1)")
+    expect(preview).to_contain_text("Fail")
     page.get_by_label(re.compile("^Reflection")).fill("2.5")
+    expect(preview).to_contain_text("a mean of 2.92 (total 17.5)")   # (5 × 3 + 2.5) / 6
     page.get_by_label(re.compile("^Rationale")).fill("Reflection is there but thin; the committee settles on 2.5.")
     page.get_by_role("button", name="Save final scores").click()
     expect(page.get_by_text(re.compile("Final scores saved"))).to_be_visible()

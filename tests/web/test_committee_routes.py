@@ -48,8 +48,8 @@ def textarea(body, textarea_id):
     return html.unescape(match.group(1))
 
 
-def resolution_form(csrf, version="", rationale="Reflection is emerging.", **overrides):
-    data = {f"score_{key}": str(value) for key, value in essay_scores(3, **overrides).items()}
+def resolution_form(csrf, version="", rationale="Reflection is emerging.", default=3, **overrides):
+    data = {f"score_{key}": str(value) for key, value in essay_scores(default, **overrides).items()}
     return data | {"csrf_token": csrf, "version": version, "rationale": rationale}
 
 
@@ -367,3 +367,41 @@ def test_board_and_applications_issue_the_same_number_of_queries_for_a_much_larg
 def test_the_item_page_issues_a_bounded_number_of_queries(app, world):
     client = signed_in(app, world, "maya")
     assert count_queries(app, client, pages(world)["item"]) <= 15
+
+
+# ---- the result before saving ----
+
+def test_the_final_scores_form_previews_the_result_without_saving(app, world):
+    client = signed_in(app, world, "maya")
+    csrf = token(client)
+    headers = {"HX-Request": "true", "X-CSRFToken": csrf}
+    preview = f"/committee/items/{world['split']}/resolution/preview"
+    # Six domains at 3 except reflection 1.5: lowest 1.5 < 2, mean (15 + 1.5) / 6 = 2.75 ≥ 2.5 → fail.
+    failing = client.post(preview, data=resolution_form(csrf, reflection=1.5), headers=headers)
+    body = failing.get_data(as_text=True)
+    assert failing.status_code == 200
+    assert "records a <strong class=\"badge badge--fail\">Fail</strong>" in body and "a mean of 2.75 (total 16.5)" in body
+    assert "Misses: every domain at least 2 (lowest 1.5)" in body and "Meets: a mean of at least 2.5 (mean 2.75)" in body
+    # All at 2 except two at 3: lowest 2, mean 14 / 6 = 2.33 < 2.5 → fail on the mean alone.
+    mean_only = client.post(preview, data=resolution_form(csrf, default=2) | {
+        "score_reflection": "3", "score_thinking": "3"}, headers=headers).get_data(as_text=True)
+    assert "Meets: every domain at least 2 (lowest 2)" in mean_only and "Misses: a mean of at least 2.5 (mean 2.33)" \
+        in mean_only
+    passing = client.post(preview, data=resolution_form(csrf), headers=headers).get_data(as_text=True)
+    assert "badge--pass\">Pass</strong>" in passing and "a mean of 3.00 (total 18)" in passing
+    blank = client.post(preview, data=resolution_form(csrf) | {"score_thinking": ""}, headers=headers)
+    assert blank.status_code == 200 and "Thinking: a final score is required" in blank.get_data(as_text=True)
+    # Without script the button posts the form: the item page shows the preview and keeps what was typed.
+    page = client.post(preview, data=resolution_form(csrf, reflection=1.5, rationale="still thinking"))
+    page_body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Misses: every domain at least 2 (lowest 1.5)" in page_body
+    assert textarea(page_body, "rationale") == "still thinking"
+    with app.app_context():
+        assert db.session.scalar(select(CommitteeResolution)) is None
+
+
+def test_the_item_page_opens_with_the_result_of_its_prefilled_scores(app, world):
+    client = signed_in(app, world, "maya")
+    body = client.get(pages(world)["item"]).get_data(as_text=True)
+    # Pre-filled with the reads' means: reflection (1 + 3) / 2 = 2, the rest 3; mean 17 / 6 = 2.83 → pass.
+    assert "badge--pass\">Pass</strong>" in body and "a mean of 2.83 (total 17)" in body
