@@ -380,8 +380,10 @@ def test_the_final_scores_form_previews_the_result_without_saving(app, world):
     failing = client.post(preview, data=resolution_form(csrf, reflection=1.5), headers=headers)
     body = failing.get_data(as_text=True)
     assert failing.status_code == 200
-    assert "records a <strong class=\"badge badge--fail\">Fail</strong>" in body and "a mean of 2.75 (total 16.5)" in body
-    assert "Misses: every domain at least 2 (lowest 1.5)" in body and "Meets: a mean of at least 2.5 (mean 2.75)" in body
+    assert "records a <strong class=\"badge badge--fail\">Fail</strong>" in body
+    assert "a mean of 2.75 (total 16.5)" in body
+    assert "Misses: every domain at least 2 (lowest 1.5)" in body
+    assert "Meets: a mean of at least 2.5 (mean 2.75)" in body
     # All at 2 except two at 3: lowest 2, mean 14 / 6 = 2.33 < 2.5 → fail on the mean alone.
     mean_only = client.post(preview, data=resolution_form(csrf, default=2) | {
         "score_reflection": "3", "score_thinking": "3"}, headers=headers).get_data(as_text=True)
