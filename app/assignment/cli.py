@@ -64,6 +64,9 @@ def report_lines(plan: Plan) -> list[str]:
     lines = [f"Cycle {plan.cycle_name!r}: {plan.readers} read{'s' if plan.readers != 1 else ''} per item, "
              + (f"refilling {considered}" if plan.refill else f"{considered} open for assignment"),
              f"{verb}: {len(plan.reads)} assignment{'s' if len(plan.reads) != 1 else ''}"]
+    if plan.validity_seeded:
+        lines.append(f"Mixed {plan.validity_seeded} validity read{'s' if plan.validity_seeded != 1 else ''} into "
+                     "the reviewers' queues (the cycle's validity rate).")
     if not plan.blind_across_items:
         lines.append("Blindness across items is relaxed for this cycle: a reviewer may read an applicant's "
                      "portfolio and their essays.")

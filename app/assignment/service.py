@@ -20,6 +20,7 @@ from app.assignment.facts import (AssignmentError, PoolReviewer, applicants_by_p
                                   membership, max_load_of, pool, reviewer_facts, reviewer_loads)
 from app.assignment.models import Assignment, AssignmentDecline, AssignmentSource
 from app.audit.service import record, record_many
+from app.calibration import seeding
 from app.cycles import states
 from app.cycles.models import Cycle, Item, ItemState
 from app.extensions import db
@@ -86,6 +87,7 @@ class Plan:
     placeable_bound: int = 0     # no plan places more reads
     refill: bool = False         # planned for chosen items only
     written: bool = False
+    validity_seeded: int = 0     # validity reads mixed into the queues at the cycle's validity rate, once written
 
     @property
     def max_load(self) -> int:
@@ -138,6 +140,8 @@ def plan_assignment(cycle: Cycle, readers: int | None = None, *, only: Collectio
     progress.start("Reading the pool, conflicts and current readers")
     reviewers = pool(cycle.id)
     query = select(Item).where(Item.cycle_id == cycle.id, Item.state.in_(states.PRE_REVIEW_STATES))
+    if cycle.validity_rate:  # validity essays are then seeded into each queue at that rate (seed_validity)
+        query = query.where(Item.validity.is_(False))
     if only is not None:
         query = query.where(Item.id.in_(sorted(only)))
     items = db.session.scalars(query.options(joinedload(Item.applicant)).order_by(Item.item_id)).all()
@@ -226,7 +230,9 @@ def auto_assign(cycle: Cycle, readers: int | None = None, *, dry_run: bool = Fal
         if dry_run:
             return plan
         progress.start(f"Writing {len(plan.reads):,} assignments")
-        return _write_plan(cycle, plan, actor_id)
+        written = _write_plan(cycle, plan, actor_id)
+        return written if only is not None else replace(written, validity_seeded=seed_validity(cycle,
+                                                                                             actor_id=actor_id))
     finally:
         progress.finish()
 
@@ -241,6 +247,47 @@ def _write_plan(cycle: Cycle, plan: Plan, actor_id: int | None) -> Plan:
     _mark_assigned(plan, actor_id)
     db.session.flush()
     return replace(plan, written=True)
+
+
+def seed_validity(cycle: Cycle, *, actor_id: int | None = None) -> int:
+    """Mix validity essays into every pool reviewer's queue at the cycle's ``validity_rate`` (docs/calibration.md,
+    "Seeding"), within their maximum load, each to a reviewer who may read it; the number of reads added.
+
+    Auto-assignment calls it after placing the live reads; a second run only tops queues up.
+    """
+    if not cycle.validity_rate:
+        return 0
+    essays = db.session.scalars(select(Item).where(Item.cycle_id == cycle.id, Item.validity.is_(True))
+                                .order_by(Item.item_id)).all()
+    if not essays:
+        return 0
+    reviewers = pool(cycle.id)
+    found = lookups(cycle, {None})  # the validity essays' readers and declines
+    facts = {essay.item_id: item_facts(essay, None, found) for essay in essays}
+    held: dict[tuple[int, bool], int] = {(reviewer_id, bool(validity)): count for reviewer_id, validity, count in
+                                         db.session.execute(select(Assignment.reviewer_id, Item.validity, func.count())
+                                                            .join(Item, Assignment.item_pk == Item.id)
+                                                            .where(Item.cycle_id == cycle.id)
+                                                            .group_by(Assignment.reviewer_id, Item.validity))}
+    picks = seeding.seed([seeding.SeedReviewer(
+        r.user.id, held.get((r.user.id, False), 0), held.get((r.user.id, True), 0),
+        None if r.max_load is None else max(r.max_load - r.load, 0),
+        tuple(key for key, essay_facts in facts.items() if not standing_reasons(r.facts, essay_facts)))
+        for r in reviewers], cycle.validity_rate, {key: len(f.reader_ids) for key, f in facts.items()})
+    if not picks:
+        return 0
+    by_key = {essay.item_id: essay for essay in essays}
+    email_of = {r.user.id: r.user.email for r in reviewers}
+    now = utcnow()
+    ids = _insert_assignments([{"item_pk": by_key[key].id, "reviewer_id": reviewer_id, "source": AssignmentSource.AUTO,
+                                "assigned_at": now, "assigned_by_id": actor_id} for reviewer_id, key in picks])
+    record_many([{"object_id": ids[by_key[key].id, reviewer_id], "item_key": key,
+                  "after": {"reviewer": email_of[reviewer_id], "source": AssignmentSource.AUTO.value}}
+                 for reviewer_id, key in picks],
+                at=now, action="assignment.create", object_type="assignment", actor_id=actor_id, cycle_id=cycle.id)
+    for key in sorted({key for _, key in picks}):
+        _update_state_after_change(by_key[key], actor_id)
+    return len(picks)
 
 
 def refill(items: Sequence[Item], *, actor_id: int | None = None, dry_run: bool = False) -> Plan:

@@ -30,6 +30,8 @@ class Cycle(db.Model):
     flag_max_mean_difference: Mapped[float] = mapped_column(Float, default=0.5, server_default="0.5")
     flag_min_kappa: Mapped[float] = mapped_column(Float, default=0.6, server_default="0.6")
     drift_window: Mapped[int] = mapped_column(default=10, server_default="10")
+    # The share of validity reads auto-assignment mixes into each reviewer's queue (0: none).
+    validity_rate: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
 
 class MemberRole(enum.StrEnum):

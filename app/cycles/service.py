@@ -46,7 +46,7 @@ def set_blind_across_items(cycle: Cycle, blind: bool, *, actor_id: int | None = 
 
 # The calibration settings (docs/calibration.md, "Flags and drift"): name → (lowest, highest) allowed.
 CALIBRATION_SETTINGS = {"flag_min_adjacent": (0.0, 1.0), "flag_max_mean_difference": (0.0, 10.0),
-                        "flag_min_kappa": (-1.0, 1.0), "drift_window": (2, 1000)}
+                        "flag_min_kappa": (-1.0, 1.0), "drift_window": (2, 1000), "validity_rate": (0.0, 0.5)}
 
 
 def set_calibration(cycle: Cycle, values: dict[str, float | int], *, actor_id: int | None = None) -> dict:
