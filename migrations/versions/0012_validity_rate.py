@@ -1,6 +1,6 @@
 """The share of validity reads mixed into each reviewer's queue, per cycle
 
-Revision ID: 0011_validity_rate
+Revision ID: 0012_validity_rate
 Revises: 0011_jobs
 Create Date: 2026-12-02 05:33:42.261483
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0011_validity_rate'
+revision = '0012_validity_rate'
 down_revision = '0011_jobs'
 branch_labels = None
 depends_on = None
