@@ -180,7 +180,8 @@ def test_dashboard_counts_by_hand_in_a_fixed_number_of_queries(app):
         _, small_queries = _queries_for_dashboard(small)
         board, large_queries = _queries_for_dashboard(large)
         # 4 for the states and the progress tables, 8 for the applications decided and ready to decide
-        # (the report rows of app/reports.py: the cycle's requirement lines, then one streamed query).
+        # (app/reports.py: seven for the requirement lines — applications, four record kinds, marks, finals —
+        # then the applicant rows, one streamed query).
         assert small_queries == large_queries == 12
         assert board.state_counts["in_review"] == 30 and board.state_counts["unassigned"] == 1
         assert board.total_items == 31 and board.assigned == 60 and board.submitted == 30
