@@ -114,8 +114,9 @@ def _row_count(cycle: Cycle, lines: dict[int, ApplicationLines]) -> int:
 
 
 def _stream(statement):
-    """The statement's rows fetched a chunk at a time (a server-side cursor where the driver has one)."""
-    return db.session.execute(statement.execution_options(yield_per=CHUNK_ROWS))
+    """The statement's rows fetched a chunk at a time (a server-side cursor where the driver has one), on the
+    session's connection: plain rows of columns, without the ORM's result machinery around each chunk."""
+    return db.session.connection().execute(statement.execution_options(yield_per=CHUNK_ROWS))
 
 
 def _cycle_rubrics(cycle: Cycle) -> dict[str, Rubric]:

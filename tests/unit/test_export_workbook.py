@@ -1,6 +1,7 @@
 """The cycle workbook (docs/workbook.md), reloaded and checked cell by cell against figures worked out by hand."""
 import io
 import random
+import re
 import stat
 import zipfile
 from datetime import datetime
@@ -288,6 +289,23 @@ def test_control_characters_are_dropped_from_text_and_the_rest_is_kept(tmp_path)
     ws = openpyxl.load_workbook(out)["S"]
     assert ws["A2"].value == "abc" and ws["A3"].value == "=x" and ws["A3"].data_type == "s"
     assert ws["B2"].number_format == "yyyy-mm-dd"
+
+
+def test_formats_with_equal_properties_share_one_style_and_every_cell_names_its_style_by_number(tmp_path):
+    # A text and a plain number column both only align to the top: one style between them; the formats' indexes
+    # are fixed when they are made (workbook.py, _XfIndex), so the sheet's s="…" must still be plain numbers.
+    out = tmp_path / "styles.xlsx"
+    write_workbook([Sheet("S", [Column("Text"), Column("Count", kind="number"), Column("Share", kind="percent"),
+                                Column("Note", wrap=True)], [["a", 1, 0.25, "=x"], ["b", 2, 0.5, "long"]])],
+                   str(out))
+    ws = openpyxl.load_workbook(out)["S"]
+    assert ws["A2"].style_id == ws["B3"].style_id != ws["C2"].style_id
+    assert ws["A2"].alignment.vertical == ws["D2"].alignment.vertical == "top" and ws["D3"].alignment.wrap_text
+    assert ws["C2"].number_format == "0.0%" and ws["D2"].quotePrefix and not ws["D3"].quotePrefix
+    assert ws["A1"].font.bold and not ws["A2"].font.bold
+    with zipfile.ZipFile(out) as package:
+        sheet = package.read("xl/worksheets/sheet1.xml").decode()
+    assert re.findall(r' s="([^"]*)"', sheet) and all(index.isdigit() for index in re.findall(r' s="([^"]*)"', sheet))
 
 
 def test_export_command_writes_the_file_and_names_a_missing_cycle(app, runner, tmp_path):
