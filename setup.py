@@ -19,7 +19,8 @@ setup(
     packages=find_namespace_packages(include=["app", "app.*"]) + list(SHIPPED),
     package_dir=SHIPPED,
     package_data={
-        "app": ["**/templates/**/*", "static/**/*", "letters/default_templates/*.docx"],
+        "app": ["**/templates/**/*", "static/**/*", "letters/default_templates/*.docx",
+                "mail/texts/*.txt"],
         "app._shipped.rubrics": ["*.toml", "associations/*/*.toml"],
         "app._shipped.migrations": ["alembic.ini", "script.py.mako", "README"],
     },

@@ -18,7 +18,7 @@ from app.timeutil import format_date
 
 # Each domain area registers its own blueprint and CLI commands in ``init_app``.
 AREAS = ("audit", "people", "cycles", "rubrics", "imports", "assignment", "scoring",
-         "reconcile", "requirements", "exports", "letters", "committee", "console", "demo", "ops")
+         "reconcile", "requirements", "exports", "letters", "committee", "console", "mail", "demo", "ops")
 
 
 def create_app(test_config: dict | None = None) -> Flask:

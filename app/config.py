@@ -80,6 +80,23 @@ class Defaults:
     # The association's time zone (an IANA name): pages show times in it and name it; the export and the audit
     # log stay in UTC and say so (docs/pages.md, "Times and dates").
     TIMEZONE = "America/Detroit"
+    # E-mail (docs/mail.md). No MAIL_SERVER: every message waits in the outbox (shown on the console) and in
+    # the log, and nothing fails.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False   # STARTTLS after connecting
+    MAIL_USE_SSL = False   # TLS from the first byte (usually port 465)
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "Endorsement Review <endorsement-review@localhost>"
+    MAIL_TIMEOUT_SECONDS = 30
+    MAIL_MAX_ATTEMPTS = 10  # then a message stays failed until a coordinator resends it
+    # Deliver what a request queued in a background thread after its response (else only `flask mail send`).
+    MAIL_SEND_AFTER_RESPONSE = True
+    # Where links in messages point. Never taken from a request's Host header, which the sender controls.
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    INVITATION_DAYS = 7
+    PASSWORD_RESET_MINUTES = 120
 
 
 # Older environment names still read: new name -> old name.

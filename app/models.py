@@ -5,7 +5,8 @@ from app.committee.models import CommitteeResolution, Decision, DecisionValue
 from app.cycles.models import (Applicant, Application, Conflict, Cycle, CycleMember, Item, ItemKind,
                                ItemState, MemberRole, ReferenceScore)
 from app.jobs.models import Job, JobKind, JobState
-from app.people.models import LoginAttempt, ReviewerProfile, Role, User
+from app.mail.models import OutboxMessage
+from app.people.models import LoginAttempt, PasswordToken, ReviewerProfile, Role, User
 from app.reconcile.models import ItemOutcome
 from app.requirements.models import ReferenceRecord, RequirementFinal, RscRecord, TrainingRecord, WorkRecord
 from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck, Score
@@ -13,7 +14,8 @@ from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck, 
 __all__ = [
     "Applicant", "Application", "Assignment", "AssignmentSource", "AuditEntry", "CheckStatus", "CommitteeResolution",
     "Conflict", "Cycle", "CycleMember", "Decision", "DecisionValue", "Item", "ItemKind", "ItemOutcome", "ItemState",
-    "Job", "JobKind", "JobState", "LoginAttempt", "MemberRole", "Read", "ReadStatus", "ReferenceRecord",
-    "ReferenceScore", "RequirementCheck", "RequirementFinal", "ReviewerProfile", "Role", "RscRecord", "Score",
+    "Job", "JobKind", "JobState", "LoginAttempt", "MemberRole", "OutboxMessage", "PasswordToken", "Read", "ReadStatus",
+    "ReferenceRecord", "ReferenceScore", "RequirementCheck", "RequirementFinal", "ReviewerProfile", "Role", "RscRecord",
+    "Score",
     "TrainingRecord", "User", "WorkRecord",
 ]

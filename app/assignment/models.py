@@ -1,6 +1,6 @@
 """Who reads which item."""
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -40,6 +40,10 @@ class Assignment(db.Model):
         enum_column(AssignmentSource), default=AssignmentSource.AUTO)
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # When this read is due; None: the cycle's due date (``due_date``).
+    due: Mapped[date | None]
+    # When the reviewer was told of it (their digest of new assignments); None: not yet.
+    notified_at: Mapped[datetime | None]
 
     item: Mapped[Item] = relationship()
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])

@@ -9,6 +9,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -477,6 +478,7 @@ def swap(assignment: Assignment, new_reviewer: User, *, actor_id: int | None = N
     assignment.source = AssignmentSource.MANUAL
     assignment.assigned_at = utcnow()
     assignment.assigned_by_id = actor_id
+    assignment.notified_at = None  # the new reader has not been told
     db.session.flush()
     return assignment
 
@@ -519,6 +521,46 @@ def declines_of(cycle: Cycle, *, item: Item | None = None) -> list[AssignmentDec
     return list(db.session.scalars(query.options(joinedload(AssignmentDecline.item),
                                                  joinedload(AssignmentDecline.reviewer))
                                    .order_by(AssignmentDecline.declined_at, AssignmentDecline.id)))
+
+
+def set_due(assignment: Assignment, due: date | None, *, actor_id: int | None = None) -> None:
+    """Give a read that is not submitted a due date of its own (None: the cycle's); audited."""
+    read = assignment.read
+    if read is not None and read.submitted:
+        raise AssignmentError(f"item {assignment.item.item_id}: the read of {assignment.reviewer.email} is submitted; "
+                              "a due date no longer applies")
+    if assignment.due == due:
+        return
+    record("assignment.due", "assignment", assignment.id, actor_id=actor_id, cycle_id=assignment.item.cycle_id,
+           item_key=assignment.item.item_id, before={"due": assignment.due.isoformat() if assignment.due else None},
+           after={"due": due.isoformat() if due else None})
+    assignment.due = due
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class DeclineRow:
+    """A decline as the dashboard lists it, with the reads its item still lacks (0: refilled, or evaluated)."""
+    decline: AssignmentDecline
+    missing: int
+
+
+def decline_rows(cycle: Cycle) -> list[DeclineRow]:
+    """The cycle's declines, newest first, each with its item's missing reads; three queries."""
+    declines = declines_of(cycle)
+    readers = dict(db.session.execute(
+        select(Assignment.item_pk, func.count()).where(Assignment.item_pk.in_({d.item_pk for d in declines}))
+        .group_by(Assignment.item_pk)).all()) if declines else {}
+    return [DeclineRow(d, missing_reads(d.item, readers.get(d.item_pk, 0))) for d in reversed(declines)]
+
+
+def refill_declined(cycle: Cycle, *, actor_id: int | None = None) -> Plan | None:
+    """One click after declines: the optimal assigner for the declined items that lack reads, and for them
+    only (None when none does)."""
+    items = {row.decline.item_pk: row.decline.item for row in decline_rows(cycle) if row.missing}
+    if not items:
+        return None
+    return refill(list(items.values()), actor_id=actor_id)
 
 
 def _create(item: Item, reviewer: User, *, source: AssignmentSource, actor_id: int | None) -> Assignment:

@@ -74,6 +74,12 @@ class ReopenForm(FlaskForm):
                                                               Length(max=2000)], render_kw={"rows": 2})
 
 
+class DueForm(FlaskForm):
+    """One read's own due date; blank: the cycle's."""
+    due = DateField("Due date", validators=[Optional()],
+                    description="Leave blank to use the cycle's due date. Reminders count from this date.")
+
+
 class ActionForm(FlaskForm):
     """A button that changes state: only the CSRF token."""
 
@@ -84,7 +90,8 @@ class UserCreateForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES, default=Role.REVIEWER.value)
     password = PasswordField(
         "Initial password", validators=[Optional(), Length(max=MAX_PASSWORD_LENGTH)],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters, or leave blank to generate one (shown once).",
+        description=f"At least {MIN_PASSWORD_LENGTH} characters, or leave blank to e-mail an invitation "
+                    "to choose one (best: no password passes through you).",
         render_kw={"autocomplete": "new-password"})
     your_password = your_password_field()
 

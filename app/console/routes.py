@@ -22,9 +22,9 @@ from app.calibration.figures import MIN_FLAGGED_READS
 from app.committee.board import calibration_table, cycle_pictures
 from app.console import service
 from app.console.forms import (KIND_HINTS, AccountActiveForm, ActionForm, BlindnessForm, CommitteeMemberForm,
-                               ConfirmPlanForm, CycleForm, ImportForm, OrganizationForm, PasswordResetForm, ProfileForm,
-                               ReopenForm, ReviewerChoiceForm, RoleForm, SeatForm, UnassignForm, UnseatForm,
-                               UserCreateForm)
+                               ConfirmPlanForm, CycleForm, DueForm, ImportForm, OrganizationForm, PasswordResetForm,
+                               ProfileForm, ReopenForm, ReviewerChoiceForm, RoleForm, SeatForm, UnassignForm,
+                               UnseatForm, UserCreateForm)
 from app.cycles import seating
 from app.cycles.models import Cycle, Item, ItemState
 from app.cycles.service import CycleError, create_cycle, set_blind_across_items
@@ -37,6 +37,7 @@ from app.imports.validate import template_header
 from app.jobs import service as jobs
 from app.jobs.models import JobKind
 from app.letters import service as letters_service
+from app.mail import service as mail
 from app.numbers import whole_number
 from app.partials import fragment_request
 from app.people import accounts
@@ -102,7 +103,9 @@ def new_cycle() -> Response | tuple[str, int]:
 def dashboard(cycle_id: int) -> str:
     """A cycle at a glance: items per state, reads per reviewer and per designation, what to do next."""
     board = service.dashboard(cycle_or_404(cycle_id))
-    return render_template("console/dashboard.html", board=board, cycle=board.cycle, form=ActionForm())
+    return render_template("console/dashboard.html", board=board, cycle=board.cycle, form=ActionForm(),
+                           declines=assignment_service.decline_rows(board.cycle),
+                           overdue=len(mail.overdue_reads(board.cycle)))
 
 
 @bp.get("/cycles/<int:cycle_id>/pictures")
@@ -133,6 +136,7 @@ def reconcile(cycle_id: int) -> Response:
         db.session.rollback()
         flash(f"Reconciliation stopped, nothing changed: {exc}", "error")
     else:
+        mail.queue_assignment_notices(cycle)  # the third readers it assigned
         db.session.commit()
         summary = ", ".join(f"{count} {state.replace('_', ' ')}" for state, count in counts.items() if count)
         flash(f"Reconciliation done: {summary or 'no items yet'}.", "success")
@@ -263,11 +267,39 @@ def confirm(cycle_id: int) -> Response | tuple[str, int]:
     except assignment_service.AssignmentError as exc:
         db.session.rollback()
         abort(422, _message(exc))
+    mail.queue_assignment_notices(cycle)
     db.session.commit()
     flash(f"Assigned {len(plan.reads)} reads; highest load is now {plan.max_load}."
           + (f" {len(plan.shortfalls)} items could not get all their readers — see below." if plan.shortfalls
              else ""), "warning" if plan.shortfalls else "success")
     return redirect(url_for("console.assignments", cycle_id=cycle.id, state="unassigned" if plan.shortfalls else ""))
+
+
+@bp.post("/cycles/<int:cycle_id>/declines/refill")
+@coordinators_only
+def refill_declined(cycle_id: int) -> Response:
+    """One click: give every declined item that lacks reads its next eligible readers (the optimal assigner,
+    for those items only)."""
+    cycle = cycle_or_404(cycle_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        plan = assignment_service.refill_declined(cycle, actor_id=current_user.id)
+    except assignment_service.AssignmentError as exc:
+        db.session.rollback()
+        flash(_message(exc), "error")
+        return redirect(url_for("console.dashboard", cycle_id=cycle.id))
+    if plan is None:
+        flash("Every declined item already has its readers.", "success")
+        return redirect(url_for("console.dashboard", cycle_id=cycle.id))
+    mail.queue_assignment_notices(cycle)
+    db.session.commit()
+    message = f"Refill: {len(plan.reads)} read{'s' if len(plan.reads) != 1 else ''} given to the next eligible " \
+              "reviewers."
+    if plan.shortfalls:
+        message += " Still short: " + "; ".join(f"{s.item_key}: {s.why}" for s in plan.shortfalls[:5]) + "."
+    flash(message, "warning" if plan.shortfalls else "success")
+    return redirect(url_for("console.dashboard", cycle_id=cycle.id))
 
 
 @bp.get("/items/<int:item_pk>")
@@ -289,7 +321,8 @@ def _render_item(item: Item, *, error: str | None = None, status: int = 200) -> 
         swap.reviewer.choices = [SelectChoice(u.id, f"{u.name} ({u.email})") for u in row.swap_choices]
         key = row.assignment.id
         forms[key] = {"swap": swap, "unassign": UnassignForm(formdata=None, prefix=f"un{key}"),
-                      "reopen": ReopenForm(formdata=None, prefix=f"re{key}")}
+                      "reopen": ReopenForm(formdata=None, prefix=f"re{key}"),
+                      "due": DueForm(formdata=None, prefix=f"due{key}", due=row.assignment.due)}
     return render_template("console/item.html", item=item, cycle=item.cycle, rows=rows, candidates=candidates,
                            assign_form=assign_form, forms=forms, error=error, refill_form=ActionForm(formdata=None),
                            missing_reads=assignment_service.missing_reads(item, len(rows)),
@@ -308,6 +341,7 @@ def refill(item_pk: int) -> Response | tuple[str, int]:
     except assignment_service.AssignmentError as exc:
         db.session.rollback()
         return _render_item(item, error=_message(exc), status=422)
+    mail.queue_assignment_notices(item.cycle)
     db.session.commit()
     given = ", ".join(read.reviewer_email for read in plan.reads)
     if plan.shortfalls:
@@ -360,6 +394,21 @@ def swap(assignment_id: int) -> Response | tuple[str, int]:
                         f"{item.item_id}: {old_email} swapped for {reviewer.email}.")
 
 
+@bp.post("/assignments/<int:assignment_id>/due")
+@coordinators_only
+def set_due(assignment_id: int) -> Response | tuple[str, int]:
+    """Give one read a due date of its own (blank: the cycle's again); audited."""
+    assignment = assignment_or_404(assignment_id)
+    item = assignment.item
+    form = DueForm(prefix=f"due{assignment_id}")
+    if not form.validate_on_submit():
+        return _render_item(item, error="The due date must be a date (YYYY-MM-DD), or blank.", status=422)
+    due = form.due.data
+    return _change_item(item, lambda: assignment_service.set_due(assignment, due, actor_id=current_user.id),
+                        f"{assignment.reviewer.email}'s read of {item.item_id} is due "
+                        + (f"{due:%Y-%m-%d}." if due else "with the cycle."))
+
+
 @bp.post("/assignments/<int:assignment_id>/reopen")
 @coordinators_only
 def reopen(assignment_id: int) -> Response | tuple[str, int]:
@@ -372,8 +421,15 @@ def reopen(assignment_id: int) -> Response | tuple[str, int]:
     if assignment.read is None:
         return _render_item(item, error=f"{assignment.reviewer.email} has no read of {item.item_id} to reopen.",
                             status=422)
-    return _change_item(item, lambda: scoring_service.reopen(assignment.read, current_user.id, form.reason.data),
-                        f"The read of {item.item_id} by {assignment.reviewer.email} is open again as a draft.")
+    read = assignment.read
+
+    def reopen_and_tell() -> None:
+        scoring_service.reopen(read, current_user.id, form.reason.data)
+        mail.read_reopened(read, form.reason.data)
+
+    return _change_item(item, reopen_and_tell,
+                        f"The read of {item.item_id} by {assignment.reviewer.email} is open again as a draft; "
+                        "they are told by e-mail, with your reason.")
 
 
 def _change_item(item: Item, change: Callable[[], object], done: str) -> Response | tuple[str, int]:
@@ -383,6 +439,7 @@ def _change_item(item: Item, change: Callable[[], object], done: str) -> Respons
     except (assignment_service.AssignmentError, scoring_service.ScoringError) as exc:
         db.session.rollback()
         return _render_item(item, error=_message(exc), status=422)
+    mail.queue_assignment_notices(item.cycle)  # a reader added by hand or by a swap is told
     db.session.commit()
     flash(done, "success")
     return redirect(url_for("console.item", item_pk=item.id))
@@ -587,16 +644,16 @@ def create_user() -> Response | tuple[str, int]:
     form = UserCreateForm()
     if form.validate_on_submit():
         try:
-            user, generated = accounts.create_account(form.email.data, form.name.data, form.role.data,
-                                                     form.password.data or None, actor_id=current_user.id)
+            user = accounts.create_account(form.email.data, form.name.data, form.role.data,
+                                           form.password.data or None, actor_id=current_user.id)
         except UserError as exc:
             db.session.rollback()
             show_problems(form, exc.problems)
         else:
+            invited = mail.invite(user, actor_id=current_user.id)  # no password given: they choose their own
             db.session.commit()
-            flash(f"Account created for {user.email}.", "success")
-            if generated:
-                return _render_user(user, one_time_password=generated, status=201)
+            flash(f"Account created for {user.email}." + (" An invitation to choose a password is on its way "
+                                                          "(see Mail)." if invited else ""), "success")
             return redirect(url_for("console.user", user_id=user.id))
     return _render_users(form, 422)
 

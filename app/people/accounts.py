@@ -1,4 +1,4 @@
-"""A coordinator's account administration: accounts with a generated password, password resets, sign-in on or
+"""A coordinator's account administration: new accounts, password resets, sign-in on or
 off, role changes and reviewer profiles.
 
 Every change is audited in the caller's transaction; the caller commits. A
@@ -20,11 +20,10 @@ def generate_password() -> str:
     return secrets.token_urlsafe(18)
 
 
-def create_account(email: str, name: str, role: str, password: str | None, *,
-                   actor_id: int) -> tuple[User, str | None]:
-    """Create a user; without a password one is generated and returned (to be shown once)."""
-    chosen = password or generate_password()
-    return service.create_user(email, name, role, chosen, actor_id=actor_id), None if password else chosen
+def create_account(email: str, name: str, role: str, password: str | None, *, actor_id: int) -> User:
+    """Create a user; without a password the account waits for its holder to choose one through an invitation
+    (``app.mail.service.invite``), so no password ever passes through the coordinator."""
+    return service.create_user(email, name, role, password, actor_id=actor_id)
 
 
 def reset_password(user: User, password: str | None, *, actor_id: int) -> str | None:

@@ -92,3 +92,29 @@ class LoginAttempt(db.Model):
     # Set on the failure that started delaying the account's sign-ins, once the holder has been told.
     notified: Mapped[bool] = mapped_column(default=False, server_default=false())
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class TokenPurpose(enum.StrEnum):
+    INVITATION = "invitation"
+    RESET = "reset"
+
+
+class PasswordToken(db.Model):
+    """A one-time link to set a password: an invitation, or a reset asked for on the sign-in page.
+
+    Only the SHA-256 of the link's secret is stored, so the table alone opens
+    no account. A token works once (``used_at``), until ``expires_at``, and
+    using it ends every session of the account (docs/mail.md, "Links").
+    """
+
+    __tablename__ = "password_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_column(TokenPurpose))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

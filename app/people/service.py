@@ -64,6 +64,11 @@ def set_password(user: User, password: str, *, actor_id: int | None = None) -> N
     _store_password(user, hash_password(password), actor_id=actor_id)
 
 
+def store_password_hash(user: User, password_hash: str, *, actor_id: int | None) -> None:
+    """Keep a password hashed beforehand (outside any transaction) and end every session of the user."""
+    _store_password(user, password_hash, actor_id=actor_id)
+
+
 def _store_password(user: User, password_hash: str, *, actor_id: int | None) -> None:
     user.password_hash = password_hash
     user.end_sessions()

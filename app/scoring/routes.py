@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_login import current_user
 
 from app.access import assignment_or_404
+from app.assignment import service as assignment_service
 from app.assignment.models import Assignment
 from app.extensions import db
 from app.people.access import role_required
@@ -86,6 +87,28 @@ def submit(assignment_id: int) -> Response | str | tuple[str, int]:
     return redirect(url_for("scoring.score_page", assignment_id=assignment.id), code=303)
 
 
+@bp.post("/<int:assignment_id>/decline")
+@role_required(Role.REVIEWER)
+def decline(assignment_id: int) -> Response | str | tuple[str, int]:
+    """Decline an assignment that is not submitted, with a reason: the read is withdrawn (kept in the audit log)
+    and the item goes back to assignment, never to this reviewer again."""
+    assignment = _own_assignment_or_404(assignment_id)
+    item_id = assignment.item.item_id
+    submitted = (read := service.find_read(assignment)) is not None and read.status == ReadStatus.SUBMITTED
+    try:
+        assignment_service.decline(assignment, request.form.get("reason"), actor_id=current_user.id)
+    except assignment_service.AssignmentError as exc:
+        db.session.rollback()
+        reason = exc.problems.get("reason")
+        problem = f"Not declined: {reason}." if reason else str(exc)[:1].upper() + str(exc)[1:] + "."
+        return _render_page(assignment, service.find_read(assignment), decline_problem=problem), \
+            409 if submitted else 422
+    db.session.commit()
+    flash(f"You declined {item_id}. The coordinator will give it to another reviewer; thank you for saying why.",
+          "success")
+    return redirect(url_for("scoring.queue"), code=303)
+
+
 def _own_assignment_or_404(assignment_id: int) -> Assignment:
     """Only the assigned reviewer writes; anyone else gets the same 404 as a missing assignment."""
     assignment = assignment_or_404(assignment_id)
@@ -124,7 +147,8 @@ def _autosave(assignment_id: int, save: Callable[[Read, service.WindowSave], ser
 
 
 def _render_page(assignment: Assignment, read: Read | None,
-                 problems: list[service.SubmitProblem] | None = None) -> str:
+                 problems: list[service.SubmitProblem] | None = None, *,
+                 decline_problem: str | None = None) -> str:
     item = assignment.item
     rubric = service.rubric_of(item)
     application = service.application_of(item) if item.kind.value == "application" else None
@@ -140,7 +164,7 @@ def _render_page(assignment: Assignment, read: Read | None,
         editable=not locked and assignment.reviewer_id == current_user.id,
         outcome=service.outcome_of(read) if locked else None,
         indicators={d.key: indicator_text(rubric.key, d.key) for d in rubric.domains},
-        window_id=service.new_window_id(),
+        window_id=service.new_window_id(), decline_problem=decline_problem,
         neighbours=service.neighbours(current_user, assignment.id) if assignment.reviewer_id == current_user.id
         else None,
         reopening=service.last_reopening(read),

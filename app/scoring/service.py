@@ -104,6 +104,7 @@ class QueueEntry:
     rubric_title: str
     status: str  # not_started | draft | submitted
     progress: Progress
+    due: date | None = None  # the read's own due date, when it differs from the cycle's
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
               .correlate(Read).scalar_subquery())
     rows = db.session.execute(
         select(Assignment.id, Item.item_id, Item.kind, ItemText.prompt, Item.rubric_key, Cycle.id, Cycle.name,
-               Cycle.due, Read.status, scored, marked, Application.category)
+               Cycle.due, Read.status, scored, marked, Application.category, Assignment.due)
         .join(Item, Assignment.item_pk == Item.id)
         .outerjoin(ItemText, ItemText.item_pk == Item.id)
         .join(Cycle, Item.cycle_id == Cycle.id)
@@ -154,14 +155,15 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
         .order_by(Cycle.due.is_(None), Cycle.due, Cycle.name, Item.item_id), viewer_params(reviewer))
     groups: dict[int, tuple[str, date | None, list[QueueEntry]]] = {}
     for (assignment_id, item_id, kind, prompt, rubric_key, cycle_id, cycle_name, due, status, n_scored,
-         n_marked, category) in rows:
+         n_marked, category, own_due) in rows:
         rubric = get_rubric(rubric_key)
         groups.setdefault(cycle_id, (cycle_name, due, []))[2].append(QueueEntry(
             assignment_id=assignment_id, item_id=item_id, kind=kind.value, prompt=prompt,
             category=category if kind.value == "application" else None, rubric_title=rubric.title,
             status=status.value if status else "not_started",
             progress=Progress(scored=n_scored, domains=len(rubric.domains), marked=n_marked,
-                              requirements=len(rubric.requirements))))
+                              requirements=len(rubric.requirements)),
+            due=own_due if own_due != due else None))
     return [CycleQueue(cycle_id=cycle_id, name=name, due=due, entries=tuple(entries))
             for cycle_id, (name, due, entries) in groups.items()]
 

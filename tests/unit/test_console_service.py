@@ -262,15 +262,14 @@ def test_audit_page_pages_through_fifty_at_a_time(app):
         assert last.rows[-1].entry.object_id == 0
 
 
-def test_accounts_get_generated_passwords_and_role_and_profile_changes_are_audited(app):
+def test_accounts_without_a_password_wait_for_an_invitation_and_role_and_profile_changes_are_audited(app):
     from app.people.passwords import verify_password
     with app.app_context():
         coordinator = f.make_user(Role.COORDINATOR)
-        user, generated = accounts.create_account("New@X.org", "New Person", "reviewer", None,
-                                                 actor_id=coordinator.id)
-        assert verify_password(user.password_hash, generated) and user.profile is not None
-        assert accounts.create_account("a@x.org", "A", "reviewer", "a good long password",
-                                      actor_id=coordinator.id)[1] is None
+        user = accounts.create_account("New@X.org", "New Person", "reviewer", None, actor_id=coordinator.id)
+        assert user.password_hash is None and user.profile is not None
+        chosen = accounts.create_account("a@x.org", "A", "reviewer", "a good long password", actor_id=coordinator.id)
+        assert verify_password(chosen.password_hash, "a good long password")
         with pytest.raises(UserError, match="email: a user with new@x.org already exists") as refused:
             accounts.create_account("new@x.org", "Again", "reviewer", None, actor_id=coordinator.id)
         # The one shape of a refused input: the field it names and the reason, for forms and the command line.
@@ -279,7 +278,7 @@ def test_accounts_get_generated_passwords_and_role_and_profile_changes_are_audit
 
         token = user.session_token
         again = accounts.reset_password(user, None, actor_id=coordinator.id)
-        assert again != generated and verify_password(user.password_hash, again) and user.session_token != token
+        assert again and verify_password(user.password_hash, again) and user.session_token != token
 
         accounts.update_profile(user, designations="p", endorsements="imhm-p; imhs", organization=" ",
                                max_load=5, actor_id=coordinator.id)

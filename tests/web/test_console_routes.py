@@ -92,8 +92,9 @@ def test_the_route_list_covers_every_console_page_and_action(app, world):
     routes = console_routes(app, world)
     # with the dashboard's pictures fragment, the committee, the export and letters' progress and files
     assert len([r for r in routes if r[0] == "GET"]) == 17
-    # with blindness, refill, seat/add/unseat, organization, starting the export and the letters
-    assert len([r for r in routes if r[0] == "POST"]) == 21
+    # with blindness, refill, seat/add/unseat, organization, starting the export and the letters, the declines'
+    # refill and due dates
+    assert len([r for r in routes if r[0] == "POST"]) == 23
 
 
 def test_a_coordinator_can_open_every_console_page(app, world):
@@ -451,20 +452,26 @@ def test_a_coordinator_cannot_disable_themselves(app, world):
     assert client.get("/console/").status_code == 200
 
 
-def test_creating_a_user_shows_a_generated_password_once(app, world):
+def test_creating_a_user_without_a_password_invites_them_to_choose_one(app, world):
+    from app.mail.models import OutboxMessage
+
     client = signed_in(app, world["coordinator"])
     response = client.post("/console/users", data={"csrf_token": token(client, "/console/users"),
                                                    "name": "Nia New", "email": "Nia@Example.org",
                                                    "role": "committee", "password": "",
-                                                   "your_password": PASSWORD})
-    assert response.status_code == 201
-    page = response.get_data(as_text=True)
-    password = page.split('id="one-time-password">')[1].split("<")[0]
-    assert len(password) >= 20
-    assert login(app.test_client(), "nia@example.org", password).status_code == 302
+                                                   "your_password": PASSWORD}, follow_redirects=True)
+    assert response.status_code == 200 and "An invitation to choose a password is on its way" in response.text
     with app.app_context():
-        user_id = db.session.scalar(select(User.id).filter_by(email="nia@example.org"))
-    assert password not in client.get(f"/console/users/{user_id}").get_data(as_text=True)
+        nia = db.session.scalar(select(User).filter_by(email="nia@example.org"))
+        assert nia.password_hash is None
+        invitation = db.session.scalars(select(OutboxMessage).filter_by(recipient="nia@example.org")).one()
+    assert invitation.kind == "invitation" and "Nia New" in invitation.body
+    path = invitation.body.split("http://127.0.0.1:5000", 1)[1].split()[0]
+    page = app.test_client()
+    chosen = "a passphrase Nia chose herself"
+    assert page.post(path, data={"csrf_token": page_token(page, path), "new_password": chosen,
+                                 "confirm_password": chosen}).status_code == 303
+    assert login(app.test_client(), "nia@example.org", chosen).status_code == 302
 
 
 def test_resetting_a_password_and_changing_role_and_profile(app, world):

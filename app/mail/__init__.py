@@ -1,0 +1,18 @@
+"""Mail: the outbox, the messages, delivery, invitations and password resets (docs/mail.md)."""
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from app.mail import background, service
+    from app.mail.cli import invite_command, mail_cli, remind_command
+    from app.mail.routes import bp
+    from app.people.models import Role
+    from app.people.navigation import add_nav_link
+
+    app.register_blueprint(bp)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(invite_command)
+    app.cli.add_command(remind_command)
+    background.init_app(app)
+    service.connect_signals()
+    add_nav_link(app, "Mail", "mail.outbox_page", (Role.COORDINATOR,), order=80)
