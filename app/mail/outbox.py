@@ -32,7 +32,7 @@ FIRST_RETRY = timedelta(minutes=1)  # the pause after a first failure; it double
 LAST_RETRY = timedelta(hours=6)     # … up to this
 BATCH = 100
 # One-time links are never written to the log (the console's outbox shows them to coordinators).
-_SECRET_LINK = re.compile(r"(/password/set/)[A-Za-z0-9_-]+")
+_SECRET_LINK = re.compile(r"(/password/set\?token=)[A-Za-z0-9_-]+")
 
 
 ONE_TIME_KINDS = frozenset({"invitation", "password_reset"})

@@ -36,24 +36,27 @@ def forgot_password() -> str | tuple[str, int]:
     return render_template("mail/forgot.html", form=None, sent=RESET_SENT)
 
 
-@bp.route("/password/set/<token>", methods=["GET", "POST"])
+@bp.route("/password/set", methods=["GET", "POST"])
 @public
-def set_password(token: str) -> Response | str | tuple[str, int]:
+def set_password() -> Response | str | tuple[str, int]:
     """Choose a password through an invitation or reset link; the link dies once used.
 
-    Opening the link changes nothing (mail scanners open links too); only the
-    form's POST uses it. A dead link answers 410 with the same words whatever
-    made it dead.
+    The link's secret travels in the query string (``?token=``), which the
+    access logs of gunicorn and nginx leave out, and then in the form's body,
+    never in a path. Opening the link changes nothing (mail scanners open
+    links too); only the form's POST uses it. A dead link answers 410 with the
+    same words whatever made it dead.
     """
+    token = (request.form.get("token") if request.method == "POST" else request.args.get("token")) or ""
     try:
         row = tokens.check(token)
     except tokens.TokenError as exc:
         return render_template("mail/set_password.html", form=None, dead=str(exc)), 410
     user, purpose = row.user, row.purpose.value
     form = SetPasswordForm()
+    page = {"user": user, "purpose": purpose, "token": token}
     if not form.validate_on_submit():
-        return render_template("mail/set_password.html", form=form, user=user, purpose=purpose), \
-            422 if request.method == "POST" else 200
+        return render_template("mail/set_password.html", form=form, **page), 422 if request.method == "POST" else 200
     email = user.email
     try:
         tokens.use(token, form.new_password.data)
@@ -62,7 +65,7 @@ def set_password(token: str) -> Response | str | tuple[str, int]:
     except UserError as exc:
         db.session.rollback()
         form.new_password.errors = [*form.new_password.errors, str(exc).partition(": ")[2].capitalize() + "."]
-        return render_template("mail/set_password.html", form=form, user=user, purpose=purpose), 422
+        return render_template("mail/set_password.html", form=form, **page), 422
     flash("Your password is set. Sign in with it now.", "success")
     return redirect(url_for("people.login", email=email), code=303)
 

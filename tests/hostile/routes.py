@@ -15,7 +15,6 @@ OTHER_PARAMETERS = {
     "requirement_key": lambda world: world.requirement_key,
     "action": lambda world: "disable",
     "kind": lambda world: "reviewers",
-    "token": lambda world: "not-a-link-anyone-was-sent",  # a set-password link: public, refused alike
     "message_id": lambda world: world.ids["message"],       # the outbox: coordinators only
 }
 UNFILLABLE = ("{rule}: the access matrix cannot fill URL parameter {name!r}; add it to SCENARIOS (an object id) or "

@@ -469,8 +469,8 @@ def test_creating_a_user_without_a_password_invites_them_to_choose_one(app, worl
     path = invitation.body.split("http://127.0.0.1:5000", 1)[1].split()[0]
     page = app.test_client()
     chosen = "a passphrase Nia chose herself"
-    assert page.post(path, data={"csrf_token": page_token(page, path), "new_password": chosen,
-                                 "confirm_password": chosen}).status_code == 303
+    assert page.post("/password/set", data={"csrf_token": page_token(page, path), "token": path.split("token=")[1],
+                                            "new_password": chosen, "confirm_password": chosen}).status_code == 303
     assert login(app.test_client(), "nia@example.org", chosen).status_code == 302
 
 

@@ -83,13 +83,16 @@ def invitation_path(app, user_id: int) -> str:
         db.session.commit()
         body = db.session.scalars(select(OutboxMessage.body).order_by(OutboxMessage.id.desc())).first()
         outbox.deliver()
-    return re.search(r"http://127\.0\.0\.1:5000(/password/set/\S+)", body).group(1)
+    return re.search(r"http://127\.0\.0\.1:5000(/password/set\?token=\S+)", body).group(1)
 
 
 def choose(client, path: str, password: str = NEW_PASSWORD, again: str | None = None):
-    token = page_token(client, path)
-    return client.post(path, data={"csrf_token": token, "new_password": password,
-                                   "confirm_password": password if again is None else again})
+    """Open the link and send its form, as a browser does (the link's token goes in the form's body)."""
+    page = client.get(path).text
+    secret = re.search(r'name="token" value="([^"]*)"', page).group(1)
+    return client.post("/password/set", data={"csrf_token": csrf_token_from(page), "token": secret,
+                                              "new_password": password,
+                                              "confirm_password": password if again is None else again})
 
 
 def test_an_invitation_link_sets_the_password_once_then_sign_in_reaches_the_queue(app, smtp, people):
@@ -105,9 +108,10 @@ def test_an_invitation_link_sets_the_password_once_then_sign_in_reaches_the_queu
     assert short.status_code == 422 and "at least 12 characters" in short.text
     done = choose(client, path)
     assert done.status_code == 303 and done.headers["Location"].startswith("/login")
-    for answer in (client.get(path), client.post(path, data={"csrf_token": page_token(client, "/login"),
-                                                             "new_password": "another long passphrase",
-                                                             "confirm_password": "another long passphrase"})):
+    secret = path.split("token=", 1)[1]
+    for answer in (client.get(path), client.post("/password/set", data={
+            "csrf_token": page_token(client, "/login"), "token": secret, "new_password": "another long passphrase",
+            "confirm_password": "another long passphrase"})):
         assert answer.status_code == 410 and "expired or has already been used" in answer.text
     assert login(client, "new@example.org", NEW_PASSWORD).status_code == 302
     assert client.get("/reviews/").status_code == 200
@@ -116,7 +120,7 @@ def test_an_invitation_link_sets_the_password_once_then_sign_in_reaches_the_queu
 @pytest.mark.parametrize("change", ["tampered", "truncated", "long", "expired", "disabled"])
 def test_a_tampered_expired_or_foreign_link_is_refused_with_the_same_words(app, people, change):
     path = invitation_path(app, people["new"])
-    secret = path.rsplit("/", 1)[1]
+    secret = path.split("token=", 1)[1]
     if change == "tampered":
         path = path[:-1] + ("A" if secret[-1] != "A" else "B")
     elif change == "truncated":
@@ -134,8 +138,9 @@ def test_a_tampered_expired_or_foreign_link_is_refused_with_the_same_words(app, 
     client = app.test_client()
     response = client.get(path)
     assert response.status_code == 410 and "This link has expired or has already been used." in response.text
-    assert client.post(path, data={"csrf_token": page_token(client, "/login"), "new_password": NEW_PASSWORD,
-                                   "confirm_password": NEW_PASSWORD}).status_code == 410
+    assert client.post("/password/set", data={"csrf_token": page_token(client, "/login"),
+                                              "token": path.split("token=", 1)[1], "new_password": NEW_PASSWORD,
+                                              "confirm_password": NEW_PASSWORD}).status_code == 410
     with app.app_context():
         assert db.session.get_one(User, people["new"]).password_hash is None
 
@@ -163,7 +168,7 @@ def test_using_a_reset_link_ends_every_session_of_the_account(app, smtp, people)
     assert signed_in.get("/reviews/").status_code == 200
     forgot(app.test_client(), "ann@example.org")
     delivered(app)
-    path = re.search(r"http://127\.0\.0\.1:5000(/password/set/\S+)", smtp.to("ann@example.org")[0].body).group(1)
+    path = re.search(r"http://127\.0\.0\.1:5000(/password/set\?token=\S+)", smtp.to("ann@example.org")[0].body).group(1)
     assert "Choose a new password" in app.test_client().get(path).text
     assert choose(app.test_client(), path).status_code == 303
     assert signed_in.get("/reviews/").status_code == 302  # signed out
@@ -205,7 +210,7 @@ def test_an_association_words_its_own_messages_from_the_instance_folder(tmp_path
         delivered(app)
         message, = smtp.messages()
         assert message.subject == "Your VAIMH password"
-        assert message.body.startswith("Hello Ann Reader, here: http://127.0.0.1:5000/password/set/")
+        assert message.body.startswith("Hello Ann Reader, here: http://127.0.0.1:5000/password/set?token=")
     finally:
         background.worker(app).join(10)
         close_app(app)
@@ -230,7 +235,7 @@ def test_the_outbox_page_shows_waiting_failed_and_sent_with_links_and_resends(ap
         message = db.session.scalars(select(OutboxMessage)).one()
         assert (message.status, message.attempts) == ("failed", 1)
     shown = client.get(f"/console/mail/{message.id}")
-    assert "/password/set/" in shown.text  # a coordinator can pass the link on by hand
+    assert "/password/set?token=" in shown.text  # a coordinator can pass the link on by hand
     smtp.start()
     resent = client.post(f"/console/mail/{message.id}/resend",
                          data={"csrf_token": csrf_token_from(shown.text)})
