@@ -6,6 +6,8 @@ from app.access import cycle_recusals
 from app.cycles import seating
 from app.cycles.service import cycle_by_name
 from app.extensions import db
+from app.mail import service as mail
+from app.mail.cli import deliver_now
 from app.listing import table
 
 committee_cli = AppGroup("committee", help="Who sits on a cycle's committee.")
@@ -19,10 +21,15 @@ def seat_command(cycle_name: str, emails: tuple[str, ...]) -> None:
     """Seat committee or coordinator accounts on the cycle's committee; all or none."""
     cycle = cycle_by_name(cycle_name)
     seats = seating.seat(cycle, emails)
+    invited = set(mail.invite_seated(cycle, seats))
     db.session.commit()
     for seat in seats:
         click.echo(f"{seat.email}: " + ("seated" if seat.changed else "already seated")
-                   + (" (no password yet: send an invitation)" if seat.needs_password else ""))
+                   + (" (no password yet: invited to set one)" if seat.email in invited
+                      else " (no password yet: `flask invite` sends a new invitation once theirs lapses)"
+                      if seat.needs_password else ""))
+    if invited:
+        deliver_now()
 
 
 @committee_cli.command("unseat")

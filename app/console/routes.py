@@ -26,7 +26,7 @@ from app.console.forms import (KIND_HINTS, AccountActiveForm, ActionForm, Blindn
                                ProfileForm, ReopenForm, ReviewerChoiceForm, RoleForm, SeatForm, UnassignForm,
                                UnseatForm, UserCreateForm)
 from app.cycles import seating
-from app.cycles.models import Cycle, Item, ItemState
+from app.cycles.models import Cycle, Item, ItemState, MemberRole
 from app.cycles.service import CycleError, create_cycle, set_blind_across_items
 from app.errors import InputError
 from app.extensions import db
@@ -167,6 +167,8 @@ def import_upload(cycle_id: int) -> Response | str | tuple[str, int]:
     if not result.ok:
         db.session.rollback()
         return _render_import(cycle, form, result=result, status=422)
+    if result.kind == "committee":  # members seated without a password are invited to choose one
+        mail.invite_cycle(cycle, actor_id=current_user.id, roles=[MemberRole.COMMITTEE])
     db.session.commit()
     flash(f"Imported {result.kind} from {name}: {result.created} created, {result.updated} updated, "
           f"{result.unchanged} unchanged.", "success")
@@ -598,11 +600,12 @@ def _change_committee(cycle: Cycle, form, key: str, change: Callable[[], seating
         db.session.rollback()
         show_problems(form, exc.problems)
         return _render_committee(cycle, forms={key: form}, status=422)
+    invited = mail.invite_seated(cycle, [seat], actor_id=current_user.id)
     db.session.commit()
     flash((f"{seat.email} now sits on the committee of {cycle.name}." if seat.changed
            else f"{seat.email} already sits on the committee of {cycle.name}.")
-          + (" Their account is new and has no password yet: they cannot sign in until they set one."
-             if seat.created else " They have no password yet." if seat.needs_password else ""),
+          + (" They have no password yet: an invitation to choose one is on its way (see Mail)." if invited
+             else " They have no password yet." if seat.needs_password else ""),
           "success" if seat.changed else "info")
     return redirect(url_for("console.committee", cycle_id=cycle.id))
 

@@ -24,7 +24,8 @@ def _cycle(name: str) -> Cycle:
     return cycle
 
 
-def _deliver() -> None:
+def deliver_now() -> None:
+    """Deliver what is due before a command exits; a failure is exit code 1 (the messages stay queued)."""
     report = outbox.deliver()
     click.echo(f"mail: {report.describe()}")
     if report.failed:
@@ -44,7 +45,7 @@ def send_command() -> None:
     db.session.commit()
     if notices.digests or notices.further:
         click.echo(f"queued {notices.digests} digest(s) of new reads and {notices.further} further-read notice(s)")
-    _deliver()
+    deliver_now()
 
 
 @click.command("invite")
@@ -56,7 +57,7 @@ def invite_command(cycle_name: str) -> None:
     report = service.invite_cycle(_cycle(cycle_name))
     db.session.commit()
     click.echo(report.describe())
-    _deliver()
+    deliver_now()
 
 
 @click.command("remind")
@@ -72,4 +73,4 @@ def remind_command(cycle_name: str, days_before: int) -> None:
     digests = service.coordinator_digest(cycle)
     db.session.commit()
     click.echo(report.describe(days_before) + f"; coordinator digest to {digests}")
-    _deliver()
+    deliver_now()

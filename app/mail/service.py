@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from app.assignment.models import Assignment, AssignmentDecline, AssignmentSource
 from app.audit.models import AuditEntry
 from app.cycles import states
-from app.cycles.models import Cycle, CycleMember, Item, ItemKind, ItemState
+from app.cycles.models import Cycle, CycleMember, Item, ItemKind, ItemState, MemberRole
 from app.extensions import db
 from app.mail.outbox import queue
 from app.people import tokens
@@ -75,6 +75,17 @@ def invite(user: User, *, actor_id: int | None = None, cycle: Cycle | None = Non
     return True
 
 
+def invite_seated(cycle: Cycle, seats: Iterable, *, actor_id: int | None = None) -> list[str]:
+    """Invite the accounts a seating change seated without a password (``app.cycles.seating.Seat`` rows);
+    their e-mails."""
+    invited = []
+    for seat in seats:
+        if seat.changed and seat.needs_password and invite(db.session.get_one(User, seat.user_id),
+                                                           actor_id=actor_id, cycle=cycle):
+            invited.append(seat.email)
+    return invited
+
+
 @dataclass
 class InviteReport:
     invited: list[str] = field(default_factory=list)
@@ -89,10 +100,13 @@ class InviteReport:
         return line + f"; {self.have_password} already have a password"
 
 
-def invite_cycle(cycle: Cycle, *, actor_id: int | None = None) -> InviteReport:
-    """Invite every active reviewer and committee member of the cycle who has no password yet."""
+def invite_cycle(cycle: Cycle, *, actor_id: int | None = None,
+                 roles: Iterable[MemberRole] = tuple(MemberRole)) -> InviteReport:
+    """Invite every active reviewer and committee member of the cycle (or those of ``roles``) who has no password
+    yet."""
     members = db.session.scalars(select(User).join(CycleMember, CycleMember.user_id == User.id)
-                                 .where(CycleMember.cycle_id == cycle.id, User.active)
+                                 .where(CycleMember.cycle_id == cycle.id, CycleMember.role.in_(list(roles)),
+                                        User.active)
                                  .distinct().order_by(User.email)).all()
     report = InviteReport()
     for user in members:

@@ -409,3 +409,43 @@ def test_a_read_gets_a_due_date_of_its_own_on_the_item_page(app, people):
     with app.app_context():
         cycle = db.session.get_one(Cycle, world["cycle"])
         assert cycle.due != db.session.get_one(Assignment, asg_id).due
+
+
+def test_a_link_used_while_another_click_hashes_its_password_is_refused_to_that_click(app, people, monkeypatch):
+    """Two clicks on one link: both pass the check, the first to write takes the link; the other is refused and
+    changes nothing (the claim is one UPDATE … WHERE used_at IS NULL)."""
+    from app.people import tokens
+    path = invitation_path(app, people["new"])
+    secret = path.split("token=", 1)[1]
+    real_hash = tokens.hash_password
+
+    def the_other_click_wins_meanwhile(password):
+        with db.engine.begin() as other:
+            other.execute(update(PasswordToken).values(used_at=utcnow()))
+        return real_hash(password)
+
+    monkeypatch.setattr(tokens, "hash_password", the_other_click_wins_meanwhile)
+    with app.app_context():
+        with pytest.raises(tokens.TokenError):
+            tokens.use(secret, NEW_PASSWORD)
+        assert db.session.get_one(User, people["new"]).password_hash is None
+
+
+def test_seating_a_member_without_a_password_invites_them(app, smtp, people):
+    with app.app_context():
+        cycle = f.make_cycle("Spring")
+        db.session.commit()
+        cycle_id = cycle.id
+    client = coordinator(app)
+    page = client.get(f"/console/cycles/{cycle_id}/committee")
+    response = client.post(f"/console/cycles/{cycle_id}/committee/add", data={
+        "csrf_token": csrf_token_from(page.text), "add-email": "Mo@Example.org", "add-name": "Mo Member",
+        "add-your_password": PASSWORD},
+        follow_redirects=True)
+    assert "an invitation to choose one is on its way" in response.text
+    delivered(app)
+    invitation, = smtp.to("mo@example.org")
+    assert "member of the Endorsement Committee for Spring" in invitation.body
+    again = app.test_cli_runner().invoke(args=["committee", "seat", "--cycle", "Spring", "mo@example.org"])
+    assert again.exit_code == 0 and "already seated" in again.output
+    assert len(smtp.to("mo@example.org")) == 1
