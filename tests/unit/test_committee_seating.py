@@ -49,9 +49,11 @@ def test_seat_list_and_unseat_from_the_command_line(app, runner):
     result = runner.invoke(args=["committee", "seat", "--cycle", "2027 Spring", "ADA@example.org ",
                                  "bo@example.org", "cy@example.org"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == ["ada@example.org: seated",
-                                          "bo@example.org: seated (no password yet: send an invitation)",
-                                          "cy@example.org: seated (no password yet: send an invitation)"]
+    assert result.stdout.splitlines() == ["ada@example.org: seated",
+                                          "bo@example.org: seated (no password yet: invited to set one)",
+                                          "cy@example.org: seated (no password yet: invited to set one)",
+                                          "mail: MAIL_SERVER is not set: 2 messages kept in the outbox (the console's "
+                                          "Mail page shows them)"]
     assert seated(app) == ["ada@example.org", "bo@example.org", "cy@example.org"]
     assert seated(app, "2026 Autumn") == []
     again = runner.invoke(args=["committee", "seat", "--cycle", "2027 Spring", "ada@example.org"])

@@ -184,7 +184,7 @@ def test_without_a_mail_server_nothing_fails_and_the_log_has_no_link(tmp_path, c
     try:
         with app.app_context():
             spring()
-        with caplog.at_level(logging.INFO, logger="app.mail.outbox"):
+        with caplog.at_level(logging.DEBUG, logger="app.mail.outbox"):
             result = app.test_cli_runner().invoke(args=["invite", "--cycle", "Spring"])
         assert result.exit_code == 0, result.output
         assert "MAIL_SERVER is not set: 3 messages kept in the outbox" in result.output

@@ -75,7 +75,7 @@ def test_seating_someone_new_by_e_mail_creates_a_committee_account_without_a_pas
     assert response.status_code == 302
     body = coordinator.get(page).get_data(as_text=True)
     assert "nia.new@example.org now sits on the committee of 2027 Spring." in body
-    assert "has no password yet" in body and "Bay Family Services" in body
+    assert "no password yet: an invitation to choose one is on its way" in body and "Bay Family Services" in body
     with app.app_context():
         nia = db.session.scalar(select(User).filter_by(email="nia.new@example.org"))
         assert (nia.role, nia.password_hash, nia.profile.organization) == (Role.COMMITTEE, None,
