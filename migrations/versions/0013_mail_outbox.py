@@ -7,14 +7,14 @@ are added and dropped with a plain ALTER TABLE (SQLite 3.35+ and PostgreSQL):
 a batch rebuild of assignments would drop the old table, which cascades to
 every read.
 
-Revision ID: 0012_mail_outbox
-Revises: 0011_jobs
+Revision ID: 0013_mail_outbox
+Revises: 0012_validity_rate
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_mail_outbox"
-down_revision = "0011_jobs"
+revision = "0013_mail_outbox"
+down_revision = "0012_validity_rate"
 branch_labels = None
 depends_on = None
 
