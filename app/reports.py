@@ -132,6 +132,11 @@ class ApplicantRow:
     def portfolio_result(self) -> str | None:
         return self.portfolio.result if self.portfolio else None
 
+    @property
+    def ready_to_decide(self) -> bool:
+        """Every part is known, so the product suggests a decision, and the committee has not recorded one."""
+        return not self.decision and self.suggested is not None
+
 
 def decision_snapshot(decision: Decision | None, decided_by: User | None = None) -> dict[str, Any] | None:
     """What is decided, as plain data; ``decided_by`` saves a query when the caller already has the person."""
@@ -161,7 +166,7 @@ def decision_counts(cycle: Cycle) -> DecisionCounts:
         applications += 1
         if row.decision:
             decided += 1
-        elif row.suggested:
+        elif row.ready_to_decide:
             ready += 1
     return DecisionCounts(applications, decided, ready)
 

@@ -229,6 +229,54 @@ def record_decision(application: Application, decision: str | None, rationale: s
     return row
 
 
+# The applications page's views of a cycle's applications: every one, those without a decision, those ready.
+APPLICATION_VIEWS = ("all", "undecided", "ready")
+
+
+def applications_in_view(rows: list[ApplicantRow], view: str) -> list[ApplicantRow]:
+    """The rows an applications page view shows (``APPLICATION_VIEWS``); an unknown view shows every row."""
+    if view == "undecided":
+        return [row for row in rows if not row.decision]
+    if view == "ready":
+        return [row for row in rows if row.ready_to_decide]
+    return rows
+
+
+def accept_suggestions(cycle: Cycle, viewer: User, application_ids: list[int], rationale: str | None, *,
+                       actor_id: int | None) -> list[ApplicantRow]:
+    """Record the suggested decision for each chosen application, with one rationale for all; all or none.
+
+    Each is recorded and audited exactly as a decision entered on its own form
+    (``record_decision``). Only applications the viewer may see, without a
+    decision and with a suggestion, can be chosen; anything else refuses the
+    whole set, naming the applicant. Returns the rows decided."""
+    problems: dict[str, str] = {}
+    try:
+        text = _rationale(rationale)
+    except CommitteeInputError as exc:
+        problems.update(exc.problems)
+    rows = {row.application_id: row for row in applications(cycle, viewer)}
+    wanted = list(dict.fromkeys(application_ids))
+    if not wanted:
+        problems["accept"] = "choose at least one application whose suggestion the committee accepts"
+    elif any(application_id not in rows for application_id in wanted):
+        problems["accept"] = "an application chosen is not one of this page's"
+    else:
+        blocked = [f"{rows[pk].applicant_id} {'is decided already' if rows[pk].decision else 'has no suggestion yet'}"
+                   for pk in wanted if not rows[pk].ready_to_decide]
+        if blocked:
+            problems["accept"] = "; ".join(blocked)
+    if problems:
+        raise CommitteeInputError(problems)
+    chosen = [rows[pk] for pk in wanted]
+    found = {application.id: application for application in db.session.scalars(
+        db.select(Application).where(Application.id.in_(wanted)).options(db.selectinload(Application.applicant)))}
+    for row in chosen:
+        record_decision(found[row.application_id], row.suggested, text, actor_id=actor_id, expected_version=None,
+                        note="suggestion accepted with others")
+    return chosen
+
+
 def unknown_parts(row: ApplicantRow) -> list[str]:
     """What is not known yet about an application while the product cannot suggest a decision on it, in words
     (e.g. "Part 2: essay E-1 is discrepant"); empty once it can.

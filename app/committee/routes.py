@@ -10,12 +10,15 @@ from app.calibration.figures import MIN_FLAGGED_READS
 from app.committee.board import BoardFilters, board_page, calibration_table, cycle_pictures, visible_cycles
 from app.committee.comparison import ItemComparison, item_comparison
 from app.committee.errors import CommitteeInputError, StaleEdit
+from app.committee.models import DecisionValue
 from app.committee.forms import CommitteeForm, DecisionForm, ResolutionForm, build_resolution_form, decision_form
 from app.cycles.models import Cycle, Item
+from app.errors import InputError
 from app.extensions import db
 from app.forms import sentence
 from app.partials import fragment_request
 from app.people.access import role_required
+from app.numbers import whole_number
 from app.people.models import Role
 from app.reports import DECISION_LABELS, STATE_LABELS, STATE_ORDER
 from app.requirements import service as requirements
@@ -154,11 +157,48 @@ def _item_page(comparison: ItemComparison, form: ResolutionForm, *,
 @role_required(*STAFF)
 def applications(cycle_id: int) -> str:
     """Per applicant: portfolio, Part 1 against the pass mark, essays, the suggestion and the committee's decision."""
-    cycle = cycle_or_404(cycle_id)
+    return _applications_page(cycle_or_404(cycle_id), request.args.get("show", "all"))
+
+
+def _applications_page(cycle: Cycle, view: str, *, accept: dict | None = None, forms: dict | None = None,
+                       status: int = 200) -> tuple[str, int]:
+    """The applications page in one view (every application, undecided, ready to decide), with the form that
+    accepts several suggestions at once (``accept``: what the member chose and typed, and why it was refused)."""
+    view = view if view in decisions.APPLICATION_VIEWS else "all"
     rows = decisions.applications(cycle, current_user)
-    return render_template("committee/applications.html", cycle=cycle, rows=rows,
-                           forms={row.application_id: decision_form(row.decision) for row in rows},
-                           **_decision_context())
+    shown = decisions.applications_in_view(rows, view)
+    counts = {name: len(decisions.applications_in_view(rows, name)) for name in decisions.APPLICATION_VIEWS}
+    return render_template("committee/applications.html", cycle=cycle, rows=shown, all_rows=rows, view=view,
+                           view_counts=counts, accept=accept or {"chosen": set(), "rationale": "", "problems": []},
+                           forms={row.application_id: decision_form(row.decision) for row in shown} | (forms or {}),
+                           **_decision_context()), status
+
+
+@bp.post("/cycles/<int:cycle_id>/applications/accept")
+@role_required(*STAFF)
+def accept_suggestions(cycle_id: int) -> Response | tuple[str, int]:
+    """Record the suggested decision for several applications at once, each audited, with one shared rationale."""
+    cycle = cycle_or_404(cycle_id)
+    try:
+        chosen = [whole_number(value, "accept", minimum=1) for value in request.form.getlist("accept")]
+    except InputError as exc:
+        abort(400, exc.message)
+    rationale = request.form.get("rationale", "")
+    view = request.form.get("show", "all")
+    try:
+        decided = decisions.accept_suggestions(cycle, current_user, chosen, rationale, actor_id=current_user.id)
+    except (CommitteeInputError, StaleEdit) as exc:
+        db.session.rollback()
+        problems = ([sentence(problem) for problem in exc.problems.values()] if isinstance(exc, InputError)
+                    else ["Someone recorded a decision on one of them meanwhile; nothing was saved. Check the page "
+                          "again and choose anew."])
+        return _applications_page(cycle, view, status=409 if isinstance(exc, StaleEdit) else 422, accept={
+            "chosen": set(chosen), "rationale": rationale, "problems": problems})
+    db.session.commit()
+    flash(f"Suggested decision recorded for {len(decided)} application{'s' if len(decided) != 1 else ''}: "
+          + ", ".join(f"{row.applicant_id} ({DECISION_LABELS[DecisionValue(row.suggested)]})" for row in decided)
+          + ".", "success")
+    return redirect(url_for("committee.applications", cycle_id=cycle.id, show=view), code=303)
 
 
 @bp.post("/applications/<int:application_id>/decision")
@@ -184,9 +224,7 @@ def decide(application_id: int) -> Response | str | tuple[str, int]:
         decided_count = sum(1 for r in rows if r.decision)
         return render_template("committee/_decision_form.html", row=row, form=form, oob=True,
                                decided_count=decided_count, **_decision_context()), status
-    forms = {r.application_id: decision_form(r.decision) for r in rows} | {row.application_id: form}
-    return render_template("committee/applications.html", cycle=cycle, rows=rows, forms=forms,
-                           **_decision_context()), status
+    return _applications_page(cycle, "all", forms={row.application_id: form}, status=status)
 
 
 def _decision_context() -> dict:

@@ -407,3 +407,57 @@ def test_the_item_page_opens_with_the_result_of_its_prefilled_scores(app, world)
     body = client.get(pages(world)["item"]).get_data(as_text=True)
     # Pre-filled with the reads' means: reflection (1 + 3) / 2 = 2, the rest 3; mean 17 / 6 = 2.83 → pass.
     assert "badge--pass\">Pass</strong>" in body and "a mean of 2.83 (total 17)" in body
+
+
+# ---- decisions at meeting speed ----
+
+def ready_rows(app, world):
+    with app.app_context():
+        from app.committee import decisions
+        from app.people.models import User
+        maya = db.session.scalar(select(User).filter_by(email=world["emails"]["maya"]))
+        return {row.applicant_id: row.suggested for row in decisions.applications(
+            db.session.get(Cycle, world["cycle"]), maya) if row.ready_to_decide}
+
+
+def test_the_applications_page_filters_undecided_and_ready_and_accepts_suggestions_together(app, world):
+    client = signed_in(app, world, "maya")
+    page = pages(world)["applications"]
+    # Bo (A-2) is ready: everything known, Part 1 70 < 80 → not endorsed. Ada waits on E-1 at the committee.
+    assert ready_rows(app, world) == {"A-2": "not_endorsed"}
+    ready_page = client.get(page + "?show=ready").get_data(as_text=True)
+    assert "Bo Applicant" in ready_page and "Ada Applicant" not in ready_page
+    undecided = client.get(page + "?show=undecided").get_data(as_text=True)
+    assert "Bo Applicant" in undecided and "Ada Applicant" in undecided
+    csrf = token(client)
+    assert client.post(resolve_path(world), data=resolution_form(csrf)).status_code == 303
+    assert ready_rows(app, world) == {"A-1": "endorse", "A-2": "not_endorsed"}
+
+    accept = f"/committee/cycles/{world['cycle']}/applications/accept"
+    both = [str(world["ada"]), str(world["bo"])]
+    blank = client.post(accept, data={"csrf_token": csrf, "accept": both, "rationale": "  "})
+    body = blank.get_data(as_text=True)
+    assert blank.status_code == 422 and "A rationale is required" in body
+    assert body.count('form="accept-suggested" checked') == 2  # what was ticked stays ticked
+    guessed = client.post(accept, data={"csrf_token": csrf, "accept": ["987654"], "rationale": "x"})
+    assert guessed.status_code == 422 and "An application chosen is not one of this page" in guessed.get_data(
+        as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Decision)) is None
+
+    done = client.post(accept, data={"csrf_token": csrf, "accept": both, "rationale": "As suggested: met in full.",
+                                     "show": "ready"})
+    assert done.status_code == 303 and done.headers["Location"].endswith("?show=ready")
+    assert ("Suggested decision recorded for 2 applications: A-1 (Endorse), A-2 (Not endorsed)."
+            in client.get(done.headers["Location"]).get_data(as_text=True))
+    with app.app_context():
+        from app.audit.models import AuditEntry
+        decided = {row.application_id: (row.decision.value, row.rationale, row.decided_by_id)
+                   for row in db.session.scalars(select(Decision))}
+        maya = world["ids"]["maya"]
+        assert decided == {world["ada"]: ("endorse", "As suggested: met in full.", maya),
+                           world["bo"]: ("not_endorsed", "As suggested: met in full.", maya)}
+        notes = list(db.session.scalars(select(AuditEntry.note).where(AuditEntry.action == "decision.record")))
+        assert notes == ["suggestion accepted with others"] * 2
+    again = client.post(accept, data={"csrf_token": csrf, "accept": [str(world["ada"])], "rationale": "again"})
+    assert again.status_code == 422 and "A-1 is decided already" in again.get_data(as_text=True)
