@@ -286,7 +286,8 @@ def _domain_name(rubric: Rubric | None, key: str) -> str:
         return key
 
 
-def cycle_pictures(cycle: Cycle, viewer: User | None = None) -> list[tuple[RubricFigures, charts.Chart, charts.Chart]]:
+def cycle_pictures(cycle: Cycle, viewer: User | None = None) \
+        -> list[tuple[RubricFigures, charts.Picture, charts.Picture]]:
     """Per rubric of the cycle: its figures with their two pictures, as the board and the dashboard draw them
     (without the applicants hidden from ``viewer``, when given)."""
     return [(figures, *charts.rubric_pictures(figures)) for figures in cycle_figures(cycle, viewer)]

@@ -285,10 +285,12 @@ def test_the_board_shows_counts_pictures_and_filters_with_htmx(app, world):
     assert f'<noscript><p><a href="{pictures_url}">' in board
     pictures = client.get(pictures_url, headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<html" not in pictures
-    assert pictures.count('<svg class="chart__svg"') == 2        # one rubric with reads: distribution + agreement
+    # One rubric with reads: distribution + agreement, each drawn wide and narrow (the page shows one).
+    assert pictures.count('<svg class="chart__svg chart__svg--wide"') == 2
+    assert pictures.count('<svg class="chart__svg chart__svg--narrow"') == 2
     assert "<title id=" in pictures and "Show the numbers" in pictures
     page = client.get(pictures_url).get_data(as_text=True)
-    assert "<html" in page and page.count('<svg class="chart__svg"') == 2
+    assert "<html" in page and page.count('<svg class="chart__svg chart__svg--wide"') == 2
     partial = client.get(pages(world)["board"] + "?state=committee", headers={"HX-Request": "true"})
     body = partial.get_data(as_text=True)
     assert partial.status_code == 200 and "<html" not in body
