@@ -37,9 +37,33 @@ def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     with target_db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=False)
+        try:
+            context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    _refuse_broken_references(connection)
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection, *, on: bool) -> None:
+    """SQLite rebuilds a table to change its constraints (batch mode: copy, drop the old, rename the copy).
+    With foreign keys enforced, dropping the old table deletes every row that references it through ON
+    DELETE CASCADE; so migrations run with them off (the pragma only takes effect outside a transaction, so
+    it goes to the driver's connection before SQLAlchemy begins one) and on again afterwards."""
+    connection.connection.driver_connection.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+
+
+def _refuse_broken_references(connection) -> None:
+    """What foreign keys would have refused during the migrations rolls the whole upgrade back."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"the migration left rows referring to missing rows: {broken[:10]}")
 
 
 if context.is_offline_mode():

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import textlimits as limits
 from app.cycles.models import Item
 from app.extensions import db, enum_column
 from app.people.models import User
@@ -60,12 +61,12 @@ class AssignmentDecline(db.Model):
     """
 
     __tablename__ = "assignment_declines"
-    __table_args__ = (UniqueConstraint("item_pk", "reviewer_id"),)
+    __table_args__ = (UniqueConstraint("item_pk", "reviewer_id"), *limits.length_checks(reason=limits.REASON))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_pk: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    reason: Mapped[str] = mapped_column(String(2000))
+    reason: Mapped[str] = mapped_column(String(limits.REASON))
     source: Mapped[AssignmentSource] = mapped_column(enum_column(AssignmentSource))  # of the declined assignment
     assigned_at: Mapped[datetime]                  # when the declined assignment was made
     declined_at: Mapped[datetime] = mapped_column(default=utcnow)

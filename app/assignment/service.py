@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from app import textlimits as limits
 from app.assignment.eligibility import (ALREADY_READING, ItemFacts, ReviewerFacts, check_eligibility, eligible_ids,
                                         portfolio_need, qualification_reason, standing_reasons)
 from app.assignment.engine import ItemDemand, ReviewerCapacity, Shortfall, solve
@@ -30,7 +31,6 @@ from app.progress import NO_PROGRESS, Progress
 from app.scoring.models import Read
 from app.timeutil import utcnow
 
-MAX_REASON_LENGTH = 2000
 
 
 @dataclass(frozen=True)
@@ -440,7 +440,7 @@ def unassign(assignment: Assignment, *, actor_id: int | None = None, override: b
              reason: str | None = None) -> None:
     """Remove an assignment while its read is empty; a started or submitted read needs an override with a reason."""
     item, reviewer, read = assignment.item, assignment.reviewer, assignment.read
-    reason = (reason or "").strip() or None
+    reason = (limits.bounded(reason, limits.REASON, "reason", AssignmentError.of) or "").strip() or None
     if read is not None and not read.is_empty and not override:
         raise AssignmentError(f"item {item.item_id}: cannot unassign {reviewer.email}: the read is "
                               f"{'submitted' if read.submitted else 'started'}; "
@@ -492,11 +492,9 @@ def decline(assignment: Assignment, reason: str | None, *, actor_id: int | None 
     the next eligible reviewer.
     """
     item, reviewer, read = assignment.item, assignment.reviewer, assignment.read
-    reason = (reason or "").strip()
+    reason = (limits.bounded(reason, limits.REASON, "reason", AssignmentError.of) or "").strip()
     if not reason:
         raise AssignmentError.of("reason", "say why the assignment is declined")
-    if len(reason) > MAX_REASON_LENGTH:
-        raise AssignmentError.of("reason", f"at most {MAX_REASON_LENGTH} characters, got {len(reason)}")
     if read is not None and read.submitted:
         raise AssignmentError(f"item {item.item_id}: {reviewer.email} cannot decline: the read is submitted; "
                               "a coordinator can reopen it first")

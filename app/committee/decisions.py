@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import textlimits as limits
 from app.audit.service import record
 from app.committee.errors import CommitteeInputError, StaleEdit
 from app.committee.models import CommitteeResolution, Decision, DecisionValue
@@ -82,7 +83,7 @@ def parse_scores(rubric: Rubric, raw: Mapping[str, Any]) -> dict[str, int | floa
 
 
 def _rationale(text: str | None) -> str:
-    rationale = (text or "").strip()
+    rationale = (limits.bounded(text, limits.RATIONALE, "rationale", CommitteeInputError.of) or "").strip()
     if not rationale:
         raise CommitteeInputError({"rationale": "a rationale is required: say why the committee decided this"})
     return rationale

@@ -16,6 +16,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from app import textlimits as limits
 from app.committee.models import DecisionValue
 from app.errors import InputError
 from app.forms import show_problems
@@ -24,6 +25,12 @@ from app.reports import DECISION_LABELS
 from app.rubrics.model import Rubric
 
 SCORE_PREFIX = "score_"
+
+
+def _rationale_field() -> TextAreaField:
+    """The rationale of a resolution or a decision; the decisions service refuses a longer one, and says so here."""
+    return TextAreaField("Rationale", validators=[limits.MaxLength(limits.RATIONALE)],
+                         filters=[limits.line_breaks_normalised])
 
 
 class CommitteeForm(FlaskForm):
@@ -82,7 +89,7 @@ def build_resolution_form(rubric: Rubric, *, saved: Mapping[str, Any] | None = N
 
     for domain in rubric.domains:
         setattr(Form, SCORE_PREFIX + domain.key, StringField(domain.name))
-    Form.rationale = TextAreaField("Rationale")
+    Form.rationale = _rationale_field()
     if saved is None:
         return Form()
     return Form(formdata=None, version=_version_text(saved.get("version")), rationale=saved.get("rationale", ""),
@@ -95,7 +102,7 @@ class DecisionForm(CommitteeForm):
 
     decision = RadioField("Decision", choices=[SelectChoice(value.value, DECISION_LABELS[value])
                                                for value in DecisionValue])
-    rationale = TextAreaField("Rationale")
+    rationale = _rationale_field()
 
 
 def decision_form(saved: Mapping[str, Any] | None) -> DecisionForm:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from app import textlimits as limits
 from app.cycles.models import Application, Item
 from app.extensions import db, enum_column
 from app.people.models import User
@@ -37,6 +38,7 @@ class CommitteeResolution(_Recorded, db.Model):
     """Final domain scores the committee recorded for an item, with its rationale."""
 
     __tablename__ = "committee_resolutions"
+    __table_args__ = limits.length_checks(rationale=limits.RATIONALE)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_pk: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), unique=True)
@@ -56,6 +58,7 @@ class Decision(_Recorded, db.Model):
     """The committee's decision on an application, with its rationale."""
 
     __tablename__ = "decisions"
+    __table_args__ = limits.length_checks(rationale=limits.RATIONALE)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), unique=True)

@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from app import textlimits as limits
 from app.imports.validate import KINDS
 from app.numbers import WholeNumberField, coerce_whole_number
 from app.people.forms import your_password_field
@@ -32,7 +33,7 @@ KIND_HINTS = {
 
 
 class CycleForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired(), Length(max=120)],
+    name = StringField("Name", validators=[InputRequired(), limits.MaxLength(limits.CYCLE_NAME)],
                        description="For example “Spring 2025 exams”.")
     readers = WholeNumberField("Reads per item", default=2, validators=[InputRequired(), NumberRange(1, 9)])
     due = DateField("Reads due", validators=[Optional()])
@@ -64,14 +65,16 @@ class ReviewerChoiceForm(FlaskForm):
 
 class UnassignForm(FlaskForm):
     override = BooleanField("Remove a started or submitted read")
-    reason = TextAreaField("Reason", validators=[Length(max=2000)],
+    reason = TextAreaField("Reason", validators=[limits.MaxLength(limits.REASON)],
+                           filters=[limits.line_breaks_normalised],
                            description="Required when removing a started or submitted read; kept in the audit log.",
                            render_kw={"rows": 2})
 
 
 class ReopenForm(FlaskForm):
     reason = TextAreaField("Reason for reopening", validators=[InputRequired("Say why the read is reopened."),
-                                                              Length(max=2000)], render_kw={"rows": 2})
+                                                              limits.MaxLength(limits.REASON)],
+                           filters=[limits.line_breaks_normalised], render_kw={"rows": 2})
 
 
 class DueForm(FlaskForm):
@@ -85,8 +88,9 @@ class ActionForm(FlaskForm):
 
 
 class UserCreateForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired(), Length(max=200)])
-    email = StringField("E-mail", validators=[InputRequired(), Length(max=254)], render_kw={"type": "email"})
+    name = StringField("Name", validators=[InputRequired(), limits.MaxLength(limits.NAME)])
+    email = StringField("E-mail", validators=[InputRequired(), limits.MaxLength(limits.EMAIL)],
+                        render_kw={"type": "email"})
     role = SelectField("Role", choices=ROLE_CHOICES, default=Role.REVIEWER.value)
     password = PasswordField(
         "Initial password", validators=[Optional(), Length(max=MAX_PASSWORD_LENGTH)],
@@ -115,11 +119,11 @@ class PasswordResetForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    designations = StringField("Designations they may score", validators=[Length(max=32)],
+    designations = StringField("Designations they may score", validators=[limits.MaxLength(limits.DESIGNATIONS)],
                                description="C, P and/or RF, separated by semicolons, e.g. “C; RF”.")
-    endorsements = StringField("Endorsements held", validators=[Length(max=200)],
+    endorsements = StringField("Endorsements held", validators=[limits.MaxLength(limits.CODES)],
                                description="Category codes, e.g. “IMHM-C; IMHS”.")
-    organization = StringField("Organization", validators=[Length(max=200)],
+    organization = StringField("Organization", validators=[limits.MaxLength(limits.NAME)],
                                description="Used to keep reviewers off applicants from their own organization.")
     max_load = WholeNumberField("Maximum reads per cycle", validators=[Optional(), NumberRange(min=0)],
                             description="Blank for no limit.")

@@ -12,6 +12,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
                    url_for)
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
 
@@ -311,7 +312,10 @@ def item(item_pk: int) -> str:
     return _render_item(item_or_404(item_pk))
 
 
-def _render_item(item: Item, *, error: str | None = None, status: int = 200) -> tuple[str, int]:
+def _render_item(item: Item, *, error: str | None = None, status: int = 200,
+                 refused: tuple[int, str, FlaskForm] | None = None) -> tuple[str, int]:
+    """The item page; ``refused`` (assignment id, "unassign" or "reopen", the form) shows a refused form as it
+    was sent, with its problems beside its fields, so nothing typed is lost."""
     candidates = assignment_service.candidates(item)
     rows = service.item_assignments(item, candidates)
     assign_form = ReviewerChoiceForm(formdata=None, prefix="assign")
@@ -325,6 +329,8 @@ def _render_item(item: Item, *, error: str | None = None, status: int = 200) -> 
         forms[key] = {"swap": swap, "unassign": UnassignForm(formdata=None, prefix=f"un{key}"),
                       "reopen": ReopenForm(formdata=None, prefix=f"re{key}"),
                       "due": DueForm(formdata=None, prefix=f"due{key}", due=row.assignment.due)}
+    if refused is not None and refused[0] in forms:
+        forms[refused[0]][refused[1]] = refused[2]
     return render_template("console/item.html", item=item, cycle=item.cycle, rows=rows, candidates=candidates,
                            assign_form=assign_form, forms=forms, error=error, refill_form=ActionForm(formdata=None),
                            missing_reads=assignment_service.missing_reads(item, len(rows)),
@@ -376,7 +382,7 @@ def unassign(assignment_id: int) -> Response | tuple[str, int]:
     item, email = assignment.item, assignment.reviewer.email
     form = UnassignForm(prefix=f"un{assignment_id}")
     if not form.validate_on_submit():
-        return _render_item(item, error="The reason is too long.", status=422)
+        return _render_item(item, error=_form_problem(form), status=422, refused=(assignment_id, "unassign", form))
     return _change_item(item, lambda: assignment_service.unassign(
         assignment, actor_id=current_user.id, override=form.override.data, reason=form.reason.data),
         f"{email} no longer reads {item.item_id}.")
@@ -419,7 +425,7 @@ def reopen(assignment_id: int) -> Response | tuple[str, int]:
     item = assignment.item
     form = ReopenForm(prefix=f"re{assignment_id}")
     if not form.validate_on_submit():
-        return _render_item(item, error="Say why the read is reopened.", status=422)
+        return _render_item(item, error=_form_problem(form), status=422, refused=(assignment_id, "reopen", form))
     if assignment.read is None:
         return _render_item(item, error=f"{assignment.reviewer.email} has no read of {item.item_id} to reopen.",
                             status=422)
@@ -432,6 +438,11 @@ def reopen(assignment_id: int) -> Response | tuple[str, int]:
     return _change_item(item, reopen_and_tell,
                         f"The read of {item.item_id} by {assignment.reviewer.email} is open again as a draft; "
                         "they are told by e-mail, with your reason.")
+
+
+def _form_problem(form: FlaskForm) -> str:
+    """A refused form's problems in one line, each after its field's label."""
+    return " ".join(f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items())
 
 
 def _change_item(item: Item, change: Callable[[], object], done: str) -> Response | tuple[str, int]:

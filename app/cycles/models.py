@@ -7,6 +7,7 @@ from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String, 
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import textlimits as limits
 from app.extensions import db, enum_column
 from app.people.models import User
 from app.timeutil import utcnow
@@ -16,9 +17,10 @@ class Cycle(db.Model):
     """One review round, e.g. the spring exam sitting."""
 
     __tablename__ = "cycles"
+    __table_args__ = limits.length_checks(name=limits.CYCLE_NAME)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(limits.CYCLE_NAME), unique=True)
     readers: Mapped[int] = mapped_column(default=2)
     due: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -59,15 +61,17 @@ class Applicant(db.Model):
     """A person applying in a cycle; identity that blind essay reviewers never see."""
 
     __tablename__ = "applicants"
-    __table_args__ = (UniqueConstraint("cycle_id", "applicant_id"),)
+    __table_args__ = (UniqueConstraint("cycle_id", "applicant_id"),
+                      *limits.length_checks(applicant_id=limits.APPLICANT_ID, name=limits.NAME, email=limits.EMAIL,
+                                            organization=limits.NAME, advisor_email=limits.EMAIL))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
-    applicant_id: Mapped[str] = mapped_column(String(64))  # the association's own id
-    name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str | None] = mapped_column(String(254))
-    organization: Mapped[str | None] = mapped_column(String(200))
-    advisor_email: Mapped[str | None] = mapped_column(String(254))
+    applicant_id: Mapped[str] = mapped_column(String(limits.ID))  # the association's own id (APPLICANT_ID long)
+    name: Mapped[str] = mapped_column(String(limits.NAME))
+    email: Mapped[str | None] = mapped_column(String(limits.EMAIL))
+    organization: Mapped[str | None] = mapped_column(String(limits.NAME))
+    advisor_email: Mapped[str | None] = mapped_column(String(limits.EMAIL))
 
     cycle: Mapped[Cycle] = relationship()
     application: Mapped["Application | None"] = relationship(back_populates="applicant", uselist=False)
@@ -77,14 +81,16 @@ class Application(db.Model):
     """An applicant's Endorsement application: category, Part 1 score and portfolio figures."""
 
     __tablename__ = "applications"
+    __table_args__ = limits.length_checks(category=limits.CODE, portfolio_summary=limits.PORTFOLIO_SUMMARY,
+                                          portfolio_url=limits.URL)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     applicant_pk: Mapped[int] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"), unique=True)
-    category: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(limits.CODE))
     submitted_on: Mapped[date | None]
     mc_score: Mapped[float | None] = mapped_column(Float)
     portfolio_summary: Mapped[str | None] = mapped_column(Text)
-    portfolio_url: Mapped[str | None] = mapped_column(String(500))
+    portfolio_url: Mapped[str | None] = mapped_column(String(limits.URL))
     # training_hours, rsc_hours, … (the applications import's columns, README "Spreadsheet formats"); the names
     # match the rubric requirement figures
     figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -120,17 +126,18 @@ class Item(db.Model):
                       Index("ix_items_cycle_rubric", "cycle_id", "rubric_key", "state"),
                       CheckConstraint("(validity AND applicant_pk IS NULL AND kind = 'essay') "
                                       "OR (NOT validity AND applicant_pk IS NOT NULL)",
-                                      name="an_applicant_unless_validity"))
+                                      name="an_applicant_unless_validity"),
+                      *limits.length_checks(item_id=limits.ID, rubric_key=limits.ID))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
-    item_id: Mapped[str] = mapped_column(String(64))  # APP-<applicant_id> or the essay's id
+    item_id: Mapped[str] = mapped_column(String(limits.ID))  # APP-<applicant_id> or the essay's id
     kind: Mapped[ItemKind] = mapped_column(enum_column(ItemKind))
     # None only for a validity essay: an essay with expert scores, part of no applicant's result
     # (docs/calibration.md). To its reviewers it is an essay like any other.
     applicant_pk: Mapped[int | None] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"), index=True)
     validity: Mapped[bool] = mapped_column(default=False, server_default=false())
-    rubric_key: Mapped[str] = mapped_column(String(64))
+    rubric_key: Mapped[str] = mapped_column(String(limits.ID))
     # No index of its own: every query on the state also names the cycle (ix_items_cycle_state).
     state: Mapped[ItemState] = mapped_column(enum_column(ItemState), default=ItemState.UNASSIGNED)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -153,6 +160,7 @@ class ItemText(db.Model):
     """
 
     __tablename__ = "item_texts"
+    __table_args__ = limits.length_checks(prompt=limits.PROMPT, response=limits.ESSAY)
 
     item_pk: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
     prompt: Mapped[str | None] = mapped_column(Text)
@@ -163,12 +171,13 @@ class Conflict(db.Model):
     """A conflict of interest a reviewer declared (or the coordinator recorded) with an applicant."""
 
     __tablename__ = "conflicts"
-    __table_args__ = (UniqueConstraint("reviewer_id", "applicant_pk"),)
+    __table_args__ = (UniqueConstraint("reviewer_id", "applicant_pk"),
+                      *limits.length_checks(reason=limits.CONFLICT_REASON))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     applicant_pk: Mapped[int] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"), index=True)
-    reason: Mapped[str | None] = mapped_column(String(500))
+    reason: Mapped[str | None] = mapped_column(String(limits.CONFLICT_REASON))
 
     reviewer: Mapped[User] = relationship()
     applicant: Mapped[Applicant] = relationship()

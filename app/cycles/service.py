@@ -1,6 +1,7 @@
 """Creating and finding review cycles."""
 from datetime import date
 
+from app import textlimits as limits
 from app.audit.service import record
 from app.cycles.models import Cycle, Item, ItemState
 from app.errors import InputError
@@ -16,6 +17,7 @@ def create_cycle(name: str, readers: int = 2, due: date | None = None, *, blind_
     name = name.strip()
     if not name:
         raise CycleError.of("name", "must not be empty")
+    limits.bounded(name, limits.CYCLE_NAME, "name", CycleError.of)
     if readers < 1:
         raise CycleError.of("readers", f"must be at least 1, got {readers}")
     if db.session.scalar(db.select(Cycle).filter_by(name=name)) is not None:

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from app import textlimits as limits
 from app.cycles.seating import seatable_problem
 from app.requirements.records import ERS, RSC_FORMATS, TRAINING_TOPICS, VETTED, WORK_KINDS, provider_name
 from app.reconcile.engine import ReadScores, judge
@@ -71,22 +72,29 @@ def _as_text(value: Any) -> str:
 
 
 def text(max_length: int) -> Callable[[Any], str]:
+    """One line of text, trimmed, of at most ``max_length`` characters (docs/security-hardening.md, "Text sizes")."""
     def convert(value: Any) -> str:
         result = _as_text(value).strip()
         if len(result) > max_length:
-            raise ValueError(f"is {len(result)} characters long, more than {max_length}")
+            raise ValueError(limits.too_long(len(result), max_length))
         return result
     return convert
 
 
-def long_text(value: Any) -> str:
-    """Prompts, essays and comments keep their text exactly (including leading ``@``, ``=`` …)."""
-    return _as_text(value)
+def long_text(max_length: int) -> Callable[[Any], str]:
+    """Prompts, essays and comments keep their text exactly (including leading ``@``, ``=`` …), up to
+    ``max_length`` characters as stored."""
+    def convert(value: Any) -> str:
+        result = _as_text(value)
+        if len(result) > max_length:
+            raise ValueError(limits.too_long(len(result), max_length))
+        return result
+    return convert
 
 
 def email(value: Any) -> str:
     result = _as_text(value).strip().lower()
-    if len(result) > 254 or not EMAIL_PATTERN.match(result):
+    if len(result) > limits.EMAIL or not EMAIL_PATTERN.match(result):
         raise ValueError(f"{_shown(value)} is not an e-mail address")
     return result
 
@@ -257,8 +265,8 @@ def web_address(value: Any) -> str:
     parts = urlsplit(result)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise ValueError(f"{_shown(value)} is not an http:// or https:// address")
-    if len(result) > 500:
-        raise ValueError(f"is {len(result)} characters long, more than 500")
+    if len(result) > limits.URL:
+        raise ValueError(limits.too_long(len(result), limits.URL))
     return result
 
 
@@ -274,7 +282,9 @@ def _shown(value: Any) -> str:
 
 # --- the contract: columns per kind (README, "Spreadsheet formats") ---
 
-ID = text(64)
+ID = text(limits.ID)
+APPLICANT_ID = text(limits.APPLICANT_ID)
+NAME = text(limits.NAME)
 FIGURE_COLUMNS = (
     Column("training_hours", number(0)), Column("dei_hours", number(0)), Column("rsc_training_hours", number(0)),
     Column("rsc_hours", number(0)), Column("rsc_hours_about_providing", number(0)),
@@ -286,60 +296,64 @@ FIGURE_NAMES = tuple(column.name for column in FIGURE_COLUMNS)
 
 KIND_COLUMNS: dict[str, tuple[Column, ...]] = {
     "reviewers": (
-        Column("email", email, required=True), Column("name", text(200), required=True),
+        Column("email", email, required=True), Column("name", NAME, required=True),
         Column("endorsements", codes(CATEGORY_CODES)), Column("designations", codes(DESIGNATIONS)),
-        Column("max_load", integer(0)), Column("organization", text(200)),
+        Column("max_load", integer(0)), Column("organization", NAME),
     ),
     "applications": (
-        Column("applicant_id", ID, required=True), Column("name", text(200), required=True),
+        Column("applicant_id", APPLICANT_ID, required=True), Column("name", NAME, required=True),
         Column("category", category, required=True), Column("email", email),
-        Column("organization", text(200)), Column("advisor_email", email), Column("submitted_on", iso_date),
-        Column("mc_score", percentage(0, 100), percent=True), Column("portfolio_summary", long_text),
+        Column("organization", NAME), Column("advisor_email", email), Column("submitted_on", iso_date),
+        Column("mc_score", percentage(0, 100), percent=True),
+        Column("portfolio_summary", long_text(limits.PORTFOLIO_SUMMARY)),
         Column("portfolio_url", web_address), *FIGURE_COLUMNS,
     ),
     "essays": (
-        Column("item_id", ID, required=True), Column("applicant_id", ID, required=True, blank_allowed=True),
-        Column("rubric", lower_key(64), required=True), Column("prompt", long_text), Column("response", long_text),
-        Column("validity", yes_no),
+        Column("item_id", ID, required=True),
+        Column("applicant_id", APPLICANT_ID, required=True, blank_allowed=True),
+        Column("rubric", lower_key(limits.ID), required=True), Column("prompt", long_text(limits.PROMPT)),
+        Column("response", long_text(limits.ESSAY)), Column("validity", yes_no),
     ),
     "conflicts": (
-        Column("reviewer_email", email, required=True), Column("applicant_id", ID, required=True),
-        Column("reason", text(500)),
+        Column("reviewer_email", email, required=True), Column("applicant_id", APPLICANT_ID, required=True),
+        Column("reason", text(limits.CONFLICT_REASON)),
     ),
     "committee": (
-        Column("email", email, required=True), Column("name", text(200)), Column("organization", text(200)),
+        Column("email", email, required=True), Column("name", NAME), Column("organization", NAME),
     ),
     "scores": (
         Column("item_id", ID, required=True), Column("reviewer_email", email, required=True),
-        Column("domain", lower_key(64), required=True), Column("score", integer(), required=True),
-        Column("comment", long_text), Column("submitted_at", timestamp), Column("round", integer(1, 2)),
+        Column("domain", lower_key(limits.ID), required=True), Column("score", integer(), required=True),
+        Column("comment", long_text(limits.COMMENT)), Column("submitted_at", timestamp),
+        Column("round", integer(1, 2)),
     ),
     "reference_scores": (
-        Column("item_id", ID, required=True), Column("domain", lower_key(64), required=True),
+        Column("item_id", ID, required=True), Column("domain", lower_key(limits.ID), required=True),
         Column("score", integer(), required=True),
     ),
 }
 # Portfolio records (docs/requirements.md): a file lists the whole records of its kind for each applicant it names.
 RECORD_COLUMNS: dict[str, tuple[Column, ...]] = {
     "training": (
-        Column("applicant_id", ID, required=True), Column("hours", number(0), required=True),
-        Column("title", text(300)), Column("topic", choice(TRAINING_TOPICS)), Column("completed_on", iso_date),
+        Column("applicant_id", APPLICANT_ID, required=True), Column("hours", number(0), required=True),
+        Column("title", text(limits.TITLE)), Column("topic", choice(TRAINING_TOPICS)),
+        Column("completed_on", iso_date),
     ),
     "rsc": (
-        Column("applicant_id", ID, required=True), Column("hours", number(0), required=True),
-        Column("provider", text(200), required=True),
+        Column("applicant_id", APPLICANT_ID, required=True), Column("hours", number(0), required=True),
+        Column("provider", NAME, required=True),
         Column("provider_endorsement", endorsement((*CATEGORY_CODES, ERS))), Column("format", choice(RSC_FORMATS)),
         Column("about_providing", yes_no), Column("peer", yes_no), Column("started_on", iso_date),
         Column("ended_on", iso_date),
     ),
     "references": (
-        Column("applicant_id", ID, required=True), Column("rater", text(200), required=True),
-        Column("rater_role", text(200)), Column("rater_endorsement", endorsement(CATEGORY_CODES)),
+        Column("applicant_id", APPLICANT_ID, required=True), Column("rater", NAME, required=True),
+        Column("rater_role", NAME), Column("rater_endorsement", endorsement(CATEGORY_CODES)),
         Column("received_on", iso_date),
     ),
     "work": (
-        Column("applicant_id", ID, required=True), Column("started_on", iso_date, required=True),
-        Column("ended_on", iso_date), Column("role", text(200)), Column("kind", choice(WORK_KINDS)),
+        Column("applicant_id", APPLICANT_ID, required=True), Column("started_on", iso_date, required=True),
+        Column("ended_on", iso_date), Column("role", NAME), Column("kind", choice(WORK_KINDS)),
         Column("with_infant_and_parent", yes_no), Column("supervised", yes_no), Column("paid", yes_no),
     ),
 }

@@ -7,6 +7,7 @@ refusal is a ``UserError`` naming the field, as for every change to a user.
 import secrets
 from collections.abc import Iterable
 
+from app import textlimits as limits
 from app.audit.service import record
 from app.extensions import db
 from app.people import service
@@ -76,9 +77,13 @@ def update_profile(user: User, *, designations: str | None, endorsements: str | 
         raise UserError.of("profile", "only reviewers have a reviewer profile")
     if max_load is not None and max_load < 0:
         raise UserError.of("max_load", "must be 0 or more (leave it blank for no limit)")
-    wanted = {"designations": normalise_codes(designations, DESIGNATIONS, "designations"),
-              "endorsements": normalise_codes(endorsements, CATEGORY_CODES, "endorsements"),
-              "organization": (organization or "").strip() or None, "max_load": max_load}
+    texts = {"designations": normalise_codes(designations, DESIGNATIONS, "designations"),
+             "endorsements": normalise_codes(endorsements, CATEGORY_CODES, "endorsements"),
+             "organization": (organization or "").strip() or None}
+    for name, limit in (("designations", limits.DESIGNATIONS), ("endorsements", limits.CODES),
+                        ("organization", limits.NAME)):
+        limits.bounded(texts[name], limit, name, UserError.of)
+    wanted: dict[str, str | int | None] = {**texts, "max_load": max_load}
     profile = user.profile or ReviewerProfile(user=user)
     before = {name: getattr(profile, name) for name in wanted}
     changed = {name: value for name, value in wanted.items() if before[name] != value}

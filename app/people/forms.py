@@ -5,13 +5,14 @@ from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
+from app import textlimits as limits
 from app.people import service
 from app.people.devices import known_device
 from app.people.service import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
-    email = StringField("E-mail", validators=[InputRequired(), Length(max=254)],
+    email = StringField("E-mail", validators=[InputRequired(), limits.MaxLength(limits.EMAIL)],
                         render_kw={"autocomplete": "username", "type": "email", "autofocus": True})
     password = PasswordField("Password", validators=[InputRequired(), Length(max=MAX_PASSWORD_LENGTH)],
                              render_kw={"autocomplete": "current-password"})

@@ -7,6 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import textlimits as limits
 from app.extensions import db, enum_column
 from app.timeutil import utcnow
 
@@ -26,10 +27,11 @@ class User(UserMixin, db.Model):
     so rotating the token ends every session of this user server-side."""
 
     __tablename__ = "users"
+    __table_args__ = limits.length_checks(email=limits.EMAIL, name=limits.NAME)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(limits.EMAIL), unique=True)
+    name: Mapped[str] = mapped_column(String(limits.NAME))
     role: Mapped[Role] = mapped_column(enum_column(Role))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
@@ -53,11 +55,13 @@ class ReviewerProfile(db.Model):
     """What a reviewer may score and where they work (for conflicts)."""
 
     __tablename__ = "reviewer_profiles"
+    __table_args__ = limits.length_checks(endorsements=limits.CODES, designations=limits.DESIGNATIONS,
+                                          organization=limits.NAME)
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    endorsements: Mapped[str] = mapped_column(String(200), default="")  # "IMHM-C; IMHS"
-    designations: Mapped[str] = mapped_column(String(32), default="")   # "C; P; RF"
-    organization: Mapped[str | None] = mapped_column(String(200))
+    endorsements: Mapped[str] = mapped_column(String(limits.CODES), default="")  # "IMHM-C; IMHS"
+    designations: Mapped[str] = mapped_column(String(limits.DESIGNATIONS), default="")  # "C; P; RF"
+    organization: Mapped[str | None] = mapped_column(String(limits.NAME))
     max_load: Mapped[int | None]
 
     user: Mapped[User] = relationship(back_populates="profile")

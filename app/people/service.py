@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from app import textlimits as limits
 from app.audit.service import record
 from app.errors import InputError
 from app.extensions import db
@@ -40,6 +41,8 @@ def create_user(email: str, name: str, role: str, password: str | None, *, actor
         raise UserError.of("email", f"{email!r} is not an e-mail address")
     if not name.strip():
         raise UserError.of("name", "must not be empty")
+    limits.bounded(email, limits.EMAIL, "email", UserError.of)
+    limits.bounded(name.strip(), limits.NAME, "name", UserError.of)
     try:
         role_value = Role(role)
     except ValueError:

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, nulls_first
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import textlimits as limits
 from app.assignment.models import Assignment
 from app.extensions import db, enum_column
 from app.timeutil import utcnow
@@ -25,6 +26,7 @@ class Read(db.Model):
     """One reviewer's read of one item. ``number`` is its place in submission order (1, 2, 3…)."""
 
     __tablename__ = "reads"
+    __table_args__ = limits.length_checks(overall_comment=limits.COMMENT)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), unique=True)
@@ -83,7 +85,7 @@ class Score(db.Model):
     """
 
     __tablename__ = "scores"
-    __table_args__ = (UniqueConstraint("read_id", "domain_key"),)
+    __table_args__ = (UniqueConstraint("read_id", "domain_key"), *limits.length_checks(comment=limits.COMMENT))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     read_id: Mapped[int] = mapped_column(ForeignKey("reads.id", ondelete="CASCADE"), index=True)
@@ -116,7 +118,8 @@ class RequirementCheck(db.Model):
     __tablename__ = "requirement_checks"
     __table_args__ = (UniqueConstraint("read_id", "requirement_key"),
                       CheckConstraint("computed IS NULL OR computed IN ('met', 'not_met', 'unknown', 'manual')",
-                                      name="computed_is_a_check"))
+                                      name="computed_is_a_check"),
+                      *limits.length_checks(note=limits.COMMENT, override_reason=limits.REASON))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     read_id: Mapped[int] = mapped_column(ForeignKey("reads.id", ondelete="CASCADE"), index=True)

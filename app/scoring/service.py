@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.access import applicant_visible, viewer_params
+from app import textlimits as limits
 from app.assignment.models import Assignment
 from app.audit.models import AuditEntry
 from app.audit.service import record, record_many
@@ -37,7 +38,6 @@ from app.scoring.outcome import ReadOutcome, read_outcome
 from app.scoring.saves import IncomingSave, SaveOutcome, StoredField, decide
 from app.timeutil import utcnow
 
-MAX_TEXT_LENGTH = 20_000
 MAX_SEQ = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
 CHECK_LABELS = {CheckStatus.MET: "Met", CheckStatus.NOT_MET: "Not met",
                 CheckStatus.MORE_INFO: "More information needed"}
@@ -331,7 +331,7 @@ def save_requirement(read: Read, requirement_key: str, status: str | None, note:
         raise ScoringError(f"requirement: {requirement_key!r} is not a requirement of rubric {rubric.key}")
     check_status = _check_status(status)
     note = _check_text(note, "note")
-    reason = _check_text(reason, "reason")
+    reason = _check_text(reason, "reason", limits.REASON)
     row = db.session.execute(
         select(RequirementCheck.id, RequirementCheck.status, RequirementCheck.note, RequirementCheck.seq,
                RequirementCheck.version, RequirementCheck.tab, RequirementCheck.override_reason)
@@ -519,7 +519,7 @@ def reopen(read: Read, actor_id: int, reason: str) -> None:
     The item is evaluated again at once: without the read it is back in review
     (or adjudicating) and loses its combined score until the read is submitted again.
     """
-    reason = (reason or "").strip()
+    reason = (limits.bounded(reason, limits.REASON, "reason", _scoring_error) or "").strip()
     if not reason:
         raise ScoringError("reason: say why the read is reopened")
     read = _lock(read)
@@ -643,12 +643,12 @@ def _check_status(status: str | None) -> CheckStatus | None:
         raise ScoringError(f"status: must be one of {choices}, got {status!r}") from None
 
 
-def _check_text(text: str | None, field: str) -> str | None:
-    if text is None:
-        return None
-    if len(text) > MAX_TEXT_LENGTH:
-        raise ScoringError(f"{field}: at most {MAX_TEXT_LENGTH:,} characters, got {len(text):,}")
-    return text
+def _check_text(text: str | None, field: str, limit: int = limits.COMMENT) -> str | None:
+    return limits.bounded(text, limit, field, _scoring_error)
+
+
+def _scoring_error(field: str, reason: str) -> ScoringError:
+    return ScoringError(f"{field}: {reason}")
 
 
 def _check_seq(seq: int | str) -> int:

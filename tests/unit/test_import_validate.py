@@ -149,7 +149,7 @@ def test_unknown_codes_in_a_code_list_are_named():
 
 def test_text_longer_than_its_column_is_refused():
     [error] = errors_of("reviewers", [["email", "name"], ["rev@example.org", "N" * 201]])
-    assert error == "row 2, column name: is 201 characters long, more than 200"
+    assert error == "row 2, column name: at most 200 characters, this has 201"
 
 
 def test_required_values_must_not_be_blank():
