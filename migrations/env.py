@@ -40,30 +40,32 @@ def run_migrations_online():
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             _sqlite_foreign_keys(connection, on=False)
+            conf_args["on_version_apply"] = [_refuse_broken_references]
         try:
             context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
             with context.begin_transaction():
                 context.run_migrations()
-                if sqlite:
-                    _refuse_broken_references(connection)
         finally:
             if sqlite:
+                if connection.in_transaction():
+                    connection.rollback()  # each revision has committed its own transaction; this only read
                 _sqlite_foreign_keys(connection, on=True)
 
 
 def _sqlite_foreign_keys(connection, *, on: bool) -> None:
     """SQLite rebuilds a table to change its constraints (batch mode: copy, drop the old, rename the copy).
-    With foreign keys enforced, dropping the old table deletes every row that references it through ON
-    DELETE CASCADE; so migrations run with them off (the pragma only takes effect outside a transaction, so
-    it goes to the driver's connection before SQLAlchemy begins one) and on again afterwards."""
+    With foreign keys enforced, dropping the old table of a table others refer to either fails or deletes
+    the rows that refer to it (ON DELETE CASCADE); so revisions run with them off and on again afterwards.
+    The pragma only takes effect outside a transaction: it goes to the driver's connection before SQLAlchemy
+    begins one (the connection is the pool's, so it must be on again before it goes back)."""
     connection.connection.driver_connection.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
 
 
-def _refuse_broken_references(connection) -> None:
-    """What foreign keys would have refused during the migrations rolls the whole upgrade back."""
-    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+def _refuse_broken_references(ctx, step, heads, run_args) -> None:
+    """What foreign keys would have refused, in the revision's own transaction: it rolls back."""
+    broken = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
     if broken:
-        raise RuntimeError(f"the migration left rows referring to missing rows: {broken[:10]}")
+        raise RuntimeError(f"revision {step.up_revision_id} left rows referring to missing rows: {broken[:10]}")
 
 
 if context.is_offline_mode():

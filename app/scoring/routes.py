@@ -11,6 +11,7 @@ from app.extensions import db
 from app.people.access import role_required
 from app.people.models import Role
 from app.requirements import service as requirements
+from app import textlimits
 from app.rubrics.registry import indicator_text
 from app.scoring import service
 from app.scoring.models import CheckStatus, Read, ReadStatus
@@ -168,4 +169,5 @@ def _render_page(assignment: Assignment, read: Read | None,
         neighbours=service.neighbours(current_user, assignment.id) if assignment.reviewer_id == current_user.id
         else None,
         reopening=service.last_reopening(read),
-        check_labels=service.CHECK_LABELS, check_short=service.CHECK_SHORT, check_statuses=list(CheckStatus))
+        check_labels=service.CHECK_LABELS, check_short=service.CHECK_SHORT, check_statuses=list(CheckStatus),
+        text_limits=textlimits)

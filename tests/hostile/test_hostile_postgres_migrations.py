@@ -11,7 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import CheckConstraint, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
@@ -73,3 +73,25 @@ def test_the_migrated_postgresql_audit_log_refuses_update_delete_and_truncate(em
     with engine.connect() as conn:
         assert conn.execute(text("SELECT action FROM audit_entries")).scalars().all() == ["x"]
     engine.dispose()
+
+
+def test_the_migrated_postgresql_schema_has_every_check_of_the_models_and_refuses_long_text(empty_app):
+    with empty_app.app_context():
+        upgrade()
+        inspector = inspect(db.engine)
+        live = {(table, check["name"]) for table in inspector.get_table_names()
+                for check in inspector.get_check_constraints(table)}
+        models = {(table.name, constraint.name) for table in db.metadata.tables.values()
+                  for constraint in table.constraints if isinstance(constraint, CheckConstraint)}
+        assert models <= live
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO cycles (id, name, readers, created_at, blind_across_items) "
+                              "VALUES (1, 'C', 2, now(), true)"))
+            conn.execute(text("INSERT INTO applicants (id, cycle_id, applicant_id, name) VALUES (1, 1, 'A-1', 'N')"))
+            conn.execute(text("INSERT INTO applications (id, applicant_pk, category, figures) "
+                              "VALUES (1, 1, 'IMHS', '{}')"))
+        insert = text("INSERT INTO decisions (application_id, decision, rationale, decided_at, version) "
+                      "VALUES (1, 'endorse', :rationale, now(), 1)")
+        # TEXT has no length of its own: the CHECK is the database's only guard (VARCHAR(n) guards the rest).
+        with pytest.raises(DatabaseError, match="ck_decisions_rationale_length"), db.engine.begin() as conn:
+            conn.execute(insert, {"rationale": "é" * 10_001})

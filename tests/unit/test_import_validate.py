@@ -152,6 +152,34 @@ def test_text_longer_than_its_column_is_refused():
     assert error == "row 2, column name: at most 200 characters, this has 201"
 
 
+@pytest.mark.parametrize(("kind", "header", "row", "column", "limit"), [
+    ("essays", ["item_id", "applicant_id", "rubric", "response"], ["E9", "A1", "c-essay", "r" * 100_001],
+     "response", 100_000),
+    ("essays", ["item_id", "applicant_id", "rubric", "prompt"], ["E9", "A1", "c-essay", "p" * 10_001],
+     "prompt", 10_000),
+    ("applications", ["applicant_id", "name", "category", "portfolio_summary"], ["A9", "N", "IMHS", "s" * 20_001],
+     "portfolio_summary", 20_000),
+    ("scores", ["item_id", "reviewer_email", "domain", "score", "comment"],
+     ["E1", "rev@example.org", "reflection", "2", "c" * 20_001], "comment", 20_000),
+    # APP-<applicant id> must fit an item id's 64 characters.
+    ("applications", ["applicant_id", "name", "category"], ["A" * 61, "N", "IMHS"], "applicant_id", 60),
+    ("conflicts", ["reviewer_email", "applicant_id", "reason"], ["rev@example.org", "A1", "w" * 501], "reason", 500),
+    ("training", ["applicant_id", "hours", "title"], ["A1", "3", "t" * 301], "title", 300),
+    ("references", ["applicant_id", "rater"], ["A1", "r" * 201], "rater", 200),
+])
+def test_long_texts_are_refused_past_their_size_naming_row_and_column(kind, header, row, column, limit):
+    errors = errors_of(kind, [header, row])
+    assert f"row 2, column {column}: at most {limit:,} characters, this has {limit + 1:,}" in errors
+
+
+def test_long_texts_of_exactly_their_size_are_kept_exactly():
+    header = ["item_id", "applicant_id", "rubric", "prompt", "response"]
+    validated = validate("essays", header, [(2, ["E9", "A1", "c-essay", " p" * 5_000, "=r\r\n" * 25_000])], LOOKUPS)
+    assert validated.errors == []
+    assert validated.columns["response"] == ["=r\r\n" * 25_000]  # 100,000 characters as given, line ends too
+    assert validated.columns["prompt"] == [" p" * 5_000]
+
+
 def test_required_values_must_not_be_blank():
     assert errors_of("conflicts", [["reviewer_email", "applicant_id"], ["rev@example.org", " "]]) == [
         "row 2, column applicant_id: required value is missing"]

@@ -3,7 +3,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import CheckConstraint, create_engine, inspect, text
 from sqlalchemy.exc import DatabaseError
 
 from app import create_app
@@ -100,3 +100,85 @@ def test_validity_essays_lift_the_applicant_in_place_keeping_every_row_that_refe
             assert conn.execute(text("SELECT id FROM items")).scalars().all() == [1]
             assert conn.execute(text("SELECT id FROM assignments")).scalars().all() == [1]
             assert [c["nullable"] for c in inspect(conn).get_columns("items") if c["name"] == "applicant_pk"] == [False]
+
+
+def _named_checks(conn) -> set[tuple[str, str]]:
+    inspector = inspect(conn)
+    return {(table, check["name"]) for table in inspector.get_table_names()
+            for check in inspector.get_check_constraints(table) if check.get("name")}
+
+
+def test_the_migrated_schema_has_every_check_constraint_of_the_models(empty_app):
+    """compare_metadata leaves CHECK constraints out: the text sizes among them are compared here."""
+    with empty_app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            live = _named_checks(conn)
+    models = {(table.name, constraint.name) for table in db.metadata.tables.values()
+              for constraint in table.constraints if isinstance(constraint, CheckConstraint)}
+    assert models == live
+    assert ("decisions", "ck_decisions_rationale_length") in live
+
+
+# A cycle with an essay read by a reviewer, in the schema before the text sizes: the rows every table rebuild
+# must keep, including those that refer to a rebuilt table (a score → its read → its assignment → its item).
+ROWS_BEFORE_TEXT_SIZES = [
+    "INSERT INTO cycles (id, name, readers, created_at) VALUES (1, 'C', 2, '2026-01-01')",
+    "INSERT INTO users (id, email, name, role, active, session_token, created_at) "
+    "VALUES (1, 'r@example.org', 'R', 'reviewer', 1, 't1', '2026-01-01')",
+    "INSERT INTO applicants (id, cycle_id, applicant_id, name) VALUES (1, 1, 'A-1', 'Ann')",
+    "INSERT INTO applications (id, applicant_pk, category, figures) VALUES (1, 1, 'IMHM-C', '{}')",
+    "INSERT INTO items (id, cycle_id, item_id, kind, applicant_pk, rubric_key, state, created_at) "
+    "VALUES (1, 1, 'E-1', 'essay', 1, 'imhm-c-essay', 'in_review', '2026-01-01')",
+    "INSERT INTO item_texts (item_pk, prompt, response) VALUES (1, 'Why?', 'Because.')",
+    "INSERT INTO assignments (id, item_pk, reviewer_id, source, assigned_at) VALUES (1, 1, 1, 'manual', '2026-01-01')",
+    "INSERT INTO reads (id, assignment_id, status, overall_seq, started_at, updated_at) "
+    "VALUES (1, 1, 'draft', 0, '2026-01-01', '2026-01-01')",
+    "INSERT INTO scores (id, read_id, domain_key, score, comment, seq, updated_at) "
+    "VALUES (1, 1, 'reflection', 3, 'Good', 1, '2026-01-01')",
+    "INSERT INTO audit_entries (at, actor_id, action, object_type, cycle_id) VALUES ('2026-01-01', 1, 'x', 'y', 1)",
+]
+
+
+def _row_counts(conn) -> dict[str, int]:
+    return {table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+            for table in ("cycles", "users", "applicants", "applications", "items", "item_texts", "assignments",
+                          "reads", "scores", "audit_entries")}
+
+
+def test_adding_the_text_sizes_keeps_every_row_and_can_be_undone(empty_app):
+    with empty_app.app_context():
+        upgrade(revision="0010_validity_essays")
+        with db.engine.begin() as conn:
+            for statement in ROWS_BEFORE_TEXT_SIZES:
+                conn.execute(text(statement))
+        upgrade(revision="0011_text_limits")
+        with db.engine.connect() as conn:
+            assert _row_counts(conn) == {table: 1 for table in _row_counts(conn)}
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1  # back on after the migration
+            assert ("scores", "ck_scores_comment_length") in _named_checks(conn)
+            with pytest.raises(DatabaseError, match="ck_users_name_length"):
+                conn.execute(text("UPDATE users SET name = :name"), {"name": "n" * 201})
+        downgrade(revision="0010_validity_essays")
+        with db.engine.connect() as conn:
+            assert _row_counts(conn) == {table: 1 for table in _row_counts(conn)}
+            assert not any(name.endswith("_length") for _, name in _named_checks(conn))
+
+
+def test_text_already_longer_than_its_size_stops_the_upgrade_naming_each_row(empty_app, caplog):
+    with empty_app.app_context():
+        upgrade(revision="0010_validity_essays")
+        with db.engine.begin() as conn:
+            for statement in ROWS_BEFORE_TEXT_SIZES:
+                conn.execute(text(statement))
+            conn.execute(text("UPDATE users SET name = :name"), {"name": "n" * 201})
+            conn.execute(text("INSERT INTO committee_resolutions (id, item_pk, scores, rationale, decided_at, version) "
+                              "VALUES (7, 1, '{}', :rationale, '2026-01-01', 1)"), {"rationale": "r" * 10_001})
+        with pytest.raises(SystemExit):  # flask db upgrade: the message, and exit code 1
+            upgrade(revision="0011_text_limits")
+        assert "users.name id 1: 201 characters, more than 200" in caplog.text
+        assert "committee_resolutions.rationale id 7: 10,001 characters, more than 10,000" in caplog.text
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0010_validity_essays"
+            assert conn.execute(text("SELECT length(rationale) FROM committee_resolutions")).scalar() == 10_001
+            assert _row_counts(conn)["scores"] == 1
