@@ -141,16 +141,17 @@ class UnseatForm(FlaskForm):
 
 class CommitteeMemberForm(FlaskForm):
     """Seat someone by e-mail: their account, or a new committee account without a password."""
-    email = StringField("E-mail", validators=[InputRequired(), Length(max=254)], render_kw={"type": "email"})
-    name = StringField("Name", validators=[Length(max=200)],
+    email = StringField("E-mail", validators=[InputRequired(), limits.MaxLength(limits.EMAIL)],
+                        render_kw={"type": "email"})
+    name = StringField("Name", validators=[limits.MaxLength(limits.NAME)],
                        description="Needed for a new account; for an existing one it replaces the name on record.")
-    organization = StringField("Organization", validators=[Length(max=200)],
+    organization = StringField("Organization", validators=[limits.MaxLength(limits.NAME)],
                                description="Where they work: they are recused from applicants of the same "
                                            "organization. Leave blank to keep what is on record.")
     your_password = your_password_field()
 
 
 class OrganizationForm(FlaskForm):
-    organization = StringField("Organization", validators=[Length(max=200)],
+    organization = StringField("Organization", validators=[limits.MaxLength(limits.NAME)],
                                description="Where they work: as a committee member they are recused from "
                                            "applicants of the same organization. Blank: none on record.")

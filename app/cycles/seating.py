@@ -11,6 +11,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from app import textlimits as limits
 from app.audit.service import record
 from app.cycles.models import Cycle, CycleMember, MemberRole
 from app.errors import InputError
@@ -101,7 +102,7 @@ def seat_person(cycle: Cycle, email: str, name: str | None = None, organization:
     (then ``name`` is needed); a name or organization given updates the account's (audited)."""
     address = normalise_email(email)
     user = db.session.scalar(db.select(User).filter_by(email=address))
-    name = (name or "").strip() or None
+    name = limits.bounded((name or "").strip(), limits.NAME, "name", SeatingError.of) or None
     updated = False
     if user is None:
         if name is None:
@@ -131,9 +132,7 @@ def set_organization(user: User, organization: str | None, *, actor_id: int | No
 
     A committee member is recused from the applicants of the same organization
     (compared as assignment compares a reviewer's: ``organization_key``)."""
-    value = (organization or "").strip() or None
-    if value is not None and len(value) > 200:
-        raise SeatingError.of("organization", f"is {len(value)} characters long, more than 200")
+    value = limits.bounded((organization or "").strip(), limits.NAME, "organization", SeatingError.of) or None
     profile = user.profile
     if profile is None:
         if value is None:

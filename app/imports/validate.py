@@ -359,8 +359,8 @@ RECORD_COLUMNS: dict[str, tuple[Column, ...]] = {
 }
 KIND_COLUMNS.update(RECORD_COLUMNS)
 KIND_COLUMNS["decisions"] = (
-    Column("applicant_id", ID, required=True), Column("decision", decision, required=True),
-    Column("rationale", text(10_000), required=True), Column("decided_by", email),
+    Column("applicant_id", APPLICANT_ID, required=True), Column("decision", decision, required=True),
+    Column("rationale", text(limits.RATIONALE), required=True), Column("decided_by", email),
 )
 # Other headers a kind accepts for a column: (kind, header) → the column. A conflict names its person by
 # ``email`` as well, since it may be a committee member rather than a reviewer.

@@ -34,8 +34,9 @@ PREFIXES = {
 def build_cycle(prefix: str) -> tuple[object, set[str]]:
     """A cycle whose every exported user text starts with ``prefix``; returns it and those texts."""
     texts = {name: f"{prefix} {name}" for name in
-             ("applicant_id", "applicant_name", "item_id", "reviewer_name", "comment", "rationale", "organization",
+             ("applicant_name", "item_id", "reviewer_name", "comment", "rationale", "organization",
               "overall_comment", "item_rationale")}
+    texts["applicant_id"] = f"{prefix} A-1"  # an applicant id has at most 60 characters (APP-<id> is an item id)
     emails = {name: f"{prefix}{name}@example.org" for name in ("reader.one", "reader.two", "chair")}
     cycle = f.make_cycle(f"{prefix}Formula cycle")
     readers = [f.make_user(Role.REVIEWER, email=emails[key], name=f"{texts['reviewer_name']} {n}")

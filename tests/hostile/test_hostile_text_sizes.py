@@ -64,6 +64,13 @@ FIELDS = {
                               limits.NAME, {"profile-designations": "C"}),
     "endorsements": TextField("coordinator", "/console/users/{u_reviewer_a}/profile", "profile-endorsements",
                               limits.CODES, {"profile-designations": "C"}, fits=False),
+    "committee member name": TextField("coordinator", "/console/cycles/{c1}/committee/add", "add-name", limits.NAME,
+                                       {"add-email": "new.member@example.org", "add-your_password": PASSWORD}),
+    "committee member organization": TextField(
+        "coordinator", "/console/cycles/{c1}/committee/add", "add-organization", limits.NAME,
+        {"add-email": "new.member@example.org", "add-name": "New Member", "add-your_password": PASSWORD}),
+    "committee organization": TextField("coordinator", "/console/users/{u_committee_c1}/organization",
+                                        "organization-organization", limits.NAME, {}),
     "designations": TextField("coordinator", "/console/users/{u_reviewer_a}/profile", "profile-designations",
                               limits.DESIGNATIONS, {}, fits=False),
 }
@@ -142,7 +149,7 @@ def test_the_probes_eight_mebibyte_rationale_is_refused_and_not_stored(app, worl
     spec = FIELDS["final scores rationale"]
     response = _post(app, world, spec, MARKER + "probe" + "R" * (8 * 1024 * 1024))
     assert response.status_code == 422
-    assert "at most 10,000 characters, this has 8,388,622" in response.get_data(as_text=True)
+    assert "at most 10,000 characters, this has 8,388,622" in response.get_data(as_text=True).lower()
     assert _stored_anywhere(app, MARKER + "probe") == []
 
 
