@@ -14,12 +14,14 @@ from app.committee.models import CommitteeResolution
 from app.extensions import db
 from tests import factories as f
 
-# Columns of text the application itself writes (never what a person typed), or bounded by a fixed vocabulary.
+# Columns of text the application itself writes (never what a person typed), or that hold one of a fixed
+# vocabulary checked before they are written (a rubric's domain and requirement keys).
 APP_WRITTEN = {
     "audit_entries.action", "audit_entries.object_type", "audit_entries.item_key",
     "audit_entries.note",  # the reasons it holds are bounded where they are typed; the log is append-only
     "users.password_hash", "users.session_token", "login_attempts.key", "login_attempts.client",
-    "login_attempts.device", "reads.overall_tab", "scores.tab", "scores.domain_key", "requirement_checks.tab",
+    "login_attempts.device", "reads.overall_tab", "scores.tab", "scores.domain_key", "reference_scores.domain_key",
+    "requirement_checks.tab",
     "requirement_checks.requirement_key", "requirement_checks.computed", "requirement_finals.requirement_key",
     "committee_resolutions.result", "item_outcomes.result",
 }
