@@ -24,6 +24,7 @@ APP_WRITTEN = {
     "requirement_checks.tab",
     "requirement_checks.requirement_key", "requirement_checks.computed", "requirement_finals.requirement_key",
     "committee_resolutions.result", "item_outcomes.result",
+    "jobs.phase", "jobs.error", "jobs.filename", "jobs.mimetype",  # a background job's progress and its file
 }
 
 

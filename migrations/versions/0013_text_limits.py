@@ -12,13 +12,13 @@ On SQLite each table is rebuilt (batch mode), with foreign keys off while the
 migrations run (migrations/env.py) so that dropping the old copy of a table
 deletes nothing that refers to it.
 
-Revision ID: 0011_text_limits
-Revises: 0010_validity_essays
+Revision ID: 0013_text_limits
+Revises: 0012_validity_rate
 """
 from alembic import op
 
-revision = "0011_text_limits"
-down_revision = "0010_validity_essays"
+revision = "0013_text_limits"
+down_revision = "0012_validity_rate"
 branch_labels = None
 depends_on = None
 
