@@ -3,12 +3,13 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange
 
+from app import textlimits as limits
 from app.numbers import WholeNumberField
 from app.people.service import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = StringField("E-mail", validators=[InputRequired(), Length(max=254)],
+    email = StringField("E-mail", validators=[InputRequired(), limits.MaxLength(limits.EMAIL)],
                         render_kw={"autocomplete": "username", "type": "email", "autofocus": True})
 
 

@@ -11,7 +11,6 @@ from app.extensions import db
 from app.people.access import role_required
 from app.people.models import Role
 from app.requirements import service as requirements
-from app import textlimits
 from app.rubrics.registry import indicator_text
 from app.scoring import service
 from app.scoring.models import CheckStatus, Read, ReadStatus
@@ -102,7 +101,8 @@ def decline(assignment_id: int) -> Response | str | tuple[str, int]:
         db.session.rollback()
         reason = exc.problems.get("reason")
         problem = f"Not declined: {reason}." if reason else str(exc)[:1].upper() + str(exc)[1:] + "."
-        return _render_page(assignment, service.find_read(assignment), decline_problem=problem), \
+        return _render_page(assignment, service.find_read(assignment), decline_problem=problem,
+                            decline_reason=request.form.get("reason")), \
             409 if submitted else 422
     db.session.commit()
     flash(f"You declined {item_id}. The coordinator will give it to another reviewer; thank you for saying why.",
@@ -149,7 +149,7 @@ def _autosave(assignment_id: int, save: Callable[[Read, service.WindowSave], ser
 
 def _render_page(assignment: Assignment, read: Read | None,
                  problems: list[service.SubmitProblem] | None = None, *,
-                 decline_problem: str | None = None) -> str:
+                 decline_problem: str | None = None, decline_reason: str | None = None) -> str:
     item = assignment.item
     rubric = service.rubric_of(item)
     application = service.application_of(item) if item.kind.value == "application" else None
@@ -165,9 +165,8 @@ def _render_page(assignment: Assignment, read: Read | None,
         editable=not locked and assignment.reviewer_id == current_user.id,
         outcome=service.outcome_of(read) if locked else None,
         indicators={d.key: indicator_text(rubric.key, d.key) for d in rubric.domains},
-        window_id=service.new_window_id(), decline_problem=decline_problem,
+        window_id=service.new_window_id(), decline_problem=decline_problem, decline_reason=decline_reason,
         neighbours=service.neighbours(current_user, assignment.id) if assignment.reviewer_id == current_user.id
         else None,
         reopening=service.last_reopening(read),
-        check_labels=service.CHECK_LABELS, check_short=service.CHECK_SHORT, check_statuses=list(CheckStatus),
-        text_limits=textlimits)
+        check_labels=service.CHECK_LABELS, check_short=service.CHECK_SHORT, check_statuses=list(CheckStatus))

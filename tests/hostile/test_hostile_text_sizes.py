@@ -1,4 +1,4 @@
-"""Unbounded text (docs/security.md, requirement 30; docs/security-hardening.md, "Text sizes"): every free-text
+"""Unbounded text (docs/security.md, requirement 34; docs/security-hardening.md, "Text sizes"): every free-text
 field a person can post is refused one character past its size — with the field named, the typed text kept
 in a refused form, nothing stored anywhere — and accepted at its size.
 
@@ -47,6 +47,7 @@ FIELDS = {
                                   limits.COMMENT, {"status": "more_info", "seq": "50", **WINDOW}, htmx=True),
     "override reason": TextField("reviewer_a", "/reviews/{asg_a_appw}/requirements/{requirement_key}", "reason",
                                  limits.REASON, {"status": "met", "seq": "50", **WINDOW}, htmx=True),
+    "decline reason": TextField("reviewer_a", "/reviews/{asg_a_x}/decline", "reason", limits.REASON, {}),
     "final scores rationale": TextField("committee_c1", "/committee/items/{e_w}/resolution", "rationale",
                                         limits.RATIONALE, {**SCORES, "version": "1"}),
     "decision rationale": TextField("committee_c1", "/committee/applications/{app_w}/decision", "rationale",

@@ -148,18 +148,18 @@ def _row_counts(conn) -> dict[str, int]:
 
 def test_adding_the_text_sizes_keeps_every_row_and_can_be_undone(empty_app):
     with empty_app.app_context():
-        upgrade(revision="0012_validity_rate")
+        upgrade(revision="0013_mail_outbox")
         with db.engine.begin() as conn:
             for statement in ROWS_BEFORE_TEXT_SIZES:
                 conn.execute(text(statement))
-        upgrade(revision="0013_text_limits")
+        upgrade(revision="0014_text_limits")
         with db.engine.connect() as conn:
             assert _row_counts(conn) == {table: 1 for table in _row_counts(conn)}
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1  # back on after the migration
             assert ("scores", "ck_scores_comment_length") in _named_checks(conn)
             with pytest.raises(DatabaseError, match="ck_users_name_length"):
                 conn.execute(text("UPDATE users SET name = :name"), {"name": "n" * 201})
-        downgrade(revision="0012_validity_rate")
+        downgrade(revision="0013_mail_outbox")
         with db.engine.connect() as conn:
             assert _row_counts(conn) == {table: 1 for table in _row_counts(conn)}
             assert not any(name.endswith("_length") for _, name in _named_checks(conn))
@@ -167,7 +167,7 @@ def test_adding_the_text_sizes_keeps_every_row_and_can_be_undone(empty_app):
 
 def test_text_already_longer_than_its_size_stops_the_upgrade_naming_each_row(empty_app, caplog):
     with empty_app.app_context():
-        upgrade(revision="0012_validity_rate")
+        upgrade(revision="0013_mail_outbox")
         with db.engine.begin() as conn:
             for statement in ROWS_BEFORE_TEXT_SIZES:
                 conn.execute(text(statement))
@@ -175,10 +175,10 @@ def test_text_already_longer_than_its_size_stops_the_upgrade_naming_each_row(emp
             conn.execute(text("INSERT INTO committee_resolutions (id, item_pk, scores, rationale, decided_at, version) "
                               "VALUES (7, 1, '{}', :rationale, '2026-01-01', 1)"), {"rationale": "r" * 10_001})
         with pytest.raises(SystemExit):  # flask db upgrade: the message, and exit code 1
-            upgrade(revision="0013_text_limits")
+            upgrade(revision="0014_text_limits")
         assert "users.name id 1: 201 characters, more than 200" in caplog.text
         assert "committee_resolutions.rationale id 7: 10,001 characters, more than 10,000" in caplog.text
         with db.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0012_validity_rate"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0013_mail_outbox"
             assert conn.execute(text("SELECT length(rationale) FROM committee_resolutions")).scalar() == 10_001
             assert _row_counts(conn)["scores"] == 1

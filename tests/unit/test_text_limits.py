@@ -25,6 +25,8 @@ APP_WRITTEN = {
     "requirement_checks.requirement_key", "requirement_checks.computed", "requirement_finals.requirement_key",
     "committee_resolutions.result", "item_outcomes.result",
     "jobs.phase", "jobs.error", "jobs.filename", "jobs.mimetype",  # a background job's progress and its file
+    "password_tokens.token_hash", "outbox_messages.kind", "outbox_messages.recipient", "outbox_messages.key",
+    "outbox_messages.subject", "outbox_messages.body", "outbox_messages.last_error",  # e-mails the app composes
 }
 
 

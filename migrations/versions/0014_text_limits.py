@@ -12,13 +12,13 @@ On SQLite each table is rebuilt (batch mode), with foreign keys off while the
 migrations run (migrations/env.py) so that dropping the old copy of a table
 deletes nothing that refers to it.
 
-Revision ID: 0013_text_limits
-Revises: 0012_validity_rate
+Revision ID: 0014_text_limits
+Revises: 0013_mail_outbox
 """
 from alembic import op
 
-revision = "0013_text_limits"
-down_revision = "0012_validity_rate"
+revision = "0014_text_limits"
+down_revision = "0013_mail_outbox"
 branch_labels = None
 depends_on = None
 
