@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from app.assignment.models import FURTHER_READ_SOURCES, THIRD_READ_SOURCES, Assignment
-from app.committee.decisions import resolution_snapshot, to_step
+from app.committee.decisions import line_finals_of, resolution_snapshot, to_step
 from app.committee.models import CommitteeResolution
 from app.cycles import states
 from app.cycles.models import Item, ItemKind
@@ -80,10 +80,21 @@ class ItemComparison:
     resolution: dict[str, Any] | None
     prefill: dict[str, float | None]
     prefill_source: str
+    line_finals: dict[str, str]   # the committee's recorded final result per requirement line
 
     @property
     def discrepant_keys(self) -> list[str]:
         return [row.key for row in self.domains if row.discrepant]
+
+    @property
+    def disputed_line_keys(self) -> list[str]:
+        """The requirement lines the reads mark differently: the committee records their final result."""
+        return [row.key for row in self.requirements if row.disputed]
+
+    @property
+    def settled_lines(self) -> list[RequirementRow]:
+        """The lines the committee settles on the form: those disputed, and those it has a final for already."""
+        return [row for row in self.requirements if row.disputed or row.key in self.line_finals]
 
 
 def item_comparison(item: Item) -> ItemComparison:
@@ -121,7 +132,8 @@ def item_comparison(item: Item) -> ItemComparison:
         columns, domains, requirements, rule_in_words(rubric),
         differences_in_words(rubric, domains, requirements, [columns[i] for i in originals]),
         list(outcome.reasons) if outcome else [], outcome.result if outcome else None,
-        resolution_snapshot(resolution), prefill, source)
+        resolution_snapshot(resolution), prefill, source,
+        line_finals_of(application.id) if application and rubric.requirements else {})
 
 
 def _submitted_reads(item: Item, rubric: Rubric) -> tuple[list[ReadColumn], list[dict], list[dict]]:

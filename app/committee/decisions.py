@@ -6,7 +6,7 @@ the form carries the version the member saw, and saving over a newer one is
 refused with ``StaleEdit`` instead of silently overwriting a colleague's work.
 The caller commits.
 """
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,9 @@ from app.committee.errors import CommitteeInputError, StaleEdit
 from app.committee.models import CommitteeResolution, Decision, DecisionValue
 from app.cycles.models import Application, Cycle, Item, ItemState
 from app.extensions import db
+from app.requirements.models import RequirementFinal
+from app.scoring.models import CheckStatus
+from app.timeutil import utcnow
 from app.people.models import User
 from app.reconcile import engine
 from app.reconcile.models import ItemOutcome
@@ -82,6 +85,54 @@ def parse_scores(rubric: Rubric, raw: Mapping[str, Any]) -> dict[str, int | floa
     return scores
 
 
+LINE_PREFIX = "line_"
+
+
+def parse_line_finals(rubric: Rubric, raw: Mapping[str, Any], required: Sequence[str]) -> dict[str, CheckStatus]:
+    """The committee's final result per requirement line from form values (met, not_met, more_info): every
+    line in ``required`` (those the reads dispute) must have one; other lines may. Problems are keyed by the
+    form field (``line_<key>``)."""
+    labels = {requirement.key: requirement.label for requirement in rubric.requirements}
+    finals, problems = {}, {}
+    for key, label in labels.items():
+        text = str(raw.get(key) or "").strip()
+        if not text:
+            if key in required:
+                problems[LINE_PREFIX + key] = f"{label}: the reads disagree; record the final result"
+            continue
+        try:
+            finals[key] = CheckStatus(text)
+        except ValueError:
+            problems[LINE_PREFIX + key] = f"{label}: {text!r} is not met, not_met or more_info"
+    if problems:
+        raise CommitteeInputError(problems)
+    return finals
+
+
+def line_finals_of(application_id: int | None) -> dict[str, str]:
+    """The committee's recorded final result per requirement line of an application."""
+    if application_id is None:
+        return {}
+    return {key: status.value for key, status in db.session.execute(
+        db.select(RequirementFinal.requirement_key, RequirementFinal.status)
+        .where(RequirementFinal.application_id == application_id))}
+
+
+def _store_line_finals(application_id: int, finals: Mapping[str, CheckStatus], rationale: str,
+                       actor_id: int | None) -> dict[str, str]:
+    """Write the committee's line finals (updating those recorded before); the finals as they were, for the
+    audit."""
+    stored = {row.requirement_key: row for row in db.session.scalars(
+        db.select(RequirementFinal).where(RequirementFinal.application_id == application_id))}
+    before = {key: row.status.value for key, row in stored.items()}
+    for key, status in finals.items():
+        row = stored.get(key) or RequirementFinal(application_id=application_id, requirement_key=key)
+        if key not in stored:
+            db.session.add(row)
+        row.status, row.rationale, row.decided_by_id, row.decided_at = status, rationale, actor_id, utcnow()
+    return before
+
+
 def _rationale(text: str | None) -> str:
     rationale = (limits.bounded(text, limits.RATIONALE, "rationale", CommitteeInputError.of) or "").strip()
     if not rationale:
@@ -141,7 +192,8 @@ def _committee_verdict(rubric: Rubric, final: Mapping[str, int | float]) -> engi
 
 
 def resolve_item(item: Item, scores: Mapping[str, Any], rationale: str | None, *, actor_id: int | None,
-                 expected_version: int | None) -> CommitteeResolution:
+                 expected_version: int | None, lines: Mapping[str, Any] | None = None,
+                 disputed_lines: Sequence[str] = ()) -> CommitteeResolution:
     """Record the committee's final domain scores for an item (any item: the committee may override agreement).
 
     The result follows the rubric's pass rule on the final scores, exactly as
@@ -150,19 +202,52 @@ def resolve_item(item: Item, scores: Mapping[str, Any], rationale: str | None, *
     ``expected_version`` is the version the member saw (None when nothing was saved yet).
     """
     rubric = get_rubric(item.rubric_key)
-    final, text = _with_rationale(lambda: parse_scores(rubric, scores), rationale)
+    application_id = _application_id(item) if rubric.requirements else None
+    final, text = _with_rationale(lambda: _scores_and_lines(rubric, scores, lines or {}, disputed_lines,
+                                                            application_id), rationale)
+    final, line_finals = final
     verdict = _committee_verdict(rubric, final)
     resolution, before = _save_versioned(
         CommitteeResolution.item_pk, item.id, expected_version, resolution_snapshot, _resolution_audit,
         {"scores": final, "result": verdict.result, "rationale": text, "decided_by_id": actor_id})
 
+    after = _resolution_audit(resolution)
+    if line_finals and application_id is not None:
+        # The lines are saved with the scores, under the resolution's version: a stale form saved neither.
+        lines_before = _store_line_finals(application_id, line_finals, text, actor_id)
+        before = (before or {}) | {"lines": lines_before}
+        after = (after or {}) | {"lines": lines_before | {key: status.value for key, status in line_finals.items()}}
     record("committee.resolve", "committee_resolution", resolution.id, before=before,
-           after=_resolution_audit(resolution), actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id)
+           after=after, actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id)
     # The item's outcome and state follow the decision, exactly as reconciliation stores a decided item.
     apply_verdict(item, verdict, db.session.scalar(db.select(ItemOutcome).where(ItemOutcome.item_pk == item.id)),
                   actor_id)
     db.session.flush()
     return resolution
+
+
+def _scores_and_lines(rubric: Rubric, scores: Mapping[str, Any], lines: Mapping[str, Any],
+                      disputed_lines: Sequence[str], application_id: int | None):
+    """The final scores and line finals, refused with the problems of both at once."""
+    problems = {}
+    final: dict[str, int | float] = {}
+    line_finals: dict[str, CheckStatus] = {}
+    try:
+        final = parse_scores(rubric, scores)
+    except CommitteeInputError as exc:
+        problems.update(exc.problems)
+    if application_id is not None:
+        try:
+            line_finals = parse_line_finals(rubric, lines, disputed_lines)
+        except CommitteeInputError as exc:
+            problems.update(exc.problems)
+    if problems:
+        raise CommitteeInputError(problems)
+    return final, line_finals
+
+
+def _application_id(item: Item) -> int | None:
+    return db.session.scalar(db.select(Application.id).where(Application.applicant_pk == item.applicant_pk))
 
 
 def _save_versioned(key_column, key, expected_version: int | None, snapshot, audit, values: dict[str, Any]):

@@ -13,18 +13,23 @@ from typing import Any
 
 from flask import abort
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from app import textlimits as limits
+from app.committee.decisions import LINE_PREFIX
 from app.committee.models import DecisionValue
 from app.errors import InputError
 from app.forms import show_problems
 from app.numbers import optional_whole_number
 from app.reports import DECISION_LABELS
+from app.requirements.present import MARK_WORDS
 from app.rubrics.model import Rubric
+from app.scoring.models import CheckStatus
 
 SCORE_PREFIX = "score_"
+# The committee's final result on a requirement line, in the words the item page uses.
+LINE_CHOICES = [SelectChoice("", "Choose…"), *(SelectChoice(value, MARK_WORDS[value]) for value in CheckStatus)]
 
 
 def _rationale_field() -> TextAreaField:
@@ -55,7 +60,7 @@ class CommitteeForm(FlaskForm):
 
     def show_problems(self, problems: Mapping[str, str]) -> None:
         """Put each problem of a refused save on the field it names (a domain key names its score field)."""
-        show_problems(self, problems, prefixes=(SCORE_PREFIX,))
+        show_problems(self, problems, prefixes=(SCORE_PREFIX, LINE_PREFIX))
 
     def show_conflict(self, current_version: int, current: dict[str, Any]) -> None:
         """A colleague saved ``current`` meanwhile: show it, and let a deliberate second save replace it."""
@@ -79,6 +84,14 @@ class ResolutionForm(CommitteeForm):
     def score_field(self, domain_key: str):
         return self[SCORE_PREFIX + domain_key]
 
+    def lines(self) -> dict[str, str]:
+        """The chosen final result per requirement line, by the line's key (blank when none was chosen)."""
+        return {name.removeprefix(LINE_PREFIX): field.data or "" for name, field in self._fields.items()
+                if name.startswith(LINE_PREFIX)}
+
+    def line_field(self, requirement_key: str):
+        return self[LINE_PREFIX + requirement_key]
+
 
 def build_resolution_form(rubric: Rubric, *, saved: Mapping[str, Any] | None = None) -> ResolutionForm:
     """The final-score form for an item of this rubric: one score field per domain, in the rubric's order,
@@ -89,12 +102,16 @@ def build_resolution_form(rubric: Rubric, *, saved: Mapping[str, Any] | None = N
 
     for domain in rubric.domains:
         setattr(Form, SCORE_PREFIX + domain.key, StringField(domain.name))
+    for requirement in rubric.requirements:
+        setattr(Form, LINE_PREFIX + requirement.key, SelectField(requirement.label, choices=LINE_CHOICES,
+                                                                   validate_choice=False))
     Form.rationale = _rationale_field()
     if saved is None:
         return Form()
     return Form(formdata=None, version=_version_text(saved.get("version")), rationale=saved.get("rationale", ""),
                 **{SCORE_PREFIX + key: "" if value is None else value
-                   for key, value in saved.get("scores", {}).items()})
+                   for key, value in saved.get("scores", {}).items()},
+                **{LINE_PREFIX + key: value for key, value in saved.get("lines", {}).items()})
 
 
 class DecisionForm(CommitteeForm):

@@ -82,8 +82,10 @@ def resolve(item_pk: int) -> Response | str | tuple[str, int]:
     target = item_or_404(item_pk)
     form = build_resolution_form(get_rubric(target.rubric_key))
     version = form.expected_version()
+    disputed = item_comparison(target).disputed_line_keys
     status = _save_and_commit(form, lambda: decisions.resolve_item(
-        target, form.scores(), form.rationale.data, actor_id=current_user.id, expected_version=version))
+        target, form.scores(), form.rationale.data, actor_id=current_user.id, expected_version=version,
+        lines=form.lines(), disputed_lines=disputed))
     if status == 200 and not fragment_request():
         flash(f"Final scores for item {target.item_id} saved; the item is decided.", "success")
         return redirect(url_for("committee.item", item_pk=target.id), code=303)
@@ -139,7 +141,8 @@ def _form_from_saved(comparison: ItemComparison) -> ResolutionForm:
     """The form as the page opens: the prefilled scores, and the saved rationale and version if any."""
     saved = comparison.resolution or {}
     return build_resolution_form(comparison.rubric, saved={
-        "scores": comparison.prefill, "rationale": saved.get("rationale", ""), "version": saved.get("version")})
+        "scores": comparison.prefill, "rationale": saved.get("rationale", ""), "version": saved.get("version"),
+        "lines": comparison.line_finals})
 
 
 def _item_page(comparison: ItemComparison, form: ResolutionForm, *,

@@ -482,3 +482,68 @@ def test_page_slices_take_each_state_in_board_order_from_the_page_offset():
     assert board.page_slices(counts, 0, 2) == [(committee, 0, 2)]
     assert board.page_slices(counts, 10, 5) == [(assigned, 7, 3)]       # the last page is short
     assert board.page_slices(counts, 13, 5) == []                         # past the end
+
+
+# ---- requirement lines the reads dispute, settled with the final scores ----
+
+def _disputed_portfolio(world):
+    """Ada's portfolio read twice: the first requirement line marked met by Ann and not met by Ben, every other
+    line met by both."""
+    from app.scoring.models import RequirementCheck
+    from tests import factories as f
+    from tests.committee_world import PORTFOLIO_DOMAINS
+    portfolio = _item(world, "portfolio")
+    lines = [line.key for line in get_rubric(portfolio.rubric_key).requirements]
+    for number, who, first_mark in ((1, "ann", CheckStatus.MET), (2, "ben", CheckStatus.NOT_MET)):
+        read = f.submitted_read(f.assign(portfolio, db.session.get(User, world["ids"][who])),
+                                {key: 3 for key in PORTFOLIO_DOMAINS}, number=number)
+        db.session.add_all([RequirementCheck(read_id=read.id, requirement_key=key,
+                                             status=first_mark if key == lines[0] else CheckStatus.MET)
+                            for key in lines])
+    portfolio.state = ItemState.COMMITTEE
+    db.session.flush()
+    return portfolio, lines
+
+
+def test_a_disputed_requirement_line_is_settled_in_the_same_save_as_the_scores(world):
+    from tests.committee_world import PORTFOLIO_DOMAINS
+    portfolio, lines = _disputed_portfolio(world)
+    comparison = item_comparison(portfolio)
+    assert comparison.disputed_line_keys == [lines[0]]
+    scores = {key: "3" for key in PORTFOLIO_DOMAINS}
+    member = _member(world)
+    with pytest.raises(CommitteeInputError) as refused:
+        decisions.resolve_item(portfolio, scores | {PORTFOLIO_DOMAINS[0]: ""}, "", actor_id=member.id,
+                               expected_version=None, lines={}, disputed_lines=comparison.disputed_line_keys)
+    # Every problem at once: the score, the disputed line, the rationale.
+    assert set(refused.value.problems) == {PORTFOLIO_DOMAINS[0], "line_" + lines[0], "rationale"}
+    with pytest.raises(CommitteeInputError, match="'maybe' is not met, not_met or more_info"):
+        decisions.resolve_item(portfolio, scores, "why", actor_id=member.id, expected_version=None,
+                               lines={lines[0]: "maybe"}, disputed_lines=comparison.disputed_line_keys)
+
+    decisions.resolve_item(portfolio, scores, "The supervisor's letter does not cover the hours.",
+                           actor_id=member.id, expected_version=None, lines={lines[0]: "not_met"},
+                           disputed_lines=comparison.disputed_line_keys)
+    application_id = world["ada"]
+    final = db.session.scalar(select(RequirementFinal).filter_by(application_id=application_id,
+                                                                 requirement_key=lines[0]))
+    assert (final.status, final.rationale, final.decided_by_id) == (
+        CheckStatus.NOT_MET, "The supervisor's letter does not cover the hours.", member.id)
+    entry = _audit("committee.resolve")[-1]
+    # The world recorded every line met; the committee now says the first is not.
+    assert entry.before["lines"][lines[0]] == "met" and entry.after["lines"][lines[0]] == "not_met"
+    row = next(r for r in decisions.applications(_cycle(world), member) if r.application_id == application_id)
+    assert (row.requirements_met.met, row.requirements_met.total) == (len(lines) - 1, len(lines))
+    assert item_comparison(portfolio).line_finals[lines[0]] == "not_met"
+
+
+def test_a_stale_save_writes_neither_scores_nor_line_finals(world):
+    from tests.committee_world import PORTFOLIO_DOMAINS
+    portfolio, lines = _disputed_portfolio(world)
+    member, scores = _member(world), {key: "3" for key in PORTFOLIO_DOMAINS}
+    decisions.resolve_item(portfolio, scores, "first", actor_id=member.id, expected_version=None,
+                           lines={lines[0]: "met"}, disputed_lines=[lines[0]])
+    with pytest.raises(StaleEdit):
+        decisions.resolve_item(portfolio, scores, "second", actor_id=member.id, expected_version=None,
+                               lines={lines[0]: "not_met"}, disputed_lines=[lines[0]])
+    assert decisions.line_finals_of(world["ada"])[lines[0]] == "met"

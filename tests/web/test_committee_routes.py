@@ -463,3 +463,25 @@ def test_the_applications_page_filters_undecided_and_ready_and_accepts_suggestio
         assert notes == ["suggestion accepted with others"] * 2
     again = client.post(accept, data={"csrf_token": csrf, "accept": [str(world["ada"])], "rationale": "again"})
     assert again.status_code == 422 and "A-1 is decided already" in again.get_data(as_text=True)
+
+
+def test_the_portfolio_form_settles_requirement_lines_with_the_scores(app, world):
+    from app.requirements.models import RequirementFinal
+    from app.rubrics.registry import get_rubric
+    from tests.committee_world import PORTFOLIO_DOMAINS
+    client = signed_in(app, world, "maya")
+    path = f"/committee/items/{world['portfolio']}"
+    page = client.get(path).get_data(as_text=True)
+    with app.app_context():
+        first = get_rubric("imhm-c-application").requirements[0]
+    # The lines the committee recorded already are on the form, with their result chosen.
+    assert "Requirement lines the reads disagree on" in page
+    assert re.search(rf'<select id="line-{first.key}"[^>]*>.*?<option value="met" selected>Met</option>', page, re.S)
+    data = {f"score_{key}": "3" for key in PORTFOLIO_DOMAINS} | {
+        "csrf_token": token(client), "version": "", "rationale": "The hours fall short.",
+        f"line_{first.key}": "not_met"}
+    assert client.post(f"{path}/resolution", data=data).status_code == 303
+    with app.app_context():
+        final = db.session.scalar(select(RequirementFinal).filter_by(application_id=world["ada"],
+                                                                     requirement_key=first.key))
+        assert (final.status.value, final.rationale) == ("not_met", "The hours fall short.")
