@@ -29,6 +29,7 @@ from sqlalchemy.orm import QueryableAttribute, contains_eager
 
 from app.assignment.eligibility import email_key, interest_reasons, organization_key
 from app.assignment.models import Assignment
+from app.calibration import service as calibration_service
 from app.cycles.models import Applicant, Application, Conflict, Cycle, CycleMember, Item, MemberRole
 from app.extensions import db
 from app.people.models import ReviewerProfile, Role, User
@@ -235,10 +236,15 @@ def assignment_or_404(assignment_id: int, user: User | None = None) -> Assignmen
     statement = (db.select(Assignment).join(Assignment.item).options(contains_eager(Assignment.item))
                  .where(Assignment.id == assignment_id))
     if user.role == Role.REVIEWER:
-        # The reviewer rule of can_read_assignment, the hidden-applicant check answered by the same query.
-        assignment = db.session.scalar(
-            statement.where(Assignment.reviewer_id == user.id, applicant_visible(user.role, Item.applicant_pk)),
-            viewer_params(user))
+        # The reviewer rule of can_read_assignment, the hidden-applicant check answered by the same query, with
+        # the cycle's qualification set size (items are released once it is passed: released_to_reviewer).
+        found = db.session.execute(
+            statement.add_columns(Cycle.qualify_items).join(Cycle, Item.cycle_id == Cycle.id)
+            .where(Assignment.reviewer_id == user.id, applicant_visible(user.role, Item.applicant_pk)),
+            viewer_params(user)).first()
+        assignment = None
+        if found is not None and (not found[1] or released_to_reviewer(found[0])):
+            assignment = found[0]
     else:
         assignment = db.session.scalar(statement)
         if assignment is not None and not can_read_assignment(user, assignment):
@@ -246,6 +252,16 @@ def assignment_or_404(assignment_id: int, user: User | None = None) -> Assignmen
     if assignment is None:
         abort(404)
     return assignment
+
+
+def released_to_reviewer(assignment: Assignment) -> bool:
+    """Whether the assignment is open to its reviewer: in a cycle with a qualification set, only the set's
+    assignments are, until the reviewer passes it or is released by hand (docs/calibration.md)."""
+    cycle = db.session.get_one(Cycle, assignment.item.cycle_id)
+    if not cycle.qualify_items:
+        return True
+    standing = calibration_service.standing_of(cycle, assignment.reviewer_id)
+    return standing is None or standing.qualification.released or assignment.id in standing.set_assignments
 
 
 def application_or_404(application_id: int, user: User | None = None) -> Application:

@@ -3,7 +3,7 @@ from app.assignment.models import Assignment, AssignmentSource
 from app.audit.models import AuditEntry
 from app.committee.models import CommitteeResolution, Decision, DecisionValue
 from app.cycles.models import (Applicant, Application, Conflict, Cycle, CycleMember, Item, ItemKind,
-                               ItemState, MemberRole, ReferenceScore)
+                               ItemState, MemberRole, QualificationRelease, ReferenceScore)
 from app.jobs.models import Job, JobKind, JobState
 from app.mail.models import OutboxMessage
 from app.people.models import LoginAttempt, PasswordToken, ReviewerProfile, Role, User
@@ -14,8 +14,8 @@ from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck, 
 __all__ = [
     "Applicant", "Application", "Assignment", "AssignmentSource", "AuditEntry", "CheckStatus", "CommitteeResolution",
     "Conflict", "Cycle", "CycleMember", "Decision", "DecisionValue", "Item", "ItemKind", "ItemOutcome", "ItemState",
-    "Job", "JobKind", "JobState", "LoginAttempt", "MemberRole", "OutboxMessage", "PasswordToken", "Read", "ReadStatus",
-    "ReferenceRecord", "ReferenceScore", "RequirementCheck", "RequirementFinal", "ReviewerProfile", "Role", "RscRecord",
-    "Score",
+    "Job", "JobKind", "JobState", "LoginAttempt", "MemberRole", "OutboxMessage", "PasswordToken",
+    "QualificationRelease", "Read", "ReadStatus", "ReferenceRecord", "ReferenceScore", "RequirementCheck",
+    "RequirementFinal", "ReviewerProfile", "Role", "RscRecord", "Score",
     "TrainingRecord", "User", "WorkRecord",
 ]

@@ -141,7 +141,7 @@ def plan_assignment(cycle: Cycle, readers: int | None = None, *, only: Collectio
     progress.start("Reading the pool, conflicts and current readers")
     reviewers = pool(cycle.id)
     query = select(Item).where(Item.cycle_id == cycle.id, Item.state.in_(states.PRE_REVIEW_STATES))
-    if cycle.validity_rate:  # validity essays are then seeded into each queue at that rate (seed_validity)
+    if cycle.validity_rate or cycle.qualify_items:  # validity essays are then seeded into each queue (seed_validity)
         query = query.where(Item.validity.is_(False))
     if only is not None:
         query = query.where(Item.id.in_(sorted(only)))
@@ -251,12 +251,13 @@ def _write_plan(cycle: Cycle, plan: Plan, actor_id: int | None) -> Plan:
 
 
 def seed_validity(cycle: Cycle, *, actor_id: int | None = None) -> int:
-    """Mix validity essays into every pool reviewer's queue at the cycle's ``validity_rate`` (docs/calibration.md,
-    "Seeding"), within their maximum load, each to a reviewer who may read it; the number of reads added.
+    """Mix validity essays into every pool reviewer's queue at the cycle's ``validity_rate``, and at least its
+    ``qualify_items`` (their qualification set) (docs/calibration.md, "Seeding"), within their maximum load, each
+    to a reviewer who may read it; the number of reads added.
 
     Auto-assignment calls it after placing the live reads; a second run only tops queues up.
     """
-    if not cycle.validity_rate:
+    if not (cycle.validity_rate or cycle.qualify_items):
         return 0
     essays = db.session.scalars(select(Item).where(Item.cycle_id == cycle.id, Item.validity.is_(True))
                                 .order_by(Item.item_id)).all()
@@ -274,7 +275,8 @@ def seed_validity(cycle: Cycle, *, actor_id: int | None = None) -> int:
         r.user.id, held.get((r.user.id, False), 0), held.get((r.user.id, True), 0),
         None if r.max_load is None else max(r.max_load - r.load, 0),
         tuple(key for key, essay_facts in facts.items() if not standing_reasons(r.facts, essay_facts)))
-        for r in reviewers], cycle.validity_rate, {key: len(f.reader_ids) for key, f in facts.items()})
+        for r in reviewers], cycle.validity_rate, {key: len(f.reader_ids) for key, f in facts.items()},
+        cycle.qualify_items)
     if not picks:
         return 0
     by_key = {essay.item_id: essay for essay in essays}

@@ -28,13 +28,15 @@ def seeded_reads(live_reads: int, rate: float) -> int:
     return floor(rate * live_reads / (1 - rate) + 0.5)
 
 
-def seed(reviewers: Sequence[SeedReviewer], rate: float, reads_per_essay: Mapping[str, int]) -> list[tuple[int, str]]:
-    """The validity reads to add: for each reviewer (in the order given) what their queue lacks at ``rate``,
-    within their maximum load, each essay the least read of those they may read (then by key)."""
+def seed(reviewers: Sequence[SeedReviewer], rate: float, reads_per_essay: Mapping[str, int],
+         minimum: int = 0) -> list[tuple[int, str]]:
+    """The validity reads to add: for each reviewer (in the order given) what their queue lacks at ``rate``, and
+    at least ``minimum`` in all (a qualification set), within their maximum load, each essay the least read of
+    those they may read (then by key)."""
     counts = dict(reads_per_essay)
     picks = []
     for reviewer in reviewers:
-        wanted = seeded_reads(reviewer.live_reads, rate) - reviewer.validity_reads
+        wanted = max(seeded_reads(reviewer.live_reads, rate), minimum) - reviewer.validity_reads
         if reviewer.room is not None:
             wanted = min(wanted, reviewer.room)
         if wanted <= 0:

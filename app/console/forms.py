@@ -83,6 +83,11 @@ class DueForm(FlaskForm):
                     description="Leave blank to use the cycle's due date. Reminders count from this date.")
 
 
+class QualificationReleaseForm(FlaskForm):
+    reason = TextAreaField("Why release without the set passed", validators=[InputRequired(), Length(max=2000)],
+                           description="For example: talked it through with the reviewer; a second set is planned.")
+
+
 class ActionForm(FlaskForm):
     """A button that changes state: only the CSRF token."""
 

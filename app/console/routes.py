@@ -19,13 +19,14 @@ from wtforms.fields.choices import SelectChoice
 from app.access import account_or_404, assignment_or_404, cycle_or_404, cycle_recusals, item_or_404
 from app.assignment import preview as assignment_preview
 from app.assignment import service as assignment_service
+from app.calibration import service as calibration_service
 from app.calibration.figures import MIN_FLAGGED_READS
 from app.committee.board import calibration_table, cycle_pictures
 from app.console import service
 from app.console.forms import (KIND_HINTS, AccountActiveForm, ActionForm, BlindnessForm, CommitteeMemberForm,
                                ConfirmPlanForm, CycleForm, DueForm, ImportForm, OrganizationForm, PasswordResetForm,
-                               ProfileForm, ReopenForm, ReviewerChoiceForm, RoleForm, SeatForm, UnassignForm,
-                               UnseatForm, UserCreateForm)
+                               ProfileForm, QualificationReleaseForm, ReopenForm, ReviewerChoiceForm, RoleForm,
+                               SeatForm, UnassignForm, UnseatForm, UserCreateForm)
 from app.cycles import seating
 from app.cycles.models import Cycle, Item, ItemState, MemberRole
 from app.cycles.service import CycleError, create_cycle, set_blind_across_items
@@ -106,7 +107,29 @@ def dashboard(cycle_id: int) -> str:
     board = service.dashboard(cycle_or_404(cycle_id))
     return render_template("console/dashboard.html", board=board, cycle=board.cycle, form=ActionForm(),
                            declines=assignment_service.decline_rows(board.cycle),
-                           overdue=len(mail.overdue_reads(board.cycle)))
+                           overdue=len(mail.overdue_reads(board.cycle)),
+                           release_form=QualificationReleaseForm(formdata=None))
+
+
+@bp.post("/cycles/<int:cycle_id>/qualification/<int:user_id>/release")
+@coordinators_only
+def release_reviewer(cycle_id: int, user_id: int) -> Response:
+    """Release a reviewer's items although the qualification set was not passed (audited, with the reason)."""
+    cycle = cycle_or_404(cycle_id)
+    reviewer = account_or_404(user_id)
+    form = QualificationReleaseForm()
+    if not form.validate_on_submit():
+        flash("Say why the reviewer's items are released: the reason is kept in the audit log.", "error")
+        return redirect(url_for("console.dashboard", cycle_id=cycle.id, _anchor="qualification-title"))
+    try:
+        calibration_service.release(cycle, reviewer, form.reason.data, actor_id=current_user.id)
+    except InputError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"{reviewer.name}'s review items are released.", "success")
+    return redirect(url_for("console.dashboard", cycle_id=cycle.id, _anchor="qualification-title"))
 
 
 @bp.get("/cycles/<int:cycle_id>/pictures")

@@ -7,7 +7,7 @@ without a request.
 """
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -15,6 +15,8 @@ from sqlalchemy import func, or_, select
 from app.assignment.models import Assignment
 from app.assignment.service import Candidate, Plan
 from app.audit.models import AuditEntry
+from app.calibration import service as calibration_service
+from app.calibration.service import ReviewerStanding
 from app.cycles.models import Cycle, Item, ItemState
 from app.extensions import db
 from app.people.models import User
@@ -45,6 +47,7 @@ class Dashboard:
     reviewers: list[ProgressRow]
     designations: list[ProgressRow]
     decisions: DecisionCounts
+    qualification: list[ReviewerStanding] = field(default_factory=list)  # with a qualification set, by e-mail
 
     @property
     def total_items(self) -> int:
@@ -64,9 +67,11 @@ def dashboard(cycle: Cycle) -> Dashboard:
     and ready to decide."""
     states = dict(db.session.execute(select(Item.state, func.count()).where(Item.cycle_id == cycle.id)
                                      .group_by(Item.state)).all())
+    qualification = (sorted(calibration_service.standings(cycle).values(), key=lambda s: s.email)
+                     if cycle.qualify_items else [])
     return Dashboard(cycle=cycle, state_counts=state_counts(states), reviewers=reviewer_progress(reviewer_reads(cycle)),
                      designations=designation_progress(rubric_reads(cycle), _designation_of),
-                     decisions=decision_counts(cycle))
+                     decisions=decision_counts(cycle), qualification=qualification)
 
 
 def state_counts(counts: dict[Any, int]) -> dict[str, int]:

@@ -47,13 +47,18 @@ def create_command(name: str, readers: int, due, blind_across_items: bool) -> No
 @click.option("--drift-window", type=int, default=None, help="Reads per drift window (10).")
 @click.option("--validity-rate", type=float, default=None,
               help="Share of validity reads auto-assignment mixes into each reviewer's queue (0 to 0.5; 0: none).")
+@click.option("--qualify-items", type=int, default=None,
+              help="Validity essays each reviewer scores before their other items open (0: no qualification set).")
+@click.option("--qualify-min-adjacent", type=float, default=None,
+              help="Share of the set's domain scores within one point of the expert scores that passes (0.8).")
 def set_command(name: str, blind_across_items: bool | None, **calibration: float | int | None) -> None:
     """Change a cycle's settings."""
     wanted = {key: value for key, value in calibration.items() if value is not None}
     if blind_across_items is None and not wanted:
         raise click.UsageError("nothing to change: give --blind-across-items or --not-blind-across-items, or a "
                                "calibration setting (--flag-min-adjacent, --flag-max-mean-difference, "
-                               "--flag-min-kappa, --drift-window, --validity-rate)")
+                               "--flag-min-kappa, --drift-window, --validity-rate, --qualify-items, "
+                               "--qualify-min-adjacent)")
     try:
         cycle = cycle_by_name(name)
         changed = set_blind_across_items(cycle, blind_across_items) if blind_across_items is not None else None

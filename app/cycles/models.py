@@ -34,6 +34,10 @@ class Cycle(db.Model):
     drift_window: Mapped[int] = mapped_column(default=10, server_default="10")
     # The share of validity reads auto-assignment mixes into each reviewer's queue (0: none).
     validity_rate: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    # A qualification set: the validity essays each reviewer scores before any other item is released to them
+    # (0: none), and the adjacent agreement with the expert scores it needs.
+    qualify_items: Mapped[int] = mapped_column(default=0, server_default="0")
+    qualify_min_adjacent: Mapped[float] = mapped_column(Float, default=0.8, server_default="0.8")
 
 
 class MemberRole(enum.StrEnum):
@@ -193,3 +197,17 @@ class ReferenceScore(db.Model):
     item_pk: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
     domain_key: Mapped[str] = mapped_column(String(64))
     score: Mapped[int]
+
+
+class QualificationRelease(db.Model):
+    """A coordinator released a reviewer's items by hand although the qualification set was not passed."""
+
+    __tablename__ = "qualification_releases"
+    __table_args__ = (UniqueConstraint("cycle_id", "reviewer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(2000))
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    released_at: Mapped[datetime] = mapped_column(default=utcnow)

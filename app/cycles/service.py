@@ -48,7 +48,9 @@ def set_blind_across_items(cycle: Cycle, blind: bool, *, actor_id: int | None = 
 
 # The calibration settings (docs/calibration.md, "Flags and drift"): name → (lowest, highest) allowed.
 CALIBRATION_SETTINGS = {"flag_min_adjacent": (0.0, 1.0), "flag_max_mean_difference": (0.0, 10.0),
-                        "flag_min_kappa": (-1.0, 1.0), "drift_window": (2, 1000), "validity_rate": (0.0, 0.5)}
+                        "flag_min_kappa": (-1.0, 1.0), "drift_window": (2, 1000), "validity_rate": (0.0, 0.5),
+                        "qualify_items": (0, 50), "qualify_min_adjacent": (0.0, 1.0)}
+WHOLE_NUMBER_SETTINGS = frozenset({"drift_window", "qualify_items"})
 
 
 def set_calibration(cycle: Cycle, values: dict[str, float | int], *, actor_id: int | None = None) -> dict:
@@ -59,7 +61,7 @@ def set_calibration(cycle: Cycle, values: dict[str, float | int], *, actor_id: i
     problems = {}
     for name, value in values.items():
         low, high = CALIBRATION_SETTINGS[name]
-        if name == "drift_window" and value != int(value):
+        if name in WHOLE_NUMBER_SETTINGS and value != int(value):
             problems[name] = f"must be a whole number of reads, got {value}"
         elif not low <= value <= high:
             problems[name] = f"must be between {low:g} and {high:g}, got {value:g}"
@@ -70,7 +72,7 @@ def set_calibration(cycle: Cycle, values: dict[str, float | int], *, actor_id: i
         record("cycle.calibration", "cycle", cycle.id, actor_id=actor_id, cycle_id=cycle.id,
                before={name: getattr(cycle, name) for name in changed}, after=changed)
         for name, value in changed.items():
-            setattr(cycle, name, int(value) if name == "drift_window" else float(value))
+            setattr(cycle, name, int(value) if name in WHOLE_NUMBER_SETTINGS else float(value))
         db.session.flush()
     return changed
 

@@ -9,7 +9,7 @@ overwriting it, on SQLite and PostgreSQL alike.
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -21,6 +21,8 @@ from app import textlimits as limits
 from app.assignment.models import Assignment
 from app.audit.models import AuditEntry
 from app.audit.service import record, record_many
+from app.calibration import service as calibration_service
+from app.calibration.qualification import Qualification
 from app.cycles import states
 from app.cycles.models import Application, Cycle, Item, ItemKind, ItemText
 from app.errors import InputError
@@ -113,6 +115,7 @@ class CycleQueue:
     name: str
     due: date | None
     entries: tuple[QueueEntry, ...]
+    qualification: Qualification | None = None   # in a cycle with a qualification set
 
     @property
     def submitted(self) -> int:
@@ -145,7 +148,7 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
               .correlate(Read).scalar_subquery())
     rows = db.session.execute(
         select(Assignment.id, Item.item_id, Item.kind, ItemText.prompt, Item.rubric_key, Cycle.id, Cycle.name,
-               Cycle.due, Read.status, scored, marked, Application.category, Assignment.due)
+               Cycle.due, Read.status, scored, marked, Application.category, Assignment.due, Cycle.qualify_items)
         .join(Item, Assignment.item_pk == Item.id)
         .outerjoin(ItemText, ItemText.item_pk == Item.id)
         .join(Cycle, Item.cycle_id == Cycle.id)
@@ -154,8 +157,11 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
         .where(Assignment.reviewer_id == reviewer.id, applicant_visible(Role.REVIEWER, Item.applicant_pk))
         .order_by(Cycle.due.is_(None), Cycle.due, Cycle.name, Item.item_id), viewer_params(reviewer))
     groups: dict[int, tuple[str, date | None, list[QueueEntry]]] = {}
+    qualifying = set()
     for (assignment_id, item_id, kind, prompt, rubric_key, cycle_id, cycle_name, due, status, n_scored,
-         n_marked, category, own_due) in rows:
+         n_marked, category, own_due, qualify_items) in rows:
+        if qualify_items:
+            qualifying.add(cycle_id)
         rubric = get_rubric(rubric_key)
         groups.setdefault(cycle_id, (cycle_name, due, []))[2].append(QueueEntry(
             assignment_id=assignment_id, item_id=item_id, kind=kind.value, prompt=prompt,
@@ -164,8 +170,21 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
             progress=Progress(scored=n_scored, domains=len(rubric.domains), marked=n_marked,
                               requirements=len(rubric.requirements)),
             due=own_due if own_due != due else None))
-    return [CycleQueue(cycle_id=cycle_id, name=name, due=due, entries=tuple(entries))
-            for cycle_id, (name, due, entries) in groups.items()]
+    queues = [CycleQueue(cycle_id=cycle_id, name=name, due=due, entries=tuple(entries))
+              for cycle_id, (name, due, entries) in groups.items()]
+    return [_released_part(group, reviewer) if group.cycle_id in qualifying else group for group in queues]
+
+
+def _released_part(group: CycleQueue, reviewer: User) -> CycleQueue:
+    """In a cycle with a qualification set, only the set until the reviewer passes it (docs/calibration.md)."""
+    cycle = db.session.get_one(Cycle, group.cycle_id)
+    standing = calibration_service.standing_of(cycle, reviewer.id)
+    if standing is None:
+        return group
+    if standing.qualification.released:
+        return replace(group, qualification=standing.qualification)
+    return replace(group, qualification=standing.qualification,
+                   entries=tuple(entry for entry in group.entries if entry.assignment_id in standing.set_assignments))
 
 
 @dataclass(frozen=True)

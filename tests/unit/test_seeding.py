@@ -83,3 +83,13 @@ def test_auto_assignment_mixes_validity_essays_into_each_queue_at_the_rate(ctx):
     assert plan.validity_seeded == sum(validity for _, validity in counts.values()) == 8
     again = auto_assign(cycle)
     assert again.validity_seeded == 0 and not again.reads
+
+
+def test_a_qualification_set_gives_every_reviewer_at_least_its_size_in_validity_reads():
+    reviewers = [SeedReviewer(1, live_reads=9, validity_reads=0, room=None, eligible=("V1", "V2", "V3", "V4")),
+                 SeedReviewer(2, live_reads=45, validity_reads=1, room=None, eligible=("V1", "V2", "V3", "V4")),
+                 SeedReviewer(3, live_reads=9, validity_reads=0, room=1, eligible=("V1", "V2", "V3", "V4"))]
+    picks = seed(reviewers, 0.1, {}, minimum=3)
+    per_reviewer = {key: [essay for k, essay in picks if k == key] for key in (1, 2, 3)}
+    # 1: the rate asks for 1, the set for 3. 2: the rate asks for 5, holds 1. 3: the set asks for 3, room for 1.
+    assert {key: len(essays) for key, essays in per_reviewer.items()} == {1: 3, 2: 4, 3: 1}

@@ -1,0 +1,139 @@
+"""The qualification set: a reviewer's other items open only once they pass it, or a coordinator releases them."""
+import pytest
+
+from app.audit.models import AuditEntry
+from app.calibration.figures import ScoredRead
+from app.calibration.qualification import Standing, qualification
+from app.cycles.models import Item, QualificationRelease, ReferenceScore
+from app.extensions import db
+from app.people.models import Role
+from tests import factories as f
+from tests.factories import ESSAY_DOMAINS
+from tests.web.helpers import csrf_token_from, signed_in_client
+
+PASSWORD = "a long enough test password"
+
+
+def scored(*pairs):
+    return ScoredRead("r", (1, 2, 3, 4), tuple(pairs))
+
+
+# --- the rule --------------------------------------------------------------------------------------
+
+def test_the_set_is_judged_on_its_last_read_and_passes_at_the_threshold():
+    close, far = scored((3, 3), (2, 3)), scored((1, 3), (4, 2))
+    assert qualification(0, 0.8, []).standing == Standing.NOT_REQUIRED
+    assert qualification(3, 0.8, [close, close]).standing == Standing.AWAITING_SET  # only two assigned
+    assert qualification(3, 0.8, [close, None, close]).standing == Standing.IN_PROGRESS
+    # Every read close so far, yet nothing is released before the last one.
+    assert not qualification(3, 0.8, [close, close, None]).released
+    last = qualification(3, 0.8, [close, close, close])
+    assert (last.standing, last.adjacent, last.released) == (Standing.QUALIFIED, 1.0, True)
+    # 4 of 6 domain scores within one point: 0.67, below 0.8; exactly 0.8 passes.
+    missed = qualification(3, 0.8, [close, close, far])
+    assert (missed.standing, missed.adjacent, missed.released) == (Standing.MISSED, pytest.approx(4 / 6), False)
+    assert qualification(5, 0.8, [close] * 4 + [far]).standing == Standing.QUALIFIED  # 8 of 10
+    assert qualification(3, 0.8, [close, close, far], released_by_hand=True).standing == Standing.RELEASED
+    assert qualification(2, 0.8, [close, close, far]).standing == Standing.QUALIFIED  # the set is the first two
+
+
+# --- through the pages -----------------------------------------------------------------------------
+
+@pytest.fixture
+def world(app):
+    """A cycle asking for a set of 2 at 80 %; each reviewer holds 2 set essays, a seeded one and a live one."""
+    with app.app_context():
+        cycle = f.make_cycle("Qualified")
+        cycle.qualify_items, cycle.qualify_min_adjacent = 2, 0.8
+        f.make_user(Role.COORDINATOR, email="coord@example.org", password=PASSWORD)
+        applicant = f.make_applicant(cycle, applicant_id="A-1")
+        validity = []
+        for n in range(3):
+            essay = Item(cycle_id=cycle.id, item_id=f"E-90{n}", kind="essay", rubric_key="imhm-c-essay", validity=True,
+                         prompt=f"Vignette {n}", response="An answer")
+            db.session.add(essay)
+            db.session.flush()
+            db.session.add_all(ReferenceScore(item_pk=essay.id, domain_key=key, score=3) for key in ESSAY_DOMAINS)
+            validity.append(essay)
+        live = f.make_essay(cycle, applicant, item_id="E-100", prompt="A live vignette")
+        ids = {}
+        for email in ("good@example.org", "far@example.org", "short@example.org"):
+            reviewer = f.make_user(Role.REVIEWER, email=email, name=email.split("@")[0].title(), password=PASSWORD,
+                                   designations="C")
+            f.add_member(cycle, reviewer)
+            held = validity[:1] if email.startswith("short") else validity
+            ids[email] = {"set": [f.assign(essay, reviewer).id for essay in held[:2]],
+                          "seeded": [f.assign(essay, reviewer).id for essay in held[2:]],
+                          "live": f.assign(live, reviewer).id, "user": reviewer.id}
+        db.session.commit()
+        return {"cycle": cycle.id, **ids}
+
+
+def submit_all(client, assignment_id, score):
+    page = client.get(f"/reviews/{assignment_id}").get_data(as_text=True)
+    headers = {"HX-Request": "true", "X-CSRFToken": csrf_token_from(page)}
+    for seq, domain in enumerate(ESSAY_DOMAINS, start=1):
+        saved = client.post(f"/reviews/{assignment_id}/domains/{domain}", headers=headers,
+                            data={"score": score, "seq": seq, "tab": "window-1", "base_version": 0})
+        assert saved.status_code == 200
+    return client.post(f"/reviews/{assignment_id}/submit", headers=headers, follow_redirects=True)
+
+
+def test_other_items_open_only_when_the_set_is_passed_on_its_last_read(app, world):
+    mine = world["good@example.org"]
+    client = signed_in_client(app, "good@example.org", PASSWORD)
+    queue = client.get("/reviews/").get_data(as_text=True)
+    assert "E-900" in queue and "E-901" in queue and "E-902" not in queue and "E-100" not in queue
+    assert "You have submitted 0 of 2" in queue
+    assert client.get(f"/reviews/{mine['live']}").status_code == 404
+    assert client.get(f"/reviews/{mine['seeded'][0]}").status_code == 404
+    submit_all(client, mine["set"][0], 3)
+    assert client.get(f"/reviews/{mine['live']}").status_code == 404
+    assert "You have submitted 1 of 2" in client.get("/reviews/").get_data(as_text=True)
+    submit_all(client, mine["set"][1], 4)  # within one point of the experts' 3 everywhere
+    queue = client.get("/reviews/").get_data(as_text=True)
+    assert "You have passed the qualification set" in queue
+    assert "E-100" in queue and "E-902" in queue
+    assert client.get(f"/reviews/{mine['live']}").status_code == 200
+
+
+def test_a_reviewer_who_misses_is_told_kindly_and_the_coordinator_releases_them_with_a_reason(app, world):
+    theirs = world["far@example.org"]
+    client = signed_in_client(app, "far@example.org", PASSWORD)
+    submit_all(client, theirs["set"][0], 1)
+    submit_all(client, theirs["set"][1], 1)  # two points below the experts everywhere
+    queue = client.get("/reviews/").get_data(as_text=True)
+    assert "Thank you for scoring the qualification set" in queue and "0% of the domains" in queue
+    assert "the coordinator has been told" in queue and "E-100" not in queue
+    assert client.get(f"/reviews/{theirs['live']}").status_code == 404
+
+    coordinator = signed_in_client(app, "coord@example.org", PASSWORD)
+    dashboard = coordinator.get(f"/console/cycles/{world['cycle']}").get_data(as_text=True)
+    assert "Missed the set" in dashboard and "Set not complete" in dashboard and "Scoring the set" in dashboard
+    release = f"/console/cycles/{world['cycle']}/qualification/{theirs['user']}/release"
+    token = csrf_token_from(dashboard)
+    refused = coordinator.post(release, data={"csrf_token": token, "reason": " "}, follow_redirects=True)
+    assert "say why the reviewer" in refused.get_data(as_text=True).lower()
+    done = coordinator.post(release, data={"csrf_token": token, "reason": "Talked it through; second set planned"},
+                            follow_redirects=True)
+    assert "Far&#39;s review items are released" in done.get_data(as_text=True)
+    assert "Released by hand" in done.get_data(as_text=True)
+    with app.app_context():
+        [entry] = db.session.scalars(db.select(AuditEntry).filter_by(action="qualification.release")).all()
+        assert (entry.object_id, entry.note, entry.before["standing"], entry.after["standing"]) == (
+            theirs["user"], "Talked it through; second set planned", "missed", "released")
+        assert db.session.scalar(db.select(db.func.count()).select_from(QualificationRelease)) == 1
+    assert "E-100" in client.get("/reviews/").get_data(as_text=True)
+    assert client.get(f"/reviews/{theirs['live']}").status_code == 200
+    again = coordinator.post(release, data={"csrf_token": token, "reason": "again"}, follow_redirects=True)
+    assert "already released" in again.get_data(as_text=True)
+
+
+def test_a_reviewer_who_never_reaches_the_set_sees_only_what_they_have_and_waits(app, world):
+    theirs = world["short@example.org"]
+    client = signed_in_client(app, "short@example.org", PASSWORD)
+    queue = client.get("/reviews/").get_data(as_text=True)
+    assert "1 of them are ready for you so far" in queue and "E-100" not in queue
+    submit_all(client, theirs["set"][0], 3)
+    assert client.get(f"/reviews/{theirs['live']}").status_code == 404
+    assert "E-100" not in client.get("/reviews/").get_data(as_text=True)
