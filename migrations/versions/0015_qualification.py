@@ -1,7 +1,7 @@
 """Qualification sets: the validity essays a reviewer scores before other items are released, and releases by hand
 
-Revision ID: 0014_qualification
-Revises: 0013_mail_outbox
+Revision ID: 0015_qualification
+Revises: 0014_text_limits
 Create Date: 2026-12-02 05:39:33.844263
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0014_qualification'
-down_revision = '0013_mail_outbox'
+revision = '0015_qualification'
+down_revision = '0014_text_limits'
 branch_labels = None
 depends_on = None
 
