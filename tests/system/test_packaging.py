@@ -80,6 +80,14 @@ def test_the_wheel_ships_rubrics_and_migrations_and_runs_outside_the_checkout(in
     assert virginia.returncode == 0, virginia.stdout + virginia.stderr
     overlay = next(line for line in virginia.stdout.splitlines() if line.startswith("imhm-c-application"))
     assert str(venv) in overlay and "associations/VAIMH" in overlay
+    # The default letter templates ship, and compile from the installed package.
+    letters = run(str(venv / "bin" / "python"), "-c", "from app.letters import service as s; from app.letters."
+                  "template import load_template as load; print(sorted((p.name, sorted(load(p.read_bytes(), p.name, "
+                  "s.FIELDS, s.LIST_FIELDS).fields)[:2]) for p in s.DEFAULTS.glob('*.docx')), s.DEFAULTS)",
+                  cwd=elsewhere, env=env)
+    assert letters.returncode == 0, letters.stdout + letters.stderr
+    assert "('endorse.docx', ['address', 'applicant_id'])" in letters.stdout and str(venv) in letters.stdout
+    assert "not_endorsed.docx" in letters.stdout and "revise.docx" in letters.stdout
 
 
 def test_the_installed_app_serves_a_request(installed):

@@ -9,6 +9,7 @@ from docx import Document
 
 from app.cli import TerminalProgress
 from app.committee import decisions
+from app.committee.models import DecisionValue
 from app.cycles.models import Application, Cycle, Item
 from app.extensions import db
 from app.letters import service as letters
@@ -202,3 +203,20 @@ def test_progress_shows_on_a_terminal_and_is_silent_elsewhere():
     assert "Reading the pool…" in terminal.getvalue() and "Writing 3 letters" in terminal.getvalue()
     assert "3/3" in terminal.getvalue()
     assert log.getvalue() == ""
+
+
+def test_a_template_for_one_decision_wins_over_the_one_for_all_and_the_rest_keep_the_defaults(decided, app):
+    folder = Path(app.instance_path) / "letters"
+    folder.mkdir()
+    (folder / "endorse.docx").write_bytes(_template("Endorsed: {{ name }}"))
+    chosen = letters.templates()
+    assert chosen[DecisionValue.ENDORSE].name == "endorse.docx"
+    assert (chosen[DecisionValue.REVISE].name, chosen[DecisionValue.NOT_ENDORSED].name) == ("revise.docx",
+                                                                                             "not_endorsed.docx")
+    files = _letters_zip(decided)
+    assert _texts(files["A-1.docx"]) == ["Endorsed: Ada Applicant"]
+    assert "Dear Bo Applicant," in _texts(files["A-2.docx"])  # the shipped default for not_endorsed
+    (folder / "letter.docx").write_bytes(_template("For all: {{ decision }}"))
+    files = _letters_zip(decided)
+    assert _texts(files["A-1.docx"]) == ["Endorsed: Ada Applicant"]
+    assert _texts(files["A-2.docx"]) == ["For all: Not endorsed"]
