@@ -41,8 +41,8 @@ def _pages(role: str) -> list[str]:
     return ["/console/", f"/console/cycles/{cycle.id}", f"/console/cycles/{cycle.id}/pictures",
             f"/console/cycles/{cycle.id}/assignments", f"/console/cycles/{cycle.id}/assignments/preview",
             f"/console/items/{discrepant}", f"/console/items/{portfolio}", f"/console/cycles/{cycle.id}/import",
-            f"/console/cycles/{cycle.id}/committee", "/console/users", f"/console/users/{someone}",
-            f"/console/users/{member}", "/console/audit"]
+            f"/console/cycles/{cycle.id}/committee", f"/console/cycles/{cycle.id}/export", "/console/users",
+            f"/console/users/{someone}", f"/console/users/{member}", "/console/audit"]
 
 
 @pytest.mark.parametrize("email", ["reviewer@demo.test", "committee@demo.test", "coordinator@demo.test"])
