@@ -84,7 +84,9 @@ class DueForm(FlaskForm):
 
 
 class QualificationReleaseForm(FlaskForm):
-    reason = TextAreaField("Why release without the set passed", validators=[InputRequired(), Length(max=2000)],
+    reason = TextAreaField("Why release without the set passed",
+                           validators=[InputRequired(), limits.MaxLength(limits.REASON)],
+                           filters=[limits.line_breaks_normalised],
                            description="For example: talked it through with the reviewer; a second set is planned.")
 
 
