@@ -261,7 +261,7 @@ def released_to_reviewer(assignment: Assignment) -> bool:
     if not cycle.qualify_items:
         return True
     standing = calibration_service.standing_of(cycle, assignment.reviewer_id)
-    return standing is None or standing.qualification.released or assignment.id in standing.set_assignments
+    return standing is None or standing.opens(assignment.id)
 
 
 def application_or_404(application_id: int, user: User | None = None) -> Application:

@@ -31,6 +31,10 @@ class ReviewerStanding:
     set_assignments: frozenset[int]   # the assignments of their qualification set: open while the rest waits
     release: QualificationRelease | None = None
 
+    def opens(self, assignment_id: int) -> bool:
+        """Whether this reviewer's assignment is released to them: all once they pass, else only the set's."""
+        return self.qualification.released or assignment_id in self.set_assignments
+
 
 def standings(cycle: Cycle, reviewer_ids: Collection[int] | None = None) -> dict[int, ReviewerStanding]:
     """Reviewer id → their standing, for the cycle's pool (or the reviewers named); three queries."""

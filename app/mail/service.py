@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 
 from app.assignment.models import Assignment, AssignmentDecline, AssignmentSource
 from app.audit.models import AuditEntry
+from app.calibration import service as calibration_service
 from app.cycles import states
 from app.cycles.models import Cycle, CycleMember, Item, ItemKind, ItemState, MemberRole
 from app.extensions import db
@@ -237,8 +238,9 @@ class RemindReport:
 
 def pending_reads(cycle: Cycle):
     """(assignment id, reviewer id, e-mail, name, item id, kind, due) of the cycle's reads still to be
-    submitted by active reviewers, on items that still need them."""
-    return db.session.execute(
+    submitted by active reviewers, on items that still need them; in a cycle with a qualification set, only
+    the reads released to their reviewer (docs/calibration.md)."""
+    rows = db.session.execute(
         select(Assignment.id, User.id, User.email, User.name, Item.item_id, Item.kind, effective_due())
         .join(Item, Assignment.item_pk == Item.id).join(Cycle, Item.cycle_id == Cycle.id)
         .join(User, Assignment.reviewer_id == User.id)
@@ -246,6 +248,10 @@ def pending_reads(cycle: Cycle):
         .where(Item.cycle_id == cycle.id, User.active, Item.state.not_in(NO_LONGER_READ),
                (Read.id.is_(None)) | (Read.status == ReadStatus.DRAFT))
         .order_by(User.email, effective_due(), Item.item_id)).all()
+    if not cycle.qualify_items:
+        return rows
+    standings = calibration_service.standings(cycle)
+    return [row for row in rows if (standing := standings.get(row[1])) is None or standing.opens(row[0])]
 
 
 def remind(cycle: Cycle, *, days_before: int, today: date | None = None) -> RemindReport:

@@ -184,7 +184,7 @@ def _released_part(group: CycleQueue, reviewer: User) -> CycleQueue:
     if standing.qualification.released:
         return replace(group, qualification=standing.qualification)
     return replace(group, qualification=standing.qualification,
-                   entries=tuple(entry for entry in group.entries if entry.assignment_id in standing.set_assignments))
+                   entries=tuple(entry for entry in group.entries if standing.opens(entry.assignment_id)))
 
 
 @dataclass(frozen=True)

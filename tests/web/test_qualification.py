@@ -137,3 +137,19 @@ def test_a_reviewer_who_never_reaches_the_set_sees_only_what_they_have_and_waits
     submit_all(client, theirs["set"][0], 3)
     assert client.get(f"/reviews/{theirs['live']}").status_code == 404
     assert "E-100" not in client.get("/reviews/").get_data(as_text=True)
+
+
+def test_reminders_name_only_the_reads_released_to_the_reviewer(app, world):
+    from app.cycles.models import Cycle
+    from app.mail.service import pending_reads
+
+    with app.app_context():
+        cycle = db.session.get(Cycle, world["cycle"])
+        pending = {}
+        for assignment_id, reviewer_id, *_ in pending_reads(cycle):
+            pending.setdefault(reviewer_id, set()).add(assignment_id)
+        for email in ("good@example.org", "far@example.org", "short@example.org"):
+            assert pending[world[email]["user"]] == set(world[email]["set"]), email
+        cycle.qualify_items = 0  # without a set, every pending read
+        everything = {assignment_id for assignment_id, *_ in pending_reads(cycle)}
+        assert world["good@example.org"]["live"] in everything and world["good@example.org"]["seeded"][0] in everything
