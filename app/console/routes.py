@@ -677,7 +677,7 @@ def _render_users(form: UserCreateForm, status: int = 200) -> tuple[str, int]:
 @bp.post("/users")
 @coordinators_only
 def create_user() -> Response | tuple[str, int]:
-    """Create a user; a generated password is shown once, on the next page only."""
+    """Create a user; without a password they are e-mailed an invitation to choose one."""
     form = UserCreateForm()
     if form.validate_on_submit():
         try:
@@ -716,7 +716,9 @@ def _render_user(user: User, *, one_time_password: str | None = None, forms: dic
             formdata=None, prefix="organization", organization=profile.organization if profile else ""),
     } | (forms or {})
     return render_template("console/user.html", user=user, forms=all_forms,
-                           one_time_password=one_time_password), status
+                           one_time_password=one_time_password,
+                           invitation=mail.open_invitations([user]).get(user.id), invite_form=ActionForm(formdata=None)
+                           ), status
 
 
 @bp.post("/users/<int:user_id>/role")

@@ -449,3 +449,20 @@ def test_seating_a_member_without_a_password_invites_them(app, smtp, people):
     again = app.test_cli_runner().invoke(args=["committee", "seat", "--cycle", "Spring", "mo@example.org"])
     assert again.exit_code == 0 and "already seated" in again.output
     assert len(smtp.to("mo@example.org")) == 1
+
+
+def test_the_user_page_invites_an_account_without_a_password_once_while_the_link_works(app, smtp, people):
+    client = coordinator(app)
+    path = f"/console/users/{people['new']}"
+    page = client.get(path)
+    assert "No password yet" in page.text and "Send invitation" in page.text
+    sent = client.post(f"{path}/invite", data={"csrf_token": csrf_token_from(page.text)}, follow_redirects=True)
+    assert "An invitation to new@example.org is queued." in sent.text and "works until" in sent.text
+    delivered(app)
+    again = client.post(f"{path}/invite", data={"csrf_token": csrf_token_from(sent.text)}, follow_redirects=True)
+    assert "already holds an invitation that still works" in again.text
+    delivered(app)
+    assert len(smtp.to("new@example.org")) == 1
+    has_password = client.post(f"/console/users/{people['ann']}/invite",
+                               data={"csrf_token": csrf_token_from(sent.text)}, follow_redirects=True)
+    assert "already has a password" in has_password.text and "No password yet" not in has_password.text
