@@ -3,7 +3,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    import logging
+
     from app.mail import background, service
+    from app.mail.outbox import HideLinkSecrets
     from app.mail.cli import invite_command, mail_cli, remind_command
     from app.mail.routes import bp
     from app.people.models import Role
@@ -16,3 +19,6 @@ def init_app(app: Flask) -> None:
     background.init_app(app)
     service.connect_signals()
     add_nav_link(app, "Mail", "mail.outbox_page", (Role.COORDINATOR,), order=80)
+    requests_log = logging.getLogger("werkzeug")  # `make run`'s server: one line per request, query included
+    if not any(isinstance(f, HideLinkSecrets) for f in requests_log.filters):
+        requests_log.addFilter(HideLinkSecrets())

@@ -99,6 +99,16 @@ def for_log(body: str) -> str:
     return _SECRET_LINK.sub(r"\1[link shown on the console's Mail page]", body)
 
 
+class HideLinkSecrets(logging.Filter):
+    """Takes set-password secrets out of a log line (the development server logs each request's query string)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/password/set?token=" in message:
+            record.msg, record.args = for_log(message), ()
+        return True
+
+
 def retry_delay(attempts: int) -> timedelta:
     """The pause before the next try after ``attempts`` failed ones: 1, 2, 4 … minutes, at most 6 hours."""
     return min(FIRST_RETRY * (2 ** max(0, attempts - 1)), LAST_RETRY)

@@ -87,6 +87,16 @@ def submit(assignment_id: int) -> Response | str | tuple[str, int]:
     return redirect(url_for("scoring.score_page", assignment_id=assignment.id), code=303)
 
 
+@bp.get("/<int:assignment_id>/decline")
+@role_required(Role.REVIEWER)
+def decline_page(assignment_id: int) -> str:
+    """The queue's way to decline: the item's id and what to write, one field and a button."""
+    assignment = _own_assignment_or_404(assignment_id)
+    read = service.find_read(assignment)
+    return render_template("scoring/decline.html", assignment=assignment, item=assignment.item, read=read,
+                           submitted=read is not None and read.status == ReadStatus.SUBMITTED)
+
+
 @bp.post("/<int:assignment_id>/decline")
 @role_required(Role.REVIEWER)
 def decline(assignment_id: int) -> Response | str | tuple[str, int]:

@@ -85,7 +85,7 @@ def test_invitation_then_set_password_then_sign_in_then_queue(app, smtp, cycle_i
     sign_in(page, REVIEWER, CHOSEN)
     expect(page.get_by_role("heading", name="My reviews")).to_be_visible()
     expect(page.get_by_role("rowheader", name="E-401")).to_be_visible()
-    expect(page.get_by_text("Decline E-401…")).to_be_visible()
+    expect(page.get_by_role("link", name="Decline item E-401")).to_be_visible()
     expect(page.get_by_text("Hidden Applicant")).to_have_count(0)
     shot(page, "queue")
 

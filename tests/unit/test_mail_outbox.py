@@ -270,3 +270,10 @@ def test_reads_with_no_due_date_are_counted_not_reminded(app, smtp, runner):
     result = runner.invoke(args=["remind", "--cycle", "Spring"])
     assert "reminded 0 reviewers" in result.output and "1 pending reads have no due date" in result.output
     assert smtp.to("ann@example.org") == []
+
+
+def test_the_development_servers_request_log_hides_link_secrets(app):
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - "%s" %s',
+                               ("127.0.0.1", "GET /password/set?token=Zx9-secret_part HTTP/1.1", "200"), None)
+    assert all(f.filter(record) for f in logging.getLogger("werkzeug").filters)
+    assert "Zx9-secret_part" not in record.getMessage() and "GET /password/set?token=[link" in record.getMessage()

@@ -313,8 +313,9 @@ def test_a_reviewer_declines_and_the_dashboard_refills_the_item_for_the_next_rev
         db.session.commit()
         asg_id = asg.id
     reviewer = signed_in_client(app, "ann@example.org", PASSWORD)
-    queue = reviewer.get("/reviews/")
-    assert "Decline E-1" in queue.text
+    assert f'href="/reviews/{asg_id}/decline"' in reviewer.get("/reviews/").text
+    queue = reviewer.get(f"/reviews/{asg_id}/decline")
+    assert queue.status_code == 200 and "your draft is withdrawn" in queue.text
     empty = reviewer.post(f"/reviews/{asg_id}/decline", data={"csrf_token": csrf_token_from(queue.text),
                                                              "reason": "  "})
     assert empty.status_code == 422 and "Not declined: say why the assignment is declined." in empty.text
