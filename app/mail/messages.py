@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
 
+from app.config import time_zone
 from app.timeutil import format_date
 
 APP_TEMPLATES = Path(__file__).parent / "texts"
@@ -40,7 +41,8 @@ def _environment() -> Environment:
         environment = Environment(loader=FileSystemLoader([str(Path(app.instance_path) / "mail"), str(APP_TEMPLATES)]),
                                   autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False,
                                   trim_blocks=True, lstrip_blocks=True)
-        environment.filters["date"] = format_date
+        zone = time_zone(app.config["TIMEZONE"])  # times as the pages show them, in the association's zone
+        environment.filters["date"] = lambda value, precision="day": format_date(value, precision, zone)
         app.extensions["mail_templates"] = environment
     return environment
 

@@ -180,4 +180,4 @@ def overdue(cycle_id: int) -> Response | str | tuple[str, int]:
 
 def _render_overdue(cycle, form: RemindForm, status: int) -> tuple[str, int]:
     return render_template("mail/overdue.html", cycle=cycle, rows=service.overdue_reads(cycle), form=form,
-                           today=service.today()), status
+                           today=service.association_today()), status

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from app.assignment.models import Assignment, AssignmentDecline, AssignmentSource
 from app.audit.models import AuditEntry
 from app.calibration import service as calibration_service
+from app.config import time_zone
 from app.cycles import states
 from app.cycles.models import Cycle, CycleMember, Item, ItemKind, ItemState, MemberRole
 from app.extensions import db
@@ -40,8 +41,9 @@ def has_server() -> bool:
     return bool(current_app.config["MAIL_SERVER"])
 
 
-def today() -> date:
-    return utcnow().date()
+def association_today() -> date:
+    """The association's day (TIMEZONE): what "due", "overdue" and "one reminder a day" count in."""
+    return datetime.now(time_zone(current_app.config["TIMEZONE"])).date()
 
 
 def link(endpoint: str, **values) -> str:
@@ -258,7 +260,7 @@ def remind(cycle: Cycle, *, days_before: int, today: date | None = None) -> Remi
     """A reminder to each reviewer of the cycle whose pending reads are due within ``days_before`` days, and
     an overdue reminder to those with a read past its due date; at most one a day per reviewer, whatever the
     cycle (the outbox's key is the day)."""
-    today = today or utcnow().date()
+    today = today or association_today()
     by_reviewer: dict[str, list] = defaultdict(list)
     names: dict[str, str] = {}
     report = RemindReport()
@@ -331,14 +333,14 @@ class CycleDigest:
 
 def overdue_reads(cycle: Cycle, today: date | None = None) -> list[tuple]:
     """The cycle's pending reads past their due date: (assignment id, e-mail, name, item id, kind, due)."""
-    today = today or utcnow().date()
+    today = today or association_today()
     return [(assignment_id, email, name, item_id, kind, due)
             for assignment_id, _user_id, email, name, item_id, kind, due in pending_reads(cycle)
             if due is not None and due < today]
 
 
 def cycle_digest(cycle: Cycle, today: date | None = None) -> CycleDigest:
-    today = today or utcnow().date()
+    today = today or association_today()
     counts = dict(db.session.execute(select(Item.state, func.count()).where(Item.cycle_id == cycle.id)
                                      .group_by(Item.state)).all())
     assigned, submitted = db.session.execute(
@@ -370,7 +372,7 @@ def cycle_digest(cycle: Cycle, today: date | None = None) -> CycleDigest:
 def coordinator_digest(cycle: Cycle, today: date | None = None) -> int:
     """The cycle's progress, declines and overdue reads to every active coordinator, once a day; how many were
     queued."""
-    today = today or utcnow().date()
+    today = today or association_today()
     digest = cycle_digest(cycle, today)
     queued = 0
     for coordinator in db.session.scalars(select(User).where(User.role == Role.COORDINATOR, User.active)

@@ -2,7 +2,8 @@
 reminders and resets arrive exactly once, a server that was down loses nothing and sends nothing twice, and
 without MAIL_SERVER nothing fails (docs/mail.md)."""
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -20,7 +21,7 @@ from tests.factories import ESSAY_DOMAINS
 from tests.mail_server import SmtpSink
 
 PASSWORD = "a coordinator's long password"
-TODAY = utcnow().date()
+TODAY = datetime.now(ZoneInfo("America/Detroit")).date()  # the default TIMEZONE's day, as reminders count
 
 
 @pytest.fixture
@@ -115,7 +116,7 @@ def test_the_message_says_when_the_link_lapses_from_the_setting(app, smtp, runne
     with app.app_context():
         spring()
     invite(runner)
-    expires = (utcnow() + timedelta(days=7)).date()
+    expires = (datetime.now(ZoneInfo("America/Detroit")) + timedelta(days=7)).date()
     body = smtp.to("ben@example.org")[0].body
     assert f"{expires.day} {expires.strftime('%B %Y')}" in body and "(7 days)" in body
 

@@ -3,7 +3,8 @@ and refuse tampering and expiry alike, the reset page tells nobody which address
 the response, and the coordinator's outbox, overdue reads, declines, digests and reopen messages
 (docs/mail.md)."""
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
@@ -25,6 +26,7 @@ from tests.web.helpers import csrf_token_from, login, page_token, signed_in_clie
 
 PASSWORD = "the coordinator's long password"
 NEW_PASSWORD = "a fresh passphrase of my own"
+LOCAL_TODAY = datetime.now(ZoneInfo("America/Detroit")).date()  # the default TIMEZONE's day
 CSRF = re.compile(r'(name="csrf_token" type="hidden" value=")[^"]+|("X-CSRFToken": ")[^"]+')
 
 
@@ -255,7 +257,7 @@ def test_the_outbox_page_shows_waiting_failed_and_sent_with_links_and_resends(ap
 def assignment_world(app, people) -> dict:
     """Spring (2 reads per item) with two essays, three eligible reviewers in the pool."""
     with app.app_context():
-        cycle = f.make_cycle("Spring", due=utcnow().date() + timedelta(days=5))
+        cycle = f.make_cycle("Spring", due=LOCAL_TODAY + timedelta(days=5))
         ann, new = db.session.get_one(User, people["ann"]), db.session.get_one(User, people["new"])
         ben = f.make_user(Role.REVIEWER, email="ben@example.org", name="Ben Reader", password=PASSWORD,
                           designations="C")
@@ -373,7 +375,7 @@ def test_the_overdue_page_lists_late_reads_and_reminds(app, smtp, people):
         from app.cycles.models import Item
         asg = f.assign(db.session.get_one(Item, world["essays"][0]), db.session.get_one(User, people["ann"]))
         asg.notified_at = utcnow()
-        asg.due = utcnow().date() - timedelta(days=3)
+        asg.due = LOCAL_TODAY - timedelta(days=3)
         db.session.commit()
     client = coordinator(app)
     page = client.get(f"/console/cycles/{world['cycle']}/overdue")
