@@ -203,7 +203,7 @@ class QualificationRelease(db.Model):
     """A coordinator released a reviewer's items by hand although the qualification set was not passed."""
 
     __tablename__ = "qualification_releases"
-    __table_args__ = (UniqueConstraint("cycle_id", "reviewer_id"),)
+    __table_args__ = (UniqueConstraint("cycle_id", "reviewer_id"), *limits.length_checks(reason=limits.REASON))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
