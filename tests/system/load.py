@@ -1,0 +1,257 @@
+"""Reviewers autosaving against a real gunicorn server while workers die and sign-ins hammer the login page.
+
+Shared by ``tests/system/test_load.py`` (a short run in the suite) and ``bench/load.py`` (the full figures:
+100 reviewers for 60 s on SQLite and PostgreSQL; docs/security-hardening.md, "Saves under load"). Every
+client is a thread of this process talking HTTP to 127.0.0.1 only.
+
+Each reviewer signs in, opens their item and saves one domain at a time, one save in flight, pausing as the
+page's typing debounce would (600 ms and up). Every save's answer is kept: a 200 "saved" is acknowledged; a
+connection cut by a killed worker (or a database restart) is an interrupted request, whose save may or may
+not have been stored. ``verify`` then checks the database against that record.
+"""
+import http.client
+import os
+import random
+import signal
+import statistics
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.cycles.models import Cycle
+from app.extensions import db
+from app.people.models import Role
+from app.people.passwords import hash_password
+from tests import factories as f
+from tests.factories import ESSAY_DOMAINS
+from tests.system.live import Browserless, window_of
+
+PASSWORD = "load-test-password-1"
+
+
+@dataclass(frozen=True)
+class Seat:
+    email: str
+    assignment_id: int
+
+
+@dataclass(frozen=True)
+class World:
+    reviewers: tuple[Seat, ...]
+    sign_in_accounts: tuple[str, ...]
+
+
+def build_world(instance: Path, database_url: str, reviewers: int, sign_in_accounts: int,
+                **config) -> World:
+    """Migrate the database and give each of ``reviewers`` reviewers one Clinical essay; ``sign_in_accounts``
+    committee accounts exist only to sign in. ``config``: e.g. a cheap password hash for a short test."""
+    app = create_app({"SECRET_KEY": "load-test-secret", "INSTANCE_PATH": str(instance),
+                      "SQLALCHEMY_DATABASE_URI": database_url, **config})
+    with app.app_context():
+        upgrade()
+        password_hash = hash_password(PASSWORD)
+        cycle = Cycle(name="Load", readers=1)
+        db.session.add(cycle)
+        db.session.flush()
+        seats = []
+        for n in range(reviewers):
+            reviewer = f.make_user(Role.REVIEWER, email=f"rev{n}@load.test", designations="C")
+            reviewer.password_hash = password_hash
+            f.add_member(cycle, reviewer)
+            item = f.make_essay(cycle, f.make_applicant(cycle, applicant_id=f"L{n}"), item_id=f"E-{n:04}")
+            seats.append(Seat(reviewer.email, f.assign(item, reviewer).id))
+        accounts = []
+        for n in range(sign_in_accounts):
+            member = f.make_user(Role.COMMITTEE, email=f"signin{n}@load.test")
+            member.password_hash = password_hash
+            accounts.append(member.email)
+        db.session.commit()
+        db.engine.dispose()
+    return World(tuple(seats), tuple(accounts))
+
+
+@dataclass
+class Outcome:
+    save_latencies: list[float] = field(default_factory=list)    # seconds, answered saves
+    sign_in_latencies: list[float] = field(default_factory=list)
+    statuses: Counter = field(default_factory=Counter)           # HTTP status of every answered request
+    interrupted: int = 0                                         # requests cut off (killed worker, restart)
+    server_errors: list[str] = field(default_factory=list)
+    # (assignment, domain) → {seq: (score, comment)} of every save sent, and the last acknowledged seq
+    sent: dict[tuple[int, str], dict[int, tuple[int, str]]] = field(default_factory=dict)
+    acknowledged: dict[tuple[int, str], int] = field(default_factory=dict)
+    events: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def saves(self) -> int:
+        return len(self.save_latencies)
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def _reviewer(base_url: str, seat: Seat, ready: threading.Barrier, clock: dict, outcome: Outcome,
+              rng: random.Random) -> None:
+    client = Browserless(base_url, timeout=30)
+    for _ in range(5):  # signing in is not what is measured: a slow start on a busy machine may retry
+        try:
+            client.login(seat.email, PASSWORD)
+            if client.get(f"/reviews/{seat.assignment_id}").status == 200:
+                break
+        except (OSError, http.client.HTTPException, AssertionError):
+            continue
+    else:
+        raise AssertionError(f"{seat.email} could not sign in and open their item")
+    ready.wait()
+    deadline = clock["deadline"]
+    seq = 0
+    while time.monotonic() < deadline:
+        seq += 1
+        domain, score = rng.choice(ESSAY_DOMAINS), rng.randint(1, 4)
+        comment = f"{seat.assignment_id}-{seq}: " + "words " * rng.randint(5, 60)
+        key = (seat.assignment_id, domain)
+        with outcome.lock:
+            outcome.sent.setdefault(key, {})[seq] = (score, comment)
+        started = time.perf_counter()
+        try:
+            reply = client.post(f"/reviews/{seat.assignment_id}/domains/{domain}",
+                                {"score": score, "comment": comment, "seq": seq, **window_of(seat)}, htmx=True)
+        except (OSError, http.client.HTTPException):
+            with outcome.lock:
+                outcome.interrupted += 1
+            continue
+        elapsed = time.perf_counter() - started
+        with outcome.lock:
+            outcome.statuses[reply.status] += 1
+            outcome.save_latencies.append(elapsed)
+            if reply.status >= 500:
+                outcome.server_errors.append(f"save {key} seq {seq}: {reply.status} {reply.body[:200]}")
+            if reply.status == 200 and reply.headers.get("X-Save-Outcome") == "saved":
+                outcome.acknowledged[key] = seq
+        time.sleep(rng.uniform(0.6, 1.0))  # the scoring page's typing debounce is 600 ms
+
+
+def _signer(base_url: str, email: str, ready: threading.Barrier, clock: dict, outcome: Outcome) -> None:
+    """Sign in, again and again, each time as a new browser: the whole sign-in with its password hash."""
+    ready.wait()
+    deadline = clock["deadline"]
+    while time.monotonic() < deadline:
+        client = Browserless(base_url, timeout=30)
+        started = time.perf_counter()
+        try:
+            client.get("/login")
+            reply = client.post("/login", {"email": email, "password": PASSWORD, "csrf_token": client.csrf or ""})
+        except (OSError, http.client.HTTPException):
+            with outcome.lock:
+                outcome.interrupted += 1
+            continue
+        with outcome.lock:
+            outcome.statuses[reply.status] += 1
+            outcome.sign_in_latencies.append(time.perf_counter() - started)
+            if reply.status >= 500:
+                outcome.server_errors.append(f"sign-in {email}: {reply.status} {reply.body[:200]}")
+
+
+def worker_pids(master_pid: int) -> list[int]:
+    """The gunicorn master's children (its workers), from /proc."""
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == master_pid:
+                children.append(int(entry))
+    return sorted(children)
+
+
+def kill_one_worker(server) -> Callable[[Outcome], None]:
+    """An event: SIGKILL the first worker of ``server`` (the master starts another)."""
+
+    def kill(outcome: Outcome) -> None:
+        victim = worker_pids(server.process.pid)[0]
+        os.kill(victim, signal.SIGKILL)
+        outcome.events.append(f"SIGKILL worker {victim}")
+    return kill
+
+
+def run(base_url: str, world: World, *, seconds: float, sign_in_clients: int = 0,
+        events: Sequence[tuple[float, Callable[[Outcome], None]]] = (), seed: int = 7) -> Outcome:
+    """Every reviewer autosaving for ``seconds``; ``sign_in_clients`` threads signing in meanwhile; each
+    ``(at, action)`` of ``events`` runs ``at`` seconds in."""
+    outcome = Outcome()
+    clients = len(world.reviewers) + sign_in_clients
+    clock: dict[str, float] = {}
+    # Everyone signs in first; the clock starts when the last reviewer has their item open.
+    ready = threading.Barrier(clients + 1, action=lambda: clock.update(start=time.monotonic(),
+                                                                          deadline=time.monotonic() + seconds))
+    threads = [threading.Thread(target=_reviewer, args=(base_url, seat, ready, clock, outcome,
+                                                         random.Random(seed * 100_003 + n)))
+               for n, seat in enumerate(world.reviewers)]
+    accounts = world.sign_in_accounts
+    threads += [threading.Thread(target=_signer, args=(base_url, accounts[n % len(accounts)], ready, clock, outcome))
+                for n in range(sign_in_clients)]
+    for thread in threads:
+        thread.start()
+    ready.wait(timeout=300)
+    for at, action in sorted(events, key=lambda event: event[0]):
+        time.sleep(max(0.0, clock["start"] + at - time.monotonic()))
+        action(outcome)
+    for thread in threads:
+        thread.join()
+    return outcome
+
+
+def verify(database_url: str, outcome: Outcome) -> list[str]:
+    """What the database holds against what was sent: each (assignment, domain) holds exactly one row, its last
+    acknowledged save or a later save whose answer was cut off, never an older one nor one never sent."""
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT reads.assignment_id, scores.domain_key, scores.seq, scores.score, scores.comment "
+            "FROM scores JOIN reads ON reads.id = scores.read_id")).all()
+    engine.dispose()
+    stored: dict[tuple[int, str], list[tuple[int, int, str]]] = {}
+    for assignment_id, domain, seq, score, comment in rows:
+        stored.setdefault((assignment_id, domain), []).append((seq, score, comment))
+    problems = []
+    for key, seq in outcome.acknowledged.items():
+        held = stored.get(key, [])
+        if len(held) != 1:
+            problems.append(f"{key}: {len(held)} rows")
+            continue
+        stored_seq, score, comment = held[0]
+        if stored_seq < seq:
+            problems.append(f"{key}: acknowledged seq {seq} lost; the database holds seq {stored_seq}")
+        elif outcome.sent[key].get(stored_seq) != (score, comment):
+            problems.append(f"{key}: holds seq {stored_seq} with values that were never sent with it")
+    return problems
+
+
+def summary(outcome: Outcome) -> dict:
+    latencies = outcome.save_latencies
+    return {
+        "saves": outcome.saves, "acknowledged": len(outcome.acknowledged), "interrupted": outcome.interrupted,
+        "server_errors": len(outcome.server_errors), "statuses": dict(sorted(outcome.statuses.items())),
+        "autosave_p50_ms": round(1000 * percentile(latencies, 0.50), 1),
+        "autosave_p95_ms": round(1000 * percentile(latencies, 0.95), 1),
+        "autosave_p99_ms": round(1000 * percentile(latencies, 0.99), 1),
+        "autosave_max_ms": round(1000 * max(latencies, default=float("nan")), 1),
+        "sign_ins": len(outcome.sign_in_latencies),
+        "sign_in_median_ms": round(1000 * statistics.median(outcome.sign_in_latencies), 1)
+        if outcome.sign_in_latencies else None,
+        "events": outcome.events,
+    }
