@@ -56,9 +56,25 @@ def one_run(database_url: str, *, reviewers: int, seconds: float, sign_ins: int,
             events = [(seconds / 2, load.kill_one_worker(server))]
             if postgresql:
                 events.append((seconds / 3, _restart_postgresql))
-            outcome = load.run(server.url, world, seconds=seconds, sign_in_clients=sign_ins, events=events)
+            at_start: dict[str, float] = {}
+
+            def sample(_outcome: load.Outcome) -> None:  # once everyone has signed in: the clock starts
+                at_start.update(server=load.server_cpu_seconds(server.process.pid), client=time.process_time())
+
+            outcome = load.run(server.url, world, seconds=seconds, sign_in_clients=sign_ins,
+                               events=[(0.0, sample), *events])
+            cpu_before, client_before = at_start["server"], at_start["client"]
+            # The server's CPU per answered request: what the machine's load does not inflate (the killed
+            # worker's share is lost, so this is a slight underestimate).
+            cpu = load.server_cpu_seconds(server.process.pid) - cpu_before
+            client_cpu = time.process_time() - client_before
             log = server.log()
         figures = load.summary(outcome)
+        answered = sum(outcome.statuses.values())
+        figures["server_cpu_s"] = round(cpu, 1)
+        figures["server_cpu_ms_per_request"] = round(1000 * cpu / answered, 1) if answered else None
+        figures["client_cpu_s"] = round(client_cpu, 1)
+        figures["load_average_1min_after"] = round(os.getloadavg()[0], 1)
         figures["lost_or_wrong"] = load.verify(database_url, outcome)
         figures["tracebacks_in_log"] = log.count("Traceback")
         figures["database_is_locked_in_log"] = log.count("database is locked")

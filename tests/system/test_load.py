@@ -22,6 +22,7 @@ def test_autosaves_survive_a_killed_worker_and_sign_ins_with_no_server_error(tmp
         after = Browserless(server.url)
         after.login(world.reviewers[0].email, load.PASSWORD)  # the master replaced the killed worker
         log = server.log()
+    assert outcome.not_started == []
     assert outcome.events and outcome.events[0].startswith("SIGKILL worker")
     assert outcome.server_errors == [], outcome.server_errors[:5]
     assert not {status for status in outcome.statuses if status >= 500}
