@@ -60,6 +60,7 @@ format: $(DEV)
 bench: $(DEV)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.startup
+	$(BIN)/python -m bench.load
 
 # Debian's chromium for the browser tests (Playwright drives it; no browser download).
 browser-deps:
