@@ -33,6 +33,7 @@ from app.calibration import service as calibration_service
 from app.cycles.models import Applicant, Application, Conflict, Cycle, CycleMember, Item, MemberRole
 from app.extensions import db
 from app.people.models import ReviewerProfile, Role, User
+from app.scoring.models import ItemFlag
 
 # The bound parameters naming the viewer in statements that apply ``applicant_visible``: their id, and for a
 # committee member the applicants they are recused from.
@@ -283,3 +284,12 @@ def account_or_404(user_id: int, user: User | None = None) -> User:
     if account is None or not _signed_in(user) or user.role != Role.COORDINATOR:
         abort(404)
     return account
+
+
+def flag_or_404(flag_id: int, user: User | None = None) -> ItemFlag:
+    """A reported problem, if it exists and the user may open its item; else 404."""
+    flag = db.session.get(ItemFlag, flag_id)
+    if flag is None:
+        abort(404)
+    item_or_404(flag.assignment.item_pk, user)
+    return flag

@@ -9,11 +9,12 @@ from app.mail.models import OutboxMessage
 from app.people.models import LoginAttempt, PasswordToken, ReviewerProfile, Role, User
 from app.reconcile.models import ItemOutcome
 from app.requirements.models import ReferenceRecord, RequirementFinal, RscRecord, TrainingRecord, WorkRecord
-from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck, Score
+from app.scoring.models import CheckStatus, ItemFlag, Read, ReadStatus, RequirementCheck, Score
 
 __all__ = [
     "Applicant", "Application", "Assignment", "AssignmentSource", "AuditEntry", "CheckStatus", "CommitteeResolution",
-    "Conflict", "Cycle", "CycleMember", "Decision", "DecisionValue", "Item", "ItemKind", "ItemOutcome", "ItemState",
+    "Conflict", "Cycle", "CycleMember", "Decision", "DecisionValue", "Item", "ItemFlag", "ItemKind", "ItemOutcome",
+    "ItemState",
     "Job", "JobKind", "JobState", "LoginAttempt", "MemberRole", "OutboxMessage", "PasswordToken",
     "QualificationRelease", "Read", "ReadStatus", "ReferenceRecord", "ReferenceScore", "RequirementCheck",
     "RequirementFinal", "ReviewerProfile", "Role", "RscRecord", "Score",

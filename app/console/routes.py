@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
 
-from app.access import account_or_404, assignment_or_404, cycle_or_404, cycle_recusals, item_or_404
+from app.access import account_or_404, assignment_or_404, cycle_or_404, cycle_recusals, flag_or_404, item_or_404
 from app.assignment import preview as assignment_preview
 from app.assignment import service as assignment_service
 from app.calibration import service as calibration_service
@@ -108,7 +108,8 @@ def dashboard(cycle_id: int) -> str:
     return render_template("console/dashboard.html", board=board, cycle=board.cycle, form=ActionForm(),
                            declines=assignment_service.decline_rows(board.cycle),
                            overdue=len(mail.overdue_reads(board.cycle)),
-                           release_form=QualificationReleaseForm(formdata=None))
+                           release_form=QualificationReleaseForm(formdata=None),
+                           flags=scoring_service.open_flags(board.cycle))
 
 
 @bp.post("/cycles/<int:cycle_id>/qualification/<int:user_id>/release")
@@ -357,6 +358,7 @@ def _render_item(item: Item, *, error: str | None = None, status: int = 200,
     return render_template("console/item.html", item=item, cycle=item.cycle, rows=rows, candidates=candidates,
                            assign_form=assign_form, forms=forms, error=error, refill_form=ActionForm(formdata=None),
                            missing_reads=assignment_service.missing_reads(item, len(rows)),
+                           flags=scoring_service.flags_of_item(item),
                            declines=assignment_service.declines_of(item.cycle, item=item)), status
 
 
@@ -479,6 +481,17 @@ def _change_item(item: Item, change: Callable[[], object], done: str) -> Respons
     db.session.commit()
     flash(done, "success")
     return redirect(url_for("console.item", item_pk=item.id))
+
+
+@bp.post("/flags/<int:flag_id>/resolve")
+@coordinators_only
+def resolve_flag(flag_id: int) -> Response | tuple[str, int]:
+    """Mark a problem a reviewer reported as handled."""
+    flag = flag_or_404(flag_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return _change_item(flag.assignment.item, lambda: scoring_service.resolve_flag(flag, actor_id=current_user.id),
+                        "The reported problem is marked handled.")
 
 
 @bp.get("/import-templates/<kind>.csv")

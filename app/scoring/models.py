@@ -134,3 +134,21 @@ class RequirementCheck(db.Model):
     override_reason: Mapped[str | None] = mapped_column(Text)
 
     read: Mapped[Read] = relationship(back_populates="checks")
+
+
+class ItemFlag(db.Model):
+    """A problem a reviewer reported with an item they were assigned (an essay that names its applicant, a
+    missing attachment…), for the coordinator, who marks it handled (docs/pages.md, "Reporting a problem")."""
+
+    __tablename__ = "item_flags"
+    __table_args__ = (CheckConstraint("(resolved_at IS NULL) = (resolved_by_id IS NULL)", name="resolved_by_someone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The reviewer's assignment: its item and reviewer, and gone with it when a coordinator removes it.
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    assignment: Mapped[Assignment] = relationship()

@@ -120,6 +120,21 @@ def decline(assignment_id: int) -> Response | str | tuple[str, int]:
     return redirect(url_for("scoring.queue"), code=303)
 
 
+@bp.post("/<int:assignment_id>/flag")
+@role_required(Role.REVIEWER)
+def flag(assignment_id: int) -> Response | tuple[str, int]:
+    """Report a problem with the item to the coordinator."""
+    assignment = _own_assignment_or_404(assignment_id)
+    try:
+        service.flag_item(assignment, request.form.get("note"), actor_id=current_user.id)
+    except service.ScoringError as exc:
+        db.session.rollback()
+        return _render_page(assignment, service.find_read(assignment), flag_problem=f"Not sent — {exc}."), 422
+    db.session.commit()
+    flash(f"Thank you — the coordinator sees your report on item {assignment.item.item_id}.", "success")
+    return redirect(url_for("scoring.score_page", assignment_id=assignment.id, _anchor="report"), code=303)
+
+
 def _own_assignment_or_404(assignment_id: int) -> Assignment:
     """Only the assigned reviewer writes; anyone else gets the same 404 as a missing assignment."""
     assignment = assignment_or_404(assignment_id)
@@ -159,7 +174,8 @@ def _autosave(assignment_id: int, save: Callable[[Read, service.WindowSave], ser
 
 def _render_page(assignment: Assignment, read: Read | None,
                  problems: list[service.SubmitProblem] | None = None, *,
-                 decline_problem: str | None = None, decline_reason: str | None = None) -> str:
+                 decline_problem: str | None = None, decline_reason: str | None = None,
+                 flag_problem: str | None = None) -> str:
     item = assignment.item
     rubric = service.rubric_of(item)
     application = service.application_of(item) if item.kind.value == "application" else None
@@ -179,4 +195,6 @@ def _render_page(assignment: Assignment, read: Read | None,
         neighbours=service.neighbours(current_user, assignment.id) if assignment.reviewer_id == current_user.id
         else None,
         reopening=service.last_reopening(read),
+        flags=service.flags_of_assignment(assignment) if assignment.reviewer_id == current_user.id else [],
+        flag_problem=flag_problem,
         check_labels=service.CHECK_LABELS, check_short=service.CHECK_SHORT, check_statuses=list(CheckStatus))

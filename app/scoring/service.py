@@ -35,7 +35,7 @@ from app.requirements.lines import overrides, prefilled_mark
 from app.requirements.rules import MANUAL, LineResult
 from app.rubrics.model import Rubric
 from app.rubrics.registry import get_rubric
-from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck, Score
+from app.scoring.models import CheckStatus, ItemFlag, Read, ReadStatus, RequirementCheck, Score
 from app.scoring.outcome import ReadOutcome, read_outcome
 from app.scoring.saves import IncomingSave, SaveOutcome, StoredField, decide
 from app.timeutil import utcnow
@@ -553,6 +553,72 @@ def reopen(read: Read, actor_id: int, reason: str) -> None:
     read.submitted_at = None
     reevaluate_item(item, actor_id=actor_id)
     db.session.flush()
+
+
+MAX_FLAG_LENGTH = 2_000
+
+
+@dataclass(frozen=True)
+class OpenFlag:
+    """A reported problem not yet handled, as the coordinator's dashboard lists it."""
+    flag_id: int
+    item_pk: int
+    item_id: str
+    reviewer: str
+    note: str
+    created_at: datetime
+
+
+def flag_item(assignment: Assignment, note: str | None, *, actor_id: int) -> ItemFlag:
+    """The assigned reviewer reports a problem with the item (it names the applicant, text is missing…) to the
+    coordinator; audited with the note. Refused without a note."""
+    text = (note or "").strip()
+    if not text:
+        raise ScoringError("note: say what the problem is, so the coordinator can act on it")
+    if len(text) > MAX_FLAG_LENGTH:
+        raise ScoringError(f"note: at most {MAX_FLAG_LENGTH:,} characters, got {len(text):,}")
+    flag = ItemFlag(assignment_id=assignment.id, note=text)
+    db.session.add(flag)
+    db.session.flush()
+    item = assignment.item
+    record("item.flag", "item_flag", flag.id, actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id,
+           after={"note": text, "assignment": assignment.id})
+    return flag
+
+
+def resolve_flag(flag: ItemFlag, *, actor_id: int) -> None:
+    """A coordinator marks a reported problem handled (audited); handling it twice is refused."""
+    if flag.resolved_at is not None:
+        raise ScoringError("flag: this problem is already marked handled")
+    flag.resolved_at, flag.resolved_by_id = utcnow(), actor_id
+    item = flag.assignment.item
+    record("item.flag_resolve", "item_flag", flag.id, actor_id=actor_id, cycle_id=item.cycle_id,
+           item_key=item.item_id, before={"resolved": False}, after={"resolved": True})
+
+
+def flags_of_assignment(assignment: Assignment) -> list[ItemFlag]:
+    """What this reviewer reported on this item, newest first (the scoring page shows whether it was handled)."""
+    return list(db.session.scalars(select(ItemFlag).where(ItemFlag.assignment_id == assignment.id)
+                                   .order_by(ItemFlag.id.desc())))
+
+
+def flags_of_item(item: Item) -> list[tuple[ItemFlag, User]]:
+    """Every problem reported on the item with its reviewer: open ones first, then newest first."""
+    rows = db.session.execute(
+        select(ItemFlag, User).join(Assignment, ItemFlag.assignment_id == Assignment.id)
+        .join(User, Assignment.reviewer_id == User.id).where(Assignment.item_pk == item.id)
+        .order_by(ItemFlag.resolved_at.is_not(None), ItemFlag.id.desc()))
+    return [(flag, reviewer) for flag, reviewer in rows]
+
+
+def open_flags(cycle: Cycle) -> list[OpenFlag]:
+    """The cycle's reported problems not yet handled, oldest first."""
+    rows = db.session.execute(
+        select(ItemFlag.id, Item.id, Item.item_id, User.name, ItemFlag.note, ItemFlag.created_at)
+        .join(Assignment, ItemFlag.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
+        .join(User, Assignment.reviewer_id == User.id)
+        .where(Item.cycle_id == cycle.id, ItemFlag.resolved_at.is_(None)).order_by(ItemFlag.id))
+    return [OpenFlag(*row) for row in rows]
 
 
 def _prefill_checks(read_id: int, item: Item) -> None:

@@ -25,7 +25,7 @@ def queue(app):
     with app.app_context():
         cycle = f.make_cycle("Autumn exams")
         reviewer = f.make_user(Role.REVIEWER, email=EMAIL, name="Fern Reviewer", password=PASSWORD)
-        f.make_user(Role.COORDINATOR, email="cora@example.org", name="Cora")
+        f.make_user(Role.COORDINATOR, email="cora@example.org", name="Cora", password=PASSWORD)
         ids = []
         for n in (1, 2, 3):
             applicant = f.make_applicant(cycle, name=f"Applicant {n}")
@@ -36,12 +36,15 @@ def queue(app):
         return ids
 
 
-def sign_in(page):
+def sign_in(page, email=EMAIL):
     page.goto("/login")
-    page.get_by_label("E-mail").fill(EMAIL)
+    page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="My reviews")).to_be_visible()
+    if email == EMAIL:
+        expect(page.get_by_role("heading", name="My reviews")).to_be_visible()
+    else:
+        page.wait_for_load_state()
 
 
 def stored_comments(app, assignment_id):
@@ -168,3 +171,39 @@ def test_text_kept_through_an_expired_session_is_saved_after_signing_in_again(ap
     expect(page.get_by_label("Comment on Thinking")).to_have_value("Written while the network was down")
     expect(page.locator("#status-thinking")).to_have_text("Saved")
     assert stored_comments(app, queue[1]) == {"thinking": "Written while the network was down"}
+
+
+def test_a_reviewer_reports_a_problem_and_the_coordinator_handles_it(app, page, queue):
+    sign_in(page)
+    page.goto(f"/reviews/{queue[1]}")
+    page.get_by_text("Report a problem with this item…").click()
+    page.get_by_role("button", name="Send to the coordinator").click()  # empty: the browser asks for a note
+    assert page.evaluate("document.getElementById('report-note').validity.valueMissing")
+    page.get_by_label("What is wrong?").fill("The essay signs off with the applicant's full name.")
+    page.get_by_role("button", name="Send to the coordinator").click()
+    expect(page.locator(".flash--success")).to_contain_text("the coordinator sees your report on item E-402")
+    report = page.locator("#report")
+    expect(report).to_contain_text("Sent")
+    expect(report).to_contain_text("The essay signs off with the applicant's full name.")
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, "cora@example.org")
+    with app.app_context():
+        cycle_id = db.session.get(Assignment, queue[1]).item.cycle_id
+    page.goto(f"/console/cycles/{cycle_id}")
+    flags = page.locator("#flags")
+    expect(flags).to_contain_text("1 open")
+    expect(flags).to_contain_text("Fern Reviewer")
+    flags.get_by_role("link", name="E-402").click()
+    item_flags = page.locator("#flags")
+    expect(item_flags).to_contain_text("The essay signs off with the applicant's full name.")
+    item_flags.get_by_role("button", name="Mark handled").click()
+    expect(page.locator(".flash--success")).to_contain_text("marked handled")
+    expect(page.locator("#flags")).to_contain_text("Handled")
+    page.goto(f"/console/cycles/{cycle_id}")
+    expect(page.locator("#flags")).to_have_count(0)  # nothing open any more
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page)
+    page.goto(f"/reviews/{queue[1]}")
+    expect(page.locator("#report")).to_contain_text("Handled")

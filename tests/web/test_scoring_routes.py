@@ -5,10 +5,11 @@ import pytest
 from sqlalchemy import select
 
 from app.assignment.models import Assignment
+from app.audit.models import AuditEntry
 from app.cycles.models import Item
 from app.extensions import db
 from app.people.models import Role
-from app.scoring.models import Read, ReadStatus, Score
+from app.scoring.models import ItemFlag, Read, ReadStatus, Score
 from tests import factories as f
 from tests.factories import ESSAY_DOMAINS
 from tests.web.helpers import count_queries, csrf_token_from, page_token, signed_in_client
@@ -377,3 +378,21 @@ def test_application_page_shows_each_requirement_with_its_figure_and_minimum(app
     # The line marked, and the one the product decided from the figures (12 training hours of 30: not met),
     # which the read starts from.
     assert f"2 of {len(rubric.requirements)} requirements marked" in response.get_data(as_text=True)
+
+
+def test_a_problem_report_needs_a_note_and_only_the_assigned_reviewer_may_send_one(app, world):
+    client = signed_in(app, world["a"])
+    csrf = token(client, f"/reviews/{world['own']}")
+    refused = client.post(f"/reviews/{world['own']}/flag", data={"csrf_token": csrf, "note": "   "})
+    assert refused.status_code == 422
+    assert "Not sent — note: say what the problem is" in refused.get_data(as_text=True)
+    assert client.post(f"/reviews/{world['foreign']}/flag",
+                       data={"csrf_token": csrf, "note": "Not mine"}).status_code == 404
+    sent = client.post(f"/reviews/{world['own']}/flag", data={"csrf_token": csrf, "note": "Signed with a name."})
+    assert sent.status_code == 303
+    with app.app_context():
+        flags = db.session.scalars(select(ItemFlag)).all()
+        assert [(flag.assignment_id, flag.note, flag.resolved_at) for flag in flags] == \
+            [(world["own"], "Signed with a name.", None)]
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "item.flag")).one()
+        assert (entry.item_key, entry.after["note"]) == ("E-101", "Signed with a name.")
