@@ -16,6 +16,7 @@ OTHER_PARAMETERS = {
     "action": lambda world: "disable",
     "kind": lambda world: "reviewers",
     "message_id": lambda world: world.ids["message"],       # the outbox: coordinators only
+    "flag_id": lambda world: world.ids["flag"],             # a reported problem: coordinators only
 }
 UNFILLABLE = ("{rule}: the access matrix cannot fill URL parameter {name!r}; add it to SCENARIOS (an object id) or "
               "OTHER_PARAMETERS (anything else) in tests/hostile/routes.py / world.py so the route is checked")

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.people.models import Role, User
 from app.rubrics.registry import application_rubric_for
-from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck, Score
+from app.scoring.models import CheckStatus, ItemFlag, Read, ReadStatus, RequirementCheck, Score
 from tests import factories as f
 from tests.factories import ESSAY_DOMAINS
 
@@ -200,11 +200,15 @@ def build_world(text: Callable[[str, str], str] = plain) -> World:
                             subject=text("mail_subject", "You are invited"),
                             body=text("mail_body", "Choose your password with the link."))
     db.session.add(message)
+    # A problem reviewer A reported with X's essay: shown to coordinators on the dashboard and the item's page.
+    flag = ItemFlag(assignment_id=asg_a_x.id, note=text("flag_note", "The essay is cut off mid-sentence."))
+    db.session.add(flag)
     db.session.commit()
 
     ids = {"c1": c1.id, "c2": c2.id, "e_x": e_x.id, "e_y": e_y.id, "e_w": e_w.id, "e_z": e_z.id,
            "app_item_w": app_item_w.id, "asg_a_x": asg_a_x.id, "asg_conf_x": asg_conf_x.id,
-           "asg_a_appw": asg_a_appw.id, "asg_b_y": asg_b_y.id, "asg_b_w": asg_b_w.id, "message": message.id}
+           "asg_a_appw": asg_a_appw.id, "asg_b_y": asg_b_y.id, "asg_b_w": asg_b_w.id, "message": message.id,
+           "flag": flag.id}
     ids |= {f"app_{key}": applicant.application.id for key, applicant in applicants.items()}
     ids |= {f"u_{name}": user.id for name, user in users.items()}
     return World(ids=ids, emails={name: user.email for name, user in users.items()},
