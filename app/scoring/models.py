@@ -141,7 +141,8 @@ class ItemFlag(db.Model):
     missing attachment…), for the coordinator, who marks it handled (docs/pages.md, "Reporting a problem")."""
 
     __tablename__ = "item_flags"
-    __table_args__ = (CheckConstraint("(resolved_at IS NULL) = (resolved_by_id IS NULL)", name="resolved_by_someone"),)
+    __table_args__ = (CheckConstraint("(resolved_at IS NULL) = (resolved_by_id IS NULL)", name="resolved_by_someone"),
+                      *limits.length_checks(note=limits.REASON))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The reviewer's assignment: its item and reviewer, and gone with it when a coordinator removes it.

@@ -129,7 +129,8 @@ def flag(assignment_id: int) -> Response | tuple[str, int]:
         service.flag_item(assignment, request.form.get("note"), actor_id=current_user.id)
     except service.ScoringError as exc:
         db.session.rollback()
-        return _render_page(assignment, service.find_read(assignment), flag_problem=f"Not sent — {exc}."), 422
+        return _render_page(assignment, service.find_read(assignment), flag_problem=f"Not sent — {exc}.",
+                            flag_note=request.form.get("note")), 422
     db.session.commit()
     flash(f"Thank you — the coordinator sees your report on item {assignment.item.item_id}.", "success")
     return redirect(url_for("scoring.score_page", assignment_id=assignment.id, _anchor="report"), code=303)
@@ -175,7 +176,7 @@ def _autosave(assignment_id: int, save: Callable[[Read, service.WindowSave], ser
 def _render_page(assignment: Assignment, read: Read | None,
                  problems: list[service.SubmitProblem] | None = None, *,
                  decline_problem: str | None = None, decline_reason: str | None = None,
-                 flag_problem: str | None = None) -> str:
+                 flag_problem: str | None = None, flag_note: str | None = None) -> str:
     item = assignment.item
     rubric = service.rubric_of(item)
     application = service.application_of(item) if item.kind.value == "application" else None
@@ -196,5 +197,5 @@ def _render_page(assignment: Assignment, read: Read | None,
         else None,
         reopening=service.last_reopening(read),
         flags=service.flags_of_assignment(assignment) if assignment.reviewer_id == current_user.id else [],
-        flag_problem=flag_problem,
+        flag_problem=flag_problem, flag_note=flag_note,
         check_labels=service.CHECK_LABELS, check_short=service.CHECK_SHORT, check_statuses=list(CheckStatus))

@@ -555,9 +555,6 @@ def reopen(read: Read, actor_id: int, reason: str) -> None:
     db.session.flush()
 
 
-MAX_FLAG_LENGTH = 2_000
-
-
 @dataclass(frozen=True)
 class OpenFlag:
     """A reported problem not yet handled, as the coordinator's dashboard lists it."""
@@ -572,11 +569,9 @@ class OpenFlag:
 def flag_item(assignment: Assignment, note: str | None, *, actor_id: int) -> ItemFlag:
     """The assigned reviewer reports a problem with the item (it names the applicant, text is missing…) to the
     coordinator; audited with the note. Refused without a note."""
-    text = (note or "").strip()
+    text = (limits.bounded(note, limits.REASON, "note", _scoring_error) or "").strip()
     if not text:
         raise ScoringError("note: say what the problem is, so the coordinator can act on it")
-    if len(text) > MAX_FLAG_LENGTH:
-        raise ScoringError(f"note: at most {MAX_FLAG_LENGTH:,} characters, got {len(text):,}")
     flag = ItemFlag(assignment_id=assignment.id, note=text)
     db.session.add(flag)
     db.session.flush()

@@ -23,6 +23,7 @@ def upgrade():
         sa.Column("resolved_by_id", sa.Integer(), nullable=True),
         sa.CheckConstraint("(resolved_at IS NULL) = (resolved_by_id IS NULL)",
                            name=op.f("ck_item_flags_resolved_by_someone")),
+        sa.CheckConstraint("length(note) <= 2000", name=op.f("ck_item_flags_note_length")),  # textlimits.REASON
         sa.ForeignKeyConstraint(["assignment_id"], ["assignments.id"],
                                 name=op.f("fk_item_flags_assignment_id_assignments"), ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["resolved_by_id"], ["users.id"], name=op.f("fk_item_flags_resolved_by_id_users")),

@@ -48,6 +48,7 @@ FIELDS = {
     "override reason": TextField("reviewer_a", "/reviews/{asg_a_appw}/requirements/{requirement_key}", "reason",
                                  limits.REASON, {"status": "met", "seq": "50", **WINDOW}, htmx=True),
     "decline reason": TextField("reviewer_a", "/reviews/{asg_a_x}/decline", "reason", limits.REASON, {}),
+    "problem report": TextField("reviewer_a", "/reviews/{asg_a_x}/flag", "note", limits.REASON, {}),
     "final scores rationale": TextField("committee_c1", "/committee/items/{e_w}/resolution", "rationale",
                                         limits.RATIONALE, {**SCORES, "version": "1"}),
     "decision rationale": TextField("committee_c1", "/committee/applications/{app_w}/decision", "rationale",

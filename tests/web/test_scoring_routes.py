@@ -140,7 +140,8 @@ def test_every_state_changing_scoring_route_requires_the_csrf_token(app, world):
     client = signed_in(app, world["a"])
     rules = scoring_post_rules(app)
     assert {rule.endpoint for rule in rules} == {"scoring.save_domain", "scoring.save_requirement",
-                                                 "scoring.save_overall", "scoring.submit", "scoring.decline"}
+                                                 "scoring.save_overall", "scoring.submit", "scoring.decline",
+                                                 "scoring.flag"}
     values = {"assignment_id": world["own"], "domain_key": "reflection", "requirement_key": "training"}
     for rule in rules:
         path = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
