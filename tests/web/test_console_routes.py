@@ -12,7 +12,7 @@ from app.assignment.service import decline
 from app.cycles.models import Applicant, Cycle, CycleMember, Item, ItemState
 from app.extensions import db
 from app.people.models import Role, User
-from app.scoring.models import Read, ReadStatus
+from app.scoring.models import ItemFlag, Read, ReadStatus
 from tests import factories as f
 from tests.factories import ESSAY_DOMAINS
 from tests.web.helpers import csrf_token_from, login, page_token, signed_in_client
@@ -48,7 +48,10 @@ def spring_cycle() -> dict:
     f.submitted_read(submitted, {key: 3 for key in ESSAY_DOMAINS}, number=1)
     empty = f.assign(e3, ben)
     e3.state = ItemState.IN_REVIEW
-    return {"cycle_id": cycle.id, "item_pk": e1.id, "e3": e3.id, "assignment_id": empty.id,
+    flag = ItemFlag(assignment_id=submitted.id, note="The response stops mid-sentence.")
+    db.session.add(flag)
+    db.session.flush()
+    return {"flag_id": flag.id, "cycle_id": cycle.id, "item_pk": e1.id, "e3": e3.id, "assignment_id": empty.id,
             "submitted_assignment": submitted.id, "user_id": ben.id,
             "coordinator": coordinator.email, "committee": committee.email, "reviewer": ann.email,
             "ann": ann.id, "ben": ben.id, "cat": cat.id, "e1": e1.id, "e2": e2.id}
@@ -93,8 +96,9 @@ def test_the_route_list_covers_every_console_page_and_action(app, world):
     # with the dashboard's pictures fragment, the committee, the export and letters' progress and files
     assert len([r for r in routes if r[0] == "GET"]) == 17
     # with blindness, refill, seat/add/unseat, organization, starting the export and the letters, the declines'
-    # refill and due dates, releasing a reviewer's items without the qualification set
-    assert len([r for r in routes if r[0] == "POST"]) == 24
+    # refill and due dates, releasing a reviewer's items without the qualification set, marking a reported
+    # problem handled
+    assert len([r for r in routes if r[0] == "POST"]) == 25
 
 
 def test_a_coordinator_can_open_every_console_page(app, world):
