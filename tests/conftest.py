@@ -179,3 +179,14 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on a loopback port that keeps what it receives (tests/mail_server.py); a test app
+    sends to it with ``build_app(tmp_path, **smtp.config)``."""
+    from tests.mail_server import SmtpSink  # aiosmtpd loads only for the tests that read mail
+
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()

@@ -9,6 +9,7 @@ import email
 import email.policy
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -80,6 +81,14 @@ class SmtpSink:
     def to(self, address: str) -> list[Received]:
         with self.lock:
             return [m for m in self.received if address in m.recipients]
+
+    def wait_for(self, address: str, count: int = 1, timeout: float = 10) -> list[Received]:
+        """What ``address`` received once it has ``count`` messages (or after ``timeout`` seconds): a page a
+        browser shows is sent before the server starts the delivery that the response queued."""
+        deadline = time.monotonic() + timeout
+        while len(found := self.to(address)) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return found
 
     def messages(self) -> list[Received]:
         with self.lock:

@@ -12,18 +12,10 @@ from app.mail import background
 from app.people.models import Role
 from tests import factories as f
 from tests.conftest import build_app, close_app
-from tests.mail_server import SmtpSink
 
 COORDINATOR, PASSWORD = "coord@example.org", "the coordinator's browser password"
 REVIEWER, CHOSEN = "nell@example.org", "a passphrase Nell chose herself"
 SHOTS = os.environ.get("SCREENSHOTS")  # a folder: keep a screenshot of each step, to look at the pages by eye
-
-
-@pytest.fixture
-def smtp():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture
@@ -65,8 +57,7 @@ def test_invitation_then_set_password_then_sign_in_then_queue(app, smtp, cycle_i
     coordinator.goto(f"/console/cycles/{cycle_id}")
     coordinator.get_by_role("button", name="Invite members without a password").click()
     expect(coordinator.get_by_text("Invitations: invited 1")).to_be_visible()
-    assert background.worker(app).join(10)
-    invitation, = smtp.to(REVIEWER)
+    invitation, = smtp.wait_for(REVIEWER)
     assert invitation.subject == "You are invited to Endorsement Review"
     link = re.search(r"http://127\.0\.0\.1:\d+/password/set\?token=\S+", invitation.body).group(0)
     coordinator.goto("/console/mail")

@@ -16,7 +16,6 @@ from app.extensions import db
 from app.people.models import Role
 from app.timeutil import utcnow
 from tests import factories as f
-from tests.mail_server import SmtpSink
 from tests.system.conftest import migrated_app
 from tests.system.live import REPO, Browserless, GunicornServer, server_env
 
@@ -24,13 +23,6 @@ pytestmark = pytest.mark.slow
 FLASK = Path(sys.executable).with_name("flask")
 LINK = re.compile(r"http://127\.0\.0\.1:\d+(/password/set\?token=[A-Za-z0-9_-]+)")
 CHOSEN = "a passphrase chosen over HTTP"
-
-
-@pytest.fixture
-def smtp():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
 
 
 def mail_env(deployment, smtp, server) -> dict[str, str]:

@@ -18,17 +18,9 @@ from app.timeutil import utcnow
 from tests import factories as f
 from tests.conftest import build_app, close_app
 from tests.factories import ESSAY_DOMAINS
-from tests.mail_server import SmtpSink
 
 PASSWORD = "a coordinator's long password"
 TODAY = datetime.now(ZoneInfo("America/Detroit")).date()  # the default TIMEZONE's day, as reminders count
-
-
-@pytest.fixture
-def smtp():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture

@@ -21,20 +21,12 @@ from app.timeutil import utcnow
 from tests import factories as f
 from tests.conftest import build_app, close_app
 from tests.factories import ESSAY_DOMAINS
-from tests.mail_server import SmtpSink
 from tests.web.helpers import csrf_token_from, login, page_token, signed_in_client
 
 PASSWORD = "the coordinator's long password"
 NEW_PASSWORD = "a fresh passphrase of my own"
 LOCAL_TODAY = datetime.now(ZoneInfo("America/Detroit")).date()  # the default TIMEZONE's day
 CSRF = re.compile(r'(name="csrf_token" type="hidden" value=")[^"]+|("X-CSRFToken": ")[^"]+')
-
-
-@pytest.fixture
-def smtp():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
 
 
 class ServerLikeClient(FlaskClient):
