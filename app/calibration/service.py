@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from app.assignment.models import Assignment
 from app.audit.service import record
 from app.calibration.figures import ScoredRead
-from app.textlimits import REASON
+from app import textlimits as limits
 from app.calibration.qualification import Qualification, Standing, qualification
 from app.cycles.models import Cycle, CycleMember, Item, MemberRole, QualificationRelease, ReferenceScore
 from app.errors import InputError
@@ -99,8 +99,7 @@ def release(cycle: Cycle, reviewer: User, reason: str | None, *, actor_id: int |
     reason = (reason or "").strip()
     if not reason:
         raise QualificationError.of("reason", "say why the reviewer's items are released without the set passed")
-    if len(reason) > REASON:
-        raise QualificationError.of("reason", f"is {len(reason)} characters long, more than {REASON}")
+    reason = limits.bounded(reason, limits.REASON, "reason", QualificationError.of)
     standing = standing_of(cycle, reviewer.id)
     if standing is None:
         raise QualificationError.of("reviewer", f"{reviewer.email} is not a reviewer of {cycle.name}")
