@@ -50,9 +50,10 @@ test-postgres: $(DEV)
 # Lint and type-check (configured in pyproject.toml); .ci/run runs this before the tests.
 lint: $(DEV)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Rewrites files: ruff's formatter and its safe fixes. Not part of `lint` until the tree has been formatted once.
+# Rewrites files: ruff's formatter and its safe fixes (what `make lint` then finds clean).
 format: $(DEV)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .

@@ -7,6 +7,7 @@ folder. A value given on the command line or in GUNICORN_CMD_ARGS wins over
 the one here; BIND and WEB_CONCURRENCY set the two that differ most between
 machines.
 """
+
 import os
 
 # Behind nginx on the same host (docs/nginx.conf.example); never exposed directly.
@@ -55,8 +56,7 @@ if os.environ.get("LOG_FORMAT") == "json":
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": "app.ops.logs.JsonFormatter"}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
-                                "stream": "ext://sys.stderr"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
         "root": {"handlers": []},  # the app adds its own (app/ops/logs.py)
         "loggers": {
             "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},

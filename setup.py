@@ -7,6 +7,7 @@ maps them into the package as ``app/_shipped/rubrics`` and
 ``app.shipped.shipped_dir`` resolves either place. docs/operations.md
 ("Installing") says how to check a built wheel.
 """
+
 from setuptools import find_namespace_packages, setup
 
 SHIPPED = {
@@ -19,8 +20,7 @@ setup(
     packages=find_namespace_packages(include=["app", "app.*"]) + list(SHIPPED),
     package_dir=SHIPPED,
     package_data={
-        "app": ["**/templates/**/*", "static/**/*", "letters/default_templates/*.docx",
-                "mail/texts/*.txt"],
+        "app": ["**/templates/**/*", "static/**/*", "letters/default_templates/*.docx", "mail/texts/*.txt"],
         "app._shipped.rubrics": ["*.toml", "associations/*/*.toml"],
         "app._shipped.migrations": ["alembic.ini", "script.py.mako", "README"],
     },

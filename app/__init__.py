@@ -1,4 +1,5 @@
 """Endorsement Review: the application factory."""
+
 import os
 from datetime import date, datetime
 
@@ -17,8 +18,24 @@ from app.shipped import shipped_dir
 from app.timeutil import format_date
 
 # Each domain area registers its own blueprint and CLI commands in ``init_app``.
-AREAS = ("audit", "people", "cycles", "rubrics", "imports", "assignment", "scoring",
-         "reconcile", "requirements", "exports", "letters", "committee", "console", "mail", "demo", "ops")
+AREAS = (
+    "audit",
+    "people",
+    "cycles",
+    "rubrics",
+    "imports",
+    "assignment",
+    "scoring",
+    "reconcile",
+    "requirements",
+    "exports",
+    "letters",
+    "committee",
+    "console",
+    "mail",
+    "demo",
+    "ops",
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -39,8 +56,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _build_app(test_config: dict | None) -> Flask:
     named_instance = None if test_config is not None else os.environ.get("ENDORSEMENT_INSTANCE")
-    app = Flask(__name__, instance_relative_config=True,
-                instance_path=(test_config or {}).get("INSTANCE_PATH") or named_instance)
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=(test_config or {}).get("INSTANCE_PATH") or named_instance,
+    )
     app.cli = GuardedGroup(app.name)
     app_config.ensure_instance_folder(app.instance_path, named=bool(named_instance))
     app_config.load_settings(app.config, app.instance_path, test_config)

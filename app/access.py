@@ -20,6 +20,7 @@ An object the user may not see answers 404, exactly like one that does not
 exist, so IDs cannot be probed. docs/access.md has the table, and how to add a
 rule (committee recusal) in ``_hidden_condition`` alone.
 """
+
 from typing import Any, TypeGuard
 
 from flask import abort
@@ -84,15 +85,19 @@ def recusals(user: User, *, cycle_id: int | None = None, applicant_pk: int | Non
     if applicant_pk is not None:
         scope.append(Applicant.id == applicant_pk)
     declared = exists().where(Conflict.reviewer_id == user.id, Conflict.applicant_pk == Applicant.id)
-    own_organization = (select(ReviewerProfile.organization).where(ReviewerProfile.user_id == user.id)
-                        .scalar_subquery())
+    own_organization = select(ReviewerProfile.organization).where(ReviewerProfile.user_id == user.id).scalar_subquery()
     found: dict[int, list[str]] = {}
     person_email = email_key(user.email)
     for pk, organization, advisor, conflict, person_organization in db.session.execute(
-            select(Applicant.id, Applicant.organization, Applicant.advisor_email, declared, own_organization)
-            .where(*scope)):
-        reasons = interest_reasons(bool(conflict), organization_key(person_organization), person_email,
-                                   organization_key(organization), email_key(advisor))
+        select(Applicant.id, Applicant.organization, Applicant.advisor_email, declared, own_organization).where(*scope)
+    ):
+        reasons = interest_reasons(
+            bool(conflict),
+            organization_key(person_organization),
+            person_email,
+            organization_key(organization),
+            email_key(advisor),
+        )
         if reasons:
             found[pk] = reasons
     return found
@@ -101,16 +106,28 @@ def recusals(user: User, *, cycle_id: int | None = None, applicant_pk: int | Non
 def cycle_recusals(cycle: Cycle) -> list[tuple[User, Applicant, list[str]]]:
     """Who of the cycle's seated committee members is recused from which applicant, and why (the coordinator's
     view), by member name and applicant id."""
-    members = list(db.session.scalars(
-        select(User).join(CycleMember, CycleMember.user_id == User.id)
-        .where(CycleMember.cycle_id == cycle.id, CycleMember.role == MemberRole.COMMITTEE,
-               User.role == Role.COMMITTEE).order_by(User.name, User.email)))
+    members = list(
+        db.session.scalars(
+            select(User)
+            .join(CycleMember, CycleMember.user_id == User.id)
+            .where(
+                CycleMember.cycle_id == cycle.id, CycleMember.role == MemberRole.COMMITTEE, User.role == Role.COMMITTEE
+            )
+            .order_by(User.name, User.email)
+        )
+    )
     found = {member.id: recusals(member, cycle_id=cycle.id) for member in members}
     wanted = {pk for by_applicant in found.values() for pk in by_applicant}
-    applicants = {applicant.id: applicant for applicant in db.session.scalars(
-        select(Applicant).where(Applicant.id.in_(wanted)))} if wanted else {}
-    return [(member, applicant, found[member.id][applicant.id]) for member in members
-            for applicant in sorted((applicants[pk] for pk in found[member.id]), key=lambda a: a.applicant_id)]
+    applicants = (
+        {applicant.id: applicant for applicant in db.session.scalars(select(Applicant).where(Applicant.id.in_(wanted)))}
+        if wanted
+        else {}
+    )
+    return [
+        (member, applicant, found[member.id][applicant.id])
+        for member in members
+        for applicant in sorted((applicants[pk] for pk in found[member.id]), key=lambda a: a.applicant_id)
+    ]
 
 
 def applicant_visible(role: Role, applicant_pk: ApplicantKey) -> ColumnElement[bool]:
@@ -128,8 +145,7 @@ def applicant_visible(role: Role, applicant_pk: ApplicantKey) -> ColumnElement[b
 
 def committee_cycles(user: User) -> Select:
     """The ids of the cycles a committee member sits on, as a subquery."""
-    return select(CycleMember.cycle_id).where(CycleMember.user_id == user.id,
-                                              CycleMember.role == MemberRole.COMMITTEE)
+    return select(CycleMember.cycle_id).where(CycleMember.user_id == user.id, CycleMember.role == MemberRole.COMMITTEE)
 
 
 def cycles_condition(user: User) -> ColumnElement[bool] | None:
@@ -170,21 +186,31 @@ def deciders(cycle_id: int) -> dict[str, tuple[User, frozenset[int]]]:
     sitting on it), by e-mail, with the applicants hidden from them (``applicant_visible``'s rule): a bulk
     decision names who decided, and may name only them. One query per role that hides applicants."""
     seated = cycle_committee(cycle_id)
-    people = db.session.scalars(db.select(User).where(User.active.is_(True), or_(
-        User.role == Role.COORDINATOR, (User.role == Role.COMMITTEE) & User.id.in_(seated))))
+    people = db.session.scalars(
+        db.select(User).where(
+            User.active.is_(True),
+            or_(User.role == Role.COORDINATOR, (User.role == Role.COMMITTEE) & User.id.in_(seated)),
+        )
+    )
     found = {}
     for person in people:
         condition = _hidden_condition(person.role, Applicant.id)
-        hidden = frozenset() if condition is None else frozenset(db.session.scalars(
-            select(Applicant.id).where(Applicant.cycle_id == cycle_id, condition), viewer_params(person)))
+        hidden = (
+            frozenset()
+            if condition is None
+            else frozenset(
+                db.session.scalars(
+                    select(Applicant.id).where(Applicant.cycle_id == cycle_id, condition), viewer_params(person)
+                )
+            )
+        )
         found[person.email] = (person, hidden)
     return found
 
 
 def cycle_committee(cycle_id: int) -> Select:
     """The ids of the committee members sitting on a cycle, as a subquery."""
-    return select(CycleMember.user_id).where(CycleMember.cycle_id == cycle_id,
-                                             CycleMember.role == MemberRole.COMMITTEE)
+    return select(CycleMember.user_id).where(CycleMember.cycle_id == cycle_id, CycleMember.role == MemberRole.COMMITTEE)
 
 
 def can_view_item(user: User | None, item: Item) -> bool:
@@ -192,8 +218,14 @@ def can_view_item(user: User | None, item: Item) -> bool:
     if not _signed_in(user):
         return False
     if user.role == Role.REVIEWER:
-        assigned = db.session.scalar(db.select(Assignment.id).where(
-            Assignment.item_pk == item.id, Assignment.reviewer_id == user.id).limit(1)) is not None
+        assigned = (
+            db.session.scalar(
+                db.select(Assignment.id)
+                .where(Assignment.item_pk == item.id, Assignment.reviewer_id == user.id)
+                .limit(1)
+            )
+            is not None
+        )
         return assigned and not _hidden(user, item.applicant_pk)
     return may_open_cycle(user, item.cycle_id) and not _hidden(user, item.applicant_pk)
 
@@ -234,15 +266,21 @@ def assignment_or_404(assignment_id: int, user: User | None = None) -> Assignmen
     user = user or current_user
     if not _signed_in(user):
         abort(404)
-    statement = (db.select(Assignment).join(Assignment.item).options(contains_eager(Assignment.item))
-                 .where(Assignment.id == assignment_id))
+    statement = (
+        db.select(Assignment)
+        .join(Assignment.item)
+        .options(contains_eager(Assignment.item))
+        .where(Assignment.id == assignment_id)
+    )
     if user.role == Role.REVIEWER:
         # The reviewer rule of can_read_assignment, the hidden-applicant check answered by the same query, with
         # the cycle's qualification set size (items are released once it is passed: released_to_reviewer).
         found = db.session.execute(
-            statement.add_columns(Cycle.qualify_items).join(Cycle, Item.cycle_id == Cycle.id)
+            statement.add_columns(Cycle.qualify_items)
+            .join(Cycle, Item.cycle_id == Cycle.id)
             .where(Assignment.reviewer_id == user.id, applicant_visible(user.role, Item.applicant_pk)),
-            viewer_params(user)).first()
+            viewer_params(user),
+        ).first()
         assignment = None
         if found is not None and (not found[1] or released_to_reviewer(found[0])):
             assignment = found[0]
@@ -268,11 +306,17 @@ def released_to_reviewer(assignment: Assignment) -> bool:
 def application_or_404(application_id: int, user: User | None = None) -> Application:
     """The application, if it exists and the user (default: the current one) may see its applicant; else 404."""
     user = user or current_user
-    application = db.session.scalar(db.select(Application).join(Application.applicant)
-                                    .options(contains_eager(Application.applicant))
-                                    .where(Application.id == application_id))
-    if application is None or not may_open_cycle(user, application.applicant.cycle_id) \
-            or _hidden(user, application.applicant_pk):
+    application = db.session.scalar(
+        db.select(Application)
+        .join(Application.applicant)
+        .options(contains_eager(Application.applicant))
+        .where(Application.id == application_id)
+    )
+    if (
+        application is None
+        or not may_open_cycle(user, application.applicant.cycle_id)
+        or _hidden(user, application.applicant_pk)
+    ):
         abort(404)
     return application
 

@@ -8,6 +8,7 @@ goes through its column type's own bind processor (so JSON, enums and
 datetimes are stored exactly as the ORM stores them), and values shared by
 every row are converted once.
 """
+
 import gc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -61,7 +62,7 @@ def execute_many(statement: UpdateBase, rows: Sequence[Mapping[str, Any]], **sha
     if compiled.positional:
         params: list = [values(row) for row in rows]
     else:
-        params = [dict(zip(names, values(row))) for row in rows]
+        params = [dict(zip(names, values(row), strict=True)) for row in rows]
     connection.exec_driver_sql(compiled.string, params)
 
 

@@ -10,6 +10,7 @@ keeps its traceback.
 ``endorsement`` (installed as a console script, pyproject.toml) runs the same
 commands from any directory, without ``FLASK_APP`` or the checkout.
 """
+
 import contextlib
 import functools
 import sys
@@ -67,6 +68,7 @@ def guarded(invoke: Callable[[click.Context], Any]) -> Callable[[click.Context],
             if exc.filename is None:
                 raise
             raise click.ClickException(f"{exc.filename}: {exc.strerror}") from exc
+
     return run
 
 
@@ -110,8 +112,7 @@ class TerminalProgress(Progress):
         if not self.shown:
             return
         if total:
-            self._bar = click.progressbar(length=total, label=label, file=self.stream, show_pos=True,
-                                          show_eta=True)
+            self._bar = click.progressbar(length=total, label=label, file=self.stream, show_pos=True, show_eta=True)
             self._bar.__enter__()
             self._pending, self._step = 0, max(1, total // 200)  # redrawn every half percent, not every step
         else:
@@ -139,8 +140,11 @@ class TerminalProgress(Progress):
 def main() -> None:
     from app import create_app
 
-    group = FlaskGroup(create_app=create_app, add_version_option=False,
-                       help="Endorsement Review: review cycles, imports, assignment, reconciliation and exports.")
+    group = FlaskGroup(
+        create_app=create_app,
+        add_version_option=False,
+        help="Endorsement Review: review cycles, imports, assignment, reconciliation and exports.",
+    )
     # The app is always this one: Flask's --app option would only confuse.
     group.params = [param for param in group.params if param.name != "app"]
     click.version_option(package_name="endorsement-review", prog_name="endorsement")(group)

@@ -7,6 +7,7 @@ them all; a test keeps that table and this class in step. A bad value, or a
 name in ``instance/config.py`` that is not a setting, stops the app with a
 message naming it (``SettingsError``) rather than being ignored.
 """
+
 import difflib
 import os
 import secrets
@@ -33,8 +34,7 @@ class Defaults:
     # Connections. DATABASE_URL: e.g. postgresql://user:pass@host/db; unset, SQLite in the instance folder.
     DATABASE_URL: str | None = None
     SECRET_KEY: str | None = None  # unset: generated once and kept in instance/secret_key
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "json_serializer": json_text,
-                                 "json_deserializer": orjson.loads}
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "json_serializer": json_text, "json_deserializer": orjson.loads}
     MAX_CONTENT_LENGTH = 20 * MiB
     # Untrusted spreadsheet limits, checked before any parsing.
     IMPORT_MAX_BYTES = 20 * MiB
@@ -84,8 +84,8 @@ class Defaults:
     # the log, and nothing fails.
     MAIL_SERVER: str | None = None
     MAIL_PORT = 25
-    MAIL_USE_TLS = False   # STARTTLS after connecting
-    MAIL_USE_SSL = False   # TLS from the first byte (usually port 465)
+    MAIL_USE_TLS = False  # STARTTLS after connecting
+    MAIL_USE_SSL = False  # TLS from the first byte (usually port 465)
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "Endorsement Review <endorsement-review@localhost>"
@@ -123,8 +123,11 @@ def settings() -> dict[str, Any]:
 
 def environment_settings() -> dict[str, Any]:
     """The settings an environment variable can carry (one scalar value; not the engine options)."""
-    return {name: default for name, default in settings().items()
-            if default is None or isinstance(default, (str, int, float, bool))}
+    return {
+        name: default
+        for name, default in settings().items()
+        if default is None or isinstance(default, (str, int, float, bool))
+    }
 
 
 def load_settings(config: Config, instance_path: str, test_config: Mapping[str, Any] | None) -> None:
@@ -167,8 +170,10 @@ def read_instance_file(path: Path, known: set[str]) -> dict[str, Any]:
         raise SettingsError(f"{where}: {type(exc).__name__}: {exc}") from exc
     unknown = sorted(name for name in values if name not in known and not name.startswith(LIBRARY_PREFIXES))
     if unknown:
-        raise SettingsError("; ".join(f"{path}: {name} is not a setting{_did_you_mean(name, known)}"
-                                      for name in unknown) + " (the settings are listed in README, Configuration)")
+        raise SettingsError(
+            "; ".join(f"{path}: {name} is not a setting{_did_you_mean(name, known)}" for name in unknown)
+            + " (the settings are listed in README, Configuration)"
+        )
     return dict(values)
 
 
@@ -238,7 +243,7 @@ def database_url(url: str | None, instance_path: str) -> str:
         return "sqlite:///" + str(Path(instance_path) / "endorsement.sqlite3")
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -252,8 +257,10 @@ def secret_key(instance_path: str) -> str:
                 fh.write(secrets.token_hex(32))
         return key_file.read_text().strip()
     except OSError as exc:
-        raise StartupError(f"cannot keep the generated secret key in {key_file} ({exc.strerror}): "
-                           "set SECRET_KEY, or make the instance folder writable") from exc
+        raise StartupError(
+            f"cannot keep the generated secret key in {key_file} ({exc.strerror}): "
+            "set SECRET_KEY, or make the instance folder writable"
+        ) from exc
 
 
 def _did_you_mean(name: str, known: set[str]) -> str:
@@ -262,8 +269,9 @@ def _did_you_mean(name: str, known: set[str]) -> str:
 
 
 def _type_words(expected: type) -> str:
-    return {bool: "True or False", int: "a whole number", float: "a number", str: "text"}.get(expected,
-                                                                                               expected.__name__)
+    return {bool: "True or False", int: "a whole number", float: "a number", str: "text"}.get(
+        expected, expected.__name__
+    )
 
 
 def ensure_instance_folder(path: str, named: bool) -> None:
@@ -273,10 +281,14 @@ def ensure_instance_folder(path: str, named: bool) -> None:
     if folder.is_dir():
         return
     if named and not folder.parent.is_dir():
-        raise StartupError(f"the instance folder {folder} does not exist and neither does {folder.parent}: "
-                           f"fix ENDORSEMENT_INSTANCE, or create the folder (mkdir -p {folder})")
+        raise StartupError(
+            f"the instance folder {folder} does not exist and neither does {folder.parent}: "
+            f"fix ENDORSEMENT_INSTANCE, or create the folder (mkdir -p {folder})"
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StartupError(f"cannot create the instance folder {folder} ({exc.strerror}): create it, writable by "
-                           "the user the app runs as, or set ENDORSEMENT_INSTANCE to another folder") from exc
+        raise StartupError(
+            f"cannot create the instance folder {folder} ({exc.strerror}): create it, writable by "
+            "the user the app runs as, or set ENDORSEMENT_INSTANCE to another folder"
+        ) from exc

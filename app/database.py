@@ -2,6 +2,7 @@
 
 See docs/security-hardening.md ("Transactions and the SQLite write lock").
 """
+
 import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar

@@ -5,6 +5,7 @@ Services raise ``InputError`` (or an area's subclass of it); routes show
 ``str(error)``. Nobody parses a message back into a field. See
 docs/architecture.md ("Input errors").
 """
+
 from collections.abc import Mapping
 
 # The key of a problem that belongs to no single field (shown above the form).

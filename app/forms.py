@@ -4,6 +4,7 @@ Every page with a form shows a service's refusal this one way (docs/architecture
 problem naming a field of the form goes to that field's errors, any other (``errors.GENERAL``, or a name
 the form has no field for) to ``form.form_errors``, shown above the form's fields.
 """
+
 from collections.abc import Mapping
 
 from wtforms import Form
@@ -19,8 +20,14 @@ def show_problems(form: Form, problems: Mapping[str, str], *, prefixes: tuple[st
     ``reflection`` names the field ``score_reflection``)."""
     fields = form._fields
     for name, problem in problems.items():
-        key = next((candidate for candidate in (name, *(prefix + name for prefix in prefixes))
-                    if name and candidate in fields), None)
+        key = next(
+            (
+                candidate
+                for candidate in (name, *(prefix + name for prefix in prefixes))
+                if name and candidate in fields
+            ),
+            None,
+        )
         if key is None:
             form.form_errors.append(sentence(problem))
         else:

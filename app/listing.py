@@ -1,4 +1,5 @@
 """Lists for a person to read on the command line: rows as left-aligned columns under a header."""
+
 from collections.abc import Iterable, Sequence
 
 
@@ -7,4 +8,4 @@ def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
     ``committee list``)."""
     cells = [[str(value) for value in row] for row in [header, *rows]]
     widths = [max(len(row[index]) for row in cells) for index in range(len(header))]
-    return ["  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip() for row in cells]
+    return ["  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip() for row in cells]

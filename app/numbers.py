@@ -9,6 +9,7 @@ value is a clear 400/422 naming the field, never a 500. Ids in URL paths
 (``<int:…>``) go through ``DatabaseIdConverter``, which the factory installs
 as the ``int`` converter. See docs/security-hardening.md ("Numbers in requests").
 """
+
 import re
 
 from werkzeug.routing import IntegerConverter
@@ -23,8 +24,14 @@ MAX_STORED_INT = 2**31 - 1
 _ASCII_WHOLE_NUMBER = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}")
 
 
-def whole_number(raw: str | int | None, field: str, *, minimum: int | None = None,
-                 maximum: int | None = None, default: int | None = None) -> int:
+def whole_number(
+    raw: str | int | None,
+    field: str,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    default: int | None = None,
+) -> int:
     """``raw`` as an int: ASCII digits only (surrounding spaces allowed), within ``minimum``..``maximum``.
 
     Blank or missing gives ``default`` when one is set; otherwise, and for
@@ -48,8 +55,9 @@ def whole_number(raw: str | int | None, field: str, *, minimum: int | None = Non
     return value
 
 
-def optional_whole_number(raw: str | None, field: str, *, minimum: int | None = None,
-                          maximum: int | None = None) -> int | None:
+def optional_whole_number(
+    raw: str | None, field: str, *, minimum: int | None = None, maximum: int | None = None
+) -> int | None:
     """As ``whole_number``, but blank or missing is ``None``."""
     if raw is None or not str(raw).strip():
         return None
@@ -95,8 +103,9 @@ class DatabaseIdConverter(IntegerConverter):
 
     regex = rf"[0-9]{{1,{len(str(MAX_STORED_INT))}}}"
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_STORED_INT,
-                 signed: bool = False):
+    def __init__(
+        self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_STORED_INT, signed: bool = False
+    ):
         super().__init__(map, fixed_digits, min, max, signed)
 
 

@@ -1,4 +1,5 @@
 """Telling an htmx request for part of a page from a request for the whole page."""
+
 from app.extensions import htmx
 
 

@@ -7,6 +7,7 @@ them from here, so a figure reads the same wherever it is shown. Reads are
 ordered by ``Read.submission_order`` (see ``app.scoring.models``) everywhere.
 Every function runs a fixed number of queries however large the cycle is.
 """
+
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -19,11 +20,20 @@ from sqlalchemy import ColumnElement, case, func, or_
 
 from app.access import applicant_visible, viewer_params
 from app.assignment.models import Assignment
+from app.calibration import figures as calibration
 from app.committee.models import Decision, DecisionValue
 from app.cycles import states
-from app.calibration import figures as calibration
-from app.cycles.models import (Applicant, Application, Cycle, CycleMember, Item, ItemKind, ItemState, MemberRole,
-                               ReferenceScore)
+from app.cycles.models import (
+    Applicant,
+    Application,
+    Cycle,
+    CycleMember,
+    Item,
+    ItemKind,
+    ItemState,
+    MemberRole,
+    ReferenceScore,
+)
 from app.extensions import db
 from app.people.models import User
 from app.reconcile import engine
@@ -36,21 +46,42 @@ from app.scoring.models import Read, ReadStatus, Score
 
 # The words pages and the workbook show for states and decisions. Items are listed in the order the committee
 # should look at them.
-STATE_ORDER = (ItemState.COMMITTEE, ItemState.DISCREPANT, ItemState.ADJUDICATING, ItemState.AGREED,
-               ItemState.RESOLVED, ItemState.DECIDED, ItemState.IN_REVIEW, ItemState.ASSIGNED, ItemState.UNASSIGNED)
-STATE_LABELS = {ItemState.COMMITTEE: "Committee", ItemState.DISCREPANT: "Discrepant",
-                ItemState.ADJUDICATING: "Adjudicating", ItemState.AGREED: "Agreed", ItemState.RESOLVED: "Resolved",
-                ItemState.DECIDED: "Decided", ItemState.IN_REVIEW: "In review", ItemState.ASSIGNED: "Assigned",
-                ItemState.UNASSIGNED: "Unassigned"}
-DECISION_LABELS = {DecisionValue.ENDORSE: "Endorse", DecisionValue.NOT_ENDORSED: "Not endorsed",
-                   DecisionValue.REVISE: "Revise and resubmit"}
+STATE_ORDER = (
+    ItemState.COMMITTEE,
+    ItemState.DISCREPANT,
+    ItemState.ADJUDICATING,
+    ItemState.AGREED,
+    ItemState.RESOLVED,
+    ItemState.DECIDED,
+    ItemState.IN_REVIEW,
+    ItemState.ASSIGNED,
+    ItemState.UNASSIGNED,
+)
+STATE_LABELS = {
+    ItemState.COMMITTEE: "Committee",
+    ItemState.DISCREPANT: "Discrepant",
+    ItemState.ADJUDICATING: "Adjudicating",
+    ItemState.AGREED: "Agreed",
+    ItemState.RESOLVED: "Resolved",
+    ItemState.DECIDED: "Decided",
+    ItemState.IN_REVIEW: "In review",
+    ItemState.ASSIGNED: "Assigned",
+    ItemState.UNASSIGNED: "Unassigned",
+}
+DECISION_LABELS = {
+    DecisionValue.ENDORSE: "Endorse",
+    DecisionValue.NOT_ENDORSED: "Not endorsed",
+    DecisionValue.REVISE: "Revise and resubmit",
+}
 
 
 # --- reads per reviewer ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ReadCounts:
     """Reads assigned, and submitted of those (for one reviewer, one designation, …)."""
+
     assigned: int
     submitted: int
 
@@ -66,6 +97,7 @@ class ReadCounts:
 @dataclass(frozen=True)
 class ReviewerReads(ReadCounts):
     """One reviewer's reads in a cycle."""
+
     user_id: int
     email: str
     name: str
@@ -76,42 +108,61 @@ def reviewer_reads(cycle: Cycle) -> list[ReviewerReads]:
     their reads assigned and submitted, by e-mail in Python's order (whatever the database's collation); two
     queries."""
     submitted = func.coalesce(func.sum(case((Read.status == ReadStatus.SUBMITTED, 1), else_=0)), 0)
-    counts = {reviewer_id: (assigned, int(done)) for reviewer_id, assigned, done in db.session.execute(
-        db.select(Assignment.reviewer_id, func.count(Assignment.id), submitted)
-        .join(Item, Assignment.item_pk == Item.id).outerjoin(Read, Read.assignment_id == Assignment.id)
-        .where(Item.cycle_id == cycle.id).group_by(Assignment.reviewer_id))}
-    with_assignments = db.select(Assignment.reviewer_id).join(Item, Assignment.item_pk == Item.id).where(
-        Item.cycle_id == cycle.id)
-    seated = db.select(CycleMember.user_id).where(CycleMember.cycle_id == cycle.id,
-                                                  CycleMember.role == MemberRole.REVIEWER)
-    people = db.session.execute(db.select(User.id, User.email, User.name)
-                                .where(or_(User.id.in_(with_assignments), User.id.in_(seated)))).all()
-    return [ReviewerReads(*counts.get(user_id, (0, 0)), user_id=user_id, email=email, name=name)
-            for user_id, email, name in sorted(people, key=itemgetter(1))]
+    counts = {
+        reviewer_id: (assigned, int(done))
+        for reviewer_id, assigned, done in db.session.execute(
+            db.select(Assignment.reviewer_id, func.count(Assignment.id), submitted)
+            .join(Item, Assignment.item_pk == Item.id)
+            .outerjoin(Read, Read.assignment_id == Assignment.id)
+            .where(Item.cycle_id == cycle.id)
+            .group_by(Assignment.reviewer_id)
+        )
+    }
+    with_assignments = (
+        db.select(Assignment.reviewer_id).join(Item, Assignment.item_pk == Item.id).where(Item.cycle_id == cycle.id)
+    )
+    seated = db.select(CycleMember.user_id).where(
+        CycleMember.cycle_id == cycle.id, CycleMember.role == MemberRole.REVIEWER
+    )
+    people = db.session.execute(
+        db.select(User.id, User.email, User.name).where(or_(User.id.in_(with_assignments), User.id.in_(seated)))
+    ).all()
+    return [
+        ReviewerReads(*counts.get(user_id, (0, 0)), user_id=user_id, email=email, name=name)
+        for user_id, email, name in sorted(people, key=itemgetter(1))
+    ]
 
 
 def rubric_reads(cycle: Cycle) -> dict[str, tuple[int, int]]:
     """Rubric key → reads assigned and submitted on the cycle's items of that rubric; one query."""
     submitted = func.coalesce(func.sum(case((Read.status == ReadStatus.SUBMITTED, 1), else_=0)), 0)
-    return {rubric_key: (assigned, int(done)) for rubric_key, assigned, done in db.session.execute(
-        db.select(Item.rubric_key, func.count(Assignment.id), submitted)
-        .join(Item, Assignment.item_pk == Item.id).outerjoin(Read, Read.assignment_id == Assignment.id)
-        .where(Item.cycle_id == cycle.id).group_by(Item.rubric_key))}
+    return {
+        rubric_key: (assigned, int(done))
+        for rubric_key, assigned, done in db.session.execute(
+            db.select(Item.rubric_key, func.count(Assignment.id), submitted)
+            .join(Item, Assignment.item_pk == Item.id)
+            .outerjoin(Read, Read.assignment_id == Assignment.id)
+            .where(Item.cycle_id == cycle.id)
+            .group_by(Item.rubric_key)
+        )
+    }
 
 
 # --- each applicant with the suggested decision ---------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ItemSummary:
     item_pk: int
     item_id: str
     state: str
-    result: str | None            # only once the item is agreed, resolved or decided
+    result: str | None  # only once the item is agreed, resolved or decided
 
 
 @dataclass
 class ApplicantRow:
     """An applicant's application, its items' results, the suggestion they add up to and the decision."""
+
     application_id: int
     applicant_id: str
     name: str
@@ -119,13 +170,13 @@ class ApplicantRow:
     organization: str | None
     category: str
     mc_score: float | None
-    part1: str | None             # pass | fail | None (no score yet)
+    part1: str | None  # pass | fail | None (no score yet)
     portfolio: ItemSummary | None = None
     essays: list[ItemSummary] = field(default_factory=list)
     essay_result: str | None = None
     suggested: str | None = None
-    decision: dict[str, Any] | None = None   # decision_snapshot
-    pass_mark: float | None = None           # the category's Part 1 pass mark
+    decision: dict[str, Any] | None = None  # decision_snapshot
+    pass_mark: float | None = None  # the category's Part 1 pass mark
     requirements_met: LineCount | None = None
 
     @property
@@ -144,18 +195,24 @@ def decision_snapshot(decision: Decision | None, decided_by: User | None = None)
         return None
     if decided_by is None:
         decided_by = decision.decided_by
-    return {"decision": decision.decision.value, "label": DECISION_LABELS[decision.decision],
-            "rationale": decision.rationale, "version": decision.version, "decided_at": decision.decided_at,
-            "decided_by": decided_by.name if decided_by else None,
-            "decided_by_email": decided_by.email if decided_by else None}
+    return {
+        "decision": decision.decision.value,
+        "label": DECISION_LABELS[decision.decision],
+        "rationale": decision.rationale,
+        "version": decision.version,
+        "decided_at": decision.decided_at,
+        "decided_by": decided_by.name if decided_by else None,
+        "decided_by_email": decided_by.email if decided_by else None,
+    }
 
 
 @dataclass(frozen=True)
 class DecisionCounts:
     """How far the committee is with a cycle's applications."""
+
     applications: int
-    decided: int   # the committee recorded a decision
-    ready: int     # every part is known, so the product suggests one, and none is recorded yet
+    decided: int  # the committee recorded a decision
+    ready: int  # every part is known, so the product suggests one, and none is recorded yet
 
 
 def decision_counts(cycle: Cycle) -> DecisionCounts:
@@ -171,9 +228,15 @@ def decision_counts(cycle: Cycle) -> DecisionCounts:
     return DecisionCounts(applications, decided, ready)
 
 
-def applicant_rows(cycle: Cycle, *, viewer: User | None = None, by_applicant_id: bool = False,
-                   pass_mark: float | None = None, chunk_rows: int = 2000,
-                   lines: Mapping[int, ApplicationLines] | None = None) -> Iterator[ApplicantRow]:
+def applicant_rows(
+    cycle: Cycle,
+    *,
+    viewer: User | None = None,
+    by_applicant_id: bool = False,
+    pass_mark: float | None = None,
+    chunk_rows: int = 2000,
+    lines: Mapping[int, ApplicationLines] | None = None,
+) -> Iterator[ApplicantRow]:
     """Every applicant of the cycle with an application (those hidden from ``viewer`` left out; without a
     viewer, every one: the workbook and the command line): Part 1 against its category's pass mark (or
     ``pass_mark``), the portfolio and essays with their results (counted once final), the requirement lines
@@ -188,9 +251,23 @@ def applicant_rows(cycle: Cycle, *, viewer: User | None = None, by_applicant_id:
     lines = cycle_lines(cycle) if lines is None else lines
     decided_by = db.aliased(User)
     statement = (
-        db.select(Applicant.id, Applicant.applicant_id, Applicant.name, Applicant.email, Applicant.organization,
-                  Application.id, Application.category, Application.mc_score, Decision, decided_by, Item.id,
-                  Item.item_id, Item.kind, Item.state, ItemOutcome.result)
+        db.select(
+            Applicant.id,
+            Applicant.applicant_id,
+            Applicant.name,
+            Applicant.email,
+            Applicant.organization,
+            Application.id,
+            Application.category,
+            Application.mc_score,
+            Decision,
+            decided_by,
+            Item.id,
+            Item.item_id,
+            Item.kind,
+            Item.state,
+            ItemOutcome.result,
+        )
         .join(Application, Application.applicant_pk == Applicant.id)
         .outerjoin(Decision, Decision.application_id == Application.id)
         .outerjoin(decided_by, Decision.decided_by_id == decided_by.id)
@@ -199,47 +276,61 @@ def applicant_rows(cycle: Cycle, *, viewer: User | None = None, by_applicant_id:
         .outerjoin(Item, Item.applicant_pk == Applicant.id)
         .outerjoin(ItemOutcome, ItemOutcome.item_pk == Item.id)
         .where(Applicant.cycle_id == cycle.id)
-        .order_by(*((Applicant.applicant_id, Applicant.id, Item.item_id) if by_applicant_id
-                    else (Applicant.id, Item.id))))
+        .order_by(
+            *((Applicant.applicant_id, Applicant.id, Item.item_id) if by_applicant_id else (Applicant.id, Item.id))
+        )
+    )
     params: dict[str, Any] = {}
     if viewer is not None:
         statement, params = statement.where(applicant_visible(viewer.role, Applicant.id)), viewer_params(viewer)
     rows = db.session.execute(statement.execution_options(yield_per=chunk_rows), params)
     for applicant_pk, group in groupby(rows, key=itemgetter(0)):
         items = list(group)
-        (_, applicant_id, name, email, organization, application_id, category, mc_score, decision, decider,
-         *_) = items[0]
+        (_, applicant_id, name, email, organization, application_id, category, mc_score, decision, decider, *_) = items[
+            0
+        ]
         mark = float(pass_mark) if pass_mark is not None else part1_pass_mark(category)
         met = lines[applicant_pk].met if applicant_pk in lines else None
-        row = ApplicantRow(application_id, applicant_id, name, email, organization, category, mc_score,
-                           None if mc_score is None else (engine.PASS if mc_score >= mark else engine.FAIL),
-                           decision=decision_snapshot(decision, decider), pass_mark=mark, requirements_met=met)
+        row = ApplicantRow(
+            application_id,
+            applicant_id,
+            name,
+            email,
+            organization,
+            category,
+            mc_score,
+            None if mc_score is None else (engine.PASS if mc_score >= mark else engine.FAIL),
+            decision=decision_snapshot(decision, decider),
+            pass_mark=mark,
+            requirements_met=met,
+        )
         for *_, item_pk, item_id, kind, state, result in items:
             if item_pk is None:
                 continue
-            summary = ItemSummary(item_pk, item_id, state.value,
-                                  result if state in states.FINAL_STATES else None)
+            summary = ItemSummary(item_pk, item_id, state.value, result if state in states.FINAL_STATES else None)
             if kind == ItemKind.APPLICATION:
                 row.portfolio = summary
             else:
                 row.essays.append(summary)
         essay_results = [essay.result for essay in row.essays]
         row.essay_result = engine.essay_part_result(essay_results)
-        row.suggested = engine.suggest_decision(row.portfolio_result, mc_score, essay_results, mark,
-                                                met is None or met.all_met)
+        row.suggested = engine.suggest_decision(
+            row.portfolio_result, mc_score, essay_results, mark, met is None or met.all_met
+        )
         yield row
 
 
 # --- agreement of reads 1 and 2, and the score distribution ---------------------------------------
 
+
 @dataclass(frozen=True)
 class DomainFigures:
     key: str
     name: str
-    distribution: dict[int, int]    # scale level → submitted scores at that level
-    pairs: int                      # items with reads 1 and 2 both scored on this domain
-    exact: float | None             # share of those pairs with the same score
-    adjacent: float | None          # share within one point
+    distribution: dict[int, int]  # scale level → submitted scores at that level
+    pairs: int  # items with reads 1 and 2 both scored on this domain
+    exact: float | None  # share of those pairs with the same score
+    adjacent: float | None  # share within one point
 
 
 @dataclass(frozen=True)
@@ -261,39 +352,63 @@ def cycle_figures(cycle: Cycle, viewer: User | None = None) -> list[RubricFigure
     counts, so neither the rows sent nor the Python work grow with the cycle.
     """
     # Live items only: a validity essay's reads are measured against its expert scores (app/calibration/).
-    submitted: tuple[ColumnElement[bool], ...] = (Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED,
-                                                  Item.validity.is_(False))
+    submitted: tuple[ColumnElement[bool], ...] = (
+        Item.cycle_id == cycle.id,
+        Read.status == ReadStatus.SUBMITTED,
+        Item.validity.is_(False),
+    )
     params: dict[str, Any] = {}
     if viewer is not None:
         submitted, params = (*submitted, applicant_visible(viewer.role, Item.applicant_pk)), viewer_params(viewer)
     distributions: dict[str, dict[tuple[str, int], int]] = defaultdict(dict)
     for rubric_key, domain_key, score, count in db.session.execute(
-            db.select(Item.rubric_key, Score.domain_key, Score.score, func.count())
-            .select_from(Score).join(Read, Score.read_id == Read.id)
-            .join(Assignment, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
-            .where(*submitted, Score.score.is_not(None))
-            .group_by(Item.rubric_key, Score.domain_key, Score.score), params):
+        db.select(Item.rubric_key, Score.domain_key, Score.score, func.count())
+        .select_from(Score)
+        .join(Read, Score.read_id == Read.id)
+        .join(Assignment, Read.assignment_id == Assignment.id)
+        .join(Item, Assignment.item_pk == Item.id)
+        .where(*submitted, Score.score.is_not(None))
+        .group_by(Item.rubric_key, Score.domain_key, Score.score),
+        params,
+    ):
         distributions[rubric_key][(domain_key, score)] = count
 
     # An item's submitted reads numbered in submission order: reads 1 and 2 are its first two, scored or not.
-    ranked = (db.select(Read.id.label("read_id"), Assignment.item_pk, Item.rubric_key,
-                        func.row_number().over(partition_by=Assignment.item_pk,
-                                               order_by=Read.submission_order()).label("position"))
-              .join(Assignment, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
-              .where(*submitted).subquery())
+    ranked = (
+        db.select(
+            Read.id.label("read_id"),
+            Assignment.item_pk,
+            Item.rubric_key,
+            func.row_number().over(partition_by=Assignment.item_pk, order_by=Read.submission_order()).label("position"),
+        )
+        .join(Assignment, Read.assignment_id == Assignment.id)
+        .join(Item, Assignment.item_pk == Item.id)
+        .where(*submitted)
+        .subquery()
+    )
     # Per item and domain, the scores of reads 1 and 2 side by side (one pass over the ranked reads' scores).
     first, second = (func.max(case((ranked.c.position == position, Score.score))) for position in (1, 2))
-    pairs = (db.select(ranked.c.rubric_key, Score.domain_key, first.label("first"), second.label("second"))
-             .select_from(ranked).join(Score, Score.read_id == ranked.c.read_id)
-             .where(ranked.c.position <= 2, Score.score.is_not(None))
-             .group_by(ranked.c.item_pk, ranked.c.rubric_key, Score.domain_key).subquery())
+    pairs = (
+        db.select(ranked.c.rubric_key, Score.domain_key, first.label("first"), second.label("second"))
+        .select_from(ranked)
+        .join(Score, Score.read_id == ranked.c.read_id)
+        .where(ranked.c.position <= 2, Score.score.is_not(None))
+        .group_by(ranked.c.item_pk, ranked.c.rubric_key, Score.domain_key)
+        .subquery()
+    )
     agreements: dict[str, dict[str, tuple[int, int, int]]] = defaultdict(dict)
     for rubric_key, domain_key, count, exact, adjacent in db.session.execute(
-            db.select(pairs.c.rubric_key, pairs.c.domain_key, func.count(),
-                      func.sum(case((pairs.c.first == pairs.c.second, 1), else_=0)),
-                      func.sum(case((func.abs(pairs.c.first - pairs.c.second) <= 1, 1), else_=0)))
-            .where(pairs.c.first.is_not(None), pairs.c.second.is_not(None))
-            .group_by(pairs.c.rubric_key, pairs.c.domain_key), params):
+        db.select(
+            pairs.c.rubric_key,
+            pairs.c.domain_key,
+            func.count(),
+            func.sum(case((pairs.c.first == pairs.c.second, 1), else_=0)),
+            func.sum(case((func.abs(pairs.c.first - pairs.c.second) <= 1, 1), else_=0)),
+        )
+        .where(pairs.c.first.is_not(None), pairs.c.second.is_not(None))
+        .group_by(pairs.c.rubric_key, pairs.c.domain_key),
+        params,
+    ):
         agreements[rubric_key][domain_key] = (count, exact, adjacent)
 
     figures = []
@@ -306,25 +421,35 @@ def cycle_figures(cycle: Cycle, viewer: User | None = None) -> list[RubricFigure
     return figures
 
 
-def rubric_figures(rubric: Rubric, distribution: Mapping[tuple[str, int], int],
-                   agreement: Mapping[str, tuple[int, int, int]]) -> RubricFigures:
+def rubric_figures(
+    rubric: Rubric, distribution: Mapping[tuple[str, int], int], agreement: Mapping[str, tuple[int, int, int]]
+) -> RubricFigures:
     """Figures for one rubric from counts: submitted scores per (domain, level), and per domain the pairs of
     reads 1 and 2 with how many of them are equal and how many within one point."""
     domains = []
     for domain in rubric.domains:
         pairs, exact, adjacent = agreement.get(domain.key, (0, 0, 0))
-        domains.append(DomainFigures(domain.key, domain.name,
-                                     {level: distribution.get((domain.key, level), 0) for level in rubric.scale},
-                                     pairs, exact / pairs if pairs else None, adjacent / pairs if pairs else None))
+        domains.append(
+            DomainFigures(
+                domain.key,
+                domain.name,
+                {level: distribution.get((domain.key, level), 0) for level in rubric.scale},
+                pairs,
+                exact / pairs if pairs else None,
+                adjacent / pairs if pairs else None,
+            )
+        )
     return RubricFigures(rubric.key, rubric.title, rubric.scale, dict(rubric.labels), domains)
 
 
 # --- calibration: each reviewer against the expert scores and the co-readers ---------------------
 
+
 @dataclass(frozen=True)
 class ReviewerCalibration:
     """One reviewer's calibration (docs/calibration.md): against the experts on validity essays, against the
     co-readers on live items, and both over windows of their reads in submission order."""
+
     user_id: int
     email: str
     name: str
@@ -340,8 +465,9 @@ class ReviewerCalibration:
 
 
 def cycle_thresholds(cycle: Cycle) -> calibration.Thresholds:
-    return calibration.Thresholds(cycle.flag_min_adjacent, cycle.flag_max_mean_difference, cycle.flag_min_kappa,
-                                  cycle.drift_window)
+    return calibration.Thresholds(
+        cycle.flag_min_adjacent, cycle.flag_max_mean_difference, cycle.flag_min_kappa, cycle.drift_window
+    )
 
 
 def calibration_rows(cycle: Cycle, *, live: bool = True) -> list[ReviewerCalibration]:
@@ -354,54 +480,90 @@ def calibration_rows(cycle: Cycle, *, live: bool = True) -> list[ReviewerCalibra
     expert: dict[int, list[calibration.ScoredRead]] = defaultdict(list)
     submitted = (Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED)
     rows = db.session.execute(
-        db.select(Assignment.reviewer_id, User.email, User.name, Read.id, Item.rubric_key, Score.score,
-                  ReferenceScore.score)
-        .join(Read, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
-        .join(User, Assignment.reviewer_id == User.id).outerjoin(Score, Score.read_id == Read.id)
-        .outerjoin(ReferenceScore, (ReferenceScore.item_pk == Item.id)
-                   & (ReferenceScore.domain_key == Score.domain_key))
+        db.select(
+            Assignment.reviewer_id, User.email, User.name, Read.id, Item.rubric_key, Score.score, ReferenceScore.score
+        )
+        .join(Read, Read.assignment_id == Assignment.id)
+        .join(Item, Assignment.item_pk == Item.id)
+        .join(User, Assignment.reviewer_id == User.id)
+        .outerjoin(Score, Score.read_id == Read.id)
+        .outerjoin(
+            ReferenceScore, (ReferenceScore.item_pk == Item.id) & (ReferenceScore.domain_key == Score.domain_key)
+        )
         .where(*submitted, Item.validity.is_(True))
-        .order_by(Assignment.reviewer_id, Read.submitted_at, Read.id, Score.id))
+        .order_by(Assignment.reviewer_id, Read.submitted_at, Read.id, Score.id)
+    )
     for (reviewer_id, email, name, _, rubric_key), read_rows in groupby(rows, key=itemgetter(0, 1, 2, 3, 4)):
         people[reviewer_id] = (email, name)
-        expert[reviewer_id].append(calibration.ScoredRead(
-            rubric_key, _scale(rubric_key), tuple((own, float(other)) for *_, own, other in read_rows
-                                                  if own is not None and other is not None)))
+        expert[reviewer_id].append(
+            calibration.ScoredRead(
+                rubric_key,
+                _scale(rubric_key),
+                tuple((own, float(other)) for *_, own, other in read_rows if own is not None and other is not None),
+            )
+        )
     co_readers = _co_reader_reads(cycle, people) if live else {}
     result = []
     for reviewer_id, (email, name) in sorted(people.items(), key=lambda entry: entry[1][0]):
         figures = calibration.against_expert(expert[reviewer_id])
         co_read = co_readers.get(reviewer_id, [])
-        result.append(ReviewerCalibration(
-            reviewer_id, email, name, figures, calibration.expert_flags(figures, thresholds),
-            calibration.drift(expert[reviewer_id], thresholds), calibration.against_co_readers(co_read),
-            calibration.drift(co_read, thresholds, expert=False)))
+        result.append(
+            ReviewerCalibration(
+                reviewer_id,
+                email,
+                name,
+                figures,
+                calibration.expert_flags(figures, thresholds),
+                calibration.drift(expert[reviewer_id], thresholds),
+                calibration.against_co_readers(co_read),
+                calibration.drift(co_read, thresholds, expert=False),
+            )
+        )
     return result
 
 
 def _co_reader_reads(cycle: Cycle, people: dict[int, tuple[str, str]]) -> dict[int, list[calibration.ScoredRead]]:
     """Reviewer → their live reads against the co-readers, in submission order; fills in ``people``."""
     rows = db.session.execute(
-        db.select(Item.id, Item.rubric_key, Assignment.reviewer_id, User.email, User.name, Read.id,
-                  Read.submitted_at, Score.domain_key, Score.score)
-        .join(Read, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
-        .join(User, Assignment.reviewer_id == User.id).join(Score, Score.read_id == Read.id)
-        .where(Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED, Item.validity.is_(False),
-               Score.score.is_not(None))
-        .order_by(Item.id, Read.id))
+        db.select(
+            Item.id,
+            Item.rubric_key,
+            Assignment.reviewer_id,
+            User.email,
+            User.name,
+            Read.id,
+            Read.submitted_at,
+            Score.domain_key,
+            Score.score,
+        )
+        .join(Read, Read.assignment_id == Assignment.id)
+        .join(Item, Assignment.item_pk == Item.id)
+        .join(User, Assignment.reviewer_id == User.id)
+        .join(Score, Score.read_id == Read.id)
+        .where(
+            Item.cycle_id == cycle.id,
+            Read.status == ReadStatus.SUBMITTED,
+            Item.validity.is_(False),
+            Score.score.is_not(None),
+        )
+        .order_by(Item.id, Read.id)
+    )
     items, rubric_of, moments = [], [], {}
     for (_, rubric_key), item_rows in groupby(rows, key=itemgetter(0, 1)):
         reads = []
         for (reviewer_id, email, name, read_id, submitted_at), read_rows in groupby(
-                item_rows, key=itemgetter(2, 3, 4, 5, 6)):
+            item_rows, key=itemgetter(2, 3, 4, 5, 6)
+        ):
             people.setdefault(reviewer_id, (email, name))
             moments[read_id] = (submitted_at is None, submitted_at, read_id)
             reads.append((reviewer_id, read_id, {row[7]: row[8] for row in read_rows}))
         items.append(reads)
         rubric_of.append((rubric_key, _scale(rubric_key)))
     found = calibration.co_reader_reads(items, rubric_of)
-    return {reviewer_id: [read for read_id, read in sorted(reads, key=lambda entry: moments[entry[0]])]
-            for reviewer_id, reads in found.items()}
+    return {
+        reviewer_id: [read for read_id, read in sorted(reads, key=lambda entry: moments[entry[0]])]
+        for reviewer_id, reads in found.items()
+    }
 
 
 def _scale(rubric_key: str) -> tuple[int, ...]:

@@ -5,6 +5,7 @@ the layout users and scripts know. An installed wheel carries them inside the
 package as ``app/_shipped/…`` (setup.py maps them there), so the app works
 from any directory without the checkout.
 """
+
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent

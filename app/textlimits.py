@@ -6,6 +6,7 @@ PostgreSQL's ``length`` do. A line break counts as one: ``bounded`` turns CR LF
 (what a browser sends for a textarea's line break) into LF before counting, so
 a textarea's ``maxlength`` (which counts a line break once) and the server agree.
 """
+
 from collections.abc import Callable
 from typing import Any
 
@@ -15,24 +16,24 @@ from wtforms.form import BaseForm
 from wtforms.validators import ValidationError
 
 # Short texts: one line each.
-ID = 64                   # an item id, a rubric or domain key
-APPLICANT_ID = 60         # the association's id of an applicant: "APP-" and it make the application's item id
-CODE = 16                 # a category code, ERS, vetted
-CODES = 200               # a list of category codes ("IMHM-C; IMHS")
-DESIGNATIONS = 32         # "C; P; RF"
+ID = 64  # an item id, a rubric or domain key
+APPLICANT_ID = 60  # the association's id of an applicant: "APP-" and it make the application's item id
+CODE = 16  # a category code, ERS, vetted
+CODES = 200  # a list of category codes ("IMHM-C; IMHS")
+DESIGNATIONS = 32  # "C; P; RF"
 CYCLE_NAME = 120
-NAME = 200                # a person (user, applicant, rater, provider), an organisation, a role
-EMAIL = 254               # RFC 5321's longest forward path
-TITLE = 300               # a training's title
+NAME = 200  # a person (user, applicant, rater, provider), an organisation, a role
+EMAIL = 254  # RFC 5321's longest forward path
+TITLE = 300  # a training's title
 URL = 500
 # Long texts: what people write.
-CONFLICT_REASON = 500     # why a reviewer may not read an applicant
-REASON = 2_000            # reopen, unassign, override, decline: a sentence or a short paragraph
-RATIONALE = 10_000        # the committee's rationale for final scores, a decision, a requirement's final
-COMMENT = 20_000          # a reviewer's comment on a domain, a requirement note, the overall comment
-PROMPT = 10_000           # an essay's question
+CONFLICT_REASON = 500  # why a reviewer may not read an applicant
+REASON = 2_000  # reopen, unassign, override, decline: a sentence or a short paragraph
+RATIONALE = 10_000  # the committee's rationale for final scores, a decision, a requirement's final
+COMMENT = 20_000  # a reviewer's comment on a domain, a requirement note, the overall comment
+PROMPT = 10_000  # an essay's question
 PORTFOLIO_SUMMARY = 20_000
-ESSAY = 100_000           # an essay's response: some 15,000 words
+ESSAY = 100_000  # an essay's response: some 15,000 words
 
 
 def normalise_line_breaks(text: str) -> str:
@@ -69,8 +70,7 @@ class MaxLength:
         if isinstance(data, str):
             length = len(normalise_line_breaks(data))
             if length > self.limit:
-                raise ValidationError(too_long(length, self.limit)[:1].upper() + too_long(length, self.limit)[1:]
-                                      + ".")
+                raise ValidationError(too_long(length, self.limit)[:1].upper() + too_long(length, self.limit)[1:] + ".")
 
 
 def line_breaks_normalised(data: Any) -> Any:
@@ -81,5 +81,6 @@ def line_breaks_normalised(data: Any) -> Any:
 def length_checks(**limits: int) -> tuple[CheckConstraint, ...]:
     """CHECK constraints that keep each named column within its size: SQLite ignores VARCHAR's length, so the
     database's own guard is a CHECK (named ``ck_<table>_<column>_length`` by the naming convention)."""
-    return tuple(CheckConstraint(f"length({column}) <= {limit}", name=f"{column}_length")
-                 for column, limit in limits.items())
+    return tuple(
+        CheckConstraint(f"length({column}) <= {limit}", name=f"{column}_length") for column, limit in limits.items()
+    )

@@ -1,4 +1,5 @@
 """Time helpers: everything is stored as naive UTC, and shown one way (the ``date`` template filter)."""
+
 from datetime import UTC, date, datetime, tzinfo
 
 # How much of a moment a page shows: the day, or the day and the time to the minute or the second.

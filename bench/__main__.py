@@ -5,6 +5,7 @@ ours alternating, on a fresh copy of the database where the step writes. The
 ratio is taken on process CPU seconds, which the other work on a shared
 machine does not inflate; wall seconds are shown beside it.
 """
+
 import argparse
 import json
 import os
@@ -26,7 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 FLASK = Path(sys.executable).with_name("flask")
 
 
-
 @dataclass
 class Row:
     step: str
@@ -34,7 +34,7 @@ class Row:
     ours_cpu: float
     floor_wall: float | None
     ours_wall: float
-    limit: float | None          # ratio target (None: absolute target, see ``target``)
+    limit: float | None  # ratio target (None: absolute target, see ``target``)
     target: str
     note: str = ""
     passed: bool | None = None
@@ -68,8 +68,12 @@ class Scale:
 
 def child(step: str, **arguments) -> dict:
     """Run one step in a fresh interpreter; its last output line is the JSON result."""
-    completed = subprocess.run([sys.executable, "-m", "bench.child", step, json.dumps(arguments)],
-                               capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.child", step, json.dumps(arguments)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     if completed.returncode != 0:
         raise SystemExit(f"bench step {step} failed:\n{completed.stderr[-3000:]}{completed.stdout[-1000:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
@@ -78,12 +82,17 @@ def child(step: str, **arguments) -> dict:
 def command(scale: "Scale", database: str, *arguments: str) -> dict:
     """One ``flask`` command as a coordinator runs it, in a process of its own: its CPU seconds (user + system,
     start-up included), wall seconds and peak resident memory, from the kernel's account of the process."""
-    environment = {**os.environ, "ENDORSEMENT_INSTANCE": scale.instance, "SECRET_KEY": "bench-secret",
-                   "DATABASE_URL": f"sqlite:///{Path(database).resolve()}"}
+    environment = {
+        **os.environ,
+        "ENDORSEMENT_INSTANCE": scale.instance,
+        "SECRET_KEY": "bench-secret",
+        "DATABASE_URL": f"sqlite:///{Path(database).resolve()}",
+    }
     with tempfile.TemporaryFile() as output:
         started = time.perf_counter()
-        process = subprocess.Popen([str(FLASK), "--app", "app", *arguments], cwd=ROOT, env=environment,
-                                   stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [str(FLASK), "--app", "app", *arguments], cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT
+        )
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -101,8 +110,7 @@ def measure_startup(scale: "Scale", repeats: int) -> dict:
 
 
 def without_startup(runs: list[dict], startup: dict) -> list[dict]:
-    return [{**run, "cpu": run["cpu"] - startup["cpu"], "seconds": run["seconds"] - startup["seconds"]}
-            for run in runs]
+    return [{**run, "cpu": run["cpu"] - startup["cpu"], "seconds": run["seconds"] - startup["seconds"]} for run in runs]
 
 
 def fresh_copy(source: Path, target: Path) -> str:
@@ -123,14 +131,19 @@ def log(message: str) -> None:
 
 # --- the batch path -----------------------------------------------------------------------------------
 
+
 def prepare(factor: int) -> Scale:
     scale = Scale(factor, OUT / f"scale{factor}")
     log(f"{factor}x: workbooks")
     scale.counts = write_workbooks(factor, scale.directory)
     scale.path("instance").mkdir(parents=True, exist_ok=True)
     log(f"{factor}x: importing reviewers, applications, essays, conflicts")
-    child("setup_base", database=fresh_copy_target(scale.path("base.sqlite3")), instance=scale.instance,
-          workbooks=str(scale.directory))
+    child(
+        "setup_base",
+        database=fresh_copy_target(scale.path("base.sqlite3")),
+        instance=scale.instance,
+        workbooks=str(scale.directory),
+    )
     return scale
 
 
@@ -142,17 +155,30 @@ def fresh_copy_target(path: Path) -> str:
 
 def measure_assignment(scale: Scale, repeats: int) -> tuple[Row, dict]:
     log(f"{scale.factor}x: auto-assignment x{repeats}")
-    runs = [child("assign", database=fresh_copy(scale.path("base.sqlite3"), scale.path("work.sqlite3")),
-                  instance=scale.instance) for _ in range(repeats)]
+    runs = [
+        child(
+            "assign",
+            database=fresh_copy(scale.path("base.sqlite3"), scale.path("work.sqlite3")),
+            instance=scale.instance,
+        )
+        for _ in range(repeats)
+    ]
     last = runs[-1]
     wall = median(runs, "seconds")
     gap = last["max_load"] - last["lower_bound"]
     proof = "proven optimal" if last["optimal"] else f"proven lower bound {last['lower_bound']}"
-    row = Row("auto-assignment (5,000 items x 2 reads, 150 reviewers, blind across items)", None, median(runs, "cpu"),
-              None, wall, None, "no shortfall; max load within 1 of the bound; <= 10 s wall",
-              note=f"{last['reads']} reads, loads {last['min_load']}-{last['max_load']} ({proof}), "
-                   f"{last['shortfalls']} shortfalls, {seconds(wall)} wall",
-              passed=last["blind"] and last["shortfalls"] == 0 and gap <= 1 and wall <= 10)
+    row = Row(
+        "auto-assignment (5,000 items x 2 reads, 150 reviewers, blind across items)",
+        None,
+        median(runs, "cpu"),
+        None,
+        wall,
+        None,
+        "no shortfall; max load within 1 of the bound; <= 10 s wall",
+        note=f"{last['reads']} reads, loads {last['min_load']}-{last['max_load']} ({proof}), "
+        f"{last['shortfalls']} shortfalls, {seconds(wall)} wall",
+        passed=last["blind"] and last["shortfalls"] == 0 and gap <= 1 and wall <= 10,
+    )
     return row, last
 
 
@@ -163,10 +189,25 @@ def measure_import(scale: Scale, repeats: int, with_floor: bool) -> tuple[list[d
     for _ in range(repeats):
         if with_floor:
             floors.append(child("floor_import", workbook=workbook))
-        ours.append(child("import_scores", database=fresh_copy(scale.path("base.sqlite3"), scale.path("work.sqlite3")),
-                          instance=scale.instance, workbook=workbook))
-        cli.append(command(scale, fresh_copy(scale.path("base.sqlite3"), scale.path("work.sqlite3")),
-                           "import", "scores", workbook, "--cycle", CYCLE))
+        ours.append(
+            child(
+                "import_scores",
+                database=fresh_copy(scale.path("base.sqlite3"), scale.path("work.sqlite3")),
+                instance=scale.instance,
+                workbook=workbook,
+            )
+        )
+        cli.append(
+            command(
+                scale,
+                fresh_copy(scale.path("base.sqlite3"), scale.path("work.sqlite3")),
+                "import",
+                "scores",
+                workbook,
+                "--cycle",
+                CYCLE,
+            )
+        )
     # The last import's database goes on: auto-assign the applications, as a coordinator would next.
     fresh_copy(scale.path("work.sqlite3"), scale.path("scored.sqlite3"))
     child("assign", database=str(scale.path("scored.sqlite3")), instance=scale.instance)
@@ -178,20 +219,36 @@ def measure_reconcile(scale: Scale, repeats: int, with_floor: bool) -> tuple[lis
     floors, ours, cli = [], [], []
     for _ in range(repeats):
         if with_floor:
-            floors.append(child("floor_reconcile",
-                                database=fresh_copy(scale.path("scored.sqlite3"), scale.path("work.sqlite3"))))
-        cli.append(command(scale, fresh_copy(scale.path("scored.sqlite3"), scale.path("work.sqlite3")),
-                           "reconcile", "--cycle", CYCLE))
-        ours.append(child("reconcile", database=fresh_copy(scale.path("scored.sqlite3"), scale.path("work.sqlite3")),
-                          instance=scale.instance))
+            floors.append(
+                child("floor_reconcile", database=fresh_copy(scale.path("scored.sqlite3"), scale.path("work.sqlite3")))
+            )
+        cli.append(
+            command(
+                scale,
+                fresh_copy(scale.path("scored.sqlite3"), scale.path("work.sqlite3")),
+                "reconcile",
+                "--cycle",
+                CYCLE,
+            )
+        )
+        ours.append(
+            child(
+                "reconcile",
+                database=fresh_copy(scale.path("scored.sqlite3"), scale.path("work.sqlite3")),
+                instance=scale.instance,
+            )
+        )
     fresh_copy(scale.path("work.sqlite3"), scale.path("reconciled.sqlite3"))
     return floors, ours, cli
 
 
 def measure_export(scale: Scale, repeats: int, with_floor: bool) -> tuple[list[dict], list[dict], list[dict]]:
     log(f"{scale.factor}x: export x{repeats}{' with floor' if with_floor else ''}, in process and by flask")
-    arguments = {"database": str(scale.path("reconciled.sqlite3")), "instance": scale.instance,
-                 "out": str(scale.path("export.xlsx"))}
+    arguments = {
+        "database": str(scale.path("reconciled.sqlite3")),
+        "instance": scale.instance,
+        "out": str(scale.path("export.xlsx")),
+    }
     ours = [child("export", **arguments)]
     floors, cli = [], []
     if with_floor:
@@ -200,8 +257,11 @@ def measure_export(scale: Scale, repeats: int, with_floor: bool) -> tuple[list[d
     for run in range(repeats):
         if with_floor:
             floors.append(child("floor_export", cells=cells, out=str(scale.path("floor.xlsx"))))
-        cli.append(command(scale, arguments["database"], "export", "--cycle", CYCLE,
-                           "--out", str(scale.path("export-cli.xlsx"))))
+        cli.append(
+            command(
+                scale, arguments["database"], "export", "--cycle", CYCLE, "--out", str(scale.path("export-cli.xlsx"))
+            )
+        )
         if run < repeats - 1:
             ours.append(child("export", **arguments))
     return floors, ours, cli
@@ -215,9 +275,13 @@ def measure_requirements(repeats: int) -> Row:
         floors.append(child("floor_requirements"))
         ours.append(child("requirements"))
     last = ours[-1]
-    row = ratio_row(f"requirement evaluation ({last['applications']:,} applications x 20 records, "
-                    f"{last['lines']:,} lines)", floors, ours, 10.0,
-                    ", ".join(f"{n:,} {check}" for check, n in sorted(last["checks"].items())))
+    row = ratio_row(
+        f"requirement evaluation ({last['applications']:,} applications x 20 records, {last['lines']:,} lines)",
+        floors,
+        ours,
+        10.0,
+        ", ".join(f"{n:,} {check}" for check, n in sorted(last["checks"].items())),
+    )
     row.target = "<= 1 s CPU and <= 10x floor"
     row.passed = row.ours_cpu <= 1.0 and row.ratio is not None and row.ratio <= 10.0
     return row
@@ -226,16 +290,39 @@ def measure_requirements(repeats: int) -> Row:
 def measure_letters(scale: Scale, repeats: int) -> Row:
     """One decision letter per application of the reconciled 1x cycle (2,000), into a folder: <= 30 s CPU."""
     log(f"letters x{repeats}")
-    runs = [child("letters", database=fresh_copy(scale.path("reconciled.sqlite3"), scale.path("letters.sqlite3")),
-                  instance=scale.instance, out=str(scale.path("letters"))) for _ in range(repeats)]
+    runs = [
+        child(
+            "letters",
+            database=fresh_copy(scale.path("reconciled.sqlite3"), scale.path("letters.sqlite3")),
+            instance=scale.instance,
+            out=str(scale.path("letters")),
+        )
+        for _ in range(repeats)
+    ]
     cpu = median(runs, "cpu")
-    return Row(f"decision letters ({runs[-1]['letters']:,} .docx files from the default templates)", None, cpu,
-               None, median(runs, "seconds"), None, "<= 30 s CPU", passed=cpu <= 30)
+    return Row(
+        f"decision letters ({runs[-1]['letters']:,} .docx files from the default templates)",
+        None,
+        cpu,
+        None,
+        median(runs, "seconds"),
+        None,
+        "<= 30 s CPU",
+        passed=cpu <= 30,
+    )
 
 
 def ratio_row(step: str, floors: list[dict], ours: list[dict], limit: float, note: str = "") -> Row:
-    return Row(step, median(floors, "cpu"), median(ours, "cpu"), median(floors, "seconds"), median(ours, "seconds"),
-               limit, f"<= {limit:g}x floor", note)
+    return Row(
+        step,
+        median(floors, "cpu"),
+        median(ours, "cpu"),
+        median(floors, "seconds"),
+        median(ours, "seconds"),
+        limit,
+        f"<= {limit:g}x floor",
+        note,
+    )
 
 
 # --- the web rows -------------------------------------------------------------------------------------
@@ -246,15 +333,25 @@ WEB_LIMITS = {"reviewer autosave": 3.0}
 def measure_web(scales: dict[int, Scale], requests: int, runs: int) -> tuple[list[Row], dict]:
     log(f"web rows at 1x: {runs} runs of {requests} request pairs")
     one = scales[1]
-    result = child("web", database=fresh_copy(one.path("reconciled.sqlite3"), one.path("web.sqlite3")),
-                   instance=one.instance, requests=requests, runs=runs)
+    result = child(
+        "web",
+        database=fresh_copy(one.path("reconciled.sqlite3"), one.path("web.sqlite3")),
+        instance=one.instance,
+        requests=requests,
+        runs=runs,
+    )
     largest = max(scales)
     counts = {}
     if largest != 1:
         log(f"web rows at {largest}x: queries per request")
         big = scales[largest]
-        counts = child("web", database=fresh_copy(big.path("reconciled.sqlite3"), big.path("web.sqlite3")),
-                       instance=big.instance, requests=3, runs=1)["rows"]
+        counts = child(
+            "web",
+            database=fresh_copy(big.path("reconciled.sqlite3"), big.path("web.sqlite3")),
+            instance=big.instance,
+            requests=3,
+            runs=1,
+        )["rows"]
     rows = []
     for name, row in result["rows"].items():
         limit = WEB_LIMITS.get(name, 5.0)
@@ -264,9 +361,16 @@ def measure_web(scales: dict[int, Scale], requests: int, runs: int) -> tuple[lis
             queries += f", {counts[name]['queries']} at {largest}x"
             same_queries = counts[name]["queries"] == row["queries"]
         runs_ = row["runs"]
-        web_row = Row(f"{name} (p95)", median(runs_, "floor_cpu"), median(runs_, "page_cpu"),
-                      median(runs_, "floor_wall"), median(runs_, "page_wall"), limit,
-                      f"p95 <= {limit:g}x floor" + ("" if name == "reviewer autosave" else "; same queries"), queries)
+        web_row = Row(
+            f"{name} (p95)",
+            median(runs_, "floor_cpu"),
+            median(runs_, "page_cpu"),
+            median(runs_, "floor_wall"),
+            median(runs_, "page_wall"),
+            limit,
+            f"p95 <= {limit:g}x floor" + ("" if name == "reviewer autosave" else "; same queries"),
+            queries,
+        )
         if not same_queries:
             web_row.passed = False
         rows.append(web_row)
@@ -275,12 +379,22 @@ def measure_web(scales: dict[int, Scale], requests: int, runs: int) -> tuple[lis
 
 # --- report ----------------------------------------------------------------------------------------------
 
+
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor() or "unknown CPU")
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
     import os
-    return (f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, "
-            f"load average {os.getloadavg()[0]:.1f} at the end")
+
+    return (
+        f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, "
+        f"load average {os.getloadavg()[0]:.1f} at the end"
+    )
 
 
 def seconds(value: float | None) -> str:
@@ -294,23 +408,30 @@ def times(value: float | None) -> str:
 
 
 def table(rows: list[Row]) -> str:
-    lines = ["| step | floor (CPU) | ours (CPU) | ratio | wall ratio | target | result | notes |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| step | floor (CPU) | ours (CPU) | ratio | wall ratio | target | result | notes |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for row in rows:
-        lines.append(f"| {row.step} | {seconds(row.floor_cpu)} | {seconds(row.ours_cpu)} | {times(row.ratio)} | "
-                     f"{times(row.wall_ratio)} | {row.target} | {row.verdict()} | {row.note} |")
+        lines.append(
+            f"| {row.step} | {seconds(row.floor_cpu)} | {seconds(row.ours_cpu)} | {times(row.ratio)} | "
+            f"{times(row.wall_ratio)} | {row.target} | {row.verdict()} | {row.note} |"
+        )
     return "\n".join(lines)
 
 
 def scaling_table(scaling: dict[str, dict[int, list[dict]]], factors: list[int]) -> str:
-    lines = ["| step | " + " | ".join(f"{f}x (CPU)" for f in factors) + " | 4x / 1x | target | result |",
-             "|---|" + "---|" * len(factors) + "---|---|---|"]
+    lines = [
+        "| step | " + " | ".join(f"{f}x (CPU)" for f in factors) + " | 4x / 1x | target | result |",
+        "|---|" + "---|" * len(factors) + "---|---|---|",
+    ]
     for step, by_factor in scaling.items():
         cpu = {f: median(by_factor[f], "cpu") for f in factors}
         growth = cpu[4] / cpu[1] if 4 in cpu and 1 in cpu else None
         verdict = "—" if growth is None else ("pass" if growth <= 4.5 else "FAIL")
-        lines.append(f"| {step} | " + " | ".join(seconds(cpu[f]) for f in factors)
-                     + f" | {times(growth)} | <= 4.5 | {verdict} |")
+        lines.append(
+            f"| {step} | " + " | ".join(seconds(cpu[f]) for f in factors) + f" | {times(growth)} | <= 4.5 | {verdict} |"
+        )
     return "\n".join(lines)
 
 
@@ -335,13 +456,15 @@ def main() -> None:
     scaling: dict[str, dict[int, list[dict]]] = {step: {} for step in steps}
     cli_scaling: dict[str, dict[int, list[dict]]] = {step: {} for step in steps}
     memory: dict[str, dict[int, dict]] = {step: {} for step in steps}
-    names = {"scores import": f"scores import ({counts['score_rows']:,} rows)",
-             "reconciliation": f"reconciliation ({counts['applications'] + counts['essays']:,} items)",
-             "export": "export (workbook)"}
+    names = {
+        "scores import": f"scores import ({counts['score_rows']:,} rows)",
+        "reconciliation": f"reconciliation ({counts['applications'] + counts['essays']:,} items)",
+        "export": "export (workbook)",
+    }
     limits = {"scores import": 3.0, "reconciliation": 8.0, "export": 1.5}
     cli_rows = []
     for factor, scale in scales.items():
-        for step, measure in zip(steps, (measure_import, measure_reconcile, measure_export)):
+        for step, measure in zip(steps, (measure_import, measure_reconcile, measure_export), strict=True):
             floors, ours, cli = measure(scale, repeats, factor == 1)
             scaling[step][factor] = ours
             cli_scaling[step][factor] = without_startup(cli, startup)
@@ -350,12 +473,19 @@ def main() -> None:
                 memory["export (in process)"] = {**memory.get("export (in process)", {}), factor: ours[-1]}
             if factor != 1:
                 continue
-            note = ", ".join(f"{n} {state}" for state, n in ours[-1]["states"].items()) if step == "reconciliation" \
-                else ""
+            note = (
+                ", ".join(f"{n} {state}" for state, n in ours[-1]["states"].items()) if step == "reconciliation" else ""
+            )
             rows.append(ratio_row(f"{names[step]}, in process", floors, ours, limits[step], note))
-            cli_rows.append(ratio_row(f"{names[step]}, `flask` command, start-up subtracted", floors,
-                                      without_startup(cli, startup), limits[step],
-                                      f"command {seconds(median(cli, 'cpu'))} CPU with start-up"))
+            cli_rows.append(
+                ratio_row(
+                    f"{names[step]}, `flask` command, start-up subtracted",
+                    floors,
+                    without_startup(cli, startup),
+                    limits[step],
+                    f"command {seconds(median(cli, 'cpu'))} CPU with start-up",
+                )
+            )
             if step == "scores import":
                 rows.append(assignment_row)
     rows = cli_rows + rows
@@ -365,12 +495,16 @@ def main() -> None:
     rows.extend(web_rows)
 
     print(f"\nEndorsement Review benchmark, {time.strftime('%Y-%m-%d %H:%M')}; {machine()}")
-    print(f"Cycle at 1x: {counts['applications']:,} applications + {counts['essays']:,} essays, "
-          f"{counts['reviewers']} reviewers, {counts['conflicts']} conflicts, {counts['score_rows']:,} score rows; "
-          f"median of {repeats} run(s); ratio = ours / floor on process CPU seconds.\n")
+    print(
+        f"Cycle at 1x: {counts['applications']:,} applications + {counts['essays']:,} essays, "
+        f"{counts['reviewers']} reviewers, {counts['conflicts']} conflicts, {counts['score_rows']:,} score rows; "
+        f"median of {repeats} run(s); ratio = ours / floor on process CPU seconds.\n"
+    )
     print(table(rows))
-    print(f"\nStart-up of a command (`flask --help`: the app built, every command listed): "
-          f"{seconds(startup['cpu'])} CPU, peak {startup['peak_kib'] / 1024:.0f} MiB; subtracted from each command.\n")
+    print(
+        f"\nStart-up of a command (`flask --help`: the app built, every command listed): "
+        f"{seconds(startup['cpu'])} CPU, peak {startup['peak_kib'] / 1024:.0f} MiB; subtracted from each command.\n"
+    )
     print("In process:\n")
     print(scaling_table(scaling, factors))
     print("\nThrough `flask`, start-up subtracted:\n")
@@ -380,8 +514,10 @@ def main() -> None:
         peaks = ", ".join(f"{memory[step][factor] / 1024:.0f} MiB at {factor}x" for factor in factors)
         print(f"`flask` {step}: peak RSS {peaks}")
     for factor, result in memory["export (in process)"].items():
-        print(f"export in process at {factor}x: peak RSS {result['peak_kib'] / 1024:.0f} MiB "
-              f"(process {result['rss_before_kib'] / 1024:.0f} MiB before the export)")
+        print(
+            f"export in process at {factor}x: peak RSS {result['peak_kib'] / 1024:.0f} MiB "
+            f"(process {result['rss_before_kib'] / 1024:.0f} MiB before the export)"
+        )
     print(f"\n(bench took {(time.time() - started) / 60:.1f} minutes)")
 
 

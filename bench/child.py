@@ -5,6 +5,7 @@ or memory, and so the export's peak memory is the process's own high-water
 mark. Only the work itself is timed: starting Python, building the app and
 copying the database happen before the clock starts.
 """
+
 import json
 import sqlite3
 import sys
@@ -50,9 +51,14 @@ class Clock:
 def make_app(database: str, instance: str):
     from app import create_app
 
-    return create_app({"INSTANCE_PATH": str(Path(instance).resolve()),
-                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(database).resolve()}",
-                       "SECRET_KEY": "bench-secret", "LOCAL_HTTP": True})
+    return create_app(
+        {
+            "INSTANCE_PATH": str(Path(instance).resolve()),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(database).resolve()}",
+            "SECRET_KEY": "bench-secret",
+            "LOCAL_HTTP": True,
+        }
+    )
 
 
 def bench_cycle():
@@ -62,6 +68,7 @@ def bench_cycle():
 
 
 # --- setting up ---------------------------------------------------------------------------------------
+
 
 def setup_base(database: str, instance: str, workbooks: str) -> dict:
     """A fresh database with the cycle's reviewers, applications, essays and conflicts, and two staff users."""
@@ -98,6 +105,7 @@ def checkpoint(db) -> None:
 
 # --- batch steps (ours) ---------------------------------------------------------------------------------
 
+
 def assign(database: str, instance: str) -> dict:
     from app.assignment.service import auto_assign
     from app.extensions import db
@@ -109,9 +117,15 @@ def assign(database: str, instance: str) -> dict:
             plan = auto_assign(cycle)
             db.session.commit()
         loads = sorted(reviewer.after for reviewer in plan.reviewers)
-        result = clock.result(reads=len(plan.reads), shortfalls=len(plan.shortfalls), max_load=plan.max_load,
-                              min_load=loads[0] if loads else 0, lower_bound=plan.lower_bound,
-                              optimal=plan.optimal, blind=plan.blind_across_items)
+        result = clock.result(
+            reads=len(plan.reads),
+            shortfalls=len(plan.shortfalls),
+            max_load=plan.max_load,
+            min_load=loads[0] if loads else 0,
+            lower_bound=plan.lower_bound,
+            optimal=plan.optimal,
+            blind=plan.blind_across_items,
+        )
         checkpoint(db)
     return result
 
@@ -176,11 +190,21 @@ def letters(database: str, instance: str, out: str) -> dict:
     with app.app_context():
         cycle = bench_cycle()
         choices = list(DecisionValue)
-        application_ids = db.session.scalars(db.select(Application.id).join(Applicant)
-                                             .where(Applicant.cycle_id == cycle.id).order_by(Application.id)).all()
-        db.session.execute(Decision.__table__.insert(), [
-            {"application_id": application_id, "decision": choices[n % 3], "rationale": f"Bench rationale {n}.",
-             "version": 1} for n, application_id in enumerate(application_ids)])
+        application_ids = db.session.scalars(
+            db.select(Application.id).join(Applicant).where(Applicant.cycle_id == cycle.id).order_by(Application.id)
+        ).all()
+        db.session.execute(
+            Decision.__table__.insert(),
+            [
+                {
+                    "application_id": application_id,
+                    "decision": choices[n % 3],
+                    "rationale": f"Bench rationale {n}.",
+                    "version": 1,
+                }
+                for n, application_id in enumerate(application_ids)
+            ],
+        )
         db.session.commit()
         folder = Path(out)
         shutil.rmtree(folder, ignore_errors=True)
@@ -190,6 +214,7 @@ def letters(database: str, instance: str, out: str) -> dict:
 
 
 # --- floors ---------------------------------------------------------------------------------------------
+
 
 def floor_import(workbook: str) -> dict:
     """Reading every cell of the same workbook with python-calamine and doing nothing with the rows."""
@@ -219,12 +244,15 @@ def floor_reconcile(database: str) -> dict:
         rows = connection.execute(
             "SELECT s.read_id, s.domain_key, s.score FROM scores s JOIN reads r ON s.read_id = r.id "
             "JOIN assignments a ON r.assignment_id = a.id JOIN items i ON a.item_pk = i.id "
-            "WHERE i.cycle_id = ? AND r.status = 'submitted'", (cycle_id,)).fetchall()
+            "WHERE i.cycle_id = ? AND r.status = 'submitted'",
+            (cycle_id,),
+        ).fetchall()
         now = time.strftime("%Y-%m-%d %H:%M:%S.000000")
         connection.executemany(
             "INSERT INTO item_outcomes (item_pk, combined, mean, total, result, discrepant_domains, reasons, "
             "computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(pk, '{"thinking": 3.0}', 3.0, 18.0, "pass", "[]", "[]", now) for pk in item_pks])
+            [(pk, '{"thinking": 3.0}', 3.0, 18.0, "pass", "[]", "[]", now) for pk in item_pks],
+        )
         connection.execute("COMMIT")
     connection.close()
     return clock.result(score_rows=len(rows), items=len(item_pks))
@@ -239,8 +267,15 @@ def floor_export(cells: str, out: str) -> dict:
 
     sheets = pickle.loads(Path(cells).read_bytes())
     with Clock() as clock:
-        book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
-                                         "strings_to_numbers": False, "strings_to_urls": False})
+        book = xlsxwriter.Workbook(
+            out,
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
+        )
         for title, rows in sheets:
             sheet = book.add_worksheet(title)
             for number, row in enumerate(rows):
@@ -256,27 +291,41 @@ def read_back_cells(workbook: str, cells: str) -> dict:
     import python_calamine
 
     with python_calamine.CalamineWorkbook.from_path(workbook) as book:
-        sheets = [(name, [[None if value == "" else value for value in row]
-                          for row in book.get_sheet_by_name(name).iter_rows()]) for name in book.sheet_names]
+        sheets = [
+            (
+                name,
+                [[None if value == "" else value for value in row] for row in book.get_sheet_by_name(name).iter_rows()],
+            )
+            for name in book.sheet_names
+        ]
     Path(cells).write_bytes(pickle.dumps(sheets, protocol=pickle.HIGHEST_PROTOCOL))
     return {"cells": sum(len(row) for _, rows in sheets for row in rows)}
 
 
 def requirements() -> dict:
     from bench.requirements import evaluate_all
+
     return evaluate_all()
 
 
 def floor_requirements() -> dict:
     from bench.requirements import floor_evaluate_all
+
     return floor_evaluate_all()
 
 
 STEPS = {
     "letters": letters,
-    "setup_base": setup_base, "assign": assign, "import_scores": import_scores, "reconcile": reconcile,
-    "export": export, "floor_import": floor_import, "floor_reconcile": floor_reconcile,
-    "floor_export": floor_export, "read_back_cells": read_back_cells, "requirements": requirements,
+    "setup_base": setup_base,
+    "assign": assign,
+    "import_scores": import_scores,
+    "reconcile": reconcile,
+    "export": export,
+    "floor_import": floor_import,
+    "floor_reconcile": floor_reconcile,
+    "floor_export": floor_export,
+    "read_back_cells": read_back_cells,
+    "requirements": requirements,
     "floor_requirements": floor_requirements,
 }
 
@@ -285,6 +334,7 @@ def main(argv: list[str]) -> None:
     step, arguments = argv[0], json.loads(argv[1]) if len(argv) > 1 else {}
     if step == "web":
         from bench.web import run_web
+
         result = run_web(**arguments)
     else:
         result = STEPS[step](**arguments)

@@ -9,6 +9,7 @@ scores workbook is by a reviewer the assignment rule allows (designation, no
 declared conflict, not the same organization, not the applicant's advisor),
 and the two reads of an essay disagree about as often as human raters do.
 """
+
 import json
 import random
 from dataclasses import dataclass, field
@@ -21,30 +22,57 @@ SEED = 20240508
 GENERATOR_VERSION = 5  # bump when the data changes, so cached workbooks are rebuilt
 
 ESSAY_DOMAINS = {  # the shipped essay packs (docs/spec-summary.md)
-    "imhm-c-essay": ("theoretical_foundations", "direct_service_skills", "working_with_others", "reflection",
-                     "thinking", "communicating"),
-    "imhm-p-essay": ("theoretical_foundations", "law_regulation_policy", "systems_expertise", "administration",
-                     "thinking", "communicating"),
-    "imhm-rf-essay": ("theoretical_foundations", "research_evaluation", "leading_people", "reflection", "thinking",
-                      "communicating"),
+    "imhm-c-essay": (
+        "theoretical_foundations",
+        "direct_service_skills",
+        "working_with_others",
+        "reflection",
+        "thinking",
+        "communicating",
+    ),
+    "imhm-p-essay": (
+        "theoretical_foundations",
+        "law_regulation_policy",
+        "systems_expertise",
+        "administration",
+        "thinking",
+        "communicating",
+    ),
+    "imhm-rf-essay": (
+        "theoretical_foundations",
+        "research_evaluation",
+        "leading_people",
+        "reflection",
+        "thinking",
+        "communicating",
+    ),
 }
 ESSAY_RUBRIC = {"C": "imhm-c-essay", "P": "imhm-p-essay", "RF": "imhm-rf-essay"}
 # Applicants per scale unit, by category; Mentor applicants write two essays each.
-CATEGORY_MIX = (("IMHS", 350), ("ECMHS", 150), ("IMHM-C", 700), ("IMHM-P", 300), ("ECMHM-P", 100),
-                ("IMHM-RF", 400))
+CATEGORY_MIX = (("IMHS", 350), ("ECMHS", 150), ("IMHM-C", 700), ("IMHM-P", 300), ("ECMHM-P", 100), ("IMHM-RF", 400))
 DESIGNATION_OF = {"IMHM-C": "C", "IMHM-P": "P", "ECMHM-P": "P", "IMHM-RF": "RF"}
 ESSAYS_PER_MENTOR = 2
 REVIEWERS_PER_UNIT = 150
 # Designation sets reviewers hold, with weights: enough holders of each for its share of essay reads.
-DESIGNATION_SETS = ((("C",), 30), (("P",), 14), (("RF",), 14), (("C", "P"), 12), (("C", "RF"), 12),
-                    (("P", "RF"), 6), (("C", "P", "RF"), 6), ((), 6))
+DESIGNATION_SETS = (
+    (("C",), 30),
+    (("P",), 14),
+    (("RF",), 14),
+    (("C", "P"), 12),
+    (("C", "RF"), 12),
+    (("P", "RF"), 6),
+    (("C", "P", "RF"), 6),
+    ((), 6),
+)
 ORGANIZATIONS_PER_UNIT = 60
 CONFLICTS_PER_UNIT = 300
-CAPPED_SHARE = 0.15          # reviewers with a max_load
-COMMENT_SHARE = 0.1          # score rows with a comment
-WORDS = ("caregiver infant relationship reflective supervision attachment regulation observation family "
-         "culture trauma loss development assessment plan safety partnership policy system research evidence "
-         "leadership mentoring practice parallel process curiosity pacing repair attunement community").split()
+CAPPED_SHARE = 0.15  # reviewers with a max_load
+COMMENT_SHARE = 0.1  # score rows with a comment
+WORDS = (
+    "caregiver infant relationship reflective supervision attachment regulation observation family "
+    "culture trauma loss development assessment plan safety partnership policy system research evidence "
+    "leadership mentoring practice parallel process curiosity pacing repair attunement community"
+).split()
 
 
 @dataclass(frozen=True)
@@ -72,12 +100,16 @@ class Cycle:
     reviewers: list[Reviewer] = field(default_factory=list)
     applicants: list[Applicant] = field(default_factory=list)
     essays: list[tuple[str, Applicant, str]] = field(default_factory=list)  # item_id, applicant, rubric key
-    conflicts: set[tuple[str, str]] = field(default_factory=set)           # reviewer e-mail, applicant_id
+    conflicts: set[tuple[str, str]] = field(default_factory=set)  # reviewer e-mail, applicant_id
 
     def counts(self) -> dict[str, int]:
-        return {"reviewers": len(self.reviewers), "applications": len(self.applicants), "essays": len(self.essays),
-                "conflicts": len(self.conflicts),
-                "score_rows": sum(2 * len(ESSAY_DOMAINS[rubric]) for _, _, rubric in self.essays)}
+        return {
+            "reviewers": len(self.reviewers),
+            "applications": len(self.applicants),
+            "essays": len(self.essays),
+            "conflicts": len(self.conflicts),
+            "score_rows": sum(2 * len(ESSAY_DOMAINS[rubric]) for _, _, rubric in self.essays),
+        }
 
 
 def build_cycle(scale: int, seed: int = SEED) -> Cycle:
@@ -85,23 +117,34 @@ def build_cycle(scale: int, seed: int = SEED) -> Cycle:
     rng = random.Random(seed * 100 + scale)
     cycle = Cycle(scale)
     organizations = [f"Organization {n:03d}" for n in range(ORGANIZATIONS_PER_UNIT * scale)]
-    sets, weights = zip(*DESIGNATION_SETS)
+    sets, weights = zip(*DESIGNATION_SETS, strict=True)
     for n in range(1, REVIEWERS_PER_UNIT * scale + 1):
         capped = rng.random() < CAPPED_SHARE
         designations = rng.choices(sets, weights)[0]
-        cycle.reviewers.append(Reviewer(
-            email=f"reviewer{n:04d}@bench.example.org", name=f"Reviewer {n:04d}",
-            designations=designations, endorsements=endorsements_for(designations, rng),
-            organization=rng.choice(organizations) if rng.random() < 0.8 else None,
-            max_load=rng.randint(40, 60) if capped else None))
+        cycle.reviewers.append(
+            Reviewer(
+                email=f"reviewer{n:04d}@bench.example.org",
+                name=f"Reviewer {n:04d}",
+                designations=designations,
+                endorsements=endorsements_for(designations, rng),
+                organization=rng.choice(organizations) if rng.random() < 0.8 else None,
+                max_load=rng.randint(40, 60) if capped else None,
+            )
+        )
     number = 0
     for category, per_unit in CATEGORY_MIX:
         for _ in range(per_unit * scale):
             number += 1
             advisor = rng.choice(cycle.reviewers).email if rng.random() < 0.05 else None
-            cycle.applicants.append(Applicant(
-                applicant_id=f"A{number:06d}", name=f"Applicant {number:06d}", category=category,
-                organization=rng.choice(organizations) if rng.random() < 0.9 else None, advisor_email=advisor))
+            cycle.applicants.append(
+                Applicant(
+                    applicant_id=f"A{number:06d}",
+                    name=f"Applicant {number:06d}",
+                    category=category,
+                    organization=rng.choice(organizations) if rng.random() < 0.9 else None,
+                    advisor_email=advisor,
+                )
+            )
     rng.shuffle(cycle.applicants)
     essay_number = 0
     for applicant in cycle.applicants:
@@ -124,13 +167,16 @@ def endorsements_for(designations: tuple[str, ...], rng: random.Random) -> tuple
     return tuple(("ECMHM-" if rng.random() < 0.2 else "IMHM-") + code for code in designations)
 
 
-def eligible(reviewer: Reviewer, applicant: Applicant, designation: str | None,
-             conflicts: set[tuple[str, str]]) -> bool:
+def eligible(
+    reviewer: Reviewer, applicant: Applicant, designation: str | None, conflicts: set[tuple[str, str]]
+) -> bool:
     """The assignment rule (docs/spec-summary.md, "Assignment"), restated independently of the product's code."""
-    return ((designation is None or designation in reviewer.designations)
-            and (reviewer.email, applicant.applicant_id) not in conflicts
-            and not (reviewer.organization and reviewer.organization == applicant.organization)
-            and reviewer.email != applicant.advisor_email)
+    return (
+        (designation is None or designation in reviewer.designations)
+        and (reviewer.email, applicant.applicant_id) not in conflicts
+        and not (reviewer.organization and reviewer.organization == applicant.organization)
+        and reviewer.email != applicant.advisor_email
+    )
 
 
 def score_rows(cycle: Cycle, seed: int = SEED) -> list[tuple]:
@@ -148,8 +194,11 @@ def score_rows(cycle: Cycle, seed: int = SEED) -> list[tuple]:
     rows = []
     for item_id, applicant, rubric in cycle.essays:
         designation = next(code for code, key in ESSAY_RUBRIC.items() if key == rubric)
-        pool = [r for r in rng.sample(holders[designation], min(12, len(holders[designation])))
-                if eligible(r, applicant, designation, cycle.conflicts)]
+        pool = [
+            r
+            for r in rng.sample(holders[designation], min(12, len(holders[designation])))
+            if eligible(r, applicant, designation, cycle.conflicts)
+        ]
         readers = sorted(pool, key=lambda r: load[r.email])[:2]
         if len(readers) < 2:
             raise RuntimeError(f"{item_id}: fewer than two eligible readers in the sample; widen the sample")
@@ -188,26 +237,80 @@ def write_workbooks(scale: int, out: Path, seed: int = SEED) -> dict[str, int]:
             return stored["counts"]
     cycle = build_cycle(scale, seed)
     rng = random.Random(seed * 100 + scale + 3)
-    _write(out / "reviewers.xlsx", ["email", "name", "designations", "endorsements", "max_load", "organization"],
-           ([r.email, r.name, "; ".join(r.designations) or None, "; ".join(r.endorsements), r.max_load,
-             r.organization]
-            for r in cycle.reviewers))
-    _write(out / "applications.xlsx",
-           ["applicant_id", "name", "category", "email", "organization", "advisor_email", "submitted_on", "mc_score",
-            "portfolio_summary", "training_hours", "rsc_training_hours", "rsc_hours", "rsc_hours_about_providing",
-            "work_years", "leadership_years", "references_received", "ethics_signed", "agreement_signed", "member"],
-           ([a.applicant_id, a.name, a.category, f"{a.applicant_id.lower()}@applicant.example.org", a.organization,
-             a.advisor_email, "2025-01-15", rng.randint(60, 100), _text(rng, 40), rng.randint(20, 120),
-             rng.randint(5, 40), rng.randint(20, 120), rng.randint(10, 60), rng.randint(1, 8), rng.randint(1, 8),
-             rng.choice((2, 3, 3, 3)), "yes", "yes", rng.choice(("yes", "yes", "no"))]
-            for a in cycle.applicants))
-    _write(out / "essays.xlsx", ["item_id", "applicant_id", "rubric", "prompt", "response"],
-           ([item_id, applicant.applicant_id, rubric, _text(rng, 30), _text(rng, 250)]
-            for item_id, applicant, rubric in cycle.essays))
-    _write(out / "conflicts.xlsx", ["reviewer_email", "applicant_id", "reason"],
-           ([email, applicant_id, "former colleague"] for email, applicant_id in sorted(cycle.conflicts)))
-    _write(out / "scores.xlsx", ["item_id", "reviewer_email", "domain", "score", "comment", "submitted_at"],
-           score_rows(cycle, seed))
+    _write(
+        out / "reviewers.xlsx",
+        ["email", "name", "designations", "endorsements", "max_load", "organization"],
+        (
+            [r.email, r.name, "; ".join(r.designations) or None, "; ".join(r.endorsements), r.max_load, r.organization]
+            for r in cycle.reviewers
+        ),
+    )
+    _write(
+        out / "applications.xlsx",
+        [
+            "applicant_id",
+            "name",
+            "category",
+            "email",
+            "organization",
+            "advisor_email",
+            "submitted_on",
+            "mc_score",
+            "portfolio_summary",
+            "training_hours",
+            "rsc_training_hours",
+            "rsc_hours",
+            "rsc_hours_about_providing",
+            "work_years",
+            "leadership_years",
+            "references_received",
+            "ethics_signed",
+            "agreement_signed",
+            "member",
+        ],
+        (
+            [
+                a.applicant_id,
+                a.name,
+                a.category,
+                f"{a.applicant_id.lower()}@applicant.example.org",
+                a.organization,
+                a.advisor_email,
+                "2025-01-15",
+                rng.randint(60, 100),
+                _text(rng, 40),
+                rng.randint(20, 120),
+                rng.randint(5, 40),
+                rng.randint(20, 120),
+                rng.randint(10, 60),
+                rng.randint(1, 8),
+                rng.randint(1, 8),
+                rng.choice((2, 3, 3, 3)),
+                "yes",
+                "yes",
+                rng.choice(("yes", "yes", "no")),
+            ]
+            for a in cycle.applicants
+        ),
+    )
+    _write(
+        out / "essays.xlsx",
+        ["item_id", "applicant_id", "rubric", "prompt", "response"],
+        (
+            [item_id, applicant.applicant_id, rubric, _text(rng, 30), _text(rng, 250)]
+            for item_id, applicant, rubric in cycle.essays
+        ),
+    )
+    _write(
+        out / "conflicts.xlsx",
+        ["reviewer_email", "applicant_id", "reason"],
+        ([email, applicant_id, "former colleague"] for email, applicant_id in sorted(cycle.conflicts)),
+    )
+    _write(
+        out / "scores.xlsx",
+        ["item_id", "reviewer_email", "domain", "score", "comment", "submitted_at"],
+        score_rows(cycle, seed),
+    )
     counts = cycle.counts()
     manifest.write_text(json.dumps(wanted | {"counts": counts}, indent=2))
     return counts

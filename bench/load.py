@@ -11,6 +11,7 @@ sign-ins cost the autosaves. Every client is a thread of this process on 127.0.0
 Targets: no 5xx; every acknowledged save stored with its last acknowledged value (or a later save whose
 answer was cut off by the kill); autosave p95 <= 100 ms on SQLite, with and without the sign-ins.
 """
+
 import argparse
 import json
 import os
@@ -61,8 +62,9 @@ def one_run(database_url: str, *, reviewers: int, seconds: float, sign_ins: int,
             def sample(_outcome: load.Outcome) -> None:  # once everyone has signed in: the clock starts
                 at_start.update(server=load.server_cpu_seconds(server.process.pid), client=time.process_time())
 
-            outcome = load.run(server.url, world, seconds=seconds, sign_in_clients=sign_ins,
-                               events=[(0.0, sample), *events])
+            outcome = load.run(
+                server.url, world, seconds=seconds, sign_in_clients=sign_ins, events=[(0.0, sample), *events]
+            )
             cpu_before, client_before = at_start["server"], at_start["client"]
             # The server's CPU per answered request: what the machine's load does not inflate (the killed
             # worker's share is lost, so this is a slight underestimate).
@@ -95,15 +97,21 @@ def main(argv: list[str] | None = None) -> int:
     database = "PostgreSQL" if args.postgresql else "SQLite"
     failed = False
     for sign_ins in (0, args.sign_ins):
-        figures = one_run(url, reviewers=args.reviewers, seconds=args.seconds, sign_ins=sign_ins,
-                          postgresql=args.postgresql)
-        checks = {"no 5xx": figures["server_errors"] == 0, "nothing acknowledged lost": not figures["lost_or_wrong"],
-                  "no traceback": figures["tracebacks_in_log"] == 0}
+        figures = one_run(
+            url, reviewers=args.reviewers, seconds=args.seconds, sign_ins=sign_ins, postgresql=args.postgresql
+        )
+        checks = {
+            "no 5xx": figures["server_errors"] == 0,
+            "nothing acknowledged lost": not figures["lost_or_wrong"],
+            "no traceback": figures["tracebacks_in_log"] == 0,
+        }
         if not args.postgresql:
             checks[f"autosave p95 <= {P95_TARGET_MS} ms"] = figures["autosave_p95_ms"] <= P95_TARGET_MS
         failed |= not all(checks.values())
-        print(f"{database}, {args.reviewers} reviewers, {args.seconds:g} s, {sign_ins} sign-in clients: "
-              + ", ".join(f"{name} {'pass' if ok else 'FAIL'}" for name, ok in checks.items()))
+        print(
+            f"{database}, {args.reviewers} reviewers, {args.seconds:g} s, {sign_ins} sign-in clients: "
+            + ", ".join(f"{name} {'pass' if ok else 'FAIL'}" for name, ok in checks.items())
+        )
         print(json.dumps(figures, indent=1))
         sys.stdout.flush()
     return 1 if failed else 0

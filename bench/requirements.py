@@ -12,11 +12,18 @@ comparing the sum with the minimum, and one sentence of evidence naming both. Ou
 (providers, peers, the best span of years, overlapping work, sources) and
 writes a sentence of evidence per line.
 """
+
 import random
 from datetime import date, timedelta
 
-CATEGORY_MIX = (("IMHS", 350), ("ECMHS", 150), ("IMHM-C", 700), ("IMHM-P", 300), ("ECMHM-P", 100),
-                ("IMHM-RF", 400))  # as bench.generate: 2,000 applications at 1x
+CATEGORY_MIX = (
+    ("IMHS", 350),
+    ("ECMHS", 150),
+    ("IMHM-C", 700),
+    ("IMHM-P", 300),
+    ("ECMHM-P", 100),
+    ("IMHM-RF", 400),
+)  # as bench.generate: 2,000 applications at 1x
 RECORDS = {"training": 6, "rsc": 6, "references": 3, "work": 5}  # 20 per application
 PROVIDERS = ("Mia Ruiz", "Kay Moss", "Ed Yu", "Jo Bell", "Sam Ng", "Ana Diaz")
 ENDORSEMENTS = ("IMHM-C", "IMHM-C", "IMHM-C", "ECMHM-C", "IMHS", None, "vetted", "ERS")
@@ -33,8 +40,12 @@ def workload(seed: int = SEED) -> list[tuple[tuple, object]]:
 
     shipped = Path(__file__).resolve().parents[1] / "rubrics"
     rubrics = load_rubrics([shipped, shipped / "associations" / "VAIMH"])
-    lines = {code: rubric.requirements for rubric in rubrics.values() if rubric.kind == "application"
-             for code in rubric.categories}
+    lines = {
+        code: rubric.requirements
+        for rubric in rubrics.values()
+        if rubric.kind == "application"
+        for code in rubric.categories
+    }
     rng = random.Random(seed)
 
     def day(start: date, span_days: int) -> date:
@@ -43,27 +54,55 @@ def workload(seed: int = SEED) -> list[tuple[tuple, object]]:
     work = []
     for category, count in CATEGORY_MIX:
         for _ in range(count):
-            training = tuple(TrainingEntry(rng.choice((1.5, 3, 6, 7.5, 12)), rng.choice(("general", "general", "dei",
-                                                                                       "rsc")),
-                                           "Course", day(date(2022, 1, 1), 1500)) for _ in range(RECORDS["training"]))
+            training = tuple(
+                TrainingEntry(
+                    rng.choice((1.5, 3, 6, 7.5, 12)),
+                    rng.choice(("general", "general", "dei", "rsc")),
+                    "Course",
+                    day(date(2022, 1, 1), 1500),
+                )
+                for _ in range(RECORDS["training"])
+            )
             rsc = []
             for _ in range(RECORDS["rsc"]):
                 started = day(date(2023, 1, 1), 1200)
-                rsc.append(RscEntry(rng.choice((4, 6, 8, 10, 12.5)), rng.choice(PROVIDERS), rng.choice(ENDORSEMENTS),
-                                    "individual", rng.random() < 0.6, rng.random() < 0.1,
-                                    started if rng.random() < 0.95 else None,
-                                    started + timedelta(days=rng.randrange(30, 300))))
-            references = tuple(ReferenceEntry(f"Rater {n}", "colleague", rng.choice((None, "IMHS", "IMHM-C", "vetted")))
-                               for n in range(RECORDS["references"]))
+                rsc.append(
+                    RscEntry(
+                        rng.choice((4, 6, 8, 10, 12.5)),
+                        rng.choice(PROVIDERS),
+                        rng.choice(ENDORSEMENTS),
+                        "individual",
+                        rng.random() < 0.6,
+                        rng.random() < 0.1,
+                        started if rng.random() < 0.95 else None,
+                        started + timedelta(days=rng.randrange(30, 300)),
+                    )
+                )
+            references = tuple(
+                ReferenceEntry(f"Rater {n}", "colleague", rng.choice((None, "IMHS", "IMHM-C", "vetted")))
+                for n in range(RECORDS["references"])
+            )
             periods = []
             for _ in range(RECORDS["work"]):
                 started = day(date(2019, 1, 1), 2500)
                 ended = None if rng.random() < 0.2 else started + timedelta(days=rng.randrange(90, 900))
-                periods.append(WorkPeriod(started, ended, rng.choice(("direct_service", "direct_service", "internship",
-                                                                      "leadership", "policy", "university")),
-                                          None, rng.random() < 0.8))
-            figures = {"ethics_signed": True, "agreement_signed": rng.random() < 0.95, "member": True,
-                       "leadership_years": rng.choice((1, 2, 3, 4))}
+                periods.append(
+                    WorkPeriod(
+                        started,
+                        ended,
+                        rng.choice(
+                            ("direct_service", "direct_service", "internship", "leadership", "policy", "university")
+                        ),
+                        None,
+                        rng.random() < 0.8,
+                    )
+                )
+            figures = {
+                "ethics_signed": True,
+                "agreement_signed": rng.random() < 0.95,
+                "member": True,
+                "leadership_years": rng.choice((1, 2, 3, 4)),
+            }
             work.append((lines[category], Portfolio(figures, training, tuple(rsc), references, tuple(periods))))
     return work
 
@@ -79,8 +118,12 @@ def evaluate_all(seed: int = SEED) -> dict:
     for application in results:
         for result in application:
             checks[result.check] = checks.get(result.check, 0) + 1
-    return clock.result(applications=len(work), lines=sum(checks.values()), checks=checks,
-                        records=sum(sum(len(getattr(p, kind)) for kind in RECORDS) for _, p in work))
+    return clock.result(
+        applications=len(work),
+        lines=sum(checks.values()),
+        checks=checks,
+        records=sum(sum(len(getattr(p, kind)) for kind in RECORDS) for _, p in work),
+    )
 
 
 def floor_evaluate_all(seed: int = SEED) -> dict:
@@ -89,8 +132,10 @@ def floor_evaluate_all(seed: int = SEED) -> dict:
     from bench.child import Clock
 
     work = workload(seed)
-    plan = [[(FIGURES[line.figure].records if line.figure else None, line.minimum or 0) for line in lines]
-            for lines, _ in work]
+    plan = [
+        [(FIGURES[line.figure].records if line.figure else None, line.minimum or 0) for line in lines]
+        for lines, _ in work
+    ]
     with Clock() as clock:
         results = []
         for (_, portfolio), lines in zip(work, plan, strict=True):

@@ -11,6 +11,7 @@ child process of its own, floor and ours alternating; the figure is the
 child's CPU seconds (user + system, from ``wait4``), the median of the
 repeats. The target: at most 1.6x the floor. bench/README.md has the results.
 """
+
 import argparse
 import json
 import os
@@ -56,8 +57,14 @@ def deployment() -> dict[str, str]:
     instance = OUT / "instance"
     instance.mkdir(parents=True, exist_ok=True)
     environment = {key: value for key, value in os.environ.items() if key not in ("FLASK_APP", "PYTHONPATH")}
-    environment.update({"ENDORSEMENT_INSTANCE": str(instance), "SECRET_KEY": "bench-secret",
-                        "DATABASE_URL": f"sqlite:///{OUT / 'startup.sqlite3'}", "LOG_LEVEL": "WARNING"})
+    environment.update(
+        {
+            "ENDORSEMENT_INSTANCE": str(instance),
+            "SECRET_KEY": "bench-secret",
+            "DATABASE_URL": f"sqlite:///{OUT / 'startup.sqlite3'}",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     run(flask("db", "upgrade"), environment)
     subprocess.run(flask("cycles", "create", CYCLE), cwd=ROOT, env=environment, capture_output=True)  # once
     return environment
@@ -69,14 +76,18 @@ def flask(*arguments: str) -> list[str]:
 
 def commands(environment: dict[str, str]) -> list[tuple[str, list[str]]]:
     """(label, argv) of everything measured: the help pages, the console script and three real runs."""
-    help_page = subprocess.run(flask("--help"), cwd=ROOT, env=environment, capture_output=True, text=True,
-                               check=True).stdout
+    help_page = subprocess.run(
+        flask("--help"), cwd=ROOT, env=environment, capture_output=True, text=True, check=True
+    ).stdout
     listing = help_page.split("Commands:", 1)[1].splitlines()
     names = [line.split()[0] for line in listing if line.startswith("  ") and not line.startswith("   ")]
     measured = [("flask --help", flask("--help")), ("endorsement --help", [str(BIN / "endorsement"), "--help"])]
     measured += [(f"flask {name} --help", flask(name, "--help")) for name in names]
-    measured += [("flask rubrics check", flask("rubrics", "check")), ("flask db current", flask("db", "current")),
-                 ("flask reconcile (empty cycle)", flask("reconcile", "--cycle", CYCLE))]
+    measured += [
+        ("flask rubrics check", flask("rubrics", "check")),
+        ("flask db current", flask("db", "current")),
+        ("flask reconcile (empty cycle)", flask("reconcile", "--cycle", CYCLE)),
+    ]
     return measured
 
 
@@ -95,17 +106,29 @@ def measure(repeats: int) -> list[dict]:
     rows = []
     for label, runs in ours.items():
         cpu, wall = statistics.median(r.cpu for r in runs), statistics.median(r.wall for r in runs)
-        rows.append({"command": label, "floor_cpu": floor_cpu, "cpu": cpu, "ratio": cpu / floor_cpu,
-                     "wall_ratio": wall / floor_wall, "passed": cpu / floor_cpu <= LIMIT})
+        rows.append(
+            {
+                "command": label,
+                "floor_cpu": floor_cpu,
+                "cpu": cpu,
+                "ratio": cpu / floor_cpu,
+                "wall_ratio": wall / floor_wall,
+                "passed": cpu / floor_cpu <= LIMIT,
+            }
+        )
     return rows
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| command | floor (CPU) | ours (CPU) | ratio | wall ratio | target | result |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| command | floor (CPU) | ours (CPU) | ratio | wall ratio | target | result |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for row in rows:
-        lines.append(f"| `{row['command']}` | {row['floor_cpu']:.2f} s | {row['cpu']:.2f} s | {row['ratio']:.2f}x | "
-                     f"{row['wall_ratio']:.2f}x | <= {LIMIT}x floor | {'pass' if row['passed'] else 'FAIL'} |")
+        lines.append(
+            f"| `{row['command']}` | {row['floor_cpu']:.2f} s | {row['cpu']:.2f} s | {row['ratio']:.2f}x | "
+            f"{row['wall_ratio']:.2f}x | <= {LIMIT}x floor | {'pass' if row['passed'] else 'FAIL'} |"
+        )
     return "\n".join(lines)
 
 
@@ -118,8 +141,10 @@ def main() -> None:
     if arguments.json:
         print(json.dumps(rows, indent=2))
         return
-    print(f"\nStart-up, {time.strftime('%Y-%m-%d %H:%M')}; {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"load average {os.getloadavg()[0]:.1f}; median of {arguments.repeats}; floor: import {', '.join(STACK)}")
+    print(
+        f"\nStart-up, {time.strftime('%Y-%m-%d %H:%M')}; {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"load average {os.getloadavg()[0]:.1f}; median of {arguments.repeats}; floor: import {', '.join(STACK)}"
+    )
     print(table(rows))
     if not all(row["passed"] for row in rows):
         raise SystemExit(1)

@@ -6,6 +6,7 @@ alike. Floor and page requests alternate, so both see the same machine load;
 p95 is taken over each run's requests. Queries are counted per request with
 an engine event.
 """
+
 import re
 import statistics
 import time
@@ -24,8 +25,9 @@ def p95(values: list[float]) -> float:
 
 def _sign_in(client, email: str) -> None:
     page = client.get("/login").get_data(as_text=True)
-    response = client.post("/login", data={"csrf_token": _TOKEN.search(page).group(1), "email": email,
-                                           "password": PASSWORD})
+    response = client.post(
+        "/login", data={"csrf_token": _TOKEN.search(page).group(1), "email": email, "password": PASSWORD}
+    )
     if response.status_code != 302:
         raise SystemExit(f"sign-in as {email} failed: HTTP {response.status_code}")
 
@@ -43,14 +45,21 @@ def _pick_reviewer():
 
     cycle = bench_cycle()
     reviewer_id = db.session.execute(
-        db.select(Assignment.reviewer_id).join(Item, Assignment.item_pk == Item.id)
+        db.select(Assignment.reviewer_id)
+        .join(Item, Assignment.item_pk == Item.id)
         .where(Item.cycle_id == cycle.id, Item.kind == ItemKind.APPLICATION)
-        .group_by(Assignment.reviewer_id).order_by(db.func.count().desc(), Assignment.reviewer_id).limit(1)).scalar()
+        .group_by(Assignment.reviewer_id)
+        .order_by(db.func.count().desc(), Assignment.reviewer_id)
+        .limit(1)
+    ).scalar()
     assignment = db.session.scalars(
-        db.select(Assignment).join(Item, Assignment.item_pk == Item.id)
+        db.select(Assignment)
+        .join(Item, Assignment.item_pk == Item.id)
         .outerjoin(Read, Read.assignment_id == Assignment.id)
         .where(Assignment.reviewer_id == reviewer_id, Item.kind == ItemKind.APPLICATION, Read.id.is_(None))
-        .order_by(Assignment.id).limit(1)).one()
+        .order_by(Assignment.id)
+        .limit(1)
+    ).one()
     return cycle, assignment
 
 
@@ -88,17 +97,30 @@ class Targets:
         }
         if self.board:
             rows["committee board (page 1)"] = (
-                self.coordinator, lambda: self.coordinator.get(f"/committee/cycles/{self.cycle_id}/"))
+                self.coordinator,
+                lambda: self.coordinator.get(f"/committee/cycles/{self.cycle_id}/"),
+            )
             rows["committee board rows (htmx, page 3)"] = (
-                self.coordinator, lambda: self.coordinator.get(f"/committee/cycles/{self.cycle_id}/?page=3",
-                                                               headers={"HX-Request": "true"}))
+                self.coordinator,
+                lambda: self.coordinator.get(
+                    f"/committee/cycles/{self.cycle_id}/?page=3", headers={"HX-Request": "true"}
+                ),
+            )
         return rows
 
     def autosave(self):
         self.seq += 1
-        return self.reviewer.post(f"/reviews/{self.assignment_id}/domains/{self.domain}", headers=self.htmx,
-                                  data={"score": str(1 + self.seq % 4), "comment": f"note {self.seq}",
-                                        "seq": str(self.seq), "tab": "bench-window", "base_version": "0"})
+        return self.reviewer.post(
+            f"/reviews/{self.assignment_id}/domains/{self.domain}",
+            headers=self.htmx,
+            data={
+                "score": str(1 + self.seq % 4),
+                "comment": f"note {self.seq}",
+                "seq": str(self.seq),
+                "tab": "bench-window",
+                "base_version": "0",
+            },
+        )
 
 
 def _send(send) -> tuple[float, float]:
@@ -151,14 +173,20 @@ def run_web(database: str, instance: str, requests: int, runs: int, budget: floa
         for _ in range(runs):
             floor_times, page_times = [], []
             started = time.perf_counter()
-            while len(page_times) < requests and (len(page_times) < MIN_REQUESTS
-                                                  or time.perf_counter() - started < budget):
+            while len(page_times) < requests and (
+                len(page_times) < MIN_REQUESTS or time.perf_counter() - started < budget
+            ):
                 floor_times.append(_send(floor))
                 page_times.append(_send(send))
-            row["runs"].append({"floor_wall": p95([w for w, _ in floor_times]),
-                                "floor_cpu": p95([c for _, c in floor_times]),
-                                "page_wall": p95([w for w, _ in page_times]),
-                                "page_cpu": p95([c for _, c in page_times]), "requests": len(page_times)})
+            row["runs"].append(
+                {
+                    "floor_wall": p95([w for w, _ in floor_times]),
+                    "floor_cpu": p95([c for _, c in floor_times]),
+                    "page_wall": p95([w for w, _ in page_times]),
+                    "page_cpu": p95([c for _, c in page_times]),
+                    "requests": len(page_times),
+                }
+            )
         results["rows"][name] = row
     results["board"] = targets.board
     return results

@@ -8,6 +8,7 @@ tests that take the ``seeded`` fixture get those rows. ``function()`` runs once 
 and each test gets its own copy, so what one test writes no other sees (on PostgreSQL each test seeds
 again); ``seeded`` is what it returned (ids, e-mails).
 """
+
 import atexit
 import copy
 import os
@@ -23,8 +24,10 @@ from flask import Flask
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine
 
-from app import create_app
-from app import models  # noqa: F401  (every table on db.metadata)
+from app import (
+    create_app,
+    models,  # noqa: F401  (every table on db.metadata)
+)
 from app.database import configure_sqlite
 from app.extensions import db
 from tests.rubric_text import write_rubrics
@@ -66,8 +69,9 @@ def _empty_sqlite_database() -> Path:
     return path
 
 
-def build_app(tmp_path: Path, rubrics: dict[str, str] | None = None, *, database_file: Path | None = None,
-              **overrides) -> Flask:
+def build_app(
+    tmp_path: Path, rubrics: dict[str, str] | None = None, *, database_file: Path | None = None, **overrides
+) -> Flask:
     """A test app with empty tables; ``rubrics`` (key → TOML text) go into instance/rubrics/ before it starts.
 
     ``database_file``: a SQLite database to start from (copied) instead of empty tables.
@@ -81,16 +85,18 @@ def build_app(tmp_path: Path, rubrics: dict[str, str] | None = None, *, database
         database = tmp_path / "test.sqlite3"
         shutil.copyfile(database_file or _empty_sqlite_database(), database)
         database_url = copied_url = "sqlite:///" + str(database)
-    app = create_app({
-        "TESTING": True,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": True,
-        "LOCAL_HTTP": True,
-        **CHEAP_PASSWORD_HASHING,
-        **overrides,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": True,
+            "LOCAL_HTTP": True,
+            **CHEAP_PASSWORD_HASHING,
+            **overrides,
+        }
+    )
     app.jinja_env.bytecode_cache = _TEMPLATE_CODE
     if app.config["SQLALCHEMY_DATABASE_URI"] != copied_url:
         with app.app_context():
@@ -107,8 +113,11 @@ def close_app(app: Flask) -> None:
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "seeded(seed=function): tests taking the `seeded` fixture start from "
-                                       "the rows function() writes (see tests/conftest.py)")
+    config.addinivalue_line(
+        "markers",
+        "seeded(seed=function): tests taking the `seeded` fixture start from "
+        "the rows function() writes (see tests/conftest.py)",
+    )
 
 
 _SEED_VALUE = pytest.StashKey[object]()

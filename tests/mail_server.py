@@ -5,6 +5,7 @@
 take it down and bring it back on the same port (a mail server that was
 down); ``refuse`` makes it answer every RCPT with a permanent error.
 """
+
 import email
 import email.policy
 import socket
@@ -65,8 +66,12 @@ class SmtpSink:
     @property
     def config(self) -> dict:
         """The app's settings for sending here."""
-        return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": self.port, "MAIL_TIMEOUT_SECONDS": 5,
-                "MAIL_DEFAULT_SENDER": "Endorsement Review <review@example.org>"}
+        return {
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": self.port,
+            "MAIL_TIMEOUT_SECONDS": 5,
+            "MAIL_DEFAULT_SENDER": "Endorsement Review <review@example.org>",
+        }
 
     def start(self) -> "SmtpSink":
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)

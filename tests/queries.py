@@ -1,4 +1,5 @@
 """Recording the SQL statements a piece of code sends, for tests that bound the number of queries."""
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 

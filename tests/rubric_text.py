@@ -1,4 +1,5 @@
 """TOML text of small rubric packs for tests, so each test module states only what its rubric needs."""
+
 import json
 from pathlib import Path
 from typing import Any
@@ -9,13 +10,31 @@ def levels(*texts: str) -> dict[int, str]:
     return dict(enumerate(texts, start=1))
 
 
-def rubric_toml(key: str, kind: str, categories: list[str], domains: dict[str, str], descriptors: dict[int, str], *,
-                pass_rule: dict[str, Any], title: str | None = None, reconcile: dict[str, Any] | None = None,
-                requirements: list[dict[str, Any]] = ()) -> str:
+def rubric_toml(
+    key: str,
+    kind: str,
+    categories: list[str],
+    domains: dict[str, str],
+    descriptors: dict[int, str],
+    *,
+    pass_rule: dict[str, Any],
+    title: str | None = None,
+    reconcile: dict[str, Any] | None = None,
+    requirements: list[dict[str, Any]] = (),
+) -> str:
     """A version-1 pack whose scale runs over ``descriptors``' levels; every domain (key → name) shares them."""
-    lines = ["[rubric]", f"key = {_value(key)}", f"title = {_value(title or key)}", f"kind = {_value(kind)}",
-             f"categories = {_value(categories)}", "version = 1",
-             "[scale]", f"min = {min(descriptors)}", f"max = {max(descriptors)}", *_table("[pass]", pass_rule)]
+    lines = [
+        "[rubric]",
+        f"key = {_value(key)}",
+        f"title = {_value(title or key)}",
+        f"kind = {_value(kind)}",
+        f"categories = {_value(categories)}",
+        "version = 1",
+        "[scale]",
+        f"min = {min(descriptors)}",
+        f"max = {max(descriptors)}",
+        *_table("[pass]", pass_rule),
+    ]
     if reconcile:
         lines += _table("[reconcile]", reconcile)
     inline = "{ " + ", ".join(f"{level} = {_value(text)}" for level, text in descriptors.items()) + " }"

@@ -1,4 +1,5 @@
 """assignment area: eligibility, the optimal auto-assigner, third readers and manual changes."""
+
 from flask import Flask
 
 

@@ -1,4 +1,5 @@
 """``flask assign --cycle NAME [--readers N] [--item ITEM_ID ...] [--dry-run]``."""
+
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
@@ -15,11 +16,20 @@ UNFILLED = 3
 
 @click.command("assign")
 @click.option("--cycle", "cycle_name", required=True, help="Name of the review cycle.")
-@click.option("--readers", type=click.IntRange(min=1), default=None,
-              help="Reads per item. Given, it also becomes the cycle's reads per item (kept for reconciliation "
-                   "and later runs); omitted, the cycle's own number is used.")
-@click.option("--item", "item_ids", multiple=True, metavar="ITEM_ID",
-              help="Refill only this item (repeat for several), e.g. after a reviewer declined it.")
+@click.option(
+    "--readers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Reads per item. Given, it also becomes the cycle's reads per item (kept for reconciliation "
+    "and later runs); omitted, the cycle's own number is used.",
+)
+@click.option(
+    "--item",
+    "item_ids",
+    multiple=True,
+    metavar="ITEM_ID",
+    help="Refill only this item (repeat for several), e.g. after a reviewer declined it.",
+)
 @click.option("--dry-run", is_flag=True, help="Show the plan and load summary without writing anything.")
 @with_appcontext
 def assign_command(cycle_name: str, readers: int | None, item_ids: tuple[str, ...], dry_run: bool) -> None:
@@ -50,8 +60,11 @@ def assign_command(cycle_name: str, readers: int | None, item_ids: tuple[str, ..
 def item_pks(cycle: Cycle, item_ids: tuple[str, ...]) -> set[int]:
     """The pks of the named items of the cycle; refused naming every id the cycle does not have."""
     wanted = {item_id.strip() for item_id in item_ids}
-    found = dict(db.session.execute(select(Item.item_id, Item.id).where(Item.cycle_id == cycle.id,
-                                                                       Item.item_id.in_(sorted(wanted)))).all())
+    found = dict(
+        db.session.execute(
+            select(Item.item_id, Item.id).where(Item.cycle_id == cycle.id, Item.item_id.in_(sorted(wanted)))
+        ).all()
+    )
     missing = sorted(wanted - set(found))
     if missing:
         raise AssignmentError.of("item", f"cycle {cycle.name!r} has no item {', '.join(missing)}")
@@ -61,22 +74,30 @@ def item_pks(cycle: Cycle, item_ids: tuple[str, ...]) -> set[int]:
 def report_lines(plan: Plan) -> list[str]:
     verb = "Made" if plan.written else "Would make (dry run, nothing written)"
     considered = f"{plan.items_considered} item{'s' if plan.items_considered != 1 else ''}"
-    lines = [f"Cycle {plan.cycle_name!r}: {plan.readers} read{'s' if plan.readers != 1 else ''} per item, "
-             + (f"refilling {considered}" if plan.refill else f"{considered} open for assignment"),
-             f"{verb}: {len(plan.reads)} assignment{'s' if len(plan.reads) != 1 else ''}"]
+    lines = [
+        f"Cycle {plan.cycle_name!r}: {plan.readers} read{'s' if plan.readers != 1 else ''} per item, "
+        + (f"refilling {considered}" if plan.refill else f"{considered} open for assignment"),
+        f"{verb}: {len(plan.reads)} assignment{'s' if len(plan.reads) != 1 else ''}",
+    ]
     if plan.validity_seeded:
-        lines.append(f"Mixed {plan.validity_seeded} validity read{'s' if plan.validity_seeded != 1 else ''} into "
-                     "the reviewers' queues (the cycle's validity rate).")
+        lines.append(
+            f"Mixed {plan.validity_seeded} validity read{'s' if plan.validity_seeded != 1 else ''} into "
+            "the reviewers' queues (the cycle's validity rate)."
+        )
     if not plan.blind_across_items:
-        lines.append("Blindness across items is relaxed for this cycle: a reviewer may read an applicant's "
-                     "portfolio and their essays.")
+        lines.append(
+            "Blindness across items is relaxed for this cycle: a reviewer may read an applicant's "
+            "portfolio and their essays."
+        )
     lines.append("Load per reviewer (assignments in the cycle):")
     summaries = plan.load_summaries()
     if not summaries:
         lines.append("  no reviewers in the cycle's pool")
     for summary in summaries:
-        lines.append(f"  {summary.label} ({summary.reviewers}): min {summary.minimum} / "
-                     f"median {summary.median:g} / max {summary.maximum}")
+        lines.append(
+            f"  {summary.label} ({summary.reviewers}): min {summary.minimum} / "
+            f"median {summary.median:g} / max {summary.maximum}"
+        )
     lines.append(plan.bound_line())
     if plan.shortfalls:
         lines.append(f"Items that could not be filled ({len(plan.shortfalls)}):")

@@ -3,6 +3,7 @@
 Every reason a reviewer may not read an item is given in words; docs/assignment.md lists them and says why
 each exists. The rule is pure: the facts it looks at are gathered by ``facts.py``.
 """
+
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -22,15 +23,16 @@ MENTOR_LEVEL = 4
 @dataclass(frozen=True)
 class ReviewerFacts:
     """What the rule needs to know about a reviewer."""
+
     user_id: int
     email: str
     active: bool = True
-    in_pool: bool = True                       # a reviewer member of the item's cycle
+    in_pool: bool = True  # a reviewer member of the item's cycle
     organization: str | None = None
     designations: frozenset[str] = frozenset()  # "C", "P", "RF" they may score
     endorsements: frozenset[str] = frozenset()  # category codes they hold, e.g. "IMHM-C", "IMHS"
-    load: int = 0                              # reads they hold in the cycle
-    max_load: int | None = None                # None = no limit
+    load: int = 0  # reads they hold in the cycle
+    max_load: int | None = None  # None = no limit
 
     # Normalised once per reviewer: auto-assignment checks every reviewer against thousands of items.
     @cached_property
@@ -49,17 +51,18 @@ class ReviewerFacts:
 @dataclass(frozen=True)
 class ItemFacts:
     """What the rule needs to know about an item and its applicant."""
+
     item_key: str
     applicant_organization: str | None = None
     advisor_email: str | None = None
-    designation: str | None = None             # required designation (Mentor essays only)
-    portfolio_category: str | None = None      # the application's category (portfolios only)
+    designation: str | None = None  # required designation (Mentor essays only)
+    portfolio_category: str | None = None  # the application's category (portfolios only)
     conflicted_reviewer_ids: frozenset[int] = frozenset()  # declared conflicts with the applicant
-    reader_ids: frozenset[int] = frozenset()   # reviewers already assigned to the item
+    reader_ids: frozenset[int] = frozenset()  # reviewers already assigned to the item
     declined_reviewer_ids: frozenset[int] = frozenset()
-    side: str = ESSAYS                          # PORTFOLIO or ESSAYS
+    side: str = ESSAYS  # PORTFOLIO or ESSAYS
     other_side_reader_ids: frozenset[int] = frozenset()  # readers of the applicant's items on the other side
-    blind_across_items: bool = True             # the cycle's setting
+    blind_across_items: bool = True  # the cycle's setting
 
     @cached_property
     def organization_key(self) -> str:
@@ -109,11 +112,16 @@ def eligible_ids(qualified: Iterable[ReviewerFacts], item: ItemFacts) -> list[in
     if item.blind_across_items:
         excluded = excluded | item.other_side_reader_ids
     organization, advisor = item.organization_key, item.advisor_key
-    return [reviewer.user_id for reviewer in qualified
-            if reviewer.active and reviewer.in_pool and not reviewer.at_capacity
-            and reviewer.user_id not in excluded
-            and not (reviewer.organization_key and reviewer.organization_key == organization)
-            and not (advisor and advisor == reviewer.email_key)]
+    return [
+        reviewer.user_id
+        for reviewer in qualified
+        if reviewer.active
+        and reviewer.in_pool
+        and not reviewer.at_capacity
+        and reviewer.user_id not in excluded
+        and not (reviewer.organization_key and reviewer.organization_key == organization)
+        and not (advisor and advisor == reviewer.email_key)
+    ]
 
 
 def standing_reasons(reviewer: ReviewerFacts, item: ItemFacts) -> tuple[str, ...]:
@@ -123,8 +131,13 @@ def standing_reasons(reviewer: ReviewerFacts, item: ItemFacts) -> tuple[str, ...
         reasons.append("account is not active")
     if not reviewer.in_pool:
         reasons.append("not a reviewer in this cycle")
-    reasons += interest_reasons(reviewer.user_id in item.conflicted_reviewer_ids, reviewer.organization_key,
-                                reviewer.email_key, item.organization_key, item.advisor_key)
+    reasons += interest_reasons(
+        reviewer.user_id in item.conflicted_reviewer_ids,
+        reviewer.organization_key,
+        reviewer.email_key,
+        item.organization_key,
+        item.advisor_key,
+    )
     qualification = qualification_reason(reviewer, item)
     if qualification:
         reasons.append(qualification)
@@ -137,8 +150,13 @@ def standing_reasons(reviewer: ReviewerFacts, item: ItemFacts) -> tuple[str, ...
     return tuple(reasons)
 
 
-def interest_reasons(declared: bool, person_organization_key: str, person_email_key: str,
-                     applicant_organization_key: str, advisor_key: str) -> list[str]:
+def interest_reasons(
+    declared: bool,
+    person_organization_key: str,
+    person_email_key: str,
+    applicant_organization_key: str,
+    advisor_key: str,
+) -> list[str]:
     """The three grounds of a conflict of interest with an applicant, in words (none: no conflict): a declared
     conflict, the same organization, being the applicant's advisor. The one rule for a reviewer (then not
     eligible) and a committee member (then recused, ``app.access``); keys as ``organization_key`` and
@@ -199,7 +217,7 @@ def mentor_designation(code: str) -> str | None:
     """``IMHM-C`` and ``ECMHM-C`` → ``C``; None for a code below Mentor level."""
     for prefix in MENTOR_PREFIXES:
         if code.startswith(prefix):
-            return code[len(prefix):]
+            return code[len(prefix) :]
     return None
 
 

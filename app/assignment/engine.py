@@ -35,6 +35,7 @@ the same plan (the console's preview relies on this). ``solver.py`` holds the
 implementation, with numpy and OR-Tools; ``one_read.py`` the same optimum for
 items that each need one read, in plain Python, where it can prove it.
 """
+
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -49,32 +50,35 @@ EXACT_DETERMINISTIC_SECONDS = 15.0
 @dataclass(frozen=True)
 class ReviewerCapacity:
     """A pool reviewer as the engine sees them."""
-    key: int                     # the reviewer's user id
-    order: str                   # stable tie-break key (the e-mail address)
-    load: int = 0                # assignments already held in the cycle
+
+    key: int  # the reviewer's user id
+    order: str  # stable tie-break key (the e-mail address)
+    load: int = 0  # assignments already held in the cycle
     max_load: int | None = None  # None = uncapped
 
 
 @dataclass(frozen=True)
 class ItemDemand:
     """An item that still needs reads, and who may read it."""
-    key: str                      # the item id, e.g. "E17" or "APP-1001"
-    needed: int                   # further reads wanted (N minus the assignments it has)
-    eligible: tuple[int, ...]     # reviewer keys allowed to read it
-    holds: str | None = None      # what its eligible reviewers hold, for the report: "designation RF"
+
+    key: str  # the item id, e.g. "E17" or "APP-1001"
+    needed: int  # further reads wanted (N minus the assignments it has)
+    eligible: tuple[int, ...]  # reviewer keys allowed to read it
+    holds: str | None = None  # what its eligible reviewers hold, for the report: "designation RF"
     # Why the other pool reviewers are excluded: (reason, how many), for the report.
     exclusions: tuple[tuple[str, int], ...] = ()
     applicant: str | None = None  # blindness group: a reviewer reads items of one side of an applicant only
-    side: str | None = None       # "portfolio" or "essays"
+    side: str | None = None  # "portfolio" or "essays"
 
 
 @dataclass(frozen=True)
 class Shortfall:
     """An item that cannot get all the reads it needs, and why."""
+
     item_key: str
     wanted: int
     planned: int
-    reason: str                   # "E17: needs 1 more read: …", for a list of items
+    reason: str  # "E17: needs 1 more read: …", for a list of items
 
     @property
     def why(self) -> str:
@@ -85,21 +89,22 @@ class Shortfall:
 @dataclass(frozen=True)
 class Solution:
     pairs: tuple[tuple[str, int], ...]  # (item key, reviewer key), sorted
-    shortfalls: tuple[Shortfall, ...]   # in item-key order
-    loads: dict[int, int]               # reviewer key → load after the plan (existing + new)
-    max_load: int                       # over all reviewers, existing assignments included
-    lower_bound: int = 0                # no plan placing as many reads has a lower maximum load (proven)
-    optimal: bool = True                # proven optimal: most reads, least maximum load, most even
-    method: str = "flow"                # "flow", "exchanges", "exact", "flow, pairs forbidden", one_read.METHOD
-    placeable_bound: int = 0            # no plan places more reads than this
+    shortfalls: tuple[Shortfall, ...]  # in item-key order
+    loads: dict[int, int]  # reviewer key → load after the plan (existing + new)
+    max_load: int  # over all reviewers, existing assignments included
+    lower_bound: int = 0  # no plan placing as many reads has a lower maximum load (proven)
+    optimal: bool = True  # proven optimal: most reads, least maximum load, most even
+    method: str = "flow"  # "flow", "exchanges", "exact", "flow, pairs forbidden", one_read.METHOD
+    placeable_bound: int = 0  # no plan places more reads than this
 
     @property
     def gap(self) -> int:
         return self.max_load - self.lower_bound
 
 
-def solve(reviewers: Iterable[ReviewerCapacity], items: Iterable[ItemDemand], *,
-          exact_size: int = EXACT_SIZE) -> Solution:
+def solve(
+    reviewers: Iterable[ReviewerCapacity], items: Iterable[ItemDemand], *, exact_size: int = EXACT_SIZE
+) -> Solution:
     """The optimal plan (see the module text); beyond ``exact_size`` items x reviewers, a plan and its bounds."""
     pool = sorted(reviewers, key=lambda r: (r.order, r.key))
     demands = sorted((d for d in items if d.needed > 0), key=lambda d: d.key)
@@ -148,8 +153,10 @@ def shortfall_reason(demand: ItemDemand, planned: int, *, full: int = 0, blocked
         parts.append(f"{full} eligible reviewer{_s(full)} {_are(full)} at maximum load")
     if blocked:
         other = "essays" if demand.side == "portfolio" else "portfolio"
-        parts.append(f"{blocked} eligible reviewer{_s(blocked)} read{'s' if blocked == 1 else ''} "
-                     f"this applicant's {other} in this plan")
+        parts.append(
+            f"{blocked} eligible reviewer{_s(blocked)} read{'s' if blocked == 1 else ''} "
+            f"this applicant's {other} in this plan"
+        )
     if unplaced:
         parts.append(f"{unplaced} eligible reviewer{_s(unplaced)} not used by this plan")
     reason = f"{demand.key}: needs {missing} more read{_s(missing)}: " + "; ".join(parts)

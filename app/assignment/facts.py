@@ -1,5 +1,6 @@
 """Reading the facts assignment decisions need from the database: the pool, loads, conflicts, readers,
 declines, and which items of an applicant are on which side (portfolio or essays)."""
+
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ class AssignmentError(InputError):
 @dataclass(frozen=True)
 class PoolReviewer:
     """A reviewer of a cycle's pool with their current load."""
+
     user: User
     facts: ReviewerFacts
 
@@ -38,29 +40,46 @@ class PoolReviewer:
 
 def reviewer_loads(cycle_id: int) -> dict[int, int]:
     """Reviewer id → assignments they hold in the cycle."""
-    rows = db.session.execute(select(Assignment.reviewer_id, func.count()).join(Item, Item.id == Assignment.item_pk)
-                              .where(Item.cycle_id == cycle_id).group_by(Assignment.reviewer_id))
+    rows = db.session.execute(
+        select(Assignment.reviewer_id, func.count())
+        .join(Item, Item.id == Assignment.item_pk)
+        .where(Item.cycle_id == cycle_id)
+        .group_by(Assignment.reviewer_id)
+    )
     return {reviewer_id: count for reviewer_id, count in rows}
 
 
 def pool(cycle_id: int) -> list[PoolReviewer]:
     """The cycle's reviewer members, in e-mail order."""
     members = db.session.scalars(
-        select(CycleMember).where(CycleMember.cycle_id == cycle_id, CycleMember.role == MemberRole.REVIEWER)
-        .options(joinedload(CycleMember.user).joinedload(User.profile))).all()
+        select(CycleMember)
+        .where(CycleMember.cycle_id == cycle_id, CycleMember.role == MemberRole.REVIEWER)
+        .options(joinedload(CycleMember.user).joinedload(User.profile))
+    ).all()
     loads = reviewer_loads(cycle_id)
-    reviewers = [PoolReviewer(user=m.user, facts=reviewer_facts(m.user, in_pool=True, load=loads.get(m.user_id, 0),
-                                                                 max_load=max_load_of(m))) for m in members]
+    reviewers = [
+        PoolReviewer(
+            user=m.user,
+            facts=reviewer_facts(m.user, in_pool=True, load=loads.get(m.user_id, 0), max_load=max_load_of(m)),
+        )
+        for m in members
+    ]
     return sorted(reviewers, key=lambda r: (r.user.email, r.user.id))
 
 
 def reviewer_facts(user: User, *, in_pool: bool, load: int = 0, max_load: int | None = None) -> ReviewerFacts:
     profile = user.profile
-    return ReviewerFacts(user_id=user.id, email=user.email, active=user.active, in_pool=in_pool,
-                         organization=profile.organization if profile else None,
-                         designations=profile.designation_set if profile else frozenset(),
-                         endorsements=split_codes(profile.endorsements) if profile else frozenset(),
-                         load=load, max_load=max_load)
+    return ReviewerFacts(
+        user_id=user.id,
+        email=user.email,
+        active=user.active,
+        in_pool=in_pool,
+        organization=profile.organization if profile else None,
+        designations=profile.designation_set if profile else frozenset(),
+        endorsements=split_codes(profile.endorsements) if profile else frozenset(),
+        load=load,
+        max_load=max_load,
+    )
 
 
 def max_load_of(member: CycleMember) -> int | None:
@@ -89,12 +108,13 @@ def side_of(kind: ItemKind | str) -> str:
 @dataclass
 class Lookups:
     """What eligibility needs beyond an item's own row, for a whole cycle or a few applicants."""
+
     blind_across_items: bool
     conflicts: dict[int | None, set[int]] = field(default_factory=lambda: defaultdict(set))  # applicant → reviewers
-    readers: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))    # item pk → reviewers
-    declines: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))   # item pk → reviewers
+    readers: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # item pk → reviewers
+    declines: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # item pk → reviewers
     sides: dict[tuple[int | None, str], list[int]] = field(default_factory=lambda: defaultdict(list))  # → items
-    categories: dict[int | None, str] = field(default_factory=dict)                   # applicant pk → category
+    categories: dict[int | None, str] = field(default_factory=dict)  # applicant pk → category
 
     def other_side_readers(self, applicant_pk: int | None, side: str) -> frozenset[int]:
         if applicant_pk is None:  # a validity essay: no applicant, no other side
@@ -111,23 +131,34 @@ def lookups(cycle: Cycle, applicant_pks: Collection[int | None] | None = None) -
         of_applicants = (Applicant.cycle_id == cycle.id, where(Applicant.id))
         of_items = (Item.cycle_id == cycle.id, where(Item.applicant_pk))
         for applicant_pk, reviewer_id in db.session.execute(
-                select(Conflict.applicant_pk, Conflict.reviewer_id)
-                .join(Applicant, Applicant.id == Conflict.applicant_pk).where(*of_applicants)):
+            select(Conflict.applicant_pk, Conflict.reviewer_id)
+            .join(Applicant, Applicant.id == Conflict.applicant_pk)
+            .where(*of_applicants)
+        ):
             found.conflicts[applicant_pk].add(reviewer_id)
         for item_pk, owner_pk, kind in db.session.execute(
-                select(Item.id, Item.applicant_pk, Item.kind).where(*of_items)):
+            select(Item.id, Item.applicant_pk, Item.kind).where(*of_items)
+        ):
             found.sides[owner_pk, side_of(kind)].append(item_pk)
         for item_pk, reviewer_id in db.session.execute(
-                select(Assignment.item_pk, Assignment.reviewer_id).join(Item, Item.id == Assignment.item_pk)
-                .where(*of_items)):
+            select(Assignment.item_pk, Assignment.reviewer_id)
+            .join(Item, Item.id == Assignment.item_pk)
+            .where(*of_items)
+        ):
             found.readers[item_pk].add(reviewer_id)
         for item_pk, reviewer_id in db.session.execute(
-                select(AssignmentDecline.item_pk, AssignmentDecline.reviewer_id)
-                .join(Item, Item.id == AssignmentDecline.item_pk).where(*of_items)):
+            select(AssignmentDecline.item_pk, AssignmentDecline.reviewer_id)
+            .join(Item, Item.id == AssignmentDecline.item_pk)
+            .where(*of_items)
+        ):
             found.declines[item_pk].add(reviewer_id)
-        found.categories.update(db.session.execute(
-            select(Application.applicant_pk, Application.category)
-            .join(Applicant, Applicant.id == Application.applicant_pk).where(*of_applicants)).all())
+        found.categories.update(
+            db.session.execute(
+                select(Application.applicant_pk, Application.category)
+                .join(Applicant, Applicant.id == Application.applicant_pk)
+                .where(*of_applicants)
+            ).all()
+        )
     return found
 
 
@@ -141,7 +172,7 @@ def _applicant_filters(cycle_id: int, applicant_pks: Collection[int | None] | No
         yield lambda column: column.is_(None)
     ordered = sorted(pk for pk in applicant_pks if pk is not None)
     for start in range(0, len(ordered), BATCH):
-        batch = ordered[start:start + BATCH]
+        batch = ordered[start : start + BATCH]
         yield lambda column, batch=batch: column.in_(batch)
 
 
@@ -150,15 +181,19 @@ def item_facts(item: Item | Row, applicant: Applicant | Row | None, found: Looku
     and ``applicant_pk``) and its applicant (with ``organization`` and ``advisor_email``; None for a validity
     essay, which nobody can be conflicted with)."""
     side = side_of(item.kind)
-    return ItemFacts(item_key=item.item_id, applicant_organization=applicant.organization if applicant else None,
-                     advisor_email=applicant.advisor_email if applicant else None,
-                     designation=required_designation(item),
-                     portfolio_category=found.categories.get(item.applicant_pk) if side == PORTFOLIO else None,
-                     conflicted_reviewer_ids=frozenset(found.conflicts.get(item.applicant_pk, ())),
-                     reader_ids=frozenset(found.readers.get(item.id, ())),
-                     declined_reviewer_ids=frozenset(found.declines.get(item.id, ())), side=side,
-                     other_side_reader_ids=found.other_side_readers(item.applicant_pk, side),
-                     blind_across_items=found.blind_across_items)
+    return ItemFacts(
+        item_key=item.item_id,
+        applicant_organization=applicant.organization if applicant else None,
+        advisor_email=applicant.advisor_email if applicant else None,
+        designation=required_designation(item),
+        portfolio_category=found.categories.get(item.applicant_pk) if side == PORTFOLIO else None,
+        conflicted_reviewer_ids=frozenset(found.conflicts.get(item.applicant_pk, ())),
+        reader_ids=frozenset(found.readers.get(item.id, ())),
+        declined_reviewer_ids=frozenset(found.declines.get(item.id, ())),
+        side=side,
+        other_side_reader_ids=found.other_side_readers(item.applicant_pk, side),
+        blind_across_items=found.blind_across_items,
+    )
 
 
 def applicants_by_pk(pks: Iterable[int | None]) -> dict[int | None, Row]:
@@ -167,13 +202,22 @@ def applicants_by_pk(pks: Iterable[int | None]) -> dict[int | None, Row]:
     ordered = sorted({pk for pk in pks if pk is not None})
     applicants: dict[int | None, Row] = {}
     for start in range(0, len(ordered), BATCH):
-        applicants.update((a.id, a) for a in db.session.execute(
-            select(Applicant.id, Applicant.organization, Applicant.advisor_email)
-            .where(Applicant.id.in_(ordered[start:start + BATCH]))))
+        applicants.update(
+            (a.id, a)
+            for a in db.session.execute(
+                select(Applicant.id, Applicant.organization, Applicant.advisor_email).where(
+                    Applicant.id.in_(ordered[start : start + BATCH])
+                )
+            )
+        )
     return applicants
 
 
 def membership(cycle_id: int, reviewer: User) -> CycleMember | None:
-    return db.session.scalar(select(CycleMember).where(CycleMember.cycle_id == cycle_id,
-                                                       CycleMember.user_id == reviewer.id,
-                                                       CycleMember.role == MemberRole.REVIEWER))
+    return db.session.scalar(
+        select(CycleMember).where(
+            CycleMember.cycle_id == cycle_id,
+            CycleMember.user_id == reviewer.id,
+            CycleMember.role == MemberRole.REVIEWER,
+        )
+    )

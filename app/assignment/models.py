@@ -1,4 +1,5 @@
 """Who reads which item."""
+
 import enum
 from datetime import date, datetime
 
@@ -23,8 +24,9 @@ class AssignmentSource(enum.StrEnum):
 
 
 # Reads given after the first round: the reconciliation rule weighs them as further reads, not as the item's own.
-FURTHER_READ_SOURCES = frozenset({AssignmentSource.THIRD_READER, AssignmentSource.EXTRA_READ,
-                                  AssignmentSource.IMPORT_THIRD})
+FURTHER_READ_SOURCES = frozenset(
+    {AssignmentSource.THIRD_READER, AssignmentSource.EXTRA_READ, AssignmentSource.IMPORT_THIRD}
+)
 THIRD_READ_SOURCES = frozenset({AssignmentSource.THIRD_READER, AssignmentSource.IMPORT_THIRD})
 
 
@@ -37,8 +39,7 @@ class Assignment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_pk: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    source: Mapped[AssignmentSource] = mapped_column(
-        enum_column(AssignmentSource), default=AssignmentSource.AUTO)
+    source: Mapped[AssignmentSource] = mapped_column(enum_column(AssignmentSource), default=AssignmentSource.AUTO)
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # When this read is due; None: the cycle's due date (``due_date``).
@@ -49,8 +50,12 @@ class Assignment(db.Model):
     item: Mapped[Item] = relationship()
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
     # Deleting an assignment deletes its read, and that its scores and marks, by the database's ON DELETE CASCADE.
-    read: Mapped["Read | None"] = relationship(back_populates="assignment", uselist=False,  # noqa: F821
-                                               cascade="save-update, merge, delete", passive_deletes=True)
+    read: Mapped["Read | None"] = relationship(  # noqa: F821
+        back_populates="assignment",
+        uselist=False,
+        cascade="save-update, merge, delete",
+        passive_deletes=True,
+    )
 
 
 class AssignmentDecline(db.Model):
@@ -68,7 +73,7 @@ class AssignmentDecline(db.Model):
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     reason: Mapped[str] = mapped_column(String(limits.REASON))
     source: Mapped[AssignmentSource] = mapped_column(enum_column(AssignmentSource))  # of the declined assignment
-    assigned_at: Mapped[datetime]                  # when the declined assignment was made
+    assigned_at: Mapped[datetime]  # when the declined assignment was made
     declined_at: Mapped[datetime] = mapped_column(default=utcnow)
     declined_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # the reviewer, or a coordinator
 

@@ -21,6 +21,7 @@ numpy and OR-Tools cost a tenth of a second. Whatever this path cannot prove —
 an item left without a reader, a reviewer given both sides of an applicant,
 more rounds than ``MAX_ROUNDS`` — returns None and ``solver.py`` plans it.
 """
+
 from collections import deque
 from collections.abc import Sequence
 
@@ -79,8 +80,9 @@ class _Plan:
         for _ in range(MAX_ROUNDS):
             reach, step = self._labels()
             load = self.load
-            heavy = sorted((r for r, lightest in enumerate(reach) if 0 <= lightest <= load[r] - 2),
-                           key=lambda r: (-load[r], r))
+            heavy = sorted(
+                (r for r, lightest in enumerate(reach) if 0 <= lightest <= load[r] - 2), key=lambda r: (-load[r], r)
+            )
             if not heavy:
                 return True
             for reviewer in heavy:
@@ -136,10 +138,19 @@ class _Plan:
 
     def solution(self) -> Solution:
         pool = self.pool
-        pairs = tuple(sorted((demand.key, pool[reviewer].key) for demand, reviewer in zip(self.demands, self.holder,
-                                                                                          strict=True)))
+        pairs = tuple(
+            sorted((demand.key, pool[reviewer].key) for demand, reviewer in zip(self.demands, self.holder, strict=True))
+        )
         loads = {reviewer.key: self.load[i] for i, reviewer in enumerate(pool)}
         highest = max(loads.values(), default=0)
         # Optimal for the relaxation and blind, so optimal: its maximum load is the least any plan can have.
-        return Solution(pairs=pairs, shortfalls=(), loads=loads, max_load=highest, lower_bound=highest, optimal=True,
-                        method=METHOD, placeable_bound=len(self.demands))
+        return Solution(
+            pairs=pairs,
+            shortfalls=(),
+            loads=loads,
+            max_load=highest,
+            lower_bound=highest,
+            optimal=True,
+            method=METHOD,
+            placeable_bound=len(self.demands),
+        )

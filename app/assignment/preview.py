@@ -1,5 +1,6 @@
 """The coordinator's two-step auto-assignment: a preview (nothing written) and a confirmation that writes
 exactly the plan previewed, or nothing."""
+
 import hashlib
 import json
 from dataclasses import replace
@@ -13,8 +14,10 @@ class StalePlan(Exception):
     """The data changed between the preview and the confirmation; ``plan`` is the plan for the data as it is now."""
 
     def __init__(self, plan: Plan):
-        super().__init__("The assignment data changed since the preview, so nothing was assigned. "
-                         "Check the new preview below and confirm again.")
+        super().__init__(
+            "The assignment data changed since the preview, so nothing was assigned. "
+            "Check the new preview below and confirm again."
+        )
         self.plan = plan
 
 
@@ -23,12 +26,15 @@ def plan_fingerprint(plan: Plan) -> str:
     before and after, the blindness setting and the bound on the maximum load. Any change to the data that
     would change what the coordinator saw changes it."""
     payload = {
-        "cycle": plan.cycle_id, "readers": plan.readers, "considered": plan.items_considered,
+        "cycle": plan.cycle_id,
+        "readers": plan.readers,
+        "considered": plan.items_considered,
         "reads": sorted([read.item_pk, read.reviewer_id] for read in plan.reads),
         "shortfalls": sorted([s.item_key, s.wanted, s.planned, s.reason] for s in plan.shortfalls),
         "loads": sorted([r.reviewer_id, r.max_load, r.before, r.after] for r in plan.reviewers),
         "completed": sorted(plan.items_completed),
-        "blind": plan.blind_across_items, "bound": [plan.lower_bound, plan.optimal, plan.placeable_bound],
+        "blind": plan.blind_across_items,
+        "bound": [plan.lower_bound, plan.optimal, plan.placeable_bound],
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 

@@ -5,6 +5,7 @@ one solver of ``engine.py``; loads respect each reviewer's ``max_load``.
 Callers commit; every change adds audit entries in the same transaction.
 docs/assignment.md describes the rule and the solver.
 """
+
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
@@ -15,11 +16,29 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app import textlimits as limits
-from app.assignment.eligibility import (ALREADY_READING, ItemFacts, ReviewerFacts, check_eligibility, eligible_ids,
-                                        portfolio_need, qualification_reason, standing_reasons)
+from app.assignment.eligibility import (
+    ALREADY_READING,
+    ItemFacts,
+    ReviewerFacts,
+    check_eligibility,
+    eligible_ids,
+    portfolio_need,
+    qualification_reason,
+    standing_reasons,
+)
 from app.assignment.engine import ItemDemand, ReviewerCapacity, Shortfall, solve
-from app.assignment.facts import (AssignmentError, PoolReviewer, applicants_by_pk, item_facts, lookups,
-                                  membership, max_load_of, pool, reviewer_facts, reviewer_loads)
+from app.assignment.facts import (
+    AssignmentError,
+    PoolReviewer,
+    applicants_by_pk,
+    item_facts,
+    lookups,
+    max_load_of,
+    membership,
+    pool,
+    reviewer_facts,
+    reviewer_loads,
+)
 from app.assignment.models import Assignment, AssignmentDecline, AssignmentSource
 from app.audit.service import record, record_many
 from app.calibration import seeding
@@ -32,10 +51,10 @@ from app.scoring.models import Read
 from app.timeutil import utcnow
 
 
-
 @dataclass(frozen=True)
 class Candidate:
     """A pool reviewer as a possible reader of one item: why they cannot take it (empty = they can)."""
+
     user: User
     load: int
     max_load: int | None
@@ -74,21 +93,22 @@ class LoadSummary:
 @dataclass(frozen=True)
 class Plan:
     """What auto-assignment does (or did, when ``written``) for a cycle."""
+
     cycle_id: int
     cycle_name: str
     readers: int
     reads: tuple[PlannedRead, ...]
     shortfalls: tuple[Shortfall, ...]
     reviewers: tuple[ReviewerLoad, ...]
-    items_considered: int        # items not yet evaluated (of those asked for, in a refill)
+    items_considered: int  # items not yet evaluated (of those asked for, in a refill)
     items_completed: tuple[int, ...]  # pks of unassigned items that now have their N readers
     blind_across_items: bool = True
-    lower_bound: int = 0         # no plan placing as many reads has a lower maximum load
-    optimal: bool = True         # proven optimal (the solver's certificate)
-    placeable_bound: int = 0     # no plan places more reads
-    refill: bool = False         # planned for chosen items only
+    lower_bound: int = 0  # no plan placing as many reads has a lower maximum load
+    optimal: bool = True  # proven optimal (the solver's certificate)
+    placeable_bound: int = 0  # no plan places more reads
+    refill: bool = False  # planned for chosen items only
     written: bool = False
-    validity_seeded: int = 0     # validity reads mixed into the queues at the cycle's validity rate, once written
+    validity_seeded: int = 0  # validity reads mixed into the queues at the cycle's validity rate, once written
 
     @property
     def max_load(self) -> int:
@@ -108,8 +128,10 @@ class Plan:
             return line if self.optimal else line + " The spread below it is not proven the most even."
         line = f"Maximum load {self.max_load}; no assignment can do better than {self.lower_bound}."
         if self.placeable_bound > len(self.reads):
-            line += (f" A better plan might place up to {self.placeable_bound - len(self.reads)} more "
-                     f"read{'s' if self.placeable_bound - len(self.reads) != 1 else ''}.")
+            line += (
+                f" A better plan might place up to {self.placeable_bound - len(self.reads)} more "
+                f"read{'s' if self.placeable_bound - len(self.reads) != 1 else ''}."
+            )
         return line
 
 
@@ -129,8 +151,10 @@ def summarise_loads(reviewers: Iterable[ReviewerLoad]) -> list[LoadSummary]:
 
 # ---------------------------------------------------------------- auto-assignment
 
-def plan_assignment(cycle: Cycle, readers: int | None = None, *, only: Collection[int] | None = None,
-                    progress: Progress = NO_PROGRESS) -> Plan:
+
+def plan_assignment(
+    cycle: Cycle, readers: int | None = None, *, only: Collection[int] | None = None, progress: Progress = NO_PROGRESS
+) -> Plan:
     """The optimal plan giving every assignable item ``readers`` reads (default: the cycle's); writes nothing.
 
     With ``only`` (item pks), a refill: the same rule and solver for those items alone.
@@ -159,28 +183,63 @@ def plan_assignment(cycle: Cycle, readers: int | None = None, *, only: Collectio
             signature = replace(facts, item_key="")
             if signature not in checked:
                 checked[signature] = _demand(signature, reviewers)
-            demands.append(replace(checked[signature], key=item.item_id, needed=needed,
-                                   **_blindness_group(item.applicant_pk, facts)))
+            demands.append(
+                replace(
+                    checked[signature], key=item.item_id, needed=needed, **_blindness_group(item.applicant_pk, facts)
+                )
+            )
     progress.start(f"Finding the optimal assignment of {sum(d.needed for d in demands):,} reads")
-    solution = solve([ReviewerCapacity(key=r.user.id, order=r.user.email, load=r.load, max_load=r.max_load)
-                      for r in reviewers], demands)
+    solution = solve(
+        [ReviewerCapacity(key=r.user.id, order=r.user.email, load=r.load, max_load=r.max_load) for r in reviewers],
+        demands,
+    )
 
     item_by_key = {item.item_id: item for item in items}
     email_of = {r.user.id: r.user.email for r in reviewers}
-    reads = tuple(PlannedRead(item_by_key[key].id, key, item_by_key[key].kind.value, reviewer_id,
-                              email_of[reviewer_id]) for key, reviewer_id in solution.pairs)
+    reads = tuple(
+        PlannedRead(item_by_key[key].id, key, item_by_key[key].kind.value, reviewer_id, email_of[reviewer_id])
+        for key, reviewer_id in solution.pairs
+    )
     new_counts = Counter(read.item_pk for read in reads)
     # An unassigned item has no started read (its first save puts it in review).
-    completed = tuple(item.id for item in items if item.state == ItemState.UNASSIGNED and states.pre_review_state(
-        started_reads=0, assignments=len(found.readers.get(item.id, ())) + new_counts[item.id],
-        required_reads=wanted) == ItemState.ASSIGNED)
-    loads = tuple(ReviewerLoad(r.user.id, r.user.email, r.facts.designations, r.facts.endorsements, r.max_load,
-                               r.load, solution.loads[r.user.id]) for r in reviewers)
-    return Plan(cycle_id=cycle.id, cycle_name=cycle.name, readers=wanted, reads=reads,
-                shortfalls=solution.shortfalls, reviewers=loads, items_considered=len(items),
-                items_completed=completed, blind_across_items=cycle.blind_across_items,
-                lower_bound=solution.lower_bound,
-                optimal=solution.optimal, placeable_bound=solution.placeable_bound, refill=only is not None)
+    completed = tuple(
+        item.id
+        for item in items
+        if item.state == ItemState.UNASSIGNED
+        and states.pre_review_state(
+            started_reads=0,
+            assignments=len(found.readers.get(item.id, ())) + new_counts[item.id],
+            required_reads=wanted,
+        )
+        == ItemState.ASSIGNED
+    )
+    loads = tuple(
+        ReviewerLoad(
+            r.user.id,
+            r.user.email,
+            r.facts.designations,
+            r.facts.endorsements,
+            r.max_load,
+            r.load,
+            solution.loads[r.user.id],
+        )
+        for r in reviewers
+    )
+    return Plan(
+        cycle_id=cycle.id,
+        cycle_name=cycle.name,
+        readers=wanted,
+        reads=reads,
+        shortfalls=solution.shortfalls,
+        reviewers=loads,
+        items_considered=len(items),
+        items_completed=completed,
+        blind_across_items=cycle.blind_across_items,
+        lower_bound=solution.lower_bound,
+        optimal=solution.optimal,
+        placeable_bound=solution.placeable_bound,
+        refill=only is not None,
+    )
 
 
 def _blindness_group(applicant_pk: int | None, facts: ItemFacts) -> dict:
@@ -200,8 +259,13 @@ def _demand(facts: ItemFacts, reviewers: list[PoolReviewer]) -> ItemDemand:
             eligible.append(reviewer.facts.user_id)
         elif ALREADY_READING not in reasons:  # current readers are counted as reads, not as exclusions
             excluded.extend(reasons)
-    return ItemDemand(key=facts.item_key, needed=0, eligible=tuple(eligible), holds=_holds(facts),
-                      exclusions=tuple(sorted(Counter(excluded).items())))
+    return ItemDemand(
+        key=facts.item_key,
+        needed=0,
+        eligible=tuple(eligible),
+        holds=_holds(facts),
+        exclusions=tuple(sorted(Counter(excluded).items())),
+    )
 
 
 def _holds(facts: ItemFacts) -> str | None:
@@ -213,9 +277,15 @@ def _holds(facts: ItemFacts) -> str | None:
     return None
 
 
-def auto_assign(cycle: Cycle, readers: int | None = None, *, dry_run: bool = False,
-                actor_id: int | None = None, only: Collection[int] | None = None,
-                progress: Progress = NO_PROGRESS) -> Plan:
+def auto_assign(
+    cycle: Cycle,
+    readers: int | None = None,
+    *,
+    dry_run: bool = False,
+    actor_id: int | None = None,
+    only: Collection[int] | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> Plan:
     """Plan, and unless ``dry_run`` write the plan: auto assignments, item states, audit entries.
 
     A ``readers`` different from the cycle's becomes the cycle's reads per item
@@ -232,8 +302,9 @@ def auto_assign(cycle: Cycle, readers: int | None = None, *, dry_run: bool = Fal
             return plan
         progress.start(f"Writing {len(plan.reads):,} assignments")
         written = _write_plan(cycle, plan, actor_id)
-        return written if only is not None else replace(written, validity_seeded=seed_validity(cycle,
-                                                                                             actor_id=actor_id))
+        return (
+            written if only is not None else replace(written, validity_seeded=seed_validity(cycle, actor_id=actor_id))
+        )
     finally:
         progress.finish()
 
@@ -241,8 +312,15 @@ def auto_assign(cycle: Cycle, readers: int | None = None, *, dry_run: bool = Fal
 def _write_plan(cycle: Cycle, plan: Plan, actor_id: int | None) -> Plan:
     """Write the plan: auto assignments, item states, audit entries, and the cycle's reads per item."""
     if plan.readers != cycle.readers:
-        record("cycle.readers", "cycle", cycle.id, actor_id=actor_id, cycle_id=cycle.id,
-               before={"readers": cycle.readers}, after={"readers": plan.readers})
+        record(
+            "cycle.readers",
+            "cycle",
+            cycle.id,
+            actor_id=actor_id,
+            cycle_id=cycle.id,
+            before={"readers": cycle.readers},
+            after={"readers": plan.readers},
+        )
         cycle.readers = plan.readers
     _write_reads(plan, actor_id)
     _mark_assigned(plan, actor_id)
@@ -259,35 +337,70 @@ def seed_validity(cycle: Cycle, *, actor_id: int | None = None) -> int:
     """
     if not (cycle.validity_rate or cycle.qualify_items):
         return 0
-    essays = db.session.scalars(select(Item).where(Item.cycle_id == cycle.id, Item.validity.is_(True))
-                                .order_by(Item.item_id)).all()
+    essays = db.session.scalars(
+        select(Item).where(Item.cycle_id == cycle.id, Item.validity.is_(True)).order_by(Item.item_id)
+    ).all()
     if not essays:
         return 0
     reviewers = pool(cycle.id)
     found = lookups(cycle, {None})  # the validity essays' readers and declines
     facts = {essay.item_id: item_facts(essay, None, found) for essay in essays}
-    held: dict[tuple[int, bool], int] = {(reviewer_id, bool(validity)): count for reviewer_id, validity, count in
-                                         db.session.execute(select(Assignment.reviewer_id, Item.validity, func.count())
-                                                            .join(Item, Assignment.item_pk == Item.id)
-                                                            .where(Item.cycle_id == cycle.id)
-                                                            .group_by(Assignment.reviewer_id, Item.validity))}
-    picks = seeding.seed([seeding.SeedReviewer(
-        r.user.id, held.get((r.user.id, False), 0), held.get((r.user.id, True), 0),
-        None if r.max_load is None else max(r.max_load - r.load, 0),
-        tuple(key for key, essay_facts in facts.items() if not standing_reasons(r.facts, essay_facts)))
-        for r in reviewers], cycle.validity_rate, {key: len(f.reader_ids) for key, f in facts.items()},
-        cycle.qualify_items)
+    held: dict[tuple[int, bool], int] = {
+        (reviewer_id, bool(validity)): count
+        for reviewer_id, validity, count in db.session.execute(
+            select(Assignment.reviewer_id, Item.validity, func.count())
+            .join(Item, Assignment.item_pk == Item.id)
+            .where(Item.cycle_id == cycle.id)
+            .group_by(Assignment.reviewer_id, Item.validity)
+        )
+    }
+    picks = seeding.seed(
+        [
+            seeding.SeedReviewer(
+                r.user.id,
+                held.get((r.user.id, False), 0),
+                held.get((r.user.id, True), 0),
+                None if r.max_load is None else max(r.max_load - r.load, 0),
+                tuple(key for key, essay_facts in facts.items() if not standing_reasons(r.facts, essay_facts)),
+            )
+            for r in reviewers
+        ],
+        cycle.validity_rate,
+        {key: len(f.reader_ids) for key, f in facts.items()},
+        cycle.qualify_items,
+    )
     if not picks:
         return 0
     by_key = {essay.item_id: essay for essay in essays}
     email_of = {r.user.id: r.user.email for r in reviewers}
     now = utcnow()
-    ids = _insert_assignments([{"item_pk": by_key[key].id, "reviewer_id": reviewer_id, "source": AssignmentSource.AUTO,
-                                "assigned_at": now, "assigned_by_id": actor_id} for reviewer_id, key in picks])
-    record_many([{"object_id": ids[by_key[key].id, reviewer_id], "item_key": key,
-                  "after": {"reviewer": email_of[reviewer_id], "source": AssignmentSource.AUTO.value}}
-                 for reviewer_id, key in picks],
-                at=now, action="assignment.create", object_type="assignment", actor_id=actor_id, cycle_id=cycle.id)
+    ids = _insert_assignments(
+        [
+            {
+                "item_pk": by_key[key].id,
+                "reviewer_id": reviewer_id,
+                "source": AssignmentSource.AUTO,
+                "assigned_at": now,
+                "assigned_by_id": actor_id,
+            }
+            for reviewer_id, key in picks
+        ]
+    )
+    record_many(
+        [
+            {
+                "object_id": ids[by_key[key].id, reviewer_id],
+                "item_key": key,
+                "after": {"reviewer": email_of[reviewer_id], "source": AssignmentSource.AUTO.value},
+            }
+            for reviewer_id, key in picks
+        ],
+        at=now,
+        action="assignment.create",
+        object_type="assignment",
+        actor_id=actor_id,
+        cycle_id=cycle.id,
+    )
     for key in sorted({key for _, key in picks}):
         _update_state_after_change(by_key[key], actor_id)
     return len(picks)
@@ -306,14 +419,32 @@ def _write_reads(plan: Plan, actor_id: int | None) -> None:
     if not plan.reads:
         return
     now = utcnow()
-    rows = [{"item_pk": read.item_pk, "reviewer_id": read.reviewer_id, "source": AssignmentSource.AUTO,
-             "assigned_at": now, "assigned_by_id": actor_id} for read in plan.reads]
+    rows = [
+        {
+            "item_pk": read.item_pk,
+            "reviewer_id": read.reviewer_id,
+            "source": AssignmentSource.AUTO,
+            "assigned_at": now,
+            "assigned_by_id": actor_id,
+        }
+        for read in plan.reads
+    ]
     ids = _insert_assignments(rows)
-    record_many([{"object_id": ids[read.item_pk, read.reviewer_id], "item_key": read.item_key,
-                  "after": {"reviewer": read.reviewer_email, "source": AssignmentSource.AUTO.value}}
-                 for read in plan.reads],
-                at=now, action="assignment.create", object_type="assignment", actor_id=actor_id,
-                cycle_id=plan.cycle_id)
+    record_many(
+        [
+            {
+                "object_id": ids[read.item_pk, read.reviewer_id],
+                "item_key": read.item_key,
+                "after": {"reviewer": read.reviewer_email, "source": AssignmentSource.AUTO.value},
+            }
+            for read in plan.reads
+        ],
+        at=now,
+        action="assignment.create",
+        object_type="assignment",
+        actor_id=actor_id,
+        cycle_id=plan.cycle_id,
+    )
 
 
 def _insert_assignments(rows: list[dict]) -> dict[tuple[int, int], int]:
@@ -331,17 +462,26 @@ def _insert_assignments(rows: list[dict]) -> dict[tuple[int, int], int]:
 def _mark_assigned(plan: Plan, actor_id: int | None) -> None:
     # A completed item need not have had a read in this plan (fewer reads per item than before completes items
     # as they stand); the plan loaded every item it considered, so the session has their ids.
-    states.move_many([states.Move(pk, db.session.get_one(Item, pk).item_id, ItemState.UNASSIGNED, ItemState.ASSIGNED)
-                      for pk in plan.items_completed], cycle_id=plan.cycle_id, actor_id=actor_id)
+    states.move_many(
+        [
+            states.Move(pk, db.session.get_one(Item, pk).item_id, ItemState.UNASSIGNED, ItemState.ASSIGNED)
+            for pk in plan.items_completed
+        ],
+        cycle_id=plan.cycle_id,
+        actor_id=actor_id,
+    )
 
 
 # ---------------------------------------------------------------- one item at a time
 
+
 def candidates(item: Item) -> list[Candidate]:
     """Every pool reviewer with why they cannot read the item (empty = can); eligible first, least loaded first."""
     facts = item_facts(item, item.applicant, lookups(item.cycle, {item.applicant_pk}))
-    result = [Candidate(reviewer.user, reviewer.load, reviewer.max_load,
-                        check_eligibility(reviewer.facts, facts).reasons) for reviewer in pool(item.cycle_id)]
+    result = [
+        Candidate(reviewer.user, reviewer.load, reviewer.max_load, check_eligibility(reviewer.facts, facts).reasons)
+        for reviewer in pool(item.cycle_id)
+    ]
     return sorted(result, key=lambda c: (bool(c.reasons), c.load, c.user.email, c.user.id))
 
 
@@ -350,8 +490,9 @@ def missing_reads(item: Item, readers: int) -> int:
     return max(0, item.cycle.readers - readers) if item.state in states.PRE_REVIEW_STATES else 0
 
 
-def assign_further_readers(requests: Sequence[tuple[Item, AssignmentSource]], *,
-                           actor_id: int | None = None) -> dict[int, int | None]:
+def assign_further_readers(
+    requests: Sequence[tuple[Item, AssignmentSource]], *, actor_id: int | None = None
+) -> dict[int, int | None]:
     """One further reader for each item, all chosen together by the auto-assignment solver.
 
     An item may be a model or a loaded row with its ``id``, ``item_id``,
@@ -370,19 +511,40 @@ def assign_further_readers(requests: Sequence[tuple[Item, AssignmentSource]], *,
         picks.extend(_further_reader_picks(db.session.get_one(Cycle, cycle_id), group))
     if picks:
         now = utcnow()
-        ids = _insert_assignments([
-            {"item_pk": item.id, "reviewer_id": reviewer.id, "source": source, "assigned_at": now,
-             "assigned_by_id": actor_id} for item, reviewer, source in picks])
+        ids = _insert_assignments(
+            [
+                {
+                    "item_pk": item.id,
+                    "reviewer_id": reviewer.id,
+                    "source": source,
+                    "assigned_at": now,
+                    "assigned_by_id": actor_id,
+                }
+                for item, reviewer, source in picks
+            ]
+        )
         chosen.update((item.id, ids[item.id, reviewer.id]) for item, reviewer, _ in picks)
-        record_many([{"object_id": chosen[item.id], "cycle_id": item.cycle_id, "item_key": item.item_id,
-                      "after": {"reviewer": reviewer.email, "source": source.value}}
-                     for item, reviewer, source in picks],
-                    at=now, action="assignment.create", object_type="assignment", actor_id=actor_id)
+        record_many(
+            [
+                {
+                    "object_id": chosen[item.id],
+                    "cycle_id": item.cycle_id,
+                    "item_key": item.item_id,
+                    "after": {"reviewer": reviewer.email, "source": source.value},
+                }
+                for item, reviewer, source in picks
+            ],
+            at=now,
+            action="assignment.create",
+            object_type="assignment",
+            actor_id=actor_id,
+        )
     return chosen
 
 
-def _further_reader_picks(cycle: Cycle, group: list[tuple[Item, AssignmentSource]]
-                          ) -> list[tuple[Item, User, AssignmentSource]]:
+def _further_reader_picks(
+    cycle: Cycle, group: list[tuple[Item, AssignmentSource]]
+) -> list[tuple[Item, User, AssignmentSource]]:
     reviewers = pool(cycle.id)
     found = lookups(cycle, {item.applicant_pk for item, _ in group})
     applicants = applicants_by_pk(item.applicant_pk for item, _ in group)
@@ -390,10 +552,18 @@ def _further_reader_picks(cycle: Cycle, group: list[tuple[Item, AssignmentSource
     demands = []
     for item, _ in group:
         facts = item_facts(item, applicants.get(item.applicant_pk), found)
-        demands.append(ItemDemand(key=item.item_id, needed=1, eligible=qualified.eligible(facts),
-                                  **_blindness_group(item.applicant_pk, facts)))
-    solution = solve([ReviewerCapacity(key=r.user.id, order=r.user.email, load=r.load, max_load=r.max_load)
-                      for r in reviewers], demands)
+        demands.append(
+            ItemDemand(
+                key=item.item_id,
+                needed=1,
+                eligible=qualified.eligible(facts),
+                **_blindness_group(item.applicant_pk, facts),
+            )
+        )
+    solution = solve(
+        [ReviewerCapacity(key=r.user.id, order=r.user.email, load=r.load, max_load=r.max_load) for r in reviewers],
+        demands,
+    )
     request_of = {item.item_id: (item, source) for item, source in group}
     user_of = {r.user.id: r.user for r in reviewers}
     picks = []
@@ -433,26 +603,40 @@ def _refusals(item: Item, reviewer: User) -> tuple[str, ...]:
     """Why a coordinator may not give this item to this reviewer: the rule, a pool member's load included."""
     member = membership(item.cycle_id, reviewer)
     load = reviewer_loads(item.cycle_id).get(reviewer.id, 0) if member is not None else 0
-    facts = reviewer_facts(reviewer, in_pool=member is not None, load=load,
-                           max_load=max_load_of(member) if member is not None else None)
+    facts = reviewer_facts(
+        reviewer, in_pool=member is not None, load=load, max_load=max_load_of(member) if member is not None else None
+    )
     return check_eligibility(facts, item_facts(item, item.applicant, lookups(item.cycle, {item.applicant_pk}))).reasons
 
 
-def unassign(assignment: Assignment, *, actor_id: int | None = None, override: bool = False,
-             reason: str | None = None) -> None:
+def unassign(
+    assignment: Assignment, *, actor_id: int | None = None, override: bool = False, reason: str | None = None
+) -> None:
     """Remove an assignment while its read is empty; a started or submitted read needs an override with a reason."""
     item, reviewer, read = assignment.item, assignment.reviewer, assignment.read
     reason = (limits.bounded(reason, limits.REASON, "reason", AssignmentError.of) or "").strip() or None
     if read is not None and not read.is_empty and not override:
-        raise AssignmentError(f"item {item.item_id}: cannot unassign {reviewer.email}: the read is "
-                              f"{'submitted' if read.submitted else 'started'}; "
-                              "removing it needs a coordinator override with a reason")
+        raise AssignmentError(
+            f"item {item.item_id}: cannot unassign {reviewer.email}: the read is "
+            f"{'submitted' if read.submitted else 'started'}; "
+            "removing it needs a coordinator override with a reason"
+        )
     if override and reason is None:
         raise AssignmentError(f"item {item.item_id}: cannot unassign {reviewer.email}: an override needs a reason")
-    record("assignment.override_delete" if override else "assignment.delete", "assignment", assignment.id,
-           actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id, note=reason,
-           before={"reviewer": reviewer.email, "source": assignment.source.value,
-                   "read": read.summary() if read else None})
+    record(
+        "assignment.override_delete" if override else "assignment.delete",
+        "assignment",
+        assignment.id,
+        actor_id=actor_id,
+        cycle_id=item.cycle_id,
+        item_key=item.item_id,
+        note=reason,
+        before={
+            "reviewer": reviewer.email,
+            "source": assignment.source.value,
+            "read": read.summary() if read else None,
+        },
+    )
     db.session.delete(assignment)  # with its read, and that with its scores and marks (ON DELETE CASCADE)
     db.session.flush()
     _update_state_after_change(item, actor_id)
@@ -463,15 +647,23 @@ def swap(assignment: Assignment, new_reviewer: User, *, actor_id: int | None = N
     item, old_reviewer, read = assignment.item, assignment.reviewer, assignment.read
     prefix = f"item {item.item_id}: cannot swap {old_reviewer.email} for {new_reviewer.email}"
     if read is not None and not read.is_empty:
-        raise AssignmentError(f"{prefix}: {old_reviewer.email} has already started the read; "
-                              "unassign it with an override instead")
+        raise AssignmentError(
+            f"{prefix}: {old_reviewer.email} has already started the read; unassign it with an override instead"
+        )
     reasons = _refusals(item, new_reviewer)
     if reasons:
         raise AssignmentError(f"{prefix}: {'; '.join(reasons)}")
     # The new reader is the coordinator's choice, whoever chose the old one.
-    record("assignment.swap", "assignment", assignment.id, actor_id=actor_id, cycle_id=item.cycle_id,
-           item_key=item.item_id, before={"reviewer": old_reviewer.email, "source": assignment.source.value},
-           after={"reviewer": new_reviewer.email, "source": AssignmentSource.MANUAL.value})
+    record(
+        "assignment.swap",
+        "assignment",
+        assignment.id,
+        actor_id=actor_id,
+        cycle_id=item.cycle_id,
+        item_key=item.item_id,
+        before={"reviewer": old_reviewer.email, "source": assignment.source.value},
+        after={"reviewer": new_reviewer.email, "source": AssignmentSource.MANUAL.value},
+    )
     if read is not None:
         db.session.delete(read)  # with its scores and marks (ON DELETE CASCADE)
         db.session.flush()
@@ -498,14 +690,32 @@ def decline(assignment: Assignment, reason: str | None, *, actor_id: int | None 
     if not reason:
         raise AssignmentError.of("reason", "say why the assignment is declined")
     if read is not None and read.submitted:
-        raise AssignmentError(f"item {item.item_id}: {reviewer.email} cannot decline: the read is submitted; "
-                              "a coordinator can reopen it first")
-    record("assignment.decline", "assignment", assignment.id, actor_id=actor_id, cycle_id=item.cycle_id,
-           item_key=item.item_id, note=reason,
-           before={"reviewer": reviewer.email, "source": assignment.source.value,
-                   "read": read.summary() if read else None})
-    declined = AssignmentDecline(item_pk=item.id, reviewer_id=reviewer.id, reason=reason, source=assignment.source,
-                                 assigned_at=assignment.assigned_at, declined_by_id=actor_id)
+        raise AssignmentError(
+            f"item {item.item_id}: {reviewer.email} cannot decline: the read is submitted; "
+            "a coordinator can reopen it first"
+        )
+    record(
+        "assignment.decline",
+        "assignment",
+        assignment.id,
+        actor_id=actor_id,
+        cycle_id=item.cycle_id,
+        item_key=item.item_id,
+        note=reason,
+        before={
+            "reviewer": reviewer.email,
+            "source": assignment.source.value,
+            "read": read.summary() if read else None,
+        },
+    )
+    declined = AssignmentDecline(
+        item_pk=item.id,
+        reviewer_id=reviewer.id,
+        reason=reason,
+        source=assignment.source,
+        assigned_at=assignment.assigned_at,
+        declined_by_id=actor_id,
+    )
     db.session.add(declined)
     db.session.delete(assignment)  # with its read, and that with its scores and marks (ON DELETE CASCADE)
     db.session.flush()
@@ -518,22 +728,35 @@ def declines_of(cycle: Cycle, *, item: Item | None = None) -> list[AssignmentDec
     query = select(AssignmentDecline).join(Item, Item.id == AssignmentDecline.item_pk).where(Item.cycle_id == cycle.id)
     if item is not None:
         query = query.where(AssignmentDecline.item_pk == item.id)
-    return list(db.session.scalars(query.options(joinedload(AssignmentDecline.item),
-                                                 joinedload(AssignmentDecline.reviewer))
-                                   .order_by(AssignmentDecline.declined_at, AssignmentDecline.id)))
+    return list(
+        db.session.scalars(
+            query.options(joinedload(AssignmentDecline.item), joinedload(AssignmentDecline.reviewer)).order_by(
+                AssignmentDecline.declined_at, AssignmentDecline.id
+            )
+        )
+    )
 
 
 def set_due(assignment: Assignment, due: date | None, *, actor_id: int | None = None) -> None:
     """Give a read that is not submitted a due date of its own (None: the cycle's); audited."""
     read = assignment.read
     if read is not None and read.submitted:
-        raise AssignmentError(f"item {assignment.item.item_id}: the read of {assignment.reviewer.email} is submitted; "
-                              "a due date no longer applies")
+        raise AssignmentError(
+            f"item {assignment.item.item_id}: the read of {assignment.reviewer.email} is submitted; "
+            "a due date no longer applies"
+        )
     if assignment.due == due:
         return
-    record("assignment.due", "assignment", assignment.id, actor_id=actor_id, cycle_id=assignment.item.cycle_id,
-           item_key=assignment.item.item_id, before={"due": assignment.due.isoformat() if assignment.due else None},
-           after={"due": due.isoformat() if due else None})
+    record(
+        "assignment.due",
+        "assignment",
+        assignment.id,
+        actor_id=actor_id,
+        cycle_id=assignment.item.cycle_id,
+        item_key=assignment.item.item_id,
+        before={"due": assignment.due.isoformat() if assignment.due else None},
+        after={"due": due.isoformat() if due else None},
+    )
     assignment.due = due
     db.session.flush()
 
@@ -541,6 +764,7 @@ def set_due(assignment: Assignment, due: date | None, *, actor_id: int | None = 
 @dataclass(frozen=True)
 class DeclineRow:
     """A decline as the dashboard lists it, with the reads its item still lacks (0: refilled, or evaluated)."""
+
     decline: AssignmentDecline
     missing: int
 
@@ -548,9 +772,17 @@ class DeclineRow:
 def decline_rows(cycle: Cycle) -> list[DeclineRow]:
     """The cycle's declines, newest first, each with its item's missing reads; three queries."""
     declines = declines_of(cycle)
-    readers = dict(db.session.execute(
-        select(Assignment.item_pk, func.count()).where(Assignment.item_pk.in_({d.item_pk for d in declines}))
-        .group_by(Assignment.item_pk)).all()) if declines else {}
+    readers = (
+        dict(
+            db.session.execute(
+                select(Assignment.item_pk, func.count())
+                .where(Assignment.item_pk.in_({d.item_pk for d in declines}))
+                .group_by(Assignment.item_pk)
+            ).all()
+        )
+        if declines
+        else {}
+    )
     return [DeclineRow(d, missing_reads(d.item, readers.get(d.item_pk, 0))) for d in reversed(declines)]
 
 
@@ -567,8 +799,15 @@ def _create(item: Item, reviewer: User, *, source: AssignmentSource, actor_id: i
     assignment = Assignment(item_pk=item.id, reviewer_id=reviewer.id, source=source, assigned_by_id=actor_id)
     db.session.add(assignment)
     db.session.flush()
-    record("assignment.create", "assignment", assignment.id, actor_id=actor_id, cycle_id=item.cycle_id,
-           item_key=item.item_id, after={"reviewer": reviewer.email, "source": source.value})
+    record(
+        "assignment.create",
+        "assignment",
+        assignment.id,
+        actor_id=actor_id,
+        cycle_id=item.cycle_id,
+        item_key=item.item_id,
+        after={"reviewer": reviewer.email, "source": source.value},
+    )
     return assignment
 
 
@@ -576,11 +815,17 @@ def _update_state_after_change(item: Item, actor_id: int | None) -> None:
     """An item not yet evaluated follows its readers: assigned once it has all of them, in review while any read is
     started, and back when one is removed."""
     of_item = Assignment.item_pk == item.id
-    assignments, started, wanted = db.session.execute(select(
-        select(func.count(Assignment.id)).where(of_item).scalar_subquery(),
-        select(func.count(Read.id)).join(Assignment, Read.assignment_id == Assignment.id).where(of_item)
-        .scalar_subquery(),
-        Cycle.readers).where(Cycle.id == item.cycle_id)).one()
-    states.derive_pre_review(item, started_reads=started, assignments=assignments, required_reads=wanted,
-                             actor_id=actor_id)
+    assignments, started, wanted = db.session.execute(
+        select(
+            select(func.count(Assignment.id)).where(of_item).scalar_subquery(),
+            select(func.count(Read.id))
+            .join(Assignment, Read.assignment_id == Assignment.id)
+            .where(of_item)
+            .scalar_subquery(),
+            Cycle.readers,
+        ).where(Cycle.id == item.cycle_id)
+    ).one()
+    states.derive_pre_review(
+        item, started_reads=started, assignments=assignments, required_reads=wanted, actor_id=actor_id
+    )
     db.session.flush()

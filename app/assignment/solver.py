@@ -1,12 +1,20 @@
 """The implementation of ``engine.solve`` in arrays and OR-Tools solvers; engine.py describes the method."""
+
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 
-from app.assignment.engine import (EXACT_DETERMINISTIC_SECONDS, ItemDemand, ReviewerCapacity, Shortfall, Solution,
-                                   shortfall_reason)
+from app.assignment.engine import (
+    EXACT_DETERMINISTIC_SECONDS,
+    ItemDemand,
+    ReviewerCapacity,
+    Shortfall,
+    Solution,
+    shortfall_reason,
+)
 
 
 def optimal_plan(pool: Sequence[ReviewerCapacity], demands: Sequence[ItemDemand], exact_size: int) -> Solution:
@@ -22,8 +30,9 @@ def optimal_plan(pool: Sequence[ReviewerCapacity], demands: Sequence[ItemDemand]
         if plan.violations():
             method = "exchanges"
             if not plan.repair_by_exchanges():
-                method, load_proven, optimal = _hard_case(problem, plan, placeable, cap,
-                                                          _squares_of(problem, chosen), exact_size)
+                method, load_proven, optimal = _hard_case(
+                    problem, plan, placeable, cap, _squares_of(problem, chosen), exact_size
+                )
             chosen = plan.arcs()
     if load_proven:
         lower_bound = _max_load(problem, chosen.tolist())
@@ -32,8 +41,9 @@ def optimal_plan(pool: Sequence[ReviewerCapacity], demands: Sequence[ItemDemand]
     return problem.solution(chosen, lower_bound, optimal, method, placeable)
 
 
-def _hard_case(problem: "_Problem", plan: "_Plan", placeable: int, cap: int, squares: int,
-               exact_size: int) -> tuple[str, bool, bool]:
+def _hard_case(
+    problem: "_Problem", plan: "_Plan", placeable: int, cap: int, squares: int, exact_size: int
+) -> tuple[str, bool, bool]:
     """Blindness conflicts that exchanges left: a blind plan by forbidding pairs, then, when small enough,
     the exact optimum from there. (method, maximum load proven least, plan proven optimal)."""
     _forbid_until_blind(problem, plan)
@@ -58,7 +68,9 @@ class _Problem:
         self.item_start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         self.edge_reviewers = np.fromiter(
             (index_of[key] for d in demands for key in sorted(d.eligible, key=index_of.__getitem__)),
-            dtype=np.int64, count=int(counts.sum()))
+            dtype=np.int64,
+            count=int(counts.sum()),
+        )
         self.existing = np.array([r.load for r in pool], dtype=np.int64)
         degree = np.bincount(self.edge_reviewers, minlength=self.reviewer_count)
         # Most a reviewer could ever hold: their cap, or everything they are eligible for.
@@ -76,7 +88,7 @@ class _Problem:
         self.constrained = bool(groups)
 
     def eligible_of(self, item: int) -> list[int]:
-        return self.edge_reviewers[self.item_start[item]:self.item_start[item + 1]].tolist()
+        return self.edge_reviewers[self.item_start[item] : self.item_start[item + 1]].tolist()
 
     def all_arcs(self) -> np.ndarray:
         return np.arange(len(self.edge_items), dtype=np.int64)
@@ -87,31 +99,50 @@ class _Problem:
 
     def solution(self, arcs: np.ndarray, lower_bound: int, optimal: bool, method: str, placeable: int) -> Solution:
         items, reviewers = self.edge_items[arcs], self.edge_reviewers[arcs]
-        pairs = tuple(sorted(zip((self.demands[i].key for i in items.tolist()),
-                                 (self.pool[r].key for r in reviewers.tolist()))))
+        pairs = tuple(
+            sorted(
+                zip(
+                    (self.demands[i].key for i in items.tolist()),
+                    (self.pool[r].key for r in reviewers.tolist()),
+                    strict=True,
+                )
+            )
+        )
         planned = np.bincount(items, minlength=self.item_count)
         final = self.existing + np.bincount(reviewers, minlength=self.reviewer_count)
         loads = {r.key: int(final[i]) for i, r in enumerate(self.pool)}
         short = [i for i in range(self.item_count) if planned[i] < self.needed[i]]
         shortfalls = tuple(self._shortfalls(short, planned, final, items, reviewers))
-        return Solution(pairs=pairs, shortfalls=shortfalls, loads=loads, max_load=max(loads.values(), default=0),
-                        lower_bound=lower_bound, optimal=optimal, method=method, placeable_bound=placeable)
+        return Solution(
+            pairs=pairs,
+            shortfalls=shortfalls,
+            loads=loads,
+            max_load=max(loads.values(), default=0),
+            lower_bound=lower_bound,
+            optimal=optimal,
+            method=method,
+            placeable_bound=placeable,
+        )
 
-    def _shortfalls(self, short: list[int], planned: np.ndarray, final: np.ndarray, items: np.ndarray,
-                    reviewers: np.ndarray) -> Iterable[Shortfall]:
+    def _shortfalls(
+        self, short: list[int], planned: np.ndarray, final: np.ndarray, items: np.ndarray, reviewers: np.ndarray
+    ) -> Iterable[Shortfall]:
         """Each short item with why its unused eligible reviewers could take no read of it."""
         if not short:
             return
         readers: dict[int, set[int]] = defaultdict(set)
         side_readers: dict[tuple[int, str], set[int]] = defaultdict(set)  # (group, side) → its readers
-        for item, reviewer in zip(items.tolist(), reviewers.tolist()):
+        for item, reviewer in zip(items.tolist(), reviewers.tolist(), strict=True):
             readers[item].add(reviewer)
             if self.group_of[item] >= 0:
                 side_readers[self.group_of[item], self.side_of[item]].add(reviewer)
         for item in short:
             demand, group = self.demands[item], self.group_of[item]
-            other_side = set().union(*(found for (g, side), found in side_readers.items()
-                                       if g == group and side != demand.side)) if group >= 0 else set()
+            other_side = (
+                set().union(*(found for (g, side), found in side_readers.items() if g == group and side != demand.side))
+                if group >= 0
+                else set()
+            )
             full = blocked = unplaced = 0
             for reviewer in self.eligible_of(item):
                 if reviewer in readers[item]:
@@ -122,12 +153,16 @@ class _Problem:
                     blocked += 1
                 else:
                     unplaced += 1
-            yield Shortfall(demand.key, demand.needed, int(planned[item]),
-                            shortfall_reason(demand, int(planned[item]), full=full, blocked=blocked,
-                                             unplaced=unplaced))
+            yield Shortfall(
+                demand.key,
+                demand.needed,
+                int(planned[item]),
+                shortfall_reason(demand, int(planned[item]), full=full, blocked=blocked, unplaced=unplaced),
+            )
 
 
 # ---------------------------------------------------------------- 1. the relaxation as network flows
+
 
 class _Network:
     """The relaxation over a subset of the arcs: node 0 is the source, then items, then reviewers, then the sink."""
@@ -160,13 +195,21 @@ class _Network:
             solver = max_flow.SimpleMaxFlow()
             items = np.arange(problem.item_count, dtype=np.int64)
             reviewers = np.arange(problem.reviewer_count, dtype=np.int64)
-            solver.add_arcs_with_capacity(np.zeros(problem.item_count, dtype=np.int64), self._item_node(items),
-                                          problem.needed)
-            solver.add_arcs_with_capacity(self._item_node(self.items), self._reviewer_node(self.reviewers),
-                                          np.ones(len(self.arcs), dtype=np.int64))
-            self._sink_arcs = np.asarray(solver.add_arcs_with_capacity(
-                self._reviewer_node(reviewers), np.full(problem.reviewer_count, self.sink, dtype=np.int64),
-                np.zeros(problem.reviewer_count, dtype=np.int64)))
+            solver.add_arcs_with_capacity(
+                np.zeros(problem.item_count, dtype=np.int64), self._item_node(items), problem.needed
+            )
+            solver.add_arcs_with_capacity(
+                self._item_node(self.items),
+                self._reviewer_node(self.reviewers),
+                np.ones(len(self.arcs), dtype=np.int64),
+            )
+            self._sink_arcs = np.asarray(
+                solver.add_arcs_with_capacity(
+                    self._reviewer_node(reviewers),
+                    np.full(problem.reviewer_count, self.sink, dtype=np.int64),
+                    np.zeros(problem.reviewer_count, dtype=np.int64),
+                )
+            )
             self._max_flow = solver
         self._max_flow.set_arcs_capacity(self._sink_arcs, problem.room_under(cap))
         status = self._max_flow.solve(0, self.sink)
@@ -192,11 +235,17 @@ class _Network:
         solver = min_cost_flow.SimpleMinCostFlow()
         items = np.arange(problem.item_count, dtype=np.int64)
         solver.add_arcs_with_capacity_and_unit_cost(
-            np.zeros(problem.item_count, dtype=np.int64), self._item_node(items), problem.needed,
-            np.zeros(problem.item_count, dtype=np.int64))
+            np.zeros(problem.item_count, dtype=np.int64),
+            self._item_node(items),
+            problem.needed,
+            np.zeros(problem.item_count, dtype=np.int64),
+        )
         edge_arcs = solver.add_arcs_with_capacity_and_unit_cost(
-            self._item_node(self.items), self._reviewer_node(self.reviewers),
-            np.ones(len(self.arcs), dtype=np.int64), np.zeros(len(self.arcs), dtype=np.int64))
+            self._item_node(self.items),
+            self._reviewer_node(self.reviewers),
+            np.ones(len(self.arcs), dtype=np.int64),
+            np.zeros(len(self.arcs), dtype=np.int64),
+        )
         # One unit arc per extra read a reviewer may take; the k-th costs (load+k)² − (load+k−1)².
         room = problem.room_under(cap)
         unit_reviewers = np.repeat(np.arange(problem.reviewer_count, dtype=np.int64), room)
@@ -204,8 +253,11 @@ class _Network:
         step = np.arange(len(unit_reviewers), dtype=np.int64) - np.repeat(starts, room) + 1
         load_after = problem.existing[unit_reviewers] + step
         solver.add_arcs_with_capacity_and_unit_cost(
-            self._reviewer_node(unit_reviewers), np.full(len(unit_reviewers), self.sink, dtype=np.int64),
-            np.ones(len(unit_reviewers), dtype=np.int64), 2 * load_after - 1)
+            self._reviewer_node(unit_reviewers),
+            np.full(len(unit_reviewers), self.sink, dtype=np.int64),
+            np.ones(len(unit_reviewers), dtype=np.int64),
+            2 * load_after - 1,
+        )
         solver.set_node_supply(0, placeable)
         solver.set_node_supply(self.sink, -placeable)
         status = solver.solve()
@@ -216,6 +268,7 @@ class _Network:
 
 # ---------------------------------------------------------------- 2. a plan, its conflicts and exchanges
 
+
 class _Plan:
     """A plan as sets (reads per item and per reviewer), with the blindness bookkeeping exchanges need."""
 
@@ -224,8 +277,9 @@ class _Plan:
         starts = problem.item_start.tolist()
         # Per item: eligible reviewer → the arc of the pair.
         self.eligible: list[dict[int, int]] = [
-            dict(zip(problem.eligible_of(item), range(starts[item], starts[item + 1])))
-            for item in range(problem.item_count)]
+            dict(zip(problem.eligible_of(item), range(starts[item], starts[item + 1]), strict=True))
+            for item in range(problem.item_count)
+        ]
         self.replace(arcs)
 
     def replace(self, arcs: np.ndarray) -> None:
@@ -237,8 +291,10 @@ class _Plan:
             self._add(int(problem.edge_items[arc]), int(problem.edge_reviewers[arc]))
 
     def arcs(self) -> np.ndarray:
-        return np.array(sorted(self.eligible[item][reviewer] for reviewer, held in enumerate(self.holds)
-                               for item in held), dtype=np.int64)
+        return np.array(
+            sorted(self.eligible[item][reviewer] for reviewer, held in enumerate(self.holds) for item in held),
+            dtype=np.int64,
+        )
 
     def _add(self, item: int, reviewer: int) -> None:
         self.readers[item].add(reviewer)
@@ -281,8 +337,11 @@ class _Plan:
         """The reviewer's items of the applicant on every side but the one they hold most of (ties: first side)."""
         sides = self.sides[group, reviewer]
         keep = max(sorted(sides), key=lambda side: sides[side])
-        return sorted(item for item in self.holds[reviewer]
-                      if self.problem.group_of[item] == group and self.problem.side_of[item] != keep)
+        return sorted(
+            item
+            for item in self.holds[reviewer]
+            if self.problem.group_of[item] == group and self.problem.side_of[item] != keep
+        )
 
     def _repair(self, group: int, reviewer: int) -> bool:
         """Move the reviewer's reads off the side where they hold fewer of the applicant's items."""
@@ -359,8 +418,10 @@ class _Plan:
 
 # ---------------------------------------------------------------- 3. the exact solve
 
-def _exact(problem: _Problem, plan: _Plan, placeable: int, cap: int,
-           relaxed_squares: int) -> tuple[np.ndarray, bool, bool]:
+
+def _exact(
+    problem: _Problem, plan: _Plan, placeable: int, cap: int, relaxed_squares: int
+) -> tuple[np.ndarray, bool, bool]:
     """The lexicographic optimum with the blindness constraint, by CP-SAT, starting from the (blind) plan.
 
     Two solves on one model: the most reads and, among plans placing that
@@ -379,7 +440,9 @@ def _exact(problem: _Problem, plan: _Plan, placeable: int, cap: int,
     by_item: list[list[int]] = [[] for _ in range(problem.item_count)]
     by_reviewer: list[list[int]] = [[] for _ in range(problem.reviewer_count)]
     by_group_side: dict[tuple[int, int], dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for arc, (item, reviewer) in enumerate(zip(problem.edge_items.tolist(), problem.edge_reviewers.tolist())):
+    for arc, (item, reviewer) in enumerate(
+        zip(problem.edge_items.tolist(), problem.edge_reviewers.tolist(), strict=True)
+    ):
         by_item[item].append(arc)
         by_reviewer[reviewer].append(arc)
         if problem.group_of[item] >= 0:
@@ -392,7 +455,7 @@ def _exact(problem: _Problem, plan: _Plan, placeable: int, cap: int,
     for sides in by_group_side.values():
         if len(sides) > 1:
             chosen_side = [model.new_bool_var("") for _ in sides]
-            for side_var, arcs in zip(chosen_side, sides.values()):
+            for side_var, arcs in zip(chosen_side, sides.values(), strict=True):
                 for a in arcs:
                     model.add_implication(x[a], side_var)
             model.add_at_most_one(chosen_side)
@@ -428,7 +491,7 @@ def _squares(model, problem: _Problem, by_reviewer: list[list[int]], x: list, ca
     for reviewer, arcs in enumerate(by_reviewer):
         existing = int(problem.existing[reviewer])
         steps = [model.new_bool_var("") for _ in range(max(0, min(len(arcs), cap - existing)))]
-        for earlier, later in zip(steps, steps[1:]):
+        for earlier, later in pairwise(steps):
             model.add_implication(later, earlier)
         model.add(sum(steps) == sum(x[a] for a in arcs))
         terms.extend((2 * (existing + k) - 1) * step for k, step in enumerate(steps, start=1))
@@ -470,6 +533,7 @@ def _squares_of(problem: _Problem, arcs) -> int:
 
 
 # ---------------------------------------------------------------- 4. beyond the exact size
+
 
 def _forbid_until_blind(problem: _Problem, plan: _Plan) -> None:
     """Forbid each conflicting reviewer the side of the applicant they read less of, solve the flow again and

@@ -3,6 +3,7 @@
 Applied by migration 0002 and, for databases built with ``create_all`` (tests),
 by a DDL event on the table, so both paths end with the same protection.
 """
+
 from sqlalchemy import DDL, event
 
 from app.audit.models import AuditEntry
@@ -25,10 +26,11 @@ APPEND_ONLY_DDL = {
 }
 
 DROP_APPEND_ONLY_DDL = {
-    "sqlite": ["DROP TRIGGER IF EXISTS audit_entries_no_update",
-               "DROP TRIGGER IF EXISTS audit_entries_no_delete"],
-    "postgresql": ["DROP TRIGGER IF EXISTS audit_entries_no_change ON audit_entries",
-                   "DROP FUNCTION IF EXISTS audit_entries_refuse_change()"],
+    "sqlite": ["DROP TRIGGER IF EXISTS audit_entries_no_update", "DROP TRIGGER IF EXISTS audit_entries_no_delete"],
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS audit_entries_no_change ON audit_entries",
+        "DROP FUNCTION IF EXISTS audit_entries_refuse_change()",
+    ],
 }
 
 for _dialect, _statements in APPEND_ONLY_DDL.items():

@@ -1,4 +1,5 @@
 """The append-only audit log."""
+
 from datetime import datetime
 from typing import Any
 

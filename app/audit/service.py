@@ -1,4 +1,5 @@
 """Writing to the audit log. Callers add entries in the same transaction as the change."""
+
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -9,12 +10,30 @@ from app.extensions import db
 from app.timeutil import utcnow
 
 
-def record(action: str, object_type: str, object_id: int | None, *, actor_id: int | None = None,
-           before: Any = None, after: Any = None, cycle_id: int | None = None,
-           item_key: str | None = None, note: str | None = None) -> AuditEntry:
+def record(
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    *,
+    actor_id: int | None = None,
+    before: Any = None,
+    after: Any = None,
+    cycle_id: int | None = None,
+    item_key: str | None = None,
+    note: str | None = None,
+) -> AuditEntry:
     """Add one audit entry to the session (flushed with the change it describes)."""
-    entry = AuditEntry(action=action, object_type=object_type, object_id=object_id, actor_id=actor_id,
-                       before=before, after=after, cycle_id=cycle_id, item_key=item_key, note=note)
+    entry = AuditEntry(
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        actor_id=actor_id,
+        before=before,
+        after=after,
+        cycle_id=cycle_id,
+        item_key=item_key,
+        note=note,
+    )
     db.session.add(entry)
     return entry
 

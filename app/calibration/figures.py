@@ -3,6 +3,7 @@
 Plain numbers only (docs/calibration.md, "Figures"): the service in app/reports.py loads the reads and
 the workbook, dashboard and board show what comes out. numpy loads with the kappa, not with the module.
 """
+
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ class ScoredRead:
     Against an expert, the other score is the validity essay's expert score; against co-readers, the
     mean of the other reads of the item in that domain.
     """
+
     rubric_key: str
     scale: tuple[int, ...]
     pairs: tuple[tuple[int, float], ...]
@@ -26,6 +28,7 @@ class ScoredRead:
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     """When a reviewer is flagged (the cycle's settings; defaults as docs/calibration.md gives them)."""
+
     min_adjacent: float = 0.9
     max_mean_difference: float = 0.5
     min_kappa: float = 0.6
@@ -35,17 +38,19 @@ class Thresholds:
 @dataclass(frozen=True, slots=True)
 class Figures:
     """Agreement of a run of reads with what they are measured against, every domain score pooled."""
+
     reads: int
     scores: int
     exact: float | None
     adjacent: float | None
-    mean_difference: float | None      # the reviewer's score minus the other, averaged
-    kappa: float | None = None         # quadratic weighted, per rubric on its full scale, weighted by scores
+    mean_difference: float | None  # the reviewer's score minus the other, averaged
+    kappa: float | None = None  # quadratic weighted, per rubric on its full scale, weighted by scores
 
 
 @dataclass(frozen=True, slots=True)
 class Window:
     """The figures over reads ``first``–``last`` (1-based, in submission order) and what they trip."""
+
     first: int
     last: int
     figures: Figures
@@ -73,8 +78,14 @@ def against_expert(reads: Sequence[ScoredRead]) -> Figures:
             weighted += kappa * len(rubric_pairs)
             weights += len(rubric_pairs)
     base = _agreement(len(reads), pairs)
-    return Figures(base.reads, base.scores, base.exact, base.adjacent, base.mean_difference,
-                   weighted / weights if weights else None)
+    return Figures(
+        base.reads,
+        base.scores,
+        base.exact,
+        base.adjacent,
+        base.mean_difference,
+        weighted / weights if weights else None,
+    )
 
 
 def against_co_readers(reads: Sequence[ScoredRead]) -> Figures:
@@ -87,8 +98,13 @@ def _agreement(count: int, pairs: Sequence[tuple[int, float]]) -> Figures:
     if not pairs:
         return Figures(count, 0, None, None, None)
     differences = [own - other for own, other in pairs]
-    return Figures(count, len(pairs), sum(d == 0 for d in differences) / len(pairs),
-                   sum(abs(d) <= 1 for d in differences) / len(pairs), sum(differences) / len(pairs))
+    return Figures(
+        count,
+        len(pairs),
+        sum(d == 0 for d in differences) / len(pairs),
+        sum(abs(d) <= 1 for d in differences) / len(pairs),
+        sum(differences) / len(pairs),
+    )
 
 
 def _kappa(pairs: Sequence[tuple[int, float]], scale: Sequence[int]) -> float | None:
@@ -107,8 +123,10 @@ def expert_flags(figures: Figures, thresholds: Thresholds) -> tuple[str, ...]:
         reasons.append(f"adjacent agreement {_percent(figures.adjacent)} is below {_percent(thresholds.min_adjacent)}")
     if figures.mean_difference is not None and abs(figures.mean_difference) > thresholds.max_mean_difference:
         leaning = "lenient" if figures.mean_difference > 0 else "severe"
-        reasons.append(f"mean difference {figures.mean_difference:+.2f} from the expert scores is beyond "
-                       f"±{thresholds.max_mean_difference:g} ({leaning})")
+        reasons.append(
+            f"mean difference {figures.mean_difference:+.2f} from the expert scores is beyond "
+            f"±{thresholds.max_mean_difference:g} ({leaning})"
+        )
     if figures.kappa is not None and figures.kappa < thresholds.min_kappa:
         reasons.append(f"weighted kappa {figures.kappa:.2f} is below {thresholds.min_kappa:g}")
     return tuple(reasons)
@@ -121,10 +139,11 @@ def drift(reads: Sequence[ScoredRead], thresholds: Thresholds, *, expert: bool =
     size = max(thresholds.window, 1)
     windows = []
     for start in range(0, len(reads), size):
-        chunk = reads[start:start + size]
+        chunk = reads[start : start + size]
         figures = against_expert(chunk) if expert else against_co_readers(chunk)
-        windows.append(Window(start + 1, start + len(chunk), figures,
-                              expert_flags(figures, thresholds) if expert else ()))
+        windows.append(
+            Window(start + 1, start + len(chunk), figures, expert_flags(figures, thresholds) if expert else ())
+        )
     return tuple(windows)
 
 
@@ -134,8 +153,9 @@ def drift_words(windows: Sequence[Window]) -> str | None:
     return " | ".join(tripped) or None
 
 
-def co_reader_reads(items: Sequence[Sequence[tuple[int, int, dict[str, int]]]],
-                    rubric_of: Sequence[tuple[str, tuple[int, ...]]]) -> dict[int, list[tuple[int, ScoredRead]]]:
+def co_reader_reads(
+    items: Sequence[Sequence[tuple[int, int, dict[str, int]]]], rubric_of: Sequence[tuple[str, tuple[int, ...]]]
+) -> dict[int, list[tuple[int, ScoredRead]]]:
     """Per reviewer, each of their live reads measured against the co-readers: for every domain the read
     scored that another read of the item scored too, (the score, the mean of the others' scores).
 
@@ -143,7 +163,7 @@ def co_reader_reads(items: Sequence[Sequence[tuple[int, int, dict[str, int]]]],
     item's rubric key and scale, in the same order. Returns reviewer → [(read id, read)], reads in item order.
     """
     found: dict[int, list[tuple[int, ScoredRead]]] = defaultdict(list)
-    for reads, (rubric_key, scale) in zip(items, rubric_of):
+    for reads, (rubric_key, scale) in zip(items, rubric_of, strict=True):
         if len(reads) < 2:
             continue
         totals: dict[str, tuple[int, int]] = {}
@@ -152,8 +172,11 @@ def co_reader_reads(items: Sequence[Sequence[tuple[int, int, dict[str, int]]]],
                 total, count = totals.get(domain, (0, 0))
                 totals[domain] = (total + score, count + 1)
         for reviewer_id, read_id, scores in reads:
-            pairs = tuple((score, (totals[domain][0] - score) / (totals[domain][1] - 1))
-                          for domain, score in scores.items() if totals[domain][1] > 1)
+            pairs = tuple(
+                (score, (totals[domain][0] - score) / (totals[domain][1] - 1))
+                for domain, score in scores.items()
+                if totals[domain][1] > 1
+            )
             if pairs:
                 found[reviewer_id].append((read_id, ScoredRead(rubric_key, scale, pairs)))
     return found

@@ -4,6 +4,7 @@ Pure (docs/calibration.md, "Qualification"): the cycle's set size and threshold,
 validity reads in assignment order (None for one not yet submitted), and whether a coordinator released them
 by hand, in; the reviewer's standing out.
 """
+
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,12 +13,12 @@ from app.calibration.figures import ScoredRead, against_co_readers
 
 
 class Standing(enum.StrEnum):
-    NOT_REQUIRED = "not_required"    # the cycle asks for no qualification set
-    AWAITING_SET = "awaiting_set"    # fewer essays assigned than the set needs: the coordinator must act
-    IN_PROGRESS = "in_progress"      # scoring the set
+    NOT_REQUIRED = "not_required"  # the cycle asks for no qualification set
+    AWAITING_SET = "awaiting_set"  # fewer essays assigned than the set needs: the coordinator must act
+    IN_PROGRESS = "in_progress"  # scoring the set
     QUALIFIED = "qualified"
-    MISSED = "missed"                # scored the whole set below the threshold
-    RELEASED = "released"            # released by hand
+    MISSED = "missed"  # scored the whole set below the threshold
+    RELEASED = "released"  # released by hand
 
 
 RELEASED_STANDINGS = frozenset({Standing.NOT_REQUIRED, Standing.QUALIFIED, Standing.RELEASED})
@@ -38,8 +39,9 @@ class Qualification:
         return self.standing in RELEASED_STANDINGS
 
 
-def qualification(required: int, min_adjacent: float, set_reads: Sequence[ScoredRead | None],
-                  released_by_hand: bool = False) -> Qualification:
+def qualification(
+    required: int, min_adjacent: float, set_reads: Sequence[ScoredRead | None], released_by_hand: bool = False
+) -> Qualification:
     """The standing of a reviewer whose first ``required`` validity assignments are ``set_reads``.
 
     The set is judged once every read of it is submitted: its domain scores pooled, adjacent agreement
@@ -59,5 +61,6 @@ def qualification(required: int, min_adjacent: float, set_reads: Sequence[Scored
     if len(submitted) < required:
         return standing(Standing.AWAITING_SET if len(reads) < required else Standing.IN_PROGRESS)
     adjacent = against_co_readers(submitted).adjacent  # the agreement alone: no kappa (nor numpy) on a page load
-    return standing(Standing.QUALIFIED if adjacent is not None and adjacent >= min_adjacent else Standing.MISSED,
-                    adjacent)
+    return standing(
+        Standing.QUALIFIED if adjacent is not None and adjacent >= min_adjacent else Standing.MISSED, adjacent
+    )

@@ -5,6 +5,7 @@ A cycle's ``validity_rate`` is the share of validity reads in each reviewer's qu
 the nearest whole read, so that validity reads make up ``rate`` of everything they read. Each pick is an
 essay the reviewer may read and is not reading yet, the least read one first, so the essays' reads stay even.
 """
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from math import floor
@@ -17,8 +18,8 @@ class SeedReviewer:
     key: int
     live_reads: int
     validity_reads: int
-    room: int | None                 # reads left under their maximum load; None without one
-    eligible: tuple[str, ...]        # validity essays they may read and are not reading yet
+    room: int | None  # reads left under their maximum load; None without one
+    eligible: tuple[str, ...]  # validity essays they may read and are not reading yet
 
 
 def seeded_reads(live_reads: int, rate: float) -> int:
@@ -28,8 +29,9 @@ def seeded_reads(live_reads: int, rate: float) -> int:
     return floor(rate * live_reads / (1 - rate) + 0.5)
 
 
-def seed(reviewers: Sequence[SeedReviewer], rate: float, reads_per_essay: Mapping[str, int],
-         minimum: int = 0) -> list[tuple[int, str]]:
+def seed(
+    reviewers: Sequence[SeedReviewer], rate: float, reads_per_essay: Mapping[str, int], minimum: int = 0
+) -> list[tuple[int, str]]:
     """The validity reads to add: for each reviewer (in the order given) what their queue lacks at ``rate``, and
     at least ``minimum`` in all (a qualification set), within their maximum load, each essay the least read of
     those they may read (then by key)."""

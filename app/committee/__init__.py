@@ -1,4 +1,5 @@
 """committee area: the board of a cycle's items, reads side by side, final scores and decisions."""
+
 from flask import Flask
 
 

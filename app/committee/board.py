@@ -6,6 +6,7 @@ The board runs a fixed number of queries whatever the size of the cycle (see
 request. Applicants hidden from the viewer (``app.access.applicant_visible``)
 are left out of the rows and the counts alike.
 """
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -60,8 +61,9 @@ class BoardFilters:
             page = whole_number(args.get("page"), "page", minimum=1, default=1)
         except InputError as exc:
             raise CommitteeInputError(exc.problems) from None
-        return cls(state, (args.get("category") or "").strip() or None, (args.get("rubric") or "").strip() or None,
-                   page)
+        return cls(
+            state, (args.get("category") or "").strip() or None, (args.get("rubric") or "").strip() or None, page
+        )
 
     def query_args(self, **changes: Any) -> dict[str, Any]:
         """These filters as URL arguments, with ``changes`` applied and empty ones left out."""
@@ -91,10 +93,10 @@ class BoardRow:
     rubric_key: str
     rubric_title: str
     state: str
-    reads: int                    # submitted reads
-    discrepant_domains: tuple[str, ...]   # domain names
-    pass_fail_split: bool                 # the reads disagree on pass/fail
-    lines_disputed: bool                  # requirement lines marked differently
+    reads: int  # submitted reads
+    discrepant_domains: tuple[str, ...]  # domain names
+    pass_fail_split: bool  # the reads disagree on pass/fail
+    lines_disputed: bool  # requirement lines marked differently
     result: str | None
     mean: float | None
     committee_scored: bool
@@ -104,8 +106,8 @@ class BoardRow:
 class Board:
     filters: BoardFilters
     rows: list[BoardRow]
-    counts: dict[str, int]        # state → items, under the category and rubric filters
-    total: int                    # items matching every filter
+    counts: dict[str, int]  # state → items, under the category and rubric filters
+    total: int  # items matching every filter
     pages: int
     categories: list[str]
     rubrics: list[tuple[str, str]]  # (key, title)
@@ -123,8 +125,9 @@ class Board:
         return min(self.filters.page * PER_PAGE, self.total)
 
 
-def board_page(cycle: Cycle, filters: BoardFilters, viewer: User, per_page: int = PER_PAGE, *,
-               choices: bool = True) -> Board:
+def board_page(
+    cycle: Cycle, filters: BoardFilters, viewer: User, per_page: int = PER_PAGE, *, choices: bool = True
+) -> Board:
     """One page of the cycle's items the viewer may see under the filters, with counts per state; at most four
     queries whatever the size.
 
@@ -138,15 +141,21 @@ def board_page(cycle: Cycle, filters: BoardFilters, viewer: User, per_page: int 
     rubric_keys: set[str] = set()
     if filters.category:  # counted through the applicants' applications
         for state, count in db.session.execute(
-                _in_scope(db.select(Item.state, func.count()), by_category=True, by_rubric=bool(filters.rubric),
-                          role=role).group_by(Item.state), scope):
+            _in_scope(
+                db.select(Item.state, func.count()), by_category=True, by_rubric=bool(filters.rubric), role=role
+            ).group_by(Item.state),
+            scope,
+        ):
             counts[state.value] = count
     else:
         # Items per rubric and state in one pass over the index on (cycle, rubric, state): the counts under
         # the rubric filter, and the rubric choices, which would otherwise cost a second pass.
         for rubric_key, state, count in db.session.execute(
-                _visible(db.select(Item.rubric_key, Item.state, func.count()), role)
-                .where(Item.cycle_id == cycle.id).group_by(Item.rubric_key, Item.state), viewer_values):
+            _visible(db.select(Item.rubric_key, Item.state, func.count()), role)
+            .where(Item.cycle_id == cycle.id)
+            .group_by(Item.rubric_key, Item.state),
+            viewer_values,
+        ):
             rubric_keys.add(rubric_key)
             if filters.rubric in (None, rubric_key):
                 counts[state.value] += count
@@ -155,28 +164,46 @@ def board_page(cycle: Cycle, filters: BoardFilters, viewer: User, per_page: int 
     pages = max(1, ceil(total / per_page))
 
     # The counts tell which part of each state the page covers; every other state's slice takes nothing.
-    covered = {state: (skip, taken) for state, skip, taken in page_slices(
-        [(state, counts[state.value]) for state in states], (filters.page - 1) * per_page, per_page)}
+    covered = {
+        state: (skip, taken)
+        for state, skip, taken in page_slices(
+            [(state, counts[state.value]) for state in states], (filters.page - 1) * per_page, per_page
+        )
+    }
     rows: Sequence[Any] = ()
     if covered:
         slices = {}
         for position, state in enumerate(STATE_ORDER):
             skip, taken = covered.get(state, (0, 0))
             slices[f"skip_{position}"], slices[f"take_{position}"] = skip, taken
-        rows = db.session.execute(_page_rows(bool(filters.category), bool(filters.rubric), role),
-                                  scope | slices).all()
+        rows = db.session.execute(_page_rows(bool(filters.category), bool(filters.rubric), role), scope | slices).all()
 
     categories = []
     if choices:
-        categories = sorted(c for c in db.session.scalars(
-            db.select(Application.category).distinct().join(Applicant, Application.applicant_pk == Applicant.id)
-            .where(Applicant.cycle_id == cycle.id)) if c)
+        categories = sorted(
+            c
+            for c in db.session.scalars(
+                db.select(Application.category)
+                .distinct()
+                .join(Applicant, Application.applicant_pk == Applicant.id)
+                .where(Applicant.cycle_id == cycle.id)
+            )
+            if c
+        )
         if filters.category:
-            rubric_keys = set(db.session.scalars(db.select(Item.rubric_key).distinct()
-                                                 .where(Item.cycle_id == cycle.id)))
+            rubric_keys = set(
+                db.session.scalars(db.select(Item.rubric_key).distinct().where(Item.cycle_id == cycle.id))
+            )
     rubrics = all_rubrics()  # once per page: a lookup per row went through the app context every time
-    return Board(filters, [_board_row(rubrics, *row) for row in rows], counts, total, pages, categories,
-                 [(key, _rubric_title(key)) for key in sorted(rubric_keys)] if choices else [])
+    return Board(
+        filters,
+        [_board_row(rubrics, *row) for row in rows],
+        counts,
+        total,
+        pages,
+        categories,
+        [(key, _rubric_title(key)) for key in sorted(rubric_keys)] if choices else [],
+    )
 
 
 @cache
@@ -190,24 +217,48 @@ def _page_rows(by_category: bool, by_rubric: bool, role: Role) -> Select:
     in_scope = _in_scope(db.select(Item.id), by_category=by_category, by_rubric=by_rubric, role=role)
     # Each state's slice comes in item order straight from the covering index, where sorting the whole cycle
     # by state priority would cost as much as the cycle is big; a slice taking nothing reads nothing.
-    slices = [in_scope.add_columns(literal(position).label("position")).where(Item.state == state)
-              .order_by(Item.item_id).limit(bindparam(f"take_{position}")).offset(bindparam(f"skip_{position}"))
-              .subquery() for position, state in enumerate(STATE_ORDER)]
+    slices = [
+        in_scope.add_columns(literal(position).label("position"))
+        .where(Item.state == state)
+        .order_by(Item.item_id)
+        .limit(bindparam(f"take_{position}"))
+        .offset(bindparam(f"skip_{position}"))
+        .subquery()
+        for position, state in enumerate(STATE_ORDER)
+    ]
     page = union_all(*(db.select(part) for part in slices)).subquery()
     # Counted for the rows of this page only (correlated): grouping every read of the cycle grows with its size.
-    submitted = (db.select(func.count(Read.id)).join(Assignment, Read.assignment_id == Assignment.id)
-                 .where(Assignment.item_pk == Item.id, Read.status == ReadStatus.SUBMITTED)
-                 .correlate(Item).scalar_subquery())
+    submitted = (
+        db.select(func.count(Read.id))
+        .join(Assignment, Read.assignment_id == Assignment.id)
+        .where(Assignment.item_pk == Item.id, Read.status == ReadStatus.SUBMITTED)
+        .correlate(Item)
+        .scalar_subquery()
+    )
     # The page's item ids first, so only the rows shown are joined to their outcome, resolution and read count.
-    return (db.select(Item.id, Item.item_id, Item.kind, Applicant.applicant_id, Application.category,
-                      Item.rubric_key, Item.state, submitted, ItemOutcome.discrepant_domains,
-                      ItemOutcome.reasons, ItemOutcome.result, ItemOutcome.mean, CommitteeResolution.id)
-            .join(page, page.c.id == Item.id)
-            .join(Applicant, Item.applicant_pk == Applicant.id)
-            .outerjoin(Application, Application.applicant_pk == Applicant.id)
-            .outerjoin(ItemOutcome, ItemOutcome.item_pk == Item.id)
-            .outerjoin(CommitteeResolution, CommitteeResolution.item_pk == Item.id)
-            .order_by(page.c.position, Item.item_id))
+    return (
+        db.select(
+            Item.id,
+            Item.item_id,
+            Item.kind,
+            Applicant.applicant_id,
+            Application.category,
+            Item.rubric_key,
+            Item.state,
+            submitted,
+            ItemOutcome.discrepant_domains,
+            ItemOutcome.reasons,
+            ItemOutcome.result,
+            ItemOutcome.mean,
+            CommitteeResolution.id,
+        )
+        .join(page, page.c.id == Item.id)
+        .join(Applicant, Item.applicant_pk == Applicant.id)
+        .outerjoin(Application, Application.applicant_pk == Applicant.id)
+        .outerjoin(ItemOutcome, ItemOutcome.item_pk == Item.id)
+        .outerjoin(CommitteeResolution, CommitteeResolution.item_pk == Item.id)
+        .order_by(page.c.position, Item.item_id)
+    )
 
 
 def page_slices(counts: list[tuple[ItemState, int]], offset: int, limit: int) -> list[tuple[ItemState, int, int]]:
@@ -235,9 +286,11 @@ def _in_scope(statement: Select, *, by_category: bool, by_rubric: bool, role: Ro
     rubric filters (bound ``category`` and ``rubric``; joined only when filtered)."""
     statement = _visible(statement, role).where(Item.cycle_id == bindparam("cycle_id"))
     if by_category:
-        statement = (statement.join(Applicant, Item.applicant_pk == Applicant.id)
-                     .join(Application, Application.applicant_pk == Applicant.id)
-                     .where(Application.category == bindparam("category")))
+        statement = (
+            statement.join(Applicant, Item.applicant_pk == Applicant.id)
+            .join(Application, Application.applicant_pk == Applicant.id)
+            .where(Application.category == bindparam("category"))
+        )
     if by_rubric:
         statement = statement.where(Item.rubric_key == bindparam("rubric"))
     return statement
@@ -251,14 +304,42 @@ def _states_of(state_filter: str | None) -> tuple[ItemState, ...]:
     return (ItemState(state_filter),)
 
 
-def _board_row(rubrics: Mapping[str, Rubric], pk, item_id, kind, applicant_id, category, rubric_key, state, reads,
-               discrepant, reasons, result, mean, resolution_id) -> BoardRow:
+def _board_row(
+    rubrics: Mapping[str, Rubric],
+    pk,
+    item_id,
+    kind,
+    applicant_id,
+    category,
+    rubric_key,
+    state,
+    reads,
+    discrepant,
+    reasons,
+    result,
+    mean,
+    resolution_id,
+) -> BoardRow:
     rubric = rubrics.get(rubric_key)
     names = tuple(_domain_name(rubric, key) for key in (discrepant or []))
     pass_fail, lines = disagrees_on(reasons or [])
-    return BoardRow(pk, item_id, kind.value, applicant_id, category, rubric_key,
-                    rubric.title if rubric else _missing_rubric_title(rubric_key), state.value, reads, names,
-                    pass_fail, lines, result, mean, resolution_id is not None)
+    return BoardRow(
+        pk,
+        item_id,
+        kind.value,
+        applicant_id,
+        category,
+        rubric_key,
+        rubric.title if rubric else _missing_rubric_title(rubric_key),
+        state.value,
+        reads,
+        names,
+        pass_fail,
+        lines,
+        result,
+        mean,
+        resolution_id is not None,
+    )
 
 
 def _rubric_or_none(key: str) -> Rubric | None:
@@ -286,8 +367,9 @@ def _domain_name(rubric: Rubric | None, key: str) -> str:
         return key
 
 
-def cycle_pictures(cycle: Cycle, viewer: User | None = None) \
-        -> list[tuple[RubricFigures, charts.Picture, charts.Picture]]:
+def cycle_pictures(
+    cycle: Cycle, viewer: User | None = None
+) -> list[tuple[RubricFigures, charts.Picture, charts.Picture]]:
     """Per rubric of the cycle: its figures with their two pictures, as the board and the dashboard draw them
     (without the applicants hidden from ``viewer``, when given)."""
     return [(figures, *charts.rubric_pictures(figures)) for figures in cycle_figures(cycle, viewer)]
@@ -296,6 +378,7 @@ def cycle_pictures(cycle: Cycle, viewer: User | None = None) \
 @dataclass(frozen=True)
 class CalibrationRow:
     """One reviewer's row of the calibration table, with their drift drawn as a sparkline."""
+
     reviewer: ReviewerCalibration
     expert_drift: charts.Chart
     co_reader_drift: charts.Chart
@@ -305,13 +388,22 @@ def calibration_table(cycle: Cycle) -> list[CalibrationRow]:
     """Every reviewer with a submitted read: against the experts and the co-readers, flags, and drift (adjacent
     agreement per window of reads) as the dashboard and the board show it."""
     minimum = cycle.flag_min_adjacent
-    return [CalibrationRow(
-        reviewer,
-        charts.sparkline(f"{reviewer.name}: adjacent agreement with the experts per {cycle.drift_window} reads",
-                         [(w.label, w.figures.adjacent) for w in reviewer.expert_drift], minimum),
-        charts.sparkline(f"{reviewer.name}: adjacent agreement with the co-readers per {cycle.drift_window} reads",
-                         [(w.label, w.figures.adjacent) for w in reviewer.co_reader_drift], None))
-        for reviewer in calibration_rows(cycle)]
+    return [
+        CalibrationRow(
+            reviewer,
+            charts.sparkline(
+                f"{reviewer.name}: adjacent agreement with the experts per {cycle.drift_window} reads",
+                [(w.label, w.figures.adjacent) for w in reviewer.expert_drift],
+                minimum,
+            ),
+            charts.sparkline(
+                f"{reviewer.name}: adjacent agreement with the co-readers per {cycle.drift_window} reads",
+                [(w.label, w.figures.adjacent) for w in reviewer.co_reader_drift],
+                None,
+            ),
+        )
+        for reviewer in calibration_rows(cycle)
+    ]
 
 
 def visible_cycles(user: User) -> list[tuple[Cycle, int]]:
@@ -321,8 +413,12 @@ def visible_cycles(user: User) -> list[tuple[Cycle, int]]:
     if condition is not None:
         query = query.where(condition)
     cycles = list(db.session.scalars(query))
-    open_counts = dict(db.session.execute(
-        _visible(db.select(Item.cycle_id, func.count(Item.id)), user.role)
-        .where(Item.state.in_(OPEN_STATES), Item.cycle_id.in_([c.id for c in cycles]))
-        .group_by(Item.cycle_id), viewer_params(user)).all())
+    open_counts = dict(
+        db.session.execute(
+            _visible(db.select(Item.cycle_id, func.count(Item.id)), user.role)
+            .where(Item.state.in_(OPEN_STATES), Item.cycle_id.in_([c.id for c in cycles]))
+            .group_by(Item.cycle_id),
+            viewer_params(user),
+        ).all()
+    )
     return [(cycle, open_counts.get(cycle.id, 0)) for cycle in cycles]

@@ -1,4 +1,5 @@
 """``flask committee seat|unseat|list --cycle NAME``: who sits on a cycle's committee (docs/committee.md)."""
+
 import click
 from flask.cli import AppGroup
 
@@ -6,9 +7,9 @@ from app.access import cycle_recusals
 from app.cycles import seating
 from app.cycles.service import cycle_by_name
 from app.extensions import db
+from app.listing import table
 from app.mail import service as mail
 from app.mail.cli import deliver_now
-from app.listing import table
 
 committee_cli = AppGroup("committee", help="Who sits on a cycle's committee.")
 CYCLE = click.option("--cycle", "cycle_name", required=True, help="Name of the review cycle.")
@@ -24,10 +25,17 @@ def seat_command(cycle_name: str, emails: tuple[str, ...]) -> None:
     invited = set(mail.invite_seated(cycle, seats))
     db.session.commit()
     for seat in seats:
-        click.echo(f"{seat.email}: " + ("seated" if seat.changed else "already seated")
-                   + (" (no password yet: invited to set one)" if seat.email in invited
-                      else " (no password yet: `flask invite` sends a new invitation once theirs lapses)"
-                      if seat.needs_password else ""))
+        click.echo(
+            f"{seat.email}: "
+            + ("seated" if seat.changed else "already seated")
+            + (
+                " (no password yet: invited to set one)"
+                if seat.email in invited
+                else " (no password yet: `flask invite` sends a new invitation once theirs lapses)"
+                if seat.needs_password
+                else ""
+            )
+        )
     if invited:
         deliver_now()
 
@@ -54,9 +62,16 @@ def list_command(cycle_name: str) -> None:
     if not members:
         click.echo(f"nobody sits on the committee of {cycle.name!r} yet")
         return
-    rows = [(m.email, m.name, m.role, m.organization or "-",
-             ("active" if m.active else "disabled") + ("" if m.has_password else ", no password yet"))
-            for m in members]
+    rows = [
+        (
+            m.email,
+            m.name,
+            m.role,
+            m.organization or "-",
+            ("active" if m.active else "disabled") + ("" if m.has_password else ", no password yet"),
+        )
+        for m in members
+    ]
     for line in table(("email", "name", "role", "organization", "sign-in"), rows):
         click.echo(line)
     recused = cycle_recusals(cycle)
@@ -65,6 +80,8 @@ def list_command(cycle_name: str) -> None:
         click.echo("recusals: none")
         return
     click.echo("recusals:")
-    for line in table(("member", "applicant", "why"), [(member.email, applicant.applicant_id, "; ".join(reasons))
-                                                      for member, applicant, reasons in recused]):
+    for line in table(
+        ("member", "applicant", "why"),
+        [(member.email, applicant.applicant_id, "; ".join(reasons)) for member, applicant, reasons in recused],
+    ):
         click.echo(line)

@@ -1,5 +1,6 @@
 """One item as the committee weighs it: its submitted reads side by side per domain, what they differ on and
 the rubric's rules in words, with what the final-score form starts from."""
+
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,8 +23,8 @@ from app.scoring.models import CheckStatus, Read, ReadStatus, RequirementCheck, 
 
 @dataclass(frozen=True)
 class ReadColumn:
-    position: int                 # 1, 2, 3… in submission order
-    label: str                    # "Read 1", "Third read"
+    position: int  # 1, 2, 3… in submission order
+    label: str  # "Read 1", "Third read"
     reviewer_name: str
     reviewer_email: str
     submitted_at: datetime | None
@@ -42,8 +43,8 @@ class Cell:
 class DomainRow:
     key: str
     name: str
-    cells: list[Cell]             # one per read column
-    spread: float | None          # highest minus lowest score of the item's own reads
+    cells: list[Cell]  # one per read column
+    spread: float | None  # highest minus lowest score of the item's own reads
     discrepant: bool
     combined: float | None
 
@@ -52,7 +53,7 @@ class DomainRow:
 class RequirementRow:
     key: str
     label: str
-    marks: list[str | None]       # one per read column
+    marks: list[str | None]  # one per read column
     disputed: bool
 
 
@@ -73,14 +74,14 @@ class ItemComparison:
     reads: list[ReadColumn]
     domains: list[DomainRow]
     requirements: list[RequirementRow]
-    rule: str                     # the rubric's agreement and pass rules, in words
-    differences: list[str]        # what differs on this item, in words
+    rule: str  # the rubric's agreement and pass rules, in words
+    differences: list[str]  # what differs on this item, in words
     outcome_reasons: list[str]
     outcome_result: str | None
     resolution: dict[str, Any] | None
     prefill: dict[str, float | None]
     prefill_source: str
-    line_finals: dict[str, str]   # the committee's recorded final result per requirement line
+    line_finals: dict[str, str]  # the committee's recorded final result per requirement line
 
     @property
     def discrepant_keys(self) -> list[str]:
@@ -108,12 +109,22 @@ def item_comparison(item: Item) -> ItemComparison:
 
     domains = []
     for domain in rubric.domains:
-        cells = [Cell(scores[i].get(domain.key, (None, None))[0], scores[i].get(domain.key, (None, None))[1])
-                 for i in range(len(columns))]
+        cells = [
+            Cell(scores[i].get(domain.key, (None, None))[0], scores[i].get(domain.key, (None, None))[1])
+            for i in range(len(columns))
+        ]
         own = [score for i in originals if (score := cells[i].score) is not None]
         spread = float(max(own) - min(own)) if len(own) >= 2 else None
-        domains.append(DomainRow(domain.key, domain.name, cells, spread,
-                                 not engine.domain_agrees(own, tolerance), combined.get(domain.key)))
+        domains.append(
+            DomainRow(
+                domain.key,
+                domain.name,
+                cells,
+                spread,
+                not engine.domain_agrees(own, tolerance),
+                combined.get(domain.key),
+            )
+        )
     requirements = []
     for requirement in rubric.requirements:
         marks = [checks[i].get(requirement.key) for i in range(len(columns))]
@@ -125,50 +136,78 @@ def item_comparison(item: Item) -> ItemComparison:
     resolution = db.session.scalar(db.select(CommitteeResolution).where(CommitteeResolution.item_pk == item.id))
     prefill, source = _prefill(rubric, domains, resolution, combined)
     return ItemComparison(
-        item.id, item.item_id, item.kind.value, item.state.value, item.cycle_id,
-        applicant.applicant_id if applicant else None, applicant.name if applicant else None,
-        application.category if application else None, rubric, item.prompt, item.response,
+        item.id,
+        item.item_id,
+        item.kind.value,
+        item.state.value,
+        item.cycle_id,
+        applicant.applicant_id if applicant else None,
+        applicant.name if applicant else None,
+        application.category if application else None,
+        rubric,
+        item.prompt,
+        item.response,
         application.portfolio_summary if application and item.kind == ItemKind.APPLICATION else None,
-        columns, domains, requirements, rule_in_words(rubric),
+        columns,
+        domains,
+        requirements,
+        rule_in_words(rubric),
         differences_in_words(rubric, domains, requirements, [columns[i] for i in originals]),
-        list(outcome.reasons) if outcome else [], outcome.result if outcome else None,
-        resolution_snapshot(resolution), prefill, source,
-        line_finals_of(application.id) if application and rubric.requirements else {})
+        list(outcome.reasons) if outcome else [],
+        outcome.result if outcome else None,
+        resolution_snapshot(resolution),
+        prefill,
+        source,
+        line_finals_of(application.id) if application and rubric.requirements else {},
+    )
 
 
 def _submitted_reads(item: Item, rubric: Rubric) -> tuple[list[ReadColumn], list[dict], list[dict]]:
     rows = db.session.execute(
-        db.select(Read.id, Read.number, Read.submitted_at, Read.overall_comment, Assignment.source, User.name,
-                  User.email)
-        .join(Assignment, Read.assignment_id == Assignment.id).join(User, Assignment.reviewer_id == User.id)
-        .where(Assignment.item_pk == item.id, Read.status == ReadStatus.SUBMITTED)).all()
+        db.select(
+            Read.id, Read.number, Read.submitted_at, Read.overall_comment, Assignment.source, User.name, User.email
+        )
+        .join(Assignment, Read.assignment_id == Assignment.id)
+        .join(User, Assignment.reviewer_id == User.id)
+        .where(Assignment.item_pk == item.id, Read.status == ReadStatus.SUBMITTED)
+    ).all()
     rows = sorted(rows, key=lambda r: submission_key(r.number, r.submitted_at, r.id))
     read_ids = [row.id for row in rows]
     scores: dict[int, dict[str, tuple[int | None, str | None]]] = defaultdict(dict)
     for read_id, key, score, comment in db.session.execute(
-            db.select(Score.read_id, Score.domain_key, Score.score, Score.comment).where(Score.read_id.in_(read_ids))):
+        db.select(Score.read_id, Score.domain_key, Score.score, Score.comment).where(Score.read_id.in_(read_ids))
+    ):
         scores[read_id][key] = (score, comment)
     checks: dict[int, dict[str, str | None]] = defaultdict(dict)
     for read_id, key, status in db.session.execute(
-            db.select(RequirementCheck.read_id, RequirementCheck.requirement_key, RequirementCheck.status)
-            .where(RequirementCheck.read_id.in_(read_ids))):
+        db.select(RequirementCheck.read_id, RequirementCheck.requirement_key, RequirementCheck.status).where(
+            RequirementCheck.read_id.in_(read_ids)
+        )
+    ):
         checks[read_id][key] = status.value if status else None
 
     columns, own_count = [], 0
     for position, row in enumerate(rows, start=1):
         adjudication = row.source in FURTHER_READ_SOURCES
         own_count += not adjudication
-        label = ("Third read" if row.source in THIRD_READ_SOURCES else "Extra read") if adjudication \
+        label = (
+            ("Third read" if row.source in THIRD_READ_SOURCES else "Extra read")
+            if adjudication
             else f"Read {own_count}"
+        )
         read_scores = {key: float(value) for key, (value, _) in scores[row.id].items() if value is not None}
         result = engine.read_result(rubric, engine.ReadScores(0, read_scores, checks[row.id]))
-        columns.append(ReadColumn(position, label, row.name, row.email, row.submitted_at, adjudication,
-                                  row.overall_comment, result))
+        columns.append(
+            ReadColumn(
+                position, label, row.name, row.email, row.submitted_at, adjudication, row.overall_comment, result
+            )
+        )
     return columns, [scores[row.id] for row in rows], [checks[row.id] for row in rows]
 
 
-def _prefill(rubric: Rubric, domains: list[DomainRow], resolution: CommitteeResolution | None,
-             combined: Mapping[str, float]) -> tuple[dict[str, float | None], str]:
+def _prefill(
+    rubric: Rubric, domains: list[DomainRow], resolution: CommitteeResolution | None, combined: Mapping[str, float]
+) -> tuple[dict[str, float | None], str]:
     """What the resolution form starts from: the saved scores, else the combined scores, else the reads' mean."""
     if resolution is not None:
         return {key: resolution.scores.get(key) for key in rubric.domain_keys}, "the committee's saved scores"
@@ -189,8 +228,10 @@ def rule_in_words(rubric: Rubric) -> str:
     """The rubric's agreement, combining and pass rules as one paragraph a committee member can check."""
     reconcile, rule = rubric.reconcile, rubric.pass_rule
     combine = {"mean": "averaged", "sum": "added up", "median": "combined by their median"}[reconcile.combine]
-    parts = [f"Reads agree on a domain when their scores differ by at most {_points(reconcile.tolerance)}; "
-             f"agreed scores are {combine}."]
+    parts = [
+        f"Reads agree on a domain when their scores differ by at most {_points(reconcile.tolerance)}; "
+        f"agreed scores are {combine}."
+    ]
     passing = []
     if rule.domain_min is not None:
         passing.append(f"every domain at least {rule.domain_min:g}")
@@ -203,22 +244,31 @@ def rule_in_words(rubric: Rubric) -> str:
         if rubric.requirements:
             line += ", with every requirement line met"
         parts.append(line + ".")
-    parts.append("A disagreement goes to a third reader first." if reconcile.third_reader
-                 else "A disagreement comes straight to the committee.")
+    parts.append(
+        "A disagreement goes to a third reader first."
+        if reconcile.third_reader
+        else "A disagreement comes straight to the committee."
+    )
     return " ".join(parts)
 
 
-def differences_in_words(rubric: Rubric, domains: list[DomainRow], requirements: list[RequirementRow],
-                         own_reads: list[ReadColumn]) -> list[str]:
+def differences_in_words(
+    rubric: Rubric, domains: list[DomainRow], requirements: list[RequirementRow], own_reads: list[ReadColumn]
+) -> list[str]:
     """What the item's own reads disagree on, one sentence each, e.g. "Reads differ by 2 on Reflection; …"."""
     tolerance = rubric.reconcile.tolerance
-    sentences = [f"Reads differ by {row.spread:g} on {row.name}; the rubric tolerates {tolerance:g}."
-                 for row in domains if row.discrepant and row.spread is not None]
+    sentences = [
+        f"Reads differ by {row.spread:g} on {row.name}; the rubric tolerates {tolerance:g}."
+        for row in domains
+        if row.discrepant and row.spread is not None
+    ]
     results = {column.result for column in own_reads}
     if len(results) > 1:
-        verdicts = ", ".join(f"{column.label.lower()} {'passes' if column.result == engine.PASS else 'fails'}"
-                             for column in own_reads)
+        verdicts = ", ".join(
+            f"{column.label.lower()} {'passes' if column.result == engine.PASS else 'fails'}" for column in own_reads
+        )
         sentences.append(f"The reads disagree on the result: {verdicts}.")
-    sentences += [f"Reviewers marked the requirement “{row.label}” differently." for row in requirements
-                  if row.disputed]
+    sentences += [
+        f"Reviewers marked the requirement “{row.label}” differently." for row in requirements if row.disputed
+    ]
     return sentences

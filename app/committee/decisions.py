@@ -6,6 +6,7 @@ the form carries the version the member saw, and saving over a newer one is
 refused with ``StaleEdit`` instead of silently overwriting a colleague's work.
 The caller commits.
 """
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,16 +20,16 @@ from app.committee.errors import CommitteeInputError, StaleEdit
 from app.committee.models import CommitteeResolution, Decision, DecisionValue
 from app.cycles.models import Application, Cycle, Item, ItemState
 from app.extensions import db
-from app.requirements.models import RequirementFinal
-from app.scoring.models import CheckStatus
-from app.timeutil import utcnow
 from app.people.models import User
 from app.reconcile import engine
 from app.reconcile.models import ItemOutcome
 from app.reconcile.service import apply_verdict
 from app.reports import STATE_LABELS, ApplicantRow, ItemSummary, applicant_rows, decision_snapshot
+from app.requirements.models import RequirementFinal
 from app.rubrics.model import Rubric
 from app.rubrics.registry import get_rubric
+from app.scoring.models import CheckStatus
+from app.timeutil import utcnow
 
 # Final scores may fall between two levels, as a mean of two reads does (2.5).
 SCORE_STEP = 0.5
@@ -46,9 +47,14 @@ def resolution_snapshot(resolution: CommitteeResolution | None) -> dict[str, Any
     """What is saved, as plain data for a page or a conflict message."""
     if resolution is None:
         return None
-    return {"scores": dict(resolution.scores), "result": resolution.result, "rationale": resolution.rationale,
-            "version": resolution.version, "decided_at": resolution.decided_at,
-            "decided_by": resolution.decided_by.name if resolution.decided_by else None}
+    return {
+        "scores": dict(resolution.scores),
+        "result": resolution.result,
+        "rationale": resolution.rationale,
+        "version": resolution.version,
+        "decided_at": resolution.decided_at,
+        "decided_by": resolution.decided_by.name if resolution.decided_by else None,
+    }
 
 
 def applications(cycle: Cycle, viewer: User) -> list[ApplicantRow]:
@@ -58,6 +64,7 @@ def applications(cycle: Cycle, viewer: User) -> list[ApplicantRow]:
 
 
 # --- recording final scores --------------------------------------------------------------------------
+
 
 def parse_scores(rubric: Rubric, raw: Mapping[str, Any]) -> dict[str, int | float]:
     """Final domain scores from form values: every domain, on the scale, in half points; extra keys ignored."""
@@ -74,8 +81,9 @@ def parse_scores(rubric: Rubric, raw: Mapping[str, Any]) -> dict[str, int | floa
             problems[domain.key] = f"{domain.name}: {text!r} is not a number"
             continue
         if not rubric.scale_min <= number <= rubric.scale_max:
-            problems[domain.key] = (f"{domain.name}: {number:g} is outside the scale "
-                                    f"{rubric.scale_min}–{rubric.scale_max}")
+            problems[domain.key] = (
+                f"{domain.name}: {number:g} is outside the scale {rubric.scale_min}–{rubric.scale_max}"
+            )
         elif (number / SCORE_STEP) != int(number / SCORE_STEP):
             problems[domain.key] = f"{domain.name}: use whole or half points (e.g. 2.5), not {number:g}"
         else:
@@ -113,17 +121,27 @@ def line_finals_of(application_id: int | None) -> dict[str, str]:
     """The committee's recorded final result per requirement line of an application."""
     if application_id is None:
         return {}
-    return {key: status.value for key, status in db.session.execute(
-        db.select(RequirementFinal.requirement_key, RequirementFinal.status)
-        .where(RequirementFinal.application_id == application_id))}
+    return {
+        key: status.value
+        for key, status in db.session.execute(
+            db.select(RequirementFinal.requirement_key, RequirementFinal.status).where(
+                RequirementFinal.application_id == application_id
+            )
+        )
+    }
 
 
-def _store_line_finals(application_id: int, finals: Mapping[str, CheckStatus], rationale: str,
-                       actor_id: int | None) -> dict[str, str]:
+def _store_line_finals(
+    application_id: int, finals: Mapping[str, CheckStatus], rationale: str, actor_id: int | None
+) -> dict[str, str]:
     """Write the committee's line finals (updating those recorded before); the finals as they were, for the
     audit."""
-    stored = {row.requirement_key: row for row in db.session.scalars(
-        db.select(RequirementFinal).where(RequirementFinal.application_id == application_id))}
+    stored = {
+        row.requirement_key: row
+        for row in db.session.scalars(
+            db.select(RequirementFinal).where(RequirementFinal.application_id == application_id)
+        )
+    }
     before = {key: row.status.value for key, row in stored.items()}
     for key, status in finals.items():
         row = stored.get(key) or RequirementFinal(application_id=application_id, requirement_key=key)
@@ -160,6 +178,7 @@ def _with_rationale(parse, rationale: str | None):
 class ResultPreview:
     """What a set of final scores would make of an item, before it is saved: the result by the rubric's pass rule,
     the mean and total, and each threshold of the rule with whether the scores meet it."""
+
     result: str
     mean: float
     total: float
@@ -187,13 +206,21 @@ def preview_resolution(item: Item, scores: Mapping[str, Any]) -> ResultPreview:
 
 def _committee_verdict(rubric: Rubric, final: Mapping[str, int | float]) -> engine.Verdict:
     """Reconciliation's verdict on the committee's final scores: how a decided item's result is computed."""
-    return engine.evaluate_item(rubric, engine.ReconcileFacts(reads=(), required_reads=0,
-                                                              committee=engine.CommitteeScores(dict(final))))
+    return engine.evaluate_item(
+        rubric, engine.ReconcileFacts(reads=(), required_reads=0, committee=engine.CommitteeScores(dict(final)))
+    )
 
 
-def resolve_item(item: Item, scores: Mapping[str, Any], rationale: str | None, *, actor_id: int | None,
-                 expected_version: int | None, lines: Mapping[str, Any] | None = None,
-                 disputed_lines: Sequence[str] = ()) -> CommitteeResolution:
+def resolve_item(
+    item: Item,
+    scores: Mapping[str, Any],
+    rationale: str | None,
+    *,
+    actor_id: int | None,
+    expected_version: int | None,
+    lines: Mapping[str, Any] | None = None,
+    disputed_lines: Sequence[str] = (),
+) -> CommitteeResolution:
     """Record the committee's final domain scores for an item (any item: the committee may override agreement).
 
     The result follows the rubric's pass rule on the final scores, exactly as
@@ -203,13 +230,19 @@ def resolve_item(item: Item, scores: Mapping[str, Any], rationale: str | None, *
     """
     rubric = get_rubric(item.rubric_key)
     application_id = _application_id(item) if rubric.requirements else None
-    final, text = _with_rationale(lambda: _scores_and_lines(rubric, scores, lines or {}, disputed_lines,
-                                                            application_id), rationale)
+    final, text = _with_rationale(
+        lambda: _scores_and_lines(rubric, scores, lines or {}, disputed_lines, application_id), rationale
+    )
     final, line_finals = final
     verdict = _committee_verdict(rubric, final)
     resolution, before = _save_versioned(
-        CommitteeResolution.item_pk, item.id, expected_version, resolution_snapshot, _resolution_audit,
-        {"scores": final, "result": verdict.result, "rationale": text, "decided_by_id": actor_id})
+        CommitteeResolution.item_pk,
+        item.id,
+        expected_version,
+        resolution_snapshot,
+        _resolution_audit,
+        {"scores": final, "result": verdict.result, "rationale": text, "decided_by_id": actor_id},
+    )
 
     after = _resolution_audit(resolution)
     if line_finals and application_id is not None:
@@ -217,17 +250,31 @@ def resolve_item(item: Item, scores: Mapping[str, Any], rationale: str | None, *
         lines_before = _store_line_finals(application_id, line_finals, text, actor_id)
         before = (before or {}) | {"lines": lines_before}
         after = (after or {}) | {"lines": lines_before | {key: status.value for key, status in line_finals.items()}}
-    record("committee.resolve", "committee_resolution", resolution.id, before=before,
-           after=after, actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id)
+    record(
+        "committee.resolve",
+        "committee_resolution",
+        resolution.id,
+        before=before,
+        after=after,
+        actor_id=actor_id,
+        cycle_id=item.cycle_id,
+        item_key=item.item_id,
+    )
     # The item's outcome and state follow the decision, exactly as reconciliation stores a decided item.
-    apply_verdict(item, verdict, db.session.scalar(db.select(ItemOutcome).where(ItemOutcome.item_pk == item.id)),
-                  actor_id)
+    apply_verdict(
+        item, verdict, db.session.scalar(db.select(ItemOutcome).where(ItemOutcome.item_pk == item.id)), actor_id
+    )
     db.session.flush()
     return resolution
 
 
-def _scores_and_lines(rubric: Rubric, scores: Mapping[str, Any], lines: Mapping[str, Any],
-                      disputed_lines: Sequence[str], application_id: int | None):
+def _scores_and_lines(
+    rubric: Rubric,
+    scores: Mapping[str, Any],
+    lines: Mapping[str, Any],
+    disputed_lines: Sequence[str],
+    application_id: int | None,
+):
     """The final scores and line finals, refused with the problems of both at once."""
     problems = {}
     final: dict[str, int | float] = {}
@@ -273,8 +320,7 @@ def _save_versioned(key_column, key, expected_version: int | None, snapshot, aud
         savepoint.commit()
     except (StaleDataError, IntegrityError):
         savepoint.rollback()
-        current = db.session.scalar(db.select(model).where(key_column == key)
-                                    .execution_options(populate_existing=True))
+        current = db.session.scalar(db.select(model).where(key_column == key).execution_options(populate_existing=True))
         raise StaleEdit(current.version, snapshot(current)) from None
     return row, before
 
@@ -282,11 +328,16 @@ def _save_versioned(key_column, key, expected_version: int | None, snapshot, aud
 def _resolution_audit(resolution: CommitteeResolution | None) -> dict | None:
     if resolution is None:
         return None
-    return {"scores": dict(resolution.scores), "result": resolution.result, "rationale": resolution.rationale,
-            "version": resolution.version}
+    return {
+        "scores": dict(resolution.scores),
+        "result": resolution.result,
+        "rationale": resolution.rationale,
+        "version": resolution.version,
+    }
 
 
 # --- decisions on applications ---------------------------------------------------------------------
+
 
 def _decision_audit(decision: Decision | None) -> dict | None:
     if decision is None:
@@ -301,16 +352,38 @@ def _decision_value(raw: str | None) -> DecisionValue:
         raise CommitteeInputError({"decision": "choose Endorse, Not endorsed or Revise and resubmit"}) from None
 
 
-def record_decision(application: Application, decision: str | None, rationale: str | None, *,
-                    actor_id: int | None, expected_version: int | None, note: str | None = None) -> Decision:
+def record_decision(
+    application: Application,
+    decision: str | None,
+    rationale: str | None,
+    *,
+    actor_id: int | None,
+    expected_version: int | None,
+    note: str | None = None,
+) -> Decision:
     """Record the committee's decision on an application (endorse, not_endorsed, revise) with its rationale;
     ``note`` says where it came from when not from the page (an import's file)."""
     value, text = _with_rationale(lambda: _decision_value(decision), rationale)
-    row, before = _save_versioned(Decision.application_id, application.id, expected_version, decision_snapshot,
-                                  _decision_audit, {"decision": value, "rationale": text, "decided_by_id": actor_id})
+    row, before = _save_versioned(
+        Decision.application_id,
+        application.id,
+        expected_version,
+        decision_snapshot,
+        _decision_audit,
+        {"decision": value, "rationale": text, "decided_by_id": actor_id},
+    )
     applicant = application.applicant
-    record("decision.record", "decision", row.id, actor_id=actor_id, cycle_id=applicant.cycle_id,
-           item_key=f"APP-{applicant.applicant_id}", before=before, after=_decision_audit(row), note=note)
+    record(
+        "decision.record",
+        "decision",
+        row.id,
+        actor_id=actor_id,
+        cycle_id=applicant.cycle_id,
+        item_key=f"APP-{applicant.applicant_id}",
+        before=before,
+        after=_decision_audit(row),
+        note=note,
+    )
     db.session.flush()
     return row
 
@@ -328,8 +401,9 @@ def applications_in_view(rows: list[ApplicantRow], view: str) -> list[ApplicantR
     return rows
 
 
-def accept_suggestions(cycle: Cycle, viewer: User, application_ids: list[int], rationale: str | None, *,
-                       actor_id: int | None) -> list[ApplicantRow]:
+def accept_suggestions(
+    cycle: Cycle, viewer: User, application_ids: list[int], rationale: str | None, *, actor_id: int | None
+) -> list[ApplicantRow]:
     """Record the suggested decision for each chosen application, with one rationale for all; all or none.
 
     Each is recorded and audited exactly as a decision entered on its own form
@@ -348,18 +422,31 @@ def accept_suggestions(cycle: Cycle, viewer: User, application_ids: list[int], r
     elif any(application_id not in rows for application_id in wanted):
         problems["accept"] = "an application chosen is not one of this page's"
     else:
-        blocked = [f"{rows[pk].applicant_id} {'is decided already' if rows[pk].decision else 'has no suggestion yet'}"
-                   for pk in wanted if not rows[pk].ready_to_decide]
+        blocked = [
+            f"{rows[pk].applicant_id} {'is decided already' if rows[pk].decision else 'has no suggestion yet'}"
+            for pk in wanted
+            if not rows[pk].ready_to_decide
+        ]
         if blocked:
             problems["accept"] = "; ".join(blocked)
     if problems:
         raise CommitteeInputError(problems)
     chosen = [rows[pk] for pk in wanted]
-    found = {application.id: application for application in db.session.scalars(
-        db.select(Application).where(Application.id.in_(wanted)).options(db.selectinload(Application.applicant)))}
+    found = {
+        application.id: application
+        for application in db.session.scalars(
+            db.select(Application).where(Application.id.in_(wanted)).options(db.selectinload(Application.applicant))
+        )
+    }
     for row in chosen:
-        record_decision(found[row.application_id], row.suggested, text, actor_id=actor_id, expected_version=None,
-                        note="suggestion accepted with others")
+        record_decision(
+            found[row.application_id],
+            row.suggested,
+            text,
+            actor_id=actor_id,
+            expected_version=None,
+            note="suggestion accepted with others",
+        )
     return chosen
 
 
@@ -374,6 +461,7 @@ def unknown_parts(row: ApplicantRow) -> list[str]:
     """
     if row.suggested is not None:
         return []
+
     def state(item: ItemSummary) -> str:
         return STATE_LABELS[ItemState(item.state)].lower()
 
@@ -386,8 +474,7 @@ def unknown_parts(row: ApplicantRow) -> list[str]:
         gaps.append("Part 1 has no multiple-choice score")
     if not row.essays:
         gaps.append("Part 2 has no essays")
-    open_essays = [f"{essay.item_id} ({state(essay)})"
-                   for essay in row.essays if essay.result is None]
+    open_essays = [f"{essay.item_id} ({state(essay)})" for essay in row.essays if essay.result is None]
     if open_essays:
         gaps.append(f"Part 2 essay{'s' if len(open_essays) > 1 else ''} {', '.join(open_essays)} not final")
     return gaps

@@ -1,4 +1,5 @@
 """What the committee's pages refuse: input that cannot be accepted, and a save over a colleague's newer one."""
+
 from typing import Any
 
 from app.errors import InputError

@@ -8,6 +8,7 @@ Flask-WTF's ``CSRFProtect`` (from the form field or the htmx header), so the
 forms leave it out. ``conflict`` holds what a colleague saved meanwhile after a
 409; ``saved`` says the form shows a save that just succeeded.
 """
+
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,8 +35,9 @@ LINE_CHOICES = [SelectChoice("", "Choose…"), *(SelectChoice(value, MARK_WORDS[
 
 def _rationale_field() -> TextAreaField:
     """The rationale of a resolution or a decision; the decisions service refuses a longer one, and says so here."""
-    return TextAreaField("Rationale", validators=[limits.MaxLength(limits.RATIONALE)],
-                         filters=[limits.line_breaks_normalised])
+    return TextAreaField(
+        "Rationale", validators=[limits.MaxLength(limits.RATIONALE)], filters=[limits.line_breaks_normalised]
+    )
 
 
 class CommitteeForm(FlaskForm):
@@ -78,16 +80,22 @@ class ResolutionForm(CommitteeForm):
 
     def scores(self) -> dict[str, str]:
         """The typed scores by domain key."""
-        return {name.removeprefix(SCORE_PREFIX): field.data or "" for name, field in self._fields.items()
-                if name.startswith(SCORE_PREFIX)}
+        return {
+            name.removeprefix(SCORE_PREFIX): field.data or ""
+            for name, field in self._fields.items()
+            if name.startswith(SCORE_PREFIX)
+        }
 
     def score_field(self, domain_key: str):
         return self[SCORE_PREFIX + domain_key]
 
     def lines(self) -> dict[str, str]:
         """The chosen final result per requirement line, by the line's key (blank when none was chosen)."""
-        return {name.removeprefix(LINE_PREFIX): field.data or "" for name, field in self._fields.items()
-                if name.startswith(LINE_PREFIX)}
+        return {
+            name.removeprefix(LINE_PREFIX): field.data or ""
+            for name, field in self._fields.items()
+            if name.startswith(LINE_PREFIX)
+        }
 
     def line_field(self, requirement_key: str):
         return self[LINE_PREFIX + requirement_key]
@@ -103,30 +111,41 @@ def build_resolution_form(rubric: Rubric, *, saved: Mapping[str, Any] | None = N
     for domain in rubric.domains:
         setattr(Form, SCORE_PREFIX + domain.key, StringField(domain.name))
     for requirement in rubric.requirements:
-        setattr(Form, LINE_PREFIX + requirement.key, SelectField(requirement.label, choices=LINE_CHOICES,
-                                                                   validate_choice=False))
+        setattr(
+            Form,
+            LINE_PREFIX + requirement.key,
+            SelectField(requirement.label, choices=LINE_CHOICES, validate_choice=False),
+        )
     Form.rationale = _rationale_field()
     if saved is None:
         return Form()
-    return Form(formdata=None, version=_version_text(saved.get("version")), rationale=saved.get("rationale", ""),
-                **{SCORE_PREFIX + key: "" if value is None else value
-                   for key, value in saved.get("scores", {}).items()},
-                **{LINE_PREFIX + key: value for key, value in saved.get("lines", {}).items()})
+    return Form(
+        formdata=None,
+        version=_version_text(saved.get("version")),
+        rationale=saved.get("rationale", ""),
+        **{SCORE_PREFIX + key: "" if value is None else value for key, value in saved.get("scores", {}).items()},
+        **{LINE_PREFIX + key: value for key, value in saved.get("lines", {}).items()},
+    )
 
 
 class DecisionForm(CommitteeForm):
     """The committee's decision on an application with its rationale; a new one starts unchosen."""
 
-    decision = RadioField("Decision", choices=[SelectChoice(value.value, DECISION_LABELS[value])
-                                               for value in DecisionValue])
+    decision = RadioField(
+        "Decision", choices=[SelectChoice(value.value, DECISION_LABELS[value]) for value in DecisionValue]
+    )
     rationale = _rationale_field()
 
 
 def decision_form(saved: Mapping[str, Any] | None) -> DecisionForm:
     """The decision form showing a saved decision (or none yet), not the request."""
     saved = saved or {}
-    return DecisionForm(formdata=None, decision=saved.get("decision", ""), rationale=saved.get("rationale", ""),
-                        version=_version_text(saved.get("version")))
+    return DecisionForm(
+        formdata=None,
+        decision=saved.get("decision", ""),
+        rationale=saved.get("rationale", ""),
+        version=_version_text(saved.get("version")),
+    )
 
 
 def _version_text(version: int | None) -> str:

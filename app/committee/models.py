@@ -3,6 +3,7 @@
 Both rows are guarded by their ``version`` (SQLAlchemy ``version_id_col``) so
 a save over a colleague's newer one is refused, not silently overwritten.
 """
+
 import enum
 from datetime import datetime
 from typing import Any

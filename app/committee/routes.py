@@ -1,32 +1,39 @@
 """Committee pages: the board of a cycle, an item's reads side by side with final scores, and decisions."""
+
 from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.access import application_or_404, cycle_or_404, item_or_404
-from app.committee import decisions
 from app.calibration.figures import MIN_FLAGGED_READS
+from app.committee import decisions
 from app.committee.board import BoardFilters, board_page, calibration_table, cycle_pictures, visible_cycles
 from app.committee.comparison import ItemComparison, item_comparison
 from app.committee.errors import CommitteeInputError, StaleEdit
-from app.committee.models import DecisionValue
 from app.committee.forms import CommitteeForm, DecisionForm, ResolutionForm, build_resolution_form, decision_form
+from app.committee.models import DecisionValue
 from app.cycles.models import Cycle, Item
 from app.errors import InputError
 from app.extensions import db
 from app.forms import sentence
+from app.numbers import whole_number
 from app.partials import fragment_request
 from app.people.access import role_required
-from app.numbers import whole_number
 from app.people.models import Role
 from app.reports import DECISION_LABELS, STATE_LABELS, STATE_ORDER
 from app.requirements import service as requirements
 from app.requirements.present import MARK_WORDS
 from app.rubrics.registry import get_rubric
 
-bp = Blueprint("committee", __name__, url_prefix="/committee", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+bp = Blueprint(
+    "committee",
+    __name__,
+    url_prefix="/committee",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 STAFF = (Role.COMMITTEE, Role.COORDINATOR)
 
@@ -48,12 +55,20 @@ def board(cycle_id: int) -> str:
     except CommitteeInputError as exc:
         abort(400, str(exc))
     if fragment_request():
-        return render_template("committee/_board_rows.html", cycle=cycle,
-                               board=board_page(cycle, filters, current_user, choices=False),
-                               state_labels=STATE_LABELS)
+        return render_template(
+            "committee/_board_rows.html",
+            cycle=cycle,
+            board=board_page(cycle, filters, current_user, choices=False),
+            state_labels=STATE_LABELS,
+        )
     # The pictures count every score of the cycle: the page loads them as a fragment of their own (pictures).
-    return render_template("committee/board.html", cycle=cycle, board=board_page(cycle, filters, current_user),
-                           states=STATE_ORDER, state_labels=STATE_LABELS)
+    return render_template(
+        "committee/board.html",
+        cycle=cycle,
+        board=board_page(cycle, filters, current_user),
+        states=STATE_ORDER,
+        state_labels=STATE_LABELS,
+    )
 
 
 @bp.get("/cycles/<int:cycle_id>/pictures")
@@ -63,8 +78,9 @@ def pictures(cycle_id: int) -> str:
     cycle = cycle_or_404(cycle_id)
     pictures = cycle_pictures(cycle, current_user)
     template = "committee/_pictures.html" if fragment_request() else "committee/pictures.html"
-    return render_template(template, cycle=cycle, pictures=pictures, calibration=calibration_table(cycle),
-                           min_reads=MIN_FLAGGED_READS)
+    return render_template(
+        template, cycle=cycle, pictures=pictures, calibration=calibration_table(cycle), min_reads=MIN_FLAGGED_READS
+    )
 
 
 @bp.get("/items/<int:item_pk>")
@@ -83,9 +99,18 @@ def resolve(item_pk: int) -> Response | str | tuple[str, int]:
     form = build_resolution_form(get_rubric(target.rubric_key))
     version = form.expected_version()
     disputed = item_comparison(target).disputed_line_keys
-    status = _save_and_commit(form, lambda: decisions.resolve_item(
-        target, form.scores(), form.rationale.data, actor_id=current_user.id, expected_version=version,
-        lines=form.lines(), disputed_lines=disputed))
+    status = _save_and_commit(
+        form,
+        lambda: decisions.resolve_item(
+            target,
+            form.scores(),
+            form.rationale.data,
+            actor_id=current_user.id,
+            expected_version=version,
+            lines=form.lines(),
+            disputed_lines=disputed,
+        ),
+    )
     if status == 200 and not fragment_request():
         flash(f"Final scores for item {target.item_id} saved; the item is decided.", "success")
         return redirect(url_for("committee.item", item_pk=target.id), code=303)
@@ -95,8 +120,14 @@ def resolve(item_pk: int) -> Response | str | tuple[str, int]:
         form.saved = True
     if fragment_request():
         preview, problems = _preview(target, form)
-        return render_template("committee/_resolution_form.html", c=comparison, form=form, oob_state=True,
-                               preview=preview, preview_problems=problems), status
+        return render_template(
+            "committee/_resolution_form.html",
+            c=comparison,
+            form=form,
+            oob_state=True,
+            preview=preview,
+            preview_problems=problems,
+        ), status
     return _item_page(comparison, form), status
 
 
@@ -140,20 +171,38 @@ def _save_and_commit(form: CommitteeForm, save: Callable[[], object]) -> int:
 def _form_from_saved(comparison: ItemComparison) -> ResolutionForm:
     """The form as the page opens: the prefilled scores, and the saved rationale and version if any."""
     saved = comparison.resolution or {}
-    return build_resolution_form(comparison.rubric, saved={
-        "scores": comparison.prefill, "rationale": saved.get("rationale", ""), "version": saved.get("version"),
-        "lines": comparison.line_finals})
+    return build_resolution_form(
+        comparison.rubric,
+        saved={
+            "scores": comparison.prefill,
+            "rationale": saved.get("rationale", ""),
+            "version": saved.get("version"),
+            "lines": comparison.line_finals,
+        },
+    )
 
 
-def _item_page(comparison: ItemComparison, form: ResolutionForm, *,
-               preview: decisions.ResultPreview | None = None, preview_problems: list[str] | None = None) -> str:
+def _item_page(
+    comparison: ItemComparison,
+    form: ResolutionForm,
+    *,
+    preview: decisions.ResultPreview | None = None,
+    preview_problems: list[str] | None = None,
+) -> str:
     item = db.session.get(Item, comparison.item_pk)
     if preview is None and preview_problems is None:
         preview, preview_problems = _preview(item, form)
-    return render_template("committee/item.html", c=comparison, form=form, preview=preview,
-                           preview_problems=preview_problems,
-                           cycle=db.session.get(Cycle, comparison.cycle_id), state_labels=STATE_LABELS,
-                           requirements_view=requirements.committee_view(item), check_labels=MARK_WORDS)
+    return render_template(
+        "committee/item.html",
+        c=comparison,
+        form=form,
+        preview=preview,
+        preview_problems=preview_problems,
+        cycle=db.session.get(Cycle, comparison.cycle_id),
+        state_labels=STATE_LABELS,
+        requirements_view=requirements.committee_view(item),
+        check_labels=MARK_WORDS,
+    )
 
 
 @bp.get("/cycles/<int:cycle_id>/applications")
@@ -163,18 +212,26 @@ def applications(cycle_id: int) -> str:
     return _applications_page(cycle_or_404(cycle_id), request.args.get("show", "all"))
 
 
-def _applications_page(cycle: Cycle, view: str, *, accept: dict | None = None, forms: dict | None = None,
-                       status: int = 200) -> tuple[str, int]:
+def _applications_page(
+    cycle: Cycle, view: str, *, accept: dict | None = None, forms: dict | None = None, status: int = 200
+) -> tuple[str, int]:
     """The applications page in one view (every application, undecided, ready to decide), with the form that
     accepts several suggestions at once (``accept``: what the member chose and typed, and why it was refused)."""
     view = view if view in decisions.APPLICATION_VIEWS else "all"
     rows = decisions.applications(cycle, current_user)
     shown = decisions.applications_in_view(rows, view)
     counts = {name: len(decisions.applications_in_view(rows, name)) for name in decisions.APPLICATION_VIEWS}
-    return render_template("committee/applications.html", cycle=cycle, rows=shown, all_rows=rows, view=view,
-                           view_counts=counts, accept=accept or {"chosen": set(), "rationale": "", "problems": []},
-                           forms={row.application_id: decision_form(row.decision) for row in shown} | (forms or {}),
-                           **_decision_context()), status
+    return render_template(
+        "committee/applications.html",
+        cycle=cycle,
+        rows=shown,
+        all_rows=rows,
+        view=view,
+        view_counts=counts,
+        accept=accept or {"chosen": set(), "rationale": "", "problems": []},
+        forms={row.application_id: decision_form(row.decision) for row in shown} | (forms or {}),
+        **_decision_context(),
+    ), status
 
 
 @bp.post("/cycles/<int:cycle_id>/applications/accept")
@@ -192,15 +249,27 @@ def accept_suggestions(cycle_id: int) -> Response | tuple[str, int]:
         decided = decisions.accept_suggestions(cycle, current_user, chosen, rationale, actor_id=current_user.id)
     except (CommitteeInputError, StaleEdit) as exc:
         db.session.rollback()
-        problems = ([sentence(problem) for problem in exc.problems.values()] if isinstance(exc, InputError)
-                    else ["Someone recorded a decision on one of them meanwhile; nothing was saved. Check the page "
-                          "again and choose anew."])
-        return _applications_page(cycle, view, status=409 if isinstance(exc, StaleEdit) else 422, accept={
-            "chosen": set(chosen), "rationale": rationale, "problems": problems})
+        problems = (
+            [sentence(problem) for problem in exc.problems.values()]
+            if isinstance(exc, InputError)
+            else [
+                "Someone recorded a decision on one of them meanwhile; nothing was saved. Check the page "
+                "again and choose anew."
+            ]
+        )
+        return _applications_page(
+            cycle,
+            view,
+            status=409 if isinstance(exc, StaleEdit) else 422,
+            accept={"chosen": set(chosen), "rationale": rationale, "problems": problems},
+        )
     db.session.commit()
-    flash(f"Suggested decision recorded for {len(decided)} application{'s' if len(decided) != 1 else ''}: "
-          + ", ".join(f"{row.applicant_id} ({DECISION_LABELS[DecisionValue(row.suggested)]})" for row in decided)
-          + ".", "success")
+    flash(
+        f"Suggested decision recorded for {len(decided)} application{'s' if len(decided) != 1 else ''}: "
+        + ", ".join(f"{row.applicant_id} ({DECISION_LABELS[DecisionValue(row.suggested)]})" for row in decided)
+        + ".",
+        "success",
+    )
     return redirect(url_for("committee.applications", cycle_id=cycle.id, show=view), code=303)
 
 
@@ -211,12 +280,20 @@ def decide(application_id: int) -> Response | str | tuple[str, int]:
     application = application_or_404(application_id)
     form = DecisionForm()
     version = form.expected_version()
-    status = _save_and_commit(form, lambda: decisions.record_decision(
-        application, form.decision.data, form.rationale.data, actor_id=current_user.id, expected_version=version))
+    status = _save_and_commit(
+        form,
+        lambda: decisions.record_decision(
+            application, form.decision.data, form.rationale.data, actor_id=current_user.id, expected_version=version
+        ),
+    )
     if status == 200 and not fragment_request():
         flash(f"Decision for {application.applicant.applicant_id} recorded.", "success")
-        return redirect(url_for("committee.applications", cycle_id=application.applicant.cycle_id,
-                                _anchor=f"applicant-{application.id}"), code=303)
+        return redirect(
+            url_for(
+                "committee.applications", cycle_id=application.applicant.cycle_id, _anchor=f"applicant-{application.id}"
+            ),
+            code=303,
+        )
     cycle = db.session.get(Cycle, application.applicant.cycle_id)
     rows = decisions.applications(cycle, current_user)
     row = next(r for r in rows if r.application_id == application.id)
@@ -225,8 +302,14 @@ def decide(application_id: int) -> Response | str | tuple[str, int]:
         form.saved = True
     if fragment_request():
         decided_count = sum(1 for r in rows if r.decision)
-        return render_template("committee/_decision_form.html", row=row, form=form, oob=True,
-                               decided_count=decided_count, **_decision_context()), status
+        return render_template(
+            "committee/_decision_form.html",
+            row=row,
+            form=form,
+            oob=True,
+            decided_count=decided_count,
+            **_decision_context(),
+        ), status
     return _applications_page(cycle, "all", forms={row.application_id: form}, status=status)
 
 

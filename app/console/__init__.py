@@ -1,4 +1,5 @@
 """The coordinator console: run a whole cycle (import, assign, chase, reconcile, export) and manage users."""
+
 from flask import Flask
 
 

@@ -4,13 +4,13 @@ Every view is for coordinators only (others 403, anonymous users sign in first).
 Views parse the request, load the object (404 when it does not exist), call one
 service and render; state changes are POSTs carrying the CSRF token.
 """
+
 import csv
 import io
 from collections.abc import Callable
 from pathlib import PurePosixPath, PureWindowsPath
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
-                   url_for)
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -23,10 +23,28 @@ from app.calibration import service as calibration_service
 from app.calibration.figures import MIN_FLAGGED_READS
 from app.committee.board import calibration_table, cycle_pictures
 from app.console import service
-from app.console.forms import (KIND_HINTS, AccountActiveForm, ActionForm, BlindnessForm, CommitteeMemberForm,
-                               ConfirmPlanForm, CycleForm, DueForm, ImportForm, OrganizationForm, PasswordResetForm,
-                               ProfileForm, QualificationReleaseForm, ReopenForm, ReviewerChoiceForm, RoleForm,
-                               SeatForm, UnassignForm, UnseatForm, UserCreateForm)
+from app.console.forms import (
+    KIND_HINTS,
+    AccountActiveForm,
+    ActionForm,
+    BlindnessForm,
+    CommitteeMemberForm,
+    ConfirmPlanForm,
+    CycleForm,
+    DueForm,
+    ImportForm,
+    OrganizationForm,
+    PasswordResetForm,
+    ProfileForm,
+    QualificationReleaseForm,
+    ReopenForm,
+    ReviewerChoiceForm,
+    RoleForm,
+    SeatForm,
+    UnassignForm,
+    UnseatForm,
+    UserCreateForm,
+)
 from app.cycles import seating
 from app.cycles.models import Cycle, Item, ItemState, MemberRole
 from app.cycles.service import CycleError, create_cycle, set_blind_across_items
@@ -69,6 +87,7 @@ def _page_number() -> int:
 
 # ---------------------------------------------------------------- cycles and the dashboard
 
+
 @bp.get("/")
 @coordinators_only
 def index() -> str:
@@ -105,11 +124,16 @@ def new_cycle() -> Response | tuple[str, int]:
 def dashboard(cycle_id: int) -> str:
     """A cycle at a glance: items per state, reads per reviewer and per designation, what to do next."""
     board = service.dashboard(cycle_or_404(cycle_id))
-    return render_template("console/dashboard.html", board=board, cycle=board.cycle, form=ActionForm(),
-                           declines=assignment_service.decline_rows(board.cycle),
-                           overdue=len(mail.overdue_reads(board.cycle)),
-                           release_form=QualificationReleaseForm(formdata=None),
-                           flags=scoring_service.open_flags(board.cycle))
+    return render_template(
+        "console/dashboard.html",
+        board=board,
+        cycle=board.cycle,
+        form=ActionForm(),
+        declines=assignment_service.decline_rows(board.cycle),
+        overdue=len(mail.overdue_reads(board.cycle)),
+        release_form=QualificationReleaseForm(formdata=None),
+        flags=scoring_service.open_flags(board.cycle),
+    )
 
 
 @bp.post("/cycles/<int:cycle_id>/qualification/<int:user_id>/release")
@@ -144,8 +168,13 @@ def pictures(cycle_id: int) -> str:
     cycle = cycle_or_404(cycle_id)
     pictures = cycle_pictures(cycle)
     fragment = fragment_request()
-    return render_template("console/_pictures.html" if fragment else "console/pictures.html", cycle=cycle,
-                           pictures=pictures, calibration=calibration_table(cycle), min_reads=MIN_FLAGGED_READS)
+    return render_template(
+        "console/_pictures.html" if fragment else "console/pictures.html",
+        cycle=cycle,
+        pictures=pictures,
+        calibration=calibration_table(cycle),
+        min_reads=MIN_FLAGGED_READS,
+    )
 
 
 @bp.post("/cycles/<int:cycle_id>/reconcile")
@@ -169,6 +198,7 @@ def reconcile(cycle_id: int) -> Response:
 
 
 # ---------------------------------------------------------------- import
+
 
 def _upload_name(name: str | None) -> str:
     """The uploaded file's base name, for messages only (never used as a path)."""
@@ -195,17 +225,29 @@ def import_upload(cycle_id: int) -> Response | str | tuple[str, int]:
     if result.kind == "committee":  # members seated without a password are invited to choose one
         mail.invite_cycle(cycle, actor_id=current_user.id, roles=[MemberRole.COMMITTEE])
     db.session.commit()
-    flash(f"Imported {result.kind} from {name}: {result.created} created, {result.updated} updated, "
-          f"{result.unchanged} unchanged.", "success")
+    flash(
+        f"Imported {result.kind} from {name}: {result.created} created, {result.updated} updated, "
+        f"{result.unchanged} unchanged.",
+        "success",
+    )
     return redirect(url_for("console.import_upload", cycle_id=cycle.id))
 
 
-def _render_import(cycle: Cycle, form: ImportForm, *, result=None, too_large: bool = False,
-                   status: int = 200) -> tuple[str, int]:
-    limit_mb = min(current_app.config["MAX_CONTENT_LENGTH"] or 0,
-                   current_app.config["IMPORT_MAX_BYTES"]) / (1024 * 1024)
-    return render_template("console/import.html", cycle=cycle, form=form, result=result, hints=KIND_HINTS,
-                           too_large=too_large, limit_mb=limit_mb), status
+def _render_import(
+    cycle: Cycle, form: ImportForm, *, result=None, too_large: bool = False, status: int = 200
+) -> tuple[str, int]:
+    limit_mb = min(current_app.config["MAX_CONTENT_LENGTH"] or 0, current_app.config["IMPORT_MAX_BYTES"]) / (
+        1024 * 1024
+    )
+    return render_template(
+        "console/import.html",
+        cycle=cycle,
+        form=form,
+        result=result,
+        hints=KIND_HINTS,
+        too_large=too_large,
+        limit_mb=limit_mb,
+    ), status
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -214,12 +256,14 @@ def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
     cycle_id = (request.view_args or {}).get("cycle_id")
     cycle = db.session.get(Cycle, cycle_id) if cycle_id else None
     if cycle is None or not current_user.is_authenticated or current_user.role != Role.COORDINATOR:
-        return render_template("errors/error.html", code=413, title="Too large",
-                               message="What you sent is larger than this site accepts."), 413
+        return render_template(
+            "errors/error.html", code=413, title="Too large", message="What you sent is larger than this site accepts."
+        ), 413
     return _render_import(cycle, ImportForm(formdata=None), too_large=True, status=413)
 
 
 # ---------------------------------------------------------------- assignment
+
 
 @bp.get("/cycles/<int:cycle_id>/assignments")
 @coordinators_only
@@ -230,11 +274,16 @@ def assignments(cycle_id: int) -> str:
     if state not in {s.value for s in ItemState}:
         state = ""
     search = request.args.get("q", "")[:64]
-    page = service.cycle_items(cycle, state=state or None, search=search,
-                               number=_page_number())
-    return render_template("console/assignments.html", cycle=cycle, page=page, state=state, search=search,
-                           states=[s.value for s in ItemState],
-                           blindness=BlindnessForm(formdata=None, blind=cycle.blind_across_items))
+    page = service.cycle_items(cycle, state=state or None, search=search, number=_page_number())
+    return render_template(
+        "console/assignments.html",
+        cycle=cycle,
+        page=page,
+        state=state,
+        search=search,
+        states=[s.value for s in ItemState],
+        blindness=BlindnessForm(formdata=None, blind=cycle.blind_across_items),
+    )
 
 
 @bp.post("/cycles/<int:cycle_id>/blindness")
@@ -247,10 +296,13 @@ def blindness(cycle_id: int) -> Response:
         abort(400)
     if set_blind_across_items(cycle, form.blind.data, actor_id=current_user.id):
         db.session.commit()
-        flash("Essays stay blind across items: nobody reads both an applicant's portfolio and their essays."
-              if cycle.blind_across_items else
-              "Blindness across items is relaxed: a reviewer may now be given an applicant's portfolio and their "
-              "essays.", "success" if cycle.blind_across_items else "warning")
+        flash(
+            "Essays stay blind across items: nobody reads both an applicant's portfolio and their essays."
+            if cycle.blind_across_items
+            else "Blindness across items is relaxed: a reviewer may now be given an applicant's portfolio and their "
+            "essays.",
+            "success" if cycle.blind_across_items else "warning",
+        )
     return redirect(url_for("console.assignments", cycle_id=cycle.id))
 
 
@@ -267,13 +319,15 @@ def preview(cycle_id: int) -> str | tuple[str, int]:
     return _render_preview(cycle, plan, fingerprint)
 
 
-def _render_preview(cycle: Cycle, plan, fingerprint: str, *, stale: str | None = None,
-                    status: int = 200) -> tuple[str, int]:
+def _render_preview(
+    cycle: Cycle, plan, fingerprint: str, *, stale: str | None = None, status: int = 200
+) -> tuple[str, int]:
     form = ConfirmPlanForm(formdata=None, readers=plan.readers, fingerprint=fingerprint)
     who, item = request.args.get("who", "")[:254], request.args.get("item", "")[:64]
     reads = service.planned_reads(plan, who=who, item=item, number=_page_number())
-    return render_template("console/preview.html", cycle=cycle, plan=plan, form=form, stale=stale, reads=reads,
-                           who=who, item_filter=item), status
+    return render_template(
+        "console/preview.html", cycle=cycle, plan=plan, form=form, stale=stale, reads=reads, who=who, item_filter=item
+    ), status
 
 
 @bp.post("/cycles/<int:cycle_id>/assignments/confirm")
@@ -285,20 +339,24 @@ def confirm(cycle_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         abort(400, "The confirmation form was incomplete. Run the preview again.")
     try:
-        plan = assignment_preview.confirm_assignment(cycle, form.readers.data, form.fingerprint.data,
-                                                     actor_id=current_user.id)
+        plan = assignment_preview.confirm_assignment(
+            cycle, form.readers.data, form.fingerprint.data, actor_id=current_user.id
+        )
     except assignment_preview.StalePlan as exc:
         db.session.rollback()
-        return _render_preview(cycle, exc.plan, assignment_preview.plan_fingerprint(exc.plan), stale=str(exc),
-                               status=409)
+        return _render_preview(
+            cycle, exc.plan, assignment_preview.plan_fingerprint(exc.plan), stale=str(exc), status=409
+        )
     except assignment_service.AssignmentError as exc:
         db.session.rollback()
         abort(422, _message(exc))
     mail.queue_assignment_notices(cycle)
     db.session.commit()
-    flash(f"Assigned {len(plan.reads)} reads; highest load is now {plan.max_load}."
-          + (f" {len(plan.shortfalls)} items could not get all their readers — see below." if plan.shortfalls
-             else ""), "warning" if plan.shortfalls else "success")
+    flash(
+        f"Assigned {len(plan.reads)} reads; highest load is now {plan.max_load}."
+        + (f" {len(plan.shortfalls)} items could not get all their readers — see below." if plan.shortfalls else ""),
+        "warning" if plan.shortfalls else "success",
+    )
     return redirect(url_for("console.assignments", cycle_id=cycle.id, state="unassigned" if plan.shortfalls else ""))
 
 
@@ -321,8 +379,9 @@ def refill_declined(cycle_id: int) -> Response:
         return redirect(url_for("console.dashboard", cycle_id=cycle.id))
     mail.queue_assignment_notices(cycle)
     db.session.commit()
-    message = f"Refill: {len(plan.reads)} read{'s' if len(plan.reads) != 1 else ''} given to the next eligible " \
-              "reviewers."
+    message = (
+        f"Refill: {len(plan.reads)} read{'s' if len(plan.reads) != 1 else ''} given to the next eligible reviewers."
+    )
     if plan.shortfalls:
         message += " Still short: " + "; ".join(f"{s.item_key}: {s.why}" for s in plan.shortfalls[:5]) + "."
     flash(message, "warning" if plan.shortfalls else "success")
@@ -336,30 +395,44 @@ def item(item_pk: int) -> str:
     return _render_item(item_or_404(item_pk))
 
 
-def _render_item(item: Item, *, error: str | None = None, status: int = 200,
-                 refused: tuple[int, str, FlaskForm] | None = None) -> tuple[str, int]:
+def _render_item(
+    item: Item, *, error: str | None = None, status: int = 200, refused: tuple[int, str, FlaskForm] | None = None
+) -> tuple[str, int]:
     """The item page; ``refused`` (assignment id, "unassign" or "reopen", the form) shows a refused form as it
     was sent, with its problems beside its fields, so nothing typed is lost."""
     candidates = assignment_service.candidates(item)
     rows = service.item_assignments(item, candidates)
     assign_form = ReviewerChoiceForm(formdata=None, prefix="assign")
-    assign_form.reviewer.choices = [SelectChoice(c.user.id, f"{c.user.name} ({c.user.email}) — load {c.load}")
-                                    for c in candidates if not c.reasons]
+    assign_form.reviewer.choices = [
+        SelectChoice(c.user.id, f"{c.user.name} ({c.user.email}) — load {c.load}") for c in candidates if not c.reasons
+    ]
     forms = {}
     for row in rows:
         swap = ReviewerChoiceForm(formdata=None, prefix=f"swap{row.assignment.id}")
         swap.reviewer.choices = [SelectChoice(u.id, f"{u.name} ({u.email})") for u in row.swap_choices]
         key = row.assignment.id
-        forms[key] = {"swap": swap, "unassign": UnassignForm(formdata=None, prefix=f"un{key}"),
-                      "reopen": ReopenForm(formdata=None, prefix=f"re{key}"),
-                      "due": DueForm(formdata=None, prefix=f"due{key}", due=row.assignment.due)}
+        forms[key] = {
+            "swap": swap,
+            "unassign": UnassignForm(formdata=None, prefix=f"un{key}"),
+            "reopen": ReopenForm(formdata=None, prefix=f"re{key}"),
+            "due": DueForm(formdata=None, prefix=f"due{key}", due=row.assignment.due),
+        }
     if refused is not None and refused[0] in forms:
         forms[refused[0]][refused[1]] = refused[2]
-    return render_template("console/item.html", item=item, cycle=item.cycle, rows=rows, candidates=candidates,
-                           assign_form=assign_form, forms=forms, error=error, refill_form=ActionForm(formdata=None),
-                           missing_reads=assignment_service.missing_reads(item, len(rows)),
-                           flags=scoring_service.flags_of_item(item),
-                           declines=assignment_service.declines_of(item.cycle, item=item)), status
+    return render_template(
+        "console/item.html",
+        item=item,
+        cycle=item.cycle,
+        rows=rows,
+        candidates=candidates,
+        assign_form=assign_form,
+        forms=forms,
+        error=error,
+        refill_form=ActionForm(formdata=None),
+        missing_reads=assignment_service.missing_reads(item, len(rows)),
+        flags=scoring_service.flags_of_item(item),
+        declines=assignment_service.declines_of(item.cycle, item=item),
+    ), status
 
 
 @bp.post("/items/<int:item_pk>/refill")
@@ -378,11 +451,21 @@ def refill(item_pk: int) -> Response | tuple[str, int]:
     db.session.commit()
     given = ", ".join(read.reviewer_email for read in plan.reads)
     if plan.shortfalls:
-        flash((f"{item.item_id} now also goes to {given}, but it still " if plan.reads
-               else f"No reader could be added to {item.item_id}: it ") + plan.shortfalls[0].why + ".", "warning")
+        flash(
+            (
+                f"{item.item_id} now also goes to {given}, but it still "
+                if plan.reads
+                else f"No reader could be added to {item.item_id}: it "
+            )
+            + plan.shortfalls[0].why
+            + ".",
+            "warning",
+        )
     else:
-        flash(f"{item.item_id} now also goes to {given}." if plan.reads else f"{item.item_id} already has its reads.",
-              "success")
+        flash(
+            f"{item.item_id} now also goes to {given}." if plan.reads else f"{item.item_id} already has its reads.",
+            "success",
+        )
     return redirect(url_for("console.item", item_pk=item.id))
 
 
@@ -395,8 +478,11 @@ def assign(item_pk: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_item(item, error="Choose a reviewer to assign.", status=422)
     reviewer = account_or_404(form.reviewer.data)
-    return _change_item(item, lambda: assignment_service.assign(item, reviewer, actor_id=current_user.id),
-                        f"{reviewer.email} now reads {item.item_id}.")
+    return _change_item(
+        item,
+        lambda: assignment_service.assign(item, reviewer, actor_id=current_user.id),
+        f"{reviewer.email} now reads {item.item_id}.",
+    )
 
 
 @bp.post("/assignments/<int:assignment_id>/unassign")
@@ -408,9 +494,13 @@ def unassign(assignment_id: int) -> Response | tuple[str, int]:
     form = UnassignForm(prefix=f"un{assignment_id}")
     if not form.validate_on_submit():
         return _render_item(item, error=_form_problem(form), status=422, refused=(assignment_id, "unassign", form))
-    return _change_item(item, lambda: assignment_service.unassign(
-        assignment, actor_id=current_user.id, override=form.override.data, reason=form.reason.data),
-        f"{email} no longer reads {item.item_id}.")
+    return _change_item(
+        item,
+        lambda: assignment_service.unassign(
+            assignment, actor_id=current_user.id, override=form.override.data, reason=form.reason.data
+        ),
+        f"{email} no longer reads {item.item_id}.",
+    )
 
 
 @bp.post("/assignments/<int:assignment_id>/swap")
@@ -423,8 +513,11 @@ def swap(assignment_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_item(item, error="Choose the reviewer to swap to.", status=422)
     reviewer = account_or_404(form.reviewer.data)
-    return _change_item(item, lambda: assignment_service.swap(assignment, reviewer, actor_id=current_user.id),
-                        f"{item.item_id}: {old_email} swapped for {reviewer.email}.")
+    return _change_item(
+        item,
+        lambda: assignment_service.swap(assignment, reviewer, actor_id=current_user.id),
+        f"{item.item_id}: {old_email} swapped for {reviewer.email}.",
+    )
 
 
 @bp.post("/assignments/<int:assignment_id>/due")
@@ -437,9 +530,12 @@ def set_due(assignment_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_item(item, error="The due date must be a date (YYYY-MM-DD), or blank.", status=422)
     due = form.due.data
-    return _change_item(item, lambda: assignment_service.set_due(assignment, due, actor_id=current_user.id),
-                        f"{assignment.reviewer.email}'s read of {item.item_id} is due "
-                        + (f"{due:%Y-%m-%d}." if due else "with the cycle."))
+    return _change_item(
+        item,
+        lambda: assignment_service.set_due(assignment, due, actor_id=current_user.id),
+        f"{assignment.reviewer.email}'s read of {item.item_id} is due "
+        + (f"{due:%Y-%m-%d}." if due else "with the cycle."),
+    )
 
 
 @bp.post("/assignments/<int:assignment_id>/reopen")
@@ -452,17 +548,21 @@ def reopen(assignment_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_item(item, error=_form_problem(form), status=422, refused=(assignment_id, "reopen", form))
     if assignment.read is None:
-        return _render_item(item, error=f"{assignment.reviewer.email} has no read of {item.item_id} to reopen.",
-                            status=422)
+        return _render_item(
+            item, error=f"{assignment.reviewer.email} has no read of {item.item_id} to reopen.", status=422
+        )
     read = assignment.read
 
     def reopen_and_tell() -> None:
         scoring_service.reopen(read, current_user.id, form.reason.data)
         mail.read_reopened(read, form.reason.data)
 
-    return _change_item(item, reopen_and_tell,
-                        f"The read of {item.item_id} by {assignment.reviewer.email} is open again as a draft; "
-                        "they are told by e-mail, with your reason.")
+    return _change_item(
+        item,
+        reopen_and_tell,
+        f"The read of {item.item_id} by {assignment.reviewer.email} is open again as a draft; "
+        "they are told by e-mail, with your reason.",
+    )
 
 
 def _form_problem(form: FlaskForm) -> str:
@@ -490,8 +590,11 @@ def resolve_flag(flag_id: int) -> Response | tuple[str, int]:
     flag = flag_or_404(flag_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    return _change_item(flag.assignment.item, lambda: scoring_service.resolve_flag(flag, actor_id=current_user.id),
-                        "The reported problem is marked handled.")
+    return _change_item(
+        flag.assignment.item,
+        lambda: scoring_service.resolve_flag(flag, actor_id=current_user.id),
+        "The reported problem is marked handled.",
+    )
 
 
 @bp.get("/import-templates/<kind>.csv")
@@ -502,11 +605,15 @@ def import_template(kind: str) -> Response:
         abort(404)
     buffer = io.StringIO()
     csv.writer(buffer).writerow(template_header(kind))
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=endorsement-{kind}-template.csv"})
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=endorsement-{kind}-template.csv"},
+    )
 
 
 # ---------------------------------------------------------------- export and letters (background jobs)
+
 
 @bp.get("/cycles/<int:cycle_id>/export")
 @coordinators_only
@@ -516,9 +623,15 @@ def export(cycle_id: int) -> str:
 
 
 def _downloads_page(cycle: Cycle, missing: JobKind | None = None) -> str:
-    return render_template("console/downloads.html", cycle=cycle, form=ActionForm(), missing=missing,
-                           jobs={kind: jobs.latest_job(cycle, kind) for kind in JobKind}, work=jobs.WORK,
-                           letters=letters_service.decided_count(cycle))
+    return render_template(
+        "console/downloads.html",
+        cycle=cycle,
+        form=ActionForm(),
+        missing=missing,
+        jobs={kind: jobs.latest_job(cycle, kind) for kind in JobKind},
+        work=jobs.WORK,
+        letters=letters_service.decided_count(cycle),
+    )
 
 
 def _start(cycle_id: int, kind: JobKind) -> Response | str:
@@ -534,8 +647,14 @@ def _start(cycle_id: int, kind: JobKind) -> Response | str:
 
 
 def _job_fragment(cycle: Cycle, kind: JobKind) -> str:
-    return render_template("console/_job.html", cycle=cycle, kind=kind, job=jobs.latest_job(cycle, kind),
-                           work=jobs.WORK[kind], form=ActionForm())
+    return render_template(
+        "console/_job.html",
+        cycle=cycle,
+        kind=kind,
+        job=jobs.latest_job(cycle, kind),
+        work=jobs.WORK[kind],
+        form=ActionForm(),
+    )
 
 
 def _job_status(cycle_id: int, kind: JobKind) -> str:
@@ -597,6 +716,7 @@ def letters_file(cycle_id: int) -> Response | str:
 
 # ---------------------------------------------------------------- the cycle's committee
 
+
 @bp.get("/cycles/<int:cycle_id>/committee")
 @coordinators_only
 def committee(cycle_id: int) -> tuple[str, int]:
@@ -605,13 +725,22 @@ def committee(cycle_id: int) -> tuple[str, int]:
 
 
 def _render_committee(cycle: Cycle, *, forms: dict | None = None, status: int = 200) -> tuple[str, int]:
-    all_forms = {"seat": SeatForm(formdata=None, prefix="seat"), "add": CommitteeMemberForm(formdata=None, prefix="add")
-                 } | (forms or {})
-    all_forms["seat"].account.choices = [SelectChoice(account.id, f"{account.name} ({account.email}, {account.role})")
-                                         for account in seating.seatable_accounts(cycle)]
-    return render_template("console/committee.html", cycle=cycle, members=seating.members(cycle),
-                           recusals=cycle_recusals(cycle), forms=all_forms,
-                           unseat_form=UnseatForm(formdata=None, prefix="unseat")), status
+    all_forms = {
+        "seat": SeatForm(formdata=None, prefix="seat"),
+        "add": CommitteeMemberForm(formdata=None, prefix="add"),
+    } | (forms or {})
+    all_forms["seat"].account.choices = [
+        SelectChoice(account.id, f"{account.name} ({account.email}, {account.role})")
+        for account in seating.seatable_accounts(cycle)
+    ]
+    return render_template(
+        "console/committee.html",
+        cycle=cycle,
+        members=seating.members(cycle),
+        recusals=cycle_recusals(cycle),
+        forms=all_forms,
+        unseat_form=UnseatForm(formdata=None, prefix="unseat"),
+    ), status
 
 
 @bp.post("/cycles/<int:cycle_id>/committee/seat")
@@ -623,8 +752,9 @@ def seat_member(cycle_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_committee(cycle, forms={"seat": form}, status=422)
     account = account_or_404(form.account.data)
-    return _change_committee(cycle, form, "seat", lambda: seating.seat(cycle, [account.email],
-                                                                      actor_id=current_user.id)[0])
+    return _change_committee(
+        cycle, form, "seat", lambda: seating.seat(cycle, [account.email], actor_id=current_user.id)[0]
+    )
 
 
 @bp.post("/cycles/<int:cycle_id>/committee/add")
@@ -636,8 +766,12 @@ def add_member(cycle_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_committee(cycle, forms={"add": form}, status=422)
     organization = (form.organization.data or "").strip() or seating.KEEP
-    return _change_committee(cycle, form, "add", lambda: seating.seat_person(
-        cycle, form.email.data, form.name.data, organization, actor_id=current_user.id))
+    return _change_committee(
+        cycle,
+        form,
+        "add",
+        lambda: seating.seat_person(cycle, form.email.data, form.name.data, organization, actor_id=current_user.id),
+    )
 
 
 def _change_committee(cycle: Cycle, form, key: str, change: Callable[[], seating.Seat]) -> Response | tuple[str, int]:
@@ -649,11 +783,21 @@ def _change_committee(cycle: Cycle, form, key: str, change: Callable[[], seating
         return _render_committee(cycle, forms={key: form}, status=422)
     invited = mail.invite_seated(cycle, [seat], actor_id=current_user.id)
     db.session.commit()
-    flash((f"{seat.email} now sits on the committee of {cycle.name}." if seat.changed
-           else f"{seat.email} already sits on the committee of {cycle.name}.")
-          + (" They have no password yet: an invitation to choose one is on its way (see Mail)." if invited
-             else " They have no password yet." if seat.needs_password else ""),
-          "success" if seat.changed else "info")
+    flash(
+        (
+            f"{seat.email} now sits on the committee of {cycle.name}."
+            if seat.changed
+            else f"{seat.email} already sits on the committee of {cycle.name}."
+        )
+        + (
+            " They have no password yet: an invitation to choose one is on its way (see Mail)."
+            if invited
+            else " They have no password yet."
+            if seat.needs_password
+            else ""
+        ),
+        "success" if seat.changed else "info",
+    )
     return redirect(url_for("console.committee", cycle_id=cycle.id))
 
 
@@ -668,12 +812,17 @@ def unseat_member(cycle_id: int) -> Response | tuple[str, int]:
     account = account_or_404(form.account.data)
     seat = seating.unseat(cycle, [account.email], actor_id=current_user.id)[0]
     db.session.commit()
-    flash(f"{seat.email} no longer sits on the committee of {cycle.name}." if seat.changed
-          else f"{seat.email} was not on the committee of {cycle.name}.", "success" if seat.changed else "info")
+    flash(
+        f"{seat.email} no longer sits on the committee of {cycle.name}."
+        if seat.changed
+        else f"{seat.email} was not on the committee of {cycle.name}.",
+        "success" if seat.changed else "info",
+    )
     return redirect(url_for("console.committee", cycle_id=cycle.id))
 
 
 # ---------------------------------------------------------------- users
+
 
 @bp.get("/users")
 @coordinators_only
@@ -694,16 +843,20 @@ def create_user() -> Response | tuple[str, int]:
     form = UserCreateForm()
     if form.validate_on_submit():
         try:
-            user = accounts.create_account(form.email.data, form.name.data, form.role.data,
-                                           form.password.data or None, actor_id=current_user.id)
+            user = accounts.create_account(
+                form.email.data, form.name.data, form.role.data, form.password.data or None, actor_id=current_user.id
+            )
         except UserError as exc:
             db.session.rollback()
             show_problems(form, exc.problems)
         else:
             invited = mail.invite(user, actor_id=current_user.id)  # no password given: they choose their own
             db.session.commit()
-            flash(f"Account created for {user.email}." + (" An invitation to choose a password is on its way "
-                                                          "(see Mail)." if invited else ""), "success")
+            flash(
+                f"Account created for {user.email}."
+                + (" An invitation to choose a password is on its way (see Mail)." if invited else ""),
+                "success",
+            )
             return redirect(url_for("console.user", user_id=user.id))
     return _render_users(form, 422)
 
@@ -715,23 +868,38 @@ def user(user_id: int) -> str:
     return _render_user(account_or_404(user_id))
 
 
-def _render_user(user: User, *, one_time_password: str | None = None, forms: dict | None = None,
-                 status: int = 200) -> tuple[str, int]:
+def _render_user(
+    user: User, *, one_time_password: str | None = None, forms: dict | None = None, status: int = 200
+) -> tuple[str, int]:
     profile = user.profile
     all_forms = {
         "role": RoleForm(formdata=None, prefix="role", role=user.role.value),
         "password": PasswordResetForm(formdata=None, prefix="password"),
-        "profile": ProfileForm(formdata=None, prefix="profile", designations=profile.designations,
-                               endorsements=profile.endorsements, organization=profile.organization,
-                               max_load=profile.max_load) if profile else None,
+        "profile": ProfileForm(
+            formdata=None,
+            prefix="profile",
+            designations=profile.designations,
+            endorsements=profile.endorsements,
+            organization=profile.organization,
+            max_load=profile.max_load,
+        )
+        if profile
+        else None,
         "active": AccountActiveForm(formdata=None, prefix="active"),
-        "organization": None if user.role == Role.REVIEWER else OrganizationForm(
-            formdata=None, prefix="organization", organization=profile.organization if profile else ""),
+        "organization": None
+        if user.role == Role.REVIEWER
+        else OrganizationForm(
+            formdata=None, prefix="organization", organization=profile.organization if profile else ""
+        ),
     } | (forms or {})
-    return render_template("console/user.html", user=user, forms=all_forms,
-                           one_time_password=one_time_password,
-                           invitation=mail.open_invitations([user]).get(user.id), invite_form=ActionForm(formdata=None)
-                           ), status
+    return render_template(
+        "console/user.html",
+        user=user,
+        forms=all_forms,
+        one_time_password=one_time_password,
+        invitation=mail.open_invitations([user]).get(user.id),
+        invite_form=ActionForm(formdata=None),
+    ), status
 
 
 @bp.post("/users/<int:user_id>/role")
@@ -768,8 +936,10 @@ def set_active(user_id: int, action: str) -> Response | tuple[str, int]:
         show_problems(form, exc.problems)
         return _render_user(user, forms={"active": form}, status=422)
     db.session.commit()
-    flash(f"{user.email} can sign in again." if user.active
-          else f"{user.email} is disabled and signed out everywhere.", "success")
+    flash(
+        f"{user.email} can sign in again." if user.active else f"{user.email} is disabled and signed out everywhere.",
+        "success",
+    )
     return redirect(url_for("console.user", user_id=user.id))
 
 
@@ -802,9 +972,14 @@ def update_profile(user_id: int) -> Response | tuple[str, int]:
     form = ProfileForm(prefix="profile")
     if form.validate_on_submit():
         try:
-            accounts.update_profile(user, designations=form.designations.data, endorsements=form.endorsements.data,
-                                   organization=form.organization.data, max_load=form.max_load.data,
-                                   actor_id=current_user.id)
+            accounts.update_profile(
+                user,
+                designations=form.designations.data,
+                endorsements=form.endorsements.data,
+                organization=form.organization.data,
+                max_load=form.max_load.data,
+                actor_id=current_user.id,
+            )
         except UserError as exc:
             db.session.rollback()
             show_problems(form, exc.problems)
@@ -836,6 +1011,7 @@ def update_organization(user_id: int) -> Response | tuple[str, int]:
 
 # ---------------------------------------------------------------- audit log
 
+
 @bp.get("/audit")
 @coordinators_only
 def audit() -> str:
@@ -844,7 +1020,9 @@ def audit() -> str:
     email = request.args.get("user", "")[:254].strip().lower()
     user = db.session.scalar(db.select(User).filter_by(email=email)) if email else None
     unknown_user = bool(email) and user is None
-    page = service.Page([], 1, 1, 0) if unknown_user else service.audit_page(
-        item_key=item_key, user=user, number=_page_number())
-    return render_template("console/audit.html", page=page, item_key=item_key, email=email,
-                           unknown_user=unknown_user)
+    page = (
+        service.Page([], 1, 1, 0)
+        if unknown_user
+        else service.audit_page(item_key=item_key, user=user, number=_page_number())
+    )
+    return render_template("console/audit.html", page=page, item_key=item_key, email=email, unknown_user=unknown_user)

@@ -5,6 +5,7 @@ Every listing runs a fixed number of queries however large the cycle is; the
 shaping of rows is done by pure functions over plain data so it is tested
 without a request.
 """
+
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,9 +34,11 @@ PLAN_PAGE_SIZE = 100
 
 # ---------------------------------------------------------------- dashboard
 
+
 @dataclass(frozen=True)
 class ProgressRow(ReadCounts):
     """Reads assigned and submitted for one reviewer or one designation."""
+
     label: str
     detail: str
 
@@ -65,13 +68,20 @@ class Dashboard:
 def dashboard(cycle: Cycle) -> Dashboard:
     """Item counts per state, read progress per reviewer and per designation, and the applications decided
     and ready to decide."""
-    states = dict(db.session.execute(select(Item.state, func.count()).where(Item.cycle_id == cycle.id)
-                                     .group_by(Item.state)).all())
-    qualification = (sorted(calibration_service.standings(cycle).values(), key=lambda s: s.email)
-                     if cycle.qualify_items else [])
-    return Dashboard(cycle=cycle, state_counts=state_counts(states), reviewers=reviewer_progress(reviewer_reads(cycle)),
-                     designations=designation_progress(rubric_reads(cycle), _designation_of),
-                     decisions=decision_counts(cycle), qualification=qualification)
+    states = dict(
+        db.session.execute(select(Item.state, func.count()).where(Item.cycle_id == cycle.id).group_by(Item.state)).all()
+    )
+    qualification = (
+        sorted(calibration_service.standings(cycle).values(), key=lambda s: s.email) if cycle.qualify_items else []
+    )
+    return Dashboard(
+        cycle=cycle,
+        state_counts=state_counts(states),
+        reviewers=reviewer_progress(reviewer_reads(cycle)),
+        designations=designation_progress(rubric_reads(cycle), _designation_of),
+        decisions=decision_counts(cycle),
+        qualification=qualification,
+    )
 
 
 def state_counts(counts: dict[Any, int]) -> dict[str, int]:
@@ -97,9 +107,15 @@ def designation_progress(counts: dict[str, tuple[int, int]], designation_of) -> 
         total[1] += submitted
         rubrics.setdefault(code, []).append(rubric_key)
     order = sorted(totals, key=lambda code: (code is None, code or ""))
-    return [ProgressRow(label=DESIGNATION_NAMES.get(code, code) if code else NO_DESIGNATION,
-                        detail=", ".join(sorted(rubrics[code])), assigned=totals[code][0], submitted=totals[code][1])
-            for code in order]
+    return [
+        ProgressRow(
+            label=DESIGNATION_NAMES.get(code, code) if code else NO_DESIGNATION,
+            detail=", ".join(sorted(rubrics[code])),
+            assigned=totals[code][0],
+            submitted=totals[code][1],
+        )
+        for code in order
+    ]
 
 
 def _designation_of(rubric_key: str) -> str | None:
@@ -111,18 +127,21 @@ def _designation_of(rubric_key: str) -> str | None:
 
 # ---------------------------------------------------------------- the assignment preview's listing
 
+
 def planned_reads(plan: Plan, *, who: str = "", item: str = "", number: int = 1) -> "Page":
     """One page of the plan's reads (item order), only those whose reviewer e-mail and item id contain the
     given text (ignoring case)."""
     who, item = who.strip().casefold(), item.strip().casefold()
-    matching = [read for read in plan.reads
-                if who in read.reviewer_email.casefold() and item in read.item_key.casefold()]
+    matching = [
+        read for read in plan.reads if who in read.reviewer_email.casefold() and item in read.item_key.casefold()
+    ]
     number, pages = page_bounds(len(matching), number, PLAN_PAGE_SIZE)
     start = (number - 1) * PLAN_PAGE_SIZE
-    return Page(matching[start:start + PLAN_PAGE_SIZE], number, pages, len(matching))
+    return Page(matching[start : start + PLAN_PAGE_SIZE], number, pages, len(matching))
 
 
 # ---------------------------------------------------------------- items and their readers
+
 
 @dataclass(frozen=True)
 class ReaderRow:
@@ -164,18 +183,27 @@ def cycle_items(cycle: Cycle, *, state: str | None = None, search: str = "", num
         where.append(func.lower(Item.item_id).contains(search.strip().lower(), autoescape=True))
     total = db.session.scalar(select(func.count()).select_from(Item).where(*where)) or 0
     number, pages = page_bounds(total, number, ITEM_PAGE_SIZE)
-    items = db.session.execute(select(Item.id, Item.item_id, Item.kind, Item.rubric_key, Item.state).where(*where)
-                               .order_by(Item.item_id).limit(ITEM_PAGE_SIZE)
-                               .offset((number - 1) * ITEM_PAGE_SIZE)).all()
+    items = db.session.execute(
+        select(Item.id, Item.item_id, Item.kind, Item.rubric_key, Item.state)
+        .where(*where)
+        .order_by(Item.item_id)
+        .limit(ITEM_PAGE_SIZE)
+        .offset((number - 1) * ITEM_PAGE_SIZE)
+    ).all()
     readers: dict[int, list[ReaderRow]] = {}
     if items:
         for item_pk, assignment_id, email, status in db.session.execute(
-                select(Assignment.item_pk, Assignment.id, User.email, Read.status)
-                .join(User, User.id == Assignment.reviewer_id).outerjoin(Read, Read.assignment_id == Assignment.id)
-                .where(Assignment.item_pk.in_([row.id for row in items])).order_by(User.email)):
+            select(Assignment.item_pk, Assignment.id, User.email, Read.status)
+            .join(User, User.id == Assignment.reviewer_id)
+            .outerjoin(Read, Read.assignment_id == Assignment.id)
+            .where(Assignment.item_pk.in_([row.id for row in items]))
+            .order_by(User.email)
+        ):
             readers.setdefault(item_pk, []).append(ReaderRow(assignment_id, email, read_status(status)))
-    rows = [ItemRow(pk, item_id, kind.value, rubric_key, state.value, tuple(readers.get(pk, ())))
-            for pk, item_id, kind, rubric_key, state in items]
+    rows = [
+        ItemRow(pk, item_id, kind.value, rubric_key, state.value, tuple(readers.get(pk, ())))
+        for pk, item_id, kind, rubric_key, state in items
+    ]
     return Page(rows, number, pages, total)
 
 
@@ -194,15 +222,22 @@ class ItemAssignment:
 
 def item_assignments(item: Item, candidates: list[Candidate]) -> list[ItemAssignment]:
     """The item's assignments with their read, and whom each could be swapped to."""
-    assignments = db.session.scalars(select(Assignment).where(Assignment.item_pk == item.id)
-                                     .options(db.joinedload(Assignment.reviewer), db.joinedload(Assignment.read))
-                                     .order_by(Assignment.assigned_at, Assignment.id)).unique().all()
+    assignments = (
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.item_pk == item.id)
+            .options(db.joinedload(Assignment.reviewer), db.joinedload(Assignment.read))
+            .order_by(Assignment.assigned_at, Assignment.id)
+        )
+        .unique()
+        .all()
+    )
     eligible = tuple(candidate.user for candidate in candidates if not candidate.reasons)
-    return [ItemAssignment(a, read_status(a.read.status if a.read else None), a.read, eligible)
-            for a in assignments]
+    return [ItemAssignment(a, read_status(a.read.status if a.read else None), a.read, eligible) for a in assignments]
 
 
 # ---------------------------------------------------------------- the audit log
+
 
 @dataclass(frozen=True)
 class ChangeLine:
@@ -246,8 +281,9 @@ def describe_change(before: Any, after: Any) -> tuple[ChangeLine, ...]:
     """Before/after as one line per field (nested values as ``scores.reflection``); fields that read the same
     before and after (unchanged, or nothing then an empty list) are left out, except when nothing at all changed."""
     old, new = _flatten(before), _flatten(after)
-    every_line = tuple(ChangeLine(name, readable(old.get(name)), readable(new.get(name)))
-                       for name in dict.fromkeys([*old, *new]))
+    every_line = tuple(
+        ChangeLine(name, readable(old.get(name)), readable(new.get(name))) for name in dict.fromkeys([*old, *new])
+    )
     return tuple(line for line in every_line if line.before != line.after) or every_line
 
 
@@ -257,15 +293,28 @@ def audit_page(*, item_key: str = "", user: User | None = None, number: int = 1)
     if item_key.strip():
         where.append(AuditEntry.item_key == item_key.strip())
     if user is not None:
-        where.append(or_(AuditEntry.actor_id == user.id,
-                         (AuditEntry.object_type == "user") & (AuditEntry.object_id == user.id)))
+        where.append(
+            or_(AuditEntry.actor_id == user.id, (AuditEntry.object_type == "user") & (AuditEntry.object_id == user.id))
+        )
     total = db.session.scalar(select(func.count()).select_from(AuditEntry).where(*where)) or 0
     number, pages = page_bounds(total, number, AUDIT_PAGE_SIZE)
-    entries = db.session.scalars(select(AuditEntry).where(*where).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-                                 .limit(AUDIT_PAGE_SIZE).offset((number - 1) * AUDIT_PAGE_SIZE)).all()
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .where(*where)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(AUDIT_PAGE_SIZE)
+        .offset((number - 1) * AUDIT_PAGE_SIZE)
+    ).all()
     actor_ids = {entry.actor_id for entry in entries if entry.actor_id is not None}
-    actors = dict(db.session.execute(select(User.id, User.email).where(User.id.in_(actor_ids))).all()) \
-        if actor_ids else {}
-    rows = [AuditRow(entry, actors.get(entry.actor_id, "system") if entry.actor_id else "system",
-                     describe_change(entry.before, entry.after)) for entry in entries]
+    actors = (
+        dict(db.session.execute(select(User.id, User.email).where(User.id.in_(actor_ids))).all()) if actor_ids else {}
+    )
+    rows = [
+        AuditRow(
+            entry,
+            actors.get(entry.actor_id, "system") if entry.actor_id else "system",
+            describe_change(entry.before, entry.after),
+        )
+        for entry in entries
+    ]
     return Page(rows, number, pages, total)

@@ -1,4 +1,5 @@
 """Cycles and what they hold."""
+
 from flask import Flask
 
 

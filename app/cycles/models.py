@@ -1,4 +1,5 @@
 """Review cycles and what they hold: members, applicants, applications, items, conflicts."""
+
 import enum
 from datetime import date, datetime
 from typing import Any
@@ -65,9 +66,16 @@ class Applicant(db.Model):
     """A person applying in a cycle; identity that blind essay reviewers never see."""
 
     __tablename__ = "applicants"
-    __table_args__ = (UniqueConstraint("cycle_id", "applicant_id"),
-                      *limits.length_checks(applicant_id=limits.APPLICANT_ID, name=limits.NAME, email=limits.EMAIL,
-                                            organization=limits.NAME, advisor_email=limits.EMAIL))
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "applicant_id"),
+        *limits.length_checks(
+            applicant_id=limits.APPLICANT_ID,
+            name=limits.NAME,
+            email=limits.EMAIL,
+            organization=limits.NAME,
+            advisor_email=limits.EMAIL,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
@@ -85,8 +93,9 @@ class Application(db.Model):
     """An applicant's Endorsement application: category, Part 1 score and portfolio figures."""
 
     __tablename__ = "applications"
-    __table_args__ = limits.length_checks(category=limits.CODE, portfolio_summary=limits.PORTFOLIO_SUMMARY,
-                                          portfolio_url=limits.URL)
+    __table_args__ = limits.length_checks(
+        category=limits.CODE, portfolio_summary=limits.PORTFOLIO_SUMMARY, portfolio_url=limits.URL
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     applicant_pk: Mapped[int] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"), unique=True)
@@ -125,13 +134,16 @@ class Item(db.Model):
     __tablename__ = "items"
     # (cycle, state, item_id) covers the committee board's counts and page order;
     # (cycle, rubric_key, state) its counts per state and list of the cycle's rubrics, in one pass.
-    __table_args__ = (UniqueConstraint("cycle_id", "item_id"), Index("ix_items_cycle_state", "cycle_id", "state",
-                                                                     "item_id"),
-                      Index("ix_items_cycle_rubric", "cycle_id", "rubric_key", "state"),
-                      CheckConstraint("(validity AND applicant_pk IS NULL AND kind = 'essay') "
-                                      "OR (NOT validity AND applicant_pk IS NOT NULL)",
-                                      name="an_applicant_unless_validity"),
-                      *limits.length_checks(item_id=limits.ID, rubric_key=limits.ID))
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "item_id"),
+        Index("ix_items_cycle_state", "cycle_id", "state", "item_id"),
+        Index("ix_items_cycle_rubric", "cycle_id", "rubric_key", "state"),
+        CheckConstraint(
+            "(validity AND applicant_pk IS NULL AND kind = 'essay') OR (NOT validity AND applicant_pk IS NOT NULL)",
+            name="an_applicant_unless_validity",
+        ),
+        *limits.length_checks(item_id=limits.ID, rubric_key=limits.ID),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
@@ -151,8 +163,9 @@ class Item(db.Model):
     text: Mapped["ItemText | None"] = relationship(cascade="all, delete-orphan", passive_deletes=True)
     # An essay's prompt and response, read and written as if they were the item's own columns.
     prompt: AssociationProxy[str | None] = association_proxy("text", "prompt", creator=lambda v: ItemText(prompt=v))
-    response: AssociationProxy[str | None] = association_proxy("text", "response",
-                                                               creator=lambda v: ItemText(response=v))
+    response: AssociationProxy[str | None] = association_proxy(
+        "text", "response", creator=lambda v: ItemText(response=v)
+    )
 
 
 class ItemText(db.Model):
@@ -175,8 +188,10 @@ class Conflict(db.Model):
     """A conflict of interest a reviewer declared (or the coordinator recorded) with an applicant."""
 
     __tablename__ = "conflicts"
-    __table_args__ = (UniqueConstraint("reviewer_id", "applicant_pk"),
-                      *limits.length_checks(reason=limits.CONFLICT_REASON))
+    __table_args__ = (
+        UniqueConstraint("reviewer_id", "applicant_pk"),
+        *limits.length_checks(reason=limits.CONFLICT_REASON),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

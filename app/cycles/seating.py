@@ -7,6 +7,7 @@ board, items and applications from their next request on (``app.access``).
 Every seat and unseat is audited; the caller commits. A refusal is a
 ``SeatingError`` naming the field, and then nothing was changed.
 """
+
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -38,18 +39,20 @@ class SeatingError(InputError):
 class Seat:
     """One account's seat after a change: whether this change seated (or unseated) it, whether the account was
     created by it, and whether it still has no password (then it needs an invitation to set one)."""
+
     user_id: int
     email: str
     name: str
     changed: bool
     created: bool = False
     needs_password: bool = False
-    updated: bool = False     # the account's name or organization changed
+    updated: bool = False  # the account's name or organization changed
 
 
 @dataclass(frozen=True)
 class Member:
     """A seated account as the committee page and ``committee list`` show it."""
+
     user_id: int
     email: str
     name: str
@@ -62,20 +65,30 @@ class Member:
 def members(cycle: Cycle) -> list[Member]:
     """The cycle's committee, by name."""
     rows = db.session.execute(
-        db.select(User, ReviewerProfile.organization).join(CycleMember, CycleMember.user_id == User.id)
+        db.select(User, ReviewerProfile.organization)
+        .join(CycleMember, CycleMember.user_id == User.id)
         .outerjoin(ReviewerProfile, ReviewerProfile.user_id == User.id)
         .where(CycleMember.cycle_id == cycle.id, CycleMember.role == MemberRole.COMMITTEE)
-        .order_by(User.name, User.email))
-    return [Member(user.id, user.email, user.name, user.role.value, organization, user.active,
-                   user.password_hash is not None) for user, organization in rows]
+        .order_by(User.name, User.email)
+    )
+    return [
+        Member(
+            user.id, user.email, user.name, user.role.value, organization, user.active, user.password_hash is not None
+        )
+        for user, organization in rows
+    ]
 
 
 def seatable_accounts(cycle: Cycle) -> list[User]:
     """Committee and coordinator accounts not seated on the cycle yet, by name: the console's choices."""
-    seated = db.select(CycleMember.user_id).where(CycleMember.cycle_id == cycle.id,
-                                                  CycleMember.role == MemberRole.COMMITTEE)
-    return list(db.session.scalars(db.select(User).where(User.role.in_(SEATABLE_ROLES), User.id.not_in(seated))
-                                   .order_by(User.name, User.email)))
+    seated = db.select(CycleMember.user_id).where(
+        CycleMember.cycle_id == cycle.id, CycleMember.role == MemberRole.COMMITTEE
+    )
+    return list(
+        db.session.scalars(
+            db.select(User).where(User.role.in_(SEATABLE_ROLES), User.id.not_in(seated)).order_by(User.name, User.email)
+        )
+    )
 
 
 def seatable_problem(email: str, role: Role | str | None) -> str | None:
@@ -85,8 +98,10 @@ def seatable_problem(email: str, role: Role | str | None) -> str | None:
     if role is None:
         return f"no account with e-mail {email}"
     if Role(role) not in SEATABLE_ROLES:
-        return (f"the account {email} is a {Role(role).value} account; only committee and coordinator accounts can "
-                "sit on a committee")
+        return (
+            f"the account {email} is a {Role(role).value} account; only committee and coordinator accounts can "
+            "sit on a committee"
+        )
     return None
 
 
@@ -96,8 +111,14 @@ def seat(cycle: Cycle, emails: Iterable[str], *, actor_id: int | None = None) ->
     return [_seat(cycle, user, created=False, actor_id=actor_id) for user in users]
 
 
-def seat_person(cycle: Cycle, email: str, name: str | None = None, organization: str | None | _Keep = KEEP, *,
-                actor_id: int | None = None) -> Seat:
+def seat_person(
+    cycle: Cycle,
+    email: str,
+    name: str | None = None,
+    organization: str | None | _Keep = KEEP,
+    *,
+    actor_id: int | None = None,
+) -> Seat:
     """Seat the account with this e-mail, creating a committee account without a password when there is none
     (then ``name`` is needed); a name or organization given updates the account's (audited)."""
     address = normalise_email(email)
@@ -117,8 +138,7 @@ def seat_person(cycle: Cycle, email: str, name: str | None = None, organization:
         if problem:
             raise SeatingError.of("email", problem)
         if name is not None and name != user.name:
-            record("user.name", "user", user.id, actor_id=actor_id, before={"name": user.name},
-                   after={"name": name})
+            record("user.name", "user", user.id, actor_id=actor_id, before={"name": user.name}, after={"name": name})
             user.name = name
             updated = True
         created = False
@@ -140,8 +160,14 @@ def set_organization(user: User, organization: str | None, *, actor_id: int | No
         profile = user.profile = ReviewerProfile()
     if profile.organization == value:
         return False
-    record("user.profile", "user", user.id, actor_id=actor_id, before={"organization": profile.organization},
-           after={"organization": value})
+    record(
+        "user.profile",
+        "user",
+        user.id,
+        actor_id=actor_id,
+        before={"organization": profile.organization},
+        after={"organization": value},
+    )
     profile.organization = value
     db.session.flush()
     return True
@@ -156,8 +182,15 @@ def unseat(cycle: Cycle, emails: Iterable[str], *, actor_id: int | None = None) 
         member = seats.get(user.id)
         if member is not None:
             db.session.delete(member)
-            record("committee.unseat", "user", user.id, actor_id=actor_id, cycle_id=cycle.id,
-                   before={"cycle": cycle.name, "seated": True}, after={"cycle": cycle.name, "seated": False})
+            record(
+                "committee.unseat",
+                "user",
+                user.id,
+                actor_id=actor_id,
+                cycle_id=cycle.id,
+                before={"cycle": cycle.name, "seated": True},
+                after={"cycle": cycle.name, "seated": False},
+            )
         changes.append(Seat(user.id, user.email, user.name, changed=member is not None))
     db.session.flush()
     return changes
@@ -184,17 +217,33 @@ def _accounts(emails: Iterable[str], *, unseat: bool) -> list[User]:
 
 
 def _seats(cycle: Cycle) -> dict[int, CycleMember]:
-    return {member.user_id: member for member in db.session.scalars(
-        db.select(CycleMember).filter_by(cycle_id=cycle.id, role=MemberRole.COMMITTEE))}
+    return {
+        member.user_id: member
+        for member in db.session.scalars(db.select(CycleMember).filter_by(cycle_id=cycle.id, role=MemberRole.COMMITTEE))
+    }
 
 
 def _seat(cycle: Cycle, user: User, *, created: bool, actor_id: int | None) -> Seat:
-    seated = db.session.scalar(db.select(CycleMember.id).filter_by(cycle_id=cycle.id, user_id=user.id,
-                                                                   role=MemberRole.COMMITTEE))
+    seated = db.session.scalar(
+        db.select(CycleMember.id).filter_by(cycle_id=cycle.id, user_id=user.id, role=MemberRole.COMMITTEE)
+    )
     if seated is None:
         db.session.add(CycleMember(cycle_id=cycle.id, user_id=user.id, role=MemberRole.COMMITTEE))
-        record("committee.seat", "user", user.id, actor_id=actor_id, cycle_id=cycle.id,
-               before={"cycle": cycle.name, "seated": False}, after={"cycle": cycle.name, "seated": True})
+        record(
+            "committee.seat",
+            "user",
+            user.id,
+            actor_id=actor_id,
+            cycle_id=cycle.id,
+            before={"cycle": cycle.name, "seated": False},
+            after={"cycle": cycle.name, "seated": True},
+        )
         db.session.flush()
-    return Seat(user.id, user.email, user.name, changed=seated is None, created=created,
-                needs_password=user.password_hash is None)
+    return Seat(
+        user.id,
+        user.email,
+        user.name,
+        changed=seated is None,
+        created=created,
+        needs_password=user.password_hash is None,
+    )

@@ -1,4 +1,5 @@
 """Creating and finding review cycles."""
+
 from datetime import date
 
 from app import textlimits as limits
@@ -12,8 +13,14 @@ class CycleError(InputError):
     """A cycle could not be created or found; ``problems`` names the field and says why."""
 
 
-def create_cycle(name: str, readers: int = 2, due: date | None = None, *, blind_across_items: bool = True,
-                 actor_id: int | None = None) -> Cycle:
+def create_cycle(
+    name: str,
+    readers: int = 2,
+    due: date | None = None,
+    *,
+    blind_across_items: bool = True,
+    actor_id: int | None = None,
+) -> Cycle:
     name = name.strip()
     if not name:
         raise CycleError.of("name", "must not be empty")
@@ -25,9 +32,19 @@ def create_cycle(name: str, readers: int = 2, due: date | None = None, *, blind_
     cycle = Cycle(name=name, readers=readers, due=due, blind_across_items=blind_across_items)
     db.session.add(cycle)
     db.session.flush()
-    record("cycle.create", "cycle", cycle.id, actor_id=actor_id, cycle_id=cycle.id,
-           after={"name": name, "readers": readers, "due": due.isoformat() if due else None,
-                  "blind_across_items": blind_across_items})
+    record(
+        "cycle.create",
+        "cycle",
+        cycle.id,
+        actor_id=actor_id,
+        cycle_id=cycle.id,
+        after={
+            "name": name,
+            "readers": readers,
+            "due": due.isoformat() if due else None,
+            "blind_across_items": blind_across_items,
+        },
+    )
     return cycle
 
 
@@ -39,17 +56,30 @@ def set_blind_across_items(cycle: Cycle, blind: bool, *, actor_id: int | None = 
     """
     if cycle.blind_across_items == blind:
         return False
-    record("cycle.blind_across_items", "cycle", cycle.id, actor_id=actor_id, cycle_id=cycle.id,
-           before={"blind_across_items": cycle.blind_across_items}, after={"blind_across_items": blind})
+    record(
+        "cycle.blind_across_items",
+        "cycle",
+        cycle.id,
+        actor_id=actor_id,
+        cycle_id=cycle.id,
+        before={"blind_across_items": cycle.blind_across_items},
+        after={"blind_across_items": blind},
+    )
     cycle.blind_across_items = blind
     db.session.flush()
     return True
 
 
 # The calibration settings (docs/calibration.md, "Flags and drift"): name → (lowest, highest) allowed.
-CALIBRATION_SETTINGS = {"flag_min_adjacent": (0.0, 1.0), "flag_max_mean_difference": (0.0, 10.0),
-                        "flag_min_kappa": (-1.0, 1.0), "drift_window": (2, 1000), "validity_rate": (0.0, 0.5),
-                        "qualify_items": (0, 50), "qualify_min_adjacent": (0.0, 1.0)}
+CALIBRATION_SETTINGS = {
+    "flag_min_adjacent": (0.0, 1.0),
+    "flag_max_mean_difference": (0.0, 10.0),
+    "flag_min_kappa": (-1.0, 1.0),
+    "drift_window": (2, 1000),
+    "validity_rate": (0.0, 0.5),
+    "qualify_items": (0, 50),
+    "qualify_min_adjacent": (0.0, 1.0),
+}
 WHOLE_NUMBER_SETTINGS = frozenset({"drift_window", "qualify_items"})
 
 
@@ -69,8 +99,15 @@ def set_calibration(cycle: Cycle, values: dict[str, float | int], *, actor_id: i
         raise CycleError(problems)
     changed = {name: value for name, value in values.items() if getattr(cycle, name) != value}
     if changed:
-        record("cycle.calibration", "cycle", cycle.id, actor_id=actor_id, cycle_id=cycle.id,
-               before={name: getattr(cycle, name) for name in changed}, after=changed)
+        record(
+            "cycle.calibration",
+            "cycle",
+            cycle.id,
+            actor_id=actor_id,
+            cycle_id=cycle.id,
+            before={name: getattr(cycle, name) for name in changed},
+            after=changed,
+        )
         for name, value in changed.items():
             setattr(cycle, name, int(value) if name in WHOLE_NUMBER_SETTINGS else float(value))
         db.session.flush()
@@ -88,7 +125,8 @@ def cycles_with_counts() -> list[tuple[Cycle, dict[ItemState, int]]]:
     """Every cycle, newest first, with its number of items in each state (every state, zeros included)."""
     counts: dict[int, dict[ItemState, int]] = {}
     for cycle_id, state, count in db.session.execute(
-            db.select(Item.cycle_id, Item.state, db.func.count()).group_by(Item.cycle_id, Item.state)):
+        db.select(Item.cycle_id, Item.state, db.func.count()).group_by(Item.cycle_id, Item.state)
+    ):
         counts.setdefault(cycle_id, {})[ItemState(state)] = count
     cycles = db.session.scalars(db.select(Cycle).order_by(Cycle.created_at.desc(), Cycle.id.desc()))
     return [(cycle, {state: counts.get(cycle.id, {}).get(state, 0) for state in ItemState}) for cycle in cycles]

@@ -8,6 +8,7 @@ submitted its state follows from its assignments and reads alone
 Either way the move is written here, through the ORM for one item or in bulk
 for many, and each moved item gets one ``item.evaluate`` audit entry.
 """
+
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ def pre_review_state(*, started_reads: int, assignments: int = 0, required_reads
 @dataclass(frozen=True, slots=True)
 class Move:
     """One item's move for ``move_many``; ``before``/``after`` hold what changed with the state (the outcome)."""
+
     item_pk: int
     item_key: str
     old: str
@@ -47,8 +49,15 @@ class Move:
     note: str | None = None
 
 
-def move(item: Item, new: ItemState, *, actor_id: int | None, before: Mapping[str, Any] | None = None,
-         after: Mapping[str, Any] | None = None, note: str | None = None) -> bool:
+def move(
+    item: Item,
+    new: ItemState,
+    *,
+    actor_id: int | None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    note: str | None = None,
+) -> bool:
     """Move one item (through the ORM) and audit it; ``before``/``after`` add what changed with it.
 
     Nothing happens when the state stays and nothing else changed. Returns whether an entry was written.
@@ -56,19 +65,32 @@ def move(item: Item, new: ItemState, *, actor_id: int | None, before: Mapping[st
     old = item.state
     if new == old and not after:
         return False
-    record(AUDIT_ACTION, "item", item.id, actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id,
-           before=_values(old, before), after=_values(new, after), note=note)
+    record(
+        AUDIT_ACTION,
+        "item",
+        item.id,
+        actor_id=actor_id,
+        cycle_id=item.cycle_id,
+        item_key=item.item_id,
+        before=_values(old, before),
+        after=_values(new, after),
+        note=note,
+    )
     if new != old:
         item.state = ItemState(new)
     return True
 
 
-def derive_pre_review(item: Item, *, actor_id: int | None, started_reads: int, assignments: int = 0,
-                      required_reads: int = 1) -> None:
+def derive_pre_review(
+    item: Item, *, actor_id: int | None, started_reads: int, assignments: int = 0, required_reads: int = 1
+) -> None:
     """After an assignment or a read appeared or went: an item not yet evaluated takes the state its counts give."""
     if item.state in PRE_REVIEW_STATES:
-        move(item, pre_review_state(started_reads=started_reads, assignments=assignments,
-                                    required_reads=required_reads), actor_id=actor_id)
+        move(
+            item,
+            pre_review_state(started_reads=started_reads, assignments=assignments, required_reads=required_reads),
+            actor_id=actor_id,
+        )
 
 
 def move_many(moves: Iterable[Move], *, cycle_id: int, actor_id: int | None, at: datetime | None = None) -> None:
@@ -82,15 +104,22 @@ def move_many(moves: Iterable[Move], *, cycle_id: int, actor_id: int | None, at:
     for change in moves:
         if change.new != change.old:
             by_state[change.new].append(change.item_pk)
-        entries.append({"object_id": change.item_pk, "item_key": change.item_key,
-                        "before": _values(change.old, change.before), "after": _values(change.new, change.after),
-                        "note": change.note})
+        entries.append(
+            {
+                "object_id": change.item_pk,
+                "item_key": change.item_key,
+                "before": _values(change.old, change.before),
+                "after": _values(change.new, change.after),
+                "note": change.note,
+            }
+        )
     # SQLite updates a list of rows faster than it runs one statement per row.
     items = Item.__table__
     for state, pks in by_state.items():
         for start in range(0, len(pks), BATCH):
-            db.session.execute(items.update().where(items.c.id.in_(pks[start:start + BATCH]))
-                               .values(state=ItemState(state)))
+            db.session.execute(
+                items.update().where(items.c.id.in_(pks[start : start + BATCH])).values(state=ItemState(state))
+            )
     record_many(entries, at=at, action=AUDIT_ACTION, object_type="item", actor_id=actor_id, cycle_id=cycle_id)
     expire_loaded(Item, "id", (pk for pks in by_state.values() for pk in pks), ["state"])
 

@@ -1,4 +1,5 @@
 """The demo cycle and ``flask demo [--show-users] [--force]``."""
+
 import click
 from flask import Flask
 from flask.cli import with_appcontext

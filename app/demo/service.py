@@ -6,6 +6,7 @@ the browser. Everything is written in the caller's transaction, so a failed
 load leaves nothing behind. It refuses a database that holds accounts or
 cycles of its own (its passwords are public), unless forced.
 """
+
 import csv
 import io
 from collections.abc import Iterable
@@ -22,10 +23,10 @@ from app.cycles.service import create_cycle
 from app.demo import content
 from app.extensions import db
 from app.imports.service import import_file
-from app.reconcile.service import reconcile_cycle
 from app.people.models import User
 from app.people.passwords import verify_password
 from app.people.service import create_user
+from app.reconcile.service import reconcile_cycle
 from app.rubrics.registry import get_rubric
 from app.scoring.models import Read, ReadStatus
 
@@ -47,13 +48,17 @@ class DemoResult:
 
     def lines(self) -> list[str]:
         if self.skipped_reason:
-            return [f"Demo not loaded: {self.skipped_reason}. Use --force to load it anyway "
-                    "(its accounts have public passwords)."]
+            return [
+                f"Demo not loaded: {self.skipped_reason}. Use --force to load it anyway "
+                "(its accounts have public passwords)."
+            ]
         c = self.counts
         verb = "loaded" if self.loaded_now else "already loaded; nothing changed"
-        lines = [f"Demo cycle {self.cycle_name!r} {verb}: {c['applications']} applications, {c['essays']} essays, "
-                 f"{c['reviewers']} reviewers, {c['conflicts']} declared conflicts, "
-                 f"{c['assignments']} assignments ({c['submitted_reads']} reads already submitted)."]
+        lines = [
+            f"Demo cycle {self.cycle_name!r} {verb}: {c['applications']} applications, {c['essays']} essays, "
+            f"{c['reviewers']} reviewers, {c['conflicts']} declared conflicts, "
+            f"{c['assignments']} assignments ({c['submitted_reads']} reads already submitted)."
+        ]
         lines += [f"  could not be filled: {reason}" for reason in self.shortfalls]
         return lines
 
@@ -68,19 +73,29 @@ def load_demo(*, force: bool = False, today: date | None = None) -> DemoResult:
         return DemoResult(name, skipped_reason=reason)
     today = today or date.today()
     coordinator = _ensure_accounts()
-    cycle = create_cycle(name, content.CYCLE["readers"], today + timedelta(days=content.CYCLE["due_in_days"]),
-                         actor_id=coordinator.id)
-    seating.seat(cycle, [account["email"] for account in content.ACCOUNTS if account["role"] == "committee"],
-                 actor_id=coordinator.id)
-    for kind, rows in (("reviewers", content.REVIEWERS), ("applications", application_rows(today)),
-                       *((kind, record_rows(kind, today)) for kind in RECORD_COLUMNS),
-                       ("essays", essay_rows()), ("conflicts", content.CONFLICTS), ("scores", score_rows(today))):
+    cycle = create_cycle(
+        name, content.CYCLE["readers"], today + timedelta(days=content.CYCLE["due_in_days"]), actor_id=coordinator.id
+    )
+    seating.seat(
+        cycle,
+        [account["email"] for account in content.ACCOUNTS if account["role"] == "committee"],
+        actor_id=coordinator.id,
+    )
+    for kind, rows in (
+        ("reviewers", content.REVIEWERS),
+        ("applications", application_rows(today)),
+        *((kind, record_rows(kind, today)) for kind in RECORD_COLUMNS),
+        ("essays", essay_rows()),
+        ("conflicts", content.CONFLICTS),
+        ("scores", score_rows(today)),
+    ):
         _import(kind, rows, cycle, coordinator.id)
     plan = auto_assign(cycle, actor_id=coordinator.id)
     # The paper session's discrepant reads become the committee's first work (third readers or the board).
     reconcile_cycle(cycle, actor_id=coordinator.id)
-    return DemoResult(name, loaded_now=True, counts=demo_counts(cycle),
-                      shortfalls=[shortfall.reason for shortfall in plan.shortfalls])
+    return DemoResult(
+        name, loaded_now=True, counts=demo_counts(cycle), shortfalls=[shortfall.reason for shortfall in plan.shortfalls]
+    )
 
 
 def foreign_data() -> str | None:
@@ -105,6 +120,7 @@ def _ensure_accounts() -> User:
 
 # ---------------------------------------------------------------- rows for the importers
 
+
 def application_rows(today: date) -> list[dict]:
     rows = []
     for application in content.APPLICATIONS:
@@ -117,8 +133,17 @@ def application_rows(today: date) -> list[dict]:
 # The columns of each kind of portfolio record in content.PORTFOLIO_RECORDS; "*_on" columns hold days ago.
 RECORD_COLUMNS = {
     "training": ("applicant_id", "hours", "title", "topic", "completed_on"),
-    "rsc": ("applicant_id", "hours", "provider", "provider_endorsement", "format", "about_providing", "peer",
-            "started_on", "ended_on"),
+    "rsc": (
+        "applicant_id",
+        "hours",
+        "provider",
+        "provider_endorsement",
+        "format",
+        "about_providing",
+        "peer",
+        "started_on",
+        "ended_on",
+    ),
     "references": ("applicant_id", "rater", "rater_role", "rater_endorsement", "received_on"),
     "work": ("applicant_id", "started_on", "ended_on", "role", "kind", "with_infant_and_parent"),
 }
@@ -138,16 +163,24 @@ def record_rows(kind: str, today: date) -> list[dict]:
 
 def essay_response(prompt_key: str, levels: Iterable[int]) -> str:
     """The essay text: one version of each paragraph of the prompt's response, by quality level."""
-    return "\n\n".join(versions[level - 1] for versions, level in zip(content.RESPONSE_PARTS[prompt_key], levels,
-                                                                    strict=True))
+    return "\n\n".join(
+        versions[level - 1] for versions, level in zip(content.RESPONSE_PARTS[prompt_key], levels, strict=True)
+    )
 
 
 def essay_rows() -> list[dict]:
     rows = []
     for item_id, applicant_id, prompt_key, levels in content.ESSAYS:
         rubric_key, prompt = content.PROMPTS[prompt_key]
-        rows.append({"item_id": item_id, "applicant_id": applicant_id, "rubric": rubric_key, "prompt": prompt,
-                     "response": essay_response(prompt_key, levels)})
+        rows.append(
+            {
+                "item_id": item_id,
+                "applicant_id": applicant_id,
+                "rubric": rubric_key,
+                "prompt": prompt,
+                "response": essay_response(prompt_key, levels),
+            }
+        )
     return rows
 
 
@@ -159,11 +192,20 @@ def score_rows(today: date) -> list[dict]:
     for number, (item_id, reviewer, scores) in enumerate(content.SCORED_READS):
         domains = get_rubric(rubric_of[item_id]).domain_keys
         if len(domains) != len(scores):
-            raise DemoError(f"demo content: read of {item_id} by {reviewer} has {len(scores)} scores for "
-                            f"{len(domains)} domains")
+            raise DemoError(
+                f"demo content: read of {item_id} by {reviewer} has {len(scores)} scores for {len(domains)} domains"
+            )
         submitted_at = (session + timedelta(minutes=20 * number)).isoformat(sep=" ")
-        rows += [{"item_id": item_id, "reviewer_email": reviewer, "domain": domain, "score": score,
-                  "submitted_at": submitted_at} for domain, score in zip(domains, scores, strict=True)]
+        rows += [
+            {
+                "item_id": item_id,
+                "reviewer_email": reviewer,
+                "domain": domain,
+                "score": score,
+                "submitted_at": submitted_at,
+            }
+            for domain, score in zip(domains, scores, strict=True)
+        ]
     return rows
 
 
@@ -180,24 +222,37 @@ def _import(kind: str, rows: list[dict], cycle: Cycle, actor_id: int) -> None:
 
 # ---------------------------------------------------------------- what is there
 
+
 def demo_counts(cycle: Cycle) -> dict[str, int]:
     def count(statement) -> int:
         return db.session.scalar(statement) or 0
 
     items = select(func.count()).select_from(Item).where(Item.cycle_id == cycle.id)
-    assignments = select(func.count()).select_from(Assignment).join(Item, Item.id == Assignment.item_pk) \
+    assignments = (
+        select(func.count())
+        .select_from(Assignment)
+        .join(Item, Item.id == Assignment.item_pk)
         .where(Item.cycle_id == cycle.id)
+    )
     return {
         "applications": count(items.where(Item.kind == ItemKind.APPLICATION)),
         "essays": count(items.where(Item.kind == ItemKind.ESSAY)),
-        "reviewers": count(select(func.count()).select_from(CycleMember).where(
-            CycleMember.cycle_id == cycle.id, CycleMember.role == MemberRole.REVIEWER)),
-        "conflicts": count(select(func.count()).select_from(Conflict).join(Applicant).where(
-            Applicant.cycle_id == cycle.id)),
+        "reviewers": count(
+            select(func.count())
+            .select_from(CycleMember)
+            .where(CycleMember.cycle_id == cycle.id, CycleMember.role == MemberRole.REVIEWER)
+        ),
+        "conflicts": count(
+            select(func.count()).select_from(Conflict).join(Applicant).where(Applicant.cycle_id == cycle.id)
+        ),
         "assignments": count(assignments),
-        "submitted_reads": count(select(func.count()).select_from(Read).join(Assignment).join(
-            Item, Item.id == Assignment.item_pk).where(Item.cycle_id == cycle.id,
-                                                        Read.status == ReadStatus.SUBMITTED)),
+        "submitted_reads": count(
+            select(func.count())
+            .select_from(Read)
+            .join(Assignment)
+            .join(Item, Item.id == Assignment.item_pk)
+            .where(Item.cycle_id == cycle.id, Read.status == ReadStatus.SUBMITTED)
+        ),
     }
 
 
@@ -216,6 +271,13 @@ def demo_accounts() -> list[DemoAccount]:
     for account in content.ACCOUNTS:
         user = db.session.scalar(select(User).filter_by(email=account["email"]))
         if user is not None:
-            accounts.append(DemoAccount(user.role.value, user.email, user.name, account["password"],
-                                        verify_password(user.password_hash, account["password"])))
+            accounts.append(
+                DemoAccount(
+                    user.role.value,
+                    user.email,
+                    user.name,
+                    account["password"],
+                    verify_password(user.password_hash, account["password"]),
+                )
+            )
     return accounts

@@ -1,4 +1,5 @@
 """exports area: the cycle workbook (docs/workbook.md)."""
+
 from flask import Flask
 
 

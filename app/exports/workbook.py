@@ -10,6 +10,7 @@ formula; text that a spreadsheet would read as one keeps a quote prefix.
 XlsxWriter is imported by ``write_workbook``, for an export, not with every
 command (docs/development.md, "Start-up").
 """
+
 from __future__ import annotations
 
 import re
@@ -34,9 +35,9 @@ FORMATS = {
     "date": "yyyy-mm-dd",
 }
 NUMERIC_KINDS = frozenset({"number", *FORMATS})
-WRAPPED_WIDTH = 60           # long text wraps at this width instead of widening the sheet
-TEXT_WIDTH = 45              # the widest a column of short text (names, e-mails) grows
-HEADER_PADDING = 4           # bold type and the filter button need about this much beyond the title's letters
+WRAPPED_WIDTH = 60  # long text wraps at this width instead of widening the sheet
+TEXT_WIDTH = 45  # the widest a column of short text (names, e-mails) grows
+HEADER_PADDING = 4  # bold type and the filter button need about this much beyond the title's letters
 SUMMARY_TITLE = "Summary"
 
 
@@ -50,6 +51,7 @@ class Column:
     ``TEXT_WIDTH``; ``wrap`` marks long text (rationales, comments), wrapped
     within ``WRAPPED_WIDTH``.
     """
+
     title: str
     width: float = 14
     kind: str = "text"
@@ -66,6 +68,7 @@ class Column:
 @dataclass(frozen=True)
 class Sheet:
     """A table: a header row and the rows under it; ``caution`` names the rows to show in the caution colour."""
+
     title: str
     columns: Sequence[Column]
     rows: Iterable[Sequence[Any]]
@@ -75,6 +78,7 @@ class Sheet:
 @dataclass(frozen=True)
 class Chart:
     """A small native chart of one block's figures: ``kind`` is an XlsxWriter chart type (bar, column, pie)."""
+
     kind: str
     title: str
     stacked: bool = False
@@ -83,16 +87,18 @@ class Chart:
 @dataclass(frozen=True)
 class Block:
     """One table of the summary: a heading, a header, rows of a label and figures, and maybe a chart of them."""
+
     heading: str
     header: Sequence[str]
     rows: Sequence[Sequence[Any]]
     chart: Chart | None = None
-    formats: Sequence[str | None] = ()   # per figure column: a FORMATS key, or None for a plain number
+    formats: Sequence[str | None] = ()  # per figure column: a FORMATS key, or None for a plain number
 
 
 @dataclass(frozen=True)
 class Summary:
     """The board-report view: a title, a few lines of text, then blocks of figures with their charts."""
+
     title: str
     lines: Sequence[str]
     blocks: Sequence[Block] = field(default_factory=list)
@@ -110,8 +116,10 @@ def write_workbook(sheets: Iterable[Sheet | Summary], out: str | IO[bytes], *, f
     """
     import xlsxwriter
 
-    workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
-                                         "strings_to_numbers": False, "strings_to_urls": False})
+    workbook = xlsxwriter.Workbook(
+        out,
+        {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
+    )
     styles = _Styles(workbook)
     for sheet in sheets:
         if isinstance(sheet, Summary):
@@ -183,8 +191,9 @@ def _write_table(worksheet: Worksheet, sheet: Sheet, styles: _Styles) -> None:
     for index, column in enumerate(columns):
         worksheet.write_string(0, index, column.title, styles.header)
     writers = [_cell_writer(worksheet, column, styles, caution=False) for column in columns]
-    caution_writers = ([_cell_writer(worksheet, column, styles, caution=True) for column in columns]
-                       if sheet.caution else writers)
+    caution_writers = (
+        [_cell_writer(worksheet, column, styles, caution=True) for column in columns] if sheet.caution else writers
+    )
     longest = [0] * len(columns)
     row_number = 0
     for values in sheet.rows:
@@ -202,8 +211,9 @@ def _write_table(worksheet: Worksheet, sheet: Sheet, styles: _Styles) -> None:
     worksheet.autofilter(0, 0, row_number, len(columns) - 1)
 
 
-def _cell_writer(worksheet: Worksheet, column: Column, styles: _Styles, *, caution: bool
-                 ) -> Callable[[int, int, Any], Any]:
+def _cell_writer(
+    worksheet: Worksheet, column: Column, styles: _Styles, *, caution: bool
+) -> Callable[[int, int, Any], Any]:
     """The function writing one non-empty value of ``column``: its type's XlsxWriter call, its format resolved.
 
     It calls XlsxWriter's undecorated ``_write_*`` methods, which the public ones wrap only to accept "A1"
@@ -225,9 +235,10 @@ def _cell_writer(worksheet: Worksheet, column: Column, styles: _Styles, *, cauti
                 return write_number(row, index, value, plain)
             return _write_text(write_string, row, index, str(value), plain, quoted)
     else:
+
         def write(row: int, index: int, value: Any) -> Any:
-            return _write_text(write_string, row, index, value if value.__class__ is str else str(value), plain,
-                               quoted)
+            return _write_text(write_string, row, index, value if value.__class__ is str else str(value), plain, quoted)
+
     return write
 
 
@@ -256,12 +267,14 @@ def _print_setup(worksheet: Worksheet, footer: str) -> None:
 
 # --- the summary ----------------------------------------------------------------------------------
 
+
 def _write_summary(workbook: xlsxwriter.Workbook, worksheet: Worksheet, summary: Summary, styles: _Styles) -> None:
     labels = [len(str(values[0])) for block in summary.blocks for values in block.rows]
     worksheet.set_column(0, 0, min(max([24, *labels]) + 2, WRAPPED_WIDTH))
     figure_titles = [len(title) for block in summary.blocks for title in block.header[1:]]
-    worksheet.set_column(1, max((len(block.header) for block in summary.blocks), default=2) - 1,
-                         max([10, *figure_titles]) + 2)
+    worksheet.set_column(
+        1, max((len(block.header) for block in summary.blocks), default=2) - 1, max([10, *figure_titles]) + 2
+    )
     plain, quoted = styles.cell(), styles.cell(quoted=True)
     _write_text(worksheet.write_string, 0, 0, summary.title, styles.title, styles.quoted_title)
     row = 1
@@ -296,9 +309,11 @@ def _chart(workbook: xlsxwriter.Workbook, block: Block, spec: Chart, header_row:
         options["subtype"] = "stacked"
     chart = workbook.add_chart(options)
     for index in range(1, len(block.header)):
-        series: dict[str, Any] = {"name": [SUMMARY_TITLE, header_row, index],
-                  "categories": [SUMMARY_TITLE, header_row + 1, 0, last_row, 0],
-                  "values": [SUMMARY_TITLE, header_row + 1, index, last_row, index]}
+        series: dict[str, Any] = {
+            "name": [SUMMARY_TITLE, header_row, index],
+            "categories": [SUMMARY_TITLE, header_row + 1, 0, last_row, 0],
+            "values": [SUMMARY_TITLE, header_row + 1, index, last_row, index],
+        }
         if spec.kind in ("pie", "bar"):
             series["data_labels"] = {"value": True}
         chart.add_series(series)

@@ -1,4 +1,5 @@
 """Spreadsheet imports (docs/spec-summary.md, "Imports") and ``flask import KIND FILE --cycle NAME``."""
+
 from pathlib import Path
 
 import click
@@ -29,8 +30,13 @@ def import_command(kind: str, file: Path, cycle_name: str) -> None:
         raise click.ClickException(str(exc)) from exc
     limits = ImportLimits.from_config(current_app.config)
     if file.stat().st_size > limits.max_bytes:  # refuse before reading a huge file into memory
-        raise click.ClickException(str(ImportFileError(
-            f"{file.name}: file is {file.stat().st_size:,} bytes, more than the limit of {limits.max_bytes:,}")))
+        raise click.ClickException(
+            str(
+                ImportFileError(
+                    f"{file.name}: file is {file.stat().st_size:,} bytes, more than the limit of {limits.max_bytes:,}"
+                )
+            )
+        )
     result = import_file(kind, file.read_bytes(), file.name, cycle, limits=limits, progress=TerminalProgress())
     if not result.ok:
         db.session.rollback()

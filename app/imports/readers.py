@@ -7,6 +7,7 @@ only ever used in messages. A workbook is checked from its zip directory
 first sheet's area within the row and cell limits, see ``workbook_guard``)
 before calamine parses it; calamine never expands entities either.
 """
+
 import codecs
 import csv
 import io
@@ -18,8 +19,15 @@ from typing import Any
 
 import python_calamine
 
-from app.imports.workbook_guard import (Extent, UnsafeWorkbook, WorkbookParts, check_part, column_letters,
-                                        is_worksheet, sheet_extent)
+from app.imports.workbook_guard import (
+    Extent,
+    UnsafeWorkbook,
+    WorkbookParts,
+    check_part,
+    column_letters,
+    is_worksheet,
+    sheet_extent,
+)
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header, or an empty archive
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97–2003 .xls (and other Office binaries)
@@ -37,6 +45,7 @@ class ImportFileError(ValueError):
 @dataclass(frozen=True)
 class ImportLimits:
     """Bounds on an untrusted spreadsheet, checked before and while it is parsed."""
+
     max_bytes: int
     max_zip_entries: int
     max_uncompressed: int
@@ -45,14 +54,19 @@ class ImportLimits:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "ImportLimits":
-        return cls(max_bytes=config["IMPORT_MAX_BYTES"], max_zip_entries=config["IMPORT_MAX_ZIP_ENTRIES"],
-                   max_uncompressed=config["IMPORT_MAX_UNCOMPRESSED"], max_cells=config["IMPORT_MAX_CELLS"],
-                   max_rows=config["IMPORT_MAX_ROWS"])
+        return cls(
+            max_bytes=config["IMPORT_MAX_BYTES"],
+            max_zip_entries=config["IMPORT_MAX_ZIP_ENTRIES"],
+            max_uncompressed=config["IMPORT_MAX_UNCOMPRESSED"],
+            max_cells=config["IMPORT_MAX_CELLS"],
+            max_rows=config["IMPORT_MAX_ROWS"],
+        )
 
 
 @dataclass(frozen=True)
 class Table:
     """A header and the data rows under it; ``rows`` pairs each row with its spreadsheet row number."""
+
     file_format: str  # "xlsx" | "csv"
     header_row: int
     header: tuple[Any, ...]
@@ -90,14 +104,15 @@ def _refuse_non_text(data: bytes, filename: str) -> None:
     """Anything that is not a zip workbook must be CSV text; say clearly what it is instead."""
     head = data[:1024].lstrip(UTF8_BOM + b" \t\r\n").lower()
     if data.startswith(OLE_MAGIC):
-        raise ImportFileError(f"{filename}: is an old-format Excel (.xls) or other Office binary file; "
-                              "save it as .xlsx or .csv")
+        raise ImportFileError(
+            f"{filename}: is an old-format Excel (.xls) or other Office binary file; save it as .xlsx or .csv"
+        )
     if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body", b"<table", b"<!--")):
-        raise ImportFileError(f"{filename}: is an HTML or XML document, not a spreadsheet "
-                              "(save it as .xlsx or .csv)")
+        raise ImportFileError(f"{filename}: is an HTML or XML document, not a spreadsheet (save it as .xlsx or .csv)")
     if filename.lower().endswith((".xlsx", ".xlsm")):
-        raise ImportFileError(f"{filename}: is named like an Excel workbook but is not one "
-                              "(an .xlsx file is a zip archive)")
+        raise ImportFileError(
+            f"{filename}: is named like an Excel workbook but is not one (an .xlsx file is a zip archive)"
+        )
 
 
 def read_csv(data: bytes, filename: str, limits: ImportLimits) -> Table:
@@ -105,22 +120,26 @@ def read_csv(data: bytes, filename: str, limits: ImportLimits) -> Table:
     text = _decode_utf8(data, filename)
     nul = text.find("\x00")
     if nul >= 0:
-        raise ImportFileError(f"{filename}: line {text.count(chr(10), 0, nul) + 1}: contains a NUL byte "
-                              "(a binary file, or text saved as UTF-16?)")
+        raise ImportFileError(
+            f"{filename}: line {text.count(chr(10), 0, nul) + 1}: contains a NUL byte "
+            "(a binary file, or text saved as UTF-16?)"
+        )
     reader = csv.reader(io.StringIO(text, newline=""))
     records = _numbered(reader, filename, lambda: reader.line_num)
     return _collect("csv", records, filename, limits)
 
 
 def _decode_utf8(data: bytes, filename: str) -> str:
-    body = data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
+    body = data[len(UTF8_BOM) :] if data.startswith(UTF8_BOM) else data
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
         offset = exc.start + (len(data) - len(body))
         line = data.count(b"\n", 0, offset) + 1
-        raise ImportFileError(f"{filename}: is not UTF-8 text: byte 0x{data[offset]:02x} at offset {offset} "
-                              f"(line {line}); save the CSV as 'CSV UTF-8'") from None
+        raise ImportFileError(
+            f"{filename}: is not UTF-8 text: byte 0x{data[offset]:02x} at offset {offset} "
+            f"(line {line}); save the CSV as 'CSV UTF-8'"
+        ) from None
 
 
 def _numbered(reader: Iterable[list[str]], filename: str, line_of) -> Iterator[tuple[int, tuple[Any, ...]]]:
@@ -164,24 +183,29 @@ def _open_checked_archive(data: bytes, filename: str, limits: ImportLimits) -> z
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-        raise ImportFileError(f"{filename}: is a damaged or truncated zip archive, not a readable "
-                              f"workbook ({_describe(exc)})") from None
+        raise ImportFileError(
+            f"{filename}: is a damaged or truncated zip archive, not a readable workbook ({_describe(exc)})"
+        ) from None
     if len(entries) > limits.max_zip_entries:
-        raise ImportFileError(f"{filename}: the workbook archive has {len(entries):,} entries, more than "
-                              f"the limit of {limits.max_zip_entries:,}")
+        raise ImportFileError(
+            f"{filename}: the workbook archive has {len(entries):,} entries, more than "
+            f"the limit of {limits.max_zip_entries:,}"
+        )
     total = sum(entry.file_size for entry in entries)
     if total > limits.max_uncompressed:
-        raise ImportFileError(f"{filename}: the workbook would unpack to {total:,} bytes, more than the "
-                              f"limit of {limits.max_uncompressed:,} (a zip bomb?)")
+        raise ImportFileError(
+            f"{filename}: the workbook would unpack to {total:,} bytes, more than the "
+            f"limit of {limits.max_uncompressed:,} (a zip bomb?)"
+        )
     if "[Content_Types].xml" not in {entry.filename for entry in entries}:
-        raise ImportFileError(f"{filename}: is a zip archive but not an Excel workbook "
-                              "(no [Content_Types].xml)")
+        raise ImportFileError(f"{filename}: is a zip archive but not an Excel workbook (no [Content_Types].xml)")
     for entry in entries:
         try:
             content = archive.read(entry)
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
-            raise ImportFileError(f"{filename}: is a damaged or truncated zip archive, not a readable "
-                                  f"workbook ({_describe(exc)})") from None
+            raise ImportFileError(
+                f"{filename}: is a damaged or truncated zip archive, not a readable workbook ({_describe(exc)})"
+            ) from None
         try:
             check_part(entry.filename, content)
         except UnsafeWorkbook as exc:
@@ -195,11 +219,15 @@ def _check_extent(extent: Extent, filename: str, limits: ImportLimits) -> None:
     """The whole area is built in memory at once, so it is held to the limits before it exists."""
     reach = f"cells reach row {extent.rows:,} and column {column_letters(extent.columns)}"
     if extent.rows > limits.max_rows + 1:
-        raise ImportFileError(f"{filename}: has more than {limits.max_rows:,} rows (the limit): {reach}; delete "
-                              "what lies beyond your data and save again")
+        raise ImportFileError(
+            f"{filename}: has more than {limits.max_rows:,} rows (the limit): {reach}; delete "
+            "what lies beyond your data and save again"
+        )
     if extent.cells > limits.max_cells:
-        raise ImportFileError(f"{filename}: has more than {limits.max_cells:,} cells (the limit): {reach}; "
-                              "delete what lies beyond your data and save again")
+        raise ImportFileError(
+            f"{filename}: has more than {limits.max_cells:,} cells (the limit): {reach}; "
+            "delete what lies beyond your data and save again"
+        )
 
 
 def _refuse_nul_characters(grid: list[list[Any]], filename: str) -> None:
@@ -209,12 +237,14 @@ def _refuse_nul_characters(grid: list[list[Any]], filename: str) -> None:
     for number, values in enumerate(grid, start=1):
         for column, value in enumerate(values, start=1):
             if value.__class__ is str and "\x00" in value:
-                raise ImportFileError(f"{filename}: row {number}, column {column_letters(column)}: "
-                                      "contains a NUL character")
+                raise ImportFileError(
+                    f"{filename}: row {number}, column {column_letters(column)}: contains a NUL character"
+                )
 
 
-def _collect(file_format: str, records: Iterator[tuple[int, tuple[Any, ...]]], filename: str,
-             limits: ImportLimits) -> Table:
+def _collect(
+    file_format: str, records: Iterator[tuple[int, tuple[Any, ...]]], filename: str, limits: ImportLimits
+) -> Table:
     """Header = the first non-blank row; blank rows are skipped; rows and cells are counted as they arrive."""
     header: tuple[Any, ...] | None = None
     header_row = 0

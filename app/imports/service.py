@@ -7,6 +7,7 @@ Lookups are one query per table, never one per row: the performance budget
 is a 36,000-row scores file, through ``flask import``, in at most three times
 the time python-calamine takes to read it (bench/README.md).
 """
+
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -26,17 +27,38 @@ from app.committee import decisions as committee_decisions
 from app.committee.errors import CommitteeInputError
 from app.committee.models import Decision
 from app.cycles import seating, states
-from app.cycles.models import (Applicant, Application, Conflict, Cycle, CycleMember, Item, ItemKind, ItemState,
-                               MemberRole, ReferenceScore)
+from app.cycles.models import (
+    Applicant,
+    Application,
+    Conflict,
+    Cycle,
+    CycleMember,
+    Item,
+    ItemKind,
+    ItemState,
+    MemberRole,
+    ReferenceScore,
+)
 from app.extensions import db
 from app.imports.readers import ImportFileError, ImportLimits, Table, read_upload
-from app.imports.validate import (FIGURE_NAMES, KINDS, RECORD_KINDS, ItemInfo, Lookups, Row, RowError,
-                                  StoredReader, Validated, application_item_id, validate)
+from app.imports.validate import (
+    FIGURE_NAMES,
+    KINDS,
+    RECORD_KINDS,
+    ItemInfo,
+    Lookups,
+    Row,
+    RowError,
+    StoredReader,
+    Validated,
+    application_item_id,
+    validate,
+)
 from app.people.models import ReviewerProfile, Role, User
 from app.progress import NO_PROGRESS, Progress
 from app.reports import applicant_rows
-from app.requirements.models import ReferenceRecord, RscRecord, TrainingRecord, WorkRecord
 from app.requirements.lines import imported_mark
+from app.requirements.models import ReferenceRecord, RscRecord, TrainingRecord, WorkRecord
 from app.requirements.records import TrainingTopic, WorkKind, provider_name
 from app.requirements.service import results_for_items
 from app.rubrics.registry import all_rubrics
@@ -54,6 +76,7 @@ class Outcome(StrEnum):
 @dataclass
 class ImportResult:
     """Counts of rows created/updated/unchanged, or why the file was refused (then nothing was written)."""
+
     kind: str
     filename: str
     created: int = 0
@@ -67,8 +90,10 @@ class ImportResult:
         return not self.errors and self.file_error is None
 
     def summary(self) -> str:
-        return (f"{self.kind} from {self.filename}: {self.created} created, {self.updated} updated, "
-                f"{self.unchanged} unchanged")
+        return (
+            f"{self.kind} from {self.filename}: {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged"
+        )
 
     def report(self) -> list[str]:
         """One line per problem, e.g. ``row 7, column score: 9 is outside the … scale 1–4``."""
@@ -76,8 +101,16 @@ class ImportResult:
         return lines + [str(error) for error in self.errors]
 
 
-def import_file(kind: str, data: bytes, filename: str, cycle: Cycle, *, actor_id: int | None = None,
-                limits: ImportLimits | None = None, progress: Progress = NO_PROGRESS) -> ImportResult:
+def import_file(
+    kind: str,
+    data: bytes,
+    filename: str,
+    cycle: Cycle,
+    *,
+    actor_id: int | None = None,
+    limits: ImportLimits | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> ImportResult:
     """Import one spreadsheet of ``kind`` (README, "Spreadsheet formats") into ``cycle``; the caller commits on
     success. ``progress`` hears of each phase: reading, checking, writing."""
     if kind not in KINDS:
@@ -96,12 +129,12 @@ def import_file(kind: str, data: bytes, filename: str, cycle: Cycle, *, actor_id
             progress.finish()
 
 
-def _validate_and_write(kind: str, table: Table, filename: str, cycle: Cycle, actor_id: int | None,
-                        progress: Progress) -> ImportResult:
+def _validate_and_write(
+    kind: str, table: Table, filename: str, cycle: Cycle, actor_id: int | None, progress: Progress
+) -> ImportResult:
     progress.start(f"Checking {len(table.rows):,} rows of {kind}")
     snapshot = _Snapshot.load(kind, cycle)
-    validated = validate(kind, table.header, table.rows, snapshot.lookups, table.header_row,
-                         table.percent_cells)
+    validated = validate(kind, table.header, table.rows, snapshot.lookups, table.header_row, table.percent_cells)
     if validated.errors:
         return ImportResult(kind, filename, errors=validated.errors)
     progress.start(f"Writing {len(validated.numbers):,} rows of {kind}")
@@ -120,16 +153,41 @@ class RowsRefused(Exception):
         super().__init__("; ".join(map(str, errors)))
 
 
-def _write(kind: str, table: Table, filename: str, cycle: Cycle, validated: Validated, snapshot: "_Snapshot",
-           actor_id: int | None) -> ImportResult:
+def _write(
+    kind: str,
+    table: Table,
+    filename: str,
+    cycle: Cycle,
+    validated: Validated,
+    snapshot: "_Snapshot",
+    actor_id: int | None,
+) -> ImportResult:
     with db.session.begin_nested():
         outcomes = WRITERS[kind](cycle, validated, snapshot, actor_id)
         counts = Counter(outcomes)
-        result = ImportResult(kind, filename, created=counts[Outcome.CREATED], updated=counts[Outcome.UPDATED],
-                              unchanged=counts[Outcome.UNCHANGED])
-        record(f"import.{kind}", "cycle", cycle.id, actor_id=actor_id, cycle_id=cycle.id, note=filename,
-               after={"file": filename, "format": table.file_format, "rows": len(validated.numbers),
-                      "created": result.created, "updated": result.updated, "unchanged": result.unchanged})
+        result = ImportResult(
+            kind,
+            filename,
+            created=counts[Outcome.CREATED],
+            updated=counts[Outcome.UPDATED],
+            unchanged=counts[Outcome.UNCHANGED],
+        )
+        record(
+            f"import.{kind}",
+            "cycle",
+            cycle.id,
+            actor_id=actor_id,
+            cycle_id=cycle.id,
+            note=filename,
+            after={
+                "file": filename,
+                "format": table.file_format,
+                "rows": len(validated.numbers),
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+            },
+        )
         db.session.flush()
     return result
 
@@ -137,11 +195,12 @@ def _write(kind: str, table: Table, filename: str, cycle: Cycle, validated: Vali
 @dataclass
 class _Snapshot:
     """What exists already, loaded with one query per table, as plain data (for validation) and ids (for writing)."""
+
     lookups: Lookups
-    user_ids: dict[str, int] = field(default_factory=dict)       # e-mail → users.id
+    user_ids: dict[str, int] = field(default_factory=dict)  # e-mail → users.id
     applicant_pks: dict[str, int] = field(default_factory=dict)  # applicant_id → applicants.id
     application_ids: dict[str, int] = field(default_factory=dict)  # applicant_id → applications.id
-    item_pks: dict[str, int] = field(default_factory=dict)       # item_id → items.id
+    item_pks: dict[str, int] = field(default_factory=dict)  # item_id → items.id
     item_states: dict[int, ItemState] = field(default_factory=dict)
 
     @classmethod
@@ -154,8 +213,10 @@ class _Snapshot:
                 snapshot.user_ids[address] = user_id
         if kind in ("essays", "conflicts", "decisions", *RECORD_KINDS):
             for pk, applicant_id, code, application_id in db.session.execute(
-                    db.select(Applicant.id, Applicant.applicant_id, Application.category, Application.id)
-                    .outerjoin(Application).where(Applicant.cycle_id == cycle.id)):
+                db.select(Applicant.id, Applicant.applicant_id, Application.category, Application.id)
+                .outerjoin(Application)
+                .where(Applicant.cycle_id == cycle.id)
+            ):
                 applicants[applicant_id] = code
                 snapshot.applicant_pks[applicant_id] = pk
                 if application_id is not None:
@@ -164,34 +225,65 @@ class _Snapshot:
             assigned = db.select(Assignment.id).where(Assignment.item_pk == Item.id).exists()
             references = _reference_domains(cycle.id) if kind == "reference_scores" else {}
             for pk, item_id, item_kind, rubric_key, state, applicant_id, has_assignment, validity in db.session.execute(
-                    db.select(Item.id, Item.item_id, Item.kind, Item.rubric_key, Item.state, Applicant.applicant_id,
-                              assigned, Item.validity).outerjoin(Applicant, Item.applicant_pk == Applicant.id)
-                    .where(Item.cycle_id == cycle.id)):
-                items[item_id] = ItemInfo(kind=ItemKind(item_kind).value, rubric_key=rubric_key,
-                                          applicant_id=applicant_id, assigned=bool(has_assignment),
-                                          validity=bool(validity), reference_domains=references.get(pk, frozenset()))
+                db.select(
+                    Item.id,
+                    Item.item_id,
+                    Item.kind,
+                    Item.rubric_key,
+                    Item.state,
+                    Applicant.applicant_id,
+                    assigned,
+                    Item.validity,
+                )
+                .outerjoin(Applicant, Item.applicant_pk == Applicant.id)
+                .where(Item.cycle_id == cycle.id)
+            ):
+                items[item_id] = ItemInfo(
+                    kind=ItemKind(item_kind).value,
+                    rubric_key=rubric_key,
+                    applicant_id=applicant_id,
+                    assigned=bool(has_assignment),
+                    validity=bool(validity),
+                    reference_domains=references.get(pk, frozenset()),
+                )
                 snapshot.item_pks[item_id] = pk
                 snapshot.item_states[pk] = ItemState(state)
         if kind == "scores":
-            conflicts = frozenset((address, applicant_id) for address, applicant_id in db.session.execute(
-                db.select(User.email, Applicant.applicant_id).select_from(Conflict)
-                .join(User, Conflict.reviewer_id == User.id).join(Applicant, Conflict.applicant_pk == Applicant.id)
-                .where(Applicant.cycle_id == cycle.id)))
+            conflicts = frozenset(
+                (address, applicant_id)
+                for address, applicant_id in db.session.execute(
+                    db.select(User.email, Applicant.applicant_id)
+                    .select_from(Conflict)
+                    .join(User, Conflict.reviewer_id == User.id)
+                    .join(Applicant, Conflict.applicant_pk == Applicant.id)
+                    .where(Applicant.cycle_id == cycle.id)
+                )
+            )
         deciders, undecidable = ({}, {}) if kind != "decisions" else snapshot._decision_lookups(cycle)
-        snapshot.lookups = Lookups(user_roles=user_roles, applicants=applicants, items=items,
-                                   rubrics=snapshot.lookups.rubrics, conflicts=conflicts,
-                                   required_reads=cycle.readers, item_readers=partial(_item_readers, cycle.id),
-                                   deciders=deciders, undecidable=undecidable)
+        snapshot.lookups = Lookups(
+            user_roles=user_roles,
+            applicants=applicants,
+            items=items,
+            rubrics=snapshot.lookups.rubrics,
+            conflicts=conflicts,
+            required_reads=cycle.readers,
+            item_readers=partial(_item_readers, cycle.id),
+            deciders=deciders,
+            undecidable=undecidable,
+        )
         return snapshot
 
     def _decision_lookups(self, cycle: Cycle) -> tuple[dict[str, frozenset[str]], dict[str, list[str]]]:
         """Who may decide (with the applicants hidden from them) and what is not known yet per application, by
         the same rules as the committee's pages."""
         applicant_ids = {pk: applicant_id for applicant_id, pk in self.applicant_pks.items()}
-        deciders = {address: frozenset(applicant_ids[pk] for pk in hidden if pk in applicant_ids)
-                    for address, (_, hidden) in access.deciders(cycle.id).items()}
-        undecidable = {row.applicant_id: gaps for row in applicant_rows(cycle)
-                       if (gaps := committee_decisions.unknown_parts(row))}
+        deciders = {
+            address: frozenset(applicant_ids[pk] for pk in hidden if pk in applicant_ids)
+            for address, (_, hidden) in access.deciders(cycle.id).items()
+        }
+        undecidable = {
+            row.applicant_id: gaps for row in applicant_rows(cycle) if (gaps := committee_decisions.unknown_parts(row))
+        }
         return deciders, undecidable
 
 
@@ -199,8 +291,10 @@ def _reference_domains(cycle_id: int) -> dict[int, frozenset[str]]:
     """Item pk → the domains its stored expert scores cover, for the cycle's validity essays."""
     domains: dict[int, set[str]] = defaultdict(set)
     for item_pk, domain in db.session.execute(
-            db.select(ReferenceScore.item_pk, ReferenceScore.domain_key)
-            .join(Item, ReferenceScore.item_pk == Item.id).where(Item.cycle_id == cycle_id)):
+        db.select(ReferenceScore.item_pk, ReferenceScore.domain_key)
+        .join(Item, ReferenceScore.item_pk == Item.id)
+        .where(Item.cycle_id == cycle_id)
+    ):
         domains[item_pk].add(domain)
     return {item_pk: frozenset(keys) for item_pk, keys in domains.items()}
 
@@ -210,11 +304,13 @@ def _item_readers(cycle_id: int, item_ids: Collection[str]) -> dict[str, list[St
     readers: dict[tuple[str, str], tuple[bool, bool]] = {}
     scores: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     for item_id, address, source, status, domain, score in db.session.execute(
-            db.select(Item.item_id, User.email, Assignment.source, Read.status, Score.domain_key, Score.score)
-            .join(Assignment, Assignment.item_pk == Item.id).join(User, Assignment.reviewer_id == User.id)
-            .outerjoin(Read, Read.assignment_id == Assignment.id)
-            .outerjoin(Score, (Score.read_id == Read.id) & (Read.status == ReadStatus.SUBMITTED))
-            .where(Item.cycle_id == cycle_id, Item.item_id.in_(list(item_ids)))):
+        db.select(Item.item_id, User.email, Assignment.source, Read.status, Score.domain_key, Score.score)
+        .join(Assignment, Assignment.item_pk == Item.id)
+        .join(User, Assignment.reviewer_id == User.id)
+        .outerjoin(Read, Read.assignment_id == Assignment.id)
+        .outerjoin(Score, (Score.read_id == Read.id) & (Read.status == ReadStatus.SUBMITTED))
+        .where(Item.cycle_id == cycle_id, Item.item_id.in_(list(item_ids)))
+    ):
         readers[(item_id, address)] = (source in FURTHER_READ_SOURCES, status == ReadStatus.SUBMITTED)
         if score is not None:
             scores[(item_id, address)][domain] = score
@@ -241,11 +337,18 @@ def _present(row: Row, validated: Validated, mapping: dict[str, str]) -> dict[st
 
 # --- reviewers ---
 
+
 def _write_reviewers(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor_id: int | None) -> list[Outcome]:
-    users = {user.email: user for user in db.session.scalars(
-        db.select(User).where(User.role == Role.REVIEWER).options(db.selectinload(User.profile)))}
-    members = {member.user_id: member for member in db.session.scalars(
-        db.select(CycleMember).filter_by(cycle_id=cycle.id, role=MemberRole.REVIEWER))}
+    users = {
+        user.email: user
+        for user in db.session.scalars(
+            db.select(User).where(User.role == Role.REVIEWER).options(db.selectinload(User.profile))
+        )
+    }
+    members = {
+        member.user_id: member
+        for member in db.session.scalars(db.select(CycleMember).filter_by(cycle_id=cycle.id, role=MemberRole.REVIEWER))
+    }
     outcomes = []
     for row in validated.rows:
         values = row.values
@@ -257,8 +360,16 @@ def _write_reviewers(cycle: Cycle, validated: Validated, snapshot: _Snapshot, ac
         changed = _apply(user, {"name": values["name"]})
         if user.profile is None:
             user.profile = ReviewerProfile()
-        profile_values = _present(row, validated, {"endorsements": "endorsements", "designations": "designations",
-                                                   "organization": "organization", "max_load": "max_load"})
+        profile_values = _present(
+            row,
+            validated,
+            {
+                "endorsements": "endorsements",
+                "designations": "designations",
+                "organization": "organization",
+                "max_load": "max_load",
+            },
+        )
         for name in ("endorsements", "designations"):
             if name in profile_values and profile_values[name] is None:
                 profile_values[name] = ""
@@ -280,16 +391,25 @@ def _join_cycle(cycle: Cycle, user: User, members: dict[int, CycleMember], row: 
 # --- applications ---
 
 APPLICANT_COLUMNS = {"email": "email", "organization": "organization", "advisor_email": "advisor_email"}
-APPLICATION_COLUMNS = {"submitted_on": "submitted_on", "mc_score": "mc_score",
-                       "portfolio_summary": "portfolio_summary", "portfolio_url": "portfolio_url"}
+APPLICATION_COLUMNS = {
+    "submitted_on": "submitted_on",
+    "mc_score": "mc_score",
+    "portfolio_summary": "portfolio_summary",
+    "portfolio_url": "portfolio_url",
+}
 
 
-def _write_applications(cycle: Cycle, validated: Validated, snapshot: _Snapshot,
-                        actor_id: int | None) -> list[Outcome]:
-    applicants = {applicant.applicant_id: applicant for applicant in db.session.scalars(
-        db.select(Applicant).filter_by(cycle_id=cycle.id).options(db.selectinload(Applicant.application)))}
-    items = {item.item_id: item for item in db.session.scalars(
-        db.select(Item).filter_by(cycle_id=cycle.id, kind=ItemKind.APPLICATION))}
+def _write_applications(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor_id: int | None) -> list[Outcome]:
+    applicants = {
+        applicant.applicant_id: applicant
+        for applicant in db.session.scalars(
+            db.select(Applicant).filter_by(cycle_id=cycle.id).options(db.selectinload(Applicant.application))
+        )
+    }
+    items = {
+        item.item_id: item
+        for item in db.session.scalars(db.select(Item).filter_by(cycle_id=cycle.id, kind=ItemKind.APPLICATION))
+    }
     lookups = snapshot.lookups
     outcomes = []
     for row in validated.rows:
@@ -303,15 +423,26 @@ def _write_applications(cycle: Cycle, validated: Validated, snapshot: _Snapshot,
         if applicant.application is None:
             applicant.application = Application(category=values["category"], figures={})
         application = applicant.application
-        changed = _apply(application, {"category": values["category"],
-                                       "figures": _merged_figures(application.figures or {}, row, validated),
-                                       **_present(row, validated, APPLICATION_COLUMNS)}) or changed
+        changed = (
+            _apply(
+                application,
+                {
+                    "category": values["category"],
+                    "figures": _merged_figures(application.figures or {}, row, validated),
+                    **_present(row, validated, APPLICATION_COLUMNS),
+                },
+            )
+            or changed
+        )
         rubric_key = lookups.application_rubric(values["category"]).key
         item_id = application_item_id(values["applicant_id"])
         item = items.get(item_id)
         if item is None:
-            db.session.add(Item(cycle=cycle, item_id=item_id, kind=ItemKind.APPLICATION, applicant=applicant,
-                                rubric_key=rubric_key))
+            db.session.add(
+                Item(
+                    cycle=cycle, item_id=item_id, kind=ItemKind.APPLICATION, applicant=applicant, rubric_key=rubric_key
+                )
+            )
             changed = True
         else:
             changed = _apply(item, {"rubric_key": rubric_key}) or changed
@@ -334,16 +465,24 @@ def _merged_figures(stored: dict[str, Any], row: Row, validated: Validated) -> d
 
 # --- essays ---
 
+
 def _write_essays(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor_id: int | None) -> list[Outcome]:
-    items = {item.item_id: item for item in db.session.scalars(
-        db.select(Item).filter_by(cycle_id=cycle.id, kind=ItemKind.ESSAY).options(db.selectinload(Item.text)))}
+    items = {
+        item.item_id: item
+        for item in db.session.scalars(
+            db.select(Item).filter_by(cycle_id=cycle.id, kind=ItemKind.ESSAY).options(db.selectinload(Item.text))
+        )
+    }
     outcomes = []
     for row in validated.rows:
         values = row.values
         validity = bool(values.get("validity"))
-        wanted = {"applicant_pk": None if validity else snapshot.applicant_pks[values["applicant_id"]],
-                  "rubric_key": values["rubric"], "validity": validity,
-                  **_present(row, validated, {"prompt": "prompt", "response": "response"})}
+        wanted = {
+            "applicant_pk": None if validity else snapshot.applicant_pks[values["applicant_id"]],
+            "rubric_key": values["rubric"],
+            "validity": validity,
+            **_present(row, validated, {"prompt": "prompt", "response": "response"}),
+        }
         item = items.get(values["item_id"])
         if item is None:
             db.session.add(Item(cycle_id=cycle.id, item_id=values["item_id"], kind=ItemKind.ESSAY, **wanted))
@@ -355,37 +494,51 @@ def _write_essays(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor
 
 # --- expert scores of validity essays ---
 
-def _write_reference_scores(cycle: Cycle, validated: Validated, snapshot: _Snapshot,
-                            actor_id: int | None) -> list[Outcome]:
+
+def _write_reference_scores(
+    cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor_id: int | None
+) -> list[Outcome]:
     """Each row is one validity essay's expert score in one domain, created or replaced; a change is audited."""
     pks = [snapshot.item_pks[item_id] for item_id in validated.columns["item_id"]]
-    stored = {(score.item_pk, score.domain_key): score for score in db.session.scalars(
-        db.select(ReferenceScore).where(ReferenceScore.item_pk.in_(set(pks))))}
+    stored = {
+        (score.item_pk, score.domain_key): score
+        for score in db.session.scalars(db.select(ReferenceScore).where(ReferenceScore.item_pk.in_(set(pks))))
+    }
     outcomes, audit = [], []
-    for item_pk, row in zip(pks, validated.rows):
+    for item_pk, row in zip(pks, validated.rows, strict=True):
         domain, score = row.values["domain"], row.values["score"]
         existing = stored.get((item_pk, domain))
         if existing is None:
             db.session.add(ReferenceScore(item_pk=item_pk, domain_key=domain, score=score))
             outcomes.append(Outcome.CREATED)
         elif existing.score != score:
-            audit.append({"object_id": existing.id, "item_key": row.values["item_id"], "note": domain,
-                          "before": {"score": existing.score}, "after": {"score": score}})
+            audit.append(
+                {
+                    "object_id": existing.id,
+                    "item_key": row.values["item_id"],
+                    "note": domain,
+                    "before": {"score": existing.score},
+                    "after": {"score": score},
+                }
+            )
             existing.score = score
             outcomes.append(Outcome.UPDATED)
         else:
             outcomes.append(Outcome.UNCHANGED)
-    record_many(audit, action="reference_score.import", object_type="reference_score", actor_id=actor_id,
-                cycle_id=cycle.id)
+    record_many(
+        audit, action="reference_score.import", object_type="reference_score", actor_id=actor_id, cycle_id=cycle.id
+    )
     return outcomes
 
 
 # --- conflicts ---
 
-def _write_conflicts(cycle: Cycle, validated: Validated, snapshot: _Snapshot,
-                     actor_id: int | None) -> list[Outcome]:
-    existing = {(conflict.reviewer_id, conflict.applicant_pk): conflict for conflict in db.session.scalars(
-        db.select(Conflict).join(Applicant).where(Applicant.cycle_id == cycle.id))}
+
+def _write_conflicts(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor_id: int | None) -> list[Outcome]:
+    existing = {
+        (conflict.reviewer_id, conflict.applicant_pk): conflict
+        for conflict in db.session.scalars(db.select(Conflict).join(Applicant).where(Applicant.cycle_id == cycle.id))
+    }
     outcomes = []
     for row in validated.rows:
         key = (snapshot.user_ids[row.values["reviewer_email"]], snapshot.applicant_pks[row.values["applicant_id"]])
@@ -401,20 +554,26 @@ def _write_conflicts(cycle: Cycle, validated: Validated, snapshot: _Snapshot,
 
 # --- committee ---
 
-def _write_committee(cycle: Cycle, validated: Validated, snapshot: _Snapshot,
-                     actor_id: int | None) -> list[Outcome]:
+
+def _write_committee(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor_id: int | None) -> list[Outcome]:
     """Seat each row's account on the cycle's committee, creating committee accounts without a password."""
     outcomes = []
     for row in validated.rows:
         values = row.values
         organization = _present(row, validated, {"organization": "organization"})
-        seat = seating.seat_person(cycle, values["email"], values.get("name"),
-                                   organization.get("organization", seating.KEEP), actor_id=actor_id)
+        seat = seating.seat_person(
+            cycle,
+            values["email"],
+            values.get("name"),
+            organization.get("organization", seating.KEEP),
+            actor_id=actor_id,
+        )
         outcomes.append(Outcome.CREATED if seat.changed else Outcome.UPDATED if seat.updated else Outcome.UNCHANGED)
     return outcomes
 
 
 # --- scores ---
+
 
 class _ScoreRow(NamedTuple):
     number: int
@@ -427,6 +586,7 @@ class _ScoreRow(NamedTuple):
 @dataclass
 class _ReadRows:
     """The rows of one (item, reviewer) pair: one submitted read."""
+
     item_pk: int
     item_id: str
     reviewer_id: int
@@ -450,13 +610,21 @@ class _StoredRead:
 def _write_scores(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor_id: int | None) -> list[Outcome]:
     columns, count = validated.columns, len(validated.numbers)
     item_ids, addresses = columns["item_id"], columns["reviewer_email"]
-    score_rows = map(_ScoreRow._make, zip(validated.numbers, columns["domain"], columns["score"],
-                                          columns.get("comment", [None] * count),
-                                          columns.get("submitted_at", [None] * count)))
+    score_rows = map(
+        _ScoreRow._make,
+        zip(
+            validated.numbers,
+            columns["domain"],
+            columns["score"],
+            columns.get("comment", [None] * count),
+            columns.get("submitted_at", [None] * count),
+            strict=True,
+        ),
+    )
     rounds = columns.get("round", [None] * count)
     pairs: dict[tuple[int, int], _ReadRows] = {}
     item_pks, user_ids = snapshot.item_pks, snapshot.user_ids
-    for item_id, address, row, round_ in zip(item_ids, addresses, score_rows, rounds):
+    for item_id, address, row, round_ in zip(item_ids, addresses, score_rows, rounds, strict=True):
         key = (item_pks[item_id], user_ids[address])
         pair = pairs.get(key)
         if pair is None:
@@ -464,8 +632,9 @@ def _write_scores(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor
         pair.rows.append(row)
     stored, last_number = _stored_reads(cycle)
     numbers = _new_read_numbers(pairs, stored, last_number)
-    batch = _ScoreBatch(cycle=cycle, actor_id=actor_id, now=utcnow(), with_comments="comment" in validated.present,
-                        numbers=numbers)
+    batch = _ScoreBatch(
+        cycle=cycle, actor_id=actor_id, now=utcnow(), with_comments="comment" in validated.present, numbers=numbers
+    )
     batch.withdraw_replaced_readers([pair for pair in pairs.values() if pair.round == 2], stored)
     batch.insert_reads([pair for key, pair in pairs.items() if key not in stored])
     batch.update_reads([(pair, stored[key]) for key, pair in pairs.items() if key in stored])
@@ -479,18 +648,30 @@ def _stored_reads(cycle: Cycle) -> tuple[dict[tuple[int, int], _StoredRead], Cou
     """Every assignment of the cycle with its read, and the highest read number per item."""
     stored, last_number = {}, Counter()
     for assignment_id, item_pk, reviewer_id, read_id, status, number, submitted_at, source in db.session.execute(
-            db.select(Assignment.id, Assignment.item_pk, Assignment.reviewer_id, Read.id, Read.status, Read.number,
-                      Read.submitted_at, Assignment.source)
-            .join(Item, Assignment.item_pk == Item.id).outerjoin(Read, Read.assignment_id == Assignment.id)
-            .where(Item.cycle_id == cycle.id)):
-        stored[(item_pk, reviewer_id)] = _StoredRead(assignment_id, read_id, ReadStatus(status) if status else None,
-                                                     submitted_at, AssignmentSource(source))
+        db.select(
+            Assignment.id,
+            Assignment.item_pk,
+            Assignment.reviewer_id,
+            Read.id,
+            Read.status,
+            Read.number,
+            Read.submitted_at,
+            Assignment.source,
+        )
+        .join(Item, Assignment.item_pk == Item.id)
+        .outerjoin(Read, Read.assignment_id == Assignment.id)
+        .where(Item.cycle_id == cycle.id)
+    ):
+        stored[(item_pk, reviewer_id)] = _StoredRead(
+            assignment_id, read_id, ReadStatus(status) if status else None, submitted_at, AssignmentSource(source)
+        )
         last_number[item_pk] = max(last_number[item_pk], number or 0)
     return stored, last_number
 
 
-def _new_read_numbers(pairs: dict[tuple[int, int], _ReadRows], stored: dict[tuple[int, int], _StoredRead],
-                      last_number: Counter) -> dict[tuple[int, int], int]:
+def _new_read_numbers(
+    pairs: dict[tuple[int, int], _ReadRows], stored: dict[tuple[int, int], _StoredRead], last_number: Counter
+) -> dict[tuple[int, int], int]:
     """Reads that become submitted now are numbered after the item's existing reads, in file order."""
     numbers = {}
     for key, pair in pairs.items():
@@ -508,6 +689,7 @@ IMPORT_SOURCES = {1: AssignmentSource.IMPORT, 2: AssignmentSource.IMPORT_THIRD}
 @dataclass
 class _ScoreBatch:
     """The writes of one scores import, gathered into bulk statements, with outcomes and audit rows."""
+
     cycle: Cycle
     actor_id: int | None
     now: datetime
@@ -522,15 +704,33 @@ class _ScoreBatch:
         if not pairs:
             return
         assignments, reads = Assignment.__table__, Read.__table__
-        execute_many(assignments.insert(), [{"item_pk": pair.item_pk, "reviewer_id": pair.reviewer_id,
-                                             "source": IMPORT_SOURCES[pair.round]} for pair in pairs],
-                     assigned_at=self.now, assigned_by_id=self.actor_id)
+        execute_many(
+            assignments.insert(),
+            [
+                {"item_pk": pair.item_pk, "reviewer_id": pair.reviewer_id, "source": IMPORT_SOURCES[pair.round]}
+                for pair in pairs
+            ],
+            assigned_at=self.now,
+            assigned_by_id=self.actor_id,
+        )
         assignment_ids = self._ids(assignments.c.id)
-        execute_many(reads.insert(), [{"assignment_id": assignment_ids[(pair.item_pk, pair.reviewer_id)],
-                                       "number": self.numbers[(pair.item_pk, pair.reviewer_id)],
-                                       "submitted_at": pair.submitted_at() or self.now} for pair in pairs],
-                     status=ReadStatus.SUBMITTED, started_at=self.now, updated_at=self.now, overall_comment=None,
-                     overall_seq=0, overall_version=0)
+        execute_many(
+            reads.insert(),
+            [
+                {
+                    "assignment_id": assignment_ids[(pair.item_pk, pair.reviewer_id)],
+                    "number": self.numbers[(pair.item_pk, pair.reviewer_id)],
+                    "submitted_at": pair.submitted_at() or self.now,
+                }
+                for pair in pairs
+            ],
+            status=ReadStatus.SUBMITTED,
+            started_at=self.now,
+            updated_at=self.now,
+            overall_comment=None,
+            overall_seq=0,
+            overall_version=0,
+        )
         read_ids = self._ids(reads.c.id)
         self.submitted.update((read_ids[(pair.item_pk, pair.reviewer_id)], pair.item_pk) for pair in pairs)
         score_rows = []
@@ -538,38 +738,66 @@ class _ScoreBatch:
             read_id = read_ids[(pair.item_pk, pair.reviewer_id)]
             scores = {}
             for row in pair.rows:
-                score_rows.append({"read_id": read_id, "domain_key": row.domain, "score": row.score,
-                                   "comment": row.comment if self.with_comments else None})
+                score_rows.append(
+                    {
+                        "read_id": read_id,
+                        "domain_key": row.domain,
+                        "score": row.score,
+                        "comment": row.comment if self.with_comments else None,
+                    }
+                )
                 scores[row.domain] = row.score
                 self.outcomes[row.number] = Outcome.CREATED
-            self._audit("read.import", "read", read_id, pair.item_id, None,
-                        {"reviewer_id": pair.reviewer_id, "round": pair.round, "scores": scores})
+            self._audit(
+                "read.import",
+                "read",
+                read_id,
+                pair.item_id,
+                None,
+                {"reviewer_id": pair.reviewer_id, "round": pair.round, "scores": scores},
+            )
         execute_many(Score.__table__.insert(), score_rows, updated_at=self.now, seq=0, version=0)
 
     def withdraw_replaced_readers(self, thirds: list[_ReadRows], stored: dict[tuple[int, int], _StoredRead]) -> None:
         """A further reader reconciliation assigned to an item whose third read this file brings, who is not its
         reviewer and has not submitted, is withdrawn (audited): the imported read takes their place."""
         importing = {pair.item_pk: pair for pair in thirds}
-        withdrawn = {key: read for key, read in stored.items() if key[0] in importing
-                     and key[1] != importing[key[0]].reviewer_id and read.source in FURTHER_READ_SOURCES
-                     and read.status != ReadStatus.SUBMITTED}
+        withdrawn = {
+            key: read
+            for key, read in stored.items()
+            if key[0] in importing
+            and key[1] != importing[key[0]].reviewer_id
+            and read.source in FURTHER_READ_SOURCES
+            and read.status != ReadStatus.SUBMITTED
+        }
         if not withdrawn:
             return
-        db.session.execute(delete(Assignment).where(Assignment.id.in_([read.assignment_id
-                                                                        for read in withdrawn.values()])))
+        db.session.execute(
+            delete(Assignment).where(Assignment.id.in_([read.assignment_id for read in withdrawn.values()]))
+        )
         for (item_pk, reviewer_id), read in withdrawn.items():
             del stored[(item_pk, reviewer_id)]
-            self._audit("assignment.withdraw", "assignment", read.assignment_id, importing[item_pk].item_id,
-                        {"reviewer_id": reviewer_id, "source": read.source.value,
-                         "read": read.status.value if read.status else None},
-                        None, note="replaced by the third read the scores import records")
+            self._audit(
+                "assignment.withdraw",
+                "assignment",
+                read.assignment_id,
+                importing[item_pk].item_id,
+                {
+                    "reviewer_id": reviewer_id,
+                    "source": read.source.value,
+                    "read": read.status.value if read.status else None,
+                },
+                None,
+                note="replaced by the third read the scores import records",
+            )
 
     def _ids(self, column) -> dict[tuple[int, int], int]:
         """(item, reviewer) → ``column`` (an assignment's or a read's id) over the cycle's assignments: executemany
         returns no ids, so the rows just inserted are read back in one query."""
         assignments, reads = Assignment.__table__, Read.__table__
-        statement = (db.select(assignments.c.item_pk, assignments.c.reviewer_id, column)
-                     .where(assignments.c.item_pk.in_(db.select(Item.id).where(Item.cycle_id == self.cycle.id))))
+        statement = db.select(assignments.c.item_pk, assignments.c.reviewer_id, column).where(
+            assignments.c.item_pk.in_(db.select(Item.id).where(Item.cycle_id == self.cycle.id))
+        )
         if column.table is reads:
             statement = statement.join(reads, reads.c.assignment_id == assignments.c.id)
         return {(item_pk, reviewer_id): row_id for item_pk, reviewer_id, row_id in db.session.execute(statement)}
@@ -579,10 +807,18 @@ class _ScoreBatch:
         if not pairs:
             return
         read_ids = [stored.read_id for _, stored in pairs if stored.read_id is not None]
-        stored_scores = {(read_id, domain): (score_id, score, comment)
-                         for score_id, read_id, domain, score, comment in db.session.execute(
-                             db.select(Score.id, Score.read_id, Score.domain_key, Score.score, Score.comment)
-                             .where(Score.read_id.in_(read_ids)))} if read_ids else {}
+        stored_scores = (
+            {
+                (read_id, domain): (score_id, score, comment)
+                for score_id, read_id, domain, score, comment in db.session.execute(
+                    db.select(Score.id, Score.read_id, Score.domain_key, Score.score, Score.comment).where(
+                        Score.read_id.in_(read_ids)
+                    )
+                )
+            }
+            if read_ids
+            else {}
+        )
         new_scores, changed_scores = [], []
         for pair, stored in pairs:
             read_changed = self._submit_stored_read(pair, stored)
@@ -598,8 +834,15 @@ class _ScoreBatch:
                     wanted["comment"] = comment
                 if (score, comment) != (wanted["score"], wanted["comment"]):
                     changed_scores.append(wanted | {"id": score_id})
-                    self._audit("score.import", "score", score_id, pair.item_id, {"score": score, "comment": comment},
-                                {"score": wanted["score"], "comment": wanted["comment"]}, note=row.domain)
+                    self._audit(
+                        "score.import",
+                        "score",
+                        score_id,
+                        pair.item_id,
+                        {"score": score, "comment": comment},
+                        {"score": wanted["score"], "comment": wanted["comment"]},
+                        note=row.domain,
+                    )
                     self.outcomes[row.number] = Outcome.UPDATED
                 else:
                     self.outcomes[row.number] = Outcome.UPDATED if read_changed else Outcome.UNCHANGED
@@ -612,9 +855,11 @@ class _ScoreBatch:
         """Make the pair's read submitted; True when the read itself changed."""
         key = (pair.item_pk, pair.reviewer_id)
         if stored.read_id is None:
-            read_id = db.session.execute(insert(Read).values(
-                self._submitted_read(pair) | {"assignment_id": stored.assignment_id, "started_at": self.now}
-            ).returning(Read.id)).scalar_one()
+            read_id = db.session.execute(
+                insert(Read)
+                .values(self._submitted_read(pair) | {"assignment_id": stored.assignment_id, "started_at": self.now})
+                .returning(Read.id)
+            ).scalar_one()
             stored.read_id = read_id
             self._audit("read.import", "read", read_id, pair.item_id, None, {"reviewer_id": pair.reviewer_id})
             self.submitted[read_id] = pair.item_pk
@@ -622,8 +867,14 @@ class _ScoreBatch:
         if stored.status != ReadStatus.SUBMITTED:
             db.session.execute(update(Read), [self._submitted_read(pair) | {"id": stored.read_id}])
             self.submitted[stored.read_id] = pair.item_pk
-            self._audit("read.import", "read", stored.read_id, pair.item_id, {"status": ReadStatus.DRAFT.value},
-                        {"status": ReadStatus.SUBMITTED.value, "number": self.numbers[key]})
+            self._audit(
+                "read.import",
+                "read",
+                stored.read_id,
+                pair.item_id,
+                {"status": ReadStatus.DRAFT.value},
+                {"status": ReadStatus.SUBMITTED.value, "number": self.numbers[key]},
+            )
             return True
         moment = pair.submitted_at()
         if moment is not None and moment != stored.submitted_at:
@@ -632,8 +883,12 @@ class _ScoreBatch:
         return False
 
     def _submitted_read(self, pair: _ReadRows) -> dict[str, Any]:
-        return {"status": ReadStatus.SUBMITTED, "number": self.numbers[(pair.item_pk, pair.reviewer_id)],
-                "submitted_at": pair.submitted_at() or self.now, "updated_at": self.now}
+        return {
+            "status": ReadStatus.SUBMITTED,
+            "number": self.numbers[(pair.item_pk, pair.reviewer_id)],
+            "submitted_at": pair.submitted_at() or self.now,
+            "updated_at": self.now,
+        }
 
     def _score(self, row: _ScoreRow) -> dict[str, Any]:
         return {"score": row.score, "comment": row.comment if self.with_comments else None, "updated_at": self.now}
@@ -644,40 +899,97 @@ class _ScoreBatch:
         if not self.submitted:
             return
         results = results_for_items(set(self.submitted.values()), self.cycle)
-        store_marks([{"read_id": read_id, "requirement_key": result.key, "status": imported_mark(result.check),
-                      "computed": result.check, "override_reason": None}
-                     for read_id, item_pk in self.submitted.items() for result in results.get(item_pk, ())])
+        store_marks(
+            [
+                {
+                    "read_id": read_id,
+                    "requirement_key": result.key,
+                    "status": imported_mark(result.check),
+                    "computed": result.check,
+                    "override_reason": None,
+                }
+                for read_id, item_pk in self.submitted.items()
+                for result in results.get(item_pk, ())
+            ]
+        )
 
     def mark_in_review(self, items: dict[int, str], stored_states: dict[int, ItemState]) -> None:
         """Items that now have submitted reads are in review unless reconciliation has evaluated them already."""
         in_review = states.pre_review_state(started_reads=1)
-        states.move_many([states.Move(pk, key, stored_states[pk], in_review) for pk, key in items.items()
-                          if stored_states[pk] in states.PRE_REVIEW_STATES and stored_states[pk] != in_review],
-                         cycle_id=self.cycle.id, actor_id=self.actor_id, at=self.now)
+        states.move_many(
+            [
+                states.Move(pk, key, stored_states[pk], in_review)
+                for pk, key in items.items()
+                if stored_states[pk] in states.PRE_REVIEW_STATES and stored_states[pk] != in_review
+            ],
+            cycle_id=self.cycle.id,
+            actor_id=self.actor_id,
+            at=self.now,
+        )
 
-    def _audit(self, action: str, object_type: str, object_id: int | None, item_key: str, before: Any, after: Any,
-               note: str | None = None) -> None:
-        self.audit.append({"action": action, "object_type": object_type, "object_id": object_id,
-                           "item_key": item_key, "before": before, "after": after, "note": note})
+    def _audit(
+        self,
+        action: str,
+        object_type: str,
+        object_id: int | None,
+        item_key: str,
+        before: Any,
+        after: Any,
+        note: str | None = None,
+    ) -> None:
+        self.audit.append(
+            {
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "item_key": item_key,
+                "before": before,
+                "after": after,
+                "note": note,
+            }
+        )
 
 
 # --- portfolio records ---
 
 # Per kind: the model, and each column's attribute with its value for a blank cell (or an absent column).
 RECORD_MODELS: dict[str, tuple[Any, dict[str, Any]]] = {
-    "training": (TrainingRecord, {"hours": None, "topic": TrainingTopic.GENERAL, "title": None,
-                                  "completed_on": None}),
-    "rsc": (RscRecord, {"hours": None, "provider": None, "provider_endorsement": None, "format": None,
-                        "about_providing": None, "peer": None, "started_on": None, "ended_on": None}),
-    "references": (ReferenceRecord, {"rater": None, "rater_role": None, "rater_endorsement": None,
-                                     "received_on": None}),
-    "work": (WorkRecord, {"started_on": None, "ended_on": None, "kind": WorkKind.DIRECT_SERVICE, "role": None,
-                          "with_infant_and_parent": None, "supervised": None, "paid": None}),
+    "training": (TrainingRecord, {"hours": None, "topic": TrainingTopic.GENERAL, "title": None, "completed_on": None}),
+    "rsc": (
+        RscRecord,
+        {
+            "hours": None,
+            "provider": None,
+            "provider_endorsement": None,
+            "format": None,
+            "about_providing": None,
+            "peer": None,
+            "started_on": None,
+            "ended_on": None,
+        },
+    ),
+    "references": (
+        ReferenceRecord,
+        {"rater": None, "rater_role": None, "rater_endorsement": None, "received_on": None},
+    ),
+    "work": (
+        WorkRecord,
+        {
+            "started_on": None,
+            "ended_on": None,
+            "kind": WorkKind.DIRECT_SERVICE,
+            "role": None,
+            "with_infant_and_parent": None,
+            "supervised": None,
+            "paid": None,
+        },
+    ),
 }
 
 
-def _write_records(kind: str, cycle: Cycle, validated: Validated, snapshot: _Snapshot,
-                   actor_id: int | None) -> list[Outcome]:
+def _write_records(
+    kind: str, cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor_id: int | None
+) -> list[Outcome]:
     """Each applicant the file names gets exactly the file's records of this kind (README, "Portfolio records").
 
     An applicant's records are one unit: when the file's rows for them equal
@@ -689,14 +1001,15 @@ def _write_records(kind: str, cycle: Cycle, validated: Validated, snapshot: _Sna
     model, blanks = RECORD_MODELS[kind]
     wanted: dict[int, list[tuple[Row, tuple]]] = defaultdict(list)
     for row in validated.rows:
-        values = tuple(_plain(blank if row.values.get(name) is None else row.values[name])
-                       for name, blank in blanks.items())
+        values = tuple(
+            _plain(blank if row.values.get(name) is None else row.values[name]) for name, blank in blanks.items()
+        )
         wanted[snapshot.application_ids[row.values["applicant_id"]]].append((row, values))
     stored: dict[int, list[tuple]] = defaultdict(list)
     columns = [getattr(model, name) for name in blanks]
     for application_id, *cells in db.session.execute(
-            db.select(model.application_id, *columns).where(model.application_id.in_(list(wanted)))
-            .order_by(model.id)):
+        db.select(model.application_id, *columns).where(model.application_id.in_(list(wanted))).order_by(model.id)
+    ):
         stored[application_id].append(tuple(_plain(cell) for cell in cells))
     outcomes: dict[int, Outcome] = {}
     replaced, audit = [], []
@@ -713,16 +1026,26 @@ def _write_records(kind: str, cycle: Cycle, validated: Validated, snapshot: _Sna
                 outcomes[row.number] = Outcome.UNCHANGED
             else:
                 outcomes[row.number] = fresh
-        audit.append({"object_id": application_id, "item_key": application_item_id(rows[0][0].values["applicant_id"]),
-                      "before": {"records": len(stored[application_id])}, "after": {"records": len(rows)}})
+        audit.append(
+            {
+                "object_id": application_id,
+                "item_key": application_item_id(rows[0][0].values["applicant_id"]),
+                "before": {"records": len(stored[application_id])},
+                "after": {"records": len(rows)},
+            }
+        )
     if replaced:
         db.session.execute(delete(model).where(model.application_id.in_(replaced)))
         names = list(blanks)
-        db.session.execute(model.__table__.insert(), [
-            {"application_id": application_id, **_record_row(kind, dict(zip(names, values)))}
-            for application_id in replaced for _, values in wanted[application_id]])
-        record_many(audit, action=f"records.{kind}", object_type="application", actor_id=actor_id,
-                    cycle_id=cycle.id)
+        db.session.execute(
+            model.__table__.insert(),
+            [
+                {"application_id": application_id, **_record_row(kind, dict(zip(names, values, strict=True)))}
+                for application_id in replaced
+                for _, values in wanted[application_id]
+            ],
+        )
+        record_many(audit, action=f"records.{kind}", object_type="application", actor_id=actor_id, cycle_id=cycle.id)
     return [outcomes[row.number] for row in validated.rows]
 
 
@@ -739,28 +1062,43 @@ def _record_row(kind: str, values: dict[str, Any]) -> dict[str, Any]:
 
 # --- decisions ---
 
+
 def _write_decisions(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor_id: int | None) -> list[Outcome]:
     """Each row through the committee's own ``record_decision``, as if entered on the page by ``decided_by`` (or
     the importing user): validated, versioned and audited alike. A row equal to what is decided writes nothing."""
     wanted = [snapshot.application_ids[row.values["applicant_id"]] for row in validated.rows]
-    applications = {application.id: application for application in db.session.scalars(
-        db.select(Application).where(Application.id.in_(wanted)).options(db.selectinload(Application.applicant)))}
-    stored = {decision.application_id: decision for decision in db.session.scalars(
-        db.select(Decision).where(Decision.application_id.in_(wanted)))}
+    applications = {
+        application.id: application
+        for application in db.session.scalars(
+            db.select(Application).where(Application.id.in_(wanted)).options(db.selectinload(Application.applicant))
+        )
+    }
+    stored = {
+        decision.application_id: decision
+        for decision in db.session.scalars(db.select(Decision).where(Decision.application_id.in_(wanted)))
+    }
     outcomes, refused = [], []
-    for row, application_id in zip(validated.rows, wanted):
+    for row, application_id in zip(validated.rows, wanted, strict=True):
         values = row.values
         address = values.get("decided_by")
         decider = snapshot.user_ids[address] if address else actor_id
         existing = stored.get(application_id)
         if existing is not None and (existing.decision.value, existing.rationale, existing.decided_by_id) == (
-                values["decision"], values["rationale"], decider):
+            values["decision"],
+            values["rationale"],
+            decider,
+        ):
             outcomes.append(Outcome.UNCHANGED)
             continue
         try:
             committee_decisions.record_decision(
-                applications[application_id], values["decision"], values["rationale"], actor_id=decider,
-                expected_version=existing.version if existing else None, note="decisions import")
+                applications[application_id],
+                values["decision"],
+                values["rationale"],
+                actor_id=decider,
+                expected_version=existing.version if existing else None,
+                note="decisions import",
+            )
         except CommitteeInputError as exc:
             refused.extend(RowError(row.number, field, reason) for field, reason in exc.problems.items())
             continue
@@ -771,8 +1109,13 @@ def _write_decisions(cycle: Cycle, validated: Validated, snapshot: _Snapshot, ac
 
 
 WRITERS: dict[str, Callable[[Cycle, Validated, _Snapshot, int | None], list[Outcome]]] = {
-    "reviewers": _write_reviewers, "applications": _write_applications, "essays": _write_essays,
-    "conflicts": _write_conflicts, "scores": _write_scores, "committee": _write_committee,
+    "reviewers": _write_reviewers,
+    "applications": _write_applications,
+    "essays": _write_essays,
+    "conflicts": _write_conflicts,
+    "scores": _write_scores,
+    "committee": _write_committee,
     "reference_scores": _write_reference_scores,
-    **{kind: partial(_write_records, kind) for kind in RECORD_KINDS}, "decisions": _write_decisions,
+    **{kind: partial(_write_records, kind) for kind in RECORD_KINDS},
+    "decisions": _write_decisions,
 }

@@ -20,6 +20,7 @@ calamine does not expose number formats either: a percent-formatted cell
 (86 % typed, 0.86 stored) comes back as 0.86. ``percent_cells`` finds such
 cells from the styles part, for the few columns where it matters.
 """
+
 import re
 import zipfile
 from collections.abc import Iterator
@@ -52,6 +53,7 @@ class UnsafeWorkbook(ValueError):
 @dataclass(frozen=True)
 class Extent:
     """The furthest row and column (1-based) a cell of the sheet can occupy."""
+
     rows: int
     columns: int
 
@@ -65,8 +67,9 @@ def check_part(name: str, content: bytes) -> None:
     if content.startswith(UTF16_STARTS):
         raise UnsafeWorkbook(f"part {name} is saved in UTF-16; save the workbook again from Excel or LibreOffice")
     if DECLARATION.search(content):
-        raise UnsafeWorkbook(f"the workbook contains forbidden XML (a DTD or entity declaration in {name}); "
-                             "it was not read")
+        raise UnsafeWorkbook(
+            f"the workbook contains forbidden XML (a DTD or entity declaration in {name}); it was not read"
+        )
 
 
 def is_worksheet(content: bytes) -> bool:
@@ -90,7 +93,8 @@ def sheet_extent(xml: bytes, max_rows: int, max_cells: int) -> Extent:
     columns = max((column_number(column) for column in letters), default=0)
     enough_rows = min(max_rows, max_cells // max(columns, 1))
     if enough_rows > 0 and not re.compile(rb' r="[A-Za-z]*(?:%s)"' % _numbers_above(enough_rows)).search(
-            xml, start, end):
+        xml, start, end
+    ):
         return Extent(enough_rows, columns)  # no reference lies further down
     rows = {digits for _, digits in REFERENCE.findall(xml, start, end) if digits}
     return Extent(max(map(int, rows), default=0), columns)
@@ -107,11 +111,13 @@ def _written_plainly(xml: bytes, start: int, end: int) -> bool:
     or a space before its ``=`` (all of which calamine reads).
     """
     other_c_tags = len(OTHER_C_TAGS.findall(xml, start, end))  # <col>, <color>, … and prefixed ones (<c:x>)
-    if (xml.count(b"<c", start, end) - other_c_tags != xml.count(b'<c r="', start, end)
-            or PREFIXED_C_TAG.search(xml, start, end)):
+    if xml.count(b"<c", start, end) - other_c_tags != xml.count(b'<c r="', start, end) or PREFIXED_C_TAG.search(
+        xml, start, end
+    ):
         return False
-    return (xml.count(b"r=", start, end) == xml.count(b' r="', start, end)
-            and not SPACE_BEFORE_EQUALS.search(xml, start, end))
+    return xml.count(b"r=", start, end) == xml.count(b' r="', start, end) and not SPACE_BEFORE_EQUALS.search(
+        xml, start, end
+    )
 
 
 def _numbers_above(limit: int) -> bytes:
@@ -185,9 +191,11 @@ def column_letters(number: int) -> str:
 
 # --- what calamine does not expose: percent formats -------------------------------------------------
 
+
 @dataclass
 class WorkbookParts:
     """The parts a reader needs by name: the first worksheet and the styles, resolved as Excel resolves them."""
+
     archive: zipfile.ZipFile
     first_sheet: str | None = None
     styles: str | None = None
@@ -219,8 +227,11 @@ class WorkbookParts:
         if not styles or self.first_sheet is None:
             return frozenset()
         wanted = column + 1
-        return frozenset(row for row, at, attributes in cells(self.archive.read(self.first_sheet))
-                         if at == wanted and int(attributes.get(b"s", b"0") or 0) in styles)
+        return frozenset(
+            row
+            for row, at, attributes in cells(self.archive.read(self.first_sheet))
+            if at == wanted and int(attributes.get(b"s", b"0") or 0) in styles
+        )
 
 
 def _workbook_part(archive: zipfile.ZipFile) -> str:
@@ -253,8 +264,11 @@ def _percent_styles(styles_xml: bytes) -> frozenset[int]:
     cell_formats = root.find(f"{MAIN_NS}cellXfs")
     if cell_formats is None:
         return frozenset()
-    return frozenset(index for index, cell_format in enumerate(cell_formats.iter(f"{MAIN_NS}xf"))
-                     if int(cell_format.get("numFmtId", "0")) in percent_formats)
+    return frozenset(
+        index
+        for index, cell_format in enumerate(cell_formats.iter(f"{MAIN_NS}xf"))
+        if int(cell_format.get("numFmtId", "0")) in percent_formats
+    )
 
 
 def _shows_percent(code: str) -> bool:

@@ -5,6 +5,7 @@ queued job, the row says how far it has got, and a finished job keeps its
 file until a newer job of the same kind replaces it (docs/operations.md,
 "Long operations").
 """
+
 import enum
 from datetime import datetime
 
@@ -42,10 +43,10 @@ class Job(db.Model):
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     state: Mapped[JobState] = mapped_column(enum_column(JobState), default=JobState.QUEUED)
-    phase: Mapped[str | None] = mapped_column(String(200))   # what it is doing, in words
-    done: Mapped[int] = mapped_column(default=0)             # steps of the phase done …
-    total: Mapped[int | None]                                # … of this many (None: not counted)
-    error: Mapped[str | None] = mapped_column(Text)          # why it failed, in words for the page
+    phase: Mapped[str | None] = mapped_column(String(200))  # what it is doing, in words
+    done: Mapped[int] = mapped_column(default=0)  # steps of the phase done …
+    total: Mapped[int | None]  # … of this many (None: not counted)
+    error: Mapped[str | None] = mapped_column(Text)  # why it failed, in words for the page
     filename: Mapped[str | None] = mapped_column(String(200))
     mimetype: Mapped[str | None] = mapped_column(String(100))
     # The finished file; deferred, so listing jobs never loads megabytes.

@@ -9,6 +9,7 @@ on a connection of its own, at most a few times a second; the page polls the
 row. A job whose heartbeat stopped (its worker was restarted or killed) shows
 as failed, and a new one can be asked for.
 """
+
 import logging
 import time
 from collections.abc import Callable
@@ -43,8 +44,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @dataclass(frozen=True)
 class JobWork:
     """What a kind of job makes: a label for the page, and the file from a cycle."""
+
     label: str
-    make: Callable[[Cycle, Progress], tuple[bytes, str, str]]   # → (data, file name, mimetype)
+    make: Callable[[Cycle, Progress], tuple[bytes, str, str]]  # → (data, file name, mimetype)
 
 
 def _export(cycle: Cycle, progress: Progress) -> tuple[bytes, str, str]:
@@ -61,9 +63,11 @@ WORK = {JobKind.EXPORT: JobWork("The workbook", _export), JobKind.LETTERS: JobWo
 
 # --- what a page shows -----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class JobView:
     """A job as the page shows it; ``state`` is ``failed`` for a running job whose worker went away."""
+
     id: int
     kind: JobKind
     state: JobState
@@ -89,8 +93,9 @@ class JobView:
 
 def latest_job(cycle: Cycle, kind: JobKind, *, now: datetime | None = None) -> JobView | None:
     """The cycle's newest job of this kind, as the page shows it; reads only (a GET may call it)."""
-    job = db.session.scalar(db.select(Job).where(Job.cycle_id == cycle.id, Job.kind == kind)
-                            .order_by(Job.id.desc()).limit(1))
+    job = db.session.scalar(
+        db.select(Job).where(Job.cycle_id == cycle.id, Job.kind == kind).order_by(Job.id.desc()).limit(1)
+    )
     return None if job is None else _view(job, now or utcnow())
 
 
@@ -98,8 +103,19 @@ def _view(job: Job, now: datetime) -> JobView:
     state, error = job.state, job.error
     if state == JobState.RUNNING and _lost(job, now):
         state, error = JobState.FAILED, "The server stopped while this ran. Start it again."
-    return JobView(job.id, job.kind, state, job.phase, job.done, job.total, error, job.filename, job.created_at,
-                   job.finished_at, job.requested_by.name if job.requested_by else None)
+    return JobView(
+        job.id,
+        job.kind,
+        state,
+        job.phase,
+        job.done,
+        job.total,
+        error,
+        job.filename,
+        job.created_at,
+        job.finished_at,
+        job.requested_by.name if job.requested_by else None,
+    )
 
 
 def _lost(job: Job, now: datetime) -> bool:
@@ -109,9 +125,13 @@ def _lost(job: Job, now: datetime) -> bool:
 
 def latest_file(cycle: Cycle, kind: JobKind) -> tuple[bytes, str, str] | None:
     """The newest finished job's file of this kind: (data, file name, mimetype); None when there is none."""
-    job = db.session.scalar(db.select(Job).where(Job.cycle_id == cycle.id, Job.kind == kind,
-                                                 Job.state == JobState.DONE, Job.result.is_not(None))
-                            .options(db.undefer(Job.result)).order_by(Job.id.desc()).limit(1))
+    job = db.session.scalar(
+        db.select(Job)
+        .where(Job.cycle_id == cycle.id, Job.kind == kind, Job.state == JobState.DONE, Job.result.is_not(None))
+        .options(db.undefer(Job.result))
+        .order_by(Job.id.desc())
+        .limit(1)
+    )
     if job is None or job.result is None or job.filename is None or job.mimetype is None:
         return None
     return job.result, job.filename, job.mimetype
@@ -119,14 +139,18 @@ def latest_file(cycle: Cycle, kind: JobKind) -> tuple[bytes, str, str] | None:
 
 # --- asking for a job ------------------------------------------------------------------------------
 
+
 def request_job(cycle: Cycle, kind: JobKind, *, actor_id: int | None) -> Job:
     """Queue a job of ``kind`` for the cycle, unless one is queued or running already (then that one); the caller
     commits, then calls ``start_worker``."""
     if kind not in WORK:
         raise InputError.of("kind", f"no background job called {kind!r}")
     now = utcnow()
-    for job in db.session.scalars(db.select(Job).where(
-            Job.cycle_id == cycle.id, Job.kind == kind, Job.state.in_((JobState.QUEUED, JobState.RUNNING)))):
+    for job in db.session.scalars(
+        db.select(Job).where(
+            Job.cycle_id == cycle.id, Job.kind == kind, Job.state.in_((JobState.QUEUED, JobState.RUNNING))
+        )
+    ):
         if job.state == JobState.QUEUED or not _lost(job, now):
             return job
         job.state, job.finished_at, job.error = JobState.FAILED, now, "The server stopped while this ran."
@@ -174,9 +198,14 @@ def _claim_next() -> int | None:
     queued = db.session.scalars(db.select(Job.id).where(Job.state == JobState.QUEUED).order_by(Job.id)).all()
     for job_id in queued:
         now = utcnow()
-        claimed = cast(CursorResult, db.session.execute(
-            update(Job).where(Job.id == job_id, Job.state == JobState.QUEUED).values(
-                state=JobState.RUNNING, started_at=now, heartbeat_at=now, phase="Starting")))
+        claimed = cast(
+            CursorResult,
+            db.session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.state == JobState.QUEUED)
+                .values(state=JobState.RUNNING, started_at=now, heartbeat_at=now, phase="Starting")
+            ),
+        )
         db.session.commit()
         if claimed.rowcount == 1:
             return job_id
@@ -202,14 +231,28 @@ def run_job(job_id: int) -> None:
     except Exception:
         db.session.rollback()
         log.exception("background job %s failed", job_id)
-        _finish(job_id, state=JobState.FAILED, error="It failed because of an error in the application; the "
-                                                     "error is in the server's log.")
+        _finish(
+            job_id,
+            state=JobState.FAILED,
+            error="It failed because of an error in the application; the error is in the server's log.",
+        )
         return
-    _finish(job_id, state=JobState.DONE, result=data, filename=filename, mimetype=mimetype,
-            phase="Done", done=progress.done, total=progress.total)
+    _finish(
+        job_id,
+        state=JobState.DONE,
+        result=data,
+        filename=filename,
+        mimetype=mimetype,
+        phase="Done",
+        done=progress.done,
+        total=progress.total,
+    )
     # Only the newest file of a kind is offered: older ones are let go.
-    db.session.execute(update(Job).where(Job.cycle_id == cycle_id, Job.kind == kind, Job.id < job_id,
-                                         Job.result.is_not(None)).values(result=None))
+    db.session.execute(
+        update(Job)
+        .where(Job.cycle_id == cycle_id, Job.kind == kind, Job.id < job_id, Job.result.is_not(None))
+        .values(result=None)
+    )
     db.session.commit()
 
 
@@ -246,7 +289,8 @@ class JobProgress(Progress):
     def _report(self) -> None:
         self._reported = time.monotonic()
         with reading_only(False), db.engine.begin() as connection:
-            connection.execute(update(Job).where(Job.id == self.job_id).values(
-                phase=self.phase[:200], done=self.done, total=self.total, heartbeat_at=utcnow()))
-
-
+            connection.execute(
+                update(Job)
+                .where(Job.id == self.job_id)
+                .values(phase=self.phase[:200], done=self.done, total=self.total, heartbeat_at=utcnow())
+            )

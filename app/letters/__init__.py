@@ -1,4 +1,5 @@
 """letters area: one decision letter (.docx) per decided application, from an editable template (docs/letters.md)."""
+
 from flask import Flask
 
 

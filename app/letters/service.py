@@ -7,6 +7,7 @@ letter says what the committee's page and the workbook say. Templates are
 compiled and checked before the first letter is written: a template with an
 unknown field stops the run with the field named, and nothing is written.
 """
+
 import io
 import os
 import re
@@ -37,15 +38,36 @@ DEFAULTS = Path(__file__).parent / "default_templates"
 INSTANCE_FOLDER = "letters"
 ALL_DECISIONS = "letter"
 # The fields a template may use (docs/letters.md has what each holds).
-FIELDS = ("applicant_id", "name", "email", "organization", "category", "cycle", "association", "date",
-          "decision", "rationale", "decided_on", "decided_by", "portfolio_result", "part1_result", "mc_score",
-          "pass_mark", "part2_result", "requirements_met")
+FIELDS = (
+    "applicant_id",
+    "name",
+    "email",
+    "organization",
+    "category",
+    "cycle",
+    "association",
+    "date",
+    "decision",
+    "rationale",
+    "decided_on",
+    "decided_by",
+    "portfolio_result",
+    "part1_result",
+    "mc_score",
+    "pass_mark",
+    "part2_result",
+    "requirements_met",
+)
 # Fields that hold a list: the paragraph holding one is written once per entry.
 LIST_FIELDS = ("address", "parts", "requirements_not_met")
 RESULT_WORDS = {engine.PASS: "Pass", engine.FAIL: "Fail", None: "Not complete"}
 # How a requirement line that is not met reads in a letter, by its final result (or, without one, its check).
-LINE_WORDS = {NOT_MET: "not met", "more_info": "more information is needed",
-              UNKNOWN: "not shown in the application", MANUAL: "not confirmed by the reviewers"}
+LINE_WORDS = {
+    NOT_MET: "not met",
+    "more_info": "more information is needed",
+    UNKNOWN: "not shown in the application",
+    MANUAL: "not confirmed by the reviewers",
+}
 # The one entry of the list of lines not met when there are none, so a heading above it never stands alone.
 EVERY_LINE_MET = "None: every requirement line is met."
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -79,8 +101,11 @@ def templates(template_path: Path | None = None) -> dict[DecisionValue, LetterTe
         if template_path is not None:
             path = template_path
         else:
-            candidates = (folder / f"{decision.value}.docx", folder / f"{ALL_DECISIONS}.docx",
-                          DEFAULTS / f"{decision.value}.docx")
+            candidates = (
+                folder / f"{decision.value}.docx",
+                folder / f"{ALL_DECISIONS}.docx",
+                DEFAULTS / f"{decision.value}.docx",
+            )
             path = next(candidate for candidate in candidates if candidate.is_file())
         chosen[decision] = path
     compiled: dict[Path, LetterTemplate] = {}
@@ -97,8 +122,11 @@ def decided_letters(cycle: Cycle, *, today: date | None = None) -> list[Letter]:
     """A letter's content for every application with a decision, by applicant id."""
     lines = cycle_lines(cycle)
     by_applicant = {application.applicant_id: application for application in lines.values()}
-    common = {"cycle": cycle.name, "association": str(current_app.config["ASSOCIATION"]),
-              "date": _long_date(today or utcnow().date())}
+    common = {
+        "cycle": cycle.name,
+        "association": str(current_app.config["ASSOCIATION"]),
+        "date": _long_date(today or utcnow().date()),
+    }
     letters: list[Letter] = []
     files: dict[str, str] = {}
     for row in applicant_rows(cycle, by_applicant_id=True, lines=lines):
@@ -106,9 +134,12 @@ def decided_letters(cycle: Cycle, *, today: date | None = None) -> list[Letter]:
             continue
         filename = _filename(row.applicant_id)
         if filename in files:
-            raise LetterError.of("applicant_id", f"{files[filename]} and {row.applicant_id} would both be "
-                                                 f"written to {filename}; make their ids differ by a letter or "
-                                                 "digit")
+            raise LetterError.of(
+                "applicant_id",
+                f"{files[filename]} and {row.applicant_id} would both be "
+                f"written to {filename}; make their ids differ by a letter or "
+                "digit",
+            )
         files[filename] = row.applicant_id
         letters.append(_letter(row, by_applicant.get(row.applicant_id), common, filename))
     return letters
@@ -121,19 +152,40 @@ def _letter(row: ApplicantRow, lines: ApplicationLines | None, common: Mapping[s
     part1 = RESULT_WORDS[row.part1] + (f", with {score} (pass mark {mark})" if score else "")
     essays = len(row.essays)
     part2 = RESULT_WORDS[row.essay_result] + (f" ({essays} essay{'s' if essays != 1 else ''})" if essays else "")
-    values = {**common, "applicant_id": row.applicant_id, "name": row.name, "email": row.email or "",
-              "organization": row.organization or "", "category": row.category,
-              "decision": DECISION_LABELS[DecisionValue(decision["decision"])], "rationale": decision["rationale"],
-              "decided_on": _long_date(decision["decided_at"]) if decision.get("decided_at") else "",
-              "decided_by": decision.get("decided_by") or "", "portfolio_result": RESULT_WORDS[row.portfolio_result],
-              "part1_result": RESULT_WORDS[row.part1], "mc_score": score, "pass_mark": mark,
-              "part2_result": RESULT_WORDS[row.essay_result],
-              "requirements_met": str(row.requirements_met) if row.requirements_met else ""}
-    parts = [f"Portfolio review: {RESULT_WORDS[row.portfolio_result]}", f"Part 1 (multiple choice): {part1}",
-             f"Part 2 (essays): {part2}"]
-    return Letter(row.applicant_id, filename, DecisionValue(decision["decision"]), values,
-                  {"address": [text for text in (row.name, row.organization, row.email) if text], "parts": parts,
-                   "requirements_not_met": lines_not_met(lines) or [EVERY_LINE_MET]})
+    values = {
+        **common,
+        "applicant_id": row.applicant_id,
+        "name": row.name,
+        "email": row.email or "",
+        "organization": row.organization or "",
+        "category": row.category,
+        "decision": DECISION_LABELS[DecisionValue(decision["decision"])],
+        "rationale": decision["rationale"],
+        "decided_on": _long_date(decision["decided_at"]) if decision.get("decided_at") else "",
+        "decided_by": decision.get("decided_by") or "",
+        "portfolio_result": RESULT_WORDS[row.portfolio_result],
+        "part1_result": RESULT_WORDS[row.part1],
+        "mc_score": score,
+        "pass_mark": mark,
+        "part2_result": RESULT_WORDS[row.essay_result],
+        "requirements_met": str(row.requirements_met) if row.requirements_met else "",
+    }
+    parts = [
+        f"Portfolio review: {RESULT_WORDS[row.portfolio_result]}",
+        f"Part 1 (multiple choice): {part1}",
+        f"Part 2 (essays): {part2}",
+    ]
+    return Letter(
+        row.applicant_id,
+        filename,
+        DecisionValue(decision["decision"]),
+        values,
+        {
+            "address": [text for text in (row.name, row.organization, row.email) if text],
+            "parts": parts,
+            "requirements_not_met": lines_not_met(lines) or [EVERY_LINE_MET],
+        },
+    )
 
 
 def lines_not_met(lines: ApplicationLines | None) -> list[str]:
@@ -164,16 +216,18 @@ def _filename(applicant_id: str) -> str:
     return (_UNSAFE.sub("_", applicant_id).lstrip(".") or "_") + ".docx"
 
 
-def _render(letters: list[Letter], chosen: Mapping[DecisionValue, LetterTemplate],
-            progress: Progress) -> Iterator[tuple[Letter, bytes]]:
+def _render(
+    letters: list[Letter], chosen: Mapping[DecisionValue, LetterTemplate], progress: Progress
+) -> Iterator[tuple[Letter, bytes]]:
     progress.start(f"Writing {len(letters):,} letters", len(letters))
     for letter in letters:
         yield letter, chosen[letter.decision].render(letter.values, letter.lists)
         progress.advance()
 
 
-def write_letters(cycle: Cycle, out_dir: Path, *, template_path: Path | None = None,
-                  progress: Progress = NO_PROGRESS) -> Written:
+def write_letters(
+    cycle: Cycle, out_dir: Path, *, template_path: Path | None = None, progress: Progress = NO_PROGRESS
+) -> Written:
     """Write ``<applicant_id>.docx`` for every decided application into ``out_dir`` (an existing folder); each
     file is readable by its owner only and appears whole (written aside, then renamed)."""
     if not out_dir.is_dir():
@@ -219,7 +273,12 @@ def letters_zip_bytes(cycle: Cycle, *, progress: Progress = NO_PROGRESS) -> byte
 
 def decided_count(cycle: Cycle) -> int:
     """How many applications of the cycle have a decision (each gets a letter)."""
-    return db.session.scalar(db.select(db.func.count(Decision.id))
-                             .join(Application, Decision.application_id == Application.id)
-                             .join(Applicant, Application.applicant_pk == Applicant.id)
-                             .where(Applicant.cycle_id == cycle.id)) or 0
+    return (
+        db.session.scalar(
+            db.select(db.func.count(Decision.id))
+            .join(Application, Decision.application_id == Application.id)
+            .join(Applicant, Application.applicant_pk == Applicant.id)
+            .where(Applicant.cycle_id == cycle.id)
+        )
+        or 0
+    )

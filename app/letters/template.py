@@ -13,13 +13,13 @@ Fields are plain values, never expressions: an association's template can
 say nothing but what the product fills in, and a misspelt field is refused,
 named, before any letter is written.
 """
+
 import io
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
-
 
 from app.errors import InputError
 
@@ -43,6 +43,7 @@ class TemplateError(InputError):
 @dataclass(frozen=True)
 class _Repeat:
     """A paragraph written once per entry of a list field."""
+
     field: str
     pieces: tuple  # str (literal XML) | _Field
 
@@ -55,10 +56,11 @@ class _Field:
 @dataclass(frozen=True)
 class LetterTemplate:
     """A compiled template: the parts to fill, as pieces, and an archive of the other parts as they were."""
+
     name: str
-    filled: Mapping[str, tuple]       # part name → pieces: str | _Field | _Repeat
-    base: bytes                       # a zip of every part that holds no field
-    fields: frozenset[str]            # every field the template uses
+    filled: Mapping[str, tuple]  # part name → pieces: str | _Field | _Repeat
+    base: bytes  # a zip of every part that holds no field
+    fields: frozenset[str]  # every field the template uses
 
     def render(self, values: Mapping[str, str], lists: Mapping[str, Sequence[str]]) -> bytes:
         """One letter: ``values`` fill the plain fields, ``lists`` the repeated paragraphs (one per entry)."""
@@ -70,8 +72,9 @@ class LetterTemplate:
         return buffer.getvalue()
 
 
-def _fill(pieces: Iterable, values: Mapping[str, str], lists: Mapping[str, Sequence[str]],
-          entry: str | None) -> Iterable[str]:
+def _fill(
+    pieces: Iterable, values: Mapping[str, str], lists: Mapping[str, Sequence[str]], entry: str | None
+) -> Iterable[str]:
     for piece in pieces:
         if isinstance(piece, str):
             yield piece
@@ -85,8 +88,9 @@ def _fill(pieces: Iterable, values: Mapping[str, str], lists: Mapping[str, Seque
 def run_text(value: str) -> str:
     """A value as the inside of a ``<w:t>``: escaped, line breaks and tabs as Word's own elements."""
     text = escape(_NOT_XML.sub("", value.replace("\r\n", "\n").replace("\r", "\n")))
-    return (text.replace("\n", '</w:t><w:br/><w:t xml:space="preserve">')
-            .replace("\t", '</w:t><w:tab/><w:t xml:space="preserve">'))
+    return text.replace("\n", '</w:t><w:br/><w:t xml:space="preserve">').replace(
+        "\t", '</w:t><w:tab/><w:t xml:space="preserve">'
+    )
 
 
 def load_template(data: bytes, name: str, fields: Iterable[str], list_fields: Iterable[str]) -> LetterTemplate:
@@ -99,8 +103,10 @@ def load_template(data: bytes, name: str, fields: Iterable[str], list_fields: It
     except (zipfile.BadZipFile, OSError, ValueError):
         raise TemplateError.of(name, "is not a Word document (.docx)") from None
     if sum(info.file_size for info in infos) > MAX_TEMPLATE_BYTES:
-        raise TemplateError.of(name, f"unpacks to more than {MAX_TEMPLATE_BYTES // (1024 * 1024)} MB; "
-                                     "a letter template is a short document")
+        raise TemplateError.of(
+            name,
+            f"unpacks to more than {MAX_TEMPLATE_BYTES // (1024 * 1024)} MB; a letter template is a short document",
+        )
     if "word/document.xml" not in archive.namelist():
         raise TemplateError.of(name, "is not a Word document (.docx): it has no word/document.xml")
     filled, used = {}, set()
@@ -130,12 +136,16 @@ def _compile_part(content: bytes, name: str, known: frozenset[str], repeated: fr
         names = _gather_placeholders(paragraph, name)
         for field in names:
             if field not in known:
-                raise TemplateError.of(name, f"unknown field {{{{ {field} }}}}; the fields are "
-                                             f"{', '.join(sorted(known))}")
+                raise TemplateError.of(
+                    name, f"unknown field {{{{ {field} }}}}; the fields are {', '.join(sorted(known))}"
+                )
         lists = [field for field in names if field in repeated]
         if len(set(lists)) > 1:
-            raise TemplateError.of(name, f"one paragraph holds the lists {{{{ {lists[0]} }}}} and "
-                                         f"{{{{ {lists[1]} }}}}; give each list a paragraph of its own")
+            raise TemplateError.of(
+                name,
+                f"one paragraph holds the lists {{{{ {lists[0]} }}}} and "
+                f"{{{{ {lists[1]} }}}}; give each list a paragraph of its own",
+            )
         if lists:
             # Marks cut the serialised part around the paragraph to repeat it (docs/letters.md, "Lists").
             paragraph.addprevious(etree.ProcessingInstruction(_REPEAT, "start " + lists[0]))
@@ -155,13 +165,14 @@ def _gather_placeholders(paragraph, name: str) -> list[str]:
     unclosed = joined.count("{{") - len(found)
     if unclosed:
         start = joined.rfind("{{")
-        raise TemplateError.of(name, f"a field is not closed with }}}}: {joined[start:start + 40]!r}")
+        raise TemplateError.of(name, f"a field is not closed with }}}}: {joined[start : start + 40]!r}")
     names = []
     for match in found:
         field = match.group(1).strip()
         if not FIELD_NAME.match(field):
-            raise TemplateError.of(name, f"{match.group(0)!r} is not a field (a field is a name such as "
-                                         "{{ name }})")
+            raise TemplateError.of(
+                name, f"{match.group(0)!r} is not a field (a field is a name such as {{{{ name }}}})"
+            )
         names.append(field)
     bounds = []
     offset = 0
@@ -208,7 +219,7 @@ def _pieces(xml: str) -> tuple:
     repeat: tuple[str, list] | None = None
     position = 0
     for match in _PIECE.finditer(xml):
-        current.append(xml[position:match.start()])
+        current.append(xml[position : match.start()])
         position = match.end()
         if match.group(1):
             repeat = (match.group(1), [])

@@ -4,6 +4,7 @@ app/letters/default_templates/ (docs/letters.md, "Templates"); the app reads the
 They are built here, not drawn by hand in Word, so their words can be read and
 reviewed as text, and so a change to the fields changes every default alike.
 """
+
 import sys
 from pathlib import Path
 
@@ -15,24 +16,37 @@ from docx.shared import Pt
 FOLDER = Path(__file__).parent / "default_templates"
 
 OPENING = {
-    "endorse": ("We are pleased to tell you that the endorsement committee has decided to endorse you in the "
-                "{{ category }} category, after reviewing your application in {{ cycle }}."),
-    "revise": ("Thank you for applying for endorsement in the {{ category }} category. The endorsement committee "
-               "reviewed your application in {{ cycle }} and asks you to revise your portfolio and send it again."),
-    "not_endorsed": ("Thank you for applying for endorsement in the {{ category }} category. After a careful "
-                     "review of your application in {{ cycle }}, the endorsement committee has decided not to "
-                     "endorse you at this time."),
+    "endorse": (
+        "We are pleased to tell you that the endorsement committee has decided to endorse you in the "
+        "{{ category }} category, after reviewing your application in {{ cycle }}."
+    ),
+    "revise": (
+        "Thank you for applying for endorsement in the {{ category }} category. The endorsement committee "
+        "reviewed your application in {{ cycle }} and asks you to revise your portfolio and send it again."
+    ),
+    "not_endorsed": (
+        "Thank you for applying for endorsement in the {{ category }} category. After a careful "
+        "review of your application in {{ cycle }}, the endorsement committee has decided not to "
+        "endorse you at this time."
+    ),
 }
 CLOSING = {
     "endorse": "Congratulations, and thank you for the care you put into your application.",
-    "revise": ("Please send the revised portfolio, with what the lines above ask for, to the endorsement "
-               "coordinator. If anything in this letter is unclear, the coordinator will gladly go through it "
-               "with you."),
-    "not_endorsed": ("This decision does not prevent you from applying again. The endorsement coordinator can tell "
-                     "you which parts you would need to complete or take again."),
+    "revise": (
+        "Please send the revised portfolio, with what the lines above ask for, to the endorsement "
+        "coordinator. If anything in this letter is unclear, the coordinator will gladly go through it "
+        "with you."
+    ),
+    "not_endorsed": (
+        "This decision does not prevent you from applying again. The endorsement coordinator can tell "
+        "you which parts you would need to complete or take again."
+    ),
 }
-SUBJECT = {"endorse": "Your endorsement: {{ decision }}", "revise": "Your endorsement application: {{ decision }}",
-           "not_endorsed": "Your endorsement application: {{ decision }}"}
+SUBJECT = {
+    "endorse": "Your endorsement: {{ decision }}",
+    "revise": "Your endorsement application: {{ decision }}",
+    "not_endorsed": "Your endorsement application: {{ decision }}",
+}
 
 
 def build(decision: str) -> WordDocument:

@@ -1,4 +1,5 @@
 """Mail: the outbox, the messages, delivery, invitations and password resets (docs/mail.md)."""
+
 from flask import Flask
 
 
@@ -6,8 +7,8 @@ def init_app(app: Flask) -> None:
     import logging
 
     from app.mail import background, service
-    from app.mail.outbox import HideLinkSecrets
     from app.mail.cli import invite_command, mail_cli, remind_command
+    from app.mail.outbox import HideLinkSecrets
     from app.mail.routes import bp
     from app.people.models import Role
     from app.people.navigation import add_nav_link

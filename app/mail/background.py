@@ -7,6 +7,7 @@ next run, or for ``flask mail send`` from cron (docs/operations.md). A worker
 that dies mid-run leaves at most one message claimed; it is tried again when
 its claim lapses.
 """
+
 import logging
 import threading
 

@@ -5,6 +5,7 @@ they exit. Exit code 1 when a message could not be delivered (it stays in the
 outbox, and ``flask mail send`` retries it); without ``MAIL_SERVER`` the
 messages wait in the outbox and the command succeeds.
 """
+
 import click
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
@@ -29,8 +30,10 @@ def deliver_now() -> None:
     report = outbox.deliver()
     click.echo(f"mail: {report.describe()}")
     if report.failed:
-        raise click.ClickException(f"{report.failed} message{'s' if report.failed != 1 else ''} not delivered: "
-                                   f"{report.error}. They stay in the outbox; `flask mail send` retries them.")
+        raise click.ClickException(
+            f"{report.failed} message{'s' if report.failed != 1 else ''} not delivered: "
+            f"{report.error}. They stay in the outbox; `flask mail send` retries them."
+        )
 
 
 @mail_cli.command("send")
@@ -62,8 +65,13 @@ def invite_command(cycle_name: str) -> None:
 
 @click.command("remind")
 @click.option("--cycle", "cycle_name", required=True, help="The cycle's name.")
-@click.option("--days-before", default=3, show_default=True, type=click.IntRange(0, 365),
-              help="Remind reviewers whose pending reads are due within this many days.")
+@click.option(
+    "--days-before",
+    default=3,
+    show_default=True,
+    type=click.IntRange(0, 365),
+    help="Remind reviewers whose pending reads are due within this many days.",
+)
 @with_appcontext
 def remind_command(cycle_name: str, days_before: int) -> None:
     """Remind each reviewer with pending reads due within --days-before days, or overdue (at most one a day

@@ -8,6 +8,7 @@ puts its own wording in ``instance/mail/<kind>.txt`` (same name, same
 variables, docs/mail.md lists them). Plain text: nothing is HTML-escaped, and
 no variable may hold a password or an essay's text.
 """
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,17 @@ from app.config import time_zone
 from app.timeutil import format_date
 
 APP_TEMPLATES = Path(__file__).parent / "texts"
-KINDS = ("invitation", "password_reset", "new_assignments", "third_read", "reminder", "overdue", "read_reopened",
-         "coordinator_digest", "sign_ins_delayed")
+KINDS = (
+    "invitation",
+    "password_reset",
+    "new_assignments",
+    "third_read",
+    "reminder",
+    "overdue",
+    "read_reopened",
+    "coordinator_digest",
+    "sign_ins_delayed",
+)
 
 
 class MessageTemplateError(Exception):
@@ -38,9 +48,14 @@ def _environment() -> Environment:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     environment = app.extensions.get("mail_templates")
     if environment is None:
-        environment = Environment(loader=FileSystemLoader([str(Path(app.instance_path) / "mail"), str(APP_TEMPLATES)]),
-                                  autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False,
-                                  trim_blocks=True, lstrip_blocks=True)
+        environment = Environment(
+            loader=FileSystemLoader([str(Path(app.instance_path) / "mail"), str(APP_TEMPLATES)]),
+            autoescape=False,
+            undefined=StrictUndefined,
+            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         zone = time_zone(app.config["TIMEZONE"])  # times as the pages show them, in the association's zone
         environment.filters["date"] = lambda value, precision="day": format_date(value, precision, zone)
         app.extensions["mail_templates"] = environment
@@ -62,4 +77,4 @@ def render(kind: str, **context: Any) -> Rendered:
     head, _, body = text.partition("\n")
     if not head.startswith("Subject:"):
         raise MessageTemplateError(f"mail template {name}: the first line must be 'Subject: …'")
-    return Rendered(subject=" ".join(head[len("Subject:"):].split()), body=body.strip("\n") + "\n")
+    return Rendered(subject=" ".join(head[len("Subject:") :].split()), body=body.strip("\n") + "\n")

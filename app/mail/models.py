@@ -1,4 +1,5 @@
 """The outbox: every e-mail the app sends is a row here first (docs/mail.md)."""
+
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint
@@ -21,10 +22,12 @@ class OutboxMessage(db.Model):
     """
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (UniqueConstraint("kind", "recipient", "key"),
-                      CheckConstraint("attempts >= 0", name="attempts_not_negative"),
-                      # The delivery run's question: unsent messages whose time has come.
-                      Index("ix_outbox_messages_due", "sent_at", "next_attempt_at"))
+    __table_args__ = (
+        UniqueConstraint("kind", "recipient", "key"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        # The delivery run's question: unsent messages whose time has come.
+        Index("ix_outbox_messages_due", "sent_at", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))

@@ -7,6 +7,7 @@ transaction open, and its outcome committed at once — a message the server
 took is marked sent before the next one is tried, a failure is retried later
 with a doubling pause, and nothing is sent twice by two processes.
 """
+
 import logging
 import re
 from collections.abc import Iterable
@@ -27,9 +28,9 @@ from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-CLAIM = timedelta(minutes=10)       # a claimed message is left alone this long (then its run is presumed dead)
+CLAIM = timedelta(minutes=10)  # a claimed message is left alone this long (then its run is presumed dead)
 FIRST_RETRY = timedelta(minutes=1)  # the pause after a first failure; it doubles per failure …
-LAST_RETRY = timedelta(hours=6)     # … up to this
+LAST_RETRY = timedelta(hours=6)  # … up to this
 BATCH = 100
 # One-time links are never written to the log (the console's outbox shows them to coordinators).
 _SECRET_LINK = re.compile(r"(/password/set\?token=)[A-Za-z0-9_-]+")
@@ -46,14 +47,16 @@ class OutboxError(ValueError):
 class DeliveryReport:
     sent: int = 0
     failed: int = 0
-    waiting: int = 0               # still unsent after this run (failed ones included)
-    error: str | None = None       # the last failure's reason
-    server: bool = True            # False: MAIL_SERVER is not set, nothing was tried
+    waiting: int = 0  # still unsent after this run (failed ones included)
+    error: str | None = None  # the last failure's reason
+    server: bool = True  # False: MAIL_SERVER is not set, nothing was tried
 
     def describe(self) -> str:
         if not self.server:
-            return (f"MAIL_SERVER is not set: {self.waiting} message{'s' if self.waiting != 1 else ''} "
-                    "kept in the outbox (the console's Mail page shows them)")
+            return (
+                f"MAIL_SERVER is not set: {self.waiting} message{'s' if self.waiting != 1 else ''} "
+                "kept in the outbox (the console's Mail page shows them)"
+            )
         line = f"sent {self.sent}"
         if self.failed:
             line += f", {self.failed} failed ({self.error}); they stay in the outbox and are retried"
@@ -73,8 +76,7 @@ def queue(kind: str, recipient: str, key: str, *, template: str | None = None, *
     if db.session.scalar(select(OutboxMessage.id).filter_by(kind=kind, recipient=recipient, key=key)) is not None:
         return None
     words = render(template or kind, **context)
-    message = OutboxMessage(kind=kind, recipient=recipient, key=key[:200], subject=words.subject[:300],
-                            body=words.body)
+    message = OutboxMessage(kind=kind, recipient=recipient, key=key[:200], subject=words.subject[:300], body=words.body)
     try:
         with db.session.begin_nested():
             db.session.add(message)
@@ -82,8 +84,12 @@ def queue(kind: str, recipient: str, key: str, *, template: str | None = None, *
         return None  # a parallel request queued it first
     if not current_app.config["MAIL_SERVER"]:
         # One line each (a command inviting a whole pool writes one per person); the text at DEBUG.
-        log.info("mail kept in the outbox (MAIL_SERVER is not set): to=%s kind=%s subject=%r", recipient, kind,
-                 message.subject)
+        log.info(
+            "mail kept in the outbox (MAIL_SERVER is not set): to=%s kind=%s subject=%r",
+            recipient,
+            kind,
+            message.subject,
+        )
         log.debug("the text of that message:\n%s", for_log(message.body))
     wake_delivery()  # app.mail.background delivers it after the response
     return message
@@ -115,14 +121,18 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _due(now: datetime):
-    return (OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now,
-            OutboxMessage.attempts < current_app.config["MAIL_MAX_ATTEMPTS"],
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+    return (
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.next_attempt_at <= now,
+        OutboxMessage.attempts < current_app.config["MAIL_MAX_ATTEMPTS"],
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+    )
 
 
 def waiting_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(OutboxMessage)
-                             .where(OutboxMessage.sent_at.is_(None))) or 0
+    return (
+        db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))) or 0
+    )
 
 
 def deliver(*, only: Iterable[int] | None = None) -> DeliveryReport:
@@ -185,13 +195,17 @@ class _Claimed:
 def _claim(message_id: int) -> _Claimed | None:
     """Take the message for this run (one UPDATE that only one process can win), or None."""
     now = utcnow()
-    result = db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, *_due(now))
-                                .values(claimed_until=now + CLAIM))
+    result = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id, *_due(now)).values(claimed_until=now + CLAIM)
+    )
     if not cast(CursorResult, result).rowcount:
         db.session.commit()
         return None
-    row = db.session.execute(select(OutboxMessage.kind, OutboxMessage.recipient, OutboxMessage.subject,
-                                    OutboxMessage.body).where(OutboxMessage.id == message_id)).one()
+    row = db.session.execute(
+        select(OutboxMessage.kind, OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body).where(
+            OutboxMessage.id == message_id
+        )
+    ).one()
     db.session.commit()
     return _Claimed(message_id, *row)
 
@@ -200,13 +214,19 @@ def _send(sender: SmtpSender, message: _Claimed) -> None:
     problem = check_address(message.recipient)
     if problem:
         raise DeliveryFailed(problem)
-    sender.send(build_message(sender.sender, message.recipient, message.subject, message.body,
-                              message_id_for(message.id, sender.sender)))
+    sender.send(
+        build_message(
+            sender.sender, message.recipient, message.subject, message.body, message_id_for(message.id, sender.sender)
+        )
+    )
 
 
 def _sent(message_id: int) -> None:
-    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(
-        sent_at=utcnow(), attempts=OutboxMessage.attempts + 1, last_error=None, claimed_until=None))
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(sent_at=utcnow(), attempts=OutboxMessage.attempts + 1, last_error=None, claimed_until=None)
+    )
     db.session.commit()
 
 
@@ -217,32 +237,53 @@ def _failed(message_id: int, error: str) -> None:
     message.next_attempt_at = utcnow() + retry_delay(message.attempts)
     message.claimed_until = None
     db.session.commit()
-    log.warning("mail to %s (%s) not delivered, attempt %d: %s", message.recipient, message.kind,
-                message.attempts, error)
+    log.warning(
+        "mail to %s (%s) not delivered, attempt %d: %s", message.recipient, message.kind, message.attempts, error
+    )
 
 
 def resend(message: OutboxMessage, *, actor_id: int) -> OutboxMessage:
     """A coordinator's resend: a waiting or failed message is tried again now (its count of attempts starts
     again); a sent one is queued once more as a copy. Audited; the caller commits."""
     if message.sent_at is not None and message.kind in ONE_TIME_KINDS:
-        raise OutboxError("This message's link may already be used or expired, so it is not sent again: send a "
-                          "new invitation from the user's page, or they can use “Forgot your password?”.")
+        raise OutboxError(
+            "This message's link may already be used or expired, so it is not sent again: send a "
+            "new invitation from the user's page, or they can use “Forgot your password?”."
+        )
     if message.sent_at is None:
         message.attempts = 0
         message.next_attempt_at = utcnow()
         message.claimed_until = None
         target = message
     else:
-        copies = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.kind == message.kind, OutboxMessage.recipient == message.recipient,
-            OutboxMessage.key.like(f"{message.key[:180]}#resend-%"))) or 0
-        target = OutboxMessage(kind=message.kind, recipient=message.recipient,
-                               key=f"{message.key[:180]}#resend-{copies + 1}", subject=message.subject,
-                               body=message.body)
+        copies = (
+            db.session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(
+                    OutboxMessage.kind == message.kind,
+                    OutboxMessage.recipient == message.recipient,
+                    OutboxMessage.key.like(f"{message.key[:180]}#resend-%"),
+                )
+            )
+            or 0
+        )
+        target = OutboxMessage(
+            kind=message.kind,
+            recipient=message.recipient,
+            key=f"{message.key[:180]}#resend-{copies + 1}",
+            subject=message.subject,
+            body=message.body,
+        )
         db.session.add(target)
     db.session.flush()
-    record("mail.resend", "outbox_message", message.id, actor_id=actor_id,
-           after={"message": target.id, "recipient": message.recipient, "kind": message.kind})
+    record(
+        "mail.resend",
+        "outbox_message",
+        message.id,
+        actor_id=actor_id,
+        after={"message": target.id, "recipient": message.recipient, "kind": message.kind},
+    )
     wake_delivery()
     return target
 
@@ -275,12 +316,20 @@ def outbox_page(*, status: str = "", recipient: str = "", number: int = 1) -> Ou
         where.append(_status_condition(status))
     if recipient.strip():
         where.append(OutboxMessage.recipient.contains(recipient.strip().lower(), autoescape=True))
-    counts = {name: db.session.scalar(select(func.count()).select_from(OutboxMessage)
-                                      .where(_status_condition(name))) or 0 for name in STATUSES}
+    counts = {
+        name: db.session.scalar(select(func.count()).select_from(OutboxMessage).where(_status_condition(name))) or 0
+        for name in STATUSES
+    }
     total = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(*where)) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     number = min(max(1, number), pages)
-    rows = list(db.session.scalars(select(OutboxMessage).where(*where)
-                                   .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-                                   .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)))
+    rows = list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(*where)
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+            .limit(PAGE_SIZE)
+            .offset((number - 1) * PAGE_SIZE)
+        )
+    )
     return OutboxPage(rows, number, pages, total, counts)

@@ -1,5 +1,6 @@
 """Mail pages: asking for a password reset, choosing a password through a link, and the coordinator's outbox,
 invitations, reminders and overdue reads (docs/mail.md)."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -20,8 +21,10 @@ bp = Blueprint("mail", __name__, template_folder="templates")
 coordinators_only = role_required(Role.COORDINATOR)
 
 # The same answer whether or not the address has an account (docs/mail.md, "Password resets").
-RESET_SENT = ("If an account uses that address, a link to choose a new password is on its way. It works once, "
-              "for a short while; check your spam folder if nothing arrives within a few minutes.")
+RESET_SENT = (
+    "If an account uses that address, a link to choose a new password is on its way. It works once, "
+    "for a short while; check your spam folder if nothing arrives within a few minutes."
+)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -72,6 +75,7 @@ def set_password() -> Response | str | tuple[str, int]:
 
 # ---------------------------------------------------------------- the coordinator's pages
 
+
 @bp.get("/console/mail")
 @coordinators_only
 def outbox_page() -> str:
@@ -84,16 +88,18 @@ def outbox_page() -> str:
     except InputError as exc:
         abort(400, exc.message)
     page = outbox.outbox_page(status=status, recipient=recipient, number=number)
-    return render_template("mail/outbox.html", page=page, status=status, recipient=recipient,
-                           form=MailActionForm(formdata=None))
+    return render_template(
+        "mail/outbox.html", page=page, status=status, recipient=recipient, form=MailActionForm(formdata=None)
+    )
 
 
 @bp.get("/console/mail/<int:message_id>")
 @coordinators_only
 def message(message_id: int) -> str:
     """One message as it was (or will be) sent, with its links, so a coordinator can pass one on by hand."""
-    return render_template("mail/message.html", message=db.get_or_404(OutboxMessage, message_id),
-                           form=MailActionForm(formdata=None))
+    return render_template(
+        "mail/message.html", message=db.get_or_404(OutboxMessage, message_id), form=MailActionForm(formdata=None)
+    )
 
 
 @bp.post("/console/mail/<int:message_id>/resend")
@@ -110,10 +116,12 @@ def resend(message_id: int) -> Response:
         flash(str(exc), "error")
         return redirect(url_for("mail.message", message_id=message.id))
     db.session.commit()
-    flash(f"The message to {message.recipient} is queued again; it goes out in a moment."
-          if service.has_server() else
-          f"The message to {message.recipient} is queued again. MAIL_SERVER is not set, so it waits in the outbox.",
-          "success")
+    flash(
+        f"The message to {message.recipient} is queued again; it goes out in a moment."
+        if service.has_server()
+        else f"The message to {message.recipient} is queued again. MAIL_SERVER is not set, so it waits in the outbox.",
+        "success",
+    )
     return redirect(url_for("mail.message", message_id=target.id))
 
 
@@ -124,8 +132,12 @@ def send_now() -> Response:
     if not MailActionForm().validate_on_submit():
         abort(400)
     outbox.wake_delivery()
-    flash("Delivery started: the page shows the outcome in a moment." if service.has_server()
-          else "MAIL_SERVER is not set: messages stay in the outbox.", "success" if service.has_server() else "warning")
+    flash(
+        "Delivery started: the page shows the outcome in a moment."
+        if service.has_server()
+        else "MAIL_SERVER is not set: messages stay in the outbox.",
+        "success" if service.has_server() else "warning",
+    )
     return redirect(url_for("mail.outbox_page"))
 
 
@@ -153,11 +165,15 @@ def invite_user(user_id: int) -> Response:
         db.session.commit()
         flash(f"An invitation to {user.email} is queued.", "success")
     elif user.password_hash is not None:
-        flash(f"{user.email} already has a password; they can use “Forgot your password?” to choose a new one.",
-              "warning")
+        flash(
+            f"{user.email} already has a password; they can use “Forgot your password?” to choose a new one.", "warning"
+        )
     else:
-        flash(f"{user.email} already holds an invitation that still works; resend it from the Mail page if it "
-              "went astray.", "warning")
+        flash(
+            f"{user.email} already holds an invitation that still works; resend it from the Mail page if it "
+            "went astray.",
+            "warning",
+        )
     return redirect(url_for("console.user", user_id=user.id))
 
 
@@ -179,5 +195,10 @@ def overdue(cycle_id: int) -> Response | str | tuple[str, int]:
 
 
 def _render_overdue(cycle, form: RemindForm, status: int) -> tuple[str, int]:
-    return render_template("mail/overdue.html", cycle=cycle, rows=service.overdue_reads(cycle), form=form,
-                           today=service.association_today()), status
+    return render_template(
+        "mail/overdue.html",
+        cycle=cycle,
+        rows=service.overdue_reads(cycle),
+        form=form,
+        today=service.association_today(),
+    ), status

@@ -5,6 +5,7 @@ A delivery run opens one connection for all the messages it sends
 closes it at the end. Every failure of the server or the network is a
 ``DeliveryFailed`` carrying a one-line reason for the outbox's ``last_error``.
 """
+
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -24,8 +25,7 @@ class DeliveryFailed(Exception):
         self.connection = connection
 
 
-def build_message(sender: str, recipient: str, subject: str, body: str, message_id: str | None = None
-                  ) -> EmailMessage:
+def build_message(sender: str, recipient: str, subject: str, body: str, message_id: str | None = None) -> EmailMessage:
     """A plain-text UTF-8 message; a line break in the subject (which would start a new header) becomes a space."""
     message = EmailMessage()
     message["From"] = sender
@@ -71,8 +71,9 @@ class SmtpSender:
     def __enter__(self) -> "SmtpSender":
         return self
 
-    def __exit__(self, _type: type[BaseException] | None, _value: BaseException | None,
-                 _traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, _type: type[BaseException] | None, _value: BaseException | None, _traceback: TracebackType | None
+    ) -> None:
         self.close()
 
     def send(self, message: EmailMessage) -> None:
@@ -85,8 +86,7 @@ class SmtpSender:
             raise DeliveryFailed(f"the server answered {exc.smtp_code}: {_text(exc.smtp_error)}") from exc
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
-            raise DeliveryFailed(f"the connection to {self.host}:{self.port} failed: {exc}",
-                                 connection=True) from exc
+            raise DeliveryFailed(f"the connection to {self.host}:{self.port} failed: {exc}", connection=True) from exc
         if refused:
             raise DeliveryFailed(f"the server refused the recipient: {_first_reason(refused)}")
 
@@ -95,8 +95,9 @@ class SmtpSender:
             return self._smtp
         try:
             if self.use_ssl:
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
-                                                      context=ssl.create_default_context())
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+                )
             else:
                 smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             if self.use_tls and not self.use_ssl:
@@ -104,11 +105,13 @@ class SmtpSender:
             if self.username:
                 smtp.login(self.username, self.password or "")
         except smtplib.SMTPAuthenticationError as exc:
-            raise DeliveryFailed(f"the server refused MAIL_USERNAME's sign-in ({exc.smtp_code})",
-                                 connection=True) from exc
+            raise DeliveryFailed(
+                f"the server refused MAIL_USERNAME's sign-in ({exc.smtp_code})", connection=True
+            ) from exc
         except (smtplib.SMTPException, OSError) as exc:  # timeouts are OSErrors too
-            raise DeliveryFailed(f"cannot reach the mail server {self.host}:{self.port}: {exc}",
-                                 connection=True) from exc
+            raise DeliveryFailed(
+                f"cannot reach the mail server {self.host}:{self.port}: {exc}", connection=True
+            ) from exc
         self._smtp = smtp
         return smtp
 

@@ -6,6 +6,7 @@ caller commits, and delivery happens after the response or in
 ``flask mail send``. Messages name items by their id only (essays stay blind)
 and never carry a password or an essay's text.
 """
+
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -59,8 +60,11 @@ def effective_due():
 
 # ---------------------------------------------------------------- invitations and password resets
 
-ROLE_WORDS = {Role.REVIEWER: "a reviewer", Role.COMMITTEE: "a member of the Endorsement Committee",
-              Role.COORDINATOR: "a coordinator"}
+ROLE_WORDS = {
+    Role.REVIEWER: "a reviewer",
+    Role.COMMITTEE: "a member of the Endorsement Committee",
+    Role.COORDINATOR: "a coordinator",
+}
 
 
 def invite(user: User, *, actor_id: int | None = None, cycle: Cycle | None = None) -> bool:
@@ -72,9 +76,18 @@ def invite(user: User, *, actor_id: int | None = None, cycle: Cycle | None = Non
         return False
     days = current_app.config["INVITATION_DAYS"]
     secret, row = tokens.issue(user, TokenPurpose.INVITATION, timedelta(days=days), actor_id=actor_id)
-    queue("invitation", user.email, f"token:{row.id}", name=user.name, role=ROLE_WORDS[user.role],
-          link=link("mail.set_password", token=secret), expires=row.expires_at, days=days,
-          cycle=cycle.name if cycle else None, sign_in=link("people.login"))
+    queue(
+        "invitation",
+        user.email,
+        f"token:{row.id}",
+        name=user.name,
+        role=ROLE_WORDS[user.role],
+        link=link("mail.set_password", token=secret),
+        expires=row.expires_at,
+        days=days,
+        cycle=cycle.name if cycle else None,
+        sign_in=link("people.login"),
+    )
     return True
 
 
@@ -83,8 +96,11 @@ def invite_seated(cycle: Cycle, seats: Iterable, *, actor_id: int | None = None)
     their e-mails."""
     invited = []
     for seat in seats:
-        if seat.changed and seat.needs_password and invite(db.session.get_one(User, seat.user_id),
-                                                           actor_id=actor_id, cycle=cycle):
+        if (
+            seat.changed
+            and seat.needs_password
+            and invite(db.session.get_one(User, seat.user_id), actor_id=actor_id, cycle=cycle)
+        ):
             invited.append(seat.email)
     return invited
 
@@ -98,19 +114,25 @@ class InviteReport:
     def describe(self) -> str:
         line = f"invited {len(self.invited)}"
         if self.still_valid:
-            line += f"; {len(self.still_valid)} still hold a valid invitation ({', '.join(self.still_valid[:5])}" \
-                    f"{' …' if len(self.still_valid) > 5 else ''})"
+            line += (
+                f"; {len(self.still_valid)} still hold a valid invitation ({', '.join(self.still_valid[:5])}"
+                f"{' …' if len(self.still_valid) > 5 else ''})"
+            )
         return line + f"; {self.have_password} already have a password"
 
 
-def invite_cycle(cycle: Cycle, *, actor_id: int | None = None,
-                 roles: Iterable[MemberRole] = tuple(MemberRole)) -> InviteReport:
+def invite_cycle(
+    cycle: Cycle, *, actor_id: int | None = None, roles: Iterable[MemberRole] = tuple(MemberRole)
+) -> InviteReport:
     """Invite every active reviewer and committee member of the cycle (or those of ``roles``) who has no password
     yet."""
-    members = db.session.scalars(select(User).join(CycleMember, CycleMember.user_id == User.id)
-                                 .where(CycleMember.cycle_id == cycle.id, CycleMember.role.in_(list(roles)),
-                                        User.active)
-                                 .distinct().order_by(User.email)).all()
+    members = db.session.scalars(
+        select(User)
+        .join(CycleMember, CycleMember.user_id == User.id)
+        .where(CycleMember.cycle_id == cycle.id, CycleMember.role.in_(list(roles)), User.active)
+        .distinct()
+        .order_by(User.email)
+    ).all()
     report = InviteReport()
     for user in members:
         if user.password_hash is not None:
@@ -133,22 +155,38 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.active:
         return
     now = utcnow()
-    if tokens.issued_since(user, TokenPurpose.RESET, now - RESET_PAUSE) \
-            or tokens.issued_since(user, TokenPurpose.RESET, now - timedelta(days=1)) >= RESETS_PER_DAY:
+    if (
+        tokens.issued_since(user, TokenPurpose.RESET, now - RESET_PAUSE)
+        or tokens.issued_since(user, TokenPurpose.RESET, now - timedelta(days=1)) >= RESETS_PER_DAY
+    ):
         return
     minutes = current_app.config["PASSWORD_RESET_MINUTES"]
     secret, row = tokens.issue(user, TokenPurpose.RESET, timedelta(minutes=minutes), actor_id=None)
-    queue("password_reset", user.email, f"token:{row.id}", name=user.name,
-          link=link("mail.set_password", token=secret), expires=row.expires_at, minutes=minutes)
+    queue(
+        "password_reset",
+        user.email,
+        f"token:{row.id}",
+        name=user.name,
+        link=link("mail.set_password", token=secret),
+        expires=row.expires_at,
+        minutes=minutes,
+    )
 
 
 def sign_ins_delayed(_app: Flask, *, user: User, failures: int, client: str | None) -> None:
     """The account holder is told once per episode that sign-ins to their account are being delayed
     (connected to ``app.people.notices.account_sign_ins_delayed``; runs in the failure's transaction)."""
     now = utcnow()
-    queue("sign_ins_delayed", user.email, f"at:{now.isoformat(timespec='seconds')}", name=user.name,
-          failures=failures, client=client or "an unknown address", when=now,
-          reset=link("mail.forgot_password"))
+    queue(
+        "sign_ins_delayed",
+        user.email,
+        f"at:{now.isoformat(timespec='seconds')}",
+        name=user.name,
+        failures=failures,
+        client=client or "an unknown address",
+        when=now,
+        reset=link("mail.forgot_password"),
+    )
 
 
 def connect_signals() -> None:
@@ -157,9 +195,11 @@ def connect_signals() -> None:
 
 # ---------------------------------------------------------------- new assignments and third reads
 
+
 @dataclass(frozen=True)
 class Entry:
     """One read in a message: the item's id, what it is, its cycle and when it is due."""
+
     item_id: str
     what: str
     cycle: str
@@ -182,12 +222,27 @@ def queue_assignment_notices(cycle: Cycle | None = None) -> NoticeReport:
     """One digest per reviewer of the reads given to them since they were last told, and one message for
     further (third) reads; each read is told once. Imported reads and reads already submitted are only marked.
     """
-    query = (select(Assignment.id, Assignment.reviewer_id, Assignment.source, Item.item_id, Item.kind, Cycle.name,
-                    effective_due(), Read.status, User.email, User.name, User.active)
-             .join(Item, Assignment.item_pk == Item.id).join(Cycle, Item.cycle_id == Cycle.id)
-             .join(User, Assignment.reviewer_id == User.id)
-             .outerjoin(Read, Read.assignment_id == Assignment.id)
-             .where(Assignment.notified_at.is_(None)).order_by(User.email, Cycle.name, Item.item_id))
+    query = (
+        select(
+            Assignment.id,
+            Assignment.reviewer_id,
+            Assignment.source,
+            Item.item_id,
+            Item.kind,
+            Cycle.name,
+            effective_due(),
+            Read.status,
+            User.email,
+            User.name,
+            User.active,
+        )
+        .join(Item, Assignment.item_pk == Item.id)
+        .join(Cycle, Item.cycle_id == Cycle.id)
+        .join(User, Assignment.reviewer_id == User.id)
+        .outerjoin(Read, Read.assignment_id == Assignment.id)
+        .where(Assignment.notified_at.is_(None))
+        .order_by(User.email, Cycle.name, Item.item_id)
+    )
     if cycle is not None:
         query = query.where(Item.cycle_id == cycle.id)
     rows = db.session.execute(query).all()
@@ -199,36 +254,52 @@ def queue_assignment_notices(cycle: Cycle | None = None) -> NoticeReport:
         if not active or source == AssignmentSource.IMPORT or status == ReadStatus.SUBMITTED:
             continue
         group = "third_read" if source in FURTHER_READS else "new_assignments"
-        told[email, group].append((assignment_id, Entry(item_id, _what(kind), cycle_name, due,
-                                                        link("scoring.score_page", assignment_id=assignment_id))))
+        told[email, group].append(
+            (
+                assignment_id,
+                Entry(item_id, _what(kind), cycle_name, due, link("scoring.score_page", assignment_id=assignment_id)),
+            )
+        )
         people[email] = name
     report = NoticeReport(reads=len(rows))
     for (email, group), entries in told.items():
         first = min(assignment_id for assignment_id, _ in entries)
-        queue(group, email, f"assignments:{first}", name=people[email], entries=[entry for _, entry in entries],
-              queue=link("scoring.queue"))
+        queue(
+            group,
+            email,
+            f"assignments:{first}",
+            name=people[email],
+            entries=[entry for _, entry in entries],
+            queue=link("scoring.queue"),
+        )
         if group == "third_read":
             report.further += 1
         else:
             report.digests += 1
-    db.session.execute(update(Assignment).where(Assignment.id.in_([row[0] for row in rows]),
-                                                Assignment.notified_at.is_(None)).values(notified_at=utcnow()))
+    db.session.execute(
+        update(Assignment)
+        .where(Assignment.id.in_([row[0] for row in rows]), Assignment.notified_at.is_(None))
+        .values(notified_at=utcnow())
+    )
     return report
 
 
 # ---------------------------------------------------------------- reminders
+
 
 @dataclass
 class RemindReport:
     reminded: list[str] = field(default_factory=list)
     overdue: list[str] = field(default_factory=list)
     already_today: list[str] = field(default_factory=list)
-    not_yet: int = 0       # reviewers with pending reads none of which is due within the days asked
-    no_due_date: int = 0   # pending reads with no due date at all (neither their own nor the cycle's)
+    not_yet: int = 0  # reviewers with pending reads none of which is due within the days asked
+    no_due_date: int = 0  # pending reads with no due date at all (neither their own nor the cycle's)
 
     def describe(self, days_before: int) -> str:
-        line = (f"reminded {len(self.reminded)} reviewer{'s' if len(self.reminded) != 1 else ''} "
-                f"({len(self.overdue)} overdue)")
+        line = (
+            f"reminded {len(self.reminded)} reviewer{'s' if len(self.reminded) != 1 else ''} "
+            f"({len(self.overdue)} overdue)"
+        )
         if self.already_today:
             line += f"; {len(self.already_today)} already had a reminder today"
         if self.not_yet:
@@ -244,12 +315,18 @@ def pending_reads(cycle: Cycle):
     the reads released to their reviewer (docs/calibration.md)."""
     rows = db.session.execute(
         select(Assignment.id, User.id, User.email, User.name, Item.item_id, Item.kind, effective_due())
-        .join(Item, Assignment.item_pk == Item.id).join(Cycle, Item.cycle_id == Cycle.id)
+        .join(Item, Assignment.item_pk == Item.id)
+        .join(Cycle, Item.cycle_id == Cycle.id)
         .join(User, Assignment.reviewer_id == User.id)
         .outerjoin(Read, Read.assignment_id == Assignment.id)
-        .where(Item.cycle_id == cycle.id, User.active, Item.state.not_in(NO_LONGER_READ),
-               (Read.id.is_(None)) | (Read.status == ReadStatus.DRAFT))
-        .order_by(User.email, effective_due(), Item.item_id)).all()
+        .where(
+            Item.cycle_id == cycle.id,
+            User.active,
+            Item.state.not_in(NO_LONGER_READ),
+            (Read.id.is_(None)) | (Read.status == ReadStatus.DRAFT),
+        )
+        .order_by(User.email, effective_due(), Item.item_id)
+    ).all()
     if not cycle.qualify_items:
         return rows
     standings = calibration_service.standings(cycle)
@@ -268,8 +345,9 @@ def remind(cycle: Cycle, *, days_before: int, today: date | None = None) -> Remi
         if due is None:
             report.no_due_date += 1
             continue
-        by_reviewer[email].append(Entry(item_id, _what(kind), cycle.name, due,
-                                        link("scoring.score_page", assignment_id=assignment_id)))
+        by_reviewer[email].append(
+            Entry(item_id, _what(kind), cycle.name, due, link("scoring.score_page", assignment_id=assignment_id))
+        )
         names[email] = name
     for email, entries in by_reviewer.items():
         late = [entry for entry in entries if entry.due < today]
@@ -278,9 +356,19 @@ def remind(cycle: Cycle, *, days_before: int, today: date | None = None) -> Remi
             report.not_yet += 1
             continue
         template = "overdue" if late else "reminder"
-        queued = queue("reminder", email, f"day:{today.isoformat()}", template=template, name=names[email],
-                       cycle=cycle.name, late=late, soon=soon, pending=entries, today=today,
-                       queue=link("scoring.queue"))
+        queued = queue(
+            "reminder",
+            email,
+            f"day:{today.isoformat()}",
+            template=template,
+            name=names[email],
+            cycle=cycle.name,
+            late=late,
+            soon=soon,
+            pending=entries,
+            today=today,
+            queue=link("scoring.queue"),
+        )
         if queued is None:
             report.already_today.append(email)
             continue
@@ -292,20 +380,36 @@ def remind(cycle: Cycle, *, days_before: int, today: date | None = None) -> Remi
 
 # ---------------------------------------------------------------- reopened reads
 
+
 def read_reopened(read: Read, reason: str) -> None:
     """Tell the reviewer their submitted read is open again, with the coordinator's reason."""
     assignment = read.assignment
     reviewer = assignment.reviewer
     if not reviewer.active:
         return
-    reopenings = db.session.scalar(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == "read.reopen", AuditEntry.object_id == read.id)) or 0
-    queue("read_reopened", reviewer.email, f"read:{read.id}:{reopenings}", name=reviewer.name,
-          item_id=assignment.item.item_id, what=_what(assignment.item.kind), cycle=assignment.item.cycle.name,
-          reason=reason.strip(), link=link("scoring.score_page", assignment_id=assignment.id))
+    reopenings = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "read.reopen", AuditEntry.object_id == read.id)
+        )
+        or 0
+    )
+    queue(
+        "read_reopened",
+        reviewer.email,
+        f"read:{read.id}:{reopenings}",
+        name=reviewer.name,
+        item_id=assignment.item.item_id,
+        what=_what(assignment.item.kind),
+        cycle=assignment.item.cycle.name,
+        reason=reason.strip(),
+        link=link("scoring.score_page", assignment_id=assignment.id),
+    )
 
 
 # ---------------------------------------------------------------- the coordinator's digest
+
 
 @dataclass(frozen=True)
 class OverdueRow:
@@ -322,8 +426,8 @@ class CycleDigest:
     states: list[tuple[str, int]]
     assigned: int
     submitted: int
-    declines: list[tuple[str, str, str, datetime]]   # item id, reviewer, reason, when (the last 7 days)
-    declines_open: int                                # declined items still short of readers
+    declines: list[tuple[str, str, str, datetime]]  # item id, reviewer, reason, when (the last 7 days)
+    declines_open: int  # declined items still short of readers
     overdue: list[OverdueRow]
 
     @property
@@ -334,39 +438,57 @@ class CycleDigest:
 def overdue_reads(cycle: Cycle, today: date | None = None) -> list[tuple]:
     """The cycle's pending reads past their due date: (assignment id, e-mail, name, item id, kind, due)."""
     today = today or association_today()
-    return [(assignment_id, email, name, item_id, kind, due)
-            for assignment_id, _user_id, email, name, item_id, kind, due in pending_reads(cycle)
-            if due is not None and due < today]
+    return [
+        (assignment_id, email, name, item_id, kind, due)
+        for assignment_id, _user_id, email, name, item_id, kind, due in pending_reads(cycle)
+        if due is not None and due < today
+    ]
 
 
 def cycle_digest(cycle: Cycle, today: date | None = None) -> CycleDigest:
     today = today or association_today()
-    counts = dict(db.session.execute(select(Item.state, func.count()).where(Item.cycle_id == cycle.id)
-                                     .group_by(Item.state)).all())
+    counts = dict(
+        db.session.execute(select(Item.state, func.count()).where(Item.cycle_id == cycle.id).group_by(Item.state)).all()
+    )
     assigned, submitted = db.session.execute(
         select(func.count(Assignment.id), func.count(Read.id).filter(Read.status == ReadStatus.SUBMITTED))
-        .join(Item, Assignment.item_pk == Item.id).outerjoin(Read, Read.assignment_id == Assignment.id)
-        .where(Item.cycle_id == cycle.id)).one()
+        .join(Item, Assignment.item_pk == Item.id)
+        .outerjoin(Read, Read.assignment_id == Assignment.id)
+        .where(Item.cycle_id == cycle.id)
+    ).one()
     since = utcnow() - timedelta(days=7)
     declines = db.session.execute(
         select(Item.item_id, User.email, AssignmentDecline.reason, AssignmentDecline.declined_at)
-        .join(Item, AssignmentDecline.item_pk == Item.id).join(User, AssignmentDecline.reviewer_id == User.id)
+        .join(Item, AssignmentDecline.item_pk == Item.id)
+        .join(User, AssignmentDecline.reviewer_id == User.id)
         .where(Item.cycle_id == cycle.id, AssignmentDecline.declined_at >= since)
-        .order_by(AssignmentDecline.declined_at)).all()
-    open_declines = db.session.scalar(
-        select(func.count(func.distinct(AssignmentDecline.item_pk))).join(Item, AssignmentDecline.item_pk == Item.id)
-        .where(Item.cycle_id == cycle.id, Item.state == ItemState.UNASSIGNED)) or 0
+        .order_by(AssignmentDecline.declined_at)
+    ).all()
+    open_declines = (
+        db.session.scalar(
+            select(func.count(func.distinct(AssignmentDecline.item_pk)))
+            .join(Item, AssignmentDecline.item_pk == Item.id)
+            .where(Item.cycle_id == cycle.id, Item.state == ItemState.UNASSIGNED)
+        )
+        or 0
+    )
     late: dict[str, list] = defaultdict(list)
     for _id, email, name, _item, _kind, due in overdue_reads(cycle, today):
         late[email].append((name, due))
-    overdue = [OverdueRow(email, rows[0][0], len(rows), min(due for _, due in rows))
-               for email, rows in sorted(late.items(), key=lambda pair: (-len(pair[1]), pair[0]))]
-    return CycleDigest(cycle=cycle.name, due=cycle.due,
-                       states=[(state.value.replace("_", " "), counts.get(state, 0)) for state in ItemState
-                               if counts.get(state)],
-                       assigned=assigned, submitted=submitted,
-                       declines=[(item_id, email, reason, when) for item_id, email, reason, when in declines],
-                       declines_open=open_declines, overdue=overdue)
+    overdue = [
+        OverdueRow(email, rows[0][0], len(rows), min(due for _, due in rows))
+        for email, rows in sorted(late.items(), key=lambda pair: (-len(pair[1]), pair[0]))
+    ]
+    return CycleDigest(
+        cycle=cycle.name,
+        due=cycle.due,
+        states=[(state.value.replace("_", " "), counts.get(state, 0)) for state in ItemState if counts.get(state)],
+        assigned=assigned,
+        submitted=submitted,
+        declines=[(item_id, email, reason, when) for item_id, email, reason, when in declines],
+        declines_open=open_declines,
+        overdue=overdue,
+    )
 
 
 def coordinator_digest(cycle: Cycle, today: date | None = None) -> int:
@@ -375,12 +497,22 @@ def coordinator_digest(cycle: Cycle, today: date | None = None) -> int:
     today = today or association_today()
     digest = cycle_digest(cycle, today)
     queued = 0
-    for coordinator in db.session.scalars(select(User).where(User.role == Role.COORDINATOR, User.active)
-                                          .order_by(User.email)):
-        if queue("coordinator_digest", coordinator.email, f"cycle:{cycle.id}:day:{today.isoformat()}",
-                 name=coordinator.name, digest=digest, today=today,
-                 dashboard=link("console.dashboard", cycle_id=cycle.id),
-                 overdue_page=link("mail.overdue", cycle_id=cycle.id)) is not None:
+    for coordinator in db.session.scalars(
+        select(User).where(User.role == Role.COORDINATOR, User.active).order_by(User.email)
+    ):
+        if (
+            queue(
+                "coordinator_digest",
+                coordinator.email,
+                f"cycle:{cycle.id}:day:{today.isoformat()}",
+                name=coordinator.name,
+                digest=digest,
+                today=today,
+                dashboard=link("console.dashboard", cycle_id=cycle.id),
+                overdue_page=link("mail.overdue", cycle_id=cycle.id),
+            )
+            is not None
+        ):
             queued += 1
     return queued
 
@@ -391,7 +523,12 @@ def open_invitations(users: Iterable[User]) -> dict[int, PasswordToken]:
     if not ids:
         return {}
     now = utcnow()
-    rows = db.session.scalars(select(PasswordToken).where(
-        PasswordToken.user_id.in_(ids), PasswordToken.purpose == TokenPurpose.INVITATION,
-        PasswordToken.used_at.is_(None), PasswordToken.expires_at > now))
+    rows = db.session.scalars(
+        select(PasswordToken).where(
+            PasswordToken.user_id.in_(ids),
+            PasswordToken.purpose == TokenPurpose.INVITATION,
+            PasswordToken.used_at.is_(None),
+            PasswordToken.expires_at > now,
+        )
+    )
     return {row.user_id: row for row in rows}

@@ -1,4 +1,5 @@
 """Operations: the health check, backups and logging (docs/operations.md)."""
+
 from pathlib import Path
 
 import click
@@ -24,8 +25,13 @@ def healthz() -> tuple[str, int, dict[str, str]]:
 
 @click.command("backup")
 @with_appcontext
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write (SQLite copy, or pg_dump custom format for PostgreSQL).")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (SQLite copy, or pg_dump custom format for PostgreSQL).",
+)
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 def backup_command(out: Path, force: bool) -> None:
     """Back up the database while the app keeps running (the file is readable by its owner only)."""

@@ -1,4 +1,5 @@
 """Online backups that stay consistent while reviewers keep writing."""
+
 import os
 import shutil
 import sqlite3
@@ -50,15 +51,22 @@ def backup_postgres(url: str, out: Path) -> None:
     """Dump a PostgreSQL database with ``pg_dump`` in its custom format (restore with pg_restore)."""
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
-        raise BackupError("pg_dump is not installed; install the PostgreSQL client "
-                          "(Debian: apt-get install postgresql-client) or run pg_dump on the database host")
+        raise BackupError(
+            "pg_dump is not installed; install the PostgreSQL client "
+            "(Debian: apt-get install postgresql-client) or run pg_dump on the database host"
+        )
     parsed = make_url(url).set(drivername="postgresql")
     # The password goes in pg_dump's environment, not its command line (which every local user can read).
     env = dict(os.environ, **({"PGPASSWORD": parsed.password} if parsed.password else {}))
     libpq_url = parsed.set(password=None).render_as_string(hide_password=False)
     partial = private_file(out.with_name(out.name + ".partial"))
-    result = subprocess.run([pg_dump, "--format=custom", "--file", str(partial), "--dbname", libpq_url],
-                            capture_output=True, text=True, check=False, env=env)
+    result = subprocess.run(
+        [pg_dump, "--format=custom", "--file", str(partial), "--dbname", libpq_url],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
     if result.returncode != 0:
         partial.unlink(missing_ok=True)
         raise BackupError(f"pg_dump failed: {result.stderr.strip()}")

@@ -1,4 +1,5 @@
 """Is the database there, and at the schema this code needs? For ``/healthz`` and the command line's errors."""
+
 import functools
 from dataclasses import dataclass, field
 
@@ -13,11 +14,11 @@ CORE_TABLE = "users"
 
 @dataclass(frozen=True)
 class DatabaseState:
-    url: str                       # the SQLAlchemy URL, password hidden
+    url: str  # the SQLAlchemy URL, password hidden
     reachable: bool
-    reason: str = ""               # why not reachable, in the driver's words (first line)
-    current: frozenset[str] | None = None   # revisions the database is at; None: no migration record
-    has_tables: bool = False       # the app's tables exist (migrated, or created from the models directly)
+    reason: str = ""  # why not reachable, in the driver's words (first line)
+    current: frozenset[str] | None = None  # revisions the database is at; None: no migration record
+    has_tables: bool = False  # the app's tables exist (migrated, or created from the models directly)
     heads: frozenset[str] = field(default_factory=frozenset)  # revisions this code needs
 
     @property
@@ -33,8 +34,10 @@ class DatabaseState:
         if not self.reachable:
             return f"cannot reach the database {self.url}: {self.reason}"
         if self.current and self.current != self.heads:
-            return (f"the database {self.url} is at revision {', '.join(sorted(self.current))}, "
-                    f"this version of the app needs {', '.join(sorted(self.heads))}")
+            return (
+                f"the database {self.url} is at revision {', '.join(sorted(self.current))}, "
+                f"this version of the app needs {', '.join(sorted(self.heads))}"
+            )
         if not self.has_tables:
             return f"the database {self.url} has no tables yet (not migrated)"
         return f"the database {self.url} is reachable and at the current schema"

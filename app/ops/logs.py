@@ -8,6 +8,7 @@ is echoed in the ``X-Request-ID`` response header, so a user can quote it;
 behind a trusted proxy (``TRUSTED_PROXIES``) the proxy's own id is kept. See
 docs/operations.md ("Logging").
 """
+
 import datetime
 import json
 import logging
@@ -57,7 +58,8 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": datetime.datetime.fromtimestamp(record.created, datetime.UTC).isoformat(timespec="milliseconds")
+            "time": datetime.datetime.fromtimestamp(record.created, datetime.UTC)
+            .isoformat(timespec="milliseconds")
             .replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,

@@ -1,4 +1,5 @@
 """People: users, roles, reviewer profiles, sign-in, access rules and the site's security headers."""
+
 from flask import Flask
 
 
@@ -16,4 +17,5 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def navigation() -> dict:
         from flask_login import current_user
+
         return {"nav_links": lambda: nav_links(current_user)}

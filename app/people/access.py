@@ -7,6 +7,7 @@
 - ``@role_required(*roles)`` on a view: anonymous users are sent to sign in
   (htmx and JSON requests get 401 instead of a redirect), other roles get 403.
 """
+
 from collections.abc import Callable
 from functools import wraps
 from typing import Any

@@ -4,6 +4,7 @@ off, role changes and reviewer profiles.
 Every change is audited in the caller's transaction; the caller commits. A
 refusal is a ``UserError`` naming the field, as for every change to a user.
 """
+
 import secrets
 from collections.abc import Iterable
 
@@ -51,8 +52,14 @@ def change_role(user: User, role: str, *, actor_id: int) -> None:
         raise UserError.of("role", "you cannot take the coordinator role away from yourself")
     if new_role == user.role:
         return
-    record("user.role", "user", user.id, actor_id=actor_id, before={"role": user.role.value},
-           after={"role": new_role.value})
+    record(
+        "user.role",
+        "user",
+        user.id,
+        actor_id=actor_id,
+        before={"role": user.role.value},
+        after={"role": new_role.value},
+    )
     user.role = new_role
     if new_role == Role.REVIEWER and user.profile is None:
         user.profile = ReviewerProfile()
@@ -65,23 +72,36 @@ def normalise_codes(text: str | None, allowed: Iterable[str], field: str) -> str
     codes = split_codes(text)
     unknown = sorted(codes - set(allowed))
     if unknown:
-        raise UserError.of(field, f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not known "
-                                  f"(use {', '.join(allowed)})")
+        raise UserError.of(
+            field, f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not known (use {', '.join(allowed)})"
+        )
     return "; ".join(code for code in allowed if code in codes)
 
 
-def update_profile(user: User, *, designations: str | None, endorsements: str | None, organization: str | None,
-                   max_load: int | None, actor_id: int) -> None:
+def update_profile(
+    user: User,
+    *,
+    designations: str | None,
+    endorsements: str | None,
+    organization: str | None,
+    max_load: int | None,
+    actor_id: int,
+) -> None:
     """Change a reviewer's designations, endorsements, organization and standing load cap (audited)."""
     if user.role != Role.REVIEWER:
         raise UserError.of("profile", "only reviewers have a reviewer profile")
     if max_load is not None and max_load < 0:
         raise UserError.of("max_load", "must be 0 or more (leave it blank for no limit)")
-    texts = {"designations": normalise_codes(designations, DESIGNATIONS, "designations"),
-             "endorsements": normalise_codes(endorsements, CATEGORY_CODES, "endorsements"),
-             "organization": (organization or "").strip() or None}
-    for name, limit in (("designations", limits.DESIGNATIONS), ("endorsements", limits.CODES),
-                        ("organization", limits.NAME)):
+    texts = {
+        "designations": normalise_codes(designations, DESIGNATIONS, "designations"),
+        "endorsements": normalise_codes(endorsements, CATEGORY_CODES, "endorsements"),
+        "organization": (organization or "").strip() or None,
+    }
+    for name, limit in (
+        ("designations", limits.DESIGNATIONS),
+        ("endorsements", limits.CODES),
+        ("organization", limits.NAME),
+    ):
         limits.bounded(texts[name], limit, name, UserError.of)
     wanted: dict[str, str | int | None] = {**texts, "max_load": max_load}
     profile = user.profile or ReviewerProfile(user=user)

@@ -1,4 +1,5 @@
 """``flask users …`` commands."""
+
 import sys
 
 import click
@@ -42,9 +43,15 @@ def list_command(role: str | None) -> None:
     if not users:
         click.echo("no accounts" + (f" with role {role}" if role else ""))
         return
-    rows = [(user.email, user.name, user.role.value,
-             ("active" if user.active else "disabled") + ("" if user.password_hash else ", no password yet"))
-            for user in users]
+    rows = [
+        (
+            user.email,
+            user.name,
+            user.role.value,
+            ("active" if user.active else "disabled") + ("" if user.password_hash else ", no password yet"),
+        )
+        for user in users
+    ]
     for line in table(("email", "name", "role", "sign-in"), rows):
         click.echo(line)
 

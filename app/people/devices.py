@@ -7,6 +7,7 @@ keep the holder out. The cookie holds a random device id and a short digest
 of each account's e-mail (never the address), signed with the app's secret.
 See docs/security-hardening.md ("Sign-in limits").
 """
+
 import hashlib
 import secrets
 
@@ -54,5 +55,11 @@ def remember_device(request: Request, response: Response, email: str) -> None:
     accounts = [digest for digest in value["a"] if digest != _digest(email)]
     value["a"] = [_digest(email), *accounts][:MAX_ACCOUNTS]
     config = current_app.config
-    response.set_cookie(COOKIE_NAME, _serializer().dumps(value), max_age=config["KNOWN_DEVICE_DAYS"] * 86400,
-                        secure=config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Lax")
+    response.set_cookie(
+        COOKIE_NAME,
+        _serializer().dumps(value),
+        max_age=config["KNOWN_DEVICE_DAYS"] * 86400,
+        secure=config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )

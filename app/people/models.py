@@ -1,4 +1,5 @@
 """Users, their roles, and reviewer profiles."""
+
 import enum
 import secrets
 from datetime import datetime
@@ -55,8 +56,9 @@ class ReviewerProfile(db.Model):
     """What a reviewer may score and where they work (for conflicts)."""
 
     __tablename__ = "reviewer_profiles"
-    __table_args__ = limits.length_checks(endorsements=limits.CODES, designations=limits.DESIGNATIONS,
-                                          organization=limits.NAME)
+    __table_args__ = limits.length_checks(
+        endorsements=limits.CODES, designations=limits.DESIGNATIONS, organization=limits.NAME
+    )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     endorsements: Mapped[str] = mapped_column(String(limits.CODES), default="")  # "IMHM-C; IMHS"

@@ -3,6 +3,7 @@
 Areas add their own header links from their ``init_app`` with ``add_nav_link``;
 links whose endpoint is not registered are left out, so the layout never breaks.
 """
+
 from dataclasses import dataclass
 
 from flask import Flask, current_app, request, url_for
@@ -27,8 +28,7 @@ class NavLink:
 
 def add_nav_link(app: Flask, label: str, target: str, roles: tuple[Role | str, ...], order: int = 100) -> None:
     """Show a header link to users holding one of ``roles`` (once ``target`` exists)."""
-    app.extensions.setdefault("nav_links", []).append(
-        NavLink(label, target, frozenset(Role(r) for r in roles), order))
+    app.extensions.setdefault("nav_links", []).append(NavLink(label, target, frozenset(Role(r) for r in roles), order))
 
 
 def _url(target: str) -> str | None:

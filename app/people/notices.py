@@ -7,6 +7,7 @@ transaction that records that failure. It audits the event and sends the
 receiver the mail outbox connects to it, so the notice is queued in the same
 transaction. See docs/security-hardening.md ("Sign-in limits").
 """
+
 from blinker import Namespace
 from flask import current_app
 

@@ -5,6 +5,7 @@ OWASP's minimums. Each stored hash carries its own parameters, so a hash made at
 a successful sign-in rehashes it at the configured cost (``needs_rehash``). The test suite configures a cheap
 cost: at the production one every test user cost a third of a second of CPU.
 """
+
 from functools import cache
 
 from argon2 import PasswordHasher

@@ -1,6 +1,6 @@
 """Sign in, sign out, password change and the role-aware start page."""
-from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request, session,
-                   url_for)
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
@@ -20,8 +20,11 @@ bp = Blueprint("people", __name__, template_folder="templates")
 
 BAD_CREDENTIALS = "E-mail or password is incorrect."
 # The same words whether or not the e-mail has an account.
-WAIT_MESSAGES = {"account": "Too many failed sign-ins for this e-mail. Wait {wait} and try again.",
-                 "client": "Too many failed sign-ins from your network. Wait {wait} and try again."}
+WAIT_MESSAGES = {
+    "account": "Too many failed sign-ins for this e-mail. Wait {wait} and try again.",
+    "client": "Too many failed sign-ins from your network. Wait {wait} and try again.",
+}
+
 
 def start_session(user: User) -> None:
     """A fresh session for ``user``: nothing from the old cookie survives (new CSRF secret too)."""
@@ -54,13 +57,17 @@ def login() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]] | st
     if not form.validate_on_submit():
         return render_template("people/login.html", form=form)
     email = service.attempt_key(form.email.data)
-    result = service.authenticate(email, form.password.data, client=request.remote_addr,
-                                  device=known_device(request, email), limits=_limits())
+    result = service.authenticate(
+        email, form.password.data, client=request.remote_addr, device=known_device(request, email), limits=_limits()
+    )
     db.session.commit()  # the outcome: a failure stays counted, a success clears its bucket
     if result.wait_seconds:
         message = WAIT_MESSAGES[result.limited_by or "account"].format(wait=describe_wait(result.wait_seconds))
-        return render_template("people/login.html", form=form, error=message), 429, \
-            {"Retry-After": str(result.wait_seconds)}
+        return (
+            render_template("people/login.html", form=form, error=message),
+            429,
+            {"Retry-After": str(result.wait_seconds)},
+        )
     if result.user is None:
         return render_template("people/login.html", form=form, error=BAD_CREDENTIALS), 401
     start_session(result.user)
@@ -92,14 +99,21 @@ def change_password() -> Response | str:
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            service.change_password(user, form.current_password.data, form.new_password.data,
-                                    client=request.remote_addr, device=known_device(request, user.email),
-                                    limits=_limits())
+            service.change_password(
+                user,
+                form.current_password.data,
+                form.new_password.data,
+                client=request.remote_addr,
+                device=known_device(request, user.email),
+                limits=_limits(),
+            )
         except service.UserError as exc:
             db.session.commit()  # keeps a wrong-guess count; the password is unchanged
             # The password rules speak of "password": here that is the new one.
-            show_problems(form, {"new_password" if field == "password" else field: problem
-                                 for field, problem in exc.problems.items()})
+            show_problems(
+                form,
+                {"new_password" if field == "password" else field: problem for field, problem in exc.problems.items()},
+            )
         else:
             db.session.commit()
             start_session(user)

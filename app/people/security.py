@@ -1,4 +1,5 @@
 """Security headers, the fail-closed sign-in check and error pages, for every response."""
+
 from flask import Flask, Response, current_app, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -7,8 +8,10 @@ from werkzeug.exceptions import HTTPException
 from app.extensions import login_manager
 from app.people.sessions import wants_fragment
 
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                           "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 
 # Messages for htmx and JSON callers: shown with textContent, and never parsed as HTML if opened directly.
 PLAIN_TEXT = {"Content-Type": "text/plain; charset=utf-8"}
@@ -68,11 +71,17 @@ def csrf_error(error: CSRFError) -> tuple[Response | str, int, dict[str, str]]:
     """A missing or expired CSRF token: a recognisable 400, so the page can tell the user."""
     headers = {CSRF_ERROR_HEADER: "csrf"}
     if wants_fragment():
-        return ("Your session expired. Sign in again in another tab; nothing you typed here is lost.", 400,
-                headers | PLAIN_TEXT)
-    page = render_template("errors/error.html", code=400, title="Your form expired",
-                           message="The page was open too long or you signed out elsewhere. "
-                                   "Go back, reload the page and try again.")
+        return (
+            "Your session expired. Sign in again in another tab; nothing you typed here is lost.",
+            400,
+            headers | PLAIN_TEXT,
+        )
+    page = render_template(
+        "errors/error.html",
+        code=400,
+        title="Your form expired",
+        message="The page was open too long or you signed out elsewhere. Go back, reload the page and try again.",
+    )
     return page, 400, headers
 
 

@@ -1,4 +1,5 @@
 """Creating and changing users; signing in under limits kept in the database."""
+
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -78,8 +79,15 @@ def _store_password(user: User, password_hash: str, *, actor_id: int | None) -> 
     record("user.password", "user", user.id, actor_id=actor_id)
 
 
-def change_password(user: User, current_password: str, new_password: str, *, client: str | None,
-                    device: str | None, limits: "SignInLimits") -> None:
+def change_password(
+    user: User,
+    current_password: str,
+    new_password: str,
+    *,
+    client: str | None,
+    device: str | None,
+    limits: "SignInLimits",
+) -> None:
     """A user's own password change: the current password must match; other sessions end.
 
     The current password is checked like a sign-in (``authenticate``), so
@@ -95,8 +103,9 @@ def change_password(user: User, current_password: str, new_password: str, *, cli
     _store_password(user, new_hash, actor_id=user.id)
 
 
-def reauthenticate(user: User, password: str, *, client: str | None, device: str | None,
-                   limits: "SignInLimits") -> str | None:
+def reauthenticate(
+    user: User, password: str, *, client: str | None, device: str | None, limits: "SignInLimits"
+) -> str | None:
     """The signed-in ``user`` types their password again before an account-changing action: None when it is
     theirs, else what to tell them. Checked exactly like a sign-in from this browser (``authenticate``: same
     limits, committed before hashing); a failure is committed here, since the action will not run."""
@@ -125,22 +134,26 @@ def set_active(user: User, active: bool, *, actor_id: int | None = None) -> None
 @dataclass(frozen=True)
 class SignInLimits:
     """Failures per e-mail (from unknown devices, or from one known device) and per client address."""
+
     account: Limit
     client: Limit
 
 
 def sign_in_limits(config: Mapping[str, Any]) -> SignInLimits:
     window = timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
-    first, ceiling = (timedelta(seconds=config[key]) for key in ("LOGIN_FIRST_DELAY_SECONDS",
-                                                                 "LOGIN_MAX_DELAY_SECONDS"))
-    return SignInLimits(account=Limit(config["LOGIN_MAX_FAILURES"], window, first, ceiling),
-                        client=Limit(config["LOGIN_CLIENT_MAX_FAILURES"], window, first, ceiling))
+    first, ceiling = (
+        timedelta(seconds=config[key]) for key in ("LOGIN_FIRST_DELAY_SECONDS", "LOGIN_MAX_DELAY_SECONDS")
+    )
+    return SignInLimits(
+        account=Limit(config["LOGIN_MAX_FAILURES"], window, first, ceiling),
+        client=Limit(config["LOGIN_CLIENT_MAX_FAILURES"], window, first, ceiling),
+    )
 
 
 @dataclass(frozen=True)
 class SignInResult:
     user: User | None
-    wait_seconds: int = 0        # > 0: not checked at all, because of earlier failures
+    wait_seconds: int = 0  # > 0: not checked at all, because of earlier failures
     limited_by: str | None = None  # "account" (this e-mail) or "client" (this address)
 
 
@@ -149,8 +162,9 @@ def attempt_key(email: str) -> str:
     return normalise_email(email)[:300]
 
 
-def authenticate(email: str, password: str, *, client: str | None, device: str | None,
-                 limits: SignInLimits) -> SignInResult:
+def authenticate(
+    email: str, password: str, *, client: str | None, device: str | None, limits: SignInLimits
+) -> SignInResult:
     """Check a sign-in under the limits; unknown, wrong-password and disabled accounts fail alike.
 
     The attempt is written and **committed before the password is hashed**: the
@@ -215,8 +229,8 @@ def _client_bucket(client: str) -> tuple:
 
 def _wait(limit: Limit, bucket: tuple, now: datetime) -> int:
     failures, last = db.session.execute(
-        db.select(db.func.count(), db.func.max(LoginAttempt.at))
-        .where(*bucket, LoginAttempt.at >= now - limit.window)).one()
+        db.select(db.func.count(), db.func.max(LoginAttempt.at)).where(*bucket, LoginAttempt.at >= now - limit.window)
+    ).one()
     return wait_seconds(limit, failures, last, now)
 
 
@@ -225,16 +239,19 @@ def _forget_expired(key: str, client: str | None, expired: datetime) -> None:
     db.session.execute(db.delete(LoginAttempt).where(mine, LoginAttempt.at < expired))
 
 
-def _after_failure(key: str, device: str | None, client: str | None, attempt_id: int, user_id: int | None,
-                   limits: SignInLimits) -> None:
+def _after_failure(
+    key: str, device: str | None, client: str | None, attempt_id: int, user_id: int | None, limits: SignInLimits
+) -> None:
     """Tell the holder of a real, active account once, when unknown devices' failures start delaying it."""
     if user_id is None or device is not None:
         return  # nobody to tell; a known device's own typing errors delay only that device
     user = db.session.scalars(db.select(User).where(User.id == user_id).with_for_update()).one()
     since = utcnow() - limits.account.window
     failures, notified = db.session.execute(
-        db.select(db.func.count(), db.func.max(db.case((LoginAttempt.notified, 1), else_=0)))
-        .where(*_account_bucket(key, None), LoginAttempt.at >= since)).one()
+        db.select(db.func.count(), db.func.max(db.case((LoginAttempt.notified, 1), else_=0))).where(
+            *_account_bucket(key, None), LoginAttempt.at >= since
+        )
+    ).one()
     if failures >= limits.account.free and not notified:
         db.session.execute(db.update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(notified=True))
         sign_ins_delayed(user, failures=failures, client=client)

@@ -1,4 +1,5 @@
 """Flask-Login wiring: sessions hold the user's rotating ``session_token``, never the id, and when they began."""
+
 import time
 from urllib.parse import urlsplit
 

@@ -6,6 +6,7 @@ and the counts that decide it are kept per bucket (an e-mail from unknown
 devices, an e-mail from one known device, a client address), so one bucket's
 failures never delay another's. See docs/security-hardening.md ("Sign-in limits").
 """
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta
 @dataclass(frozen=True)
 class Limit:
     """``free`` failures within ``window`` cost nothing; the next waits ``first_delay``, then twice as long…"""
+
     free: int
     window: timedelta
     first_delay: timedelta
@@ -23,7 +25,7 @@ class Limit:
         if failures < self.free:
             return timedelta(0)
         doublings = min(failures - self.free, 32)  # 2**32 first delays is past any ceiling
-        return min(self.max_delay, self.first_delay * 2 ** doublings)
+        return min(self.max_delay, self.first_delay * 2**doublings)
 
 
 def wait_seconds(limit: Limit, failures: int, last_failure: datetime | None, now: datetime) -> int:
@@ -38,7 +40,7 @@ def wait_seconds(limit: Limit, failures: int, last_failure: datetime | None, now
 
 
 def describe_wait(seconds: int) -> str:
-    """"45 seconds", "3 minutes": how a wait reads in a message."""
+    """ "45 seconds", "3 minutes": how a wait reads in a message."""
     if seconds < 90:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
     minutes = -(-seconds // 60)

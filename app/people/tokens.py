@@ -6,6 +6,7 @@ and until it expires; using it sets the password, ends every session of the
 account and kills the account's other open links. A link that is unknown,
 tampered with, used or expired is refused with the same words.
 """
+
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -33,31 +34,54 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
-def issue(user: User, purpose: TokenPurpose, lifetime: timedelta, *, actor_id: int | None = None
-          ) -> tuple[str, PasswordToken]:
+def issue(
+    user: User, purpose: TokenPurpose, lifetime: timedelta, *, actor_id: int | None = None
+) -> tuple[str, PasswordToken]:
     """A new link's secret (to put in the message, never stored) and its row; the caller commits."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = utcnow()
-    row = PasswordToken(user_id=user.id, purpose=purpose, token_hash=digest(token), created_at=now,
-                        expires_at=now + lifetime)
+    row = PasswordToken(
+        user_id=user.id, purpose=purpose, token_hash=digest(token), created_at=now, expires_at=now + lifetime
+    )
     db.session.add(row)
     db.session.flush()
-    record(f"user.{purpose.value}_link", "user", user.id, actor_id=actor_id,
-           after={"expires_at": row.expires_at.isoformat(timespec="seconds")})
+    record(
+        f"user.{purpose.value}_link",
+        "user",
+        user.id,
+        actor_id=actor_id,
+        after={"expires_at": row.expires_at.isoformat(timespec="seconds")},
+    )
     return token, row
 
 
 def open_token(user: User, purpose: TokenPurpose, now: datetime | None = None) -> PasswordToken | None:
     """The account's newest link of this purpose that still works, if any."""
     now = now or utcnow()
-    return db.session.scalar(select(PasswordToken).where(
-        PasswordToken.user_id == user.id, PasswordToken.purpose == purpose, PasswordToken.used_at.is_(None),
-        PasswordToken.expires_at > now).order_by(PasswordToken.created_at.desc(), PasswordToken.id.desc()).limit(1))
+    return db.session.scalar(
+        select(PasswordToken)
+        .where(
+            PasswordToken.user_id == user.id,
+            PasswordToken.purpose == purpose,
+            PasswordToken.used_at.is_(None),
+            PasswordToken.expires_at > now,
+        )
+        .order_by(PasswordToken.created_at.desc(), PasswordToken.id.desc())
+        .limit(1)
+    )
 
 
 def issued_since(user: User, purpose: TokenPurpose, since: datetime) -> int:
-    return db.session.scalar(select(func.count()).select_from(PasswordToken).where(
-        PasswordToken.user_id == user.id, PasswordToken.purpose == purpose, PasswordToken.created_at >= since)) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(PasswordToken)
+            .where(
+                PasswordToken.user_id == user.id, PasswordToken.purpose == purpose, PasswordToken.created_at >= since
+            )
+        )
+        or 0
+    )
 
 
 def check(token: str) -> PasswordToken:
@@ -83,17 +107,22 @@ def use(token: str, password: str) -> User:
     db.session.commit()  # end the read; the hash is computed outside any transaction
     password_hash = hash_password(password)
     now = utcnow()
-    result = db.session.execute(update(PasswordToken).where(
-        PasswordToken.id == token_id, PasswordToken.used_at.is_(None), PasswordToken.expires_at > now)
-        .values(used_at=now))
+    result = db.session.execute(
+        update(PasswordToken)
+        .where(PasswordToken.id == token_id, PasswordToken.used_at.is_(None), PasswordToken.expires_at > now)
+        .values(used_at=now)
+    )
     taken = cast(CursorResult, result).rowcount
     user = db.session.get_one(User, user_id)
     if not taken or not user.active:
         db.session.rollback()
         raise TokenError(DEAD_LINK)
     # The account's other open links die with this one: whoever holds an older message can no longer use it.
-    db.session.execute(update(PasswordToken).where(PasswordToken.user_id == user_id, PasswordToken.used_at.is_(None))
-                       .values(used_at=now))
+    db.session.execute(
+        update(PasswordToken)
+        .where(PasswordToken.user_id == user_id, PasswordToken.used_at.is_(None))
+        .values(used_at=now)
+    )
     service.store_password_hash(user, password_hash, actor_id=user_id)
     record(f"user.{purpose.value}_used", "user", user_id, actor_id=user_id)
     db.session.commit()

@@ -1,4 +1,5 @@
 """reconcile area: agreement between reads, combined scores, item states, agreement statistics."""
+
 from flask import Flask
 
 

@@ -1,4 +1,5 @@
 """``flask reconcile --cycle NAME``."""
+
 import click
 from flask.cli import with_appcontext
 

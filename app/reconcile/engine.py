@@ -4,6 +4,7 @@ The rules follow the rubric's ``[pass]`` and ``[reconcile]`` tables (docs/spec-s
 reconciliation"; the words in docs/domain.md). Nothing here touches the database or
 changes a read: the service feeds plain data in and stores what comes out.
 """
+
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ PASS, FAIL = "pass", "fail"
 @dataclass(frozen=True, slots=True)
 class ReadScores:
     """One submitted read: domain scores, requirement marks, and whether reconciliation asked for it."""
+
     reviewer_id: int
     scores: Mapping[str, float]
     checks: Mapping[str, str | None] = field(default_factory=dict)  # requirement key → a CheckStatus value
@@ -33,6 +35,7 @@ class ReadScores:
 @dataclass(frozen=True, slots=True)
 class CommitteeScores:
     """What the committee recorded for an item: final domain scores and, optionally, the result."""
+
     scores: Mapping[str, float]
     result: str | None = None
 
@@ -40,13 +43,14 @@ class CommitteeScores:
 @dataclass(frozen=True, slots=True)
 class ReconcileFacts:
     """Everything reconciliation needs to know about one item."""
-    reads: Sequence[ReadScores]          # submitted reads in submission order
-    required_reads: int                  # reads per item in the cycle
-    assignments: int = 0                 # reviewers asked to read it
-    started_reads: int = 0               # reads opened (draft or submitted)
-    pending_adjudication: int = 0        # third/extra readers assigned who have not submitted yet
+
+    reads: Sequence[ReadScores]  # submitted reads in submission order
+    required_reads: int  # reads per item in the cycle
+    assignments: int = 0  # reviewers asked to read it
+    started_reads: int = 0  # reads opened (draft or submitted)
+    pending_adjudication: int = 0  # third/extra readers assigned who have not submitted yet
     committee: CommitteeScores | None = None
-    validity: bool = False               # a validity essay: scored against expert scores, never reconciled
+    validity: bool = False  # a validity essay: scored against expert scores, never reconciled
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,7 @@ class Verdict:
     discrepancy, an extra read near the cut); the state is then
     ``discrepant`` until one is assigned (adjudicating) or none is left (committee).
     """
+
     state: ItemState
     combined: dict[str, float] | None = None
     mean: float | None = None
@@ -69,6 +74,7 @@ class Verdict:
 
 
 # --- small rules -------------------------------------------------------------------------------
+
 
 def domain_agrees(values: Sequence[float], tolerance: float) -> bool:
     """Reads agree on a domain when their scores differ by at most ``tolerance``."""
@@ -146,6 +152,7 @@ def _mark(checks: Mapping[str, str | None], key: str) -> str:
 
 # --- requirement checklist ---------------------------------------------------------------------
 
+
 def agreed_marks(rubric: Rubric, reads: Sequence[ReadScores]) -> tuple[dict[str, str], list[str]]:
     """Requirement lines the reads mark alike, and the lines they mark differently.
 
@@ -167,7 +174,7 @@ def majority_marks(rubric: Rubric, reads: Sequence[ReadScores]) -> tuple[dict[st
     """After a further read, each line takes the mark more than half the reads gave; otherwise it stays disputed."""
     settled, disputed = {}, []
     for req in rubric.requirements:
-        (mark, count), = Counter(_mark(read.checks, req.key) for read in reads).most_common(1)
+        ((mark, count),) = Counter(_mark(read.checks, req.key) for read in reads).most_common(1)
         if count * 2 > len(reads):
             settled[req.key] = mark
         else:
@@ -188,6 +195,7 @@ def disagrees_on(reasons: Sequence[str]) -> tuple[bool, bool]:
     prefix = REQUIREMENT_REASON.split("{", 1)[0]
     return PASS_FAIL_REASON in reasons, any(reason.startswith(prefix) for reason in reasons)
 
+
 @dataclass(frozen=True, slots=True)
 class _Judgement:
     discrepant_domains: tuple[str, ...]
@@ -199,8 +207,9 @@ class _Judgement:
         return bool(self.discrepant_domains or self.pass_fail_split or self.disputed_lines)
 
     def reasons(self, rubric: Rubric) -> list[str]:
-        reasons = [f"{key}: scores differ by more than {rubric.reconcile.tolerance:g}"
-                   for key in self.discrepant_domains]
+        reasons = [
+            f"{key}: scores differ by more than {rubric.reconcile.tolerance:g}" for key in self.discrepant_domains
+        ]
         if self.pass_fail_split:
             reasons.append(PASS_FAIL_REASON)
         reasons += [REQUIREMENT_REASON.format(key=key) for key in self.disputed_lines]
@@ -260,8 +269,13 @@ def evaluate_item(rubric: Rubric, facts: ReconcileFacts) -> Verdict:
     further = [read for read in facts.reads if read.adjudication]
     required = max(facts.required_reads, 1)
     if len(originals) < required or facts.validity:
-        return Verdict(pre_review_state(started_reads=max(facts.started_reads, len(facts.reads)),
-                                        assignments=facts.assignments, required_reads=required))
+        return Verdict(
+            pre_review_state(
+                started_reads=max(facts.started_reads, len(facts.reads)),
+                assignments=facts.assignments,
+                required_reads=required,
+            )
+        )
 
     values = domain_values(rubric, originals)
     judgement = judge(rubric, originals, values)
@@ -278,13 +292,21 @@ def _with_overrides(verdict: Verdict, reads: Sequence[ReadScores]) -> Verdict:
     overridden = sorted({key for read in reads for key in read.overridden})
     if not overridden or verdict.state not in (ItemState.AGREED, ItemState.RESOLVED):
         return verdict
-    return Verdict(ItemState.COMMITTEE, discrepant_domains=verdict.discrepant_domains,
-                   reasons=verdict.reasons + tuple(f"requirement {key}: a reviewer overrode the product's check"
-                                                   for key in overridden))
+    return Verdict(
+        ItemState.COMMITTEE,
+        discrepant_domains=verdict.discrepant_domains,
+        reasons=verdict.reasons
+        + tuple(f"requirement {key}: a reviewer overrode the product's check" for key in overridden),
+    )
 
 
-def _agree(rubric: Rubric, facts: ReconcileFacts, originals: list[ReadScores], further: list[ReadScores],
-           values: dict[str, list[float]]) -> Verdict:
+def _agree(
+    rubric: Rubric,
+    facts: ReconcileFacts,
+    originals: list[ReadScores],
+    further: list[ReadScores],
+    values: dict[str, list[float]],
+) -> Verdict:
     marks, _ = agreed_marks(rubric, originals)
     combined = _combine(rubric, values)
     if combined is None:
@@ -302,13 +324,20 @@ def _agree(rubric: Rubric, facts: ReconcileFacts, originals: list[ReadScores], f
         if disputed or CheckStatus.MORE_INFO in settled.values():
             return _to_committee(rubric, [reason] + _line_reasons(disputed) + _more_info_reasons(settled))
         scores, levels = _combine(rubric, domain_values(rubric, every_read))
-        return _final(rubric, ItemState.RESOLVED, scores, levels, settled,
-                      reasons=(reason, "extra read combined with the others"))
+        return _final(
+            rubric, ItemState.RESOLVED, scores, levels, settled, reasons=(reason, "extra read combined with the others")
+        )
     return _await_reader(facts, (), [reason], AssignmentSource.EXTRA_READ)
 
 
-def _adjudicate(rubric: Rubric, facts: ReconcileFacts, judgement: _Judgement, originals: list[ReadScores],
-                further: list[ReadScores], values: dict[str, list[float]]) -> Verdict:
+def _adjudicate(
+    rubric: Rubric,
+    facts: ReconcileFacts,
+    judgement: _Judgement,
+    originals: list[ReadScores],
+    further: list[ReadScores],
+    values: dict[str, list[float]],
+) -> Verdict:
     reasons = judgement.reasons(rubric)
     flagged = judgement.discrepant_domains
     if not further:
@@ -339,8 +368,9 @@ def _adjudicate(rubric: Rubric, facts: ReconcileFacts, judgement: _Judgement, or
     still_open += _line_reasons(disputed) + _more_info_reasons(settled)
     if still_open:
         return _to_committee(rubric, reasons + still_open, flagged)
-    return _final(rubric, ItemState.RESOLVED, scores, levels, settled, flagged,
-                  tuple(reasons) + ("settled by a third read",))
+    return _final(
+        rubric, ItemState.RESOLVED, scores, levels, settled, flagged, tuple(reasons) + ("settled by a third read",)
+    )
 
 
 def _combine(rubric: Rubric, values: Mapping[str, list[float]]) -> tuple[dict[str, float], dict[str, float]] | None:
@@ -360,47 +390,76 @@ def _line_reasons(disputed: Sequence[str]) -> list[str]:
 
 
 def _more_info_reasons(marks: Mapping[str, str]) -> list[str]:
-    return [f"requirement {key}: more information needed" for key, mark in marks.items()
-            if mark == CheckStatus.MORE_INFO]
+    return [
+        f"requirement {key}: more information needed" for key, mark in marks.items() if mark == CheckStatus.MORE_INFO
+    ]
 
 
-def _final(rubric: Rubric, state: ItemState, scores: dict[str, float], levels: dict[str, float],
-           marks: Mapping[str, str], discrepant: Sequence[str] = (), reasons: Sequence[str] = ()) -> Verdict:
+def _final(
+    rubric: Rubric,
+    state: ItemState,
+    scores: dict[str, float],
+    levels: dict[str, float],
+    marks: Mapping[str, str],
+    discrepant: Sequence[str] = (),
+    reasons: Sequence[str] = (),
+) -> Verdict:
     result = PASS if passes(rubric, levels, marks) else FAIL
     total = sum(scores.values())
-    return Verdict(state, combined=scores, mean=total / len(scores), total=total, result=result,
-                   discrepant_domains=tuple(discrepant), reasons=tuple(reasons))
+    return Verdict(
+        state,
+        combined=scores,
+        mean=total / len(scores),
+        total=total,
+        result=result,
+        discrepant_domains=tuple(discrepant),
+        reasons=tuple(reasons),
+    )
 
 
 def _to_committee(rubric: Rubric, reasons: Sequence[str], discrepant: Sequence[str] = ()) -> Verdict:
     return Verdict(ItemState.COMMITTEE, discrepant_domains=tuple(discrepant), reasons=tuple(reasons))
 
 
-def _await_reader(facts: ReconcileFacts, discrepant: Sequence[str], reasons: Sequence[str],
-                  kind: AssignmentSource) -> Verdict:
+def _await_reader(
+    facts: ReconcileFacts, discrepant: Sequence[str], reasons: Sequence[str], kind: AssignmentSource
+) -> Verdict:
     """Adjudicating while a further reader is on it; otherwise discrepant, asking for one."""
     if facts.pending_adjudication:
         return Verdict(ItemState.ADJUDICATING, discrepant_domains=tuple(discrepant), reasons=tuple(reasons))
-    return Verdict(ItemState.DISCREPANT, discrepant_domains=tuple(discrepant), reasons=tuple(reasons),
-                   needs_reader=kind)
+    return Verdict(
+        ItemState.DISCREPANT, discrepant_domains=tuple(discrepant), reasons=tuple(reasons), needs_reader=kind
+    )
 
 
 def _decided(rubric: Rubric, committee: CommitteeScores) -> Verdict:
-    scores = {key: float(committee.scores[key]) for key in rubric.domain_keys
-              if isinstance(committee.scores.get(key), int | float)}
+    scores = {
+        key: float(committee.scores[key])
+        for key in rubric.domain_keys
+        if isinstance(committee.scores.get(key), int | float)
+    }
     if not scores:
         return Verdict(ItemState.DECIDED, result=committee.result, reasons=("decided by the committee",))
     all_met = {r.key: CheckStatus.MET for r in rubric.requirements}
     result = committee.result or (PASS if passes(rubric, scores, all_met) else FAIL)
     total = sum(scores.values())
-    return Verdict(ItemState.DECIDED, combined=scores, mean=total / len(scores), total=total, result=result,
-                   reasons=("decided by the committee",))
+    return Verdict(
+        ItemState.DECIDED,
+        combined=scores,
+        mean=total / len(scores),
+        total=total,
+        result=result,
+        reasons=("decided by the committee",),
+    )
 
 
 def no_reader_left(verdict: Verdict) -> Verdict:
     """A discrepant item for which no eligible further reader exists goes to the committee."""
-    return Verdict(ItemState.COMMITTEE, discrepant_domains=verdict.discrepant_domains,
-                   reasons=verdict.reasons + ("no eligible reader left",))
+    return Verdict(
+        ItemState.COMMITTEE,
+        discrepant_domains=verdict.discrepant_domains,
+        reasons=verdict.reasons + ("no eligible reader left",),
+    )
 
 
 def reader_assigned(verdict: Verdict) -> Verdict:
@@ -409,6 +468,7 @@ def reader_assigned(verdict: Verdict) -> Verdict:
 
 
 # --- an application's suggested decision --------------------------------------------------------
+
 
 def essay_part_result(essay_results: Sequence[str | None]) -> str | None:
     """Part 2 passes when every essay response passes; fails as soon as one fails; else not known yet."""
@@ -419,8 +479,13 @@ def essay_part_result(essay_results: Sequence[str | None]) -> str | None:
     return PASS
 
 
-def suggest_decision(portfolio_result: str | None, mc_score: float | None, essay_results: Sequence[str | None],
-                     pass_mark: float, requirements_met: bool = True) -> DecisionValue | None:
+def suggest_decision(
+    portfolio_result: str | None,
+    mc_score: float | None,
+    essay_results: Sequence[str | None],
+    pass_mark: float,
+    requirements_met: bool = True,
+) -> DecisionValue | None:
     """The decision the product suggests to the committee for one application.
 
     - *endorse* when the portfolio review passed, the Part 1 multiple-choice

@@ -1,4 +1,5 @@
 """What reconciliation concluded about an item (what the committee recorded is in ``app.committee.models``)."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, Float, ForeignKey, String

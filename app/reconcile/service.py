@@ -8,6 +8,7 @@ cycle writes nothing. ``reevaluate_item`` runs the same loaders and engine on
 one item at once, when one of its reads is submitted or reopened; states are
 written by ``app.cycles.states``.
 """
+
 from collections import defaultdict
 from typing import Any
 
@@ -24,8 +25,8 @@ from app.extensions import db
 from app.progress import NO_PROGRESS, Progress
 from app.reconcile import engine
 from app.reconcile.models import ItemOutcome
-from app.rubrics.registry import rubrics_of
 from app.requirements.lines import overrides
+from app.rubrics.registry import rubrics_of
 from app.scoring.models import Read, ReadStatus, RequirementCheck, Score
 from app.timeutil import utcnow
 
@@ -37,8 +38,7 @@ class ReconcileError(ValueError):
     """A cycle cannot be reconciled; the message names the item and the problem."""
 
 
-def reconcile_cycle(cycle: Cycle, *, actor_id: int | None = None,
-                    progress: Progress = NO_PROGRESS) -> dict[str, int]:
+def reconcile_cycle(cycle: Cycle, *, actor_id: int | None = None, progress: Progress = NO_PROGRESS) -> dict[str, int]:
     """Evaluate every item of the cycle, assign third readers, store outcomes; returns item counts per state.
 
     Raw reads are never changed; an item with a committee resolution is decided.
@@ -63,8 +63,10 @@ def _reconcile(cycle: Cycle, actor_id: int | None, progress: Progress) -> dict[s
     progress.start(f"Evaluating {len(items):,} items", len(items))
     verdicts = {}
     for item in items:
-        verdicts[item.id] = engine.evaluate_item(rubrics[item.rubric_key], _facts(
-            required_reads, reads.get(item.id, NO_READS), resolutions.get(item.id), item.validity))
+        verdicts[item.id] = engine.evaluate_item(
+            rubrics[item.rubric_key],
+            _facts(required_reads, reads.get(item.id, NO_READS), resolutions.get(item.id), item.validity),
+        )
         progress.advance()
     progress.start("Assigning further readers and saving")
     verdicts.update(_ask_for_readers(items, verdicts, actor_id))
@@ -89,16 +91,21 @@ def reevaluate_item(item: Item, *, actor_id: int | None) -> engine.Verdict:
     db.session.flush()
     rubric = rubrics_of([item], ReconcileError)[item.rubric_key]
     this_item = Item.id == item.id
-    facts = _facts(db.session.scalar(db.select(Cycle.readers).where(Cycle.id == item.cycle_id)),
-                   _load_reads(this_item).get(item.id, NO_READS), _load_resolutions(this_item).get(item.id),
-                   item.validity)
+    facts = _facts(
+        db.session.scalar(db.select(Cycle.readers).where(Cycle.id == item.cycle_id)),
+        _load_reads(this_item).get(item.id, NO_READS),
+        _load_resolutions(this_item).get(item.id),
+        item.validity,
+    )
     verdict = engine.evaluate_item(rubric, facts)
-    apply_verdict(item, verdict, db.session.scalar(db.select(ItemOutcome).where(ItemOutcome.item_pk == item.id)),
-                  actor_id)
+    apply_verdict(
+        item, verdict, db.session.scalar(db.select(ItemOutcome).where(ItemOutcome.item_pk == item.id)), actor_id
+    )
     return verdict
 
 
 # --- loading: plain rows, a fixed number of queries ---------------------------------------------
+
 
 def _rows(statement):
     """A select's rows, run on the session's connection: plain tuples without the ORM's result machinery
@@ -109,9 +116,19 @@ def _rows(statement):
 def _load_items(cycle_id: int) -> list:
     """The cycle's items as rows with the columns reconciliation and third-reader assignment use."""
     return _rows(
-        db.select(Item.id, Item.item_id, Item.cycle_id, Item.kind, Item.rubric_key, Item.applicant_pk,
-                  type_coerce(Item.state, String).label("state"), Item.validity)
-        .where(Item.cycle_id == cycle_id).order_by(Item.id))
+        db.select(
+            Item.id,
+            Item.item_id,
+            Item.cycle_id,
+            Item.kind,
+            Item.rubric_key,
+            Item.applicant_pk,
+            type_coerce(Item.state, String).label("state"),
+            Item.validity,
+        )
+        .where(Item.cycle_id == cycle_id)
+        .order_by(Item.id)
+    )
 
 
 def _load_reads(scope: ColumnElement[bool]) -> dict[int, tuple[set[int], int, int, list[engine.ReadScores]]]:
@@ -122,12 +139,18 @@ def _load_reads(scope: ColumnElement[bool]) -> dict[int, tuple[set[int], int, in
     needs a Python object of its own before it becomes the engine's ``ReadScores``.
     """
     rows = _rows(
-        db.select(Assignment.item_pk, Assignment.reviewer_id, Assignment.source.in_(FURTHER_READ_SOURCES),
-                  Read.id, Read.status == ReadStatus.SUBMITTED)
+        db.select(
+            Assignment.item_pk,
+            Assignment.reviewer_id,
+            Assignment.source.in_(FURTHER_READ_SOURCES),
+            Read.id,
+            Read.status == ReadStatus.SUBMITTED,
+        )
         .join(Item, Assignment.item_pk == Item.id)
         .outerjoin(Read, Read.assignment_id == Assignment.id)
         .where(scope)
-        .order_by(Assignment.item_pk, *Read.submission_order()))
+        .order_by(Assignment.item_pk, *Read.submission_order())
+    )
     scores, checks, overridden = _submitted_scores(scope)
     per_item: dict[int, list] = {}
     for item_pk, reviewer_id, adjudication, read_id, submitted in rows:
@@ -138,32 +161,54 @@ def _load_reads(scope: ColumnElement[bool]) -> dict[int, tuple[set[int], int, in
         if read_id is not None:
             entry[1] += 1
         if submitted:
-            entry[3].append(engine.ReadScores(reviewer_id, scores.get(read_id, {}), checks.get(read_id, {}),
-                                              adjudication, frozenset(overridden.get(read_id, ()))))
+            entry[3].append(
+                engine.ReadScores(
+                    reviewer_id,
+                    scores.get(read_id, {}),
+                    checks.get(read_id, {}),
+                    adjudication,
+                    frozenset(overridden.get(read_id, ())),
+                )
+            )
         elif adjudication:
             entry[2] += 1
     return per_item
 
 
-def _submitted_scores(scope: ColumnElement[bool]) -> tuple[dict[int, dict[str, float]],
-                                                            dict[int, dict[str, str | None]], dict[int, set[str]]]:
+def _submitted_scores(
+    scope: ColumnElement[bool],
+) -> tuple[dict[int, dict[str, float]], dict[int, dict[str, str | None]], dict[int, set[str]]]:
     """Read id → domain scores, read id → requirement marks, and read id → the requirement lines whose mark
     overrides the product's check, of the scope's submitted reads."""
+
     def submitted(query):
-        return (query.join(Assignment, Read.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
-                .where(scope, Read.status == ReadStatus.SUBMITTED))
+        return (
+            query.join(Assignment, Read.assignment_id == Assignment.id)
+            .join(Item, Assignment.item_pk == Item.id)
+            .where(scope, Read.status == ReadStatus.SUBMITTED)
+        )
 
     scores: dict[int, dict[str, float]] = defaultdict(dict)
-    for read_id, domain_key, score in _rows(submitted(
-            db.select(Score.read_id, Score.domain_key, Score.score).join(Read, Score.read_id == Read.id)
-            .where(Score.score.is_not(None)))):
+    for read_id, domain_key, score in _rows(
+        submitted(
+            db.select(Score.read_id, Score.domain_key, Score.score)
+            .join(Read, Score.read_id == Read.id)
+            .where(Score.score.is_not(None))
+        )
+    ):
         scores[read_id][domain_key] = score
     checks: dict[int, dict[str, str | None]] = defaultdict(dict)
     overridden: dict[int, set[str]] = defaultdict(set)
-    for read_id, requirement_key, status, computed in _rows(submitted(
-            db.select(RequirementCheck.read_id, RequirementCheck.requirement_key,
-                      type_coerce(RequirementCheck.status, String), RequirementCheck.computed)
-            .join(Read, RequirementCheck.read_id == Read.id))):
+    for read_id, requirement_key, status, computed in _rows(
+        submitted(
+            db.select(
+                RequirementCheck.read_id,
+                RequirementCheck.requirement_key,
+                type_coerce(RequirementCheck.status, String),
+                RequirementCheck.computed,
+            ).join(Read, RequirementCheck.read_id == Read.id)
+        )
+    ):
         checks[read_id][requirement_key] = status
         if overrides(computed, status):
             overridden[read_id].add(requirement_key)
@@ -173,7 +218,9 @@ def _submitted_scores(scope: ColumnElement[bool]) -> tuple[dict[int, dict[str, f
 def _load_resolutions(scope: ColumnElement[bool]) -> dict[int, engine.CommitteeScores]:
     rows = _rows(
         db.select(CommitteeResolution.item_pk, CommitteeResolution.scores, CommitteeResolution.result)
-        .join(Item, CommitteeResolution.item_pk == Item.id).where(scope))
+        .join(Item, CommitteeResolution.item_pk == Item.id)
+        .where(scope)
+    )
     return {item_pk: engine.CommitteeScores(scores or {}, result) for item_pk, scores, result in rows}
 
 
@@ -184,16 +231,24 @@ def _load_outcomes(scope: ColumnElement[bool]) -> dict[int, dict[str, Any]]:
     return {row[0]: dict(zip(OUTCOME_FIELDS, row[1:], strict=True)) for row in rows}
 
 
-def _facts(required_reads: int, reads: tuple, resolution: engine.CommitteeScores | None,
-           validity: bool) -> engine.ReconcileFacts:
+def _facts(
+    required_reads: int, reads: tuple, resolution: engine.CommitteeScores | None, validity: bool
+) -> engine.ReconcileFacts:
     reviewers, started, pending, submitted = reads
-    return engine.ReconcileFacts(reads=submitted, required_reads=required_reads, assignments=len(reviewers),
-                                 started_reads=started, pending_adjudication=pending, committee=resolution,
-                                 validity=validity)
+    return engine.ReconcileFacts(
+        reads=submitted,
+        required_reads=required_reads,
+        assignments=len(reviewers),
+        started_reads=started,
+        pending_adjudication=pending,
+        committee=resolution,
+        validity=validity,
+    )
 
 
-def _ask_for_readers(items: list, verdicts: dict[int, engine.Verdict],
-                     actor_id: int | None) -> dict[int, engine.Verdict]:
+def _ask_for_readers(
+    items: list, verdicts: dict[int, engine.Verdict], actor_id: int | None
+) -> dict[int, engine.Verdict]:
     """Assign the further blind readers the verdicts ask for through the assignment area, all in one batch (item
     by item it would reload the pool and loads each time); the committee takes an item when no reader is left."""
     wanted = []
@@ -202,16 +257,27 @@ def _ask_for_readers(items: list, verdicts: dict[int, engine.Verdict],
         if kind is not None:
             wanted.append((item, kind))
     assigned = assign_further_readers(wanted, actor_id=actor_id)
-    return {item.id: engine.no_reader_left(verdicts[item.id]) if assigned[item.id] is None
-            else engine.reader_assigned(verdicts[item.id]) for item, _ in wanted}
+    return {
+        item.id: engine.no_reader_left(verdicts[item.id])
+        if assigned[item.id] is None
+        else engine.reader_assigned(verdicts[item.id])
+        for item, _ in wanted
+    }
 
 
 # --- what changes --------------------------------------------------------------------------------
 
+
 def outcome_values(verdict: engine.Verdict) -> dict[str, Any]:
     """The ``item_outcomes`` columns a verdict stores, as they read back from the database."""
-    return {"combined": verdict.combined, "mean": verdict.mean, "total": verdict.total, "result": verdict.result,
-            "discrepant_domains": list(verdict.discrepant_domains), "reasons": list(verdict.reasons)}
+    return {
+        "combined": verdict.combined,
+        "mean": verdict.mean,
+        "total": verdict.total,
+        "result": verdict.result,
+        "discrepant_domains": list(verdict.discrepant_domains),
+        "reasons": list(verdict.reasons),
+    }
 
 
 def outcome_change(verdict: engine.Verdict, stored: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -244,8 +310,14 @@ def apply_verdict(item: Item, verdict: engine.Verdict, outcome: ItemOutcome | No
             setattr(outcome, name, value)
         outcome.computed_at = utcnow()
     before_values, after_values = _outcome_audit(stored, after)
-    states.move(item, verdict.state, actor_id=actor_id, before=before_values, after=after_values,
-                note="; ".join(verdict.reasons) or None)
+    states.move(
+        item,
+        verdict.state,
+        actor_id=actor_id,
+        before=before_values,
+        after=after_values,
+        note="; ".join(verdict.reasons) or None,
+    )
 
 
 class _Changes:
@@ -264,8 +336,17 @@ class _Changes:
         if after is not None:
             self.outcomes.append({**after, "item_pk": item.id})
         before_values, after_values = _outcome_audit(stored, after)
-        self.moves.append(states.Move(item.id, item.item_id, item.state, verdict.state, before_values, after_values,
-                                      "; ".join(verdict.reasons) or None))
+        self.moves.append(
+            states.Move(
+                item.id,
+                item.item_id,
+                item.state,
+                verdict.state,
+                before_values,
+                after_values,
+                "; ".join(verdict.reasons) or None,
+            )
+        )
 
     def write(self) -> None:
         execute_many(_outcome_upsert(), self.outcomes, computed_at=self.now)
@@ -281,5 +362,5 @@ def _outcome_upsert():
         raise ReconcileError(f"reconciliation needs SQLite or PostgreSQL, not {dialect}")
     statement = insert(ItemOutcome.__table__)
     return statement.on_conflict_do_update(
-        index_elements=["item_pk"],
-        set_={name: statement.excluded[name] for name in (*OUTCOME_FIELDS, "computed_at")})
+        index_elements=["item_pk"], set_={name: statement.excluded[name] for name in (*OUTCOME_FIELDS, "computed_at")}
+    )

@@ -3,6 +3,7 @@
 Every function takes plain numbers and returns a float, or None when the
 figure is undefined (no pairs, or no variation to measure agreement against).
 """
+
 from collections.abc import Sequence
 
 import numpy as np
@@ -51,8 +52,9 @@ def quadratic_weighted_kappa(first: Sequence[int], second: Sequence[int], scale:
     return 1.0 - float((weights * observed).sum()) / chance
 
 
-def krippendorff_alpha(reliability_data: Sequence[Sequence[float | None]] | np.ndarray,
-                       level: str = "interval") -> float | None:
+def krippendorff_alpha(
+    reliability_data: Sequence[Sequence[float | None]] | np.ndarray, level: str = "interval"
+) -> float | None:
     """Krippendorff's alpha over a coders × units table; None or NaN marks a missing value.
 
     Built from the coincidence matrix (Krippendorff 2011, "Computing
@@ -97,7 +99,7 @@ def _squared_distance(values: np.ndarray, marginals: np.ndarray, level: str) -> 
         sums = c + k
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = np.where(sums == 0, 0.0, (c - k) / np.where(sums == 0, 1, sums))
-        return ratio ** 2
+        return ratio**2
     # ordinal: the marginal mass between two ranks, counting each end half
     cumulative = np.concatenate(([0.0], np.cumsum(marginals)))
     lo = np.minimum(np.arange(values.size)[:, None], np.arange(values.size)[None, :])

@@ -3,6 +3,7 @@
 The area's templates (the records tables and the requirement lines) are
 included by the scoring and committee pages; see docs/requirements.md.
 """
+
 from flask import Blueprint, Flask
 
 bp = Blueprint("requirements", __name__, template_folder="templates")

@@ -4,6 +4,7 @@ the final result, and the count of lines met. Plain data in, plain data out (doc
 Marks are the reviewers' words (met, not_met, more_info); checks the
 product's (met, not_met, unknown, manual).
 """
+
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ def settled_mark(marks: Sequence[str | None]) -> str | None:
     """
     if not marks:
         return None
-    (mark, count), = Counter(m or MORE_INFO for m in marks).most_common(1)
+    ((mark, count),) = Counter(m or MORE_INFO for m in marks).most_common(1)
     return mark if count * 2 > len(marks) else None
 
 
@@ -66,21 +67,34 @@ class LineCount:
 
 def lines_met(checks: Sequence[str], finals: Sequence[str | None]) -> LineCount:
     """Lines whose final result is met, or, while a line has no final result yet, whose check is met."""
-    met = sum(1 for check, final in zip(checks, finals, strict=True)
-              if (final if final is not None else check) == MET)
+    met = sum(1 for check, final in zip(checks, finals, strict=True) if (final if final is not None else check) == MET)
     return LineCount(met, len(checks))
 
 
-def sheet_rows(applicant: Sequence[object], results: Sequence[LineResult], marks: Mapping[str, Sequence[str | None]],
-               finals: Mapping[str, str | None]) -> list[list[object]]:
+def sheet_rows(
+    applicant: Sequence[object],
+    results: Sequence[LineResult],
+    marks: Mapping[str, Sequence[str | None]],
+    finals: Mapping[str, str | None],
+) -> list[list[object]]:
     """The Requirements sheet's rows of one application: Applicant ID, Name, Category, Requirement, Label, Figure,
     Minimum, Check, Evidence, Reviewer marks, Final."""
     rows = []
     for result in results:
         line_marks = marks.get(result.key, ())
-        rows.append([*applicant, result.key, result.label, _cell(result.figure), _cell(result.minimum), result.check,
-                     result.evidence or None, "; ".join(m or "unmarked" for m in line_marks) or None,
-                     finals.get(result.key)])
+        rows.append(
+            [
+                *applicant,
+                result.key,
+                result.label,
+                _cell(result.figure),
+                _cell(result.minimum),
+                result.check,
+                result.evidence or None,
+                "; ".join(m or "unmarked" for m in line_marks) or None,
+                finals.get(result.key),
+            ]
+        )
     return rows
 
 

@@ -5,6 +5,7 @@ Imported with the ``training``, ``rsc``, ``references`` and ``work`` kinds
 (docs/requirements.md); the requirement rules read them as the plain
 records of ``app.requirements.records``.
 """
+
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint
@@ -16,21 +17,23 @@ from app.requirements.records import RscFormat, TrainingTopic, WorkKind
 from app.scoring.models import CheckStatus
 from app.timeutil import utcnow
 
+
 def _application_fk(index: bool = True) -> Mapped[int]:
     return mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=index)
 
 
 def _ends_after_start() -> CheckConstraint:
-    return CheckConstraint("ended_on IS NULL OR started_on IS NULL OR ended_on >= started_on",
-                           name="ends_after_start")
+    return CheckConstraint("ended_on IS NULL OR started_on IS NULL OR ended_on >= started_on", name="ends_after_start")
 
 
 class TrainingRecord(db.Model):
     """One specialized in-service training the applicant completed."""
 
     __tablename__ = "training_records"
-    __table_args__ = (CheckConstraint("hours >= 0", name="hours_not_negative"),
-                      *limits.length_checks(title=limits.TITLE))
+    __table_args__ = (
+        CheckConstraint("hours >= 0", name="hours_not_negative"),
+        *limits.length_checks(title=limits.TITLE),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = _application_fk()
@@ -44,8 +47,11 @@ class RscRecord(db.Model):
     """Reflective supervision/consultation the applicant received from one provider over a period."""
 
     __tablename__ = "rsc_records"
-    __table_args__ = (CheckConstraint("hours >= 0", name="hours_not_negative"), _ends_after_start(),
-                      *limits.length_checks(provider=limits.NAME, provider_endorsement=limits.CODE))
+    __table_args__ = (
+        CheckConstraint("hours >= 0", name="hours_not_negative"),
+        _ends_after_start(),
+        *limits.length_checks(provider=limits.NAME, provider_endorsement=limits.CODE),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = _application_fk()
@@ -63,9 +69,12 @@ class ReferenceRecord(db.Model):
     """A reference rating received; one per rater (told apart by name, trimmed and case-insensitive)."""
 
     __tablename__ = "reference_records"
-    __table_args__ = (UniqueConstraint("application_id", "rater_key"),
-                      *limits.length_checks(rater=limits.NAME, rater_key=limits.NAME, rater_role=limits.NAME,
-                                            rater_endorsement=limits.CODE))
+    __table_args__ = (
+        UniqueConstraint("application_id", "rater_key"),
+        *limits.length_checks(
+            rater=limits.NAME, rater_key=limits.NAME, rater_role=limits.NAME, rater_endorsement=limits.CODE
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = _application_fk(index=False)  # the unique constraint's index serves it
@@ -101,8 +110,10 @@ class RequirementFinal(db.Model):
     """
 
     __tablename__ = "requirement_finals"
-    __table_args__ = (UniqueConstraint("application_id", "requirement_key"),
-                      *limits.length_checks(rationale=limits.RATIONALE))
+    __table_args__ = (
+        UniqueConstraint("application_id", "requirement_key"),
+        *limits.length_checks(rationale=limits.RATIONALE),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = _application_fk(index=False)  # the unique constraint's index serves it

@@ -4,15 +4,18 @@ The database rows (``app.requirements.models``) and the test fixtures both
 become these; the rules in ``app.requirements.rules`` never see a session.
 See docs/requirements.md for what each field means and where it comes from.
 """
+
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+
 class TrainingTopic(enum.StrEnum):
     """What a training entry is about: in-service training in general, diversity/equity/inclusion,
     or didactic training about providing reflective supervision/consultation."""
+
     GENERAL = "general"
     DEI = "dei"
     RSC = "rsc"
@@ -52,11 +55,12 @@ class TrainingEntry:
 @dataclass(frozen=True, slots=True)
 class RscEntry:
     """Reflective supervision/consultation the applicant received from one provider."""
+
     hours: float
     provider: str
     provider_endorsement: str | None = None  # a category code, ERS, vetted, or None
     format: str | None = None
-    about_providing: bool | None = None      # about the RS/C the applicant provides to others
+    about_providing: bool | None = None  # about the RS/C the applicant provides to others
     peer: bool | None = None
     started_on: date | None = None
     ended_on: date | None = None
@@ -66,14 +70,14 @@ class RscEntry:
 class ReferenceEntry:
     rater: str
     rater_role: str | None = None
-    rater_endorsement: str | None = None     # a category code, vetted, or None
+    rater_endorsement: str | None = None  # a category code, vetted, or None
     received_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class WorkPeriod:
     started_on: date
-    ended_on: date | None = None             # None: ongoing
+    ended_on: date | None = None  # None: ongoing
     kind: str = "direct_service"
     role: str | None = None
     with_infant_and_parent: bool | None = None
@@ -89,6 +93,7 @@ class Portfolio:
     given). A record kind with no entries means "no records": the lines of that
     kind then fall back to their figure column.
     """
+
     figures: Mapping[str, Any] = field(default_factory=dict)
     training: Sequence[TrainingEntry] = ()
     rsc: Sequence[RscEntry] = ()

@@ -7,15 +7,24 @@ it comes from the applications import's figure column, and the evidence
 says which rules could not be checked. docs/requirements.md states every
 rule and edge case; this module is its one implementation.
 """
+
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
-from app.requirements.records import (VETTED, Portfolio, ReferenceEntry, RscEntry, TrainingEntry, WorkPeriod,
-                                      provider_name)
+from app.requirements.records import (
+    VETTED,
+    Portfolio,
+    ReferenceEntry,
+    RscEntry,
+    TrainingEntry,
+    WorkPeriod,
+    provider_name,
+)
 from app.rubrics.model import FIGURES, Figure, Requirement
 from app.timeutil import format_date
 
@@ -34,14 +43,15 @@ class LineResult:
     must reach, ``"yes"``, or None; ``source`` whether the figure was counted
     from portfolio records or taken from the figure column.
     """
+
     key: str
     label: str
     check: str
     figure: float | bool | None
     minimum: float | str | None
     evidence: str
-    unit: str | None = None      # hours | years | count | yes
-    source: str | None = None    # records | column
+    unit: str | None = None  # hours | years | count | yes
+    source: str | None = None  # records | column
 
 
 def evaluate(requirements: Iterable[Requirement], portfolio: Portfolio, until: date) -> list[LineResult]:
@@ -62,6 +72,7 @@ def evaluate_line(requirement: Requirement, portfolio: Portfolio, until: date) -
 
 # --- figures from the applications import's columns -------------------------------------------------
 
+
 def _from_column(requirement: Requirement, figure: Figure, portfolio: Portfolio) -> LineResult:
     column, covered = _fallback_column(requirement, figure)
     value = portfolio.figures.get(column) if column else None
@@ -70,16 +81,21 @@ def _from_column(requirement: Requirement, figure: Figure, portfolio: Portfolio)
     if value is None:
         missing = f"no {record_kind} and " if record_kind else ""
         what = f"no {column} figure" if column else f"nothing to count {figure.name} from"
-        return _result(requirement, figure, UNKNOWN, None, f"{(missing + what).capitalize()}: cannot be checked.",
-                       FROM_COLUMN)
+        return _result(
+            requirement, figure, UNKNOWN, None, f"{(missing + what).capitalize()}: cannot be checked.", FROM_COLUMN
+        )
     if figure.unit == "yes":
         shown = yes_no_text(figure.name, bool(value))
         check = (MET if value else NOT_MET) if requirement.must_be_yes else MANUAL
-        return _result(requirement, figure, check, bool(value), f"{shown.capitalize()} (from the {column} column).",
-                       FROM_COLUMN)
+        return _result(
+            requirement, figure, check, bool(value), f"{shown.capitalize()} (from the {column} column).", FROM_COLUMN
+        )
     number = _rounded(value)
-    unchecked = [RULE_WORDS[name](getattr(requirement, name), requirement) for name in requirement.rules
-                 if name not in covered and not (name == "endorsements" and requirement.min_endorsed)]
+    unchecked = [
+        RULE_WORDS[name](getattr(requirement, name), requirement)
+        for name in requirement.rules
+        if name not in covered and not (name == "endorsements" and requirement.min_endorsed)
+    ]
     shown = f"{number:g} {COUNT_NOUNS[figure.name]}" if figure.unit == "count" else quantity(number, figure.unit)
     sentence = f"{shown} from the {column} column{_needed(minimum, figure)}"
     if record_kind:
@@ -101,10 +117,17 @@ def _fallback_column(requirement: Requirement, figure: Figure) -> tuple[str | No
 
 
 TOPIC_COLUMNS = {"dei": "dei_hours", "rsc": "rsc_training_hours"}
-COUNT_NOUNS = {"references_received": "references received", "references_endorsed": "endorsed references",
-               "rsc_providers": "RS/C providers"}
-RECORD_NAMES = {"training": "training records", "rsc": "RS/C log entries", "references": "reference records",
-                "work": "work records"}
+COUNT_NOUNS = {
+    "references_received": "references received",
+    "references_endorsed": "endorsed references",
+    "rsc_providers": "RS/C providers",
+}
+RECORD_NAMES = {
+    "training": "training records",
+    "rsc": "RS/C log entries",
+    "references": "reference records",
+    "work": "work records",
+}
 
 
 # --- training ----------------------------------------------------------------------------------------
@@ -126,6 +149,7 @@ def _training(requirement: Requirement, figure: Figure, entries: Sequence[Traini
 
 
 # --- RS/C ----------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class _Span:
@@ -240,8 +264,9 @@ def best_span(entries: Sequence[Dated], limit_days: int) -> _Span:
     _, i, j = best
     last_day = starts[i] + limit_days - 1
     chosen = [ordered[k] for k in range(i, j) if ends[k] <= last_day]
-    return _Span(tuple(entry for _, _, entry in chosen), min(start for start, _, _ in chosen),
-                 max(end for _, end, _ in chosen))
+    return _Span(
+        tuple(entry for _, _, entry in chosen), min(start for start, _, _ in chosen), max(end for _, end, _ in chosen)
+    )
 
 
 def _hours_by_provider(entries: Iterable[RscEntry]) -> dict[str, tuple[str, float]]:
@@ -278,21 +303,23 @@ def _span_words(years: float, span: _Span) -> str:
 
 # --- references ------------------------------------------------------------------------------------------
 
-def _references(requirement: Requirement, figure: Figure, entries: Sequence[ReferenceEntry],
-                until: date) -> LineResult:
+
+def _references(requirement: Requirement, figure: Figure, entries: Sequence[ReferenceEntry], until: date) -> LineResult:
     received = len(entries)
     accepted = requirement.endorsements
     endorsed = sum(1 for entry in entries if _endorsement(entry.rater_endorsement) in accepted) if accepted else 0
     minimum = _minimum(requirement)
     if figure.name == "references_endorsed":
-        sentence = (f"{_counted(endorsed, minimum, 'references from raters')} holding {_or(accepted)}, "
-                    f"of {received} received")
+        sentence = (
+            f"{_counted(endorsed, minimum, 'references from raters')} holding {_or(accepted)}, of {received} received"
+        )
         return _result(requirement, figure, _against(endorsed, minimum), endorsed, sentence + ".", FROM_RECORDS)
     check = _against(received, minimum)
-    sentence = f"{received} of {minimum:g} references received" if minimum is not None \
-        else f"{received} references received"
+    sentence = (
+        f"{received} of {minimum:g} references received" if minimum is not None else f"{received} references received"
+    )
     if requirement.min_endorsed is not None:
-        sentence += (f"; {endorsed} from a rater holding {_or(accepted)}, {requirement.min_endorsed} needed")
+        sentence += f"; {endorsed} from a rater holding {_or(accepted)}, {requirement.min_endorsed} needed"
         if endorsed < requirement.min_endorsed:
             check = NOT_MET
     return _result(requirement, figure, check, received, sentence + ".", FROM_RECORDS)
@@ -300,8 +327,14 @@ def _references(requirement: Requirement, figure: Figure, entries: Sequence[Refe
 
 # --- work ----------------------------------------------------------------------------------------------------
 
-KIND_WORDS = {"direct_service": "direct service", "internship": "internship", "rsc_providing": "providing RS/C",
-              "leadership": "leadership", "policy": "policy", "university": "university"}
+KIND_WORDS = {
+    "direct_service": "direct service",
+    "internship": "internship",
+    "rsc_providing": "providing RS/C",
+    "leadership": "leadership",
+    "policy": "policy",
+    "university": "university",
+}
 
 
 def _work(requirement: Requirement, figure: Figure, periods: Sequence[WorkPeriod], until: date) -> LineResult:
@@ -334,8 +367,10 @@ def _work(requirement: Requirement, figure: Figure, periods: Sequence[WorkPeriod
     minimum = _minimum(requirement)
     parts = [_counted(years, minimum, "years of qualifying work")]
     if internship_days:
-        parts.append(f"{_years(other_days / DAYS_PER_YEAR)} of other work and "
-                     f"{_years(counted_internship / DAYS_PER_YEAR)} from internships{limit_words}")
+        parts.append(
+            f"{_years(other_days / DAYS_PER_YEAR)} of other work and "
+            f"{_years(counted_internship / DAYS_PER_YEAR)} from internships{limit_words}"
+        )
     if left_out:
         parts.append(_and([f"{_periods(n)} {reason}" for reason, n in left_out.items()]) + " not counted")
     if _overlapping(others + internships):
@@ -369,11 +404,14 @@ def _days_outside(run: tuple[int, int], covered: list[tuple[int, int]]) -> int:
 
 def _overlapping(intervals: list[tuple[int, int]]) -> bool:
     ordered = sorted(interval for interval in intervals if interval[1] >= interval[0])
-    return any(later[0] <= earlier[1] for earlier, later in zip(ordered, ordered[1:]))
+    return any(later[0] <= earlier[1] for earlier, later in pairwise(ordered))
 
 
 COUNTERS: dict[str, Callable[[Requirement, Figure, Sequence, date], LineResult]] = {
-    "training": _training, "rsc": _rsc, "references": _references, "work": _work,
+    "training": _training,
+    "rsc": _rsc,
+    "references": _references,
+    "work": _work,
 }
 
 
@@ -397,6 +435,7 @@ RULE_WORDS: dict[str, Callable[[Any, Requirement], str]] = {  # (the rule's valu
 
 # --- small pieces ------------------------------------------------------------------------------------------
 
+
 def _minimum(requirement: Requirement) -> float | str | None:
     if requirement.must_be_yes:
         return "yes"
@@ -416,10 +455,12 @@ def _against(value: float, minimum: float | str | None) -> str:
     return MET if value >= minimum else NOT_MET
 
 
-def _result(requirement: Requirement, figure: Figure, check: str, value: float | bool | None, evidence: str,
-            source: str) -> LineResult:
-    return LineResult(requirement.key, requirement.label, check, value, _minimum(requirement), evidence,
-                      figure.unit, source)
+def _result(
+    requirement: Requirement, figure: Figure, check: str, value: float | bool | None, evidence: str, source: str
+) -> LineResult:
+    return LineResult(
+        requirement.key, requirement.label, check, value, _minimum(requirement), evidence, figure.unit, source
+    )
 
 
 def _endorsement(code: str | None) -> str:
@@ -428,7 +469,7 @@ def _endorsement(code: str | None) -> str:
 
 
 def _counted(value: float, minimum: float | str | None, noun: str) -> str:
-    """"46.5 of 50 RS/C hours counted" short of the minimum, "52 RS/C hours counted (50 needed)" when it is met."""
+    """ "46.5 of 50 RS/C hours counted" short of the minimum, "52 RS/C hours counted (50 needed)" when it is met."""
     if minimum is None or isinstance(minimum, str):
         return f"{value:g} {noun} counted"
     if value < minimum:
@@ -478,8 +519,11 @@ def quantity(value: float, unit: str | None) -> str:
     return f"{value:g}"
 
 
-YES_NO_WORDS = {"ethics_signed": ("signed", "not signed"), "agreement_signed": ("signed", "not signed"),
-                "member": ("member", "not a member")}
+YES_NO_WORDS = {
+    "ethics_signed": ("signed", "not signed"),
+    "agreement_signed": ("signed", "not signed"),
+    "member": ("member", "not a member"),
+}
 
 
 def yes_no_text(figure: str, value: bool) -> str:

@@ -1,4 +1,5 @@
 """Rubric packs: loading, validation and the ``rubrics check`` command."""
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -27,8 +28,10 @@ def check_command() -> None:
         extra = f", {len(rubric.requirements)} requirements" if rubric.requirements else ""
         if rubric.mc_pass_mark is not None:
             extra += f", Part 1 pass mark {rubric.mc_pass_mark:g}%"
-        click.echo(f"{rubric.key:24} {rubric.kind:12} {', '.join(rubric.categories):18} "
-                   f"{rubric.designation or '-':3} {len(rubric.domains):2} domains{extra}  ({rubric.source})")
+        click.echo(
+            f"{rubric.key:24} {rubric.kind:12} {', '.join(rubric.categories):18} "
+            f"{rubric.designation or '-':3} {len(rubric.domains):2} domains{extra}  ({rubric.source})"
+        )
     for line in category_coverage(rubrics):
         click.echo(line)
     indicators = current_app.extensions.get("indicators", {})
@@ -41,8 +44,7 @@ def check_command() -> None:
 def category_coverage(rubrics: dict[str, Rubric]) -> list[str]:
     """Which categories have an application pack (their applications import) and which do not."""
     covered = {code for rubric in rubrics.values() if rubric.kind == "application" for code in rubric.categories}
-    lines = ["categories with an application pack: " + (", ".join(c for c in CATEGORY_CODES if c in covered)
-                                                      or "none")]
+    lines = ["categories with an application pack: " + (", ".join(c for c in CATEGORY_CODES if c in covered) or "none")]
     missing = [code for code in CATEGORY_CODES if code not in covered]
     if missing:
         lines.append(f"categories without one (their applications are refused at import): {', '.join(missing)}")
@@ -62,6 +64,8 @@ def init_app(app: Flask) -> None:
     except RubricError as exc:
         if app.testing:
             raise
-        raise StartupError("rubric packs are invalid; the app will not start:\n"
-                           + "\n".join(f"  {problem}" for problem in exc.problems)) from exc
+        raise StartupError(
+            "rubric packs are invalid; the app will not start:\n"
+            + "\n".join(f"  {problem}" for problem in exc.problems)
+        ) from exc
     app.cli.add_command(rubrics_cli)

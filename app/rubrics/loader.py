@@ -3,6 +3,7 @@
 Every problem is reported as ``file: key: problem`` and loading stops the
 app rather than guessing, because a wrong rubric silently changes scores.
 """
+
 import re
 import tomllib
 from collections.abc import Callable, Iterable
@@ -12,9 +13,22 @@ from pathlib import Path
 from typing import Any
 
 from app.requirements.records import ERS, TRAINING_TOPICS, VETTED, WORK_KINDS
-from app.rubrics.model import (CATEGORY_CODES, COMBINE_RULES, DESIGNATIONS, FIGURES, KINDS, MINIMUM_FIELDS,
-                               RULE_KEYS, RULES_BY_RECORDS, Domain, Figure, PassRule, ReconcileRule, Requirement,
-                               Rubric)
+from app.rubrics.model import (
+    CATEGORY_CODES,
+    COMBINE_RULES,
+    DESIGNATIONS,
+    FIGURES,
+    KINDS,
+    MINIMUM_FIELDS,
+    RULE_KEYS,
+    RULES_BY_RECORDS,
+    Domain,
+    Figure,
+    PassRule,
+    ReconcileRule,
+    Requirement,
+    Rubric,
+)
 
 # Rubric, domain and requirement keys end up in spreadsheets and URLs.
 KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -83,8 +97,9 @@ class _Checker:
             return None
         return value.strip()
 
-    def number(self, table: dict, where: str, name: str, *, integer: bool = False,
-               minimum: float | None = None) -> float | int | None:
+    def number(
+        self, table: dict, where: str, name: str, *, integer: bool = False, minimum: float | None = None
+    ) -> float | int | None:
         value = table.get(name)
         if value is None:
             return None
@@ -116,9 +131,14 @@ class _Checker:
         if scale is not None and levels and set(levels) != set(scale):
             missing = sorted(set(scale) - set(levels))
             extra = sorted(set(levels) - set(scale))
-            detail = "; ".join(part for part in (
-                f"missing levels {missing}" if missing else "",
-                f"levels outside the scale {extra}" if extra else "") if part)
+            detail = "; ".join(
+                part
+                for part in (
+                    f"missing levels {missing}" if missing else "",
+                    f"levels outside the scale {extra}" if extra else "",
+                )
+                if part
+            )
             self.fail(where, f"must give every level {scale.start}–{scale.stop - 1}: {detail}")
         return levels
 
@@ -150,8 +170,11 @@ def _parse_content(path: Path, content: bytes) -> tuple[Rubric | None, tuple[str
     if kind is not None and kind not in KINDS:
         check.fail("[rubric] kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
     categories = head.get("categories")
-    if not isinstance(categories, list) or not categories or not all(
-            isinstance(c, str) and c.strip() for c in categories):
+    if (
+        not isinstance(categories, list)
+        or not categories
+        or not all(isinstance(c, str) and c.strip() for c in categories)
+    ):
         check.fail("[rubric] categories", "must be a non-empty list of category codes")
         categories = []
     categories = [c.strip() for c in categories]
@@ -183,22 +206,39 @@ def _parse_content(path: Path, content: bytes) -> tuple[Rubric | None, tuple[str
     if scale is not None and pass_rule.total_min is not None and domains:
         lowest, highest = scale.start * len(domains), (scale.stop - 1) * len(domains)
         if not lowest <= pass_rule.total_min <= highest:
-            check.fail("[pass] total_min", f"{pass_rule.total_min} lies outside the possible totals "
-                                           f"{lowest}–{highest} of {len(domains)} domains")
+            check.fail(
+                "[pass] total_min",
+                f"{pass_rule.total_min} lies outside the possible totals {lowest}–{highest} of {len(domains)} domains",
+            )
 
     if check.problems:
         return None, tuple(check.problems)
-    return Rubric(key=key, title=title, kind=kind, categories=tuple(categories),
-                  designation=designation, version=version, scale_min=scale_min, scale_max=scale_max,
-                  labels=labels, pass_rule=pass_rule, reconcile=reconcile, domains=domains,
-                  requirements=requirements, mc_pass_mark=mc_pass_mark, source=path), ()
+    return Rubric(
+        key=key,
+        title=title,
+        kind=kind,
+        categories=tuple(categories),
+        designation=designation,
+        version=version,
+        scale_min=scale_min,
+        scale_max=scale_max,
+        labels=labels,
+        pass_rule=pass_rule,
+        reconcile=reconcile,
+        domains=domains,
+        requirements=requirements,
+        mc_pass_mark=mc_pass_mark,
+        source=path,
+    ), ()
 
 
 def _parse_pass(check: _Checker, table: dict, scale: range | None, present: bool) -> PassRule:
     check.known_keys(table, "[pass]", ALLOWED_KEYS["[pass]"])
-    rule = PassRule(domain_min=check.number(table, "[pass]", "domain_min"),
-                    mean_min=check.number(table, "[pass]", "mean_min"),
-                    total_min=check.number(table, "[pass]", "total_min"))
+    rule = PassRule(
+        domain_min=check.number(table, "[pass]", "domain_min"),
+        mean_min=check.number(table, "[pass]", "mean_min"),
+        total_min=check.number(table, "[pass]", "total_min"),
+    )
     if present and rule.mean_min is None and rule.total_min is None and rule.domain_min is None:
         check.fail("[pass]", "needs domain_min, mean_min or total_min")
     if rule.mean_min is not None and rule.total_min is not None:
@@ -221,8 +261,12 @@ def _parse_reconcile(check: _Checker, table: dict) -> ReconcileRule:
     if not isinstance(third_reader, bool):
         check.fail("[reconcile] third_reader", f"must be true or false, got {third_reader!r}")
     margin = check.number(table, "[reconcile]", "near_cut_margin", minimum=0)
-    return ReconcileRule(combine=combine, tolerance=1 if tolerance is None else tolerance,
-                         third_reader=bool(third_reader), near_cut_margin=margin or 0.0)
+    return ReconcileRule(
+        combine=combine,
+        tolerance=1 if tolerance is None else tolerance,
+        third_reader=bool(third_reader),
+        near_cut_margin=margin or 0.0,
+    )
 
 
 def _parse_exam(check: _Checker, table: dict, kind: str | None) -> float | None:
@@ -317,15 +361,21 @@ def _parse_requirement(check: _Checker, table: dict, where: str, key: str | None
     if given and must_be_yes is True:
         check.fail(where, f"give {given[0]} or must_be_yes, not both")
     if (given or must_be_yes) and not figure_name:
-        check.fail(where, "a minimum or must_be_yes needs the figure it checks (figure = \"…\")")
+        check.fail(where, 'a minimum or must_be_yes needs the figure it checks (figure = "…")')
     if figure is not None:
         _check_minimum_fits(check, where, figure, given[0] if given else None, must_be_yes is True)
     rules = _parse_rules(check, table, where, figure, figure_name)
     if not (key and label):
         return None
-    return Requirement(key=key, label=label, figure=figure_name, minimum=minimum,
-                       unit=given[0].removeprefix("min_") if given else None, must_be_yes=must_be_yes is True,
-                       **rules)
+    return Requirement(
+        key=key,
+        label=label,
+        figure=figure_name,
+        minimum=minimum,
+        unit=given[0].removeprefix("min_") if given else None,
+        must_be_yes=must_be_yes is True,
+        **rules,
+    )
 
 
 def _check_minimum_fits(check: _Checker, where: str, figure: Figure, given: str | None, must_be_yes: bool) -> None:
@@ -335,25 +385,28 @@ def _check_minimum_fits(check: _Checker, where: str, figure: Figure, given: str 
             check.fail(f"{where} {given}", f"{figure.name} is a yes/no figure: use must_be_yes = true")
         return
     if must_be_yes:
-        check.fail(f"{where} must_be_yes", f"{figure.name} is counted in {figure.unit}, not yes/no: "
-                                           f"use min_{figure.unit}")
+        check.fail(
+            f"{where} must_be_yes", f"{figure.name} is counted in {figure.unit}, not yes/no: use min_{figure.unit}"
+        )
     elif given and given != f"min_{figure.unit}":
         counted = "a count" if figure.unit == "count" else f"counted in {figure.unit}"
         check.fail(f"{where} {given}", f"{figure.name} is {counted}: use min_{figure.unit}")
 
 
-def _parse_rules(check: _Checker, table: dict, where: str, figure: Figure | None,
-                 figure_name: str | None) -> dict[str, Any]:
+def _parse_rules(
+    check: _Checker, table: dict, where: str, figure: Figure | None, figure_name: str | None
+) -> dict[str, Any]:
     """The line's rule keys, each valid for the figure's record kind, with the rules the figure's name implies."""
     given = [name for name in RULE_KEYS if name in table]
     allowed = RULES_BY_RECORDS.get(figure.records, ()) if figure is not None else ()
     for name in given:
         if figure_name is None:
-            check.fail(f"{where} {name}", "a rule needs the figure it applies to (figure = \"…\")")
+            check.fail(f"{where} {name}", 'a rule needs the figure it applies to (figure = "…")')
         elif figure is not None and name not in allowed:
             owners = [f for f in FIGURES.values() if name in RULES_BY_RECORDS.get(f.records, ())]
-            check.fail(f"{where} {name}", f"applies to {' / '.join(f.name for f in owners)} lines, "
-                                          f"not to {figure.name}")
+            check.fail(
+                f"{where} {name}", f"applies to {' / '.join(f.name for f in owners)} lines, not to {figure.name}"
+            )
     rules: dict[str, Any] = {}
     for name in given:
         value = RULE_PARSERS[name](check, f"{where} {name}", table[name])
@@ -362,8 +415,9 @@ def _parse_rules(check: _Checker, table: dict, where: str, figure: Figure | None
     if figure is not None:
         for name, implied in figure.implies.items():
             if name in rules and rules[name] != implied:
-                check.fail(f"{where} {name}", f"{figure.name} already means {name} = {_toml(implied)}; "
-                                              f"leave {name} out")
+                check.fail(
+                    f"{where} {name}", f"{figure.name} already means {name} = {_toml(implied)}; leave {name} out"
+                )
             rules[name] = implied
     _check_rule_pairs(check, where, figure, rules)
     return rules
@@ -372,19 +426,25 @@ def _parse_rules(check: _Checker, table: dict, where: str, figure: Figure | None
 def _check_rule_pairs(check: _Checker, where: str, figure: Figure | None, rules: dict[str, Any]) -> None:
     """Rules that do nothing without another rule are mistakes worth naming."""
     if "accept_vetted_until" in rules and not rules.get("provider_endorsements"):
-        check.fail(f"{where} accept_vetted_until", "needs provider_endorsements (without them every provider "
-                                                   "counts anyway)")
+        check.fail(
+            f"{where} accept_vetted_until", "needs provider_endorsements (without them every provider counts anyway)"
+        )
     if "min_endorsed" in rules and not rules.get("endorsements"):
         check.fail(f"{where} min_endorsed", "needs endorsements = [...] (the endorsements a rater must hold)")
-    if figure is not None and figure.name == "references_received" and rules.get("endorsements") \
-            and "min_endorsed" not in rules:
+    if (
+        figure is not None
+        and figure.name == "references_received"
+        and rules.get("endorsements")
+        and "min_endorsed" not in rules
+    ):
         check.fail(f"{where} endorsements", "needs min_endorsed (how many raters must hold one)")
     if figure is not None and figure.name == "references_endorsed" and not rules.get("endorsements"):
         check.fail(where, "references_endorsed needs endorsements = [...] (the endorsements that count)")
     kinds = rules.get("kinds")
     if "internship_max_years" in rules and kinds and "internship" not in kinds:
-        check.fail(f"{where} internship_max_years", "kinds does not include \"internship\", so no "
-                                                    "internship counts anyway")
+        check.fail(
+            f"{where} internship_max_years", 'kinds does not include "internship", so no internship counts anyway'
+        )
 
 
 def _boolean(check: _Checker, where: str, value: Any) -> bool | None:
@@ -394,9 +454,11 @@ def _boolean(check: _Checker, where: str, value: Any) -> bool | None:
     return value
 
 
-def _number_rule(*, integer: bool = False, above: float | None = None,
-                 minimum: float | None = None) -> Callable[[_Checker, str, Any], float | None]:
+def _number_rule(
+    *, integer: bool = False, above: float | None = None, minimum: float | None = None
+) -> Callable[[_Checker, str, Any], float | None]:
     """A number (or whole number) more than ``above`` / at least ``minimum``."""
+
     def parse(check: _Checker, where: str, value: Any) -> float | None:
         if isinstance(value, bool) or not isinstance(value, int if integer else int | float):
             check.fail(where, f"must be {'a whole number' if integer else 'a number'}, got {value!r}")
@@ -407,6 +469,7 @@ def _number_rule(*, integer: bool = False, above: float | None = None,
         else:
             return value
         return None
+
     return parse
 
 
@@ -419,6 +482,7 @@ def _a_date(check: _Checker, where: str, value: Any) -> date | None:
 
 def _choice_list(choices: tuple[str, ...], *, upper: bool) -> Callable[[_Checker, str, Any], tuple[str, ...] | None]:
     """A non-empty list of distinct values out of ``choices`` (codes compared in upper case, ``vetted`` as is)."""
+
     def parse(check: _Checker, where: str, value: Any) -> tuple[str, ...] | None:
         if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
             check.fail(where, "must be a non-empty list of strings")
@@ -437,6 +501,7 @@ def _choice_list(choices: tuple[str, ...], *, upper: bool) -> Callable[[_Checker
             check.fail(where, f"unknown {', '.join(repr(u) for u in unknown)} (expected {', '.join(choices)})")
             return None
         return tuple(found)
+
     return parse
 
 
@@ -465,7 +530,7 @@ RULE_PARSERS: dict[str, Callable[[_Checker, str, Any], Any]] = {
 
 
 def _toml(value: Any) -> str:
-    return ("true" if value else "false") if isinstance(value, bool) else f"\"{value}\""
+    return ("true" if value else "false") if isinstance(value, bool) else f'"{value}"'
 
 
 def load_rubrics(directories: Iterable[Path]) -> dict[str, Rubric]:
@@ -485,8 +550,9 @@ def load_rubrics(directories: Iterable[Path]) -> dict[str, Rubric]:
             if rubric is None:
                 continue
             if rubric.key in in_this_directory:
-                problems.append(f"{path.name}: [rubric] key: {rubric.key!r} is also defined in "
-                                f"{in_this_directory[rubric.key].name}")
+                problems.append(
+                    f"{path.name}: [rubric] key: {rubric.key!r} is also defined in {in_this_directory[rubric.key].name}"
+                )
                 continue
             in_this_directory[rubric.key] = path
             rubrics[rubric.key] = rubric
@@ -507,8 +573,10 @@ def _overlapping_application_rubrics(rubrics: dict[str, Rubric]) -> list[str]:
         for category in rubric.categories:
             if category in owner:
                 first = owner[category]
-                problems.append(f"{rubric.source.name}: [rubric] categories: {category} already has the "
-                                f"application rubric {first.key!r} ({first.source.name})")
+                problems.append(
+                    f"{rubric.source.name}: [rubric] categories: {category} already has the "
+                    f"application rubric {first.key!r} ({first.source.name})"
+                )
             else:
                 owner[category] = rubric
     return problems

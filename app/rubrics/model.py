@@ -1,4 +1,5 @@
 """Rubrics as plain, immutable data."""
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -9,8 +10,20 @@ COMBINE_RULES = ("mean", "sum", "median")
 KINDS = ("essay", "application")
 DESIGNATIONS = ("C", "P", "RF")
 # The categories of Endorsement, Infant and Early Childhood alike; only some have rubrics.
-CATEGORY_CODES = ("IFA", "ECFA", "IFS", "ECFS", "IMHS", "ECMHS", "IMHM-C", "IMHM-P", "IMHM-RF",
-                  "ECMHM-C", "ECMHM-P", "ECMHM-RF")
+CATEGORY_CODES = (
+    "IFA",
+    "ECFA",
+    "IFS",
+    "ECFS",
+    "IMHS",
+    "ECMHS",
+    "IMHM-C",
+    "IMHM-P",
+    "IMHM-RF",
+    "ECMHM-C",
+    "ECMHM-P",
+    "ECMHM-RF",
+)
 # How a requirement line states the figure it checks; the value is the minimum.
 MINIMUM_FIELDS = ("min_hours", "min_years", "min_count")
 
@@ -25,33 +38,43 @@ class Figure:
     ``implies`` the rules its name stands for (``dei_hours`` is training of
     topic ``dei``).
     """
+
     name: str
-    unit: str                  # hours | years | count | yes (a yes/no figure)
+    unit: str  # hours | years | count | yes (a yes/no figure)
     records: str | None = None  # training | rsc | references | work
     column: str | None = None
     implies: Mapping[str, object] = field(default_factory=dict)
 
 
-FIGURES: dict[str, Figure] = {figure.name: figure for figure in (
-    Figure("training_hours", "hours", "training", "training_hours"),
-    Figure("dei_hours", "hours", "training", "dei_hours", {"topic": "dei"}),
-    Figure("rsc_training_hours", "hours", "training", "rsc_training_hours", {"topic": "rsc"}),
-    Figure("rsc_hours", "hours", "rsc", "rsc_hours"),
-    Figure("rsc_hours_about_providing", "hours", "rsc", "rsc_hours_about_providing", {"about_providing": True}),
-    Figure("rsc_providers", "count", "rsc"),
-    Figure("work_years", "years", "work", "work_years"),
-    Figure("leadership_years", "years", None, "leadership_years"),
-    Figure("references_received", "count", "references", "references_received"),
-    Figure("references_endorsed", "count", "references"),
-    Figure("ethics_signed", "yes", None, "ethics_signed"),
-    Figure("agreement_signed", "yes", None, "agreement_signed"),
-    Figure("member", "yes", None, "member"),
-)}
+FIGURES: dict[str, Figure] = {
+    figure.name: figure
+    for figure in (
+        Figure("training_hours", "hours", "training", "training_hours"),
+        Figure("dei_hours", "hours", "training", "dei_hours", {"topic": "dei"}),
+        Figure("rsc_training_hours", "hours", "training", "rsc_training_hours", {"topic": "rsc"}),
+        Figure("rsc_hours", "hours", "rsc", "rsc_hours"),
+        Figure("rsc_hours_about_providing", "hours", "rsc", "rsc_hours_about_providing", {"about_providing": True}),
+        Figure("rsc_providers", "count", "rsc"),
+        Figure("work_years", "years", "work", "work_years"),
+        Figure("leadership_years", "years", None, "leadership_years"),
+        Figure("references_received", "count", "references", "references_received"),
+        Figure("references_endorsed", "count", "references"),
+        Figure("ethics_signed", "yes", None, "ethics_signed"),
+        Figure("agreement_signed", "yes", None, "agreement_signed"),
+        Figure("member", "yes", None, "member"),
+    )
+}
 # The rule keys a requirement line may carry, by the record kind its figure is counted from.
 RULES_BY_RECORDS = {
     "training": ("topic",),
-    "rsc": ("provider_endorsements", "accept_vetted_until", "exclude_peer", "about_providing", "window_years",
-            "majority_from_one_source"),
+    "rsc": (
+        "provider_endorsements",
+        "accept_vetted_until",
+        "exclude_peer",
+        "about_providing",
+        "window_years",
+        "majority_from_one_source",
+    ),
     "references": ("min_endorsed", "endorsements"),
     "work": ("kinds", "internship_max_years", "with_infant_and_parent"),
 }
@@ -76,6 +99,7 @@ class Requirement:
     reviewer. The remaining fields are the line's own rules (docs/requirements.md);
     nothing is inherited from another line.
     """
+
     key: str
     label: str
     figure: str | None = None
@@ -114,9 +138,11 @@ class PassRule:
     def met_by(self, scores: Mapping[str, float]) -> bool:
         """Every threshold the rule sets is met: each domain >= domain_min, mean >= mean_min, total >= total_min."""
         total = sum(scores.values())
-        return ((self.domain_min is None or min(scores.values()) >= self.domain_min)
-                and (self.mean_min is None or total / len(scores) >= self.mean_min)
-                and (self.total_min is None or total >= self.total_min))
+        return (
+            (self.domain_min is None or min(scores.values()) >= self.domain_min)
+            and (self.mean_min is None or total / len(scores) >= self.mean_min)
+            and (self.total_min is None or total >= self.total_min)
+        )
 
 
 @dataclass(frozen=True)

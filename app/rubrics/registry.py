@@ -1,4 +1,5 @@
 """The app's loaded rubrics, and the association's licensed indicator text."""
+
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,8 +21,12 @@ def association_of(app: Flask) -> str:
     """The ASSOCIATION setting; RubricError names the valid values when it is not one of them."""
     code = str(app.config.get("ASSOCIATION") or BASE_ASSOCIATION).strip().upper()
     if code not in ASSOCIATIONS:
-        raise RubricError([f"ASSOCIATION: unknown association {app.config.get('ASSOCIATION')!r} "
-                           f"(expected one of {', '.join(ASSOCIATIONS)})"])
+        raise RubricError(
+            [
+                f"ASSOCIATION: unknown association {app.config.get('ASSOCIATION')!r} "
+                f"(expected one of {', '.join(ASSOCIATIONS)})"
+            ]
+        )
     return code
 
 
@@ -94,8 +99,9 @@ def load_indicators(path: Path, rubrics: dict[str, Rubric] | None = None) -> dic
     known_domains = {d.key for r in (rubrics or {}).values() for d in r.domains}
     for name in data:
         if name not in ("domains", "rubrics"):
-            problems.append(f"{path.name}: {name}: unknown table (expected [domains.<domain>] or "
-                            f"[rubrics.<rubric>.<domain>])")
+            problems.append(
+                f"{path.name}: {name}: unknown table (expected [domains.<domain>] or [rubrics.<rubric>.<domain>])"
+            )
     for domain_key, table in _sections(data, "domains", path, problems):
         if rubrics is not None and domain_key not in known_domains:
             problems.append(f"{path.name}: domains.{domain_key}: no rubric has a domain {domain_key!r}")
@@ -130,7 +136,7 @@ def _sections(data: dict, name: str, path: Path, problems: list[str]) -> list[tu
 
 def _text(table, where: str, path: Path, problems: list[str]) -> bool:
     if not isinstance(table, dict) or not isinstance(table.get("text"), str) or not table["text"].strip():
-        problems.append(f"{path.name}: {where}: needs text = \"…\"")
+        problems.append(f'{path.name}: {where}: needs text = "…"')
         return False
     return True
 

@@ -1,4 +1,5 @@
 """Scoring: the reviewer's queue, the scoring page with autosave, submitting and reopening reads."""
+
 from flask import Flask
 
 

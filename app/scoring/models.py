@@ -1,4 +1,5 @@
 """Reads: one reviewer's scores for one item, drafted then submitted."""
+
 import enum
 from datetime import datetime
 
@@ -30,8 +31,7 @@ class Read(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), unique=True)
-    status: Mapped[ReadStatus] = mapped_column(
-        enum_column(ReadStatus), default=ReadStatus.DRAFT)
+    status: Mapped[ReadStatus] = mapped_column(enum_column(ReadStatus), default=ReadStatus.DRAFT)
     number: Mapped[int | None]
     overall_comment: Mapped[str | None] = mapped_column(Text)
     # The overall comment's save state, as Score keeps it per domain (app/scoring/saves.py).
@@ -44,10 +44,15 @@ class Read(db.Model):
 
     assignment: Mapped[Assignment] = relationship(back_populates="read")
     # Deleting a read leaves its scores and marks to the database's ON DELETE CASCADE: none is loaded to go.
-    scores: Mapped[list["Score"]] = relationship(back_populates="read", order_by="Score.id",
-                                                 cascade="save-update, merge, delete", passive_deletes=True)
-    checks: Mapped[list["RequirementCheck"]] = relationship(back_populates="read", order_by="RequirementCheck.id",
-                                                            cascade="save-update, merge, delete", passive_deletes=True)
+    scores: Mapped[list["Score"]] = relationship(
+        back_populates="read", order_by="Score.id", cascade="save-update, merge, delete", passive_deletes=True
+    )
+    checks: Mapped[list["RequirementCheck"]] = relationship(
+        back_populates="read",
+        order_by="RequirementCheck.id",
+        cascade="save-update, merge, delete",
+        passive_deletes=True,
+    )
 
     @classmethod
     def submission_order(cls) -> tuple:
@@ -63,15 +68,18 @@ class Read(db.Model):
         """A draft in which nothing has been saved: no score, comment, requirement mark or note."""
         if self.submitted or (self.overall_comment or "").strip():
             return False
-        return not any(score.score is not None or (score.comment or "").strip() for score in self.scores) \
-            and not any(check.status is not None or (check.note or "").strip() for check in self.checks)
+        return not any(score.score is not None or (score.comment or "").strip() for score in self.scores) and not any(
+            check.status is not None or (check.note or "").strip() for check in self.checks
+        )
 
     def summary(self) -> dict:
         """The read as plain data, for an audit entry that records its removal."""
-        return {"status": self.status.value, "number": self.number,
-                "scores": {score.domain_key: score.score for score in self.scores},
-                "checks": {check.requirement_key: check.status.value if check.status else None
-                           for check in self.checks}}
+        return {
+            "status": self.status.value,
+            "number": self.number,
+            "scores": {score.domain_key: score.score for score in self.scores},
+            "checks": {check.requirement_key: check.status.value if check.status else None for check in self.checks},
+        }
 
 
 class Score(db.Model):
@@ -116,16 +124,18 @@ class RequirementCheck(db.Model):
     """
 
     __tablename__ = "requirement_checks"
-    __table_args__ = (UniqueConstraint("read_id", "requirement_key"),
-                      CheckConstraint("computed IS NULL OR computed IN ('met', 'not_met', 'unknown', 'manual')",
-                                      name="computed_is_a_check"),
-                      *limits.length_checks(note=limits.COMMENT, override_reason=limits.REASON))
+    __table_args__ = (
+        UniqueConstraint("read_id", "requirement_key"),
+        CheckConstraint(
+            "computed IS NULL OR computed IN ('met', 'not_met', 'unknown', 'manual')", name="computed_is_a_check"
+        ),
+        *limits.length_checks(note=limits.COMMENT, override_reason=limits.REASON),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     read_id: Mapped[int] = mapped_column(ForeignKey("reads.id", ondelete="CASCADE"), index=True)
     requirement_key: Mapped[str] = mapped_column(String(64))
-    status: Mapped[CheckStatus | None] = mapped_column(
-        enum_column(CheckStatus))
+    status: Mapped[CheckStatus | None] = mapped_column(enum_column(CheckStatus))
     note: Mapped[str | None] = mapped_column(Text)
     seq: Mapped[int] = mapped_column(default=0)  # version, tab and seq as in Score
     version: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -141,8 +151,10 @@ class ItemFlag(db.Model):
     missing attachment…), for the coordinator, who marks it handled (docs/pages.md, "Reporting a problem")."""
 
     __tablename__ = "item_flags"
-    __table_args__ = (CheckConstraint("(resolved_at IS NULL) = (resolved_by_id IS NULL)", name="resolved_by_someone"),
-                      *limits.length_checks(note=limits.REASON))
+    __table_args__ = (
+        CheckConstraint("(resolved_at IS NULL) = (resolved_by_id IS NULL)", name="resolved_by_someone"),
+        *limits.length_checks(note=limits.REASON),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The reviewer's assignment: its item and reviewer, and gone with it when a coordinator removes it.

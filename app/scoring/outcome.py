@@ -1,4 +1,5 @@
 """The outcome of one read under its rubric's pass rule: plain data in, plain data out."""
+
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -44,8 +45,11 @@ def apply_pass_rule(rule: PassRule, scores: Mapping[str, float], names: Mapping[
 
 def read_outcome(rubric: Rubric, scores: Mapping[str, float], unmet_requirements: tuple[str, ...] = ()) -> ReadOutcome:
     """A read's outcome; an application read also fails while any requirement line is not Met."""
-    outcome = apply_pass_rule(rubric.pass_rule, {key: scores[key] for key in rubric.domain_keys},
-                              {domain.key: domain.name for domain in rubric.domains})
+    outcome = apply_pass_rule(
+        rubric.pass_rule,
+        {key: scores[key] for key in rubric.domain_keys},
+        {domain.key: domain.name for domain in rubric.domains},
+    )
     if not unmet_requirements:
         return outcome
     reasons = outcome.reasons + (f"requirements not met: {', '.join(unmet_requirements)}",)

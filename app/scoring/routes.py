@@ -1,4 +1,5 @@
 """Reviewer pages: the queue, the scoring page and its autosave endpoints, submit."""
+
 from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -22,8 +23,9 @@ ALL_ROLES = tuple(Role)
 PLAIN_TEXT = {"Content-Type": "text/plain; charset=utf-8"}  # autosave refusals, shown by scoring.js as text
 # Autosave answers name what became of the save, and the field's version for the window's next save.
 SAVE_OUTCOME, SAVE_VERSION = "X-Save-Outcome", "X-Save-Version"
-CHANGED_ELSEWHERE = ("This field was changed in another window. Your text is kept here: "
-                     "save yours over it, or load the other version.")
+CHANGED_ELSEWHERE = (
+    "This field was changed in another window. Your text is kept here: save yours over it, or load the other version."
+)
 SUPERSEDED = "A newer change from this window is already saved."
 
 
@@ -46,26 +48,40 @@ def score_page(assignment_id: int) -> str:
 @role_required(Role.REVIEWER)
 def save_domain(assignment_id: int, domain_key: str) -> Response | str | tuple[str, int]:
     """Autosave one domain's score and comment."""
-    return _autosave(assignment_id, lambda read, window: service.save_domain(
-        read, domain_key, request.form.get("score"), request.form.get("comment"), window,
-        actor_id=current_user.id))
+    return _autosave(
+        assignment_id,
+        lambda read, window: service.save_domain(
+            read, domain_key, request.form.get("score"), request.form.get("comment"), window, actor_id=current_user.id
+        ),
+    )
 
 
 @bp.post("/<int:assignment_id>/requirements/<requirement_key>")
 @role_required(Role.REVIEWER)
 def save_requirement(assignment_id: int, requirement_key: str) -> Response | str | tuple[str, int]:
     """Autosave one requirement line's mark and note."""
-    return _autosave(assignment_id, lambda read, window: service.save_requirement(
-        read, requirement_key, request.form.get("status"), request.form.get("note"), window,
-        reason=request.form.get("reason"), actor_id=current_user.id))
+    return _autosave(
+        assignment_id,
+        lambda read, window: service.save_requirement(
+            read,
+            requirement_key,
+            request.form.get("status"),
+            request.form.get("note"),
+            window,
+            reason=request.form.get("reason"),
+            actor_id=current_user.id,
+        ),
+    )
 
 
 @bp.post("/<int:assignment_id>/overall")
 @role_required(Role.REVIEWER)
 def save_overall(assignment_id: int) -> Response | str | tuple[str, int]:
     """Autosave the overall comment."""
-    return _autosave(assignment_id, lambda read, window: service.save_overall_comment(
-        read, request.form.get("overall_comment"), window))
+    return _autosave(
+        assignment_id,
+        lambda read, window: service.save_overall_comment(read, request.form.get("overall_comment"), window),
+    )
 
 
 @bp.post("/<int:assignment_id>/submit")
@@ -93,8 +109,13 @@ def decline_page(assignment_id: int) -> str:
     """The queue's way to decline: the item's id and what to write, one field and a button."""
     assignment = _own_assignment_or_404(assignment_id)
     read = service.find_read(assignment)
-    return render_template("scoring/decline.html", assignment=assignment, item=assignment.item, read=read,
-                           submitted=read is not None and read.status == ReadStatus.SUBMITTED)
+    return render_template(
+        "scoring/decline.html",
+        assignment=assignment,
+        item=assignment.item,
+        read=read,
+        submitted=read is not None and read.status == ReadStatus.SUBMITTED,
+    )
 
 
 @bp.post("/<int:assignment_id>/decline")
@@ -111,12 +132,17 @@ def decline(assignment_id: int) -> Response | str | tuple[str, int]:
         db.session.rollback()
         reason = exc.problems.get("reason")
         problem = f"Not declined: {reason}." if reason else str(exc)[:1].upper() + str(exc)[1:] + "."
-        return _render_page(assignment, service.find_read(assignment), decline_problem=problem,
-                            decline_reason=request.form.get("reason")), \
-            409 if submitted else 422
+        return _render_page(
+            assignment,
+            service.find_read(assignment),
+            decline_problem=problem,
+            decline_reason=request.form.get("reason"),
+        ), 409 if submitted else 422
     db.session.commit()
-    flash(f"You declined {item_id}. The coordinator will give it to another reviewer; thank you for saying why.",
-          "success")
+    flash(
+        f"You declined {item_id}. The coordinator will give it to another reviewer; thank you for saying why.",
+        "success",
+    )
     return redirect(url_for("scoring.queue"), code=303)
 
 
@@ -129,8 +155,12 @@ def flag(assignment_id: int) -> Response | tuple[str, int]:
         service.flag_item(assignment, request.form.get("note"), actor_id=current_user.id)
     except service.ScoringError as exc:
         db.session.rollback()
-        return _render_page(assignment, service.find_read(assignment), flag_problem=f"Not sent — {exc}.",
-                            flag_note=request.form.get("note")), 422
+        return _render_page(
+            assignment,
+            service.find_read(assignment),
+            flag_problem=f"Not sent — {exc}.",
+            flag_note=request.form.get("note"),
+        ), 422
     db.session.commit()
     flash(f"Thank you — the coordinator sees your report on item {assignment.item.item_id}.", "success")
     return redirect(url_for("scoring.score_page", assignment_id=assignment.id, _anchor="report"), code=303)
@@ -144,14 +174,14 @@ def _own_assignment_or_404(assignment_id: int) -> Assignment:
     return assignment
 
 
-def _autosave(assignment_id: int, save: Callable[[Read, service.WindowSave], service.SaveResult]) \
-        -> Response | str | tuple[str | Response, int, dict[str, str]]:
+def _autosave(
+    assignment_id: int, save: Callable[[Read, service.WindowSave], service.SaveResult]
+) -> Response | str | tuple[str | Response, int, dict[str, str]]:
     """Run one autosave on the reviewer's own open read. Only a save that is stored is answered "Saved";
     a conflict with another window, or a late save of this one, is a 409 that says which (``X-Save-Outcome``)."""
     read = service.open_read(_own_assignment_or_404(assignment_id), actor_id=current_user.id)
     try:
-        window = service.window_save(request.form.get("tab"), request.form.get("seq"),
-                                     request.form.get("base_version"))
+        window = service.window_save(request.form.get("tab"), request.form.get("seq"), request.form.get("base_version"))
         result = save(read, window)
     except service.ReadLocked as exc:
         db.session.rollback()
@@ -161,22 +191,34 @@ def _autosave(assignment_id: int, save: Callable[[Read, service.WindowSave], ser
         return str(exc), 422, PLAIN_TEXT  # the message quotes what was sent: never let it be parsed as HTML
     if result.outcome is SaveOutcome.CONFLICT:
         db.session.rollback()
-        return jsonify(message=CHANGED_ELSEWHERE, version=result.version, theirs=result.theirs,
-                       summary=result.summary), 409, {SAVE_OUTCOME: "conflict"}
+        return (
+            jsonify(message=CHANGED_ELSEWHERE, version=result.version, theirs=result.theirs, summary=result.summary),
+            409,
+            {SAVE_OUTCOME: "conflict"},
+        )
     if result.outcome is SaveOutcome.SUPERSEDED:
         db.session.rollback()
         return jsonify(message=SUPERSEDED), 409, {SAVE_OUTCOME: "superseded"}
     # Counted inside the save's transaction: after the commit the read, assignment and item would be reloaded.
     progress = service.progress(read, service.rubric_of(read.assignment.item))
     db.session.commit()
-    return (render_template("scoring/_save_status.html", progress=progress, oob=True), 200,
-            {SAVE_OUTCOME: "saved", SAVE_VERSION: str(result.version)})
+    return (
+        render_template("scoring/_save_status.html", progress=progress, oob=True),
+        200,
+        {SAVE_OUTCOME: "saved", SAVE_VERSION: str(result.version)},
+    )
 
 
-def _render_page(assignment: Assignment, read: Read | None,
-                 problems: list[service.SubmitProblem] | None = None, *,
-                 decline_problem: str | None = None, decline_reason: str | None = None,
-                 flag_problem: str | None = None, flag_note: str | None = None) -> str:
+def _render_page(
+    assignment: Assignment,
+    read: Read | None,
+    problems: list[service.SubmitProblem] | None = None,
+    *,
+    decline_problem: str | None = None,
+    decline_reason: str | None = None,
+    flag_problem: str | None = None,
+    flag_note: str | None = None,
+) -> str:
     item = assignment.item
     rubric = service.rubric_of(item)
     application = service.application_of(item) if item.kind.value == "application" else None
@@ -184,18 +226,32 @@ def _render_page(assignment: Assignment, read: Read | None,
     content = service.read_content(read)
     review = requirements.review_of(application, rubric, item.cycle) if application else None
     return render_template(
-        "scoring/score.html", assignment=assignment, item=item, cycle=item.cycle, rubric=rubric, read=read,
-        application=application, content=content,
+        "scoring/score.html",
+        assignment=assignment,
+        item=item,
+        cycle=item.cycle,
+        rubric=rubric,
+        read=read,
+        application=application,
+        content=content,
         progress=service.content_progress(content, rubric, review.prefilled if review else None),
-        problems=problems or [], lines=review.lines if review else {},
+        problems=problems or [],
+        lines=review.lines if review else {},
         record_tables=review.tables if review else [],
         editable=not locked and assignment.reviewer_id == current_user.id,
         outcome=service.outcome_of(read) if locked else None,
         indicators={d.key: indicator_text(rubric.key, d.key) for d in rubric.domains},
-        window_id=service.new_window_id(), decline_problem=decline_problem, decline_reason=decline_reason,
-        neighbours=service.neighbours(current_user, assignment.id) if assignment.reviewer_id == current_user.id
+        window_id=service.new_window_id(),
+        decline_problem=decline_problem,
+        decline_reason=decline_reason,
+        neighbours=service.neighbours(current_user, assignment.id)
+        if assignment.reviewer_id == current_user.id
         else None,
         reopening=service.last_reopening(read),
         flags=service.flags_of_assignment(assignment) if assignment.reviewer_id == current_user.id else [],
-        flag_problem=flag_problem, flag_note=flag_note,
-        check_labels=service.CHECK_LABELS, check_short=service.CHECK_SHORT, check_statuses=list(CheckStatus))
+        flag_problem=flag_problem,
+        flag_note=flag_note,
+        check_labels=service.CHECK_LABELS,
+        check_short=service.CHECK_SHORT,
+        check_statuses=list(CheckStatus),
+    )

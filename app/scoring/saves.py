@@ -19,16 +19,17 @@ window's ``seq``. A save says which version its window last saw
 So a save is acknowledged only when what it carries is what is stored.
 See docs/security-hardening.md ("Autosave from two windows").
 """
+
 import enum
 from collections.abc import Hashable
 from dataclasses import dataclass
 
 
 class SaveOutcome(enum.StrEnum):
-    STORE = "store"                    # write it as the next version
+    STORE = "store"  # write it as the next version
     ALREADY_STORED = "already_stored"  # exactly this is stored: acknowledge without writing
-    SUPERSEDED = "superseded"          # a late, older save of the window that wrote a newer one
-    CONFLICT = "conflict"              # another window changed the field since this one last saw it
+    SUPERSEDED = "superseded"  # a late, older save of the window that wrote a newer one
+    CONFLICT = "conflict"  # another window changed the field since this one last saw it
 
     @property
     def stored(self) -> bool:
@@ -39,7 +40,7 @@ class SaveOutcome(enum.StrEnum):
 @dataclass(frozen=True)
 class StoredField:
     version: int
-    tab: str | None   # the window that wrote it last; None for an import or a row from before windows
+    tab: str | None  # the window that wrote it last; None for an import or a row from before windows
     seq: int
     content: tuple[Hashable, ...]
 

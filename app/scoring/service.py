@@ -6,6 +6,7 @@ older save of a window never overwrites its newer one, and a window that has
 not seen another window's change to the field is told so instead of
 overwriting it, on SQLite and PostgreSQL alike.
 """
+
 import re
 import secrets
 from collections.abc import Mapping
@@ -16,8 +17,8 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.access import applicant_visible, viewer_params
 from app import textlimits as limits
+from app.access import applicant_visible, viewer_params
 from app.assignment.models import Assignment
 from app.audit.models import AuditEntry
 from app.audit.service import record, record_many
@@ -41,8 +42,11 @@ from app.scoring.saves import IncomingSave, SaveOutcome, StoredField, decide
 from app.timeutil import utcnow
 
 MAX_SEQ = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
-CHECK_LABELS = {CheckStatus.MET: "Met", CheckStatus.NOT_MET: "Not met",
-                CheckStatus.MORE_INFO: "More information needed"}
+CHECK_LABELS = {
+    CheckStatus.MET: "Met",
+    CheckStatus.NOT_MET: "Not met",
+    CheckStatus.MORE_INFO: "More information needed",
+}
 CHECK_SHORT = {CheckStatus.MET: "Met", CheckStatus.NOT_MET: "Not met", CheckStatus.MORE_INFO: "More info"}
 
 
@@ -57,6 +61,7 @@ class ReadLocked(ScoringError):
 @dataclass(frozen=True)
 class OpenField:
     """A domain or requirement line a refused submit names: its element on the scoring page, and its name."""
+
     anchor: str
     label: str
 
@@ -64,6 +69,7 @@ class OpenField:
 @dataclass(frozen=True)
 class SubmitProblem:
     """One reason a submit was refused: a sentence, ending in the fields it names (links on the page)."""
+
     lead: str
     fields: tuple[OpenField, ...] = ()
 
@@ -98,6 +104,7 @@ class Progress:
 @dataclass(frozen=True)
 class QueueEntry:
     """One assigned item as the reviewer's queue shows it: no applicant identity."""
+
     assignment_id: int
     item_id: str
     kind: str
@@ -115,7 +122,7 @@ class CycleQueue:
     name: str
     due: date | None
     entries: tuple[QueueEntry, ...]
-    qualification: Qualification | None = None   # in a cycle with a qualification set
+    qualification: Qualification | None = None  # in a cycle with a qualification set
 
     @property
     def submitted(self) -> int:
@@ -130,8 +137,9 @@ def rubric_of(item: Item) -> Rubric:
     try:
         return get_rubric(item.rubric_key)
     except KeyError:
-        raise ScoringError(f"rubric: item {item.item_id} uses rubric {item.rubric_key!r}, "
-                           "which is not loaded") from None
+        raise ScoringError(
+            f"rubric: item {item.item_id} uses rubric {item.rubric_key!r}, which is not loaded"
+        ) from None
 
 
 def queue_for(reviewer: User) -> list[CycleQueue]:
@@ -141,37 +149,86 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
     are left out: a conflict recorded after assignment takes effect on the next request.
     """
     # Counted per read of this queue (correlated): grouping the whole table would cost as much as the cycle is big.
-    scored = (select(func.count()).select_from(Score).where(Score.read_id == Read.id, Score.score.is_not(None))
-              .correlate(Read).scalar_subquery())
-    marked = (select(func.count()).select_from(RequirementCheck)
-              .where(RequirementCheck.read_id == Read.id, RequirementCheck.status.is_not(None))
-              .correlate(Read).scalar_subquery())
+    scored = (
+        select(func.count())
+        .select_from(Score)
+        .where(Score.read_id == Read.id, Score.score.is_not(None))
+        .correlate(Read)
+        .scalar_subquery()
+    )
+    marked = (
+        select(func.count())
+        .select_from(RequirementCheck)
+        .where(RequirementCheck.read_id == Read.id, RequirementCheck.status.is_not(None))
+        .correlate(Read)
+        .scalar_subquery()
+    )
     rows = db.session.execute(
-        select(Assignment.id, Item.item_id, Item.kind, ItemText.prompt, Item.rubric_key, Cycle.id, Cycle.name,
-               Cycle.due, Read.status, scored, marked, Application.category, Assignment.due, Cycle.qualify_items)
+        select(
+            Assignment.id,
+            Item.item_id,
+            Item.kind,
+            ItemText.prompt,
+            Item.rubric_key,
+            Cycle.id,
+            Cycle.name,
+            Cycle.due,
+            Read.status,
+            scored,
+            marked,
+            Application.category,
+            Assignment.due,
+            Cycle.qualify_items,
+        )
         .join(Item, Assignment.item_pk == Item.id)
         .outerjoin(ItemText, ItemText.item_pk == Item.id)
         .join(Cycle, Item.cycle_id == Cycle.id)
         .outerjoin(Read, Read.assignment_id == Assignment.id)
         .outerjoin(Application, Application.applicant_pk == Item.applicant_pk)
         .where(Assignment.reviewer_id == reviewer.id, applicant_visible(Role.REVIEWER, Item.applicant_pk))
-        .order_by(Cycle.due.is_(None), Cycle.due, Cycle.name, Item.item_id), viewer_params(reviewer))
+        .order_by(Cycle.due.is_(None), Cycle.due, Cycle.name, Item.item_id),
+        viewer_params(reviewer),
+    )
     groups: dict[int, tuple[str, date | None, list[QueueEntry]]] = {}
     qualifying = set()
-    for (assignment_id, item_id, kind, prompt, rubric_key, cycle_id, cycle_name, due, status, n_scored,
-         n_marked, category, own_due, qualify_items) in rows:
+    for (
+        assignment_id,
+        item_id,
+        kind,
+        prompt,
+        rubric_key,
+        cycle_id,
+        cycle_name,
+        due,
+        status,
+        n_scored,
+        n_marked,
+        category,
+        own_due,
+        qualify_items,
+    ) in rows:
         if qualify_items:
             qualifying.add(cycle_id)
         rubric = get_rubric(rubric_key)
-        groups.setdefault(cycle_id, (cycle_name, due, []))[2].append(QueueEntry(
-            assignment_id=assignment_id, item_id=item_id, kind=kind.value, prompt=prompt,
-            category=category if kind.value == "application" else None, rubric_title=rubric.title,
-            status=status.value if status else "not_started",
-            progress=Progress(scored=n_scored, domains=len(rubric.domains), marked=n_marked,
-                              requirements=len(rubric.requirements)),
-            due=own_due if own_due != due else None))
-    queues = [CycleQueue(cycle_id=cycle_id, name=name, due=due, entries=tuple(entries))
-              for cycle_id, (name, due, entries) in groups.items()]
+        groups.setdefault(cycle_id, (cycle_name, due, []))[2].append(
+            QueueEntry(
+                assignment_id=assignment_id,
+                item_id=item_id,
+                kind=kind.value,
+                prompt=prompt,
+                category=category if kind.value == "application" else None,
+                rubric_title=rubric.title,
+                status=status.value if status else "not_started",
+                progress=Progress(
+                    scored=n_scored, domains=len(rubric.domains), marked=n_marked, requirements=len(rubric.requirements)
+                ),
+                due=own_due if own_due != due else None,
+            )
+        )
+    queues = [
+        CycleQueue(cycle_id=cycle_id, name=name, due=due, entries=tuple(entries))
+        for cycle_id, (name, due, entries) in groups.items()
+    ]
     return [_released_part(group, reviewer) if group.cycle_id in qualifying else group for group in queues]
 
 
@@ -183,14 +240,18 @@ def _released_part(group: CycleQueue, reviewer: User) -> CycleQueue:
         return group
     if standing.qualification.released:
         return replace(group, qualification=standing.qualification)
-    return replace(group, qualification=standing.qualification,
-                   entries=tuple(entry for entry in group.entries if standing.opens(entry.assignment_id)))
+    return replace(
+        group,
+        qualification=standing.qualification,
+        entries=tuple(entry for entry in group.entries if standing.opens(entry.assignment_id)),
+    )
 
 
 @dataclass(frozen=True)
 class Neighbours:
     """Where an item sits in its reviewer's queue (the queue's order, within the item's cycle)."""
-    position: int               # 1-based
+
+    position: int  # 1-based
     total: int
     previous: QueueEntry | None
     next: QueueEntry | None
@@ -206,11 +267,14 @@ def neighbours(reviewer: User, assignment_id: int) -> Neighbours | None:
             continue
         at = ids.index(assignment_id)
         entries = group.entries
-        later = entries[at + 1:] + entries[:at]
-        return Neighbours(position=at + 1, total=len(entries),
-                          previous=entries[at - 1] if at > 0 else None,
-                          next=entries[at + 1] if at + 1 < len(entries) else None,
-                          next_open=next((e for e in later if e.status != "submitted"), None))
+        later = entries[at + 1 :] + entries[:at]
+        return Neighbours(
+            position=at + 1,
+            total=len(entries),
+            previous=entries[at - 1] if at > 0 else None,
+            next=entries[at + 1] if at + 1 < len(entries) else None,
+            next_open=next((e for e in later if e.status != "submitted"), None),
+        )
     return None
 
 
@@ -227,9 +291,15 @@ def last_reopening(read: Read | None) -> Reopening | None:
         return None
     entry = db.session.execute(
         select(AuditEntry.at, AuditEntry.note)
-        .where(AuditEntry.item_key == read.assignment.item.item_id, AuditEntry.action == "read.reopen",
-               AuditEntry.object_type == "read", AuditEntry.object_id == read.id)
-        .order_by(AuditEntry.id.desc()).limit(1)).first()
+        .where(
+            AuditEntry.item_key == read.assignment.item.item_id,
+            AuditEntry.action == "read.reopen",
+            AuditEntry.object_type == "read",
+            AuditEntry.object_id == read.id,
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    ).first()
     return Reopening(at=entry.at, reason=entry.note or "") if entry else None
 
 
@@ -250,15 +320,21 @@ def open_read(assignment: Assignment, *, actor_id: int | None = None) -> Read:
     (SQLite already serialises writers with BEGIN IMMEDIATE). The first save
     puts an item not yet in review in review.
     """
-    locked = (select(Read).where(Read.assignment_id == assignment.id).with_for_update()
-              .execution_options(populate_existing=True))
+    locked = (
+        select(Read)
+        .where(Read.assignment_id == assignment.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     read = db.session.scalars(locked).one_or_none()
     if read is None:  # only the first save of a read: every later autosave finds it with the SELECT alone
         now = utcnow()
         created = db.session.execute(
-            _insert(Read).values(assignment_id=assignment.id, status=ReadStatus.DRAFT, overall_seq=0,
-                                 started_at=now, updated_at=now)
-            .on_conflict_do_nothing(index_elements=["assignment_id"]).returning(Read.id)).first()
+            _insert(Read)
+            .values(assignment_id=assignment.id, status=ReadStatus.DRAFT, overall_seq=0, started_at=now, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["assignment_id"])
+            .returning(Read.id)
+        ).first()
         read = db.session.scalars(locked).one()
         if created is not None:  # not a concurrent first save that lost the race
             item = _locked_item(assignment.item_pk)
@@ -276,6 +352,7 @@ TAB_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,32}")
 @dataclass(frozen=True)
 class WindowSave:
     """Where a save comes from: the scoring window's id, its save number, and the field version it last saw."""
+
     tab: str
     seq: int
     base_version: int
@@ -285,14 +362,16 @@ def window_save(tab: str | None, seq: int | str | None, base_version: int | str 
     """The three values every autosave carries (hidden fields of the page, and the script's counter), checked."""
     if tab is None or not TAB_PATTERN.fullmatch(tab):
         raise ScoringError(f"tab: {tab!r} is not a scoring window id; reload the page")
-    return WindowSave(tab=tab, seq=_check_seq(seq),
-                      base_version=_whole_number(base_version, "base_version", maximum=MAX_SEQ))
+    return WindowSave(
+        tab=tab, seq=_check_seq(seq), base_version=_whole_number(base_version, "base_version", maximum=MAX_SEQ)
+    )
 
 
 @dataclass(frozen=True)
 class SaveResult:
     """What became of one autosave. ``version`` is the field's version now; on a conflict ``theirs`` holds what
     is stored, by form field name, and ``summary`` says it in words."""
+
     outcome: SaveOutcome
     version: int
     theirs: dict[str, str] | None = None
@@ -304,8 +383,15 @@ def new_window_id() -> str:
     return secrets.token_urlsafe(12)
 
 
-def save_domain(read: Read, domain_key: str, score: int | str | None, comment: str | None, window: WindowSave,
-                *, actor_id: int | None = None) -> SaveResult:
+def save_domain(
+    read: Read,
+    domain_key: str,
+    score: int | str | None,
+    comment: str | None,
+    window: WindowSave,
+    *,
+    actor_id: int | None = None,
+) -> SaveResult:
     """Store one domain's score and comment if ``decide`` says so (app/scoring/saves.py); the caller commits."""
     _require_draft(read)
     item = read.assignment.item
@@ -314,17 +400,29 @@ def save_domain(read: Read, domain_key: str, score: int | str | None, comment: s
         raise ScoringError(f"domain: {domain_key!r} is not a domain of rubric {rubric.key}")
     score = _check_score(rubric, score)
     comment = _check_text(comment, "comment")
-    row = db.session.execute(select(Score.id, Score.score, Score.comment, Score.seq, Score.version, Score.tab)
-                             .where(Score.read_id == read.id, Score.domain_key == domain_key)).first()
+    row = db.session.execute(
+        select(Score.id, Score.score, Score.comment, Score.seq, Score.version, Score.tab).where(
+            Score.read_id == read.id, Score.domain_key == domain_key
+        )
+    ).first()
     stored = None if row is None else StoredField(row.version, row.tab, row.seq, (row.score, row.comment or ""))
     outcome, version = _decide(stored, window, (score, comment or ""))
     if outcome is SaveOutcome.CONFLICT and row is not None:  # a conflict always has a stored row
-        return SaveResult(outcome, version, theirs={"score": "" if row.score is None else str(row.score),
-                                                    "comment": row.comment or ""},
-                          summary=_in_words("no score" if row.score is None else f"score {row.score}", row.comment))
+        return SaveResult(
+            outcome,
+            version,
+            theirs={"score": "" if row.score is None else str(row.score), "comment": row.comment or ""},
+            summary=_in_words("no score" if row.score is None else f"score {row.score}", row.comment),
+        )
     if outcome is SaveOutcome.STORE:
-        values = {"score": score, "comment": comment, "seq": window.seq, "tab": window.tab, "version": version,
-                  "updated_at": utcnow()}
+        values = {
+            "score": score,
+            "comment": comment,
+            "seq": window.seq,
+            "tab": window.tab,
+            "version": version,
+            "updated_at": utcnow(),
+        }
         if row is None:
             db.session.execute(insert(Score).values(read_id=read.id, domain_key=domain_key, **values))
         else:
@@ -333,14 +431,33 @@ def save_domain(read: Read, domain_key: str, score: int | str | None, comment: s
         if before != score:
             # Comments change on every pause in typing; the audit keeps the score changes, compactly. Inserted
             # at once: an entry added to the session would cost an ORM flush on every autosave.
-            record_many([{"action": "score.save", "object_type": "read", "object_id": read.id,
-                          "actor_id": actor_id, "cycle_id": item.cycle_id, "item_key": item.item_id,
-                          "before": {domain_key: before}, "after": {domain_key: score}}])
+            record_many(
+                [
+                    {
+                        "action": "score.save",
+                        "object_type": "read",
+                        "object_id": read.id,
+                        "actor_id": actor_id,
+                        "cycle_id": item.cycle_id,
+                        "item_key": item.item_id,
+                        "before": {domain_key: before},
+                        "after": {domain_key: score},
+                    }
+                ]
+            )
     return SaveResult(outcome, version)
 
 
-def save_requirement(read: Read, requirement_key: str, status: str | None, note: str | None, window: WindowSave,
-                     *, reason: str | None = None, actor_id: int | None = None) -> SaveResult:
+def save_requirement(
+    read: Read,
+    requirement_key: str,
+    status: str | None,
+    note: str | None,
+    window: WindowSave,
+    *,
+    reason: str | None = None,
+    actor_id: int | None = None,
+) -> SaveResult:
     """Store one requirement line's mark, note and override reason (application reads) if ``decide`` says so;
     the caller commits."""
     _require_draft(read)
@@ -352,29 +469,60 @@ def save_requirement(read: Read, requirement_key: str, status: str | None, note:
     note = _check_text(note, "note")
     reason = _check_text(reason, "reason", limits.REASON)
     row = db.session.execute(
-        select(RequirementCheck.id, RequirementCheck.status, RequirementCheck.note, RequirementCheck.seq,
-               RequirementCheck.version, RequirementCheck.tab, RequirementCheck.override_reason)
-        .where(RequirementCheck.read_id == read.id, RequirementCheck.requirement_key == requirement_key)).first()
-    stored = None if row is None else StoredField(row.version, row.tab, row.seq,
-                                                  (row.status, row.note or "", row.override_reason or ""))
+        select(
+            RequirementCheck.id,
+            RequirementCheck.status,
+            RequirementCheck.note,
+            RequirementCheck.seq,
+            RequirementCheck.version,
+            RequirementCheck.tab,
+            RequirementCheck.override_reason,
+        ).where(RequirementCheck.read_id == read.id, RequirementCheck.requirement_key == requirement_key)
+    ).first()
+    stored = (
+        None
+        if row is None
+        else StoredField(row.version, row.tab, row.seq, (row.status, row.note or "", row.override_reason or ""))
+    )
     outcome, version = _decide(stored, window, (check_status, note or "", reason or ""))
     if outcome is SaveOutcome.CONFLICT and row is not None:
-        return SaveResult(outcome, version, theirs={"status": row.status.value if row.status else "",
-                                                    "note": row.note or "", "reason": row.override_reason or ""},
-                          summary=_in_words(CHECK_LABELS[row.status] if row.status else "not marked", row.note))
+        return SaveResult(
+            outcome,
+            version,
+            theirs={
+                "status": row.status.value if row.status else "",
+                "note": row.note or "",
+                "reason": row.override_reason or "",
+            },
+            summary=_in_words(CHECK_LABELS[row.status] if row.status else "not marked", row.note),
+        )
     if outcome is SaveOutcome.STORE:
-        values = {"status": check_status, "note": note, "override_reason": reason, "seq": window.seq,
-                  "tab": window.tab, "version": version}
+        values = {
+            "status": check_status,
+            "note": note,
+            "override_reason": reason,
+            "seq": window.seq,
+            "tab": window.tab,
+            "version": version,
+        }
         if row is None:
-            db.session.execute(insert(RequirementCheck).values(read_id=read.id, requirement_key=requirement_key,
-                                                               **values))
+            db.session.execute(
+                insert(RequirementCheck).values(read_id=read.id, requirement_key=requirement_key, **values)
+            )
         else:
             db.session.execute(update(RequirementCheck).where(RequirementCheck.id == row.id).values(**values))
         before = row.status if row else None
         if before != check_status:
-            record("requirement.save", "read", read.id, actor_id=actor_id, cycle_id=item.cycle_id,
-                   item_key=item.item_id, before={requirement_key: before and before.value},
-                   after={requirement_key: check_status and check_status.value})
+            record(
+                "requirement.save",
+                "read",
+                read.id,
+                actor_id=actor_id,
+                cycle_id=item.cycle_id,
+                item_key=item.item_id,
+                before={requirement_key: before and before.value},
+                after={requirement_key: check_status and check_status.value},
+            )
     return SaveResult(outcome, version)
 
 
@@ -386,12 +534,24 @@ def save_overall_comment(read: Read, text: str | None, window: WindowSave) -> Sa
     stored = StoredField(read.overall_version, read.overall_tab, read.overall_seq, (read.overall_comment or "",))
     outcome, version = _decide(stored, window, (text or "",))
     if outcome is SaveOutcome.CONFLICT:
-        return SaveResult(outcome, version, theirs={"overall_comment": read.overall_comment or ""},
-                          summary=_in_words(None, read.overall_comment))
+        return SaveResult(
+            outcome,
+            version,
+            theirs={"overall_comment": read.overall_comment or ""},
+            summary=_in_words(None, read.overall_comment),
+        )
     if outcome is SaveOutcome.STORE:
-        db.session.execute(update(Read).where(Read.id == read.id).values(
-            overall_comment=text, overall_seq=window.seq, overall_tab=window.tab, overall_version=version,
-            updated_at=utcnow()))
+        db.session.execute(
+            update(Read)
+            .where(Read.id == read.id)
+            .values(
+                overall_comment=text,
+                overall_seq=window.seq,
+                overall_tab=window.tab,
+                overall_version=version,
+                updated_at=utcnow(),
+            )
+        )
     return SaveResult(outcome, version)
 
 
@@ -406,35 +566,47 @@ def _decide(stored: StoredField | None, window: WindowSave, content: tuple) -> t
 
 
 def _in_words(mark: str | None, text: str | None, shown: int = 160) -> str:
-    """"score 3, “Sees the parallel…”": what another window stored, short enough for a status line."""
+    """ "score 3, “Sees the parallel…”": what another window stored, short enough for a status line."""
     quoted = f"“{text[:shown]}{'…' if len(text) > shown else ''}”" if text else "no text"
     return f"{mark}, {quoted}" if mark else quoted
 
 
 # Both counts in one round trip, built once: every autosave answers with them.
 _PROGRESS_COUNTS = select(
-    select(func.count()).select_from(Score).where(
-        Score.read_id == bindparam("read_id"), Score.score.is_not(None),
-        Score.domain_key.in_(bindparam("domains", expanding=True))).scalar_subquery(),
-    select(func.count()).select_from(RequirementCheck).where(
-        RequirementCheck.read_id == bindparam("read_id"), RequirementCheck.status.is_not(None),
-        RequirementCheck.requirement_key.in_(bindparam("requirements", expanding=True))).scalar_subquery())
+    select(func.count())
+    .select_from(Score)
+    .where(
+        Score.read_id == bindparam("read_id"),
+        Score.score.is_not(None),
+        Score.domain_key.in_(bindparam("domains", expanding=True)),
+    )
+    .scalar_subquery(),
+    select(func.count())
+    .select_from(RequirementCheck)
+    .where(
+        RequirementCheck.read_id == bindparam("read_id"),
+        RequirementCheck.status.is_not(None),
+        RequirementCheck.requirement_key.in_(bindparam("requirements", expanding=True)),
+    )
+    .scalar_subquery(),
+)
 
 
 def progress(read: Read | None, rubric: Rubric) -> Progress:
     """How many domains are scored (and requirement lines marked) so far."""
     if read is None:
         return Progress(scored=0, domains=len(rubric.domains), requirements=len(rubric.requirements))
-    scored, marked = db.session.execute(_PROGRESS_COUNTS, {
-        "read_id": read.id, "domains": list(rubric.domain_keys),
-        "requirements": [r.key for r in rubric.requirements]}).one()
-    return Progress(scored=scored, domains=len(rubric.domains), marked=marked,
-                    requirements=len(rubric.requirements))
+    scored, marked = db.session.execute(
+        _PROGRESS_COUNTS,
+        {"read_id": read.id, "domains": list(rubric.domain_keys), "requirements": [r.key for r in rubric.requirements]},
+    ).one()
+    return Progress(scored=scored, domains=len(rubric.domains), marked=marked, requirements=len(rubric.requirements))
 
 
 @dataclass(frozen=True)
 class ReadContent:
     """What the scoring page shows of a read: scores, comments, marks, and each field's stored version."""
+
     scores: dict[str, int | None]
     comments: dict[str, str]
     checks: dict[str, str | None]
@@ -443,21 +615,36 @@ class ReadContent:
     score_versions: dict[str, int]
     check_versions: dict[str, int]
     overall_version: int
-    reasons: dict[str, str] = field(default_factory=dict)            # override reasons
-    computed: dict[str, str | None] = field(default_factory=dict)    # the checks the marks were settled against
+    reasons: dict[str, str] = field(default_factory=dict)  # override reasons
+    computed: dict[str, str | None] = field(default_factory=dict)  # the checks the marks were settled against
 
 
 def read_content(read: Read | None) -> ReadContent:
     """The stored state of a read in two queries (one per child table)."""
     if read is None:
-        return ReadContent(scores={}, comments={}, checks={}, notes={}, overall_comment="", score_versions={},
-                           check_versions={}, overall_version=0)
-    score_rows = db.session.execute(select(Score.domain_key, Score.score, Score.comment, Score.version)
-                                    .where(Score.read_id == read.id)).all()
-    check_rows = db.session.execute(select(RequirementCheck.requirement_key, RequirementCheck.status,
-                                           RequirementCheck.note, RequirementCheck.version,
-                                           RequirementCheck.override_reason, RequirementCheck.computed)
-                                    .where(RequirementCheck.read_id == read.id)).all()
+        return ReadContent(
+            scores={},
+            comments={},
+            checks={},
+            notes={},
+            overall_comment="",
+            score_versions={},
+            check_versions={},
+            overall_version=0,
+        )
+    score_rows = db.session.execute(
+        select(Score.domain_key, Score.score, Score.comment, Score.version).where(Score.read_id == read.id)
+    ).all()
+    check_rows = db.session.execute(
+        select(
+            RequirementCheck.requirement_key,
+            RequirementCheck.status,
+            RequirementCheck.note,
+            RequirementCheck.version,
+            RequirementCheck.override_reason,
+            RequirementCheck.computed,
+        ).where(RequirementCheck.read_id == read.id)
+    ).all()
     return ReadContent(
         scores={row.domain_key: row.score for row in score_rows},
         comments={row.domain_key: row.comment or "" for row in score_rows},
@@ -468,21 +655,24 @@ def read_content(read: Read | None) -> ReadContent:
         check_versions={row.requirement_key: row.version for row in check_rows},
         overall_version=read.overall_version,
         reasons={row.requirement_key: row.override_reason or "" for row in check_rows},
-        computed={row.requirement_key: row.computed for row in check_rows})
+        computed={row.requirement_key: row.computed for row in check_rows},
+    )
 
 
-def content_progress(content: ReadContent, rubric: Rubric, prefilled: Mapping[str, str | None] | None = None
-                     ) -> Progress:
+def content_progress(
+    content: ReadContent, rubric: Rubric, prefilled: Mapping[str, str | None] | None = None
+) -> Progress:
     """What ``progress`` counts, from content already loaded (the scoring page's): no query.
 
     ``prefilled`` are the marks a read starts from (the product's decided checks), which count as marked.
     """
     prefilled = prefilled or {}
-    return Progress(scored=sum(content.scores.get(key) is not None for key in rubric.domain_keys),
-                    domains=len(rubric.domains),
-                    marked=sum((content.checks.get(r.key) or prefilled.get(r.key)) is not None
-                               for r in rubric.requirements),
-                    requirements=len(rubric.requirements))
+    return Progress(
+        scored=sum(content.scores.get(key) is not None for key in rubric.domain_keys),
+        domains=len(rubric.domains),
+        marked=sum((content.checks.get(r.key) or prefilled.get(r.key)) is not None for r in rubric.requirements),
+        requirements=len(rubric.requirements),
+    )
 
 
 def outcome_of(read: Read) -> ReadOutcome | None:
@@ -516,17 +706,27 @@ def submit(read: Read, *, actor_id: int | None = None) -> ReadOutcome:
     unmet = tuple(r.label for r in rubric.requirements if content.checks[r.key] != CheckStatus.MET.value)
     outcome = read_outcome(rubric, content.scores, unmet)
     if read.number is None:  # a reopened read keeps its place in the order
-        latest = db.session.scalar(select(func.max(Read.number)).join(Assignment)
-                                   .where(Assignment.item_pk == item.id))
+        latest = db.session.scalar(select(func.max(Read.number)).join(Assignment).where(Assignment.item_pk == item.id))
         read.number = (latest or 0) + 1
     read.status = ReadStatus.SUBMITTED
     read.submitted_at = utcnow()
-    record("read.submit", "read", read.id, actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id,
-           before={"status": ReadStatus.DRAFT.value},
-           after={"status": ReadStatus.SUBMITTED.value, "number": read.number,
-                  "scores": {key: content.scores[key] for key in rubric.domain_keys},
-                  "checks": {r.key: content.checks[r.key] for r in rubric.requirements} or None,
-                  "result": outcome.result, "mean": outcome.mean})
+    record(
+        "read.submit",
+        "read",
+        read.id,
+        actor_id=actor_id,
+        cycle_id=item.cycle_id,
+        item_key=item.item_id,
+        before={"status": ReadStatus.DRAFT.value},
+        after={
+            "status": ReadStatus.SUBMITTED.value,
+            "number": read.number,
+            "scores": {key: content.scores[key] for key in rubric.domain_keys},
+            "checks": {r.key: content.checks[r.key] for r in rubric.requirements} or None,
+            "result": outcome.result,
+            "mean": outcome.mean,
+        },
+    )
     reevaluate_item(item, actor_id=actor_id)
     db.session.flush()
     return outcome
@@ -545,10 +745,20 @@ def reopen(read: Read, actor_id: int, reason: str) -> None:
     if read.status != ReadStatus.SUBMITTED:
         raise ScoringError(f"read: read {read.id} is not submitted, so there is nothing to reopen")
     item = _locked_item(read.assignment.item_pk)
-    record("read.reopen", "read", read.id, actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id,
-           before={"status": ReadStatus.SUBMITTED.value,
-                   "submitted_at": read.submitted_at.isoformat() if read.submitted_at else None},
-           after={"status": ReadStatus.DRAFT.value}, note=reason)
+    record(
+        "read.reopen",
+        "read",
+        read.id,
+        actor_id=actor_id,
+        cycle_id=item.cycle_id,
+        item_key=item.item_id,
+        before={
+            "status": ReadStatus.SUBMITTED.value,
+            "submitted_at": read.submitted_at.isoformat() if read.submitted_at else None,
+        },
+        after={"status": ReadStatus.DRAFT.value},
+        note=reason,
+    )
     read.status = ReadStatus.DRAFT
     read.submitted_at = None
     reevaluate_item(item, actor_id=actor_id)
@@ -558,6 +768,7 @@ def reopen(read: Read, actor_id: int, reason: str) -> None:
 @dataclass(frozen=True)
 class OpenFlag:
     """A reported problem not yet handled, as the coordinator's dashboard lists it."""
+
     flag_id: int
     item_pk: int
     item_id: str
@@ -576,8 +787,15 @@ def flag_item(assignment: Assignment, note: str | None, *, actor_id: int) -> Ite
     db.session.add(flag)
     db.session.flush()
     item = assignment.item
-    record("item.flag", "item_flag", flag.id, actor_id=actor_id, cycle_id=item.cycle_id, item_key=item.item_id,
-           after={"note": text, "assignment": assignment.id})
+    record(
+        "item.flag",
+        "item_flag",
+        flag.id,
+        actor_id=actor_id,
+        cycle_id=item.cycle_id,
+        item_key=item.item_id,
+        after={"note": text, "assignment": assignment.id},
+    )
     return flag
 
 
@@ -587,22 +805,34 @@ def resolve_flag(flag: ItemFlag, *, actor_id: int) -> None:
         raise ScoringError("flag: this problem is already marked handled")
     flag.resolved_at, flag.resolved_by_id = utcnow(), actor_id
     item = flag.assignment.item
-    record("item.flag_resolve", "item_flag", flag.id, actor_id=actor_id, cycle_id=item.cycle_id,
-           item_key=item.item_id, before={"resolved": False}, after={"resolved": True})
+    record(
+        "item.flag_resolve",
+        "item_flag",
+        flag.id,
+        actor_id=actor_id,
+        cycle_id=item.cycle_id,
+        item_key=item.item_id,
+        before={"resolved": False},
+        after={"resolved": True},
+    )
 
 
 def flags_of_assignment(assignment: Assignment) -> list[ItemFlag]:
     """What this reviewer reported on this item, newest first (the scoring page shows whether it was handled)."""
-    return list(db.session.scalars(select(ItemFlag).where(ItemFlag.assignment_id == assignment.id)
-                                   .order_by(ItemFlag.id.desc())))
+    return list(
+        db.session.scalars(select(ItemFlag).where(ItemFlag.assignment_id == assignment.id).order_by(ItemFlag.id.desc()))
+    )
 
 
 def flags_of_item(item: Item) -> list[tuple[ItemFlag, User]]:
     """Every problem reported on the item with its reviewer: open ones first, then newest first."""
     rows = db.session.execute(
-        select(ItemFlag, User).join(Assignment, ItemFlag.assignment_id == Assignment.id)
-        .join(User, Assignment.reviewer_id == User.id).where(Assignment.item_pk == item.id)
-        .order_by(ItemFlag.resolved_at.is_not(None), ItemFlag.id.desc()))
+        select(ItemFlag, User)
+        .join(Assignment, ItemFlag.assignment_id == Assignment.id)
+        .join(User, Assignment.reviewer_id == User.id)
+        .where(Assignment.item_pk == item.id)
+        .order_by(ItemFlag.resolved_at.is_not(None), ItemFlag.id.desc())
+    )
     return [(flag, reviewer) for flag, reviewer in rows]
 
 
@@ -610,23 +840,36 @@ def open_flags(cycle: Cycle) -> list[OpenFlag]:
     """The cycle's reported problems not yet handled, oldest first."""
     rows = db.session.execute(
         select(ItemFlag.id, Item.id, Item.item_id, User.name, ItemFlag.note, ItemFlag.created_at)
-        .join(Assignment, ItemFlag.assignment_id == Assignment.id).join(Item, Assignment.item_pk == Item.id)
+        .join(Assignment, ItemFlag.assignment_id == Assignment.id)
+        .join(Item, Assignment.item_pk == Item.id)
         .join(User, Assignment.reviewer_id == User.id)
-        .where(Item.cycle_id == cycle.id, ItemFlag.resolved_at.is_(None)).order_by(ItemFlag.id))
+        .where(Item.cycle_id == cycle.id, ItemFlag.resolved_at.is_(None))
+        .order_by(ItemFlag.id)
+    )
     return [OpenFlag(*row) for row in rows]
 
 
 def _prefill_checks(read_id: int, item: Item) -> None:
     """A new application read starts from the product's results: each line it could decide is marked so."""
     results = requirements.results_for_item(item)
-    rows = [{"read_id": read_id, "requirement_key": result.key, "status": CheckStatus(mark), "seq": 0,
-             "computed": result.check} for result in results if (mark := prefilled_mark(result.check))]
+    rows = [
+        {
+            "read_id": read_id,
+            "requirement_key": result.key,
+            "status": CheckStatus(mark),
+            "seq": 0,
+            "computed": result.check,
+        }
+        for result in results
+        if (mark := prefilled_mark(result.check))
+    ]
     if rows:
         db.session.execute(RequirementCheck.__table__.insert(), rows)
 
 
-def _settle_requirement_marks(item: Item, rubric: Rubric, content: ReadContent,
-                              problems: list[SubmitProblem]) -> dict[str, tuple[str, str, str | None]]:
+def _settle_requirement_marks(
+    item: Item, rubric: Rubric, content: ReadContent, problems: list[SubmitProblem]
+) -> dict[str, tuple[str, str, str | None]]:
     """Each line's mark at submission, against the product's check now: key → (mark, check, override reason).
 
     A mark that still equals the check it was settled against follows the
@@ -658,8 +901,12 @@ def _settle_requirement_marks(item: Item, rubric: Rubric, content: ReadContent,
 
 
 def _store_settled_marks(read_id: int, settled: Mapping[str, tuple[str, str, str | None]]) -> None:
-    store_marks([{"read_id": read_id, "requirement_key": key, "status": mark, "computed": check,
-                  "override_reason": reason} for key, (mark, check, reason) in settled.items()])
+    store_marks(
+        [
+            {"read_id": read_id, "requirement_key": key, "status": mark, "computed": check, "override_reason": reason}
+            for key, (mark, check, reason) in settled.items()
+        ]
+    )
 
 
 def store_marks(rows: list[dict]) -> None:
@@ -668,9 +915,10 @@ def store_marks(rows: list[dict]) -> None:
     if not rows:
         return
     upsert = _INSERTS[_dialect()](RequirementCheck.__table__)
-    upsert = upsert.on_conflict_do_update(index_elements=["read_id", "requirement_key"],
-                                          set_={name: upsert.excluded[name]
-                                                for name in ("status", "computed", "override_reason")})
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["read_id", "requirement_key"],
+        set_={name: upsert.excluded[name] for name in ("status", "computed", "override_reason")},
+    )
     db.session.execute(upsert, [{**row, "status": CheckStatus(row["status"]), "seq": 0} for row in rows])
 
 
@@ -690,13 +938,15 @@ def _insert(model):
 
 def _locked_item(item_pk: int) -> Item:
     """The item, current and locked for this transaction: moves of one item's state never interleave."""
-    return db.session.scalars(select(Item).where(Item.id == item_pk).with_for_update()
-                              .execution_options(populate_existing=True)).one()
+    return db.session.scalars(
+        select(Item).where(Item.id == item_pk).with_for_update().execution_options(populate_existing=True)
+    ).one()
 
 
 def _lock(read: Read) -> Read:
-    return db.session.scalars(select(Read).where(Read.id == read.id).with_for_update()
-                              .execution_options(populate_existing=True)).one()
+    return db.session.scalars(
+        select(Read).where(Read.id == read.id).with_for_update().execution_options(populate_existing=True)
+    ).one()
 
 
 def _require_draft(read: Read) -> None:

@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-22 20:56:39.115664
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001_initial'

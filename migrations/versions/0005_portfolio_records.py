@@ -5,9 +5,8 @@ Revises: 0004_sign_in_limits
 Create Date: 2026-12-01 23:43:51.798436
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0005_portfolio_records'

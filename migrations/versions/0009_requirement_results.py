@@ -5,9 +5,8 @@ Revises: 0008_assignment_declines
 Create Date: 2026-12-02 00:11:55.318101
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0009_requirement_results'

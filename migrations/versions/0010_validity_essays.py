@@ -13,9 +13,8 @@ Revises: 0009_requirement_results
 Create Date: 2026-12-02 04:48:54.147175
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0010_validity_essays'

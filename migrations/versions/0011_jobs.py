@@ -5,9 +5,8 @@ Revises: 0010_validity_essays
 Create Date: 2026-12-02 05:11:02.342053
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0011_jobs'

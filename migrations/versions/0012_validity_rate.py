@@ -5,9 +5,8 @@ Revises: 0011_jobs
 Create Date: 2026-12-02 05:33:42.261483
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012_validity_rate'

@@ -5,9 +5,8 @@ Revises: 0014_text_limits
 Create Date: 2026-12-02 05:39:33.844263
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0015_qualification'

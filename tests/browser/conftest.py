@@ -4,6 +4,7 @@ Without chromium or Playwright they skip with the reason shown; with
 REQUIRE_BROWSER=1 (as CI sets it) they fail instead, so a broken browser
 set-up can never pass silently.
 """
+
 import os
 import threading
 
@@ -11,8 +12,15 @@ import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _missing_browser() -> str | None:
@@ -55,6 +63,7 @@ def closed_once_sent(app):
     read raise, so the close is skipped: whatever the app does on close (mail
     delivery after the response, docs/mail.md) would then happen only by luck.
     """
+
     def serve(environ, start_response):
         body = app(environ, start_response)
         try:
@@ -62,6 +71,7 @@ def closed_once_sent(app):
         finally:
             if hasattr(body, "close"):
                 body.close()
+
     return serve
 
 

@@ -1,5 +1,6 @@
 """axe-core finds no violation on any page each role can reach in the demo cycle, at a laptop's and a phone's
 width (tests/browser/axe.py)."""
+
 import pytest
 from sqlalchemy import select
 
@@ -24,25 +25,47 @@ def _pages(role: str) -> list[str]:
     cycle = db.session.scalars(select(Cycle)).one()
     if role == "reviewer":
         reviewer = db.session.scalars(select(User).where(User.email == "reviewer@demo.test")).one()
-        mine = db.session.execute(select(Assignment.id, Item.kind).join(Item, Item.id == Assignment.item_pk)
-                                  .where(Assignment.reviewer_id == reviewer.id)).all()
+        mine = db.session.execute(
+            select(Assignment.id, Item.kind)
+            .join(Item, Item.id == Assignment.item_pk)
+            .where(Assignment.reviewer_id == reviewer.id)
+        ).all()
         essay = next(a for a, kind in mine if kind == ItemKind.ESSAY)
         portfolio = next(a for a, kind in mine if kind == ItemKind.APPLICATION)
         return ["/reviews/", f"/reviews/{essay}", f"/reviews/{portfolio}", "/account/password"]
-    discrepant = db.session.scalars(select(Item.id).where(Item.state.in_(
-        (ItemState.ADJUDICATING, ItemState.DISCREPANT, ItemState.COMMITTEE))).order_by(Item.id)).first()
+    discrepant = db.session.scalars(
+        select(Item.id)
+        .where(Item.state.in_((ItemState.ADJUDICATING, ItemState.DISCREPANT, ItemState.COMMITTEE)))
+        .order_by(Item.id)
+    ).first()
     portfolio = db.session.scalars(select(Item.id).where(Item.kind == ItemKind.APPLICATION).order_by(Item.id)).first()
     if role == "committee":
-        return ["/committee/", f"/committee/cycles/{cycle.id}/", f"/committee/cycles/{cycle.id}/pictures",
-                f"/committee/items/{discrepant}", f"/committee/items/{portfolio}",
-                f"/committee/cycles/{cycle.id}/applications"]
+        return [
+            "/committee/",
+            f"/committee/cycles/{cycle.id}/",
+            f"/committee/cycles/{cycle.id}/pictures",
+            f"/committee/items/{discrepant}",
+            f"/committee/items/{portfolio}",
+            f"/committee/cycles/{cycle.id}/applications",
+        ]
     someone = db.session.scalars(select(User.id).where(User.email == "reviewer@demo.test")).one()
     member = db.session.scalars(select(User.id).where(User.email == "committee@demo.test")).one()
-    return ["/console/", f"/console/cycles/{cycle.id}", f"/console/cycles/{cycle.id}/pictures",
-            f"/console/cycles/{cycle.id}/assignments", f"/console/cycles/{cycle.id}/assignments/preview",
-            f"/console/items/{discrepant}", f"/console/items/{portfolio}", f"/console/cycles/{cycle.id}/import",
-            f"/console/cycles/{cycle.id}/committee", f"/console/cycles/{cycle.id}/export", "/console/users",
-            f"/console/users/{someone}", f"/console/users/{member}", "/console/audit"]
+    return [
+        "/console/",
+        f"/console/cycles/{cycle.id}",
+        f"/console/cycles/{cycle.id}/pictures",
+        f"/console/cycles/{cycle.id}/assignments",
+        f"/console/cycles/{cycle.id}/assignments/preview",
+        f"/console/items/{discrepant}",
+        f"/console/items/{portfolio}",
+        f"/console/cycles/{cycle.id}/import",
+        f"/console/cycles/{cycle.id}/committee",
+        f"/console/cycles/{cycle.id}/export",
+        "/console/users",
+        f"/console/users/{someone}",
+        f"/console/users/{member}",
+        "/console/audit",
+    ]
 
 
 @pytest.mark.parametrize("email", ["reviewer@demo.test", "committee@demo.test", "coordinator@demo.test"])

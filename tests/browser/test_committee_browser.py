@@ -1,4 +1,5 @@
 """A committee member settles a discrepant essay and decides an application in a real browser."""
+
 import os
 import re
 
@@ -42,8 +43,8 @@ def test_committee_member_resolves_a_discrepant_item_and_records_a_decision(app,
 
     expect(page.get_by_role("heading", name=re.compile("Committee board"))).to_be_visible()
     expect(page.locator(".chart__svg:visible")).to_have_count(2)  # the wide drawings at this width
-    expect(page.locator(".board-table tbody tr")).to_have_count(1)     # the board opens on open disagreements
-    page.get_by_label("State", exact=True).select_option("all")         # htmx swaps the rows and pushes the URL
+    expect(page.locator(".board-table tbody tr")).to_have_count(1)  # the board opens on open disagreements
+    page.get_by_label("State", exact=True).select_option("all")  # htmx swaps the rows and pushes the URL
     page.wait_for_url(re.compile(r".*state=all"))
     expect(page.locator(".board-table tbody tr")).to_have_count(3)
     page.get_by_label("State", exact=True).select_option("open")
@@ -58,7 +59,7 @@ def test_committee_member_resolves_a_discrepant_item_and_records_a_decision(app,
     expect(flagged).to_have_count(1)
     expect(flagged.locator("th")).to_have_text("Reflection")
     expect(flagged.locator(".diff-marker")).to_have_text("≠ Differs by 2")
-    expect(page.get_by_label(re.compile("^Reflection"))).to_have_value("2")   # the reads' mean, pre-filled
+    expect(page.get_by_label(re.compile("^Reflection"))).to_have_value("2")  # the reads' mean, pre-filled
     snapshot(page, "item")
 
     # The result the scores would give shows as the member types, before anything is saved.
@@ -68,7 +69,7 @@ def test_committee_member_resolves_a_discrepant_item_and_records_a_decision(app,
     expect(preview).to_contain_text("Misses: every domain at least 2 (lowest 1)")
     expect(preview).to_contain_text("Fail")
     page.get_by_label(re.compile("^Reflection")).fill("2.5")
-    expect(preview).to_contain_text("a mean of 2.92 (total 17.5)")   # (5 × 3 + 2.5) / 6
+    expect(preview).to_contain_text("a mean of 2.92 (total 17.5)")  # (5 × 3 + 2.5) / 6
     page.get_by_label(re.compile("^Rationale")).fill("Reflection is there but thin; the committee settles on 2.5.")
     page.get_by_role("button", name="Save final scores").click()
     expect(page.get_by_text(re.compile("Final scores saved"))).to_be_visible()
@@ -78,7 +79,7 @@ def test_committee_member_resolves_a_discrepant_item_and_records_a_decision(app,
     page.goto(f"/committee/cycles/{world['cycle']}/applications")
     ada = page.locator(f"#applicant-{world['ada']}")
     expect(ada.get_by_text("85 ≥ pass mark 80")).to_be_visible()
-    expect(ada.locator(".facts dd").nth(3)).to_have_text("Endorse")        # the suggestion
+    expect(ada.locator(".facts dd").nth(3)).to_have_text("Endorse")  # the suggestion
     ada.get_by_role("radio", name=re.compile("^Endorse")).check()
     ada.get_by_label(re.compile("^Rationale")).fill("Portfolio, Part 1 and Part 2 all passed.")
     ada.get_by_role("button", name="Record decision").click()
@@ -97,8 +98,10 @@ def test_committee_member_resolves_a_discrepant_item_and_records_a_decision(app,
 def test_a_refused_save_shows_its_reason_in_place_and_keeps_what_was_typed(app, page, world):
     """htmx leaves 4xx answers unswapped; committee.js swaps the 422 form in, so the member sees why."""
     problems = []  # script errors, and console errors other than the 422 the browser logs on purpose
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" and "status of 422" not in msg.text
-            else None)
+    page.on(
+        "console",
+        lambda msg: problems.append(msg.text) if msg.type == "error" and "status of 422" not in msg.text else None,
+    )
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     page.goto("/login")
     page.get_by_label("E-mail").fill(world["emails"]["maya"])
@@ -107,7 +110,7 @@ def test_a_refused_save_shows_its_reason_in_place_and_keeps_what_was_typed(app, 
     page.goto(f"/committee/items/{world['split']}")
 
     page.get_by_label(re.compile("^Reflection")).fill("3")
-    page.get_by_label(re.compile("^Rationale")).fill("   ")   # passes the browser's `required`, not the rule
+    page.get_by_label(re.compile("^Rationale")).fill("   ")  # passes the browser's `required`, not the rule
     page.get_by_role("button", name="Save final scores").click()
     expect(page.get_by_role("alert")).to_contain_text("A rationale is required")
     expect(page.locator("#rationale-error")).to_be_visible()
@@ -132,8 +135,14 @@ def signed_in_page(browser, live_server, email):
 def script_errors(page, expected_status):
     """Script errors and console errors besides the refused status the browser logs on purpose."""
     problems = []
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error"
-            and f"status of {expected_status}" not in msg.text else None)
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(msg.text)
+            if msg.type == "error" and f"status of {expected_status}" not in msg.text
+            else None
+        ),
+    )
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     return problems
 
@@ -148,7 +157,7 @@ def test_two_members_on_one_item_see_each_others_values_and_keep_their_own_text(
     problems = script_errors(noah, 409)
     item = f"/committee/items/{world['split']}"
     maya.goto(item)
-    noah.goto(item)   # both opened the form before anyone saved
+    noah.goto(item)  # both opened the form before anyone saved
 
     maya.get_by_label(re.compile("^Reflection")).fill("2")
     maya.get_by_label(re.compile("^Rationale")).fill("Maya: reflection stays at 2.")

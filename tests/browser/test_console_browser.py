@@ -1,5 +1,6 @@
 """A coordinator runs a cycle in a real browser: upload with a row report then a good file, assignment preview
 and confirm, export download reopened with openpyxl."""
+
 import os
 import re
 
@@ -16,8 +17,17 @@ from tests.browser.axe import violations
 
 PASSWORD = "browser test password"
 EMAIL = "cora@example.org"
-SHEETS = ["Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments", "Requirements", "Calibration",
-          "Summary"]
+SHEETS = [
+    "Decisions",
+    "Items",
+    "Scores",
+    "Agreement",
+    "Reviewers",
+    "Assignments",
+    "Requirements",
+    "Calibration",
+    "Summary",
+]
 # Screenshots for a person to look at: set CONSOLE_SCREENSHOTS=/some/folder.
 SCREENSHOTS = os.environ.get("CONSOLE_SCREENSHOTS")
 
@@ -56,8 +66,10 @@ EXPECTED = "Failed to load resource: the server responded with a status of 422"
 def watch_for_errors(page):
     """Script errors and console errors (e.g. a CSP violation) other than the expected 422."""
     problems = []
-    page.on("console", lambda msg: problems.append(msg.text)
-            if msg.type == "error" and not msg.text.startswith(EXPECTED) else None)
+    page.on(
+        "console",
+        lambda msg: problems.append(msg.text) if msg.type == "error" and not msg.text.startswith(EXPECTED) else None,
+    )
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     return problems
 
@@ -70,8 +82,11 @@ def test_coordinator_imports_with_a_row_report_then_assigns_with_preview(app, pa
     shot(page, "1-dashboard-empty")
 
     bad = tmp_path / "reviewers.csv"
-    bad.write_text("email,name,designations\nann@example.org,Ann Reader,C\nben@example,Ben Reader,C\n"
-                   "cat@example.org,Cat Reader,Z\n", encoding="utf-8")
+    bad.write_text(
+        "email,name,designations\nann@example.org,Ann Reader,C\nben@example,Ben Reader,C\n"
+        "cat@example.org,Cat Reader,Z\n",
+        encoding="utf-8",
+    )
     page.get_by_role("navigation", name="Cycle sections").get_by_role("link", name="Import").click()
     page.get_by_label("What the file holds").select_option("reviewers")
     page.get_by_label("Spreadsheet (.xlsx or .csv)").set_input_files(str(bad))
@@ -88,21 +103,27 @@ def test_coordinator_imports_with_a_row_report_then_assigns_with_preview(app, pa
     expect(report).to_be_focused()
     page.set_viewport_size({"width": 1280, "height": 800})
     assert page.evaluate("document.getElementById('import-report').getBoundingClientRect().top") < 250
-    assert page.evaluate("document.querySelector('#import-report tbody tr:last-child')"
-                         ".getBoundingClientRect().bottom") < 800
+    assert (
+        page.evaluate("document.querySelector('#import-report tbody tr:last-child').getBoundingClientRect().bottom")
+        < 800
+    )
     assert violations(page) == []
     shot(page, "2-import-report")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
     good = tmp_path / "reviewers-fixed.csv"
-    good.write_text("email,name,designations\nann@example.org,Ann Reader,C\nben@example.org,Ben Reader,C\n"
-                    "cat@example.org,Cat Reader,C\n", encoding="utf-8")
+    good.write_text(
+        "email,name,designations\nann@example.org,Ann Reader,C\nben@example.org,Ben Reader,C\n"
+        "cat@example.org,Cat Reader,C\n",
+        encoding="utf-8",
+    )
     page.get_by_label("What the file holds").select_option("reviewers")
     page.get_by_label("Spreadsheet (.xlsx or .csv)").set_input_files(str(good))
     page.get_by_role("button", name="Import").click()
-    expect(page.get_by_text("Imported reviewers from reviewers-fixed.csv: 3 created, 0 updated, 0 unchanged."))\
-        .to_be_visible()
+    expect(
+        page.get_by_text("Imported reviewers from reviewers-fixed.csv: 3 created, 0 updated, 0 unchanged.")
+    ).to_be_visible()
 
     page.get_by_role("link", name="Items & assignment").click()
     page.get_by_role("button", name="Preview auto-assignment").click()

@@ -1,4 +1,5 @@
 """The layout in a real browser: CSP-clean, htmx configured, sign in/out, and failed saves made visible."""
+
 import re
 
 import pytest
@@ -32,8 +33,10 @@ def test_the_login_page_runs_under_the_csp_with_htmx_2_configured_safely(page, r
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     page.goto("/login")
     page.wait_for_function("window.htmx !== undefined && window.EndorsementReview !== undefined")
-    config = page.evaluate("({version: htmx.version, eval: htmx.config.allowEval, scripts: htmx.config.allowScriptTags,"
-                           " self: htmx.config.selfRequestsOnly, history: htmx.config.historyCacheSize})")
+    config = page.evaluate(
+        "({version: htmx.version, eval: htmx.config.allowEval, scripts: htmx.config.allowScriptTags,"
+        " self: htmx.config.selfRequestsOnly, history: htmx.config.historyCacheSize})"
+    )
     assert config["version"].startswith("2.")
     assert config == {**config, "eval": False, "scripts": False, "self": True, "history": 0}
     assert problems == []  # a CSP violation (inline script or style) would show up here

@@ -1,6 +1,7 @@
 """From invitation to queue in a real browser: a coordinator invites, the SMTP server on a loopback port
 (tests/mail_server.py) receives the message, the link sets a password once, the reviewer signs in and finds their
 queue (docs/mail.md)."""
+
 import os
 import re
 
@@ -57,7 +58,7 @@ def test_invitation_then_set_password_then_sign_in_then_queue(app, smtp, cycle_i
     coordinator.goto(f"/console/cycles/{cycle_id}")
     coordinator.get_by_role("button", name="Invite members without a password").click()
     expect(coordinator.get_by_text("Invitations: invited 1")).to_be_visible()
-    invitation, = smtp.wait_for(REVIEWER)
+    (invitation,) = smtp.wait_for(REVIEWER)
     assert invitation.subject == "You are invited to Endorsement Review"
     link = re.search(r"http://127\.0\.0\.1:\d+/password/set\?token=\S+", invitation.body).group(0)
     coordinator.goto("/console/mail")

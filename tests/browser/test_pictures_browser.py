@@ -1,5 +1,6 @@
 """The score pictures at a phone's and a laptop's width: the drawing that fits is shown, its text is legible,
 and no domain name is cut at the picture's edge."""
+
 import pytest
 
 from tests import committee_world

@@ -1,4 +1,5 @@
 """A reviewer scores an essay in a real browser: autosave, reload, submit, keyboard use and failures shown."""
+
 import re
 
 import pytest
@@ -21,8 +22,13 @@ def assignment_id(app):
         cycle = f.make_cycle("Spring exams")
         reviewer = f.make_user(Role.REVIEWER, email=EMAIL, name="Rowan Reviewer", password=PASSWORD)
         applicant = f.make_applicant(cycle, name="Hidden Applicant")
-        item = f.make_essay(cycle, applicant, item_id="E-301", prompt="A parent misses three home visits.",
-                            response="First I would reflect on my own frustration before calling the family.")
+        item = f.make_essay(
+            cycle,
+            applicant,
+            item_id="E-301",
+            prompt="A parent misses three home visits.",
+            response="First I would reflect on my own frustration before calling the family.",
+        )
         assignment = f.assign(item, reviewer)
         db.session.commit()
         return assignment.id
@@ -38,8 +44,10 @@ def sign_in(page):
 
 def stored(app, assignment_id):
     with app.app_context():
-        return {s.domain_key: (s.score, s.comment) for s in db.session.scalars(
-            select(Score).join(Read).where(Read.assignment_id == assignment_id))}
+        return {
+            s.domain_key: (s.score, s.comment)
+            for s in db.session.scalars(select(Score).join(Read).where(Read.assignment_id == assignment_id))
+        }
 
 
 def test_reviewer_scores_every_domain_reloads_and_submits(app, page, assignment_id):
@@ -51,7 +59,7 @@ def test_reviewer_scores_every_domain_reloads_and_submits(app, page, assignment_
     expect(page.get_by_role("heading", name=re.compile("Item E-301"))).to_be_visible()
     expect(page.get_by_text("Hidden Applicant")).to_have_count(0)
 
-    for domain, level in zip(ESSAY_DOMAINS, [3, 3, 2, 4, 3, 2]):
+    for domain, level in zip(ESSAY_DOMAINS, [3, 3, 2, 4, 3, 2], strict=True):
         page.locator(f"label[for='score-{domain}-{level}']").click()
         expect(page.locator(f"#status-{domain}")).to_have_text("Saved")
     page.get_by_label("Comment on Reflection").fill("Names her own frustration and uses it.")
@@ -61,7 +69,7 @@ def test_reviewer_scores_every_domain_reloads_and_submits(app, page, assignment_
     assert stored(app, assignment_id)["reflection"] == (4, "Names her own frustration and uses it.")
 
     page.reload()
-    for domain, level in zip(ESSAY_DOMAINS, [3, 3, 2, 4, 3, 2]):
+    for domain, level in zip(ESSAY_DOMAINS, [3, 3, 2, 4, 3, 2], strict=True):
         expect(page.locator(f"#score-{domain}-{level}")).to_be_checked()
     expect(page.get_by_label("Comment on Reflection")).to_have_value("Names her own frustration and uses it.")
 

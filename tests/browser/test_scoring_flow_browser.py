@@ -1,6 +1,7 @@
 """The scoring page as a compact flow in a real browser: the bar that stays in view, descriptors hidden and
 remembered, jump links, previous and next item, the summary before Submit, the reopen reason, and text typed
 just before a reload put back and saved."""
+
 import re
 
 import pytest
@@ -49,8 +50,10 @@ def sign_in(page, email=EMAIL):
 
 def stored_comments(app, assignment_id):
     with app.app_context():
-        return {s.domain_key: s.comment for s in db.session.scalars(
-            select(Score).join(Read).where(Read.assignment_id == assignment_id))}
+        return {
+            s.domain_key: s.comment
+            for s in db.session.scalars(select(Score).join(Read).where(Read.assignment_id == assignment_id))
+        }
 
 
 def test_the_bar_stays_in_view_and_follows_the_marks_and_links_jump_to_a_domain(page, queue):
@@ -69,8 +72,9 @@ def test_the_bar_stays_in_view_and_follows_the_marks_and_links_jump_to_a_domain(
     expect(summary.locator("[data-value]")).to_have_text(re.compile(r"^3 · "))
 
     page.mouse.wheel(0, 3000)  # far down the rubric, the bar is still at the top of the window
-    page.wait_for_function("document.getElementById('score-nav').getBoundingClientRect().top <= 1"
-                           " && window.scrollY > 1000")
+    page.wait_for_function(
+        "document.getElementById('score-nav').getBoundingClientRect().top <= 1 && window.scrollY > 1000"
+    )
     nav.get_by_role("link", name=re.compile("^Thinking")).click()
     expect(page).to_have_url(re.compile("#domain-thinking$"))
     top = page.evaluate("document.getElementById('domain-thinking').getBoundingClientRect().top")

@@ -1,4 +1,5 @@
 """Enumerating ``app.url_map`` and filling each rule's parameters from the hostile world."""
+
 import io
 import zipfile
 from dataclasses import dataclass
@@ -15,11 +16,13 @@ OTHER_PARAMETERS = {
     "requirement_key": lambda world: world.requirement_key,
     "action": lambda world: "disable",
     "kind": lambda world: "reviewers",
-    "message_id": lambda world: world.ids["message"],       # the outbox: coordinators only
-    "flag_id": lambda world: world.ids["flag"],             # a reported problem: coordinators only
+    "message_id": lambda world: world.ids["message"],  # the outbox: coordinators only
+    "flag_id": lambda world: world.ids["flag"],  # a reported problem: coordinators only
 }
-UNFILLABLE = ("{rule}: the access matrix cannot fill URL parameter {name!r}; add it to SCENARIOS (an object id) or "
-              "OTHER_PARAMETERS (anything else) in tests/hostile/routes.py / world.py so the route is checked")
+UNFILLABLE = (
+    "{rule}: the access matrix cannot fill URL parameter {name!r}; add it to SCENARIOS (an object id) or "
+    "OTHER_PARAMETERS (anything else) in tests/hostile/routes.py / world.py so the route is checked"
+)
 
 
 @dataclass(frozen=True)
@@ -27,8 +30,8 @@ class Probe:
     endpoint: str
     method: str
     url: str
-    scenario: str | None           # None when the rule names no object
-    objects: tuple[str, ...]       # the world's object names in the URL
+    scenario: str | None  # None when the rule names no object
+    objects: tuple[str, ...]  # the world's object names in the URL
 
 
 def is_static(rule) -> bool:
@@ -36,8 +39,11 @@ def is_static(rule) -> bool:
     return (rule.endpoint == "static" or rule.endpoint.endswith(".static")) and rule.rule.endswith("<path:filename>")
 
 
-def probes(app: Flask, world: World, methods: frozenset[str] = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"}),
-           ) -> tuple[list[Probe], list[str]]:
+def probes(
+    app: Flask,
+    world: World,
+    methods: frozenset[str] = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"}),
+) -> tuple[list[Probe], list[str]]:
     """Every (rule, method, object scenario) as a request to make, and the rules that could not be filled."""
     found, problems = [], []
     with app.test_request_context():

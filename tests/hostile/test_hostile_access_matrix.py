@@ -10,18 +10,38 @@ visitor receives. GETs on any route, and every refused request, write nothing.
 
 A rule added later is covered automatically; one whose parameters cannot be filled fails this test by name.
 """
+
 import pytest
 
 from app.extensions import db
 from app.people.models import Role
 from tests.hostile.routes import probes, response_text, session_token, signed_in_client
-from tests.hostile.world import (ROLE_OF, ROLES, SIGNED_OUT, VISIBLE, WINDOW, build_world, disable, fingerprint,
-                                 forbidden_canaries)
+from tests.hostile.world import (
+    ROLE_OF,
+    ROLES,
+    SIGNED_OUT,
+    VISIBLE,
+    WINDOW,
+    build_world,
+    disable,
+    fingerprint,
+    forbidden_canaries,
+)
 
 pytestmark = pytest.mark.seeded(seed=build_world)
 
-POST_FIELDS = {"score": "3", "seq": "99", **WINDOW, "comment": "probe", "status": "met", "note": "probe",
-               "overall_comment": "probe", "rationale": "probe", "decision": "endorse", "reason": "probe"}
+POST_FIELDS = {
+    "score": "3",
+    "seq": "99",
+    **WINDOW,
+    "comment": "probe",
+    "status": "met",
+    "note": "probe",
+    "overall_comment": "probe",
+    "rationale": "probe",
+    "decision": "endorse",
+    "reason": "probe",
+}
 
 
 @pytest.fixture
@@ -85,12 +105,17 @@ def test_every_route_refuses_what_the_role_may_not_see_and_leaks_no_identity(app
         if allowed and probe.method != "GET":
             acting.append(probe)  # sent last: it may legitimately change the world
             continue
-        response = client.open(probe.url, method=probe.method, data={"csrf_token": token, **POST_FIELDS},
-                               headers={"X-CSRFToken": token})
+        response = client.open(
+            probe.url, method=probe.method, data={"csrf_token": token, **POST_FIELDS}, headers={"X-CSRFToken": token}
+        )
         check(role, probe, response, statuses, failures)
         if role in SIGNED_OUT and statuses == {302}:
-            htmx = client.open(probe.url, method=probe.method, data={"csrf_token": token},
-                               headers={"HX-Request": "true", "X-CSRFToken": token})
+            htmx = client.open(
+                probe.url,
+                method=probe.method,
+                data={"csrf_token": token},
+                headers={"HX-Request": "true", "X-CSRFToken": token},
+            )
             check(role, probe, htmx, {401}, failures, htmx=True)
     with app.app_context():
         db.session.remove()
@@ -100,8 +125,11 @@ def test_every_route_refuses_what_the_role_may_not_see_and_leaks_no_identity(app
     if ROLE_OF.get(role) == Role.REVIEWER:
         for probe in acting:
             if probe.endpoint.startswith("scoring."):
-                response = client.post(probe.url, data={"csrf_token": token, **POST_FIELDS},
-                                       headers={"HX-Request": "true", "X-CSRFToken": token})
+                response = client.post(
+                    probe.url,
+                    data={"csrf_token": token, **POST_FIELDS},
+                    headers={"HX-Request": "true", "X-CSRFToken": token},
+                )
                 check(role, probe, response, None, failures, htmx=True)
     assert not failures, f"{len(failures)} access failures:\n" + "\n".join(failures[:60])
 
@@ -117,4 +145,11 @@ def test_a_new_route_is_probed_without_being_listed(app, world):
     app.add_url_rule("/probe/items/<int:item_pk>", endpoint="probe_item", view_func=lambda item_pk: "")
     found, _ = probes(app, world)
     assert {p.scenario for p in found if p.endpoint == "probe_item"} == {
-        "a_essay", "a_application", "b_other_cycle", "b_same_cycle", "conflicted", "unassigned", "guessed"}
+        "a_essay",
+        "a_application",
+        "b_other_cycle",
+        "b_same_cycle",
+        "conflicted",
+        "unassigned",
+        "guessed",
+    }

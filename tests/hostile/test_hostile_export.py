@@ -7,6 +7,7 @@ rationales for items and decisions and the deciding member's e-mail, and the cyc
 starts with a formula trigger. The reloaded workbook must hold no formula cell, and each text exactly as typed.
 (Prompts and essays are not exported: docs/workbook.md lists every column.)
 """
+
 import io
 import re
 
@@ -33,27 +34,62 @@ PREFIXES = {
 
 def build_cycle(prefix: str) -> tuple[object, set[str]]:
     """A cycle whose every exported user text starts with ``prefix``; returns it and those texts."""
-    texts = {name: f"{prefix} {name}" for name in
-             ("applicant_name", "item_id", "reviewer_name", "comment", "rationale", "organization",
-              "overall_comment", "item_rationale")}
+    texts = {
+        name: f"{prefix} {name}"
+        for name in (
+            "applicant_name",
+            "item_id",
+            "reviewer_name",
+            "comment",
+            "rationale",
+            "organization",
+            "overall_comment",
+            "item_rationale",
+        )
+    }
     texts["applicant_id"] = f"{prefix} A-1"  # an applicant id has at most 60 characters (APP-<id> is an item id)
     emails = {name: f"{prefix}{name}@example.org" for name in ("reader.one", "reader.two", "chair")}
     cycle = f.make_cycle(f"{prefix}Formula cycle")
-    readers = [f.make_user(Role.REVIEWER, email=emails[key], name=f"{texts['reviewer_name']} {n}")
-               for n, key in enumerate(("reader.one", "reader.two"), start=1)]
+    readers = [
+        f.make_user(Role.REVIEWER, email=emails[key], name=f"{texts['reviewer_name']} {n}")
+        for n, key in enumerate(("reader.one", "reader.two"), start=1)
+    ]
     chair = f.make_user(Role.COMMITTEE, email=emails["chair"], name="Chair")
-    applicant = f.make_applicant(cycle, applicant_id=texts["applicant_id"], name=texts["applicant_name"],
-                                 category="IMHM-C", mc_score=88, organization=texts["organization"])
+    applicant = f.make_applicant(
+        cycle,
+        applicant_id=texts["applicant_id"],
+        name=texts["applicant_name"],
+        category="IMHM-C",
+        mc_score=88,
+        organization=texts["organization"],
+    )
     applicant.email = f"{prefix}applicant@example.org"
     essay = f.make_essay(cycle, applicant, item_id=texts["item_id"], rubric_key="imhm-c-essay")
     for number, reader in enumerate(readers, start=1):
-        read = f.submitted_read(f.assign(essay, reader), {key: 3 for key in ESSAY_DOMAINS}, number=number,
-                                comments={key: texts["comment"] for key in ESSAY_DOMAINS})
+        read = f.submitted_read(
+            f.assign(essay, reader),
+            {key: 3 for key in ESSAY_DOMAINS},
+            number=number,
+            comments={key: texts["comment"] for key in ESSAY_DOMAINS},
+        )
         read.overall_comment = texts["overall_comment"]
-    db.session.add(CommitteeResolution(item_pk=essay.id, scores={key: 3 for key in ESSAY_DOMAINS}, result="pass",
-                                       rationale=texts["item_rationale"], decided_by_id=chair.id))
-    db.session.add(Decision(application_id=applicant.application.id, decision=DecisionValue.REVISE,
-                            rationale=texts["rationale"], decided_by_id=chair.id))
+    db.session.add(
+        CommitteeResolution(
+            item_pk=essay.id,
+            scores={key: 3 for key in ESSAY_DOMAINS},
+            result="pass",
+            rationale=texts["item_rationale"],
+            decided_by_id=chair.id,
+        )
+    )
+    db.session.add(
+        Decision(
+            application_id=applicant.application.id,
+            decision=DecisionValue.REVISE,
+            rationale=texts["rationale"],
+            decided_by_id=chair.id,
+        )
+    )
     db.session.commit()
     expected = set(texts.values()) - {texts["reviewer_name"]}
     expected |= {f"{texts['reviewer_name']} 1", f"{texts['reviewer_name']} 2"} | set(emails.values())

@@ -4,6 +4,7 @@ message naming the problem, and not a row anywhere changes (docs/security.md, re
 The service-level cases live in tests/unit/test_import_service.py; these check the two ways a file reaches it,
 with the production limits (no test-sized thresholds).
 """
+
 import html
 import io
 
@@ -11,8 +12,7 @@ import pytest
 
 from tests.hostile.routes import session_token, signed_in_client
 from tests.hostile.world import build_world, counts
-from tests.unit.import_files import (billion_laughs_workbook, csv_bytes, xlsx_bytes, xxe_workbook,
-                                     zip_bomb_workbook)
+from tests.unit.import_files import billion_laughs_workbook, csv_bytes, xlsx_bytes, xxe_workbook, zip_bomb_workbook
 
 pytestmark = pytest.mark.seeded(seed=build_world)
 
@@ -27,8 +27,12 @@ def hostile_files():
         ("billion-laughs", "laughs.xlsx", billion_laughs_workbook(), "forbidden XML"),
         ("xxe", "xxe.xlsx", xxe_workbook("/etc/passwd"), "forbidden XML"),
         ("zip-bomb", "bomb.xlsx", zip_bomb_workbook(UNPACKED_LIMIT + (8 << 20)), "would unpack to"),
-        ("html-renamed", "pool.xlsx", b"<!DOCTYPE html><html><body><form>Sign in</form></body></html>",
-         "is an HTML or XML document, not a spreadsheet"),
+        (
+            "html-renamed",
+            "pool.xlsx",
+            b"<!DOCTYPE html><html><body><form>Sign in</form></body></html>",
+            "is an HTML or XML document, not a spreadsheet",
+        ),
         ("truncated-zip", "cut.xlsx", xlsx_bytes(good)[:700], "damaged or truncated zip"),
         ("not-utf8", "latin.csv", "email,name\nzoë@example.org,Zoë\n".encode("latin-1"), "is not UTF-8 text"),
         ("nul-bytes", "nul.csv", b"email,name\nx@example.org,X\x00Y\n", "contains a NUL byte"),
@@ -51,8 +55,9 @@ def table_counts(app):
 
 
 @pytest.mark.parametrize(("case", "name", "data", "message"), FILES, ids=IDS)
-def test_the_import_command_refuses_a_hostile_file_and_writes_nothing(app, runner, world, tmp_path,
-                                                                        case, name, data, message):
+def test_the_import_command_refuses_a_hostile_file_and_writes_nothing(
+    app, runner, world, tmp_path, case, name, data, message
+):
     path = tmp_path / name
     path.write_bytes(data)
     before = table_counts(app)
@@ -69,8 +74,11 @@ def test_the_console_upload_refuses_a_hostile_file_and_writes_nothing(app, world
     path = f"/console/cycles/{world.ids['c1']}/import"
     token = session_token(client, True)
     before = table_counts(app)
-    response = client.post(path, data={"csrf_token": token, "kind": "reviewers", "file": (io.BytesIO(data), name)},
-                           content_type="multipart/form-data")
+    response = client.post(
+        path,
+        data={"csrf_token": token, "kind": "reviewers", "file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
     page = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 422
     assert message in page, f"{case}: the page does not say {message!r}"
@@ -83,9 +91,11 @@ def test_an_uploaded_name_is_never_used_as_a_path(app, world, tmp_path):
     target = tmp_path / "planted.csv"
     name = f"../../../../..{target}"
     data = csv_bytes([["email", "name"], ["path.person@example.org", "Path Person"]])
-    response = client.post(f"/console/cycles/{world.ids['c1']}/import",
-                           data={"csrf_token": session_token(client, True), "kind": "reviewers",
-                                 "file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    response = client.post(
+        f"/console/cycles/{world.ids['c1']}/import",
+        data={"csrf_token": session_token(client, True), "kind": "reviewers", "file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     assert not target.exists()
     assert "planted.csv" in client.get(response.headers["Location"]).get_data(as_text=True)

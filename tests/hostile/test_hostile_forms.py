@@ -4,6 +4,7 @@ assignment (extra form fields are ignored) — docs/security.md, requirements 10
 Each POST rule is sent by a role the view admits, on an object that role may see, so the only thing standing
 between the request and a write is the token (or the form's own field list).
 """
+
 import time
 
 import pytest
@@ -34,20 +35,38 @@ VALID = {
     "committee.resolve": {**{f"score_{key}": "3" for key in ESSAY_DOMAINS}, "rationale": "Agreed in the meeting"},
     "committee.decide": {"decision": "endorse", "rationale": "Meets every requirement"},
     "console.new_cycle": {"name": "Mass assignment cycle", "readers": "2"},
-    "console.create_user": {"email": "new.person@example.org", "name": "New Person", "role": "reviewer",
-                            "your_password": PASSWORD},
-    "console.update_profile": {"profile-designations": "C", "profile-endorsements": "IMHM-C",
-                               "profile-organization": "Elm Agency", "profile-max_load": "4"},
+    "console.create_user": {
+        "email": "new.person@example.org",
+        "name": "New Person",
+        "role": "reviewer",
+        "your_password": PASSWORD,
+    },
+    "console.update_profile": {
+        "profile-designations": "C",
+        "profile-endorsements": "IMHM-C",
+        "profile-organization": "Elm Agency",
+        "profile-max_load": "4",
+    },
     "console.change_role": {"role-role": "committee", "role-your_password": PASSWORD},
     "console.set_active": {"active-your_password": PASSWORD},
     "console.reset_password": {"password-your_password": PASSWORD},
-    "people.change_password": {"current_password": "not the password", "new_password": "n" * 20,
-                               "confirm_password": "n" * 20},
+    "people.change_password": {
+        "current_password": "not the password",
+        "new_password": "n" * 20,
+        "confirm_password": "n" * 20,
+    },
 }
 # Endpoints whose purpose is to change one of the protected facts below.
-CHANGES = {"console.set_active": {"active"}, "console.change_role": {"roles"},
-           "console.assign": {"assignments"}, "console.unassign": {"assignments"}, "console.swap": {"assignments"},
-           "console.confirm": {"assignments"}, "console.reconcile": {"assignments"}, "console.reopen": {"reads"}}
+CHANGES = {
+    "console.set_active": {"active"},
+    "console.change_role": {"roles"},
+    "console.assign": {"assignments"},
+    "console.unassign": {"assignments"},
+    "console.swap": {"assignments"},
+    "console.confirm": {"assignments"},
+    "console.reconcile": {"assignments"},
+    "console.reopen": {"reads"},
+}
 
 
 @pytest.fixture
@@ -75,8 +94,9 @@ def acting_probes(app, world):
     public = {endpoint for endpoint in rules if getattr(app.view_functions[endpoint], "is_public", False)}
     missing = rules - set(chosen) - public  # the public forms are sent anonymously below
     assert not missing, f"no role/object could reach {sorted(missing)}: extend tests/hostile/world.py"
-    ordered = sorted(chosen.values(),
-                     key=lambda pair: (ACTING_ROLES.index(pair[0]), pair[1].endpoint == "people.logout"))
+    ordered = sorted(
+        chosen.values(), key=lambda pair: (ACTING_ROLES.index(pair[0]), pair[1].endpoint == "people.logout")
+    )
     return ordered
 
 
@@ -92,13 +112,18 @@ def test_every_state_changing_route_refuses_missing_foreign_and_expired_tokens(a
         data = VALID.get(probe.endpoint, {})
         for label, token in (("missing", None), ("foreign-session", strangers[role]), ("forged", "x" * 40)):
             for htmx in (False, True):
-                headers = {"HX-Request": "true", "X-CSRFToken": token} if htmx and token else (
-                    {"HX-Request": "true"} if htmx else {})
+                headers = (
+                    {"HX-Request": "true", "X-CSRFToken": token}
+                    if htmx and token
+                    else ({"HX-Request": "true"} if htmx else {})
+                )
                 form = data if htmx or token is None else {**data, "csrf_token": token}
                 response = client.open(probe.url, method=probe.method, data=form, headers=headers)
                 if response.status_code != 400 or response.headers.get("X-Endorsement-Error") != "csrf":
-                    failures.append(f"{role} {probe.method} {probe.url} with a {label} token "
-                                    f"({'htmx' if htmx else 'form'}): {response.status_code}")
+                    failures.append(
+                        f"{role} {probe.method} {probe.url} with a {label} token "
+                        f"({'htmx' if htmx else 'form'}): {response.status_code}"
+                    )
     # The anonymous forms are state-changing too: signing in (starts a session, counts failures), asking for a
     # reset link (mails it), choosing a password through a link.
     anonymous = app.test_client()
@@ -113,8 +138,12 @@ def test_every_state_changing_route_refuses_missing_foreign_and_expired_tokens(a
     tokens = {role: session_token(clients[role], True) for role in ACTING_ROLES}
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) + CSRF_HOURS * 3600 + 60)
     for role, probe in cases:
-        response = clients[role].open(probe.url, method=probe.method, data=VALID.get(probe.endpoint, {}),
-                                      headers={"HX-Request": "true", "X-CSRFToken": tokens[role]})
+        response = clients[role].open(
+            probe.url,
+            method=probe.method,
+            data=VALID.get(probe.endpoint, {}),
+            headers={"HX-Request": "true", "X-CSRFToken": tokens[role]},
+        )
         if response.status_code != 400 or response.headers.get("X-Endorsement-Error") != "csrf":
             failures.append(f"{role} {probe.method} {probe.url} with an expired token: {response.status_code}")
         elif "session expired" not in response.get_data(as_text=True):
@@ -141,11 +170,23 @@ def protected_facts():
 def test_extra_form_fields_are_ignored_by_every_form(app, world):
     with app.app_context():
         reviewers = {world.ids["u_reviewer_a"], world.ids["u_reviewer_b"], world.ids["u_conflicted"]}
-        extras = {"role": "coordinator", "reviewer_id": str(world.ids["u_reviewer_b"]), "status": "submitted",
-                  "number": "7", "active": "false", "id": "1", "user_id": str(world.ids["u_reviewer_b"]),
-                  "cycle_id": str(world.ids["c2"]), "decided_by_id": str(world.ids["u_reviewer_a"]),
-                  "actor_id": str(world.ids["u_reviewer_a"]), "assignment_id": str(world.ids["asg_b_y"]),
-                  "password_hash": "x", "session_token": "planted-token", "is_admin": "1", "version": "1"}
+        extras = {
+            "role": "coordinator",
+            "reviewer_id": str(world.ids["u_reviewer_b"]),
+            "status": "submitted",
+            "number": "7",
+            "active": "false",
+            "id": "1",
+            "user_id": str(world.ids["u_reviewer_b"]),
+            "cycle_id": str(world.ids["c2"]),
+            "decided_by_id": str(world.ids["u_reviewer_a"]),
+            "actor_id": str(world.ids["u_reviewer_a"]),
+            "assignment_id": str(world.ids["asg_b_y"]),
+            "password_hash": "x",
+            "session_token": "planted-token",
+            "is_admin": "1",
+            "version": "1",
+        }
     clients = {role: signed_in_client(app, world.emails[role]) for role in ACTING_ROLES}
     tokens = {role: session_token(clients[role], True) for role in ACTING_ROLES}
     failures, accepted = [], 0
@@ -170,11 +211,17 @@ def test_extra_form_fields_are_ignored_by_every_form(app, world):
             if db.session.scalar(select(Read.id).where(Read.number == 7)) is not None:
                 failures.append(f"{role} {probe.url}: a read was numbered from the form")
             deciders = set(db.session.scalars(select(CommitteeResolution.decided_by_id))) | set(
-                db.session.scalars(select(Decision.decided_by_id)))
+                db.session.scalars(select(Decision.decided_by_id))
+            )
             if deciders & reviewers:
                 failures.append(f"{role} {probe.url}: a committee record names a reviewer as its author")
-            if probe.endpoint.startswith("scoring.") and db.session.scalar(
-                    select(db.func.count()).select_from(Read).where(Read.status == ReadStatus.SUBMITTED)) != 1:
+            if (
+                probe.endpoint.startswith("scoring.")
+                and db.session.scalar(
+                    select(db.func.count()).select_from(Read).where(Read.status == ReadStatus.SUBMITTED)
+                )
+                != 1
+            ):
                 failures.append(f"{role} {probe.url}: a draft was submitted by a field")
     assert not failures, "\n".join(failures)
     assert accepted >= 8, "too few forms accepted the valid fields for the extras to be meaningful"

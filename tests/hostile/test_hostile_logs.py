@@ -4,6 +4,7 @@ A whole scoring flow runs with every logger captured at DEBUG and a gunicorn-sty
 referrer, user agent — what gunicorn's default ``access_log_format`` writes) around the WSGI app. Essay text,
 prompts and reviewers' comments must appear in neither: they travel in request bodies, never in URLs.
 """
+
 import logging
 
 import pytest
@@ -38,10 +39,17 @@ class AccessLog:
 
         body = self.wsgi_app(environ, record_status)
         query = f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else ""
-        self.logger.info('%s - - "%s %s%s %s" %s - "%s" "%s"', environ.get("REMOTE_ADDR", "-"),
-                         environ["REQUEST_METHOD"], environ["PATH_INFO"], query, environ["SERVER_PROTOCOL"],
-                         status_holder.get("status"), environ.get("HTTP_REFERER", "-"),
-                         environ.get("HTTP_USER_AGENT", "-"))
+        self.logger.info(
+            '%s - - "%s %s%s %s" %s - "%s" "%s"',
+            environ.get("REMOTE_ADDR", "-"),
+            environ["REQUEST_METHOD"],
+            environ["PATH_INFO"],
+            query,
+            environ["SERVER_PROTOCOL"],
+            status_holder.get("status"),
+            environ.get("HTTP_REFERER", "-"),
+            environ.get("HTTP_USER_AGENT", "-"),
+        )
         return body
 
 
@@ -67,12 +75,14 @@ def test_a_scoring_flow_logs_no_essay_prompt_or_comment_text(app, world, caplog)
     token = session_token(reviewer, True)
     htmx = {"HX-Request": "true", "X-CSRFToken": token, "Referer": f"http://localhost{page_url}"}
     for seq, domain in enumerate(ESSAY_DOMAINS, start=10):
-        response = reviewer.post(f"{page_url}/domains/{domain}",
-                                 data={"score": "3", "comment": COMMENT, "seq": seq, **WINDOW}, headers=htmx)
+        response = reviewer.post(
+            f"{page_url}/domains/{domain}", data={"score": "3", "comment": COMMENT, "seq": seq, **WINDOW}, headers=htmx
+        )
         assert response.status_code == 200
     reviewer.post(f"{page_url}/overall", data={"overall_comment": ESSAY, "seq": "40", **WINDOW}, headers=htmx)
-    reviewer.post(f"{page_url}/domains/reflection", data={"score": "9", "comment": COMMENT, "seq": "41", **WINDOW},
-                  headers=htmx)  # a refused save
+    reviewer.post(
+        f"{page_url}/domains/reflection", data={"score": "9", "comment": COMMENT, "seq": "41", **WINDOW}, headers=htmx
+    )  # a refused save
     submitted = reviewer.post(f"{page_url}/submit", data={"csrf_token": token})
     assert submitted.status_code == 303
     committee = signed_in_client(app, world.emails["committee_c1"])

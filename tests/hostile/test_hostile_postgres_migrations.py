@@ -4,6 +4,7 @@ requirement 22).
 Runs when ``TEST_DATABASE_URL`` names a PostgreSQL server (``bash .ci/with-postgres …`` sets it); it works in a
 database of its own, created and dropped here, so the shared test database is left alone.
 """
+
 import os
 import uuid
 
@@ -22,7 +23,8 @@ from app.extensions import db
 URL = os.environ.get("TEST_DATABASE_URL", "")
 pytestmark = pytest.mark.skipif(
     not URL.startswith(("postgresql", "postgres")),
-    reason="TEST_DATABASE_URL is not a PostgreSQL URL: run under `bash .ci/with-postgres` to check migrations there")
+    reason="TEST_DATABASE_URL is not a PostgreSQL URL: run under `bash .ci/with-postgres` to check migrations there",
+)
 
 
 @pytest.fixture
@@ -40,8 +42,14 @@ def empty_postgres_url():
 
 @pytest.fixture
 def empty_app(tmp_path, empty_postgres_url):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path / "inst"),
-                      "SQLALCHEMY_DATABASE_URI": empty_postgres_url})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "INSTANCE_PATH": str(tmp_path / "inst"),
+            "SQLALCHEMY_DATABASE_URI": empty_postgres_url,
+        }
+    )
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -66,8 +74,11 @@ def test_the_migrated_postgresql_audit_log_refuses_update_delete_and_truncate(em
     engine = create_engine(empty_postgres_url)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO audit_entries (at, action, object_type) VALUES (now(), 'x', 'y')"))
-    for statement in ("UPDATE audit_entries SET action = 'changed'", "DELETE FROM audit_entries",
-                      "TRUNCATE audit_entries"):
+    for statement in (
+        "UPDATE audit_entries SET action = 'changed'",
+        "DELETE FROM audit_entries",
+        "TRUNCATE audit_entries",
+    ):
         with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
             conn.execute(text(statement))
     with engine.connect() as conn:
@@ -79,19 +90,33 @@ def test_the_migrated_postgresql_schema_has_every_check_of_the_models_and_refuse
     with empty_app.app_context():
         upgrade()
         inspector = inspect(db.engine)
-        live = {(table, check["name"]) for table in inspector.get_table_names()
-                for check in inspector.get_check_constraints(table)}
-        models = {(table.name, constraint.name) for table in db.metadata.tables.values()
-                  for constraint in table.constraints if isinstance(constraint, CheckConstraint)}
+        live = {
+            (table, check["name"])
+            for table in inspector.get_table_names()
+            for check in inspector.get_check_constraints(table)
+        }
+        models = {
+            (table.name, constraint.name)
+            for table in db.metadata.tables.values()
+            for constraint in table.constraints
+            if isinstance(constraint, CheckConstraint)
+        }
         assert models <= live
         with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO cycles (id, name, readers, created_at, blind_across_items) "
-                              "VALUES (1, 'C', 2, now(), true)"))
+            conn.execute(
+                text(
+                    "INSERT INTO cycles (id, name, readers, created_at, blind_across_items) "
+                    "VALUES (1, 'C', 2, now(), true)"
+                )
+            )
             conn.execute(text("INSERT INTO applicants (id, cycle_id, applicant_id, name) VALUES (1, 1, 'A-1', 'N')"))
-            conn.execute(text("INSERT INTO applications (id, applicant_pk, category, figures) "
-                              "VALUES (1, 1, 'IMHS', '{}')"))
-        insert = text("INSERT INTO decisions (application_id, decision, rationale, decided_at, version) "
-                      "VALUES (1, 'endorse', :rationale, now(), 1)")
+            conn.execute(
+                text("INSERT INTO applications (id, applicant_pk, category, figures) VALUES (1, 1, 'IMHS', '{}')")
+            )
+        insert = text(
+            "INSERT INTO decisions (application_id, decision, rationale, decided_at, version) "
+            "VALUES (1, 'endorse', :rationale, now(), 1)"
+        )
         # TEXT has no length of its own: the CHECK is the database's only guard (VARCHAR(n) guards the rest).
         with pytest.raises(DatabaseError, match="ck_decisions_rationale_length"), db.engine.begin() as conn:
             conn.execute(insert, {"rationale": "é" * 10_001})

@@ -1,6 +1,7 @@
 """SQLite transactions take the write lock when they begin (docs/security.md, requirement 19), so a read that
 later writes never fails on the read→write upgrade with "database is locked": it waits at BEGIN under
 busy_timeout instead."""
+
 import sqlite3
 
 import pytest

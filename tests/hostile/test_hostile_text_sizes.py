@@ -5,6 +5,7 @@ in a refused form, nothing stored anywhere — and accepted at its size.
 An outside probe stored an 8 MiB committee rationale twice and rendered it on two pages; the first test is that
 request again.
 """
+
 import re
 from dataclasses import dataclass
 
@@ -28,53 +29,127 @@ SCORES = {f"score_{key}": "3" for key in ESSAY_DOMAINS}
 @dataclass(frozen=True)
 class TextField:
     role: str
-    url: str              # formatted with the world's ids
-    field: str            # formatted likewise (console forms prefix their fields with the assignment id)
+    url: str  # formatted with the world's ids
+    field: str  # formatted likewise (console forms prefix their fields with the assignment id)
     limit: int
-    data: dict            # the rest of a valid request
+    data: dict  # the rest of a valid request
     htmx: bool = False
-    fits: bool = True     # whether a valid value of exactly ``limit`` characters can be built from the marker
+    fits: bool = True  # whether a valid value of exactly ``limit`` characters can be built from the marker
 
 
 # Every free-text field of every state-changing route, with its size. The completeness tests below fail when a
 # form gains a text field without a size.
 FIELDS = {
-    "domain comment": TextField("reviewer_a", "/reviews/{asg_a_x}/domains/reflection", "comment", limits.COMMENT,
-                                {"score": "3", "seq": "50", **WINDOW}, htmx=True),
-    "overall comment": TextField("reviewer_a", "/reviews/{asg_a_x}/overall", "overall_comment", limits.COMMENT,
-                                 {"seq": "50", **WINDOW}, htmx=True),
-    "requirement note": TextField("reviewer_a", "/reviews/{asg_a_appw}/requirements/{requirement_key}", "note",
-                                  limits.COMMENT, {"status": "more_info", "seq": "50", **WINDOW}, htmx=True),
-    "override reason": TextField("reviewer_a", "/reviews/{asg_a_appw}/requirements/{requirement_key}", "reason",
-                                 limits.REASON, {"status": "met", "seq": "50", **WINDOW}, htmx=True),
+    "domain comment": TextField(
+        "reviewer_a",
+        "/reviews/{asg_a_x}/domains/reflection",
+        "comment",
+        limits.COMMENT,
+        {"score": "3", "seq": "50", **WINDOW},
+        htmx=True,
+    ),
+    "overall comment": TextField(
+        "reviewer_a",
+        "/reviews/{asg_a_x}/overall",
+        "overall_comment",
+        limits.COMMENT,
+        {"seq": "50", **WINDOW},
+        htmx=True,
+    ),
+    "requirement note": TextField(
+        "reviewer_a",
+        "/reviews/{asg_a_appw}/requirements/{requirement_key}",
+        "note",
+        limits.COMMENT,
+        {"status": "more_info", "seq": "50", **WINDOW},
+        htmx=True,
+    ),
+    "override reason": TextField(
+        "reviewer_a",
+        "/reviews/{asg_a_appw}/requirements/{requirement_key}",
+        "reason",
+        limits.REASON,
+        {"status": "met", "seq": "50", **WINDOW},
+        htmx=True,
+    ),
     "decline reason": TextField("reviewer_a", "/reviews/{asg_a_x}/decline", "reason", limits.REASON, {}),
     "problem report": TextField("reviewer_a", "/reviews/{asg_a_x}/flag", "note", limits.REASON, {}),
-    "final scores rationale": TextField("committee_c1", "/committee/items/{e_w}/resolution", "rationale",
-                                        limits.RATIONALE, {**SCORES, "version": "1"}),
-    "decision rationale": TextField("committee_c1", "/committee/applications/{app_w}/decision", "rationale",
-                                    limits.RATIONALE, {"decision": "endorse", "version": "1"}),
-    "reopen reason": TextField("coordinator", "/console/assignments/{asg_b_w}/reopen", "re{asg_b_w}-reason",
-                               limits.REASON, {}),
-    "unassign reason": TextField("coordinator", "/console/assignments/{asg_a_x}/unassign", "un{asg_a_x}-reason",
-                                 limits.REASON, {"un{asg_a_x}-override": "y"}),
+    "final scores rationale": TextField(
+        "committee_c1", "/committee/items/{e_w}/resolution", "rationale", limits.RATIONALE, {**SCORES, "version": "1"}
+    ),
+    "decision rationale": TextField(
+        "committee_c1",
+        "/committee/applications/{app_w}/decision",
+        "rationale",
+        limits.RATIONALE,
+        {"decision": "endorse", "version": "1"},
+    ),
+    "reopen reason": TextField(
+        "coordinator", "/console/assignments/{asg_b_w}/reopen", "re{asg_b_w}-reason", limits.REASON, {}
+    ),
+    "unassign reason": TextField(
+        "coordinator",
+        "/console/assignments/{asg_a_x}/unassign",
+        "un{asg_a_x}-reason",
+        limits.REASON,
+        {"un{asg_a_x}-override": "y"},
+    ),
     "cycle name": TextField("coordinator", "/console/cycles", "name", limits.CYCLE_NAME, {"readers": "2"}),
-    "account name": TextField("coordinator", "/console/users", "name", limits.NAME,
-                              {"email": "new.person@example.org", "role": "reviewer", "your_password": PASSWORD}),
-    "account e-mail": TextField("coordinator", "/console/users", "email", limits.EMAIL,
-                                {"name": "New Person", "role": "reviewer", "your_password": PASSWORD}, fits=False),
-    "organization": TextField("coordinator", "/console/users/{u_reviewer_a}/profile", "profile-organization",
-                              limits.NAME, {"profile-designations": "C"}),
-    "endorsements": TextField("coordinator", "/console/users/{u_reviewer_a}/profile", "profile-endorsements",
-                              limits.CODES, {"profile-designations": "C"}, fits=False),
-    "committee member name": TextField("coordinator", "/console/cycles/{c1}/committee/add", "add-name", limits.NAME,
-                                       {"add-email": "new.member@example.org", "add-your_password": PASSWORD}),
+    "account name": TextField(
+        "coordinator",
+        "/console/users",
+        "name",
+        limits.NAME,
+        {"email": "new.person@example.org", "role": "reviewer", "your_password": PASSWORD},
+    ),
+    "account e-mail": TextField(
+        "coordinator",
+        "/console/users",
+        "email",
+        limits.EMAIL,
+        {"name": "New Person", "role": "reviewer", "your_password": PASSWORD},
+        fits=False,
+    ),
+    "organization": TextField(
+        "coordinator",
+        "/console/users/{u_reviewer_a}/profile",
+        "profile-organization",
+        limits.NAME,
+        {"profile-designations": "C"},
+    ),
+    "endorsements": TextField(
+        "coordinator",
+        "/console/users/{u_reviewer_a}/profile",
+        "profile-endorsements",
+        limits.CODES,
+        {"profile-designations": "C"},
+        fits=False,
+    ),
+    "committee member name": TextField(
+        "coordinator",
+        "/console/cycles/{c1}/committee/add",
+        "add-name",
+        limits.NAME,
+        {"add-email": "new.member@example.org", "add-your_password": PASSWORD},
+    ),
     "committee member organization": TextField(
-        "coordinator", "/console/cycles/{c1}/committee/add", "add-organization", limits.NAME,
-        {"add-email": "new.member@example.org", "add-name": "New Member", "add-your_password": PASSWORD}),
-    "committee organization": TextField("coordinator", "/console/users/{u_committee_c1}/organization",
-                                        "organization-organization", limits.NAME, {}),
-    "designations": TextField("coordinator", "/console/users/{u_reviewer_a}/profile", "profile-designations",
-                              limits.DESIGNATIONS, {}, fits=False),
+        "coordinator",
+        "/console/cycles/{c1}/committee/add",
+        "add-organization",
+        limits.NAME,
+        {"add-email": "new.member@example.org", "add-name": "New Member", "add-your_password": PASSWORD},
+    ),
+    "committee organization": TextField(
+        "coordinator", "/console/users/{u_committee_c1}/organization", "organization-organization", limits.NAME, {}
+    ),
+    "designations": TextField(
+        "coordinator",
+        "/console/users/{u_reviewer_a}/profile",
+        "profile-designations",
+        limits.DESIGNATIONS,
+        {},
+        fits=False,
+    ),
 }
 
 
@@ -103,10 +178,17 @@ def _stored_anywhere(app, marker: str) -> list[str]:
     found = []
     with app.app_context():
         for table in db.metadata.sorted_tables:
-            columns = [column for column in table.columns
-                       if isinstance(column.type, String | Text) and not isinstance(column.type, Enum)]
-            if columns and db.session.execute(select(table).where(or_(*(column.contains(marker)
-                                                                          for column in columns)))).first():
+            columns = [
+                column
+                for column in table.columns
+                if isinstance(column.type, String | Text) and not isinstance(column.type, Enum)
+            ]
+            if (
+                columns
+                and db.session.execute(
+                    select(table).where(or_(*(column.contains(marker) for column in columns)))
+                ).first()
+            ):
                 found.append(table.name)
     return found
 
@@ -162,11 +244,13 @@ def _form_classes():
         for sub in cls.__subclasses__():
             yield sub
             yield from subclasses(sub)
+
     return [cls for cls in subclasses(FlaskForm) if cls.__module__.startswith("app.")]
 
 
 def test_every_text_field_of_every_form_has_a_size(app):
     from app.committee.forms import SCORE_PREFIX, build_resolution_form
+
     with app.test_request_context():
         build_resolution_form(get_rubric("imhm-c-essay"))  # its fields are made per rubric
     unbounded = []

@@ -6,6 +6,7 @@ attributes that would fire requests, javascript: links) in names, organisations,
 summaries and URLs, comments, notes and rationales. Every GET route each role may open is fetched as a full
 page and as an htmx partial, and the forms that echo what was typed are posted with payloads.
 """
+
 import re
 
 import pytest
@@ -14,15 +15,33 @@ from tests.factories import ESSAY_DOMAINS
 from tests.hostile.routes import probes, response_text, session_token, signed_in_client
 from tests.hostile.world import ROLE_OF, VISIBLE, WINDOW, build_world
 
-PAYLOAD = ('<script>alert(1)</script><img src=x onerror=alert(2)>"><svg onload=alert(3)>'
-           '<div hx-get="/logout" hx-on:click="alert(4)">d</div><a href="javascript:alert(5)">j</a>')
+PAYLOAD = (
+    '<script>alert(1)</script><img src=x onerror=alert(2)>"><svg onload=alert(3)>'
+    '<div hx-get="/logout" hx-on:click="alert(4)">d</div><a href="javascript:alert(5)">j</a>'
+)
 SHORT_PAYLOAD = '<script>alert(1)</script>"><svg onload=alert(3)>'
-LIVE_MARKUP = re.compile(r'<script>alert|<img src=x|<svg onload|<div hx-get="/logout|hx-on:click="alert|'
-                         r'href="javascript:|href=\'javascript:|src="javascript:', re.IGNORECASE)
+LIVE_MARKUP = re.compile(
+    r'<script>alert|<img src=x|<svg onload|<div hx-get="/logout|hx-on:click="alert|'
+    r'href="javascript:|href=\'javascript:|src="javascript:',
+    re.IGNORECASE,
+)
 # Fields whose text some page must show (escaped), so the check is not passing on absent text.
-SHOWN = ["cycle_name", "user_name", "user_organization", "applicant_name", "applicant_organization", "prompt",
-         "response", "portfolio_summary", "portfolio_url", "score_comment", "overall_comment", "requirement_note",
-         "rationale", "decision_rationale"]
+SHOWN = [
+    "cycle_name",
+    "user_name",
+    "user_organization",
+    "applicant_name",
+    "applicant_organization",
+    "prompt",
+    "response",
+    "portfolio_summary",
+    "portfolio_url",
+    "score_comment",
+    "overall_comment",
+    "requirement_note",
+    "rationale",
+    "decision_rationale",
+]
 SHORT_FIELDS = {"cycle_name"}  # 120 characters; the rest hold at least 200, which PostgreSQL enforces
 
 
@@ -84,30 +103,58 @@ def test_forms_that_echo_what_was_typed_keep_it_inert(app, world):
     token = session_token(committee, True)
     htmx = {"HX-Request": "true", "X-CSRFToken": token}
     # A rationale without scores, a decision that is not one: refused, and the typed text is shown back.
-    echoes.append(committee.post(f"/committee/items/{world.ids['e_x']}/resolution",
-                                 data={"rationale": PAYLOAD, f"score_{ESSAY_DOMAINS[0]}": PAYLOAD}, headers=htmx))
-    echoes.append(committee.post(f"/committee/items/{world.ids['e_x']}/resolution",
-                                 data={"rationale": PAYLOAD, "csrf_token": token}))
-    echoes.append(committee.post(f"/committee/applications/{world.ids['app_x']}/decision",
-                                 data={"decision": PAYLOAD, "rationale": PAYLOAD}, headers=htmx))
+    echoes.append(
+        committee.post(
+            f"/committee/items/{world.ids['e_x']}/resolution",
+            data={"rationale": PAYLOAD, f"score_{ESSAY_DOMAINS[0]}": PAYLOAD},
+            headers=htmx,
+        )
+    )
+    echoes.append(
+        committee.post(
+            f"/committee/items/{world.ids['e_x']}/resolution", data={"rationale": PAYLOAD, "csrf_token": token}
+        )
+    )
+    echoes.append(
+        committee.post(
+            f"/committee/applications/{world.ids['app_x']}/decision",
+            data={"decision": PAYLOAD, "rationale": PAYLOAD},
+            headers=htmx,
+        )
+    )
     coordinator = signed_in_client(app, world.emails["coordinator"])
     token = session_token(coordinator, True)
-    echoes.append(coordinator.post("/console/users", data={"csrf_token": token, "email": PAYLOAD, "name": PAYLOAD,
-                                                           "role": "reviewer"}))
-    echoes.append(coordinator.post("/console/cycles", data={"csrf_token": token, "name": SHORT_PAYLOAD * 3,
-                                                            "readers": PAYLOAD}))
+    echoes.append(
+        coordinator.post(
+            "/console/users", data={"csrf_token": token, "email": PAYLOAD, "name": PAYLOAD, "role": "reviewer"}
+        )
+    )
+    echoes.append(
+        coordinator.post("/console/cycles", data={"csrf_token": token, "name": SHORT_PAYLOAD * 3, "readers": PAYLOAD})
+    )
     echoes.append(coordinator.get(f"/console/audit?item={PAYLOAD}&user={PAYLOAD}"))
     echoes.append(coordinator.get(f"/console/cycles/{world.ids['c1']}/assignments?q={PAYLOAD}&state={PAYLOAD}"))
     echoes.append(committee.get(f"/committee/cycles/{world.ids['c1']}/?state={PAYLOAD}"))
     reviewer = signed_in_client(app, world.emails["reviewer_a"])
     token = session_token(reviewer, True)
-    echoes.append(reviewer.post(f"/reviews/{world.ids['asg_a_x']}/domains/reflection",
-                                data={"score": PAYLOAD, "comment": PAYLOAD, "seq": "9", **WINDOW},
-                                headers={"HX-Request": "true", "X-CSRFToken": token}))
-    echoes.append(reviewer.post(f"/reviews/{world.ids['asg_a_x']}/domains/{PAYLOAD[:20]}",
-                                data={"score": "2", "seq": "10", **WINDOW},
-                                headers={"HX-Request": "true", "X-CSRFToken": token}))
-    failures = [f"echo {n}: status {r.status_code}, live markup {live_markup(r)}"
-                for n, r in enumerate(echoes) if live_markup(r) or r.status_code >= 500]
+    echoes.append(
+        reviewer.post(
+            f"/reviews/{world.ids['asg_a_x']}/domains/reflection",
+            data={"score": PAYLOAD, "comment": PAYLOAD, "seq": "9", **WINDOW},
+            headers={"HX-Request": "true", "X-CSRFToken": token},
+        )
+    )
+    echoes.append(
+        reviewer.post(
+            f"/reviews/{world.ids['asg_a_x']}/domains/{PAYLOAD[:20]}",
+            data={"score": "2", "seq": "10", **WINDOW},
+            headers={"HX-Request": "true", "X-CSRFToken": token},
+        )
+    )
+    failures = [
+        f"echo {n}: status {r.status_code}, live markup {live_markup(r)}"
+        for n, r in enumerate(echoes)
+        if live_markup(r) or r.status_code >= 500
+    ]
     assert not failures, "\n".join(failures)
     assert sum(r.status_code in (400, 409, 422) for r in echoes) >= 5  # the refusals really ran

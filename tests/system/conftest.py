@@ -1,4 +1,5 @@
 """Fixtures for tests against a real gunicorn server and a migrated SQLite file."""
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -6,8 +7,8 @@ import pytest
 from flask_migrate import upgrade
 
 from app import create_app
-from app.extensions import db
 from app.cycles.models import MemberRole
+from app.extensions import db
 from app.people.models import Role
 from app.people.passwords import hash_password
 from tests import factories as f
@@ -33,8 +34,15 @@ class Deployment:
 
 
 def migrated_app(instance: Path, database_path: Path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "system-test-secret", "INSTANCE_PATH": str(instance),
-                      "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(database_path), **CHEAP_PASSWORD_HASHING})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "system-test-secret",
+            "INSTANCE_PATH": str(instance),
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(database_path),
+            **CHEAP_PASSWORD_HASHING,
+        }
+    )
     with app.app_context():
         upgrade()
     return app
@@ -46,8 +54,9 @@ def deployment(tmp_path) -> Deployment:
     instance, database_path = tmp_path / "instance", tmp_path / "live.sqlite3"
     app = migrated_app(instance, database_path)
     # The server reads instance/config.py: its workers sign the reviewers in at the suite's cheap cost too.
-    (instance / "config.py").write_text("".join(f"{key} = {value!r}\n"
-                                                for key, value in CHEAP_PASSWORD_HASHING.items()))
+    (instance / "config.py").write_text(
+        "".join(f"{key} = {value!r}\n" for key, value in CHEAP_PASSWORD_HASHING.items())
+    )
     seats, item_pks = [], []
     with app.app_context():
         password_hash = hash_password(PASSWORD)
@@ -68,5 +77,6 @@ def deployment(tmp_path) -> Deployment:
             committee.append(member.email)
         db.session.commit()
         db.engine.dispose()
-    return Deployment(instance, "sqlite:///" + str(database_path), database_path, tuple(seats), tuple(committee),
-                      tuple(item_pks))
+    return Deployment(
+        instance, "sqlite:///" + str(database_path), database_path, tuple(seats), tuple(committee), tuple(item_pks)
+    )

@@ -1,4 +1,5 @@
 """A real multi-worker gunicorn server on 127.0.0.1 and a small cookie-keeping HTTP client."""
+
 import html
 import http.cookiejar
 import os
@@ -28,8 +29,14 @@ def free_port() -> int:
 
 def server_env(instance: Path, database_url: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"ENDORSEMENT_INSTANCE": str(instance), "DATABASE_URL": database_url,
-                "SECRET_KEY": "system-test-secret", "ENDORSEMENT_LOCAL_HTTP": "1"})
+    env.update(
+        {
+            "ENDORSEMENT_INSTANCE": str(instance),
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "system-test-secret",
+            "ENDORSEMENT_LOCAL_HTTP": "1",
+        }
+    )
     return env
 
 
@@ -51,9 +58,22 @@ class GunicornServer:
     def start(self) -> "GunicornServer":
         self._log_file = log = open(self.log_path, "ab")  # noqa: SIM115 (closed in _closed)
         self.process = subprocess.Popen(
-            [str(GUNICORN), "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}", "--timeout", "60",
-             "app:create_app()"], cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                str(GUNICORN),
+                "-w",
+                str(self.workers),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--timeout",
+                "60",
+                "app:create_app()",
+            ],
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

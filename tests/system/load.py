@@ -9,6 +9,7 @@ page's typing debounce would (600 ms and up). Every save's answer is kept: a 200
 connection cut by a killed worker (or a database restart) is an interrupted request, whose save may or may
 not have been stored. ``verify`` then checks the database against that record.
 """
+
 import http.client
 import os
 import random
@@ -48,12 +49,17 @@ class World:
     sign_in_accounts: tuple[str, ...]
 
 
-def build_world(instance: Path, database_url: str, reviewers: int, sign_in_accounts: int,
-                **config) -> World:
+def build_world(instance: Path, database_url: str, reviewers: int, sign_in_accounts: int, **config) -> World:
     """Migrate the database and give each of ``reviewers`` reviewers one Clinical essay; ``sign_in_accounts``
     committee accounts exist only to sign in. ``config``: e.g. a cheap password hash for a short test."""
-    app = create_app({"SECRET_KEY": "load-test-secret", "INSTANCE_PATH": str(instance),
-                      "SQLALCHEMY_DATABASE_URI": database_url, **config})
+    app = create_app(
+        {
+            "SECRET_KEY": "load-test-secret",
+            "INSTANCE_PATH": str(instance),
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            **config,
+        }
+    )
     with app.app_context():
         upgrade()
         password_hash = hash_password(PASSWORD)
@@ -79,16 +85,16 @@ def build_world(instance: Path, database_url: str, reviewers: int, sign_in_accou
 
 @dataclass
 class Outcome:
-    save_latencies: list[float] = field(default_factory=list)    # seconds, answered saves
+    save_latencies: list[float] = field(default_factory=list)  # seconds, answered saves
     sign_in_latencies: list[float] = field(default_factory=list)
-    statuses: Counter = field(default_factory=Counter)           # HTTP status of every answered request
-    interrupted: int = 0                                         # requests cut off (killed worker, restart)
+    statuses: Counter = field(default_factory=Counter)  # HTTP status of every answered request
+    interrupted: int = 0  # requests cut off (killed worker, restart)
     server_errors: list[str] = field(default_factory=list)
     # (assignment, domain) → {seq: (score, comment)} of every save sent, and the last acknowledged seq
     sent: dict[tuple[int, str], dict[int, tuple[int, str]]] = field(default_factory=dict)
     acknowledged: dict[tuple[int, str], int] = field(default_factory=dict)
     events: list[str] = field(default_factory=list)
-    not_started: list[str] = field(default_factory=list)        # reviewers who could not sign in beforehand
+    not_started: list[str] = field(default_factory=list)  # reviewers who could not sign in beforehand
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -131,8 +137,11 @@ def _reviewer(base_url: str, seat: Seat, start: "_Start", outcome: Outcome, rng:
             outcome.sent.setdefault(key, {})[seq] = (score, comment)
         started = time.perf_counter()
         try:
-            reply = client.post(f"/reviews/{seat.assignment_id}/domains/{domain}",
-                                {"score": score, "comment": comment, "seq": seq, **window_of(seat)}, htmx=True)
+            reply = client.post(
+                f"/reviews/{seat.assignment_id}/domains/{domain}",
+                {"score": score, "comment": comment, "seq": seq, **window_of(seat)},
+                htmx=True,
+            )
         except (OSError, http.client.HTTPException):
             with outcome.lock:
                 outcome.interrupted += 1
@@ -203,21 +212,32 @@ def kill_one_worker(server) -> Callable[[Outcome], None]:
         victim = worker_pids(server.process.pid)[0]
         os.kill(victim, signal.SIGKILL)
         outcome.events.append(f"SIGKILL worker {victim}")
+
     return kill
 
 
-def run(base_url: str, world: World, *, seconds: float, sign_in_clients: int = 0,
-        events: Sequence[tuple[float, Callable[[Outcome], None]]] = (), seed: int = 7) -> Outcome:
+def run(
+    base_url: str,
+    world: World,
+    *,
+    seconds: float,
+    sign_in_clients: int = 0,
+    events: Sequence[tuple[float, Callable[[Outcome], None]]] = (),
+    seed: int = 7,
+) -> Outcome:
     """Every reviewer autosaving for ``seconds``; ``sign_in_clients`` threads signing in meanwhile; each
     ``(at, action)`` of ``events`` runs ``at`` seconds in."""
     outcome = Outcome()
     start = _Start(len(world.reviewers) + sign_in_clients + 1, seconds)
-    threads = [threading.Thread(target=_reviewer, args=(base_url, seat, start, outcome,
-                                                         random.Random(seed * 100_003 + n)))
-               for n, seat in enumerate(world.reviewers)]
+    threads = [
+        threading.Thread(target=_reviewer, args=(base_url, seat, start, outcome, random.Random(seed * 100_003 + n)))
+        for n, seat in enumerate(world.reviewers)
+    ]
     accounts = world.sign_in_accounts
-    threads += [threading.Thread(target=_signer, args=(base_url, accounts[n % len(accounts)], start, outcome))
-                for n in range(sign_in_clients)]
+    threads += [
+        threading.Thread(target=_signer, args=(base_url, accounts[n % len(accounts)], start, outcome))
+        for n in range(sign_in_clients)
+    ]
     for thread in threads:
         thread.start()
     start.ready.wait()
@@ -247,9 +267,12 @@ def verify(database_url: str, outcome: Outcome) -> list[str]:
     acknowledged save or a later save whose answer was cut off, never an older one nor one never sent."""
     engine = create_engine(database_url)
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT reads.assignment_id, scores.domain_key, scores.seq, scores.score, scores.comment "
-            "FROM scores JOIN reads ON reads.id = scores.read_id")).all()
+        rows = conn.execute(
+            text(
+                "SELECT reads.assignment_id, scores.domain_key, scores.seq, scores.score, scores.comment "
+                "FROM scores JOIN reads ON reads.id = scores.read_id"
+            )
+        ).all()
     engine.dispose()
     stored: dict[tuple[int, str], list[tuple[int, int, str]]] = {}
     for assignment_id, domain, seq, score, comment in rows:
@@ -271,15 +294,19 @@ def verify(database_url: str, outcome: Outcome) -> list[str]:
 def summary(outcome: Outcome) -> dict:
     latencies = outcome.save_latencies
     return {
-        "reviewers_not_started": len(outcome.not_started), "saves": outcome.saves,
-        "acknowledged": len(outcome.acknowledged), "interrupted": outcome.interrupted,
-        "server_errors": len(outcome.server_errors), "statuses": dict(sorted(outcome.statuses.items())),
+        "reviewers_not_started": len(outcome.not_started),
+        "saves": outcome.saves,
+        "acknowledged": len(outcome.acknowledged),
+        "interrupted": outcome.interrupted,
+        "server_errors": len(outcome.server_errors),
+        "statuses": dict(sorted(outcome.statuses.items())),
         "autosave_p50_ms": round(1000 * percentile(latencies, 0.50), 1),
         "autosave_p95_ms": round(1000 * percentile(latencies, 0.95), 1),
         "autosave_p99_ms": round(1000 * percentile(latencies, 0.99), 1),
         "autosave_max_ms": round(1000 * max(latencies, default=float("nan")), 1),
         "sign_ins": len(outcome.sign_in_latencies),
         "sign_in_median_ms": round(1000 * statistics.median(outcome.sign_in_latencies), 1)
-        if outcome.sign_in_latencies else None,
+        if outcome.sign_in_latencies
+        else None,
         "events": outcome.events,
     }

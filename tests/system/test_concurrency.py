@@ -1,4 +1,5 @@
 """Many reviewers autosaving at once against a multi-worker server on the SQLite default."""
+
 import html
 import random
 import sqlite3
@@ -21,8 +22,10 @@ pytestmark = pytest.mark.slow
 def _plan(seed: int) -> list[tuple[int, str, int, str]]:
     """(seq, domain, score, comment) — every domain saved several times, in seq order."""
     rng = random.Random(seed)
-    return [(seq, ESSAY_DOMAINS[(seq - 1) % len(ESSAY_DOMAINS)], rng.randint(1, 4), f"note {seed}-{seq}")
-            for seq in range(1, SAVES_PER_REVIEWER + 1)]
+    return [
+        (seq, ESSAY_DOMAINS[(seq - 1) % len(ESSAY_DOMAINS)], rng.randint(1, 4), f"note {seed}-{seq}")
+        for seq in range(1, SAVES_PER_REVIEWER + 1)
+    ]
 
 
 def _reviewer_session(server_url: str, seat, seed: int):
@@ -34,8 +37,11 @@ def _reviewer_session(server_url: str, seat, seed: int):
 
     def save(step):
         seq, domain, score, comment = step
-        reply = client.post(f"/reviews/{seat.assignment_id}/domains/{domain}",
-                            {"score": score, "comment": comment, "seq": seq, **window_of(seat)}, htmx=True)
+        reply = client.post(
+            f"/reviews/{seat.assignment_id}/domains/{domain}",
+            {"score": score, "comment": comment, "seq": seq, **window_of(seat)},
+            htmx=True,
+        )
         return step, reply
 
     # Several saves of one reviewer in flight at once, so late, older saves really happen.
@@ -48,8 +54,12 @@ def _reviewer_session(server_url: str, seat, seed: int):
 def test_parallel_autosaves_and_submits_keep_exactly_the_last_acknowledged_value(deployment):
     with GunicornServer(deployment.instance, deployment.database_url, workers=4) as server:
         with ThreadPoolExecutor(len(deployment.reviewers)) as pool:
-            outcomes = list(pool.map(lambda pair: _reviewer_session(server.url, *pair),
-                                     [(seat, n) for n, seat in enumerate(deployment.reviewers)]))
+            outcomes = list(
+                pool.map(
+                    lambda pair: _reviewer_session(server.url, *pair),
+                    [(seat, n) for n, seat in enumerate(deployment.reviewers)],
+                )
+            )
         log = server.log()
 
     replies = [reply for results, _ in outcomes for _, reply in results]
@@ -58,7 +68,9 @@ def test_parallel_autosaves_and_submits_keep_exactly_the_last_acknowledged_value
     assert {submit.status for _, submit in outcomes} == {200}
     # A save that overtook an older one of the same window: the older is answered "superseded", never "Saved".
     assert {(reply.status, reply.headers.get("X-Save-Outcome")) for reply in replies} <= {
-        (200, "saved"), (409, "superseded")}
+        (200, "saved"),
+        (409, "superseded"),
+    }
     assert "database is locked" not in log
     assert "Traceback" not in log, log[-3000:]
 
@@ -93,8 +105,10 @@ def test_two_committee_members_saving_one_item_at_once_the_second_sees_a_conflic
             member, rationale = pair
             form = {f"score_{domain}": "3" for domain in ESSAY_DOMAINS}
             start.wait()
-            return member.post(f"/committee/items/{item_pk}/resolution",
-                               form | {"rationale": rationale, "version": "", "csrf_token": member.csrf})
+            return member.post(
+                f"/committee/items/{item_pk}/resolution",
+                form | {"rationale": rationale, "version": "", "csrf_token": member.csrf},
+            )
 
         with ThreadPoolExecutor(len(members)) as pool:
             replies = list(pool.map(save, zip(members, RATIONALES, strict=True)))

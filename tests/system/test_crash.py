@@ -1,4 +1,5 @@
 """kill -9 in the middle of an import and of an autosave burst: nothing half-written, nothing acknowledged lost."""
+
 import csv
 import http.client
 import sqlite3
@@ -50,9 +51,13 @@ def test_import_killed_midway_writes_all_or_nothing(deployment, tmp_path):
     before = _count(deployment.database_path, "applicants")
     killed_while_running = 0
     for delay in (0.5, 1.5, 3.0):
-        proc = subprocess.Popen([str(FLASK), "--app", "app", "import", "applications", str(sheet),
-                                 "--cycle", "Load test"], cwd=REPO, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [str(FLASK), "--app", "app", "import", "applications", str(sheet), "--cycle", "Load test"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         if proc.poll() is None:
             killed_while_running += 1
@@ -88,8 +93,11 @@ def test_every_acknowledged_autosave_survives_kill_9(deployment):
         while not stop.is_set():
             seq += 1
             domain, score = ESSAY_DOMAINS[seq % len(ESSAY_DOMAINS)], seq % 4 + 1
-            reply = client.post(f"/reviews/{seat.assignment_id}/domains/{domain}",
-                                {"score": score, "comment": "", "seq": seq, **window_of(seat)}, htmx=True)
+            reply = client.post(
+                f"/reviews/{seat.assignment_id}/domains/{domain}",
+                {"score": score, "comment": "", "seq": seq, **window_of(seat)},
+                htmx=True,
+            )
             if reply.status == 200:
                 with lock:
                     acknowledged[(seat.assignment_id, domain)] = (seq, score)
@@ -117,9 +125,13 @@ def test_every_acknowledged_autosave_survives_kill_9(deployment):
         client.login(deployment.reviewers[0].email, PASSWORD)
         assert client.get(f"/reviews/{deployment.reviewers[0].assignment_id}").status == 200
     conn = sqlite3.connect(deployment.database_path)
-    stored = {(a, d): (seq, score) for a, d, seq, score in conn.execute(
-        "SELECT reads.assignment_id, scores.domain_key, scores.seq, scores.score "
-        "FROM scores JOIN reads ON reads.id = scores.read_id")}
+    stored = {
+        (a, d): (seq, score)
+        for a, d, seq, score in conn.execute(
+            "SELECT reads.assignment_id, scores.domain_key, scores.seq, scores.score "
+            "FROM scores JOIN reads ON reads.id = scores.read_id"
+        )
+    }
     conn.close()
     for key, (seq, score) in acknowledged.items():
         stored_seq, stored_score = stored[key]

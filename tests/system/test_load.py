@@ -1,6 +1,7 @@
 """A short run of the load figures in the suite (the full ones are bench/load.py): reviewers autosaving against
 four gunicorn workers on SQLite while one worker is killed with SIGKILL and two clients sign in over and over.
 Nothing but the killed requests fails, and every acknowledged save is what the database holds."""
+
 import pytest
 
 from tests.conftest import CHEAP_PASSWORD_HASHING
@@ -14,11 +15,13 @@ def test_autosaves_survive_a_killed_worker_and_sign_ins_with_no_server_error(tmp
     instance, database = tmp_path / "instance", tmp_path / "load.sqlite3"
     url = "sqlite:///" + str(database)
     world = load.build_world(instance, url, reviewers=16, sign_in_accounts=2, **CHEAP_PASSWORD_HASHING)
-    (instance / "config.py").write_text("".join(f"{key} = {value!r}\n"
-                                                for key, value in CHEAP_PASSWORD_HASHING.items()))
+    (instance / "config.py").write_text(
+        "".join(f"{key} = {value!r}\n" for key, value in CHEAP_PASSWORD_HASHING.items())
+    )
     with GunicornServer(instance, url, workers=4) as server:
-        outcome = load.run(server.url, world, seconds=8, sign_in_clients=2,
-                           events=[(3.0, load.kill_one_worker(server))])
+        outcome = load.run(
+            server.url, world, seconds=8, sign_in_clients=2, events=[(3.0, load.kill_one_worker(server))]
+        )
         after = Browserless(server.url)
         after.login(world.reviewers[0].email, load.PASSWORD)  # the master replaced the killed worker
         log = server.log()

@@ -1,6 +1,7 @@
 """Mail from outside, as the issue's check runs it: a multi-worker gunicorn and the commands, sending to a real
 SMTP server on a loopback port. Invitations, resets and reminders arrive exactly once each, the link works once,
 and set password → sign in → queue works over HTTP (docs/mail.md)."""
+
 import re
 import subprocess
 import sys
@@ -27,14 +28,21 @@ CHOSEN = "a passphrase chosen over HTTP"
 
 def mail_env(deployment, smtp, server) -> dict[str, str]:
     env = server_env(deployment.instance, deployment.database_url)
-    env.update({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port), "PUBLIC_URL": server.url,
-                "MAIL_DEFAULT_SENDER": "Review <review@load.test>"})
+    env.update(
+        {
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(smtp.port),
+            "PUBLIC_URL": server.url,
+            "MAIL_DEFAULT_SENDER": "Review <review@load.test>",
+        }
+    )
     return env
 
 
 def flask(env, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(FLASK), "--app", "app", *args], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [str(FLASK), "--app", "app", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def arrived(smtp, address: str, count: int, seconds: float = 15) -> list:
@@ -63,14 +71,21 @@ def test_invitation_reset_and_reminders_arrive_once_and_the_link_works_once(depl
         assert invited.returncode == 0, invited.stderr
         assert "invited 1;" in invited.stdout and "mail: sent 1" in invited.stdout
         assert "invited 0; 1 still hold a valid invitation" in flask(env, "invite", "--cycle", "Load test").stdout
-        invitation, = smtp.to("fresh@load.test")
+        (invitation,) = smtp.to("fresh@load.test")
         path = LINK.search(invitation.body).group(1)
 
         anonymous = Browserless(server.url)
         page = anonymous.get(path)
         assert page.status == 200 and "fresh@load.test" in page.body
-        done = anonymous.post("/password/set", {"csrf_token": anonymous.csrf, "token": path.split("token=")[1],
-                                                "new_password": CHOSEN, "confirm_password": CHOSEN})
+        done = anonymous.post(
+            "/password/set",
+            {
+                "csrf_token": anonymous.csrf,
+                "token": path.split("token=")[1],
+                "new_password": CHOSEN,
+                "confirm_password": CHOSEN,
+            },
+        )
         assert done.status == 200 and "Your password is set" in done.body  # after the redirect to sign in
         assert Browserless(server.url).get(path).status == 410
         reviewer = Browserless(server.url)
@@ -83,7 +98,7 @@ def test_invitation_reset_and_reminders_arrive_once_and_the_link_works_once(depl
             visitor.get("/password/forgot")
             answer = visitor.post("/password/forgot", {"csrf_token": visitor.csrf, "email": address})
             assert answer.status == 200 and "If an account uses that address" in answer.body
-        reset, = arrived(smtp, "rev0@load.test", 1)
+        (reset,) = arrived(smtp, "rev0@load.test", 1)
         assert reset.subject == "Choose a new Endorsement Review password"
         time.sleep(1)  # anything sent twice would have arrived by now
         assert len(smtp.to("rev0@load.test")) == 1 and smtp.to("nobody@load.test") == []
@@ -100,5 +115,7 @@ def test_invitation_reset_and_reminders_arrive_once_and_the_link_works_once(depl
         cron = flask(env, "mail", "send").stdout
         assert "queued 21 digest(s) of new reads" in cron and "mail: sent 21" in cron
         assert flask(env, "mail", "send").stdout == "mail: sent 0\n"
-        assert [m.subject for m in smtp.to("rev3@load.test")] == ["Reminder: 1 read due soon in Load test",
-                                                                  "1 new read for you in Endorsement Review"]
+        assert [m.subject for m in smtp.to("rev3@load.test")] == [
+            "Reminder: 1 read due soon in Load test",
+            "1 new read for you in Endorsement Review",
+        ]

@@ -1,4 +1,5 @@
 """What the real server adds to every response: no Server header naming gunicorn (or its version)."""
+
 import http.client
 
 import pytest

@@ -3,6 +3,7 @@ mixed-integer program solved by HiGHS (through SciPy).
 
 None calls the engine or OR-Tools; they take the engine's plain input types only.
 """
+
 import itertools
 from collections import Counter, defaultdict, deque
 
@@ -13,8 +14,11 @@ def exhaustive_optimum(reviewers, items):
     """(most reads placeable, least max load placing them, least sum of squared loads at that max) by brute force."""
     options = []
     for item in items:
-        subsets = [combo for size in range(min(item.needed, len(item.eligible)) + 1)
-                   for combo in itertools.combinations(item.eligible, size)]
+        subsets = [
+            combo
+            for size in range(min(item.needed, len(item.eligible)) + 1)
+            for combo in itertools.combinations(item.eligible, size)
+        ]
         options.append(subsets)
     caps = {r.key: r.max_load for r in reviewers}
     best = None
@@ -37,7 +41,7 @@ def exhaustive_optimum(reviewers, items):
 def _blind(items, choice) -> bool:
     """No reviewer reads two sides (portfolio, essays) of one applicant."""
     sides = defaultdict(set)
-    for item, combo in zip(items, choice):
+    for item, combo in zip(items, choice, strict=True):
         if item.applicant is not None:
             for key in combo:
                 sides[item.applicant, key].add(item.side)
@@ -89,15 +93,21 @@ def milp_optimum(reviewers, items):
 
     def optimum(objective, fixed=()):
         extra = [(np.asarray(row), value, value) for row, value in fixed]
-        result = milp(objective, integrality=np.ones(size), bounds=bounds,
-                      constraints=LinearConstraint(np.array(rows + [row for row, _, _ in extra]),
-                                                   lows + [low for _, low, _ in extra],
-                                                   highs + [high for _, _, high in extra]))
+        result = milp(
+            objective,
+            integrality=np.ones(size),
+            bounds=bounds,
+            constraints=LinearConstraint(
+                np.array(rows + [row for row, _, _ in extra]),
+                lows + [low for _, low, _ in extra],
+                highs + [high for _, _, high in extra],
+            ),
+        )
         assert result.status == 0, result.message
         return round(result.fun)
 
     reads = np.zeros(size)
-    reads[:len(arcs)] = 1
+    reads[: len(arcs)] = 1
     placed = -optimum(-reads)
     maximum = np.zeros(size)
     maximum[highest] = 1
@@ -106,7 +116,7 @@ def milp_optimum(reviewers, items):
     for s, (r, k) in enumerate(steps):
         costs[step_at + s] = 2 * (r.load + k) - 1
     bounds.ub[highest] = worst
-    squares = sum(r.load ** 2 for r in reviewers) + optimum(costs, [(reads, placed)])
+    squares = sum(r.load**2 for r in reviewers) + optimum(costs, [(reads, placed)])
     return placed, worst, squares
 
 

@@ -1,4 +1,5 @@
 """Building spreadsheet files for the import tests: well-formed ones with openpyxl/csv, and hostile ones by hand."""
+
 import csv
 import io
 import zipfile
@@ -42,30 +43,37 @@ def replace_part(workbook: bytes, part: str, content: bytes) -> bytes:
 
 
 def sheet_xml(body: str, prolog: str = "") -> bytes:
-    return (f'<?xml version="1.0"?>{prolog}<worksheet xmlns="{SHEET_NS}"><sheetData>{body}</sheetData>'
-            "</worksheet>").encode()
+    return (
+        f'<?xml version="1.0"?>{prolog}<worksheet xmlns="{SHEET_NS}"><sheetData>{body}</sheetData></worksheet>'
+    ).encode()
 
 
 def billion_laughs_workbook() -> bytes:
     entities = '<!ENTITY lol "lol">' + "".join(
-        f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">' for n in range(1, 10))
-    sheet = sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row>',
-                      prolog=f"<!DOCTYPE lolz [{entities}]>")
+        f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">' for n in range(1, 10)
+    )
+    sheet = sheet_xml(
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row>', prolog=f"<!DOCTYPE lolz [{entities}]>"
+    )
     return replace_part(xlsx_bytes([["email", "name"]]), SHEET_PART, sheet)
 
 
 def xxe_workbook(target: str) -> bytes:
-    sheet = sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c></row>'
-                      '<row r="2"><c r="A2" t="inlineStr"><is><t>&xxe;</t></is></c></row>',
-                      prolog=f'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file://{target}">]>')
+    sheet = sheet_xml(
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c></row>'
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>&xxe;</t></is></c></row>',
+        prolog=f'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file://{target}">]>',
+    )
     return replace_part(xlsx_bytes([["email", "name"]]), SHEET_PART, sheet)
 
 
 def zip_bomb_workbook(padding_bytes: int) -> bytes:
     """A valid workbook plus one extra entry of zeros that compresses about a thousandfold."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(xlsx_bytes([["email", "name"], ["a@example.org", "A"]]))) as source, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(xlsx_bytes([["email", "name"], ["a@example.org", "A"]]))) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target,
+    ):
         for info in source.infolist():
             target.writestr(info.filename, source.read(info.filename))
         with target.open("xl/media/padding.bin", "w", force_zip64=True) as padding:

@@ -1,5 +1,6 @@
 """An independent reference for the workbook's Reviewers sheet: each reviewer's mean score and severity from the
 plain list of submitted scores, written the obvious way (the export streams running sums instead)."""
+
 from collections import defaultdict
 from dataclasses import dataclass
 from statistics import fmean
@@ -7,9 +8,9 @@ from statistics import fmean
 
 @dataclass(frozen=True)
 class ReviewerFigures:
-    reads: int                 # items with at least one submitted score
-    mean: float                # mean of every domain score they gave
-    severity: float | None     # mean of (their score − the co-readers' mean) on the same item and domain
+    reads: int  # items with at least one submitted score
+    mean: float  # mean of every domain score they gave
+    severity: float | None  # mean of (their score − the co-readers' mean) on the same item and domain
 
 
 def reviewer_figures(scores) -> dict[object, ReviewerFigures]:
@@ -29,6 +30,11 @@ def reviewer_figures(scores) -> dict[object, ReviewerFigures]:
             others = [other for who, other in cell if who != reviewer]
             if others:
                 differences[reviewer].append(score - fmean(others))
-    return {reviewer: ReviewerFigures(reads=len(items_read[reviewer]), mean=fmean(values),
-                                      severity=fmean(differences[reviewer]) if differences[reviewer] else None)
-            for reviewer, values in given.items()}
+    return {
+        reviewer: ReviewerFigures(
+            reads=len(items_read[reviewer]),
+            mean=fmean(values),
+            severity=fmean(differences[reviewer]) if differences[reviewer] else None,
+        )
+        for reviewer, values in given.items()
+    }

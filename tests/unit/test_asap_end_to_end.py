@@ -6,6 +6,7 @@ Expected figures are computed here independently: plain Python for states,
 combined scores and agreement shares, scikit-learn for the weighted kappa and
 the ``krippendorff`` package for alpha.
 """
+
 import csv
 from pathlib import Path
 from statistics import mean
@@ -55,17 +56,29 @@ def test_asap_essays_through_import_reconcile_and_export(app, runner, tmp_path):
     ids = [f"ASAP-{row['essay_id']}" for row in essays]
 
     files = {
-        "reviewers": write_csv(tmp_path / "reviewers.csv", ["email", "name"],
-                               [[RATERS[0], "Rater One"], [RATERS[1], "Rater Two"]]),
-        "applications": write_csv(tmp_path / "applications.csv", ["applicant_id", "name", "category", "mc_score"],
-                                  [["S1", "ASAP writers", "IMHS", 90]]),
-        "essays": write_csv(tmp_path / "essays.csv", ["item_id", "applicant_id", "rubric", "response"],
-                            [[item_id, "S1", "asap-holistic", row["essay"]] for item_id, row in zip(ids, essays)]),
+        "reviewers": write_csv(
+            tmp_path / "reviewers.csv", ["email", "name"], [[RATERS[0], "Rater One"], [RATERS[1], "Rater Two"]]
+        ),
+        "applications": write_csv(
+            tmp_path / "applications.csv",
+            ["applicant_id", "name", "category", "mc_score"],
+            [["S1", "ASAP writers", "IMHS", 90]],
+        ),
+        "essays": write_csv(
+            tmp_path / "essays.csv",
+            ["item_id", "applicant_id", "rubric", "response"],
+            [[item_id, "S1", "asap-holistic", row["essay"]] for item_id, row in zip(ids, essays, strict=True)],
+        ),
         # Rater one's comment carries the essay text: real messy text, some of it starting with "@".
-        "scores": write_csv(tmp_path / "scores.csv", ["item_id", "reviewer_email", "domain", "score", "comment"],
-                            [[item_id, RATERS[0], "holistic", a, row["essay"]]
-                             for item_id, a, row in zip(ids, first, essays)]
-                            + [[item_id, RATERS[1], "holistic", b, ""] for item_id, b in zip(ids, second)]),
+        "scores": write_csv(
+            tmp_path / "scores.csv",
+            ["item_id", "reviewer_email", "domain", "score", "comment"],
+            [
+                [item_id, RATERS[0], "holistic", a, row["essay"]]
+                for item_id, a, row in zip(ids, first, essays, strict=True)
+            ]
+            + [[item_id, RATERS[1], "holistic", b, ""] for item_id, b in zip(ids, second, strict=True)],
+        ),
     }
     run(runner, "cycles", "create", "ASAP")
     with app.app_context():
@@ -76,12 +89,12 @@ def test_asap_essays_through_import_reconcile_and_export(app, runner, tmp_path):
             db.session.commit()
 
     counts = dict(line.split() for line in run(runner, "reconcile", "--cycle", "ASAP").splitlines())
-    non_adjacent = sum(abs(a - b) > 1 for a, b in zip(first, second))
+    non_adjacent = sum(abs(a - b) > 1 for a, b in zip(first, second, strict=True))
     assert non_adjacent == 5
     # Only the two raters are in the pool, so no third reader is left for the non-adjacent essays.
     assert counts["committee"] == str(non_adjacent)
     assert counts["agreed"] == str(len(essays) - non_adjacent)
-    assert counts["unassigned"] == "1"          # the applicant's portfolio item, never read
+    assert counts["unassigned"] == "1"  # the applicant's portfolio item, never read
     assert counts["total"] == str(len(essays) + 1)
 
     out = tmp_path / "asap.xlsx"
@@ -92,7 +105,7 @@ def test_asap_essays_through_import_reconcile_and_export(app, runner, tmp_path):
     # Write-only sheets carry no dimension, so a read-only reader is told how wide the rows are.
     items = {row[0]: row for row in wb["Items"].iter_rows(min_row=2, max_col=len(header), values_only=True)}
     holistic, state_col = header.index("holistic"), header.index("State")
-    for item_id, a, b, row in zip(ids, first, second, essays):
+    for item_id, a, b, row in zip(ids, first, second, essays, strict=True):
         exported = items[item_id]
         assert exported[header.index("Reads")] == 2
         if abs(a - b) > 1:
@@ -103,21 +116,26 @@ def test_asap_essays_through_import_reconcile_and_export(app, runner, tmp_path):
             assert exported[holistic] == a + b == int(row["resolved"])
             assert exported[header.index("Result")] == "Pass"
 
-    (agreement,) = [row for row in wb["Agreement"].iter_rows(min_row=2, max_col=10, values_only=True)
-                    if row[0] == "ASAP set 1, holistic"]  # the rubric's title and the domain's name, in words
+    (agreement,) = [
+        row
+        for row in wb["Agreement"].iter_rows(min_row=2, max_col=10, values_only=True)
+        if row[0] == "ASAP set 1, holistic"
+    ]  # the rubric's title and the domain's name, in words
     _, domain, count, exact, adjacent, kappa, alpha_ordinal, alpha_interval, discrepancies, caution = agreement
     assert domain == "Holistic" and count == len(essays) and caution is None
-    assert exact == pytest.approx(sum(a == b for a, b in zip(first, second)) / len(essays))
-    assert adjacent == pytest.approx(sum(abs(a - b) <= 1 for a, b in zip(first, second)) / len(essays))
+    assert exact == pytest.approx(sum(a == b for a, b in zip(first, second, strict=True)) / len(essays))
+    assert adjacent == pytest.approx(sum(abs(a - b) <= 1 for a, b in zip(first, second, strict=True)) / len(essays))
     assert kappa == pytest.approx(cohen_kappa_score(first, second, labels=[1, 2, 3, 4, 5, 6], weights="quadratic"))
-    assert alpha_ordinal == pytest.approx(krippendorff.alpha(reliability_data=[first, second],
-                                                             level_of_measurement="ordinal"))
-    assert alpha_interval == pytest.approx(krippendorff.alpha(reliability_data=[first, second],
-                                                              level_of_measurement="interval"))
+    assert alpha_ordinal == pytest.approx(
+        krippendorff.alpha(reliability_data=[first, second], level_of_measurement="ordinal")
+    )
+    assert alpha_interval == pytest.approx(
+        krippendorff.alpha(reliability_data=[first, second], level_of_measurement="interval")
+    )
     assert discrepancies == non_adjacent
 
     reviewers = {row[0]: row for row in wb["Reviewers"].iter_rows(min_row=2, max_col=7, values_only=True)}
-    severity = mean(a - b for a, b in zip(first, second))
+    severity = mean(a - b for a, b in zip(first, second, strict=True))
     assert reviewers[RATERS[0]][2:5] == (len(essays), len(essays), 0)
     assert reviewers[RATERS[0]][5] == pytest.approx(mean(first))
     assert reviewers[RATERS[0]][6] == pytest.approx(severity)
@@ -127,11 +145,12 @@ def test_asap_essays_through_import_reconcile_and_export(app, runner, tmp_path):
     scores = list(wb["Scores"].iter_rows(min_row=2, max_col=7, values_only=True))
     assert len(scores) == 2 * len(essays)
     comments = {row[0]: row[5] for row in scores if row[1] == RATERS[0]}
-    assert all(comments[item_id] == row["essay"] for item_id, row in zip(ids, essays))
+    assert all(comments[item_id] == row["essay"] for item_id, row in zip(ids, essays, strict=True))
     wb.close()
 
     full = openpyxl.load_workbook(out)
-    assert not [cell.coordinate for ws in full.worksheets for row in ws.iter_rows() for cell in row
-                if cell.data_type == "f"]
+    assert not [
+        cell.coordinate for ws in full.worksheets for row in ws.iter_rows() for cell in row if cell.data_type == "f"
+    ]
     starts_risky = [cell for cell in full["Scores"]["F"] if isinstance(cell.value, str) and cell.value[:1] == "@"]
     assert starts_risky and all(cell.quotePrefix for cell in starts_risky)

@@ -1,4 +1,5 @@
 """``flask assign``: the report, --readers, --dry-run, and the import → assign → export contract."""
+
 import csv
 import random
 from collections import Counter
@@ -18,8 +19,12 @@ def build_cycle(app):
     """Three C reviewers (one capped at 1), one RF reviewer; four C essays and one RF essay."""
     with app.app_context():
         cycle = make_cycle(name="Spring 2025", readers=2)
-        for email, designations, cap in [("a@x.org", "C", None), ("b@x.org", "C", None), ("c@x.org", "C", 1),
-                                         ("rf@x.org", "RF", None)]:
+        for email, designations, cap in [
+            ("a@x.org", "C", None),
+            ("b@x.org", "C", None),
+            ("c@x.org", "C", 1),
+            ("rf@x.org", "RF", None),
+        ]:
             add_member(cycle, make_user(email=email, designations=designations), max_load=cap)
         applicant = make_applicant(cycle)
         for n in range(4):
@@ -30,8 +35,10 @@ def build_cycle(app):
 
 def counts(app):
     with app.app_context():
-        return (db.session.scalar(db.select(db.func.count()).select_from(Assignment)),
-                db.session.scalar(db.select(db.func.count()).select_from(AuditEntry)))
+        return (
+            db.session.scalar(db.select(db.func.count()).select_from(Assignment)),
+            db.session.scalar(db.select(db.func.count()).select_from(AuditEntry)),
+        )
 
 
 def test_assign_prints_the_summary_and_shortfalls(app, runner):
@@ -48,13 +55,20 @@ def test_assign_prints_the_summary_and_shortfalls(app, runner):
     assert "  designation RF (1): min 1 / median 1 / max 1" in lines
     assert "Maximum load 4: the least possible." in lines
     assert "Items that could not be filled (1):" in lines
-    assert ("  R1: needs 1 more read: only 1 eligible reviewer holds designation RF; "
-            "not eligible: 3 not designated to score RF essays") in lines
+    assert (
+        "  R1: needs 1 more read: only 1 eligible reviewer holds designation RF; "
+        "not eligible: 3 not designated to score RF essays"
+    ) in lines
     assert counts(app)[0] == 9
     with app.app_context():
         states = {row.item_id: row.state for row in db.session.execute(db.select(Item.item_id, Item.state))}
-    assert states == {"E0": ItemState.ASSIGNED, "E1": ItemState.ASSIGNED, "E2": ItemState.ASSIGNED,
-                      "E3": ItemState.ASSIGNED, "R1": ItemState.UNASSIGNED}
+    assert states == {
+        "E0": ItemState.ASSIGNED,
+        "E1": ItemState.ASSIGNED,
+        "E2": ItemState.ASSIGNED,
+        "E3": ItemState.ASSIGNED,
+        "R1": ItemState.UNASSIGNED,
+    }
 
 
 def test_dry_run_writes_nothing(app, runner):
@@ -118,8 +132,7 @@ def test_a_relaxed_cycle_says_so(app, runner):
     assert runner.invoke(args=["cycles", "set", "Spring 2025"]).exit_code == 2
     with app.app_context():
         entries = db.session.scalars(db.select(AuditEntry).filter_by(action="cycle.blind_across_items")).all()
-        assert [(e.before, e.after) for e in entries] == [({"blind_across_items": True},
-                                                           {"blind_across_items": False})]
+        assert [(e.before, e.after) for e in entries] == [({"blind_across_items": True}, {"blind_across_items": False})]
 
 
 def test_readers_must_be_positive(app, runner):
@@ -135,24 +148,43 @@ def test_contract_import_assign_export_is_eligible_blind_complete_and_optimal(ap
     rng = random.Random(2024)
     orgs = ["Mercy Hospital", "Riverside Clinic", "Early Start", "State University"]
     # The three RF reviewers work alone, so every RF essay keeps at least two eligible readers.
-    reviewers = [{"email": f"rev{k}@x.org", "name": f"Rev {k}",
-                  "organization": f"Private practice {k}" if k < 3 else rng.choice(orgs),
-                  "designations": "RF; C" if k < 3 else rng.choice(["C", "C; P", "P"]),
-                  "endorsements": "IMHM-RF" if k < 3 else rng.choice(["IMHM-C", "IMHM-C; ECMHM-P", "IMHS", "IMHM-P"]),
-                  "max_load": rng.choice(["", "", "9"])} for k in range(14)]
-    categories = {"IMHM-C": "imhm-c-essay", "IMHM-P": "imhm-p-essay", "IMHM-RF": "imhm-rf-essay",
-                  "IMHS": "imhs-essay"}
+    reviewers = [
+        {
+            "email": f"rev{k}@x.org",
+            "name": f"Rev {k}",
+            "organization": f"Private practice {k}" if k < 3 else rng.choice(orgs),
+            "designations": "RF; C" if k < 3 else rng.choice(["C", "C; P", "P"]),
+            "endorsements": "IMHM-RF" if k < 3 else rng.choice(["IMHM-C", "IMHM-C; ECMHM-P", "IMHS", "IMHM-P"]),
+            "max_load": rng.choice(["", "", "9"]),
+        }
+        for k in range(14)
+    ]
+    categories = {"IMHM-C": "imhm-c-essay", "IMHM-P": "imhm-p-essay", "IMHM-RF": "imhm-rf-essay", "IMHS": "imhs-essay"}
     # Research/Faculty applicants are many and their readers few, so the optimum is above the naive average.
-    applicants = [{"applicant_id": f"A{n:02}", "name": f"Applicant {n}",
-                   "category": rng.choices(list(categories), weights=[2, 1, 2, 1])[0],
-                   "organization": rng.choice(orgs + ["  mercy   HOSPITAL ", ""]),
-                   "advisor_email": rng.choice(["", "", f"REV{rng.randrange(14)}@X.org"])} for n in range(16)]
-    essays = [{"item_id": f"E{n:02}", "applicant_id": a["applicant_id"], "rubric": categories[a["category"]]}
-              for n, a in enumerate(applicants)]
-    conflicts = [{"reviewer_email": f"rev{rng.randrange(3, 14)}@x.org", "applicant_id": f"A{rng.randrange(16):02}"}
-                 for _ in range(6)]
-    for kind, rows in [("reviewers", reviewers), ("applications", applicants), ("essays", essays),
-                       ("conflicts", conflicts)]:
+    applicants = [
+        {
+            "applicant_id": f"A{n:02}",
+            "name": f"Applicant {n}",
+            "category": rng.choices(list(categories), weights=[2, 1, 2, 1])[0],
+            "organization": rng.choice(orgs + ["  mercy   HOSPITAL ", ""]),
+            "advisor_email": rng.choice(["", "", f"REV{rng.randrange(14)}@X.org"]),
+        }
+        for n in range(16)
+    ]
+    essays = [
+        {"item_id": f"E{n:02}", "applicant_id": a["applicant_id"], "rubric": categories[a["category"]]}
+        for n, a in enumerate(applicants)
+    ]
+    conflicts = [
+        {"reviewer_email": f"rev{rng.randrange(3, 14)}@x.org", "applicant_id": f"A{rng.randrange(16):02}"}
+        for _ in range(6)
+    ]
+    for kind, rows in [
+        ("reviewers", reviewers),
+        ("applications", applicants),
+        ("essays", essays),
+        ("conflicts", conflicts),
+    ]:
         path = tmp_path / f"{kind}.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
@@ -201,9 +233,12 @@ def test_contract_import_assign_export_is_eligible_blind_complete_and_optimal(ap
     def may_read(email, item_id):
         applicant_id, _ = items[item_id]
         reviewer, applicant = by_email[email], by_id[applicant_id]
-        return ((email, applicant_id) not in declared
-                and not (squash(reviewer["organization"]) == squash(applicant["organization"]) != "")
-                and applicant["advisor_email"].lower() != email and qualified(reviewer, item_id))
+        return (
+            (email, applicant_id) not in declared
+            and not (squash(reviewer["organization"]) == squash(applicant["organization"]) != "")
+            and applicant["advisor_email"].lower() != email
+            and qualified(reviewer, item_id)
+        )
 
     assert all(may_read(email, item_id) for item_id, email in pairs)
     assert len(set(pairs)) == len(pairs)
@@ -218,8 +253,13 @@ def test_contract_import_assign_export_is_eligible_blind_complete_and_optimal(ap
     keys = {email: k for k, email in enumerate(by_email)}
     placed, optimum, squares = milp_optimum(
         [ReviewerCapacity(keys[e], e, 0, int(r["max_load"]) if r["max_load"] else None) for e, r in by_email.items()],
-        [ItemDemand(item_id, 2, tuple(keys[e] for e in by_email if may_read(e, item_id)), applicant=applicant_id,
-                    side=side) for item_id, (applicant_id, side) in items.items()])
+        [
+            ItemDemand(
+                item_id, 2, tuple(keys[e] for e in by_email if may_read(e, item_id)), applicant=applicant_id, side=side
+            )
+            for item_id, (applicant_id, side) in items.items()
+        ],
+    )
     assert len(pairs) == placed
     assert max(loads.values()) == optimum
     assert sum(v * v for v in loads.values()) == squares

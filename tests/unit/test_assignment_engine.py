@@ -1,5 +1,6 @@
 """The auto-assignment engine against independent optima: exhaustive search, a hand-written max flow and a
 mixed-integer program solved by HiGHS; with and without blindness across items."""
+
 import random
 from collections import Counter, defaultdict
 
@@ -12,10 +13,15 @@ from tests.unit.assignment_oracle import exhaustive_optimum, least_max_load, mil
 
 
 def random_instance(rng, n_items, n_reviewers, *, with_loads=True, with_caps=True, density=0.7, max_needed=2):
-    reviewers = [ReviewerCapacity(key=100 + k, order=f"r{k:02}@x.org",
-                                  load=rng.choice([0, 0, 1, 2]) if with_loads else 0,
-                                  max_load=rng.choice([None, None, 1, 2, 3]) if with_caps else None)
-                 for k in range(n_reviewers)]
+    reviewers = [
+        ReviewerCapacity(
+            key=100 + k,
+            order=f"r{k:02}@x.org",
+            load=rng.choice([0, 0, 1, 2]) if with_loads else 0,
+            max_load=rng.choice([None, None, 1, 2, 3]) if with_caps else None,
+        )
+        for k in range(n_reviewers)
+    ]
     items = []
     for n in range(n_items):
         eligible = tuple(r.key for r in reviewers if rng.random() < density)
@@ -25,9 +31,15 @@ def random_instance(rng, n_items, n_reviewers, *, with_loads=True, with_caps=Tru
 
 def blind_instance(rng, n_items, n_reviewers, *, density=0.5, cap_share=0.4, max_cap=5):
     """Applicants with a portfolio (2 reads) and zero to two essays (2 reads each), drawn from overlapping pools."""
-    reviewers = [ReviewerCapacity(key=100 + k, order=f"r{k:02}@x.org", load=rng.choice([0, 0, 1, 2]),
-                                  max_load=rng.randint(1, max_cap) if rng.random() < cap_share else None)
-                 for k in range(n_reviewers)]
+    reviewers = [
+        ReviewerCapacity(
+            key=100 + k,
+            order=f"r{k:02}@x.org",
+            load=rng.choice([0, 0, 1, 2]),
+            max_load=rng.randint(1, max_cap) if rng.random() < cap_share else None,
+        )
+        for k in range(n_reviewers)
+    ]
     items = []
     applicant = 0
     while len(items) < n_items:
@@ -36,8 +48,15 @@ def blind_instance(rng, n_items, n_reviewers, *, density=0.5, cap_share=0.4, max
         items.append(ItemDemand(f"APP-{applicant:03}", 2, portfolio_pool, applicant=str(applicant), side="portfolio"))
         essay_pool = [r.key for r in reviewers if rng.random() < density]
         for n in range(rng.choice([0, 1, 2, 2])):
-            items.append(ItemDemand(f"E{applicant:03}-{n}", 2, tuple(k for k in essay_pool if rng.random() < 0.9),
-                                    applicant=str(applicant), side="essays"))
+            items.append(
+                ItemDemand(
+                    f"E{applicant:03}-{n}",
+                    2,
+                    tuple(k for k in essay_pool if rng.random() < 0.9),
+                    applicant=str(applicant),
+                    side="essays",
+                )
+            )
     return reviewers, items[:n_items]
 
 
@@ -74,6 +93,7 @@ def check_plan_is_valid(reviewers, items, solution):
 
 # ---------------------------------------------------------------- optimality
 
+
 @pytest.mark.parametrize("seed", range(60))
 def test_matches_exhaustive_search_on_small_instances(seed):
     rng = random.Random(seed)
@@ -89,10 +109,17 @@ def test_matches_exhaustive_search_on_small_instances(seed):
 @pytest.mark.parametrize("seed", range(15))
 def test_max_load_matches_independent_max_flow_on_medium_instances(seed):
     rng = random.Random(1000 + seed)
-    reviewers, items = random_instance(rng, rng.randint(10, 30), rng.randint(3, 8), with_caps=seed % 2 == 0,
-                                       density=rng.choice([0.3, 0.6, 0.9]), max_needed=3)
-    reviewers = [r if r.max_load is None else ReviewerCapacity(r.key, r.order, r.load, r.max_load + 5)
-                 for r in reviewers]
+    reviewers, items = random_instance(
+        rng,
+        rng.randint(10, 30),
+        rng.randint(3, 8),
+        with_caps=seed % 2 == 0,
+        density=rng.choice([0.3, 0.6, 0.9]),
+        max_needed=3,
+    )
+    reviewers = [
+        r if r.max_load is None else ReviewerCapacity(r.key, r.order, r.load, r.max_load + 5) for r in reviewers
+    ]
     solution = solve(reviewers, items)
     check_plan_is_valid(reviewers, items, solution)
     placed, worst = least_max_load(reviewers, items)
@@ -113,8 +140,9 @@ def test_blindness_matches_exhaustive_search_on_tiny_instances(seed):
 @pytest.mark.parametrize("seed", range(25))
 def test_blindness_matches_an_independent_milp_on_small_instances(seed):
     rng = random.Random(7000 + seed)
-    reviewers, items = blind_instance(rng, rng.randint(10, 40), rng.randint(4, 10),
-                                      density=rng.choice([0.25, 0.4, 0.6, 0.9]), max_cap=8)
+    reviewers, items = blind_instance(
+        rng, rng.randint(10, 40), rng.randint(4, 10), density=rng.choice([0.25, 0.4, 0.6, 0.9]), max_cap=8
+    )
     solution = solve(reviewers, items)
     check_plan_is_valid(reviewers, items, solution)
     assert objective(solution) == milp_optimum(reviewers, items)
@@ -125,8 +153,10 @@ def test_blindness_by_hand_costs_a_read():
     # One applicant, three reviewers who may read everything: the portfolio takes two of them, so the
     # essay keeps only the third (the relaxation would give the essay two readers).
     reviewers = [ReviewerCapacity(key=k, order=f"r{k}") for k in range(3)]
-    items = [ItemDemand("APP-1", 2, (0, 1, 2), applicant="1", side="portfolio"),
-             ItemDemand("E1", 2, (0, 1, 2), applicant="1", side="essays")]
+    items = [
+        ItemDemand("APP-1", 2, (0, 1, 2), applicant="1", side="portfolio"),
+        ItemDemand("E1", 2, (0, 1, 2), applicant="1", side="essays"),
+    ]
     solution = solve(reviewers, items)
     check_plan_is_valid(reviewers, items, solution)
     assert len(solution.pairs) == 3 and solution.optimal
@@ -134,8 +164,9 @@ def test_blindness_by_hand_costs_a_read():
     short = solution.shortfalls[0]
     assert (short.wanted, short.planned) == (2, 1)
     other = {"E1": "portfolio", "APP-1": "essays"}[short.item_key]
-    assert short.reason == (f"{short.item_key}: needs 1 more read: 2 eligible reviewers read this "
-                            f"applicant's {other} in this plan")
+    assert short.reason == (
+        f"{short.item_key}: needs 1 more read: 2 eligible reviewers read this applicant's {other} in this plan"
+    )
 
 
 def test_blindness_is_free_when_exchanges_fix_the_relaxed_plan():
@@ -143,8 +174,10 @@ def test_blindness_is_free_when_exchanges_fix_the_relaxed_plan():
     reviewers = [ReviewerCapacity(key=k, order=f"r{k}") for k in range(4)]
     items = []
     for a in "12":
-        items += [ItemDemand(f"APP-{a}", 2, (0, 1, 2, 3), applicant=a, side="portfolio"),
-                  ItemDemand(f"E{a}", 2, (0, 1, 2, 3), applicant=a, side="essays")]
+        items += [
+            ItemDemand(f"APP-{a}", 2, (0, 1, 2, 3), applicant=a, side="portfolio"),
+            ItemDemand(f"E{a}", 2, (0, 1, 2, 3), applicant=a, side="essays"),
+        ]
     solution = solve(reviewers, items)
     check_plan_is_valid(reviewers, items, solution)
     assert sorted(solution.loads.values()) == [2, 2, 2, 2] and solution.optimal and solution.gap == 0
@@ -178,8 +211,11 @@ def test_even_spread_by_hand():
 
 def test_existing_loads_count():
     # Reviewer 0 already holds 4; the 4 new reads go to the others (2 + 2), and the max stays 4.
-    reviewers = [ReviewerCapacity(key=0, order="a", load=4), ReviewerCapacity(key=1, order="b"),
-                 ReviewerCapacity(key=2, order="c")]
+    reviewers = [
+        ReviewerCapacity(key=0, order="a", load=4),
+        ReviewerCapacity(key=1, order="b"),
+        ReviewerCapacity(key=2, order="c"),
+    ]
     items = [ItemDemand(key=f"E{n}", needed=2, eligible=(0, 1, 2)) for n in range(2)]
     solution = solve(reviewers, items)
     assert solution.loads == {0: 4, 1: 2, 2: 2}
@@ -208,18 +244,28 @@ def test_a_scarce_designation_drives_the_maximum():
 
 # ---------------------------------------------------------------- infeasible items
 
+
 def test_too_few_eligible_reviewers_is_reported_and_partly_filled():
     reviewers = [ReviewerCapacity(key=k, order=f"r{k}") for k in range(3)]
-    items = [ItemDemand(key="E17", needed=2, eligible=(1,), holds="designation RF",
-                        exclusions=(("not designated to score RF essays", 2),)),
-             ItemDemand(key="E18", needed=2, eligible=(0, 1, 2))]
+    items = [
+        ItemDemand(
+            key="E17",
+            needed=2,
+            eligible=(1,),
+            holds="designation RF",
+            exclusions=(("not designated to score RF essays", 2),),
+        ),
+        ItemDemand(key="E18", needed=2, eligible=(0, 1, 2)),
+    ]
     solution = solve(reviewers, items)
     assert ("E17", 1) in solution.pairs
     assert [s.item_key for s in solution.shortfalls] == ["E17"]
     shortfall = solution.shortfalls[0]
     assert (shortfall.wanted, shortfall.planned) == (2, 1)
-    assert shortfall.reason == ("E17: needs 1 more read: only 1 eligible reviewer holds designation RF; "
-                                "not eligible: 2 not designated to score RF essays")
+    assert shortfall.reason == (
+        "E17: needs 1 more read: only 1 eligible reviewer holds designation RF; "
+        "not eligible: 2 not designated to score RF essays"
+    )
 
 
 def test_no_eligible_reviewer_is_reported():
@@ -246,13 +292,16 @@ def test_no_reviewers_at_all():
 
 # ---------------------------------------------------------------- determinism and input checks
 
+
 def test_same_plan_twice_and_independent_of_input_order():
     rng = random.Random(7)
     reviewers, items = random_instance(rng, 40, 10, density=0.5)
     first = solve(reviewers, items)
     assert solve(reviewers, items) == first
-    shuffled_reviewers, shuffled_items = reviewers[:], [
-        ItemDemand(i.key, i.needed, tuple(rng.sample(i.eligible, len(i.eligible))), i.holds) for i in items]
+    shuffled_reviewers, shuffled_items = (
+        reviewers[:],
+        [ItemDemand(i.key, i.needed, tuple(rng.sample(i.eligible, len(i.eligible))), i.holds) for i in items],
+    )
     rng.shuffle(shuffled_reviewers)
     rng.shuffle(shuffled_items)
     assert solve(shuffled_reviewers, shuffled_items) == first
@@ -272,8 +321,10 @@ def test_large_instance_fills_everything_evenly():
     """A scale check without a timing assertion (the benchmark times it)."""
     rng = random.Random(3)
     reviewers = [ReviewerCapacity(key=k, order=f"r{k:03}") for k in range(60)]
-    items = [ItemDemand(key=f"E{n:04}", needed=2, eligible=tuple(k for k in range(60) if rng.random() < 0.8))
-             for n in range(1500)]
+    items = [
+        ItemDemand(key=f"E{n:04}", needed=2, eligible=tuple(k for k in range(60) if rng.random() < 0.8))
+        for n in range(1500)
+    ]
     solution = solve(reviewers, items)
     assert len(solution.pairs) == 3000 and solution.shortfalls == ()
     assert solution.max_load == 50  # 3000 / 60, and the density leaves every reviewer room
@@ -288,14 +339,19 @@ def test_blind_plan_is_the_same_twice_and_in_any_order(seed, method):
     assert first.method == method  # each way of reaching the plan is covered
     assert solve(reviewers, items) == first
     shuffled_reviewers = reviewers[:]
-    shuffled_items = [ItemDemand(i.key, i.needed, tuple(rng.sample(i.eligible, len(i.eligible))), i.holds,
-                                 applicant=i.applicant, side=i.side) for i in items]
+    shuffled_items = [
+        ItemDemand(
+            i.key, i.needed, tuple(rng.sample(i.eligible, len(i.eligible))), i.holds, applicant=i.applicant, side=i.side
+        )
+        for i in items
+    ]
     rng.shuffle(shuffled_reviewers)
     rng.shuffle(shuffled_items)
     assert solve(shuffled_reviewers, shuffled_items) == first
 
 
 # ---------------------------------------------------------------- one read per item (further readers)
+
 
 def general_plan(reviewers, items):
     """The flow-and-CP-SAT solver on its own, without the one-read path in front of it."""
@@ -316,8 +372,14 @@ def test_one_read_each_matches_the_general_solver_on_random_instances():
     taken = 0
     for seed in range(150):
         rng = random.Random(11000 + seed)
-        reviewers, items = random_instance(rng, rng.randint(5, 60), rng.randint(2, 12), max_needed=1,
-                                           density=rng.choice([0.2, 0.5, 0.9]), with_caps=seed % 3 == 0)
+        reviewers, items = random_instance(
+            rng,
+            rng.randint(5, 60),
+            rng.randint(2, 12),
+            max_needed=1,
+            density=rng.choice([0.2, 0.5, 0.9]),
+            with_caps=seed % 3 == 0,
+        )
         solution = solve(reviewers, items)
         check_plan_is_valid(reviewers, items, solution)
         general = general_plan(reviewers, items)
@@ -344,9 +406,13 @@ def test_one_read_each_leaves_what_it_cannot_prove_to_the_general_solver():
     assert placed.pairs == (("E1", 2), ("E2", 1)) and placed.method != ONE_READ
     # Least loaded first gives both sides of applicant 1 to the idle A; blindness needs B on one of them.
     busy = ReviewerCapacity(key=2, order="b", load=3)
-    blind = solve([ReviewerCapacity(key=1, order="a"), busy],
-                  [ItemDemand("APP-1", 1, (1, 2), applicant="1", side="portfolio"),
-                   ItemDemand("E1", 1, (1, 2), applicant="1", side="essays")])
+    blind = solve(
+        [ReviewerCapacity(key=1, order="a"), busy],
+        [
+            ItemDemand("APP-1", 1, (1, 2), applicant="1", side="portfolio"),
+            ItemDemand("E1", 1, (1, 2), applicant="1", side="essays"),
+        ],
+    )
     assert {reviewer for _, reviewer in blind.pairs} == {1, 2} and blind.method != ONE_READ
 
 

@@ -1,23 +1,46 @@
 """Assignment services on the database: auto-assignment, third readers, manual changes, audit entries."""
+
 import pytest
 
 from app.assignment.eligibility import organization_key
 from app.assignment.models import Assignment, AssignmentDecline, AssignmentSource
-from app.assignment.service import (AssignmentError, Plan, PlannedRead, ReviewerLoad, assign, assign_further_readers,
-                                    auto_assign, candidates, decline, declines_of, plan_assignment, refill, swap,
-                                    unassign)
+from app.assignment.service import (
+    AssignmentError,
+    Plan,
+    PlannedRead,
+    ReviewerLoad,
+    assign,
+    assign_further_readers,
+    auto_assign,
+    candidates,
+    decline,
+    declines_of,
+    plan_assignment,
+    refill,
+    swap,
+    unassign,
+)
 from app.audit.models import AuditEntry
 from app.cycles.models import Item, ItemState
 from app.extensions import db
 from app.people.models import Role
 from app.scoring.models import Read, ReadStatus, Score
-from tests.factories import (add_member, make_applicant, make_application_item, make_conflict, make_cycle, make_essay,
-                             make_user, submitted_read)
+from tests.factories import (
+    add_member,
+    make_applicant,
+    make_application_item,
+    make_conflict,
+    make_cycle,
+    make_essay,
+    make_user,
+    submitted_read,
+)
 from tests.factories import assign as add_assignment
 
 
-def assign_third_reader(item: Item, *, actor_id: int | None = None,
-                        source: AssignmentSource = AssignmentSource.THIRD_READER) -> Assignment | None:
+def assign_third_reader(
+    item: Item, *, actor_id: int | None = None, source: AssignmentSource = AssignmentSource.THIRD_READER
+) -> Assignment | None:
     """One further reader for one item, through the batch reconciliation uses; None when nobody is eligible."""
     assignment_id = assign_further_readers([(item, source)], actor_id=actor_id)[item.id]
     return None if assignment_id is None else db.session.get(Assignment, assignment_id)
@@ -30,10 +53,18 @@ def ctx(app):
         db.session.rollback()
 
 
-def reviewer(cycle, email, designations="C; P; RF", organization=None, max_load=None, active=True,
-             endorsements="IMHM-C; IMHM-P; IMHM-RF"):
-    user = make_user(email=email, designations=designations, organization=organization, active=active,
-                     endorsements=endorsements)
+def reviewer(
+    cycle,
+    email,
+    designations="C; P; RF",
+    organization=None,
+    max_load=None,
+    active=True,
+    endorsements="IMHM-C; IMHM-P; IMHM-RF",
+):
+    user = make_user(
+        email=email, designations=designations, organization=organization, active=active, endorsements=endorsements
+    )
     add_member(cycle, user, max_load=max_load)
     return user
 
@@ -43,8 +74,9 @@ def readers_of(item):
 
 
 def pairs(cycle):
-    rows = db.session.execute(db.select(Item.item_id, Assignment.reviewer_id).join(Assignment.item)
-                              .where(Item.cycle_id == cycle.id))
+    rows = db.session.execute(
+        db.select(Item.item_id, Assignment.reviewer_id).join(Assignment.item).where(Item.cycle_id == cycle.id)
+    )
     return sorted(tuple(row) for row in rows)
 
 
@@ -60,6 +92,7 @@ def loads(cycle):
 
 
 # ---------------------------------------------------------------- auto-assignment
+
 
 def test_auto_assign_respects_every_rule_and_is_even(ctx):
     cycle = make_cycle(readers=2)
@@ -131,8 +164,10 @@ def test_infeasible_items_are_reported_and_partly_assigned(ctx):
     essay = make_essay(cycle, applicant, item_id="E17", rubric_key="imhm-rf-essay")
     plan = auto_assign(cycle)
     assert [s.item_key for s in plan.shortfalls] == ["E17"]
-    assert plan.shortfalls[0].reason == ("E17: needs 1 more read: only 1 eligible reviewer holds designation RF; "
-                                         "not eligible: 2 not designated to score RF essays")
+    assert plan.shortfalls[0].reason == (
+        "E17: needs 1 more read: only 1 eligible reviewer holds designation RF; "
+        "not eligible: 2 not designated to score RF essays"
+    )
     assert pairs(cycle) == [("E17", rf_reader.id)]
     assert essay.state == ItemState.UNASSIGNED  # still short of its readers
 
@@ -167,8 +202,9 @@ def test_inactive_and_non_pool_reviewers_are_never_used(ctx):
     make_essay(cycle, applicant, item_id="E1")
     plan = auto_assign(cycle)
     assert plan.reads == ()
-    assert plan.shortfalls[0].reason == ("E1: needs 1 more read: no eligible reviewer holds designation C; "
-                                         "not eligible: 1 account is not active")
+    assert plan.shortfalls[0].reason == (
+        "E1: needs 1 more read: no eligible reviewer holds designation C; not eligible: 1 account is not active"
+    )
 
 
 def test_application_items_need_an_endorsement_not_a_designation(ctx):
@@ -192,7 +228,8 @@ def test_a_portfolio_nobody_is_endorsed_for_is_reported_with_what_it_needs(ctx):
         "APP-A7: needs 1 more read: only 1 eligible reviewer holds IMHM-P or ECMHM-P; "
         "not eligible: 1 not endorsed for IMHM-P portfolios (needs IMHM-P or ECMHM-P)",
         "APP-A8: needs 2 more reads: no eligible reviewer holds IMHM-C or ECMHM-C; "
-        "not eligible: 2 not endorsed for IMHM-C portfolios (needs IMHM-C or ECMHM-C)"]
+        "not eligible: 2 not endorsed for IMHM-C portfolios (needs IMHM-C or ECMHM-C)",
+    ]
 
 
 def test_a_specialist_portfolio_takes_a_specialist_or_any_mentor(ctx):
@@ -204,11 +241,13 @@ def test_a_specialist_portfolio_takes_a_specialist_or_any_mentor(ctx):
     plan = auto_assign(cycle)
     assert readers_of(portfolio) == {specialist.id, mentor.id}
     assert plan.shortfalls[0].reason.startswith("APP-")
-    assert plan.shortfalls[0].reason.endswith("not eligible: 1 not endorsed for IMHS portfolios "
-                                              "(needs IMHS, ECMHS or a Mentor endorsement)")
+    assert plan.shortfalls[0].reason.endswith(
+        "not eligible: 1 not endorsed for IMHS portfolios (needs IMHS, ECMHS or a Mentor endorsement)"
+    )
 
 
 # ---------------------------------------------------------------- blindness across items
+
 
 def applicant_with_portfolio_and_essays(cycle, essays=2):
     applicant = make_applicant(cycle, category="IMHM-C")
@@ -237,7 +276,8 @@ def test_an_existing_portfolio_read_keeps_its_reader_off_the_essays(ctx):
     plan = auto_assign(cycle)
     assert readers_of(essay) == {bob.id}
     assert dict((c.user.email, c.reasons) for c in candidates(essay))["ann@x.org"] == (
-        "reads this applicant's portfolio",)
+        "reads this applicant's portfolio",
+    )
     assert plan.shortfalls == ()
 
 
@@ -250,8 +290,10 @@ def test_too_small_a_pool_is_reported_and_a_relaxed_cycle_fills_it(ctx):
     assert len(blind.reads) == 3 and len(blind.shortfalls) == 1 and blind.optimal
     short = blind.shortfalls[0]
     other = "portfolio" if short.item_key == essay.item_id else "essays"
-    assert short.reason == f"{short.item_key}: needs 1 more read: 2 eligible reviewers read this applicant's {other} " \
-                           "in this plan"
+    assert (
+        short.reason == f"{short.item_key}: needs 1 more read: 2 eligible reviewers read this applicant's {other} "
+        "in this plan"
+    )
     cycle.blind_across_items = False
     relaxed = auto_assign(cycle)
     assert len(relaxed.reads) == 4 and relaxed.shortfalls == () and not relaxed.blind_across_items
@@ -279,7 +321,7 @@ def test_further_readers_in_one_batch_spread_the_load(ctx):
     cycle = make_cycle(readers=1)
     team = [reviewer(cycle, f"r{n}@x.org") for n in range(3)]
     essays = [make_essay(cycle, make_applicant(cycle), item_id=f"E{n}") for n in range(6)]
-    for essay, user in zip(essays, team * 2):
+    for essay, user in zip(essays, team * 2, strict=True):
         add_assignment(essay, user)
     chosen = assign_further_readers([(essay, AssignmentSource.THIRD_READER) for essay in essays])
     assert all(chosen.values())
@@ -287,6 +329,7 @@ def test_further_readers_in_one_batch_spread_the_load(ctx):
 
 
 # ---------------------------------------------------------------- declines and refills
+
 
 def test_decline_withdraws_the_read_keeps_the_draft_in_the_audit_log_and_refill_gives_it_on(ctx):
     cycle = make_cycle(readers=1)
@@ -300,14 +343,19 @@ def test_decline_withdraws_the_read_keeps_the_draft_in_the_audit_log_and_refill_
     db.session.flush()
     declined = decline(assignment, "  I know this applicant's supervisor  ", actor_id=ann.id)
     assert (declined.reason, declined.reviewer_id, declined.declined_by_id) == (
-        "I know this applicant's supervisor", ann.id, ann.id)
+        "I know this applicant's supervisor",
+        ann.id,
+        ann.id,
+    )
     assert pairs(cycle) == [] and db.session.scalars(db.select(Score)).all() == []
     assert essay.state == ItemState.UNASSIGNED
     entry = audit("assignment.decline")[0]
     assert entry.note == "I know this applicant's supervisor" and entry.item_key == "E1"
     assert entry.before["reviewer"] == "ann@x.org" and entry.before["read"]["scores"] == {"reflection": 3}
-    assert dict((c.user.email, c.reasons) for c in candidates(essay)) == {"bob@x.org": (),
-                                                                          "ann@x.org": ("declined this item",)}
+    assert dict((c.user.email, c.reasons) for c in candidates(essay)) == {
+        "bob@x.org": (),
+        "ann@x.org": ("declined this item",),
+    }
     with pytest.raises(AssignmentError, match="item E1: cannot assign ann@x.org: declined this item"):
         assign(essay, ann, actor_id=None)
     plan = refill([essay])
@@ -322,7 +370,8 @@ def test_a_declined_reviewer_is_never_auto_assigned_the_item_again(ctx):
     decline(assign(essay, ann, actor_id=None), "away", actor_id=None)
     plan = auto_assign(cycle)
     assert plan.reads == () and plan.shortfalls[0].reason == (
-        "E1: needs 1 more read: no eligible reviewer holds designation C; not eligible: 1 declined this item")
+        "E1: needs 1 more read: no eligible reviewer holds designation C; not eligible: 1 declined this item"
+    )
 
 
 def test_decline_refusals(ctx):
@@ -414,12 +463,16 @@ def test_load_summary_per_designation(ctx):
     rf = make_applicant(cycle, category="IMHM-RF")
     make_essay(cycle, rf, item_id="R1", rubric_key="imhm-rf-essay")
     summaries = {s.label: s for s in auto_assign(cycle).load_summaries()}
-    assert (summaries["all reviewers"].minimum, summaries["all reviewers"].median,
-            summaries["all reviewers"].maximum) == (1, 2, 3)
+    assert (
+        summaries["all reviewers"].minimum,
+        summaries["all reviewers"].median,
+        summaries["all reviewers"].maximum,
+    ) == (1, 2, 3)
     assert summaries["designation C"].maximum == 3 and summaries["designation RF"].maximum == 1
 
 
 # ---------------------------------------------------------------- third reader and candidates
+
 
 def test_third_reader_is_the_least_loaded_eligible_reviewer(ctx):
     cycle = make_cycle(readers=2)
@@ -454,7 +507,9 @@ def test_third_reader_none_when_nobody_is_eligible(ctx):
     add_assignment(essay, only)
     assert assign_third_reader(essay) is None
     assert {candidate.user.email: candidate.reasons for candidate in candidates(essay)} == {
-        "only@x.org": ("already reading this item",), "capped@x.org": ("at maximum load (0 of 0)",)}
+        "only@x.org": ("already reading this item",),
+        "capped@x.org": ("at maximum load (0 of 0)",),
+    }
     assert capped.id not in {a for _, a in pairs(cycle)}
 
 
@@ -465,11 +520,14 @@ def test_candidates_list_eligible_first_with_reasons(ctx):
     essay = make_essay(cycle, make_applicant(cycle, organization="MERCY"), item_id="E1")
     listed = candidates(essay)
     assert [(c.user.email, c.reasons) for c in listed] == [
-        ("free@x.org", ()), ("colleague@x.org", ("same organization as the applicant",))]
+        ("free@x.org", ()),
+        ("colleague@x.org", ("same organization as the applicant",)),
+    ]
     assert organization_key("Mercy") == organization_key("MERCY")
 
 
 # ---------------------------------------------------------------- manual changes
+
 
 def test_manual_assign_and_refusal(ctx):
     cycle = make_cycle(readers=1)
@@ -548,7 +606,9 @@ def test_unassigning_a_started_read_moves_the_item_back_from_review(ctx):
     unassign(extra, actor_id=None)
     assert essay.state == ItemState.UNASSIGNED  # one of the two readers the cycle asks for
     assert [(e.before, e.after) for e in audit("item.evaluate")][-2:] == [
-        ({"state": "in_review"}, {"state": "assigned"}), ({"state": "assigned"}, {"state": "unassigned"})]
+        ({"state": "in_review"}, {"state": "assigned"}),
+        ({"state": "assigned"}, {"state": "unassigned"}),
+    ]
 
 
 def test_unassign_a_draft_with_a_score_is_refused(ctx):
@@ -581,8 +641,10 @@ def test_swap(ctx):
     swap(assignment, new, actor_id=None)
     assert pairs(cycle) == [("E1", new.id)] and assignment.source == AssignmentSource.MANUAL
     entry = audit("assignment.swap")[0]
-    assert (entry.before, entry.after) == ({"reviewer": "old@x.org", "source": "auto"},
-                                           {"reviewer": "new@x.org", "source": "manual"})
+    assert (entry.before, entry.after) == (
+        {"reviewer": "old@x.org", "source": "auto"},
+        {"reviewer": "new@x.org", "source": "manual"},
+    )
 
 
 def test_swap_refused_once_the_read_is_started(ctx):
@@ -608,21 +670,36 @@ def test_manual_changes_are_refused_naming_the_blindness_and_endorsement_rules(c
     with pytest.raises(AssignmentError, match=r"cannot swap bob@x.org for ann@x.org: reads this applicant's portfolio"):
         swap(on_essay, ann, actor_id=None)
     on_portfolio = db.session.scalar(db.select(Assignment).filter_by(item_pk=portfolio.id))
-    with pytest.raises(AssignmentError, match=r"cannot swap ann@x.org for new@x.org: not endorsed for IMHM-C "
-                                              r"portfolios \(needs IMHM-C or ECMHM-C\)"):
+    with pytest.raises(
+        AssignmentError,
+        match=r"cannot swap ann@x.org for new@x.org: not endorsed for IMHM-C "
+        r"portfolios \(needs IMHM-C or ECMHM-C\)",
+    ):
         swap(on_portfolio, unendorsed, actor_id=None)
 
 
 def test_the_bound_line_says_what_is_proven():
     def plan(after, lower_bound, optimal, placeable=0, reads=()):
-        return Plan(cycle_id=1, cycle_name="C", readers=2, reads=reads, shortfalls=(), items_considered=1,
-                    items_completed=(), reviewers=(ReviewerLoad(1, "a@x.org", frozenset(), frozenset(), None, 0,
-                                                                after),),
-                    lower_bound=lower_bound, optimal=optimal, placeable_bound=placeable)
+        return Plan(
+            cycle_id=1,
+            cycle_name="C",
+            readers=2,
+            reads=reads,
+            shortfalls=(),
+            items_considered=1,
+            items_completed=(),
+            reviewers=(ReviewerLoad(1, "a@x.org", frozenset(), frozenset(), None, 0, after),),
+            lower_bound=lower_bound,
+            optimal=optimal,
+            placeable_bound=placeable,
+        )
+
     assert plan(41, 41, True).bound_line() == "Maximum load 41: the least possible."
-    assert plan(41, 41, False).bound_line() == ("Maximum load 41: the least possible. The spread below it is not "
-                                                "proven the most even.")
+    assert plan(41, 41, False).bound_line() == (
+        "Maximum load 41: the least possible. The spread below it is not proven the most even."
+    )
     assert plan(41, 40, False).bound_line() == "Maximum load 41; no assignment can do better than 40."
     one_read = (PlannedRead(1, "E1", "essay", 1, "a@x.org"),)
     assert plan(41, 40, False, placeable=3, reads=one_read).bound_line() == (
-        "Maximum load 41; no assignment can do better than 40. A better plan might place up to 2 more reads.")
+        "Maximum load 41; no assignment can do better than 40. A better plan might place up to 2 more reads."
+    )

@@ -1,5 +1,6 @@
 """The ASSOCIATION setting: each association's overlay packs load over the base packs and change exactly what
 that association does differently; an unknown association stops the app; the Part 1 pass mark per pack."""
+
 import dataclasses
 import os
 import subprocess
@@ -32,8 +33,20 @@ def lines(rubric) -> dict:
 
 def assert_only_changed(base_rubric, rubric, changed_fields: set[str], lines_changed: dict[str, dict]):
     """The overlay equals the base pack except ``changed_fields`` of the rubric and the listed line fields."""
-    for name in ("key", "title", "kind", "categories", "designation", "scale_min", "scale_max", "labels", "pass_rule",
-                 "reconcile", "domains", "mc_pass_mark"):
+    for name in (
+        "key",
+        "title",
+        "kind",
+        "categories",
+        "designation",
+        "scale_min",
+        "scale_max",
+        "labels",
+        "pass_rule",
+        "reconcile",
+        "domains",
+        "mc_pass_mark",
+    ):
         if name not in changed_fields:
             assert getattr(rubric, name) == getattr(base_rubric, name), name
     old, new = lines(base_rubric), lines(rubric)
@@ -44,8 +57,9 @@ def assert_only_changed(base_rubric, rubric, changed_fields: set[str], lines_cha
             assert getattr(new[key], name) == value, (key, name)
         unchanged = {f.name for f in dataclasses.fields(new[key])} - set(fields)
         assert {n: getattr(new[key], n) for n in unchanged} == {n: getattr(old[key], n) for n in unchanged}, key
-    assert {key: line for key, line in new.items() if key not in lines_changed} == \
-        {key: line for key, line in old.items() if key not in lines_changed}
+    assert {key: line for key, line in new.items() if key not in lines_changed} == {
+        key: line for key, line in old.items() if key not in lines_changed
+    }
 
 
 def test_the_base_packs_check_what_every_association_shares(base):
@@ -73,23 +87,38 @@ def test_virginia_adds_three_dei_hours_and_the_source_rule_for_mentor_clinical(b
     keys = [line.key for line in clinical.requirements]
     assert keys.index("dei_hours") == keys.index("rsc_training_hours") + 1
     rsc = lines(clinical)["rsc_hours"]
-    assert_only_changed(base["imhm-c-application"], clinical, set(), {
-        "dei_hours": {}, "rsc_hours": {"majority_from_one_source": True, "label": rsc.label}})
+    assert_only_changed(
+        base["imhm-c-application"],
+        clinical,
+        set(),
+        {"dei_hours": {}, "rsc_hours": {"majority_from_one_source": True, "label": rsc.label}},
+    )
     assert rsc.exclude_peer is True  # peer supervision never counts in Virginia either
-    assert {key: r for key, r in rubrics.items() if key != "imhm-c-application"} == \
-        {key: r for key, r in base.items() if key != "imhm-c-application"}
+    assert {key: r for key, r in rubrics.items() if key != "imhm-c-application"} == {
+        key: r for key, r in base.items() if key != "imhm-c-application"
+    }
 
 
 def test_north_carolina_accepts_ers_and_vetted_providers_until_2027_12_21(base):
     rubrics = overlay("NCIMHA")
     specialist = rubrics["imhs-application"]
     rsc, references = lines(specialist)["rsc_hours"], lines(specialist)["references"]
-    assert_only_changed(base["imhs-application"], specialist, set(), {
-        "rsc_hours": {"provider_endorsements": ("IMHM-C", "ECMHM-C", "ERS"),
-                      "accept_vetted_until": date(2027, 12, 21), "label": rsc.label},
-        "references": {"endorsements": (*ENDORSED, "vetted"), "label": references.label}})
-    assert {key: r for key, r in rubrics.items() if key != "imhs-application"} == \
-        {key: r for key, r in base.items() if key != "imhs-application"}
+    assert_only_changed(
+        base["imhs-application"],
+        specialist,
+        set(),
+        {
+            "rsc_hours": {
+                "provider_endorsements": ("IMHM-C", "ECMHM-C", "ERS"),
+                "accept_vetted_until": date(2027, 12, 21),
+                "label": rsc.label,
+            },
+            "references": {"endorsements": (*ENDORSED, "vetted"), "label": references.label},
+        },
+    )
+    assert {key: r for key, r in rubrics.items() if key != "imhs-application"} == {
+        key: r for key, r in base.items() if key != "imhs-application"
+    }
 
 
 def test_arizona_names_level_three_its_membership_and_the_internship_way(base):
@@ -101,9 +130,16 @@ def test_arizona_names_level_three_its_membership_and_the_internship_way(base):
     membership, work, references = (lines(specialist)[key] for key in ("membership", "work_experience", "references"))
     assert "another infant mental health association" in membership.label
     assert "one year of supervised graduate internship and one year" in work.label
-    assert_only_changed(base["imhs-application"], specialist, {"title"}, {
-        "membership": {"label": membership.label}, "work_experience": {"label": work.label},
-        "references": {"endorsements": (*ENDORSED, "vetted"), "label": references.label}})
+    assert_only_changed(
+        base["imhs-application"],
+        specialist,
+        {"title"},
+        {
+            "membership": {"label": membership.label},
+            "work_experience": {"label": work.label},
+            "references": {"endorsements": (*ENDORSED, "vetted"), "label": references.label},
+        },
+    )
     assert (work.kinds, work.internship_max_years) == (("direct_service", "internship"), 1)
 
 
@@ -144,13 +180,15 @@ def test_an_unknown_association_is_refused_naming_the_valid_ones(tmp_path):
     with pytest.raises(RubricError) as caught:
         build_app(tmp_path, ASSOCIATION="MIAIMH")
     assert caught.value.problems == [
-        "ASSOCIATION: unknown association 'MIAIMH' (expected one of MI-AIMH, VAIMH, ITMHCA, NCIMHA)"]
+        "ASSOCIATION: unknown association 'MIAIMH' (expected one of MI-AIMH, VAIMH, ITMHCA, NCIMHA)"
+    ]
 
 
 def flask(*args: str, **environment: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "FLASK_APP": "app", **environment}
-    return subprocess.run([sys.executable, "-m", "flask", *args], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.mark.slow  # two `flask` processes
@@ -175,8 +213,9 @@ def with_exam(table: str) -> str:
 
 
 def test_the_part1_pass_mark_comes_from_the_category_pack_else_the_setting(tmp_path):
-    app = build_app(tmp_path, rubrics={"imhs-application": with_exam("[exam]\nmc_pass_mark = 70")},
-                    PART1_PASS_MARK=75.0)
+    app = build_app(
+        tmp_path, rubrics={"imhs-application": with_exam("[exam]\nmc_pass_mark = 70")}, PART1_PASS_MARK=75.0
+    )
     try:
         with app.app_context():
             assert part1_pass_mark("IMHS") == part1_pass_mark("ECMHS") == 70
@@ -186,12 +225,15 @@ def test_the_part1_pass_mark_comes_from_the_category_pack_else_the_setting(tmp_p
         close_app(app)
 
 
-@pytest.mark.parametrize(("table", "words"), [
-    ("[exam]\nmc_pass_mark = 101", "[exam] mc_pass_mark: is a percentage, at most 100"),
-    ("[exam]\nmc_pass_mark = -1", "[exam] mc_pass_mark: must be at least 0"),
-    ('[exam]\nmc_pass_mark = "70"', "[exam] mc_pass_mark: must be a number"),
-    ("[exam]\npass_mark = 70", "[exam] pass_mark: unknown key"),
-])
+@pytest.mark.parametrize(
+    ("table", "words"),
+    [
+        ("[exam]\nmc_pass_mark = 101", "[exam] mc_pass_mark: is a percentage, at most 100"),
+        ("[exam]\nmc_pass_mark = -1", "[exam] mc_pass_mark: must be at least 0"),
+        ('[exam]\nmc_pass_mark = "70"', "[exam] mc_pass_mark: must be a number"),
+        ("[exam]\npass_mark = 70", "[exam] pass_mark: unknown key"),
+    ],
+)
 def test_a_bad_pass_mark_is_refused(tmp_path, table, words):
     path = tmp_path / "pack.toml"
     path.write_text(with_exam(table), encoding="utf-8")
@@ -207,6 +249,7 @@ def test_an_essay_pack_sets_no_pass_mark(tmp_path):
 
 
 # ----------------------------------------------------------------------------- every category with essays
+
 
 def test_every_category_with_an_essay_pack_has_an_application_pack(base):
     with_essays = {code for r in base.values() if r.kind == "essay" for code in r.categories}
@@ -230,6 +273,8 @@ def test_early_childhood_clinical_and_research_applicants_import_with_the_shippe
             result = import_file("applications", csv_bytes(rows), "applications.csv", cycle)
             assert result.ok, result.report()
             assert dict(db.session.execute(db.select(Item.item_id, Item.rubric_key)).all()) == {
-                "APP-C1": "ecmhm-c-application", "APP-R1": "ecmhm-rf-application"}
+                "APP-C1": "ecmhm-c-application",
+                "APP-R1": "ecmhm-rf-application",
+            }
     finally:
         close_app(app)

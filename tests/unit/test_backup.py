@@ -1,4 +1,5 @@
 """`flask backup`: a consistent copy of a database that is being written to."""
+
 import sqlite3
 import threading
 import time

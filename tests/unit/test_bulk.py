@@ -1,5 +1,6 @@
 """execute_many stores values exactly as the ORM does, shared values once per call, and refuses missing ones;
 collector_paused restores the collector."""
+
 import gc
 from datetime import datetime
 
@@ -17,8 +18,9 @@ from tests.queries import recorded_statements
 
 def raw_columns(entry_id: int) -> tuple:
     """The stored text of the JSON and time columns, as the database holds them."""
-    return db.session.execute(text('SELECT "before", "after", at FROM audit_entries WHERE id = :id'),
-                              {"id": entry_id}).one()
+    return db.session.execute(
+        text('SELECT "before", "after", at FROM audit_entries WHERE id = :id'), {"id": entry_id}
+    ).one()
 
 
 def test_rows_are_stored_exactly_as_the_orm_stores_the_same_values(ctx):
@@ -27,9 +29,13 @@ def test_rows_are_stored_exactly_as_the_orm_stores_the_same_values(ctx):
     via_orm = record("item.evaluate", "item", 7, before=before, after=after, item_key="E-7")
     via_orm.at = at
     db.session.flush()
-    execute_many(db.insert(AuditEntry.__table__), [{"object_id": 8, "item_key": "E-8", "before": before,
-                                                    "after": after}],
-                 at=at, action="item.evaluate", object_type="item")
+    execute_many(
+        db.insert(AuditEntry.__table__),
+        [{"object_id": 8, "item_key": "E-8", "before": before, "after": after}],
+        at=at,
+        action="item.evaluate",
+        object_type="item",
+    )
     bulk_id = db.session.scalar(select(AuditEntry.id).where(AuditEntry.item_key == "E-8"))
 
     assert raw_columns(bulk_id) == raw_columns(via_orm.id)
@@ -40,13 +46,20 @@ def test_rows_are_stored_exactly_as_the_orm_stores_the_same_values(ctx):
 def test_every_row_is_written_in_one_statement_with_the_shared_values(ctx):
     rows = [{"object_id": n, "item_key": f"E-{n}", "after": {"n": n}} for n in range(1, 251)]
     with recorded_statements(db.engine) as statements:
-        execute_many(db.insert(AuditEntry.__table__), rows, at=datetime(2026, 1, 2, 3, 4, 5),
-                     action="score.save", object_type="read", actor_id=None)
+        execute_many(
+            db.insert(AuditEntry.__table__),
+            rows,
+            at=datetime(2026, 1, 2, 3, 4, 5),
+            action="score.save",
+            object_type="read",
+            actor_id=None,
+        )
     assert len([s for s in statements if s.lstrip().upper().startswith("INSERT")]) == 1
     entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.object_id)).all()
     assert [(e.object_id, e.item_key, e.after) for e in entries] == [(n, f"E-{n}", {"n": n}) for n in range(1, 251)]
     assert {(e.at, e.action, e.object_type, e.actor_id, e.before) for e in entries} == {
-        (datetime(2026, 1, 2, 3, 4, 5), "score.save", "read", None, None)}
+        (datetime(2026, 1, 2, 3, 4, 5), "score.save", "read", None, None)
+    }
 
 
 def test_an_update_converts_enum_values_like_the_orm(ctx):
@@ -54,8 +67,10 @@ def test_an_update_converts_enum_values_like_the_orm(ctx):
     applicant = f.make_applicant(cycle)
     first, second = f.make_essay(cycle, applicant), f.make_essay(cycle, applicant)
     items = Item.__table__
-    execute_many(items.update().where(items.c.id == bindparam("pk")).values(state=bindparam("new_state")),
-                 [{"pk": first.id, "new_state": ItemState.AGREED}, {"pk": second.id, "new_state": "committee"}])
+    execute_many(
+        items.update().where(items.c.id == bindparam("pk")).values(state=bindparam("new_state")),
+        [{"pk": first.id, "new_state": ItemState.AGREED}, {"pk": second.id, "new_state": "committee"}],
+    )
     db.session.expire_all()
     assert (first.state, second.state) == (ItemState.AGREED, ItemState.COMMITTEE)
     assert db.session.scalar(text("SELECT state FROM items WHERE id = :id"), {"id": first.id}) == "agreed"

@@ -4,6 +4,7 @@ The end-to-end test scores validity essays through the ``scores`` import for fou
 (accurate, severe, lenient, noisy), exports the workbook and compares every Calibration cell with figures
 computed here from the same scores, without the product's code.
 """
+
 import io
 import random
 from datetime import datetime, timedelta
@@ -12,8 +13,17 @@ import openpyxl
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from app.calibration.figures import (MIN_FLAGGED_READS, ScoredRead, Thresholds, against_co_readers,
-                                     against_expert, co_reader_reads, drift, drift_words, expert_flags)
+from app.calibration.figures import (
+    MIN_FLAGGED_READS,
+    ScoredRead,
+    Thresholds,
+    against_co_readers,
+    against_expert,
+    co_reader_reads,
+    drift,
+    drift_words,
+    expert_flags,
+)
 from app.extensions import db
 from app.imports.service import import_file
 from tests import factories as f
@@ -29,18 +39,25 @@ def read(pairs, rubric="r4", scale=SCALE4):
 
 
 def sk_kappa(pairs, scale):
-    return cohen_kappa_score([own for own, _ in pairs], [other for _, other in pairs], weights="quadratic",
-                             labels=list(scale))
+    return cohen_kappa_score(
+        [own for own, _ in pairs], [other for _, other in pairs], weights="quadratic", labels=list(scale)
+    )
 
 
 # --- the pure figures, by hand ----------------------------------------------------------------------
+
 
 def test_exact_adjacent_and_mean_difference_pool_every_domain_score():
     reads = [read([(3, 3), (2, 3)]), read([(4, 2), (1, 1)])]
     figures = against_expert(reads)
     # differences 0, -1, +2, 0: exact 2 of 4, adjacent 3 of 4, mean +1/4
     assert (figures.reads, figures.scores, figures.exact, figures.adjacent, figures.mean_difference) == (
-        2, 4, 0.5, 0.75, 0.25)
+        2,
+        4,
+        0.5,
+        0.75,
+        0.25,
+    )
     assert figures.kappa == pytest.approx(sk_kappa([(3, 3), (2, 3), (4, 2), (1, 1)], SCALE4))
 
 
@@ -77,11 +94,13 @@ def test_flags_need_five_validity_reads_and_name_each_threshold_crossed():
     assert expert_flags(figures, Thresholds()) == (
         "adjacent agreement 0% is below 90%",
         "mean difference +2.00 from the expert scores is beyond ±0.5 (lenient)",
-        f"weighted kappa {figures.kappa:.2f} is below 0.6")
+        f"weighted kappa {figures.kappa:.2f} is below 0.6",
+    )
     severe = [read([(1, 2), (2, 2), (3, 4), (2, 2)]) for _ in range(5)]  # mean -0.5: on the line, not beyond
     assert expert_flags(against_expert(severe), Thresholds(min_kappa=-1)) == ()
     assert expert_flags(against_expert(severe), Thresholds(max_mean_difference=0.4, min_kappa=-1)) == (
-        "mean difference -0.50 from the expert scores is beyond ±0.4 (severe)",)
+        "mean difference -0.50 from the expert scores is beyond ±0.4 (severe)",
+    )
 
 
 def test_drift_windows_follow_submission_order_and_flag_only_full_enough_windows():
@@ -106,7 +125,10 @@ def test_co_readers_each_read_against_the_mean_of_the_others():
     items = [[(1, 11, {"refl": 4, "think": 2}), (2, 12, {"refl": 2, "think": 2}), (3, 13, {"refl": 3})]]
     found = co_reader_reads(items, [("r4", SCALE4)])
     assert {reviewer: [r.pairs for _, r in reads] for reviewer, reads in found.items()} == {
-        1: [((4, 2.5), (2, 2.0))], 2: [((2, 3.5), (2, 2.0))], 3: [((3, 3.0),)]}
+        1: [((4, 2.5), (2, 2.0))],
+        2: [((2, 3.5), (2, 2.0))],
+        3: [((3, 3.0),)],
+    }
     a = against_co_readers([r for _, r in found[1]])
     assert (a.exact, a.adjacent, a.mean_difference) == (0.5, 0.5, 0.75)
 
@@ -114,13 +136,22 @@ def test_co_readers_each_read_against_the_mean_of_the_others():
 # --- through the import, the workbook compared with an independent computation --------------------
 
 RUBRICS = {
-    "narrow-essay": rubric_toml("narrow-essay", "essay", ["IMHM-C"], {"reflection": "Reflection",
-                                                                     "thinking": "Thinking"},
-                                levels(*(f"Level {n}" for n in range(1, 5))), pass_rule={"mean_min": 2.5}),
-    "wide-essay": rubric_toml("wide-essay", "essay", ["IMHM-C"], {"communicating": "Communicating",
-                                                                 "reflection": "Reflection",
-                                                                 "thinking": "Thinking"},
-                              levels(*(f"Level {n}" for n in range(1, 7))), pass_rule={"mean_min": 3.5}),
+    "narrow-essay": rubric_toml(
+        "narrow-essay",
+        "essay",
+        ["IMHM-C"],
+        {"reflection": "Reflection", "thinking": "Thinking"},
+        levels(*(f"Level {n}" for n in range(1, 5))),
+        pass_rule={"mean_min": 2.5},
+    ),
+    "wide-essay": rubric_toml(
+        "wide-essay",
+        "essay",
+        ["IMHM-C"],
+        {"communicating": "Communicating", "reflection": "Reflection", "thinking": "Thinking"},
+        levels(*(f"Level {n}" for n in range(1, 7))),
+        pass_rule={"mean_min": 3.5},
+    ),
 }
 PROFILES = {  # how far from the expert each profile scores, drawn per domain score
     "accurate@example.org": lambda rng: rng.choice([0, 0, 0, 0, 0, 0, 1, -1]),
@@ -149,14 +180,24 @@ def test_the_calibration_sheet_matches_an_independent_computation_for_four_revie
     db.session.commit()
     imported("reviewers", [["email", "name"], *([email, email.split("@")[0].title()] for email in PROFILES)], cycle)
     essays = [(f"V{n:02}", "narrow-essay" if n <= 14 else "wide-essay") for n in range(1, 25)]
-    imported("essays", [["item_id", "applicant_id", "rubric", "validity"],
-                        *([item_id, "", rubric, "yes"] for item_id, rubric in essays)], cycle)
+    imported(
+        "essays",
+        [
+            ["item_id", "applicant_id", "rubric", "validity"],
+            *([item_id, "", rubric, "yes"] for item_id, rubric in essays),
+        ],
+        cycle,
+    )
     domains = {"narrow-essay": ("reflection", "thinking"), "wide-essay": ("communicating", "reflection", "thinking")}
     top = {"narrow-essay": 4, "wide-essay": 6}
-    expert = {(item_id, domain): rng.randint(1, top[rubric]) for item_id, rubric in essays
-              for domain in domains[rubric]}
-    imported("reference_scores", [["item_id", "domain", "score"],
-                                  *([item_id, domain, score] for (item_id, domain), score in expert.items())], cycle)
+    expert = {
+        (item_id, domain): rng.randint(1, top[rubric]) for item_id, rubric in essays for domain in domains[rubric]
+    }
+    imported(
+        "reference_scores",
+        [["item_id", "domain", "score"], *([item_id, domain, score] for (item_id, domain), score in expert.items())],
+        cycle,
+    )
     start = datetime(2026, 3, 2, 9, 0)
     rows, given = [["item_id", "reviewer_email", "domain", "score", "submitted_at"]], {}
     for email, offset in PROFILES.items():
@@ -171,19 +212,35 @@ def test_the_calibration_sheet_matches_an_independent_computation_for_four_revie
     imported("scores", rows, cycle)
 
     from app.exports.service import export_cycle_bytes
+
     book = openpyxl.load_workbook(io.BytesIO(export_cycle_bytes(cycle)), read_only=True)
     header, *body = book["Calibration"].iter_rows(values_only=True)
-    assert header[:7] == ("Reviewer", "Validity reads", "Exact agreement", "Adjacent agreement", "Mean difference",
-                          "Weighted kappa (quadratic)", "Flag")
-    sheet = {row[0]: dict(zip(header, row)) for row in body}
+    assert header[:7] == (
+        "Reviewer",
+        "Validity reads",
+        "Exact agreement",
+        "Adjacent agreement",
+        "Mean difference",
+        "Weighted kappa (quadratic)",
+        "Flag",
+    )
+    sheet = {row[0]: dict(zip(header, row, strict=True)) for row in body}
     assert sorted(sheet) == sorted(PROFILES)
     scales = {"narrow-essay": list(range(1, 5)), "wide-essay": list(range(1, 7))}
     for email, scores in given.items():
         differences = [own - ref for _, _, own, ref in scores]
-        kappas = {rubric: (cohen_kappa_score([own for _, r, own, _ in scores if r == rubric],
-                                             [ref for _, r, _, ref in scores if r == rubric],
-                                             weights="quadratic", labels=scales[rubric]),
-                           sum(1 for _, r, _, _ in scores if r == rubric)) for rubric in scales}
+        kappas = {
+            rubric: (
+                cohen_kappa_score(
+                    [own for _, r, own, _ in scores if r == rubric],
+                    [ref for _, r, _, ref in scores if r == rubric],
+                    weights="quadratic",
+                    labels=scales[rubric],
+                ),
+                sum(1 for _, r, _, _ in scores if r == rubric),
+            )
+            for rubric in scales
+        }
         kappa = sum(k * n for k, n in kappas.values()) / sum(n for _, n in kappas.values())
         exact = sum(d == 0 for d in differences) / len(differences)
         adjacent = sum(abs(d) <= 1 for d in differences) / len(differences)
@@ -195,18 +252,28 @@ def test_the_calibration_sheet_matches_an_independent_computation_for_four_revie
         assert row["Adjacent agreement"] == pytest.approx(adjacent)
         assert row["Mean difference"] == pytest.approx(mean)
         assert row["Weighted kappa (quadratic)"] == pytest.approx(kappa)
-        expected_flags = [reason for reason, tripped in (
-            (f"adjacent agreement {adjacent * 100:.0f}% is below 90%", adjacent < 0.9),
-            (f"mean difference {mean:+.2f} from the expert scores is beyond ±0.5 "
-             f"({'lenient' if mean > 0 else 'severe'})", abs(mean) > 0.5),
-            (f"weighted kappa {kappa:.2f} is below 0.6", kappa < 0.6)) if tripped]
+        expected_flags = [
+            reason
+            for reason, tripped in (
+                (f"adjacent agreement {adjacent * 100:.0f}% is below 90%", adjacent < 0.9),
+                (
+                    f"mean difference {mean:+.2f} from the expert scores is beyond ±0.5 "
+                    f"({'lenient' if mean > 0 else 'severe'})",
+                    abs(mean) > 0.5,
+                ),
+                (f"weighted kappa {kappa:.2f} is below 0.6", kappa < 0.6),
+            )
+            if tripped
+        ]
         assert row["Flag"] == ("; ".join(expected_flags) or None), email
         # Drift: windows of 10 reads in each reviewer's own submission order.
         windows = []
         for first in range(0, len(essays), 10):
             chunk = [d for position, _, own, ref in scores for d in [own - ref] if first <= position < first + 10]
-            windows.append(f"reads {first + 1}–{min(first + 10, len(essays))}: "
-                           f"{sum(abs(d) <= 1 for d in chunk) / len(chunk) * 100:.0f}%")
+            windows.append(
+                f"reads {first + 1}–{min(first + 10, len(essays))}: "
+                f"{sum(abs(d) <= 1 for d in chunk) / len(chunk) * 100:.0f}%"
+            )
         assert row["Adjacent by window"] == ", ".join(windows)
     assert sheet["accurate@example.org"]["Flag"] is None
     assert "severe" in sheet["severe@example.org"]["Flag"] and "lenient" in sheet["lenient@example.org"]["Flag"]
@@ -214,6 +281,7 @@ def test_the_calibration_sheet_matches_an_independent_computation_for_four_revie
 
 
 # --- the cycle's settings, and what the coordinator and the committee see --------------------------
+
 
 def test_the_thresholds_are_cycle_settings_changed_on_the_command_line_and_audited(app, runner):
     from app.audit.models import AuditEntry
@@ -231,11 +299,17 @@ def test_the_thresholds_are_cycle_settings_changed_on_the_command_line_and_audit
     assert "drift_window: must be between 2 and 1000, got 1" in refused.output
     with app.app_context():
         cycle = db.session.scalar(db.select(Cycle).filter_by(name="Spring"))
-        assert (cycle.flag_min_adjacent, cycle.flag_max_mean_difference, cycle.flag_min_kappa,
-                cycle.drift_window) == (0.8, 0.5, 0.6, 5)
+        assert (cycle.flag_min_adjacent, cycle.flag_max_mean_difference, cycle.flag_min_kappa, cycle.drift_window) == (
+            0.8,
+            0.5,
+            0.6,
+            5,
+        )
         [entry] = db.session.scalars(db.select(AuditEntry).filter_by(action="cycle.calibration")).all()
-        assert (entry.before, entry.after) == ({"flag_min_adjacent": 0.9, "drift_window": 10},
-                                               {"flag_min_adjacent": 0.8, "drift_window": 5})
+        assert (entry.before, entry.after) == (
+            {"flag_min_adjacent": 0.9, "drift_window": 10},
+            {"flag_min_adjacent": 0.8, "drift_window": 5},
+        )
 
 
 def test_the_dashboard_and_the_board_show_each_reviewer_with_flags_and_drift(app):
@@ -254,13 +328,19 @@ def test_the_dashboard_and_the_board_show_each_reviewer_with_flags_and_drift(app
             item = Item(cycle_id=cycle.id, item_id=f"E{n}", kind="essay", rubric_key="narrow-essay", validity=True)
             db.session.add(item)
             db.session.flush()
-            db.session.add_all([ReferenceScore(item_pk=item.id, domain_key="reflection", score=4),
-                                ReferenceScore(item_pk=item.id, domain_key="thinking", score=4)])
+            db.session.add_all(
+                [
+                    ReferenceScore(item_pk=item.id, domain_key="reflection", score=4),
+                    ReferenceScore(item_pk=item.id, domain_key="thinking", score=4),
+                ]
+            )
             f.submitted_read(f.assign(item, harsh), {"reflection": 1, "thinking": 2})
         db.session.commit()
         cycle_id = cycle.id
-    for email, path in (("coord@example.org", f"/console/cycles/{cycle_id}/pictures"),
-                        ("chair@example.org", f"/committee/cycles/{cycle_id}/pictures")):
+    for email, path in (
+        ("coord@example.org", f"/console/cycles/{cycle_id}/pictures"),
+        ("chair@example.org", f"/committee/cycles/{cycle_id}/pictures"),
+    ):
         client = signed_in_client(app, email, password)
         page = client.get(path, headers={"HX-Request": "true"}).get_data(as_text=True)
         assert "Reviewers against the expert scores" in page, path

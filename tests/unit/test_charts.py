@@ -1,5 +1,6 @@
 """The score pictures' geometry: long domain names wrap (never cut), bars are labelled with shares rather than
 counts, and the narrow drawing fits a phone."""
+
 from app.committee import charts
 from app.committee.charts import NARROW, WIDE, agreement, score_distribution, wrap_label
 

@@ -3,6 +3,7 @@
 In process, through Flask's CLI runner (the app's command group and its guard
 are the same as on the real command line); a few end to end, as a user runs them.
 """
+
 import os
 import subprocess
 import sys
@@ -25,8 +26,14 @@ FIRST_REVISION = "0001_initial"
 
 def bare_app(tmp_path, url: str | None = None):
     """An app whose database has never been migrated (no create_all either)."""
-    return create_app({"TESTING": True, "SECRET_KEY": "s", "INSTANCE_PATH": str(tmp_path / "instance"),
-                       "SQLALCHEMY_DATABASE_URI": url or "sqlite:///" + str(tmp_path / "empty.sqlite3")})
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "s",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SQLALCHEMY_DATABASE_URI": url or "sqlite:///" + str(tmp_path / "empty.sqlite3"),
+        }
+    )
 
 
 def migrated_app(tmp_path, revision: str = "head"):
@@ -115,6 +122,7 @@ def test_commands_are_wrapped_once_however_many_apps_a_process_builds(tmp_path):
 
 # ---------------------------------------------------------------- backup
 
+
 def test_backup_refuses_to_overwrite_without_force_and_writes_owner_only(app, runner, tmp_path):
     out = tmp_path / "backup.sqlite3"
     out.write_bytes(b"yesterday's backup")
@@ -148,13 +156,20 @@ def test_backup_into_a_missing_folder_is_refused(app, runner, tmp_path):
 
 # ---------------------------------------------------------------- as a user runs them
 
+
 def run_cli(tmp_path, *args, **env):
     """``flask --app app ARGS`` from the repository, with an instance folder and database of its own."""
     environment = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "FLASK_APP")}
     environment.update({"ENDORSEMENT_INSTANCE": str(tmp_path / "instance"), "SECRET_KEY": "cli-test"})
     environment.update(env)
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=REPO, env=environment,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", *args],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.slow
@@ -163,7 +178,8 @@ def test_forgetting_db_upgrade_is_one_line_and_exit_1(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"Error: the database sqlite:///{tmp_path}/instance/endorsement.sqlite3 has no tables yet (not migrated). "
-        "Fix: run `flask db upgrade`"]
+        "Fix: run `flask db upgrade`"
+    ]
 
 
 @pytest.mark.slow
@@ -185,8 +201,9 @@ def test_a_broken_instance_config_file_names_its_line(tmp_path):
 
 @pytest.mark.slow
 def test_a_missing_instance_folder_whose_parent_is_missing_too_is_refused(tmp_path):
-    result = run_cli(tmp_path, "reconcile", "--cycle", "Spring",
-                     ENDORSEMENT_INSTANCE=str(tmp_path / "typo" / "instance"))
+    result = run_cli(
+        tmp_path, "reconcile", "--cycle", "Spring", ENDORSEMENT_INSTANCE=str(tmp_path / "typo" / "instance")
+    )
     assert result.returncode == 1
     assert f"the instance folder {tmp_path}/typo/instance does not exist" in result.stderr
     assert "ENDORSEMENT_INSTANCE" in result.stderr and "Traceback" not in result.stderr

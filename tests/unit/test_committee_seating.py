@@ -1,5 +1,6 @@
 """Seating a cycle's committee from the command line and the ``committee`` import, the account commands
 (``users list|disable|enable``, ``cycles list``), and bad input refused with nothing written."""
+
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
@@ -17,8 +18,13 @@ def committee_world(app):
     with app.app_context():
         f.make_cycle("2027 Spring")
         f.make_cycle("2026 Autumn")
-        f.make_user(Role.COMMITTEE, email="ada@example.org", name="Ada Chair", password="a long enough password",
-                    organization="Harbor Clinic")
+        f.make_user(
+            Role.COMMITTEE,
+            email="ada@example.org",
+            name="Ada Chair",
+            password="a long enough password",
+            organization="Harbor Clinic",
+        )
         f.make_user(Role.COMMITTEE, email="bo@example.org", name="Bo Member")
         f.make_user(Role.COORDINATOR, email="cy@example.org", name="Cy Coordinator")
         f.make_user(Role.REVIEWER, email="rex@example.org", name="Rex Reviewer")
@@ -28,15 +34,23 @@ def committee_world(app):
 def seated(app, cycle_name="2027 Spring") -> list[str]:
     with app.app_context():
         from app.cycles.models import Cycle
-        return sorted(db.session.scalars(
-            select(User.email).join(CycleMember, CycleMember.user_id == User.id).join(Cycle)
-            .where(Cycle.name == cycle_name, CycleMember.role == MemberRole.COMMITTEE)))
+
+        return sorted(
+            db.session.scalars(
+                select(User.email)
+                .join(CycleMember, CycleMember.user_id == User.id)
+                .join(Cycle)
+                .where(Cycle.name == cycle_name, CycleMember.role == MemberRole.COMMITTEE)
+            )
+        )
 
 
 def audit_actions(app) -> list[tuple[str, str | None]]:
     with app.app_context():
-        return [(entry.action, entry.after and entry.after.get("cycle"))
-                for entry in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+        return [
+            (entry.action, entry.after and entry.after.get("cycle"))
+            for entry in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        ]
 
 
 def table_count(app, model) -> int:
@@ -46,14 +60,16 @@ def table_count(app, model) -> int:
 
 def test_seat_list_and_unseat_from_the_command_line(app, runner):
     committee_world(app)
-    result = runner.invoke(args=["committee", "seat", "--cycle", "2027 Spring", "ADA@example.org ",
-                                 "bo@example.org", "cy@example.org"])
+    result = runner.invoke(
+        args=["committee", "seat", "--cycle", "2027 Spring", "ADA@example.org ", "bo@example.org", "cy@example.org"]
+    )
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == ["ada@example.org: seated",
-                                          "bo@example.org: seated (no password yet: invited to set one)",
-                                          "cy@example.org: seated (no password yet: invited to set one)",
-                                          "mail: MAIL_SERVER is not set: 2 messages kept in the outbox (the console's "
-                                          "Mail page shows them)"]
+    assert result.stdout.splitlines() == [
+        "ada@example.org: seated",
+        "bo@example.org: seated (no password yet: invited to set one)",
+        "cy@example.org: seated (no password yet: invited to set one)",
+        "mail: MAIL_SERVER is not set: 2 messages kept in the outbox (the console's Mail page shows them)",
+    ]
     assert seated(app) == ["ada@example.org", "bo@example.org", "cy@example.org"]
     assert seated(app, "2026 Autumn") == []
     again = runner.invoke(args=["committee", "seat", "--cycle", "2027 Spring", "ada@example.org"])
@@ -76,7 +92,8 @@ def test_seat_list_and_unseat_from_the_command_line(app, runner):
     assert seated(app) == ["ada@example.org", "cy@example.org"]
     # Three seats and one unseat, each audited once with its cycle; the repeated seat wrote nothing.
     assert [action for action in audit_actions(app) if action[0].startswith("committee.")] == [
-        ("committee.seat", "2027 Spring")] * 3 + [("committee.unseat", "2027 Spring")]
+        ("committee.seat", "2027 Spring")
+    ] * 3 + [("committee.unseat", "2027 Spring")]
     empty = runner.invoke(args=["committee", "list", "--cycle", "2026 Autumn"])
     assert empty.output == "nobody sits on the committee of '2026 Autumn' yet\n"
 
@@ -84,11 +101,14 @@ def test_seat_list_and_unseat_from_the_command_line(app, runner):
 def test_seating_refuses_unknown_accounts_wrong_roles_and_unknown_cycles_writing_nothing(app, runner):
     committee_world(app)
     before = (table_count(app, CycleMember), table_count(app, AuditEntry))
-    wrong = runner.invoke(args=["committee", "seat", "--cycle", "2027 Spring", "ada@example.org",
-                                "nobody@example.org", "rex@example.org"])
+    wrong = runner.invoke(
+        args=["committee", "seat", "--cycle", "2027 Spring", "ada@example.org", "nobody@example.org", "rex@example.org"]
+    )
     assert wrong.exit_code == 1
-    assert wrong.output == ("Error: email: no account with e-mail nobody@example.org; the account rex@example.org is "
-                            "a reviewer account; only committee and coordinator accounts can sit on a committee\n")
+    assert wrong.output == (
+        "Error: email: no account with e-mail nobody@example.org; the account rex@example.org is "
+        "a reviewer account; only committee and coordinator accounts can sit on a committee\n"
+    )
     assert "Traceback" not in wrong.output
     cycle = runner.invoke(args=["committee", "seat", "--cycle", "2099 Never", "ada@example.org"])
     assert cycle.exit_code == 1 and cycle.output == "Error: cycle: no cycle called '2099 Never'\n"
@@ -120,8 +140,7 @@ def test_users_list_disable_and_enable(app, runner):
     with app.app_context():
         token = db.session.scalar(select(User.session_token).filter_by(email="ada@example.org"))
     disabled = runner.invoke(args=["users", "disable", "--email", "Ada@Example.org"])
-    assert disabled.exit_code == 0 and disabled.output == \
-        "ada@example.org is disabled and signed out everywhere\n"
+    assert disabled.exit_code == 0 and disabled.output == "ada@example.org is disabled and signed out everywhere\n"
     with app.app_context():
         ada = db.session.scalar(select(User).filter_by(email="ada@example.org"))
         assert not ada.active and ada.session_token != token  # every session of hers ended
@@ -140,11 +159,11 @@ def test_cycles_list_counts_items_per_state(app, runner):
     committee_world(app)
     with app.app_context():
         from app.cycles.models import Cycle
+
         spring = db.session.scalar(select(Cycle).filter_by(name="2027 Spring"))
         spring.readers, spring.due = 3, __import__("datetime").date(2027, 5, 1)
         applicant = f.make_applicant(spring)
-        for n, state in enumerate([ItemState.UNASSIGNED, ItemState.UNASSIGNED, ItemState.COMMITTEE,
-                                   ItemState.DECIDED]):
+        for n, state in enumerate([ItemState.UNASSIGNED, ItemState.UNASSIGNED, ItemState.COMMITTEE, ItemState.DECIDED]):
             f.make_essay(spring, applicant, item_id=f"E-{n}").state = state
         db.session.commit()
     result = runner.invoke(args=["cycles", "list"])
@@ -167,16 +186,24 @@ def test_the_committee_import_seats_accounts_and_creates_missing_ones_without_a_
     committee_world(app)
     with app.app_context():
         from app.cycles.models import Cycle
+
         spring = db.session.scalar(select(Cycle).filter_by(name="2027 Spring"))
-        rows = [["ada@example.org", "", ""], ["new.member@example.org", "Nia New", "Bay Family Services"],
-                ["cy@example.org", "Cy Coordinator", ""]]
+        rows = [
+            ["ada@example.org", "", ""],
+            ["new.member@example.org", "Nia New", "Bay Family Services"],
+            ["cy@example.org", "Cy Coordinator", ""],
+        ]
         result = import_file("committee", committee_file(rows), "committee.csv", spring)
         assert result.ok, result.report()
         assert (result.created, result.updated, result.unchanged) == (3, 0, 0)  # three new seats (one per row)
         db.session.commit()
         nia = db.session.scalar(select(User).filter_by(email="new.member@example.org"))
         assert (nia.name, nia.role, nia.password_hash, nia.profile.organization) == (
-            "Nia New", Role.COMMITTEE, None, "Bay Family Services")
+            "Nia New",
+            Role.COMMITTEE,
+            None,
+            "Bay Family Services",
+        )
         ada = db.session.scalar(select(User).filter_by(email="ada@example.org"))
         assert ada.profile.organization is None
         again = import_file("committee", committee_file(rows), "committee.csv", spring)
@@ -195,8 +222,16 @@ def test_a_bad_committee_file_is_refused_whole(app, runner, tmp_path):
     committee_world(app)
     before = (table_count(app, CycleMember), table_count(app, User), table_count(app, AuditEntry))
     path = tmp_path / "committee.csv"
-    path.write_bytes(committee_file([["ada@example.org", "", ""], ["rex@example.org", "Rex", ""],
-                                     ["unknown@example.org", "", ""], ["not-an-address", "X", ""]]))
+    path.write_bytes(
+        committee_file(
+            [
+                ["ada@example.org", "", ""],
+                ["rex@example.org", "Rex", ""],
+                ["unknown@example.org", "", ""],
+                ["not-an-address", "X", ""],
+            ]
+        )
+    )
     result = runner.invoke(args=["import", "committee", str(path), "--cycle", "2027 Spring"])
     assert result.exit_code == 1
     assert result.output.splitlines() == [
@@ -215,23 +250,43 @@ def test_a_conflicts_file_may_name_committee_members_under_the_email_header(app)
     committee_world(app)
     with app.app_context():
         from app.cycles.models import Conflict, Cycle
+
         spring = db.session.scalar(select(Cycle).filter_by(name="2027 Spring"))
         f.make_applicant(spring, applicant_id="A-1")
         db.session.commit()
-        good = import_file("conflicts", csv_bytes([["email", "applicant_id", "reason"],
-                                                   ["ada@example.org", "A-1", "supervised her internship"],
-                                                   ["rex@example.org", "A-1", ""]]), "c.csv", spring)
+        good = import_file(
+            "conflicts",
+            csv_bytes(
+                [
+                    ["email", "applicant_id", "reason"],
+                    ["ada@example.org", "A-1", "supervised her internship"],
+                    ["rex@example.org", "A-1", ""],
+                ]
+            ),
+            "c.csv",
+            spring,
+        )
         assert good.ok and good.created == 2, good.report()
         db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(Conflict)) == 2
-        bad = import_file("conflicts", csv_bytes([["email", "applicant_id"], ["cy@example.org", "A-1"],
-                                                  ["ghost@example.org", "A-1"]]), "c.csv", spring)
+        bad = import_file(
+            "conflicts",
+            csv_bytes([["email", "applicant_id"], ["cy@example.org", "A-1"], ["ghost@example.org", "A-1"]]),
+            "c.csv",
+            spring,
+        )
         assert [str(error) for error in bad.errors] == [
             "row 2, column reviewer_email: cy@example.org is a coordinator account, who sees every applicant; a "
             "conflict names a reviewer or a committee member",
             "row 3, column reviewer_email: no reviewer or committee member with e-mail ghost@example.org (import "
-            "them first)"]
-        both = import_file("conflicts", csv_bytes([["email", "reviewer_email", "applicant_id"],
-                                                   ["ada@example.org", "ada@example.org", "A-1"]]), "c.csv", spring)
+            "them first)",
+        ]
+        both = import_file(
+            "conflicts",
+            csv_bytes([["email", "reviewer_email", "applicant_id"], ["ada@example.org", "ada@example.org", "A-1"]]),
+            "c.csv",
+            spring,
+        )
         assert [str(error) for error in both.errors] == [
-            "row 1, column reviewer_email: appears twice in the header (columns 1 and 2)"]
+            "row 1, column reviewer_email: appears twice in the header (columns 1 and 2)"
+        ]

@@ -1,6 +1,7 @@
 """What the console runs: dashboard counts in a fixed number of queries, the plan fingerprint and stale
 confirmations (app.assignment.preview), audit listing, account administration (app.people.accounts), export file
 names (app.exports)."""
+
 from datetime import datetime
 
 import pytest
@@ -13,12 +14,12 @@ from app.assignment.service import Plan, PlannedRead, ReviewerLoad
 from app.audit.models import AuditEntry
 from app.audit.service import record
 from app.console import service
-from app.exports.service import export_filename
 from app.cycles.models import ItemState
+from app.errors import InputError
+from app.exports.service import export_filename
 from app.extensions import db
 from app.people import accounts
 from app.people.models import Role
-from app.errors import InputError
 from app.people.service import UserError
 from app.reports import ReviewerReads
 from app.rubrics.model import DESIGNATIONS
@@ -28,16 +29,24 @@ from tests.queries import recorded_statements, selects
 
 
 def a_plan(**changes) -> Plan:
-    values = dict(cycle_id=1, cycle_name="Spring", readers=2,
-                  reads=(PlannedRead(10, "E-1", "essay", 5, "a@x.org"), PlannedRead(10, "E-1", "essay", 6, "b@x.org")),
-                  shortfalls=(Shortfall("E-2", 2, 1, "only 1 eligible reviewer"),),
-                  reviewers=(ReviewerLoad(5, "a@x.org", frozenset({"C"}), frozenset(), None, 0, 1),
-                             ReviewerLoad(6, "b@x.org", frozenset({"C"}), frozenset(), 3, 0, 1)),
-                  items_considered=2, items_completed=(10,))
+    values = dict(
+        cycle_id=1,
+        cycle_name="Spring",
+        readers=2,
+        reads=(PlannedRead(10, "E-1", "essay", 5, "a@x.org"), PlannedRead(10, "E-1", "essay", 6, "b@x.org")),
+        shortfalls=(Shortfall("E-2", 2, 1, "only 1 eligible reviewer"),),
+        reviewers=(
+            ReviewerLoad(5, "a@x.org", frozenset({"C"}), frozenset(), None, 0, 1),
+            ReviewerLoad(6, "b@x.org", frozenset({"C"}), frozenset(), 3, 0, 1),
+        ),
+        items_considered=2,
+        items_completed=(10,),
+    )
     return Plan(**(values | changes))
 
 
 # ---------------------------------------------------------------- pure functions
+
 
 def test_the_fingerprint_ignores_order_but_sees_every_change_the_preview_shows():
     base = preview.plan_fingerprint(a_plan())
@@ -48,8 +57,12 @@ def test_the_fingerprint_ignores_order_but_sees_every_change_the_preview_shows()
         a_plan(reads=(PlannedRead(10, "E-1", "essay", 5, "a@x.org"), PlannedRead(10, "E-1", "essay", 7, "c@x.org"))),
         a_plan(readers=3),
         a_plan(shortfalls=(Shortfall("E-2", 2, 1, "a different reason"),)),
-        a_plan(reviewers=(ReviewerLoad(5, "a@x.org", frozenset({"C"}), frozenset(), None, 1, 2),
-                          ReviewerLoad(6, "b@x.org", frozenset({"C"}), frozenset(), 3, 0, 1))),
+        a_plan(
+            reviewers=(
+                ReviewerLoad(5, "a@x.org", frozenset({"C"}), frozenset(), None, 1, 2),
+                ReviewerLoad(6, "b@x.org", frozenset({"C"}), frozenset(), 3, 0, 1),
+            )
+        ),
         a_plan(items_considered=3),
         a_plan(items_completed=()),
         a_plan(cycle_id=2),
@@ -60,8 +73,7 @@ def test_the_fingerprint_ignores_order_but_sees_every_change_the_preview_shows()
 
 
 def test_planned_reads_filter_by_reviewer_and_item_ignoring_case_and_page():
-    reads = tuple(PlannedRead(n, f"E-{n:03}", "essay", n % 3, f"{'ann' if n % 3 else 'Bob'}@x.org")
-                  for n in range(250))
+    reads = tuple(PlannedRead(n, f"E-{n:03}", "essay", n % 3, f"{'ann' if n % 3 else 'Bob'}@x.org") for n in range(250))
     plan = a_plan(reads=reads)
     first = service.planned_reads(plan)
     assert (first.total, first.pages, len(first.rows), first.rows[0].item_key) == (250, 3, 100, "E-000")
@@ -70,54 +82,85 @@ def test_planned_reads_filter_by_reviewer_and_item_ignoring_case_and_page():
     bob = service.planned_reads(plan, who=" BOB@ ")
     assert bob.total == 84 and {read.reviewer_email for read in bob.rows} == {"Bob@x.org"}
     assert [read.item_key for read in service.planned_reads(plan, who="ann", item="e-01").rows] == [
-        f"E-{n:03}" for n in range(10, 20) if n % 3]
+        f"E-{n:03}" for n in range(10, 20) if n % 3
+    ]
 
 
 def test_state_counts_list_every_state_in_workflow_order():
     counts = service.state_counts({ItemState.DISCREPANT: 2, "assigned": 5})
-    assert list(counts) == ["unassigned", "assigned", "in_review", "agreed", "discrepant", "adjudicating",
-                            "resolved", "committee", "decided"]
+    assert list(counts) == [
+        "unassigned",
+        "assigned",
+        "in_review",
+        "agreed",
+        "discrepant",
+        "adjudicating",
+        "resolved",
+        "committee",
+        "decided",
+    ]
     assert counts["assigned"] == 5 and counts["discrepant"] == 2 and sum(counts.values()) == 7
 
 
 def test_reviewer_progress_puts_most_pending_first_and_keeps_reviewers_without_reads():
-    rows = service.reviewer_progress([ReviewerReads(4, 4, user_id=2, email="amy@x.org", name="Amy"),
-                                      ReviewerReads(0, 0, user_id=3, email="bob@x.org", name="Bob"),
-                                      ReviewerReads(4, 1, user_id=1, email="zoe@x.org", name="Zoe")])
+    rows = service.reviewer_progress(
+        [
+            ReviewerReads(4, 4, user_id=2, email="amy@x.org", name="Amy"),
+            ReviewerReads(0, 0, user_id=3, email="bob@x.org", name="Bob"),
+            ReviewerReads(4, 1, user_id=1, email="zoe@x.org", name="Zoe"),
+        ]
+    )
     assert [(r.detail, r.assigned, r.submitted, r.pending) for r in rows] == [
-        ("zoe@x.org", 4, 1, 3), ("amy@x.org", 4, 4, 0), ("bob@x.org", 0, 0, 0)]
+        ("zoe@x.org", 4, 1, 3),
+        ("amy@x.org", 4, 4, 0),
+        ("bob@x.org", 0, 0, 0),
+    ]
     assert [r.percent for r in rows] == [25, 100, 0]
 
 
 def test_designation_progress_sums_the_rubrics_of_each_designation():
     designation = {"imhm-c-essay": "C", "imhm-c-application": "C", "imhm-rf-essay": "RF", "imhs-essay": None}
-    rows = service.designation_progress({"imhm-c-essay": (6, 2), "imhm-c-application": (2, 2), "imhs-essay": (4, 1),
-                                         "imhm-rf-essay": (2, 0)}, designation.get)
+    rows = service.designation_progress(
+        {"imhm-c-essay": (6, 2), "imhm-c-application": (2, 2), "imhs-essay": (4, 1), "imhm-rf-essay": (2, 0)},
+        designation.get,
+    )
     assert [(r.label, r.detail, r.assigned, r.submitted) for r in rows] == [
         ("Clinical (C)", "imhm-c-application, imhm-c-essay", 8, 4),
         ("Research/Faculty (RF)", "imhm-rf-essay", 2, 0),
-        ("No designation needed", "imhs-essay", 4, 1)]
+        ("No designation needed", "imhs-essay", 4, 1),
+    ]
 
 
-@pytest.mark.parametrize(("total", "asked", "expected"), [
-    (0, 1, (1, 1)), (50, 1, (1, 1)), (51, 2, (2, 2)), (120, 9, (3, 3)), (120, -4, (1, 3))])
+@pytest.mark.parametrize(
+    ("total", "asked", "expected"),
+    [(0, 1, (1, 1)), (50, 1, (1, 1)), (51, 2, (2, 2)), (120, 9, (3, 3)), (120, -4, (1, 3))],
+)
 def test_page_bounds_clamp_to_the_pages_that_exist(total, asked, expected):
     assert service.page_bounds(total, asked, 50) == expected
 
 
 def test_describe_change_lists_changed_fields_readably():
-    lines = service.describe_change({"status": "submitted", "scores": {"reflection": 2, "thinking": 3}},
-                                    {"status": "draft", "scores": {"reflection": 3, "thinking": 3}})
+    lines = service.describe_change(
+        {"status": "submitted", "scores": {"reflection": 2, "thinking": 3}},
+        {"status": "draft", "scores": {"reflection": 3, "thinking": 3}},
+    )
     assert [(line.field, line.before, line.after) for line in lines] == [
-        ("status", "submitted", "draft"), ("scores.reflection", "2", "3")]
+        ("status", "submitted", "draft"),
+        ("scores.reflection", "2", "3"),
+    ]
     created = service.describe_change(None, {"email": "a@x.org", "active": True, "note": None})
     assert [(line.field, line.before, line.after) for line in created] == [
-        ("email", "—", "a@x.org"), ("active", "—", "yes")]
+        ("email", "—", "a@x.org"),
+        ("active", "—", "yes"),
+    ]
     assert service.describe_change(None, None) == ()
-    evaluated = service.describe_change({"state": "in_review", "outcome": None},
-                                        {"state": "agreed", "outcome": {"mean": 3.0, "reasons": []}})
+    evaluated = service.describe_change(
+        {"state": "in_review", "outcome": None}, {"state": "agreed", "outcome": {"mean": 3.0, "reasons": []}}
+    )
     assert [(line.field, line.before, line.after) for line in evaluated] == [
-        ("state", "in_review", "agreed"), ("outcome.mean", "—", "3")]
+        ("state", "in_review", "agreed"),
+        ("outcome.mean", "—", "3"),
+    ]
     unchanged = service.describe_change({"state": "agreed"}, {"state": "agreed"})
     assert [(line.field, line.before, line.after) for line in unchanged] == [("state", "agreed", "agreed")]
 
@@ -129,12 +172,15 @@ def test_readable_values():
     assert service.readable(["reflection", "thinking"]) == "reflection, thinking"
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("Spring 2025", "endorsement-spring-2025-2025-06-01.xlsx"),
-    ("../../etc/passwd", "endorsement-etc-passwd-2025-06-01.xlsx"),
-    ("Été – Mentor/Clinical \"exams\"", "endorsement-t-mentor-clinical-exams-2025-06-01.xlsx"),
-    ("???", "endorsement-cycle-2025-06-01.xlsx"),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Spring 2025", "endorsement-spring-2025-2025-06-01.xlsx"),
+        ("../../etc/passwd", "endorsement-etc-passwd-2025-06-01.xlsx"),
+        ('Été – Mentor/Clinical "exams"', "endorsement-t-mentor-clinical-exams-2025-06-01.xlsx"),
+        ("???", "endorsement-cycle-2025-06-01.xlsx"),
+    ],
+)
 def test_export_file_names_are_safe(name, expected):
     assert export_filename(name, datetime(2025, 6, 1, 23, 59)) == expected
 
@@ -147,6 +193,7 @@ def test_codes_are_normalised_and_unknown_ones_named():
 
 
 # ---------------------------------------------------------------- with the database
+
 
 def _cycle_with(reviewers: int, essays: int):
     """A cycle with ``reviewers`` C reviewers; each essay read by the first two, the first reviewer submitted."""
@@ -226,8 +273,12 @@ def test_a_confirmation_after_the_data_changed_is_refused_and_rolled_back(app):
         with pytest.raises(preview.StalePlan) as refused:
             preview.confirm_assignment(cycle, 2, fingerprint, actor_id=coordinator.id)
         assert db.session.scalar(select(func.count()).select_from(Assignment)) == 0
-        assert db.session.scalar(select(func.count()).select_from(AuditEntry)
-                                 .where(AuditEntry.action == "assignment.create")) == 0
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "assignment.create")
+            )
+            == 0
+        )
         fresh = refused.value.plan
         assert not fresh.written and len(fresh.reviewers) == 4
         assert sorted(r.after for r in fresh.reviewers) == [1, 1, 1, 1]
@@ -237,15 +288,26 @@ def test_audit_page_is_newest_first_and_filters(app):
     with app.app_context():
         alice = f.make_user(Role.COORDINATOR, email="alice@x.org")
         bob = f.make_user(Role.REVIEWER, email="bob@x.org")
-        record("item.state", "item", 1, actor_id=alice.id, item_key="E-1", before={"state": "assigned"},
-               after={"state": "in_review"})
+        record(
+            "item.state",
+            "item",
+            1,
+            actor_id=alice.id,
+            item_key="E-1",
+            before={"state": "assigned"},
+            after={"state": "in_review"},
+        )
         record("read.submit", "read", 2, actor_id=bob.id, item_key="E-1")
         record("user.active", "user", bob.id, actor_id=alice.id, before={"active": True}, after={"active": False})
         record("item.state", "item", 3, item_key="E-2")
         db.session.commit()
         everything = service.audit_page()
-        assert [row.entry.action for row in everything.rows] == ["item.state", "user.active", "read.submit",
-                                                                 "item.state"]
+        assert [row.entry.action for row in everything.rows] == [
+            "item.state",
+            "user.active",
+            "read.submit",
+            "item.state",
+        ]
         assert [row.actor for row in everything.rows] == ["system", "alice@x.org", "bob@x.org", "alice@x.org"]
         assert [row.entry.object_id for row in service.audit_page(item_key="E-1").rows] == [2, 1]
         assert [row.entry.action for row in service.audit_page(user=bob).rows] == ["user.active", "read.submit"]
@@ -264,6 +326,7 @@ def test_audit_page_pages_through_fifty_at_a_time(app):
 
 def test_accounts_without_a_password_wait_for_an_invitation_and_role_and_profile_changes_are_audited(app):
     from app.people.passwords import verify_password
+
     with app.app_context():
         coordinator = f.make_user(Role.COORDINATOR)
         user = accounts.create_account("New@X.org", "New Person", "reviewer", None, actor_id=coordinator.id)
@@ -280,17 +343,24 @@ def test_accounts_without_a_password_wait_for_an_invitation_and_role_and_profile
         again = accounts.reset_password(user, None, actor_id=coordinator.id)
         assert again and verify_password(user.password_hash, again) and user.session_token != token
 
-        accounts.update_profile(user, designations="p", endorsements="imhm-p; imhs", organization=" ",
-                               max_load=5, actor_id=coordinator.id)
-        assert (user.profile.designations, user.profile.endorsements, user.profile.organization,
-                user.profile.max_load) == ("P", "IMHS; IMHM-P", None, 5)
+        accounts.update_profile(
+            user, designations="p", endorsements="imhm-p; imhs", organization=" ", max_load=5, actor_id=coordinator.id
+        )
+        assert (
+            user.profile.designations,
+            user.profile.endorsements,
+            user.profile.organization,
+            user.profile.max_load,
+        ) == ("P", "IMHS; IMHM-P", None, 5)
         accounts.change_role(user, "committee", actor_id=coordinator.id)
         with pytest.raises(UserError, match="profile: only reviewers"):
-            accounts.update_profile(user, designations="C", endorsements="", organization="", max_load=None,
-                                   actor_id=coordinator.id)
+            accounts.update_profile(
+                user, designations="C", endorsements="", organization="", max_load=None, actor_id=coordinator.id
+            )
         entries = {e.action: e for e in db.session.scalars(select(AuditEntry).where(AuditEntry.object_id == user.id))}
         assert entries["user.role"].before == {"role": "reviewer"} and entries["user.role"].after == {
-            "role": "committee"}
+            "role": "committee"
+        }
         assert entries["user.profile"].after == {"designations": "P", "endorsements": "IMHS; IMHM-P", "max_load": 5}
 
 
@@ -321,7 +391,9 @@ def test_cycle_items_lists_readers_with_read_status(app):
         page = service.cycle_items(cycle)
         assert page.total == 3 and [row.item_id for row in page.rows][-1] == "Z-9"
         first = page.rows[0]
-        assert {(r.email, r.status) for r in first.readers} == {(pool[0].email, "submitted"),
-                                                               (pool[1].email, "assigned")}
+        assert {(r.email, r.status) for r in first.readers} == {
+            (pool[0].email, "submitted"),
+            (pool[1].email, "assigned"),
+        }
         assert [row.item_id for row in service.cycle_items(cycle, state="unassigned").rows] == ["Z-9"]
         assert [row.item_id for row in service.cycle_items(cycle, search="z-").rows] == ["Z-9"]

@@ -1,4 +1,5 @@
 """The `decisions` import: a committee meeting's decisions recorded in bulk through the committee's own service."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -32,8 +33,13 @@ def _cycle(world) -> Cycle:
 
 def _resolve_ada_essay(world) -> None:
     """Ada's only essay is with the committee; deciding it makes every part of her application known."""
-    decisions.resolve_item(db.session.get(Item, world["split"]), {k: "3" for k in essay_scores(3)}, "Pass on all.",
-                           actor_id=None, expected_version=None)
+    decisions.resolve_item(
+        db.session.get(Item, world["split"]),
+        {k: "3" for k in essay_scores(3)},
+        "Pass on all.",
+        actor_id=None,
+        expected_version=None,
+    )
     db.session.commit()
 
 
@@ -43,10 +49,16 @@ def _import(world, rows, file_format="csv", actor_id=None):
 
 
 def _decisions() -> dict[str, tuple[str, str, str | None]]:
-    return {application.applicant.applicant_id: (decision.decision.value, decision.rationale,
-                                                 decision.decided_by.email if decision.decided_by else None)
-            for decision, application in db.session.execute(
-                select(Decision, Application).join(Application, Decision.application_id == Application.id))}
+    return {
+        application.applicant.applicant_id: (
+            decision.decision.value,
+            decision.rationale,
+            decision.decided_by.email if decision.decided_by else None,
+        )
+        for decision, application in db.session.execute(
+            select(Decision, Application).join(Application, Decision.application_id == Application.id)
+        )
+    }
 
 
 def _audit(action):
@@ -56,18 +68,30 @@ def _audit(action):
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_decisions_are_recorded_and_audited_as_on_the_committee_page(world, file_format):
     _resolve_ada_essay(world)
-    result = _import(world, [["A-1", "endorse", "Every part passed.", "maya@example.org"],
-                             ["A-2", "Not endorsed", "Part 1 below the mark.", ""]],
-                     file_format, actor_id=world["ids"]["cora"])
+    result = _import(
+        world,
+        [
+            ["A-1", "endorse", "Every part passed.", "maya@example.org"],
+            ["A-2", "Not endorsed", "Part 1 below the mark.", ""],
+        ],
+        file_format,
+        actor_id=world["ids"]["cora"],
+    )
     assert result.ok, result.report()
     db.session.commit()
     assert (result.created, result.updated, result.unchanged) == (2, 0, 0)
     # A blank decided_by is the importing user (Cora); the word "Not endorsed" is the code not_endorsed.
-    assert _decisions() == {"A-1": ("endorse", "Every part passed.", "maya@example.org"),
-                            "A-2": ("not_endorsed", "Part 1 below the mark.", "cora@example.org")}
+    assert _decisions() == {
+        "A-1": ("endorse", "Every part passed.", "maya@example.org"),
+        "A-2": ("not_endorsed", "Part 1 below the mark.", "cora@example.org"),
+    }
     ada, bo = _audit("decision.record")
-    assert (ada.item_key, ada.actor_id, ada.before, ada.note) == ("APP-A-1", world["ids"]["maya"], None,
-                                                                  "decisions import")
+    assert (ada.item_key, ada.actor_id, ada.before, ada.note) == (
+        "APP-A-1",
+        world["ids"]["maya"],
+        None,
+        "decisions import",
+    )
     assert ada.after == {"decision": "endorse", "rationale": "Every part passed.", "version": 1}
     assert (bo.item_key, bo.actor_id) == ("APP-A-2", world["ids"]["cora"])
     (summary,) = _audit("import.decisions")
@@ -76,8 +100,10 @@ def test_decisions_are_recorded_and_audited_as_on_the_committee_page(world, file
 
 def test_reimporting_changes_nothing_and_a_changed_row_updates_the_decision_in_place(world):
     _resolve_ada_essay(world)
-    rows = [["A-1", "endorse", "Every part passed.", "maya@example.org"],
-            ["A-2", "not_endorsed", "Part 1 below the mark.", "noah@example.org"]]
+    rows = [
+        ["A-1", "endorse", "Every part passed.", "maya@example.org"],
+        ["A-2", "not_endorsed", "Part 1 below the mark.", "noah@example.org"],
+    ]
     assert _import(world, rows).ok
     db.session.commit()
     again = _import(world, rows)
@@ -98,13 +124,16 @@ def test_reimporting_changes_nothing_and_a_changed_row_updates_the_decision_in_p
 def test_every_bad_row_is_reported_and_nothing_is_written(world):
     f.make_user(Role.REVIEWER, email="rita@example.org", name="Rita Reviewer")
     db.session.commit()
-    result = _import(world, [
-        ["A-2", "approve", "Because.", ""],                                  # 2: not a decision
-        ["A-2", "not_endorsed", "  ", ""],                                   # 3: blank rationale (and a duplicate)
-        ["Z-9", "endorse", "Unknown applicant.", ""],                        # 4
-        ["A-1", "endorse", "Her essay is still with the committee.", ""],   # 5: a part not known yet
-        ["", "endorse", "No applicant.", ""],                                # 6
-    ])
+    result = _import(
+        world,
+        [
+            ["A-2", "approve", "Because.", ""],  # 2: not a decision
+            ["A-2", "not_endorsed", "  ", ""],  # 3: blank rationale (and a duplicate)
+            ["Z-9", "endorse", "Unknown applicant.", ""],  # 4
+            ["A-1", "endorse", "Her essay is still with the committee.", ""],  # 5: a part not known yet
+            ["", "endorse", "No applicant.", ""],  # 6
+        ],
+    )
     assert not result.ok
     assert result.report() == [
         "row 2, column decision: 'approve' is not a decision (expected one of endorse, not_endorsed, revise)",
@@ -126,8 +155,13 @@ def test_only_the_cycles_committee_or_a_coordinator_may_be_named_as_deciding(wor
     f.add_member(_cycle(world), gone, "committee")
     db.session.commit()
     suffix = ": decisions are recorded for the cycle's committee members or a coordinator"
-    result = _import(world, [["A-2", "not_endorsed", "Part 1 below the mark.", address] for address in (
-        "rita@example.org", "olga@example.org", "gone@example.org", "nobody@example.org")])
+    result = _import(
+        world,
+        [
+            ["A-2", "not_endorsed", "Part 1 below the mark.", address]
+            for address in ("rita@example.org", "olga@example.org", "gone@example.org", "nobody@example.org")
+        ],
+    )
     assert result.report() == [
         "row 2, column decided_by: rita@example.org belongs to a reviewer account" + suffix,
         "row 3, column applicant_id: duplicate of row 2 (same applicant_id)",
@@ -147,17 +181,20 @@ def test_the_unknown_parts_are_named_in_words(world):
     f.make_essay(cycle, extra, item_id="E-3")
     db.session.commit()
     rows = {row.applicant_id: row for row in applicant_rows(cycle)}
-    assert decisions.unknown_parts(rows["A-3"]) == ["the portfolio has no review item",
-                                                    "Part 1 has no multiple-choice score",
-                                                    "Part 2 essay E-3 (unassigned) not final"]
+    assert decisions.unknown_parts(rows["A-3"]) == [
+        "the portfolio has no review item",
+        "Part 1 has no multiple-choice score",
+        "Part 2 essay E-3 (unassigned) not final",
+    ]
     # Bo's Part 1 failed: not endorsed whatever else, so nothing is missing for a decision.
     assert decisions.unknown_parts(rows["A-2"]) == []
 
 
 def test_the_cli_imports_decisions_and_prints_the_row_report(world, runner, tmp_path):
     good, bad = tmp_path / "meeting.csv", tmp_path / "bad.csv"
-    good.write_bytes(spreadsheet("csv", [HEADER, ["A-2", "not_endorsed", "Part 1 below the mark.",
-                                                  "noah@example.org"]])[0])
+    good.write_bytes(
+        spreadsheet("csv", [HEADER, ["A-2", "not_endorsed", "Part 1 below the mark.", "noah@example.org"]])[0]
+    )
     bad.write_bytes(spreadsheet("csv", [HEADER, ["A-1", "endorse", "Too early.", "noah@example.org"]])[0])
     done = runner.invoke(args=["import", "decisions", str(good), "--cycle", "Spring 2025"])
     assert done.exit_code == 0, done.output
@@ -176,6 +213,7 @@ def test_a_member_recused_from_the_applicant_may_not_be_named_as_deciding(world)
     f.make_conflict(maya, bo)
     db.session.commit()
     result = _import(world, [["A-2", "not_endorsed", "Part 1 below the mark.", "maya@example.org"]])
-    assert result.report() == ["row 2, column decided_by: maya@example.org may not decide on A-2 (recused from this "
-                               "applicant)"]
+    assert result.report() == [
+        "row 2, column decided_by: maya@example.org may not decide on A-2 (recused from this applicant)"
+    ]
     assert _import(world, [["A-2", "not_endorsed", "Part 1 below the mark.", "noah@example.org"]]).ok

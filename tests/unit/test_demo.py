@@ -1,4 +1,5 @@
 """``flask demo``: the demo cycle loads through the importers, once, with work for the demo reviewer."""
+
 import re
 from collections import Counter
 from dataclasses import replace
@@ -8,11 +9,20 @@ import pytest
 from sqlalchemy import func, select
 
 from app.assignment.eligibility import check_eligibility
-from app.assignment.models import Assignment
 from app.assignment.facts import item_facts, lookups, reviewer_facts
+from app.assignment.models import Assignment
 from app.audit.models import AuditEntry
-from app.cycles.models import (Applicant, Application, Conflict, Cycle, CycleMember, Item, ItemKind, ItemState,
-                               MemberRole)
+from app.cycles.models import (
+    Applicant,
+    Application,
+    Conflict,
+    Cycle,
+    CycleMember,
+    Item,
+    ItemKind,
+    ItemState,
+    MemberRole,
+)
 from app.demo import content
 from app.demo.service import demo_accounts, essay_response, load_demo
 from app.extensions import db
@@ -24,8 +34,20 @@ from app.scoring.models import Read, ReadStatus, Score
 from tests.factories import make_user
 
 TODAY = date(2026, 3, 2)
-TABLES = (User, ReviewerProfile, Cycle, CycleMember, Applicant, Application, Item, Conflict, Assignment, Read, Score,
-          AuditEntry)
+TABLES = (
+    User,
+    ReviewerProfile,
+    Cycle,
+    CycleMember,
+    Applicant,
+    Application,
+    Item,
+    Conflict,
+    Assignment,
+    Read,
+    Score,
+    AuditEntry,
+)
 
 
 def demo_loaded():
@@ -51,12 +73,19 @@ def demo_cycle() -> Cycle:
 
 # ---------------------------------------------------------------- loading
 
+
 def test_demo_loads_the_designed_cycle(loaded):
     cycle = demo_cycle()
     assert loaded.loaded_now and loaded.shortfalls == []
     assert (cycle.readers, cycle.due) == (2, date(2026, 3, 30))
-    assert loaded.counts == {"applications": 30, "essays": 50, "reviewers": 15, "conflicts": 5,
-                             "assignments": 164, "submitted_reads": 16}
+    assert loaded.counts == {
+        "applications": 30,
+        "essays": 50,
+        "reviewers": 15,
+        "conflicts": 5,
+        "assignments": 164,
+        "submitted_reads": 16,
+    }
     categories = Counter(db.session.scalars(select(Application.category)))
     assert categories == {"IMHS": 10, "ECMHS": 2, "IMHM-C": 8, "IMHM-P": 4, "ECMHM-P": 2, "IMHM-RF": 4}
 
@@ -74,8 +103,14 @@ def test_every_item_has_its_two_reads_and_the_paper_discrepancies_a_third(loaded
 
 
 def test_items_use_the_rubric_of_their_category(loaded):
-    rubric_for = {"IMHS": "imhs", "ECMHS": "imhs", "IMHM-C": "imhm-c", "IMHM-P": "imhm-p", "ECMHM-P": "imhm-p",
-                  "IMHM-RF": "imhm-rf"}
+    rubric_for = {
+        "IMHS": "imhs",
+        "ECMHS": "imhs",
+        "IMHM-C": "imhm-c",
+        "IMHM-P": "imhm-p",
+        "ECMHM-P": "imhm-p",
+        "IMHM-RF": "imhm-rf",
+    }
     for item in db.session.scalars(select(Item)):
         category = item.applicant.application.category
         if item.kind == ItemKind.APPLICATION:
@@ -97,8 +132,16 @@ def test_every_demo_assignment_respects_the_eligibility_rule(loaded):
 
 def test_the_demo_goes_through_the_importers_and_auto_assignment(loaded):
     actions = set(db.session.scalars(select(AuditEntry.action)))
-    assert {"import.reviewers", "import.applications", "import.essays", "import.conflicts", "import.scores",
-            "assignment.create", "cycle.create", "user.create"} <= actions
+    assert {
+        "import.reviewers",
+        "import.applications",
+        "import.essays",
+        "import.conflicts",
+        "import.scores",
+        "assignment.create",
+        "cycle.create",
+        "user.create",
+    } <= actions
 
 
 def test_a_second_run_changes_nothing(loaded):
@@ -111,16 +154,26 @@ def test_a_second_run_changes_nothing(loaded):
 
 # ---------------------------------------------------------------- accounts
 
+
 def test_demo_accounts_exist_with_their_roles_and_published_passwords(loaded):
-    expected = {"coordinator@demo.test": Role.COORDINATOR, "committee@demo.test": Role.COMMITTEE,
-                "committee2@demo.test": Role.COMMITTEE, "reviewer@demo.test": Role.REVIEWER}
+    expected = {
+        "coordinator@demo.test": Role.COORDINATOR,
+        "committee@demo.test": Role.COMMITTEE,
+        "committee2@demo.test": Role.COMMITTEE,
+        "reviewer@demo.test": Role.REVIEWER,
+    }
     for account in content.ACCOUNTS:
         user = db.session.scalar(select(User).filter_by(email=account["email"]))
         assert user.role == expected[user.email]
         assert verify_password(user.password_hash, account["password"])
     assert all(account.password_works for account in demo_accounts())
-    committee = set(db.session.scalars(select(User.email).join(CycleMember, CycleMember.user_id == User.id)
-                                       .where(CycleMember.role == MemberRole.COMMITTEE)))
+    committee = set(
+        db.session.scalars(
+            select(User.email)
+            .join(CycleMember, CycleMember.user_id == User.id)
+            .where(CycleMember.role == MemberRole.COMMITTEE)
+        )
+    )
     assert committee == {"committee@demo.test", "committee2@demo.test"}
 
 
@@ -143,8 +196,9 @@ def test_the_research_faculty_pool_is_scarce_but_sufficient(loaded):
     rf_reviewers = [p for p in db.session.scalars(select(ReviewerProfile)) if "RF" in p.designation_set]
     assert len(rf_reviewers) == 5
     rf_essays = db.session.scalars(select(Item).filter_by(rubric_key="imhm-rf-essay")).all()
-    assert rf_essays and all(len(db.session.scalars(select(Assignment).filter_by(item_pk=item.id)).all()) == 2
-                             for item in rf_essays)
+    assert rf_essays and all(
+        len(db.session.scalars(select(Assignment).filter_by(item_pk=item.id)).all()) == 2 for item in rf_essays
+    )
     for applicant in {item.applicant for item in rf_essays}:
         sides = {}
         for item in db.session.scalars(select(Item).filter_by(applicant_pk=applicant.id)):
@@ -160,6 +214,7 @@ def test_paper_session_reads_are_submitted_with_every_domain(loaded):
 
 
 # ---------------------------------------------------------------- blind essays
+
 
 def name_words(text: str) -> set[str]:
     return set(re.findall(r"[a-z'’-]+", text.lower()))
@@ -177,6 +232,7 @@ def test_blind_essays_contain_no_applicant_names(loaded):
 
 # ---------------------------------------------------------------- refusing a real database
 
+
 def test_demo_is_not_loaded_into_a_database_with_accounts_of_its_own(app):
     with app.app_context():
         make_user(Role.COORDINATOR, email="staff@association.example")
@@ -190,6 +246,7 @@ def test_demo_is_not_loaded_into_a_database_with_accounts_of_its_own(app):
 
 
 # ---------------------------------------------------------------- the command
+
 
 def test_flask_demo_prints_the_counts_and_the_demo_only_accounts(app):
     runner = app.test_cli_runner()
@@ -227,6 +284,7 @@ def test_flask_demo_skips_a_database_with_real_accounts_and_still_exits_0(app):
 
 
 # ---------------------------------------------------------------- the content itself
+
 
 def test_every_essay_is_a_distinct_response_of_150_to_400_words():
     responses = [essay_response(prompt, levels) for _, _, prompt, levels in content.ESSAYS]
@@ -266,6 +324,9 @@ def test_paper_session_includes_discrepant_and_agreeing_pairs():
 
 
 def test_demo_uses_reserved_addresses_only():
-    addresses = [a["email"] for a in content.ACCOUNTS] + [r["email"] for r in content.REVIEWERS] + \
-        [row[key] for row in content.APPLICATIONS for key in ("email", "advisor_email")]
+    addresses = (
+        [a["email"] for a in content.ACCOUNTS]
+        + [r["email"] for r in content.REVIEWERS]
+        + [row[key] for row in content.APPLICATIONS for key in ("email", "advisor_email")]
+    )
     assert all(address.endswith(".test") for address in addresses)

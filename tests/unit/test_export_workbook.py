@@ -1,4 +1,5 @@
 """The cycle workbook (docs/workbook.md), reloaded and checked cell by cell against figures worked out by hand."""
+
 import io
 import random
 import re
@@ -42,8 +43,15 @@ def build_small_cycle():
     chair = f.make_user(Role.COMMITTEE, email="chair@example.org", name="Chair")
     for reviewer in (ann, bob):
         f.add_member(cycle, reviewer)
-    one = f.make_applicant(cycle, applicant_id="A1", name="Applicant One", category="TEST", mc_score=85,
-                           organization="Bay Center", figures={"training_hours": 12})
+    one = f.make_applicant(
+        cycle,
+        applicant_id="A1",
+        name="Applicant One",
+        category="TEST",
+        mc_score=85,
+        organization="Bay Center",
+        figures={"training_hours": 12},
+    )
     one.email = "one@example.org"
     two = f.make_applicant(cycle, applicant_id="A2", name=EVIL_NAME, category="TEST", mc_score=70)
 
@@ -63,10 +71,12 @@ def build_small_cycle():
 
     for number, (reviewer, practice) in enumerate(((ann, 3), (bob, 2)), start=1):
         r = read(portfolio, reviewer, number, {"evidence": 3, "practice": practice})
-        db.session.add_all([RequirementCheck(read_id=r.id, requirement_key=key, status=CheckStatus.MET)
-                            for key in ("hours", "ethics")])
-    read(e1, ann, 1, {"insight": 3, "clarity": 4}, {"insight": "@SUM(A1:A9)", "clarity": "Clear\nand kind"}
-         ).overall_comment = "-see the notes"
+        db.session.add_all(
+            [RequirementCheck(read_id=r.id, requirement_key=key, status=CheckStatus.MET) for key in ("hours", "ethics")]
+        )
+    read(
+        e1, ann, 1, {"insight": 3, "clarity": 4}, {"insight": "@SUM(A1:A9)", "clarity": "Clear\nand kind"}
+    ).overall_comment = "-see the notes"
     read(e1, bob, 2, {"insight": 4, "clarity": 4}, {"clarity": "+1 great"})
     read(e2, ann, 1, {"insight": 4, "clarity": 3}, {"insight": "\tindented"})
     read(e2, bob, 2, {"insight": 2, "clarity": 3}, {"insight": "-2 for depth"})
@@ -77,10 +87,25 @@ def build_small_cycle():
     waiting.assigned_at = at(51)
     # Cy was given E2, declined it (a reason a spreadsheet would take for a formula) and holds nothing now.
     cy = f.make_user(email="cy@example.org", name="Cy")
-    db.session.add(AssignmentDecline(item_pk=e2.id, reviewer_id=cy.id, reason="=I supervised this applicant",
-                                     source=AssignmentSource.AUTO, assigned_at=at(52), declined_at=at(53)))
-    db.session.add(Decision(application_id=one.application.id, decision=DecisionValue.ENDORSE,
-                            rationale="=1+1 all parts passed", decided_by_id=chair.id, decided_at=T0))
+    db.session.add(
+        AssignmentDecline(
+            item_pk=e2.id,
+            reviewer_id=cy.id,
+            reason="=I supervised this applicant",
+            source=AssignmentSource.AUTO,
+            assigned_at=at(52),
+            declined_at=at(53),
+        )
+    )
+    db.session.add(
+        Decision(
+            application_id=one.application.id,
+            decision=DecisionValue.ENDORSE,
+            rationale="=1+1 all parts passed",
+            decided_by_id=chair.id,
+            decided_at=T0,
+        )
+    )
     db.session.flush()
     reconcile_cycle(cycle)
     db.session.commit()
@@ -103,35 +128,140 @@ def test_the_workbook_matches_the_hand_computed_cycle(app, tmp_path):
         out = tmp_path / "small.xlsx"
         export_cycle(cycle, str(out))
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments", "Requirements",
-                             "Calibration", "Summary"]
+    assert wb.sheetnames == [
+        "Decisions",
+        "Items",
+        "Scores",
+        "Agreement",
+        "Reviewers",
+        "Assignments",
+        "Requirements",
+        "Calibration",
+        "Summary",
+    ]
 
     assert sheet_rows(wb, "Decisions") == [
-        ["Applicant ID", "Name", "Category", "Portfolio", "MC score", "Essay result", "Suggested", "Decision",
-         "Rationale", "Decided by", "Decided at", "Email", "Organization", "Requirements met"],
+        [
+            "Applicant ID",
+            "Name",
+            "Category",
+            "Portfolio",
+            "MC score",
+            "Essay result",
+            "Suggested",
+            "Decision",
+            "Rationale",
+            "Decided by",
+            "Decided at",
+            "Email",
+            "Organization",
+            "Requirements met",
+        ],
         # A1: portfolio agreed pass (3/3, 3/2 → mean 2.75), E1 agreed pass, 85 ≥ 80, both lines' final met → endorse.
-        ["A1", "Applicant One", "TEST", "Pass", 85, "Pass", "Endorse", "Endorse", "=1+1 all parts passed",
-         "chair@example.org", T0, "one@example.org", "Bay Center", "2 of 2"],
+        [
+            "A1",
+            "Applicant One",
+            "TEST",
+            "Pass",
+            85,
+            "Pass",
+            "Endorse",
+            "Endorse",
+            "=1+1 all parts passed",
+            "chair@example.org",
+            T0,
+            "one@example.org",
+            "Bay Center",
+            "2 of 2",
+        ],
         # A2: Part 1 70 < 80 → not endorsed; E2 with the committee and E3 in review → essay part unknown; no
         # portfolio item, so neither line has a final result and neither could be checked.
         ["A2", EVIL_NAME, "TEST", None, 70, None, "Not endorsed", None, None, None, None, None, None, "0 of 2"],
     ]
     assert sheet_rows(wb, "Requirements") == [
-        ["Applicant ID", "Name", "Category", "Requirement", "Label", "Figure", "Minimum", "Check", "Evidence",
-         "Reviewer marks", "Final"],
+        [
+            "Applicant ID",
+            "Name",
+            "Category",
+            "Requirement",
+            "Label",
+            "Figure",
+            "Minimum",
+            "Check",
+            "Evidence",
+            "Reviewer marks",
+            "Final",
+        ],
         # 12 training hours against 10; both reads marked the line met and the item is agreed: final met.
-        ["A1", "Applicant One", "TEST", "hours", "Training hours", 12, 10, "met",
-         "12 h from the training_hours column, 10 h needed (no training records).", "met; met", "met"],
-        ["A1", "Applicant One", "TEST", "ethics", "Code of Ethics signed", None, "yes", "unknown",
-         "No ethics_signed figure: cannot be checked.", "met; met", "met"],
-        ["A2", EVIL_NAME, "TEST", "hours", "Training hours", None, 10, "unknown",
-         "No training records and no training_hours figure: cannot be checked.", None, None],
-        ["A2", EVIL_NAME, "TEST", "ethics", "Code of Ethics signed", None, "yes", "unknown",
-         "No ethics_signed figure: cannot be checked.", None, None],
+        [
+            "A1",
+            "Applicant One",
+            "TEST",
+            "hours",
+            "Training hours",
+            12,
+            10,
+            "met",
+            "12 h from the training_hours column, 10 h needed (no training records).",
+            "met; met",
+            "met",
+        ],
+        [
+            "A1",
+            "Applicant One",
+            "TEST",
+            "ethics",
+            "Code of Ethics signed",
+            None,
+            "yes",
+            "unknown",
+            "No ethics_signed figure: cannot be checked.",
+            "met; met",
+            "met",
+        ],
+        [
+            "A2",
+            EVIL_NAME,
+            "TEST",
+            "hours",
+            "Training hours",
+            None,
+            10,
+            "unknown",
+            "No training records and no training_hours figure: cannot be checked.",
+            None,
+            None,
+        ],
+        [
+            "A2",
+            EVIL_NAME,
+            "TEST",
+            "ethics",
+            "Code of Ethics signed",
+            None,
+            "yes",
+            "unknown",
+            "No ethics_signed figure: cannot be checked.",
+            None,
+            None,
+        ],
     ]
     assert sheet_rows(wb, "Items") == [
-        ["Item ID", "Kind", "Applicant ID", "Rubric", "Reads", "State", "evidence", "practice", "insight", "clarity",
-         "Mean", "Result", "Rationale"],
+        [
+            "Item ID",
+            "Kind",
+            "Applicant ID",
+            "Rubric",
+            "Reads",
+            "State",
+            "evidence",
+            "practice",
+            "insight",
+            "clarity",
+            "Mean",
+            "Result",
+            "Rationale",
+        ],
         ["APP-A1", "Application", "A1", "Test application", 2, "Agreed", 3, 2.5, None, None, 2.75, "Pass", None],
         ["E1", "Essay", "A1", "Test essay", 2, "Agreed", None, None, 3.5, 4, 3.75, "Pass", None],
         ["E2", "Essay", "A2", "Test essay", 2, "Committee", None, None, None, None, None, None, None],
@@ -155,9 +285,18 @@ def test_the_workbook_matches_the_hand_computed_cycle(app, tmp_path):
     ]
 
     agreement = sheet_rows(wb, "Agreement")
-    assert agreement[0] == ["Rubric", "Domain", "Items", "Exact agreement", "Adjacent agreement",
-                            "Weighted kappa (quadratic)", "Krippendorff alpha (ordinal)",
-                            "Krippendorff alpha (interval)", "Discrepancies", "Caution"]
+    assert agreement[0] == [
+        "Rubric",
+        "Domain",
+        "Items",
+        "Exact agreement",
+        "Adjacent agreement",
+        "Weighted kappa (quadratic)",
+        "Krippendorff alpha (ordinal)",
+        "Krippendorff alpha (interval)",
+        "Discrepancies",
+        "Caution",
+    ]
     one_item = "Only 1 item: too few for a reliable figure (fewer than 10)"
     two_items = "Only 2 items: too few for a reliable figure (fewer than 10)"
     # evidence: one item, 3 and 3 — no variation, so kappa and alpha are undefined (blank).
@@ -170,7 +309,14 @@ def test_the_workbook_matches_the_hand_computed_cycle(app, tmp_path):
     #   ordinal: δ(3,4) = 2.25, δ(2,4) = 6.25, δ(2,3) = 1 → D_o = 17, D_e = 2·(1 + 12.5 + 4.5)/3 = 12 → 1 − 17/12.
     rubric, domain, items, exact, adjacent, kappa, ordinal, interval, discrepancies, caution = agreement[3]
     assert (rubric, domain, items, exact, adjacent, discrepancies, caution) == (
-        "Test essay", "Insight", 2, 0, 0.5, 1, two_items)
+        "Test essay",
+        "Insight",
+        2,
+        0,
+        0.5,
+        1,
+        two_items,
+    )
     assert kappa == pytest.approx(1 - 5 / 3)
     assert ordinal == pytest.approx(1 - 17 / 12)
     assert interval == pytest.approx(1 - 30 / 22)
@@ -233,9 +379,17 @@ def test_no_cell_is_a_formula_and_user_text_stays_visible(app):
                 assert cell.data_type != "f", f"{ws.title}!{cell.coordinate} is a formula"
                 if isinstance(cell.value, str) and cell.value[:1] in "=+-@\t\r\n":
                     risky[cell.value] = cell.quotePrefix
-    assert risky == {EVIL_NAME: True, "=1+1 all parts passed": True, "@SUM(A1:A9)": True, "+1 great": True,
-                     "\tindented": True, "-2 for depth": True, "-Bob": True, "-see the notes": True,
-                     "=I supervised this applicant": True}
+    assert risky == {
+        EVIL_NAME: True,
+        "=1+1 all parts passed": True,
+        "@SUM(A1:A9)": True,
+        "+1 great": True,
+        "\tindented": True,
+        "-2 for depth": True,
+        "-Bob": True,
+        "-see the notes": True,
+        "=I supervised this applicant": True,
+    }
 
 
 def test_every_sheet_has_a_bold_frozen_filtered_header_widths_and_formats(app, tmp_path):
@@ -284,8 +438,16 @@ def test_an_ampersand_in_the_cycle_name_is_printed_as_one(tmp_path):
 
 def test_control_characters_are_dropped_from_text_and_the_rest_is_kept(tmp_path):
     out = tmp_path / "x.xlsx"
-    write_workbook([Sheet("S", [Column("Text"), Column("When", kind="date")],
-                         [["a\x00b\x07c", datetime(2026, 1, 2).date()], ["=\x01x", None]])], str(out))
+    write_workbook(
+        [
+            Sheet(
+                "S",
+                [Column("Text"), Column("When", kind="date")],
+                [["a\x00b\x07c", datetime(2026, 1, 2).date()], ["=\x01x", None]],
+            )
+        ],
+        str(out),
+    )
     ws = openpyxl.load_workbook(out)["S"]
     assert ws["A2"].value == "abc" and ws["A3"].value == "=x" and ws["A3"].data_type == "s"
     assert ws["B2"].number_format == "yyyy-mm-dd"
@@ -295,9 +457,21 @@ def test_formats_with_equal_properties_share_one_style_and_every_cell_names_its_
     # A text and a plain number column both only align to the top: one style between them; the formats' indexes
     # are fixed when they are made (workbook.py, _XfIndex), so the sheet's s="…" must still be plain numbers.
     out = tmp_path / "styles.xlsx"
-    write_workbook([Sheet("S", [Column("Text"), Column("Count", kind="number"), Column("Share", kind="percent"),
-                                Column("Note", wrap=True)], [["a", 1, 0.25, "=x"], ["b", 2, 0.5, "long"]])],
-                   str(out))
+    write_workbook(
+        [
+            Sheet(
+                "S",
+                [
+                    Column("Text"),
+                    Column("Count", kind="number"),
+                    Column("Share", kind="percent"),
+                    Column("Note", wrap=True),
+                ],
+                [["a", 1, 0.25, "=x"], ["b", 2, 0.5, "long"]],
+            )
+        ],
+        str(out),
+    )
     ws = openpyxl.load_workbook(out)["S"]
     assert ws["A2"].style_id == ws["B3"].style_id != ws["C2"].style_id
     assert ws["A2"].alignment.vertical == ws["D2"].alignment.vertical == "top" and ws["D3"].alignment.wrap_text
@@ -340,9 +514,12 @@ def test_a_third_read_joins_alpha_and_severity_and_a_read_without_scores_still_c
 
     assert [row[4] for row in sheet_rows(wb, "Items")[1:]] == [3, 3]
     assert [row[:5] for row in sheet_rows(wb, "Scores")[1:]] == [
-        ["E1", "ann@example.org", 1, "insight", 2], ["E1", "bob@example.org", 2, "insight", 3],
+        ["E1", "ann@example.org", 1, "insight", 2],
+        ["E1", "bob@example.org", 2, "insight", 3],
         ["E1", "cat@example.org", 3, "insight", 4],
-        ["E2", "ann@example.org", 1, "insight", 3], ["E2", "bob@example.org", 2, "insight", 3]]
+        ["E2", "ann@example.org", 1, "insight", 3],
+        ["E2", "bob@example.org", 2, "insight", 3],
+    ]
     # Reads 1 and 2: (2, 3) and (3, 3) → exact 1/2, adjacent 1; kappa: weighted observed 1/9 = expected 1/9 → 0.
     # Alpha over all reads: E1 gives o(2,3) = o(2,4) = o(3,4) = 1/2 each way, E2 o(3,3) = 2; n2 = 1, n3 = 3, n4 = 1.
     #   interval: D_o = 1 + 4 + 1 = 6, D_e = 2·(3·1 + 1·4 + 3·1)/4 = 5 → −0.2;
@@ -353,15 +530,25 @@ def test_a_third_read_joins_alpha_and_severity_and_a_read_without_scores_still_c
     assert insight[:6] == ["Test essay", "Insight", 2, 0.5, 1, 0]
     assert insight[6] == pytest.approx(-0.2) and insight[7] == pytest.approx(-0.2) and insight[8] == 0
     # Severity: E1 ann 2 − 3.5, bob 3 − 3, cat 4 − 2.5; E2 ann and bob 0 each.
-    assert sheet_rows(wb, "Reviewers")[1:] == [["ann@example.org", "Ann", 2, 2, 0, 2.5, -0.75],
-                                               ["bob@example.org", "Bob", 2, 2, 0, 3, 0],
-                                               ["cat@example.org", "Cat", 2, 2, 0, 4, 1.5]]
+    assert sheet_rows(wb, "Reviewers")[1:] == [
+        ["ann@example.org", "Ann", 2, 2, 0, 2.5, -0.75],
+        ["bob@example.org", "Bob", 2, 2, 0, 3, 0],
+        ["cat@example.org", "Cat", 2, 2, 0, 4, 1.5],
+    ]
 
 
 def test_the_reviewer_oracle_by_hand():
     # Item 1: r1 gives 4, 3; r2 gives 2, 3. Item 2: r1 gives 2; r2 gives 2; r3 gives 5. Item 3: r3 alone.
-    rows = [("i1", "a", 1, 4), ("i1", "b", 1, 3), ("i1", "a", 2, 2), ("i1", "b", 2, 3),
-            ("i2", "a", 1, 2), ("i2", "a", 2, 2), ("i2", "a", 3, 5), ("i3", "a", 3, 1)]
+    rows = [
+        ("i1", "a", 1, 4),
+        ("i1", "b", 1, 3),
+        ("i1", "a", 2, 2),
+        ("i1", "b", 2, 3),
+        ("i2", "a", 1, 2),
+        ("i2", "a", 2, 2),
+        ("i2", "a", 3, 5),
+        ("i3", "a", 3, 1),
+    ]
     figures = reviewer_figures(rows)
     assert figures[1].reads == 2 and figures[1].mean == pytest.approx(3.0)
     # r1: i1a 4-2=2, i1b 0, i2a 2-(2+5)/2=-1.5 → mean 0.5/3

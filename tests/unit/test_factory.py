@@ -1,4 +1,5 @@
 """The application factory, configuration and SQLite connection settings."""
+
 from sqlalchemy import text
 
 from app import create_app
@@ -13,8 +14,11 @@ def test_testing_config_is_applied(app):
 
 def test_secret_key_is_generated_once_and_kept_in_instance(tmp_path, monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    config = {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "inst"),
-              "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "a.sqlite3")}
+    config = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path / "inst"),
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "a.sqlite3"),
+    }
     first = create_app(config).config["SECRET_KEY"]
     second = create_app(config).config["SECRET_KEY"]
     assert first == second and len(first) >= 32
@@ -39,13 +43,23 @@ def test_passwords_are_hashed_at_rfc_9106_low_memory_cost_unless_configured(tmp_
 
     from app.people.passwords import hash_password, needs_rehash, verify_password
 
-    production = create_app({"TESTING": True, "SECRET_KEY": "s", "INSTANCE_PATH": str(tmp_path / "inst"),
-                             "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "c.sqlite3")})
+    production = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "s",
+            "INSTANCE_PATH": str(tmp_path / "inst"),
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "c.sqlite3"),
+        }
+    )
     with production.app_context():
         stored = hash_password("a production passphrase")
         parameters = extract_parameters(stored)
-        assert (parameters.type, parameters.time_cost, parameters.memory_cost, parameters.parallelism) == \
-            (Type.ID, 3, 64 * 1024, 4)
+        assert (parameters.type, parameters.time_cost, parameters.memory_cost, parameters.parallelism) == (
+            Type.ID,
+            3,
+            64 * 1024,
+            4,
+        )
         assert (parameters.salt_len, parameters.hash_len) == (16, 32)
     with app.app_context():  # the suite's cheap cost: a production hash still verifies, and is due a rehash
         assert extract_parameters(hash_password("x")).memory_cost == app.config["ARGON2_MEMORY_COST"] < 64 * 1024

@@ -5,6 +5,7 @@ gathers them for the metadata) and plain-data modules that import nothing of the
 vocabularies, chart geometry). Models stand on that floor only. Every other import between areas (a service,
 an engine, a page) must go one way.
 """
+
 import ast
 import sys
 from pathlib import Path
@@ -38,8 +39,11 @@ def _imports(path: Path) -> set[str]:
 
 def _graph() -> dict[str, set[str]]:
     modules = _modules()
-    return {name: {imported for imported in _imports(path) if imported in modules and imported not in GATHERERS}
-            for name, path in modules.items() if name not in GATHERERS}
+    return {
+        name: {imported for imported in _imports(path) if imported in modules and imported not in GATHERERS}
+        for name, path in modules.items()
+        if name not in GATHERERS
+    }
 
 
 def _area(module: str) -> str:
@@ -58,14 +62,23 @@ def _shared_floor(graph: dict[str, set[str]]) -> set[str]:
 def test_models_import_only_models_and_plain_data():
     graph = _graph()
     floor = _shared_floor(graph)
-    wrong = {(module, imported) for module, imports in graph.items() if _is_models(module)
-             for imported in imports if imported not in floor}
+    wrong = {
+        (module, imported)
+        for module, imports in graph.items()
+        if _is_models(module)
+        for imported in imports
+        if imported not in floor
+    }
     assert not wrong, f"models importing more than models and plain data: {sorted(wrong)}"
 
 
 def test_nothing_but_an_areas_own_registration_imports_its_routes():
-    wrong = {(module, imported) for module, imports in _graph().items() for imported in imports
-             if imported.endswith(".routes") and module != imported.rsplit(".", 1)[0]}
+    wrong = {
+        (module, imported)
+        for module, imports in _graph().items()
+        for imported in imports
+        if imported.endswith(".routes") and module != imported.rsplit(".", 1)[0]
+    }
     assert not wrong, f"routes imported by other modules: {sorted(wrong)}"
 
 

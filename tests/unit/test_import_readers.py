@@ -1,4 +1,5 @@
 """Reading untrusted uploads: type by content, limits before parsing, hostile workbooks refused."""
+
 import io
 import zipfile
 from datetime import datetime
@@ -6,12 +7,21 @@ from datetime import datetime
 import pytest
 
 from app.imports.readers import ImportFileError, ImportLimits, read_upload
-from tests.unit.import_files import (SHEET_PART, billion_laughs_workbook, csv_bytes, replace_part, sheet_xml,
-                                     xlsx_bytes, xxe_workbook, zip_bomb_workbook)
+from tests.unit.import_files import (
+    SHEET_PART,
+    billion_laughs_workbook,
+    csv_bytes,
+    replace_part,
+    sheet_xml,
+    xlsx_bytes,
+    xxe_workbook,
+    zip_bomb_workbook,
+)
 
 MiB = 1 << 20
-LIMITS = ImportLimits(max_bytes=20 * MiB, max_zip_entries=200, max_uncompressed=200 * MiB, max_cells=2_000_000,
-                      max_rows=200_000)
+LIMITS = ImportLimits(
+    max_bytes=20 * MiB, max_zip_entries=200, max_uncompressed=200 * MiB, max_cells=2_000_000, max_rows=200_000
+)
 
 
 def refused(data: bytes, filename: str, limits: ImportLimits = LIMITS) -> str:
@@ -127,8 +137,10 @@ def test_a_workbook_part_with_broken_xml_is_refused():
 
 
 def test_a_raw_nul_byte_inside_the_sheet_xml_is_refused_with_its_cell():
-    sheet = sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
-                      '<row r="2"><c r="A2" t="inlineStr"><is><t>em\x00ail</t></is></c></row>')
+    sheet = sheet_xml(
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>em\x00ail</t></is></c></row>'
+    )
     message = refused(replace_part(xlsx_bytes([["x"]]), SHEET_PART, sheet), "nul.xlsx")
     assert "row 2, column A: contains a NUL character" in message
 
@@ -188,24 +200,29 @@ def test_row_limit_is_enforced_while_reading(file_format):
 
 
 def test_a_far_away_row_number_hits_the_row_limit_instead_of_filling_memory():
-    sheet = sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c></row>'
-                      '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>')
+    sheet = sheet_xml(
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c></row>'
+        '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    )
     data = replace_part(xlsx_bytes([["email"]]), SHEET_PART, sheet)
     tight = ImportLimits(20 * MiB, 200, 200 * MiB, 2_000_000, max_rows=1000)
     assert "more than 1,000 rows" in refused(data, "far.xlsx", tight)
 
 
 def test_a_lying_dimension_does_not_pad_rows():
-    sheet = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-             b'<dimension ref="A1:XFD1048576"/><sheetData>'
-             b'<row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c></row>'
-             b'<row r="2"><c r="A2" t="inlineStr"><is><t>a@example.org</t></is></c></row>'
-             b'</sheetData></worksheet>')
+    sheet = (
+        b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<dimension ref="A1:XFD1048576"/><sheetData>'
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c></row>'
+        b'<row r="2"><c r="A2" t="inlineStr"><is><t>a@example.org</t></is></c></row>'
+        b"</sheetData></worksheet>"
+    )
     table = read_upload(replace_part(xlsx_bytes([["email"]]), SHEET_PART, sheet), "dim.xlsx", LIMITS)
     assert table.rows == [(2, ("a@example.org",))]
 
 
 # --- calamine: no entity is ever expanded, and no sheet area is built before it is bounded -------------
+
 
 def test_calamine_itself_expands_no_entity_even_without_our_check(tmp_path):
     """Our DTD check runs first; this shows calamine would refuse the bomb and the XXE on its own."""
@@ -221,8 +238,10 @@ def test_calamine_itself_expands_no_entity_even_without_our_check(tmp_path):
 
 
 def test_an_internal_entity_declared_but_unused_is_still_refused():
-    sheet = sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c></row>',
-                      prolog='<!DOCTYPE x [<!ENTITY quiet "never used">]>')
+    sheet = sheet_xml(
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c></row>',
+        prolog='<!DOCTYPE x [<!ENTITY quiet "never used">]>',
+    )
     assert "forbidden XML" in refused(replace_part(xlsx_bytes([["email"]]), SHEET_PART, sheet), "quiet.xlsx")
 
 
@@ -236,8 +255,9 @@ def test_a_dtd_in_another_part_than_the_sheet_is_refused():
 
 def test_a_part_in_utf16_is_refused():
     sheet = sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c></row>').decode()
-    data = replace_part(xlsx_bytes([["email"]]), SHEET_PART, sheet.replace('"1.0"', '"1.0" encoding="UTF-16"')
-                        .encode("utf-16"))
+    data = replace_part(
+        xlsx_bytes([["email"]]), SHEET_PART, sheet.replace('"1.0"', '"1.0" encoding="UTF-16"').encode("utf-16")
+    )
     assert "UTF-16" in refused(data, "wide.xlsx")
 
 
@@ -251,20 +271,36 @@ FAR_APART = [
     ("far-cell-first", f'<row r="1048576">{cell("XFD1048576")}</row><row r="1">{cell("A1")}</row>'),
     ("cell-row-unlike-its-row", f'<row r="1">{cell("A1")}</row><row r="2">{cell("XFD1048576")}</row>'),
     ("lowercase-reference", f'<row r="1">{cell("A1")}</row><row r="2">{cell("xfd1048576")}</row>'),
-    ("tab-before-r", '<row r="1"><c\tr="A1" t="inlineStr"><is><t>x</t></is></c></row>'
-                     '<row r="2"><c\tr="XFD1048576" t="inlineStr"><is><t>y</t></is></c></row>'),
-    ("single-quotes", f'<row r="1">{cell("A1")}</row>'
-                      "<row r='2'><c r='XFD1048576' t='inlineStr'><is><t>y</t></is></c></row>"),
-    ("second-r-wins", f'<row r="1">{cell("A1")}</row><row r="2"><c r="A2" r = "XFD1048576" t="inlineStr">'
-                      '<is><t>y</t></is></c></row>'),
-    ("r-less-cells-run-right", f'<row r="1">{cell("A1")}'
-                               + '<c t="inlineStr"><is><t>y</t></is></c>' * 3000 + '</row>'
-                               + ''.join(f'<row r="{n}">{cell(f"A{n}")}</row>' for n in range(2, 1002))),
-    ("r-less-rows-far-down", f'<row r="1">{cell("A1")}</row><row r="1048575"></row>'
-                             '<row><c t="inlineStr"><is><t>y</t></is></c></row>'),
+    (
+        "tab-before-r",
+        '<row r="1"><c\tr="A1" t="inlineStr"><is><t>x</t></is></c></row>'
+        '<row r="2"><c\tr="XFD1048576" t="inlineStr"><is><t>y</t></is></c></row>',
+    ),
+    (
+        "single-quotes",
+        f"<row r=\"1\">{cell('A1')}</row><row r='2'><c r='XFD1048576' t='inlineStr'><is><t>y</t></is></c></row>",
+    ),
+    (
+        "second-r-wins",
+        f'<row r="1">{cell("A1")}</row><row r="2"><c r="A2" r = "XFD1048576" t="inlineStr"><is><t>y</t></is></c></row>',
+    ),
+    (
+        "r-less-cells-run-right",
+        f'<row r="1">{cell("A1")}'
+        + '<c t="inlineStr"><is><t>y</t></is></c>' * 3000
+        + "</row>"
+        + "".join(f'<row r="{n}">{cell(f"A{n}")}</row>' for n in range(2, 1002)),
+    ),
+    (
+        "r-less-rows-far-down",
+        f'<row r="1">{cell("A1")}</row><row r="1048575"></row><row><c t="inlineStr"><is><t>y</t></is></c></row>',
+    ),
     ("hidden-in-a-comment", f'<row r="1">{cell("A1")}</row><!-- --><row r="2">{cell("XFD1048576")}</row>'),
-    ("prefixed-tags", f'<row r="1">{cell("A1")}</row><x:row xmlns:x="urn:x" r="2">'
-                      '<x:c r="XFD1048576" t="inlineStr"><x:is><x:t>y</x:t></x:is></x:c></x:row>'),
+    (
+        "prefixed-tags",
+        f'<row r="1">{cell("A1")}</row><x:row xmlns:x="urn:x" r="2">'
+        '<x:c r="XFD1048576" t="inlineStr"><x:is><x:t>y</x:t></x:is></x:c></x:row>',
+    ),
 ]
 
 
@@ -305,8 +341,10 @@ def test_numbers_above_a_limit_are_matched_exactly():
 
 
 def test_a_sheet_within_the_limits_is_read_whatever_its_spelling():
-    body = ('<row r="1"><c\tr="A1" t="inlineStr"><is><t>email</t></is></c></row><!-- note -->'
-            "<row r='2'><c r='A2' t='inlineStr'><is><t>a@example.org</t></is></c></row>")
+    body = (
+        '<row r="1"><c\tr="A1" t="inlineStr"><is><t>email</t></is></c></row><!-- note -->'
+        "<row r='2'><c r='A2' t='inlineStr'><is><t>a@example.org</t></is></c></row>"
+    )
     table = read_upload(replace_part(xlsx_bytes([["x"]]), SHEET_PART, sheet_xml(body)), "odd.xlsx", LIMITS)
     assert table.header == ("email",) and table.rows == [(2, ("a@example.org",))]
 
@@ -317,9 +355,9 @@ def percent_workbook() -> bytes:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(["applicant_id", "mc_score", "ratio"])
-    sheet.append(["A1", 0.86, 0.5])   # typed as 86 % and 50 %
-    sheet.append(["A2", 91, 0.25])    # a plain number, and 25 % in another column
-    sheet.append(["A3", 1, 1])        # 100 %, and a plain 1
+    sheet.append(["A1", 0.86, 0.5])  # typed as 86 % and 50 %
+    sheet.append(["A2", 91, 0.25])  # a plain number, and 25 % in another column
+    sheet.append(["A3", 1, 1])  # 100 %, and a plain 1
     for reference in ("B2", "B4", "C2", "C3"):
         sheet[reference].number_format = "0%"
     sheet["C3"].number_format = '0.0" %"'  # a literal percent sign is not a percent format

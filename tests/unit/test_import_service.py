@@ -1,4 +1,5 @@
 """Importing spreadsheets into a cycle: every kind from both formats, bad files refused whole, re-import idempotent."""
+
 import csv
 from datetime import datetime
 from pathlib import Path
@@ -16,26 +17,41 @@ from app.scoring.models import Read, ReadStatus, Score
 from tests import factories as f
 from tests.conftest import build_app, close_app
 from tests.rubric_text import levels, rubric_toml
-from tests.unit.import_files import (billion_laughs_workbook, csv_bytes, spreadsheet, xlsx_bytes, xxe_workbook,
-                                     zip_bomb_workbook)
+from tests.unit.import_files import (
+    billion_laughs_workbook,
+    csv_bytes,
+    spreadsheet,
+    xlsx_bytes,
+    xxe_workbook,
+    zip_bomb_workbook,
+)
 
 ASAP_FILE = Path("/work/shared/data/asap-set1-two-raters.csv")
 
 
 def import_rubric(key: str, kind: str, categories: list[str], domains: list[str], scale_max: int = 4) -> str:
-    return rubric_toml(key, kind, categories, {domain: domain.title() for domain in domains},
-                       levels(*(f"Level {n} in the test rubric" for n in range(1, scale_max + 1))),
-                       pass_rule={"mean_min": scale_max / 2 + 0.5})
+    return rubric_toml(
+        key,
+        kind,
+        categories,
+        {domain: domain.title() for domain in domains},
+        levels(*(f"Level {n} in the test rubric" for n in range(1, scale_max + 1))),
+        pass_rule={"mean_min": scale_max / 2 + 0.5},
+    )
 
 
 @pytest.fixture
 def app(tmp_path):
     """An app whose only rubrics are this file's, written into instance/rubrics/ before the app starts."""
-    app = build_app(tmp_path, rubrics={
-        "test-essay": import_rubric("test-essay", "essay", ["IMHM-C"], ["reflection", "thinking"]),
-        "test-application": import_rubric("test-application", "application", ["IMHM-C", "IMHS"], ["reflection"]),
-        "asap-holistic": import_rubric("asap-holistic", "essay", ["IMHS"], ["holistic"], 6),
-    }, RUBRICS_DIR=str(tmp_path / "no-shipped-packs"))
+    app = build_app(
+        tmp_path,
+        rubrics={
+            "test-essay": import_rubric("test-essay", "essay", ["IMHM-C"], ["reflection", "thinking"]),
+            "test-application": import_rubric("test-application", "application", ["IMHM-C", "IMHS"], ["reflection"]),
+            "asap-holistic": import_rubric("asap-holistic", "essay", ["IMHS"], ["holistic"], 6),
+        },
+        RUBRICS_DIR=str(tmp_path / "no-shipped-packs"),
+    )
     yield app
     close_app(app)
 
@@ -47,26 +63,61 @@ def cycle(ctx):
     return cycle
 
 
-REVIEWERS = [["Email", "Name", "Endorsements", "Designations", "Max_Load", "Organization", "Notes"],
-             ["ria@example.org", "Ria Vega", "IMHM-C", "C", 10, "North Clinic", "ignored"],
-             ["sam@example.org", "Sam Oduya", "IMHM-C; IMHS", "C; RF", "", "River Agency", ""]]
-APPLICATIONS = [["applicant_id", "name", "category", "email", "organization", "advisor_email", "submitted_on",
-                 "mc_score", "rsc_hours", "references_received", "member"],
-                ["A1", "Ann Lee", "IMHM-C", "ann@example.org", "Bay Center", "adv@example.org", "2025-02-03",
-                 "84.5", "52", "3", "yes"],
-                ["A2", "Ben Cho", "IMHS", "", "", "", "", "", "", "", "no"]]
-ESSAYS = [["item_id", "applicant_id", "rubric", "prompt", "response"],
-          ["E1", "A1", "test-essay", "A vignette about a family", "@PERSON1 starts =SUM(A1) here"],
-          ["E2", "A1", "test-essay", "A second vignette", "Another answer"]]
+REVIEWERS = [
+    ["Email", "Name", "Endorsements", "Designations", "Max_Load", "Organization", "Notes"],
+    ["ria@example.org", "Ria Vega", "IMHM-C", "C", 10, "North Clinic", "ignored"],
+    ["sam@example.org", "Sam Oduya", "IMHM-C; IMHS", "C; RF", "", "River Agency", ""],
+]
+APPLICATIONS = [
+    [
+        "applicant_id",
+        "name",
+        "category",
+        "email",
+        "organization",
+        "advisor_email",
+        "submitted_on",
+        "mc_score",
+        "rsc_hours",
+        "references_received",
+        "member",
+    ],
+    [
+        "A1",
+        "Ann Lee",
+        "IMHM-C",
+        "ann@example.org",
+        "Bay Center",
+        "adv@example.org",
+        "2025-02-03",
+        "84.5",
+        "52",
+        "3",
+        "yes",
+    ],
+    ["A2", "Ben Cho", "IMHS", "", "", "", "", "", "", "", "no"],
+]
+ESSAYS = [
+    ["item_id", "applicant_id", "rubric", "prompt", "response"],
+    ["E1", "A1", "test-essay", "A vignette about a family", "@PERSON1 starts =SUM(A1) here"],
+    ["E2", "A1", "test-essay", "A second vignette", "Another answer"],
+]
 CONFLICTS = [["reviewer_email", "applicant_id", "reason"], ["sam@example.org", "A2", "same agency"]]
-SCORES = [["item_id", "reviewer_email", "domain", "score", "comment", "submitted_at"],
-          ["E1", "ria@example.org", "reflection", 3, "clear", "2025-03-01T10:00:00"],
-          ["E1", "ria@example.org", "thinking", 2, "", "2025-03-01T10:00:00"],
-          ["E1", "sam@example.org", "reflection", 4, "", ""],
-          ["E1", "sam@example.org", "thinking", 4, "", ""],
-          ["APP-A1", "ria@example.org", "reflection", 2, "", ""]]
-ALL_KINDS = [("reviewers", REVIEWERS), ("applications", APPLICATIONS), ("essays", ESSAYS),
-             ("conflicts", CONFLICTS), ("scores", SCORES)]
+SCORES = [
+    ["item_id", "reviewer_email", "domain", "score", "comment", "submitted_at"],
+    ["E1", "ria@example.org", "reflection", 3, "clear", "2025-03-01T10:00:00"],
+    ["E1", "ria@example.org", "thinking", 2, "", "2025-03-01T10:00:00"],
+    ["E1", "sam@example.org", "reflection", 4, "", ""],
+    ["E1", "sam@example.org", "thinking", 4, "", ""],
+    ["APP-A1", "ria@example.org", "reflection", 2, "", ""],
+]
+ALL_KINDS = [
+    ("reviewers", REVIEWERS),
+    ("applications", APPLICATIONS),
+    ("essays", ESSAYS),
+    ("conflicts", CONFLICTS),
+    ("scores", SCORES),
+]
 
 
 def run_import(kind, rows, cycle, file_format="csv"):
@@ -82,31 +133,47 @@ def counts(result):
 
 
 def table_counts() -> dict[str, int]:
-    return {table.name: db.session.scalar(db.select(db.func.count()).select_from(table))
-            for table in db.metadata.sorted_tables}
+    return {
+        table.name: db.session.scalar(db.select(db.func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+    }
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_every_kind_imports_from_both_formats(cycle, file_format):
     results = {kind: run_import(kind, rows, cycle, file_format) for kind, rows in ALL_KINDS}
     assert {kind: counts(r) for kind, r in results.items()} == {
-        "reviewers": (2, 0, 0), "applications": (2, 0, 0), "essays": (2, 0, 0), "conflicts": (1, 0, 0),
-        "scores": (5, 0, 0)}
+        "reviewers": (2, 0, 0),
+        "applications": (2, 0, 0),
+        "essays": (2, 0, 0),
+        "conflicts": (1, 0, 0),
+        "scores": (5, 0, 0),
+    }
 
     ria = db.session.scalar(db.select(User).filter_by(email="ria@example.org"))
     sam = db.session.scalar(db.select(User).filter_by(email="sam@example.org"))
     assert (ria.role, ria.name, ria.password_hash) == (Role.REVIEWER, "Ria Vega", None)
     assert (ria.profile.endorsements, ria.profile.designations, ria.profile.organization) == (
-        "IMHM-C", "C", "North Clinic")
+        "IMHM-C",
+        "C",
+        "North Clinic",
+    )
     assert (sam.profile.endorsements, sam.profile.designations, sam.profile.max_load) == ("IMHM-C; IMHS", "C; RF", None)
     members = {m.user_id: m.max_load for m in db.session.scalars(db.select(CycleMember).filter_by(cycle_id=cycle.id))}
     assert members == {ria.id: 10, sam.id: None}
 
     ann = db.session.scalar(db.select(Applicant).filter_by(applicant_id="A1"))
     assert (ann.name, ann.email, ann.organization, ann.advisor_email) == (
-        "Ann Lee", "ann@example.org", "Bay Center", "adv@example.org")
+        "Ann Lee",
+        "ann@example.org",
+        "Bay Center",
+        "adv@example.org",
+    )
     assert (ann.application.category, ann.application.submitted_on.isoformat(), ann.application.mc_score) == (
-        "IMHM-C", "2025-02-03", 84.5)
+        "IMHM-C",
+        "2025-02-03",
+        84.5,
+    )
     assert ann.application.figures == {"rsc_hours": 52.0, "references_received": 3, "member": True}
     ben = db.session.scalar(db.select(Applicant).filter_by(applicant_id="A2"))
     assert (ben.email, ben.application.mc_score, ben.application.figures) == (None, None, {"member": False})
@@ -115,7 +182,9 @@ def test_every_kind_imports_from_both_formats(cycle, file_format):
     assert {k: (i.kind, i.rubric_key, i.applicant.applicant_id) for k, i in items.items()} == {
         "APP-A1": (ItemKind.APPLICATION, "test-application", "A1"),
         "APP-A2": (ItemKind.APPLICATION, "test-application", "A2"),
-        "E1": (ItemKind.ESSAY, "test-essay", "A1"), "E2": (ItemKind.ESSAY, "test-essay", "A1")}
+        "E1": (ItemKind.ESSAY, "test-essay", "A1"),
+        "E2": (ItemKind.ESSAY, "test-essay", "A1"),
+    }
     assert items["E1"].response == "@PERSON1 starts =SUM(A1) here"
     assert items["E1"].prompt == "A vignette about a family"
 
@@ -126,21 +195,29 @@ def test_every_kind_imports_from_both_formats(cycle, file_format):
     assert {k: (r.status, r.number, r.assignment.source) for k, r in reads.items()} == {
         ("E1", "ria@example.org"): (ReadStatus.SUBMITTED, 1, AssignmentSource.IMPORT),
         ("E1", "sam@example.org"): (ReadStatus.SUBMITTED, 2, AssignmentSource.IMPORT),
-        ("APP-A1", "ria@example.org"): (ReadStatus.SUBMITTED, 1, AssignmentSource.IMPORT)}
+        ("APP-A1", "ria@example.org"): (ReadStatus.SUBMITTED, 1, AssignmentSource.IMPORT),
+    }
     assert reads[("E1", "ria@example.org")].submitted_at == datetime(2025, 3, 1, 10, 0)
     assert reads[("E1", "sam@example.org")].submitted_at is not None
     ria_e1 = {s.domain_key: (s.score, s.comment) for s in reads[("E1", "ria@example.org")].scores}
     assert ria_e1 == {"reflection": (3, "clear"), "thinking": (2, None)}
     assert {k: i.state for k, i in items.items()} == {
-        "APP-A1": ItemState.IN_REVIEW, "APP-A2": ItemState.UNASSIGNED, "E1": ItemState.IN_REVIEW,
-        "E2": ItemState.UNASSIGNED}
+        "APP-A1": ItemState.IN_REVIEW,
+        "APP-A2": ItemState.UNASSIGNED,
+        "E1": ItemState.IN_REVIEW,
+        "E2": ItemState.UNASSIGNED,
+    }
 
-    audit = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action.like("import.%"))
-                               .order_by(AuditEntry.id)).all()
+    audit = db.session.scalars(
+        db.select(AuditEntry).where(AuditEntry.action.like("import.%")).order_by(AuditEntry.id)
+    ).all()
     assert [(a.action, a.after["file"], a.after["created"]) for a in audit] == [
-        ("import.reviewers", f"upload.{file_format}", 2), ("import.applications", f"upload.{file_format}", 2),
-        ("import.essays", f"upload.{file_format}", 2), ("import.conflicts", f"upload.{file_format}", 1),
-        ("import.scores", f"upload.{file_format}", 5)]
+        ("import.reviewers", f"upload.{file_format}", 2),
+        ("import.applications", f"upload.{file_format}", 2),
+        ("import.essays", f"upload.{file_format}", 2),
+        ("import.conflicts", f"upload.{file_format}", 1),
+        ("import.scores", f"upload.{file_format}", 5),
+    ]
     assert db.session.scalar(db.select(db.func.count()).where(AuditEntry.action == "read.import")) == 3
 
 
@@ -150,8 +227,13 @@ def test_reimporting_the_same_rows_changes_nothing_and_duplicates_nothing(cycle,
         run_import(kind, rows, cycle, file_format)
     before = table_counts()
     again = {kind: counts(run_import(kind, rows, cycle, file_format)) for kind, rows in ALL_KINDS}
-    assert again == {"reviewers": (0, 0, 2), "applications": (0, 0, 2), "essays": (0, 0, 2),
-                     "conflicts": (0, 0, 1), "scores": (0, 0, 5)}
+    assert again == {
+        "reviewers": (0, 0, 2),
+        "applications": (0, 0, 2),
+        "essays": (0, 0, 2),
+        "conflicts": (0, 0, 1),
+        "scores": (0, 0, 5),
+    }
     after = table_counts()
     assert after.pop("audit_entries") == before.pop("audit_entries") + 5  # one entry per import
     assert after == before
@@ -169,8 +251,12 @@ def test_reimport_updates_changed_values_in_place_and_audits_score_changes(cycle
     scores[3][3] = 1  # sam's reflection on E1: 4 → 1
     assert counts(run_import("scores", scores, cycle)) == (0, 1, 4)
     sam_reflection = db.session.scalar(
-        db.select(Score).join(Read).join(Assignment).join(User, Assignment.reviewer_id == User.id)
-        .where(User.email == "sam@example.org", Score.domain_key == "reflection"))
+        db.select(Score)
+        .join(Read)
+        .join(Assignment)
+        .join(User, Assignment.reviewer_id == User.id)
+        .where(User.email == "sam@example.org", Score.domain_key == "reflection")
+    )
     assert sam_reflection.score == 1
     [change] = db.session.scalars(db.select(AuditEntry).filter_by(action="score.import")).all()
     assert (change.before["score"], change.after["score"], change.item_key, change.note) == (4, 1, "E1", "reflection")
@@ -195,13 +281,23 @@ def test_imported_reads_are_numbered_after_existing_reads_and_finish_a_draft(cyc
     draft = Read(assignment_id=f.assign(e2, sam).id, status=ReadStatus.DRAFT)
     db.session.add(draft)
     db.session.commit()
-    rows = [SCORES[0], ["E2", "ria@example.org", "reflection", 3], ["E2", "ria@example.org", "thinking", 3],
-            ["E2", "sam@example.org", "reflection", 4], ["E2", "sam@example.org", "thinking", 1]]
+    rows = [
+        SCORES[0],
+        ["E2", "ria@example.org", "reflection", 3],
+        ["E2", "ria@example.org", "thinking", 3],
+        ["E2", "sam@example.org", "reflection", 4],
+        ["E2", "sam@example.org", "thinking", 1],
+    ]
     assert counts(run_import("scores", [row[:4] for row in rows], cycle)) == (4, 0, 0)
-    numbers = {r.assignment.reviewer_id: (r.status, r.number) for r in db.session.scalars(
-        db.select(Read).join(Assignment).where(Assignment.item_pk == e2.id))}
-    assert numbers == {earlier.id: (ReadStatus.SUBMITTED, 1), ria.id: (ReadStatus.SUBMITTED, 2),
-                       sam.id: (ReadStatus.SUBMITTED, 3)}
+    numbers = {
+        r.assignment.reviewer_id: (r.status, r.number)
+        for r in db.session.scalars(db.select(Read).join(Assignment).where(Assignment.item_pk == e2.id))
+    }
+    assert numbers == {
+        earlier.id: (ReadStatus.SUBMITTED, 1),
+        ria.id: (ReadStatus.SUBMITTED, 2),
+        sam.id: (ReadStatus.SUBMITTED, 3),
+    }
     assert db.session.get(Read, draft.id).status == ReadStatus.SUBMITTED
 
 
@@ -221,46 +317,103 @@ def setup_for_scores(cycle):
 
 
 BAD_FILES = [
-    ("reviewers", csv_bytes([["mail", "name"], ["x@example.org", "X"]]), "r.csv",
-     "row 1, column email: required column is missing from the header"),
-    ("scores", csv_bytes([["item_id", "reviewer_email", "score"], ["E1", "ria@example.org", 3]]), "s.csv",
-     "row 1, column domain: required column is missing from the header"),
-    ("reviewers", xlsx_bytes([["email", "name", "max_load"], ["new@example.org", "New", 3],
-                              ["x@example.org", "X", "lots"]]), "r.xlsx",
-     "row 3, column max_load: 'lots' is not a whole number"),
-    ("applications", csv_bytes([["applicant_id", "name", "category", "submitted_on"], ["A9", "N", "IMHS", "3/2/25"]]),
-     "a.csv", "row 2, column submitted_on: '3/2/25' is not a date (YYYY-MM-DD)"),
-    ("scores", csv_bytes([["item_id", "reviewer_email", "domain", "score"],
-                          ["E1", "ria@example.org", "reflection", 3], ["E1", "ria@example.org", "thinking", 9]]),
-     "s.csv", "row 3, column score: 9 is outside the test-essay scale 1–4"),
-    ("scores", csv_bytes([["item_id", "reviewer_email", "domain", "score"],
-                          ["E1", "nobody@example.org", "reflection", 3]]),
-     "s.csv", "row 2, column reviewer_email: no reviewer with e-mail nobody@example.org (import reviewers first)"),
-    ("essays", csv_bytes([["item_id", "applicant_id", "rubric"], ["E9", "A404", "test-essay"]]), "e.csv",
-     "row 2, column applicant_id: no applicant 'A404' in this cycle (import applications first)"),
-    ("essays", csv_bytes([["item_id", "applicant_id", "rubric"], ["E9", "A1", "imhx-essay"]]), "e.csv",
-     "row 2, column rubric: unknown rubric 'imhx-essay'"),
-    ("applications", csv_bytes([["applicant_id", "name", "category"], ["A9", "N", "IFA"]]), "a.csv",
-     "row 2, column category: no application rubric covers category IFA"),
-    ("conflicts", csv_bytes([["reviewer_email", "applicant_id"], ["ria@example.org", "A1"],
-                             ["ria@example.org", "A1"]]), "c.csv",
-     "row 3, column reviewer_email: duplicate of row 2 (same reviewer_email, applicant_id)"),
+    (
+        "reviewers",
+        csv_bytes([["mail", "name"], ["x@example.org", "X"]]),
+        "r.csv",
+        "row 1, column email: required column is missing from the header",
+    ),
+    (
+        "scores",
+        csv_bytes([["item_id", "reviewer_email", "score"], ["E1", "ria@example.org", 3]]),
+        "s.csv",
+        "row 1, column domain: required column is missing from the header",
+    ),
+    (
+        "reviewers",
+        xlsx_bytes([["email", "name", "max_load"], ["new@example.org", "New", 3], ["x@example.org", "X", "lots"]]),
+        "r.xlsx",
+        "row 3, column max_load: 'lots' is not a whole number",
+    ),
+    (
+        "applications",
+        csv_bytes([["applicant_id", "name", "category", "submitted_on"], ["A9", "N", "IMHS", "3/2/25"]]),
+        "a.csv",
+        "row 2, column submitted_on: '3/2/25' is not a date (YYYY-MM-DD)",
+    ),
+    (
+        "scores",
+        csv_bytes(
+            [
+                ["item_id", "reviewer_email", "domain", "score"],
+                ["E1", "ria@example.org", "reflection", 3],
+                ["E1", "ria@example.org", "thinking", 9],
+            ]
+        ),
+        "s.csv",
+        "row 3, column score: 9 is outside the test-essay scale 1–4",
+    ),
+    (
+        "scores",
+        csv_bytes([["item_id", "reviewer_email", "domain", "score"], ["E1", "nobody@example.org", "reflection", 3]]),
+        "s.csv",
+        "row 2, column reviewer_email: no reviewer with e-mail nobody@example.org (import reviewers first)",
+    ),
+    (
+        "essays",
+        csv_bytes([["item_id", "applicant_id", "rubric"], ["E9", "A404", "test-essay"]]),
+        "e.csv",
+        "row 2, column applicant_id: no applicant 'A404' in this cycle (import applications first)",
+    ),
+    (
+        "essays",
+        csv_bytes([["item_id", "applicant_id", "rubric"], ["E9", "A1", "imhx-essay"]]),
+        "e.csv",
+        "row 2, column rubric: unknown rubric 'imhx-essay'",
+    ),
+    (
+        "applications",
+        csv_bytes([["applicant_id", "name", "category"], ["A9", "N", "IFA"]]),
+        "a.csv",
+        "row 2, column category: no application rubric covers category IFA",
+    ),
+    (
+        "conflicts",
+        csv_bytes([["reviewer_email", "applicant_id"], ["ria@example.org", "A1"], ["ria@example.org", "A1"]]),
+        "c.csv",
+        "row 3, column reviewer_email: duplicate of row 2 (same reviewer_email, applicant_id)",
+    ),
     ("reviewers", b"", "empty.csv", "empty.csv: file is empty"),
-    ("reviewers", "email,name\nzoë@example.org,Zoë\n".encode("latin-1"), "latin.csv",
-     "latin.csv: is not UTF-8 text: byte 0xeb at offset 13 (line 2)"),
+    (
+        "reviewers",
+        "email,name\nzoë@example.org,Zoë\n".encode("latin-1"),
+        "latin.csv",
+        "latin.csv: is not UTF-8 text: byte 0xeb at offset 13 (line 2)",
+    ),
     ("reviewers", b"email,name\nx@example.org,X\x00\n", "nul.csv", "nul.csv: line 2: contains a NUL byte"),
-    ("reviewers", b"<!DOCTYPE html><html><body>Sign in</body></html>", "reviewers.xlsx",
-     "reviewers.xlsx: is an HTML or XML document, not a spreadsheet"),
-    ("reviewers", xlsx_bytes([["email", "name"], ["x@example.org", "X"]])[:700], "cut.xlsx",
-     "cut.xlsx: is a damaged or truncated zip archive"),
+    (
+        "reviewers",
+        b"<!DOCTYPE html><html><body>Sign in</body></html>",
+        "reviewers.xlsx",
+        "reviewers.xlsx: is an HTML or XML document, not a spreadsheet",
+    ),
+    (
+        "reviewers",
+        xlsx_bytes([["email", "name"], ["x@example.org", "X"]])[:700],
+        "cut.xlsx",
+        "cut.xlsx: is a damaged or truncated zip archive",
+    ),
     ("reviewers", billion_laughs_workbook(), "laughs.xlsx", "laughs.xlsx: the workbook contains forbidden XML"),
     ("reviewers", xxe_workbook("/etc/passwd"), "xxe.xlsx", "xxe.xlsx: the workbook contains forbidden XML"),
     ("reviewers", zip_bomb_workbook(16 << 20), "bomb.xlsx", "bomb.xlsx: the workbook would unpack to"),
 ]
 
 
-@pytest.mark.parametrize(("kind", "data", "name", "message"), BAD_FILES,
-                         ids=[f"{kind}-{name}-{n}" for n, (kind, _, name, _) in enumerate(BAD_FILES)])
+@pytest.mark.parametrize(
+    ("kind", "data", "name", "message"),
+    BAD_FILES,
+    ids=[f"{kind}-{name}-{n}" for n, (kind, _, name, _) in enumerate(BAD_FILES)],
+)
 def test_a_bad_file_is_refused_with_a_clear_message_and_nothing_written(app, cycle, kind, data, name, message):
     setup_for_scores(cycle)
     app.config["IMPORT_MAX_UNCOMPRESSED"] = 8 << 20
@@ -301,6 +454,7 @@ def test_unknown_kind_is_refused(cycle):
 
 # --- the command line ---
 
+
 def test_cli_imports_and_prints_counts(app, cycle, runner, tmp_path):
     path = tmp_path / "reviewers.xlsx"
     path.write_bytes(xlsx_bytes(REVIEWERS))
@@ -313,8 +467,7 @@ def test_cli_imports_and_prints_counts(app, cycle, runner, tmp_path):
 
 def test_cli_prints_the_row_report_and_exits_1(app, cycle, runner, tmp_path):
     path = tmp_path / "reviewers.csv"
-    path.write_bytes(csv_bytes([["email", "name", "max_load"], ["a@example.org", "A", "2"],
-                                ["b@example", "B", "x"]]))
+    path.write_bytes(csv_bytes([["email", "name", "max_load"], ["a@example.org", "A", "2"], ["b@example", "B", "x"]]))
     result = runner.invoke(args=["import", "reviewers", str(path), "--cycle", "Spring 2025"])
     assert result.exit_code == 1
     assert "row 3, column email: 'b@example' is not an e-mail address" in result.output
@@ -333,6 +486,7 @@ def test_cli_refuses_an_unknown_cycle(cycle, runner, tmp_path):
 
 # --- the real two-rater data set ---
 
+
 @pytest.mark.skipif(not ASAP_FILE.exists(), reason="/work/shared/data is not available on this machine")
 def test_real_two_rater_essays_import_as_498_items_and_996_submitted_reads(cycle):
     with ASAP_FILE.open(newline="", encoding="utf-8") as source:
@@ -341,15 +495,36 @@ def test_real_two_rater_essays_import_as_498_items_and_996_submitted_reads(cycle
     raters = ["rater1@asap.example.org", "rater2@asap.example.org"]
     files = {
         "reviewers": (csv_bytes([["email", "name"]] + [[r, r.split("@")[0].title()] for r in raters]), "r.csv"),
-        "applications": (csv_bytes([["applicant_id", "name", "category"]] +
-                                   [[f"S{e['essay_id']}", f"Student {e['essay_id']}", "IMHS"] for e in essays]),
-                         "a.csv"),
-        "essays": (xlsx_bytes([["item_id", "applicant_id", "rubric", "prompt", "response"]] +
-                              [[f"ASAP-{e['essay_id']}", f"S{e['essay_id']}", "asap-holistic",
-                                "Effects of computers on people", e["essay"]] for e in essays]), "e.xlsx"),
-        "scores": (csv_bytes([["item_id", "reviewer_email", "domain", "score"]] +
-                             [[f"ASAP-{e['essay_id']}", raters[n], "holistic", e[f"rater{n + 1}"]]
-                              for e in essays for n in (0, 1)]), "s.csv"),
+        "applications": (
+            csv_bytes(
+                [["applicant_id", "name", "category"]]
+                + [[f"S{e['essay_id']}", f"Student {e['essay_id']}", "IMHS"] for e in essays]
+            ),
+            "a.csv",
+        ),
+        "essays": (
+            xlsx_bytes(
+                [["item_id", "applicant_id", "rubric", "prompt", "response"]]
+                + [
+                    [
+                        f"ASAP-{e['essay_id']}",
+                        f"S{e['essay_id']}",
+                        "asap-holistic",
+                        "Effects of computers on people",
+                        e["essay"],
+                    ]
+                    for e in essays
+                ]
+            ),
+            "e.xlsx",
+        ),
+        "scores": (
+            csv_bytes(
+                [["item_id", "reviewer_email", "domain", "score"]]
+                + [[f"ASAP-{e['essay_id']}", raters[n], "holistic", e[f"rater{n + 1}"]] for e in essays for n in (0, 1)]
+            ),
+            "s.csv",
+        ),
     }
     for kind, (data, name) in files.items():
         result = import_file(kind, data, name, cycle)
@@ -388,13 +563,19 @@ def test_a_percent_formatted_mc_score_is_stored_as_the_percent_typed(ctx, cycle)
     buffer = io.BytesIO()
     workbook.save(buffer)
     assert import_file("applications", buffer.getvalue(), "marks.xlsx", cycle).ok
-    scores = {applicant.applicant_id: applicant.application.mc_score
-              for applicant in db.session.scalars(db.select(Applicant))}
+    scores = {
+        applicant.applicant_id: applicant.application.mc_score for applicant in db.session.scalars(db.select(Applicant))
+    }
     assert scores == {"P1": 86.0, "P2": 91.0, "P3": 100.0}
 
 
 def test_a_percent_sign_in_a_csv_mc_score_is_read_as_the_percent(ctx, cycle):
-    data = csv_bytes([["applicant_id", "name", "category", "mc_score"], ["Q1", "Quinn", "IMHS", "86 %"],
-                      ["Q2", "Quill", "IMHS", "86%"]])
+    data = csv_bytes(
+        [
+            ["applicant_id", "name", "category", "mc_score"],
+            ["Q1", "Quinn", "IMHS", "86 %"],
+            ["Q2", "Quill", "IMHS", "86%"],
+        ]
+    )
     assert import_file("applications", data, "marks.csv", cycle).ok
     assert {a.application.mc_score for a in db.session.scalars(db.select(Applicant))} == {86.0}

@@ -1,4 +1,5 @@
 """Decision letters: filled from the default templates or an association's own, read back with python-docx."""
+
 import io
 import stat
 import zipfile
@@ -32,14 +33,27 @@ def world(app, seeded):
 @pytest.fixture
 def decided(world):
     """Ada endorsed (every part passed), Bo not endorsed (Part 1 below the mark), as the committee recorded."""
-    decisions.resolve_item(db.session.get(Item, world["split"]), {k: "3" for k in essay_scores(3)}, "Pass on all.",
-                           actor_id=None, expected_version=None)
-    decisions.record_decision(db.session.get(Application, world["ada"]), "endorse",
-                              "A thorough portfolio & two strong essays.", actor_id=world["ids"]["maya"],
-                              expected_version=None)
-    decisions.record_decision(db.session.get(Application, world["bo"]), "not_endorsed",
-                              "Part 1 is below the mark.\nThe portfolio was not sent.",
-                              actor_id=world["ids"]["noah"], expected_version=None)
+    decisions.resolve_item(
+        db.session.get(Item, world["split"]),
+        {k: "3" for k in essay_scores(3)},
+        "Pass on all.",
+        actor_id=None,
+        expected_version=None,
+    )
+    decisions.record_decision(
+        db.session.get(Application, world["ada"]),
+        "endorse",
+        "A thorough portfolio & two strong essays.",
+        actor_id=world["ids"]["maya"],
+        expected_version=None,
+    )
+    decisions.record_decision(
+        db.session.get(Application, world["bo"]),
+        "not_endorsed",
+        "Part 1 is below the mark.\nThe portfolio was not sent.",
+        actor_id=world["ids"]["noah"],
+        expected_version=None,
+    )
     db.session.commit()
     return world
 
@@ -82,8 +96,11 @@ def test_the_default_letters_say_the_decision_the_parts_and_the_rationale(decide
     assert any("decided to endorse you in the IMHM-C category" in text and "Spring 2025" in text for text in ada)
     # The parts, one bullet each: her portfolio agreed pass, MC 85 against the 80 pass mark, her one essay decided.
     start = ada.index("The result of each part of your application:") + 1
-    assert ada[start:start + 3] == ["Portfolio review: Pass", "Part 1 (multiple choice): Pass, with 85 % (pass mark "
-                                    "80 %)", "Part 2 (essays): Pass (1 essay)"]
+    assert ada[start : start + 3] == [
+        "Portfolio review: Pass",
+        "Part 1 (multiple choice): Pass, with 85 % (pass mark 80 %)",
+        "Part 2 (essays): Pass (1 essay)",
+    ]
     assert "A thorough portfolio & two strong essays." in ada
     assert not any("requirement lines" in text for text in ada)  # an endorsement letter lists none
 
@@ -91,12 +108,15 @@ def test_the_default_letters_say_the_decision_the_parts_and_the_rationale(decide
     # The address block has a line per detail the applicant has (Bo has neither organization nor e-mail).
     assert bo[3:5] == ["Bo Applicant", "Your endorsement application: Not endorsed"]
     start = bo.index("The result of each part of your application:") + 1
-    assert bo[start:start + 3] == ["Portfolio review: Not complete", "Part 1 (multiple choice): Fail, with 70 % "
-                                   "(pass mark 80 %)", "Part 2 (essays): Pass (1 essay)"]
+    assert bo[start : start + 3] == [
+        "Portfolio review: Not complete",
+        "Part 1 (multiple choice): Fail, with 70 % (pass mark 80 %)",
+        "Part 2 (essays): Pass (1 essay)",
+    ]
     # Bo sent no portfolio figures or records: no line of the IMHM-C pack is met.
     lines = get_rubric("imhm-c-application").requirements
     start = bo.index("The requirement lines of your portfolio that are not met:") + 1
-    listed = bo[start:start + len(lines)]
+    listed = bo[start : start + len(lines)]
     unchecked = {True: "not confirmed by the reviewers", False: "not shown in the application"}
     assert listed == [f"{line.label}: {unchecked[line.figure is None]}" for line in lines]
     assert bo[start + len(lines)].startswith("The committee's reasons")
@@ -108,11 +128,13 @@ def test_the_default_letters_say_the_decision_the_parts_and_the_rationale(decide
 
 def test_a_revise_letter_lists_the_lines_whose_final_result_is_not_met(decided):
     application = db.session.get(Application, decided["ada"])
-    final = db.session.scalar(db.select(RequirementFinal).filter_by(application_id=application.id,
-                                                                    requirement_key="rsc_hours"))
+    final = db.session.scalar(
+        db.select(RequirementFinal).filter_by(application_id=application.id, requirement_key="rsc_hours")
+    )
     final.status = CheckStatus.NOT_MET
-    decisions.record_decision(application, "revise", "More RS/C hours are needed.", actor_id=None,
-                              expected_version=2 - 1)
+    decisions.record_decision(
+        application, "revise", "More RS/C hours are needed.", actor_id=None, expected_version=2 - 1
+    )
     db.session.commit()
     ada = _texts(_letters_zip(decided)["A-1.docx"])
     label = next(line.label for line in get_rubric("imhm-c-application").requirements if line.key == "rsc_hours")
@@ -137,16 +159,23 @@ def test_an_associations_own_template_is_used_for_every_decision_and_split_runs_
     folder.mkdir()
     # Word often splits a field over runs (formatting, spelling marks, edits): the field still fills, in the
     # style of the run it starts in.
-    (folder / "letter.docx").write_bytes(_template(
-        [("To ", False), ("{{ na", True), ("me }", False), ("}, applicant {", False), ("{ applicant_id }}", False)],
-        "Decision: {{ decision }}", "{{ parts }}"))
+    (folder / "letter.docx").write_bytes(
+        _template(
+            [("To ", False), ("{{ na", True), ("me }", False), ("}, applicant {", False), ("{ applicant_id }}", False)],
+            "Decision: {{ decision }}",
+            "{{ parts }}",
+        )
+    )
     files = _letters_zip(decided)
     ada = Document(io.BytesIO(files["A-1.docx"]))
     assert ada.paragraphs[0].text == "To Ada Applicant, applicant A-1"
     assert [run.bold for run in ada.paragraphs[0].runs if "Ada" in run.text] == [True]
-    assert [p.text for p in ada.paragraphs[1:]] == ["Decision: Endorse", "Portfolio review: Pass",
-                                                    "Part 1 (multiple choice): Pass, with 85 % (pass mark 80 %)",
-                                                    "Part 2 (essays): Pass (1 essay)"]
+    assert [p.text for p in ada.paragraphs[1:]] == [
+        "Decision: Endorse",
+        "Portfolio review: Pass",
+        "Part 1 (multiple choice): Pass, with 85 % (pass mark 80 %)",
+        "Part 2 (essays): Pass (1 essay)",
+    ]
     assert _texts(files["A-2.docx"])[1] == "Decision: Not endorsed"
 
 
@@ -161,11 +190,14 @@ def test_a_template_with_an_unknown_field_is_refused_naming_it_and_nothing_is_wr
     assert not out.exists() or not list(out.iterdir())
 
 
-@pytest.mark.parametrize(("paragraphs", "problem"), [
-    (["Dear {{ name }"], "a field is not closed with }}"),
-    (["Dear {{ first name }}"], "'{{ first name }}' is not a field"),
-    (["{{ parts }} and {{ requirements_not_met }}"], "give each list a paragraph of its own"),
-])
+@pytest.mark.parametrize(
+    ("paragraphs", "problem"),
+    [
+        (["Dear {{ name }"], "a field is not closed with }}"),
+        (["Dear {{ first name }}"], "'{{ first name }}' is not a field"),
+        (["{{ parts }} and {{ requirements_not_met }}"], "give each list a paragraph of its own"),
+    ],
+)
 def test_a_malformed_template_is_refused_with_the_reason(paragraphs, problem):
     with pytest.raises(TemplateError) as refused:
         load_template(_template(*paragraphs), "ours.docx", letters.FIELDS, letters.LIST_FIELDS)
@@ -211,8 +243,10 @@ def test_a_template_for_one_decision_wins_over_the_one_for_all_and_the_rest_keep
     (folder / "endorse.docx").write_bytes(_template("Endorsed: {{ name }}"))
     chosen = letters.templates()
     assert chosen[DecisionValue.ENDORSE].name == "endorse.docx"
-    assert (chosen[DecisionValue.REVISE].name, chosen[DecisionValue.NOT_ENDORSED].name) == ("revise.docx",
-                                                                                             "not_endorsed.docx")
+    assert (chosen[DecisionValue.REVISE].name, chosen[DecisionValue.NOT_ENDORSED].name) == (
+        "revise.docx",
+        "not_endorsed.docx",
+    )
     files = _letters_zip(decided)
     assert _texts(files["A-1.docx"]) == ["Endorsed: Ada Applicant"]
     assert "Dear Bo Applicant," in _texts(files["A-2.docx"])  # the shipped default for not_endorsed

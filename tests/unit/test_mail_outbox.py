@@ -1,6 +1,7 @@
 """The outbox against a real SMTP server on a loopback port (aiosmtpd, tests/mail_server.py): invitations,
 reminders and resets arrive exactly once, a server that was down loses nothing and sends nothing twice, and
 without MAIL_SERVER nothing fails (docs/mail.md)."""
+
 import logging
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -37,8 +38,9 @@ def spring(*, due: date | None = None) -> dict:
     people = {
         "ann": f.make_user(Role.REVIEWER, email="ann@example.org", name="Ann Reader", designations="C"),
         "ben": f.make_user(Role.REVIEWER, email="ben@example.org", name="Ben Reader", designations="C"),
-        "cat": f.make_user(Role.REVIEWER, email="cat@example.org", name="Cat Reader", designations="C",
-                           password=PASSWORD),
+        "cat": f.make_user(
+            Role.REVIEWER, email="cat@example.org", name="Cat Reader", designations="C", password=PASSWORD
+        ),
         "dan": f.make_user(Role.REVIEWER, email="dan@example.org", name="Dan Away", active=False),
         "cora": f.make_user(Role.COMMITTEE, email="cora@example.org", name="Cora Member"),
         "coord": f.make_user(Role.COORDINATOR, email="coord@example.org", name="Col Ordinator", password=PASSWORD),
@@ -54,7 +56,7 @@ def path_of(body: str, app) -> str:
     """The path of the message's one link under PUBLIC_URL (the first line that is a link)."""
     base = app.config["PUBLIC_URL"]
     line = next(line for line in body.splitlines() if line.startswith(base + "/password/set?token="))
-    return line[len(base):]
+    return line[len(base) :]
 
 
 def invite(runner):
@@ -68,8 +70,11 @@ def test_invite_sends_one_link_to_each_member_without_a_password_and_no_second_w
     assert result.exit_code == 0, result.output
     assert "invited 3; 1 already have a password" in result.output and "mail: sent 3" in result.output
     received = smtp.messages()
-    assert sorted(r for m in received for r in m.recipients) == ["ann@example.org", "ben@example.org",
-                                                                 "cora@example.org"]
+    assert sorted(r for m in received for r in m.recipients) == [
+        "ann@example.org",
+        "ben@example.org",
+        "cora@example.org",
+    ]
     ann = smtp.to("ann@example.org")[0]
     assert ann.subject == "You are invited to Endorsement Review"
     assert ann.message["From"] == "Endorsement Review <review@example.org>"
@@ -93,8 +98,11 @@ def test_a_used_or_expired_invitation_is_replaced_by_a_fresh_one(app, smtp, runn
         ids = spring()
     invite(runner)
     with app.app_context():
-        db.session.execute(update(PasswordToken).where(PasswordToken.user_id == ids["ann"])
-                           .values(expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.execute(
+            update(PasswordToken)
+            .where(PasswordToken.user_id == ids["ann"])
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
         db.session.commit()
     result = invite(runner)
     assert "invited 1;" in result.output  # ann's link lapsed; ben's and cora's still work
@@ -135,11 +143,13 @@ def test_a_server_that_was_down_loses_nothing_and_sends_nothing_twice(app, smtp,
         db.session.commit()
     assert "sent 1" in runner.invoke(args=["mail", "send"]).output
     assert "sent 0" in runner.invoke(args=["mail", "send"]).output
-    assert sorted(r for m in smtp.messages() for r in m.recipients) == ["ann@example.org", "ben@example.org",
-                                                                        "cora@example.org"]
+    assert sorted(r for m in smtp.messages() for r in m.recipients) == [
+        "ann@example.org",
+        "ben@example.org",
+        "cora@example.org",
+    ]
     with app.app_context():
-        assert all(m.sent_at and m.last_error is None
-                   for m in db.session.scalars(select(OutboxMessage)))
+        assert all(m.sent_at and m.last_error is None for m in db.session.scalars(select(OutboxMessage)))
 
 
 def test_a_refused_recipient_fails_alone_and_gives_up_after_the_set_attempts(app, smtp):
@@ -198,6 +208,7 @@ def test_an_unknown_cycle_is_one_line_and_exit_1(app, runner):
 
 # ---------------------------------------------------------------- reminders
 
+
 def remind_world() -> dict:
     """Spring is due in 2 days. Ann has two pending reads (one overdue by its own date), Ben one due with the
     cycle, Cat one due in 10 days by its own date, and a submitted one; Dan is disabled."""
@@ -223,15 +234,16 @@ def test_remind_writes_once_a_day_to_reviewers_with_reads_due_soon_or_overdue(ap
         remind_world()
     result = runner.invoke(args=["remind", "--cycle", "Spring", "--days-before", "3"])
     assert result.exit_code == 0, result.output
-    assert "reminded 2 reviewers (1 overdue); 1 have nothing due within 3 days; coordinator digest to 1" \
-        in result.output
-    ann, = smtp.to("ann@example.org")
+    assert (
+        "reminded 2 reviewers (1 overdue); 1 have nothing due within 3 days; coordinator digest to 1" in result.output
+    )
+    (ann,) = smtp.to("ann@example.org")
     assert ann.subject == "Overdue: 1 read in Spring"
     assert "E-1 (essay), was due" in ann.body and "Also due soon:" in ann.body and "E-2 (essay), due" in ann.body
-    ben, = smtp.to("ben@example.org")
+    (ben,) = smtp.to("ben@example.org")
     assert ben.subject == "Reminder: 1 read due soon in Spring" and "E-3 (essay)" in ben.body
     assert smtp.to("cat@example.org") == [] and smtp.to("dan@example.org") == []
-    digest, = smtp.to("coord@example.org")
+    (digest,) = smtp.to("coord@example.org")
     assert digest.subject == "Spring: 1 of 6 reads in, 1 reviewer overdue"
     assert "Ann Reader <ann@example.org>: 1" in digest.body
 
@@ -266,7 +278,14 @@ def test_reads_with_no_due_date_are_counted_not_reminded(app, smtp, runner):
 
 
 def test_the_development_servers_request_log_hides_link_secrets(app):
-    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - "%s" %s',
-                               ("127.0.0.1", "GET /password/set?token=Zx9-secret_part HTTP/1.1", "200"), None)
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - - "%s" %s',
+        ("127.0.0.1", "GET /password/set?token=Zx9-secret_part HTTP/1.1", "200"),
+        None,
+    )
     assert all(f.filter(record) for f in logging.getLogger("werkzeug").filters)
     assert "Zx9-secret_part" not in record.getMessage() and "GET /password/set?token=[link" in record.getMessage()

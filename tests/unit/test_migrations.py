@@ -1,4 +1,5 @@
 """Migrations build the whole schema from nothing and match the models."""
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -12,8 +13,14 @@ from app.extensions import db
 
 @pytest.fixture
 def empty_app(tmp_path):
-    return create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path / "inst"),
-                       "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "migrated.sqlite3")})
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "INSTANCE_PATH": str(tmp_path / "inst"),
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "migrated.sqlite3"),
+        }
+    )
 
 
 def test_upgrade_from_empty_builds_every_table_and_matches_the_models(empty_app):
@@ -56,10 +63,14 @@ def test_moving_essay_text_to_item_texts_keeps_every_essay_and_can_be_undone(emp
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO cycles (id, name, readers, created_at) VALUES (1, 'C', 2, '2026-01-01')"))
             conn.execute(text("INSERT INTO applicants (id, cycle_id, applicant_id, name) VALUES (1, 1, 'A-1', 'Ann')"))
-            conn.execute(text(
-                "INSERT INTO items (id, cycle_id, item_id, kind, applicant_pk, rubric_key, prompt, response, state, "
-                "created_at) VALUES (1, 1, 'E-1', 'essay', 1, 'r', 'Why?', 'Because.', 'assigned', '2026-01-01'), "
-                "(2, 1, 'APP-A-1', 'application', 1, 'r', NULL, NULL, 'assigned', '2026-01-01')"))
+            conn.execute(
+                text(
+                    "INSERT INTO items (id, cycle_id, item_id, kind, applicant_pk, rubric_key, prompt, response, "
+                    "state, created_at) VALUES "
+                    "(1, 1, 'E-1', 'essay', 1, 'r', 'Why?', 'Because.', 'assigned', '2026-01-01'), "
+                    "(2, 1, 'APP-A-1', 'application', 1, 'r', NULL, NULL, 'assigned', '2026-01-01')"
+                )
+            )
         upgrade()
         with db.engine.connect() as conn:
             assert rows(conn, "item_pk, prompt, response FROM item_texts") == [(1, "Why?", "Because.")]
@@ -74,27 +85,49 @@ def test_validity_essays_lift_the_applicant_in_place_keeping_every_row_that_refe
     with empty_app.app_context():
         upgrade(revision="0009_requirement_results")
         with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO users (id, email, name, role, active, created_at, session_token) "
-                              "VALUES (1, 'r@example.org', 'R', 'reviewer', 1, '2026-01-01', 't')"))
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, name, role, active, created_at, session_token) "
+                    "VALUES (1, 'r@example.org', 'R', 'reviewer', 1, '2026-01-01', 't')"
+                )
+            )
             conn.execute(text("INSERT INTO cycles (id, name, readers, created_at) VALUES (1, 'C', 2, '2026-01-01')"))
             conn.execute(text("INSERT INTO applicants (id, cycle_id, applicant_id, name) VALUES (1, 1, 'A-1', 'Ann')"))
-            conn.execute(text("INSERT INTO items (id, cycle_id, item_id, kind, applicant_pk, rubric_key, state, "
-                              "created_at) VALUES (1, 1, 'E-1', 'essay', 1, 'r', 'assigned', '2026-01-01')"))
-            conn.execute(text("INSERT INTO assignments (id, item_pk, reviewer_id, source, assigned_at) "
-                              "VALUES (1, 1, 1, 'auto', '2026-01-01')"))
+            conn.execute(
+                text(
+                    "INSERT INTO items (id, cycle_id, item_id, kind, applicant_pk, rubric_key, state, "
+                    "created_at) VALUES (1, 1, 'E-1', 'essay', 1, 'r', 'assigned', '2026-01-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO assignments (id, item_pk, reviewer_id, source, assigned_at) "
+                    "VALUES (1, 1, 1, 'auto', '2026-01-01')"
+                )
+            )
         upgrade()
         with db.engine.begin() as conn:
             assert conn.execute(text("SELECT id, validity FROM items")).all() == [(1, 0)]
             assert conn.execute(text("SELECT id FROM assignments")).scalars().all() == [1]
-            conn.execute(text("INSERT INTO items (id, cycle_id, item_id, kind, applicant_pk, rubric_key, state, "
-                              "created_at, validity) VALUES (2, 1, 'V-1', 'essay', NULL, 'r', 'assigned', "
-                              "'2026-01-01', 1)"))
-        for bad in ("(3, 1, 'E-3', 'essay', NULL, 'r', 'assigned', '2026-01-01', 0)",
-                    "(3, 1, 'V-3', 'essay', 1, 'r', 'assigned', '2026-01-01', 1)",
-                    "(3, 1, 'V-3', 'application', NULL, 'r', 'assigned', '2026-01-01', 1)"):
+            conn.execute(
+                text(
+                    "INSERT INTO items (id, cycle_id, item_id, kind, applicant_pk, rubric_key, state, "
+                    "created_at, validity) VALUES (2, 1, 'V-1', 'essay', NULL, 'r', 'assigned', "
+                    "'2026-01-01', 1)"
+                )
+            )
+        for bad in (
+            "(3, 1, 'E-3', 'essay', NULL, 'r', 'assigned', '2026-01-01', 0)",
+            "(3, 1, 'V-3', 'essay', 1, 'r', 'assigned', '2026-01-01', 1)",
+            "(3, 1, 'V-3', 'application', NULL, 'r', 'assigned', '2026-01-01', 1)",
+        ):
             with pytest.raises(DatabaseError, match="an_applicant_unless_validity"), db.engine.begin() as conn:
-                conn.execute(text("INSERT INTO items (id, cycle_id, item_id, kind, applicant_pk, rubric_key, state, "
-                                  f"created_at, validity) VALUES {bad}"))
+                conn.execute(
+                    text(
+                        "INSERT INTO items (id, cycle_id, item_id, kind, applicant_pk, rubric_key, state, "
+                        f"created_at, validity) VALUES {bad}"
+                    )
+                )
         downgrade(revision="0009_requirement_results")
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT id FROM items")).scalars().all() == [1]
@@ -104,8 +137,12 @@ def test_validity_essays_lift_the_applicant_in_place_keeping_every_row_that_refe
 
 def _named_checks(conn) -> set[tuple[str, str]]:
     inspector = inspect(conn)
-    return {(table, check["name"]) for table in inspector.get_table_names()
-            for check in inspector.get_check_constraints(table) if check.get("name")}
+    return {
+        (table, check["name"])
+        for table in inspector.get_table_names()
+        for check in inspector.get_check_constraints(table)
+        if check.get("name")
+    }
 
 
 def test_the_migrated_schema_has_every_check_constraint_of_the_models(empty_app):
@@ -114,8 +151,12 @@ def test_the_migrated_schema_has_every_check_constraint_of_the_models(empty_app)
         upgrade()
         with db.engine.connect() as conn:
             live = _named_checks(conn)
-    models = {(table.name, constraint.name) for table in db.metadata.tables.values()
-              for constraint in table.constraints if isinstance(constraint, CheckConstraint)}
+    models = {
+        (table.name, constraint.name)
+        for table in db.metadata.tables.values()
+        for constraint in table.constraints
+        if isinstance(constraint, CheckConstraint)
+    }
     assert models == live
     assert ("decisions", "ck_decisions_rationale_length") in live
 
@@ -141,9 +182,21 @@ ROWS_BEFORE_TEXT_SIZES = [
 
 
 def _row_counts(conn) -> dict[str, int]:
-    return {table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
-            for table in ("cycles", "users", "applicants", "applications", "items", "item_texts", "assignments",
-                          "reads", "scores", "audit_entries")}
+    return {
+        table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+        for table in (
+            "cycles",
+            "users",
+            "applicants",
+            "applications",
+            "items",
+            "item_texts",
+            "assignments",
+            "reads",
+            "scores",
+            "audit_entries",
+        )
+    }
 
 
 def test_adding_the_text_sizes_keeps_every_row_and_can_be_undone(empty_app):
@@ -172,8 +225,13 @@ def test_text_already_longer_than_its_size_stops_the_upgrade_naming_each_row(emp
             for statement in ROWS_BEFORE_TEXT_SIZES:
                 conn.execute(text(statement))
             conn.execute(text("UPDATE users SET name = :name"), {"name": "n" * 201})
-            conn.execute(text("INSERT INTO committee_resolutions (id, item_pk, scores, rationale, decided_at, version) "
-                              "VALUES (7, 1, '{}', :rationale, '2026-01-01', 1)"), {"rationale": "r" * 10_001})
+            conn.execute(
+                text(
+                    "INSERT INTO committee_resolutions (id, item_pk, scores, rationale, decided_at, version) "
+                    "VALUES (7, 1, '{}', :rationale, '2026-01-01', 1)"
+                ),
+                {"rationale": "r" * 10_001},
+            )
         with pytest.raises(SystemExit):  # flask db upgrade: the message, and exit code 1
             upgrade(revision="0014_text_limits")
         assert "users.name id 1: 201 characters, more than 200" in caplog.text

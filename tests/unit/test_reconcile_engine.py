@@ -1,22 +1,42 @@
 """Reconciliation rules over plain data: agreement, combining, third reads, committee routing, suggestions."""
+
 import pytest
 
 from app.reconcile import engine
-from app.reconcile.engine import CommitteeScores, ReconcileFacts, ReadScores, evaluate_item
+from app.reconcile.engine import CommitteeScores, ReadScores, ReconcileFacts, evaluate_item
 from app.rubrics.model import Domain, PassRule, ReconcileRule, Requirement, Rubric
 from tests.factories import ESSAY_DOMAINS
 
 
-def make_rubric(domains=("a", "b"), *, combine="mean", tolerance=1, third_reader=True, margin=0.0,
-                pass_rule=PassRule(domain_min=2, mean_min=2.5), scale=(1, 4), requirements=()):
+def make_rubric(
+    domains=("a", "b"),
+    *,
+    combine="mean",
+    tolerance=1,
+    third_reader=True,
+    margin=0.0,
+    pass_rule=PassRule(domain_min=2, mean_min=2.5),
+    scale=(1, 4),
+    requirements=(),
+):
     levels = range(scale[0], scale[1] + 1)
-    return Rubric(key="test", title="Test", kind="application" if requirements else "essay", categories=("X",),
-                  designation=None, version=1, scale_min=scale[0], scale_max=scale[1],
-                  labels={level: str(level) for level in levels}, pass_rule=pass_rule,
-                  reconcile=ReconcileRule(combine=combine, tolerance=tolerance, third_reader=third_reader,
-                                          near_cut_margin=margin),
-                  domains=tuple(Domain(key, key.title(), (), {level: "x" for level in levels}) for key in domains),
-                  requirements=tuple(Requirement(key, key) for key in requirements))
+    return Rubric(
+        key="test",
+        title="Test",
+        kind="application" if requirements else "essay",
+        categories=("X",),
+        designation=None,
+        version=1,
+        scale_min=scale[0],
+        scale_max=scale[1],
+        labels={level: str(level) for level in levels},
+        pass_rule=pass_rule,
+        reconcile=ReconcileRule(
+            combine=combine, tolerance=tolerance, third_reader=third_reader, near_cut_margin=margin
+        ),
+        domains=tuple(Domain(key, key.title(), (), {level: "x" for level in levels}) for key in domains),
+        requirements=tuple(Requirement(key, key) for key in requirements),
+    )
 
 
 def reads(*score_maps, third=None, checks=None):
@@ -27,15 +47,30 @@ def reads(*score_maps, third=None, checks=None):
 
 
 def facts(read_list, required=2, **extra):
-    return ReconcileFacts(reads=read_list, required_reads=required, assignments=max(len(read_list), required),
-                     started_reads=len(read_list), **extra)
+    return ReconcileFacts(
+        reads=read_list,
+        required_reads=required,
+        assignments=max(len(read_list), required),
+        started_reads=len(read_list),
+        **extra,
+    )
 
 
 # --- small rules ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("values, tolerance, agrees", [
-    ([2, 3], 1, True), ([1, 3], 1, False), ([3, 3], 0, True), ([2, 3], 0, False), ([1, 2, 2], 1, True),
-    ([1, 2, 3], 1, False), ([1, 3], 2, True)])
+
+@pytest.mark.parametrize(
+    "values, tolerance, agrees",
+    [
+        ([2, 3], 1, True),
+        ([1, 3], 1, False),
+        ([3, 3], 0, True),
+        ([2, 3], 0, False),
+        ([1, 2, 2], 1, True),
+        ([1, 2, 3], 1, False),
+        ([1, 3], 2, True),
+    ],
+)
 def test_a_domain_agrees_when_the_spread_is_within_tolerance(values, tolerance, agrees):
     assert engine.domain_agrees(values, tolerance) is agrees
 
@@ -52,9 +87,9 @@ def test_combine_rules_keep_half_points():
 
 def test_one_read_passes_by_domain_minimum_and_mean():
     rubric = make_rubric()
-    assert engine.read_result(rubric, ReadScores(1, {"a": 3, "b": 2})) == "pass"   # mean 2.5
-    assert engine.read_result(rubric, ReadScores(1, {"a": 2, "b": 2})) == "fail"   # mean 2.0
-    assert engine.read_result(rubric, ReadScores(1, {"a": 4, "b": 1})) == "fail"   # b below 2
+    assert engine.read_result(rubric, ReadScores(1, {"a": 3, "b": 2})) == "pass"  # mean 2.5
+    assert engine.read_result(rubric, ReadScores(1, {"a": 2, "b": 2})) == "fail"  # mean 2.0
+    assert engine.read_result(rubric, ReadScores(1, {"a": 4, "b": 1})) == "fail"  # b below 2
 
 
 def test_total_min_rule_is_applied_to_the_total():
@@ -66,19 +101,25 @@ def test_total_min_rule_is_applied_to_the_total():
 
 # --- item states before reconciliation ------------------------------------------------------------
 
+
 def test_states_before_every_read_is_in():
     rubric = make_rubric()
     assert evaluate_item(rubric, ReconcileFacts(reads=[], required_reads=2)).state == "unassigned"
     assert evaluate_item(rubric, ReconcileFacts(reads=[], required_reads=2, assignments=1)).state == "unassigned"
     assert evaluate_item(rubric, ReconcileFacts(reads=[], required_reads=2, assignments=2)).state == "assigned"
-    assert evaluate_item(rubric, ReconcileFacts(reads=[], required_reads=2, assignments=2, started_reads=1)).state \
+    assert (
+        evaluate_item(rubric, ReconcileFacts(reads=[], required_reads=2, assignments=2, started_reads=1)).state
         == "in_review"
+    )
     one = reads({"a": 3, "b": 3})
-    assert evaluate_item(rubric, ReconcileFacts(reads=one, required_reads=2, assignments=2, started_reads=1)).state \
+    assert (
+        evaluate_item(rubric, ReconcileFacts(reads=one, required_reads=2, assignments=2, started_reads=1)).state
         == "in_review"
+    )
 
 
 # --- agreement ------------------------------------------------------------------------------------
+
 
 def test_adjacent_reads_agree_and_combine_by_mean():
     verdict = evaluate_item(make_rubric(), facts(reads({"a": 3, "b": 2}, {"a": 2, "b": 3})))
@@ -109,7 +150,7 @@ def test_sum_rule_adds_the_reads_and_applies_the_pass_line_per_read():
     rubric = make_rubric(("holistic",), combine="sum", scale=(1, 6), pass_rule=PassRule(domain_min=4))
     verdict = evaluate_item(rubric, facts(reads({"holistic": 4}, {"holistic": 5})))
     assert verdict.combined == {"holistic": 9.0}
-    assert verdict.mean == 9.0 and verdict.result == "pass"      # 9 / 2 reads = 4.5 ≥ 4
+    assert verdict.mean == 9.0 and verdict.result == "pass"  # 9 / 2 reads = 4.5 ≥ 4
     below = evaluate_item(rubric, facts(reads({"holistic": 3}, {"holistic": 3})))
     assert below.combined == {"holistic": 6.0} and below.result == "fail"
 
@@ -123,14 +164,17 @@ def test_median_rule_over_three_reads():
 
 def test_sum_mean_and_median_differ_on_the_same_reads():
     three = reads({"a": 2, "b": 3}, {"a": 2, "b": 4}, {"a": 3, "b": 4})
-    by_rule = {rule: evaluate_item(make_rubric(combine=rule), facts(three, required=3)).combined
-               for rule in ("mean", "sum", "median")}
+    by_rule = {
+        rule: evaluate_item(make_rubric(combine=rule), facts(three, required=3)).combined
+        for rule in ("mean", "sum", "median")
+    }
     assert by_rule["mean"] == {"a": pytest.approx(7 / 3), "b": pytest.approx(11 / 3)}
     assert by_rule["sum"] == {"a": 7.0, "b": 11.0}
     assert by_rule["median"] == {"a": 2.0, "b": 4.0}
 
 
 # --- discrepancies --------------------------------------------------------------------------------
+
 
 def test_one_non_adjacent_domain_among_six_makes_the_item_discrepant():
     first = dict.fromkeys(ESSAY_DOMAINS, 3) | {"reflection": 4}
@@ -170,24 +214,30 @@ def test_no_eligible_reader_left_routes_to_the_committee_and_a_new_reader_means_
 
 # --- third reader ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("third, expected", [
-    (4, 4.0),    # closer to the first read's 4: mean of 4 and 4
-    (1, 1.5),    # closer to the second read's 2: mean of 1 and 2
-    (2, 2.0),    # equal to the second read
-    (3, 3.0),    # exactly between 4 and 2: the third score alone
-])
+
+@pytest.mark.parametrize(
+    "third, expected",
+    [
+        (4, 4.0),  # closer to the first read's 4: mean of 4 and 4
+        (1, 1.5),  # closer to the second read's 2: mean of 1 and 2
+        (2, 2.0),  # equal to the second read
+        (3, 3.0),  # exactly between 4 and 2: the third score alone
+    ],
+)
 def test_third_read_settles_the_domain_with_the_closer_original(third, expected):
-    verdict = evaluate_item(make_rubric(pass_rule=PassRule(domain_min=1)),
-                            facts(reads({"a": 4, "b": 3}, {"a": 2, "b": 3}, third={"a": third, "b": 1})))
+    verdict = evaluate_item(
+        make_rubric(pass_rule=PassRule(domain_min=1)),
+        facts(reads({"a": 4, "b": 3}, {"a": 2, "b": 3}, third={"a": third, "b": 1})),
+    )
     assert verdict.state == "resolved"
-    assert verdict.combined == {"a": expected, "b": 3.0}   # b agreed: the third read does not touch it
+    assert verdict.combined == {"a": expected, "b": 3.0}  # b agreed: the third read does not touch it
     assert verdict.discrepant_domains == ("a",)
 
 
 def test_third_read_settles_a_pass_fail_split_on_every_domain():
     verdict = evaluate_item(make_rubric(), facts(reads({"a": 3, "b": 2}, {"a": 2, "b": 2}, third={"a": 3, "b": 3})))
     assert verdict.state == "resolved"
-    assert verdict.combined == {"a": 3.0, "b": 2.5}   # a: 3 with the closer 3; b: 3 with the (only) 2
+    assert verdict.combined == {"a": 3.0, "b": 2.5}  # a: 3 with the closer 3; b: 3 with the (only) 2
     assert verdict.result == "pass"
 
 
@@ -214,6 +264,7 @@ def test_raw_reads_are_not_changed():
 
 # --- near the cut ---------------------------------------------------------------------------------
 
+
 def test_near_cut_asks_for_an_extra_read_and_then_combines_all_reads():
     rubric = make_rubric(margin=0.25)
     near = facts(reads({"a": 3, "b": 2}, {"a": 3, "b": 2}))
@@ -237,9 +288,11 @@ def test_far_from_the_cut_needs_no_extra_read():
 
 # --- committee ------------------------------------------------------------------------------------
 
+
 def test_a_committee_resolution_decides_the_item():
-    verdict = evaluate_item(make_rubric(), facts(reads({"a": 4, "b": 3}, {"a": 1, "b": 3}),
-                                                 committee=CommitteeScores({"a": 2, "b": 3})))
+    verdict = evaluate_item(
+        make_rubric(), facts(reads({"a": 4, "b": 3}, {"a": 1, "b": 3}), committee=CommitteeScores({"a": 2, "b": 3}))
+    )
     assert verdict.state == "decided"
     assert verdict.combined == {"a": 2.0, "b": 3.0} and verdict.result == "pass"
     overridden = evaluate_item(make_rubric(), facts([], committee=CommitteeScores({"a": 4, "b": 4}, "fail")))
@@ -285,16 +338,22 @@ def test_unmarked_line_counts_as_more_information():
 
 
 def test_third_read_settles_a_disputed_line_by_majority():
-    checks = {0: {"hours": "met", "ethics": "met"}, 1: {"hours": "not_met", "ethics": "met"},
-              99: {"hours": "met", "ethics": "met"}}
+    checks = {
+        0: {"hours": "met", "ethics": "met"},
+        1: {"hours": "not_met", "ethics": "met"},
+        99: {"hours": "met", "ethics": "met"},
+    }
     verdict = evaluate_item(APP, facts(reads(GOOD, GOOD, third=GOOD, checks=checks)))
     assert verdict.state == "resolved" and verdict.result == "pass"
     assert verdict.combined == {"a": 3.0, "b": 3.0}
 
 
 def test_three_different_marks_leave_the_line_to_the_committee():
-    checks = {0: {"hours": "met", "ethics": "met"}, 1: {"hours": "not_met", "ethics": "met"},
-              99: {"hours": "more_info", "ethics": "met"}}
+    checks = {
+        0: {"hours": "met", "ethics": "met"},
+        1: {"hours": "not_met", "ethics": "met"},
+        99: {"hours": "more_info", "ethics": "met"},
+    }
     verdict = evaluate_item(APP, facts(reads(GOOD, GOOD, third=GOOD, checks=checks)))
     assert verdict.state == "committee"
     assert "requirement hours: no majority among the marks" in verdict.reasons
@@ -302,17 +361,21 @@ def test_three_different_marks_leave_the_line_to_the_committee():
 
 # --- suggested decision ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("portfolio, mc, essays, expected", [
-    ("pass", 85, ["pass", "pass"], "endorse"),
-    ("pass", 80, ["pass"], "endorse"),            # the pass mark itself passes
-    ("pass", 79.9, ["pass"], "not_endorsed"),
-    ("pass", 90, ["pass", "fail"], "not_endorsed"),
-    (None, 70, [None], "not_endorsed"),           # a failed exam part decides whatever is pending
-    ("fail", 90, ["pass"], "revise"),
-    (None, 90, ["pass"], None),
-    ("pass", None, ["pass"], None),
-    ("pass", 90, ["pass", None], None),
-    ("pass", 90, [], None),
-])
+
+@pytest.mark.parametrize(
+    "portfolio, mc, essays, expected",
+    [
+        ("pass", 85, ["pass", "pass"], "endorse"),
+        ("pass", 80, ["pass"], "endorse"),  # the pass mark itself passes
+        ("pass", 79.9, ["pass"], "not_endorsed"),
+        ("pass", 90, ["pass", "fail"], "not_endorsed"),
+        (None, 70, [None], "not_endorsed"),  # a failed exam part decides whatever is pending
+        ("fail", 90, ["pass"], "revise"),
+        (None, 90, ["pass"], None),
+        ("pass", None, ["pass"], None),
+        ("pass", 90, ["pass", None], None),
+        ("pass", 90, [], None),
+    ],
+)
 def test_suggested_decision(portfolio, mc, essays, expected):
     assert engine.suggest_decision(portfolio, mc, essays, pass_mark=80.0) == expected

@@ -1,4 +1,5 @@
 """Reconciling a cycle in the database: states, outcomes, audit entries, third readers, the CLI."""
+
 import pytest
 
 from app.assignment.models import Assignment, AssignmentSource
@@ -21,7 +22,7 @@ def test_rubrics(tmp_path):
 
 def essay_with_reads(cycle, applicant, reviewers, score_maps, item_id=None):
     item = f.make_essay(cycle, applicant, rubric_key="t-essay", item_id=item_id)
-    for number, (reviewer, scores) in enumerate(zip(reviewers, score_maps), start=1):
+    for number, (reviewer, scores) in enumerate(zip(reviewers, score_maps, strict=True), start=1):
         f.submitted_read(f.assign(item, reviewer), scores, number=number)
     return item
 
@@ -38,10 +39,12 @@ def test_cycle_states_outcomes_and_counts(app):
         cycle = f.make_cycle()
         applicant = f.make_applicant(cycle)
         reviewers = pair(cycle)
-        agreed = essay_with_reads(cycle, applicant, reviewers,
-                             [{"insight": 3, "clarity": 2}, {"insight": 2, "clarity": 3}])
-        split = essay_with_reads(cycle, applicant, reviewers,
-                             [{"insight": 4, "clarity": 3}, {"insight": 2, "clarity": 3}])
+        agreed = essay_with_reads(
+            cycle, applicant, reviewers, [{"insight": 3, "clarity": 2}, {"insight": 2, "clarity": 3}]
+        )
+        split = essay_with_reads(
+            cycle, applicant, reviewers, [{"insight": 4, "clarity": 3}, {"insight": 2, "clarity": 3}]
+        )
         waiting = essay_with_reads(cycle, applicant, reviewers[:1], [{"insight": 3, "clarity": 3}])
         f.assign(waiting, reviewers[1])
         untouched = f.make_essay(cycle, applicant, rubric_key="t-essay")
@@ -49,8 +52,17 @@ def test_cycle_states_outcomes_and_counts(app):
         counts = reconcile_cycle(cycle)
         db.session.commit()
 
-        assert counts == {"unassigned": 1, "assigned": 0, "in_review": 1, "agreed": 1, "discrepant": 0,
-                          "adjudicating": 0, "resolved": 0, "committee": 1, "decided": 0}
+        assert counts == {
+            "unassigned": 1,
+            "assigned": 0,
+            "in_review": 1,
+            "agreed": 1,
+            "discrepant": 0,
+            "adjudicating": 0,
+            "resolved": 0,
+            "committee": 1,
+            "decided": 0,
+        }
         assert agreed.state == ItemState.AGREED and split.state == ItemState.COMMITTEE
         assert waiting.state == ItemState.IN_REVIEW and untouched.state == ItemState.UNASSIGNED
         outcome = db.session.scalar(db.select(ItemOutcome).filter_by(item_pk=agreed.id))
@@ -67,12 +79,14 @@ def test_each_changed_item_gets_one_audit_entry_with_its_state_and_outcome(app):
         cycle = f.make_cycle()
         applicant = f.make_applicant(cycle)
         reviewers = pair(cycle)
-        split = essay_with_reads(cycle, applicant, reviewers,
-                             [{"insight": 4, "clarity": 3}, {"insight": 2, "clarity": 3}])
+        split = essay_with_reads(
+            cycle, applicant, reviewers, [{"insight": 4, "clarity": 3}, {"insight": 2, "clarity": 3}]
+        )
         reconcile_cycle(cycle, actor_id=reviewers[0].id)
         db.session.commit()
-        entries = db.session.scalars(db.select(AuditEntry).filter_by(item_key=split.item_id)
-                                     .order_by(AuditEntry.id)).all()
+        entries = db.session.scalars(
+            db.select(AuditEntry).filter_by(item_key=split.item_id).order_by(AuditEntry.id)
+        ).all()
         assert [e.action for e in entries] == ["item.evaluate"]
         (entry,) = entries
         assert entry.before == {"state": "unassigned", "outcome": None}
@@ -94,15 +108,21 @@ def test_raw_reads_are_never_modified(app):
         applicant = f.make_applicant(cycle)
         reviewers = pair(cycle)
         essay_with_reads(cycle, applicant, reviewers, [{"insight": 4, "clarity": 3}, {"insight": 2, "clarity": 3}])
-        snapshot = lambda: sorted(db.session.execute(  # noqa: E731
-            db.select(Score.read_id, Score.domain_key, Score.score, Score.updated_at)).all())
+
+        def snapshot():
+            return sorted(
+                db.session.execute(db.select(Score.read_id, Score.domain_key, Score.score, Score.updated_at)).all()
+            )
+
         reads_before = sorted(db.session.execute(db.select(Read.id, Read.status, Read.number, Read.updated_at)).all())
         scores_before = snapshot()
         reconcile_cycle(cycle)
         db.session.commit()
         assert snapshot() == scores_before
-        assert sorted(db.session.execute(db.select(Read.id, Read.status, Read.number, Read.updated_at)).all()) \
+        assert (
+            sorted(db.session.execute(db.select(Read.id, Read.status, Read.number, Read.updated_at)).all())
             == reads_before
+        )
 
 
 def test_discrepant_item_gets_a_third_reader_then_resolves(app):
@@ -111,8 +131,9 @@ def test_discrepant_item_gets_a_third_reader_then_resolves(app):
         applicant = f.make_applicant(cycle)
         third = f.make_user(email="third@example.org")
         reviewers = pair(cycle, third)
-        item = essay_with_reads(cycle, applicant, reviewers,
-                             [{"insight": 4, "clarity": 3}, {"insight": 2, "clarity": 3}])
+        item = essay_with_reads(
+            cycle, applicant, reviewers, [{"insight": 4, "clarity": 3}, {"insight": 2, "clarity": 3}]
+        )
 
         assert reconcile_cycle(cycle)["adjudicating"] == 1
         db.session.commit()
@@ -120,9 +141,8 @@ def test_discrepant_item_gets_a_third_reader_then_resolves(app):
         assignment = db.session.scalar(db.select(Assignment).filter_by(item_pk=item.id, reviewer_id=third.id))
         assert assignment.source == AssignmentSource.THIRD_READER
 
-        assert reconcile_cycle(cycle)["adjudicating"] == 1   # still waiting: no second third reader
-        assert db.session.scalar(db.select(db.func.count()).select_from(Assignment)
-                                 .filter_by(item_pk=item.id)) == 3
+        assert reconcile_cycle(cycle)["adjudicating"] == 1  # still waiting: no second third reader
+        assert db.session.scalar(db.select(db.func.count()).select_from(Assignment).filter_by(item_pk=item.id)) == 3
 
         f.submitted_read(assignment, {"insight": 1, "clarity": 4}, number=3)
         assert reconcile_cycle(cycle)["resolved"] == 1
@@ -138,8 +158,9 @@ def test_committee_resolution_makes_the_item_decided(app):
         cycle = f.make_cycle()
         applicant = f.make_applicant(cycle)
         reviewers = pair(cycle)
-        item = essay_with_reads(cycle, applicant, reviewers,
-                             [{"insight": 4, "clarity": 3}, {"insight": 1, "clarity": 3}])
+        item = essay_with_reads(
+            cycle, applicant, reviewers, [{"insight": 4, "clarity": 3}, {"insight": 1, "clarity": 3}]
+        )
         reconcile_cycle(cycle)
         db.session.add(CommitteeResolution(item_pk=item.id, scores={"insight": 3, "clarity": 3}, rationale="read it"))
         counts = reconcile_cycle(cycle)
@@ -157,10 +178,14 @@ def test_application_item_uses_requirement_marks(app):
         applicant = f.make_applicant(cycle, applicant_id="P1", category="TEST")
         reviewers = pair(cycle)
         item = f.make_application_item(cycle, applicant, rubric_key="t-application")
-        for number, (reviewer, hours) in enumerate(zip(reviewers, ("met", "not_met")), start=1):
+        for number, (reviewer, hours) in enumerate(zip(reviewers, ("met", "not_met"), strict=True), start=1):
             read = f.submitted_read(f.assign(item, reviewer), {"evidence": 3, "practice": 3}, number=number)
-            db.session.add_all([RequirementCheck(read_id=read.id, requirement_key="hours", status=CheckStatus(hours)),
-                                RequirementCheck(read_id=read.id, requirement_key="ethics", status=CheckStatus.MET)])
+            db.session.add_all(
+                [
+                    RequirementCheck(read_id=read.id, requirement_key="hours", status=CheckStatus(hours)),
+                    RequirementCheck(read_id=read.id, requirement_key="ethics", status=CheckStatus.MET),
+                ]
+            )
         db.session.flush()
         reconcile_cycle(cycle)
         outcome = db.session.scalar(db.select(ItemOutcome).filter_by(item_pk=item.id))

@@ -1,4 +1,5 @@
 """Agreement statistics: published known answers, scikit-learn and krippendorff as oracles, invariants."""
+
 import math
 
 import krippendorff
@@ -26,8 +27,9 @@ WIKIPEDIA = [
 ]
 
 
-@pytest.mark.parametrize("level, published", [
-    ("nominal", 0.743), ("ordinal", 0.815), ("interval", 0.849), ("ratio", 0.797)])
+@pytest.mark.parametrize(
+    "level, published", [("nominal", 0.743), ("ordinal", 0.815), ("interval", 0.849), ("ratio", 0.797)]
+)
 def test_alpha_reproduces_krippendorffs_published_example(level, published):
     assert round(stats.krippendorff_alpha(KRIPPENDORFF_2011, level), 3) == published
 
@@ -58,8 +60,8 @@ def test_alpha_is_undefined_without_variation_or_pairs():
 
 def test_exact_and_adjacent_agreement_by_hand():
     first, second = [1, 2, 3, 4, 4], [1, 3, 1, 4, 2]
-    assert stats.exact_agreement(first, second) == 2 / 5      # units 1 and 4
-    assert stats.adjacent_agreement(first, second) == 3 / 5   # plus unit 2 (2 vs 3)
+    assert stats.exact_agreement(first, second) == 2 / 5  # units 1 and 4
+    assert stats.adjacent_agreement(first, second) == 3 / 5  # plus unit 2 (2 vs 3)
     assert stats.exact_agreement([], []) is None
     with pytest.raises(ValueError, match="2 first reads but 1 second reads"):
         stats.exact_agreement([1, 2], [1])
@@ -123,8 +125,11 @@ def test_perfect_agreement_scores_one(values):
         assert stats.krippendorff_alpha([values, values, values], level) == pytest.approx(1.0)
 
 
-coder_tables = st.integers(2, 4).flatmap(lambda coders: st.lists(
-    st.lists(st.one_of(st.none(), st.integers(1, 5)), min_size=coders, max_size=coders), min_size=3, max_size=25))
+coder_tables = st.integers(2, 4).flatmap(
+    lambda coders: st.lists(
+        st.lists(st.one_of(st.none(), st.integers(1, 5)), min_size=coders, max_size=coders), min_size=3, max_size=25
+    )
+)
 
 
 @settings(max_examples=150, deadline=None)

@@ -1,4 +1,5 @@
 """Shared report figures: the committee's and the dashboard's pictures tell the same agreement as the workbook."""
+
 import io
 import random
 
@@ -16,8 +17,11 @@ from tests.factories import ESSAY_DOMAINS
 
 def _hand_agreement(reads_per_item: list[list[dict[str, int]]], domain: str) -> tuple[float, float] | None:
     """Exact and adjacent agreement of reads 1 and 2 (the first two submitted, scored or not) where both scored."""
-    pairs = [(reads[0][domain], reads[1][domain]) for reads in reads_per_item
-             if len(reads) >= 2 and domain in reads[0] and domain in reads[1]]
+    pairs = [
+        (reads[0][domain], reads[1][domain])
+        for reads in reads_per_item
+        if len(reads) >= 2 and domain in reads[0] and domain in reads[1]
+    ]
     if not pairs:
         return None
     return (sum(a == b for a, b in pairs) / len(pairs), sum(abs(a - b) <= 1 for a, b in pairs) / len(pairs))
@@ -32,12 +36,17 @@ def test_the_pictures_agreement_equals_the_workbooks_agreement_sheet(app):
         # The first item's first read has no score at all: it is still read 1, so that item gives no pair.
         reads_per_item = [[{}, {key: 3 for key in ESSAY_DOMAINS}, {key: 4 for key in ESSAY_DOMAINS}]]
         for _ in range(23):
-            reads_per_item.append([{key: rng.randint(1, 4) for key in ESSAY_DOMAINS if rng.random() > 0.15}
-                                   for _ in range(rng.choice((1, 2, 2, 3)))])
+            reads_per_item.append(
+                [
+                    {key: rng.randint(1, 4) for key in ESSAY_DOMAINS if rng.random() > 0.15}
+                    for _ in range(rng.choice((1, 2, 2, 3)))
+                ]
+            )
         for item_reads in reads_per_item:
             item = f.make_essay(cycle, applicant)
-            for number, (reviewer, scores) in enumerate(zip(rng.sample(reviewers, len(item_reads)), item_reads),
-                                                        start=1):
+            for number, (reviewer, scores) in enumerate(
+                zip(rng.sample(reviewers, len(item_reads)), item_reads, strict=True), start=1
+            ):
                 f.submitted_read(f.assign(item, reviewer), scores, number=number)
         db.session.commit()
         pictures = {(rubric.key, domain.key): domain for rubric in cycle_figures(cycle) for domain in rubric.domains}

@@ -1,21 +1,41 @@
 """After the product's check: prefilled and imported marks, overrides, final results, lines met and sheet rows."""
+
 import pytest
 
-from app.requirements.lines import (final_result, imported_mark, lines_met, overrides, prefilled_mark, settled_mark,
-                                    sheet_rows)
+from app.requirements.lines import (
+    final_result,
+    imported_mark,
+    lines_met,
+    overrides,
+    prefilled_mark,
+    settled_mark,
+    sheet_rows,
+)
 from app.requirements.rules import LineResult
 
 
-@pytest.mark.parametrize(("check", "prefill", "imported"), [
-    ("met", "met", "met"), ("not_met", "not_met", "not_met"), ("unknown", None, "more_info"), ("manual", None, "met")])
+@pytest.mark.parametrize(
+    ("check", "prefill", "imported"),
+    [("met", "met", "met"), ("not_met", "not_met", "not_met"), ("unknown", None, "more_info"), ("manual", None, "met")],
+)
 def test_the_reviewer_starts_from_a_decided_check_and_a_paper_session_confirms_every_check(check, prefill, imported):
     assert prefilled_mark(check) == prefill
     assert imported_mark(check) == imported
 
 
-@pytest.mark.parametrize(("check", "mark", "expected"), [
-    ("met", "met", False), ("met", "not_met", True), ("met", "more_info", True), ("not_met", "met", True),
-    ("not_met", "not_met", False), ("unknown", "met", False), ("manual", "not_met", False), ("met", None, False)])
+@pytest.mark.parametrize(
+    ("check", "mark", "expected"),
+    [
+        ("met", "met", False),
+        ("met", "not_met", True),
+        ("met", "more_info", True),
+        ("not_met", "met", True),
+        ("not_met", "not_met", False),
+        ("unknown", "met", False),
+        ("manual", "not_met", False),
+        ("met", None, False),
+    ],
+)
 def test_only_a_mark_against_a_decided_check_overrides_it(check, mark, expected):
     assert overrides(check, mark) is expected
 
@@ -45,13 +65,31 @@ def test_lines_met_counts_the_final_else_the_check_over_every_line():
 
 
 def test_sheet_rows_write_numbers_as_numbers_and_yes_no_as_words():
-    results = [LineResult("rsc_hours", "RS/C", "not_met", 46.5, 50, "46.5 of 50 RS/C hours counted.", "hours"),
-               LineResult("ethics", "Ethics", "met", True, "yes", "Signed.", "yes"),
-               LineResult("education", "Degree", "manual", None, None, "")]
-    rows = sheet_rows(["A1", "Ann", "IMHS"], results, {"rsc_hours": ["met", "not_met"], "education": ["met", None]},
-                      {"rsc_hours": "not_met"})
+    results = [
+        LineResult("rsc_hours", "RS/C", "not_met", 46.5, 50, "46.5 of 50 RS/C hours counted.", "hours"),
+        LineResult("ethics", "Ethics", "met", True, "yes", "Signed.", "yes"),
+        LineResult("education", "Degree", "manual", None, None, ""),
+    ]
+    rows = sheet_rows(
+        ["A1", "Ann", "IMHS"],
+        results,
+        {"rsc_hours": ["met", "not_met"], "education": ["met", None]},
+        {"rsc_hours": "not_met"},
+    )
     assert rows == [
-        ["A1", "Ann", "IMHS", "rsc_hours", "RS/C", 46.5, 50, "not_met", "46.5 of 50 RS/C hours counted.",
-         "met; not_met", "not_met"],
+        [
+            "A1",
+            "Ann",
+            "IMHS",
+            "rsc_hours",
+            "RS/C",
+            46.5,
+            50,
+            "not_met",
+            "46.5 of 50 RS/C hours counted.",
+            "met; not_met",
+            "not_met",
+        ],
         ["A1", "Ann", "IMHS", "ethics", "Ethics", "yes", "yes", "met", "Signed.", None, None],
-        ["A1", "Ann", "IMHS", "education", "Degree", None, None, "manual", None, "met; unmarked", None]]
+        ["A1", "Ann", "IMHS", "education", "Degree", None, None, "manual", None, "met; unmarked", None],
+    ]

@@ -1,5 +1,6 @@
 """Requirement rule keys in rubric packs: every key read with its type, and every bad value refused
 with a message naming the file, the key and the problem."""
+
 from datetime import date
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import pytest
 
 from app.rubrics.loader import parse_rubric
 
-PACK = '''\
+PACK = """\
 [rubric]
 key = "test-app"
 title = "Test application"
@@ -30,7 +31,7 @@ descriptors = { 1 = "a1", 2 = "a2", 3 = "a3", 4 = "a4" }
 [[requirements]]
 key = "line"
 label = "A requirement"
-'''
+"""
 
 
 def parse(tmp_path: Path, line: str):
@@ -46,32 +47,54 @@ def only_line(tmp_path: Path, line: str):
 
 
 def test_every_rule_key_is_read_with_its_type(tmp_path):
-    rsc = only_line(tmp_path, '''figure = "rsc_hours"
+    rsc = only_line(
+        tmp_path,
+        """figure = "rsc_hours"
 min_hours = 50
 provider_endorsements = ["imhm-c", "ERS", "Vetted"]
 accept_vetted_until = 2027-12-21
 exclude_peer = true
 about_providing = true
 window_years = 2
-majority_from_one_source = true''')
+majority_from_one_source = true""",
+    )
     assert rsc.provider_endorsements == ("IMHM-C", "ERS", "vetted")
     assert rsc.accept_vetted_until == date(2027, 12, 21)
-    assert (rsc.exclude_peer, rsc.about_providing, rsc.window_years, rsc.majority_from_one_source) == \
-        (True, True, 2, True)
-    assert rsc.rules == ("provider_endorsements", "accept_vetted_until", "exclude_peer", "about_providing",
-                         "window_years", "majority_from_one_source")
-    references = only_line(tmp_path, '''figure = "references_received"
+    assert (rsc.exclude_peer, rsc.about_providing, rsc.window_years, rsc.majority_from_one_source) == (
+        True,
+        True,
+        2,
+        True,
+    )
+    assert rsc.rules == (
+        "provider_endorsements",
+        "accept_vetted_until",
+        "exclude_peer",
+        "about_providing",
+        "window_years",
+        "majority_from_one_source",
+    )
+    references = only_line(
+        tmp_path,
+        """figure = "references_received"
 min_count = 3
 min_endorsed = 1
-endorsements = ["IMHS", "vetted"]''')
+endorsements = ["IMHS", "vetted"]""",
+    )
     assert (references.min_endorsed, references.endorsements) == (1, ("IMHS", "vetted"))
-    work = only_line(tmp_path, '''figure = "work_years"
+    work = only_line(
+        tmp_path,
+        """figure = "work_years"
 min_years = 2
 kinds = ["direct_service", "internship"]
 internship_max_years = 1
-with_infant_and_parent = true''')
-    assert (work.kinds, work.internship_max_years, work.with_infant_and_parent) == \
-        (("direct_service", "internship"), 1, True)
+with_infant_and_parent = true""",
+    )
+    assert (work.kinds, work.internship_max_years, work.with_infant_and_parent) == (
+        ("direct_service", "internship"),
+        1,
+        True,
+    )
     training = only_line(tmp_path, 'figure = "training_hours"\nmin_hours = 3\ntopic = "dei"')
     assert training.topic == "dei"
 
@@ -97,43 +120,83 @@ BAD = [
     ('figure = "rsc_hours"\nmin_hours = 50\nwindow_yrs = 2', "window_yrs", "unknown key"),
     ('figure = "rsc_hours"\nmin_hours = 50\nexclude_peer = "yes"', "exclude_peer", "must be true or false"),
     ('figure = "rsc_hours"\nmin_hours = 50\nabout_providing = 1', "about_providing", "must be true or false"),
-    ('figure = "rsc_hours"\nmin_hours = 50\nmajority_from_one_source = "true"', "majority_from_one_source",
-     "must be true or false"),
-    ('figure = "rsc_hours"\nmin_hours = 50\nprovider_endorsements = "IMHM-C"', "provider_endorsements",
-     "must be a non-empty list"),
-    ('figure = "rsc_hours"\nmin_hours = 50\nprovider_endorsements = []', "provider_endorsements",
-     "must be a non-empty list"),
-    ('figure = "rsc_hours"\nmin_hours = 50\nprovider_endorsements = ["IMHM_C"]', "provider_endorsements",
-     "unknown 'IMHM_C'"),
-    ('figure = "rsc_hours"\nmin_hours = 50\nprovider_endorsements = ["IMHS", "imhs"]', "provider_endorsements",
-     "IMHS is listed twice"),
-    ('figure = "rsc_hours"\nmin_hours = 50\nprovider_endorsements = ["IMHM-C"]\naccept_vetted_until = "2027-12-21"',
-     "accept_vetted_until", "must be a date written without quotes"),
-    ('figure = "rsc_hours"\nmin_hours = 50\nprovider_endorsements = ["IMHM-C"]\n'
-     'accept_vetted_until = 2027-12-21T10:00:00', "accept_vetted_until", "must be a date"),
-    ('figure = "rsc_hours"\nmin_hours = 50\naccept_vetted_until = 2027-12-21', "accept_vetted_until",
-     "needs provider_endorsements"),
-    ('figure = "references_received"\nmin_count = 3\nmin_endorsed = 0\nendorsements = ["IMHS"]', "min_endorsed",
-     "must be at least 1"),
-    ('figure = "references_received"\nmin_count = 3\nmin_endorsed = 1.5\nendorsements = ["IMHS"]', "min_endorsed",
-     "must be a whole number"),
+    (
+        'figure = "rsc_hours"\nmin_hours = 50\nmajority_from_one_source = "true"',
+        "majority_from_one_source",
+        "must be true or false",
+    ),
+    (
+        'figure = "rsc_hours"\nmin_hours = 50\nprovider_endorsements = "IMHM-C"',
+        "provider_endorsements",
+        "must be a non-empty list",
+    ),
+    (
+        'figure = "rsc_hours"\nmin_hours = 50\nprovider_endorsements = []',
+        "provider_endorsements",
+        "must be a non-empty list",
+    ),
+    (
+        'figure = "rsc_hours"\nmin_hours = 50\nprovider_endorsements = ["IMHM_C"]',
+        "provider_endorsements",
+        "unknown 'IMHM_C'",
+    ),
+    (
+        'figure = "rsc_hours"\nmin_hours = 50\nprovider_endorsements = ["IMHS", "imhs"]',
+        "provider_endorsements",
+        "IMHS is listed twice",
+    ),
+    (
+        'figure = "rsc_hours"\nmin_hours = 50\nprovider_endorsements = ["IMHM-C"]\naccept_vetted_until = "2027-12-21"',
+        "accept_vetted_until",
+        "must be a date written without quotes",
+    ),
+    (
+        'figure = "rsc_hours"\nmin_hours = 50\nprovider_endorsements = ["IMHM-C"]\n'
+        "accept_vetted_until = 2027-12-21T10:00:00",
+        "accept_vetted_until",
+        "must be a date",
+    ),
+    (
+        'figure = "rsc_hours"\nmin_hours = 50\naccept_vetted_until = 2027-12-21',
+        "accept_vetted_until",
+        "needs provider_endorsements",
+    ),
+    (
+        'figure = "references_received"\nmin_count = 3\nmin_endorsed = 0\nendorsements = ["IMHS"]',
+        "min_endorsed",
+        "must be at least 1",
+    ),
+    (
+        'figure = "references_received"\nmin_count = 3\nmin_endorsed = 1.5\nendorsements = ["IMHS"]',
+        "min_endorsed",
+        "must be a whole number",
+    ),
     ('figure = "references_received"\nmin_count = 3\nmin_endorsed = 1', "min_endorsed", "needs endorsements"),
     ('figure = "references_received"\nmin_count = 3\nendorsements = ["IMHS"]', "endorsements", "needs min_endorsed"),
     ('figure = "references_endorsed"\nmin_count = 1', "requirement 'line'", "needs endorsements"),
     ('figure = "work_years"\nmin_years = 2\nkinds = ["volunteering"]', "kinds", "unknown 'volunteering'"),
-    ('figure = "work_years"\nmin_years = 2\nkinds = ["direct_service"]\ninternship_max_years = 1',
-     "internship_max_years", "does not include \"internship\""),
+    (
+        'figure = "work_years"\nmin_years = 2\nkinds = ["direct_service"]\ninternship_max_years = 1',
+        "internship_max_years",
+        'does not include "internship"',
+    ),
     ('figure = "work_years"\nmin_years = 2\ninternship_max_years = -1', "internship_max_years", "at least 0"),
-    ('figure = "work_years"\nmin_years = 2\nwith_infant_and_parent = "both"', "with_infant_and_parent",
-     "must be true or false"),
+    (
+        'figure = "work_years"\nmin_years = 2\nwith_infant_and_parent = "both"',
+        "with_infant_and_parent",
+        "must be true or false",
+    ),
     ('figure = "training_hours"\nmin_hours = 3\ntopic = "ethics"', "topic", "must be one of general, dei, rsc"),
-    ('figure = "dei_hours"\nmin_hours = 3\ntopic = "rsc"', "topic", "dei_hours already means topic = \"dei\""),
+    ('figure = "dei_hours"\nmin_hours = 3\ntopic = "rsc"', "topic", 'dei_hours already means topic = "dei"'),
     # A rule on a figure it does not apply to, or on a line without a figure.
-    ('figure = "work_years"\nmin_years = 2\nwindow_years = 2', "window_years",
-     "applies to rsc_hours / rsc_hours_about_providing / rsc_providers lines, not to work_years"),
+    (
+        'figure = "work_years"\nmin_years = 2\nwindow_years = 2',
+        "window_years",
+        "applies to rsc_hours / rsc_hours_about_providing / rsc_providers lines, not to work_years",
+    ),
     ('figure = "rsc_hours"\nmin_hours = 50\ntopic = "rsc"', "topic", "not to rsc_hours"),
     ('figure = "training_hours"\nmin_hours = 30\nkinds = ["internship"]', "kinds", "not to training_hours"),
-    ('exclude_peer = true', "exclude_peer", "needs the figure it applies to"),
+    ("exclude_peer = true", "exclude_peer", "needs the figure it applies to"),
     # A minimum in the wrong unit.
     ('figure = "work_years"\nmin_hours = 2', "min_hours", "work_years is counted in years: use min_years"),
     ('figure = "references_received"\nmin_hours = 3', "min_hours", "use min_count"),
@@ -146,5 +209,7 @@ BAD = [
 def test_a_bad_rule_is_refused_naming_file_key_and_problem(tmp_path, line, key, words):
     rubric, problems = parse(tmp_path, line)
     assert rubric is None
-    assert any(problem.startswith("pack.toml: requirement 'line'") and key in problem.split(":")[1]
-               and words in problem for problem in problems), problems
+    assert any(
+        problem.startswith("pack.toml: requirement 'line'") and key in problem.split(":")[1] and words in problem
+        for problem in problems
+    ), problems

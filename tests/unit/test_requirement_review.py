@@ -1,5 +1,6 @@
 """Reviewers confirm the product's requirement results, or override them with a reason that reaches the
 committee; a paper session's imported read confirms every result."""
+
 from datetime import date
 
 import pytest
@@ -17,14 +18,19 @@ from tests.rubric_text import levels, rubric_toml
 from tests.unit.import_files import csv_bytes
 
 RUBRIC = rubric_toml(
-    "check-application", "application", ["IMHS"], {"reflection": "Reflection", "thinking": "Thinking"},
-    levels("none", "some", "clear", "deep"), pass_rule={"domain_min": 2, "mean_min": 2.5},
+    "check-application",
+    "application",
+    ["IMHS"],
+    {"reflection": "Reflection", "thinking": "Thinking"},
+    levels("none", "some", "clear", "deep"),
+    pass_rule={"domain_min": 2, "mean_min": 2.5},
     requirements=[
         {"key": "education", "label": "Graduate degree"},
         {"key": "training", "label": "Training hours", "figure": "training_hours", "min_hours": 30},
         {"key": "rsc", "label": "RS/C hours", "figure": "rsc_hours", "min_hours": 50, "exclude_peer": True},
         {"key": "ethics", "label": "Code of Ethics signed", "figure": "ethics_signed", "must_be_yes": True},
-    ])
+    ],
+)
 
 
 @pytest.fixture
@@ -49,8 +55,11 @@ def world(ctx):
     """An IMHS application: training 32 h (met), RS/C 46 h + 4 h from a peer (not met), ethics not given."""
     cycle = f.make_cycle("Spring", readers=2, due=date(2027, 4, 30))
     load(cycle, "applications", [["applicant_id", "name", "category", "training_hours"], ["S1", "Sia", "IMHS", 32]])
-    load(cycle, "rsc", [["applicant_id", "hours", "provider", "peer"], ["S1", 46, "Mia", "no"],
-                        ["S1", 4, "Co Worker", "yes"]])
+    load(
+        cycle,
+        "rsc",
+        [["applicant_id", "hours", "provider", "peer"], ["S1", 46, "Mia", "no"], ["S1", 4, "Co Worker", "yes"]],
+    )
     item = db.session.scalar(db.select(Item).filter_by(item_id="APP-S1"))
     reviewers = [f.make_user(Role.REVIEWER, email=f"r{n}@example.org") for n in (1, 2)]
     assignments = [f.assign(item, reviewer) for reviewer in reviewers]
@@ -59,8 +68,10 @@ def world(ctx):
 
 
 def marks(read):
-    return {row.requirement_key: (row.status.value if row.status else None, row.computed, row.override_reason)
-            for row in db.session.scalars(db.select(RequirementCheck).filter_by(read_id=read.id))}
+    return {
+        row.requirement_key: (row.status.value if row.status else None, row.computed, row.override_reason)
+        for row in db.session.scalars(db.select(RequirementCheck).filter_by(read_id=read.id))
+    }
 
 
 def score(read):
@@ -89,8 +100,12 @@ def test_submit_confirms_the_decided_lines_and_asks_for_the_others(world):
     service.save_requirement(read, "education", "met", None, window(3))
     service.save_requirement(read, "ethics", "more_info", "form not in the portfolio", window(4))
     service.submit(read)
-    assert marks(read) == {"education": ("met", "manual", None), "training": ("met", "met", None),
-                           "rsc": ("not_met", "not_met", None), "ethics": ("more_info", "unknown", None)}
+    assert marks(read) == {
+        "education": ("met", "manual", None),
+        "training": ("met", "met", None),
+        "rsc": ("not_met", "not_met", None),
+        "ethics": ("more_info", "unknown", None),
+    }
 
 
 def test_an_override_needs_a_reason_and_is_kept_with_the_check_it_overrides(world):
@@ -106,8 +121,7 @@ def test_an_override_needs_a_reason_and_is_kept_with_the_check_it_overrides(worl
     assert "Say why your mark differs from the product's check on: RS/C hours." in str(refused.value)
     db.session.rollback()
     read = service.open_read(assignment)
-    service.save_requirement(read, "rsc", "met", None, window(6),
-                             reason="The log omits 6 h signed off in the PDF.")
+    service.save_requirement(read, "rsc", "met", None, window(6), reason="The log omits 6 h signed off in the PDF.")
     service.submit(read)
     assert marks(read)["rsc"] == ("met", "not_met", "The log omits 6 h signed off in the PDF.")
 
@@ -152,12 +166,20 @@ def test_agreeing_overrides_still_reach_the_committee(world):
 
 def test_a_read_imported_from_a_paper_session_confirms_every_computed_result(world):
     cycle, item, _ = world
-    rows = [["item_id", "reviewer_email", "domain", "score"],
-            ["APP-S1", "r1@example.org", "reflection", 3], ["APP-S1", "r1@example.org", "thinking", 4]]
+    rows = [
+        ["item_id", "reviewer_email", "domain", "score"],
+        ["APP-S1", "r1@example.org", "reflection", 3],
+        ["APP-S1", "r1@example.org", "thinking", 4],
+    ]
     load(cycle, "scores", rows)
     db.session.commit()
-    read = db.session.scalar(db.select(service.Read).join(service.Assignment).where(
-        service.Assignment.item_pk == item.id))
+    read = db.session.scalar(
+        db.select(service.Read).join(service.Assignment).where(service.Assignment.item_pk == item.id)
+    )
     # Manual lines judged met, decided lines as checked, a line without data asks for more information.
-    assert marks(read) == {"education": ("met", "manual", None), "training": ("met", "met", None),
-                           "rsc": ("not_met", "not_met", None), "ethics": ("more_info", "unknown", None)}
+    assert marks(read) == {
+        "education": ("met", "manual", None),
+        "training": ("met", "met", None),
+        "rsc": ("not_met", "not_met", None),
+        "ethics": ("more_info", "unknown", None),
+    }

@@ -4,6 +4,7 @@ Every expected figure is worked out by hand in the comment beside it (days
 counted with both ends included, a year of 365.25 days, figures rounded to
 two decimals before they are compared with the minimum).
 """
+
 from datetime import date
 
 import pytest
@@ -26,11 +27,18 @@ def check(requirement, until=UNTIL, **portfolio):
 
 
 def rsc(hours, provider="Ann Lee", endorsement="IMHM-C", start=None, end=None, **more) -> RscEntry:
-    return RscEntry(hours=hours, provider=provider, provider_endorsement=endorsement,
-                    started_on=D(start) if start else None, ended_on=D(end) if end else None, **more)
+    return RscEntry(
+        hours=hours,
+        provider=provider,
+        provider_endorsement=endorsement,
+        started_on=D(start) if start else None,
+        ended_on=D(end) if end else None,
+        **more,
+    )
 
 
 # ----------------------------------------------------------------------------- training
+
 
 @pytest.mark.parametrize(("hours", "expected"), [(29.99, NOT_MET), (30, MET), (30.01, MET)])
 def test_training_hours_at_and_around_the_minimum(hours, expected):
@@ -50,8 +58,10 @@ def test_a_topic_counts_only_training_of_that_topic(dei, expected):
 
 def test_figures_are_rounded_to_two_decimals_before_the_comparison():
     # 0.1 + 0.2 is 0.30000000000000004 in binary; 14.7 + 0.3 = 15.0 exactly as rounded.
-    result = check(line("training_hours", 15, topic="rsc"),
-                   training=[TrainingEntry(14.7, "rsc"), TrainingEntry(0.1, "rsc"), TrainingEntry(0.2, "rsc")])
+    result = check(
+        line("training_hours", 15, topic="rsc"),
+        training=[TrainingEntry(14.7, "rsc"), TrainingEntry(0.1, "rsc"), TrainingEntry(0.2, "rsc")],
+    )
     assert result.figure == 15.0 and result.check == MET
 
 
@@ -76,6 +86,7 @@ def test_no_records_and_no_column_is_unknown():
 
 
 # ----------------------------------------------------------------------------- RS/C hours
+
 
 @pytest.mark.parametrize(("hours", "expected"), [(49.99, NOT_MET), (50, MET), (50.01, MET)])
 def test_rsc_hours_at_and_around_the_minimum(hours, expected):
@@ -103,8 +114,9 @@ def test_only_providers_with_a_listed_endorsement_count():
 VETTED_RULE = {"provider_endorsements": ("IMHM-C", "ERS"), "accept_vetted_until": D("2027-12-21")}
 
 
-@pytest.mark.parametrize(("ended", "counted"), [("2027-12-20", True), ("2027-12-21", True), ("2027-12-22", False),
-                                                (None, False)])
+@pytest.mark.parametrize(
+    ("ended", "counted"), [("2027-12-20", True), ("2027-12-21", True), ("2027-12-22", False), (None, False)]
+)
 def test_a_vetted_provider_counts_when_the_entry_ended_on_or_before_the_date(ended, counted):
     entries = [rsc(45, "A", "ERS"), rsc(5, "V", "vetted", start="2027-06-01", end=ended)]
     result = check(line("rsc_hours", 50, **VETTED_RULE), rsc=entries)
@@ -122,8 +134,7 @@ def test_a_vetted_provider_counts_without_a_date_only_when_vetted_is_listed():
 
 
 def test_about_providing_counts_only_entries_marked_so():
-    entries = [rsc(20, about_providing=True), rsc(4.5, about_providing=True), rsc(10, about_providing=False),
-               rsc(8)]
+    entries = [rsc(20, about_providing=True), rsc(4.5, about_providing=True), rsc(10, about_providing=False), rsc(8)]
     result = check(line("rsc_hours_about_providing", 25, about_providing=True), rsc=entries)
     assert (result.check, result.figure) == (NOT_MET, 24.5)  # 20 + 4.5; blank and "no" left out
     assert "18 h not about the RS/C the applicant provides" in result.evidence
@@ -135,8 +146,10 @@ def test_an_rsc_line_without_log_entries_uses_its_column_and_names_the_unchecked
     assert (result.check, result.figure, result.source) == (MET, 52, "column")
     for words in ("rsc_hours column", "IMHM-C", "peer", "2-year span", "not checked"):
         assert words in result.evidence
-    about = check(line("rsc_hours_about_providing", 25, about_providing=True),
-                  figures={"rsc_hours": 52, "rsc_hours_about_providing": 20})
+    about = check(
+        line("rsc_hours_about_providing", 25, about_providing=True),
+        figures={"rsc_hours": 52, "rsc_hours_about_providing": 20},
+    )
     assert (about.check, about.figure) == (NOT_MET, 20)
     assert "not checked" not in about.evidence  # the column is exactly the hours about providing
 
@@ -147,6 +160,7 @@ def test_rsc_log_entries_override_the_column():
 
 
 # ----------------------------------------------------------------------------- the span of years
+
 
 def test_a_two_year_span_holds_730_days_and_not_731():
     # 2 x 365.25 = 730.5 days, so at most 730 whole days: 2025-03-01 .. 2027-02-28 is 365 + 365 = 730 days.
@@ -163,17 +177,20 @@ def test_a_two_year_span_holds_730_days_and_not_731():
 
 def test_a_one_year_span_holds_365_days():
     # floor(365.25) = 365 days: 2025 fits, leap year 2024 (366 days) does not.
-    assert check(line("rsc_hours", 50, window_years=1), rsc=[rsc(50, start="2025-01-01", end="2025-12-31")]).figure \
-        == 50
+    assert (
+        check(line("rsc_hours", 50, window_years=1), rsc=[rsc(50, start="2025-01-01", end="2025-12-31")]).figure == 50
+    )
     result = check(line("rsc_hours", 50, window_years=1), rsc=[rsc(50, start="2024-01-01", end="2024-12-31")])
     assert (result.figure, result.check) == (0, NOT_MET)
     assert "50 h in entries longer than the 1-year span" in result.evidence
 
 
 def test_the_span_with_the_most_hours_counts_and_the_earliest_wins_a_tie():
-    entries = [rsc(20, "Early", start="2019-01-01", end="2019-06-30"),
-               rsc(20, "Late", start="2024-01-01", end="2024-06-30"),
-               rsc(10, "Later", start="2025-01-01", end="2025-02-01")]
+    entries = [
+        rsc(20, "Early", start="2019-01-01", end="2019-06-30"),
+        rsc(20, "Late", start="2024-01-01", end="2024-06-30"),
+        rsc(10, "Later", start="2025-01-01", end="2025-02-01"),
+    ]
     result = check(line("rsc_hours", 50, window_years=2), rsc=entries)
     # 2024 + 2025 entries share a span (30 h) and beat either alone (20 h).
     assert result.figure == 30 and "1 January 2024 to 1 February 2025" in result.evidence
@@ -199,18 +216,18 @@ def test_an_entry_starting_inside_but_ending_after_the_span_does_not_count():
 
 # ----------------------------------------------------------------------------- sources of the hours
 
+
 def test_majority_from_one_source_with_one_or_two_providers():
     requirement = line("rsc_hours", 50, majority_from_one_source=True)
     assert check(requirement, rsc=[rsc(50)]).check == MET
-    assert check(requirement, rsc=[rsc(26, "A"), rsc(24, "B")]).check == MET     # 26 of 50 is more than half
+    assert check(requirement, rsc=[rsc(26, "A"), rsc(24, "B")]).check == MET  # 26 of 50 is more than half
     exactly_half = check(requirement, rsc=[rsc(25, "A"), rsc(25, "B")])
     assert (exactly_half.check, exactly_half.figure) == (NOT_MET, 50)
     assert "no provider gave more than half" in exactly_half.evidence
 
 
 def test_majority_from_one_source_fails_with_three_providers():
-    result = check(line("rsc_hours", 50, majority_from_one_source=True),
-                   rsc=[rsc(40, "A"), rsc(6, "B"), rsc(4, "C")])
+    result = check(line("rsc_hours", 50, majority_from_one_source=True), rsc=[rsc(40, "A"), rsc(6, "B"), rsc(4, "C")])
     # 40 of 50 is a majority, but the rest comes from two others.
     assert (result.check, result.figure) == (NOT_MET, 50)
     assert "3 providers" in result.evidence
@@ -241,6 +258,7 @@ def test_rsc_provider_count(providers, expected):
 
 
 # ----------------------------------------------------------------------------- references
+
 
 def refs(*endorsements):
     return [ReferenceEntry(f"Rater {n}", rater_endorsement=code) for n, code in enumerate(endorsements)]
@@ -292,17 +310,21 @@ def test_endorsed_references_as_a_figure_of_their_own(endorsed, expected):
 
 # ----------------------------------------------------------------------------- work
 
+
 def work(start, end=None, kind="direct_service", both=True) -> WorkPeriod:
     return WorkPeriod(D(start), D(end) if end else None, kind, with_infant_and_parent=both)
 
 
-@pytest.mark.parametrize(("end", "figure", "expected"), [
-    ("2026-12-29", 1.99, NOT_MET),  # 728 days / 365.25 = 1.9932
-    ("2026-12-30", 2.0, MET),       # 729 days = 1.9959, rounded 2.00: the figure shown is the figure checked
-    ("2026-12-31", 2.0, MET),       # 730 days = 1.9986
-    ("2027-01-01", 2.0, MET),       # 731 days = 2.0014
-    ("2027-01-04", 2.01, MET),      # 734 days = 2.0096
-])
+@pytest.mark.parametrize(
+    ("end", "figure", "expected"),
+    [
+        ("2026-12-29", 1.99, NOT_MET),  # 728 days / 365.25 = 1.9932
+        ("2026-12-30", 2.0, MET),  # 729 days = 1.9959, rounded 2.00: the figure shown is the figure checked
+        ("2026-12-31", 2.0, MET),  # 730 days = 1.9986
+        ("2027-01-01", 2.0, MET),  # 731 days = 2.0014
+        ("2027-01-04", 2.01, MET),  # 734 days = 2.0096
+    ],
+)
 def test_work_years_at_and_around_two_years(end, figure, expected):
     result = check(line("work_years", 2), work=[work("2025-01-01", end)])
     assert (result.figure, result.check) == (figure, expected)
@@ -322,16 +344,20 @@ def test_an_internship_overlapping_other_work_counts_as_that_work_and_at_most_it
     requirement = line("work_years", 2, kinds=("direct_service", "internship"), internship_max_years=1)
     assert check(requirement, work=periods).figure == 2.0
     # At most a quarter year from internships: 550 + 91.3125 days = 1.7558 years.
-    capped = check(line("work_years", 2, kinds=("direct_service", "internship"), internship_max_years=0.25),
-                   work=periods)
+    capped = check(
+        line("work_years", 2, kinds=("direct_service", "internship"), internship_max_years=0.25), work=periods
+    )
     assert (capped.figure, capped.check) == (1.76, NOT_MET)
 
 
-@pytest.mark.parametrize(("internship_days_end", "figure"), [
-    # Internship 2022-01-01..end, then two years' direct service 2024-01-01..2024-12-31 (366 days).
-    ("2022-12-31", 2.0),   # 365 internship days + 366 = 731 days = 2.0014
-    ("2023-06-30", 2.0),   # 546 internship days capped at 365.25: 731.25 days = 2.0021
-])
+@pytest.mark.parametrize(
+    ("internship_days_end", "figure"),
+    [
+        # Internship 2022-01-01..end, then two years' direct service 2024-01-01..2024-12-31 (366 days).
+        ("2022-12-31", 2.0),  # 365 internship days + 366 = 731 days = 2.0014
+        ("2023-06-30", 2.0),  # 546 internship days capped at 365.25: 731.25 days = 2.0021
+    ],
+)
 def test_internship_years_beyond_the_limit_do_not_count(internship_days_end, figure):
     periods = [work("2022-01-01", internship_days_end, "internship"), work("2024-01-01", "2024-12-31")]
     requirement = line("work_years", 2, kinds=("direct_service", "internship"), internship_max_years=1)
@@ -347,8 +373,11 @@ def test_only_work_of_the_listed_kinds_counts():
 
 
 def test_with_infant_and_parent_leaves_out_periods_marked_no_or_left_blank():
-    periods = [work("2024-01-01", "2024-12-31", both=True), work("2022-01-01", "2022-12-31", both=False),
-               work("2021-01-01", "2021-12-31", both=None)]
+    periods = [
+        work("2024-01-01", "2024-12-31", both=True),
+        work("2022-01-01", "2022-12-31", both=False),
+        work("2021-01-01", "2021-12-31", both=None),
+    ]
     strict = check(line("work_years", 2, with_infant_and_parent=True), work=periods)
     assert strict.figure == 1.0 and "2 periods not with both the child and the parent" in strict.evidence
     # Without the rule all three count: 366 + 365 + 365 = 1096 days = 3.0007 years.
@@ -374,12 +403,13 @@ def test_work_without_records_uses_the_work_years_column():
 
 # ----------------------------------------------------------------------------- yes/no, plain figures, manual
 
-@pytest.mark.parametrize(("value", "expected", "word"), [(True, MET, "Signed"), (False, NOT_MET, "Not signed"),
-                                                         (None, UNKNOWN, None)])
+
+@pytest.mark.parametrize(
+    ("value", "expected", "word"), [(True, MET, "Signed"), (False, NOT_MET, "Not signed"), (None, UNKNOWN, None)]
+)
 def test_yes_no_lines(value, expected, word):
     figures = {} if value is None else {"ethics_signed": value}
-    result = check(Requirement("ethics", "Code of Ethics signed", "ethics_signed", must_be_yes=True),
-                   figures=figures)
+    result = check(Requirement("ethics", "Code of Ethics signed", "ethics_signed", must_be_yes=True), figures=figures)
     assert (result.check, result.figure, result.minimum) == (expected, value, "yes")
     if word:
         assert result.evidence.startswith(word)
@@ -387,8 +417,11 @@ def test_yes_no_lines(value, expected, word):
 
 @pytest.mark.parametrize(("years", "expected"), [(2.99, NOT_MET), (3, MET), (3.01, MET)])
 def test_a_column_only_figure_against_its_minimum(years, expected):
-    result = check(line("leadership_years", 3), figures={"leadership_years": years},
-                   work=[work("2010-01-01", "2020-01-01", "leadership")])
+    result = check(
+        line("leadership_years", 3),
+        figures={"leadership_years": years},
+        work=[work("2010-01-01", "2020-01-01", "leadership")],
+    )
     assert (result.figure, result.check, result.source) == (years, expected, "column")
 
 

@@ -1,5 +1,6 @@
 """Applicants on the edges of the Specialist pack's rules, imported through the command line, and the exported
 Requirements sheet read back line by line against figures worked out by hand."""
+
 import csv
 from pathlib import Path
 
@@ -17,8 +18,18 @@ def write_csv(path: Path, rows: list[list]) -> str:
 
 FILES = {
     "applications": [
-        ["applicant_id", "name", "category", "ethics_signed", "agreement_signed", "member", "rsc_hours",
-         "work_years", "training_hours", "references_received"],
+        [
+            "applicant_id",
+            "name",
+            "category",
+            "ethics_signed",
+            "agreement_signed",
+            "member",
+            "rsc_hours",
+            "work_years",
+            "training_hours",
+            "references_received",
+        ],
         ["E1", "At the limits", "IMHS", "yes", "yes", "yes", "", "", "", ""],
         ["E2", "Just short", "IMHS", "yes", "no", "yes", "", "", "", ""],
         ["E3", "Peer and provider", "IMHS", "yes", "yes", "", "", "", "", ""],
@@ -27,9 +38,10 @@ FILES = {
     ],
     "training": [
         ["applicant_id", "hours", "topic"],
-        ["E1", 20, "general"], ["E1", 10, "dei"],           # 30 h: at the minimum
-        ["E2", 29.99, "general"],                            # just below it
-        ["E3", 30.01, "general"],                            # just above it
+        ["E1", 20, "general"],
+        ["E1", 10, "dei"],  # 30 h: at the minimum
+        ["E2", 29.99, "general"],  # just below it
+        ["E3", 30.01, "general"],  # just above it
     ],
     "rsc": [
         ["applicant_id", "hours", "provider", "provider_endorsement", "peer", "started_on", "ended_on"],
@@ -46,30 +58,45 @@ FILES = {
     ],
     "references": [
         ["applicant_id", "rater", "rater_endorsement"],
-        ["E1", "R1", "IMHS"], ["E1", "R2", ""], ["E1", "R3", ""],       # 3 received, 1 endorsed
-        ["E2", "R1", ""], ["E2", "R2", ""], ["E2", "R3", ""],           # 3 received, none endorsed
-        ["E3", "R1", "vetted"], ["E3", "R2", "IMHM-C"],                 # 2 received
+        ["E1", "R1", "IMHS"],
+        ["E1", "R2", ""],
+        ["E1", "R3", ""],  # 3 received, 1 endorsed
+        ["E2", "R1", ""],
+        ["E2", "R2", ""],
+        ["E2", "R3", ""],  # 3 received, none endorsed
+        ["E3", "R1", "vetted"],
+        ["E3", "R2", "IMHM-C"],  # 2 received
     ],
     "work": [
         ["applicant_id", "started_on", "ended_on", "kind", "with_infant_and_parent"],
-        ["E1", "2024-01-01", "2025-12-31", "direct_service", "yes"],      # 731 days = 2.0014 years
-        ["E2", "2024-01-01", "2024-12-31", "internship", "yes"],          # 366 internship days, at most 365.25
-        ["E2", "2025-01-01", "2025-12-29", "direct_service", "yes"],      # 363 days: (363 + 365.25) / 365.25 = 1.99
-        ["E3", "2024-01-01", "2025-12-31", "direct_service", ""],         # blank: not with both child and parent
+        ["E1", "2024-01-01", "2025-12-31", "direct_service", "yes"],  # 731 days = 2.0014 years
+        ["E2", "2024-01-01", "2024-12-31", "internship", "yes"],  # 366 internship days, at most 365.25
+        ["E2", "2025-01-01", "2025-12-29", "direct_service", "yes"],  # 363 days: (363 + 365.25) / 365.25 = 1.99
+        ["E3", "2024-01-01", "2025-12-31", "direct_service", ""],  # blank: not with both child and parent
     ],
 }
 
 EXPECTED = {  # (applicant, requirement) → (Figure, Check)
-    ("E1", "training_hours"): (30, "met"), ("E2", "training_hours"): (29.99, "not_met"),
-    ("E3", "training_hours"): (30.01, "met"), ("E4", "training_hours"): (31, "met"),
-    ("E1", "rsc_hours"): (50, "met"), ("E2", "rsc_hours"): (30, "not_met"), ("E3", "rsc_hours"): (46.5, "not_met"),
+    ("E1", "training_hours"): (30, "met"),
+    ("E2", "training_hours"): (29.99, "not_met"),
+    ("E3", "training_hours"): (30.01, "met"),
+    ("E4", "training_hours"): (31, "met"),
+    ("E1", "rsc_hours"): (50, "met"),
+    ("E2", "rsc_hours"): (30, "not_met"),
+    ("E3", "rsc_hours"): (46.5, "not_met"),
     ("E4", "rsc_hours"): (55, "met"),
-    ("E1", "references"): (3, "met"), ("E2", "references"): (3, "not_met"), ("E3", "references"): (2, "not_met"),
+    ("E1", "references"): (3, "met"),
+    ("E2", "references"): (3, "not_met"),
+    ("E3", "references"): (2, "not_met"),
     ("E4", "references"): (3, "met"),
-    ("E1", "work_experience"): (2, "met"), ("E2", "work_experience"): (1.99, "not_met"),
-    ("E3", "work_experience"): (0, "not_met"), ("E4", "work_experience"): (2.5, "met"),
-    ("E1", "endorsement_agreement"): ("yes", "met"), ("E2", "endorsement_agreement"): ("no", "not_met"),
-    ("E3", "membership"): (None, "unknown"), ("E1", "education"): (None, "manual"),
+    ("E1", "work_experience"): (2, "met"),
+    ("E2", "work_experience"): (1.99, "not_met"),
+    ("E3", "work_experience"): (0, "not_met"),
+    ("E4", "work_experience"): (2.5, "met"),
+    ("E1", "endorsement_agreement"): ("yes", "met"),
+    ("E2", "endorsement_agreement"): ("no", "not_met"),
+    ("E3", "membership"): (None, "unknown"),
+    ("E1", "education"): (None, "manual"),
 }
 
 
@@ -90,15 +117,28 @@ def test_the_exported_requirements_sheet_matches_the_rules_worked_by_hand(app, t
     assert runner.invoke(args=["export", "--cycle", "Edges", "--out", str(out)]).exit_code == 0
     sheet = openpyxl.load_workbook(out)["Requirements"]
     header, *rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert header == ["Applicant ID", "Name", "Category", "Requirement", "Label", "Figure", "Minimum", "Check",
-                      "Evidence", "Reviewer marks", "Final"]
+    assert header == [
+        "Applicant ID",
+        "Name",
+        "Category",
+        "Requirement",
+        "Label",
+        "Figure",
+        "Minimum",
+        "Check",
+        "Evidence",
+        "Reviewer marks",
+        "Final",
+    ]
     found = {(row[0], row[3]): row for row in rows}
     assert len(rows) == 4 * 8  # every line of the Specialist pack for every applicant
     for key, (figure, check) in EXPECTED.items():
         assert (found[key][5], found[key][7]) == (figure, check), key
-    assert found[("E3", "rsc_hours")][8] == ("46.5 of 50 RS/C hours counted; 4 h from a peer and 6 h from a "
-                                            "provider without IMHM-C or ECMHM-C not counted; best 2-year span "
-                                            "1 January 2025 to 31 December 2025.")
+    assert found[("E3", "rsc_hours")][8] == (
+        "46.5 of 50 RS/C hours counted; 4 h from a peer and 6 h from a "
+        "provider without IMHM-C or ECMHM-C not counted; best 2-year span "
+        "1 January 2025 to 31 December 2025."
+    )
     assert "20 h outside the best span" in found[("E2", "rsc_hours")][8]
     assert "not checked without them" in found[("E4", "rsc_hours")][8]
     assert found[("E1", "rsc_hours")][6] == 50 and found[("E1", "endorsement_agreement")][6] == "yes"

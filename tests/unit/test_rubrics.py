@@ -1,5 +1,6 @@
 """Rubric packs: the shipped packs match their contract (docs/spec-summary.md), every problem names its cause,
 instance overrides and licensed indicator text, ``flask rubrics check``, and the copyright check."""
+
 import shutil
 import subprocess
 import sys
@@ -18,14 +19,29 @@ REPO = Path(__file__).resolve().parents[2]
 OVERLAP_TOOL = REPO.parent / "shared" / "tools" / "guideline-overlap"
 
 # ----------------------------------------- the shipped packs' contract, written out by hand
-POLICY_SIX = ("theoretical_foundations", "law_regulation_policy", "systems_expertise", "administration",
-              "thinking", "communicating")
-RF_SIX = ("theoretical_foundations", "research_evaluation", "leading_people", "reflection", "thinking",
-          "communicating")
+POLICY_SIX = (
+    "theoretical_foundations",
+    "law_regulation_policy",
+    "systems_expertise",
+    "administration",
+    "thinking",
+    "communicating",
+)
+RF_SIX = ("theoretical_foundations", "research_evaluation", "leading_people", "reflection", "thinking", "communicating")
 # Application packs: which domains, in any order (written alphabetically, so that no list here
 # reads like a run of the guideline documents).
-SPECIALIST_EIGHT = frozenset({"communicating", "direct_service_skills", "law_regulation_policy", "reflection",
-                              "systems_expertise", "theoretical_foundations", "thinking", "working_with_others"})
+SPECIALIST_EIGHT = frozenset(
+    {
+        "communicating",
+        "direct_service_skills",
+        "law_regulation_policy",
+        "reflection",
+        "systems_expertise",
+        "theoretical_foundations",
+        "thinking",
+        "working_with_others",
+    }
+)
 MENTOR_TAGGED_A = SPECIALIST_EIGHT | {"leading_people"}
 POLICY_2025 = MENTOR_TAGGED_A | {"administration"}
 
@@ -50,13 +66,27 @@ SHIPPED = {
 # figure → minimum.
 REQUIRED_MINIMUMS = {
     "imhs-application": {"training_hours": 30, "work_years": 2, "rsc_hours": 50, "references_received": 3},
-    "imhm-c-application": {"training_hours": 30, "rsc_training_hours": 15, "work_years": 2, "leadership_years": 3,
-                           "rsc_hours": 50, "rsc_hours_about_providing": 25, "references_received": 3},
+    "imhm-c-application": {
+        "training_hours": 30,
+        "rsc_training_hours": 15,
+        "work_years": 2,
+        "leadership_years": 3,
+        "rsc_hours": 50,
+        "rsc_hours_about_providing": 25,
+        "references_received": 3,
+    },
     "imhm-p-application": {"training_hours": 30, "work_years": 3, "references_received": 3},
     "imhm-rf-application": {"training_hours": 30, "work_years": 3, "references_received": 3},
     "ecmhm-p-application": {"training_hours": 33, "work_years": 3, "leadership_years": 3, "references_received": 3},
-    "ecmhm-c-application": {"training_hours": 30, "rsc_training_hours": 15, "work_years": 2, "leadership_years": 3,
-                            "rsc_hours": 50, "rsc_hours_about_providing": 25, "references_received": 3},
+    "ecmhm-c-application": {
+        "training_hours": 30,
+        "rsc_training_hours": 15,
+        "work_years": 2,
+        "leadership_years": 3,
+        "rsc_hours": 50,
+        "rsc_hours_about_providing": 25,
+        "references_received": 3,
+    },
     "ecmhm-rf-application": {"training_hours": 30, "work_years": 3, "references_received": 3},
 }
 SIGNED_FIGURES = {"ethics_signed", "agreement_signed", "member"}
@@ -91,8 +121,12 @@ def test_shipped_pack_uses_the_default_scale_pass_and_reconcile_rules(shipped, k
     assert rubric.labels == {1: "Not evident", 2: "Emerging", 3: "Demonstrated", 4: "Exemplary"}
     assert (rubric.pass_rule.domain_min, rubric.pass_rule.mean_min, rubric.pass_rule.total_min) == (2, 2.5, None)
     reconcile = rubric.reconcile
-    assert (reconcile.combine, reconcile.tolerance, reconcile.third_reader, reconcile.near_cut_margin) == \
-        ("mean", 1, True, 0.0)
+    assert (reconcile.combine, reconcile.tolerance, reconcile.third_reader, reconcile.near_cut_margin) == (
+        "mean",
+        1,
+        True,
+        0.0,
+    )
     for domain in rubric.domains:
         assert set(domain.descriptors) == {1, 2, 3, 4}
         assert domain.name and domain.areas
@@ -112,8 +146,9 @@ def test_no_two_domains_share_a_descriptor_within_a_pack(shipped):
 
 def test_essay_and_application_descriptors_are_written_for_their_kind(shipped):
     essay_texts = {t for r in shipped.values() if r.kind == "essay" for d in r.domains for t in d.descriptors.values()}
-    application_texts = {t for r in shipped.values() if r.kind == "application"
-                         for d in r.domains for t in d.descriptors.values()}
+    application_texts = {
+        t for r in shipped.values() if r.kind == "application" for d in r.domains for t in d.descriptors.values()
+    }
     assert not essay_texts & application_texts
     # Essay levels judge a written answer to a vignette; application levels judge a whole portfolio.
     assert not any("portfolio" in text.lower() for text in essay_texts)
@@ -138,15 +173,21 @@ def test_every_application_category_has_exactly_one_application_rubric(app):
     from app.rubrics.registry import application_rubric_for
 
     with app.app_context():
-        for category, key in [("IMHS", "imhs-application"), ("ECMHS", "imhs-application"),
-                              ("IMHM-C", "imhm-c-application"), ("IMHM-P", "imhm-p-application"),
-                              ("IMHM-RF", "imhm-rf-application"), ("ECMHM-P", "ecmhm-p-application"),
-                              ("ECMHM-C", "ecmhm-c-application"), ("ECMHM-RF", "ecmhm-rf-application")]:
+        for category, key in [
+            ("IMHS", "imhs-application"),
+            ("ECMHS", "imhs-application"),
+            ("IMHM-C", "imhm-c-application"),
+            ("IMHM-P", "imhm-p-application"),
+            ("IMHM-RF", "imhm-rf-application"),
+            ("ECMHM-P", "ecmhm-p-application"),
+            ("ECMHM-C", "ecmhm-c-application"),
+            ("ECMHM-RF", "ecmhm-rf-application"),
+        ]:
             assert application_rubric_for(category).key == key
 
 
 # ---------------------------------------------------------------- validation messages
-VALID = '''\
+VALID = """\
 [rubric]
 key = "test-essay"
 title = "Test essay"
@@ -180,7 +221,7 @@ descriptors = { 1 = "a1", 2 = "a2", 3 = "a3", 4 = "a4" }
 key = "beta"
 name = "Beta"
 descriptors = { 1 = "b1", 2 = "b2", 3 = "b3", 4 = "b4" }
-'''
+"""
 APPLICATION = VALID.replace('kind = "essay"', 'kind = "application"').replace('"test-essay"', '"test-app"')
 REQUIREMENT = '\n[[requirements]]\nkey = "hours"\nlabel = "Training hours"\n'
 
@@ -204,8 +245,9 @@ def problems_of(tmp_path: Path, text: str | bytes) -> list[str]:
 def test_the_valid_fixture_is_valid(tmp_path):
     rubric, problems = parse_rubric(write(tmp_path, "pack.toml", VALID))
     assert problems == [] and rubric.domain_keys == ("alpha", "beta")
-    rubric, problems = parse_rubric(write(tmp_path, "app.toml", APPLICATION + REQUIREMENT
-                                          + 'figure = "training_hours"\nmin_hours = 30\n'))
+    rubric, problems = parse_rubric(
+        write(tmp_path, "app.toml", APPLICATION + REQUIREMENT + 'figure = "training_hours"\nmin_hours = 30\n')
+    )
     assert problems == [] and rubric.requirements[0].minimum == 30 and rubric.requirements[0].unit == "hours"
 
 
@@ -216,84 +258,202 @@ ERRORS = [
     ("missing [rubric] key", VALID.replace('key = "test-essay"\n', ""), "[rubric] key", "missing"),
     ("rubric key with capitals", VALID.replace('"test-essay"', '"Test Essay"'), "[rubric] key", "lowercase"),
     ("missing title", VALID.replace('title = "Test essay"\n', ""), "[rubric] title", "missing"),
-    ("bad kind", VALID.replace('kind = "essay"', 'kind = "exam"'), "[rubric] kind",
-     "must be one of essay, application"),
-    ("bad designation", VALID.replace('designation = "C"', 'designation = "X"'), "[rubric] designation",
-     "must be one of C, P, RF"),
+    (
+        "bad kind",
+        VALID.replace('kind = "essay"', 'kind = "exam"'),
+        "[rubric] kind",
+        "must be one of essay, application",
+    ),
+    (
+        "bad designation",
+        VALID.replace('designation = "C"', 'designation = "X"'),
+        "[rubric] designation",
+        "must be one of C, P, RF",
+    ),
     ("no categories", VALID.replace('["IMHM-C"]', "[]"), "[rubric] categories", "non-empty list"),
-    ("category twice", VALID.replace('["IMHM-C"]', '["IMHM-C", "IMHM-C"]'), "[rubric] categories",
-     "IMHM-C is listed twice"),
+    (
+        "category twice",
+        VALID.replace('["IMHM-C"]', '["IMHM-C", "IMHM-C"]'),
+        "[rubric] categories",
+        "IMHM-C is listed twice",
+    ),
     ("version zero", VALID.replace("version = 1", "version = 0"), "[rubric] version", "at least 1"),
     ("unknown top-level table", VALID + "\n[scoring]\nx = 1\n", "scoring", "unknown key"),
-    ("unknown [rubric] key", VALID.replace("version = 1", "version = 1\nowner = \"me\""), "[rubric] owner",
-     "unknown key"),
+    (
+        "unknown [rubric] key",
+        VALID.replace("version = 1", 'version = 1\nowner = "me"'),
+        "[rubric] owner",
+        "unknown key",
+    ),
     ("missing [scale]", VALID.replace("[scale]\nmin = 1\nmax = 4\n", "[scale_]\n"), "[scale]", "missing table"),
     ("scale max equal to min", VALID.replace("max = 4", "max = 1"), "[scale] max", "must be greater than min"),
     ("scale max below min", VALID.replace("max = 4", "max = 0"), "[scale] max", "must be greater than min"),
     ("scale bounds not integers", VALID.replace("min = 1", "min = 1.5"), "[scale] min", "must be an integer"),
     ("label missing a level", VALID.replace(', 4 = "Exemplary"', ""), "[scale] labels", "missing levels [4]"),
-    ("missing descriptor levels", VALID.replace(', 4 = "a4"', ""), "domain 'alpha' descriptors",
-     "missing levels [4]"),
-    ("descriptor level outside scale", VALID.replace('4 = "a4"', '4 = "a4", 5 = "a5"'),
-     "domain 'alpha' descriptors", "levels outside the scale [5]"),
-    ("descriptor level not a number", VALID.replace('4 = "a4"', '4 = "a4", high = "x"'),
-     "domain 'alpha' descriptors", "not a whole number"),
+    ("missing descriptor levels", VALID.replace(', 4 = "a4"', ""), "domain 'alpha' descriptors", "missing levels [4]"),
+    (
+        "descriptor level outside scale",
+        VALID.replace('4 = "a4"', '4 = "a4", 5 = "a5"'),
+        "domain 'alpha' descriptors",
+        "levels outside the scale [5]",
+    ),
+    (
+        "descriptor level not a number",
+        VALID.replace('4 = "a4"', '4 = "a4", high = "x"'),
+        "domain 'alpha' descriptors",
+        "not a whole number",
+    ),
     ("empty descriptor", VALID.replace('"a2"', '""'), "domain 'alpha' descriptors", "level 2 needs a non-empty text"),
-    ("descriptors missing", VALID.replace('descriptors = { 1 = "b1", 2 = "b2", 3 = "b3", 4 = "b4" }\n', ""),
-     "domain 'beta' descriptors", "missing"),
-    ("duplicate domain key", VALID.replace('key = "beta"', 'key = "alpha"'), "domain 'alpha'",
-     "duplicate domain key"),
+    (
+        "descriptors missing",
+        VALID.replace('descriptors = { 1 = "b1", 2 = "b2", 3 = "b3", 4 = "b4" }\n', ""),
+        "domain 'beta' descriptors",
+        "missing",
+    ),
+    ("duplicate domain key", VALID.replace('key = "beta"', 'key = "alpha"'), "domain 'alpha'", "duplicate domain key"),
     ("domain without a name", VALID.replace('name = "Beta"\n', ""), "domain 'beta' name", "missing"),
     ("domain key with spaces", VALID.replace('key = "beta"', 'key = "be ta"'), "[[domains]] #2 key", "lowercase"),
-    ("unknown domain key", VALID.replace('name = "Beta"', 'name = "Beta"\nweight = 2'), "domain 'beta' weight",
-     "unknown key"),
+    (
+        "unknown domain key",
+        VALID.replace('name = "Beta"', 'name = "Beta"\nweight = 2'),
+        "domain 'beta' weight",
+        "unknown key",
+    ),
     ("areas not strings", VALID.replace('["one area"]', "[1, 2]"), "domain 'alpha' areas", "list of strings"),
     ("no domains", VALID.split("[[domains]]")[0], "[[domains]]", "at least one domain"),
     ("missing [pass]", VALID.replace("[pass]\ndomain_min = 2\nmean_min = 2.5\n", ""), "[pass]", "missing table"),
-    ("empty pass rule", VALID.replace("domain_min = 2\nmean_min = 2.5\n", ""), "[pass]",
-     "needs domain_min, mean_min or total_min"),
-    ("mean_min and total_min both", VALID.replace("mean_min = 2.5", "mean_min = 2.5\ntotal_min = 5"), "[pass]",
-     "mean_min or total_min, not both"),
-    ("mean_min outside the scale", VALID.replace("mean_min = 2.5", "mean_min = 5"), "[pass] mean_min",
-     "outside the scale 1–4"),
-    ("domain_min outside the scale", VALID.replace("domain_min = 2", "domain_min = 0"), "[pass] domain_min",
-     "outside the scale 1–4"),
-    ("total_min beyond the possible totals", VALID.replace("mean_min = 2.5", "total_min = 9"),
-     "[pass] total_min", "outside the possible totals 2–8"),
-    ("misspelt pass setting", VALID.replace("mean_min = 2.5", "mean_minimum = 2.5"), "[pass] mean_minimum",
-     "unknown key"),
-    ("pass minimum not a number", VALID.replace("mean_min = 2.5", 'mean_min = "2.5"'), "[pass] mean_min",
-     "must be a number"),
-    ("bad combine", VALID.replace('combine = "mean"', 'combine = "max"'), "[reconcile] combine",
-     "must be one of mean, sum, median"),
-    ("negative tolerance", VALID.replace("tolerance = 1", "tolerance = -1"), "[reconcile] tolerance",
-     "must be at least 0"),
-    ("third_reader not a boolean", VALID.replace("third_reader = true", 'third_reader = "yes"'),
-     "[reconcile] third_reader", "true or false"),
-    ("negative near-cut margin", VALID.replace("near_cut_margin = 0.0", "near_cut_margin = -0.5"),
-     "[reconcile] near_cut_margin", "must be at least 0"),
-    ("misspelt reconcile setting", VALID.replace("tolerance = 1", "tolerence = 1"), "[reconcile] tolerence",
-     "unknown key"),
-    ("requirements on an essay rubric", VALID + REQUIREMENT, "[[requirements]]",
-     "only application rubrics have requirements"),
-    ("a minimum without figure", APPLICATION + REQUIREMENT + "min_hours = 30\n", "requirement 'hours'",
-     "needs the figure it checks"),
-    ("must_be_yes without figure", APPLICATION + REQUIREMENT + "must_be_yes = true\n", "requirement 'hours'",
-     "needs the figure it checks"),
-    ("unknown figure", APPLICATION + REQUIREMENT + 'figure = "hours_total"\nmin_hours = 30\n',
-     "requirement 'hours' figure", "not a portfolio figure"),
-    ("two minimums", APPLICATION + REQUIREMENT + 'figure = "training_hours"\nmin_hours = 30\nmin_count = 3\n',
-     "requirement 'hours'", "give one minimum, not min_hours, min_count"),
-    ("minimum and must_be_yes", APPLICATION + REQUIREMENT + 'figure = "member"\nmin_count = 1\nmust_be_yes = true\n',
-     "requirement 'hours'", "min_count or must_be_yes, not both"),
-    ("negative minimum", APPLICATION + REQUIREMENT + 'figure = "training_hours"\nmin_hours = -3\n',
-     "requirement 'hours' min_hours", "must be at least 0"),
-    ("requirement without label", APPLICATION + '\n[[requirements]]\nkey = "hours"\n', "requirement 'hours' label",
-     "missing"),
-    ("duplicate requirement key", APPLICATION + REQUIREMENT + REQUIREMENT, "requirement 'hours'",
-     "duplicate requirement key"),
-    ("misspelt requirement setting", APPLICATION + REQUIREMENT + 'figure = "training_hours"\nminimum_hours = 3\n',
-     "requirement 'hours' minimum_hours", "unknown key"),
+    (
+        "empty pass rule",
+        VALID.replace("domain_min = 2\nmean_min = 2.5\n", ""),
+        "[pass]",
+        "needs domain_min, mean_min or total_min",
+    ),
+    (
+        "mean_min and total_min both",
+        VALID.replace("mean_min = 2.5", "mean_min = 2.5\ntotal_min = 5"),
+        "[pass]",
+        "mean_min or total_min, not both",
+    ),
+    (
+        "mean_min outside the scale",
+        VALID.replace("mean_min = 2.5", "mean_min = 5"),
+        "[pass] mean_min",
+        "outside the scale 1–4",
+    ),
+    (
+        "domain_min outside the scale",
+        VALID.replace("domain_min = 2", "domain_min = 0"),
+        "[pass] domain_min",
+        "outside the scale 1–4",
+    ),
+    (
+        "total_min beyond the possible totals",
+        VALID.replace("mean_min = 2.5", "total_min = 9"),
+        "[pass] total_min",
+        "outside the possible totals 2–8",
+    ),
+    (
+        "misspelt pass setting",
+        VALID.replace("mean_min = 2.5", "mean_minimum = 2.5"),
+        "[pass] mean_minimum",
+        "unknown key",
+    ),
+    (
+        "pass minimum not a number",
+        VALID.replace("mean_min = 2.5", 'mean_min = "2.5"'),
+        "[pass] mean_min",
+        "must be a number",
+    ),
+    (
+        "bad combine",
+        VALID.replace('combine = "mean"', 'combine = "max"'),
+        "[reconcile] combine",
+        "must be one of mean, sum, median",
+    ),
+    (
+        "negative tolerance",
+        VALID.replace("tolerance = 1", "tolerance = -1"),
+        "[reconcile] tolerance",
+        "must be at least 0",
+    ),
+    (
+        "third_reader not a boolean",
+        VALID.replace("third_reader = true", 'third_reader = "yes"'),
+        "[reconcile] third_reader",
+        "true or false",
+    ),
+    (
+        "negative near-cut margin",
+        VALID.replace("near_cut_margin = 0.0", "near_cut_margin = -0.5"),
+        "[reconcile] near_cut_margin",
+        "must be at least 0",
+    ),
+    (
+        "misspelt reconcile setting",
+        VALID.replace("tolerance = 1", "tolerence = 1"),
+        "[reconcile] tolerence",
+        "unknown key",
+    ),
+    (
+        "requirements on an essay rubric",
+        VALID + REQUIREMENT,
+        "[[requirements]]",
+        "only application rubrics have requirements",
+    ),
+    (
+        "a minimum without figure",
+        APPLICATION + REQUIREMENT + "min_hours = 30\n",
+        "requirement 'hours'",
+        "needs the figure it checks",
+    ),
+    (
+        "must_be_yes without figure",
+        APPLICATION + REQUIREMENT + "must_be_yes = true\n",
+        "requirement 'hours'",
+        "needs the figure it checks",
+    ),
+    (
+        "unknown figure",
+        APPLICATION + REQUIREMENT + 'figure = "hours_total"\nmin_hours = 30\n',
+        "requirement 'hours' figure",
+        "not a portfolio figure",
+    ),
+    (
+        "two minimums",
+        APPLICATION + REQUIREMENT + 'figure = "training_hours"\nmin_hours = 30\nmin_count = 3\n',
+        "requirement 'hours'",
+        "give one minimum, not min_hours, min_count",
+    ),
+    (
+        "minimum and must_be_yes",
+        APPLICATION + REQUIREMENT + 'figure = "member"\nmin_count = 1\nmust_be_yes = true\n',
+        "requirement 'hours'",
+        "min_count or must_be_yes, not both",
+    ),
+    (
+        "negative minimum",
+        APPLICATION + REQUIREMENT + 'figure = "training_hours"\nmin_hours = -3\n',
+        "requirement 'hours' min_hours",
+        "must be at least 0",
+    ),
+    (
+        "requirement without label",
+        APPLICATION + '\n[[requirements]]\nkey = "hours"\n',
+        "requirement 'hours' label",
+        "missing",
+    ),
+    (
+        "duplicate requirement key",
+        APPLICATION + REQUIREMENT + REQUIREMENT,
+        "requirement 'hours'",
+        "duplicate requirement key",
+    ),
+    (
+        "misspelt requirement setting",
+        APPLICATION + REQUIREMENT + 'figure = "training_hours"\nminimum_hours = 3\n',
+        "requirement 'hours' minimum_hours",
+        "unknown key",
+    ),
 ]
 
 
@@ -323,7 +483,8 @@ def test_two_application_rubrics_for_one_category_are_refused(tmp_path):
     with pytest.raises(RubricError) as caught:
         load_rubrics([tmp_path])
     assert caught.value.problems == [
-        "two.toml: [rubric] categories: IMHM-C already has the application rubric 'test-app' (one.toml)"]
+        "two.toml: [rubric] categories: IMHM-C already has the application rubric 'test-app' (one.toml)"
+    ]
 
 
 def test_problems_in_several_files_are_all_reported(tmp_path):
@@ -350,13 +511,15 @@ def test_a_later_directory_wins_on_equal_key(tmp_path):
 
 # ---------------------------------------------------------------- the app, instance/ and the CLI
 def make_app(tmp_path: Path, **config):
-    return create_app({
-        "TESTING": True,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "test.sqlite3"),
-        **config,
-    })
+    return create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "test.sqlite3"),
+            **config,
+        }
+    )
 
 
 def copy_shipped(tmp_path: Path) -> Path:
@@ -367,9 +530,13 @@ def copy_shipped(tmp_path: Path) -> Path:
 
 def test_instance_rubric_overrides_the_shipped_pack_with_the_same_key(tmp_path):
     shipped_text = (SHIPPED_DIR / "imhs-essay.toml").read_text(encoding="utf-8")
-    write(tmp_path / "instance" / "rubrics", "specialist-essay.toml",
-          shipped_text.replace('title = "Specialist: exam essay"', 'title = "Our Specialist essay"')
-                      .replace("mean_min = 2.5", "mean_min = 3"))
+    write(
+        tmp_path / "instance" / "rubrics",
+        "specialist-essay.toml",
+        shipped_text.replace('title = "Specialist: exam essay"', 'title = "Our Specialist essay"').replace(
+            "mean_min = 2.5", "mean_min = 3"
+        ),
+    )
     app = make_app(tmp_path)
     with app.app_context():
         rubric = get_rubric("imhs-essay")
@@ -381,12 +548,14 @@ def test_instance_rubric_overrides_the_shipped_pack_with_the_same_key(tmp_path):
 def test_app_refuses_to_start_on_a_bad_shipped_pack(tmp_path):
     packs = copy_shipped(tmp_path)
     path = packs / "imhm-p-essay.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace('combine = "mean"', 'combine = "average"'),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('combine = "mean"', 'combine = "average"'), encoding="utf-8"
+    )
     with pytest.raises(RubricError) as caught:
         make_app(tmp_path, RUBRICS_DIR=str(packs))
     assert caught.value.problems == [
-        "imhm-p-essay.toml: [reconcile] combine: must be one of mean, sum, median, got 'average'"]
+        "imhm-p-essay.toml: [reconcile] combine: must be one of mean, sum, median, got 'average'"
+    ]
 
 
 def test_app_refuses_to_start_on_a_bad_instance_pack(tmp_path):
@@ -412,8 +581,10 @@ def test_rubrics_check_lists_the_packs_and_exits_0(tmp_path):
     for key in SHIPPED:
         assert key in result.output
     assert f"{len(SHIPPED)} rubrics OK" in result.output
-    assert "categories with an application pack: IMHS, ECMHS, IMHM-C, IMHM-P, IMHM-RF, ECMHM-C, ECMHM-P, ECMHM-RF" \
+    assert (
+        "categories with an application pack: IMHS, ECMHS, IMHM-C, IMHM-P, IMHM-RF, ECMHM-C, ECMHM-P, ECMHM-RF"
         in result.output
+    )
     assert "without one (their applications are refused at import): IFA, ECFA, IFS, ECFS" in result.output
 
 
@@ -421,26 +592,29 @@ def test_rubrics_check_prints_every_problem_and_exits_1_on_a_bad_pack(tmp_path):
     packs = copy_shipped(tmp_path)
     app = make_app(tmp_path, RUBRICS_DIR=str(packs))
     path = packs / "imhs-application.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace("min_hours = 50", "min_hours = 50\nmin_years = 1")
-                    .replace("tolerance = 1", "tolerance = -2"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        .replace("min_hours = 50", "min_hours = 50\nmin_years = 1")
+        .replace("tolerance = 1", "tolerance = -2"),
+        encoding="utf-8",
+    )
     write(packs, "copy.toml", (packs / "imhm-c-essay.toml").read_text(encoding="utf-8"))
     result = app.test_cli_runner().invoke(args=["rubrics", "check"])
     assert result.exit_code == 1
     assert "imhs-application.toml: [reconcile] tolerance: must be at least 0, got -2" in result.output
-    assert "imhs-application.toml: requirement 'rsc_hours': give one minimum, not min_hours, min_years" \
-        in result.output
+    assert "imhs-application.toml: requirement 'rsc_hours': give one minimum, not min_hours, min_years" in result.output
     assert "imhm-c-essay.toml: [rubric] key: 'imhm-c-essay' is also defined in copy.toml" in result.output
     assert "rubrics OK" not in result.output
 
 
 # ---------------------------------------------------------------- licensed indicator text
-INDICATORS = '''\
+INDICATORS = """\
 [domains.reflection]
 text = "Licensed wording about reflection."
 
 [rubrics.imhm-c-essay.reflection]
 text = "Licensed wording for the Clinical essay."
-'''
+"""
 
 
 def test_licensed_indicator_text_is_loaded_and_looked_up(tmp_path):
@@ -459,20 +633,37 @@ def test_without_an_indicator_file_there_is_no_indicator_text(app):
         assert indicator_text("imhm-c-essay", "reflection") is None
 
 
-@pytest.mark.parametrize("text,message", [
-    ("[domains.reflection\n", "indicators.toml: file: not valid TOML"),
-    (b"[domains.reflection]\ntext = \"\xff\"\n", "indicators.toml: file: not UTF-8 text"),
-    ("[domains.reflection]\nwording = \"x\"\n", 'indicators.toml: domains.reflection: needs text = "…"'),
-    ("[domains.reflektion]\ntext = \"x\"\n", "indicators.toml: domains.reflektion: no rubric has a domain"),
-    ("[rubrics.imhm-x-essay.reflection]\ntext = \"x\"\n",
-     "indicators.toml: rubrics.imhm-x-essay: no rubric has the key"),
-    ("[rubrics.imhs-essay.administration]\ntext = \"x\"\n",
-     "indicators.toml: rubrics.imhs-essay.administration: rubric 'imhs-essay' has no domain 'administration'"),
-    ("rubrics = 3\n", "indicators.toml: rubrics: must be a table"),
-    ("[rubrics]\nimhs-essay = \"x\"\n", "indicators.toml: rubrics.imhs-essay: must be a table of domains"),
-    ("[notes]\ntext = \"x\"\n", "indicators.toml: notes: unknown table"),
-], ids=["bad TOML", "non-UTF-8", "no text", "unknown domain", "unknown rubric", "domain not in rubric",
-        "rubrics not a table", "rubric not a table", "unknown table"])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("[domains.reflection\n", "indicators.toml: file: not valid TOML"),
+        (b'[domains.reflection]\ntext = "\xff"\n', "indicators.toml: file: not UTF-8 text"),
+        ('[domains.reflection]\nwording = "x"\n', 'indicators.toml: domains.reflection: needs text = "…"'),
+        ('[domains.reflektion]\ntext = "x"\n', "indicators.toml: domains.reflektion: no rubric has a domain"),
+        (
+            '[rubrics.imhm-x-essay.reflection]\ntext = "x"\n',
+            "indicators.toml: rubrics.imhm-x-essay: no rubric has the key",
+        ),
+        (
+            '[rubrics.imhs-essay.administration]\ntext = "x"\n',
+            "indicators.toml: rubrics.imhs-essay.administration: rubric 'imhs-essay' has no domain 'administration'",
+        ),
+        ("rubrics = 3\n", "indicators.toml: rubrics: must be a table"),
+        ('[rubrics]\nimhs-essay = "x"\n', "indicators.toml: rubrics.imhs-essay: must be a table of domains"),
+        ('[notes]\ntext = "x"\n', "indicators.toml: notes: unknown table"),
+    ],
+    ids=[
+        "bad TOML",
+        "non-UTF-8",
+        "no text",
+        "unknown domain",
+        "unknown rubric",
+        "domain not in rubric",
+        "rubrics not a table",
+        "rubric not a table",
+        "unknown table",
+    ],
+)
 def test_a_bad_indicator_file_stops_start_up_with_a_message(tmp_path, text, message):
     write(tmp_path / "instance", "indicators.toml", text)
     with pytest.raises(RubricError) as caught:
@@ -484,6 +675,7 @@ def test_a_bad_indicator_file_stops_start_up_with_a_message(tmp_path, text, mess
 @pytest.mark.skipif(not OVERLAP_TOOL.exists(), reason="../shared/tools/guideline-overlap is not present")
 @pytest.mark.parametrize("folder", ["rubrics", "app/demo", "."], ids=["rubrics", "demo", "whole repository"])
 def test_shipped_text_repeats_no_guideline_sentences(folder):
-    result = subprocess.run([sys.executable, str(OVERLAP_TOOL), str(REPO / folder)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(OVERLAP_TOOL), str(REPO / folder)], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,4 +1,5 @@
 """The autosave decision for one field: two windows, retries, late saves (plain data, no database)."""
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -54,8 +55,10 @@ def test_an_imported_value_is_overwritten_only_by_a_window_that_saw_it():
 
 # ---- any interleaving of two windows' edits, retries and late deliveries ----
 
-events = st.lists(st.tuples(st.sampled_from([A, B]), st.sampled_from(["edit", "deliver", "retry", "late"]),
-                            st.booleans()), max_size=40)
+events = st.lists(
+    st.tuples(st.sampled_from([A, B]), st.sampled_from(["edit", "deliver", "retry", "late"]), st.booleans()),
+    max_size=40,
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,4 +1,5 @@
 """Reads: autosave upserts, ordering, locking, submit validation, numbering, outcome and reopen."""
+
 import threading
 from datetime import date
 
@@ -22,12 +23,18 @@ from tests.queries import recorded_statements, selects
 from tests.rubric_text import levels, rubric_toml
 
 APPLICATION_RUBRIC = rubric_toml(
-    "test-application", "application", ["TEST-APP"], {"reflection": "Reflection", "thinking": "Thinking"},
-    levels("none", "some", "clear", "deep"), title="Test application review",
+    "test-application",
+    "application",
+    ["TEST-APP"],
+    {"reflection": "Reflection", "thinking": "Thinking"},
+    levels("none", "some", "clear", "deep"),
+    title="Test application review",
     pass_rule={"domain_min": 2, "mean_min": 2.5},
-    requirements=[{"key": "training", "label": "Training hours", "figure": "training_hours", "min_hours": 30},
-                  {"key": "references", "label": "Three references", "figure": "references_received",
-                   "min_count": 3}])
+    requirements=[
+        {"key": "training", "label": "Training hours", "figure": "training_hours", "min_hours": 30},
+        {"key": "references", "label": "Three references", "figure": "references_received", "min_count": 3},
+    ],
+)
 
 
 @pytest.fixture
@@ -64,8 +71,10 @@ def score_all(read, values, start_seq=1):
 
 
 def stored(read_id):
-    return {s.domain_key: (s.score, s.comment, s.seq)
-            for s in db.session.scalars(select(Score).where(Score.read_id == read_id))}
+    return {
+        s.domain_key: (s.score, s.comment, s.seq)
+        for s in db.session.scalars(select(Score).where(Score.read_id == read_id))
+    }
 
 
 def test_open_read_creates_one_draft_and_returns_it_again(ctx):
@@ -110,6 +119,7 @@ def test_racing_saves_leave_exactly_the_highest_sequence(app):
         with app.app_context():
             try:
                 from app.assignment.models import Assignment
+
                 read = service.open_read(db.session.get(Assignment, assignment_id))
                 service.save_domain(read, "thinking", 1 + seq % 4, f"text {seq}", window(seq))
                 db.session.commit()
@@ -129,14 +139,17 @@ def test_racing_saves_leave_exactly_the_highest_sequence(app):
         assert [(r.domain_key, r.score, r.comment, r.seq) for r in rows] == [("thinking", 1, "text 12", 12)]
 
 
-@pytest.mark.parametrize(("domain", "score", "seq", "message"), [
-    ("empathy", 3, 1, "'empathy' is not a domain of rubric imhm-c-essay"),
-    ("reflection", 5, 1, "score: 5 is outside the scale 1–4"),
-    ("reflection", 0, 1, "score: 0 is outside the scale 1–4"),
-    ("reflection", "three", 1, "score: 'three' is not a whole number"),
-    ("reflection", 3, 0, "seq: must be between 1 and"),
-    ("reflection", 3, "x", "seq: 'x' is not a whole number"),
-])
+@pytest.mark.parametrize(
+    ("domain", "score", "seq", "message"),
+    [
+        ("empathy", 3, 1, "'empathy' is not a domain of rubric imhm-c-essay"),
+        ("reflection", 5, 1, "score: 5 is outside the scale 1–4"),
+        ("reflection", 0, 1, "score: 0 is outside the scale 1–4"),
+        ("reflection", "three", 1, "score: 'three' is not a whole number"),
+        ("reflection", 3, 0, "seq: must be between 1 and"),
+        ("reflection", 3, "x", "seq: 'x' is not a whole number"),
+    ],
+)
 def test_bad_saves_are_refused_with_a_message_naming_the_field(ctx, domain, score, seq, message):
     read = service.open_read(essay_assignment())
     with pytest.raises(service.ScoringError, match=message.replace("(", r"\(")):
@@ -158,10 +171,13 @@ def test_score_changes_are_audited_with_before_and_after_but_comment_edits_are_n
     service.save_domain(read, "reflection", 3, "ab", window(3))
     service.save_domain(read, "reflection", 1, "ab", window(2))  # late: ignored, so not audited
     db.session.flush()
-    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "score.save")
-                                 .order_by(AuditEntry.id)).all()
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "score.save").order_by(AuditEntry.id)
+    ).all()
     assert [(e.before, e.after) for e in entries] == [
-        ({"reflection": None}, {"reflection": 2}), ({"reflection": 2}, {"reflection": 3})]
+        ({"reflection": None}, {"reflection": 2}),
+        ({"reflection": 2}, {"reflection": 3}),
+    ]
 
 
 def test_overall_comment_keeps_the_newest(ctx):
@@ -179,7 +195,8 @@ def test_submit_names_every_domain_still_unscored(ctx):
     with pytest.raises(service.IncompleteRead) as caught:
         service.submit(read)
     assert caught.value.problems == [
-        "Score every domain before submitting; still open: Reflection, Thinking, Communicating."]
+        "Score every domain before submitting; still open: Reflection, Thinking, Communicating."
+    ]
     assert read.status == ReadStatus.DRAFT
 
 
@@ -211,9 +228,14 @@ def test_submit_numbers_reads_in_the_order_each_item_receives_them(ctx):
 
 def item_entries(item):
     """The item's state audit entries, oldest first, as (before, after, actor)."""
-    return [(e.before, e.after, e.actor_id) for e in db.session.scalars(
-        select(AuditEntry).where(AuditEntry.action == "item.evaluate", AuditEntry.object_id == item.id)
-        .order_by(AuditEntry.id))]
+    return [
+        (e.before, e.after, e.actor_id)
+        for e in db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "item.evaluate", AuditEntry.object_id == item.id)
+            .order_by(AuditEntry.id)
+        )
+    ]
 
 
 def test_the_first_save_moves_an_assigned_item_into_review_without_a_reconciliation(ctx):
@@ -292,11 +314,14 @@ def test_a_reopened_read_moves_an_agreed_item_back_into_review_and_drops_its_com
     assert item.state == ItemState.AGREED
 
 
-@pytest.mark.parametrize(("scores", "result", "mean"), [
-    ([3, 3, 2, 2, 3, 2], "pass", 2.5),        # 15 / 6: exactly on the line, every domain ≥ 2
-    ([4, 4, 4, 4, 4, 1], "fail", 21 / 6),     # a 1 fails whatever the mean
-    ([2, 2, 3, 2, 3, 2], "fail", 14 / 6),     # mean 2.33 < 2.5
-])
+@pytest.mark.parametrize(
+    ("scores", "result", "mean"),
+    [
+        ([3, 3, 2, 2, 3, 2], "pass", 2.5),  # 15 / 6: exactly on the line, every domain ≥ 2
+        ([4, 4, 4, 4, 4, 1], "fail", 21 / 6),  # a 1 fails whatever the mean
+        ([2, 2, 3, 2, 3, 2], "fail", 14 / 6),  # mean 2.33 < 2.5
+    ],
+)
 def test_submit_returns_the_outcome_under_the_rubric_pass_rule(ctx, scores, result, mean):
     read = service.open_read(essay_assignment())
     score_all(read, scores)
@@ -304,13 +329,14 @@ def test_submit_returns_the_outcome_under_the_rubric_pass_rule(ctx, scores, resu
     assert outcome.result == result
     assert outcome.mean == pytest.approx(mean)
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "read.submit"))
-    assert entry.after["result"] == result and entry.after["scores"] == dict(zip(ESSAY_DOMAINS, scores))
+    assert entry.after["result"] == result and entry.after["scores"] == dict(zip(ESSAY_DOMAINS, scores, strict=True))
 
 
 def test_failing_outcome_says_which_domains_are_below_the_minimum():
     scores = {"a": 1, "b": 4, "c": 1, "d": 4}  # mean 2.5: only the domain minimum fails
-    outcome = apply_pass_rule(PassRule(domain_min=2, mean_min=2.5), scores,
-                              {"a": "Reflection", "b": "Thinking", "c": "Communicating"})
+    outcome = apply_pass_rule(
+        PassRule(domain_min=2, mean_min=2.5), scores, {"a": "Reflection", "b": "Thinking", "c": "Communicating"}
+    )
     assert outcome.result == "fail"
     assert outcome.reasons == ("below 2 in Reflection, Communicating",)
 
@@ -331,7 +357,10 @@ def test_reopen_returns_the_read_to_draft_with_an_audited_reason(ctx):
     assert read.status == ReadStatus.DRAFT and read.submitted_at is None
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "read.reopen"))
     assert (entry.actor_id, entry.note, entry.after) == (
-        coordinator.id, "Reviewer scored the wrong vignette", {"status": "draft"})
+        coordinator.id,
+        "Reviewer scored the wrong vignette",
+        {"status": "draft"},
+    )
     assert service.save_domain(read, "reflection", 2, None, window(50)).outcome.stored
     service.submit(read)
     assert read.number == 1  # keeps its place in the submission order
@@ -371,13 +400,19 @@ def test_requirement_marks_and_the_overall_comment_are_kept_safe_from_a_second_w
     mark = service.save_requirement(read, "training", "not_met", "", window(1, tab=second))
     overall = service.save_overall_comment(read, "Not yet", window(2, tab=second))
     assert (mark.outcome, mark.version, mark.theirs) == (
-        SaveOutcome.CONFLICT, 1, {"status": "met", "note": "42 hours logged", "reason": ""})
+        SaveOutcome.CONFLICT,
+        1,
+        {"status": "met", "note": "42 hours logged", "reason": ""},
+    )
     assert mark.summary == "Met, “42 hours logged”"
     assert (overall.outcome, overall.theirs) == (SaveOutcome.CONFLICT, {"overall_comment": "Ready for the committee"})
     content = service.read_content(read)
     assert (content.checks, content.notes) == ({"training": "met"}, {"training": "42 hours logged"})
     assert (content.overall_comment, content.check_versions, content.overall_version) == (
-        "Ready for the committee", {"training": 1}, 1)
+        "Ready for the committee",
+        {"training": 1},
+        1,
+    )
     # the second window chose "Save mine": it now saw version 1
     assert service.save_overall_comment(read, "Not yet", window(3, tab=second, base_version=1)).version == 2
 
@@ -404,7 +439,10 @@ def test_queue_groups_by_cycle_with_status_and_progress_and_hides_conflicted_ite
     queue = service.queue_for(reviewer)
     assert [(group.name, group.due) for group in queue] == [("Spring", date(2027, 3, 1)), ("Autumn", None)]
     assert [(e.item_id, e.prompt, e.status, e.progress.scored) for e in queue[0].entries] == [
-        ("E-1", "Vignette one", "not_started", 0), ("E-2", "Vignette two", "draft", 1)]
+        ("E-1", "Vignette one", "not_started", 0),
+        ("E-2", "Vignette two", "draft", 1),
+    ]
     assert [(e.item_id, e.status, e.progress.scored, e.progress.domains) for e in queue[1].entries] == [
-        ("E-5", "submitted", 6, 6)]
+        ("E-5", "submitted", 6, 6)
+    ]
     assert (queue[0].percent, queue[1].percent) == (0, 100)

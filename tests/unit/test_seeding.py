@@ -1,4 +1,5 @@
 """Seeding validity essays into reviewers' queues at the cycle's validity rate."""
+
 import random
 
 import pytest
@@ -23,8 +24,10 @@ def test_seeded_reads_make_up_the_rate_of_the_queue_rounded_to_the_nearest_read(
 def test_the_rate_holds_within_rounding_over_many_queues_and_the_essays_are_read_evenly():
     rng = random.Random(7)
     essays = [f"V{n}" for n in range(40)]
-    reviewers = [SeedReviewer(key, live_reads=rng.randint(3, 80), validity_reads=0, room=None,
-                              eligible=tuple(essays)) for key in range(300)]
+    reviewers = [
+        SeedReviewer(key, live_reads=rng.randint(3, 80), validity_reads=0, room=None, eligible=tuple(essays))
+        for key in range(300)
+    ]
     picks = seed(reviewers, 0.1, {})
     per_reviewer: dict[int, list[str]] = {}
     for key, essay in picks:
@@ -34,7 +37,7 @@ def test_the_rate_holds_within_rounding_over_many_queues_and_the_essays_are_read
         mine = per_reviewer.get(reviewer.key, [])
         assert len(mine) == len(set(mine))  # never the same essay twice
         queue = reviewer.live_reads + len(mine)
-        assert abs(len(mine) - reviewer.live_reads / 9) <= 0.5   # the nearest whole read
+        assert abs(len(mine) - reviewer.live_reads / 9) <= 0.5  # the nearest whole read
         assert abs(len(mine) / queue - 0.1) <= 0.5 / queue + 1e-9
         total_live += reviewer.live_reads
         total_validity += len(mine)
@@ -44,9 +47,11 @@ def test_the_rate_holds_within_rounding_over_many_queues_and_the_essays_are_read
 
 
 def test_seeding_tops_up_within_the_maximum_load_and_only_with_essays_the_reviewer_may_read():
-    reviewers = [SeedReviewer(1, live_reads=18, validity_reads=1, room=None, eligible=("V1", "V2", "V3")),
-                 SeedReviewer(2, live_reads=36, validity_reads=0, room=2, eligible=("V1", "V2", "V3", "V4")),
-                 SeedReviewer(3, live_reads=27, validity_reads=0, room=None, eligible=("V4",))]
+    reviewers = [
+        SeedReviewer(1, live_reads=18, validity_reads=1, room=None, eligible=("V1", "V2", "V3")),
+        SeedReviewer(2, live_reads=36, validity_reads=0, room=2, eligible=("V1", "V2", "V3", "V4")),
+        SeedReviewer(3, live_reads=27, validity_reads=0, room=None, eligible=("V4",)),
+    ]
     picks = seed(reviewers, 0.1, {"V1": 5})
     # 1 wants 18/9 = 2, holds 1: one more, the least read of its three (V2). 2 wants 4 but has room for 2: the
     # least read are then V3 and V4 (V1 five reads, V2 one). 3 wants 3, but may read only V4.
@@ -64,15 +69,17 @@ def test_auto_assignment_mixes_validity_essays_into_each_queue_at_the_rate(ctx):
     for n, applicant in enumerate(applicants):
         f.make_essay(cycle, applicant, item_id=f"E{n:02}", rubric_key="imhs-essay")
     for n in range(6):
-        db.session.add(Item(cycle_id=cycle.id, item_id=f"V{n}", kind="essay", rubric_key="imhm-c-essay",
-                            validity=True))
+        db.session.add(Item(cycle_id=cycle.id, item_id=f"V{n}", kind="essay", rubric_key="imhm-c-essay", validity=True))
     db.session.commit()
     plan = auto_assign(cycle)
     db.session.commit()
     counts: dict[str, list[int]] = {}
     for email, validity in db.session.execute(
-            db.select(User.email, Item.validity).select_from(Assignment).join(Item, Assignment.item_pk == Item.id)
-            .join(User, Assignment.reviewer_id == User.id)):
+        db.select(User.email, Item.validity)
+        .select_from(Assignment)
+        .join(Item, Assignment.item_pk == Item.id)
+        .join(User, Assignment.reviewer_id == User.id)
+    ):
         counts.setdefault(email, [0, 0])[int(validity)] += 1
     # 32 live reads over 5 reviewers: 6 or 7 each; at 0.2 a queue of 6 or 7 live reads gets 0.25 · live,
     # rounded: 2 (6 → 1.5 → 2, 7 → 1.75 → 2). The plain reviewer may read no Clinical validity essay.
@@ -86,9 +93,11 @@ def test_auto_assignment_mixes_validity_essays_into_each_queue_at_the_rate(ctx):
 
 
 def test_a_qualification_set_gives_every_reviewer_at_least_its_size_in_validity_reads():
-    reviewers = [SeedReviewer(1, live_reads=9, validity_reads=0, room=None, eligible=("V1", "V2", "V3", "V4")),
-                 SeedReviewer(2, live_reads=45, validity_reads=1, room=None, eligible=("V1", "V2", "V3", "V4")),
-                 SeedReviewer(3, live_reads=9, validity_reads=0, room=1, eligible=("V1", "V2", "V3", "V4"))]
+    reviewers = [
+        SeedReviewer(1, live_reads=9, validity_reads=0, room=None, eligible=("V1", "V2", "V3", "V4")),
+        SeedReviewer(2, live_reads=45, validity_reads=1, room=None, eligible=("V1", "V2", "V3", "V4")),
+        SeedReviewer(3, live_reads=9, validity_reads=0, room=1, eligible=("V1", "V2", "V3", "V4")),
+    ]
     picks = seed(reviewers, 0.1, {}, minimum=3)
     per_reviewer = {key: [essay for k, essay in picks if k == key] for key in (1, 2, 3)}
     # 1: the rate asks for 1, the set for 3. 2: the rate asks for 5, holds 1. 3: the set asks for 3, room for 1.

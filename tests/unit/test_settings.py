@@ -1,4 +1,5 @@
 """Settings: the environment beats instance/config.py, which beats the defaults; bad values are refused by name."""
+
 import re
 from pathlib import Path
 
@@ -57,8 +58,10 @@ def test_the_environment_overrides_instance_config(deployment, monkeypatch):
 
 
 def test_database_url_from_the_environment_beats_the_file_in_either_spelling(deployment, tmp_path):
-    config = deployment(f"SQLALCHEMY_DATABASE_URI = 'sqlite:///{tmp_path}/file-a.sqlite3'\n"
-                        f"DATABASE_URL = 'sqlite:///{tmp_path}/file-b.sqlite3'\n").config
+    config = deployment(
+        f"SQLALCHEMY_DATABASE_URI = 'sqlite:///{tmp_path}/file-a.sqlite3'\n"
+        f"DATABASE_URL = 'sqlite:///{tmp_path}/file-b.sqlite3'\n"
+    ).config
     assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/env.sqlite3"
 
 
@@ -75,8 +78,9 @@ def test_without_database_url_sqlite_lives_in_the_instance_folder(deployment, mo
     assert deployment().config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/instance/endorsement.sqlite3"
 
 
-@pytest.mark.parametrize(("text", "secure"), [("yes", False), ("1", False), ("on", False), ("no", True),
-                                              ("0", True), ("false", True)])
+@pytest.mark.parametrize(
+    ("text", "secure"), [("yes", False), ("1", False), ("on", False), ("no", True), ("0", True), ("false", True)]
+)
 def test_switches_read_yes_and_no(deployment, monkeypatch, text, secure):
     monkeypatch.setenv("LOCAL_HTTP", text)
     config = deployment().config
@@ -88,12 +92,15 @@ def test_the_older_local_http_name_still_works(deployment, monkeypatch):
     assert deployment().config["SESSION_COOKIE_SECURE"] is False
 
 
-@pytest.mark.parametrize(("name", "text", "message"), [
-    ("PART1_PASS_MARK", "eighty", "PART1_PASS_MARK='eighty' in the environment: not a number"),
-    ("LOGIN_MAX_FAILURES", "2.5", "LOGIN_MAX_FAILURES='2.5' in the environment: not a whole number"),
-    ("LOCAL_HTTP", "maybe", "LOCAL_HTTP='maybe' in the environment: use yes or no"),
-    ("LOG_FORMAT", "xml", "LOG_FORMAT must be one of text, json, not 'xml'"),
-])
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("PART1_PASS_MARK", "eighty", "PART1_PASS_MARK='eighty' in the environment: not a number"),
+        ("LOGIN_MAX_FAILURES", "2.5", "LOGIN_MAX_FAILURES='2.5' in the environment: not a whole number"),
+        ("LOCAL_HTTP", "maybe", "LOCAL_HTTP='maybe' in the environment: use yes or no"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT must be one of text, json, not 'xml'"),
+    ],
+)
 def test_a_bad_value_from_the_environment_is_refused_by_name(deployment, monkeypatch, name, text, message):
     monkeypatch.setenv(name, text)
     with pytest.raises(SettingsError) as caught:
@@ -126,8 +133,14 @@ def test_a_test_mapping_replaces_file_and_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("PART1_PASS_MARK", "12")
     (tmp_path / "instance").mkdir()
     (tmp_path / "instance" / "config.py").write_text("LOGIN_MAX_FAILURES = 1\n")
-    app = create_app({"TESTING": True, "SECRET_KEY": "s", "INSTANCE_PATH": str(tmp_path / "instance"),
-                      "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "t.sqlite3")})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "s",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "t.sqlite3"),
+        }
+    )
     assert app.config["PART1_PASS_MARK"] == 80.0 and app.config["LOGIN_MAX_FAILURES"] == 5
     close_app(app)
 

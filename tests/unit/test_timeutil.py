@@ -1,4 +1,5 @@
 """One date format everywhere; times in the association's zone with the zone named; a bad zone stops the app."""
+
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -38,5 +39,7 @@ def test_an_unknown_time_zone_is_refused_by_name():
 def test_the_audit_log_stays_in_utc_while_other_pages_use_the_zone(app, client):
     with app.test_request_context():
         template = app.jinja_env.from_string('{{ t|date("minute") }} / {{ t|date("minute", utc=True) }}')
-        assert template.render(t=datetime(2026, 12, 2, 14, 5)) == \
-            "2 December 2026 at 09:05 EST / 2 December 2026 at 14:05 UTC"
+        assert (
+            template.render(t=datetime(2026, 12, 2, 14, 5))
+            == "2 December 2026 at 09:05 EST / 2 December 2026 at 14:05 UTC"
+        )

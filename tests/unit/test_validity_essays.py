@@ -2,6 +2,7 @@
 
 Expected figures are worked by hand in each test from the scores it imports.
 """
+
 import io
 
 import openpyxl
@@ -20,17 +21,30 @@ from tests.conftest import build_app, close_app
 from tests.rubric_text import levels, rubric_toml
 from tests.unit.import_files import csv_bytes
 
-RUBRIC = rubric_toml("paper-essay", "essay", ["IMHM-C"], {"reflection": "Reflection", "thinking": "Thinking"},
-                     levels("One", "Two", "Three", "Four"), pass_rule={"mean_min": 3},
-                     reconcile={"combine": "mean", "tolerance": 1, "third_reader": True})
+RUBRIC = rubric_toml(
+    "paper-essay",
+    "essay",
+    ["IMHM-C"],
+    {"reflection": "Reflection", "thinking": "Thinking"},
+    levels("One", "Two", "Three", "Four"),
+    pass_rule={"mean_min": 3},
+    reconcile={"combine": "mean", "tolerance": 1, "third_reader": True},
+)
 R1, R2, R3 = "r1@example.org", "r2@example.org", "r3@example.org"
-ESSAYS = [["item_id", "applicant_id", "rubric", "response", "validity"],
-          ["E1", "A1", "paper-essay", "A live answer", ""],
-          ["E2", "A1", "paper-essay", "Another live answer", "no"],
-          ["V1", "", "paper-essay", "A known answer", "yes"],
-          ["V2", "", "paper-essay", "Another known answer", "yes"]]
-REFERENCE = [["item_id", "domain", "score"], ["V1", "reflection", 2], ["V1", "thinking", 3],
-             ["V2", "reflection", 4], ["V2", "thinking", 4]]
+ESSAYS = [
+    ["item_id", "applicant_id", "rubric", "response", "validity"],
+    ["E1", "A1", "paper-essay", "A live answer", ""],
+    ["E2", "A1", "paper-essay", "Another live answer", "no"],
+    ["V1", "", "paper-essay", "A known answer", "yes"],
+    ["V2", "", "paper-essay", "Another known answer", "yes"],
+]
+REFERENCE = [
+    ["item_id", "domain", "score"],
+    ["V1", "reflection", 2],
+    ["V1", "thinking", 3],
+    ["V2", "reflection", 4],
+    ["V2", "thinking", 4],
+]
 HEADER = ["item_id", "reviewer_email", "domain", "score"]
 
 
@@ -72,30 +86,48 @@ def read(item_id, reviewer, reflection, thinking):
 def test_validity_essays_import_without_an_applicant_and_with_expert_scores(cycle):
     items = {item.item_id: item for item in db.session.scalars(db.select(Item))}
     assert {key: (item.kind, item.validity, item.applicant_pk is None) for key, item in items.items()} == {
-        "E1": (ItemKind.ESSAY, False, False), "E2": (ItemKind.ESSAY, False, False),
-        "V1": (ItemKind.ESSAY, True, True), "V2": (ItemKind.ESSAY, True, True)}
+        "E1": (ItemKind.ESSAY, False, False),
+        "E2": (ItemKind.ESSAY, False, False),
+        "V1": (ItemKind.ESSAY, True, True),
+        "V2": (ItemKind.ESSAY, True, True),
+    }
     result = imported("reference_scores", REFERENCE, cycle)
     assert (result.created, result.updated, result.unchanged) == (4, 0, 0)
     stored = {(s.item_pk, s.domain_key): s.score for s in db.session.scalars(db.select(ReferenceScore))}
-    assert stored == {(items["V1"].id, "reflection"): 2, (items["V1"].id, "thinking"): 3,
-                      (items["V2"].id, "reflection"): 4, (items["V2"].id, "thinking"): 4}
+    assert stored == {
+        (items["V1"].id, "reflection"): 2,
+        (items["V1"].id, "thinking"): 3,
+        (items["V2"].id, "reflection"): 4,
+        (items["V2"].id, "thinking"): 4,
+    }
     again = imported("reference_scores", [REFERENCE[0], ["V1", "reflection", 1]], cycle)
     assert (again.created, again.updated, again.unchanged) == (0, 1, 0)
 
 
 def test_essay_rows_say_what_is_wrong_with_an_applicant_and_validity(cycle):
-    rows = [ESSAYS[0], ["V9", "A1", "paper-essay", "x", "yes"], ["E9", "", "paper-essay", "x", "no"],
-            ["V8", "", "paper-essay", "x", "perhaps"]]
+    rows = [
+        ESSAYS[0],
+        ["V9", "A1", "paper-essay", "x", "yes"],
+        ["E9", "", "paper-essay", "x", "no"],
+        ["V8", "", "paper-essay", "x", "perhaps"],
+    ]
     assert refused("essays", rows, cycle) == [
         "row 2, column applicant_id: a validity essay belongs to no applicant: leave applicant_id blank",
         "row 3, column applicant_id: required value is missing (only a validity essay, validity = yes, has none)",
         "row 4, column applicant_id: required value is missing (only a validity essay, validity = yes, has none)",
-        "row 4, column validity: 'perhaps' is not yes or no"]
+        "row 4, column validity: 'perhaps' is not yes or no",
+    ]
 
 
 def test_reference_score_rows_are_checked_against_the_essay_and_its_rubric(cycle):
-    rows = [REFERENCE[0], ["E1", "reflection", 3], ["V1", "insight", 3], ["V1", "reflection", 7],
-            ["V2", "reflection", 4], ["V404", "thinking", 2]]
+    rows = [
+        REFERENCE[0],
+        ["E1", "reflection", 3],
+        ["V1", "insight", 3],
+        ["V1", "reflection", 7],
+        ["V2", "reflection", 4],
+        ["V404", "thinking", 2],
+    ]
     assert refused("reference_scores", rows, cycle) == [
         "row 2, column item_id: E1 is not a validity essay: only a validity essay (essays imported with "
         "validity = yes) has expert scores",
@@ -103,7 +135,8 @@ def test_reference_score_rows_are_checked_against_the_essay_and_its_rubric(cycle
         "row 3, column domain: validity essay V1 would have no expert score for thinking (every domain needs one)",
         "row 4, column score: 7 is outside the paper-essay scale 1–4",
         "row 5, column domain: validity essay V2 would have no expert score for thinking (every domain needs one)",
-        "row 6, column item_id: no item 'V404' in this cycle (import essays first)"]
+        "row 6, column item_id: no item 'V404' in this cycle (import essays first)",
+    ]
     assert db.session.scalar(db.select(db.func.count()).select_from(ReferenceScore)) == 0
 
 
@@ -111,7 +144,9 @@ def test_stored_expert_scores_complete_a_later_file(cycle):
     imported("reference_scores", [REFERENCE[0], ["V1", "reflection", 2], ["V1", "thinking", 3]], cycle)
     imported("reference_scores", [REFERENCE[0], ["V1", "thinking", 4]], cycle)
     assert {s.domain_key: s.score for s in db.session.scalars(db.select(ReferenceScore))} == {
-        "reflection": 2, "thinking": 4}
+        "reflection": 2,
+        "thinking": 4,
+    }
 
 
 def test_validity_essays_are_assigned_like_essays_but_never_reconciled_nor_given_a_third_reader(cycle):
@@ -121,20 +156,35 @@ def test_validity_essays_are_assigned_like_essays_but_never_reconciled_nor_given
     assert readers == {"E1": 2, "E2": 2, "V1": 2, "V2": 2} and not plan.shortfalls
     # V1's two reads disagree by 3 on reflection: a live essay would be discrepant and get a third reader.
     pairs = {item.item_id: sorted(reviewers) for item, reviewers in _readers().items()}
-    rows = [row for item_id, (first, second) in pairs.items()
-            for row in read(item_id, first, 1, 3) + read(item_id, second, 4, 3)]
+    rows = [
+        row
+        for item_id, (first, second) in pairs.items()
+        for row in read(item_id, first, 1, 3) + read(item_id, second, 4, 3)
+    ]
     imported("scores", [HEADER, *rows], cycle)
     counts = reconcile_cycle(cycle)
     db.session.commit()
     states = {item.item_id: item.state for item in db.session.scalars(db.select(Item))}
-    assert states == {"E1": ItemState.ADJUDICATING, "E2": ItemState.ADJUDICATING, "V1": ItemState.IN_REVIEW,
-                      "V2": ItemState.IN_REVIEW}
+    assert states == {
+        "E1": ItemState.ADJUDICATING,
+        "E2": ItemState.ADJUDICATING,
+        "V1": ItemState.IN_REVIEW,
+        "V2": ItemState.IN_REVIEW,
+    }
     assert counts["adjudicating"] == 2 and counts["in_review"] == 2
     assert {item.item_id: len(reviewers) for item, reviewers in _readers().items()} == {
-        "E1": 3, "E2": 3, "V1": 2, "V2": 2}
+        "E1": 3,
+        "E2": 3,
+        "V1": 2,
+        "V2": 2,
+    }
     validity_pks = [item.id for item in db.session.scalars(db.select(Item).where(Item.validity))]
-    assert db.session.scalar(db.select(db.func.count()).select_from(ItemOutcome)
-                             .where(ItemOutcome.item_pk.in_(validity_pks))) == 0
+    assert (
+        db.session.scalar(
+            db.select(db.func.count()).select_from(ItemOutcome).where(ItemOutcome.item_pk.in_(validity_pks))
+        )
+        == 0
+    )
 
 
 def _readers():
@@ -150,29 +200,43 @@ def test_validity_reads_count_in_no_live_figure_of_the_workbook_or_the_pages(cyc
     imported("reference_scores", REFERENCE, cycle)
     # Live: E1 read 3,3 by r1 and 2,2 by r2; E2 read 4,4 by r1 and 4,3 by r2.
     # Validity: V1 read 1,1 by r1 and 4,4 by r2 (far apart: it would drag every live figure if it counted).
-    imported("scores", [HEADER, *read("E1", R1, 3, 3), *read("E1", R2, 2, 2), *read("E2", R1, 4, 4),
-                        *read("E2", R2, 4, 3), *read("V1", R1, 1, 1), *read("V1", R2, 4, 4)], cycle)
+    imported(
+        "scores",
+        [
+            HEADER,
+            *read("E1", R1, 3, 3),
+            *read("E1", R2, 2, 2),
+            *read("E2", R1, 4, 4),
+            *read("E2", R2, 4, 3),
+            *read("V1", R1, 1, 1),
+            *read("V1", R2, 4, 4),
+        ],
+        cycle,
+    )
     reconcile_cycle(cycle)
     db.session.commit()
     book = openpyxl.load_workbook(io.BytesIO(export_cycle_bytes(cycle)), read_only=True)
 
     def rows(title):
         header, *body = book[title].iter_rows(values_only=True)
-        return [dict(zip(header, row)) for row in body]
+        return [dict(zip(header, row, strict=True)) for row in body]
 
     kinds = {row["Item ID"]: (row["Kind"], row["Applicant ID"]) for row in rows("Items")}
-    assert kinds == {"E1": ("Essay", "A1"), "E2": ("Essay", "A1"), "V1": ("Validity", None),
-                     "V2": ("Validity", None)}
+    assert kinds == {"E1": ("Essay", "A1"), "E2": ("Essay", "A1"), "V1": ("Validity", None), "V2": ("Validity", None)}
     assert {row["Item ID"] for row in rows("Scores")} == {"E1", "E2", "V1"}
-    agreement = {row["Domain"]: (row["Items"], row["Exact agreement"], row["Adjacent agreement"])
-                 for row in rows("Agreement")}
+    agreement = {
+        row["Domain"]: (row["Items"], row["Exact agreement"], row["Adjacent agreement"]) for row in rows("Agreement")
+    }
     # reflection: 3 v 2 and 4 v 4 -> exact 1/2, adjacent 2/2; thinking: 3 v 2 and 4 v 3 -> exact 0, adjacent 1.
     assert agreement == {"Reflection": (2, 0.5, 1.0), "Thinking": (2, 0.0, 1.0)}
     reviewers = {row["Reviewer"]: (row["Submitted"], row["Mean score"], row["Severity"]) for row in rows("Reviewers")}
     # r1's live scores 3,3,4,4 (mean 3.5), each minus r2's: +1 +1 0 +1 -> severity 0.75; r2 the opposite.
     assert reviewers[R1] == (3, 3.5, 0.75)
     assert reviewers[R2] == (3, 2.75, -0.75)
-    figures = {domain.key: (domain.pairs, domain.exact, domain.adjacent, sum(domain.distribution.values()))
-               for rubric in cycle_figures(cycle) for domain in rubric.domains}
+    figures = {
+        domain.key: (domain.pairs, domain.exact, domain.adjacent, sum(domain.distribution.values()))
+        for rubric in cycle_figures(cycle)
+        for domain in rubric.domains
+    }
     assert figures == {"reflection": (2, 0.5, 1.0, 4), "thinking": (2, 0.0, 1.0, 4)}
     assert [row["Applicant ID"] for row in rows("Decisions")] == ["A1"]

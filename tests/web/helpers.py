@@ -1,4 +1,5 @@
 """Helpers for route tests that run with CSRF enabled, as in production."""
+
 import re
 
 from flask import Flask

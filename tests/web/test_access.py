@@ -1,4 +1,5 @@
 """Role checks, object checks and the fail-closed default (docs/security.md, requirements 7 and 9; docs/access.md)."""
+
 import pytest
 from flask_login import current_user
 
@@ -31,8 +32,14 @@ def two_cycles() -> dict:
     foreign = f.assign(item2, users["reviewer_b"])
     conflicted = f.assign(item1, users["conflicted"])
     f.make_conflict(users["conflicted"], applicant1)
-    return {"users": {k: u.id for k, u in users.items()}, "item1": item1.id, "item2": item2.id,
-            "own": own.id, "foreign": foreign.id, "conflicted": conflicted.id}
+    return {
+        "users": {k: u.id for k, u in users.items()},
+        "item1": item1.id,
+        "item2": item2.id,
+        "own": own.id,
+        "foreign": foreign.id,
+        "conflicted": conflicted.id,
+    }
 
 
 pytestmark = pytest.mark.seeded(seed=two_cycles)
@@ -47,35 +54,55 @@ def _user(name, world):
     return db.session.get(User, world["users"][name])
 
 
-@pytest.mark.parametrize(("who", "item", "expected"), [
-    ("reviewer_a", "item1", True), ("reviewer_a", "item2", False),
-    ("reviewer_b", "item1", False), ("reviewer_b", "item2", True),
-    ("conflicted", "item1", False),
-    ("committee", "item1", True), ("committee", "item2", False),
-    ("coordinator", "item1", True), ("coordinator", "item2", True),
-    ("disabled", "item1", False),
-])
+@pytest.mark.parametrize(
+    ("who", "item", "expected"),
+    [
+        ("reviewer_a", "item1", True),
+        ("reviewer_a", "item2", False),
+        ("reviewer_b", "item1", False),
+        ("reviewer_b", "item2", True),
+        ("conflicted", "item1", False),
+        ("committee", "item1", True),
+        ("committee", "item2", False),
+        ("coordinator", "item1", True),
+        ("coordinator", "item2", True),
+        ("disabled", "item1", False),
+    ],
+)
 def test_who_may_view_which_item(app, world, who, item, expected):
     from app.cycles.models import Item
+
     with app.app_context():
         assert can_view_item(_user(who, world), db.session.get(Item, world[item])) is expected
 
 
-@pytest.mark.parametrize(("who", "assignment", "expected"), [
-    ("reviewer_a", "own", True), ("reviewer_a", "foreign", False), ("reviewer_a", "conflicted", False),
-    ("reviewer_b", "own", False), ("conflicted", "conflicted", False),
-    ("committee", "own", True), ("committee", "conflicted", True), ("committee", "foreign", False),
-    ("coordinator", "foreign", True), ("disabled", "own", False),
-])
+@pytest.mark.parametrize(
+    ("who", "assignment", "expected"),
+    [
+        ("reviewer_a", "own", True),
+        ("reviewer_a", "foreign", False),
+        ("reviewer_a", "conflicted", False),
+        ("reviewer_b", "own", False),
+        ("conflicted", "conflicted", False),
+        ("committee", "own", True),
+        ("committee", "conflicted", True),
+        ("committee", "foreign", False),
+        ("coordinator", "foreign", True),
+        ("disabled", "own", False),
+    ],
+)
 def test_who_may_read_which_assignment(app, world, who, assignment, expected):
     from app.assignment.models import Assignment
+
     with app.app_context():
         assert can_read_assignment(_user(who, world), db.session.get(Assignment, world[assignment])) is expected
 
 
 def test_nobody_signed_out_may_see_anything(app, world):
-    from app.cycles.models import Item
     from flask_login import AnonymousUserMixin
+
+    from app.cycles.models import Item
+
     with app.app_context():
         assert not can_view_item(AnonymousUserMixin(), db.session.get(Item, world["item1"]))
         assert not can_view_item(None, db.session.get(Item, world["item1"]))
@@ -83,14 +110,17 @@ def test_nobody_signed_out_may_see_anything(app, world):
 
 def test_a_hidden_object_answers_404_like_a_missing_one(app, world):
     from werkzeug.exceptions import NotFound
+
     with app.test_request_context():
         reviewer = _user("reviewer_a", world)
         assert assignment_or_404(world["own"], reviewer).id == world["own"]
         assert item_or_404(world["item1"], reviewer).id == world["item1"]
-        for probe in (lambda: assignment_or_404(world["foreign"], reviewer),
-                      lambda: assignment_or_404(10_000, reviewer),
-                      lambda: item_or_404(world["item2"], reviewer),
-                      lambda: item_or_404(10_000, reviewer)):
+        for probe in (
+            lambda: assignment_or_404(world["foreign"], reviewer),
+            lambda: assignment_or_404(10_000, reviewer),
+            lambda: item_or_404(world["item2"], reviewer),
+            lambda: item_or_404(10_000, reviewer),
+        ):
             with pytest.raises(NotFound):
                 probe()
 
@@ -98,6 +128,7 @@ def test_a_hidden_object_answers_404_like_a_missing_one(app, world):
 def test_removing_an_assignment_takes_effect_on_the_next_request(app, world):
     from app.assignment.models import Assignment
     from app.cycles.models import Item
+
     with app.app_context():
         db.session.delete(db.session.get(Assignment, world["own"]))
         db.session.commit()
@@ -106,9 +137,11 @@ def test_removing_an_assignment_takes_effect_on_the_next_request(app, world):
 
 # ---- decorators and the fail-closed default, through real requests ----
 
+
 @pytest.fixture
 def probe_app(app):
     """The app with three extra views: one per protection style."""
+
     @role_required(Role.COORDINATOR, Role.COMMITTEE)
     def staff_only():
         return f"staff {current_user.role.value}"
@@ -179,13 +212,19 @@ def test_every_registered_view_is_public_only_when_marked(app):
 
 # ---- start page and navigation ----
 
+
 def _has_path(app, path):
     return any(rule.rule == path for rule in app.url_map.iter_rules())
 
 
-@pytest.mark.parametrize(("who", "endpoint_or_path"), [
-    ("reviewer_a", "scoring.queue"), ("committee", "/committee/"), ("coordinator", "/console/"),
-])
+@pytest.mark.parametrize(
+    ("who", "endpoint_or_path"),
+    [
+        ("reviewer_a", "scoring.queue"),
+        ("committee", "/committee/"),
+        ("coordinator", "/console/"),
+    ],
+)
 def test_each_role_lands_on_its_own_start_page(app, world, who, endpoint_or_path):
     client = _client_for(app, world, who)
     response = client.get("/")
@@ -194,6 +233,7 @@ def test_each_role_lands_on_its_own_start_page(app, world, who, endpoint_or_path
     else:
         with app.test_request_context():
             from flask import url_for
+
             expected = url_for(endpoint_or_path) if endpoint_or_path in app.view_functions else None
     if expected is None:  # that area is not built yet: a short start page, no redirect loop
         assert response.status_code == 200

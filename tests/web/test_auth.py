@@ -1,5 +1,6 @@
 """Signing in and out, sessions, the rate limit, safe redirects and password changes (docs/security.md,
 requirements 1–6)."""
+
 from datetime import timedelta
 
 import pytest
@@ -38,6 +39,7 @@ def signed_in(client) -> bool:
 
 # ---- signing in ----
 
+
 def test_the_right_password_signs_in_and_shows_the_user_in_the_header(client, reviewer_id):
     response = login(client, EMAIL, PASSWORD)
     assert response.status_code == 302
@@ -67,6 +69,7 @@ def test_an_unknown_account_gets_exactly_the_same_answer_as_a_wrong_password(app
 
 def _without_tokens(html: str) -> str:
     import re
+
     html = re.sub(r'value="[^"]*"', 'value=""', html)  # CSRF token and the echoed e-mail
     return re.sub(r'"X-CSRFToken": "[^"]*"', "", html)
 
@@ -100,6 +103,7 @@ def test_passwords_are_taken_exactly_as_typed_and_may_be_long(app, client):
 
 # ---- rate limit ----
 
+
 def test_after_five_failures_an_unknown_device_waits_even_with_the_right_password(app, client, reviewer_id):
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         assert login(client, EMAIL, "wrong wrong wrong").status_code == 401
@@ -123,9 +127,13 @@ def test_the_lockout_answers_the_same_for_an_unknown_account(app, reviewer_id):
 
 def test_the_limit_holds_across_two_worker_processes_sharing_the_database(app, tmp_path, reviewer_id):
     # A second app object on the same database stands in for a second gunicorn worker.
-    second = create_app({**{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI",
-                                                        "WTF_CSRF_ENABLED")},
-                         "INSTANCE_PATH": str(tmp_path / "instance2"), "LOCAL_HTTP": True})
+    second = create_app(
+        {
+            **{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WTF_CSRF_ENABLED")},
+            "INSTANCE_PATH": str(tmp_path / "instance2"),
+            "LOCAL_HTTP": True,
+        }
+    )
     workers = [app.test_client(), second.test_client()]
     for attempt in range(app.config["LOGIN_MAX_FAILURES"]):
         assert login(workers[attempt % 2], EMAIL, "wrong wrong wrong").status_code == 401
@@ -152,6 +160,7 @@ def test_a_successful_sign_in_clears_the_failure_count(app, client, reviewer_id)
 
 
 # ---- sessions ----
+
 
 def test_the_session_cookie_changes_at_sign_in(client, reviewer_id):
     page_token(client, "/login")
@@ -205,8 +214,14 @@ def test_a_disabled_flag_alone_ends_the_session_at_the_next_request(app, client,
 
 def test_cookies_are_secure_outside_local_development(tmp_path, monkeypatch):
     monkeypatch.delenv("ENDORSEMENT_LOCAL_HTTP", raising=False)
-    app = create_app({"TESTING": True, "SECRET_KEY": "s", "INSTANCE_PATH": str(tmp_path / "i"),
-                      "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "s.sqlite3")})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "s",
+            "INSTANCE_PATH": str(tmp_path / "i"),
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "s.sqlite3"),
+        }
+    )
     set_cookie = app.test_client().get("/login", base_url="https://localhost").headers["Set-Cookie"]
     assert "Secure" in set_cookie and "HttpOnly" in set_cookie and "SameSite=Lax" in set_cookie
     with app.app_context():
@@ -215,11 +230,24 @@ def test_cookies_are_secure_outside_local_development(tmp_path, monkeypatch):
 
 # ---- next ----
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example/", "//evil.example/", "///evil.example", "/\\evil.example", "\\\\evil.example",
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", "evil.example", "http:/evil.example", "/\t/evil.example",
-    "", None,
-])
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "///evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "evil.example",
+        "http:/evil.example",
+        "/\t/evil.example",
+        "",
+        None,
+    ],
+)
 def test_unsafe_next_targets_are_rejected(target):
     assert safe_next(target) is None
 
@@ -252,11 +280,18 @@ def test_an_anonymous_visit_is_sent_to_sign_in_and_back(client, reviewer_id):
 
 # ---- password change ----
 
+
 def _change(client, current, new, again=None):
     token = page_token(client, "/account/password")
-    return client.post("/account/password", data={
-        "csrf_token": token, "current_password": current, "new_password": new,
-        "confirm_password": new if again is None else again})
+    return client.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": current,
+            "new_password": new,
+            "confirm_password": new if again is None else again,
+        },
+    )
 
 
 def test_changing_the_password_needs_the_current_one(client, reviewer_id):
@@ -278,8 +313,12 @@ def test_guessing_the_current_password_counts_toward_the_sign_in_limit(app, clie
     assert login(same_browser, EMAIL, PASSWORD).status_code == 429
     assert login(same_browser, EMAIL, "a brand new passphrase").status_code == 429
     with app.app_context():  # the password did not change
-        assert service.authenticate(EMAIL, PASSWORD, client="192.0.2.9", device=None,
-                                    limits=service.sign_in_limits(app.config)).user is not None
+        assert (
+            service.authenticate(
+                EMAIL, PASSWORD, client="192.0.2.9", device=None, limits=service.sign_in_limits(app.config)
+            ).user
+            is not None
+        )
 
 
 def test_the_new_password_must_be_typed_twice_the_same(client, reviewer_id):
@@ -311,6 +350,7 @@ def test_a_password_change_ends_other_sessions_but_keeps_this_one(app, client, r
 
 # ---- CSRF ----
 
+
 @pytest.mark.parametrize("token", [None, "wrong-token", "foreign"])
 def test_login_without_a_valid_csrf_token_is_refused(app, client, reviewer_id, token):
     if token == "foreign":
@@ -331,8 +371,10 @@ def test_logout_and_password_change_without_a_valid_csrf_token_are_refused(app, 
     extra = {"csrf_token": token} if token else {}
     assert client.post("/logout", data=extra).status_code == 400
     assert signed_in(client)
-    response = client.post("/account/password", data={
-        **extra, "current_password": PASSWORD, "new_password": "n" * 20, "confirm_password": "n" * 20})
+    response = client.post(
+        "/account/password",
+        data={**extra, "current_password": PASSWORD, "new_password": "n" * 20, "confirm_password": "n" * 20},
+    )
     assert response.status_code == 400
     assert signed_in(client)
     assert login(app.test_client(), EMAIL, PASSWORD).status_code == 302  # password unchanged

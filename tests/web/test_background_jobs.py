@@ -1,4 +1,5 @@
 """The web export and the letters run as background jobs: started on the console, polled, downloaded."""
+
 import io
 import time
 import zipfile
@@ -10,7 +11,7 @@ from docx import Document
 from sqlalchemy import select
 
 from app.committee import decisions
-from app.cycles.models import Application, Applicant, Cycle
+from app.cycles.models import Applicant, Application, Cycle
 from app.extensions import db
 from app.jobs import service as jobs
 from app.jobs.models import Job, JobKind, JobState
@@ -103,8 +104,9 @@ def test_a_failing_export_shows_its_error_on_the_page(app, world, coordinator):
 def test_the_letters_are_made_in_the_background_as_one_zip(app, world, coordinator):
     with app.app_context():
         application = db.session.scalar(select(Application).join(Applicant).filter(Applicant.applicant_id == "A-2"))
-        decisions.record_decision(application, "revise", "Send the missing references.", actor_id=None,
-                                  expected_version=None)
+        decisions.record_decision(
+            application, "revise", "Send the missing references.", actor_id=None, expected_version=None
+        )
         db.session.commit()
     assert "(1 now)" in coordinator.get(_page(world)).get_data(as_text=True)
     _start(coordinator, world, "letters")
@@ -142,5 +144,5 @@ def test_without_htmx_the_buttons_and_the_progress_fall_back_to_the_page(app, wo
     started = coordinator.post(f"/console/cycles/{world['cycle_id']}/export", data={"csrf_token": token})
     assert started.status_code == 303 and started.headers["Location"].endswith(_page(world))
     progress = coordinator.get(f"/console/cycles/{world['cycle_id']}/export/progress")
-    assert progress.status_code == 200 and "<h2 id=\"export-title\"" in progress.get_data(as_text=True)
+    assert progress.status_code == 200 and '<h2 id="export-title"' in progress.get_data(as_text=True)
     _poll(coordinator, world, "export")  # let the worker finish before the app goes away

@@ -1,5 +1,6 @@
 """The board's "Differs on" column names what a flagged item's reads split on, also when no domain is beyond
 tolerance (a pass/fail split), so a disagreement never reads "–"."""
+
 import pytest
 
 from app.cycles.models import Item, ItemState, MemberRole
@@ -16,8 +17,10 @@ PASSWORD = "board differences passphrase"
 
 def test_the_engine_s_own_reasons_say_what_the_reads_split_on():
     assert disagrees_on([PASS_FAIL_REASON]) == (True, False)
-    assert disagrees_on(["reflection: scores differ by more than 1", REQUIREMENT_REASON.format(key="rsc")]) \
-        == (False, True)
+    assert disagrees_on(["reflection: scores differ by more than 1", REQUIREMENT_REASON.format(key="rsc")]) == (
+        False,
+        True,
+    )
     assert disagrees_on([]) == (False, False)
 
 
@@ -46,6 +49,6 @@ def test_a_pass_fail_split_within_tolerance_reads_pass_fail_only(app, split_item
     answer = client.get(f"/committee/cycles/{cycle_id}/")
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200, page[:3000]
-    row = page[page.index(">E-77<"):]
-    row = row[:row.index("</tr>")]
+    row = page[page.index(">E-77<") :]
+    row = row[: row.index("</tr>")]
     assert "pass/fail only" in row

@@ -1,4 +1,5 @@
 """Committee routes: who may see what, CSRF, 409 conflicts that keep the member's text, XSS, query counts."""
+
 import html
 import re
 
@@ -14,8 +15,10 @@ from tests import factories as f
 from tests.committee_world import PASSWORD, essay_scores
 from tests.web.helpers import count_queries, csrf_token_from, page_token, signed_in_client
 
-XSS = ('<script>alert("x")</script><img src=x onerror="alert(1)">'
-       '<a href="javascript:alert(2)">j</a><div hx-get="/committee/" hx-trigger="load" hx-on:click="alert(3)">h</div>')
+XSS = (
+    '<script>alert("x")</script><img src=x onerror="alert(1)">'
+    '<a href="javascript:alert(2)">j</a><div hx-get="/committee/" hx-trigger="load" hx-on:click="alert(3)">h</div>'
+)
 INERT_MARKERS = ["<script>alert", "<img src=x", '<a href="javascript:', '<div hx-get="/committee/"']
 
 
@@ -36,9 +39,12 @@ def token(client, path="/account/password"):
 
 
 def pages(world):
-    return {"index": "/committee/", "board": f"/committee/cycles/{world['cycle']}/",
-            "item": f"/committee/items/{world['split']}",
-            "applications": f"/committee/cycles/{world['cycle']}/applications"}
+    return {
+        "index": "/committee/",
+        "board": f"/committee/cycles/{world['cycle']}/",
+        "item": f"/committee/items/{world['split']}",
+        "applications": f"/committee/cycles/{world['cycle']}/applications",
+    }
 
 
 def textarea(body, textarea_id):
@@ -63,14 +69,17 @@ def decide_path(world, application="ada"):
 
 # ---- access ----
 
+
 def test_reviewers_are_refused_every_committee_page_and_action(app, world):
     client = signed_in(app, world, "ann")
     for path in pages(world).values():
         assert client.get(path).status_code == 403, path
     csrf = token(client)
     assert client.post(resolve_path(world), data=resolution_form(csrf)).status_code == 403
-    assert client.post(decide_path(world), data={"csrf_token": csrf, "decision": "endorse",
-                                                 "rationale": "x"}).status_code == 403
+    assert (
+        client.post(decide_path(world), data={"csrf_token": csrf, "decision": "endorse", "rationale": "x"}).status_code
+        == 403
+    )
     with app.app_context():
         assert db.session.scalar(select(CommitteeResolution)) is None
         assert db.session.scalar(select(Decision)) is None
@@ -88,8 +97,10 @@ def test_a_committee_member_of_another_cycle_gets_404_and_never_sees_the_cycle(a
             assert "Ada Applicant" not in body and "E-1" not in body
     csrf = token(client)
     assert client.post(resolve_path(world), data=resolution_form(csrf)).status_code == 404
-    assert client.post(decide_path(world), data={"csrf_token": csrf, "decision": "endorse",
-                                                 "rationale": "x"}).status_code == 404
+    assert (
+        client.post(decide_path(world), data={"csrf_token": csrf, "decision": "endorse", "rationale": "x"}).status_code
+        == 404
+    )
     with app.app_context():
         assert db.session.scalar(select(CommitteeResolution)) is None
 
@@ -124,6 +135,7 @@ def test_a_committee_member_starts_on_the_committee_page(app, world):
 
 
 # ---- CSRF ----
+
 
 @pytest.mark.parametrize("csrf", [None, "not-a-token", "foreign"])
 def test_every_committee_post_needs_this_sessions_csrf_token(app, world, csrf):
@@ -162,12 +174,14 @@ def test_the_csrf_token_also_works_as_the_htmx_header(app, world):
 
 # ---- pages ----
 
+
 def test_the_item_page_highlights_the_discrepant_domain_in_text_not_colour_alone(app, world):
     body = signed_in(app, world, "maya").get(pages(world)["item"]).get_data(as_text=True)
     assert "Reads differ by 2 on Reflection; the rubric tolerates 1." in body
     assert "≠ Differs by 2" in body
-    rows = re.findall(r'<tr class="(is-discrepant)?">\s*<th scope="row" class="compare__domain[^"]*">([^<]+)</th>',
-                      body)
+    rows = re.findall(
+        r'<tr class="(is-discrepant)?">\s*<th scope="row" class="compare__domain[^"]*">([^<]+)</th>', body
+    )
     assert [name for flag, name in rows if flag] == ["Reflection"]
     assert len([name for flag, name in rows if not flag]) == 5
     assert "Feelings are not examined at all." in body and "Notices the parallel process." in body
@@ -179,8 +193,9 @@ def test_the_item_page_highlights_the_discrepant_domain_in_text_not_colour_alone
 def test_saving_final_scores_with_htmx_answers_the_form_and_the_new_state(app, world):
     client = signed_in(app, world, "maya")
     csrf = token(client, pages(world)["item"])
-    response = client.post(resolve_path(world), data=resolution_form(csrf, reflection=2),
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        resolve_path(world), data=resolution_form(csrf, reflection=2), headers={"HX-Request": "true"}
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<html" not in body and "Final scores saved (version 1)" in body
@@ -201,26 +216,32 @@ def test_saving_final_scores_without_javascript_redirects_to_the_item(app, world
 @pytest.mark.parametrize("htmx", [True, False])
 def test_saving_over_a_colleagues_newer_version_is_409_and_keeps_the_typed_text(app, world, htmx):
     noah = signed_in(app, world, "noah")
-    noah_csrf = token(noah, pages(world)["item"])           # Noah opens the form: nothing saved yet
+    noah_csrf = token(noah, pages(world)["item"])  # Noah opens the form: nothing saved yet
     maya = signed_in(app, world, "maya")
-    maya.post(resolve_path(world), data=resolution_form(token(maya, pages(world)["item"]), reflection=2,
-                                                        rationale="Maya: emerging reflection."))
+    maya.post(
+        resolve_path(world),
+        data=resolution_form(token(maya, pages(world)["item"]), reflection=2, rationale="Maya: emerging reflection."),
+    )
     typed = "Noah's careful reasoning about the parallel process, typed for ten minutes."
     headers = {"HX-Request": "true"} if htmx else {}
-    response = noah.post(resolve_path(world), data=resolution_form(noah_csrf, reflection=4, rationale=typed),
-                         headers=headers)
+    response = noah.post(
+        resolve_path(world), data=resolution_form(noah_csrf, reflection=4, rationale=typed), headers=headers
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "another committee member saved this item" in body
     assert "Maya Member" in body and "Maya: emerging reflection." in body
-    assert textarea(body, "rationale") == typed               # the textarea still holds Noah's text
+    assert textarea(body, "rationale") == typed  # the textarea still holds Noah's text
     assert re.search(r'name="score_reflection"[^>]*value="4"', body)
-    assert 'name="version" value="1"' in body                 # a deliberate second save may replace Maya's
+    assert 'name="version" value="1"' in body  # a deliberate second save may replace Maya's
     with app.app_context():
         saved = db.session.scalar(select(CommitteeResolution))
         assert saved.rationale == "Maya: emerging reflection." and saved.version == 1
-    again = noah.post(resolve_path(world), data=resolution_form(noah_csrf, version="1", reflection=4,
-                                                                rationale=typed), headers=headers)
+    again = noah.post(
+        resolve_path(world),
+        data=resolution_form(noah_csrf, version="1", reflection=4, rationale=typed),
+        headers=headers,
+    )
     assert again.status_code in (200, 303)
     with app.app_context():
         assert db.session.scalar(select(CommitteeResolution)).rationale == typed
@@ -229,8 +250,9 @@ def test_saving_over_a_colleagues_newer_version_is_409_and_keeps_the_typed_text(
 def test_missing_rationale_is_422_and_keeps_the_typed_scores(app, world):
     client = signed_in(app, world, "maya")
     csrf = token(client, pages(world)["item"])
-    response = client.post(resolve_path(world), data=resolution_form(csrf, rationale="  ", reflection=1.5),
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        resolve_path(world), data=resolution_form(csrf, rationale="  ", reflection=1.5), headers={"HX-Request": "true"}
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "A rationale is required" in body
@@ -246,9 +268,16 @@ def test_a_decision_is_recorded_from_the_applications_page(app, world):
     client = signed_in(app, world, "maya")
     page = client.get(pages(world)["applications"]).get_data(as_text=True)
     assert "Ada Applicant" in page and "85 ≥ pass mark 80" in page and "70 &lt; pass mark 80" in page
-    response = client.post(decide_path(world), data={"csrf_token": csrf_token_from(page), "decision": "revise",
-                                                     "rationale": "Portfolio needs one more reference.",
-                                                     "version": ""}, headers={"HX-Request": "true"})
+    response = client.post(
+        decide_path(world),
+        data={
+            "csrf_token": csrf_token_from(page),
+            "decision": "revise",
+            "rationale": "Portfolio needs one more reference.",
+            "version": "",
+        },
+        headers={"HX-Request": "true"},
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "Decision recorded" in body and "Revise and resubmit" in body
     page = client.get(pages(world)["applications"]).get_data(as_text=True)
@@ -259,12 +288,17 @@ def test_a_stale_decision_is_409_and_keeps_the_typed_rationale(app, world):
     noah = signed_in(app, world, "noah")
     noah_csrf = token(noah, pages(world)["applications"])
     maya = signed_in(app, world, "maya")
-    maya.post(decide_path(world), data={"csrf_token": token(maya), "decision": "endorse",
-                                        "rationale": "Maya: endorse.", "version": ""})
+    maya.post(
+        decide_path(world),
+        data={"csrf_token": token(maya), "decision": "endorse", "rationale": "Maya: endorse.", "version": ""},
+    )
     typed = "Noah thinks the portfolio needs revision."
     for headers in ({"HX-Request": "true"}, {}):
-        response = noah.post(decide_path(world), data={"csrf_token": noah_csrf, "decision": "revise",
-                                                       "rationale": typed, "version": ""}, headers=headers)
+        response = noah.post(
+            decide_path(world),
+            data={"csrf_token": noah_csrf, "decision": "revise", "rationale": typed, "version": ""},
+            headers=headers,
+        )
         body = response.get_data(as_text=True)
         assert response.status_code == 409
         assert "another committee member recorded a decision" in body and "Maya: endorse." in body
@@ -300,12 +334,14 @@ def test_the_board_shows_counts_pictures_and_filters_with_htmx(app, world):
 
 # ---- XSS ----
 
+
 def _plant_xss(app, world):
     with app.app_context():
         from app.scoring.models import Score
+
         for score in db.session.scalars(select(Score).where(Score.domain_key == "reflection")):
             score.comment = XSS
-        db.session.get(Cycle, world["cycle"]).name = "Cycle " + XSS[:XSS.index("<a ")]  # fits the 120-char column
+        db.session.get(Cycle, world["cycle"]).name = "Cycle " + XSS[: XSS.index("<a ")]  # fits the 120-char column
         applicant = f.make_applicant(db.session.get(Cycle, world["cycle"]), applicant_id="X-1", name=XSS)
         db.session.commit()
         return applicant.application.id
@@ -316,27 +352,36 @@ def test_xss_in_comments_names_and_rationale_renders_inert(app, world):
     client = signed_in(app, world, "maya")
     csrf = token(client, pages(world)["item"])
     client.post(resolve_path(world), data=resolution_form(csrf, rationale=XSS))
-    client.post(f"/committee/applications/{xss_application}/decision",
-                data={"csrf_token": csrf, "decision": "revise", "rationale": XSS, "version": ""})
+    client.post(
+        f"/committee/applications/{xss_application}/decision",
+        data={"csrf_token": csrf, "decision": "revise", "rationale": XSS, "version": ""},
+    )
     # A second member's stale save shows the first member's rationale in the conflict message.
     noah = signed_in(app, world, "noah")
-    conflict = noah.post(resolve_path(world), data=resolution_form(token(noah), rationale="mine"),
-                         headers={"HX-Request": "true"}).get_data(as_text=True)
-    stale_decision = noah.post(f"/committee/applications/{xss_application}/decision",
-                               data={"csrf_token": token(noah), "decision": "endorse", "rationale": "x",
-                                     "version": ""}, headers={"HX-Request": "true"}).get_data(as_text=True)
+    conflict = noah.post(
+        resolve_path(world), data=resolution_form(token(noah), rationale="mine"), headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    stale_decision = noah.post(
+        f"/committee/applications/{xss_application}/decision",
+        data={"csrf_token": token(noah), "decision": "endorse", "rationale": "x", "version": ""},
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
     bodies = [client.get(path).get_data(as_text=True) for path in pages(world).values()]
-    bodies += [conflict, stale_decision, client.get(pages(world)["board"], headers={"HX-Request": "true"})
-               .get_data(as_text=True)]
+    bodies += [
+        conflict,
+        stale_decision,
+        client.get(pages(world)["board"], headers={"HX-Request": "true"}).get_data(as_text=True),
+    ]
     for body in bodies:
         for marker in INERT_MARKERS:
             assert marker not in body
     item_page = bodies[2]
-    assert html.unescape(item_page).count(XSS) >= 3                # two comments and the saved rationale
+    assert html.unescape(item_page).count(XSS) >= 3  # two comments and the saved rationale
     assert XSS in html.unescape(conflict) and XSS in html.unescape(stale_decision)
 
 
 # ---- query counts ----
+
 
 def grow_cycle(app, world, applicants):
     """Add applicants with a portfolio and a two-read essay each, in assorted states."""
@@ -356,8 +401,11 @@ def grow_cycle(app, world, applicants):
 
 def test_board_and_applications_issue_the_same_number_of_queries_for_a_much_larger_cycle(app, world):
     client = signed_in(app, world, "maya")
-    paths = [(pages(world)["board"], None), (pages(world)["board"] + "?state=open", {"HX-Request": "true"}),
-             (pages(world)["applications"], None)]
+    paths = [
+        (pages(world)["board"], None),
+        (pages(world)["board"] + "?state=open", {"HX-Request": "true"}),
+        (pages(world)["applications"], None),
+    ]
     grow_cycle(app, world, 4)
     small = [count_queries(app, client, path, headers) for path, headers in paths]
     grow_cycle(app, world, 40)
@@ -373,6 +421,7 @@ def test_the_item_page_issues_a_bounded_number_of_queries(app, world):
 
 # ---- the result before saving ----
 
+
 def test_the_final_scores_form_previews_the_result_without_saving(app, world):
     client = signed_in(app, world, "maya")
     csrf = token(client)
@@ -382,17 +431,22 @@ def test_the_final_scores_form_previews_the_result_without_saving(app, world):
     failing = client.post(preview, data=resolution_form(csrf, reflection=1.5), headers=headers)
     body = failing.get_data(as_text=True)
     assert failing.status_code == 200
-    assert "records a <strong class=\"badge badge--fail\">Fail</strong>" in body
+    assert 'records a <strong class="badge badge--fail">Fail</strong>' in body
     assert "a mean of 2.75 (total 16.5)" in body
     assert "Misses: every domain at least 2 (lowest 1.5)" in body
     assert "Meets: a mean of at least 2.5 (mean 2.75)" in body
     # All at 2 except two at 3: lowest 2, mean 14 / 6 = 2.33 < 2.5 → fail on the mean alone.
-    mean_only = client.post(preview, data=resolution_form(csrf, default=2) | {
-        "score_reflection": "3", "score_thinking": "3"}, headers=headers).get_data(as_text=True)
-    assert "Meets: every domain at least 2 (lowest 2)" in mean_only and "Misses: a mean of at least 2.5 (mean 2.33)" \
-        in mean_only
+    mean_only = client.post(
+        preview,
+        data=resolution_form(csrf, default=2) | {"score_reflection": "3", "score_thinking": "3"},
+        headers=headers,
+    ).get_data(as_text=True)
+    assert (
+        "Meets: every domain at least 2 (lowest 2)" in mean_only
+        and "Misses: a mean of at least 2.5 (mean 2.33)" in mean_only
+    )
     passing = client.post(preview, data=resolution_form(csrf), headers=headers).get_data(as_text=True)
-    assert "badge--pass\">Pass</strong>" in passing and "a mean of 3.00 (total 18)" in passing
+    assert 'badge--pass">Pass</strong>' in passing and "a mean of 3.00 (total 18)" in passing
     blank = client.post(preview, data=resolution_form(csrf) | {"score_thinking": ""}, headers=headers)
     assert blank.status_code == 200 and "Thinking: a final score is required" in blank.get_data(as_text=True)
     # Without script the button posts the form: the item page shows the preview and keeps what was typed.
@@ -408,18 +462,23 @@ def test_the_item_page_opens_with_the_result_of_its_prefilled_scores(app, world)
     client = signed_in(app, world, "maya")
     body = client.get(pages(world)["item"]).get_data(as_text=True)
     # Pre-filled with the reads' means: reflection (1 + 3) / 2 = 2, the rest 3; mean 17 / 6 = 2.83 → pass.
-    assert "badge--pass\">Pass</strong>" in body and "a mean of 2.83 (total 17)" in body
+    assert 'badge--pass">Pass</strong>' in body and "a mean of 2.83 (total 17)" in body
 
 
 # ---- decisions at meeting speed ----
+
 
 def ready_rows(app, world):
     with app.app_context():
         from app.committee import decisions
         from app.people.models import User
+
         maya = db.session.scalar(select(User).filter_by(email=world["emails"]["maya"]))
-        return {row.applicant_id: row.suggested for row in decisions.applications(
-            db.session.get(Cycle, world["cycle"]), maya) if row.ready_to_decide}
+        return {
+            row.applicant_id: row.suggested
+            for row in decisions.applications(db.session.get(Cycle, world["cycle"]), maya)
+            if row.ready_to_decide
+        }
 
 
 def test_the_applications_page_filters_undecided_and_ready_and_accepts_suggestions_together(app, world):
@@ -443,22 +502,30 @@ def test_the_applications_page_filters_undecided_and_ready_and_accepts_suggestio
     assert body.count('form="accept-suggested" checked') == 2  # what was ticked stays ticked
     guessed = client.post(accept, data={"csrf_token": csrf, "accept": ["987654"], "rationale": "x"})
     assert guessed.status_code == 422 and "An application chosen is not one of this page" in guessed.get_data(
-        as_text=True)
+        as_text=True
+    )
     with app.app_context():
         assert db.session.scalar(select(Decision)) is None
 
-    done = client.post(accept, data={"csrf_token": csrf, "accept": both, "rationale": "As suggested: met in full.",
-                                     "show": "ready"})
+    done = client.post(
+        accept, data={"csrf_token": csrf, "accept": both, "rationale": "As suggested: met in full.", "show": "ready"}
+    )
     assert done.status_code == 303 and done.headers["Location"].endswith("?show=ready")
-    assert ("Suggested decision recorded for 2 applications: A-1 (Endorse), A-2 (Not endorsed)."
-            in client.get(done.headers["Location"]).get_data(as_text=True))
+    assert "Suggested decision recorded for 2 applications: A-1 (Endorse), A-2 (Not endorsed)." in client.get(
+        done.headers["Location"]
+    ).get_data(as_text=True)
     with app.app_context():
         from app.audit.models import AuditEntry
-        decided = {row.application_id: (row.decision.value, row.rationale, row.decided_by_id)
-                   for row in db.session.scalars(select(Decision))}
+
+        decided = {
+            row.application_id: (row.decision.value, row.rationale, row.decided_by_id)
+            for row in db.session.scalars(select(Decision))
+        }
         maya = world["ids"]["maya"]
-        assert decided == {world["ada"]: ("endorse", "As suggested: met in full.", maya),
-                           world["bo"]: ("not_endorsed", "As suggested: met in full.", maya)}
+        assert decided == {
+            world["ada"]: ("endorse", "As suggested: met in full.", maya),
+            world["bo"]: ("not_endorsed", "As suggested: met in full.", maya),
+        }
         notes = list(db.session.scalars(select(AuditEntry.note).where(AuditEntry.action == "decision.record")))
         assert notes == ["suggestion accepted with others"] * 2
     again = client.post(accept, data={"csrf_token": csrf, "accept": [str(world["ada"])], "rationale": "again"})
@@ -469,6 +536,7 @@ def test_the_portfolio_form_settles_requirement_lines_with_the_scores(app, world
     from app.requirements.models import RequirementFinal
     from app.rubrics.registry import get_rubric
     from tests.committee_world import PORTFOLIO_DOMAINS
+
     client = signed_in(app, world, "maya")
     path = f"/committee/items/{world['portfolio']}"
     page = client.get(path).get_data(as_text=True)
@@ -478,10 +546,14 @@ def test_the_portfolio_form_settles_requirement_lines_with_the_scores(app, world
     assert "Requirement lines the reads disagree on" in page
     assert re.search(rf'<select id="line-{first.key}"[^>]*>.*?<option value="met" selected>Met</option>', page, re.S)
     data = {f"score_{key}": "3" for key in PORTFOLIO_DOMAINS} | {
-        "csrf_token": token(client), "version": "", "rationale": "The hours fall short.",
-        f"line_{first.key}": "not_met"}
+        "csrf_token": token(client),
+        "version": "",
+        "rationale": "The hours fall short.",
+        f"line_{first.key}": "not_met",
+    }
     assert client.post(f"{path}/resolution", data=data).status_code == 303
     with app.app_context():
-        final = db.session.scalar(select(RequirementFinal).filter_by(application_id=world["ada"],
-                                                                     requirement_key=first.key))
+        final = db.session.scalar(
+            select(RequirementFinal).filter_by(application_id=world["ada"], requirement_key=first.key)
+        )
         assert (final.status.value, final.rationale) == ("not_met", "The hours fall short.")

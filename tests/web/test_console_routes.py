@@ -1,4 +1,5 @@
 """Coordinator console routes: access for every role, CSRF on every POST, and each console action end to end."""
+
 import io
 import re
 from datetime import date
@@ -7,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.assignment.models import Assignment, AssignmentSource
-from app.audit.models import AuditEntry
 from app.assignment.service import decline
+from app.audit.models import AuditEntry
 from app.cycles.models import Applicant, Cycle, CycleMember, Item, ItemState
 from app.extensions import db
 from app.people.models import Role, User
@@ -18,23 +19,30 @@ from tests.factories import ESSAY_DOMAINS
 from tests.web.helpers import csrf_token_from, login, page_token, signed_in_client
 
 PASSWORD = "a long enough test password"
-SHEETS = ["Decisions", "Items", "Scores", "Agreement", "Reviewers", "Assignments", "Requirements", "Calibration",
-          "Summary"]
+SHEETS = [
+    "Decisions",
+    "Items",
+    "Scores",
+    "Agreement",
+    "Reviewers",
+    "Assignments",
+    "Requirements",
+    "Calibration",
+    "Summary",
+]
 
 
 def spring_cycle() -> dict:
     """Cycle "Spring 2025" (2 reads per item): three C-designated pool reviewers, one of them conflicted with
     applicant A-1; two essays of A-1 and one of A-2; a submitted read and an empty assignment on E-3."""
     cycle = f.make_cycle("Spring 2025", readers=2, due=date(2025, 6, 30))
-    coordinator = f.make_user(Role.COORDINATOR, email="coord@example.org", name="Cora Coordinator",
-                              password=PASSWORD)
+    coordinator = f.make_user(Role.COORDINATOR, email="coord@example.org", name="Cora Coordinator", password=PASSWORD)
     committee = f.make_user(Role.COMMITTEE, email="committee@example.org", password=PASSWORD)
-    ann = f.make_user(Role.REVIEWER, email="ann@example.org", name="Ann Reader", password=PASSWORD,
-                      designations="C")
-    ben = f.make_user(Role.REVIEWER, email="ben@example.org", name="Ben Reader", password=PASSWORD,
-                      designations="C")
-    cat = f.make_user(Role.REVIEWER, email="cat@example.org", name="Cat Conflicted", password=PASSWORD,
-                      designations="C")
+    ann = f.make_user(Role.REVIEWER, email="ann@example.org", name="Ann Reader", password=PASSWORD, designations="C")
+    ben = f.make_user(Role.REVIEWER, email="ben@example.org", name="Ben Reader", password=PASSWORD, designations="C")
+    cat = f.make_user(
+        Role.REVIEWER, email="cat@example.org", name="Cat Conflicted", password=PASSWORD, designations="C"
+    )
     for reviewer in (ann, ben, cat):
         f.add_member(cycle, reviewer)
     f.add_member(cycle, committee, "committee")
@@ -51,10 +59,23 @@ def spring_cycle() -> dict:
     flag = ItemFlag(assignment_id=submitted.id, note="The response stops mid-sentence.")
     db.session.add(flag)
     db.session.flush()
-    return {"flag_id": flag.id, "cycle_id": cycle.id, "item_pk": e1.id, "e3": e3.id, "assignment_id": empty.id,
-            "submitted_assignment": submitted.id, "user_id": ben.id,
-            "coordinator": coordinator.email, "committee": committee.email, "reviewer": ann.email,
-            "ann": ann.id, "ben": ben.id, "cat": cat.id, "e1": e1.id, "e2": e2.id}
+    return {
+        "flag_id": flag.id,
+        "cycle_id": cycle.id,
+        "item_pk": e1.id,
+        "e3": e3.id,
+        "assignment_id": empty.id,
+        "submitted_assignment": submitted.id,
+        "user_id": ben.id,
+        "coordinator": coordinator.email,
+        "committee": committee.email,
+        "reviewer": ann.email,
+        "ann": ann.id,
+        "ben": ben.id,
+        "cat": cat.id,
+        "e1": e1.id,
+        "e2": e2.id,
+    }
 
 
 pytestmark = pytest.mark.seeded(seed=spring_cycle)
@@ -79,6 +100,7 @@ def console_routes(app, world):
     routes = []
     with app.test_request_context():
         from flask import url_for
+
         for rule in app.url_map.iter_rules():
             if not rule.endpoint.startswith("console."):
                 continue
@@ -149,25 +171,31 @@ def test_every_console_post_needs_a_csrf_token_of_this_session(app, world):
 
 def test_a_coordinator_creates_a_cycle(app, world):
     client = signed_in(app, world["coordinator"])
-    response = client.post("/console/cycles", data={"csrf_token": token(client, "/console/"), "name": "Autumn 2025",
-                                                    "readers": "3", "due": "2025-11-01"})
+    response = client.post(
+        "/console/cycles",
+        data={"csrf_token": token(client, "/console/"), "name": "Autumn 2025", "readers": "3", "due": "2025-11-01"},
+    )
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Autumn 2025" in page and "3 reads per item" in page and "1 November 2025" in page
-    duplicate = client.post("/console/cycles", data={"csrf_token": token(client, "/console/"),
-                                                     "name": "Autumn 2025", "readers": "2"})
+    duplicate = client.post(
+        "/console/cycles", data={"csrf_token": token(client, "/console/"), "name": "Autumn 2025", "readers": "2"}
+    )
     assert duplicate.status_code == 422
     # The service's problem is shown beside the field it names, not parsed back out of a message.
-    assert ('<p class="field__error" id="name-error">A cycle called &#39;Autumn 2025&#39; already exists</p>'
-            in duplicate.get_data(as_text=True))
+    assert (
+        '<p class="field__error" id="name-error">A cycle called &#39;Autumn 2025&#39; already exists</p>'
+        in duplicate.get_data(as_text=True)
+    )
 
 
 def test_the_dashboard_counts_items_per_state_and_reads_per_reviewer(app, world):
     client = signed_in(app, world["coordinator"])
     page = client.get(f"/console/cycles/{world['cycle_id']}").get_data(as_text=True)
     # Two unassigned essays, one in review; Ann 1 of 1 submitted, Ben 0 of 1, Cat 0 of 0.
-    count_of = ('<span class="badge badge--{state}">{label}</span>\n'
-                '          <span class="state-list__count">{count}</span>')
+    count_of = (
+        '<span class="badge badge--{state}">{label}</span>\n          <span class="state-list__count">{count}</span>'
+    )
     assert count_of.format(state="unassigned", label="unassigned", count=2) in page
     assert count_of.format(state="in_review", label="in review", count=1) in page
     assert "1 of 1 submitted" in page and "0 of 1 submitted" in page and "0 of 0 submitted" in page
@@ -179,13 +207,16 @@ def test_the_dashboard_counts_items_per_state_and_reads_per_reviewer(app, world)
     pictures = client.get(pictures_url, headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<html" not in pictures
     assert "Scores per domain · " in pictures and "Agreement per domain · " in pictures and "<svg" in pictures
-    assert "<svg" in client.get(pictures_url).get_data(as_text=True)     # without script: a page of its own
+    assert "<svg" in client.get(pictures_url).get_data(as_text=True)  # without script: a page of its own
 
 
 def upload(client, cycle_id, kind, name, content: bytes):
     path = f"/console/cycles/{cycle_id}/import"
-    return client.post(path, data={"csrf_token": token(client, path), "kind": kind,
-                                   "file": (io.BytesIO(content), name)}, content_type="multipart/form-data")
+    return client.post(
+        path,
+        data={"csrf_token": token(client, path), "kind": kind, "file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_a_bad_upload_shows_the_row_report_and_writes_nothing(app, world):
@@ -198,8 +229,9 @@ def test_a_bad_upload_shows_the_row_report_and_writes_nothing(app, world):
     assert response.status_code == 422
     assert "Nothing was imported from reviewers.csv" in page
     # The header is row 1: the bad address is on row 3, the missing name on row 4.
-    assert ('<td class="num">3</td><td><code>email</code></td>'
-            '<td>&#39;not-an-address&#39; is not an e-mail address</td>') in page
+    assert (
+        '<td class="num">3</td><td><code>email</code></td><td>&#39;not-an-address&#39; is not an e-mail address</td>'
+    ) in page
     assert '<td class="num">4</td><td><code>name</code></td><td>required value is missing</td>' in page
     assert page.count('<tr><td class="num">') == 2
     with app.app_context():
@@ -216,8 +248,10 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_by_its_content(app, world):
 def test_a_good_upload_imports_and_shows_the_counts(app, world):
     client = signed_in(app, world["coordinator"])
     # Ann's row repeats what is stored (no organization), so it is unchanged.
-    csv = "\ufeffemail,name,designations,organization\nnew1@example.org,New One,C,Harbor Clinic\n" \
-          "ann@example.org,Ann Reader,C,\n"
+    csv = (
+        "\ufeffemail,name,designations,organization\nnew1@example.org,New One,C,Harbor Clinic\n"
+        "ann@example.org,Ann Reader,C,\n"
+    )
     response = upload(client, world["cycle_id"], "reviewers", "pool.csv", csv.encode())
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -245,8 +279,10 @@ def preview(client, world, readers=2):
 
 
 def confirm(client, world, csrf, fingerprint, readers=2):
-    return client.post(f"/console/cycles/{world['cycle_id']}/assignments/confirm",
-                       data={"csrf_token": csrf, "readers": str(readers), "fingerprint": fingerprint})
+    return client.post(
+        f"/console/cycles/{world['cycle_id']}/assignments/confirm",
+        data={"csrf_token": csrf, "readers": str(readers), "fingerprint": fingerprint},
+    )
 
 
 def test_preview_then_confirm_writes_exactly_the_previewed_plan(app, world):
@@ -260,13 +296,25 @@ def test_preview_then_confirm_writes_exactly_the_previewed_plan(app, world):
     response = confirm(client, world, csrf, fingerprint)
     assert response.status_code == 302
     with app.app_context():
-        pairs = set(db.session.execute(select(Item.item_id, User.email).join(Assignment, Assignment.item_pk == Item.id)
-                                       .join(User, User.id == Assignment.reviewer_id)
-                                       .where(Assignment.source == AssignmentSource.AUTO)))
-        assert pairs == {("E-1", "ann@example.org"), ("E-1", "ben@example.org"),
-                         ("E-2", "ann@example.org"), ("E-2", "ben@example.org")}
+        pairs = set(
+            db.session.execute(
+                select(Item.item_id, User.email)
+                .join(Assignment, Assignment.item_pk == Item.id)
+                .join(User, User.id == Assignment.reviewer_id)
+                .where(Assignment.source == AssignmentSource.AUTO)
+            )
+        )
+        assert pairs == {
+            ("E-1", "ann@example.org"),
+            ("E-1", "ben@example.org"),
+            ("E-2", "ann@example.org"),
+            ("E-2", "ben@example.org"),
+        }
         assert {item.item_id: item.state for item in db.session.scalars(select(Item))} == {
-            "E-1": ItemState.ASSIGNED, "E-2": ItemState.ASSIGNED, "E-3": ItemState.IN_REVIEW}
+            "E-1": ItemState.ASSIGNED,
+            "E-2": ItemState.ASSIGNED,
+            "E-3": ItemState.IN_REVIEW,
+        }
 
 
 def test_a_stale_preview_is_refused_and_nothing_is_assigned(app, world):
@@ -283,8 +331,12 @@ def test_a_stale_preview_is_refused_and_nothing_is_assigned(app, world):
     assert "6 new reads" in page  # the fresh preview includes E-4
     with app.app_context():
         assert count(Assignment) == 2
-        assert db.session.scalar(select(func.count()).select_from(AuditEntry)
-                                 .where(AuditEntry.action == "assignment.create")) == 0
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "assignment.create")
+            )
+            == 0
+        )
 
 
 def test_a_forged_fingerprint_is_refused(app, world):
@@ -325,8 +377,9 @@ def test_the_preview_names_a_relaxed_cycle_and_the_setting_is_audited(app, world
         assert not db.session.get(Cycle, world["cycle_id"]).blind_across_items
         entry = db.session.scalar(select(AuditEntry).filter_by(action="cycle.blind_across_items"))
         assert entry.after == {"blind_across_items": False}
-    client.post(f"/console/cycles/{world['cycle_id']}/blindness",
-                data={"csrf_token": token(client, path), "blind": "y"})
+    client.post(
+        f"/console/cycles/{world['cycle_id']}/blindness", data={"csrf_token": token(client, path), "blind": "y"}
+    )
     with app.app_context():
         assert db.session.get(Cycle, world["cycle_id"]).blind_across_items
 
@@ -366,27 +419,33 @@ def test_manual_assignment_of_an_ineligible_reviewer_is_refused_with_the_reason(
     path = f"/console/items/{world['e1']}"
     page = client.get(path).get_data(as_text=True)
     assert "declared conflict with the applicant" in page  # the candidate list explains it before anyone tries
-    response = client.post(f"{path}/assign", data={"csrf_token": csrf_token_from(page),
-                                                   "assign-reviewer": str(world["cat"])})
+    response = client.post(
+        f"{path}/assign", data={"csrf_token": csrf_token_from(page), "assign-reviewer": str(world["cat"])}
+    )
     assert response.status_code == 422
     assert "cannot assign cat@example.org: declared conflict with the applicant" in response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Assignment)
-                                 .where(Assignment.item_pk == world["e1"])) == 0
+        assert (
+            db.session.scalar(select(func.count()).select_from(Assignment).where(Assignment.item_pk == world["e1"]))
+            == 0
+        )
 
 
 def test_manual_assign_and_swap_of_eligible_reviewers(app, world):
     client = signed_in(app, world["coordinator"])
     path = f"/console/items/{world['e1']}"
-    response = client.post(f"{path}/assign", data={"csrf_token": token(client, path),
-                                                   "assign-reviewer": str(world["ann"])})
+    response = client.post(
+        f"{path}/assign", data={"csrf_token": token(client, path), "assign-reviewer": str(world["ann"])}
+    )
     assert response.status_code == 302
     with app.app_context():
         assignment = db.session.scalar(select(Assignment).where(Assignment.item_pk == world["e1"]))
         assignment_id = assignment.id
         assert assignment.reviewer_id == world["ann"] and assignment.source == AssignmentSource.MANUAL
-    response = client.post(f"/console/assignments/{assignment_id}/swap",
-                           data={"csrf_token": token(client, path), f"swap{assignment_id}-reviewer": str(world["ben"])})
+    response = client.post(
+        f"/console/assignments/{assignment_id}/swap",
+        data={"csrf_token": token(client, path), f"swap{assignment_id}-reviewer": str(world["ben"])},
+    )
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Assignment, assignment_id).reviewer_id == world["ben"]
@@ -404,8 +463,14 @@ def test_unassigning_a_started_read_needs_the_override_and_a_reason(app, world):
     assert "the read is submitted; removing it needs a coordinator override" in refused.get_data(as_text=True)
     no_reason = client.post(url, data={"csrf_token": token(client, path), f"un{assignment_id}-override": "y"})
     assert no_reason.status_code == 422 and "an override needs a reason" in no_reason.get_data(as_text=True)
-    done = client.post(url, data={"csrf_token": token(client, path), f"un{assignment_id}-override": "y",
-                                  f"un{assignment_id}-reason": "Reviewer withdrew from the panel"})
+    done = client.post(
+        url,
+        data={
+            "csrf_token": token(client, path),
+            f"un{assignment_id}-override": "y",
+            f"un{assignment_id}-reason": "Reviewer withdrew from the panel",
+        },
+    )
     assert done.status_code == 302
     with app.app_context():
         assert db.session.get(Assignment, assignment_id) is None
@@ -433,8 +498,9 @@ def test_disabling_a_user_ends_their_session_at_once(app, world):
     assert reviewer.get("/reviews/").status_code == 200
     client = signed_in(app, world["coordinator"])
     path = f"/console/users/{world['ann']}"
-    response = client.post(f"{path}/disable", data={"csrf_token": token(client, path),
-                                                    "active-your_password": PASSWORD})
+    response = client.post(
+        f"{path}/disable", data={"csrf_token": token(client, path), "active-your_password": PASSWORD}
+    )
     assert response.status_code == 302
     assert reviewer.get("/reviews/").status_code == 302  # the old cookie no longer signs anyone in
     assert login(app.test_client(), world["reviewer"], PASSWORD).status_code == 401
@@ -447,12 +513,14 @@ def test_a_coordinator_cannot_disable_themselves(app, world):
     with app.app_context():
         own_id = db.session.scalar(select(User.id).filter_by(email=world["coordinator"]))
     path = f"/console/users/{own_id}"
-    response = client.post(f"{path}/disable", data={"csrf_token": token(client, path),
-                                                    "active-your_password": PASSWORD})
+    response = client.post(
+        f"{path}/disable", data={"csrf_token": token(client, path), "active-your_password": PASSWORD}
+    )
     assert response.status_code == 422
     # A problem of the whole form ("active" names no field of it) is shown above the form's fields.
-    assert ('<p class="field__error" role="alert">You cannot disable your own account</p>'
-            in response.get_data(as_text=True))
+    assert '<p class="field__error" role="alert">You cannot disable your own account</p>' in response.get_data(
+        as_text=True
+    )
     assert client.get("/console/").status_code == 200
 
 
@@ -460,10 +528,18 @@ def test_creating_a_user_without_a_password_invites_them_to_choose_one(app, worl
     from app.mail.models import OutboxMessage
 
     client = signed_in(app, world["coordinator"])
-    response = client.post("/console/users", data={"csrf_token": token(client, "/console/users"),
-                                                   "name": "Nia New", "email": "Nia@Example.org",
-                                                   "role": "committee", "password": "",
-                                                   "your_password": PASSWORD}, follow_redirects=True)
+    response = client.post(
+        "/console/users",
+        data={
+            "csrf_token": token(client, "/console/users"),
+            "name": "Nia New",
+            "email": "Nia@Example.org",
+            "role": "committee",
+            "password": "",
+            "your_password": PASSWORD,
+        },
+        follow_redirects=True,
+    )
     assert response.status_code == 200 and "An invitation to choose a password is on its way" in response.text
     with app.app_context():
         nia = db.session.scalar(select(User).filter_by(email="nia@example.org"))
@@ -473,8 +549,18 @@ def test_creating_a_user_without_a_password_invites_them_to_choose_one(app, worl
     path = invitation.body.split("http://127.0.0.1:5000", 1)[1].split()[0]
     page = app.test_client()
     chosen = "a passphrase Nia chose herself"
-    assert page.post("/password/set", data={"csrf_token": page_token(page, path), "token": path.split("token=")[1],
-                                            "new_password": chosen, "confirm_password": chosen}).status_code == 303
+    assert (
+        page.post(
+            "/password/set",
+            data={
+                "csrf_token": page_token(page, path),
+                "token": path.split("token=")[1],
+                "new_password": chosen,
+                "confirm_password": chosen,
+            },
+        ).status_code
+        == 303
+    )
     assert login(app.test_client(), "nia@example.org", chosen).status_code == 302
 
 
@@ -482,33 +568,63 @@ def test_resetting_a_password_and_changing_role_and_profile(app, world):
     client = signed_in(app, world["coordinator"])
     reviewer = signed_in(app, world["reviewer"])
     path = f"/console/users/{world['ann']}"
-    short = client.post(f"{path}/password", data={"csrf_token": token(client, path), "password-password": "short",
-                                                  "password-your_password": PASSWORD})
+    short = client.post(
+        f"{path}/password",
+        data={"csrf_token": token(client, path), "password-password": "short", "password-your_password": PASSWORD},
+    )
     assert short.status_code == 422 and "Must be at least 12 characters" in short.get_data(as_text=True)
     new_password = "a brand new passphrase for Ann"
-    assert client.post(f"{path}/password", data={"csrf_token": token(client, path),
-                                                 "password-password": new_password,
-                                                 "password-your_password": PASSWORD}).status_code == 302
+    assert (
+        client.post(
+            f"{path}/password",
+            data={
+                "csrf_token": token(client, path),
+                "password-password": new_password,
+                "password-your_password": PASSWORD,
+            },
+        ).status_code
+        == 302
+    )
     assert reviewer.get("/reviews/").status_code == 302
     assert login(app.test_client(), world["reviewer"], new_password).status_code == 302
 
     bad = client.post(f"{path}/profile", data={"csrf_token": token(client, path), "profile-designations": "C; X"})
     assert bad.status_code == 422
-    assert ('id="profile-designations-error">X is not known (use C, P, RF)</p>'
-            in bad.get_data(as_text=True))
-    assert client.post(f"{path}/profile", data={
-        "csrf_token": token(client, path), "profile-designations": "rf, c", "profile-endorsements": "imhs",
-        "profile-organization": " Harbor Clinic ", "profile-max_load": "4"}).status_code == 302
-    assert client.post(f"{path}/role", data={"csrf_token": token(client, path),
-                                             "role-role": "committee",
-                                             "role-your_password": PASSWORD}).status_code == 302
+    assert 'id="profile-designations-error">X is not known (use C, P, RF)</p>' in bad.get_data(as_text=True)
+    assert (
+        client.post(
+            f"{path}/profile",
+            data={
+                "csrf_token": token(client, path),
+                "profile-designations": "rf, c",
+                "profile-endorsements": "imhs",
+                "profile-organization": " Harbor Clinic ",
+                "profile-max_load": "4",
+            },
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            f"{path}/role",
+            data={"csrf_token": token(client, path), "role-role": "committee", "role-your_password": PASSWORD},
+        ).status_code
+        == 302
+    )
     with app.app_context():
         ann = db.session.get(User, world["ann"])
-        assert (ann.profile.designations, ann.profile.endorsements, ann.profile.organization,
-                ann.profile.max_load) == ("C; RF", "IMHS", "Harbor Clinic", 4)
+        assert (ann.profile.designations, ann.profile.endorsements, ann.profile.organization, ann.profile.max_load) == (
+            "C; RF",
+            "IMHS",
+            "Harbor Clinic",
+            4,
+        )
         assert ann.role == Role.COMMITTEE
-        actions = set(db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_id == ann.id,
-                                                                         AuditEntry.object_type == "user")))
+        actions = set(
+            db.session.scalars(
+                select(AuditEntry.action).where(AuditEntry.object_id == ann.id, AuditEntry.object_type == "user")
+            )
+        )
         assert {"user.password", "user.profile", "user.role"} <= actions
 
 
@@ -516,17 +632,18 @@ def test_the_audit_log_filters_by_item_and_by_user_newest_first(app, world):
     client = signed_in(app, world["coordinator"])
     path = f"/console/items/{world['e3']}"
     prefix = f"re{world['submitted_assignment']}"
-    client.post(f"/console/assignments/{world['submitted_assignment']}/reopen",
-                data={"csrf_token": token(client, path), f"{prefix}-reason": "Wrong essay"})
+    client.post(
+        f"/console/assignments/{world['submitted_assignment']}/reopen",
+        data={"csrf_token": token(client, path), f"{prefix}-reason": "Wrong essay"},
+    )
     user_path = f"/console/users/{world['ben']}"
-    client.post(f"{user_path}/disable", data={"csrf_token": token(client, user_path),
-                                              "active-your_password": PASSWORD})
+    client.post(f"{user_path}/disable", data={"csrf_token": token(client, user_path), "active-your_password": PASSWORD})
 
     everything = client.get("/console/audit").get_data(as_text=True)
     assert everything.index("user.active") < everything.index("read.reopen")  # newest first
     by_item = client.get("/console/audit?item=E-3").get_data(as_text=True)
     assert "read.reopen" in by_item and "user.active" not in by_item
-    assert "submitted</span> <span aria-label=\"became\">→</span> <span class=\"changes__after\">draft" in by_item
+    assert 'submitted</span> <span aria-label="became">→</span> <span class="changes__after">draft' in by_item
     assert "“Wrong essay”" in by_item
     about_ben = client.get("/console/audit?user=ben@example.org").get_data(as_text=True)
     assert "user.active" in about_ben and "read.reopen" not in about_ben
@@ -544,7 +661,7 @@ def test_the_reconcile_button_reports_counts(app, world):
 
 def test_console_pages_escape_user_text(app, world):
     with app.app_context():
-        db.session.get(User, world["ann"]).name = '<script>alert(1)</script>'
+        db.session.get(User, world["ann"]).name = "<script>alert(1)</script>"
         db.session.commit()
     client = signed_in(app, world["coordinator"])
     for url in (f"/console/cycles/{world['cycle_id']}", "/console/users", f"/console/items/{world['e1']}"):

@@ -1,4 +1,5 @@
 """The coordinator's dashboard counts the applications decided and those ready to decide."""
+
 import re
 
 import pytest
@@ -28,8 +29,13 @@ def test_ready_to_decide_then_decided(app, seeded):
     assert stat(page, "stat-decided") == ("0", "of 2 applications decided")
 
     with app.app_context():
-        record_decision(db.session.get(Application, seeded["bo"]), "not_endorsed", "Part 1 below the pass mark.",
-                        actor_id=seeded["ids"]["maya"], expected_version=None)
+        record_decision(
+            db.session.get(Application, seeded["bo"]),
+            "not_endorsed",
+            "Part 1 below the pass mark.",
+            actor_id=seeded["ids"]["maya"],
+            expected_version=None,
+        )
         db.session.commit()
     page = client.get(f"/console/cycles/{seeded['cycle']}").get_data(as_text=True)
     assert stat(page, "stat-ready") == ("0", "applications ready to decide")

@@ -2,6 +2,7 @@
 and refuse tampering and expiry alike, the reset page tells nobody which addresses exist, delivery happens after
 the response, and the coordinator's outbox, overdue reads, declines, digests and reopen messages
 (docs/mail.md)."""
+
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -60,10 +61,10 @@ def delivered(app) -> None:
 @pytest.fixture
 def people(app):
     with app.app_context():
-        coordinator = f.make_user(Role.COORDINATOR, email="coord@example.org", name="Col Ordinator",
-                                  password=PASSWORD)
-        ann = f.make_user(Role.REVIEWER, email="ann@example.org", name="Ann Reader", password=PASSWORD,
-                          designations="C")
+        coordinator = f.make_user(Role.COORDINATOR, email="coord@example.org", name="Col Ordinator", password=PASSWORD)
+        ann = f.make_user(
+            Role.REVIEWER, email="ann@example.org", name="Ann Reader", password=PASSWORD, designations="C"
+        )
         new = f.make_user(Role.REVIEWER, email="new@example.org", name="Nell New", designations="C")
         db.session.commit()
         return {"coord": coordinator.id, "ann": ann.id, "new": new.id}
@@ -72,6 +73,7 @@ def people(app):
 def invitation_path(app, user_id: int) -> str:
     """Invite the account as the console would, deliver, and return the link's path from the message."""
     from app.mail import outbox, service
+
     with app.app_context():
         assert service.invite(db.session.get_one(User, user_id))
         db.session.commit()
@@ -84,9 +86,15 @@ def choose(client, path: str, password: str = NEW_PASSWORD, again: str | None = 
     """Open the link and send its form, as a browser does (the link's token goes in the form's body)."""
     page = client.get(path).text
     secret = re.search(r'name="token" value="([^"]*)"', page).group(1)
-    return client.post("/password/set", data={"csrf_token": csrf_token_from(page), "token": secret,
-                                              "new_password": password,
-                                              "confirm_password": password if again is None else again})
+    return client.post(
+        "/password/set",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "token": secret,
+            "new_password": password,
+            "confirm_password": password if again is None else again,
+        },
+    )
 
 
 def test_an_invitation_link_sets_the_password_once_then_sign_in_reaches_the_queue(app, smtp, people):
@@ -103,9 +111,18 @@ def test_an_invitation_link_sets_the_password_once_then_sign_in_reaches_the_queu
     done = choose(client, path)
     assert done.status_code == 303 and done.headers["Location"].startswith("/login")
     secret = path.split("token=", 1)[1]
-    for answer in (client.get(path), client.post("/password/set", data={
-            "csrf_token": page_token(client, "/login"), "token": secret, "new_password": "another long passphrase",
-            "confirm_password": "another long passphrase"})):
+    for answer in (
+        client.get(path),
+        client.post(
+            "/password/set",
+            data={
+                "csrf_token": page_token(client, "/login"),
+                "token": secret,
+                "new_password": "another long passphrase",
+                "confirm_password": "another long passphrase",
+            },
+        ),
+    ):
         assert answer.status_code == 410 and "expired or has already been used" in answer.text
     assert login(client, "new@example.org", NEW_PASSWORD).status_code == 302
     assert client.get("/reviews/").status_code == 200
@@ -132,16 +149,24 @@ def test_a_tampered_expired_or_foreign_link_is_refused_with_the_same_words(app, 
     client = app.test_client()
     response = client.get(path)
     assert response.status_code == 410 and "This link has expired or has already been used." in response.text
-    assert client.post("/password/set", data={"csrf_token": page_token(client, "/login"),
-                                              "token": path.split("token=", 1)[1], "new_password": NEW_PASSWORD,
-                                              "confirm_password": NEW_PASSWORD}).status_code == 410
+    assert (
+        client.post(
+            "/password/set",
+            data={
+                "csrf_token": page_token(client, "/login"),
+                "token": path.split("token=", 1)[1],
+                "new_password": NEW_PASSWORD,
+                "confirm_password": NEW_PASSWORD,
+            },
+        ).status_code
+        == 410
+    )
     with app.app_context():
         assert db.session.get_one(User, people["new"]).password_hash is None
 
 
 def forgot(client, email: str):
-    return client.post("/password/forgot", data={"csrf_token": page_token(client, "/password/forgot"),
-                                                 "email": email})
+    return client.post("/password/forgot", data={"csrf_token": page_token(client, "/password/forgot"), "email": email})
 
 
 def test_the_reset_page_answers_alike_for_known_and_unknown_addresses(app, smtp, people):
@@ -185,7 +210,7 @@ def test_the_holder_is_mailed_once_when_sign_ins_to_their_account_are_delayed(ap
     for _ in range(app.config["LOGIN_MAX_FAILURES"] + 2):
         login(stranger, "ann@example.org", "not the password at all")
     delivered(app)
-    told, = smtp.to("ann@example.org")
+    (told,) = smtp.to("ann@example.org")
     assert told.subject == "Failed sign-ins to your Endorsement Review account"
     assert f"{app.config['LOGIN_MAX_FAILURES']} times" in told.body and "203.0.113.9" in told.body
     assert "http://127.0.0.1:5000/password/forgot" in told.body and PASSWORD not in told.body
@@ -194,7 +219,8 @@ def test_the_holder_is_mailed_once_when_sign_ins_to_their_account_are_delayed(ap
 def test_an_association_words_its_own_messages_from_the_instance_folder(tmp_path, smtp):
     (tmp_path / "instance" / "mail").mkdir(parents=True)
     (tmp_path / "instance" / "mail" / "password_reset.txt").write_text(
-        "Subject: Your {{ association }} password\nHello {{ name }}, here: {{ link }}\n")
+        "Subject: Your {{ association }} password\nHello {{ name }}, here: {{ link }}\n"
+    )
     app = mail_app(tmp_path, smtp, ASSOCIATION="VAIMH")
     try:
         with app.app_context():
@@ -202,7 +228,7 @@ def test_an_association_words_its_own_messages_from_the_instance_folder(tmp_path
             db.session.commit()
         forgot(app.test_client(), "ann@example.org")
         delivered(app)
-        message, = smtp.messages()
+        (message,) = smtp.messages()
         assert message.subject == "Your VAIMH password"
         assert message.body.startswith("Hello Ann Reader, here: http://127.0.0.1:5000/password/set?token=")
     finally:
@@ -212,6 +238,7 @@ def test_an_association_words_its_own_messages_from_the_instance_folder(tmp_path
 
 # ---------------------------------------------------------------- the coordinator's side
 
+
 def coordinator(app):
     return signed_in_client(app, "coord@example.org", PASSWORD)
 
@@ -219,8 +246,10 @@ def coordinator(app):
 def test_the_outbox_page_shows_waiting_failed_and_sent_with_links_and_resends(app, smtp, people):
     smtp.stop()
     client = coordinator(app)
-    response = client.post(f"/console/users/{people['new']}/invite",
-                           data={"csrf_token": page_token(client, f"/console/users/{people['new']}")})
+    response = client.post(
+        f"/console/users/{people['new']}/invite",
+        data={"csrf_token": page_token(client, f"/console/users/{people['new']}")},
+    )
     assert response.status_code == 302
     delivered(app)  # the server is down: the message fails and waits
     page = client.get("/console/mail?status=failed")
@@ -231,16 +260,16 @@ def test_the_outbox_page_shows_waiting_failed_and_sent_with_links_and_resends(ap
     shown = client.get(f"/console/mail/{message.id}")
     assert "/password/set?token=" in shown.text  # a coordinator can pass the link on by hand
     smtp.start()
-    resent = client.post(f"/console/mail/{message.id}/resend",
-                         data={"csrf_token": csrf_token_from(shown.text)})
+    resent = client.post(f"/console/mail/{message.id}/resend", data={"csrf_token": csrf_token_from(shown.text)})
     assert resent.status_code == 302
     delivered(app)
     assert len(smtp.to("new@example.org")) == 1
     sent = client.get(f"/console/mail/{message.id}")
     assert "sent " in sent.text
     # A sent invitation is not sent again (its link may be used): a new invitation is the way.
-    refused = client.post(f"/console/mail/{message.id}/resend", data={"csrf_token": csrf_token_from(sent.text)},
-                          follow_redirects=True)
+    refused = client.post(
+        f"/console/mail/{message.id}/resend", data={"csrf_token": csrf_token_from(sent.text)}, follow_redirects=True
+    )
     assert "is not sent again" in refused.text
     delivered(app)
     assert len(smtp.to("new@example.org")) == 1
@@ -251,8 +280,9 @@ def assignment_world(app, people) -> dict:
     with app.app_context():
         cycle = f.make_cycle("Spring", due=LOCAL_TODAY + timedelta(days=5))
         ann, new = db.session.get_one(User, people["ann"]), db.session.get_one(User, people["new"])
-        ben = f.make_user(Role.REVIEWER, email="ben@example.org", name="Ben Reader", password=PASSWORD,
-                          designations="C")
+        ben = f.make_user(
+            Role.REVIEWER, email="ben@example.org", name="Ben Reader", password=PASSWORD, designations="C"
+        )
         for user in (ann, new, ben):
             f.add_member(cycle, user)
         essays = [f.make_essay(cycle, f.make_applicant(cycle), item_id=f"E-{n}") for n in (1, 2)]
@@ -263,9 +293,10 @@ def assignment_world(app, people) -> dict:
 def confirm_assignment(client, cycle_id: int):
     preview = client.get(f"/console/cycles/{cycle_id}/assignments/preview")
     fingerprint = re.search(r'name="fingerprint" type="hidden" value="([^"]+)"', preview.text).group(1)
-    return client.post(f"/console/cycles/{cycle_id}/assignments/confirm",
-                       data={"csrf_token": csrf_token_from(preview.text), "readers": "2",
-                             "fingerprint": fingerprint})
+    return client.post(
+        f"/console/cycles/{cycle_id}/assignments/confirm",
+        data={"csrf_token": csrf_token_from(preview.text), "readers": "2", "fingerprint": fingerprint},
+    )
 
 
 def test_confirming_an_assignment_sends_each_reviewer_one_digest(app, smtp, people):
@@ -274,19 +305,22 @@ def test_confirming_an_assignment_sends_each_reviewer_one_digest(app, smtp, peop
     assert confirm_assignment(client, world["cycle"]).status_code == 302
     delivered(app)
     with app.app_context():
-        reads = db.session.execute(select(User.email, Assignment.id).join(Assignment, Assignment.reviewer_id == User.id)
-                                   ).all()
+        reads = db.session.execute(
+            select(User.email, Assignment.id).join(Assignment, Assignment.reviewer_id == User.id)
+        ).all()
     per_reviewer = {}
     for email, _ in reads:
         per_reviewer[email] = per_reviewer.get(email, 0) + 1
     assert sum(per_reviewer.values()) == 4  # 2 essays × 2 reads
     for email, count in per_reviewer.items():
-        digest, = smtp.to(email)
+        (digest,) = smtp.to(email)
         assert digest.subject == f"{count} new {'read' if count == 1 else 'reads'} for you in Endorsement Review"
         assert digest.body.count("(essay, Spring), due") == count
     # Nothing new: no second digest.
-    client.post(f"/console/cycles/{world['cycle']}/declines/refill",
-                data={"csrf_token": page_token(client, f"/console/cycles/{world['cycle']}")})
+    client.post(
+        f"/console/cycles/{world['cycle']}/declines/refill",
+        data={"csrf_token": page_token(client, f"/console/cycles/{world['cycle']}")},
+    )
     delivered(app)
     assert len(smtp.messages()) == len(per_reviewer)
 
@@ -298,6 +332,7 @@ def test_a_reviewer_declines_and_the_dashboard_refills_the_item_for_the_next_rev
         ann = db.session.get_one(User, people["ann"])
         new = db.session.get_one(User, people["new"])
         from app.cycles.models import Item
+
         item = db.session.get_one(Item, essay)
         asg = f.assign(item, ann)
         f.assign(item, new)
@@ -310,11 +345,14 @@ def test_a_reviewer_declines_and_the_dashboard_refills_the_item_for_the_next_rev
     assert f'href="/reviews/{asg_id}/decline"' in reviewer.get("/reviews/").text
     queue = reviewer.get(f"/reviews/{asg_id}/decline")
     assert queue.status_code == 200 and "your draft is withdrawn" in queue.text
-    empty = reviewer.post(f"/reviews/{asg_id}/decline", data={"csrf_token": csrf_token_from(queue.text),
-                                                             "reason": "  "})
+    empty = reviewer.post(
+        f"/reviews/{asg_id}/decline", data={"csrf_token": csrf_token_from(queue.text), "reason": "  "}
+    )
     assert empty.status_code == 422 and "Not declined: say why the assignment is declined." in empty.text
-    done = reviewer.post(f"/reviews/{asg_id}/decline", data={"csrf_token": csrf_token_from(queue.text),
-                                                            "reason": "I supervised this applicant"})
+    done = reviewer.post(
+        f"/reviews/{asg_id}/decline",
+        data={"csrf_token": csrf_token_from(queue.text), "reason": "I supervised this applicant"},
+    )
     assert done.status_code == 303
     assert "You declined E-1" in reviewer.get("/reviews/").text
     assert reviewer.get(f"/reviews/{asg_id}").status_code == 404
@@ -322,17 +360,25 @@ def test_a_reviewer_declines_and_the_dashboard_refills_the_item_for_the_next_rev
     client = coordinator(app)
     dashboard = client.get(f"/console/cycles/{world['cycle']}")
     assert "I supervised this applicant" in dashboard.text and "Refill 1 declined item" in dashboard.text
-    refill = client.post(f"/console/cycles/{world['cycle']}/declines/refill",
-                         data={"csrf_token": csrf_token_from(dashboard.text)}, follow_redirects=True)
+    refill = client.post(
+        f"/console/cycles/{world['cycle']}/declines/refill",
+        data={"csrf_token": csrf_token_from(dashboard.text)},
+        follow_redirects=True,
+    )
     assert "Refill: 1 read given to the next eligible reviewers." in refill.text
     delivered(app)
     with app.app_context():
-        readers = set(db.session.scalars(select(User.email).join(Assignment, Assignment.reviewer_id == User.id)
-                                         .where(Assignment.item_pk == essay)))
+        readers = set(
+            db.session.scalars(
+                select(User.email)
+                .join(Assignment, Assignment.reviewer_id == User.id)
+                .where(Assignment.item_pk == essay)
+            )
+        )
         assert readers == {"new@example.org", "ben@example.org"}
-        decline, = db.session.scalars(select(AssignmentDecline)).all()
+        (decline,) = db.session.scalars(select(AssignmentDecline)).all()
         assert decline.reason == "I supervised this applicant"
-    digest, = smtp.to("ben@example.org")
+    (digest,) = smtp.to("ben@example.org")
     assert "E-1 (essay, Spring)" in digest.body
     assert smtp.to("ann@example.org") == []
     assert "Every declined item already has its readers" not in client.get(f"/console/cycles/{world['cycle']}").text
@@ -342,6 +388,7 @@ def test_reopening_a_read_mails_the_reviewer_the_coordinators_reason(app, smtp, 
     world = assignment_world(app, people)
     with app.app_context():
         from app.cycles.models import Item
+
         item = db.session.get_one(Item, world["essays"][0])
         asg = f.assign(item, db.session.get_one(User, people["ann"]))
         asg.notified_at = utcnow()
@@ -350,12 +397,16 @@ def test_reopening_a_read_mails_the_reviewer_the_coordinators_reason(app, smtp, 
         asg_id, item_pk = asg.id, item.id
     client = coordinator(app)
     page = client.get(f"/console/items/{item_pk}")
-    response = client.post(f"/console/assignments/{asg_id}/reopen",
-                           data={"csrf_token": csrf_token_from(page.text), f"re{asg_id}-reason":
-                                 "Please look again at the reflection domain."})
+    response = client.post(
+        f"/console/assignments/{asg_id}/reopen",
+        data={
+            "csrf_token": csrf_token_from(page.text),
+            f"re{asg_id}-reason": "Please look again at the reflection domain.",
+        },
+    )
     assert response.status_code == 302
     delivered(app)
-    told, = smtp.to("ann@example.org")
+    (told,) = smtp.to("ann@example.org")
     assert told.subject == "Your read of E-1 is open again"
     assert "Please look again at the reflection domain." in told.body
     assert f"http://127.0.0.1:5000/reviews/{asg_id}" in told.body
@@ -365,6 +416,7 @@ def test_the_overdue_page_lists_late_reads_and_reminds(app, smtp, people):
     world = assignment_world(app, people)
     with app.app_context():
         from app.cycles.models import Item
+
         asg = f.assign(db.session.get_one(Item, world["essays"][0]), db.session.get_one(User, people["ann"]))
         asg.notified_at = utcnow()
         asg.due = LOCAL_TODAY - timedelta(days=3)
@@ -373,11 +425,15 @@ def test_the_overdue_page_lists_late_reads_and_reminds(app, smtp, people):
     page = client.get(f"/console/cycles/{world['cycle']}/overdue")
     assert page.status_code == 200 and "ann@example.org" in page.text and "E-1" in page.text
     assert re.search(r'<td class="num">3</td>', page.text)
-    bad = client.post(f"/console/cycles/{world['cycle']}/overdue",
-                      data={"csrf_token": csrf_token_from(page.text), "days_before": "²"})
+    bad = client.post(
+        f"/console/cycles/{world['cycle']}/overdue", data={"csrf_token": csrf_token_from(page.text), "days_before": "²"}
+    )
     assert bad.status_code == 422
-    sent = client.post(f"/console/cycles/{world['cycle']}/overdue",
-                       data={"csrf_token": csrf_token_from(page.text), "days_before": "3"}, follow_redirects=True)
+    sent = client.post(
+        f"/console/cycles/{world['cycle']}/overdue",
+        data={"csrf_token": csrf_token_from(page.text), "days_before": "3"},
+        follow_redirects=True,
+    )
     assert "Reminders: reminded 1 reviewer (1 overdue)" in sent.text
     delivered(app)
     assert [m.subject for m in smtp.to("ann@example.org")] == ["Overdue: 1 read in Spring"]
@@ -388,15 +444,26 @@ def test_a_read_gets_a_due_date_of_its_own_on_the_item_page(app, people):
     world = assignment_world(app, people)
     with app.app_context():
         from app.cycles.models import Item
+
         asg = f.assign(db.session.get_one(Item, world["essays"][0]), db.session.get_one(User, people["ann"]))
         db.session.commit()
         asg_id, item_pk = asg.id, asg.item_pk
     client = coordinator(app)
     page = client.get(f"/console/items/{item_pk}")
-    assert client.post(f"/console/assignments/{asg_id}/due", data={
-        "csrf_token": csrf_token_from(page.text), f"due{asg_id}-due": "not a date"}).status_code == 422
-    assert client.post(f"/console/assignments/{asg_id}/due", data={
-        "csrf_token": csrf_token_from(page.text), f"due{asg_id}-due": "2031-01-15"}).status_code == 302
+    assert (
+        client.post(
+            f"/console/assignments/{asg_id}/due",
+            data={"csrf_token": csrf_token_from(page.text), f"due{asg_id}-due": "not a date"},
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            f"/console/assignments/{asg_id}/due",
+            data={"csrf_token": csrf_token_from(page.text), f"due{asg_id}-due": "2031-01-15"},
+        ).status_code
+        == 302
+    )
     with app.app_context():
         assert str(db.session.get_one(Assignment, asg_id).due) == "2031-01-15"
     queue = signed_in_client(app, "ann@example.org", PASSWORD).get("/reviews/")
@@ -410,6 +477,7 @@ def test_a_link_used_while_another_click_hashes_its_password_is_refused_to_that_
     """Two clicks on one link: both pass the check, the first to write takes the link; the other is refused and
     changes nothing (the claim is one UPDATE … WHERE used_at IS NULL)."""
     from app.people import tokens
+
     path = invitation_path(app, people["new"])
     secret = path.split("token=", 1)[1]
     real_hash = tokens.hash_password
@@ -433,13 +501,19 @@ def test_seating_a_member_without_a_password_invites_them(app, smtp, people):
         cycle_id = cycle.id
     client = coordinator(app)
     page = client.get(f"/console/cycles/{cycle_id}/committee")
-    response = client.post(f"/console/cycles/{cycle_id}/committee/add", data={
-        "csrf_token": csrf_token_from(page.text), "add-email": "Mo@Example.org", "add-name": "Mo Member",
-        "add-your_password": PASSWORD},
-        follow_redirects=True)
+    response = client.post(
+        f"/console/cycles/{cycle_id}/committee/add",
+        data={
+            "csrf_token": csrf_token_from(page.text),
+            "add-email": "Mo@Example.org",
+            "add-name": "Mo Member",
+            "add-your_password": PASSWORD,
+        },
+        follow_redirects=True,
+    )
     assert "an invitation to choose one is on its way" in response.text
     delivered(app)
-    invitation, = smtp.to("mo@example.org")
+    (invitation,) = smtp.to("mo@example.org")
     assert "member of the Endorsement Committee for Spring" in invitation.body
     again = app.test_cli_runner().invoke(args=["committee", "seat", "--cycle", "Spring", "mo@example.org"])
     assert again.exit_code == 0 and "already seated" in again.output
@@ -458,6 +532,7 @@ def test_the_user_page_invites_an_account_without_a_password_once_while_the_link
     assert "already holds an invitation that still works" in again.text
     delivered(app)
     assert len(smtp.to("new@example.org")) == 1
-    has_password = client.post(f"/console/users/{people['ann']}/invite",
-                               data={"csrf_token": csrf_token_from(sent.text)}, follow_redirects=True)
+    has_password = client.post(
+        f"/console/users/{people['ann']}/invite", data={"csrf_token": csrf_token_from(sent.text)}, follow_redirects=True
+    )
     assert "already has a password" in has_password.text and "No password yet" not in has_password.text

@@ -1,4 +1,5 @@
 """/healthz, request ids and the log format, and the proxy setting."""
+
 import json
 import logging
 
@@ -19,8 +20,15 @@ WARNING_TEXT = "something worth knowing"
 
 
 def app_on(tmp_path, url: str, **settings):
-    return create_app({"TESTING": True, "SECRET_KEY": "s", "INSTANCE_PATH": str(tmp_path / "instance"),
-                       "SQLALCHEMY_DATABASE_URI": url, **settings})
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "s",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SQLALCHEMY_DATABASE_URI": url,
+            **settings,
+        }
+    )
 
 
 @pytest.fixture
@@ -107,9 +115,15 @@ def where_app(tmp_path, **settings):
 
 def test_behind_a_trusted_proxy_its_request_id_and_forwarded_scheme_are_used(tmp_path):
     app = where_app(tmp_path, TRUSTED_PROXIES=1)
-    response = app.test_client().get("/_where", headers={
-        "X-Request-ID": "0af7651916cd43dd8448eb211c80319c", "X-Forwarded-Proto": "https",
-        "X-Forwarded-Host": "review.example.org", "X-Forwarded-For": "203.0.113.9"})
+    response = app.test_client().get(
+        "/_where",
+        headers={
+            "X-Request-ID": "0af7651916cd43dd8448eb211c80319c",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "review.example.org",
+            "X-Forwarded-For": "203.0.113.9",
+        },
+    )
     assert response.headers["X-Request-ID"] == "0af7651916cd43dd8448eb211c80319c"
     assert response.get_data(as_text=True) == "https://review.example.org/_where 203.0.113.9"
     close_app(app)
@@ -117,8 +131,10 @@ def test_behind_a_trusted_proxy_its_request_id_and_forwarded_scheme_are_used(tmp
 
 def test_without_trusted_proxies_forwarded_headers_are_ignored(tmp_path):
     app = where_app(tmp_path)
-    response = app.test_client().get("/_where", headers={
-        "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example", "X-Forwarded-For": "203.0.113.9"})
+    response = app.test_client().get(
+        "/_where",
+        headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example", "X-Forwarded-For": "203.0.113.9"},
+    )
     assert response.get_data(as_text=True) == "http://localhost/_where 127.0.0.1"
     close_app(app)
 
@@ -168,8 +184,7 @@ def test_log_lines_name_the_signed_in_user_by_id_only(tmp_path, capsys):
 
     app.add_url_rule("/_noisy", "noisy", noisy)
     with app.app_context():
-        user = f.make_user(Role.COORDINATOR, email="ada.lovelace@example.org", name="Ada Lovelace",
-                           password=PASSWORD)
+        user = f.make_user(Role.COORDINATOR, email="ada.lovelace@example.org", name="Ada Lovelace", password=PASSWORD)
         db.session.commit()
         user_id = user.id
     client = signed_in_client(app, "ada.lovelace@example.org", PASSWORD)

@@ -1,4 +1,5 @@
 """The qualification set: a reviewer's other items open only once they pass it, or a coordinator releases them."""
+
 import pytest
 
 from app.audit.models import AuditEntry
@@ -20,6 +21,7 @@ def scored(*pairs):
 
 # --- the rule --------------------------------------------------------------------------------------
 
+
 def test_the_set_is_judged_on_its_last_read_and_passes_at_the_threshold():
     close, far = scored((3, 3), (2, 3)), scored((1, 3), (4, 2))
     assert qualification(0, 0.8, []).standing == Standing.NOT_REQUIRED
@@ -39,6 +41,7 @@ def test_the_set_is_judged_on_its_last_read_and_passes_at_the_threshold():
 
 # --- through the pages -----------------------------------------------------------------------------
 
+
 @pytest.fixture
 def world(app):
     """A cycle asking for a set of 2 at 80 %; each reviewer holds 2 set essays, a seeded one and a live one."""
@@ -49,8 +52,15 @@ def world(app):
         applicant = f.make_applicant(cycle, applicant_id="A-1")
         validity = []
         for n in range(3):
-            essay = Item(cycle_id=cycle.id, item_id=f"E-90{n}", kind="essay", rubric_key="imhm-c-essay", validity=True,
-                         prompt=f"Vignette {n}", response="An answer")
+            essay = Item(
+                cycle_id=cycle.id,
+                item_id=f"E-90{n}",
+                kind="essay",
+                rubric_key="imhm-c-essay",
+                validity=True,
+                prompt=f"Vignette {n}",
+                response="An answer",
+            )
             db.session.add(essay)
             db.session.flush()
             db.session.add_all(ReferenceScore(item_pk=essay.id, domain_key=key, score=3) for key in ESSAY_DOMAINS)
@@ -58,13 +68,17 @@ def world(app):
         live = f.make_essay(cycle, applicant, item_id="E-100", prompt="A live vignette")
         ids = {}
         for email in ("good@example.org", "far@example.org", "short@example.org"):
-            reviewer = f.make_user(Role.REVIEWER, email=email, name=email.split("@")[0].title(), password=PASSWORD,
-                                   designations="C")
+            reviewer = f.make_user(
+                Role.REVIEWER, email=email, name=email.split("@")[0].title(), password=PASSWORD, designations="C"
+            )
             f.add_member(cycle, reviewer)
             held = validity[:1] if email.startswith("short") else validity
-            ids[email] = {"set": [f.assign(essay, reviewer).id for essay in held[:2]],
-                          "seeded": [f.assign(essay, reviewer).id for essay in held[2:]],
-                          "live": f.assign(live, reviewer).id, "user": reviewer.id}
+            ids[email] = {
+                "set": [f.assign(essay, reviewer).id for essay in held[:2]],
+                "seeded": [f.assign(essay, reviewer).id for essay in held[2:]],
+                "live": f.assign(live, reviewer).id,
+                "user": reviewer.id,
+            }
         db.session.commit()
         return {"cycle": cycle.id, **ids}
 
@@ -73,8 +87,11 @@ def submit_all(client, assignment_id, score):
     page = client.get(f"/reviews/{assignment_id}").get_data(as_text=True)
     headers = {"HX-Request": "true", "X-CSRFToken": csrf_token_from(page)}
     for seq, domain in enumerate(ESSAY_DOMAINS, start=1):
-        saved = client.post(f"/reviews/{assignment_id}/domains/{domain}", headers=headers,
-                            data={"score": score, "seq": seq, "tab": "window-1", "base_version": 0})
+        saved = client.post(
+            f"/reviews/{assignment_id}/domains/{domain}",
+            headers=headers,
+            data={"score": score, "seq": seq, "tab": "window-1", "base_version": 0},
+        )
         assert saved.status_code == 200
     return client.post(f"/reviews/{assignment_id}/submit", headers=headers, follow_redirects=True)
 
@@ -114,14 +131,19 @@ def test_a_reviewer_who_misses_is_told_kindly_and_the_coordinator_releases_them_
     token = csrf_token_from(dashboard)
     refused = coordinator.post(release, data={"csrf_token": token, "reason": " "}, follow_redirects=True)
     assert "say why the reviewer" in refused.get_data(as_text=True).lower()
-    done = coordinator.post(release, data={"csrf_token": token, "reason": "Talked it through; second set planned"},
-                            follow_redirects=True)
+    done = coordinator.post(
+        release, data={"csrf_token": token, "reason": "Talked it through; second set planned"}, follow_redirects=True
+    )
     assert "Far&#39;s review items are released" in done.get_data(as_text=True)
     assert "Released by hand" in done.get_data(as_text=True)
     with app.app_context():
         [entry] = db.session.scalars(db.select(AuditEntry).filter_by(action="qualification.release")).all()
         assert (entry.object_id, entry.note, entry.before["standing"], entry.after["standing"]) == (
-            theirs["user"], "Talked it through; second set planned", "missed", "released")
+            theirs["user"],
+            "Talked it through; second set planned",
+            "missed",
+            "released",
+        )
         assert db.session.scalar(db.select(db.func.count()).select_from(QualificationRelease)) == 1
     assert "E-100" in client.get("/reviews/").get_data(as_text=True)
     assert client.get(f"/reviews/{theirs['live']}").status_code == 200

@@ -3,6 +3,7 @@
 "²" passes ``str.isdigit()`` but ``int()`` refuses it; "٣" (Arabic-Indic three) is read by ``int()`` as 3;
 "1_0" is 10 to ``int()``; 5,000 digits exceed ``int()``'s limit; 25 digits overflow SQLite's integer.
 """
+
 import pytest
 from sqlalchemy import select
 
@@ -84,10 +85,14 @@ def test_a_committee_version_in_odd_digits_is_a_400(app, world, raw):
     client = signed_in(app, world, "maya")
     csrf = page_token(client, f"/committee/items/{world['split']}")
     form = {f"score_{key}": "3" for key in ESSAY_DOMAINS}
-    resolution = client.post(f"/committee/items/{world['split']}/resolution",
-                             data=form | {"rationale": "Why", "version": raw, "csrf_token": csrf})
-    decision = client.post(f"/committee/applications/{world['ada']}/decision",
-                           data={"decision": "endorse", "rationale": "Why", "version": raw, "csrf_token": csrf})
+    resolution = client.post(
+        f"/committee/items/{world['split']}/resolution",
+        data=form | {"rationale": "Why", "version": raw, "csrf_token": csrf},
+    )
+    decision = client.post(
+        f"/committee/applications/{world['ada']}/decision",
+        data={"decision": "endorse", "rationale": "Why", "version": raw, "csrf_token": csrf},
+    )
     for response in (resolution, decision):
         assert _no_server_error(response).status_code == 400
         assert "version" in response.get_data(as_text=True)
@@ -102,8 +107,10 @@ def _preview(client, world):
 def test_assignment_confirm_and_preview_refuse_odd_reader_counts(app, world, raw):
     client = signed_in(app, world, "cora")
     csrf, fingerprint = _preview(client, world)
-    confirm = client.post(f"/console/cycles/{world['cycle']}/assignments/confirm",
-                          data={"csrf_token": csrf, "readers": raw, "fingerprint": fingerprint})
+    confirm = client.post(
+        f"/console/cycles/{world['cycle']}/assignments/confirm",
+        data={"csrf_token": csrf, "readers": raw, "fingerprint": fingerprint},
+    )
     assert _no_server_error(confirm).status_code == 400
     preview = client.get(f"/console/cycles/{world['cycle']}/assignments/preview", query_string={"readers": raw})
     assert _no_server_error(preview).status_code == 400
@@ -124,8 +131,10 @@ def test_a_reviewers_maximum_load_in_odd_digits_is_a_form_error(app, world, raw)
     client = signed_in(app, world, "cora")
     user_id = world["ids"]["ann"]
     csrf = page_token(client, f"/console/users/{user_id}")
-    response = client.post(f"/console/users/{user_id}/profile",
-                           data={"csrf_token": csrf, "profile-designations": "C", "profile-max_load": raw})
+    response = client.post(
+        f"/console/users/{user_id}/profile",
+        data={"csrf_token": csrf, "profile-designations": "C", "profile-max_load": raw},
+    )
     assert _no_server_error(response).status_code == 422
     assert "not a whole number" in response.get_data(as_text=True) or "between" in response.get_data(as_text=True)
     with app.app_context():
@@ -140,9 +149,11 @@ def test_a_reviewer_picked_by_odd_digits_is_refused(app, world, raw):
     assert _no_server_error(response).status_code in (400, 422)
 
 
-@pytest.mark.parametrize(("field", "raw"), [("seq", "²"), ("seq", "٣"), ("seq", HUGE), ("score", "٣"),
-                                            ("score", "²")],
-                         ids=["seq-sup2", "seq-arabic3", "seq-huge", "score-arabic3", "score-sup2"])
+@pytest.mark.parametrize(
+    ("field", "raw"),
+    [("seq", "²"), ("seq", "٣"), ("seq", HUGE), ("score", "٣"), ("score", "²")],
+    ids=["seq-sup2", "seq-arabic3", "seq-huge", "score-arabic3", "score-sup2"],
+)
 def test_autosave_numbers_in_odd_digits_are_a_422_naming_the_field(app, world, field, raw):
     client = signed_in(app, world, "ann")
     headers = {"HX-Request": "true", "X-CSRFToken": page_token(client, f"/reviews/{world['draft']}")}
@@ -158,8 +169,11 @@ def test_ids_in_paths_take_ascii_digits_only_and_never_overflow(app, world):
     with app.app_context():
         item_pk = db.session.scalar(select(Item.id).limit(1))
     assert client.get(f"/console/items/{item_pk}").status_code == 200
-    int_rules = [rule for rule in app.url_map.iter_rules()
-                 if any(type(conv).__name__ == "DatabaseIdConverter" for conv in rule._converters.values())]
+    int_rules = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if any(type(conv).__name__ == "DatabaseIdConverter" for conv in rule._converters.values())
+    ]
     assert len(int_rules) >= 20
     for rule in int_rules:
         for odd in ("٣", "²", "9" * 25, "99999999999"):

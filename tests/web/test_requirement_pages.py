@@ -1,5 +1,6 @@
 """Portfolio records and requirement results on the application's pages: its reviewers' scoring page (never a
 blind essay's) and the committee's item page."""
+
 import html
 import re
 from datetime import date
@@ -34,22 +35,52 @@ def world(app):
     with app.app_context():
         cycle = f.make_cycle("Spring", due=date(2027, 4, 30))
         reviewer = f.make_user(Role.REVIEWER, email="r@example.org", password=PASSWORD)
-        load(cycle, "applications", [["applicant_id", "name", "category", "ethics_signed", "agreement_signed",
-                                      "member", "training_hours"],
-                                     ["S1", "Sia Moreno", "IMHS", "yes", "no", "yes", "99"]])
-        load(cycle, "training", [["applicant_id", "hours", "title", "topic", "completed_on"],
-                                 ["S1", 20, "Attachment and loss", "general", "2025-02-01"],
-                                 ["S1", 6.5, "Culture and families", "dei", "2025-03-01"]])
-        load(cycle, "rsc", [["applicant_id", "hours", "provider", "provider_endorsement", "peer", "started_on",
-                             "ended_on"],
-                            ["S1", 40, "Mia Ruiz", "IMHM-C", "no", "2025-03-01", "2025-12-31"],
-                            ["S1", 6.5, "Mia Ruiz", "IMHM-C", "no", "2026-01-05", "2026-06-30"],
-                            ["S1", 4, "Co Worker", "", "yes", "2025-05-01", "2025-06-01"]])
-        load(cycle, "references", [["applicant_id", "rater", "rater_endorsement"],
-                                   ["S1", "Kay Moss", "IMHS"], ["S1", "Jo Bell", ""], ["S1", "Ed Yu", ""]])
-        load(cycle, "work", [["applicant_id", "started_on", "ended_on", "kind", "with_infant_and_parent", "role"],
-                             ["S1", "2024-05-01", "2025-04-30", "internship", "yes", "Intern"],
-                             ["S1", "2025-05-01", "", "direct_service", "yes", "Clinician"]])
+        load(
+            cycle,
+            "applications",
+            [
+                ["applicant_id", "name", "category", "ethics_signed", "agreement_signed", "member", "training_hours"],
+                ["S1", "Sia Moreno", "IMHS", "yes", "no", "yes", "99"],
+            ],
+        )
+        load(
+            cycle,
+            "training",
+            [
+                ["applicant_id", "hours", "title", "topic", "completed_on"],
+                ["S1", 20, "Attachment and loss", "general", "2025-02-01"],
+                ["S1", 6.5, "Culture and families", "dei", "2025-03-01"],
+            ],
+        )
+        load(
+            cycle,
+            "rsc",
+            [
+                ["applicant_id", "hours", "provider", "provider_endorsement", "peer", "started_on", "ended_on"],
+                ["S1", 40, "Mia Ruiz", "IMHM-C", "no", "2025-03-01", "2025-12-31"],
+                ["S1", 6.5, "Mia Ruiz", "IMHM-C", "no", "2026-01-05", "2026-06-30"],
+                ["S1", 4, "Co Worker", "", "yes", "2025-05-01", "2025-06-01"],
+            ],
+        )
+        load(
+            cycle,
+            "references",
+            [
+                ["applicant_id", "rater", "rater_endorsement"],
+                ["S1", "Kay Moss", "IMHS"],
+                ["S1", "Jo Bell", ""],
+                ["S1", "Ed Yu", ""],
+            ],
+        )
+        load(
+            cycle,
+            "work",
+            [
+                ["applicant_id", "started_on", "ended_on", "kind", "with_infant_and_parent", "role"],
+                ["S1", "2024-05-01", "2025-04-30", "internship", "yes", "Intern"],
+                ["S1", "2025-05-01", "", "direct_service", "yes", "Clinician"],
+            ],
+        )
         application_item = db.session.scalar(db.select(Item).filter_by(item_id="APP-S1"))
         applicant = application_item.applicant
         essay = f.make_essay(cycle, applicant, item_id="E-1", rubric_key="imhs-essay", prompt="A vignette")
@@ -57,8 +88,13 @@ def world(app):
         own_essay = f.assign(essay, reviewer)
         f.make_user(Role.COORDINATOR, email="c@example.org", password=PASSWORD)
         db.session.commit()
-        return {"reviewer": reviewer.email, "application": own_application.id, "essay": own_essay.id,
-                "application_item": application_item.id, "essay_item": essay.id}
+        return {
+            "reviewer": reviewer.email,
+            "application": own_application.id,
+            "essay": own_essay.id,
+            "application_item": application_item.id,
+            "essay_item": essay.id,
+        }
 
 
 def page_text(app, world, key, path="/reviews/{}", who="reviewer"):
@@ -110,10 +146,12 @@ def test_the_committee_page_shows_the_lines_the_overrides_and_the_records(app, w
         for seq, domain in enumerate(service.get_rubric("imhs-application").domain_keys, start=1):
             service.save_domain(read, domain, 3, None, window(seq))
         service.save_requirement(read, "education", "met", None, window(20))
-        service.save_requirement(read, "endorsement_agreement", "met", None, window(30),
-                                 reason="The signed agreement arrived by post.")
-        service.save_requirement(read, "rsc_hours", "met", None, window(31),
-                                 reason="Eight more hours are in the signed log.")
+        service.save_requirement(
+            read, "endorsement_agreement", "met", None, window(30), reason="The signed agreement arrived by post."
+        )
+        service.save_requirement(
+            read, "rsc_hours", "met", None, window(31), reason="Eight more hours are in the signed log."
+        )
         db.session.commit()
         service.submit(service.open_read(db.session.get(service.Assignment, world["application"])))
         db.session.commit()

@@ -1,4 +1,5 @@
 """Reviewer queue and scoring routes: object checks, blind essays, CSRF, XSS, autosave, submit, query counts."""
+
 import html
 
 import pytest
@@ -18,8 +19,10 @@ PASSWORD = "a long enough test password"
 CANARY_NAME = "Zelda Canaryfield"
 CANARY_EMAIL = "zelda.canary@hidden.example"
 CANARY_ORG = "Canary Family Services"
-XSS = ('<script>alert("x")</script><img src=x onerror="alert(1)">'
-       '<a href="javascript:alert(2)">j</a><div hx-get="/reviews/" hx-trigger="load" hx-on:click="alert(3)">h</div>')
+XSS = (
+    '<script>alert("x")</script><img src=x onerror="alert(1)">'
+    '<a href="javascript:alert(2)">j</a><div hx-get="/reviews/" hx-trigger="load" hx-on:click="alert(3)">h</div>'
+)
 INERT_MARKERS = ["<script>alert", "<img src=x", '<a href="javascript:', '<div hx-get="/reviews/"']
 
 
@@ -34,14 +37,26 @@ def world(app):
         canary = f.make_applicant(cycle, applicant_id="A-77", name=CANARY_NAME, organization=CANARY_ORG)
         canary.email = CANARY_EMAIL
         other = f.make_applicant(cycle, applicant_id="A-78")
-        essay_a = f.make_essay(cycle, canary, item_id="E-101", prompt="A toddler bites at child care.",
-                               response="I would first meet the family.")
+        essay_a = f.make_essay(
+            cycle,
+            canary,
+            item_id="E-101",
+            prompt="A toddler bites at child care.",
+            response="I would first meet the family.",
+        )
         essay_b = f.make_essay(cycle, other, item_id="E-202", prompt="Another vignette")
         own = f.assign(essay_a, a)
         foreign = f.assign(essay_b, b)
         db.session.commit()
-        return {"a": a.email, "b": b.email, "coordinator": coordinator.email, "own": own.id,
-                "foreign": foreign.id, "canary_pk": canary.id, "a_id": a.id}
+        return {
+            "a": a.email,
+            "b": b.email,
+            "coordinator": coordinator.email,
+            "own": own.id,
+            "foreign": foreign.id,
+            "canary_pk": canary.id,
+            "a_id": a.id,
+        }
 
 
 def signed_in(app, email):
@@ -57,24 +72,30 @@ WINDOW = "test-window-1"
 
 def save(client, assignment_id, domain, score, seq, comment="", csrf=None, tab=WINDOW, base_version=0):
     csrf = csrf or token(client, f"/reviews/{assignment_id}")
-    return client.post(f"/reviews/{assignment_id}/domains/{domain}",
-                       data={"score": score, "comment": comment, "seq": seq, "tab": tab,
-                             "base_version": base_version},
-                       headers={"HX-Request": "true", "X-CSRFToken": csrf})
+    return client.post(
+        f"/reviews/{assignment_id}/domains/{domain}",
+        data={"score": score, "comment": comment, "seq": seq, "tab": tab, "base_version": base_version},
+        headers={"HX-Request": "true", "X-CSRFToken": csrf},
+    )
 
 
 def stored_domain(app, assignment_id, domain):
     """(score, comment, version) stored for one domain."""
     with app.app_context():
-        row = db.session.execute(select(Score.score, Score.comment, Score.version).join(Read).where(
-            Read.assignment_id == assignment_id, Score.domain_key == domain)).one()
+        row = db.session.execute(
+            select(Score.score, Score.comment, Score.version)
+            .join(Read)
+            .where(Read.assignment_id == assignment_id, Score.domain_key == domain)
+        ).one()
         return tuple(row)
 
 
 def stored_scores(app, assignment_id):
     with app.app_context():
-        return {s.domain_key: s.score for s in db.session.scalars(
-            select(Score).join(Read).where(Read.assignment_id == assignment_id))}
+        return {
+            s.domain_key: s.score
+            for s in db.session.scalars(select(Score).join(Read).where(Read.assignment_id == assignment_id))
+        }
 
 
 def test_queue_lists_only_the_reviewers_own_items(app, world):
@@ -86,13 +107,18 @@ def test_queue_lists_only_the_reviewers_own_items(app, world):
 
 def test_essay_pages_and_partials_never_name_the_applicant(app, world):
     client = signed_in(app, world["a"])
-    bodies = [client.get("/reviews/").get_data(as_text=True),
-              client.get(f"/reviews/{world['own']}").get_data(as_text=True)]
+    bodies = [
+        client.get("/reviews/").get_data(as_text=True),
+        client.get(f"/reviews/{world['own']}").get_data(as_text=True),
+    ]
     csrf = csrf_token_from(bodies[1])
     for seq, domain in enumerate(ESSAY_DOMAINS, start=1):
         bodies.append(save(client, world["own"], domain, 3, seq, csrf=csrf).get_data(as_text=True))
-    bodies.append(client.post(f"/reviews/{world['own']}/submit", data={"csrf_token": csrf},
-                              follow_redirects=True).get_data(as_text=True))
+    bodies.append(
+        client.post(f"/reviews/{world['own']}/submit", data={"csrf_token": csrf}, follow_redirects=True).get_data(
+            as_text=True
+        )
+    )
     for body in bodies:
         for secret in (CANARY_NAME, "Canaryfield", CANARY_EMAIL, CANARY_ORG, "A-77"):
             assert secret not in body
@@ -104,8 +130,12 @@ def test_another_reviewers_assignment_answers_404_to_every_route(app, world):
     headers = {"HX-Request": "true", "X-CSRFToken": csrf}
     foreign = world["foreign"]
     assert client.get(f"/reviews/{foreign}").status_code == 404
-    for path in (f"/reviews/{foreign}/domains/reflection", f"/reviews/{foreign}/requirements/training",
-                 f"/reviews/{foreign}/overall", f"/reviews/{foreign}/submit"):
+    for path in (
+        f"/reviews/{foreign}/domains/reflection",
+        f"/reviews/{foreign}/requirements/training",
+        f"/reviews/{foreign}/overall",
+        f"/reviews/{foreign}/submit",
+    ):
         response = client.post(path, data={"score": 1, "seq": 1, "csrf_token": csrf}, headers=headers)
         assert response.status_code == 404, path
     assert client.get("/reviews/999999").status_code == 404
@@ -132,16 +162,22 @@ def test_a_coordinator_may_view_a_read_but_not_write_it(app, world):
 
 
 def scoring_post_rules(app):
-    return [rule for rule in app.url_map.iter_rules()
-            if rule.endpoint.startswith("scoring.") and "POST" in rule.methods]
+    return [
+        rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("scoring.") and "POST" in rule.methods
+    ]
 
 
 def test_every_state_changing_scoring_route_requires_the_csrf_token(app, world):
     client = signed_in(app, world["a"])
     rules = scoring_post_rules(app)
-    assert {rule.endpoint for rule in rules} == {"scoring.save_domain", "scoring.save_requirement",
-                                                 "scoring.save_overall", "scoring.submit", "scoring.decline",
-                                                 "scoring.flag"}
+    assert {rule.endpoint for rule in rules} == {
+        "scoring.save_domain",
+        "scoring.save_requirement",
+        "scoring.save_overall",
+        "scoring.submit",
+        "scoring.decline",
+        "scoring.flag",
+    }
     values = {"assignment_id": world["own"], "domain_key": "reflection", "requirement_key": "training"}
     for rule in rules:
         path = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
@@ -211,24 +247,60 @@ def test_a_second_window_that_has_not_seen_a_change_is_told_and_nothing_is_lost(
     page2 = tab2.get(f"/reviews/{world['own']}").get_data(as_text=True)
     assert window_of(page1) != window_of(page2)
     for seq, score in enumerate((2, 3, 4), start=1):
-        reply = save(tab1, world["own"], "reflection", score, seq, comment=f"tab one {seq}",
-                     csrf=csrf_token_from(page1), tab=window_of(page1), base_version=0)
+        reply = save(
+            tab1,
+            world["own"],
+            "reflection",
+            score,
+            seq,
+            comment=f"tab one {seq}",
+            csrf=csrf_token_from(page1),
+            tab=window_of(page1),
+            base_version=0,
+        )
         assert reply.status_code == 200
-    told = save(tab2, world["own"], "reflection", 1, 1, comment="tab two's view", csrf=csrf_token_from(page2),
-                tab=window_of(page2), base_version=version_in(page2, "domain-reflection"))
+    told = save(
+        tab2,
+        world["own"],
+        "reflection",
+        1,
+        1,
+        comment="tab two's view",
+        csrf=csrf_token_from(page2),
+        tab=window_of(page2),
+        base_version=version_in(page2, "domain-reflection"),
+    )
     assert told.status_code == 409 and told.headers["X-Save-Outcome"] == "conflict"
     conflict = told.get_json()
     assert conflict["theirs"] == {"score": "4", "comment": "tab one 3"} and conflict["version"] == 3
     assert "another window" in conflict["message"] and "score 4" in conflict["summary"]
     assert stored_domain(app, world["own"], "reflection") == (4, "tab one 3", 3)
     # "Save mine": tab 2 sends its text again over the version it was shown.
-    mine = save(tab2, world["own"], "reflection", 1, 2, comment="tab two's view", csrf=csrf_token_from(page2),
-                tab=window_of(page2), base_version=conflict["version"])
+    mine = save(
+        tab2,
+        world["own"],
+        "reflection",
+        1,
+        2,
+        comment="tab two's view",
+        csrf=csrf_token_from(page2),
+        tab=window_of(page2),
+        base_version=conflict["version"],
+    )
     assert mine.status_code == 200 and mine.headers["X-Save-Version"] == "4"
     assert stored_domain(app, world["own"], "reflection") == (1, "tab two's view", 4)
     # Now tab 1 has not seen tab 2's change: its next edit is the one told.
-    stale = save(tab1, world["own"], "reflection", 2, 4, comment="tab one again", csrf=csrf_token_from(page1),
-                 tab=window_of(page1), base_version=3)
+    stale = save(
+        tab1,
+        world["own"],
+        "reflection",
+        2,
+        4,
+        comment="tab one again",
+        csrf=csrf_token_from(page1),
+        tab=window_of(page1),
+        base_version=3,
+    )
     assert stale.status_code == 409 and stale.get_json()["theirs"]["comment"] == "tab two's view"
     assert stored_domain(app, world["own"], "reflection") == (1, "tab two's view", 4)
 
@@ -239,19 +311,33 @@ def test_a_window_opened_after_a_change_stores_the_latest_edit(app, world):
     save(tab1, world["own"], "reflection", 2, 1, comment="first", tab=window_of(page1), csrf=csrf_token_from(page1))
     page2 = tab2.get(f"/reviews/{world['own']}").get_data(as_text=True)
     assert version_in(page2, "domain-reflection") == 1 and version_in(page2, "domain-thinking") == 0
-    reply = save(tab2, world["own"], "reflection", 3, 1, comment="latest", tab=window_of(page2),
-                 base_version=version_in(page2, "domain-reflection"), csrf=csrf_token_from(page2))
+    reply = save(
+        tab2,
+        world["own"],
+        "reflection",
+        3,
+        1,
+        comment="latest",
+        tab=window_of(page2),
+        base_version=version_in(page2, "domain-reflection"),
+        csrf=csrf_token_from(page2),
+    )
     assert reply.status_code == 200
     assert stored_domain(app, world["own"], "reflection") == (3, "latest", 2)
 
 
-@pytest.mark.parametrize(("fields", "named"), [({"tab": ""}, "tab"), ({"tab": "<b>x</b>"}, "tab"),
-                                               ({"base_version": ""}, "base_version"), ({"seq": ""}, "seq")])
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [({"tab": ""}, "tab"), ({"tab": "<b>x</b>"}, "tab"), ({"base_version": ""}, "base_version"), ({"seq": ""}, "seq")],
+)
 def test_a_save_without_its_window_fields_is_refused_naming_them(app, world, fields, named):
     client = signed_in(app, world["a"])
     data = {"score": 3, "comment": "", "seq": 1, "tab": WINDOW, "base_version": 0} | fields
-    response = client.post(f"/reviews/{world['own']}/domains/reflection", data=data,
-                           headers={"HX-Request": "true", "X-CSRFToken": token(client, f"/reviews/{world['own']}")})
+    response = client.post(
+        f"/reviews/{world['own']}/domains/reflection",
+        data=data,
+        headers={"HX-Request": "true", "X-CSRFToken": token(client, f"/reviews/{world['own']}")},
+    )
     assert response.status_code == 422 and response.get_data(as_text=True).startswith(f"{named}:")
     assert stored_scores(app, world["own"]) == {}
 
@@ -268,14 +354,16 @@ def test_a_bad_value_is_refused_with_422_and_a_message_naming_it(app, world):
 def test_submit_names_the_missing_domains_then_locks_the_read_and_shows_its_outcome(app, world):
     client = signed_in(app, world["a"])
     csrf = token(client, f"/reviews/{world['own']}")
-    for seq, (domain, score) in enumerate(zip(ESSAY_DOMAINS[:4], [3, 3, 2, 2]), start=1):
+    for seq, (domain, score) in enumerate(zip(ESSAY_DOMAINS[:4], [3, 3, 2, 2], strict=True), start=1):
         save(client, world["own"], domain, score, seq, csrf=csrf)
     refused = client.post(f"/reviews/{world['own']}/submit", data={"csrf_token": csrf})
     assert refused.status_code == 422
     refused_page = refused.get_data(as_text=True)
     # Each open domain is named as a link to its place on the page.
-    assert ('still open: <a href="#domain-thinking">Thinking</a>, <a href="#domain-communicating">Communicating</a>.'
-            in refused_page)
+    assert (
+        'still open: <a href="#domain-thinking">Thinking</a>, <a href="#domain-communicating">Communicating</a>.'
+        in refused_page
+    )
     save(client, world["own"], "thinking", 3, 5, csrf=csrf)
     save(client, world["own"], "communicating", 2, 6, csrf=csrf)
     done = client.post(f"/reviews/{world['own']}/submit", data={"csrf_token": csrf})
@@ -310,9 +398,11 @@ def test_xss_payloads_in_prompt_essay_and_comments_render_inert(app, world):
     client = signed_in(app, world["a"])
     csrf = token(client, f"/reviews/{world['own']}")
     partial = save(client, world["own"], "reflection", 3, 1, comment=XSS, csrf=csrf).get_data(as_text=True)
-    client.post(f"/reviews/{world['own']}/overall", data={"overall_comment": XSS, "seq": 2, "tab": WINDOW,
-                                                          "base_version": 0},
-                headers={"HX-Request": "true", "X-CSRFToken": csrf})
+    client.post(
+        f"/reviews/{world['own']}/overall",
+        data={"overall_comment": XSS, "seq": 2, "tab": WINDOW, "base_version": 0},
+        headers={"HX-Request": "true", "X-CSRFToken": csrf},
+    )
     queue = client.get("/reviews/").get_data(as_text=True)
     page = client.get(f"/reviews/{world['own']}").get_data(as_text=True)
     for body in (queue, page, partial):
@@ -350,8 +440,7 @@ def test_queue_and_scoring_page_issue_the_same_number_of_queries_for_a_ten_times
 def application_rubric_item(app, reviewer_id):
     with app.app_context():
         cycle = f.make_cycle()
-        applicant = f.make_applicant(cycle, applicant_id="P-9", category="IMHM-C",
-                                     figures={"training_hours": 12})
+        applicant = f.make_applicant(cycle, applicant_id="P-9", category="IMHM-C", figures={"training_hours": 12})
         item = f.make_application_item(cycle, applicant)
         assignment = f.assign(item, db.session.get(f.User, reviewer_id))
         db.session.commit()
@@ -360,6 +449,7 @@ def application_rubric_item(app, reviewer_id):
 
 def test_application_page_shows_each_requirement_with_its_figure_and_minimum(app, world):
     from app.rubrics.registry import get_rubric
+
     with app.app_context():
         try:
             rubric = get_rubric("imhm-c-application")
@@ -372,9 +462,11 @@ def test_application_page_shows_each_requirement_with_its_figure_and_minimum(app
     for requirement in rubric.requirements:
         assert requirement.label in html.unescape(page)
     first = rubric.requirements[0]
-    response = client.post(f"/reviews/{assignment_id}/requirements/{first.key}",
-                           data={"status": "met", "note": "checked", "seq": 1, "tab": WINDOW, "base_version": 0},
-                           headers={"HX-Request": "true", "X-CSRFToken": csrf_token_from(page)})
+    response = client.post(
+        f"/reviews/{assignment_id}/requirements/{first.key}",
+        data={"status": "met", "note": "checked", "seq": 1, "tab": WINDOW, "base_version": 0},
+        headers={"HX-Request": "true", "X-CSRFToken": csrf_token_from(page)},
+    )
     assert response.status_code == 200
     # The line marked, and the one the product decided from the figures (12 training hours of 30: not met),
     # which the read starts from.
@@ -387,13 +479,16 @@ def test_a_problem_report_needs_a_note_and_only_the_assigned_reviewer_may_send_o
     refused = client.post(f"/reviews/{world['own']}/flag", data={"csrf_token": csrf, "note": "   "})
     assert refused.status_code == 422
     assert "Not sent — note: say what the problem is" in refused.get_data(as_text=True)
-    assert client.post(f"/reviews/{world['foreign']}/flag",
-                       data={"csrf_token": csrf, "note": "Not mine"}).status_code == 404
+    assert (
+        client.post(f"/reviews/{world['foreign']}/flag", data={"csrf_token": csrf, "note": "Not mine"}).status_code
+        == 404
+    )
     sent = client.post(f"/reviews/{world['own']}/flag", data={"csrf_token": csrf, "note": "Signed with a name."})
     assert sent.status_code == 303
     with app.app_context():
         flags = db.session.scalars(select(ItemFlag)).all()
-        assert [(flag.assignment_id, flag.note, flag.resolved_at) for flag in flags] == \
-            [(world["own"], "Signed with a name.", None)]
+        assert [(flag.assignment_id, flag.note, flag.resolved_at) for flag in flags] == [
+            (world["own"], "Signed with a name.", None)
+        ]
         entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "item.flag")).one()
         assert (entry.item_key, entry.after["note"]) == ("E-101", "Signed with a name.")

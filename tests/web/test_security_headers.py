@@ -1,5 +1,6 @@
 """Security headers, vendored htmx, the layout's htmx configuration and error pages (docs/security.md,
 requirements 12–15)."""
+
 import hashlib
 import json
 import re
@@ -28,15 +29,20 @@ def signed_in_client(app, client):
 
 
 def csp_directives(header: str) -> dict[str, str]:
-    return {part.strip().split(" ", 1)[0]: part.strip().split(" ", 1)[1]
-            for part in header.split(";") if part.strip()}
+    return {part.strip().split(" ", 1)[0]: part.strip().split(" ", 1)[1] for part in header.split(";") if part.strip()}
 
 
 def test_every_page_sends_the_content_security_policy(client):
     directives = csp_directives(client.get("/login").headers["Content-Security-Policy"])
     assert directives == {
-        "default-src": "'self'", "script-src": "'self'", "style-src": "'self'", "img-src": "'self' data:",
-        "object-src": "'none'", "base-uri": "'none'", "frame-ancestors": "'none'", "form-action": "'self'",
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "img-src": "'self' data:",
+        "object-src": "'none'",
+        "base-uri": "'none'",
+        "frame-ancestors": "'none'",
+        "form-action": "'self'",
     }
 
 
@@ -67,6 +73,7 @@ def test_static_files_are_served_with_nosniff_and_may_be_cached(client):
 
 
 # ---- vendored htmx ----
+
 
 def test_htmx_2_is_vendored_unmodified_with_its_licence_and_version():
     version = (VENDOR / "VERSION").read_text().strip()
@@ -139,6 +146,7 @@ def test_our_script_does_not_use_eval_or_inline_html():
 
 # ---- error pages ----
 
+
 def test_a_missing_page_uses_the_layout(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
@@ -152,8 +160,15 @@ def test_a_wrong_method_is_answered_405_in_the_layout(client):
 
 
 def test_a_server_error_shows_no_stack_trace(tmp_path):
-    app = create_app({"TESTING": False, "SECRET_KEY": "s", "INSTANCE_PATH": str(tmp_path / "i"),
-                      "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "e.sqlite3"), "LOCAL_HTTP": True})
+    app = create_app(
+        {
+            "TESTING": False,
+            "SECRET_KEY": "s",
+            "INSTANCE_PATH": str(tmp_path / "i"),
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "e.sqlite3"),
+            "LOCAL_HTTP": True,
+        }
+    )
     from app.people.access import public
 
     @public
@@ -172,9 +187,16 @@ def test_a_server_error_shows_no_stack_trace(tmp_path):
 
 
 def test_a_body_over_the_size_limit_gets_413(tmp_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "s", "INSTANCE_PATH": str(tmp_path / "i"),
-                      "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "e.sqlite3"),
-                      "LOCAL_HTTP": True, "MAX_CONTENT_LENGTH": 1000})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "s",
+            "INSTANCE_PATH": str(tmp_path / "i"),
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "e.sqlite3"),
+            "LOCAL_HTTP": True,
+            "MAX_CONTENT_LENGTH": 1000,
+        }
+    )
     response = app.test_client().post("/login", data={"email": "x" * 5000})
     assert response.status_code == 413
     assert "Too large" in response.get_data(as_text=True)

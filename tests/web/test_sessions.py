@@ -1,4 +1,5 @@
 """Sessions: an absolute maximum besides the idle lifetime, and the password again for account-changing actions."""
+
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -32,11 +33,12 @@ def age_session(client, seconds: int) -> None:
 def seconds_left(response) -> float:
     """How long the session cookie the response sets lives, from its Expires attribute."""
     header = next(header for header in response.headers.getlist("Set-Cookie") if header.startswith("session="))
-    expires = next(part[len("Expires="):] for part in header.split("; ") if part.startswith("Expires="))
+    expires = next(part[len("Expires=") :] for part in header.split("; ") if part.startswith("Expires="))
     return (parsedate_to_datetime(expires) - datetime.now(UTC)).total_seconds()
 
 
 # ---- the absolute maximum ----
+
 
 def test_a_sign_in_ends_at_the_absolute_maximum_however_busy(app, people):
     client = signed_in_client(app, "rex@example.org", PASSWORD)
@@ -83,16 +85,23 @@ def test_signing_in_again_starts_a_new_maximum(app, people):
 
 # ---- the password again for account-changing actions ----
 
+
 def _actions(people):
     """(path, form without the confirming password, its field name, what the change does)."""
     reviewer = f"/console/users/{people['reviewer']}"
     return {
-        "create": ("/console/users", {"name": "Nia New", "email": "nia@example.org", "role": "coordinator",
-                                      "password": ""}, "your_password"),
+        "create": (
+            "/console/users",
+            {"name": "Nia New", "email": "nia@example.org", "role": "coordinator", "password": ""},
+            "your_password",
+        ),
         "role": (f"{reviewer}/role", {"role-role": "coordinator"}, "role-your_password"),
         "disable": (f"{reviewer}/disable", {}, "active-your_password"),
-        "password": (f"{reviewer}/password", {"password-password": "a new passphrase for Rex"},
-                     "password-your_password"),
+        "password": (
+            f"{reviewer}/password",
+            {"password-password": "a new passphrase for Rex"},
+            "password-your_password",
+        ),
     }
 
 
@@ -107,8 +116,10 @@ def test_account_changing_actions_need_the_coordinators_own_password(app, people
     path, form, field = _actions(people)[action]
     before = _account_facts(app)
     page = "/console/users" if action == "create" else f"/console/users/{people['reviewer']}"
-    for typed, message in (("", "Type your own password to confirm this change."),
-                           (WRONG, "Is not your current password.")):
+    for typed, message in (
+        ("", "Type your own password to confirm this change."),
+        (WRONG, "Is not your current password."),
+    ):
         response = client.post(path, data={"csrf_token": page_token(client, page), **form, field: typed})
         assert response.status_code == 422, action
         assert message in response.get_data(as_text=True)

@@ -1,5 +1,6 @@
 """Sign-in limits: a growing delay instead of a lockout, known devices, a per-address limit, the holder told,
 the attempt counted before the hash, and no write lock while hashing."""
+
 import base64
 import sqlite3
 import threading
@@ -49,12 +50,12 @@ def age_attempts(app, seconds: float) -> None:
 
 # ---- the delay: plain rules ----
 
-LIMIT = Limit(free=5, window=timedelta(minutes=15), first_delay=timedelta(seconds=30),
-              max_delay=timedelta(minutes=15))
+LIMIT = Limit(free=5, window=timedelta(minutes=15), first_delay=timedelta(seconds=30), max_delay=timedelta(minutes=15))
 
 
-@pytest.mark.parametrize(("failures", "expected"), [(0, 0), (4, 0), (5, 30), (6, 60), (7, 120), (9, 480),
-                                                    (10, 900), (60, 900)])
+@pytest.mark.parametrize(
+    ("failures", "expected"), [(0, 0), (4, 0), (5, 30), (6, 60), (7, 120), (9, 480), (10, 900), (60, 900)]
+)
 def test_the_delay_doubles_per_failure_after_the_free_ones_up_to_the_ceiling(failures, expected):
     assert LIMIT.delay_after(failures) == timedelta(seconds=expected)
 
@@ -70,6 +71,7 @@ def test_the_wait_counts_from_the_last_failure_and_rounds_up():
 
 
 # ---- over HTTP ----
+
 
 def test_the_delay_grows_and_then_the_right_password_works_again(app, holder):
     client = client_at(app)
@@ -96,7 +98,7 @@ def test_a_strangers_failures_do_not_keep_the_holder_out_of_a_known_device(app, 
     for _ in range(12):
         login(stranger, EMAIL, WRONG)
     assert login(stranger, EMAIL, PASSWORD).status_code == 429  # the stranger is delayed, right password or not
-    assert login(own, EMAIL, PASSWORD).status_code == 302        # the holder's known browser is not
+    assert login(own, EMAIL, PASSWORD).status_code == 302  # the holder's known browser is not
 
 
 def test_a_known_devices_own_failures_delay_it_but_not_the_unknown_ones(app, holder):

@@ -6,6 +6,7 @@ the queue, the scoring page, every autosave fragment, the overall comment, the s
 what they receive is compared byte for byte, with only what is random per session or page masked
 (CSRF tokens, the scoring window's id) and the wall-clock time of the submission.
 """
+
 import os
 import re
 
@@ -23,23 +24,34 @@ PASSWORD = "a long enough test password"
 # What is random per session or per page: a CSRF token in a hidden field or in the body's hx-headers, and the
 # scoring window's id (each page load is a window of its own); and the wall clock: the time a read was submitted
 # ("at 09:41"), which the two worlds, built one after the other, may see on either side of a minute.
-TOKEN = re.compile(r'(name="csrf_token"[^>]*value="|"X-CSRFToken": "|&#34;X-CSRFToken&#34;: &#34;'
-                   r'|name="tab" value=")[^"&]+')
+TOKEN = re.compile(
+    r'(name="csrf_token"[^>]*value="|"X-CSRFToken": "|&#34;X-CSRFToken&#34;: &#34;'
+    r'|name="tab" value=")[^"&]+'
+)
 CLOCK = re.compile(r"\b\d{1,2} \w+ \d{4} at \d{1,2}:\d{2}\b")
 
-pytestmark = pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")),
-                                reason="two apps with databases of their own: SQLite only")
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("TEST_DATABASE_URL")), reason="two apps with databases of their own: SQLite only"
+)
 
 
 def build_world(app, validity: bool) -> int:
     with app.app_context():
         cycle = f.make_cycle("Spring exams")
-        reviewer = f.make_user(Role.REVIEWER, email="a@example.org", name="Ann Reviewer", password=PASSWORD,
-                               designations="C")
+        reviewer = f.make_user(
+            Role.REVIEWER, email="a@example.org", name="Ann Reviewer", password=PASSWORD, designations="C"
+        )
         applicant = f.make_applicant(cycle, applicant_id="A-1")
-        essay = Item(cycle_id=cycle.id, item_id="E-301", kind="essay", rubric_key="imhm-c-essay",
-                     applicant_pk=None if validity else applicant.id, validity=validity,
-                     prompt="A parent and infant at a home visit.", response="I would begin by listening.")
+        essay = Item(
+            cycle_id=cycle.id,
+            item_id="E-301",
+            kind="essay",
+            rubric_key="imhm-c-essay",
+            applicant_pk=None if validity else applicant.id,
+            validity=validity,
+            prompt="A parent and infant at a home visit.",
+            response="I would begin by listening.",
+        )
         db.session.add(essay)
         db.session.flush()
         other = f.make_essay(cycle, applicant, item_id="E-302", prompt="A second vignette.")
@@ -64,9 +76,14 @@ def what_the_reviewer_receives(app, assignment_id: int) -> list[tuple[str, int, 
     page = keep("page", client.get(f"/reviews/{assignment_id}")).get_data(as_text=True)
     headers = {"HX-Request": "true", "X-CSRFToken": csrf_token_from(page)}
     for seq, domain in enumerate(ESSAY_DOMAINS, start=1):
-        keep(f"save {domain}", client.post(f"/reviews/{assignment_id}/domains/{domain}", headers=headers,
-                                           data={"score": 1 + seq % 4, "comment": f"note {seq}", "seq": seq,
-                                                 "tab": "window-1", "base_version": 0}))
+        keep(
+            f"save {domain}",
+            client.post(
+                f"/reviews/{assignment_id}/domains/{domain}",
+                headers=headers,
+                data={"score": 1 + seq % 4, "comment": f"note {seq}", "seq": seq, "tab": "window-1", "base_version": 0},
+            ),
+        )
     keep("page again", client.get(f"/reviews/{assignment_id}"))
     keep("submit", client.post(f"/reviews/{assignment_id}/submit", headers=headers, follow_redirects=True))
     keep("queue after", client.get("/reviews/"))
@@ -86,7 +103,7 @@ def test_a_reviewer_receives_the_same_bytes_for_a_live_and_a_validity_essay(tmp_
             close_app(app)
     live, validity = worlds[False], worlds[True]
     assert [label for label, *_ in live] == [label for label, *_ in validity]
-    for (label, live_status, live_body), (_, validity_status, validity_body) in zip(live, validity):
+    for (label, live_status, live_body), (_, validity_status, validity_body) in zip(live, validity, strict=True):
         assert live_status == validity_status, label
         assert live_body == validity_body, f"{label}: a validity essay's response differs from a live essay's"
     statuses = {label: status for label, status, _ in live}
