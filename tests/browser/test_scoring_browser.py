@@ -116,6 +116,55 @@ def test_every_field_is_labelled_and_the_keyboard_scores_and_autosaves(app, page
     assert stored(app, assignment_id) == {"theoretical_foundations": (2, "")}
 
 
+def tab_until(page, matches: str, limit: int = 80) -> None:
+    """Press Tab until the focused element satisfies the JavaScript predicate ``matches`` (given ``el``)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(el => {matches})(document.activeElement)"):
+            return
+    raise AssertionError(f"{limit} presses of Tab never reached an element where {matches}")
+
+
+def test_a_reviewer_signs_in_scores_every_domain_comments_and_submits_with_the_keyboard_alone(
+    app, page, assignment_id
+):
+    levels = dict(zip(ESSAY_DOMAINS, [3, 3, 2, 4, 3, 2], strict=True))
+    page.goto("/login")
+    tab_until(page, "el.type === 'email' || el.name === 'email'")
+    page.keyboard.type(EMAIL)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="My reviews")).to_be_visible()
+    tab_until(page, "el.getAttribute('aria-label') === 'Start item E-301'")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=re.compile("Item E-301"))).to_be_visible()
+
+    for domain, level in levels.items():
+        # Tab enters a radio group at its first level; Space chooses it, each ArrowDown the next one up.
+        tab_until(page, f"el.id === 'score-{domain}-1'")
+        page.keyboard.press("Space")
+        for _ in range(level - 1):
+            page.keyboard.press("ArrowDown")
+        expect(page.locator(f"#score-{domain}-{level}")).to_be_checked()
+        expect(page.locator(f"#status-{domain}")).to_have_text("Saved")
+        if domain == "reflection":
+            page.keyboard.press("Tab")
+            assert page.evaluate("document.activeElement.id") == "comment-reflection"
+            page.keyboard.type("Names her own frustration and uses it.")
+    expect(page.locator("#status-reflection")).to_have_text("Saved")
+    expect(page.locator("#read-progress")).to_contain_text("6 of 6 domains scored")
+
+    tab_until(page, "el.textContent.trim() === 'Submit read'")
+    page.keyboard.press("Enter")
+    # 3+3+2+4+3+2 = 17 over six domains: mean 2.83, no domain below 2, so it passes.
+    expect(page.locator("#read-outcome")).to_contain_text("Submitted and locked")
+    expect(page.locator("#read-outcome")).to_contain_text("mean 2.83")
+    expected = {domain: (level, "") for domain, level in levels.items()}
+    expected["reflection"] = (4, "Names her own frustration and uses it.")
+    assert stored(app, assignment_id) == expected
+
+
 def test_a_failed_save_is_shown_with_retry_and_nothing_typed_is_lost(app, page, assignment_id):
     sign_in(page)
     page.goto(f"/reviews/{assignment_id}")
