@@ -125,9 +125,7 @@ def tab_until(page, matches: str, limit: int = 80) -> None:
     raise AssertionError(f"{limit} presses of Tab never reached an element where {matches}")
 
 
-def test_a_reviewer_signs_in_scores_every_domain_comments_and_submits_with_the_keyboard_alone(
-    app, page, assignment_id
-):
+def test_a_reviewer_signs_in_scores_every_domain_comments_and_submits_with_the_keyboard_alone(app, page, assignment_id):
     levels = dict(zip(ESSAY_DOMAINS, [3, 3, 2, 4, 3, 2], strict=True))
     page.goto("/login")
     tab_until(page, "el.type === 'email' || el.name === 'email'")
