@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from app.assignment.eligibility import ESSAYS, PORTFOLIO, ItemFacts, ReviewerFacts
 from app.assignment.models import Assignment, AssignmentDecline
-from app.bulk import BATCH
+from app.bulk import BATCH, plain_rows
 from app.cycles.models import Applicant, Application, Conflict, Cycle, CycleMember, Item, ItemKind, MemberRole
 from app.errors import InputError
 from app.extensions import db
@@ -40,7 +40,7 @@ class PoolReviewer:
 
 def reviewer_loads(cycle_id: int) -> dict[int, int]:
     """Reviewer id → assignments they hold in the cycle."""
-    rows = db.session.execute(
+    rows = plain_rows(
         select(Assignment.reviewer_id, func.count())
         .join(Item, Item.id == Assignment.item_pk)
         .where(Item.cycle_id == cycle_id)
@@ -130,34 +130,32 @@ def lookups(cycle: Cycle, applicant_pks: Collection[int | None] | None = None) -
     for where in _applicant_filters(cycle.id, applicant_pks):
         of_applicants = (Applicant.cycle_id == cycle.id, where(Applicant.id))
         of_items = (Item.cycle_id == cycle.id, where(Item.applicant_pk))
-        for applicant_pk, reviewer_id in db.session.execute(
+        for applicant_pk, reviewer_id in plain_rows(
             select(Conflict.applicant_pk, Conflict.reviewer_id)
             .join(Applicant, Applicant.id == Conflict.applicant_pk)
             .where(*of_applicants)
         ):
             found.conflicts[applicant_pk].add(reviewer_id)
-        for item_pk, owner_pk, kind in db.session.execute(
-            select(Item.id, Item.applicant_pk, Item.kind).where(*of_items)
-        ):
+        for item_pk, owner_pk, kind in plain_rows(select(Item.id, Item.applicant_pk, Item.kind).where(*of_items)):
             found.sides[owner_pk, side_of(kind)].append(item_pk)
-        for item_pk, reviewer_id in db.session.execute(
+        for item_pk, reviewer_id in plain_rows(
             select(Assignment.item_pk, Assignment.reviewer_id)
             .join(Item, Item.id == Assignment.item_pk)
             .where(*of_items)
         ):
             found.readers[item_pk].add(reviewer_id)
-        for item_pk, reviewer_id in db.session.execute(
+        for item_pk, reviewer_id in plain_rows(
             select(AssignmentDecline.item_pk, AssignmentDecline.reviewer_id)
             .join(Item, Item.id == AssignmentDecline.item_pk)
             .where(*of_items)
         ):
             found.declines[item_pk].add(reviewer_id)
         found.categories.update(
-            db.session.execute(
+            plain_rows(
                 select(Application.applicant_pk, Application.category)
                 .join(Applicant, Applicant.id == Application.applicant_pk)
                 .where(*of_applicants)
-            ).all()
+            )
         )
     return found
 
@@ -204,7 +202,7 @@ def applicants_by_pk(pks: Iterable[int | None]) -> dict[int | None, Row]:
     for start in range(0, len(ordered), BATCH):
         applicants.update(
             (a.id, a)
-            for a in db.session.execute(
+            for a in plain_rows(
                 select(Applicant.id, Applicant.organization, Applicant.advisor_email).where(
                     Applicant.id.in_(ordered[start : start + BATCH])
                 )

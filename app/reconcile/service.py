@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.assignment.models import FURTHER_READ_SOURCES, Assignment
 from app.assignment.service import assign_further_readers
-from app.bulk import collector_paused, execute_many, expire_loaded
+from app.bulk import collector_paused, execute_many, expire_loaded, plain_rows
 from app.committee.models import CommitteeResolution
 from app.cycles import states
 from app.cycles.models import Cycle, Item, ItemState
@@ -107,15 +107,9 @@ def reevaluate_item(item: Item, *, actor_id: int | None) -> engine.Verdict:
 # --- loading: plain rows, a fixed number of queries ---------------------------------------------
 
 
-def _rows(statement):
-    """A select's rows, run on the session's connection: plain tuples without the ORM's result machinery
-    (~3x slower here), fetched all at once (a row at a time costs a driver call per row)."""
-    return db.session.connection().execute(statement).all()
-
-
 def _load_items(cycle_id: int) -> list:
     """The cycle's items as rows with the columns reconciliation and third-reader assignment use."""
-    return _rows(
+    return plain_rows(
         db.select(
             Item.id,
             Item.item_id,
@@ -138,7 +132,7 @@ def _load_reads(scope: ColumnElement[bool]) -> dict[int, tuple[set[int], int, in
     The rows come in submission order (``Read.submission_order``) from the database, so no read
     needs a Python object of its own before it becomes the engine's ``ReadScores``.
     """
-    rows = _rows(
+    rows = plain_rows(
         db.select(
             Assignment.item_pk,
             Assignment.reviewer_id,
@@ -189,7 +183,7 @@ def _submitted_scores(
         )
 
     scores: dict[int, dict[str, float]] = defaultdict(dict)
-    for read_id, domain_key, score in _rows(
+    for read_id, domain_key, score in plain_rows(
         submitted(
             db.select(Score.read_id, Score.domain_key, Score.score)
             .join(Read, Score.read_id == Read.id)
@@ -199,7 +193,7 @@ def _submitted_scores(
         scores[read_id][domain_key] = score
     checks: dict[int, dict[str, str | None]] = defaultdict(dict)
     overridden: dict[int, set[str]] = defaultdict(set)
-    for read_id, requirement_key, status, computed in _rows(
+    for read_id, requirement_key, status, computed in plain_rows(
         submitted(
             db.select(
                 RequirementCheck.read_id,
@@ -216,7 +210,7 @@ def _submitted_scores(
 
 
 def _load_resolutions(scope: ColumnElement[bool]) -> dict[int, engine.CommitteeScores]:
-    rows = _rows(
+    rows = plain_rows(
         db.select(CommitteeResolution.item_pk, CommitteeResolution.scores, CommitteeResolution.result)
         .join(Item, CommitteeResolution.item_pk == Item.id)
         .where(scope)
@@ -227,7 +221,7 @@ def _load_resolutions(scope: ColumnElement[bool]) -> dict[int, engine.CommitteeS
 def _load_outcomes(scope: ColumnElement[bool]) -> dict[int, dict[str, Any]]:
     """Item pk → the stored outcome's values, as ``outcome_values`` gives them, for comparison."""
     columns = [getattr(ItemOutcome, name) for name in OUTCOME_FIELDS]
-    rows = _rows(db.select(ItemOutcome.item_pk, *columns).join(Item, ItemOutcome.item_pk == Item.id).where(scope))
+    rows = plain_rows(db.select(ItemOutcome.item_pk, *columns).join(Item, ItemOutcome.item_pk == Item.id).where(scope))
     return {row[0]: dict(zip(OUTCOME_FIELDS, row[1:], strict=True)) for row in rows}
 
 

@@ -1,5 +1,5 @@
 """execute_many stores values exactly as the ORM does, shared values once per call, and refuses missing ones;
-collector_paused restores the collector."""
+plain_rows sees what is pending in the session; collector_paused restores the collector."""
 
 import gc
 from datetime import datetime
@@ -9,8 +9,8 @@ from sqlalchemy import bindparam, select, text
 
 from app.audit.models import AuditEntry
 from app.audit.service import record
-from app.bulk import collector_paused, execute_many
-from app.cycles.models import Item, ItemState
+from app.bulk import collector_paused, execute_many, plain_rows
+from app.cycles.models import Item, ItemKind, ItemState
 from app.extensions import db
 from tests import factories as f
 from tests.queries import recorded_statements
@@ -86,6 +86,28 @@ def test_no_rows_write_nothing(ctx):
     with recorded_statements(db.engine) as statements:
         execute_many(db.insert(AuditEntry.__table__), [])
     assert statements == []
+
+
+def test_plain_rows_see_changes_still_pending_in_the_session_as_the_orm_would(ctx):
+    cycle = f.make_cycle()
+    applicant = f.make_applicant(cycle)
+    essay = f.make_essay(cycle, applicant)
+    db.session.flush()
+    essay.state = ItemState.ASSIGNED  # not flushed: a query of the session would flush it first
+    db.session.add(
+        Item(
+            cycle_id=cycle.id,
+            item_id="E-pending",
+            kind=ItemKind.ESSAY,
+            applicant_pk=applicant.id,
+            rubric_key=essay.rubric_key,
+            state=ItemState.UNASSIGNED,
+        )
+    )
+
+    rows = plain_rows(select(Item.item_id, Item.state).where(Item.cycle_id == cycle.id).order_by(Item.item_id))
+
+    assert [tuple(row) for row in rows] == [("E-pending", "unassigned"), (essay.item_id, "assigned")]
 
 
 def test_the_collector_is_paused_inside_and_restored_after_even_on_an_error():
