@@ -1,21 +1,36 @@
-"""Engine-level settings that must hold on every SQLite connection, and which transactions take the write lock.
+"""Engine-level settings that must hold on every SQLite connection, which transactions take the write lock, and
+which database errors mean "unavailable for a moment" rather than a fault of ours.
 
-See docs/security-hardening.md ("Transactions and the SQLite write lock").
+See docs/security-hardening.md ("Transactions and the SQLite write lock", "When the database goes away").
 """
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from typing import TypeVar
 
 from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+from app.extensions import db
 
 # Requests with these methods only read (no route writes on them; the hostile suite checks every GET).
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 # Work outside a request that only reads (a background job's export) says so, as a GET request does.
 _READING_ONLY: ContextVar[bool] = ContextVar("reading_only", default=False)
+
+
+# SQLite's primary result codes (the low byte of sqlite3's ``sqlite_errorcode``) for a database that another
+# connection held past the busy timeout, and for storage that failed under it.
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR = 5, 6, 10
+# PostgreSQL SQLSTATEs of a server going away: class 08 (connection exception), an administrator's or a crash's
+# shutdown, a server still starting up (docs/security-hardening.md, "When the database goes away").
+POSTGRES_GONE = ("08", "57P01", "57P02", "57P03")
+
+T = TypeVar("T")
 
 
 class WriteInReadOnlyRequest(RuntimeError):
@@ -95,3 +110,44 @@ def reading_only(only: bool = True) -> Iterator[None]:
 def _is_file_database(dbapi_connection) -> bool:
     row = dbapi_connection.execute("PRAGMA database_list").fetchone()
     return bool(row and row[2])
+
+
+def connection_cut(error: BaseException) -> bool:
+    """The statement failed because its connection died (a database restart, ``pg_terminate_backend``, a network
+    cut): SQLAlchemy has invalidated that connection, so the next checkout gets a fresh one."""
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """The database could not serve this request for now — a cut connection, a server that refuses connections
+    or is shutting down or starting, SQLite busy or locked past its timeout, or a disk I/O error — rather than a
+    fault in the request or in our code. Such a request is answered 503 with Retry-After, never 500."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR)
+    if type(error.orig).__module__.startswith("psycopg"):
+        # psycopg gives no SQLSTATE when the connection itself failed (refused, closed, timed out).
+        state = getattr(error.orig, "sqlstate", None)
+        return state is None or state.startswith(POSTGRES_GONE)
+    return False
+
+
+def retry_once_if_cut(work: Callable[[], T]) -> T:
+    """``work()``, run again once in a fresh transaction when its connection was cut mid-way.
+
+    Only for work that is idempotent as a whole (an autosave carries its window and sequence number, so the
+    second run finds the first one's commit if it happened and stores nothing twice): a cut during COMMIT
+    leaves unknown whether it was stored. A second cut, or a server that is still down, raises as before and
+    is answered 503 (docs/security-hardening.md, "When the database goes away").
+    """
+    try:
+        return work()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        db.session.rollback()
+    return work()

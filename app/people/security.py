@@ -3,9 +3,11 @@
 from flask import Flask, Response, current_app, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
-from app.extensions import login_manager
+from app.database import database_unavailable
+from app.extensions import db, login_manager
 from app.people.sessions import wants_fragment
 
 CONTENT_SECURITY_POLICY = (
@@ -28,7 +30,13 @@ ERROR_TEXT = {
     413: ("Too large", "What you sent is larger than this site accepts."),
     429: ("Too many requests", "Please wait a little and try again."),
     500: ("Something went wrong", "The server had a problem. Nothing was half-saved; please try again."),
+    503: (
+        "Briefly unavailable",
+        "The database did not answer just now. Nothing was half-saved: try again in a few seconds.",
+    ),
 }
+# Seconds a client is asked to wait after the database went away: a PostgreSQL restart takes about one or two.
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 def init_app(app: Flask) -> None:
@@ -36,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)
     app.register_error_handler(CSRFError, csrf_error)
     app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(DBAPIError, database_error)
 
 
 def _is_static(endpoint: str | None) -> bool:
@@ -83,6 +92,26 @@ def csrf_error(error: CSRFError) -> tuple[Response | str, int, dict[str, str]]:
         message="The page was open too long or you signed out elsewhere. Go back, reload the page and try again.",
     )
     return page, 400, headers
+
+
+def database_error(error: DBAPIError) -> Response:
+    """A database that went away for a moment (a restart cut the connection, SQLite stayed locked past its
+    timeout) answers 503 with Retry-After and one line in the log, not a 500 with a traceback: nothing is
+    acknowledged, and sending it again works once the database is back (docs/security-hardening.md,
+    "When the database goes away"). Any other database error is a fault of ours and stays a 500."""
+    if not database_unavailable(error):
+        raise error
+    db.session.rollback()  # the failed transaction must not be reused by the error page
+    current_app.logger.warning(
+        "database unavailable, answered 503: %s %s: %s: %s",
+        request.method,
+        request.endpoint,
+        type(error.orig).__name__,
+        str(error.orig).splitlines()[0] if str(error.orig) else "",
+    )
+    response = current_app.make_response(http_error(ServiceUnavailable()))
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
 
 
 def http_error(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[str, str]]:

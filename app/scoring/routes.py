@@ -8,6 +8,7 @@ from flask_login import current_user
 from app.access import assignment_or_404
 from app.assignment import service as assignment_service
 from app.assignment.models import Assignment
+from app.database import retry_once_if_cut
 from app.extensions import db
 from app.people.access import role_required
 from app.people.models import Role
@@ -178,7 +179,17 @@ def _autosave(
     assignment_id: int, save: Callable[[Read, service.WindowSave], service.SaveResult]
 ) -> Response | str | tuple[str | Response, int, dict[str, str]]:
     """Run one autosave on the reviewer's own open read. Only a save that is stored is answered "Saved";
-    a conflict with another window, or a late save of this one, is a 409 that says which (``X-Save-Outcome``)."""
+    a conflict with another window, or a late save of this one, is a 409 that says which (``X-Save-Outcome``).
+
+    A save whose database connection is cut (a PostgreSQL restart) is run once more on a fresh connection: it
+    is idempotent, its window and sequence number make a second run of a save already committed store nothing
+    (docs/security-hardening.md, "When the database goes away")."""
+    return retry_once_if_cut(lambda: _autosave_once(assignment_id, save))
+
+
+def _autosave_once(
+    assignment_id: int, save: Callable[[Read, service.WindowSave], service.SaveResult]
+) -> Response | str | tuple[str | Response, int, dict[str, str]]:
     read = service.open_read(_own_assignment_or_404(assignment_id), actor_id=current_user.id)
     try:
         window = service.window_save(request.form.get("tab"), request.form.get("seq"), request.form.get("base_version"))

@@ -182,6 +182,34 @@ def test_a_failed_save_is_shown_with_retry_and_nothing_typed_is_lost(app, page, 
     assert stored(app, assignment_id) == {"thinking": (None, "Weighs two options carefully")}
 
 
+def test_a_save_answered_503_keeps_the_text_says_so_and_is_sent_again_after_retry_after(app, page, assignment_id):
+    """The database went away for a moment (docs/security-hardening.md, "When the database goes away"): the
+    server answered 503 with Retry-After; the page keeps the text, says when it sends it again, and does."""
+    sign_in(page)
+    page.goto(f"/reviews/{assignment_id}")
+    answered = []
+
+    def database_restarting_once(route):
+        answered.append(route.request.url)
+        if len(answered) == 1:
+            route.fulfill(status=503, headers={"Retry-After": "1"}, content_type="text/plain", body="unavailable")
+        else:
+            route.continue_()
+
+    page.route("**/domains/**", database_restarting_once)
+    page.get_by_label("Comment on Thinking").fill("Typed while the database restarted")
+    status = page.locator("#status-thinking")
+    expect(status).to_contain_text("Not saved")
+    expect(page.locator("#app-status")).to_contain_text("sent again in 1 second,")
+    expect(page.get_by_label("Comment on Thinking")).to_have_value("Typed while the database restarted")
+    assert stored(app, assignment_id) == {}
+    # No click: the page sends it again by itself once Retry-After has passed.
+    expect(status).to_have_text("Saved", timeout=5000)
+    expect(page.locator("#page-save-status")).to_have_text("All changes saved")
+    assert len(answered) == 2
+    assert stored(app, assignment_id) == {"thinking": (None, "Typed while the database restarted")}
+
+
 def test_two_windows_on_one_item_never_lose_an_edit_silently(app, page, assignment_id):
     """The same reviewer has the item open in two tabs; each edit either is stored or is shown as a conflict
     that keeps what was typed, with a choice."""

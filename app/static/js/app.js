@@ -4,7 +4,9 @@
  *    what happened (expired session, lost connection, no access, server error).
  * 2. An expired session or CSRF token does not lose work: after signing in again in
  *    another tab, "Retry" fetches a fresh token and re-sends what failed, read from
- *    the fields as they are now.
+ *    the fields as they are now. A 503 (the database went away for a moment, e.g. a
+ *    restart) is retried by itself after the answer's Retry-After, a few times, and
+ *    offers Retry meanwhile (docs/security-hardening.md, "When the database goes away").
  * 3. Autosave helpers for pages that save field by field (the scoring page):
  *    - an element with `data-autosave` is a save region; the `[data-save-status]`
  *      element inside it shows "Saving…", "Saved" or "Not saved — Retry" for
@@ -33,6 +35,9 @@
   var SAVE_OUTCOME = "X-Save-Outcome";
   var SAVE_VERSION = "X-Save-Version";
   var saveNumber = 0;        // this window's saves, numbered over the whole page
+  var AUTO_RETRIES = 6;      // retries after a 503 without a click: about half a minute at Retry-After: 5
+  var autoRetriesLeft = AUTO_RETRIES;
+  var autoRetryTimer = null;
 
   function statusRegion() { return document.getElementById("app-status"); }
 
@@ -82,6 +87,24 @@
     return "The server had a problem (error " + status + "). Your last change was not saved; press Retry.";
   }
 
+  /* The database was unavailable: send what failed again after the server's Retry-After, while retries are left.
+     Returns the seconds until then, or 0 when the reviewer must press Retry. */
+  function scheduleRetry(retryAfter) {
+    var seconds = Math.min(Math.max(parseInt(retryAfter, 10) || 5, 1), 60);
+    if (autoRetryTimer) { return seconds; }
+    if (autoRetriesLeft <= 0) { return 0; }
+    autoRetriesLeft -= 1;
+    autoRetryTimer = window.setTimeout(function () { autoRetryTimer = null; retryFailed(); }, seconds * 1000);
+    return seconds;
+  }
+
+  function unavailableMessage(seconds) {
+    return seconds
+      ? "The database is unavailable for a moment. Your text is kept here and is sent again in " + seconds +
+        (seconds === 1 ? " second" : " seconds") + ", or press Retry."
+      : "The database is still unavailable. Your text is kept here; press Retry in a little while.";
+  }
+
   function canRetry(status) { return status === 0 || status === 400 || status === 401 || status >= 500; }
 
   function rememberFailure(detail) {
@@ -94,7 +117,12 @@
   function refreshToken() {
     return fetch(TOKEN_URL, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) {
-        if (!response.ok) { throw new Error("still signed out"); }
+        if (!response.ok) {
+          var error = new Error("no fresh token");
+          error.status = response.status;
+          error.retryAfter = response.headers.get("Retry-After");
+          throw error;
+        }
         return response.json();
       })
       .then(function (data) {
@@ -110,13 +138,15 @@
   function retryFailed() {
     var toRetry = failed;
     failed = [];
+    if (autoRetryTimer) { window.clearTimeout(autoRetryTimer); autoRetryTimer = null; }
     refreshToken().then(function () {
       clearAnnouncement();
       toRetry.forEach(function (f) {
         if (document.body.contains(f.elt)) { htmx.ajax(f.verb, f.path, { source: f.elt }); }
       });
-    }).catch(function () {
+    }).catch(function (error) {
       failed = toRetry.concat(failed);
+      if (error.status === 503) { announce(unavailableMessage(scheduleRetry(error.retryAfter)), true); return; }
       announce("You are still signed out. Sign in again in another tab, then press Retry. " +
                "Nothing you typed here is lost.", true);
     });
@@ -196,6 +226,7 @@
     if (evt.detail.successful && xhr) { raiseVersion(evt.detail.elt, xhr.getResponseHeader(SAVE_VERSION)); }
     endSave(evt.detail.elt, outcome === "conflict" ? "conflict" : (ok ? (outcome || "saved") : "failed"));
     if (ok) {
+      autoRetriesLeft = AUTO_RETRIES;  // the database answers again: a later outage gets its own retries
       failed = failed.filter(function (f) { return f.elt !== evt.detail.elt; });
       if (!failed.length) { clearAnnouncement(); }
     }
@@ -204,8 +235,9 @@
   document.addEventListener("htmx:responseError", function (evt) {
     var xhr = evt.detail.xhr;
     if (canRetry(xhr.status)) { rememberFailure(evt.detail); }
+    var waiting = xhr.status === 503 ? scheduleRetry(xhr.getResponseHeader("Retry-After")) : null;
     if (evt.detail.appHandled) { return; }
-    announce(messageFor(xhr), canRetry(xhr.status));
+    announce(waiting === null ? messageFor(xhr) : unavailableMessage(waiting), canRetry(xhr.status));
   });
 
   function connectionLost(evt) {
