@@ -3,7 +3,8 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import textlimits as limits
@@ -30,6 +31,15 @@ FURTHER_READ_SOURCES = frozenset(
 THIRD_READ_SOURCES = frozenset({AssignmentSource.THIRD_READER, AssignmentSource.IMPORT_THIRD})
 
 
+def appended_position(context: DefaultExecutionContext) -> int:
+    """A new assignment that names no position goes to the end of its reviewer's queue (docs/assignment.md,
+    "Queue order"). Bulk writers name one (``app.assignment.queue``): this costs a query per row."""
+    table = Assignment.__table__
+    reviewer_id = context.get_current_parameters()["reviewer_id"]
+    last = context.connection.scalar(select(func.max(table.c.position)).where(table.c.reviewer_id == reviewer_id))
+    return (last or 0) + 1
+
+
 class Assignment(db.Model):
     """A reviewer asked to read an item; one read belongs to it."""
 
@@ -44,6 +54,9 @@ class Assignment(db.Model):
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # When this read is due; None: the cycle's due date (``due_date``).
     due: Mapped[date | None]
+    # Where the read stands in its reviewer's queue: the queue, the scoring page's previous and next links and
+    # every "next item" follow it (``app.assignment.queue.QUEUE_ORDER``; docs/assignment.md, "Queue order").
+    position: Mapped[int] = mapped_column(default=appended_position, server_default="0")
     # When the reviewer was told of it (their digest of new assignments); None: not yet.
     notified_at: Mapped[datetime | None]
 

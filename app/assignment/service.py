@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app import textlimits as limits
+from app.assignment import queue
 from app.assignment.eligibility import (
     ALREADY_READING,
     ItemFacts,
@@ -301,16 +302,20 @@ def auto_assign(
         if dry_run:
             return plan
         progress.start(f"Writing {len(plan.reads):,} assignments")
-        written = _write_plan(cycle, plan, actor_id)
-        return (
-            written if only is not None else replace(written, validity_seeded=seed_validity(cycle, actor_id=actor_id))
-        )
+        written, live_ids = _write_plan(cycle, plan, actor_id)
+        if only is not None:
+            return written
+        seeded_ids = seed_validity(cycle, actor_id=actor_id)
+        # Each queue's new reads laid out at once, validity reads spread among them (docs/assignment.md).
+        queue.place_new_reads(cycle, [*live_ids, *seeded_ids])
+        return replace(written, validity_seeded=len(seeded_ids))
     finally:
         progress.finish()
 
 
-def _write_plan(cycle: Cycle, plan: Plan, actor_id: int | None) -> Plan:
-    """Write the plan: auto assignments, item states, audit entries, and the cycle's reads per item."""
+def _write_plan(cycle: Cycle, plan: Plan, actor_id: int | None) -> tuple[Plan, list[int]]:
+    """Write the plan: auto assignments, item states, audit entries, and the cycle's reads per item; the plan
+    as written and the new assignments' ids."""
     if plan.readers != cycle.readers:
         record(
             "cycle.readers",
@@ -322,26 +327,26 @@ def _write_plan(cycle: Cycle, plan: Plan, actor_id: int | None) -> Plan:
             after={"readers": plan.readers},
         )
         cycle.readers = plan.readers
-    _write_reads(plan, actor_id)
+    ids = _write_reads(plan, actor_id)
     _mark_assigned(plan, actor_id)
     db.session.flush()
-    return replace(plan, written=True)
+    return replace(plan, written=True), ids
 
 
-def seed_validity(cycle: Cycle, *, actor_id: int | None = None) -> int:
+def seed_validity(cycle: Cycle, *, actor_id: int | None = None) -> list[int]:
     """Mix validity essays into every pool reviewer's queue at the cycle's ``validity_rate``, and at least its
     ``qualify_items`` (their qualification set) (docs/calibration.md, "Seeding"), within their maximum load, each
-    to a reviewer who may read it; the number of reads added.
+    to a reviewer who may read it; the new assignments' ids (at the ends of the queues: the caller lays them out).
 
     Auto-assignment calls it after placing the live reads; a second run only tops queues up.
     """
     if not (cycle.validity_rate or cycle.qualify_items):
-        return 0
+        return []
     essays = db.session.scalars(
         select(Item).where(Item.cycle_id == cycle.id, Item.validity.is_(True)).order_by(Item.item_id)
     ).all()
     if not essays:
-        return 0
+        return []
     reviewers = pool(cycle.id)
     found = lookups(cycle, {None})  # the validity essays' readers and declines
     facts = {essay.item_id: item_facts(essay, None, found) for essay in essays}
@@ -370,7 +375,7 @@ def seed_validity(cycle: Cycle, *, actor_id: int | None = None) -> int:
         cycle.qualify_items,
     )
     if not picks:
-        return 0
+        return []
     by_key = {essay.item_id: essay for essay in essays}
     email_of = {r.user.id: r.user.email for r in reviewers}
     now = utcnow()
@@ -403,7 +408,7 @@ def seed_validity(cycle: Cycle, *, actor_id: int | None = None) -> int:
     )
     for key in sorted({key for _, key in picks}):
         _update_state_after_change(by_key[key], actor_id)
-    return len(picks)
+    return [ids[by_key[key].id, reviewer_id] for reviewer_id, key in picks]
 
 
 def refill(items: Sequence[Item], *, actor_id: int | None = None, dry_run: bool = False) -> Plan:
@@ -415,9 +420,9 @@ def refill(items: Sequence[Item], *, actor_id: int | None = None, dry_run: bool 
     return auto_assign(items[0].cycle, dry_run=dry_run, actor_id=actor_id, only={item.id for item in items})
 
 
-def _write_reads(plan: Plan, actor_id: int | None) -> None:
+def _write_reads(plan: Plan, actor_id: int | None) -> list[int]:
     if not plan.reads:
-        return
+        return []
     now = utcnow()
     rows = [
         {
@@ -427,7 +432,7 @@ def _write_reads(plan: Plan, actor_id: int | None) -> None:
             "assigned_at": now,
             "assigned_by_id": actor_id,
         }
-        for read in plan.reads
+        for read in sorted(plan.reads, key=lambda read: read.item_key)  # as made: by item id, unless laid out
     ]
     ids = _insert_assignments(rows)
     record_many(
@@ -445,17 +450,21 @@ def _write_reads(plan: Plan, actor_id: int | None) -> None:
         actor_id=actor_id,
         cycle_id=plan.cycle_id,
     )
+    return list(ids.values())
 
 
 def _insert_assignments(rows: list[dict]) -> dict[tuple[int, int], int]:
-    """Insert assignment rows in a few multi-row statements; (item pk, reviewer id) → the new assignment's id.
+    """Insert assignment rows in a few multi-row statements, each at the end of its reviewer's queue (in the
+    rows' order); (item pk, reviewer id) → the new assignment's id.
 
     Asking RETURNING for the rows' own order makes SQLite insert them one
     statement each, so the ids are matched back by (item, reviewer) instead,
     which is unique per assignment.
     """
     table = Assignment.__table__
-    returned = db.session.execute(table.insert().returning(table.c.id, table.c.item_pk, table.c.reviewer_id), rows)
+    returned = db.session.execute(
+        table.insert().returning(table.c.id, table.c.item_pk, table.c.reviewer_id), queue.appended(rows)
+    )
     return {(item_pk, reviewer_id): assignment_id for assignment_id, item_pk, reviewer_id in returned}
 
 

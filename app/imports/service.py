@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import delete, insert, update
 
 from app import access
+from app.assignment import queue
 from app.assignment.models import FURTHER_READ_SOURCES, Assignment, AssignmentSource
 from app.audit.service import record, record_many
 from app.bulk import collector_paused, execute_many
@@ -706,10 +707,10 @@ class _ScoreBatch:
         assignments, reads = Assignment.__table__, Read.__table__
         execute_many(
             assignments.insert(),
-            [
+            queue.appended(
                 {"item_pk": pair.item_pk, "reviewer_id": pair.reviewer_id, "source": IMPORT_SOURCES[pair.round]}
                 for pair in pairs
-            ],
+            ),
             assigned_at=self.now,
             assigned_by_id=self.actor_id,
         )

@@ -16,6 +16,7 @@ from flask import Flask, current_app
 from sqlalchemy import func, select, update
 
 from app.assignment.models import Assignment, AssignmentDecline, AssignmentSource
+from app.assignment.queue import QUEUE_ORDER
 from app.audit.models import AuditEntry
 from app.calibration import service as calibration_service
 from app.config import time_zone
@@ -241,7 +242,7 @@ def queue_assignment_notices(cycle: Cycle | None = None) -> NoticeReport:
         .join(User, Assignment.reviewer_id == User.id)
         .outerjoin(Read, Read.assignment_id == Assignment.id)
         .where(Assignment.notified_at.is_(None))
-        .order_by(User.email, Cycle.name, Item.item_id)
+        .order_by(User.email, Cycle.name, *QUEUE_ORDER)
     )
     if cycle is not None:
         query = query.where(Item.cycle_id == cycle.id)
@@ -325,7 +326,7 @@ def pending_reads(cycle: Cycle):
             Item.state.not_in(NO_LONGER_READ),
             (Read.id.is_(None)) | (Read.status == ReadStatus.DRAFT),
         )
-        .order_by(User.email, effective_due(), Item.item_id)
+        .order_by(User.email, effective_due(), *QUEUE_ORDER)
     ).all()
     if not cycle.qualify_items:
         return rows

@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app import textlimits as limits
 from app.access import applicant_visible, viewer_params
 from app.assignment.models import Assignment
+from app.assignment.queue import QUEUE_ORDER
 from app.audit.models import AuditEntry
 from app.audit.service import record, record_many
 from app.calibration import service as calibration_service
@@ -143,7 +144,8 @@ def rubric_of(item: Item) -> Rubric:
 
 
 def queue_for(reviewer: User) -> list[CycleQueue]:
-    """The reviewer's assigned items grouped by cycle (soonest due first), in one query.
+    """The reviewer's assigned items grouped by cycle (soonest due first), each in queue order
+    (``app.assignment.queue``), in one query.
 
     Items whose applicant is hidden from the reviewer (``app.access``: a conflict)
     are left out: a conflict recorded after assignment takes effect on the next request.
@@ -186,7 +188,7 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
         .outerjoin(Read, Read.assignment_id == Assignment.id)
         .outerjoin(Application, Application.applicant_pk == Item.applicant_pk)
         .where(Assignment.reviewer_id == reviewer.id, applicant_visible(Role.REVIEWER, Item.applicant_pk))
-        .order_by(Cycle.due.is_(None), Cycle.due, Cycle.name, Item.item_id),
+        .order_by(Cycle.due.is_(None), Cycle.due, Cycle.name, *QUEUE_ORDER),
         viewer_params(reviewer),
     )
     groups: dict[int, tuple[str, date | None, list[QueueEntry]]] = {}

@@ -240,3 +240,42 @@ def test_text_already_longer_than_its_size_stops_the_upgrade_naming_each_row(emp
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0013_mail_outbox"
             assert conn.execute(text("SELECT length(rationale) FROM committee_resolutions")).scalar() == 10_001
             assert _row_counts(conn)["scores"] == 1
+
+
+def test_queue_positions_keep_each_reviewers_existing_order_by_item_id(empty_app):
+    with empty_app.app_context():
+        upgrade(revision="0017_item_flags")
+        with db.engine.begin() as conn:
+            for user_id in (1, 2):
+                conn.execute(
+                    text(
+                        "INSERT INTO users (id, email, name, role, active, created_at, session_token) "
+                        f"VALUES ({user_id}, 'r{user_id}@example.org', 'R', 'reviewer', 1, '2026-01-01', 't{user_id}')"
+                    )
+                )
+            conn.execute(text("INSERT INTO cycles (id, name, readers, created_at) VALUES (1, 'C', 2, '2026-01-01')"))
+            conn.execute(text("INSERT INTO applicants (id, cycle_id, applicant_id, name) VALUES (1, 1, 'A-1', 'Ann')"))
+            for pk, item_id in ((1, "E-3"), (2, "E-1"), (3, "E-2")):
+                conn.execute(
+                    text(
+                        "INSERT INTO items (id, cycle_id, item_id, kind, applicant_pk, rubric_key, state, "
+                        f"created_at) VALUES ({pk}, 1, '{item_id}', 'essay', 1, 'r', 'assigned', '2026-01-01')"
+                    )
+                )
+            # Reviewer 1 was given E-3, E-1, E-2 in that order; reviewer 2 E-2 then E-3.
+            for assignment_id, item_pk, reviewer_id in ((1, 1, 1), (2, 2, 1), (3, 3, 1), (4, 3, 2), (5, 1, 2)):
+                conn.execute(
+                    text(
+                        "INSERT INTO assignments (id, item_pk, reviewer_id, source, assigned_at) "
+                        f"VALUES ({assignment_id}, {item_pk}, {reviewer_id}, 'auto', '2026-01-01')"
+                    )
+                )
+        upgrade()
+        with db.engine.connect() as conn:
+            positions = conn.execute(text("SELECT id, position FROM assignments ORDER BY id")).all()
+        # By item id per reviewer: E-1 (2), E-2 (3), E-3 (1) for the first; E-2 (4), E-3 (5) for the second.
+        assert positions == [(1, 3), (2, 1), (3, 2), (4, 1), (5, 2)]
+        downgrade(revision="0017_item_flags")
+        with db.engine.connect() as conn:
+            assert "position" not in {column["name"] for column in inspect(conn).get_columns("assignments")}
+            assert conn.execute(text("SELECT count(*) FROM assignments")).scalar() == 5

@@ -438,9 +438,10 @@ def test_queue_groups_by_cycle_with_status_and_progress_and_hides_conflicted_ite
 
     queue = service.queue_for(reviewer)
     assert [(group.name, group.due) for group in queue] == [("Spring", date(2027, 3, 1)), ("Autumn", None)]
+    # In the order the reads were given (app/assignment/queue.py): E-2 before E-1.
     assert [(e.item_id, e.prompt, e.status, e.progress.scored) for e in queue[0].entries] == [
-        ("E-1", "Vignette one", "not_started", 0),
         ("E-2", "Vignette two", "draft", 1),
+        ("E-1", "Vignette one", "not_started", 0),
     ]
     assert [(e.item_id, e.status, e.progress.scored, e.progress.domains) for e in queue[1].entries] == [
         ("E-5", "submitted", 6, 6)
