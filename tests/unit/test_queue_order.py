@@ -2,6 +2,7 @@
 
 import random
 from collections import Counter
+from itertools import pairwise
 from math import ceil
 
 from app.assignment.models import Assignment, AssignmentSource
@@ -37,7 +38,7 @@ def test_over_many_queues_validity_reads_keep_the_rate_and_are_spread_never_bunc
         places = _validity_places(queue)
         stretch = total / validity_count  # reads per validity read, at least 2 for a rate of at most 1/2
         # Never two validity reads side by side, and the live reads between two of them at most 2·⌈stretch⌉ − 3.
-        gaps = [later - earlier - 1 for earlier, later in zip(places, places[1:], strict=False)]
+        gaps = [later - earlier - 1 for earlier, later in pairwise(places)]
         assert all(gap >= 1 for gap in gaps), (total, validity_count, places)
         assert all(gap <= 2 * ceil(stretch) - 3 for gap in gaps), (total, validity_count, places)
         # Neither end is left long without one: the first within the first stretch, the last within the last.
@@ -94,7 +95,7 @@ def test_auto_assignment_spreads_each_queues_validity_reads_whatever_their_ids(c
         places = [place for place, item_id in enumerate(queue) if item_id in validity_ids]
         # 30 live reads each; 30 · 0.1 / 0.9 = 3.3 → 3 validity reads in a queue of 33: one per 11 reads.
         assert (len(queue), len(places)) == (33, 3)
-        assert all(later - earlier >= 2 for earlier, later in zip(places, places[1:], strict=False))
+        assert all(later - earlier >= 2 for earlier, later in pairwise(places))
         assert places[0] < 11 and places[1] - places[0] <= 2 * 11 - 2 and places[2] >= 33 - 12
         live = [item_id for item_id in queue if item_id not in validity_ids]
         assert live != sorted(live)  # shuffled: 1 chance in 30! of coming out sorted
@@ -126,7 +127,7 @@ def test_the_qualification_set_leads_the_queue_and_the_rest_is_spread_after_it(c
     # 20 live reads; at 0.2 the rate asks for 20 · 0.25 = 5 validity reads, the set's two among them.
     assert queue[:2] == set_ids and len(queue) == 25
     rest = [place for place, item_id in enumerate(queue[2:]) if item_id in validity_ids]
-    assert len(rest) == 3 and all(later - earlier >= 2 for earlier, later in zip(rest, rest[1:], strict=False))
+    assert len(rest) == 3 and all(later - earlier >= 2 for earlier, later in pairwise(rest))
 
 
 def test_reads_given_later_go_to_the_end_of_the_queue_and_previous_next_follow_it(ctx):
