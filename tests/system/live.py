@@ -129,18 +129,20 @@ def window_of(seat) -> dict[str, str]:
 
 
 class Browserless:
-    """One signed-in user: cookies kept, CSRF token taken from the last page like htmx would."""
+    """One signed-in user: cookies kept, CSRF token taken from the last page like htmx would. ``headers`` go
+    with every request (e.g. an ``X-Forwarded-For`` naming another client address behind a trusted proxy)."""
 
-    def __init__(self, base_url: str, timeout: float = 30):
+    def __init__(self, base_url: str, timeout: float = 30, headers: dict[str, str] | None = None):
         self.base_url = base_url
         self.timeout = timeout
+        self.headers = dict(headers or {})
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
         self.csrf = None
 
     def request(self, method: str, path: str, data: dict | None = None, htmx: bool = False) -> Reply:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
-        req = urllib.request.Request(self.base_url + path, data=body, method=method)
+        req = urllib.request.Request(self.base_url + path, data=body, method=method, headers=self.headers)
         if self.csrf:
             req.add_header("X-CSRFToken", self.csrf)
         if htmx:
