@@ -21,6 +21,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+SHUTDOWN_POLL_SECONDS = 0.02
 
 
 def _missing_browser() -> str | None:
@@ -79,7 +80,9 @@ def closed_once_sent(app):
 def live_server(app):
     """The test app served on a free port of 127.0.0.1; yields its base URL."""
     server = make_server("127.0.0.1", 0, closed_once_sent(app), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the serving loop to look at its flag, which it does once per poll interval:
+    # Werkzeug's default half second was spent at the end of every browser test (docs/development.md, "Tests").
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
