@@ -9,6 +9,7 @@ without a request.
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -17,9 +18,11 @@ from app.assignment.models import Assignment
 from app.assignment.service import Candidate, Plan
 from app.audit.models import AuditEntry
 from app.calibration import service as calibration_service
+from app.calibration.qualification import Standing
 from app.calibration.service import ReviewerStanding
 from app.cycles.models import Cycle, Item, ItemState
 from app.extensions import db
+from app.mail import service as mail_service
 from app.people.models import User
 from app.reports import DecisionCounts, ReadCounts, ReviewerReads, decision_counts, reviewer_reads, rubric_reads
 from app.rubrics.registry import get_rubric
@@ -51,6 +54,13 @@ class Dashboard:
     designations: list[ProgressRow]
     decisions: DecisionCounts
     qualification: list[ReviewerStanding] = field(default_factory=list)  # with a qualification set, by e-mail
+    # Reviewer id → when the coordinators were told by e-mail that the reviewer missed the set.
+    qualification_told: dict[int, datetime] = field(default_factory=dict)
+
+    @property
+    def missed_qualification(self) -> int:
+        """Reviewers waiting for the coordinator: the set missed and their items not released by hand."""
+        return sum(1 for s in self.qualification if s.qualification.standing == Standing.MISSED)
 
     @property
     def total_items(self) -> int:
@@ -81,6 +91,7 @@ def dashboard(cycle: Cycle) -> Dashboard:
         designations=designation_progress(rubric_reads(cycle), _designation_of),
         decisions=decision_counts(cycle),
         qualification=qualification,
+        qualification_told=mail_service.qualification_notices(cycle) if cycle.qualify_items else {},
     )
 
 

@@ -30,6 +30,7 @@ KINDS = (
     "read_reopened",
     "coordinator_digest",
     "sign_ins_delayed",
+    "qualification_missed",
 )
 
 

@@ -18,11 +18,14 @@ from sqlalchemy import func, select, update
 from app.assignment.models import Assignment, AssignmentDecline, AssignmentSource
 from app.assignment.queue import QUEUE_ORDER
 from app.audit.models import AuditEntry
+from app.calibration import notices as calibration_notices
 from app.calibration import service as calibration_service
+from app.calibration.service import ReviewerStanding
 from app.config import time_zone
 from app.cycles import states
 from app.cycles.models import Cycle, CycleMember, Item, ItemKind, ItemState, MemberRole
 from app.extensions import db
+from app.mail.models import OutboxMessage
 from app.mail.outbox import queue
 from app.people import tokens
 from app.people.models import PasswordToken, Role, TokenPurpose, User
@@ -190,8 +193,50 @@ def sign_ins_delayed(_app: Flask, *, user: User, failures: int, client: str | No
     )
 
 
+def qualification_missed(_app: Flask, *, cycle: Cycle, standing: ReviewerStanding) -> None:
+    """Every active coordinator is told that a reviewer missed the cycle's qualification set, once per reviewer
+    and cycle (connected to ``app.calibration.notices.qualification_missed``; runs in the submit's transaction).
+    The dashboard's *Qualification set* shows when they were told (``qualification_notices``)."""
+    result = standing.qualification
+    for coordinator in db.session.scalars(
+        select(User).where(User.role == Role.COORDINATOR, User.active).order_by(User.email)
+    ):
+        queue(
+            "qualification_missed",
+            coordinator.email,
+            _qualification_key(cycle.id, standing.user_id),
+            name=coordinator.name,
+            cycle=cycle.name,
+            reviewer=standing.name,
+            reviewer_email=standing.email,
+            scored=result.submitted,
+            adjacent=round(100 * (result.adjacent or 0)),
+            threshold=round(100 * result.min_adjacent),
+            dashboard=link("console.dashboard", cycle_id=cycle.id) + "#qualification-title",
+        )
+
+
+def _qualification_key(cycle_id: int, reviewer_id: int) -> str:
+    return f"cycle:{cycle_id}:reviewer:{reviewer_id}"
+
+
+def qualification_notices(cycle: Cycle) -> dict[int, datetime]:
+    """Reviewer id → when the coordinators were first told that they missed the cycle's qualification set."""
+    prefix = f"cycle:{cycle.id}:reviewer:"
+    told: dict[int, datetime] = {}
+    for key, created_at in db.session.execute(
+        select(OutboxMessage.key, OutboxMessage.created_at).where(
+            OutboxMessage.kind == "qualification_missed", OutboxMessage.key.startswith(prefix, autoescape=True)
+        )
+    ):
+        reviewer_id = int(key[len(prefix) :])
+        told[reviewer_id] = min(created_at, told.get(reviewer_id, created_at))
+    return told
+
+
 def connect_signals() -> None:
     account_sign_ins_delayed.connect(sign_ins_delayed)
+    calibration_notices.qualification_missed.connect(qualification_missed)
 
 
 # ---------------------------------------------------------------- new assignments and third reads

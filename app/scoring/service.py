@@ -23,6 +23,7 @@ from app.assignment.models import Assignment
 from app.assignment.queue import QUEUE_ORDER
 from app.audit.models import AuditEntry
 from app.audit.service import record, record_many
+from app.calibration import notices as calibration_notices
 from app.calibration import service as calibration_service
 from app.calibration.qualification import Qualification
 from app.cycles import states
@@ -731,6 +732,8 @@ def submit(read: Read, *, actor_id: int | None = None) -> ReadOutcome:
     )
     reevaluate_item(item, actor_id=actor_id)
     db.session.flush()
+    if item.validity and item.cycle.qualify_items:  # the last read of a set may miss it: the coordinators are told
+        calibration_notices.set_read_submitted(item.cycle, read.assignment.reviewer_id, read.assignment_id)
     return outcome
 
 

@@ -7,10 +7,16 @@ from app.calibration.figures import ScoredRead
 from app.calibration.qualification import Standing, qualification
 from app.cycles.models import Item, QualificationRelease, ReferenceScore
 from app.extensions import db
+from app.mail import background
+from app.mail.models import OutboxMessage
 from app.people.models import Role
+from app.scoring import service as scoring
+from app.scoring.models import Read, ReadStatus
 from tests import factories as f
+from tests.conftest import build_app, close_app
 from tests.factories import ESSAY_DOMAINS
 from tests.web.helpers import csrf_token_from, signed_in_client
+from tests.web.test_mail_pages import ServerLikeClient
 
 PASSWORD = "a long enough test password"
 
@@ -44,6 +50,10 @@ def test_the_set_is_judged_on_its_last_read_and_passes_at_the_threshold():
 
 @pytest.fixture
 def world(app):
+    return make_world(app)
+
+
+def make_world(app):
     """A cycle asking for a set of 2 at 80 %; each reviewer holds 2 set essays, a seeded one and a live one."""
     with app.app_context():
         cycle = f.make_cycle("Qualified")
@@ -175,3 +185,59 @@ def test_reminders_name_only_the_reads_released_to_the_reviewer(app, world):
         cycle.qualify_items = 0  # without a set, every pending read
         everything = {assignment_id for assignment_id, *_ in pending_reads(cycle)}
         assert world["good@example.org"]["live"] in everything and world["good@example.org"]["seeded"][0] in everything
+
+
+@pytest.fixture
+def mail_app(tmp_path, smtp):
+    app = build_app(tmp_path, **smtp.config)
+    app.test_client_class = ServerLikeClient  # the response closed, as a server does: then delivery starts
+    yield app
+    background.worker(app).join(10)
+    close_app(app)
+
+
+def test_the_coordinators_are_told_by_e_mail_once_when_a_reviewer_misses_and_the_dashboard_says_so(mail_app, smtp):
+    world = make_world(mail_app)
+    with mail_app.app_context():
+        f.make_user(Role.COORDINATOR, email="second@example.org", name="Second Coordinator")
+        f.make_user(Role.COORDINATOR, email="gone@example.org", active=False)
+        db.session.commit()
+    good = signed_in_client(mail_app, "good@example.org", PASSWORD)
+    submit_all(good, world["good@example.org"]["set"][0], 3)
+    submit_all(good, world["good@example.org"]["set"][1], 3)  # passes: nobody is told anything
+    far = signed_in_client(mail_app, "far@example.org", PASSWORD)
+    submit_all(far, world["far@example.org"]["set"][0], 2)  # within one point of the experts' 3 in all six domains
+    with mail_app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 0  # the set is not done
+    submit_all(far, world["far@example.org"]["set"][1], 1)  # two points off in all six: 6 of 12 scores adjacent
+
+    [told] = smtp.wait_for("coord@example.org")
+    [second] = smtp.wait_for("second@example.org")
+    assert told.subject == second.subject == "Qualified: Far did not pass the qualification set"
+    assert "Far <far@example.org> has scored the 2 validity essays" in told.body
+    assert "50% of their domain scores were within one point" in told.body and "asks for 80%" in told.body
+    assert f"/console/cycles/{world['cycle']}#qualification-title" in told.body
+    assert smtp.to("gone@example.org") == [] and smtp.to("good@example.org") == []
+
+    coordinator = signed_in_client(mail_app, "coord@example.org", PASSWORD)
+    dashboard = coordinator.get(f"/console/cycles/{world['cycle']}").get_data(as_text=True)
+    assert "1 missed the set" in dashboard and dashboard.count("Coordinators told by e-mail") == 1
+
+    # The coordinator reopens the set's last read; the reviewer misses again: no second message about them.
+    with mail_app.app_context():
+        read = db.session.scalar(db.select(Read).filter_by(assignment_id=world["far@example.org"]["set"][1]))
+        scoring.reopen(read, actor_id=None, reason="Please look at the thinking domain again")
+        db.session.commit()
+        read_id = read.id
+    page = far.get(f"/reviews/{world['far@example.org']['set'][1]}").get_data(as_text=True)
+    headers = {"HX-Request": "true", "X-CSRFToken": csrf_token_from(page)}
+    far.post(f"/reviews/{world['far@example.org']['set'][1]}/submit", headers=headers)
+    with mail_app.app_context():
+        assert db.session.get(Read, read_id).status == ReadStatus.SUBMITTED
+        kinds = db.session.scalars(db.select(OutboxMessage.kind).filter_by(recipient="coord@example.org")).all()
+    assert kinds == ["qualification_missed"]
+
+    release = f"/console/cycles/{world['cycle']}/qualification/{world['far@example.org']['user']}/release"
+    coordinator.post(release, data={"csrf_token": csrf_token_from(dashboard), "reason": "Second set planned"})
+    dashboard = coordinator.get(f"/console/cycles/{world['cycle']}").get_data(as_text=True)
+    assert "1 missed the set" not in dashboard and "Released by hand" in dashboard

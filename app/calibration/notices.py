@@ -1,0 +1,29 @@
+"""Telling the coordinators that a reviewer missed the qualification set (docs/calibration.md, "Qualification").
+
+``set_read_submitted`` runs in the transaction that submits a read of a reviewer's qualification set. When
+that read completes the set below the threshold, it sends the ``qualification_missed`` signal; the mail
+outbox connects the receiver that queues the coordinators' e-mail, so the message exists exactly when the
+submit does, and scoring does not depend on mail.
+"""
+
+from blinker import Namespace
+from flask import current_app
+
+from app.calibration import service
+from app.calibration.qualification import Standing
+from app.cycles.models import Cycle
+
+_signals = Namespace()
+# Receivers get the app as sender and keyword arguments cycle and standing (a ReviewerStanding).
+qualification_missed = _signals.signal("qualification-missed")
+
+
+def set_read_submitted(cycle: Cycle, reviewer_id: int, assignment_id: int) -> None:
+    """After a validity read is submitted in a cycle with a qualification set: if it was the last read of the
+    reviewer's set and the set is missed, tell whoever listens."""
+    standing = service.standing_of(cycle, reviewer_id)
+    if standing is None or assignment_id not in standing.set_assignments:
+        return
+    if standing.qualification.standing == Standing.MISSED:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        qualification_missed.send(app, cycle=cycle, standing=standing)
