@@ -86,6 +86,7 @@ def build_world(instance: Path, database_url: str, reviewers: int, sign_in_accou
 @dataclass
 class Outcome:
     save_latencies: list[float] = field(default_factory=list)  # seconds, answered saves
+    save_offsets: list[float] = field(default_factory=list)  # when each answered save was sent, s after the start
     sign_in_latencies: list[float] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)  # HTTP status of every answered request
     interrupted: int = 0  # requests cut off (killed worker, restart)
@@ -150,6 +151,7 @@ def _reviewer(base_url: str, seat: Seat, start: "_Start", outcome: Outcome, rng:
         with outcome.lock:
             outcome.statuses[reply.status] += 1
             outcome.save_latencies.append(elapsed)
+            outcome.save_offsets.append(time.monotonic() - elapsed - start.started)
             if reply.status >= 500:
                 outcome.server_errors.append(f"save {key} seq {seq}: {reply.status} {reply.body[:200]}")
             if reply.status == 200 and reply.headers.get("X-Save-Outcome") == "saved":
@@ -193,7 +195,9 @@ def worker_pids(master_pid: int) -> list[int]:
 
 
 def server_cpu_seconds(master_pid: int) -> float:
-    """CPU seconds (user + system) the gunicorn master and its live workers have used so far."""
+    """CPU seconds (user + system) the gunicorn master and all its workers have used so far: the live workers'
+    own, and the master's count of the workers it has reaped (a SIGKILLed one's time moves there when the
+    master waits for it; without it the figure dropped by that worker's whole time)."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in (master_pid, *worker_pids(master_pid)):
@@ -201,7 +205,8 @@ def server_cpu_seconds(master_pid: int) -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])
+        # utime, stime; for the master also cutime, cstime (its reaped children's)
+        total += sum(int(value) for value in fields[11 : 15 if pid == master_pid else 13])
     return total / ticks
 
 
@@ -293,6 +298,7 @@ def verify(database_url: str, outcome: Outcome) -> list[str]:
 
 def summary(outcome: Outcome) -> dict:
     latencies = outcome.save_latencies
+    pairs = list(zip(latencies, outcome.save_offsets, strict=True))
     return {
         "reviewers_not_started": len(outcome.not_started),
         "saves": outcome.saves,
@@ -304,6 +310,11 @@ def summary(outcome: Outcome) -> dict:
         "autosave_p95_ms": round(1000 * percentile(latencies, 0.95), 1),
         "autosave_p99_ms": round(1000 * percentile(latencies, 0.99), 1),
         "autosave_max_ms": round(1000 * max(latencies, default=float("nan")), 1),
+        # Where in the run the slow saves were (a killed worker's replacement, a restart, a busy machine).
+        "autosave_p95_ms_per_10s": [
+            round(1000 * percentile([lat for lat, at in pairs if slice_ <= at < slice_ + 10], 0.95), 1)
+            for slice_ in range(0, int(max(outcome.save_offsets, default=0)) + 1, 10)
+        ],
         "sign_ins": len(outcome.sign_in_latencies),
         "sign_in_median_ms": round(1000 * statistics.median(outcome.sign_in_latencies), 1)
         if outcome.sign_in_latencies
