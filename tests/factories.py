@@ -4,6 +4,7 @@ from app.assignment.models import Assignment, AssignmentSource
 from app.cycles.models import Applicant, Application, Conflict, Cycle, CycleMember, Item, ItemKind, MemberRole
 from app.extensions import db
 from app.people.models import ReviewerProfile, Role, User
+from app.scoring import service as scoring
 from app.scoring.models import Read, ReadStatus, Score
 from app.timeutil import utcnow
 
@@ -19,6 +20,38 @@ ESSAY_DOMAINS = (
     "thinking",
     "communicating",
 )
+
+# The workbook's sheets in their order (docs/workbook.md), written out by hand.
+WORKBOOK_SHEETS = [
+    "Decisions",
+    "Items",
+    "Scores",
+    "Agreement",
+    "Reviewers",
+    "Assignments",
+    "Requirements",
+    "Calibration",
+    "Summary",
+]
+# The Requirements sheet's header row (docs/workbook.md), written out by hand.
+REQUIREMENTS_HEADER = [
+    "Applicant ID",
+    "Name",
+    "Category",
+    "Requirement",
+    "Label",
+    "Figure",
+    "Minimum",
+    "Check",
+    "Evidence",
+    "Reviewer marks",
+    "Final",
+]
+
+
+def window(seq: int):
+    """One scoring window's save number, as a request carries it (base version 0: the window saw no change)."""
+    return scoring.window_save("test-window", seq, 0)
 
 
 def make_user(

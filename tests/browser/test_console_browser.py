@@ -17,17 +17,7 @@ from tests.browser.axe import violations
 
 PASSWORD = "browser test password"
 EMAIL = "cora@example.org"
-SHEETS = [
-    "Decisions",
-    "Items",
-    "Scores",
-    "Agreement",
-    "Reviewers",
-    "Assignments",
-    "Requirements",
-    "Calibration",
-    "Summary",
-]
+SHEETS = f.WORKBOOK_SHEETS
 # Screenshots for a person to look at: set CONSOLE_SCREENSHOTS=/some/folder.
 SCREENSHOTS = os.environ.get("CONSOLE_SCREENSHOTS")
 

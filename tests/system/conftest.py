@@ -13,14 +13,9 @@ from app.people.models import Role
 from app.people.passwords import hash_password
 from tests import factories as f
 from tests.conftest import CHEAP_PASSWORD_HASHING
+from tests.system.live import Seat
 
 PASSWORD = "system-test-password-1"
-
-
-@dataclass(frozen=True)
-class Seat:
-    email: str
-    assignment_id: int
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,15 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def window_of(seat) -> dict[str, str]:
+@dataclass(frozen=True)
+class Seat:
+    """A reviewer of a live deployment and the one assignment they score."""
+
+    email: str
+    assignment_id: int
+
+
+def window_of(seat: Seat) -> dict[str, str]:
     """The window fields of one reviewer's autosaves (app/scoring/saves.py): one scoring window per reviewer."""
     return {"tab": f"system-window-{seat.assignment_id}", "base_version": "0"}
 

@@ -32,15 +32,9 @@ from app.people.models import Role
 from app.people.passwords import hash_password
 from tests import factories as f
 from tests.factories import ESSAY_DOMAINS
-from tests.system.live import Browserless, window_of
+from tests.system.live import Browserless, Seat, window_of
 
 PASSWORD = "load-test-password-1"
-
-
-@dataclass(frozen=True)
-class Seat:
-    email: str
-    assignment_id: int
 
 
 @dataclass(frozen=True)

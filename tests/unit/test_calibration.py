@@ -25,11 +25,9 @@ from app.calibration.figures import (
     expert_flags,
 )
 from app.extensions import db
-from app.imports.service import import_file
 from tests import factories as f
-from tests.conftest import build_app, close_app
 from tests.rubric_text import levels, rubric_toml
-from tests.unit.import_files import csv_bytes
+from tests.unit.imported_cycle import app_with_only, imported
 
 SCALE4, SCALE6 = (1, 2, 3, 4), (1, 2, 3, 4, 5, 6)
 
@@ -163,15 +161,7 @@ PROFILES = {  # how far from the expert each profile scores, drawn per domain sc
 
 @pytest.fixture
 def app(tmp_path):
-    app = build_app(tmp_path, rubrics=RUBRICS, RUBRICS_DIR=str(tmp_path / "no-shipped-packs"))
-    yield app
-    close_app(app)
-
-
-def imported(kind, rows, cycle):
-    result = import_file(kind, csv_bytes(rows), f"{kind}.csv", cycle)
-    assert result.ok, result.report()
-    db.session.commit()
+    yield from app_with_only(tmp_path, RUBRICS)
 
 
 def test_the_calibration_sheet_matches_an_independent_computation_for_four_reviewer_profiles(ctx):

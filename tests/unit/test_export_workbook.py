@@ -128,17 +128,7 @@ def test_the_workbook_matches_the_hand_computed_cycle(app, tmp_path):
         out = tmp_path / "small.xlsx"
         export_cycle(cycle, str(out))
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == [
-        "Decisions",
-        "Items",
-        "Scores",
-        "Agreement",
-        "Reviewers",
-        "Assignments",
-        "Requirements",
-        "Calibration",
-        "Summary",
-    ]
+    assert wb.sheetnames == f.WORKBOOK_SHEETS
 
     assert sheet_rows(wb, "Decisions") == [
         [
@@ -179,19 +169,7 @@ def test_the_workbook_matches_the_hand_computed_cycle(app, tmp_path):
         ["A2", EVIL_NAME, "TEST", None, 70, None, "Not endorsed", None, None, None, None, None, None, "0 of 2"],
     ]
     assert sheet_rows(wb, "Requirements") == [
-        [
-            "Applicant ID",
-            "Name",
-            "Category",
-            "Requirement",
-            "Label",
-            "Figure",
-            "Minimum",
-            "Check",
-            "Evidence",
-            "Reviewer marks",
-            "Final",
-        ],
+        f.REQUIREMENTS_HEADER,
         # 12 training hours against 10; both reads marked the line met and the item is agreed: final met.
         [
             "A1",

@@ -7,15 +7,13 @@ import pytest
 
 from app.cycles.models import Item
 from app.extensions import db
-from app.imports.service import import_file
 from app.people.models import Role
 from app.reconcile.service import reconcile_cycle
 from app.scoring import service
 from app.scoring.models import RequirementCheck
 from tests import factories as f
-from tests.conftest import build_app, close_app
 from tests.rubric_text import levels, rubric_toml
-from tests.unit.import_files import csv_bytes
+from tests.unit.imported_cycle import app_with_only, imported
 
 RUBRIC = rubric_toml(
     "check-application",
@@ -35,30 +33,18 @@ RUBRIC = rubric_toml(
 
 @pytest.fixture
 def app(tmp_path):
-    app = build_app(tmp_path, rubrics={"check-application": RUBRIC}, RUBRICS_DIR=str(tmp_path / "none"))
-    yield app
-    close_app(app)
-
-
-def window(seq):
-    """One scoring window's save number, as a request carries it (base version 0: the window saw no change)."""
-    return service.window_save("test-window", seq, 0)
-
-
-def load(cycle, kind, rows):
-    result = import_file(kind, csv_bytes(rows), f"{kind}.csv", cycle)
-    assert result.ok, result.report()
+    yield from app_with_only(tmp_path, {"check-application": RUBRIC})
 
 
 @pytest.fixture
 def world(ctx):
     """An IMHS application: training 32 h (met), RS/C 46 h + 4 h from a peer (not met), ethics not given."""
     cycle = f.make_cycle("Spring", readers=2, due=date(2027, 4, 30))
-    load(cycle, "applications", [["applicant_id", "name", "category", "training_hours"], ["S1", "Sia", "IMHS", 32]])
-    load(
-        cycle,
+    imported("applications", [["applicant_id", "name", "category", "training_hours"], ["S1", "Sia", "IMHS", 32]], cycle)
+    imported(
         "rsc",
         [["applicant_id", "hours", "provider", "peer"], ["S1", 46, "Mia", "no"], ["S1", 4, "Co Worker", "yes"]],
+        cycle,
     )
     item = db.session.scalar(db.select(Item).filter_by(item_id="APP-S1"))
     reviewers = [f.make_user(Role.REVIEWER, email=f"r{n}@example.org") for n in (1, 2)]
@@ -75,8 +61,8 @@ def marks(read):
 
 
 def score(read):
-    service.save_domain(read, "reflection", 3, None, window(1))
-    service.save_domain(read, "thinking", 3, None, window(2))
+    service.save_domain(read, "reflection", 3, None, f.window(1))
+    service.save_domain(read, "thinking", 3, None, f.window(2))
     db.session.commit()  # as each autosave does: a refused submit rolls back only itself
 
 
@@ -97,8 +83,8 @@ def test_submit_confirms_the_decided_lines_and_asks_for_the_others(world):
     assert "still open: Graduate degree, Code of Ethics signed" in str(refused.value)
     db.session.rollback()
     read = service.open_read(assignment)
-    service.save_requirement(read, "education", "met", None, window(3))
-    service.save_requirement(read, "ethics", "more_info", "form not in the portfolio", window(4))
+    service.save_requirement(read, "education", "met", None, f.window(3))
+    service.save_requirement(read, "ethics", "more_info", "form not in the portfolio", f.window(4))
     service.submit(read)
     assert marks(read) == {
         "education": ("met", "manual", None),
@@ -112,16 +98,16 @@ def test_an_override_needs_a_reason_and_is_kept_with_the_check_it_overrides(worl
     _, _, (assignment, _) = world
     read = service.open_read(assignment)
     score(read)
-    service.save_requirement(read, "education", "met", None, window(3))
-    service.save_requirement(read, "ethics", "met", None, window(4))
-    service.save_requirement(read, "rsc", "met", None, window(5))
+    service.save_requirement(read, "education", "met", None, f.window(3))
+    service.save_requirement(read, "ethics", "met", None, f.window(4))
+    service.save_requirement(read, "rsc", "met", None, f.window(5))
     db.session.commit()
     with pytest.raises(service.IncompleteRead) as refused:
         service.submit(read)
     assert "Say why your mark differs from the product's check on: RS/C hours." in str(refused.value)
     db.session.rollback()
     read = service.open_read(assignment)
-    service.save_requirement(read, "rsc", "met", None, window(6), reason="The log omits 6 h signed off in the PDF.")
+    service.save_requirement(read, "rsc", "met", None, f.window(6), reason="The log omits 6 h signed off in the PDF.")
     service.submit(read)
     assert marks(read)["rsc"] == ("met", "not_met", "The log omits 6 h signed off in the PDF.")
 
@@ -130,10 +116,10 @@ def test_a_line_left_as_checked_follows_the_check_when_the_records_change(world)
     cycle, _, (assignment, _) = world
     read = service.open_read(assignment)
     assert marks(read)["rsc"] == ("not_met", "not_met", None)
-    load(cycle, "rsc", [["applicant_id", "hours", "provider", "peer"], ["S1", 52, "Mia", "no"]])
+    imported("rsc", [["applicant_id", "hours", "provider", "peer"], ["S1", 52, "Mia", "no"]], cycle)
     score(read)
-    service.save_requirement(read, "education", "met", None, window(3))
-    service.save_requirement(read, "ethics", "met", None, window(4))
+    service.save_requirement(read, "education", "met", None, f.window(3))
+    service.save_requirement(read, "ethics", "met", None, f.window(4))
     service.submit(read)
     assert marks(read)["rsc"] == ("met", "met", None)
 
@@ -144,10 +130,10 @@ def both_reviewers_submit(world, rsc_override: str | None):
     for assignment in assignments:
         read = service.open_read(assignment)
         score(read)
-        service.save_requirement(read, "education", "met", None, window(3))
-        service.save_requirement(read, "ethics", "met", None, window(4))
+        service.save_requirement(read, "education", "met", None, f.window(3))
+        service.save_requirement(read, "ethics", "met", None, f.window(4))
         if rsc_override:
-            service.save_requirement(read, "rsc", "met", None, window(5), reason=rsc_override)
+            service.save_requirement(read, "rsc", "met", None, f.window(5), reason=rsc_override)
         service.submit(read)
     db.session.commit()
     reconcile_cycle(cycle)
@@ -171,7 +157,7 @@ def test_a_read_imported_from_a_paper_session_confirms_every_computed_result(wor
         ["APP-S1", "r1@example.org", "reflection", 3],
         ["APP-S1", "r1@example.org", "thinking", 4],
     ]
-    load(cycle, "scores", rows)
+    imported("scores", rows, cycle)
     db.session.commit()
     read = db.session.scalar(
         db.select(service.Read).join(service.Assignment).where(service.Assignment.item_pk == item.id)

@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 
 from tests.conftest import build_app, close_app
+from tests.factories import REQUIREMENTS_HEADER
 
 
 def write_csv(path: Path, rows: list[list]) -> str:
@@ -117,19 +118,7 @@ def test_the_exported_requirements_sheet_matches_the_rules_worked_by_hand(app, t
     assert runner.invoke(args=["export", "--cycle", "Edges", "--out", str(out)]).exit_code == 0
     sheet = openpyxl.load_workbook(out)["Requirements"]
     header, *rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert header == [
-        "Applicant ID",
-        "Name",
-        "Category",
-        "Requirement",
-        "Label",
-        "Figure",
-        "Minimum",
-        "Check",
-        "Evidence",
-        "Reviewer marks",
-        "Final",
-    ]
+    assert header == REQUIREMENTS_HEADER
     found = {(row[0], row[3]): row for row in rows}
     assert len(rows) == 4 * 8  # every line of the Specialist pack for every applicant
     for key, (figure, check) in EXPECTED.items():

@@ -11,34 +11,20 @@ from app.assignment.models import Assignment, AssignmentSource
 from app.audit.models import AuditEntry
 from app.cycles.models import Item, ItemState
 from app.extensions import db
-from app.imports.service import import_file
 from app.people.models import User
 from app.reconcile.models import ItemOutcome
 from app.reconcile.service import reconcile_cycle
 from app.scoring.models import Read, ReadStatus
 from tests import factories as f
-from tests.conftest import build_app, close_app
-from tests.rubric_text import levels, rubric_toml
-from tests.unit.import_files import csv_bytes
+from tests.unit.imported_cycle import PAPER_ESSAY, app_with_only, imported, refused
 
-RUBRIC = rubric_toml(
-    "paper-essay",
-    "essay",
-    ["IMHM-C"],
-    {"reflection": "Reflection", "thinking": "Thinking"},
-    levels("One", "Two", "Three", "Four"),
-    pass_rule={"mean_min": 3},
-    reconcile={"combine": "mean", "tolerance": 1, "third_reader": True},
-)
 REVIEWERS = ["r1@example.org", "r2@example.org", "r3@example.org", "r4@example.org"]
 HEADER = ["item_id", "reviewer_email", "domain", "score", "round"]
 
 
 @pytest.fixture
 def app(tmp_path):
-    app = build_app(tmp_path, rubrics={"paper-essay": RUBRIC}, RUBRICS_DIR=str(tmp_path / "no-shipped-packs"))
-    yield app
-    close_app(app)
+    yield from app_with_only(tmp_path, {"paper-essay": PAPER_ESSAY})
 
 
 @pytest.fixture
@@ -54,18 +40,8 @@ def cycle(ctx):
     return cycle
 
 
-def imported(kind, rows, cycle):
-    result = import_file(kind, csv_bytes(rows), f"{kind}.csv", cycle)
-    assert result.ok, result.report()
-    db.session.commit()
-    return result
-
-
-def refused(rows, cycle):
-    result = import_file("scores", csv_bytes([HEADER, *rows]), "scores.csv", cycle)
-    assert not result.ok
-    db.session.rollback()
-    return [str(error) for error in result.errors]
+def refused_scores(rows, cycle):
+    return refused("scores", [HEADER, *rows], cycle)
 
 
 def read(item_id, reviewer, reflection, thinking, round_=""):
@@ -169,7 +145,7 @@ def test_another_imported_third_reader_replaces_the_open_assignment_audited(cycl
 
 def test_a_third_read_without_a_discrepancy_is_a_row_error(cycle):
     # 3,3 and 3,4: every domain within 1, both pass.
-    errors = refused([*read("E1", R1, 3, 3), *read("E1", R2, 3, 4), *read("E1", R3, 4, 4, 2)], cycle)
+    errors = refused_scores([*read("E1", R1, 3, 3), *read("E1", R2, 3, 4), *read("E1", R3, 4, 4, 2)], cycle)
     assert errors == [
         "row 6, column round: the first-round reads of E1 agree (every domain within 1, the same "
         "pass/fail): there is no discrepancy for a round-2 read to settle"
@@ -178,7 +154,7 @@ def test_a_third_read_without_a_discrepancy_is_a_row_error(cycle):
 
 
 def test_a_third_read_before_the_first_round_is_complete_is_a_row_error(cycle):
-    errors = refused([*read("E1", R1, 1, 3), *read("E1", R3, 4, 4, 2)], cycle)
+    errors = refused_scores([*read("E1", R1, 1, 3), *read("E1", R3, 4, 4, 2)], cycle)
     assert errors == [
         "row 4, column round: E1 has 1 of its 2 first-round reads; a round-2 read settles a "
         "disagreement between them (import them first, or in the same file)"
@@ -187,20 +163,20 @@ def test_a_third_read_before_the_first_round_is_complete_is_a_row_error(cycle):
 
 def test_a_second_third_read_is_a_row_error_in_the_file_and_against_the_database(cycle):
     first_round = [*read("E1", R1, 1, 3), *read("E1", R2, 4, 3)]
-    errors = refused([*first_round, *read("E1", R3, 4, 4, 2), *read("E1", R4, 4, 4, 2)], cycle)
+    errors = refused_scores([*first_round, *read("E1", R3, 4, 4, 2), *read("E1", R4, 4, 4, 2)], cycle)
     assert errors == [
         "row 8, column round: E1 already has a round-2 read in this file, by r3@example.org in row 6 "
         "(one third read per item)"
     ]
     imported("scores", [HEADER, *first_round, *read("E1", R3, 4, 4, 2)], cycle)
-    assert refused(read("E1", R4, 4, 4, 2), cycle) == [
+    assert refused_scores(read("E1", R4, 4, 4, 2), cycle) == [
         "row 2, column round: E1 already has a third read, by r3@example.org"
     ]
 
 
 def test_a_first_round_reader_cannot_give_the_third_read(cycle):
     imported("scores", [HEADER, *read("E1", R1, 1, 3), *read("E1", R2, 4, 3)], cycle)
-    assert refused(read("E1", R2, 2, 3, 2), cycle) == [
+    assert refused_scores(read("E1", R2, 2, 3, 2), cycle) == [
         "row 2, column round: r2@example.org is one of the first-round readers of E1; a round-2 read is a "
         "further reader's"
     ]
@@ -208,13 +184,13 @@ def test_a_first_round_reader_cannot_give_the_third_read(cycle):
 
 def test_one_read_has_one_round(cycle):
     rows = [*read("E1", R1, 1, 3), *read("E1", R2, 4, 3), ["E1", R3, "reflection", 2, 2], ["E1", R3, "thinking", 3, 1]]
-    assert refused(rows, cycle) == [
+    assert refused_scores(rows, cycle) == [
         "row 7, column round: the read of E1 by r3@example.org is in round 2 in row 6: one read has one round"
     ]
 
 
 def test_a_round_outside_1_and_2_is_a_row_error(cycle):
-    assert refused([["E1", R1, "reflection", 3, 3], ["E1", R1, "thinking", 3, 1]], cycle) == [
+    assert refused_scores([["E1", R1, "reflection", 3, 3], ["E1", R1, "thinking", 3, 1]], cycle) == [
         "row 2, column round: 3 is above the maximum of 2"
     ]
 

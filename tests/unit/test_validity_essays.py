@@ -12,24 +12,12 @@ from app.assignment.models import Assignment
 from app.assignment.service import auto_assign
 from app.cycles.models import Item, ItemKind, ItemState, ReferenceScore
 from app.extensions import db
-from app.imports.service import import_file
 from app.reconcile.models import ItemOutcome
 from app.reconcile.service import reconcile_cycle
 from app.reports import cycle_figures
 from tests import factories as f
-from tests.conftest import build_app, close_app
-from tests.rubric_text import levels, rubric_toml
-from tests.unit.import_files import csv_bytes
+from tests.unit.imported_cycle import PAPER_ESSAY, app_with_only, imported, refused
 
-RUBRIC = rubric_toml(
-    "paper-essay",
-    "essay",
-    ["IMHM-C"],
-    {"reflection": "Reflection", "thinking": "Thinking"},
-    levels("One", "Two", "Three", "Four"),
-    pass_rule={"mean_min": 3},
-    reconcile={"combine": "mean", "tolerance": 1, "third_reader": True},
-)
 R1, R2, R3 = "r1@example.org", "r2@example.org", "r3@example.org"
 ESSAYS = [
     ["item_id", "applicant_id", "rubric", "response", "validity"],
@@ -50,9 +38,7 @@ HEADER = ["item_id", "reviewer_email", "domain", "score"]
 
 @pytest.fixture
 def app(tmp_path):
-    app = build_app(tmp_path, rubrics={"paper-essay": RUBRIC}, RUBRICS_DIR=str(tmp_path / "no-shipped-packs"))
-    yield app
-    close_app(app)
+    yield from app_with_only(tmp_path, {"paper-essay": PAPER_ESSAY})
 
 
 @pytest.fixture
@@ -63,20 +49,6 @@ def cycle(ctx):
     imported("reviewers", [["email", "name"], [R1, "One"], [R2, "Two"], [R3, "Three"]], cycle)
     imported("essays", ESSAYS, cycle)
     return cycle
-
-
-def imported(kind, rows, cycle):
-    result = import_file(kind, csv_bytes(rows), f"{kind}.csv", cycle)
-    assert result.ok, result.report()
-    db.session.commit()
-    return result
-
-
-def refused(kind, rows, cycle):
-    result = import_file(kind, csv_bytes(rows), f"{kind}.csv", cycle)
-    assert not result.ok
-    db.session.rollback()
-    return [str(error) for error in result.errors]
 
 
 def read(item_id, reviewer, reflection, thinking):

@@ -19,17 +19,7 @@ from tests.factories import ESSAY_DOMAINS
 from tests.web.helpers import csrf_token_from, login, page_token, signed_in_client
 
 PASSWORD = "a long enough test password"
-SHEETS = [
-    "Decisions",
-    "Items",
-    "Scores",
-    "Agreement",
-    "Reviewers",
-    "Assignments",
-    "Requirements",
-    "Calibration",
-    "Summary",
-]
+SHEETS = f.WORKBOOK_SHEETS
 
 
 def spring_cycle() -> dict:

@@ -9,24 +9,13 @@ import pytest
 
 from app.cycles.models import Item
 from app.extensions import db
-from app.imports.service import import_file
 from app.people.models import Role
 from app.scoring import service
 from tests import factories as f
-from tests.unit.import_files import csv_bytes
+from tests.unit.imported_cycle import imported
 from tests.web.helpers import signed_in_client
 
 PASSWORD = "a long enough test password"
-
-
-def window(seq):
-    """One scoring window's save number, as a request carries it (base version 0: the window saw no change)."""
-    return service.window_save("test-window", seq, 0)
-
-
-def load(cycle, kind, rows):
-    result = import_file(kind, csv_bytes(rows), f"{kind}.csv", cycle)
-    assert result.ok, result.report()
 
 
 @pytest.fixture
@@ -35,25 +24,24 @@ def world(app):
     with app.app_context():
         cycle = f.make_cycle("Spring", due=date(2027, 4, 30))
         reviewer = f.make_user(Role.REVIEWER, email="r@example.org", password=PASSWORD)
-        load(
-            cycle,
+        imported(
             "applications",
             [
                 ["applicant_id", "name", "category", "ethics_signed", "agreement_signed", "member", "training_hours"],
                 ["S1", "Sia Moreno", "IMHS", "yes", "no", "yes", "99"],
             ],
-        )
-        load(
             cycle,
+        )
+        imported(
             "training",
             [
                 ["applicant_id", "hours", "title", "topic", "completed_on"],
                 ["S1", 20, "Attachment and loss", "general", "2025-02-01"],
                 ["S1", 6.5, "Culture and families", "dei", "2025-03-01"],
             ],
-        )
-        load(
             cycle,
+        )
+        imported(
             "rsc",
             [
                 ["applicant_id", "hours", "provider", "provider_endorsement", "peer", "started_on", "ended_on"],
@@ -61,9 +49,9 @@ def world(app):
                 ["S1", 6.5, "Mia Ruiz", "IMHM-C", "no", "2026-01-05", "2026-06-30"],
                 ["S1", 4, "Co Worker", "", "yes", "2025-05-01", "2025-06-01"],
             ],
-        )
-        load(
             cycle,
+        )
+        imported(
             "references",
             [
                 ["applicant_id", "rater", "rater_endorsement"],
@@ -71,15 +59,16 @@ def world(app):
                 ["S1", "Jo Bell", ""],
                 ["S1", "Ed Yu", ""],
             ],
-        )
-        load(
             cycle,
+        )
+        imported(
             "work",
             [
                 ["applicant_id", "started_on", "ended_on", "kind", "with_infant_and_parent", "role"],
                 ["S1", "2024-05-01", "2025-04-30", "internship", "yes", "Intern"],
                 ["S1", "2025-05-01", "", "direct_service", "yes", "Clinician"],
             ],
+            cycle,
         )
         application_item = db.session.scalar(db.select(Item).filter_by(item_id="APP-S1"))
         applicant = application_item.applicant
@@ -144,13 +133,13 @@ def test_the_committee_page_shows_the_lines_the_overrides_and_the_records(app, w
     with app.app_context():
         read = service.open_read(db.session.get(service.Assignment, world["application"]))
         for seq, domain in enumerate(service.get_rubric("imhs-application").domain_keys, start=1):
-            service.save_domain(read, domain, 3, None, window(seq))
-        service.save_requirement(read, "education", "met", None, window(20))
+            service.save_domain(read, domain, 3, None, f.window(seq))
+        service.save_requirement(read, "education", "met", None, f.window(20))
         service.save_requirement(
-            read, "endorsement_agreement", "met", None, window(30), reason="The signed agreement arrived by post."
+            read, "endorsement_agreement", "met", None, f.window(30), reason="The signed agreement arrived by post."
         )
         service.save_requirement(
-            read, "rsc_hours", "met", None, window(31), reason="Eight more hours are in the signed log."
+            read, "rsc_hours", "met", None, f.window(31), reason="Eight more hours are in the signed log."
         )
         db.session.commit()
         service.submit(service.open_read(db.session.get(service.Assignment, world["application"])))
