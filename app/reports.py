@@ -75,6 +75,22 @@ DECISION_LABELS = {
 }
 
 
+# --- items per state, validity essays apart -------------------------------------------------------
+
+
+def item_state_counts(cycle: Cycle) -> dict[ItemState, int]:
+    """Every item state with the cycle's number of items in it (zeros included), validity essays left out: they
+    stay in review for ever (``states.COUNTED``, docs/calibration.md). One query."""
+    counts = dict(
+        db.session.execute(
+            db.select(Item.state, func.count(Item.id))
+            .where(Item.cycle_id == cycle.id, states.COUNTED)
+            .group_by(Item.state)
+        ).all()
+    )
+    return {state: counts.get(state, 0) for state in ItemState}
+
+
 # --- reads per reviewer ---------------------------------------------------------------------------
 
 
@@ -146,6 +162,32 @@ def rubric_reads(cycle: Cycle) -> dict[str, tuple[int, int]]:
             .group_by(Item.rubric_key)
         )
     }
+
+
+@dataclass(frozen=True)
+class ValidityReads(ReadCounts):
+    """A cycle's validity essays and their reads, counted apart from every live figure (docs/calibration.md)."""
+
+    essays: int
+
+    def describe(self) -> str:
+        return f"validity reads: {self.submitted} submitted of {self.assigned}"
+
+
+def validity_reads(cycle: Cycle) -> ValidityReads:
+    """The cycle's validity essays, and their reads assigned and submitted; one query."""
+    essays, assigned, submitted = db.session.execute(
+        db.select(
+            func.count(func.distinct(Item.id)),
+            func.count(Assignment.id),
+            func.count(Read.id).filter(Read.status == ReadStatus.SUBMITTED),
+        )
+        .select_from(Item)
+        .outerjoin(Assignment, Assignment.item_pk == Item.id)
+        .outerjoin(Read, Read.assignment_id == Assignment.id)
+        .where(Item.cycle_id == cycle.id, Item.validity.is_(True))
+    ).one()
+    return ValidityReads(assigned=assigned, submitted=submitted, essays=essays)
 
 
 # --- each applicant with the suggested decision ---------------------------------------------------

@@ -22,13 +22,22 @@ from app.committee import charts
 from app.committee.errors import CommitteeInputError
 from app.committee.models import CommitteeResolution
 from app.cycles.models import Applicant, Application, Cycle, Item, ItemState
+from app.cycles.states import COUNTED
 from app.errors import InputError
 from app.extensions import db
 from app.numbers import whole_number
 from app.people.models import Role, User
 from app.reconcile.engine import disagrees_on
 from app.reconcile.models import ItemOutcome
-from app.reports import STATE_ORDER, ReviewerCalibration, RubricFigures, calibration_rows, cycle_figures
+from app.reports import (
+    STATE_ORDER,
+    ReviewerCalibration,
+    RubricFigures,
+    ValidityReads,
+    calibration_rows,
+    cycle_figures,
+    validity_reads,
+)
 from app.rubrics.model import Rubric
 from app.rubrics.registry import all_rubrics, get_rubric
 from app.scoring.models import Read, ReadStatus
@@ -111,6 +120,7 @@ class Board:
     pages: int
     categories: list[str]
     rubrics: list[tuple[str, str]]  # (key, title)
+    validity: ValidityReads | None = None  # on the whole page, with validity essays: their reads, counted apart
 
     @property
     def open_count(self) -> int:
@@ -128,10 +138,10 @@ class Board:
 def board_page(
     cycle: Cycle, filters: BoardFilters, viewer: User, per_page: int = PER_PAGE, *, choices: bool = True
 ) -> Board:
-    """One page of the cycle's items the viewer may see under the filters, with counts per state; at most four
-    queries whatever the size.
+    """One page of the cycle's items the viewer may see under the filters, with counts per state; at most five
+    queries whatever the size. Validity essays are not on the board (``_visible``).
 
-    ``choices=False`` leaves out the filter form's categories and rubrics (more
+    ``choices=False`` leaves out the filter form's categories and rubrics and the validity reads (more
     scans of the cycle): the rows fragment swapped in by htmx does not show them.
     """
     role = viewer.role
@@ -203,6 +213,7 @@ def board_page(
         pages,
         categories,
         [(key, _rubric_title(key)) for key in sorted(rubric_keys)] if choices else [],
+        validity if choices and (validity := validity_reads(cycle)).essays else None,
     )
 
 
@@ -277,8 +288,9 @@ def page_slices(counts: list[tuple[ItemState, int]], offset: int, limit: int) ->
 
 
 def _visible(statement: Select, role: Role) -> Select:
-    """The statement over items without those whose applicant is hidden from a viewer of this role."""
-    return statement.where(applicant_visible(role, Item.applicant_pk))
+    """The statement over items without those whose applicant is hidden from a viewer of this role, nor the
+    validity essays: never the committee's to weigh, counted apart (``states.COUNTED``, docs/calibration.md)."""
+    return statement.where(applicant_visible(role, Item.applicant_pk), COUNTED)
 
 
 def _in_scope(statement: Select, *, by_category: bool, by_rubric: bool, role: Role) -> Select:

@@ -271,7 +271,7 @@ def assignments(cycle_id: int) -> str:
     """The cycle's items with their readers, and the auto-assignment preview form."""
     cycle = cycle_or_404(cycle_id)
     state = request.args.get("state", "")
-    if state not in {s.value for s in ItemState}:
+    if state not in {s.value for s in ItemState} | {service.VALIDITY_FILTER}:
         state = ""
     search = request.args.get("q", "")[:64]
     page = service.cycle_items(cycle, state=state or None, search=search, number=_page_number())

@@ -20,11 +20,22 @@ from app.audit.models import AuditEntry
 from app.calibration import service as calibration_service
 from app.calibration.qualification import Standing
 from app.calibration.service import ReviewerStanding
+from app.cycles import states as states_rule
 from app.cycles.models import Cycle, Item, ItemState
 from app.extensions import db
 from app.mail import service as mail_service
 from app.people.models import User
-from app.reports import DecisionCounts, ReadCounts, ReviewerReads, decision_counts, reviewer_reads, rubric_reads
+from app.reports import (
+    DecisionCounts,
+    ReadCounts,
+    ReviewerReads,
+    ValidityReads,
+    decision_counts,
+    item_state_counts,
+    reviewer_reads,
+    rubric_reads,
+    validity_reads,
+)
 from app.rubrics.registry import get_rubric
 from app.scoring.models import Read, ReadStatus
 
@@ -49,11 +60,12 @@ class ProgressRow(ReadCounts):
 @dataclass(frozen=True)
 class Dashboard:
     cycle: Cycle
-    state_counts: dict[str, int]  # every ItemState value, in workflow order
+    state_counts: dict[str, int]  # every ItemState value, in workflow order; validity essays apart
     reviewers: list[ProgressRow]
     designations: list[ProgressRow]
     decisions: DecisionCounts
     qualification: list[ReviewerStanding] = field(default_factory=list)  # with a qualification set, by e-mail
+    validity: ValidityReads | None = None  # with validity essays: counted apart from the states
     # Reviewer id → when the coordinators were told by e-mail that the reviewer missed the set.
     qualification_told: dict[int, datetime] = field(default_factory=dict)
 
@@ -78,20 +90,19 @@ class Dashboard:
 def dashboard(cycle: Cycle) -> Dashboard:
     """Item counts per state, read progress per reviewer and per designation, and the applications decided
     and ready to decide."""
-    states = dict(
-        db.session.execute(select(Item.state, func.count()).where(Item.cycle_id == cycle.id).group_by(Item.state)).all()
-    )
+    validity = validity_reads(cycle)
     qualification = (
         sorted(calibration_service.standings(cycle).values(), key=lambda s: s.email) if cycle.qualify_items else []
     )
     return Dashboard(
         cycle=cycle,
-        state_counts=state_counts(states),
+        state_counts=state_counts(item_state_counts(cycle)),
         reviewers=reviewer_progress(reviewer_reads(cycle)),
         designations=designation_progress(rubric_reads(cycle), _designation_of),
         decisions=decision_counts(cycle),
         qualification=qualification,
         qualification_told=mail_service.qualification_notices(cycle) if cycle.qualify_items else {},
+        validity=validity if validity.essays else None,
     )
 
 
@@ -185,11 +196,18 @@ def page_bounds(total: int, number: int, size: int) -> tuple[int, int]:
     return min(max(1, number), pages), pages
 
 
+VALIDITY_FILTER = "validity"  # the items page's filter for the validity essays, which no state filter lists
+
+
 def cycle_items(cycle: Cycle, *, state: str | None = None, search: str = "", number: int = 1) -> Page:
-    """One page of the cycle's items in item-id order with their readers and read status (three queries)."""
+    """One page of the cycle's items in item-id order with their readers and read status (three queries).
+
+    A state lists the live items in it, as the dashboard counts them; ``VALIDITY_FILTER`` the validity essays."""
     where = [Item.cycle_id == cycle.id]
-    if state:
-        where.append(Item.state == ItemState(state))
+    if state == VALIDITY_FILTER:
+        where.append(Item.validity.is_(True))
+    elif state:
+        where.extend((Item.state == ItemState(state), states_rule.COUNTED))
     if search.strip():
         where.append(func.lower(Item.item_id).contains(search.strip().lower(), autoescape=True))
     total = db.session.scalar(select(func.count()).select_from(Item).where(*where)) or 0

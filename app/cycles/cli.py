@@ -117,7 +117,8 @@ def set_command(name: str, blind_across_items: bool | None, **calibration: float
 
 @cycles_cli.command("list")
 def list_command() -> None:
-    """Every cycle, newest first, with its reads per item, due date, and number of items in each state."""
+    """Every cycle, newest first, with its reads per item, due date, number of items in each state and number of
+    validity essays (counted apart: they stay in review)."""
     cycles = cycles_with_counts()
     if not cycles:
         click.echo("no cycles yet: create one with `cycles create NAME`")
@@ -129,8 +130,10 @@ def list_command() -> None:
             cycle.due.isoformat() if cycle.due else "-",
             sum(counts.values()),
             *(counts[state] for state in ItemState),
+            validity,
         )
-        for cycle, counts in cycles
+        for cycle, counts, validity in cycles
     ]
-    for line in table(("cycle", "readers", "due", "items", *(state.value for state in ItemState)), rows):
+    columns = ("cycle", "readers", "due", "items", *(state.value for state in ItemState), "validity")
+    for line in table(columns, rows):
         click.echo(line)

@@ -121,12 +121,22 @@ def cycle_by_name(name: str) -> Cycle:
     return cycle
 
 
-def cycles_with_counts() -> list[tuple[Cycle, dict[ItemState, int]]]:
-    """Every cycle, newest first, with its number of items in each state (every state, zeros included)."""
+def cycles_with_counts() -> list[tuple[Cycle, dict[ItemState, int], int]]:
+    """Every cycle, newest first, with its number of items in each state (every state, zeros included) and its
+    number of validity essays, counted apart from the states (``states.COUNTED``, docs/calibration.md)."""
     counts: dict[int, dict[ItemState, int]] = {}
-    for cycle_id, state, count in db.session.execute(
-        db.select(Item.cycle_id, Item.state, db.func.count()).group_by(Item.cycle_id, Item.state)
+    validity: dict[int, int] = {}
+    for cycle_id, is_validity, state, count in db.session.execute(
+        db.select(Item.cycle_id, Item.validity, Item.state, db.func.count()).group_by(
+            Item.cycle_id, Item.validity, Item.state
+        )
     ):
-        counts.setdefault(cycle_id, {})[ItemState(state)] = count
+        if is_validity:
+            validity[cycle_id] = validity.get(cycle_id, 0) + count
+        else:
+            counts.setdefault(cycle_id, {})[ItemState(state)] = count
     cycles = db.session.scalars(db.select(Cycle).order_by(Cycle.created_at.desc(), Cycle.id.desc()))
-    return [(cycle, {state: counts.get(cycle.id, {}).get(state, 0) for state in ItemState}) for cycle in cycles]
+    return [
+        (cycle, {state: counts.get(cycle.id, {}).get(state, 0) for state in ItemState}, validity.get(cycle.id, 0))
+        for cycle in cycles
+    ]

@@ -24,6 +24,10 @@ from app.extensions import db
 PRE_REVIEW_STATES = frozenset({ItemState.UNASSIGNED, ItemState.ASSIGNED, ItemState.IN_REVIEW})
 # States with a combined score and result.
 FINAL_STATES = frozenset({ItemState.AGREED, ItemState.RESOLVED, ItemState.DECIDED})
+# The items whose states are counted wherever counts per state are shown (the dashboard, the board, the workbook,
+# the digests, the command line): validity essays stay in review for ever and are counted apart, as validity
+# reads (``app.reports.validity_reads``; docs/calibration.md, "They count in no live figure").
+COUNTED = Item.validity.is_(False)
 # The one audit action of a move (and of an evaluation that changed only the item's outcome).
 AUDIT_ACTION = "item.evaluate"
 

@@ -33,7 +33,16 @@ from app.people.models import User
 from app.progress import NO_PROGRESS, Progress
 from app.reconcile import engine
 from app.reconcile.models import ItemOutcome
-from app.reports import DECISION_LABELS, STATE_LABELS, STATE_ORDER, applicant_rows, calibration_rows, reviewer_reads
+from app.reports import (
+    DECISION_LABELS,
+    STATE_LABELS,
+    STATE_ORDER,
+    applicant_rows,
+    calibration_rows,
+    item_state_counts,
+    reviewer_reads,
+    validity_reads,
+)
 from app.requirements.service import ApplicationLines, cycle_lines
 from app.rubrics.model import Rubric
 from app.rubrics.registry import rubrics_of
@@ -710,18 +719,25 @@ def _summary(cycle: Cycle, rubrics: dict[str, Rubric]) -> Summary:
             f"Exported {exported:%Y-%m-%d %H:%M} UTC. Every time in this workbook is in UTC.",
             f"{cycle.readers} reads per item{due}.",
             f"Part 1 (multiple choice) pass mark: {pass_mark:g} %.",
+            *_validity_line(cycle),
         ],
         blocks=[_states_block(cycle), _decisions_block(cycle), _reads_block(cycle), _pass_marks_block(rubrics)],
     )
 
 
+def _validity_line(cycle: Cycle) -> list[str]:
+    """With validity essays, a line counting them apart from the items per state (their reads are in the reads
+    submitted and pending: work done)."""
+    validity = validity_reads(cycle)
+    if not validity.essays:
+        return []
+    essays = f"{validity.essays} validity essay{'s' if validity.essays != 1 else ''}"
+    return [f"{essays}, not counted in the items per state: {validity.describe()}."]
+
+
 def _states_block(cycle: Cycle) -> Block:
-    counts = dict(
-        db.session.execute(
-            db.select(Item.state, func.count(Item.id)).where(Item.cycle_id == cycle.id).group_by(Item.state)
-        ).all()
-    )
-    rows = [[STATE_LABELS[state], counts.get(state, 0)] for state in STATE_ORDER]
+    counts = item_state_counts(cycle)  # validity essays apart: the Summary's lines count them (docs/workbook.md)
+    rows = [[STATE_LABELS[state], counts[state]] for state in STATE_ORDER]
     return Block(
         f"Items per state ({sum(counts.values())} items)", ["State", "Items"], rows, Chart("bar", "Items per state")
     )

@@ -31,6 +31,7 @@ from app.people import tokens
 from app.people.models import PasswordToken, Role, TokenPurpose, User
 from app.people.notices import account_sign_ins_delayed
 from app.people.service import normalise_email
+from app.reports import ValidityReads, item_state_counts, validity_reads
 from app.scoring.models import Read, ReadStatus
 from app.timeutil import utcnow
 
@@ -475,6 +476,7 @@ class CycleDigest:
     declines: list[tuple[str, str, str, datetime]]  # item id, reviewer, reason, when (the last 7 days)
     declines_open: int  # declined items still short of readers
     overdue: list[OverdueRow]
+    validity: ValidityReads | None = None  # with validity essays: counted apart from the states
 
     @property
     def pending(self) -> int:
@@ -493,9 +495,8 @@ def overdue_reads(cycle: Cycle, today: date | None = None) -> list[tuple]:
 
 def cycle_digest(cycle: Cycle, today: date | None = None) -> CycleDigest:
     today = today or association_today()
-    counts = dict(
-        db.session.execute(select(Item.state, func.count()).where(Item.cycle_id == cycle.id).group_by(Item.state)).all()
-    )
+    counts = item_state_counts(cycle)  # validity essays apart (docs/calibration.md)
+    validity = validity_reads(cycle)
     assigned, submitted = db.session.execute(
         select(func.count(Assignment.id), func.count(Read.id).filter(Read.status == ReadStatus.SUBMITTED))
         .join(Item, Assignment.item_pk == Item.id)
@@ -534,6 +535,7 @@ def cycle_digest(cycle: Cycle, today: date | None = None) -> CycleDigest:
         declines=[(item_id, email, reason, when) for item_id, email, reason, when in declines],
         declines_open=open_declines,
         overdue=overdue,
+        validity=validity if validity.essays else None,
     )
 
 

@@ -39,7 +39,8 @@ class ReconcileError(ValueError):
 
 
 def reconcile_cycle(cycle: Cycle, *, actor_id: int | None = None, progress: Progress = NO_PROGRESS) -> dict[str, int]:
-    """Evaluate every item of the cycle, assign third readers, store outcomes; returns item counts per state.
+    """Evaluate every item of the cycle, assign third readers, store outcomes; returns the live items' counts per
+    state (validity essays are evaluated, never counted: ``states.COUNTED``).
 
     Raw reads are never changed; an item with a committee resolution is decided.
     The caller commits.
@@ -77,7 +78,8 @@ def _reconcile(cycle: Cycle, actor_id: int | None, progress: Progress) -> dict[s
     for item in items:
         verdict = verdicts[item.id]
         changes.add(item, verdict, outcomes.get(item.id))
-        counts[verdict.state] += 1
+        if not item.validity:  # in review for ever: counted apart (states.COUNTED, docs/calibration.md)
+            counts[verdict.state] += 1
     changes.write()
     return counts
 

@@ -4,7 +4,7 @@
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
-from app.cycles.models import CycleMember, ItemState, MemberRole
+from app.cycles.models import CycleMember, Item, ItemState, MemberRole
 from app.extensions import db
 from app.imports.service import import_file
 from app.people.models import Role, User
@@ -165,16 +165,18 @@ def test_cycles_list_counts_items_per_state(app, runner):
         applicant = f.make_applicant(spring)
         for n, state in enumerate([ItemState.UNASSIGNED, ItemState.UNASSIGNED, ItemState.COMMITTEE, ItemState.DECIDED]):
             f.make_essay(spring, applicant, item_id=f"E-{n}").state = state
+        # A validity essay stays in review for ever: counted apart, in its own column, never in the states.
+        db.session.add(Item(cycle_id=spring.id, item_id="E-9", kind="essay", rubric_key="imhm-c-essay", validity=True))
         db.session.commit()
     result = runner.invoke(args=["cycles", "list"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "cycle        readers  due         items  unassigned  assigned  in_review  agreed  discrepant  adjudicating"
-        "  resolved  committee  decided",
+        "  resolved  committee  decided  validity",
         "2026 Autumn  2        -           0      0           0         0          0       0           0"
-        "             0         0          0",
+        "             0         0          0        0",
         "2027 Spring  3        2027-05-01  4      2           0         0          0       0           0"
-        "             0         1          1",
+        "             0         1          1        1",
     ]
 
 

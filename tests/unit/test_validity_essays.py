@@ -143,7 +143,8 @@ def test_validity_essays_are_assigned_like_essays_but_never_reconciled_nor_given
         "V1": ItemState.IN_REVIEW,
         "V2": ItemState.IN_REVIEW,
     }
-    assert counts["adjudicating"] == 2 and counts["in_review"] == 2
+    # V1 and V2 stay in review, counted apart: reconciliation's counts are the live items'.
+    assert counts["adjudicating"] == 2 and counts["in_review"] == 0 and sum(counts.values()) == 2
     assert {item.item_id: len(reviewers) for item, reviewers in _readers().items()} == {
         "E1": 3,
         "E2": 3,
@@ -212,3 +213,59 @@ def test_validity_reads_count_in_no_live_figure_of_the_workbook_or_the_pages(cyc
     }
     assert figures == {"reflection": (2, 0.5, 1.0, 4), "thinking": (2, 0.0, 1.0, 4)}
     assert [row["Applicant ID"] for row in rows("Decisions")] == ["A1"]
+
+
+def test_validity_essays_are_counted_apart_wherever_items_are_counted_per_state(cycle, app):
+    from app.committee.board import BoardFilters, board_page
+    from app.console.service import cycle_items, dashboard
+    from app.exports.service import export_cycle_bytes
+    from app.mail.messages import render
+    from app.mail.service import cycle_digest
+    from app.people.models import Role
+
+    imported("reference_scores", REFERENCE, cycle)
+    auto_assign(cycle)  # two readers for each of E1, E2, V1, V2 (no validity rate: assigned like any essay)
+    db.session.commit()
+    readers = {item.item_id: sorted(emails) for item, emails in _readers().items()}
+    e1, v1 = readers["E1"], readers["V1"]
+    # E1's two reads agree; V1's two are submitted; E2 and V2 are not started.
+    imported("scores", [HEADER, *read("E1", e1[0], 3, 3), *read("E1", e1[1], 3, 3)], cycle)
+    imported("scores", [HEADER, *read("V1", v1[0], 1, 1), *read("V1", v1[1], 4, 4)], cycle)
+    counts = reconcile_cycle(cycle)
+    db.session.commit()
+    # By hand: live E1 agreed, E2 assigned; V1 in review and V2 assigned, counted apart: 2 essays, 4 reads, 2 in.
+    live = {"agreed": 1, "assigned": 1}
+    assert {state: n for state, n in counts.items() if n} == live
+
+    board = dashboard(cycle)
+    assert {state: n for state, n in board.state_counts.items() if n} == live and board.total_items == 2
+    assert board.validity is not None
+    assert (board.validity.essays, board.validity.assigned, board.validity.submitted) == (2, 4, 2)
+    assert board.validity.describe() == "validity reads: 2 submitted of 4"
+    assert board.submitted == 4 and board.assigned == 8  # reads are work done: validity reads among them
+
+    coordinator = f.make_user(Role.COORDINATOR)
+    committee = board_page(cycle, BoardFilters(state=None), coordinator)  # every item
+    assert {state: n for state, n in committee.counts.items() if n} == live
+    assert sorted(row.item_id for row in committee.rows) == ["E1", "E2"] and committee.total == 2
+    assert committee.validity is not None and committee.validity.describe() == "validity reads: 2 submitted of 4"
+
+    assert [row.item_id for row in cycle_items(cycle, state="in_review").rows] == []
+    assert [row.item_id for row in cycle_items(cycle, state="assigned").rows] == ["E2"]
+    assert [row.item_id for row in cycle_items(cycle, state="validity").rows] == ["V1", "V2"]
+
+    digest = cycle_digest(cycle)
+    assert digest.states == [("assigned", 1), ("agreed", 1)]  # workflow order
+    body = render("coordinator_digest", name="C", digest=digest, today=digest.due, dashboard="d", overdue_page="o")
+    assert "Validity essays: 2, not counted in the items above; validity reads: 2 submitted of 4." in body.body
+
+    book = openpyxl.load_workbook(io.BytesIO(export_cycle_bytes(cycle)), read_only=True)
+    summary = {row[0]: row[1:] for row in book["Summary"].iter_rows(values_only=True) if row[0] is not None}
+    assert "Items per state (2 items)" in summary
+    assert [summary[state][0] for state in ("Agreed", "In review", "Assigned")] == [1, 0, 1]
+    assert "2 validity essays, not counted in the items per state: validity reads: 2 submitted of 4." in summary
+
+    listed = app.test_cli_runner().invoke(args=["cycles", "list"])
+    header, row = listed.output.splitlines()[:2]
+    cells = dict(zip(header.split(), row.split(), strict=True))
+    assert (cells["items"], cells["in_review"], cells["agreed"], cells["validity"]) == ("2", "0", "1", "2")
