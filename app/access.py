@@ -260,8 +260,8 @@ def item_or_404(item_pk: int, user: User | None = None) -> Item:
 def assignment_or_404(assignment_id: int, user: User | None = None) -> Assignment:
     """The assignment, if it exists and the user (default: the current one) may read it; else 404.
 
-    The assignment comes with its item, and for a reviewer with the hidden-applicant
-    check, in one query: every scoring page and every autosave starts here.
+    The assignment comes with its item, and for a reviewer with the item's cycle and the
+    hidden-applicant check, in one query: every scoring page and every autosave starts here.
     """
     user = user or current_user
     if not _signed_in(user):
@@ -274,16 +274,16 @@ def assignment_or_404(assignment_id: int, user: User | None = None) -> Assignmen
     )
     if user.role == Role.REVIEWER:
         # The reviewer rule of can_read_assignment, the hidden-applicant check answered by the same query, with
-        # the cycle's qualification set size (items are released once it is passed: released_to_reviewer).
-        found = db.session.execute(
-            statement.add_columns(Cycle.qualify_items)
-            .join(Cycle, Item.cycle_id == Cycle.id)
+        # the item's cycle: its qualification set size (items are released once it is passed:
+        # released_to_reviewer), and what the scoring page shows of it without a query of its own.
+        assignment = db.session.scalar(
+            statement.join(Item.cycle)
+            .options(contains_eager(Assignment.item).contains_eager(Item.cycle))
             .where(Assignment.reviewer_id == user.id, applicant_visible(user.role, Item.applicant_pk)),
             viewer_params(user),
-        ).first()
-        assignment = None
-        if found is not None and (not found[1] or released_to_reviewer(found[0])):
-            assignment = found[0]
+        )
+        if assignment is not None and assignment.item.cycle.qualify_items and not released_to_reviewer(assignment):
+            assignment = None
     else:
         assignment = db.session.scalar(statement)
         if assignment is not None and not can_read_assignment(user, assignment):

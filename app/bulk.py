@@ -67,12 +67,12 @@ def execute_many(statement: UpdateBase, rows: Sequence[Mapping[str, Any]], **sha
     connection.exec_driver_sql(compiled.string, params)
 
 
-def plain_rows(statement: Executable) -> Sequence[Row]:
+def plain_rows(statement: Executable, parameters: Mapping[str, Any] | None = None) -> Sequence[Row]:
     """A select's rows as plain tuples, run on the session's connection after flushing what is pending (as
     ``session.execute`` would): the ORM's result machinery costs about three times as much per row, and for a
     column-only select builds nothing more. Fetched all at once: a row at a time costs a driver call per row."""
     db.session.flush()
-    return db.session.connection().execute(statement).all()
+    return db.session.connection().execute(statement, parameters).all()
 
 
 @contextmanager

@@ -42,7 +42,7 @@ def queue() -> str:
 def score_page(assignment_id: int) -> str:
     """The response beside the rubric; editable for the assigned reviewer while the read is a draft."""
     assignment = assignment_or_404(assignment_id)
-    return _render_page(assignment, service.find_read(assignment))
+    return _render_page(assignment)
 
 
 @bp.post("/<int:assignment_id>/domains/<domain_key>")
@@ -95,10 +95,10 @@ def submit(assignment_id: int) -> Response | str | tuple[str, int]:
         service.submit(read, actor_id=current_user.id)
     except service.ReadLocked as exc:
         db.session.rollback()
-        return _render_page(assignment, service.find_read(assignment), problems=[service.SubmitProblem(str(exc))]), 409
+        return _render_page(assignment, problems=[service.SubmitProblem(str(exc))]), 409
     except service.IncompleteRead as exc:
         db.session.rollback()
-        return _render_page(assignment, service.find_read(assignment), problems=exc.details), 422
+        return _render_page(assignment, problems=exc.details), 422
     db.session.commit()
     flash(f"Item {assignment.item.item_id} submitted. Thank you — the read is now locked.", "success")
     return redirect(url_for("scoring.score_page", assignment_id=assignment.id), code=303)
@@ -135,7 +135,6 @@ def decline(assignment_id: int) -> Response | str | tuple[str, int]:
         problem = f"Not declined: {reason}." if reason else str(exc)[:1].upper() + str(exc)[1:] + "."
         return _render_page(
             assignment,
-            service.find_read(assignment),
             decline_problem=problem,
             decline_reason=request.form.get("reason"),
         ), 409 if submitted else 422
@@ -158,7 +157,6 @@ def flag(assignment_id: int) -> Response | tuple[str, int]:
         db.session.rollback()
         return _render_page(
             assignment,
-            service.find_read(assignment),
             flag_problem=f"Not sent — {exc}.",
             flag_note=request.form.get("note"),
         ), 422
@@ -222,7 +220,6 @@ def _autosave_once(
 
 def _render_page(
     assignment: Assignment,
-    read: Read | None,
     problems: list[service.SubmitProblem] | None = None,
     *,
     decline_problem: str | None = None,
@@ -232,7 +229,9 @@ def _render_page(
 ) -> str:
     item = assignment.item
     rubric = service.rubric_of(item)
-    application = service.application_of(item) if item.kind.value == "application" else None
+    own = assignment.reviewer_id == current_user.id
+    records = service.page_records(assignment, with_flags=own)
+    read, application = records.read, records.application
     locked = read is not None and read.status == ReadStatus.SUBMITTED
     content = service.read_content(read)
     review = requirements.review_of(application, rubric, item.cycle) if application else None
@@ -249,17 +248,15 @@ def _render_page(
         problems=problems or [],
         lines=review.lines if review else {},
         record_tables=review.tables if review else [],
-        editable=not locked and assignment.reviewer_id == current_user.id,
+        editable=not locked and own,
         outcome=service.outcome_of(read) if locked else None,
         indicators={d.key: indicator_text(rubric.key, d.key) for d in rubric.domains},
         window_id=service.new_window_id(),
         decline_problem=decline_problem,
         decline_reason=decline_reason,
-        neighbours=service.neighbours(current_user, assignment.id)
-        if assignment.reviewer_id == current_user.id
-        else None,
+        neighbours=service.neighbours(current_user, assignment) if own else None,
         reopening=service.last_reopening(read),
-        flags=service.flags_of_assignment(assignment) if assignment.reviewer_id == current_user.id else [],
+        flags=records.flags,
         flag_problem=flag_problem,
         flag_note=flag_note,
         check_labels=service.CHECK_LABELS,

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -23,6 +23,7 @@ from app.assignment.models import Assignment
 from app.assignment.queue import QUEUE_ORDER
 from app.audit.models import AuditEntry
 from app.audit.service import record, record_many
+from app.bulk import plain_rows
 from app.calibration import notices as calibration_notices
 from app.calibration import service as calibration_service
 from app.calibration.qualification import Qualification
@@ -167,7 +168,8 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
         .scalar_subquery()
     )
     rows = db.session.execute(
-        select(
+        _queue_select(
+            reviewer,
             Assignment.id,
             Item.item_id,
             Item.kind,
@@ -183,12 +185,10 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
             Assignment.due,
             Cycle.qualify_items,
         )
-        .join(Item, Assignment.item_pk == Item.id)
         .outerjoin(ItemText, ItemText.item_pk == Item.id)
         .join(Cycle, Item.cycle_id == Cycle.id)
         .outerjoin(Read, Read.assignment_id == Assignment.id)
         .outerjoin(Application, Application.applicant_pk == Item.applicant_pk)
-        .where(Assignment.reviewer_id == reviewer.id, applicant_visible(Role.REVIEWER, Item.applicant_pk))
         .order_by(Cycle.due.is_(None), Cycle.due, Cycle.name, *QUEUE_ORDER),
         viewer_params(reviewer),
     )
@@ -235,10 +235,25 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
     return [_released_part(group, reviewer) if group.cycle_id in qualifying else group for group in queues]
 
 
+def _queue_select(reviewer: User, *columns) -> Select:
+    """``columns`` of the reviewer's assignments with their items, those whose applicant the reviewer may see: the
+    one rule of which reads a queue lists (``queue_for`` and ``neighbours``; the caller orders by QUEUE_ORDER)."""
+    return (
+        select(*columns)
+        .select_from(Assignment)
+        .join(Item, Assignment.item_pk == Item.id)
+        .where(Assignment.reviewer_id == reviewer.id, applicant_visible(Role.REVIEWER, Item.applicant_pk))
+    )
+
+
+def _standing(cycle_id: int, reviewer: User) -> calibration_service.ReviewerStanding | None:
+    """The reviewer's qualification standing in a cycle with a qualification set (docs/calibration.md)."""
+    return calibration_service.standing_of(db.session.get_one(Cycle, cycle_id), reviewer.id)
+
+
 def _released_part(group: CycleQueue, reviewer: User) -> CycleQueue:
     """In a cycle with a qualification set, only the set until the reviewer passes it (docs/calibration.md)."""
-    cycle = db.session.get_one(Cycle, group.cycle_id)
-    standing = calibration_service.standing_of(cycle, reviewer.id)
+    standing = _standing(group.cycle_id, reviewer)
     if standing is None:
         return group
     if standing.qualification.released:
@@ -251,34 +266,58 @@ def _released_part(group: CycleQueue, reviewer: User) -> CycleQueue:
 
 
 @dataclass(frozen=True)
+class QueueStep:
+    """An item of the queue as the scoring page's previous and next links name it."""
+
+    assignment_id: int
+    item_id: str
+    status: str  # not_started | draft | submitted
+
+
+@dataclass(frozen=True)
 class Neighbours:
     """Where an item sits in its reviewer's queue (the queue's order, within the item's cycle)."""
 
     position: int  # 1-based
     total: int
-    previous: QueueEntry | None
-    next: QueueEntry | None
-    next_open: QueueEntry | None  # the first item after this one, wrapping round, not yet submitted
+    previous: QueueStep | None
+    next: QueueStep | None
+    next_open: QueueStep | None  # the first item after this one, wrapping round, not yet submitted
 
 
-def neighbours(reviewer: User, assignment_id: int) -> Neighbours | None:
-    """The items before and after this one in the reviewer's queue; None when it is not in their queue
-    (a coordinator or committee member viewing someone else's read)."""
-    for group in queue_for(reviewer):
-        ids = [entry.assignment_id for entry in group.entries]
-        if assignment_id not in ids:
-            continue
-        at = ids.index(assignment_id)
-        entries = group.entries
-        later = entries[at + 1 :] + entries[:at]
-        return Neighbours(
-            position=at + 1,
-            total=len(entries),
-            previous=entries[at - 1] if at > 0 else None,
-            next=entries[at + 1] if at + 1 < len(entries) else None,
-            next_open=next((e for e in later if e.status != "submitted"), None),
-        )
-    return None
+def neighbours(reviewer: User, assignment: Assignment) -> Neighbours | None:
+    """The items before and after this one in the reviewer's queue, as ``queue_for`` lists it; None when it is not
+    in their queue (a coordinator or committee member viewing someone else's read, a read not yet released).
+
+    One query of a few columns for the item's cycle alone (the page needs no progress, prompt or rubric of the
+    others), plus the qualification standing in a cycle with a qualification set (docs/pages.md, "What the page reads").
+    """
+    rows = plain_rows(
+        _queue_select(reviewer, Assignment.id, Item.item_id, Read.status, Item.cycle_id, Cycle.qualify_items)
+        .join(Cycle, Item.cycle_id == Cycle.id)
+        .outerjoin(Read, Read.assignment_id == Assignment.id)
+        .order_by(*QUEUE_ORDER),
+        viewer_params(reviewer),
+    )
+    # The item's cycle is picked here, not in SQL: with it there SQLite reads the whole cycle's items first.
+    cycle_id = assignment.item.cycle_id
+    in_cycle = [row for row in rows if row[3] == cycle_id]
+    steps = [QueueStep(row[0], row[1], row[2].value if row[2] else "not_started") for row in in_cycle]
+    if in_cycle and in_cycle[0][4]:
+        standing = _standing(cycle_id, reviewer)
+        if standing is not None and not standing.qualification.released:
+            steps = [step for step in steps if standing.opens(step.assignment_id)]
+    at = next((place for place, step in enumerate(steps) if step.assignment_id == assignment.id), None)
+    if at is None:
+        return None
+    later = steps[at + 1 :] + steps[:at]
+    return Neighbours(
+        position=at + 1,
+        total=len(steps),
+        previous=steps[at - 1] if at > 0 else None,
+        next=steps[at + 1] if at + 1 < len(steps) else None,
+        next_open=next((step for step in later if step.status != "submitted"), None),
+    )
 
 
 @dataclass(frozen=True)
@@ -306,9 +345,34 @@ def last_reopening(read: Read | None) -> Reopening | None:
     return Reopening(at=entry.at, reason=entry.note or "") if entry else None
 
 
-def application_of(item: Item) -> Application | None:
-    """The application an item belongs to, in one query (through ``item.applicant`` it takes two)."""
-    return db.session.scalar(select(Application).where(Application.applicant_pk == item.applicant_pk))
+@dataclass(frozen=True)
+class PageRecords:
+    """What the scoring page shows beside its assignment: the read (None before the first save), the
+    application (application items only) and, for the assigned reviewer, what they reported on the item."""
+
+    read: Read | None
+    application: Application | None
+    flags: list[ItemFlag]
+
+
+def page_records(assignment: Assignment, *, with_flags: bool) -> PageRecords:
+    """The read, the application and (``with_flags``) the reviewer's reports, newest first, in one query: one row
+    per report (or one row without any), read and application outer-joined to each (docs/pages.md, "What the
+    page reads")."""
+    entities: list = [Read, Application, ItemFlag] if with_flags else [Read, Application]
+    statement = (
+        select(*entities)
+        .select_from(Assignment)
+        .join(Item, Assignment.item_pk == Item.id)
+        .outerjoin(Read, Read.assignment_id == Assignment.id)
+        .outerjoin(Application, (Application.applicant_pk == Item.applicant_pk) & (Item.kind == ItemKind.APPLICATION))
+        .where(Assignment.id == assignment.id)
+    )
+    if with_flags:
+        statement = statement.outerjoin(ItemFlag, ItemFlag.assignment_id == Assignment.id).order_by(ItemFlag.id.desc())
+    rows = db.session.execute(statement).all()
+    read, application = rows[0][0], rows[0][1]
+    return PageRecords(read, application, [row[2] for row in rows if with_flags and row[2] is not None])
 
 
 def find_read(assignment: Assignment) -> Read | None:
@@ -819,13 +883,6 @@ def resolve_flag(flag: ItemFlag, *, actor_id: int) -> None:
         item_key=item.item_id,
         before={"resolved": False},
         after={"resolved": True},
-    )
-
-
-def flags_of_assignment(assignment: Assignment) -> list[ItemFlag]:
-    """What this reviewer reported on this item, newest first (the scoring page shows whether it was handled)."""
-    return list(
-        db.session.scalars(select(ItemFlag).where(ItemFlag.assignment_id == assignment.id).order_by(ItemFlag.id.desc()))
     )
 
 

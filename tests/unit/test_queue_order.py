@@ -141,10 +141,44 @@ def test_reads_given_later_go_to_the_end_of_the_queue_and_previous_next_follow_i
     db.session.commit()
     (group,) = scoring.queue_for(reviewer)
     assert [entry.item_id for entry in group.entries] == ["E-5", "E-1", "E-3"]  # as given, not by id
-    around = scoring.neighbours(reviewer, second.id)
+    around = scoring.neighbours(reviewer, second)
     assert around is not None
     assert (around.position, around.previous.assignment_id, around.next.assignment_id) == (
         2,
         first.id,
         chosen[later.id],
     )
+
+
+def test_previous_and_next_follow_the_queue_within_the_items_cycle_leaving_out_hidden_applicants(ctx):
+    reviewer = f.make_user(designations="C")
+    spring, autumn = f.make_cycle("Spring"), f.make_cycle("Autumn")
+    hidden = f.make_applicant(spring)
+    own = {}
+    for item_id, cycle, applicant in (
+        ("E-4", spring, f.make_applicant(spring)),
+        ("E-2", spring, hidden),
+        ("E-9", autumn, f.make_applicant(autumn)),
+        ("E-1", spring, f.make_applicant(spring)),
+        ("E-7", spring, f.make_applicant(spring)),
+    ):
+        own[item_id] = f.assign(f.make_essay(cycle, applicant, item_id=item_id), reviewer)
+    for position, item_id in enumerate(("E-7", "E-2", "E-4", "E-1"), start=1):  # Spring's queue, as laid out
+        own[item_id].position = position
+    f.submitted_read(own["E-1"], {})
+    f.submitted_read(own["E-7"], {})
+    f.make_conflict(reviewer, hidden)  # recorded after assignment: E-2 leaves the queue
+    db.session.commit()
+
+    # Spring's queue without E-2: E-7, E-4, E-1 (E-9 is Autumn's, a queue of its own).
+    middle = scoring.neighbours(reviewer, own["E-4"])
+    assert middle is not None
+    assert (middle.position, middle.total, middle.previous.item_id, middle.next.item_id) == (2, 3, "E-7", "E-1")
+    assert middle.next_open is None  # E-1 and E-7 are submitted: nothing else to score in Spring
+    last = scoring.neighbours(reviewer, own["E-1"])
+    assert (last.position, last.next, last.next_open.item_id) == (3, None, "E-4")  # wrapping round to E-4
+    assert (last.previous.item_id, last.previous.status, last.next_open.status) == ("E-4", "not_started", "not_started")
+    alone = scoring.neighbours(reviewer, own["E-9"])
+    assert (alone.position, alone.total, alone.previous, alone.next) == (1, 1, None, None)
+    assert scoring.neighbours(reviewer, own["E-2"]) is None
+    assert scoring.neighbours(f.make_user(), own["E-4"]) is None  # someone else's read

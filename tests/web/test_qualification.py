@@ -241,3 +241,18 @@ def test_the_coordinators_are_told_by_e_mail_once_when_a_reviewer_misses_and_the
     coordinator.post(release, data={"csrf_token": csrf_token_from(dashboard), "reason": "Second set planned"})
     dashboard = coordinator.get(f"/console/cycles/{world['cycle']}").get_data(as_text=True)
     assert "1 missed the set" not in dashboard and "Released by hand" in dashboard
+
+
+def test_previous_and_next_stay_within_the_set_until_it_is_passed(app, world):
+    mine = world["good@example.org"]
+    client = signed_in_client(app, "good@example.org", PASSWORD)
+    first = client.get(f"/reviews/{mine['set'][0]}").get_data(as_text=True)
+    # The set alone, in the order made (docs/calibration.md): E-900, then E-901; nothing of the rest.
+    assert "1 of 2" in first and "Next item: E-901" in first and "First item" in first
+    assert "E-902" not in first and "E-100" not in first
+    for assignment_id in mine["set"]:
+        submit_all(client, assignment_id, 3)
+    after = client.get(f"/reviews/{mine['set'][1]}").get_data(as_text=True)
+    # Passed: the whole queue, the seeded essay and the live one after the set.
+    assert "2 of 4" in after and "Previous item: E-900" in after and "Next item: E-902" in after
+    assert "Next item to score: E-902" in after

@@ -13,6 +13,7 @@ from app.people.models import Role
 from app.scoring.models import ItemFlag, Read, ReadStatus, Score
 from tests import factories as f
 from tests.factories import ESSAY_DOMAINS
+from tests.queries import recorded_statements, selects
 from tests.web.helpers import count_queries, csrf_token_from, page_token, signed_in_client
 
 PASSWORD = "a long enough test password"
@@ -492,3 +493,27 @@ def test_a_problem_report_needs_a_note_and_only_the_assigned_reviewer_may_send_o
         ]
         entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "item.flag")).one()
         assert (entry.item_key, entry.after["note"]) == ("E-101", "Signed with a name.")
+
+
+def test_an_application_page_with_a_draft_and_a_report_reads_each_table_once(app, world):
+    """The reviewer's own application page, a draft read begun and a problem reported, in ten queries: the
+    signed-in user, the assignment with its item and cycle, the read with the application and the reports, the
+    scores, the marks, the four kinds of portfolio record, and the queue around the item (docs/pages.md, "What the
+    page reads"). The read, the application, the reports and the cycle each had a query of their own before."""
+    assignment_id = application_rubric_item(app, world["a_id"])
+    client = signed_in(app, world["a"])
+    page = client.get(f"/reviews/{assignment_id}").get_data(as_text=True)
+    domain = html.unescape(page).split('id="domain-', 1)[1].split('"', 1)[0]
+    assert save(client, assignment_id, domain, 2, 1, csrf=csrf_token_from(page)).status_code == 200
+    reported = client.post(
+        f"/reviews/{assignment_id}/flag", data={"csrf_token": csrf_token_from(page), "note": "The summary is cut off."}
+    )
+    assert reported.status_code == 303
+
+    with app.app_context():
+        engine = db.engine
+    with recorded_statements(engine) as statements:
+        shown = client.get(f"/reviews/{assignment_id}")
+    assert shown.status_code == 200
+    assert "The summary is cut off." in html.unescape(shown.get_data(as_text=True))
+    assert len(selects(statements)) == 10
