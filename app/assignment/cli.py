@@ -81,8 +81,9 @@ def report_lines(plan: Plan) -> list[str]:
     ]
     if plan.validity_seeded:
         lines.append(
-            f"Mixed {plan.validity_seeded} validity read{'s' if plan.validity_seeded != 1 else ''} into "
-            "the reviewers' queues (the cycle's validity rate)."
+            f"{'Mixed' if plan.written else 'Would mix'} {plan.validity_seeded} validity "
+            f"read{'s' if plan.validity_seeded != 1 else ''} into the reviewers' queues (the cycle's validity rate "
+            "and qualification set)."
         )
     if not plan.blind_across_items:
         lines.append(

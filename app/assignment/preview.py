@@ -23,8 +23,8 @@ class StalePlan(Exception):
 
 def plan_fingerprint(plan: Plan) -> str:
     """A digest of everything the preview shows: the reads, shortfalls with reasons, each reviewer's load
-    before and after, the blindness setting and the bound on the maximum load. Any change to the data that
-    would change what the coordinator saw changes it."""
+    before and after, the blindness setting, the bound on the maximum load and the validity reads seeded. Any
+    change to the data that would change what the coordinator saw changes it."""
     payload = {
         "cycle": plan.cycle_id,
         "readers": plan.readers,
@@ -35,6 +35,7 @@ def plan_fingerprint(plan: Plan) -> str:
         "completed": sorted(plan.items_completed),
         "blind": plan.blind_across_items,
         "bound": [plan.lower_bound, plan.optimal, plan.placeable_bound],
+        "validity": sorted([read.item_pk, read.reviewer_id] for read in plan.validity_reads),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 

@@ -109,7 +109,13 @@ class Plan:
     placeable_bound: int = 0  # no plan places more reads
     refill: bool = False  # planned for chosen items only
     written: bool = False
-    validity_seeded: int = 0  # validity reads mixed into the queues at the cycle's validity rate, once written
+    # The validity reads mixed into the queues after the live ones (docs/calibration.md, "Seeding"): planned in a
+    # preview or a dry run, written once ``written``. The coordinator's to see, never a reviewer's.
+    validity_reads: tuple[PlannedRead, ...] = ()
+
+    @property
+    def validity_seeded(self) -> int:
+        return len(self.validity_reads)
 
     @property
     def max_load(self) -> int:
@@ -240,6 +246,8 @@ def plan_assignment(
         optimal=solution.optimal,
         placeable_bound=solution.placeable_bound,
         refill=only is not None,
+        # What seeding adds after these reads: the preview and a dry run show it (a refill seeds nothing).
+        validity_reads=validity_plan(cycle, reads) if only is None else (),
     )
 
 
@@ -305,10 +313,10 @@ def auto_assign(
         written, live_ids = _write_plan(cycle, plan, actor_id)
         if only is not None:
             return written
-        seeded_ids = seed_validity(cycle, actor_id=actor_id)
+        seeded, seeded_ids = seed_validity(cycle, actor_id=actor_id)
         # Each queue's new reads laid out at once, validity reads spread among them (docs/assignment.md).
         queue.place_new_reads(cycle, [*live_ids, *seeded_ids])
-        return replace(written, validity_seeded=len(seeded_ids))
+        return replace(written, validity_reads=seeded)
     finally:
         progress.finish()
 
@@ -333,20 +341,17 @@ def _write_plan(cycle: Cycle, plan: Plan, actor_id: int | None) -> tuple[Plan, l
     return replace(plan, written=True), ids
 
 
-def seed_validity(cycle: Cycle, *, actor_id: int | None = None) -> list[int]:
-    """Mix validity essays into every pool reviewer's queue at the cycle's ``validity_rate``, and at least its
-    ``qualify_items`` (their qualification set) (docs/calibration.md, "Seeding"), within their maximum load, each
-    to a reviewer who may read it; the new assignments' ids (at the ends of the queues: the caller lays them out).
-
-    Auto-assignment calls it after placing the live reads; a second run only tops queues up.
-    """
+def validity_plan(cycle: Cycle, planned: Sequence[PlannedRead] = ()) -> tuple[PlannedRead, ...]:
+    """The validity reads seeding would add (docs/calibration.md, "Seeding"), with the live reads ``planned``
+    (not yet written) counted as if they were: what the coordinator's preview shows, and exactly what
+    ``seed_validity`` writes after them. Nothing is written."""
     if not (cycle.validity_rate or cycle.qualify_items):
-        return []
+        return ()
     essays = db.session.scalars(
         select(Item).where(Item.cycle_id == cycle.id, Item.validity.is_(True)).order_by(Item.item_id)
     ).all()
     if not essays:
-        return []
+        return ()
     reviewers = pool(cycle.id)
     found = lookups(cycle, {None})  # the validity essays' readers and declines
     facts = {essay.item_id: item_facts(essay, None, found) for essay in essays}
@@ -359,13 +364,14 @@ def seed_validity(cycle: Cycle, *, actor_id: int | None = None) -> list[int]:
             .group_by(Assignment.reviewer_id, Item.validity)
         )
     }
+    coming = Counter(read.reviewer_id for read in planned)
     picks = seeding.seed(
         [
             seeding.SeedReviewer(
                 r.user.id,
-                held.get((r.user.id, False), 0),
+                held.get((r.user.id, False), 0) + coming[r.user.id],
                 held.get((r.user.id, True), 0),
-                None if r.max_load is None else max(r.max_load - r.load, 0),
+                None if r.max_load is None else max(r.max_load - r.load - coming[r.user.id], 0),
                 tuple(key for key, essay_facts in facts.items() if not standing_reasons(r.facts, essay_facts)),
             )
             for r in reviewers
@@ -374,10 +380,30 @@ def seed_validity(cycle: Cycle, *, actor_id: int | None = None) -> list[int]:
         {key: len(f.reader_ids) for key, f in facts.items()},
         cycle.qualify_items,
     )
-    if not picks:
-        return []
     by_key = {essay.item_id: essay for essay in essays}
     email_of = {r.user.id: r.user.email for r in reviewers}
+    return tuple(
+        PlannedRead(by_key[key].id, key, by_key[key].kind.value, reviewer_id, email_of[reviewer_id])
+        for reviewer_id, key in picks
+    )
+
+
+def seed_validity(cycle: Cycle, *, actor_id: int | None = None) -> tuple[tuple[PlannedRead, ...], list[int]]:
+    """Mix validity essays into every pool reviewer's queue at the cycle's ``validity_rate``, and at least its
+    ``qualify_items`` (their qualification set) (docs/calibration.md, "Seeding"), within their maximum load, each
+    to a reviewer who may read it: the reads added (``validity_plan``) and the new assignments' ids (at the ends
+    of the queues: the caller lays them out).
+
+    Auto-assignment calls it after placing the live reads; a second run only tops queues up.
+    """
+    seeded = validity_plan(cycle)
+    if not seeded:
+        return (), []
+    picks = [(read.reviewer_id, read.item_key) for read in seeded]
+    essays = db.session.scalars(select(Item).where(Item.id.in_({read.item_pk for read in seeded}))).all()
+    reviewers = {read.reviewer_id: read.reviewer_email for read in seeded}
+    by_key = {essay.item_id: essay for essay in essays}
+    email_of = reviewers
     now = utcnow()
     ids = _insert_assignments(
         [
@@ -408,7 +434,7 @@ def seed_validity(cycle: Cycle, *, actor_id: int | None = None) -> list[int]:
     )
     for key in sorted({key for _, key in picks}):
         _update_state_after_change(by_key[key], actor_id)
-    return [ids[by_key[key].id, reviewer_id] for reviewer_id, key in picks]
+    return seeded, [ids[by_key[key].id, reviewer_id] for reviewer_id, key in picks]
 
 
 def refill(items: Sequence[Item], *, actor_id: int | None = None, dry_run: bool = False) -> Plan:

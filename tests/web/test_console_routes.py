@@ -307,6 +307,43 @@ def test_preview_then_confirm_writes_exactly_the_previewed_plan(app, world):
         }
 
 
+def test_the_preview_shows_the_validity_reads_seeding_adds_to_the_coordinator_and_confirm_writes_them(app, world):
+    with app.app_context():
+        cycle = db.session.get(Cycle, world["cycle_id"])
+        cycle.validity_rate = 0.25
+        for item_id in ("E-7", "E-8"):  # ids of the live series: nothing tells them apart to a reviewer
+            db.session.add(
+                Item(cycle_id=cycle.id, item_id=item_id, kind="essay", rubric_key="imhm-c-essay", validity=True)
+            )
+        db.session.commit()
+    client = signed_in(app, world["coordinator"])
+    page, csrf, fingerprint = preview(client, world)
+    # By hand: Ann and Ben get E-1 and E-2 besides E-3, three live reads each; at 0.25 that asks for
+    # 0.25 · 3 / 0.75 = 1 validity read each. Cat reads nothing live, so none. The least read essay first, then by
+    # id, reviewers by e-mail: Ann E-7, then Ben E-8.
+    words = " ".join(re.sub(r"<[^>]+>", "", page).split())
+    assert "4 new reads planned" in words and "Then 2 validity reads are mixed into the queues" in words
+    assert "Confirm and assign 4 reads and 2 validity reads" in words
+    table = page.split('<table id="validity-reads">')[1].split("</table>")[0]
+    rows = re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', table)
+    assert rows == [("E-7", "ann@example.org"), ("E-8", "ben@example.org")]
+    with app.app_context():
+        assert count(Assignment) == 2  # the preview wrote nothing
+    assert confirm(client, world, csrf, fingerprint).status_code == 302  # the same plan: its fingerprint holds
+    with app.app_context():
+        seeded = set(
+            db.session.execute(
+                select(Item.item_id, User.email)
+                .join(Assignment, Assignment.item_pk == Item.id)
+                .join(User, User.id == Assignment.reviewer_id)
+                .where(Item.validity.is_(True))
+            )
+        )
+        assert seeded == {("E-7", "ann@example.org"), ("E-8", "ben@example.org")}
+    reviewer = signed_in(app, "ann@example.org")  # the preview is the coordinator's alone
+    assert reviewer.get(f"/console/cycles/{world['cycle_id']}/assignments/preview").status_code in (403, 404)
+
+
 def test_a_stale_preview_is_refused_and_nothing_is_assigned(app, world):
     client = signed_in(app, world["coordinator"])
     _, csrf, fingerprint = preview(client, world)
