@@ -6,8 +6,9 @@ client is a thread of this process talking HTTP to 127.0.0.1 only.
 
 Each reviewer signs in, opens their item and saves one domain at a time, one save in flight, pausing as the
 page's typing debounce would (600 ms and up). Every save's answer is kept: a 200 "saved" is acknowledged; a
-connection cut by a killed worker (or a database restart) is an interrupted request, whose save may or may
-not have been stored. ``verify`` then checks the database against that record.
+connection cut by a killed worker is an interrupted request, whose save may or may not have been stored; a 503
+with Retry-After (the database was down: a PostgreSQL restart) is sent again after that wait, as the page does.
+``verify`` then checks the database against that record.
 """
 
 import http.client
@@ -84,6 +85,7 @@ class Outcome:
     sign_in_latencies: list[float] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)  # HTTP status of every answered request
     interrupted: int = 0  # requests cut off (killed worker, restart)
+    unavailable: int = 0  # answered 503 with Retry-After: the database was down (docs/security-hardening.md)
     server_errors: list[str] = field(default_factory=list)
     # (assignment, domain) → {seq: (score, comment)} of every save sent, and the last acknowledged seq
     sent: dict[tuple[int, str], dict[int, tuple[int, str]]] = field(default_factory=dict)
@@ -130,26 +132,33 @@ def _reviewer(base_url: str, seat: Seat, start: "_Start", outcome: Outcome, rng:
         key = (seat.assignment_id, domain)
         with outcome.lock:
             outcome.sent.setdefault(key, {})[seq] = (score, comment)
-        started = time.perf_counter()
-        try:
-            reply = client.post(
-                f"/reviews/{seat.assignment_id}/domains/{domain}",
-                {"score": score, "comment": comment, "seq": seq, **window_of(seat)},
-                htmx=True,
-            )
-        except (OSError, http.client.HTTPException):
+        while True:  # one save; sent again after Retry-After while the database is unavailable, as the page does
+            started = time.perf_counter()
+            try:
+                reply = client.post(
+                    f"/reviews/{seat.assignment_id}/domains/{domain}",
+                    {"score": score, "comment": comment, "seq": seq, **window_of(seat)},
+                    htmx=True,
+                )
+            except (OSError, http.client.HTTPException):
+                with outcome.lock:
+                    outcome.interrupted += 1
+                break
+            elapsed = time.perf_counter() - started
+            wait = retry_after(reply)
             with outcome.lock:
-                outcome.interrupted += 1
-            continue
-        elapsed = time.perf_counter() - started
-        with outcome.lock:
-            outcome.statuses[reply.status] += 1
-            outcome.save_latencies.append(elapsed)
-            outcome.save_offsets.append(time.monotonic() - elapsed - start.started)
-            if reply.status >= 500:
-                outcome.server_errors.append(f"save {key} seq {seq}: {reply.status} {reply.body[:200]}")
-            if reply.status == 200 and reply.headers.get("X-Save-Outcome") == "saved":
-                outcome.acknowledged[key] = seq
+                outcome.statuses[reply.status] += 1
+                outcome.save_latencies.append(elapsed)
+                outcome.save_offsets.append(time.monotonic() - elapsed - start.started)
+                if wait is not None:
+                    outcome.unavailable += 1
+                elif reply.status >= 500:
+                    outcome.server_errors.append(f"save {key} seq {seq}: {reply.status} {reply.body[:200]}")
+                if reply.status == 200 and reply.headers.get("X-Save-Outcome") == "saved":
+                    outcome.acknowledged[key] = seq
+            if wait is None or time.monotonic() + wait >= deadline:
+                break
+            time.sleep(wait)
         time.sleep(rng.uniform(0.6, 1.0))  # the scoring page's typing debounce is 600 ms
 
 
@@ -170,8 +179,17 @@ def _signer(base_url: str, email: str, start: "_Start", outcome: Outcome) -> Non
         with outcome.lock:
             outcome.statuses[reply.status] += 1
             outcome.sign_in_latencies.append(time.perf_counter() - started)
-            if reply.status >= 500:
+            if retry_after(reply) is not None:
+                outcome.unavailable += 1
+            elif reply.status >= 500:
                 outcome.server_errors.append(f"sign-in {email}: {reply.status} {reply.body[:200]}")
+
+
+def retry_after(reply) -> float | None:
+    """The seconds a 503 asks the client to wait (the database was unavailable), or None for any other answer;
+    a 5xx without Retry-After stays a server error."""
+    wait = reply.headers.get("Retry-After")
+    return float(wait) if reply.status == 503 and wait and wait.isascii() and wait.isdigit() else None
 
 
 def worker_pids(master_pid: int) -> list[int]:
@@ -299,6 +317,7 @@ def summary(outcome: Outcome) -> dict:
         "acknowledged": len(outcome.acknowledged),
         "interrupted": outcome.interrupted,
         "server_errors": len(outcome.server_errors),
+        "unavailable_503": outcome.unavailable,
         "statuses": dict(sorted(outcome.statuses.items())),
         "autosave_p50_ms": round(1000 * percentile(latencies, 0.50), 1),
         "autosave_p95_ms": round(1000 * percentile(latencies, 0.95), 1),

@@ -1,14 +1,19 @@
 """The load driver's own figures (tests/system/load.py), which bench/README.md reports."""
 
+import http.server
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
 
+from tests.system import load
+from tests.system.live import Reply
 from tests.system.load import Outcome, server_cpu_seconds, summary, worker_pids
 
 # A stand-in for the gunicorn master: one worker that burns CPU, then waits to be killed; the master reaps it.
@@ -63,3 +68,55 @@ def test_the_p95_is_also_given_per_ten_seconds_of_the_run():
     figures = summary(outcome)
     # p95 of 20 values is the 20th smallest (index int(0.95 * 20) = 19): 29 ms, then the 900 ms save.
     assert figures["autosave_p95_ms_per_10s"] == [29.0, 900.0]
+
+
+class _DatabaseRestarting(http.server.BaseHTTPRequestHandler):
+    """Answers like the app: the sign-in and the scoring page, then each save's first attempt 503 with
+    Retry-After (the database is down) and the second "Saved"."""
+
+    attempts: dict[str, int] = {}
+
+    def log_message(self, *_args):
+        pass
+
+    def _answer(self, status: int, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_GET(self):
+        self._answer(200)
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        if self.path == "/login":
+            return self._answer(200)
+        seq = urllib.parse.parse_qs(body)["seq"][0]
+        self.attempts[seq] = self.attempts.get(seq, 0) + 1
+        if self.attempts[seq] == 1:
+            return self._answer(503, {"Retry-After": "0"})
+        return self._answer(200, {"X-Save-Outcome": "saved"})
+
+
+def test_a_save_answered_503_with_retry_after_is_sent_again_and_counted_apart_from_server_errors():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _DatabaseRestarting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        world = load.World(reviewers=(load.Seat("r@load.test", 1),), sign_in_accounts=())
+        outcome = load.run(f"http://127.0.0.1:{server.server_port}", world, seconds=1.5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    saves = sum(len(seqs) for seqs in outcome.sent.values())
+    assert saves >= 1
+    assert outcome.server_errors == []
+    # Every save was refused once and then stored: twice the answers, half of them 503.
+    assert outcome.unavailable == saves
+    assert outcome.statuses == {503: saves, 200: saves}
+    assert max(seq for seq in outcome.acknowledged.values()) == saves
+    assert load.retry_after(Reply(503, "", {"Retry-After": "5"})) == 5.0
+    assert load.retry_after(Reply(503, "", {})) is None  # a 503 of gunicorn's own, not ours
+    assert load.retry_after(Reply(500, "", {"Retry-After": "5"})) is None
+    assert load.retry_after(Reply(503, "", {"Retry-After": "²"})) is None
