@@ -9,7 +9,7 @@ Every function runs a fixed number of queries however large the cycle is.
 """
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from math import floor
@@ -564,6 +564,57 @@ def calibration_rows(cycle: Cycle, *, live: bool = True) -> list[ReviewerCalibra
     return result
 
 
+# --- severity: each score against the co-readers' mean ---------------------------------------------
+
+
+def co_reader_pairs(reads: Sequence[Mapping[str, int | None]]) -> list[list[tuple[str, int, float]]]:
+    """One live item's submitted reads, each domain → score (round-2 reads among them: they are co-reads): per
+    read, in the order given, (domain, score, the mean of the other reads' scores in that domain) for each domain
+    it scored that another read scored too.
+
+    A reviewer's severity (SPEC §12) is the mean of score − that mean over all their pairs. The workbook's
+    ``Reviewers`` sheet (summed as the Scores sheet streams) and the dashboard's and board's figures against the
+    co-readers (``calibration_rows``) both pair the scores here, so they cannot differ (docs/calibration.md).
+    """
+    totals: dict[str, list[int]] = {}
+    for scores in reads:
+        for domain, score in scores.items():
+            if score is not None:
+                total = totals.setdefault(domain, [0, 0])
+                total[0] += score
+                total[1] += 1
+    return [
+        [
+            (domain, score, (totals[domain][0] - score) / (totals[domain][1] - 1))
+            for domain, score in scores.items()
+            if score is not None and totals[domain][1] > 1
+        ]
+        for scores in reads
+    ]
+
+
+def co_reader_reads(
+    items: Sequence[Sequence[tuple[int, int, dict[str, int]]]], rubric_of: Sequence[tuple[str, tuple[int, ...]]]
+) -> dict[int, list[tuple[int, calibration.ScoredRead]]]:
+    """Per reviewer, each of their live reads measured against the co-readers (``co_reader_pairs``), as
+    (score, the co-readers' mean) pairs.
+
+    ``items`` holds each item's submitted reads as (reviewer, read id, domain → score); ``rubric_of`` the
+    item's rubric key and scale, in the same order. Returns reviewer → [(read id, read)], reads in item order.
+    """
+    found: dict[int, list[tuple[int, calibration.ScoredRead]]] = defaultdict(list)
+    for reads, (rubric_key, scale) in zip(items, rubric_of, strict=True):
+        if len(reads) < 2:
+            continue
+        paired = co_reader_pairs([scores for _, _, scores in reads])
+        for (reviewer_id, read_id, _), pairs in zip(reads, paired, strict=True):
+            if pairs:
+                found[reviewer_id].append(
+                    (read_id, calibration.ScoredRead(rubric_key, scale, tuple((own, other) for _, own, other in pairs)))
+                )
+    return found
+
+
 def _co_reader_reads(cycle: Cycle, people: dict[int, tuple[str, str]]) -> dict[int, list[calibration.ScoredRead]]:
     """Reviewer → their live reads against the co-readers, in submission order; fills in ``people``."""
     rows = db.session.execute(
@@ -601,7 +652,7 @@ def _co_reader_reads(cycle: Cycle, people: dict[int, tuple[str, str]]) -> dict[i
             reads.append((reviewer_id, read_id, {row[7]: row[8] for row in read_rows}))
         items.append(reads)
         rubric_of.append((rubric_key, _scale(rubric_key)))
-    found = calibration.co_reader_reads(items, rubric_of)
+    found = co_reader_reads(items, rubric_of)
     return {
         reviewer_id: [read for read_id, read in sorted(reads, key=lambda entry: moments[entry[0]])]
         for reviewer_id, reads in found.items()

@@ -4,7 +4,6 @@ Plain numbers only (docs/calibration.md, "Figures"): the service in app/reports.
 the workbook, dashboard and board show what comes out. numpy loads with the kappa, not with the module.
 """
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -151,35 +150,6 @@ def drift_words(windows: Sequence[Window]) -> str | None:
     """The windows that trip a flag, in words, e.g. ``reads 11–20: adjacent agreement 60% is below 90%``."""
     tripped = [f"{window.label}: {'; '.join(window.flags)}" for window in windows if window.flags]
     return " | ".join(tripped) or None
-
-
-def co_reader_reads(
-    items: Sequence[Sequence[tuple[int, int, dict[str, int]]]], rubric_of: Sequence[tuple[str, tuple[int, ...]]]
-) -> dict[int, list[tuple[int, ScoredRead]]]:
-    """Per reviewer, each of their live reads measured against the co-readers: for every domain the read
-    scored that another read of the item scored too, (the score, the mean of the others' scores).
-
-    ``items`` holds each item's submitted reads as (reviewer, read id, domain → score); ``rubric_of`` the
-    item's rubric key and scale, in the same order. Returns reviewer → [(read id, read)], reads in item order.
-    """
-    found: dict[int, list[tuple[int, ScoredRead]]] = defaultdict(list)
-    for reads, (rubric_key, scale) in zip(items, rubric_of, strict=True):
-        if len(reads) < 2:
-            continue
-        totals: dict[str, tuple[int, int]] = {}
-        for _, _, scores in reads:
-            for domain, score in scores.items():
-                total, count = totals.get(domain, (0, 0))
-                totals[domain] = (total + score, count + 1)
-        for reviewer_id, read_id, scores in reads:
-            pairs = tuple(
-                (score, (totals[domain][0] - score) / (totals[domain][1] - 1))
-                for domain, score in scores.items()
-                if totals[domain][1] > 1
-            )
-            if pairs:
-                found[reviewer_id].append((read_id, ScoredRead(rubric_key, scale, pairs)))
-    return found
 
 
 def _percent(share: float) -> str:

@@ -39,6 +39,7 @@ from app.reports import (
     STATE_ORDER,
     applicant_rows,
     calibration_rows,
+    co_reader_pairs,
     item_state_counts,
     reviewer_reads,
     validity_reads,
@@ -316,7 +317,7 @@ class _ScoreFigures:
         reads_scores = [{domain: score for domain, score, _ in read.scores} for read in reads]
         for domain in self.rubrics[rubric_key].domain_keys:
             self._domains[(rubric_key, domain)].add_item(domain, reads_scores)
-        _add_reviewer_sums(self._reviewers, reads)
+        _add_reviewer_sums(self._reviewers, reads, reads_scores)
 
     def domain(self, rubric_key: str, domain: str) -> _DomainScores:
         self._require_complete()
@@ -331,23 +332,20 @@ class _ScoreFigures:
             raise RuntimeError("score figures read before the Scores sheet has streamed every score")
 
 
-def _add_reviewer_sums(reviewers: dict[int, _ReviewerSums], reads: list[_Read]) -> None:
-    """One item's share: every score a reviewer gave, and how far it lies from the co-readers' mean."""
-    cells: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for read in reads:
-        for domain, score, _ in read.scores:
+def _add_reviewer_sums(
+    reviewers: dict[int, _ReviewerSums], reads: list[_Read], reads_scores: list[dict[str, int | None]]
+) -> None:
+    """One item's share: every score a reviewer gave, and how far it lies from the co-readers' mean, paired by
+    ``reports.co_reader_pairs`` as the dashboard's and board's severity is (docs/calibration.md)."""
+    for read, pairs in zip(reads, co_reader_pairs(reads_scores), strict=True):
+        sums = reviewers[read.reviewer_id]
+        for _, score, _ in read.scores:
             if score is not None:
-                cells[domain].append((read.reviewer_id, score))
-    for cell in cells.values():
-        cell_total = sum(score for _, score in cell)
-        others = len(cell) - 1
-        for reviewer_id, score in cell:
-            sums = reviewers[reviewer_id]
-            sums.score_total += score
-            sums.scores += 1
-            if others:
-                sums.difference_total += score - (cell_total - score) / others
-                sums.differences += 1
+                sums.score_total += score
+                sums.scores += 1
+        for _, score, others in pairs:
+            sums.difference_total += score - others
+            sums.differences += 1
 
 
 def _discrepancy_counts(cycle: Cycle) -> Counter:

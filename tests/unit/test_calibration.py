@@ -19,12 +19,12 @@ from app.calibration.figures import (
     Thresholds,
     against_co_readers,
     against_expert,
-    co_reader_reads,
     drift,
     drift_words,
     expert_flags,
 )
 from app.extensions import db
+from app.reports import co_reader_reads
 from tests import factories as f
 from tests.rubric_text import levels, rubric_toml
 from tests.unit.imported_cycle import app_with_only, imported
@@ -339,3 +339,82 @@ def test_the_dashboard_and_the_board_show_each_reviewer_with_flags_and_drift(app
         assert "mean difference -2.50 from the expert scores is beyond ±0.5 (severe)" in page
         assert '<svg class="sparkline"' in page and "reads 1–6: 0%, below 90%" in page
         assert "<script" not in page.split("</header>")[-1]
+
+
+def test_the_dashboards_severity_is_the_workbooks_and_an_independent_computation(app):
+    """Severity against the co-readers: the dashboard's figure (``calibration_rows``, the pictures fragment) and
+    the workbook's ``Reviewers`` sheet pair the scores in one place (``reports.co_reader_pairs``); both equal the
+    mean of score − the other reads' mean per item and domain, worked out here from the imported rows."""
+    from app.exports.service import export_cycle_bytes
+    from app.people.models import Role
+    from app.reports import calibration_rows
+    from tests.web.helpers import signed_in_client
+
+    password = "a long enough test password"
+    rng = random.Random(17)
+    profiles = {
+        "severe@example.org": lambda: rng.choice([-1, -1, 0]),
+        "lenient@example.org": lambda: rng.choice([1, 1, 0]),
+        "noisy@example.org": lambda: rng.randint(-2, 2),
+    }
+    with app.app_context():
+        cycle = f.make_cycle("Severity", readers=3)
+        f.make_user(Role.COORDINATOR, email="coord@example.org", password=password)
+        f.make_applicant(cycle, applicant_id="A1")
+        db.session.commit()
+        imported("reviewers", [["email", "name"], *([email, email.split("@")[0].title()] for email in profiles)], cycle)
+        live = [f"E{n:02}" for n in range(1, 13)]
+        imported(
+            "essays",
+            [
+                ["item_id", "applicant_id", "rubric", "validity"],
+                *([item_id, "A1", "narrow-essay", ""] for item_id in live),
+                ["E99", "", "narrow-essay", "yes"],
+            ],
+            cycle,
+        )
+        imported(
+            "reference_scores",
+            [["item_id", "domain", "score"], ["E99", "reflection", 4], ["E99", "thinking", 4]],
+            cycle,
+        )
+        rows = [["item_id", "reviewer_email", "domain", "score"]]
+        scores: dict[tuple[str, str], dict[str, int]] = {}
+        for item_id in live:
+            truth = {domain: rng.randint(1, 4) for domain in ("reflection", "thinking")}
+            for email, offset in profiles.items():
+                if item_id == "E05" and email == "noisy@example.org":
+                    continue  # an item one reader never read: two reads, each the other's only co-read
+                for domain, level in truth.items():
+                    score = min(max(level + offset(), 1), 4)
+                    rows.append([item_id, email, domain, score])
+                    scores.setdefault((item_id, domain), {})[email] = score
+        # The validity essay, read far from everyone: it must move no severity.
+        rows += [["E99", email, domain, 1] for email in profiles for domain in ("reflection", "thinking")]
+        imported("scores", rows, cycle)
+
+        expected = {}
+        for email in profiles:
+            differences = [
+                cell[email] - sum(v for k, v in cell.items() if k != email) / (len(cell) - 1)
+                for cell in scores.values()
+                if email in cell and len(cell) > 1
+            ]
+            expected[email] = sum(differences) / len(differences)
+        book = openpyxl.load_workbook(io.BytesIO(export_cycle_bytes(cycle)), read_only=True)
+        header, *body = book["Reviewers"].iter_rows(values_only=True)
+        workbook = {row[0]: dict(zip(header, row, strict=True))["Severity"] for row in body}
+        dashboard = {row.email: row.co_readers.mean_difference for row in calibration_rows(cycle)}
+        cycle_id = cycle.id
+    assert set(workbook) == set(dashboard) == set(profiles)
+    for email, severity in expected.items():
+        assert workbook[email] == pytest.approx(severity, abs=1e-12), email
+        assert dashboard[email] == pytest.approx(workbook[email], abs=1e-12), email
+    assert expected["severe@example.org"] < 0 < expected["lenient@example.org"]
+    page = signed_in_client(app, "coord@example.org", password).get(
+        f"/console/cycles/{cycle_id}/pictures", headers={"HX-Request": "true"}
+    )
+    text = page.get_data(as_text=True)
+    for email, severity in expected.items():
+        row = text.split(f'<span class="muted">{email}</span>')[1].split("</tr>")[0]
+        assert f'<td class="num">{severity:+.2f}</td>' in row, email
