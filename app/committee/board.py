@@ -138,8 +138,9 @@ class Board:
 def board_page(
     cycle: Cycle, filters: BoardFilters, viewer: User, per_page: int = PER_PAGE, *, choices: bool = True
 ) -> Board:
-    """One page of the cycle's items the viewer may see under the filters, with counts per state; at most five
-    queries whatever the size. Validity essays are not on the board (``_visible``).
+    """One page of the cycle's items the viewer may see under the filters, with counts per state; at most four
+    queries whatever the size, and one more for the validity reads of a cycle with validity essays. Validity
+    essays are not on the board (``_visible``): the whole page, unfiltered by category, counts them apart.
 
     ``choices=False`` leaves out the filter form's categories and rubrics and the validity reads (more
     scans of the cycle): the rows fragment swapped in by htmx does not show them.
@@ -149,6 +150,7 @@ def board_page(
     scope = {"cycle_id": cycle.id, "category": filters.category, "rubric": filters.rubric} | viewer_values
     counts = {state.value: 0 for state in STATE_ORDER}
     rubric_keys: set[str] = set()
+    validity_essays = 0  # counted without a category filter (a validity essay has no category)
     if filters.category:  # counted through the applicants' applications
         for state, count in db.session.execute(
             _in_scope(
@@ -160,12 +162,17 @@ def board_page(
     else:
         # Items per rubric and state in one pass over the index on (cycle, rubric, state): the counts under
         # the rubric filter, and the rubric choices, which would otherwise cost a second pass.
-        for rubric_key, state, count in db.session.execute(
-            _visible(db.select(Item.rubric_key, Item.state, func.count()), role)
-            .where(Item.cycle_id == cycle.id)
-            .group_by(Item.rubric_key, Item.state),
+        # Validity essays are counted too, apart (the index ends in validity): only a cycle that has some pays
+        # for the query of their reads.
+        for rubric_key, state, is_validity, count in db.session.execute(
+            db.select(Item.rubric_key, Item.state, Item.validity, func.count())
+            .where(Item.cycle_id == cycle.id, applicant_visible(role, Item.applicant_pk))
+            .group_by(Item.rubric_key, Item.state, Item.validity),
             viewer_values,
         ):
+            if is_validity:
+                validity_essays += count
+                continue
             rubric_keys.add(rubric_key)
             if filters.rubric in (None, rubric_key):
                 counts[state.value] += count
@@ -213,7 +220,7 @@ def board_page(
         pages,
         categories,
         [(key, _rubric_title(key)) for key in sorted(rubric_keys)] if choices else [],
-        validity if choices and (validity := validity_reads(cycle)).essays else None,
+        validity_reads(cycle) if choices and validity_essays else None,
     )
 
 

@@ -133,11 +133,13 @@ class Item(db.Model):
 
     __tablename__ = "items"
     # (cycle, state, item_id) covers the committee board's counts and page order;
-    # (cycle, rubric_key, state) its counts per state and list of the cycle's rubrics, in one pass.
+    # (cycle, rubric_key, state) its counts per state and list of the cycle's rubrics, in one pass. Both end in
+    # validity: the board and every count per state leave validity essays out (``states.COUNTED``), and read
+    # the flag from the index instead of from each item's row (migration 0019).
     __table_args__ = (
         UniqueConstraint("cycle_id", "item_id"),
-        Index("ix_items_cycle_state", "cycle_id", "state", "item_id"),
-        Index("ix_items_cycle_rubric", "cycle_id", "rubric_key", "state"),
+        Index("ix_items_cycle_state", "cycle_id", "state", "item_id", "validity"),
+        Index("ix_items_cycle_rubric", "cycle_id", "rubric_key", "state", "validity"),
         CheckConstraint(
             "(validity AND applicant_pk IS NULL AND kind = 'essay') OR (NOT validity AND applicant_pk IS NOT NULL)",
             name="an_applicant_unless_validity",
