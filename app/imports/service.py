@@ -23,7 +23,8 @@ from app import access
 from app.assignment import queue
 from app.assignment.models import FURTHER_READ_SOURCES, Assignment, AssignmentSource
 from app.audit.service import record, record_many
-from app.bulk import collector_paused, execute_many
+from app.bulk import BATCH, collector_paused, execute_many
+from app.calibration import notices as calibration_notices
 from app.committee import decisions as committee_decisions
 from app.committee.errors import CommitteeInputError
 from app.committee.models import Decision
@@ -642,7 +643,25 @@ def _write_scores(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor
     batch.mark_in_review({pair.item_pk: pair.item_id for pair in pairs.values()}, snapshot.item_states)
     batch.confirm_requirements()
     record_many(batch.audit, at=batch.now, actor_id=actor_id, cycle_id=cycle.id)
+    if cycle.qualify_items and batch.submitted:
+        _qualification_sets_imported(cycle, list(batch.submitted))
     return [batch.outcomes[number] for number in validated.numbers]
+
+
+def _qualification_sets_imported(cycle: Cycle, read_ids: list[int]) -> None:
+    """A paper session's qualification set: the coordinators are told of a reviewer who missed it, as when the
+    set is scored in the browser (docs/calibration.md, "Qualification")."""
+    submitted: dict[int, set[int]] = defaultdict(set)
+    for start in range(0, len(read_ids), BATCH):
+        for reviewer_id, assignment_id in db.session.execute(
+            db.select(Assignment.reviewer_id, Assignment.id)
+            .join(Read, Read.assignment_id == Assignment.id)
+            .join(Item, Assignment.item_pk == Item.id)
+            .where(Read.id.in_(read_ids[start : start + BATCH]), Item.validity.is_(True))
+        ):
+            submitted[reviewer_id].add(assignment_id)
+    if submitted:
+        calibration_notices.set_reads_imported(cycle, submitted)
 
 
 def _stored_reads(cycle: Cycle) -> tuple[dict[tuple[int, int], _StoredRead], Counter]:

@@ -12,6 +12,7 @@ from app.assignment.models import Assignment
 from app.assignment.service import auto_assign
 from app.cycles.models import Item, ItemKind, ItemState, ReferenceScore
 from app.extensions import db
+from app.people.models import User
 from app.reconcile.models import ItemOutcome
 from app.reconcile.service import reconcile_cycle
 from app.reports import cycle_figures
@@ -269,3 +270,33 @@ def test_validity_essays_are_counted_apart_wherever_items_are_counted_per_state(
     header, row = listed.output.splitlines()[:2]
     cells = dict(zip(header.split(), row.split(), strict=True))
     assert (cells["items"], cells["in_review"], cells["agreed"], cells["validity"]) == ("2", "0", "1", "2")
+
+
+def test_a_qualification_set_missed_in_a_scores_import_tells_the_coordinators_once(cycle):
+    from app.mail.models import OutboxMessage
+    from app.people.models import Role
+
+    f.make_user(Role.COORDINATOR, email="coord@example.org")
+    cycle.qualify_items, cycle.qualify_min_adjacent = 2, 0.8
+    imported("reference_scores", REFERENCE, cycle)
+    for item_id in ("V1", "V2"):
+        for email in (R1, R2):
+            f.assign(
+                db.session.scalar(db.select(Item).filter_by(item_id=item_id)),
+                db.session.scalar(db.select(User).filter_by(email=email)),
+            )
+    db.session.commit()
+
+    def told():
+        return db.session.execute(
+            db.select(OutboxMessage.recipient, OutboxMessage.subject).filter_by(kind="qualification_missed")
+        ).all()
+
+    # r1: V1 first only (the set not complete: nobody told); r2 passes on both (2,3 and 4,4 against 2,3 and 4,4).
+    imported("scores", [HEADER, *read("V1", R1, 4, 1), *read("V1", R2, 2, 3), *read("V2", R2, 4, 4)], cycle)
+    assert told() == []
+    # r1's second read completes the set: V1 two and two points off, V2 three and one: 1 of 4 adjacent, 25 %.
+    imported("scores", [HEADER, *read("V2", R1, 1, 3)], cycle)
+    assert told() == [("coord@example.org", "Calibrated: One did not pass the qualification set")]
+    imported("scores", [HEADER, *read("V1", R1, 4, 1), *read("V2", R1, 1, 3)], cycle)  # the same file again
+    assert len(told()) == 1
