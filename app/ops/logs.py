@@ -18,6 +18,7 @@ import sys
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.logging import default_handler
+from sqlalchemy import inspect as sa_inspect
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # A proxy's id is kept only when it looks like one (nginx's $request_id is 32 hex digits).
@@ -33,12 +34,21 @@ class RequestContext(logging.Filter):
         record.request_id, record.user_id = "-", "-"
         if has_request_context():
             record.request_id = g.get("request_id", "-")
-            # Flask-Login keeps the loaded user here; reading it never loads one (no query inside a log call).
-            # get_id() is the session token here, never logged: the row id is.
-            user = g.get("_login_user")
-            if user is not None and getattr(user, "is_authenticated", False):
-                record.user_id = str(user.id)
+            record.user_id = _signed_in_user_id()
         return True
+
+
+def _signed_in_user_id() -> str:
+    """The row id of the user Flask-Login loaded for this request, read from the ORM's identity key.
+
+    Never through an attribute: after a rollback (the 503 handler's, when the database went away) the user is
+    expired, and reading ``is_authenticated`` or ``id`` would query the database inside the log call and raise
+    out of the error handler. ``load_user`` only ever returns active users, so a loaded user is signed in;
+    the anonymous user is no mapped object. ``get_id()`` is the session token: never logged.
+    """
+    state = sa_inspect(g.get("_login_user"), raiseerr=False)
+    identity = state.identity if state is not None else None
+    return str(identity[0]) if identity else "-"
 
 
 class StandardError(logging.StreamHandler):

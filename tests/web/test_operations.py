@@ -13,6 +13,7 @@ from app.people.access import public
 from app.people.models import Role
 from tests import factories as f
 from tests.conftest import build_app, close_app
+from tests.queries import recorded_statements
 from tests.web.helpers import signed_in_client
 
 PASSWORD = "operations-test-password-1"
@@ -194,4 +195,32 @@ def test_log_lines_name_the_signed_in_user_by_id_only(tmp_path, capsys):
     entry = next(json.loads(line) for line in err.splitlines() if '"after sign-in"' in line)
     assert entry["user_id"] == str(user_id)
     assert "ada.lovelace" not in err and "Lovelace" not in err
+    close_app(app)
+
+
+def test_a_log_line_after_a_rollback_sends_no_query_for_the_user(tmp_path, capsys):
+    """The 503 handler rolls back, which expires the signed-in user; its log line must not load the user again
+    (with the database gone that query raised out of the handler: gunicorn's own 500)."""
+    app = build_app(tmp_path, LOG_FORMAT="json")
+
+    def after_rollback():
+        from flask_login import current_user
+
+        assert current_user.is_authenticated
+        db.session.rollback()  # expires every loaded object, the user included
+        with recorded_statements(db.engine) as statements:
+            app.logger.warning("after a rollback")
+        return str(len(statements))
+
+    app.add_url_rule("/_after_rollback", "after_rollback", after_rollback)
+    with app.app_context():
+        user = f.make_user(Role.COORDINATOR, email="grace@example.org", name="Grace Hopper", password=PASSWORD)
+        db.session.commit()
+        user_id = user.id
+    client = signed_in_client(app, "grace@example.org", PASSWORD)
+    capsys.readouterr()
+    assert client.get("/_after_rollback").get_data(as_text=True) == "0"
+    err = capsys.readouterr().err
+    entry = next(json.loads(line) for line in err.splitlines() if '"after a rollback"' in line)
+    assert entry["user_id"] == str(user_id)
     close_app(app)
