@@ -122,10 +122,10 @@ def database_unavailable(error: BaseException) -> bool:
     """The database could not serve this request for now — a cut connection, a server that refuses connections
     or is shutting down or starting, SQLite busy or locked past its timeout, or a disk I/O error — rather than a
     fault in the request or in our code. Such a request is answered 503 with Retry-After, never 500."""
+    if connection_cut(error):
+        return True
     if not isinstance(error, DBAPIError):
         return False
-    if error.connection_invalidated:
-        return True
     code = getattr(error.orig, "sqlite_errorcode", None)
     if code is not None:
         return code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR)
@@ -147,7 +147,7 @@ def retry_once_if_cut(work: Callable[[], T]) -> T:
     try:
         return work()
     except DBAPIError as error:
-        if not error.connection_invalidated:
+        if not connection_cut(error):
             raise
         db.session.rollback()
     return work()

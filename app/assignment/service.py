@@ -399,32 +399,27 @@ def seed_validity(cycle: Cycle, *, actor_id: int | None = None) -> tuple[tuple[P
     seeded = validity_plan(cycle)
     if not seeded:
         return (), []
-    picks = [(read.reviewer_id, read.item_key) for read in seeded]
-    essays = db.session.scalars(select(Item).where(Item.id.in_({read.item_pk for read in seeded}))).all()
-    reviewers = {read.reviewer_id: read.reviewer_email for read in seeded}
-    by_key = {essay.item_id: essay for essay in essays}
-    email_of = reviewers
     now = utcnow()
     ids = _insert_assignments(
         [
             {
-                "item_pk": by_key[key].id,
-                "reviewer_id": reviewer_id,
+                "item_pk": read.item_pk,
+                "reviewer_id": read.reviewer_id,
                 "source": AssignmentSource.AUTO,
                 "assigned_at": now,
                 "assigned_by_id": actor_id,
             }
-            for reviewer_id, key in picks
+            for read in seeded
         ]
     )
     record_many(
         [
             {
-                "object_id": ids[by_key[key].id, reviewer_id],
-                "item_key": key,
-                "after": {"reviewer": email_of[reviewer_id], "source": AssignmentSource.AUTO.value},
+                "object_id": ids[read.item_pk, read.reviewer_id],
+                "item_key": read.item_key,
+                "after": {"reviewer": read.reviewer_email, "source": AssignmentSource.AUTO.value},
             }
-            for reviewer_id, key in picks
+            for read in seeded
         ],
         at=now,
         action="assignment.create",
@@ -432,9 +427,12 @@ def seed_validity(cycle: Cycle, *, actor_id: int | None = None) -> tuple[tuple[P
         actor_id=actor_id,
         cycle_id=cycle.id,
     )
-    for key in sorted({key for _, key in picks}):
-        _update_state_after_change(by_key[key], actor_id)
-    return seeded, [ids[by_key[key].id, reviewer_id] for reviewer_id, key in picks]
+    essays = db.session.scalars(
+        select(Item).where(Item.id.in_({read.item_pk for read in seeded})).order_by(Item.item_id)
+    ).all()
+    for essay in essays:
+        _update_state_after_change(essay, actor_id)
+    return seeded, [ids[read.item_pk, read.reviewer_id] for read in seeded]
 
 
 def refill(items: Sequence[Item], *, actor_id: int | None = None, dry_run: bool = False) -> Plan:

@@ -14,6 +14,7 @@ from flask import current_app
 
 from app.calibration import service
 from app.calibration.qualification import Standing
+from app.calibration.service import ReviewerStanding
 from app.cycles.models import Cycle
 
 _signals = Namespace()
@@ -28,8 +29,7 @@ def set_reads_imported(cycle: Cycle, submitted: Mapping[int, Collection[int]]) -
         if standing.qualification.standing == Standing.MISSED and standing.set_assignments & set(
             submitted[reviewer_id]
         ):
-            app = current_app._get_current_object()  # type: ignore[attr-defined]
-            qualification_missed.send(app, cycle=cycle, standing=standing)
+            _tell(cycle, standing)
 
 
 def set_read_submitted(cycle: Cycle, reviewer_id: int, assignment_id: int) -> None:
@@ -39,5 +39,9 @@ def set_read_submitted(cycle: Cycle, reviewer_id: int, assignment_id: int) -> No
     if standing is None or assignment_id not in standing.set_assignments:
         return
     if standing.qualification.standing == Standing.MISSED:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        qualification_missed.send(app, cycle=cycle, standing=standing)
+        _tell(cycle, standing)
+
+
+def _tell(cycle: Cycle, standing: ReviewerStanding) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    qualification_missed.send(app, cycle=cycle, standing=standing)

@@ -221,7 +221,7 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
                 prompt=prompt,
                 category=category if kind.value == "application" else None,
                 rubric_title=rubric.title,
-                status=status.value if status else "not_started",
+                status=_queue_status(status),
                 progress=Progress(
                     scored=n_scored, domains=len(rubric.domains), marked=n_marked, requirements=len(rubric.requirements)
                 ),
@@ -233,6 +233,11 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
         for cycle_id, (name, due, entries) in groups.items()
     ]
     return [_released_part(group, reviewer) if group.cycle_id in qualifying else group for group in queues]
+
+
+def _queue_status(status: ReadStatus | None) -> str:
+    """How a queue names a read's progress: no read yet is not_started, else draft or submitted."""
+    return status.value if status else "not_started"
 
 
 def _queue_select(reviewer: User, *columns) -> Select:
@@ -302,7 +307,7 @@ def neighbours(reviewer: User, assignment: Assignment) -> Neighbours | None:
     # The item's cycle is picked here, not in SQL: with it there SQLite reads the whole cycle's items first.
     cycle_id = assignment.item.cycle_id
     in_cycle = [row for row in rows if row[3] == cycle_id]
-    steps = [QueueStep(row[0], row[1], row[2].value if row[2] else "not_started") for row in in_cycle]
+    steps = [QueueStep(row[0], row[1], _queue_status(row[2])) for row in in_cycle]
     if in_cycle and in_cycle[0][4]:
         standing = _standing(cycle_id, reviewer)
         if standing is not None and not standing.qualification.released:
