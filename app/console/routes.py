@@ -47,7 +47,7 @@ from app.console.forms import (
 )
 from app.cycles import seating
 from app.cycles.models import Cycle, Item, ItemState, MemberRole
-from app.cycles.service import CycleError, create_cycle, set_blind_across_items
+from app.cycles.service import CycleError, create_cycle, cycles_with_counts, set_blind_across_items
 from app.errors import InputError
 from app.extensions import db
 from app.forms import sentence, show_problems
@@ -96,9 +96,7 @@ def index() -> str:
 
 
 def _render_index(form: CycleForm, status: int = 200) -> tuple[str, int]:
-    counts = dict(db.session.execute(db.select(Item.cycle_id, db.func.count()).group_by(Item.cycle_id)).all())
-    cycles = db.session.scalars(db.select(Cycle).order_by(Cycle.created_at.desc(), Cycle.id.desc())).all()
-    return render_template("console/index.html", cycles=cycles, counts=counts, form=form), status
+    return render_template("console/index.html", cycles=cycles_with_counts(), form=form), status
 
 
 @bp.post("/cycles")

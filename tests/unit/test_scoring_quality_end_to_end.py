@@ -176,6 +176,8 @@ def test_profiles_through_the_scores_import_match_an_independent_computation_and
         assert row["Krippendorff alpha (interval)"] == pytest.approx(
             krippendorff.alpha(reliability_data=table, level_of_measurement="interval")
         )
+        # Items flagged on the domain: its two original reads beyond the tolerance (a pass/fail split flags none).
+        assert row["Discrepancies"] == sum(domain in flagged for flagged in discrepant.values())
 
     # --- Reviewers: reads counted with the validity ones; mean and severity over live items only ------------
     reviewers = {row["Reviewer"]: row for row in sheet("Reviewers")}

@@ -179,6 +179,24 @@ def test_a_coordinator_creates_a_cycle(app, world):
     )
 
 
+def test_the_cycle_list_counts_live_items_and_the_validity_essays_apart(app, world):
+    with app.app_context():
+        for item_id in ("E-7", "E-8"):
+            db.session.add(
+                Item(
+                    cycle_id=world["cycle_id"], item_id=item_id, kind="essay", rubric_key="imhm-c-essay", validity=True
+                )
+            )
+        db.session.commit()
+    page = signed_in(app, world["coordinator"]).get("/console/").get_data(as_text=True)
+    row = page.split('<th scope="row"><a href="/console/cycles/{}">Spring 2025</a></th>'.format(world["cycle_id"]))[1]
+    # The world's three essays E-1..E-3 are live; E-7 and E-8 are validity essays, shown apart.
+    assert (
+        row.split("</tr>")[0].split("</td>")[0]
+        == '\n            <td class="num">3 <span class="muted">+ 2 validity</span>'
+    )
+
+
 def test_the_dashboard_counts_items_per_state_and_reads_per_reviewer(app, world):
     client = signed_in(app, world["coordinator"])
     page = client.get(f"/console/cycles/{world['cycle_id']}").get_data(as_text=True)
