@@ -10,8 +10,10 @@ every row are converted once.
 """
 
 import gc
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -21,6 +23,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from app.extensions import db
 
 BATCH = 500  # ids per IN (...) list, well under every database's parameter limit
+CHUNK_ROWS = 500  # rows per multi-row INSERT on SQLite (fewer rows a statement ran slower, more no faster)
 
 
 def execute_many(statement: UpdateBase, rows: Sequence[Mapping[str, Any]], **shared: Any) -> None:
@@ -30,6 +33,8 @@ def execute_many(statement: UpdateBase, rows: Sequence[Mapping[str, Any]], **sha
     same in every row (the time of the change, its author). Python-side
     column defaults are not applied: the statement's every parameter needs a
     value. Connection events still fire, so statement counters see the write.
+    On SQLite an INSERT goes as multi-row ``VALUES`` statements (see
+    ``_insert_in_chunks``); elsewhere, and for an UPDATE, as one executemany.
     """
     if not rows:
         return
@@ -48,23 +53,87 @@ def execute_many(statement: UpdateBase, rows: Sequence[Mapping[str, Any]], **sha
     for name, value in shared.items():
         convert = processor(name)
         constants[name] = convert(value) if convert else value
+    own = [name for name in names if name not in constants]
     # Only the rows' own values that need converting go through Python one by one; the rest is C (itemgetter).
-    converters = [(name, convert) for name in names if name not in constants and (convert := processor(name))]
-    pick = itemgetter(*names)
-    single = len(names) == 1
-
-    def values(row: Mapping[str, Any]) -> tuple:
-        merged = {**row, **constants}
-        for name, convert in converters:
-            merged[name] = convert(merged[name])
-        picked = pick(merged)
-        return (picked,) if single else picked
-
+    converters = [(index, convert) for index, name in enumerate(own) if (convert := processor(name))]
+    values = _row_values(own, converters)
+    if dialect.name == "sqlite" and _insert_in_chunks(connection, compiled.string, names, constants, own, rows, values):
+        return
     if compiled.positional:
-        params: list = [values(row) for row in rows]
+        positions = [(own.index(name), None) if name in own else (None, constants[name]) for name in names]
+        params: list = [
+            tuple(row_values[at] if at is not None else constant for at, constant in positions)
+            for row_values in map(values, rows)
+        ]
     else:
-        params = [dict(zip(names, values(row), strict=True)) for row in rows]
+        params = [{**dict(zip(own, values(row), strict=True)), **constants} for row in rows]
     connection.exec_driver_sql(compiled.string, params)
+
+
+def _row_values(own: list[str], converters: list[tuple[int, Any]]) -> Callable[[Mapping[str, Any]], tuple]:
+    """A function from a row to its own values (in ``own``'s order), converted where the column type says so."""
+    if not own:
+        return lambda row: ()
+    pick = itemgetter(*own)
+    single = len(own) == 1
+
+    def picked(row: Mapping[str, Any]) -> tuple:
+        found = pick(row)
+        return (found,) if single else found
+
+    if not converters:
+        return picked
+
+    def converted(row: Mapping[str, Any]) -> tuple:
+        found = list(picked(row))
+        for index, convert in converters:
+            found[index] = convert(found[index])
+        return tuple(found)
+
+    return converted
+
+
+def _insert_in_chunks(
+    connection: Any,
+    sql: str,
+    names: list[str],
+    constants: dict[str, Any],
+    own: list[str],
+    rows: Sequence[Mapping[str, Any]],
+    values: Callable[[Mapping[str, Any]], tuple],
+) -> bool:
+    """An INSERT as ``INSERT … VALUES (…), (…), …`` of up to ``CHUNK_ROWS`` rows each; False if ``sql`` is not a
+    plain single-row INSERT (then nothing was run).
+
+    SQLite runs one multi-row statement in about half the time executemany
+    takes for the same rows (bench/README.md, "Scores import, sixth session").
+    The shared values are bound once per statement as numbered parameters
+    ``?1…?k`` that every row's tuple names again, so each row binds only its
+    own values.
+    """
+    head, separator, group = sql.rpartition(" VALUES ")
+    if not separator or not head.startswith("INSERT") or group != "(" + ", ".join("?" * len(names)) + ")" or not own:
+        return False
+    shared = list(constants)
+    limit = connection.connection.driver_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_statement = max(1, min(CHUNK_ROWS, (limit - len(shared)) // len(own)))
+
+    def statement(count: int) -> str:
+        groups = []
+        for row in range(count):
+            first = len(shared) + row * len(own) + 1
+            number = {name: first + index for index, name in enumerate(own)}
+            number.update((name, index + 1) for index, name in enumerate(shared))
+            groups.append("(" + ", ".join(f"?{number[name]}" for name in names) + ")")
+        return f"{head} VALUES {', '.join(groups)}"
+
+    full = statement(per_statement)
+    head_values = [constants[name] for name in shared]
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        sql_text = full if len(chunk) == per_statement else statement(len(chunk))
+        connection.exec_driver_sql(sql_text, tuple(chain(head_values, chain.from_iterable(map(values, chunk)))))
+    return True
 
 
 def plain_rows(statement: Executable, parameters: Mapping[str, Any] | None = None) -> Sequence[Row]:

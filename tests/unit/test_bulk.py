@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select, text
 
 from app.audit.models import AuditEntry
 from app.audit.service import record
-from app.bulk import collector_paused, execute_many, plain_rows
+from app.bulk import CHUNK_ROWS, collector_paused, execute_many, plain_rows
 from app.cycles.models import Item, ItemKind, ItemState
 from app.extensions import db
 from tests import factories as f
@@ -60,6 +60,40 @@ def test_every_row_is_written_in_one_statement_with_the_shared_values(ctx):
     assert {(e.at, e.action, e.object_type, e.actor_id, e.before) for e in entries} == {
         (datetime(2026, 1, 2, 3, 4, 5), "score.save", "read", None, None)
     }
+
+
+def test_more_rows_than_one_statement_holds_each_keep_their_own_and_the_shared_values(ctx):
+    count = CHUNK_ROWS * 2 + 7
+    rows = [{"object_id": n, "item_key": f"E-{n}", "after": {"n": n}, "note": None} for n in range(count)]
+    with recorded_statements(db.engine) as statements:
+        execute_many(
+            db.insert(AuditEntry.__table__),
+            rows,
+            at=datetime(2026, 1, 2, 3, 4, 5),
+            action="score.save",
+            object_type="read",
+            actor_id=None,
+            before={"shared": True},
+        )
+    inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
+    if db.engine.dialect.name == "sqlite":  # multi-row VALUES: two full statements and the rest
+        assert len(inserts) == 3
+    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.object_id)).all()
+    assert [(e.object_id, e.item_key, e.after) for e in entries] == [(n, f"E-{n}", {"n": n}) for n in range(count)]
+    assert {(e.at, e.action, e.object_type, e.actor_id, e.note) for e in entries} == {
+        (datetime(2026, 1, 2, 3, 4, 5), "score.save", "read", None, None)
+    }
+    assert all(e.before == {"shared": True} for e in entries)
+
+
+def test_a_row_value_named_also_as_shared_takes_the_shared_value(ctx):
+    execute_many(
+        db.insert(AuditEntry.__table__),
+        [{"object_id": 1, "action": "from.row", "object_type": "item"}],
+        at=datetime(2026, 1, 2),
+        action="from.shared",
+    )
+    assert db.session.scalar(select(AuditEntry.action)) == "from.shared"
 
 
 def test_an_update_converts_enum_values_like_the_orm(ctx):
