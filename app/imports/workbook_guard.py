@@ -37,13 +37,14 @@ DECLARATION = re.compile(rb"<!(?i:doctype|entity)")
 UTF16_STARTS = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
 REFERENCE = re.compile(rb' r="([A-Za-z]*)([0-9]*)"')
 COLUMN_LETTERS = re.compile(rb' r="([A-Za-z]+)')
-OTHER_C_TAGS = re.compile(rb"<c[\w.:-]")
+CELL_TAG_SPELLED_OTHERWISE = re.compile(rb'<c(?![\w.:-]| r=")')
 PREFIXED_C_TAG = re.compile(rb":c[\s/>]")
 SPACE_BEFORE_EQUALS = re.compile(rb"r[ \t\r\n]+=")
 CELL_TAG = re.compile(rb"""<(/?)([^\s/>]+)((?:[^>"']|"[^"]*"|'[^']*')*?)(/?)>""")
 ATTRIBUTE = re.compile(rb"""([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 SKIPPED_MARKUP = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.DOTALL)
 BUILT_IN_PERCENT_FORMATS = frozenset({9, 10})
+WIDTH_GUESS_SPAN = 65_536  # bytes of the sheet's first cells the width is guessed from
 
 
 class UnsafeWorkbook(ValueError):
@@ -89,8 +90,15 @@ def sheet_extent(xml: bytes, max_rows: int, max_cells: int) -> Extent:
         for row, column, _ in cells(xml):
             furthest_row, furthest_column = max(furthest_row, row), max(furthest_column, column)
         return Extent(furthest_row, furthest_column)
-    letters = set(COLUMN_LETTERS.findall(xml, start, end))
-    columns = max((column_number(column) for column in letters), default=0)
+    # Guess the width from the sheet's first cells, then prove it with one search that also bounds the rows: no
+    # reference lies further right than the guess, nor further down than the rows that many columns may fill.
+    guess = _furthest_column(xml, start, min(end, start + WIDTH_GUESS_SPAN))
+    enough_rows = min(max_rows, max_cells // max(guess, 1))
+    if enough_rows > 0 and not re.compile(
+        rb' r="(?:[A-Za-z]*(?:%s)"|%s)' % (_numbers_above(enough_rows), _letters_above(guess))
+    ).search(xml, start, end):
+        return Extent(enough_rows, guess)
+    columns = _furthest_column(xml, start, end)
     enough_rows = min(max_rows, max_cells // max(columns, 1))
     if enough_rows > 0 and not re.compile(rb' r="[A-Za-z]*(?:%s)"' % _numbers_above(enough_rows)).search(
         xml, start, end
@@ -100,20 +108,22 @@ def sheet_extent(xml: bytes, max_rows: int, max_cells: int) -> Extent:
     return Extent(max(map(int, rows), default=0), columns)
 
 
+def _furthest_column(xml: bytes, start: int, end: int) -> int:
+    return max(map(column_number, set(COLUMN_LETTERS.findall(xml, start, end))), default=0)
+
+
 def _written_plainly(xml: bytes, start: int, end: int) -> bool:
     """Between ``start`` and ``end``, every cell tag starts ``<c r="`` and every attribute r is `` r="…"``.
 
     Then ``REFERENCE`` finds every position calamine will use, and perhaps
     look-alikes in text or comments, which only make the bound larger: text
     can add to the counts below, never take away from them, so equal counts
-    prove that no cell tag lacks a plain first ``r`` and no ``r`` is spelled
-    with a tab or newline before it, a quote right before it, single quotes
-    or a space before its ``=`` (all of which calamine reads).
+    prove that no ``r`` is spelled with a tab or newline before it, a quote
+    right before it, single quotes or a space before its ``=`` (all of which
+    calamine reads). A ``<c`` followed by neither a name character (``<col>``,
+    ``<color>``) nor `` r="`` is a cell tag spelled otherwise.
     """
-    other_c_tags = len(OTHER_C_TAGS.findall(xml, start, end))  # <col>, <color>, … and prefixed ones (<c:x>)
-    if xml.count(b"<c", start, end) - other_c_tags != xml.count(b'<c r="', start, end) or PREFIXED_C_TAG.search(
-        xml, start, end
-    ):
+    if CELL_TAG_SPELLED_OTHERWISE.search(xml, start, end) or PREFIXED_C_TAG.search(xml, start, end):
         return False
     return xml.count(b"r=", start, end) == xml.count(b' r="', start, end) and not SPACE_BEFORE_EQUALS.search(
         xml, start, end
@@ -128,6 +138,19 @@ def _numbers_above(limit: int) -> bytes:
         if digit != "9":
             rest = len(digits) - position - 1
             above.append(digits[:position].encode() + rb"[%d-9][0-9]{%d}" % (int(digit) + 1, rest))
+    return b"|".join(above)
+
+
+def _letters_above(number: int) -> bytes:
+    """A pattern for the letters (either case) of the columns after column ``number`` (1-based)."""
+    letters = column_letters(number)
+    above = [rb"[A-Za-z]{%d}" % (len(letters) + 1)]
+    for position, letter in enumerate(letters):
+        if letter != "Z":
+            after = chr(ord(letter) + 1)
+            same = b"".join(b"[%s%s]" % (known.encode(), known.lower().encode()) for known in letters[:position])
+            rest = len(letters) - position - 1
+            above.append(same + b"[%s-Z%s-z][A-Za-z]{%d}" % (after.encode(), after.lower().encode(), rest))
     return b"|".join(above)
 
 

@@ -340,6 +340,32 @@ def test_numbers_above_a_limit_are_matched_exactly():
         assert not pattern.fullmatch(str(number).encode()), number
 
 
+def test_letters_after_a_column_are_matched_exactly_in_either_case():
+    import re
+
+    from app.imports.workbook_guard import _letters_above
+
+    letters = {1: "A", 6: "F", 26: "Z", 27: "AA", 28: "AB", 52: "AZ", 53: "BA", 702: "ZZ", 703: "AAA", 16384: "XFD"}
+    for number in (0, 1, 6, 26, 27, 702, 16383):
+        pattern = re.compile(rb"(?:%s)" % _letters_above(number))
+        for column, spelled in letters.items():
+            for case in (spelled, spelled.lower()):
+                assert bool(pattern.match(case.encode())) == (column > number), (number, case)
+
+
+def test_a_row_wider_than_the_sheets_first_cells_still_counts_its_full_width():
+    from app.imports.workbook_guard import WIDTH_GUESS_SPAN, Extent, sheet_extent
+
+    narrow_rows = WIDTH_GUESS_SPAN // len(cell("A1")) + 10
+    body = "".join(f'<row r="{n}">{cell(f"A{n}")}</row>' for n in range(1, narrow_rows + 1))
+    xml = sheet_xml(
+        body + f'<row r="{narrow_rows + 1}">{cell(f"A{narrow_rows + 1}")}{cell(f"J{narrow_rows + 1}")}</row>'
+    )
+    # 10 columns: 40,000 cells hold 4,000 rows, so the bound is within the limits but as wide as the far row.
+    assert sheet_extent(xml, max_rows=100_000, max_cells=40_000) == Extent(rows=4_000, columns=10)
+    assert sheet_extent(xml, max_rows=100_000, max_cells=10_000) == Extent(rows=narrow_rows + 1, columns=10)
+
+
 def test_a_sheet_within_the_limits_is_read_whatever_its_spelling():
     body = (
         '<row r="1"><c\tr="A1" t="inlineStr"><is><t>email</t></is></c></row><!-- note -->'
