@@ -435,13 +435,62 @@ def scaling_table(scaling: dict[str, dict[int, list[dict]]], factors: list[int])
     return "\n".join(lines)
 
 
+def scored_one() -> Scale:
+    """The 1x cycle imported and auto-assigned, as the full run has it before reconciliation; built once, then kept
+    in ``bench/out`` (delete ``scale1/counts.json`` to rebuild it)."""
+    scale = Scale(1, OUT / "scale1")
+    if scale.path("scored.sqlite3").exists() and scale.path("counts.json").exists():
+        scale.counts = json.loads(scale.path("counts.json").read_text())
+        return scale
+    scale = prepare(1)
+    log("1x: scores import, then auto-assignment")
+    child(
+        "import_scores",
+        database=fresh_copy(scale.path("base.sqlite3"), scale.path("work.sqlite3")),
+        instance=scale.instance,
+        workbook=str(scale.path("scores.xlsx")),
+    )
+    fresh_copy(scale.path("work.sqlite3"), scale.path("scored.sqlite3"))
+    child("assign", database=str(scale.path("scored.sqlite3")), instance=scale.instance)
+    scale.path("counts.json").write_text(json.dumps(scale.counts))
+    return scale
+
+
+def reconcile_only(repeats: int) -> None:
+    """The reconciliation rows alone, side by side in one run: its floor, ``flask reconcile`` with start-up
+    subtracted, and the in-process step (a few minutes the first time, then well under one)."""
+    scale = scored_one()
+    startup = measure_startup(scale, max(repeats, 3))
+    floors, ours, cli = measure_reconcile(scale, repeats, True)
+    name = f"reconciliation ({scale.counts['applications'] + scale.counts['essays']:,} items)"
+    rows = [
+        ratio_row(f"{name}, `flask` command, start-up subtracted", floors, without_startup(cli, startup), 8.0),
+        ratio_row(f"{name}, in process", floors, ours, 8.0),
+    ]
+    print(f"\nReconciliation, {time.strftime('%Y-%m-%d %H:%M')}; {machine()}; median of {repeats} run(s)\n")
+    print(table(rows))
+    runs = " / ".join(seconds(run["cpu"]) for run in without_startup(cli, startup))
+    print(f"\nflask runs (start-up {seconds(startup['cpu'])} subtracted): {runs}")
+    print(f"in-process runs: {' / '.join(seconds(run['cpu']) for run in ours)}")
+    print(f"floor runs: {' / '.join(seconds(run['cpu']) for run in floors)}")
+    print(f"peak RSS of flask reconcile: {max(run['peak_kib'] for run in cli) / 1024:.0f} MiB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1x only, one run of each step, fewer requests")
     parser.add_argument("--repeats", type=int, default=None, help="runs per step (default 3, 1 with --quick)")
     parser.add_argument("--requests", type=int, default=None, help="request pairs per web run (default 200)")
+    parser.add_argument(
+        "--reconcile-only",
+        action="store_true",
+        help="only the 1x reconciliation rows (floor, flask, in process), reusing a scored 1x cycle if one is built",
+    )
     options = parser.parse_args()
     repeats = options.repeats or (1 if options.quick else 3)
+    if options.reconcile_only:
+        reconcile_only(repeats)
+        return
     requests = options.requests or (40 if options.quick else 200)
     factors = [1] if options.quick else [1, 2, 4]
     started = time.time()

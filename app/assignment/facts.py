@@ -14,7 +14,7 @@ from app.bulk import BATCH, plain_rows
 from app.cycles.models import Applicant, Application, Conflict, Cycle, CycleMember, Item, ItemKind, MemberRole
 from app.errors import InputError
 from app.extensions import db
-from app.people.models import User, split_codes
+from app.people.models import ReviewerProfile, User, split_codes
 from app.rubrics.registry import get_rubric
 
 
@@ -38,56 +38,112 @@ class PoolReviewer:
         return self.facts.max_load
 
 
+# Batch paths (reconciliation's further readers) read through the tables, never an ORM statement: the first ORM
+# query of a process configures every mapper, which a ``flask reconcile`` would pay for (docs/architecture.md).
+_assignments = Assignment.__table__.c
+_declines = AssignmentDecline.__table__.c
+_applicants = Applicant.__table__.c
+_applications = Application.__table__.c
+_conflicts = Conflict.__table__.c
+_items = Item.__table__.c
+_members = CycleMember.__table__.c
+_users = User.__table__.c
+_profiles = ReviewerProfile.__table__.c
+
+
 def reviewer_loads(cycle_id: int) -> dict[int, int]:
     """Reviewer id → assignments they hold in the cycle."""
     rows = plain_rows(
-        select(Assignment.reviewer_id, func.count())
-        .join(Item, Item.id == Assignment.item_pk)
-        .where(Item.cycle_id == cycle_id)
-        .group_by(Assignment.reviewer_id)
+        select(_assignments.reviewer_id, func.count())
+        .join(Item.__table__, _items.id == _assignments.item_pk)
+        .where(_items.cycle_id == cycle_id)
+        .group_by(_assignments.reviewer_id)
     )
     return {reviewer_id: count for reviewer_id, count in rows}
 
 
 def pool(cycle_id: int) -> list[PoolReviewer]:
-    """The cycle's reviewer members, in e-mail order."""
-    members = db.session.scalars(
-        select(CycleMember)
-        .where(CycleMember.cycle_id == cycle_id, CycleMember.role == MemberRole.REVIEWER)
-        .options(joinedload(CycleMember.user).joinedload(User.profile))
-    ).all()
-    loads = reviewer_loads(cycle_id)
-    reviewers = [
-        PoolReviewer(
-            user=m.user,
-            facts=reviewer_facts(m.user, in_pool=True, load=loads.get(m.user_id, 0), max_load=max_load_of(m)),
+    """The cycle's reviewer members with their users, in e-mail order."""
+    reviewers = pool_facts(cycle_id)
+    users = {
+        user.id: user
+        for user in db.session.scalars(
+            select(User)
+            .join(CycleMember, CycleMember.user_id == User.id)
+            .where(CycleMember.cycle_id == cycle_id, CycleMember.role == MemberRole.REVIEWER)
+            .options(joinedload(User.profile))
         )
-        for m in members
+    }
+    return [PoolReviewer(user=users[facts.user_id], facts=facts) for facts in reviewers]
+
+
+def pool_facts(cycle_id: int) -> list[ReviewerFacts]:
+    """The facts of the cycle's reviewer members with their loads, in e-mail order, from plain rows (no entity)."""
+    loads = reviewer_loads(cycle_id)
+    rows = plain_rows(
+        select(
+            _users.id,
+            _users.email,
+            _users.active,
+            _profiles.user_id.is_not(None).label("has_profile"),
+            _profiles.organization,
+            _profiles.designations,
+            _profiles.endorsements,
+            _profiles.max_load.label("profile_cap"),
+            _members.max_load.label("member_cap"),
+        )
+        .select_from(CycleMember.__table__)
+        .join(User.__table__, _users.id == _members.user_id)
+        .outerjoin(ReviewerProfile.__table__, _profiles.user_id == _users.id)
+        .where(_members.cycle_id == cycle_id, _members.role == MemberRole.REVIEWER)
+    )
+    rows = sorted(rows, key=lambda row: (row.email, row.id))  # Python's order: a PostgreSQL collation may differ
+    return [
+        _facts_of(
+            row.id,
+            row.email,
+            row.active,
+            (row.organization, row.designations, row.endorsements) if row.has_profile else None,
+            in_pool=True,
+            load=loads.get(row.id, 0),
+            max_load=max_load_of(row.member_cap, row.profile_cap),
+        )
+        for row in rows
     ]
-    return sorted(reviewers, key=lambda r: (r.user.email, r.user.id))
 
 
 def reviewer_facts(user: User, *, in_pool: bool, load: int = 0, max_load: int | None = None) -> ReviewerFacts:
     profile = user.profile
+    values = None if profile is None else (profile.organization, profile.designations, profile.endorsements)
+    return _facts_of(user.id, user.email, user.active, values, in_pool=in_pool, load=load, max_load=max_load)
+
+
+def _facts_of(
+    user_id: int, email: str, active: bool, profile: tuple | None, *, in_pool: bool, load: int, max_load: int | None
+) -> ReviewerFacts:
+    """A reviewer's facts from plain values; ``profile`` is (organization, designations, endorsements) or None."""
+    organization, designations, endorsements = profile or (None, None, None)
     return ReviewerFacts(
-        user_id=user.id,
-        email=user.email,
-        active=user.active,
+        user_id=user_id,
+        email=email,
+        active=active,
         in_pool=in_pool,
-        organization=profile.organization if profile else None,
-        designations=profile.designation_set if profile else frozenset(),
-        endorsements=split_codes(profile.endorsements) if profile else frozenset(),
+        organization=organization,
+        designations=split_codes(designations),
+        endorsements=split_codes(endorsements),
         load=load,
         max_load=max_load,
     )
 
 
-def max_load_of(member: CycleMember) -> int | None:
-    # The cycle's own cap wins; a reviewer's standing cap from their profile applies otherwise.
-    if member.max_load is not None:
-        return member.max_load
+def member_max_load(member: CycleMember) -> int | None:
     profile = member.user.profile
-    return profile.max_load if profile else None
+    return max_load_of(member.max_load, profile.max_load if profile else None)
+
+
+def max_load_of(member_cap: int | None, profile_cap: int | None) -> int | None:
+    # The cycle's own cap wins; a reviewer's standing cap from their profile applies otherwise.
+    return member_cap if member_cap is not None else profile_cap
 
 
 def required_designation(item: Item | Row) -> str | None:
@@ -123,37 +179,38 @@ class Lookups:
         return frozenset().union(*(self.readers.get(pk, ()) for pk in self.sides.get((applicant_pk, other), ())))
 
 
-def lookups(cycle: Cycle, applicant_pks: Collection[int | None] | None = None) -> Lookups:
+def lookups(cycle: Cycle | Row, applicant_pks: Collection[int | None] | None = None) -> Lookups:
     """The cycle's conflicts, readers, declines, applicants' items by side and categories: every applicant's,
-    or only those of ``applicant_pks`` (a few queries per thousand applicants)."""
+    or only those of ``applicant_pks`` (a few queries per thousand applicants). ``cycle`` may be a row with its
+    ``id`` and ``blind_across_items``."""
     found = Lookups(blind_across_items=cycle.blind_across_items)
     for where in _applicant_filters(cycle.id, applicant_pks):
-        of_applicants = (Applicant.cycle_id == cycle.id, where(Applicant.id))
-        of_items = (Item.cycle_id == cycle.id, where(Item.applicant_pk))
+        of_applicants = (_applicants.cycle_id == cycle.id, where(_applicants.id))
+        of_items = (_items.cycle_id == cycle.id, where(_items.applicant_pk))
         for applicant_pk, reviewer_id in plain_rows(
-            select(Conflict.applicant_pk, Conflict.reviewer_id)
-            .join(Applicant, Applicant.id == Conflict.applicant_pk)
+            select(_conflicts.applicant_pk, _conflicts.reviewer_id)
+            .join(Applicant.__table__, _applicants.id == _conflicts.applicant_pk)
             .where(*of_applicants)
         ):
             found.conflicts[applicant_pk].add(reviewer_id)
-        for item_pk, owner_pk, kind in plain_rows(select(Item.id, Item.applicant_pk, Item.kind).where(*of_items)):
+        for item_pk, owner_pk, kind in plain_rows(select(_items.id, _items.applicant_pk, _items.kind).where(*of_items)):
             found.sides[owner_pk, side_of(kind)].append(item_pk)
         for item_pk, reviewer_id in plain_rows(
-            select(Assignment.item_pk, Assignment.reviewer_id)
-            .join(Item, Item.id == Assignment.item_pk)
+            select(_assignments.item_pk, _assignments.reviewer_id)
+            .join(Item.__table__, _items.id == _assignments.item_pk)
             .where(*of_items)
         ):
             found.readers[item_pk].add(reviewer_id)
         for item_pk, reviewer_id in plain_rows(
-            select(AssignmentDecline.item_pk, AssignmentDecline.reviewer_id)
-            .join(Item, Item.id == AssignmentDecline.item_pk)
+            select(_declines.item_pk, _declines.reviewer_id)
+            .join(Item.__table__, _items.id == _declines.item_pk)
             .where(*of_items)
         ):
             found.declines[item_pk].add(reviewer_id)
         found.categories.update(
             plain_rows(
-                select(Application.applicant_pk, Application.category)
-                .join(Applicant, Applicant.id == Application.applicant_pk)
+                select(_applications.applicant_pk, _applications.category)
+                .join(Applicant.__table__, _applicants.id == _applications.applicant_pk)
                 .where(*of_applicants)
             )
         )
@@ -203,8 +260,8 @@ def applicants_by_pk(pks: Iterable[int | None]) -> dict[int | None, Row]:
         applicants.update(
             (a.id, a)
             for a in plain_rows(
-                select(Applicant.id, Applicant.organization, Applicant.advisor_email).where(
-                    Applicant.id.in_(ordered[start : start + BATCH])
+                select(_applicants.id, _applicants.organization, _applicants.advisor_email).where(
+                    _applicants.id.in_(ordered[start : start + BATCH])
                 )
             )
         )

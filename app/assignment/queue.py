@@ -19,7 +19,7 @@ from typing import TypeVar
 from sqlalchemy import func, select, update
 
 from app.assignment.models import Assignment
-from app.bulk import BATCH
+from app.bulk import BATCH, plain_rows
 from app.cycles.models import Cycle, Item
 from app.extensions import db
 
@@ -57,12 +57,13 @@ def next_positions(reviewer_ids: Collection[int]) -> dict[int, int]:
     """Reviewer → the first position after everything in their queue (1 for an empty one); one query."""
     if not reviewer_ids:
         return {}
+    assignments = Assignment.__table__.c  # no ORM statement: reconciliation runs this (docs/architecture.md)
     last = dict(
-        db.session.execute(
-            select(Assignment.reviewer_id, func.max(Assignment.position))
-            .where(Assignment.reviewer_id.in_(sorted(reviewer_ids)))
-            .group_by(Assignment.reviewer_id)
-        ).all()
+        plain_rows(
+            select(assignments.reviewer_id, func.max(assignments.position))
+            .where(assignments.reviewer_id.in_(sorted(reviewer_ids)))
+            .group_by(assignments.reviewer_id)
+        )
     )
     return {reviewer_id: (last.get(reviewer_id) or 0) + 1 for reviewer_id in reviewer_ids}
 

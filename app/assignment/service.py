@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import joinedload
 
 from app import textlimits as limits
@@ -34,9 +34,10 @@ from app.assignment.facts import (
     applicants_by_pk,
     item_facts,
     lookups,
-    max_load_of,
+    member_max_load,
     membership,
     pool,
+    pool_facts,
     reviewer_facts,
     reviewer_loads,
 )
@@ -45,6 +46,7 @@ from app.audit.service import record, record_many
 from app.calibration import seeding
 from app.cycles import states
 from app.cycles.models import Cycle, Item, ItemState
+from app.cycles.service import cycle_row
 from app.extensions import db
 from app.people.models import User
 from app.progress import NO_PROGRESS, Progress
@@ -536,19 +538,19 @@ def assign_further_readers(
     facts are read once per cycle: a few queries per batch.
     """
     chosen: dict[int, int | None] = {item.id: None for item, _ in requests}
-    picks: list[tuple[Item, User, AssignmentSource]] = []
+    picks: list[tuple[Item, ReviewerFacts, AssignmentSource]] = []
     by_cycle: dict[int, list[tuple[Item, AssignmentSource]]] = defaultdict(list)
     for item, source in requests:
         by_cycle[item.cycle_id].append((item, source))
     for cycle_id, group in by_cycle.items():
-        picks.extend(_further_reader_picks(db.session.get_one(Cycle, cycle_id), group))
+        picks.extend(_further_reader_picks(cycle_row(cycle_id), group))
     if picks:
         now = utcnow()
         ids = _insert_assignments(
             [
                 {
                     "item_pk": item.id,
-                    "reviewer_id": reviewer.id,
+                    "reviewer_id": reviewer.user_id,
                     "source": source,
                     "assigned_at": now,
                     "assigned_by_id": actor_id,
@@ -556,7 +558,7 @@ def assign_further_readers(
                 for item, reviewer, source in picks
             ]
         )
-        chosen.update((item.id, ids[item.id, reviewer.id]) for item, reviewer, _ in picks)
+        chosen.update((item.id, ids[item.id, reviewer.user_id]) for item, reviewer, _ in picks)
         record_many(
             [
                 {
@@ -576,9 +578,10 @@ def assign_further_readers(
 
 
 def _further_reader_picks(
-    cycle: Cycle, group: list[tuple[Item, AssignmentSource]]
-) -> list[tuple[Item, User, AssignmentSource]]:
-    reviewers = pool(cycle.id)
+    cycle: Row, group: list[tuple[Item, AssignmentSource]]
+) -> list[tuple[Item, ReviewerFacts, AssignmentSource]]:
+    """Plain rows and the pool's facts only (no ORM entity): reconciliation runs this from the command line."""
+    reviewers = pool_facts(cycle.id)
     found = lookups(cycle, {item.applicant_pk for item, _ in group})
     applicants = applicants_by_pk(item.applicant_pk for item, _ in group)
     qualified = _Qualified(reviewers)
@@ -594,15 +597,15 @@ def _further_reader_picks(
             )
         )
     solution = solve(
-        [ReviewerCapacity(key=r.user.id, order=r.user.email, load=r.load, max_load=r.max_load) for r in reviewers],
+        [ReviewerCapacity(key=r.user_id, order=r.email, load=r.load, max_load=r.max_load) for r in reviewers],
         demands,
     )
     request_of = {item.item_id: (item, source) for item, source in group}
-    user_of = {r.user.id: r.user for r in reviewers}
+    facts_of = {r.user_id: r for r in reviewers}
     picks = []
     for key, reviewer_id in solution.pairs:
         item, source = request_of[key]
-        picks.append((item, user_of[reviewer_id], source))
+        picks.append((item, facts_of[reviewer_id], source))
     return picks
 
 
@@ -610,7 +613,7 @@ class _Qualified:
     """The pool split once per kind of qualification (a designation, a portfolio category), so that the whole
     rule runs only for the reviewers qualified for an item (reconciliation asks for hundreds at once)."""
 
-    def __init__(self, reviewers: list[PoolReviewer]):
+    def __init__(self, reviewers: list[ReviewerFacts]):
         self.reviewers = reviewers
         self.by_kind: dict[tuple[str | None, str | None], list[ReviewerFacts]] = {}
 
@@ -618,7 +621,7 @@ class _Qualified:
         """The user ids of every pool reviewer who may take a new read of the item."""
         kind = (facts.designation_code, facts.portfolio_category)
         if kind not in self.by_kind:
-            self.by_kind[kind] = [r.facts for r in self.reviewers if qualification_reason(r.facts, facts) is None]
+            self.by_kind[kind] = [r for r in self.reviewers if qualification_reason(r, facts) is None]
         return tuple(eligible_ids(self.by_kind[kind], facts))
 
 
@@ -637,7 +640,10 @@ def _refusals(item: Item, reviewer: User) -> tuple[str, ...]:
     member = membership(item.cycle_id, reviewer)
     load = reviewer_loads(item.cycle_id).get(reviewer.id, 0) if member is not None else 0
     facts = reviewer_facts(
-        reviewer, in_pool=member is not None, load=load, max_load=max_load_of(member) if member is not None else None
+        reviewer,
+        in_pool=member is not None,
+        load=load,
+        max_load=member_max_load(member) if member is not None else None,
     )
     return check_eligibility(facts, item_facts(item, item.applicant, lookups(item.cycle, {item.applicant_pk}))).reasons
 

@@ -2,11 +2,16 @@
 
 from datetime import date
 
+from sqlalchemy import ColumnElement, Row, select
+
 from app import textlimits as limits
 from app.audit.service import record
+from app.bulk import plain_rows
 from app.cycles.models import Cycle, Item, ItemState
 from app.errors import InputError
 from app.extensions import db
+
+_cycles = Cycle.__table__.c
 
 
 class CycleError(InputError):
@@ -115,10 +120,25 @@ def set_calibration(cycle: Cycle, values: dict[str, float | int], *, actor_id: i
 
 
 def cycle_by_name(name: str) -> Cycle:
-    cycle = db.session.scalar(db.select(Cycle).filter_by(name=name.strip()))
-    if cycle is None:
-        raise CycleError.of("cycle", f"no cycle called {name!r}")
-    return cycle
+    return db.session.get_one(Cycle, cycle_row_by_name(name).id)
+
+
+def cycle_row_by_name(name: str) -> Row:
+    """A cycle's ``id``, ``name``, ``readers`` and ``blind_across_items`` as a plain row, for batch steps run from
+    the command line: no ORM statement, so no mapper configuration (docs/architecture.md, "Batch steps")."""
+    return _cycle_row(_cycles.name == name.strip(), f"no cycle called {name!r}")
+
+
+def cycle_row(cycle_id: int) -> Row:
+    """``cycle_row_by_name``'s row of the cycle with this id."""
+    return _cycle_row(_cycles.id == cycle_id, f"no cycle with id {cycle_id}")
+
+
+def _cycle_row(condition: ColumnElement[bool], missing: str) -> Row:
+    row = plain_rows(select(_cycles.id, _cycles.name, _cycles.readers, _cycles.blind_across_items).where(condition))
+    if not row:
+        raise CycleError.of("cycle", missing)
+    return row[0]
 
 
 def cycles_with_counts() -> list[tuple[Cycle, dict[ItemState, int], int]]:

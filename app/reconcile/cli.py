@@ -5,7 +5,7 @@ from flask.cli import with_appcontext
 
 from app.cli import TerminalProgress
 from app.cycles.models import ItemState
-from app.cycles.service import CycleError, cycle_by_name
+from app.cycles.service import CycleError, cycle_row_by_name
 from app.extensions import db
 from app.reconcile.service import ReconcileError, reconcile_cycle
 
@@ -16,7 +16,7 @@ from app.reconcile.service import ReconcileError, reconcile_cycle
 def reconcile_command(cycle_name: str) -> None:
     """Evaluate every item of a cycle with its reads, assign third readers, print counts per state."""
     try:
-        counts = reconcile_cycle(cycle_by_name(cycle_name), progress=TerminalProgress())
+        counts = reconcile_cycle(cycle_row_by_name(cycle_name), progress=TerminalProgress())
     except (CycleError, ReconcileError) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc

@@ -12,7 +12,7 @@ written by ``app.cycles.states``.
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, type_coerce
+from sqlalchemy import ColumnElement, Row, String, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.assignment.models import FURTHER_READ_SOURCES, Assignment
@@ -21,6 +21,7 @@ from app.bulk import collector_paused, execute_many, expire_loaded, plain_rows
 from app.committee.models import CommitteeResolution
 from app.cycles import states
 from app.cycles.models import Cycle, Item, ItemState
+from app.cycles.service import cycle_row
 from app.extensions import db
 from app.progress import NO_PROGRESS, Progress
 from app.reconcile import engine
@@ -33,16 +34,30 @@ from app.timeutil import utcnow
 OUTCOME_FIELDS = ("combined", "mean", "total", "result", "discrepant_domains", "reasons")
 NO_READS = (frozenset(), 0, 0, ())  # an item nobody reads yet, as ``_load_reads`` gives an item
 
+# The tables reconciliation reads and writes, never an ORM statement: from the command line the first one would
+# configure every mapper (docs/architecture.md, "Batch steps"; a test holds it).
+_items = Item.__table__.c
+_assignments = Assignment.__table__.c
+_reads = Read.__table__.c
+_scores = Score.__table__.c
+_checks = RequirementCheck.__table__.c
+_resolutions = CommitteeResolution.__table__.c
+_outcomes = ItemOutcome.__table__
+
 
 class ReconcileError(ValueError):
     """A cycle cannot be reconciled; the message names the item and the problem."""
 
 
-def reconcile_cycle(cycle: Cycle, *, actor_id: int | None = None, progress: Progress = NO_PROGRESS) -> dict[str, int]:
+def reconcile_cycle(
+    cycle: Cycle | Row, *, actor_id: int | None = None, progress: Progress = NO_PROGRESS
+) -> dict[str, int]:
     """Evaluate every item of the cycle, assign third readers, store outcomes; returns the live items' counts per
     state (validity essays are evaluated, never counted: ``states.COUNTED``).
 
     Raw reads are never changed; an item with a committee resolution is decided.
+    ``cycle`` may be a plain row with its ``id`` and ``readers`` (``cycles.service.cycle_row_by_name``): the
+    whole step reads and writes through the tables, no ORM statement (docs/architecture.md, "Batch steps").
     The caller commits.
     """
     db.session.flush()  # reads, marks and resolutions added earlier in this session count
@@ -53,8 +68,8 @@ def reconcile_cycle(cycle: Cycle, *, actor_id: int | None = None, progress: Prog
             progress.finish()
 
 
-def _reconcile(cycle: Cycle, actor_id: int | None, progress: Progress) -> dict[str, int]:
-    in_cycle = Item.cycle_id == cycle.id
+def _reconcile(cycle: Cycle | Row, actor_id: int | None, progress: Progress) -> dict[str, int]:
+    in_cycle = _items.cycle_id == cycle.id
     progress.start("Reading the reads")
     items = _load_items(cycle.id)
     rubrics = rubrics_of(items, ReconcileError)
@@ -92,9 +107,9 @@ def reevaluate_item(item: Item, *, actor_id: int | None) -> engine.Verdict:
     """
     db.session.flush()
     rubric = rubrics_of([item], ReconcileError)[item.rubric_key]
-    this_item = Item.id == item.id
+    this_item = _items.id == item.id
     facts = _facts(
-        db.session.scalar(db.select(Cycle.readers).where(Cycle.id == item.cycle_id)),
+        cycle_row(item.cycle_id).readers,
         _load_reads(this_item).get(item.id, NO_READS),
         _load_resolutions(this_item).get(item.id),
         item.validity,
@@ -112,40 +127,41 @@ def reevaluate_item(item: Item, *, actor_id: int | None) -> engine.Verdict:
 def _load_items(cycle_id: int) -> list:
     """The cycle's items as rows with the columns reconciliation and third-reader assignment use."""
     return plain_rows(
-        db.select(
-            Item.id,
-            Item.item_id,
-            Item.cycle_id,
-            Item.kind,
-            Item.rubric_key,
-            Item.applicant_pk,
-            type_coerce(Item.state, String).label("state"),
-            Item.validity,
+        select(
+            _items.id,
+            _items.item_id,
+            _items.cycle_id,
+            _items.kind,
+            _items.rubric_key,
+            _items.applicant_pk,
+            type_coerce(_items.state, String).label("state"),
+            _items.validity,
         )
-        .where(Item.cycle_id == cycle_id)
-        .order_by(Item.id)
+        .where(_items.cycle_id == cycle_id)
+        .order_by(_items.id)
     )
 
 
 def _load_reads(scope: ColumnElement[bool]) -> dict[int, tuple[set[int], int, int, list[engine.ReadScores]]]:
     """Item pk → (its reviewers, started reads, pending further readers, submitted reads in submission order),
-    for the items ``scope`` (a condition on ``Item``: the cycle's, or one item) selects.
+    for the items ``scope`` (a condition on the ``items`` table: the cycle's, or one item) selects.
 
     The rows come in submission order (``Read.submission_order``) from the database, so no read
     needs a Python object of its own before it becomes the engine's ``ReadScores``.
     """
     rows = plain_rows(
-        db.select(
-            Assignment.item_pk,
-            Assignment.reviewer_id,
-            Assignment.source.in_(FURTHER_READ_SOURCES),
-            Read.id,
-            Read.status == ReadStatus.SUBMITTED,
+        select(
+            _assignments.item_pk,
+            _assignments.reviewer_id,
+            _assignments.source.in_(FURTHER_READ_SOURCES),
+            _reads.id,
+            _reads.status == ReadStatus.SUBMITTED,
         )
-        .join(Item, Assignment.item_pk == Item.id)
-        .outerjoin(Read, Read.assignment_id == Assignment.id)
+        .select_from(Assignment.__table__)
+        .join(Item.__table__, _assignments.item_pk == _items.id)
+        .outerjoin(Read.__table__, _reads.assignment_id == _assignments.id)
         .where(scope)
-        .order_by(Assignment.item_pk, *Read.submission_order())
+        .order_by(_assignments.item_pk, *Read.submission_order())
     )
     scores, checks, overridden = _submitted_scores(scope)
     per_item: dict[int, list] = {}
@@ -179,17 +195,17 @@ def _submitted_scores(
 
     def submitted(query):
         return (
-            query.join(Assignment, Read.assignment_id == Assignment.id)
-            .join(Item, Assignment.item_pk == Item.id)
-            .where(scope, Read.status == ReadStatus.SUBMITTED)
+            query.join(Assignment.__table__, _reads.assignment_id == _assignments.id)
+            .join(Item.__table__, _assignments.item_pk == _items.id)
+            .where(scope, _reads.status == ReadStatus.SUBMITTED)
         )
 
     scores: dict[int, dict[str, float]] = defaultdict(dict)
     for read_id, domain_key, score in plain_rows(
         submitted(
-            db.select(Score.read_id, Score.domain_key, Score.score)
-            .join(Read, Score.read_id == Read.id)
-            .where(Score.score.is_not(None))
+            select(_scores.read_id, _scores.domain_key, _scores.score)
+            .join(Read.__table__, _scores.read_id == _reads.id)
+            .where(_scores.score.is_not(None))
         )
     ):
         scores[read_id][domain_key] = score
@@ -197,12 +213,12 @@ def _submitted_scores(
     overridden: dict[int, set[str]] = defaultdict(set)
     for read_id, requirement_key, status, computed in plain_rows(
         submitted(
-            db.select(
-                RequirementCheck.read_id,
-                RequirementCheck.requirement_key,
-                type_coerce(RequirementCheck.status, String),
-                RequirementCheck.computed,
-            ).join(Read, RequirementCheck.read_id == Read.id)
+            select(
+                _checks.read_id,
+                _checks.requirement_key,
+                type_coerce(_checks.status, String),
+                _checks.computed,
+            ).join(Read.__table__, _checks.read_id == _reads.id)
         )
     ):
         checks[read_id][requirement_key] = status
@@ -213,8 +229,8 @@ def _submitted_scores(
 
 def _load_resolutions(scope: ColumnElement[bool]) -> dict[int, engine.CommitteeScores]:
     rows = plain_rows(
-        db.select(CommitteeResolution.item_pk, CommitteeResolution.scores, CommitteeResolution.result)
-        .join(Item, CommitteeResolution.item_pk == Item.id)
+        select(_resolutions.item_pk, _resolutions.scores, _resolutions.result)
+        .join(Item.__table__, _resolutions.item_pk == _items.id)
         .where(scope)
     )
     return {item_pk: engine.CommitteeScores(scores or {}, result) for item_pk, scores, result in rows}
@@ -222,8 +238,10 @@ def _load_resolutions(scope: ColumnElement[bool]) -> dict[int, engine.CommitteeS
 
 def _load_outcomes(scope: ColumnElement[bool]) -> dict[int, dict[str, Any]]:
     """Item pk → the stored outcome's values, as ``outcome_values`` gives them, for comparison."""
-    columns = [getattr(ItemOutcome, name) for name in OUTCOME_FIELDS]
-    rows = plain_rows(db.select(ItemOutcome.item_pk, *columns).join(Item, ItemOutcome.item_pk == Item.id).where(scope))
+    columns = [_outcomes.c[name] for name in OUTCOME_FIELDS]
+    rows = plain_rows(
+        select(_outcomes.c.item_pk, *columns).join(Item.__table__, _outcomes.c.item_pk == _items.id).where(scope)
+    )
     return {row[0]: dict(zip(OUTCOME_FIELDS, row[1:], strict=True)) for row in rows}
 
 
@@ -356,7 +374,7 @@ def _outcome_upsert():
     insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
     if insert is None:
         raise ReconcileError(f"reconciliation needs SQLite or PostgreSQL, not {dialect}")
-    statement = insert(ItemOutcome.__table__)
+    statement = insert(_outcomes)
     return statement.on_conflict_do_update(
         index_elements=["item_pk"], set_={name: statement.excluded[name] for name in (*OUTCOME_FIELDS, "computed_at")}
     )

@@ -1,5 +1,10 @@
 """Reconciling a cycle in the database: states, outcomes, audit entries, third readers, the CLI."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from app.assignment.models import Assignment, AssignmentSource
@@ -13,6 +18,8 @@ from app.scoring.models import Read, Score
 from tests import factories as f
 from tests.queries import recorded_statements, selects
 from tests.unit.reconcile_fixtures import write_test_rubrics
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -232,3 +239,44 @@ def test_reconcile_command_prints_counts_per_state(app, runner):
     assert lines["agreed"] == "1" and lines["committee"] == "0" and lines["total"] == "1"
     missing = runner.invoke(args=["reconcile", "--cycle", "Autumn"])
     assert missing.exit_code == 1 and "no cycle called 'Autumn'" in missing.output
+
+
+@pytest.mark.slow
+def test_the_reconcile_command_configures_no_mapper(app):
+    # From the command line the first ORM statement would configure every mapper (tens of milliseconds of a
+    # 5,000-item run, docs/architecture.md "Batch steps"); reconciliation, its further reader included, reads and
+    # writes through the tables. Run in a fresh interpreter: this one's mappers are configured long since.
+    with app.app_context():
+        cycle = f.make_cycle(name="Spring")
+        applicant = f.make_applicant(cycle)
+        third = f.make_user(email="third@example.org")
+        reviewers = pair(cycle, third)
+        item = essay_with_reads(
+            cycle, applicant, reviewers, [{"insight": 4, "clarity": 3}, {"insight": 2, "clarity": 3}]
+        )
+        db.session.commit()
+        item_pk = item.id
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the fresh interpreter opens the test's SQLite file")
+        database, instance = db.engine.url.database, app.instance_path
+        db.engine.dispose()
+    script = (
+        "from app import create_app\nfrom app.extensions import db\n"
+        "app = create_app()\n"
+        "result = app.test_cli_runner().invoke(args=['reconcile', '--cycle', 'Spring'])\n"
+        "print(result.output.replace(chr(10), ' '))\n"
+        "print(sorted(m.class_.__name__ for m in db.Model.registry.mappers if m.configured))\n"
+    )
+    environment = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "FLASK_APP")}
+    environment.update(
+        {"ENDORSEMENT_INSTANCE": instance, "SECRET_KEY": "reconcile-test", "DATABASE_URL": f"sqlite:///{database}"}
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    output, configured = result.stdout.strip().splitlines()[-2:]
+    assert "adjudicating  1" in output and configured == "[]"
+    with app.app_context():
+        readers = db.session.scalars(db.select(Assignment.source).filter_by(item_pk=item_pk)).all()
+        assert sorted(readers) == sorted([AssignmentSource.MANUAL] * 2 + [AssignmentSource.THIRD_READER])
