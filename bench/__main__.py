@@ -486,8 +486,16 @@ def main() -> None:
         action="store_true",
         help="only the 1x reconciliation rows (floor, flask, in process), reusing a scored 1x cycle if one is built",
     )
+    parser.add_argument(
+        "--import-only",
+        action="store_true",
+        help="only the scores import at 1x: floor, `flask import scores` and in process, side by side",
+    )
     options = parser.parse_args()
     repeats = options.repeats or (1 if options.quick else 3)
+    if options.import_only:
+        main_import_only(options.repeats or 3)
+        return
     if options.reconcile_only:
         reconcile_only(repeats)
         return
@@ -568,6 +576,33 @@ def main() -> None:
             f"(process {result['rss_before_kib'] / 1024:.0f} MiB before the export)"
         )
     print(f"\n(bench took {(time.time() - started) / 60:.1f} minutes)")
+
+
+def main_import_only(repeats: int) -> None:
+    """The scores import's three rows alone (a few minutes rather than half an hour), with the load averages."""
+    started = time.time()
+    scale = prepare(1)
+    startup = measure_startup(scale, max(repeats, 3))
+    floors, ours, cli = measure_import(scale, repeats, with_floor=True)
+    name = f"scores import ({scale.counts['score_rows']:,} rows)"
+    rows = [
+        ratio_row(
+            f"{name}, `flask` command, start-up subtracted",
+            floors,
+            without_startup(cli, startup),
+            3.0,
+            f"command {seconds(median(cli, 'cpu'))} CPU with start-up",
+        ),
+        ratio_row(f"{name}, in process", floors, ours, 3.0),
+    ]
+    print(f"\nScores import only, {time.strftime('%Y-%m-%d %H:%M')}; {machine()}")
+    print(f"median of {repeats} runs, floor and ours alternating; ratio = ours / floor on process CPU seconds.\n")
+    print(table(rows))
+    for label, runs in (("floor", floors), ("in process", ours), ("flask", without_startup(cli, startup))):
+        print(f"{label} runs (CPU): {', '.join(seconds(run['cpu']) for run in runs)}")
+    print(f"`flask --help` start-up: {seconds(startup['cpu'])} CPU (subtracted)")
+    print(f"`flask` peak RSS {median(cli, 'peak_kib') / 1024:.0f} MiB; load averages {os.getloadavg()}")
+    print(f"(took {(time.time() - started) / 60:.1f} minutes)")
 
 
 if __name__ == "__main__":
