@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import bindparam
+
 from app.assignment.models import Assignment
 from app.cycles.models import Applicant, Application, Cycle, Item, ItemKind
 from app.cycles.states import FINAL_STATES
@@ -76,14 +78,22 @@ _KINDS: dict[str, tuple[Any, tuple[Any, ...], Callable[..., Any]]] = {
 }
 
 
+# Built once: a statement made afresh on every call costs its cache key each time, about as much as running it
+# for one application (the scoring page reads one portfolio per request; bench/README.md).
+_KIND_SELECTS = {
+    kind: db.select(model.application_id, *columns)
+    .where(model.application_id.in_(bindparam("application_ids", expanding=True)))
+    .order_by(model.id)
+    for kind, (model, columns, _build) in _KINDS.items()
+}
+
+
 def portfolios(applications: Iterable[tuple[int, dict]]) -> dict[int, Portfolio]:
     """``(application id, figures)`` pairs → each application's portfolio, in one query per record kind."""
     figures = dict(applications)
     records: dict[str, dict[int, list]] = {kind: defaultdict(list) for kind in _KINDS}
-    for kind, (model, columns, build) in _KINDS.items():
-        for application_id, *values in db.session.execute(
-            db.select(model.application_id, *columns).where(model.application_id.in_(list(figures))).order_by(model.id)
-        ):
+    for kind, (_model, _columns, build) in _KINDS.items():
+        for application_id, *values in db.session.execute(_KIND_SELECTS[kind], {"application_ids": list(figures)}):
             records[kind][application_id].append(build(*values))
     return {
         application_id: Portfolio(
