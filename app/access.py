@@ -257,6 +257,24 @@ def item_or_404(item_pk: int, user: User | None = None) -> Item:
     return item
 
 
+# Built once, bound per call (every scoring page and autosave runs one): a statement made afresh pays its cache
+# key on every request (bench/README.md, "The web rows after the sixth session").
+_ASSIGNMENT = (
+    db.select(Assignment)
+    .join(Assignment.item)
+    .options(contains_eager(Assignment.item))
+    .where(Assignment.id == bindparam("assignment_id"))
+)
+# The reviewer rule of can_read_assignment, the hidden-applicant check answered by the same query, with the item's
+# cycle: its qualification set size (items are released once it is passed: released_to_reviewer), and what the
+# scoring page shows of it without a query of its own.
+_REVIEWER_ASSIGNMENT = (
+    _ASSIGNMENT.join(Item.cycle)
+    .options(contains_eager(Assignment.item).contains_eager(Item.cycle))
+    .where(Assignment.reviewer_id == bindparam(VIEWER), applicant_visible(Role.REVIEWER, Item.applicant_pk))
+)
+
+
 def assignment_or_404(assignment_id: int, user: User | None = None) -> Assignment:
     """The assignment, if it exists and the user (default: the current one) may read it; else 404.
 
@@ -266,26 +284,12 @@ def assignment_or_404(assignment_id: int, user: User | None = None) -> Assignmen
     user = user or current_user
     if not _signed_in(user):
         abort(404)
-    statement = (
-        db.select(Assignment)
-        .join(Assignment.item)
-        .options(contains_eager(Assignment.item))
-        .where(Assignment.id == assignment_id)
-    )
     if user.role == Role.REVIEWER:
-        # The reviewer rule of can_read_assignment, the hidden-applicant check answered by the same query, with
-        # the item's cycle: its qualification set size (items are released once it is passed:
-        # released_to_reviewer), and what the scoring page shows of it without a query of its own.
-        assignment = db.session.scalar(
-            statement.join(Item.cycle)
-            .options(contains_eager(Assignment.item).contains_eager(Item.cycle))
-            .where(Assignment.reviewer_id == user.id, applicant_visible(user.role, Item.applicant_pk)),
-            viewer_params(user),
-        )
+        assignment = db.session.scalar(_REVIEWER_ASSIGNMENT, {"assignment_id": assignment_id, **viewer_params(user)})
         if assignment is not None and assignment.item.cycle.qualify_items and not released_to_reviewer(assignment):
             assignment = None
     else:
-        assignment = db.session.scalar(statement)
+        assignment = db.session.scalar(_ASSIGNMENT, {"assignment_id": assignment_id})
         if assignment is not None and not can_read_assignment(user, assignment):
             assignment = None
     if assignment is None:

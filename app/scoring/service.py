@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import textlimits as limits
-from app.access import applicant_visible, viewer_params
+from app.access import VIEWER, applicant_visible, viewer_params
 from app.assignment.models import Assignment
 from app.assignment.queue import QUEUE_ORDER
 from app.audit.models import AuditEntry
@@ -169,7 +169,6 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
     )
     rows = db.session.execute(
         _queue_select(
-            reviewer,
             Assignment.id,
             Item.item_id,
             Item.kind,
@@ -240,15 +239,26 @@ def _queue_status(status: ReadStatus | None) -> str:
     return status.value if status else "not_started"
 
 
-def _queue_select(reviewer: User, *columns) -> Select:
+def _queue_select(*columns) -> Select:
     """``columns`` of the reviewer's assignments with their items, those whose applicant the reviewer may see: the
-    one rule of which reads a queue lists (``queue_for`` and ``neighbours``; the caller orders by QUEUE_ORDER)."""
+    one rule of which reads a queue lists (``queue_for`` and ``neighbours``; the caller orders by QUEUE_ORDER and
+    binds the reviewer with ``viewer_params``)."""
     return (
         select(*columns)
         .select_from(Assignment)
         .join(Item, Assignment.item_pk == Item.id)
-        .where(Assignment.reviewer_id == reviewer.id, applicant_visible(Role.REVIEWER, Item.applicant_pk))
+        .where(Assignment.reviewer_id == bindparam(VIEWER), applicant_visible(Role.REVIEWER, Item.applicant_pk))
     )
+
+
+# Built once, bound per call: every scoring page of a reviewer reads it, and a statement made afresh pays its
+# cache key on every request (bench/README.md, "The web rows after the sixth session").
+_NEIGHBOUR_ROWS = (
+    _queue_select(Assignment.id, Item.item_id, Read.status, Item.cycle_id, Cycle.qualify_items)
+    .join(Cycle, Item.cycle_id == Cycle.id)
+    .outerjoin(Read, Read.assignment_id == Assignment.id)
+    .order_by(*QUEUE_ORDER)
+)
 
 
 def _standing(cycle_id: int, reviewer: User) -> calibration_service.ReviewerStanding | None:
@@ -297,13 +307,7 @@ def neighbours(reviewer: User, assignment: Assignment) -> Neighbours | None:
     One query of a few columns for the item's cycle alone (the page needs no progress, prompt or rubric of the
     others), plus the qualification standing in a cycle with a qualification set (docs/pages.md, "What the page reads").
     """
-    rows = plain_rows(
-        _queue_select(reviewer, Assignment.id, Item.item_id, Read.status, Item.cycle_id, Cycle.qualify_items)
-        .join(Cycle, Item.cycle_id == Cycle.id)
-        .outerjoin(Read, Read.assignment_id == Assignment.id)
-        .order_by(*QUEUE_ORDER),
-        viewer_params(reviewer),
-    )
+    rows = plain_rows(_NEIGHBOUR_ROWS, viewer_params(reviewer))
     # The item's cycle is picked here, not in SQL: with it there SQLite reads the whole cycle's items first.
     cycle_id = assignment.item.cycle_id
     in_cycle = [row for row in rows if row[3] == cycle_id]
@@ -360,10 +364,7 @@ class PageRecords:
     flags: list[ItemFlag]
 
 
-def page_records(assignment: Assignment, *, with_flags: bool) -> PageRecords:
-    """The read, the application and (``with_flags``) the reviewer's reports, newest first, in one query: one row
-    per report (or one row without any), read and application outer-joined to each (docs/pages.md, "What the
-    page reads")."""
+def _page_records_select(with_flags: bool) -> Select:
     entities: list = [Read, Application, ItemFlag] if with_flags else [Read, Application]
     statement = (
         select(*entities)
@@ -371,11 +372,21 @@ def page_records(assignment: Assignment, *, with_flags: bool) -> PageRecords:
         .join(Item, Assignment.item_pk == Item.id)
         .outerjoin(Read, Read.assignment_id == Assignment.id)
         .outerjoin(Application, (Application.applicant_pk == Item.applicant_pk) & (Item.kind == ItemKind.APPLICATION))
-        .where(Assignment.id == assignment.id)
+        .where(Assignment.id == bindparam("assignment_id"))
     )
     if with_flags:
         statement = statement.outerjoin(ItemFlag, ItemFlag.assignment_id == Assignment.id).order_by(ItemFlag.id.desc())
-    rows = db.session.execute(statement).all()
+    return statement
+
+
+_PAGE_RECORDS = {with_flags: _page_records_select(with_flags) for with_flags in (False, True)}
+
+
+def page_records(assignment: Assignment, *, with_flags: bool) -> PageRecords:
+    """The read, the application and (``with_flags``) the reviewer's reports, newest first, in one query: one row
+    per report (or one row without any), read and application outer-joined to each (docs/pages.md, "What the
+    page reads")."""
+    rows = db.session.execute(_PAGE_RECORDS[with_flags], {"assignment_id": assignment.id}).all()
     read, application = rows[0][0], rows[0][1]
     return PageRecords(read, application, [row[2] for row in rows if with_flags and row[2] is not None])
 
@@ -385,6 +396,14 @@ def find_read(assignment: Assignment) -> Read | None:
     return db.session.scalar(select(Read).where(Read.assignment_id == assignment.id))
 
 
+_LOCKED_READ = (
+    select(Read)
+    .where(Read.assignment_id == bindparam("assignment_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
 def open_read(assignment: Assignment, *, actor_id: int | None = None) -> Read:
     """The assignment's read, created as a draft on first use, and locked for this transaction.
 
@@ -392,13 +411,7 @@ def open_read(assignment: Assignment, *, actor_id: int | None = None) -> Read:
     (SQLite already serialises writers with BEGIN IMMEDIATE). The first save
     puts an item not yet in review in review.
     """
-    locked = (
-        select(Read)
-        .where(Read.assignment_id == assignment.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    read = db.session.scalars(locked).one_or_none()
+    read = db.session.scalars(_LOCKED_READ, {"assignment_id": assignment.id}).one_or_none()
     if read is None:  # only the first save of a read: every later autosave finds it with the SELECT alone
         now = utcnow()
         created = db.session.execute(
@@ -407,7 +420,7 @@ def open_read(assignment: Assignment, *, actor_id: int | None = None) -> Read:
             .on_conflict_do_nothing(index_elements=["assignment_id"])
             .returning(Read.id)
         ).first()
-        read = db.session.scalars(locked).one()
+        read = db.session.scalars(_LOCKED_READ, {"assignment_id": assignment.id}).one()
         if created is not None:  # not a concurrent first save that lost the race
             item = _locked_item(assignment.item_pk)
             states.derive_pre_review(item, started_reads=1, actor_id=actor_id)
@@ -455,6 +468,24 @@ def new_window_id() -> str:
     return secrets.token_urlsafe(12)
 
 
+# What an autosave compares with (built once, as _NEIGHBOUR_ROWS is).
+_STORED_SCORE = select(Score.id, Score.score, Score.comment, Score.seq, Score.version, Score.tab).where(
+    Score.read_id == bindparam("read_id"), Score.domain_key == bindparam("domain_key")
+)
+_STORED_CHECK = select(
+    RequirementCheck.id,
+    RequirementCheck.status,
+    RequirementCheck.note,
+    RequirementCheck.seq,
+    RequirementCheck.version,
+    RequirementCheck.tab,
+    RequirementCheck.override_reason,
+).where(
+    RequirementCheck.read_id == bindparam("read_id"),
+    RequirementCheck.requirement_key == bindparam("requirement_key"),
+)
+
+
 def save_domain(
     read: Read,
     domain_key: str,
@@ -472,11 +503,7 @@ def save_domain(
         raise ScoringError(f"domain: {domain_key!r} is not a domain of rubric {rubric.key}")
     score = _check_score(rubric, score)
     comment = _check_text(comment, "comment")
-    row = db.session.execute(
-        select(Score.id, Score.score, Score.comment, Score.seq, Score.version, Score.tab).where(
-            Score.read_id == read.id, Score.domain_key == domain_key
-        )
-    ).first()
+    row = db.session.execute(_STORED_SCORE, {"read_id": read.id, "domain_key": domain_key}).first()
     stored = None if row is None else StoredField(row.version, row.tab, row.seq, (row.score, row.comment or ""))
     outcome, version = _decide(stored, window, (score, comment or ""))
     if outcome is SaveOutcome.CONFLICT and row is not None:  # a conflict always has a stored row
@@ -540,17 +567,7 @@ def save_requirement(
     check_status = _check_status(status)
     note = _check_text(note, "note")
     reason = _check_text(reason, "reason", limits.REASON)
-    row = db.session.execute(
-        select(
-            RequirementCheck.id,
-            RequirementCheck.status,
-            RequirementCheck.note,
-            RequirementCheck.seq,
-            RequirementCheck.version,
-            RequirementCheck.tab,
-            RequirementCheck.override_reason,
-        ).where(RequirementCheck.read_id == read.id, RequirementCheck.requirement_key == requirement_key)
-    ).first()
+    row = db.session.execute(_STORED_CHECK, {"read_id": read.id, "requirement_key": requirement_key}).first()
     stored = (
         None
         if row is None
@@ -691,6 +708,20 @@ class ReadContent:
     computed: dict[str, str | None] = field(default_factory=dict)  # the checks the marks were settled against
 
 
+# The page's statements, built once as _NEIGHBOUR_ROWS is.
+_READ_SCORES = select(Score.domain_key, Score.score, Score.comment, Score.version).where(
+    Score.read_id == bindparam("read_id")
+)
+_READ_CHECKS = select(
+    RequirementCheck.requirement_key,
+    RequirementCheck.status,
+    RequirementCheck.note,
+    RequirementCheck.version,
+    RequirementCheck.override_reason,
+    RequirementCheck.computed,
+).where(RequirementCheck.read_id == bindparam("read_id"))
+
+
 def read_content(read: Read | None) -> ReadContent:
     """The stored state of a read in two queries (one per child table)."""
     if read is None:
@@ -704,19 +735,8 @@ def read_content(read: Read | None) -> ReadContent:
             check_versions={},
             overall_version=0,
         )
-    score_rows = db.session.execute(
-        select(Score.domain_key, Score.score, Score.comment, Score.version).where(Score.read_id == read.id)
-    ).all()
-    check_rows = db.session.execute(
-        select(
-            RequirementCheck.requirement_key,
-            RequirementCheck.status,
-            RequirementCheck.note,
-            RequirementCheck.version,
-            RequirementCheck.override_reason,
-            RequirementCheck.computed,
-        ).where(RequirementCheck.read_id == read.id)
-    ).all()
+    score_rows = db.session.execute(_READ_SCORES, {"read_id": read.id}).all()
+    check_rows = db.session.execute(_READ_CHECKS, {"read_id": read.id}).all()
     return ReadContent(
         scores={row.domain_key: row.score for row in score_rows},
         comments={row.domain_key: row.comment or "" for row in score_rows},
