@@ -21,6 +21,7 @@ exist, so IDs cannot be probed. docs/access.md has the table, and how to add a
 rule (committee recusal) in ``_hidden_condition`` alone.
 """
 
+from functools import cache
 from typing import Any, TypeGuard
 
 from flask import abort
@@ -259,20 +260,29 @@ def item_or_404(item_pk: int, user: User | None = None) -> Item:
 
 # Built once, bound per call (every scoring page and autosave runs one): a statement made afresh pays its cache
 # key on every request (bench/README.md, "The web rows after the sixth session").
-_ASSIGNMENT = (
-    db.select(Assignment)
-    .join(Assignment.item)
-    .options(contains_eager(Assignment.item))
-    .where(Assignment.id == bindparam("assignment_id"))
-)
+@cache
+def _assignment() -> Select:
+    # Built on first use, not at import: that configures every mapper (docs/architecture.md, "Batch steps").
+    return (
+        db.select(Assignment)
+        .join(Assignment.item)
+        .options(contains_eager(Assignment.item))
+        .where(Assignment.id == bindparam("assignment_id"))
+    )
+
+
 # The reviewer rule of can_read_assignment, the hidden-applicant check answered by the same query, with the item's
 # cycle: its qualification set size (items are released once it is passed: released_to_reviewer), and what the
 # scoring page shows of it without a query of its own.
-_REVIEWER_ASSIGNMENT = (
-    _ASSIGNMENT.join(Item.cycle)
-    .options(contains_eager(Assignment.item).contains_eager(Item.cycle))
-    .where(Assignment.reviewer_id == bindparam(VIEWER), applicant_visible(Role.REVIEWER, Item.applicant_pk))
-)
+@cache
+def _reviewer_assignment() -> Select:
+    # Built on first use, not at import: that configures every mapper (docs/architecture.md, "Batch steps").
+    return (
+        _assignment()
+        .join(Item.cycle)
+        .options(contains_eager(Assignment.item).contains_eager(Item.cycle))
+        .where(Assignment.reviewer_id == bindparam(VIEWER), applicant_visible(Role.REVIEWER, Item.applicant_pk))
+    )
 
 
 def assignment_or_404(assignment_id: int, user: User | None = None) -> Assignment:
@@ -285,11 +295,11 @@ def assignment_or_404(assignment_id: int, user: User | None = None) -> Assignmen
     if not _signed_in(user):
         abort(404)
     if user.role == Role.REVIEWER:
-        assignment = db.session.scalar(_REVIEWER_ASSIGNMENT, {"assignment_id": assignment_id, **viewer_params(user)})
+        assignment = db.session.scalar(_reviewer_assignment(), {"assignment_id": assignment_id, **viewer_params(user)})
         if assignment is not None and assignment.item.cycle.qualify_items and not released_to_reviewer(assignment):
             assignment = None
     else:
-        assignment = db.session.scalar(_ASSIGNMENT, {"assignment_id": assignment_id})
+        assignment = db.session.scalar(_assignment(), {"assignment_id": assignment_id})
         if assignment is not None and not can_read_assignment(user, assignment):
             assignment = None
     if assignment is None:

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cache
 
 from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -253,12 +254,15 @@ def _queue_select(*columns) -> Select:
 
 # Built once, bound per call: every scoring page of a reviewer reads it, and a statement made afresh pays its
 # cache key on every request (bench/README.md, "The web rows after the sixth session").
-_NEIGHBOUR_ROWS = (
-    _queue_select(Assignment.id, Item.item_id, Read.status, Item.cycle_id, Cycle.qualify_items)
-    .join(Cycle, Item.cycle_id == Cycle.id)
-    .outerjoin(Read, Read.assignment_id == Assignment.id)
-    .order_by(*QUEUE_ORDER)
-)
+@cache
+def _neighbour_rows() -> Select:
+    # Built on first use, not at import: that configures every mapper (docs/architecture.md, "Batch steps").
+    return (
+        _queue_select(Assignment.id, Item.item_id, Read.status, Item.cycle_id, Cycle.qualify_items)
+        .join(Cycle, Item.cycle_id == Cycle.id)
+        .outerjoin(Read, Read.assignment_id == Assignment.id)
+        .order_by(*QUEUE_ORDER)
+    )
 
 
 def _standing(cycle_id: int, reviewer: User) -> calibration_service.ReviewerStanding | None:
@@ -307,7 +311,7 @@ def neighbours(reviewer: User, assignment: Assignment) -> Neighbours | None:
     One query of a few columns for the item's cycle alone (the page needs no progress, prompt or rubric of the
     others), plus the qualification standing in a cycle with a qualification set (docs/pages.md, "What the page reads").
     """
-    rows = plain_rows(_NEIGHBOUR_ROWS, viewer_params(reviewer))
+    rows = plain_rows(_neighbour_rows(), viewer_params(reviewer))
     # The item's cycle is picked here, not in SQL: with it there SQLite reads the whole cycle's items first.
     cycle_id = assignment.item.cycle_id
     in_cycle = [row for row in rows if row[3] == cycle_id]
@@ -379,14 +383,17 @@ def _page_records_select(with_flags: bool) -> Select:
     return statement
 
 
-_PAGE_RECORDS = {with_flags: _page_records_select(with_flags) for with_flags in (False, True)}
+@cache
+def _page_records() -> dict[bool, Select]:
+    # Built on first use, not at import: that configures every mapper (docs/architecture.md, "Batch steps").
+    return {with_flags: _page_records_select(with_flags) for with_flags in (False, True)}
 
 
 def page_records(assignment: Assignment, *, with_flags: bool) -> PageRecords:
     """The read, the application and (``with_flags``) the reviewer's reports, newest first, in one query: one row
     per report (or one row without any), read and application outer-joined to each (docs/pages.md, "What the
     page reads")."""
-    rows = db.session.execute(_PAGE_RECORDS[with_flags], {"assignment_id": assignment.id}).all()
+    rows = db.session.execute(_page_records()[with_flags], {"assignment_id": assignment.id}).all()
     read, application = rows[0][0], rows[0][1]
     return PageRecords(read, application, [row[2] for row in rows if with_flags and row[2] is not None])
 
@@ -396,12 +403,15 @@ def find_read(assignment: Assignment) -> Read | None:
     return db.session.scalar(select(Read).where(Read.assignment_id == assignment.id))
 
 
-_LOCKED_READ = (
-    select(Read)
-    .where(Read.assignment_id == bindparam("assignment_id"))
-    .with_for_update()
-    .execution_options(populate_existing=True)
-)
+@cache
+def _locked_read() -> Select:
+    # Built on first use, not at import: that configures every mapper (docs/architecture.md, "Batch steps").
+    return (
+        select(Read)
+        .where(Read.assignment_id == bindparam("assignment_id"))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def open_read(assignment: Assignment, *, actor_id: int | None = None) -> Read:
@@ -411,7 +421,7 @@ def open_read(assignment: Assignment, *, actor_id: int | None = None) -> Read:
     (SQLite already serialises writers with BEGIN IMMEDIATE). The first save
     puts an item not yet in review in review.
     """
-    read = db.session.scalars(_LOCKED_READ, {"assignment_id": assignment.id}).one_or_none()
+    read = db.session.scalars(_locked_read(), {"assignment_id": assignment.id}).one_or_none()
     if read is None:  # only the first save of a read: every later autosave finds it with the SELECT alone
         now = utcnow()
         created = db.session.execute(
@@ -420,7 +430,7 @@ def open_read(assignment: Assignment, *, actor_id: int | None = None) -> Read:
             .on_conflict_do_nothing(index_elements=["assignment_id"])
             .returning(Read.id)
         ).first()
-        read = db.session.scalars(_LOCKED_READ, {"assignment_id": assignment.id}).one()
+        read = db.session.scalars(_locked_read(), {"assignment_id": assignment.id}).one()
         if created is not None:  # not a concurrent first save that lost the race
             item = _locked_item(assignment.item_pk)
             states.derive_pre_review(item, started_reads=1, actor_id=actor_id)
@@ -468,22 +478,30 @@ def new_window_id() -> str:
     return secrets.token_urlsafe(12)
 
 
-# What an autosave compares with (built once, as _NEIGHBOUR_ROWS is).
-_STORED_SCORE = select(Score.id, Score.score, Score.comment, Score.seq, Score.version, Score.tab).where(
-    Score.read_id == bindparam("read_id"), Score.domain_key == bindparam("domain_key")
-)
-_STORED_CHECK = select(
-    RequirementCheck.id,
-    RequirementCheck.status,
-    RequirementCheck.note,
-    RequirementCheck.seq,
-    RequirementCheck.version,
-    RequirementCheck.tab,
-    RequirementCheck.override_reason,
-).where(
-    RequirementCheck.read_id == bindparam("read_id"),
-    RequirementCheck.requirement_key == bindparam("requirement_key"),
-)
+# What an autosave compares with (built once, as _neighbour_rows() is).
+@cache
+def _stored_score() -> Select:
+    # Built on first use, not at import: that configures every mapper (docs/architecture.md, "Batch steps").
+    return select(Score.id, Score.score, Score.comment, Score.seq, Score.version, Score.tab).where(
+        Score.read_id == bindparam("read_id"), Score.domain_key == bindparam("domain_key")
+    )
+
+
+@cache
+def _stored_check() -> Select:
+    # Built on first use, not at import: that configures every mapper (docs/architecture.md, "Batch steps").
+    return select(
+        RequirementCheck.id,
+        RequirementCheck.status,
+        RequirementCheck.note,
+        RequirementCheck.seq,
+        RequirementCheck.version,
+        RequirementCheck.tab,
+        RequirementCheck.override_reason,
+    ).where(
+        RequirementCheck.read_id == bindparam("read_id"),
+        RequirementCheck.requirement_key == bindparam("requirement_key"),
+    )
 
 
 def save_domain(
@@ -503,7 +521,7 @@ def save_domain(
         raise ScoringError(f"domain: {domain_key!r} is not a domain of rubric {rubric.key}")
     score = _check_score(rubric, score)
     comment = _check_text(comment, "comment")
-    row = db.session.execute(_STORED_SCORE, {"read_id": read.id, "domain_key": domain_key}).first()
+    row = db.session.execute(_stored_score(), {"read_id": read.id, "domain_key": domain_key}).first()
     stored = None if row is None else StoredField(row.version, row.tab, row.seq, (row.score, row.comment or ""))
     outcome, version = _decide(stored, window, (score, comment or ""))
     if outcome is SaveOutcome.CONFLICT and row is not None:  # a conflict always has a stored row
@@ -567,7 +585,7 @@ def save_requirement(
     check_status = _check_status(status)
     note = _check_text(note, "note")
     reason = _check_text(reason, "reason", limits.REASON)
-    row = db.session.execute(_STORED_CHECK, {"read_id": read.id, "requirement_key": requirement_key}).first()
+    row = db.session.execute(_stored_check(), {"read_id": read.id, "requirement_key": requirement_key}).first()
     stored = (
         None
         if row is None
@@ -661,24 +679,27 @@ def _in_words(mark: str | None, text: str | None, shown: int = 160) -> str:
 
 
 # Both counts in one round trip, built once: every autosave answers with them.
-_PROGRESS_COUNTS = select(
-    select(func.count())
-    .select_from(Score)
-    .where(
-        Score.read_id == bindparam("read_id"),
-        Score.score.is_not(None),
-        Score.domain_key.in_(bindparam("domains", expanding=True)),
+@cache
+def _progress_counts() -> Select:
+    # Built on first use, not at import: that configures every mapper (docs/architecture.md, "Batch steps").
+    return select(
+        select(func.count())
+        .select_from(Score)
+        .where(
+            Score.read_id == bindparam("read_id"),
+            Score.score.is_not(None),
+            Score.domain_key.in_(bindparam("domains", expanding=True)),
+        )
+        .scalar_subquery(),
+        select(func.count())
+        .select_from(RequirementCheck)
+        .where(
+            RequirementCheck.read_id == bindparam("read_id"),
+            RequirementCheck.status.is_not(None),
+            RequirementCheck.requirement_key.in_(bindparam("requirements", expanding=True)),
+        )
+        .scalar_subquery(),
     )
-    .scalar_subquery(),
-    select(func.count())
-    .select_from(RequirementCheck)
-    .where(
-        RequirementCheck.read_id == bindparam("read_id"),
-        RequirementCheck.status.is_not(None),
-        RequirementCheck.requirement_key.in_(bindparam("requirements", expanding=True)),
-    )
-    .scalar_subquery(),
-)
 
 
 def progress(read: Read | None, rubric: Rubric) -> Progress:
@@ -686,7 +707,7 @@ def progress(read: Read | None, rubric: Rubric) -> Progress:
     if read is None:
         return Progress(scored=0, domains=len(rubric.domains), requirements=len(rubric.requirements))
     scored, marked = db.session.execute(
-        _PROGRESS_COUNTS,
+        _progress_counts(),
         {"read_id": read.id, "domains": list(rubric.domain_keys), "requirements": [r.key for r in rubric.requirements]},
     ).one()
     return Progress(scored=scored, domains=len(rubric.domains), marked=marked, requirements=len(rubric.requirements))
@@ -708,18 +729,26 @@ class ReadContent:
     computed: dict[str, str | None] = field(default_factory=dict)  # the checks the marks were settled against
 
 
-# The page's statements, built once as _NEIGHBOUR_ROWS is.
-_READ_SCORES = select(Score.domain_key, Score.score, Score.comment, Score.version).where(
-    Score.read_id == bindparam("read_id")
-)
-_READ_CHECKS = select(
-    RequirementCheck.requirement_key,
-    RequirementCheck.status,
-    RequirementCheck.note,
-    RequirementCheck.version,
-    RequirementCheck.override_reason,
-    RequirementCheck.computed,
-).where(RequirementCheck.read_id == bindparam("read_id"))
+# The page's statements, built once as _neighbour_rows() is.
+@cache
+def _read_scores() -> Select:
+    # Built on first use, not at import: that configures every mapper (docs/architecture.md, "Batch steps").
+    return select(Score.domain_key, Score.score, Score.comment, Score.version).where(
+        Score.read_id == bindparam("read_id")
+    )
+
+
+@cache
+def _read_checks() -> Select:
+    # Built on first use, not at import: that configures every mapper (docs/architecture.md, "Batch steps").
+    return select(
+        RequirementCheck.requirement_key,
+        RequirementCheck.status,
+        RequirementCheck.note,
+        RequirementCheck.version,
+        RequirementCheck.override_reason,
+        RequirementCheck.computed,
+    ).where(RequirementCheck.read_id == bindparam("read_id"))
 
 
 def read_content(read: Read | None) -> ReadContent:
@@ -735,8 +764,8 @@ def read_content(read: Read | None) -> ReadContent:
             check_versions={},
             overall_version=0,
         )
-    score_rows = db.session.execute(_READ_SCORES, {"read_id": read.id}).all()
-    check_rows = db.session.execute(_READ_CHECKS, {"read_id": read.id}).all()
+    score_rows = db.session.execute(_read_scores(), {"read_id": read.id}).all()
+    check_rows = db.session.execute(_read_checks(), {"read_id": read.id}).all()
     return ReadContent(
         scores={row.domain_key: row.score for row in score_rows},
         comments={row.domain_key: row.comment or "" for row in score_rows},
