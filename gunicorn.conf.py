@@ -13,19 +13,11 @@ import os
 # Behind nginx on the same host (docs/nginx.conf.example); never exposed directly.
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 
-# Threaded workers (gthread), a few requests at once each. The work is CPU-bound Python and SQLite/PostgreSQL
+# Sync workers, each serving one request at a time: the work is CPU-bound Python and SQLite/PostgreSQL
 # calls, so more workers than cores only queue inside the kernel instead of in nginx. Two per core plus
 # one (gunicorn's own advice) covers a worker waiting on the database; capped because every worker holds
-# a full copy of the app (~150 MB resident after a large export). Threads, not sync workers, because a
-# sign-in waits ~0.2 CPU-s for its password hash, which runs at the lowest priority (app/people/passwords.py)
-# so that autosaves get the cores first: with sync workers that wait held the whole worker, and five clients
-# signing in over and over took every worker from the saves (docs/security-hardening.md, "Saves under load").
-worker_class = "gthread"
+# a full copy of the app (~150 MB resident after a large export).
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * (os.cpu_count() or 1) + 1, 8)))
-# Per worker: enough that sign-ins waiting for their hashes (one hashing thread per worker) leave threads
-# for the saves. The app keeps nothing per process that threads could race on: sessions are per app
-# context, SQLite connections come from a pool one thread at a time, the mail and job threads take a lock.
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
 
 # The longest a request may run before gunicorn kills its worker. The export and the letters run in a
 # background thread (app/jobs/service.py), so no page waits on them; the longest request left is a large
@@ -48,7 +40,7 @@ max_requests_jitter = 100
 # user, which a second instance on the host would take over.
 control_socket_disable = True
 
-# Behind nginx, idle keep-alive connections are nginx's business; a short wait frees the connection.
+# Behind nginx, idle keep-alive connections are nginx's business; a short wait frees the sync worker.
 keepalive = 5
 
 # Logs go to stderr (journald under systemd). The access log leaves out the query string, the referrer and
