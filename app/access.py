@@ -21,7 +21,6 @@ exist, so IDs cannot be probed. docs/access.md has the table, and how to add a
 rule (committee recusal) in ``_hidden_condition`` alone.
 """
 
-from functools import cache
 from typing import Any, TypeGuard
 
 from flask import abort
@@ -33,6 +32,7 @@ from app.assignment.eligibility import email_key, interest_reasons, organization
 from app.assignment.models import Assignment
 from app.calibration import service as calibration_service
 from app.cycles.models import Applicant, Application, Conflict, Cycle, CycleMember, Item, MemberRole
+from app.database import built_once
 from app.extensions import db
 from app.people.models import ReviewerProfile, Role, User
 from app.scoring.models import ItemFlag
@@ -258,11 +258,9 @@ def item_or_404(item_pk: int, user: User | None = None) -> Item:
     return item
 
 
-# Built once, bound per call (every scoring page and autosave runs one): a statement made afresh pays its cache
-# key on every request (bench/README.md, "The web rows after the sixth session").
-@cache
+# Every scoring page and autosave runs one of these (``built_once``: app/database.py says why).
+@built_once
 def _assignment() -> Select:
-    # Built on first use, not at import: that configures every mapper (docs/architecture.md, "Batch steps").
     return (
         db.select(Assignment)
         .join(Assignment.item)
@@ -274,9 +272,8 @@ def _assignment() -> Select:
 # The reviewer rule of can_read_assignment, the hidden-applicant check answered by the same query, with the item's
 # cycle: its qualification set size (items are released once it is passed: released_to_reviewer), and what the
 # scoring page shows of it without a query of its own.
-@cache
+@built_once
 def _reviewer_assignment() -> Select:
-    # Built on first use, not at import: that configures every mapper (docs/architecture.md, "Batch steps").
     return (
         _assignment()
         .join(Item.cycle)

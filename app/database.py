@@ -7,6 +7,7 @@ See docs/security-hardening.md ("Transactions and the SQLite write lock", "When 
 import contextlib
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from functools import cache
 from typing import TypeVar
 
 from flask import has_request_context, request
@@ -21,6 +22,18 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 # Work outside a request that only reads (a background job's export) says so, as a GET request does.
 _READING_ONLY: ContextVar[bool] = ContextVar("reading_only", default=False)
+
+
+Built = TypeVar("Built")
+
+
+def built_once(build: Callable[[], Built]) -> Callable[[], Built]:
+    """A statement built on first use and kept for the process; its values are bound per call.
+
+    A statement made afresh pays SQLAlchemy's cache key on every request, about as much as running a one-row
+    lookup (bench/README.md, "The web rows after the sixth session"); one built at import would configure every
+    mapper inside ``create_app``, which a ``flask reconcile`` must not pay for (docs/architecture.md, "Batch steps")."""
+    return cache(build)
 
 
 # SQLite's primary result codes (the low byte of sqlite3's ``sqlite_errorcode``) for a database that another

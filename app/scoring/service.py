@@ -12,7 +12,6 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from functools import cache
 
 from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,6 +29,7 @@ from app.calibration import service as calibration_service
 from app.calibration.qualification import Qualification
 from app.cycles import states
 from app.cycles.models import Application, Cycle, Item, ItemKind, ItemText
+from app.database import built_once
 from app.errors import InputError
 from app.extensions import db
 from app.numbers import whole_number
@@ -252,11 +252,9 @@ def _queue_select(*columns) -> Select:
     )
 
 
-# Built once, bound per call: every scoring page of a reviewer reads it, and a statement made afresh pays its
-# cache key on every request (bench/README.md, "The web rows after the sixth session").
-@cache
+# Every scoring page of a reviewer reads it (``built_once``: app/database.py says why).
+@built_once
 def _neighbour_rows() -> Select:
-    # Built on first use, not at import: that configures every mapper (docs/architecture.md, "Batch steps").
     return (
         _queue_select(Assignment.id, Item.item_id, Read.status, Item.cycle_id, Cycle.qualify_items)
         .join(Cycle, Item.cycle_id == Cycle.id)
@@ -383,9 +381,8 @@ def _page_records_select(with_flags: bool) -> Select:
     return statement
 
 
-@cache
+@built_once
 def _page_records() -> dict[bool, Select]:
-    # Built on first use, not at import: that configures every mapper (docs/architecture.md, "Batch steps").
     return {with_flags: _page_records_select(with_flags) for with_flags in (False, True)}
 
 
@@ -403,9 +400,8 @@ def find_read(assignment: Assignment) -> Read | None:
     return db.session.scalar(select(Read).where(Read.assignment_id == assignment.id))
 
 
-@cache
+@built_once
 def _locked_read() -> Select:
-    # Built on first use, not at import: that configures every mapper (docs/architecture.md, "Batch steps").
     return (
         select(Read)
         .where(Read.assignment_id == bindparam("assignment_id"))
@@ -479,17 +475,15 @@ def new_window_id() -> str:
 
 
 # What an autosave compares with (built once, as _neighbour_rows() is).
-@cache
+@built_once
 def _stored_score() -> Select:
-    # Built on first use, not at import: that configures every mapper (docs/architecture.md, "Batch steps").
     return select(Score.id, Score.score, Score.comment, Score.seq, Score.version, Score.tab).where(
         Score.read_id == bindparam("read_id"), Score.domain_key == bindparam("domain_key")
     )
 
 
-@cache
+@built_once
 def _stored_check() -> Select:
-    # Built on first use, not at import: that configures every mapper (docs/architecture.md, "Batch steps").
     return select(
         RequirementCheck.id,
         RequirementCheck.status,
@@ -679,9 +673,8 @@ def _in_words(mark: str | None, text: str | None, shown: int = 160) -> str:
 
 
 # Both counts in one round trip, built once: every autosave answers with them.
-@cache
+@built_once
 def _progress_counts() -> Select:
-    # Built on first use, not at import: that configures every mapper (docs/architecture.md, "Batch steps").
     return select(
         select(func.count())
         .select_from(Score)
@@ -730,17 +723,15 @@ class ReadContent:
 
 
 # The page's statements, built once as _neighbour_rows() is.
-@cache
+@built_once
 def _read_scores() -> Select:
-    # Built on first use, not at import: that configures every mapper (docs/architecture.md, "Batch steps").
     return select(Score.domain_key, Score.score, Score.comment, Score.version).where(
         Score.read_id == bindparam("read_id")
     )
 
 
-@cache
+@built_once
 def _read_checks() -> Select:
-    # Built on first use, not at import: that configures every mapper (docs/architecture.md, "Batch steps").
     return select(
         RequirementCheck.requirement_key,
         RequirementCheck.status,
