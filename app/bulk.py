@@ -13,6 +13,7 @@ import gc
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import cache
 from itertools import chain
 from operator import itemgetter
 from typing import Any
@@ -118,6 +119,7 @@ def _insert_in_chunks(
     limit = connection.connection.driver_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     per_statement = max(1, min(CHUNK_ROWS, (limit - len(shared)) // len(own)))
 
+    @cache  # each chunk size's text is built once, and only when used: one audit row must not build 500 rows' text
     def statement(count: int) -> str:
         groups = []
         for row in range(count):
@@ -127,12 +129,12 @@ def _insert_in_chunks(
             groups.append("(" + ", ".join(f"?{number[name]}" for name in names) + ")")
         return f"{head} VALUES {', '.join(groups)}"
 
-    full = statement(per_statement)
     head_values = [constants[name] for name in shared]
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
-        sql_text = full if len(chunk) == per_statement else statement(len(chunk))
-        connection.exec_driver_sql(sql_text, tuple(chain(head_values, chain.from_iterable(map(values, chunk)))))
+        connection.exec_driver_sql(
+            statement(len(chunk)), tuple(chain(head_values, chain.from_iterable(map(values, chunk))))
+        )
     return True
 
 
