@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import ColumnElement, Row, select
+from sqlalchemy import ColumnElement, Row, func, select
 
 from app import textlimits as limits
 from app.audit.service import record
@@ -12,6 +12,7 @@ from app.errors import InputError
 from app.extensions import db
 
 _cycles = Cycle.__table__.c
+_items = Item.__table__.c
 
 
 class CycleError(InputError):
@@ -139,6 +140,14 @@ def _cycle_row(condition: ColumnElement[bool], missing: str) -> Row:
     if not row:
         raise CycleError.of("cycle", missing)
     return row[0]
+
+
+def validity_essay_count(cycle_id: int) -> int:
+    """How many validity essays a cycle holds: counted apart from the states (``states.COUNTED``,
+    docs/calibration.md). Through the table, so a batch command configures no mapper."""
+    return db.session.execute(
+        select(func.count()).select_from(Item.__table__).where(_items.cycle_id == cycle_id, _items.validity)
+    ).scalar_one()
 
 
 def cycles_with_counts() -> list[tuple[Cycle, dict[ItemState, int], int]]:

@@ -237,6 +237,7 @@ def test_reconcile_command_prints_counts_per_state(app, runner):
     assert result.exit_code == 0, result.output
     lines = dict(line.split() for line in result.output.splitlines())
     assert lines["agreed"] == "1" and lines["committee"] == "0" and lines["total"] == "1"
+    assert "validity" not in result.output  # a cycle without validity essays prints no line for them
     missing = runner.invoke(args=["reconcile", "--cycle", "Autumn"])
     assert missing.exit_code == 1 and "no cycle called 'Autumn'" in missing.output
 

@@ -161,6 +161,23 @@ def test_validity_essays_are_assigned_like_essays_but_never_reconciled_nor_given
     )
 
 
+def test_the_reconcile_command_prints_the_validity_essays_apart_from_the_counts(cycle, runner):
+    auto_assign(cycle)  # two readers for each of E1, E2, V1, V2
+    db.session.commit()
+    readers = {item.item_id: sorted(emails) for item, emails in _readers().items()}
+    e1, v1 = readers["E1"], readers["V1"]
+    # E1's reads agree (3,3 and 3,3); V1's are far apart, which would send a live essay to a third reader.
+    imported("scores", [HEADER, *read("E1", e1[0], 3, 3), *read("E1", e1[1], 3, 3)], cycle)
+    imported("scores", [HEADER, *read("V1", v1[0], 1, 1), *read("V1", v1[1], 4, 4)], cycle)
+    result = runner.invoke(args=["reconcile", "--cycle", "Calibrated"])
+    assert result.exit_code == 0, result.output
+    *states, total, validity = result.output.splitlines()
+    # The live items alone: E1 agreed, E2 assigned; V1 (in review) and V2 (assigned) on their own line.
+    assert {name: int(n) for name, n in map(str.split, states) if n != "0"} == {"agreed": 1, "assigned": 1}
+    assert total.split() == ["total", "2"]
+    assert validity == "validity essays  2 (not counted)"
+
+
 def _readers():
     found = {}
     for assignment in db.session.scalars(db.select(Assignment).order_by(Assignment.id)):
