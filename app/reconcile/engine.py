@@ -73,6 +73,10 @@ class Verdict:
     needs_reader: AssignmentSource | None = None
 
 
+# An item short of its reads has nothing but its state; one verdict per state serves every such item (frozen).
+_PRE_REVIEW = {state: Verdict(state) for state in ItemState}
+
+
 # --- small rules -------------------------------------------------------------------------------
 
 
@@ -107,6 +111,8 @@ def passes(rubric: Rubric, scores: Mapping[str, float], checks: Mapping[str, str
     present = {key: scores[key] for key in rubric.domain_keys if key in scores}
     if not present or not rubric.pass_rule.met_by(present):
         return False
+    if not rubric.requirements:  # an essay: nothing more to check
+        return True
     marks = checks or {}
     return all(_mark(marks, req.key) == CheckStatus.MET for req in rubric.requirements)
 
@@ -201,6 +207,7 @@ class _Judgement:
     discrepant_domains: tuple[str, ...]
     pass_fail_split: bool
     disputed_lines: tuple[str, ...]
+    agreed_lines: Mapping[str, str]  # the requirement lines the reads mark alike, with that mark
 
     @property
     def flagged(self) -> bool:
@@ -223,16 +230,24 @@ def judge(rubric: Rubric, reads: Sequence[ReadScores], values: Mapping[str, list
     """
     tolerance = rubric.reconcile.tolerance
     values = values or domain_values(rubric, reads)
-    discrepant = tuple(key for key in rubric.domain_keys if not domain_agrees(values[key], tolerance))
+    discrepant = tuple([key for key in rubric.domain_keys if not domain_agrees(values[key], tolerance)])
     results = {read_result(rubric, read) for read in reads}
-    _, disputed = agreed_marks(rubric, reads)
-    return _Judgement(discrepant, len(results) > 1, tuple(disputed))
+    agreed, disputed = agreed_marks(rubric, reads)
+    return _Judgement(discrepant, len(results) > 1, tuple(disputed), agreed)
 
 
 def domain_values(rubric: Rubric, reads: Sequence[ReadScores]) -> dict[str, list[float]]:
     """Each domain's scores in the reads (a read that left a domain unscored adds nothing)."""
     score_maps = [read.scores for read in reads]
-    return {key: [scores[key] for scores in score_maps if scores.get(key) is not None] for key in rubric.domain_keys}
+    values = {}
+    for key in rubric.domain_keys:  # loops rather than a comprehension per domain: thousands of items per cycle
+        found = []
+        for scores in score_maps:
+            score = scores.get(key)
+            if score is not None:
+                found.append(score)
+        values[key] = found
+    return values
 
 
 def evaluate_item(rubric: Rubric, facts: ReconcileFacts) -> Verdict:
@@ -265,32 +280,34 @@ def evaluate_item(rubric: Rubric, facts: ReconcileFacts) -> Verdict:
     """
     if facts.committee is not None and not facts.validity:
         return _decided(rubric, facts.committee)
-    originals = [read for read in facts.reads if not read.adjudication]
-    further = [read for read in facts.reads if read.adjudication]
+    reads = facts.reads
     required = max(facts.required_reads, 1)
+    originals = [read for read in reads if not read.adjudication]
     if len(originals) < required or facts.validity:
-        return Verdict(
+        return _PRE_REVIEW[
             pre_review_state(
-                started_reads=max(facts.started_reads, len(facts.reads)),
+                started_reads=max(facts.started_reads, len(reads)),
                 assignments=facts.assignments,
                 required_reads=required,
             )
-        )
-
+        ]
+    further = [read for read in reads if read.adjudication] if len(originals) < len(reads) else []
     values = domain_values(rubric, originals)
     judgement = judge(rubric, originals, values)
     if judgement.flagged:
         verdict = _adjudicate(rubric, facts, judgement, originals, further, values)
     else:
-        verdict = _agree(rubric, facts, originals, further, values)
-    return _with_overrides(verdict, facts.reads)
+        verdict = _agree(rubric, facts, judgement.agreed_lines, originals, further, values)
+    return _with_overrides(verdict, reads)
 
 
 def _with_overrides(verdict: Verdict, reads: Sequence[ReadScores]) -> Verdict:
     """A settled item whose reads override the product's check of a requirement line goes to the committee,
     which sees each override and its reason."""
+    if verdict.state not in (ItemState.AGREED, ItemState.RESOLVED):
+        return verdict
     overridden = sorted({key for read in reads for key in read.overridden})
-    if not overridden or verdict.state not in (ItemState.AGREED, ItemState.RESOLVED):
+    if not overridden:
         return verdict
     return Verdict(
         ItemState.COMMITTEE,
@@ -303,11 +320,12 @@ def _with_overrides(verdict: Verdict, reads: Sequence[ReadScores]) -> Verdict:
 def _agree(
     rubric: Rubric,
     facts: ReconcileFacts,
+    marks: Mapping[str, str],
     originals: list[ReadScores],
     further: list[ReadScores],
     values: dict[str, list[float]],
 ) -> Verdict:
-    marks, _ = agreed_marks(rubric, originals)
+    """Reads that agree, their requirement ``marks`` alike (``agreed_marks``)."""
     combined = _combine(rubric, values)
     if combined is None:
         return _to_committee(rubric, [f"no scores for {', '.join(key for key in values if not values[key])}"])
@@ -380,8 +398,8 @@ def _combine(rubric: Rubric, values: Mapping[str, list[float]]) -> tuple[dict[st
     for key, domain in values.items():
         if not domain:
             return None
-        scores[key] = combine(domain, rule)
-        levels[key] = scale_level(scores[key], rule, len(domain))
+        scores[key] = score = combine(domain, rule)
+        levels[key] = scale_level(score, rule, len(domain))
     return scores, levels
 
 

@@ -10,7 +10,8 @@ written by ``app.cycles.states``.
 """
 
 from collections import defaultdict
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Row, String, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,7 +21,7 @@ from app.assignment.service import assign_further_readers
 from app.bulk import collector_paused, execute_many, expire_loaded, plain_rows
 from app.committee.models import CommitteeResolution
 from app.cycles import states
-from app.cycles.models import Cycle, Item, ItemState
+from app.cycles.models import Cycle, Item, ItemKind, ItemState
 from app.cycles.service import cycle_row
 from app.extensions import db
 from app.progress import NO_PROGRESS, Progress
@@ -33,6 +34,10 @@ from app.timeutil import utcnow
 
 OUTCOME_FIELDS = ("combined", "mean", "total", "result", "discrepant_domains", "reasons")
 NO_READS = (frozenset(), 0, 0, ())  # an item nobody reads yet, as ``_load_reads`` gives an item
+# What a submitted read without scores, marks (every essay's) or overrides holds: shared by thousands of reads,
+# and read-only so that sharing is safe.
+EMPTY: MappingProxyType = MappingProxyType({})
+NO_OVERRIDES: frozenset[str] = frozenset()
 
 # The tables reconciliation reads and writes, never an ORM statement: from the command line the first one would
 # configure every mapper (docs/architecture.md, "Batch steps"; a test holds it).
@@ -47,6 +52,20 @@ _outcomes = ItemOutcome.__table__
 
 class ReconcileError(ValueError):
     """A cycle cannot be reconciled; the message names the item and the problem."""
+
+
+class ItemRow(NamedTuple):
+    """An item as reconciliation reads it (``_load_items``). A plain tuple: the step reads each item's fields
+    several times, and a named field of a SQLAlchemy ``Row`` costs about ten times a tuple's."""
+
+    id: int
+    item_id: str
+    cycle_id: int
+    kind: ItemKind
+    rubric_key: str
+    applicant_pk: int | None
+    state: str
+    validity: bool
 
 
 def reconcile_cycle(
@@ -124,9 +143,9 @@ def reevaluate_item(item: Item, *, actor_id: int | None) -> engine.Verdict:
 # --- loading: plain rows, a fixed number of queries ---------------------------------------------
 
 
-def _load_items(cycle_id: int) -> list:
-    """The cycle's items as rows with the columns reconciliation and third-reader assignment use."""
-    return plain_rows(
+def _load_items(cycle_id: int) -> list[ItemRow]:
+    """The cycle's items with the columns reconciliation and third-reader assignment use."""
+    rows = plain_rows(
         select(
             _items.id,
             _items.item_id,
@@ -140,6 +159,7 @@ def _load_items(cycle_id: int) -> list:
         .where(_items.cycle_id == cycle_id)
         .order_by(_items.id)
     )
+    return list(map(ItemRow._make, rows))
 
 
 def _load_reads(scope: ColumnElement[bool]) -> dict[int, tuple[set[int], int, int, list[engine.ReadScores]]]:
@@ -176,10 +196,10 @@ def _load_reads(scope: ColumnElement[bool]) -> dict[int, tuple[set[int], int, in
             entry[3].append(
                 engine.ReadScores(
                     reviewer_id,
-                    scores.get(read_id, {}),
-                    checks.get(read_id, {}),
+                    scores.get(read_id, EMPTY),
+                    checks.get(read_id, EMPTY),
                     adjudication,
-                    frozenset(overridden.get(read_id, ())),
+                    frozenset(overridden[read_id]) if read_id in overridden else NO_OVERRIDES,
                 )
             )
         elif adjudication:
@@ -261,7 +281,7 @@ def _facts(
 
 
 def _ask_for_readers(
-    items: list, verdicts: dict[int, engine.Verdict], actor_id: int | None
+    items: list[ItemRow], verdicts: dict[int, engine.Verdict], actor_id: int | None
 ) -> dict[int, engine.Verdict]:
     """Assign the further blind readers the verdicts ask for through the assignment area, all in one batch (item
     by item it would reload the pool and loads each time); the committee takes an item when no reader is left."""
@@ -342,7 +362,7 @@ class _Changes:
         self.outcomes: list[dict[str, Any]] = []
         self.moves: list[states.Move] = []
 
-    def add(self, item, verdict: engine.Verdict, stored: dict[str, Any] | None) -> None:
+    def add(self, item: ItemRow, verdict: engine.Verdict, stored: dict[str, Any] | None) -> None:
         """What one item's verdict changes; nothing when its state and outcome stay as stored."""
         after = outcome_change(verdict, stored)
         if after is None and verdict.state == item.state:
