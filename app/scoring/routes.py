@@ -208,11 +208,9 @@ def _autosave_once(
     if result.outcome is SaveOutcome.SUPERSEDED:
         db.session.rollback()
         return jsonify(message=SUPERSEDED), 409, {SAVE_OUTCOME: "superseded"}
-    # Counted inside the save's transaction: after the commit the read, assignment and item would be reloaded.
-    progress = service.progress(read, service.rubric_of(read.assignment.item))
     db.session.commit()
     return (
-        render_template("scoring/_save_status.html", progress=progress, oob=True),
+        render_template("scoring/_save_status.html", progress=result.progress, oob=True),
         200,
         {SAVE_OUTCOME: "saved", SAVE_VERSION: str(result.version)},
     )

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from sqlalchemy import Select, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Insert, ScalarSelect, Select, Update, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -22,7 +22,7 @@ from app.access import VIEWER, applicant_visible, viewer_params
 from app.assignment.models import Assignment
 from app.assignment.queue import QUEUE_ORDER
 from app.audit.models import AuditEntry
-from app.audit.service import record, record_many
+from app.audit.service import record, record_at_once
 from app.bulk import plain_rows
 from app.calibration import notices as calibration_notices
 from app.calibration import service as calibration_service
@@ -461,12 +461,14 @@ def window_save(tab: str | None, seq: int | str | None, base_version: int | str 
 @dataclass(frozen=True)
 class SaveResult:
     """What became of one autosave. ``version`` is the field's version now; on a conflict ``theirs`` holds what
-    is stored, by form field name, and ``summary`` says it in words."""
+    is stored, by form field name, and ``summary`` says it in words. A save that is stored says how far the read
+    is once it is (``progress``: the answer shows it)."""
 
     outcome: SaveOutcome
     version: int
     theirs: dict[str, str] | None = None
     summary: str | None = None
+    progress: Progress | None = None
 
 
 def new_window_id() -> str:
@@ -474,28 +476,89 @@ def new_window_id() -> str:
     return secrets.token_urlsafe(12)
 
 
-# What an autosave compares with (built once, as _neighbour_rows() is).
+def _filled(model: type[Score] | type[RequirementCheck], *, besides: str | None = None) -> ScalarSelect[int]:
+    """How many of the read's fields (the read bound as ``read_id``) among its rubric's (``_rubric_fields``) hold a
+    value: the scored domains, or the marked requirement lines; ``besides`` names the bound key of the one field
+    a save is about, left out."""
+    filled: ColumnElement[bool]
+    if model is Score:
+        key, filled, of = Score.domain_key, Score.score.is_not(None), "domains"
+    else:
+        key, filled, of = RequirementCheck.requirement_key, RequirementCheck.status.is_not(None), "requirements"
+    conditions = [model.read_id == bindparam("read_id"), filled, key.in_(bindparam(of, expanding=True))]
+    if besides is not None:
+        conditions.append(key != bindparam(besides))
+    return select(func.count()).select_from(model).where(*conditions).scalar_subquery()
+
+
+def _rubric_fields(rubric: Rubric) -> dict[str, list[str]]:
+    """The bound values ``_filled`` counts among."""
+    return {"domains": list(rubric.domain_keys), "requirements": [r.key for r in rubric.requirements]}
+
+
+# What an autosave compares with, and what its answer counts of the read's other fields, in one query: the read
+# outer-joined to the field's row (NULLs before the field's first save). Built once, as _neighbour_rows() is.
 @built_once
 def _stored_score() -> Select:
-    return select(Score.id, Score.score, Score.comment, Score.seq, Score.version, Score.tab).where(
-        Score.read_id == bindparam("read_id"), Score.domain_key == bindparam("domain_key")
+    return (
+        select(
+            Score.id,
+            Score.score,
+            Score.comment,
+            Score.seq,
+            Score.version,
+            Score.tab,
+            _filled(Score, besides="domain_key").label("scored_elsewhere"),
+            _filled(RequirementCheck).label("marked"),
+        )
+        .select_from(Read)
+        .outerjoin(Score, (Score.read_id == Read.id) & (Score.domain_key == bindparam("domain_key")))
+        .where(Read.id == bindparam("read_id"))
     )
 
 
 @built_once
 def _stored_check() -> Select:
-    return select(
-        RequirementCheck.id,
-        RequirementCheck.status,
-        RequirementCheck.note,
-        RequirementCheck.seq,
-        RequirementCheck.version,
-        RequirementCheck.tab,
-        RequirementCheck.override_reason,
-    ).where(
-        RequirementCheck.read_id == bindparam("read_id"),
-        RequirementCheck.requirement_key == bindparam("requirement_key"),
+    return (
+        select(
+            RequirementCheck.id,
+            RequirementCheck.status,
+            RequirementCheck.note,
+            RequirementCheck.seq,
+            RequirementCheck.version,
+            RequirementCheck.tab,
+            RequirementCheck.override_reason,
+            _filled(Score).label("scored"),
+            _filled(RequirementCheck, besides="requirement_key").label("marked_elsewhere"),
+        )
+        .select_from(Read)
+        .outerjoin(
+            RequirementCheck,
+            (RequirementCheck.read_id == Read.id) & (RequirementCheck.requirement_key == bindparam("requirement_key")),
+        )
+        .where(Read.id == bindparam("read_id"))
     )
+
+
+# An autosave's writes, by the row's id (``row_id``); the columns set are the ones each call binds.
+@built_once
+def _field_writes() -> dict[type, tuple[Insert, Update]]:
+    return {
+        model: (model.__table__.insert(), model.__table__.update().where(model.__table__.c.id == bindparam("row_id")))
+        for model in (Score, RequirementCheck)
+    }
+
+
+def _write_field(
+    model: type[Score] | type[RequirementCheck], row_id: int | None, names: dict[str, object], values: dict[str, object]
+) -> None:
+    """Store ``values`` in the field's row: inserted with ``names`` (the read and the field's key) on the field's
+    first save (``row_id`` None), else updated."""
+    insert_row, update_row = _field_writes()[model]
+    if row_id is None:
+        db.session.execute(insert_row, {**names, **values})
+    else:
+        db.session.execute(update_row, {**values, "row_id": row_id})
 
 
 def save_domain(
@@ -515,10 +578,11 @@ def save_domain(
         raise ScoringError(f"domain: {domain_key!r} is not a domain of rubric {rubric.key}")
     score = _check_score(rubric, score)
     comment = _check_text(comment, "comment")
-    row = db.session.execute(_stored_score(), {"read_id": read.id, "domain_key": domain_key}).first()
-    stored = None if row is None else StoredField(row.version, row.tab, row.seq, (row.score, row.comment or ""))
+    row = plain_rows(_stored_score(), {"read_id": read.id, "domain_key": domain_key, **_rubric_fields(rubric)})[0]
+    found = row.id is not None
+    stored = StoredField(row.version, row.tab, row.seq, (row.score, row.comment or "")) if found else None
     outcome, version = _decide(stored, window, (score, comment or ""))
-    if outcome is SaveOutcome.CONFLICT and row is not None:  # a conflict always has a stored row
+    if outcome is SaveOutcome.CONFLICT and found:  # a conflict always has a stored row
         return SaveResult(
             outcome,
             version,
@@ -534,29 +598,30 @@ def save_domain(
             "version": version,
             "updated_at": utcnow(),
         }
-        if row is None:
-            db.session.execute(insert(Score).values(read_id=read.id, domain_key=domain_key, **values))
-        else:
-            db.session.execute(update(Score).where(Score.id == row.id).values(**values))
-        before = row.score if row else None
+        _write_field(Score, row.id, {"read_id": read.id, "domain_key": domain_key}, values)
+        before = row.score
         if before != score:
-            # Comments change on every pause in typing; the audit keeps the score changes, compactly. Inserted
-            # at once: an entry added to the session would cost an ORM flush on every autosave.
-            record_many(
-                [
-                    {
-                        "action": "score.save",
-                        "object_type": "read",
-                        "object_id": read.id,
-                        "actor_id": actor_id,
-                        "cycle_id": item.cycle_id,
-                        "item_key": item.item_id,
-                        "before": {domain_key: before},
-                        "after": {domain_key: score},
-                    }
-                ]
+            # Comments change on every pause in typing; the audit keeps the score changes, compactly.
+            record_at_once(
+                "score.save",
+                "read",
+                read.id,
+                actor_id=actor_id,
+                cycle_id=item.cycle_id,
+                item_key=item.item_id,
+                before={domain_key: before},
+                after={domain_key: score},
             )
-    return SaveResult(outcome, version)
+    if not outcome.stored:
+        return SaveResult(outcome, version)
+    # Stored, the domain holds ``score``; the others are as counted (the read's lock keeps other saves out).
+    progress = Progress(
+        scored=row.scored_elsewhere + (score is not None),
+        domains=len(rubric.domains),
+        marked=row.marked,
+        requirements=len(rubric.requirements),
+    )
+    return SaveResult(outcome, version, progress=progress)
 
 
 def save_requirement(
@@ -579,14 +644,17 @@ def save_requirement(
     check_status = _check_status(status)
     note = _check_text(note, "note")
     reason = _check_text(reason, "reason", limits.REASON)
-    row = db.session.execute(_stored_check(), {"read_id": read.id, "requirement_key": requirement_key}).first()
+    row = plain_rows(
+        _stored_check(), {"read_id": read.id, "requirement_key": requirement_key, **_rubric_fields(rubric)}
+    )[0]
+    found = row.id is not None
     stored = (
-        None
-        if row is None
-        else StoredField(row.version, row.tab, row.seq, (row.status, row.note or "", row.override_reason or ""))
+        StoredField(row.version, row.tab, row.seq, (row.status, row.note or "", row.override_reason or ""))
+        if found
+        else None
     )
     outcome, version = _decide(stored, window, (check_status, note or "", reason or ""))
-    if outcome is SaveOutcome.CONFLICT and row is not None:
+    if outcome is SaveOutcome.CONFLICT and found:
         return SaveResult(
             outcome,
             version,
@@ -606,15 +674,10 @@ def save_requirement(
             "tab": window.tab,
             "version": version,
         }
-        if row is None:
-            db.session.execute(
-                insert(RequirementCheck).values(read_id=read.id, requirement_key=requirement_key, **values)
-            )
-        else:
-            db.session.execute(update(RequirementCheck).where(RequirementCheck.id == row.id).values(**values))
-        before = row.status if row else None
+        _write_field(RequirementCheck, row.id, {"read_id": read.id, "requirement_key": requirement_key}, values)
+        before = row.status
         if before != check_status:
-            record(
+            record_at_once(
                 "requirement.save",
                 "read",
                 read.id,
@@ -624,7 +687,15 @@ def save_requirement(
                 before={requirement_key: before and before.value},
                 after={requirement_key: check_status and check_status.value},
             )
-    return SaveResult(outcome, version)
+    if not outcome.stored:
+        return SaveResult(outcome, version)
+    progress = Progress(
+        scored=row.scored,
+        domains=len(rubric.domains),
+        marked=row.marked_elsewhere + (check_status is not None),
+        requirements=len(rubric.requirements),
+    )
+    return SaveResult(outcome, version, progress=progress)
 
 
 def save_overall_comment(read: Read, text: str | None, window: WindowSave) -> SaveResult:
@@ -653,7 +724,9 @@ def save_overall_comment(read: Read, text: str | None, window: WindowSave) -> Sa
                 updated_at=utcnow(),
             )
         )
-    return SaveResult(outcome, version)
+    if not outcome.stored:
+        return SaveResult(outcome, version)
+    return SaveResult(outcome, version, progress=progress(read, rubric_of(read.assignment.item)))
 
 
 def _decide(stored: StoredField | None, window: WindowSave, content: tuple) -> tuple[SaveOutcome, int]:
@@ -672,37 +745,17 @@ def _in_words(mark: str | None, text: str | None, shown: int = 160) -> str:
     return f"{mark}, {quoted}" if mark else quoted
 
 
-# Both counts in one round trip, built once: every autosave answers with them.
+# Both counts in one round trip, built once: an overall comment's autosave answers with them.
 @built_once
 def _progress_counts() -> Select:
-    return select(
-        select(func.count())
-        .select_from(Score)
-        .where(
-            Score.read_id == bindparam("read_id"),
-            Score.score.is_not(None),
-            Score.domain_key.in_(bindparam("domains", expanding=True)),
-        )
-        .scalar_subquery(),
-        select(func.count())
-        .select_from(RequirementCheck)
-        .where(
-            RequirementCheck.read_id == bindparam("read_id"),
-            RequirementCheck.status.is_not(None),
-            RequirementCheck.requirement_key.in_(bindparam("requirements", expanding=True)),
-        )
-        .scalar_subquery(),
-    )
+    return select(_filled(Score), _filled(RequirementCheck))
 
 
 def progress(read: Read | None, rubric: Rubric) -> Progress:
     """How many domains are scored (and requirement lines marked) so far."""
     if read is None:
         return Progress(scored=0, domains=len(rubric.domains), requirements=len(rubric.requirements))
-    scored, marked = db.session.execute(
-        _progress_counts(),
-        {"read_id": read.id, "domains": list(rubric.domain_keys), "requirements": [r.key for r in rubric.requirements]},
-    ).one()
+    scored, marked = db.session.execute(_progress_counts(), {"read_id": read.id, **_rubric_fields(rubric)}).one()
     return Progress(scored=scored, domains=len(rubric.domains), marked=marked, requirements=len(rubric.requirements))
 
 

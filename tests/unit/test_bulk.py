@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import bindparam, select, text
 
 from app.audit.models import AuditEntry
-from app.audit.service import record
+from app.audit.service import record, record_at_once
 from app.bulk import CHUNK_ROWS, collector_paused, execute_many, plain_rows
 from app.cycles.models import Item, ItemKind, ItemState
 from app.extensions import db
@@ -41,6 +41,21 @@ def test_rows_are_stored_exactly_as_the_orm_stores_the_same_values(ctx):
     assert raw_columns(bulk_id) == raw_columns(via_orm.id)
     stored = db.session.get(AuditEntry, bulk_id)
     assert (stored.at, stored.before, stored.after, stored.action) == (at, before, after, "item.evaluate")
+
+
+def test_an_entry_recorded_at_once_is_stored_as_the_orm_stores_it_after_what_the_session_holds(ctx):
+    before, after = {"reflection": None}, {"reflection": 3}
+    pending = record("item.evaluate", "item", 7, before={"state": "assigned"}, after={"state": "in_review"})
+    record_at_once("score.save", "read", 8, before=before, after=after, item_key="E-8", note="why")
+    via_orm = record("score.save", "read", 9, before=before, after=after, item_key="E-8", note="why")
+    db.session.flush()
+    at_once = db.session.scalars(select(AuditEntry).where(AuditEntry.object_id == 8)).one()
+
+    assert pending.id < at_once.id < via_orm.id  # in the order of the changes
+    assert raw_columns(at_once.id)[:2] == raw_columns(via_orm.id)[:2]
+    stored = (at_once.action, at_once.object_type, at_once.before, at_once.after, at_once.item_key, at_once.note)
+    assert stored == ("score.save", "read", before, after, "E-8", "why")
+    assert abs((via_orm.at - at_once.at).total_seconds()) < 5
 
 
 def test_every_row_is_written_in_one_statement_with_the_shared_values(ctx):

@@ -10,7 +10,7 @@ from app.audit.models import AuditEntry
 from app.cycles.models import Item
 from app.extensions import db
 from app.people.models import Role
-from app.scoring.models import ItemFlag, Read, ReadStatus, Score
+from app.scoring.models import ItemFlag, Read, ReadStatus, RequirementCheck, Score
 from tests import factories as f
 from tests.factories import ESSAY_DOMAINS
 from tests.queries import recorded_statements, selects
@@ -212,6 +212,37 @@ def test_autosave_returns_the_status_and_an_out_of_band_progress_counter(app, wo
     save(client, world["own"], "thinking", 2, 2)
     assert "2 of 6 domains scored" in save(client, world["own"], "reflection", 4, 3).get_data(as_text=True)
     assert stored_scores(app, world["own"]) == {"reflection": 4, "thinking": 2}
+
+
+def test_the_progress_an_autosave_answers_with_counts_what_is_stored_after_it(app, world):
+    """Scored, scored again, cleared and scored again: the counter follows the stored rows, counted here."""
+    client = signed_in(app, world["a"])
+    steps = [("reflection", 3), ("thinking", 2), ("reflection", 4), ("thinking", ""), ("thinking", ""), ("thinking", 1)]
+    for seq, (domain, score) in enumerate(steps, 1):
+        body = save(client, world["own"], domain, score, seq).get_data(as_text=True)
+        scored = sum(value is not None for value in stored_scores(app, world["own"]).values())
+        assert f"{scored} of 6 domains scored" in body
+    assert stored_scores(app, world["own"]) == {"reflection": 4, "thinking": 1}
+
+
+def test_an_autosave_of_a_saved_domain_sends_four_queries_and_two_writes(app, world):
+    """The signed-in user, the assignment with its item, cycle and conflict check, the locked read, and the stored
+    field with the counts the answer shows; the update and the audit entry of the changed score."""
+    client = signed_in(app, world["a"])
+    csrf = token(client, f"/reviews/{world['own']}")
+    assert save(client, world["own"], "reflection", 3, 1, csrf=csrf).status_code == 200
+    with app.app_context():
+        engine = db.engine
+    with recorded_statements(engine) as statements:
+        assert save(client, world["own"], "reflection", 4, 2, csrf=csrf).status_code == 200
+    assert len(selects(statements)) == 4
+    assert [s.split()[0] for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE"))] == [
+        "UPDATE",
+        "INSERT",
+    ]
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).one()
+        assert (entry.action, entry.before, entry.after) == ("score.save", {"reflection": 3}, {"reflection": 4})
 
 
 def test_a_late_older_save_of_the_same_window_is_not_acknowledged_and_never_stored(app, world):
@@ -472,6 +503,21 @@ def test_application_page_shows_each_requirement_with_its_figure_and_minimum(app
     # The line marked, and the one the product decided from the figures (12 training hours of 30: not met),
     # which the read starts from.
     assert f"2 of {len(rubric.requirements)} requirements marked" in response.get_data(as_text=True)
+    for seq, status in enumerate(("", "met", "not_met"), 2):
+        answer = client.post(
+            f"/reviews/{assignment_id}/requirements/{first.key}",
+            data={"status": status, "note": "", "seq": seq, "tab": WINDOW, "base_version": 0},
+            headers={"HX-Request": "true", "X-CSRFToken": csrf_token_from(page)},
+        )
+        with app.app_context():
+            marked = db.session.scalar(
+                select(db.func.count())
+                .select_from(RequirementCheck)
+                .join(Read)
+                .where(Read.assignment_id == assignment_id, RequirementCheck.status.is_not(None))
+            )
+        assert f"{marked} of {len(rubric.requirements)} requirements marked" in answer.get_data(as_text=True)
+    assert marked == 2
 
 
 def test_a_problem_report_needs_a_note_and_only_the_assigned_reviewer_may_send_one(app, world):
