@@ -4,6 +4,7 @@ Every reason a reviewer may not read an item is given in words; docs/assignment.
 each exists. The rule is pure: the facts it looks at are gathered by ``facts.py``.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -101,27 +102,36 @@ def check_eligibility(reviewer: ReviewerFacts, item: ItemFacts) -> Eligibility:
     return Eligibility(reasons)
 
 
-def eligible_ids(qualified: Iterable[ReviewerFacts], item: ItemFacts) -> list[int]:
-    """The user ids, in order, of the reviewers ``check_eligibility`` finds eligible for a new read of the item,
-    of reviewers already qualified for its kind (``qualification_reason`` is None for them).
+class QualifiedPool:
+    """The reviewers qualified for one kind of item (``qualification_reason`` is None for each), prepared once for
+    many items: ``eligible_ids`` gives, in the pool's order, the ones ``check_eligibility`` finds eligible for a new
+    read of an item.
 
-    The same rule without the reasons, in one pass over plain values: reconciliation checks every qualified
-    reviewer against each of hundreds of items at once, and only needs who is left.
+    The same rule without the reasons: reconciliation checks hundreds of items against the pool at once and only
+    needs who is left. What depends on the reviewer alone (active, in the pool, below the maximum load) is decided
+    here once, and each item's exclusions (conflicts, declines, readers, the other side, the organization, the
+    advisor) become one set of ids.
     """
-    excluded = item.conflicted_reviewer_ids | item.declined_reviewer_ids | item.reader_ids
-    if item.blind_across_items:
-        excluded = excluded | item.other_side_reader_ids
-    organization, advisor = item.organization_key, item.advisor_key
-    return [
-        reviewer.user_id
-        for reviewer in qualified
-        if reviewer.active
-        and reviewer.in_pool
-        and not reviewer.at_capacity
-        and reviewer.user_id not in excluded
-        and not (reviewer.organization_key and reviewer.organization_key == organization)
-        and not (advisor and advisor == reviewer.email_key)
-    ]
+
+    def __init__(self, qualified: Iterable[ReviewerFacts]):
+        available = [r for r in qualified if r.active and r.in_pool and not r.at_capacity]
+        self.user_ids = [r.user_id for r in available]
+        self.by_organization: dict[str, set[int]] = defaultdict(set)
+        self.by_email: dict[str, set[int]] = defaultdict(set)
+        for reviewer in available:
+            if reviewer.organization_key:  # a blank organization matches nobody's
+                self.by_organization[reviewer.organization_key].add(reviewer.user_id)
+            self.by_email[reviewer.email_key].add(reviewer.user_id)
+
+    def eligible_ids(self, item: ItemFacts) -> list[int]:
+        excluded = item.conflicted_reviewer_ids | item.declined_reviewer_ids | item.reader_ids
+        if item.blind_across_items:
+            excluded |= item.other_side_reader_ids
+        if item.organization_key:
+            excluded |= self.by_organization.get(item.organization_key, frozenset())
+        if item.advisor_key:
+            excluded |= self.by_email.get(item.advisor_key, frozenset())
+        return [user_id for user_id in self.user_ids if user_id not in excluded]
 
 
 def standing_reasons(reviewer: ReviewerFacts, item: ItemFacts) -> tuple[str, ...]:

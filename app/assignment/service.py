@@ -20,9 +20,9 @@ from app.assignment import queue
 from app.assignment.eligibility import (
     ALREADY_READING,
     ItemFacts,
+    QualifiedPool,
     ReviewerFacts,
     check_eligibility,
-    eligible_ids,
     portfolio_need,
     qualification_reason,
     standing_reasons,
@@ -615,14 +615,14 @@ class _Qualified:
 
     def __init__(self, reviewers: list[ReviewerFacts]):
         self.reviewers = reviewers
-        self.by_kind: dict[tuple[str | None, str | None], list[ReviewerFacts]] = {}
+        self.by_kind: dict[tuple[str | None, str | None], QualifiedPool] = {}
 
     def eligible(self, facts: ItemFacts) -> tuple[int, ...]:
         """The user ids of every pool reviewer who may take a new read of the item."""
         kind = (facts.designation_code, facts.portfolio_category)
         if kind not in self.by_kind:
-            self.by_kind[kind] = [r for r in self.reviewers if qualification_reason(r, facts) is None]
-        return tuple(eligible_ids(self.by_kind[kind], facts))
+            self.by_kind[kind] = QualifiedPool(r for r in self.reviewers if qualification_reason(r, facts) is None)
+        return tuple(self.by_kind[kind].eligible_ids(facts))
 
 
 def assign(item: Item, reviewer: User, *, actor_id: int | None = None) -> Assignment:

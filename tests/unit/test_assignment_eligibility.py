@@ -9,9 +9,9 @@ from app.assignment.eligibility import (
     ESSAYS,
     PORTFOLIO,
     ItemFacts,
+    QualifiedPool,
     ReviewerFacts,
     check_eligibility,
-    eligible_ids,
     endorsed_for,
     organization_key,
     standing_reasons,
@@ -266,8 +266,9 @@ def test_every_reason_is_reported_together():
 
 
 @pytest.mark.parametrize("seed", range(20))
-def test_eligible_ids_agrees_with_the_rule_reviewer_by_reviewer(seed):
-    # The one-pass form reconciliation uses must leave exactly the reviewers check_eligibility finds eligible.
+def test_a_qualified_pool_leaves_the_reviewers_the_rule_finds_eligible(seed):
+    # The batch form reconciliation uses (prepared once, then item by item) must leave exactly the reviewers
+    # check_eligibility finds eligible, in the pool's order.
     rng = random.Random(seed)
     organizations = ["Mercy Hospital", " mercy  hospital", "Riverside Clinic", None, ""]
     emails = ["pat@x.org", "PAT@x.org ", "lee@x.org", "kim@x.org"]
@@ -285,6 +286,7 @@ def test_eligible_ids_agrees_with_the_rule_reviewer_by_reviewer(seed):
         for n in range(40)
     ]
     ids = range(40)
+    pool = QualifiedPool(reviewers)
     for _ in range(30):
         item = ItemFacts(
             item_key="E1",
@@ -299,4 +301,4 @@ def test_eligible_ids_agrees_with_the_rule_reviewer_by_reviewer(seed):
             blind_across_items=rng.random() > 0.3,
         )
         expected = [r.user_id for r in reviewers if check_eligibility(r, item).eligible]
-        assert eligible_ids(reviewers, item) == expected
+        assert pool.eligible_ids(item) == expected
