@@ -11,9 +11,9 @@ every row are converted once.
 
 import gc
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from functools import cache
+from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
 from typing import Any
@@ -39,59 +39,71 @@ def execute_many(statement: UpdateBase, rows: Sequence[Mapping[str, Any]], **sha
     """
     if not rows:
         return
+    compiled, names = _compiled(statement, [*rows[0], *shared])
+    own = [name for name in names if name not in shared]
+    _check_given(names, rows[0], shared)
+    pick = itemgetter(*own) if own else None
+    values: list[tuple] = (
+        [()] * len(rows) if pick is None else list(map(pick, rows)) if len(own) > 1 else [(pick(row),) for row in rows]
+    )
+    _execute(compiled, names, own, values, shared)
+
+
+def execute_values(statement: UpdateBase, columns: Sequence[str], rows: Sequence[tuple], **shared: Any) -> None:
+    """``execute_many`` for rows given as tuples of ``columns``' values, in that order (no mapping per row: a
+    36,000-row import builds its score rows with ``zip`` this way)."""
+    if not rows:
+        return
+    compiled, names = _compiled(statement, [*columns, *shared])
+    unknown = [name for name in columns if name not in names]
+    if unknown:
+        raise ValueError(f"execute_values: {', '.join(unknown)} is not a parameter of the statement")
+    _check_given(names, columns, shared)
+    _execute(compiled, names, list(columns), rows, shared)
+
+
+def _compiled(statement: UpdateBase, keys: list[str]) -> tuple[Any, list[str]]:
+    compiled = statement.compile(dialect=db.session.connection().dialect, column_keys=keys)
+    return compiled, list(compiled.positiontup) if compiled.positional else list(compiled.binds)
+
+
+def _check_given(names: list[str], given: Collection[str], shared: Mapping[str, Any]) -> None:
+    missing = [name for name in names if name not in given and name not in shared]
+    if missing:
+        raise ValueError(f"execute_many: no value for {', '.join(missing)} (column defaults are not applied)")
+
+
+def _execute(compiled: Any, names: list[str], own: list[str], rows: Sequence[tuple], shared: Mapping[str, Any]) -> None:
+    """Convert and send ``rows`` (each the values of ``own``, in that order) with the ``shared`` values."""
     connection = db.session.connection()
     dialect = connection.dialect
-    compiled = statement.compile(dialect=dialect, column_keys=[*rows[0], *shared])
-    names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
 
     def processor(name: str):
         return compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
 
-    missing = [name for name in names if name not in rows[0] and name not in shared]
-    if missing:
-        raise ValueError(f"execute_many: no value for {', '.join(missing)} (column defaults are not applied)")
     constants = {}
     for name, value in shared.items():
         convert = processor(name)
         constants[name] = convert(value) if convert else value
-    own = [name for name in names if name not in constants]
-    # Only the rows' own values that need converting go through Python one by one; the rest is C (itemgetter).
+    # Only the values whose column type needs it go through Python one by one; the rest stay as they came.
     converters = [(index, convert) for index, name in enumerate(own) if (convert := processor(name))]
-    values = _row_values(own, converters)
-    if dialect.name == "sqlite" and _insert_in_chunks(connection, compiled.string, names, constants, own, rows, values):
+    if converters:
+        rows = [_converted(row, converters) for row in rows]
+    if dialect.name == "sqlite" and _insert_in_chunks(connection, compiled.string, names, constants, own, rows):
         return
     if compiled.positional:
         positions = [(own.index(name), None) if name in own else (None, constants[name]) for name in names]
-        params: list = [
-            tuple(row_values[at] if at is not None else constant for at, constant in positions)
-            for row_values in map(values, rows)
-        ]
+        params: list = [tuple(row[at] if at is not None else constant for at, constant in positions) for row in rows]
     else:
-        params = [{**dict(zip(own, values(row), strict=True)), **constants} for row in rows]
+        params = [{**dict(zip(own, row, strict=True)), **constants} for row in rows]
     connection.exec_driver_sql(compiled.string, params)
 
 
-def _row_values(own: list[str], converters: list[tuple[int, Any]]) -> Callable[[Mapping[str, Any]], tuple]:
-    """A function from a row to its own values (in ``own``'s order), converted where the column type says so."""
-    if not own:
-        return lambda row: ()
-    pick = itemgetter(*own)
-    single = len(own) == 1
-
-    def picked(row: Mapping[str, Any]) -> tuple:
-        found = pick(row)
-        return (found,) if single else found
-
-    if not converters:
-        return picked
-
-    def converted(row: Mapping[str, Any]) -> tuple:
-        found = list(picked(row))
-        for index, convert in converters:
-            found[index] = convert(found[index])
-        return tuple(found)
-
-    return converted
+def _converted(row: tuple, converters: list[tuple[int, Any]]) -> tuple:
+    found = list(row)
+    for index, convert in converters:
+        found[index] = convert(found[index])
+    return tuple(found)
 
 
 def _insert_in_chunks(
@@ -100,8 +112,7 @@ def _insert_in_chunks(
     names: list[str],
     constants: dict[str, Any],
     own: list[str],
-    rows: Sequence[Mapping[str, Any]],
-    values: Callable[[Mapping[str, Any]], tuple],
+    rows: Sequence[tuple],
 ) -> bool:
     """An INSERT as ``INSERT … VALUES (…), (…), …`` of up to ``CHUNK_ROWS`` rows each; False if ``sql`` is not a
     plain single-row INSERT (then nothing was run).
@@ -115,27 +126,31 @@ def _insert_in_chunks(
     head, separator, group = sql.rpartition(" VALUES ")
     if not separator or not head.startswith("INSERT") or group != "(" + ", ".join("?" * len(names)) + ")" or not own:
         return False
-    shared = list(constants)
+    shared = tuple(constants)
     limit = connection.connection.driver_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     per_statement = max(1, min(CHUNK_ROWS, (limit - len(shared)) // len(own)))
-
-    @cache  # each chunk size's text is built once, and only when used: one audit row must not build 500 rows' text
-    def statement(count: int) -> str:
-        groups = []
-        for row in range(count):
-            first = len(shared) + row * len(own) + 1
-            number = {name: first + index for index, name in enumerate(own)}
-            number.update((name, index + 1) for index, name in enumerate(shared))
-            groups.append("(" + ", ".join(f"?{number[name]}" for name in names) + ")")
-        return f"{head} VALUES {', '.join(groups)}"
-
+    layout = (head, tuple(names), shared, tuple(own))
     head_values = [constants[name] for name in shared]
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
         connection.exec_driver_sql(
-            statement(len(chunk)), tuple(chain(head_values, chain.from_iterable(map(values, chunk))))
+            _multi_row_insert(layout, len(chunk)), tuple(chain(head_values, chain.from_iterable(chunk)))
         )
     return True
+
+
+@lru_cache(maxsize=64)
+def _multi_row_insert(layout: tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], count: int) -> str:
+    """The text of one ``count``-row INSERT, built once per table and size, and only for the sizes used (one
+    autosave's audit row must not build the 500-row text)."""
+    head, names, shared, own = layout
+    number = {name: index + 1 for index, name in enumerate(shared)}
+    groups = []
+    for row in range(count):
+        first = len(shared) + row * len(own) + 1
+        number.update((name, first + index) for index, name in enumerate(own))
+        groups.append("(" + ", ".join(f"?{number[name]}" for name in names) + ")")
+    return f"{head} VALUES {', '.join(groups)}"
 
 
 def plain_rows(statement: Executable, parameters: Mapping[str, Any] | None = None) -> Sequence[Row]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum, StrEnum
 from functools import partial
+from itertools import repeat
 from typing import Any, NamedTuple
 
 from flask import current_app
@@ -23,7 +24,7 @@ from app import access
 from app.assignment import queue
 from app.assignment.models import FURTHER_READ_SOURCES, Assignment, AssignmentSource
 from app.audit.service import record, record_many
-from app.bulk import BATCH, collector_paused, execute_many
+from app.bulk import BATCH, collector_paused, execute_many, execute_values, plain_rows
 from app.calibration import notices as calibration_notices
 from app.committee import decisions as committee_decisions
 from app.committee.errors import CommitteeInputError
@@ -210,11 +211,11 @@ class _Snapshot:
         snapshot = cls(Lookups(rubrics=all_rubrics()))
         user_roles, applicants, items, conflicts = {}, {}, {}, frozenset()
         if kind in ("reviewers", "conflicts", "scores", "decisions", "committee"):
-            for user_id, address, role in db.session.execute(db.select(User.id, User.email, User.role)):
+            for user_id, address, role in plain_rows(db.select(User.id, User.email, User.role)):
                 user_roles[address] = Role(role).value
                 snapshot.user_ids[address] = user_id
         if kind in ("essays", "conflicts", "decisions", *RECORD_KINDS):
-            for pk, applicant_id, code, application_id in db.session.execute(
+            for pk, applicant_id, code, application_id in plain_rows(
                 db.select(Applicant.id, Applicant.applicant_id, Application.category, Application.id)
                 .outerjoin(Application)
                 .where(Applicant.cycle_id == cycle.id)
@@ -226,7 +227,7 @@ class _Snapshot:
         if kind in ("applications", "essays", "scores", "reference_scores"):
             assigned = db.select(Assignment.id).where(Assignment.item_pk == Item.id).exists()
             references = _reference_domains(cycle.id) if kind == "reference_scores" else {}
-            for pk, item_id, item_kind, rubric_key, state, applicant_id, has_assignment, validity in db.session.execute(
+            for pk, item_id, item_kind, rubric_key, state, applicant_id, has_assignment, validity in plain_rows(
                 db.select(
                     Item.id,
                     Item.item_id,
@@ -253,7 +254,7 @@ class _Snapshot:
         if kind == "scores":
             conflicts = frozenset(
                 (address, applicant_id)
-                for address, applicant_id in db.session.execute(
+                for address, applicant_id in plain_rows(
                     db.select(User.email, Applicant.applicant_id)
                     .select_from(Conflict)
                     .join(User, Conflict.reviewer_id == User.id)
@@ -587,16 +588,32 @@ class _ScoreRow(NamedTuple):
 
 @dataclass
 class _ReadRows:
-    """The rows of one (item, reviewer) pair: one submitted read."""
+    """The rows of one (item, reviewer) pair: one submitted read; ``rows`` are their places in ``_ScoreColumns``."""
 
     item_pk: int
     item_id: str
     reviewer_id: int
     round: int = 1  # 2: a third reader's read (validation has checked it settles a discrepancy)
-    rows: list[_ScoreRow] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
 
-    def submitted_at(self) -> datetime | None:
-        moments = [row.submitted_at for row in self.rows if row.submitted_at]
+
+@dataclass(frozen=True)
+class _ScoreColumns:
+    """The file's validated values as columns (``domains[i]`` is the i-th data row's): no object per row."""
+
+    numbers: list[int]
+    domains: list[str]
+    scores: list[int]
+    comments: list[str | None]  # all None when the file has no comment column (stored comments are kept)
+    moments: list[datetime | None]
+
+    def row(self, index: int) -> _ScoreRow:
+        return _ScoreRow(
+            self.numbers[index], self.domains[index], self.scores[index], self.comments[index], self.moments[index]
+        )
+
+    def submitted_at(self, pair: _ReadRows) -> datetime | None:
+        moments = [moment for index in pair.rows if (moment := self.moments[index])]
         return max(moments) if moments else None
 
 
@@ -611,31 +628,36 @@ class _StoredRead:
 
 def _write_scores(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor_id: int | None) -> list[Outcome]:
     columns, count = validated.columns, len(validated.numbers)
-    item_ids, addresses = columns["item_id"], columns["reviewer_email"]
-    score_rows = map(
-        _ScoreRow._make,
-        zip(
-            validated.numbers,
-            columns["domain"],
-            columns["score"],
-            columns.get("comment", [None] * count),
-            columns.get("submitted_at", [None] * count),
-            strict=True,
-        ),
+    blanks: list[Any] = [None] * count
+    file = _ScoreColumns(
+        validated.numbers,
+        columns["domain"],
+        columns["score"],
+        columns.get("comment", blanks),
+        columns.get("submitted_at", blanks),
     )
-    rounds = columns.get("round", [None] * count)
+    item_ids = columns["item_id"]
+    keys = zip(
+        map(snapshot.item_pks.__getitem__, item_ids),
+        map(snapshot.user_ids.__getitem__, columns["reviewer_email"]),
+        strict=True,
+    )
     pairs: dict[tuple[int, int], _ReadRows] = {}
-    item_pks, user_ids = snapshot.item_pks, snapshot.user_ids
-    for item_id, address, row, round_ in zip(item_ids, addresses, score_rows, rounds, strict=True):
-        key = (item_pks[item_id], user_ids[address])
+    for index, (key, item_id, round_) in enumerate(zip(keys, item_ids, columns.get("round", blanks), strict=True)):
         pair = pairs.get(key)
         if pair is None:
             pair = pairs[key] = _ReadRows(key[0], item_id, key[1], round_ or 1)
-        pair.rows.append(row)
+        pair.rows.append(index)
     stored, last_number = _stored_reads(cycle)
     numbers = _new_read_numbers(pairs, stored, last_number)
     batch = _ScoreBatch(
-        cycle=cycle, actor_id=actor_id, now=utcnow(), with_comments="comment" in validated.present, numbers=numbers
+        cycle=cycle,
+        actor_id=actor_id,
+        now=utcnow(),
+        with_comments="comment" in validated.present,
+        numbers=numbers,
+        file=file,
+        outcomes=[Outcome.UNCHANGED] * count,
     )
     batch.withdraw_replaced_readers([pair for pair in pairs.values() if pair.round == 2], stored)
     batch.insert_reads([pair for key, pair in pairs.items() if key not in stored])
@@ -645,7 +667,7 @@ def _write_scores(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor
     record_many(batch.audit, at=batch.now, actor_id=actor_id, cycle_id=cycle.id)
     if cycle.qualify_items and batch.submitted:
         _qualification_sets_imported(cycle, list(batch.submitted))
-    return [batch.outcomes[number] for number in validated.numbers]
+    return batch.outcomes
 
 
 def _qualification_sets_imported(cycle: Cycle, read_ids: list[int]) -> None:
@@ -715,7 +737,8 @@ class _ScoreBatch:
     now: datetime
     with_comments: bool
     numbers: dict[tuple[int, int], int]
-    outcomes: dict[int, Outcome] = field(default_factory=dict)
+    file: _ScoreColumns
+    outcomes: list[Outcome]  # per data row, in the file's order
     audit: list[dict[str, Any]] = field(default_factory=list)
     submitted: dict[int, int] = field(default_factory=dict)  # read id → item pk, of reads this import submits
 
@@ -734,14 +757,15 @@ class _ScoreBatch:
             assigned_by_id=self.actor_id,
         )
         assignment_ids = self._ids(assignments.c.id)
-        execute_many(
+        execute_values(
             reads.insert(),
+            ("assignment_id", "number", "submitted_at"),
             [
-                {
-                    "assignment_id": assignment_ids[(pair.item_pk, pair.reviewer_id)],
-                    "number": self.numbers[(pair.item_pk, pair.reviewer_id)],
-                    "submitted_at": pair.submitted_at() or self.now,
-                }
+                (
+                    assignment_ids[(pair.item_pk, pair.reviewer_id)],
+                    self.numbers[(pair.item_pk, pair.reviewer_id)],
+                    self.file.submitted_at(pair) or self.now,
+                )
                 for pair in pairs
             ],
             status=ReadStatus.SUBMITTED,
@@ -753,30 +777,35 @@ class _ScoreBatch:
         )
         read_ids = self._ids(reads.c.id)
         self.submitted.update((read_ids[(pair.item_pk, pair.reviewer_id)], pair.item_pk) for pair in pairs)
-        score_rows = []
+        file, outcomes = self.file, self.outcomes
+        score_rows: list[tuple[int, str, int, str | None]] = []
         for pair in pairs:
             read_id = read_ids[(pair.item_pk, pair.reviewer_id)]
-            scores = {}
-            for row in pair.rows:
-                score_rows.append(
-                    {
-                        "read_id": read_id,
-                        "domain_key": row.domain,
-                        "score": row.score,
-                        "comment": row.comment if self.with_comments else None,
-                    }
-                )
-                scores[row.domain] = row.score
-                self.outcomes[row.number] = Outcome.CREATED
+            domains = list(map(file.domains.__getitem__, pair.rows))
+            scores = list(map(file.scores.__getitem__, pair.rows))
+            score_rows += zip(repeat(read_id), domains, scores, map(file.comments.__getitem__, pair.rows))
+            for index in pair.rows:
+                outcomes[index] = Outcome.CREATED
             self._audit(
                 "read.import",
                 "read",
                 read_id,
                 pair.item_id,
                 None,
-                {"reviewer_id": pair.reviewer_id, "round": pair.round, "scores": scores},
+                {
+                    "reviewer_id": pair.reviewer_id,
+                    "round": pair.round,
+                    "scores": dict(zip(domains, scores, strict=True)),
+                },
             )
-        execute_many(Score.__table__.insert(), score_rows, updated_at=self.now, seq=0, version=0)
+        execute_values(
+            Score.__table__.insert(),
+            ("read_id", "domain_key", "score", "comment"),
+            score_rows,
+            updated_at=self.now,
+            seq=0,
+            version=0,
+        )
 
     def withdraw_replaced_readers(self, thirds: list[_ReadRows], stored: dict[tuple[int, int], _StoredRead]) -> None:
         """A further reader reconciliation assigned to an item whose third read this file brings, who is not its
@@ -820,7 +849,7 @@ class _ScoreBatch:
         )
         if column.table is reads:
             statement = statement.join(reads, reads.c.assignment_id == assignments.c.id)
-        return {(item_pk, reviewer_id): row_id for item_pk, reviewer_id, row_id in db.session.execute(statement)}
+        return {(item_pk, reviewer_id): row_id for item_pk, reviewer_id, row_id in plain_rows(statement)}
 
     def update_reads(self, pairs: list[tuple[_ReadRows, _StoredRead]]) -> None:
         """Pairs already assigned: submit their read (creating it if needed) and update changed scores."""
@@ -842,12 +871,13 @@ class _ScoreBatch:
         new_scores, changed_scores = [], []
         for pair, stored in pairs:
             read_changed = self._submit_stored_read(pair, stored)
-            for row in pair.rows:
+            for index in pair.rows:
+                row = self.file.row(index)
                 wanted = self._score(row)
                 existing = stored_scores.get((stored.read_id, row.domain))
                 if existing is None:
                     new_scores.append(wanted | {"read_id": stored.read_id, "domain_key": row.domain})
-                    self.outcomes[row.number] = Outcome.CREATED
+                    self.outcomes[index] = Outcome.CREATED
                     continue
                 score_id, score, comment = existing
                 if not self.with_comments:
@@ -863,9 +893,9 @@ class _ScoreBatch:
                         {"score": wanted["score"], "comment": wanted["comment"]},
                         note=row.domain,
                     )
-                    self.outcomes[row.number] = Outcome.UPDATED
+                    self.outcomes[index] = Outcome.UPDATED
                 else:
-                    self.outcomes[row.number] = Outcome.UPDATED if read_changed else Outcome.UNCHANGED
+                    self.outcomes[index] = Outcome.UPDATED if read_changed else Outcome.UNCHANGED
         if new_scores:
             db.session.execute(Score.__table__.insert(), new_scores)
         if changed_scores:
@@ -896,7 +926,7 @@ class _ScoreBatch:
                 {"status": ReadStatus.SUBMITTED.value, "number": self.numbers[key]},
             )
             return True
-        moment = pair.submitted_at()
+        moment = self.file.submitted_at(pair)
         if moment is not None and moment != stored.submitted_at:
             db.session.execute(update(Read), [{"id": stored.read_id, "submitted_at": moment}])
             return True
@@ -906,7 +936,7 @@ class _ScoreBatch:
         return {
             "status": ReadStatus.SUBMITTED,
             "number": self.numbers[(pair.item_pk, pair.reviewer_id)],
-            "submitted_at": pair.submitted_at() or self.now,
+            "submitted_at": self.file.submitted_at(pair) or self.now,
             "updated_at": self.now,
         }
 

@@ -10,12 +10,13 @@ the reason, so one pass reports everything that is wrong with a file.
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from app import textlimits as limits
@@ -452,8 +453,9 @@ KIND_KEYS: dict[str, tuple[str, ...]] = {
 # --- lookups: what already exists, as plain data ---
 
 
-@dataclass(frozen=True)
-class ItemInfo:
+class ItemInfo(NamedTuple):
+    """An item of the cycle as validation sees it (a tuple: a scores import loads every item of the cycle)."""
+
     kind: str  # "application" | "essay"
     rubric_key: str
     applicant_id: str | None  # None for a validity essay
@@ -519,6 +521,7 @@ class Validated:
     columns: dict[str, list[Any]]
     present: frozenset[str]  # the optional columns the file has (absent ones leave stored values alone)
     errors: list[RowError]
+    keys_unique: bool = True  # no two rows share the kind's key (KIND_KEYS)
 
     @cached_property
     def rows(self) -> list[Row]:
@@ -583,7 +586,9 @@ def validate(
     if errors:
         return Validated([], {}, present, errors)
     validated = _convert_columns(kind, positions, rows, percent_cells, present)
-    errors = validated.errors + _duplicates(kind, validated) + REFERENCE_CHECKS[kind](validated, lookups)
+    duplicates = _duplicates(kind, validated)
+    validated.keys_unique = not duplicates
+    errors = validated.errors + duplicates + REFERENCE_CHECKS[kind](validated, lookups)
     # The reason breaks ties: a set's order changes from run to run (string hashing is randomised).
     validated.errors = sorted(set(errors), key=lambda e: (e.row, _column_order(kind, e.column), e.reason))
     return validated
@@ -602,8 +607,8 @@ def _convert_columns(
     present: frozenset[str],
 ) -> Validated:
     """Column by column, each distinct value converted once (a scores file repeats most of its values)."""
-    numbers = [number for number, _ in rows]
-    cell_rows = [values for _, values in rows]
+    numbers = list(map(itemgetter(0), rows))
+    cell_rows = list(map(itemgetter(1), rows))
     shortest = min(map(len, cell_rows), default=0)
     columns: dict[str, list[Any]] = {}
     errors: list[RowError] = []
@@ -637,7 +642,7 @@ def _as_percentages(cells: list[Any], numbers: list[int], percent_rows: frozense
 def _convert_column(column: Column, cells: list[Any], numbers: list[int], errors: list[RowError]) -> list[Any]:
     distinct = set(cells)
     # True == 1 == 1.0 as set members but they convert differently: then each value is keyed with its type.
-    typed = any(value.__class__ is bool for value in distinct)
+    typed = bool in set(map(type, distinct))
     keys = [(value.__class__, value) for value in cells] if typed else cells
     converted: dict[Any, Any] = {}
     reasons: dict[Any, str] = {}
@@ -886,18 +891,15 @@ def _check_scores(validated: Validated, lookups: Lookups) -> list[RowError]:
         pairs,
         "reviewer_email",
     )
-    rubric_keys = [rubric.key if (rubric := rubric_of.get(item_id)) is not None else None for item_id in item_ids]
+    rubric_keys = list(map({item_id: rubric.key for item_id, rubric in rubric_of.items() if rubric}.get, item_ids))
     rubric_domains = list(zip(rubric_keys, domains, strict=True))
-    rows_where(
-        {
-            (key, domain): f"unknown domain {domain!r} for rubric {key} "
-            f"(expected {', '.join(lookups.rubrics[key].domain_keys)})"
-            for key, domain in set(rubric_domains)
-            if key and domain and domain not in lookups.rubrics[key].domain_keys
-        },
-        rubric_domains,
-        "domain",
-    )
+    bad_domains = {
+        (key, domain): f"unknown domain {domain!r} for rubric {key} "
+        f"(expected {', '.join(lookups.rubrics[key].domain_keys)})"
+        for key, domain in set(rubric_domains)
+        if key and domain and domain not in lookups.rubrics[key].domain_keys
+    }
+    rows_where(bad_domains, rubric_domains, "domain")
     rubric_scores = list(zip(rubric_keys, scores, strict=True))
     rows_where(
         {
@@ -911,10 +913,35 @@ def _check_scores(validated: Validated, lookups: Lookups) -> list[RowError]:
         rubric_scores,
         "score",
     )
-    errors += _reads_missing_domains(numbers, item_ids, addresses, domains, rubric_keys, reviewers, lookups)
+    if (
+        bad_domains
+        or not validated.keys_unique
+        or not _every_read_complete(item_ids, addresses, domains, rubric_of, reviewers)
+    ):
+        errors += _reads_missing_domains(numbers, item_ids, addresses, domains, rubric_keys, reviewers, lookups)
     if "round" in columns:
         errors += _check_rounds(validated, rubric_of, reviewers, lookups)
     return errors
+
+
+def _every_read_complete(
+    item_ids: list[str], addresses: list[str], domains: list[str], rubric_of: Mapping[str, Rubric | None], reviewers
+) -> bool:
+    """True when every read of a known item and reviewer has one row per domain of its rubric, counted in C.
+
+    Only valid once no row names an unknown domain and no two rows of a read
+    the same domain: then a read with as many rows as its rubric has domains
+    has them all. False sends the file to ``_reads_missing_domains``, which
+    names what is missing.
+    """
+    if None in set(domains):
+        return False  # a blank domain: counting rows proves nothing
+    needed = {item_id: len(rubric.domain_keys) for item_id, rubric in rubric_of.items() if rubric is not None}
+    return all(
+        rows == needed[item_id]
+        for (item_id, address), rows in Counter(zip(item_ids, addresses, strict=True)).items()
+        if item_id in needed and address in reviewers
+    )
 
 
 def _reads_missing_domains(numbers, item_ids, addresses, domains, rubric_keys, reviewers, lookups) -> list[RowError]:

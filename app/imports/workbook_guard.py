@@ -34,12 +34,20 @@ REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 OFFICE_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 DECLARATION = re.compile(rb"<!(?i:doctype|entity)")
+# What may stand before a document's DTD or root element: a byte order mark, white space, processing
+# instructions (the XML declaration) and comments (XML 1.0, section 2.8, "prolog").
+PROLOG = re.compile(rb"(?:\xef\xbb\xbf)?(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
 UTF16_STARTS = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
-REFERENCE = re.compile(rb' r="([A-Za-z]*)([0-9]*)"')
-COLUMN_LETTERS = re.compile(rb' r="([A-Za-z]+)')
+# An attribute r however XML lets it be spelled: after a space or a quote, spaces around "=", either quote.
+ATTRIBUTE_R = rb"""[\s"']r\s*=\s*["']"""
+REFERENCE = re.compile(ATTRIBUTE_R + rb"([A-Za-z]*)([0-9]*)")
+COLUMN_LETTERS = re.compile(ATTRIBUTE_R + rb"([A-Za-z]+)")
+PLAIN_COLUMN_LETTERS = re.compile(rb' r="([A-Za-z]+)')  # the usual spelling, enough for a guess
 CELL_TAG_SPELLED_OTHERWISE = re.compile(rb'<c(?![\w.:-]| r=")')
 PREFIXED_C_TAG = re.compile(rb":c[\s/>]")
-SPACE_BEFORE_EQUALS = re.compile(rb"r[ \t\r\n]+=")
+# Before an attribute name XML puts a space, and a lenient parser may take a quote; anything else (``for="…"``
+# in a cell's text) is not an attribute r.
+BEFORE_AN_ATTRIBUTE = frozenset(b" \t\r\n\"'")
 CELL_TAG = re.compile(rb"""<(/?)([^\s/>]+)((?:[^>"']|"[^"]*"|'[^']*')*?)(/?)>""")
 ATTRIBUTE = re.compile(rb"""([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 SKIPPED_MARKUP = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.DOTALL)
@@ -64,10 +72,18 @@ class Extent:
 
 
 def check_part(name: str, content: bytes) -> None:
-    """Refuse a part that declares a DTD or is in UTF-16 (which calamine would decode but bytes searches miss)."""
+    """Refuse a part that declares a DTD or is in UTF-16 (which calamine would decode but bytes searches miss).
+
+    A DTD, and with it every entity declaration, can only stand in the prolog,
+    before the root element, so only the prolog is looked at, not the 11 MB
+    of a scores sheet. A ``<!DOCTYPE`` further in is no DTD, only bad XML:
+    calamine's parser skips it and, expanding no entity it was not built
+    with, refuses the first reference to one (docs/imports.md).
+    """
     if content.startswith(UTF16_STARTS):
         raise UnsafeWorkbook(f"part {name} is saved in UTF-16; save the workbook again from Excel or LibreOffice")
-    if DECLARATION.search(content):
+    prolog_end = prolog.end() if (prolog := PROLOG.match(content)) else 0  # it always matches (all optional)
+    if DECLARATION.match(content, prolog_end):
         raise UnsafeWorkbook(
             f"the workbook contains forbidden XML (a DTD or entity declaration in {name}); it was not read"
         )
@@ -85,49 +101,64 @@ def sheet_extent(xml: bytes, max_rows: int, max_cells: int) -> Extent:
     """
     # calamine reads cells from <sheetData> to </sheetData>; a look-alike in text only widens the span.
     start, end = xml.find(b"sheetData"), xml.rfind(b"sheetData")
-    if not _written_plainly(xml, start, end):
-        furthest_row = furthest_column = 0
-        for row, column, _ in cells(xml):
-            furthest_row, furthest_column = max(furthest_row, row), max(furthest_column, column)
-        return Extent(furthest_row, furthest_column)
+    if _every_cell_placed_by_r(xml, start, end):
+        bound = _bound_by_references(xml, start, end, max_rows, max_cells)
+        if bound.rows <= max_rows and bound.cells <= max_cells:
+            return bound
+    # Walked tag by tag: exact, and text that merely looks like an attribute r (`` r="ZZ9"`` in a cell) is text.
+    furthest_row = furthest_column = 0
+    for row, column, _ in cells(xml):
+        furthest_row, furthest_column = max(furthest_row, row), max(furthest_column, column)
+    return Extent(furthest_row, furthest_column)
+
+
+def _bound_by_references(xml: bytes, start: int, end: int, max_rows: int, max_cells: int) -> Extent:
+    """The furthest row and column of the attributes r between ``start`` and ``end``, or an upper bound of them
+    within the limits; text that looks like an attribute r only makes it larger."""
     # Guess the width from the sheet's first cells, then prove it with one search that also bounds the rows: no
-    # reference lies further right than the guess, nor further down than the rows that many columns may fill.
-    guess = _furthest_column(xml, start, min(end, start + WIDTH_GUESS_SPAN))
+    # attribute r, however spelled, lies further right than the guess, nor further down than the rows that many
+    # columns may fill. The search starts at every "r" of the sheet, so it is one pass whatever the spelling.
+    first_cells = PLAIN_COLUMN_LETTERS.findall(xml, start, min(end, start + WIDTH_GUESS_SPAN))
+    guess = max(map(column_number, set(first_cells)), default=0)
     enough_rows = min(max_rows, max_cells // max(guess, 1))
-    if enough_rows > 0 and not re.compile(
-        rb' r="(?:[A-Za-z]*(?:%s)"|%s)' % (_numbers_above(enough_rows), _letters_above(guess))
-    ).search(xml, start, end):
+    beyond = rb"""r\s*=\s*["'](?:[A-Za-z]*(?:%s)["']|%s)""" % (_numbers_above(enough_rows), _letters_above(guess))
+    if enough_rows > 0 and not _attribute_r(re.compile(beyond), xml, start, end):
         return Extent(enough_rows, guess)
-    columns = _furthest_column(xml, start, end)
+    columns = max(map(column_number, set(COLUMN_LETTERS.findall(xml, start, end))), default=0)
     enough_rows = min(max_rows, max_cells // max(columns, 1))
-    if enough_rows > 0 and not re.compile(rb' r="[A-Za-z]*(?:%s)"' % _numbers_above(enough_rows)).search(
-        xml, start, end
-    ):
+    below = rb"""r\s*=\s*["'][A-Za-z]*(?:%s)["']""" % _numbers_above(enough_rows)
+    if enough_rows > 0 and not _attribute_r(re.compile(below), xml, start, end):
         return Extent(enough_rows, columns)  # no reference lies further down
     rows = {digits for _, digits in REFERENCE.findall(xml, start, end) if digits}
     return Extent(max(map(int, rows), default=0), columns)
 
 
-def _furthest_column(xml: bytes, start: int, end: int) -> int:
-    return max(map(column_number, set(COLUMN_LETTERS.findall(xml, start, end))), default=0)
+def _attribute_r(pattern: re.Pattern[bytes], xml: bytes, start: int, end: int) -> bool:
+    """Whether ``pattern`` (starting at the ``r``) matches an attribute r between ``start`` and ``end``.
 
-
-def _written_plainly(xml: bytes, start: int, end: int) -> bool:
-    """Between ``start`` and ``end``, every cell tag starts ``<c r="`` and every attribute r is `` r="…"``.
-
-    Then ``REFERENCE`` finds every position calamine will use, and perhaps
-    look-alikes in text or comments, which only make the bound larger: text
-    can add to the counts below, never take away from them, so equal counts
-    prove that no ``r`` is spelled with a tab or newline before it, a quote
-    right before it, single quotes or a space before its ``=`` (all of which
-    calamine reads). A ``<c`` followed by neither a name character (``<col>``,
-    ``<color>``) nor `` r="`` is a cell tag spelled otherwise.
+    The pattern starts with the letter itself, which the search finds fast,
+    rather than with the space before it, which would be tried at every byte.
+    A match that is no attribute (``a="xr='r='XFD1'"``) is passed by one byte,
+    not by its length: an attribute r may begin inside it.
     """
-    if CELL_TAG_SPELLED_OTHERWISE.search(xml, start, end) or PREFIXED_C_TAG.search(xml, start, end):
-        return False
-    return xml.count(b"r=", start, end) == xml.count(b' r="', start, end) and not SPACE_BEFORE_EQUALS.search(
-        xml, start, end
-    )
+    while match := pattern.search(xml, start, end):
+        if xml[match.start() - 1] in BEFORE_AN_ATTRIBUTE:
+            return True
+        start = match.start() + 1
+    return False
+
+
+def _every_cell_placed_by_r(xml: bytes, start: int, end: int) -> bool:
+    """Between ``start`` and ``end``, every cell tag starts ``<c r="``: no cell is placed by counting from the one
+    before it, so the attributes r alone say where calamine puts every cell.
+
+    A ``<c`` followed by neither a name character (``<col>``, ``<color>``) nor
+    `` r="`` is a cell tag spelled otherwise (a tab before its r, no r at all),
+    and a prefixed ``<x:c>`` is one too; such a sheet is walked tag by tag.
+    A second attribute r, or one spelled with single quotes or spaces around
+    its ``=``, is found by the searches in ``sheet_extent`` whatever its spelling.
+    """
+    return not (CELL_TAG_SPELLED_OTHERWISE.search(xml, start, end) or PREFIXED_C_TAG.search(xml, start, end))
 
 
 def _numbers_above(limit: int) -> bytes:

@@ -8,6 +8,7 @@ import pytest
 
 from app.imports.readers import ImportFileError, ImportLimits, read_upload
 from tests.unit.import_files import (
+    SHEET_NS,
     SHEET_PART,
     billion_laughs_workbook,
     csv_bytes,
@@ -237,6 +238,26 @@ def test_calamine_itself_expands_no_entity_even_without_our_check(tmp_path):
         assert "unrecognized entity" in str(caught.value) and "CANARY" not in str(caught.value)
 
 
+def test_a_doctype_after_the_root_element_declares_nothing_and_the_file_is_refused(tmp_path):
+    """Only the prolog can hold a DTD; one written further in is skipped by calamine's parser, which then refuses
+    the first entity reference instead of expanding it (the bomb's ten lols, the secret file)."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CANARY")
+    laughs = '<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    for declaration, reference in (
+        (f"<!DOCTYPE lolz [{laughs}]>", "&lol1;"),
+        (f'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file://{secret}">]>', "&xxe;"),
+    ):
+        sheet = (
+            f'<?xml version="1.0"?><worksheet xmlns="{SHEET_NS}">{declaration}<sheetData>'
+            f'<row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c></row>'
+            f'<row r="2"><c r="A2" t="inlineStr"><is><t>{reference}</t></is></c></row></sheetData></worksheet>'
+        ).encode()
+        message = refused(replace_part(xlsx_bytes([["email"]]), SHEET_PART, sheet), "late.xlsx")
+        assert "is not a readable Excel workbook" in message and "entity" in message
+        assert "CANARY" not in message and "lollol" not in message
+
+
 def test_an_internal_entity_declared_but_unused_is_still_refused():
     sheet = sheet_xml(
         '<row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c></row>',
@@ -296,6 +317,17 @@ FAR_APART = [
         f'<row r="1">{cell("A1")}</row><row r="1048575"></row><row><c t="inlineStr"><is><t>y</t></is></c></row>',
     ),
     ("hidden-in-a-comment", f'<row r="1">{cell("A1")}</row><!-- --><row r="2">{cell("XFD1048576")}</row>'),
+    (
+        # Every cell tag starts <c r="…">, but a second r hides behind an attribute whose value ends in "xr=".
+        "an-r-right-after-a-value-that-looks-like-one",
+        f'<row r="1">{cell("A1")}</row><row r="2">'
+        '<c r="A2" a="xr="r="XFD1048576" t="inlineStr"><is><t>y</t></is></c></row>',
+    ),
+    (
+        "double-quoted-r-with-spaces",
+        f'<row r="1">{cell("A1")}</row><row r="2">'
+        '<c r="A2" r\t=\n"XFD1048576" t="inlineStr"><is><t>y</t></is></c></row>',
+    ),
     (
         "prefixed-tags",
         f'<row r="1">{cell("A1")}</row><x:row xmlns:x="urn:x" r="2">'
@@ -364,6 +396,17 @@ def test_a_row_wider_than_the_sheets_first_cells_still_counts_its_full_width():
     # 10 columns: 40,000 cells hold 4,000 rows, so the bound is within the limits but as wide as the far row.
     assert sheet_extent(xml, max_rows=100_000, max_cells=40_000) == Extent(rows=4_000, columns=10)
     assert sheet_extent(xml, max_rows=100_000, max_cells=10_000) == Extent(rows=narrow_rows + 1, columns=10)
+
+
+def test_text_that_looks_like_a_far_reference_does_not_refuse_the_sheet():
+    """The quick bound counts `` r="ZZZ9"`` in a cell's text as a reference; before refusing, the sheet is walked
+    tag by tag, where text is text."""
+    rows = "".join(f'<row r="{n}">{cell(f"A{n}", f"row {n}")}</row>' for n in range(2, 40))
+    quoting = 'she wrote r=&quot;ZZZ9&quot; r="ZZZ9"'
+    body = f'<row r="1">{cell("A1", "comment")}</row>{rows}<row r="40">{cell("A40", quoting)}</row>'
+    tight = ImportLimits(20 * MiB, 200, 200 * MiB, max_cells=1_000, max_rows=1_000)
+    table = read_upload(replace_part(xlsx_bytes([["x"]]), SHEET_PART, sheet_xml(body)), "quoted.xlsx", tight)
+    assert table.header == ("comment",) and table.rows[-1] == (40, ('she wrote r="ZZZ9" r="ZZZ9"',))
 
 
 def test_a_sheet_within_the_limits_is_read_whatever_its_spelling():

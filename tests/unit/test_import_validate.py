@@ -503,3 +503,26 @@ def test_a_blank_template_lists_the_required_columns_first_then_the_optional_one
     assert template_header("reviewers") == ["email", "name", "endorsements", "designations", "max_load", "organization"]
     assert template_header("applications")[:3] == ["applicant_id", "name", "category"]
     assert {"mc_score", "portfolio_summary", "rsc_hours", "member"} <= set(template_header("applications"))
+
+
+def test_a_read_with_as_many_rows_as_domains_still_needs_each_domain():
+    """Two rows for a two-domain rubric are not enough when one domain is repeated or left blank."""
+    repeated = [
+        ["item_id", "reviewer_email", "domain", "score"],
+        ["E1", "rev@example.org", "reflection", 3],
+        ["E1", "rev@example.org", "reflection", 2],
+    ]
+    blank = [
+        ["item_id", "reviewer_email", "domain", "score"],
+        ["E1", "rev@example.org", "reflection", 3],
+        ["E1", "rev@example.org", None, 2],
+    ]
+    missing = "the read of E1 by rev@example.org has no score for thinking (a submitted read needs every domain)"
+    assert errors_of("scores", repeated) == [
+        f"row 2, column domain: {missing}",
+        "row 3, column item_id: duplicate of row 2 (same item_id, reviewer_email, domain)",
+    ]
+    assert errors_of("scores", blank) == [
+        f"row 2, column domain: {missing}",
+        "row 3, column domain: required value is missing",
+    ]
