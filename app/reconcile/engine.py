@@ -7,8 +7,9 @@ changes a read: the service feeds plain data in and stores what comes out.
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from statistics import median
+from types import MappingProxyType
+from typing import NamedTuple
 
 from app.assignment.models import AssignmentSource
 from app.committee.models import DecisionValue
@@ -19,29 +20,32 @@ from app.scoring.models import CheckStatus
 
 # The result of a read or an item under the rubric's pass rule.
 PASS, FAIL = "pass", "fail"
+# What a read without scores or requirement marks (every essay's marks) holds: one read-only mapping, shared.
+EMPTY_MAPPING: Mapping = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class ReadScores:
+# The facts and verdicts are named tuples: a cycle's reconciliation builds one per read and per item, thousands at
+# once, and a frozen dataclass costs about twice as much to build. Immutable all the same.
+
+
+class ReadScores(NamedTuple):
     """One submitted read: domain scores, requirement marks, and whether reconciliation asked for it."""
 
     reviewer_id: int
     scores: Mapping[str, float]
-    checks: Mapping[str, str | None] = field(default_factory=dict)  # requirement key → a CheckStatus value
+    checks: Mapping[str, str | None] = EMPTY_MAPPING  # requirement key → a CheckStatus value
     adjudication: bool = False  # a third-reader or near-cut extra read, not one of the item's own reads
     overridden: frozenset[str] = frozenset()  # requirement lines whose mark overrides the product's check
 
 
-@dataclass(frozen=True, slots=True)
-class CommitteeScores:
+class CommitteeScores(NamedTuple):
     """What the committee recorded for an item: final domain scores and, optionally, the result."""
 
     scores: Mapping[str, float]
     result: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ReconcileFacts:
+class ReconcileFacts(NamedTuple):
     """Everything reconciliation needs to know about one item."""
 
     reads: Sequence[ReadScores]  # submitted reads in submission order
@@ -53,8 +57,7 @@ class ReconcileFacts:
     validity: bool = False  # a validity essay: scored against expert scores, never reconciled
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     """Reconciliation's conclusion for one item.
 
     ``combined`` is set only in a final state (agreed, resolved, decided).
@@ -73,7 +76,7 @@ class Verdict:
     needs_reader: AssignmentSource | None = None
 
 
-# An item short of its reads has nothing but its state; one verdict per state serves every such item (frozen).
+# An item short of its reads has nothing but its state; one verdict per state serves every such item.
 _PRE_REVIEW = {state: Verdict(state) for state in ItemState}
 
 
@@ -202,8 +205,7 @@ def disagrees_on(reasons: Sequence[str]) -> tuple[bool, bool]:
     return PASS_FAIL_REASON in reasons, any(reason.startswith(prefix) for reason in reasons)
 
 
-@dataclass(frozen=True, slots=True)
-class _Judgement:
+class _Judgement(NamedTuple):
     discrepant_domains: tuple[str, ...]
     pass_fail_split: bool
     disputed_lines: tuple[str, ...]

@@ -10,7 +10,6 @@ written by ``app.cycles.states``.
 """
 
 from collections import defaultdict
-from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Row, String, select, type_coerce
@@ -34,10 +33,7 @@ from app.timeutil import utcnow
 
 OUTCOME_FIELDS = ("combined", "mean", "total", "result", "discrepant_domains", "reasons")
 NO_READS = (frozenset(), 0, 0, ())  # an item nobody reads yet, as ``_load_reads`` gives an item
-# What a submitted read without scores, marks (every essay's) or overrides holds: shared by thousands of reads,
-# and read-only so that sharing is safe.
-EMPTY: MappingProxyType = MappingProxyType({})
-NO_OVERRIDES: frozenset[str] = frozenset()
+NO_OVERRIDES: frozenset[str] = frozenset()  # a read that overrides no check: shared by thousands of reads
 
 # The tables reconciliation reads and writes, never an ORM statement: from the command line the first one would
 # configure every mapper (docs/architecture.md, "Batch steps"; a test holds it).
@@ -196,8 +192,8 @@ def _load_reads(scope: ColumnElement[bool]) -> dict[int, tuple[set[int], int, in
             entry[3].append(
                 engine.ReadScores(
                     reviewer_id,
-                    scores.get(read_id, EMPTY),
-                    checks.get(read_id, EMPTY),
+                    scores.get(read_id, engine.EMPTY_MAPPING),
+                    checks.get(read_id, engine.EMPTY_MAPPING),
                     adjudication,
                     frozenset(overridden[read_id]) if read_id in overridden else NO_OVERRIDES,
                 )
