@@ -269,6 +269,11 @@ def measure_export(scale: Scale, repeats: int, with_floor: bool) -> tuple[list[d
 
 def measure_requirements(repeats: int) -> Row:
     """Every requirement line of 2,000 applications with 20 records each: under 1 s, and within 10x the floor."""
+    return requirement_runs(repeats)[0]
+
+
+def requirement_runs(repeats: int) -> tuple[Row, list[dict], list[dict]]:
+    """The requirement-evaluation row, with each run of the floor and of ours (alternating)."""
     log(f"requirement evaluation x{repeats} with floor")
     floors, ours = [], []
     for _ in range(repeats):
@@ -284,7 +289,7 @@ def measure_requirements(repeats: int) -> Row:
     )
     row.target = "<= 1 s CPU and <= 10x floor"
     row.passed = row.ours_cpu <= 1.0 and row.ratio is not None and row.ratio <= 10.0
-    return row
+    return row, floors, ours
 
 
 def measure_letters(scale: Scale, repeats: int) -> Row:
@@ -456,6 +461,46 @@ def scored_one() -> Scale:
     return scale
 
 
+def reconciled_one() -> Scale:
+    """The 1x cycle reconciled, as the web rows run on it: ``scored_one`` reconciled once, then kept in
+    ``bench/out`` (delete ``scale1/reconciled.sqlite3`` to rebuild it)."""
+    scale = scored_one()
+    if not scale.path("reconciled.sqlite3").exists():
+        log("1x: reconciliation")
+        work = fresh_copy(scale.path("scored.sqlite3"), scale.path("work.sqlite3"))
+        child("reconcile", database=work, instance=scale.instance)
+        fresh_copy(Path(work), scale.path("reconciled.sqlite3"))
+    return scale
+
+
+def web_only(requests: int, repeats: int) -> None:
+    """The web rows alone at 1x, each run's p95 ratio listed (a few minutes the first time, then one or two)."""
+    scale = reconciled_one()
+    load_before = os.getloadavg()[0]
+    rows, result = measure_web({1: scale}, requests, repeats)
+    print(f"\nWeb rows, {time.strftime('%Y-%m-%d %H:%M')}; {machine()} (load {load_before:.1f} at the start)")
+    print(f"median of {repeats} run(s) of {requests} floor/page request pairs; ratio = p95 CPU, page / floor\n")
+    print(table(rows))
+    print()
+    for name, row in result["rows"].items():
+        ratios = " / ".join(f"{run['page_cpu'] / run['floor_cpu']:.2f}x" for run in row["runs"])
+        print(f"{name}: {ratios}")
+
+
+def requirements_only(repeats: int) -> None:
+    """The requirement-evaluation row alone, floor and ours alternating, each run listed (well under a minute)."""
+    load_before = os.getloadavg()[0]
+    row, floors, ours = requirement_runs(repeats)
+    started = time.strftime("%Y-%m-%d %H:%M")
+    print(f"\nRequirement evaluation, {started}; {machine()} (load {load_before:.1f} at the start)")
+    print(f"median of {repeats} run(s), floor and ours alternating, each in a fresh process\n")
+    print(table([row]))
+    print(f"\nfloor runs (CPU): {', '.join(seconds(run['cpu']) for run in floors)}")
+    print(f"our runs (CPU): {', '.join(seconds(run['cpu']) for run in ours)}")
+    ratios = " / ".join(f"{run['cpu'] / floor['cpu']:.2f}x" for floor, run in zip(floors, ours, strict=True))
+    print(f"ratios: {ratios}")
+
+
 def reconcile_only(repeats: int) -> None:
     """The reconciliation rows alone, side by side in one run: its floor, ``flask reconcile`` with start-up
     subtracted, and the in-process step (a few minutes the first time, then well under one)."""
@@ -487,6 +532,16 @@ def main() -> None:
         help="only the 1x reconciliation rows (floor, flask, in process), reusing a scored 1x cycle if one is built",
     )
     parser.add_argument(
+        "--web-only",
+        action="store_true",
+        help="only the web rows at 1x (autosave, queue, scoring page, board), reusing a reconciled 1x cycle if built",
+    )
+    parser.add_argument(
+        "--requirements-only",
+        action="store_true",
+        help="only the requirement-evaluation row: floor and ours alternating, each run listed",
+    )
+    parser.add_argument(
         "--import-only",
         action="store_true",
         help="only the scores import at 1x: floor, `flask import scores` and in process, side by side",
@@ -500,6 +555,12 @@ def main() -> None:
         reconcile_only(repeats)
         return
     requests = options.requests or (40 if options.quick else 200)
+    if options.web_only:
+        web_only(requests, repeats)
+        return
+    if options.requirements_only:
+        requirements_only(options.repeats or 5)
+        return
     factors = [1] if options.quick else [1, 2, 4]
     started = time.time()
 

@@ -13,8 +13,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from itertools import pairwise
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from app.requirements.records import (
     VETTED,
@@ -34,14 +36,16 @@ DAYS_PER_YEAR = 365.25
 FROM_RECORDS, FROM_COLUMN = "records", "column"
 
 
-@dataclass(frozen=True, slots=True)
-class LineResult:
+class LineResult(NamedTuple):
     """What the product found for one requirement line.
 
     ``figure`` is the value checked (rounded to two decimals; True/False for
     a yes/no line; None when unknown or manual); ``minimum`` the number it
     must reach, ``"yes"``, or None; ``source`` whether the figure was counted
     from portfolio records or taken from the figure column.
+
+    A NamedTuple rather than a frozen dataclass: as immutable, and built in a
+    third of the time (an export evaluates every line of every application).
     """
 
     key: str
@@ -56,53 +60,141 @@ class LineResult:
 
 def evaluate(requirements: Iterable[Requirement], portfolio: Portfolio, until: date) -> list[LineResult]:
     """Every line's result. ``until`` is where ongoing work stops: the cycle's due date, else today."""
-    return [evaluate_line(requirement, portfolio, until) for requirement in requirements]
+    return [_line(requirement)(portfolio, until) for requirement in requirements]
 
 
 def evaluate_line(requirement: Requirement, portfolio: Portfolio, until: date) -> LineResult:
+    return _line(requirement)(portfolio, until)
+
+
+class _Line:
+    """One requirement line made ready to evaluate: what depends on the line alone (its figure and minimum, the
+    words of its evidence, the column it falls back to) is worked out once, not once per application.
+
+    Called with a portfolio: counted from the records of the figure's kind when there are any (``count``, one
+    subclass per kind), else taken from the figure column (``_Column``). docs/requirements.md, "Evaluating
+    thousands of applications", says why."""
+
+    __slots__ = ("requirement", "figure", "kind", "minimum", "column")
+
+    def __init__(self, requirement: Requirement, figure: Figure):
+        self.requirement = requirement
+        self.figure = figure
+        self.kind = figure.records or ""  # none for a figure only a column gives (``_ColumnOnly``)
+        self.minimum = _minimum(requirement)
+        self.column = _Column(requirement, figure, self.minimum)
+
+    def __call__(self, portfolio: Portfolio, until: date) -> LineResult:
+        records = getattr(portfolio, self.kind)
+        if records:
+            return self.count(records, until)
+        return self.column(portfolio)
+
+    def count(self, records: Sequence, until: date) -> LineResult:
+        raise NotImplementedError
+
+    def result(self, check: str, value: float | bool | None, evidence: str) -> LineResult:
+        requirement = self.requirement
+        return LineResult(
+            requirement.key, requirement.label, check, value, self.minimum, evidence, self.figure.unit, FROM_RECORDS
+        )
+
+
+class _Manual:
+    """A line without a figure: the reviewer's to judge, the same result for every portfolio."""
+
+    __slots__ = ("outcome",)
+
+    def __init__(self, requirement: Requirement):
+        self.outcome = LineResult(requirement.key, requirement.label, MANUAL, None, None, "")
+
+    def __call__(self, portfolio: Portfolio, until: date) -> LineResult:
+        return self.outcome
+
+
+# Lines made ready, by the requirement's identity: a frozen requirement's hash walks every one of its fields, as
+# costly as evaluating the line. Each entry keeps its requirement alive, so no other object takes its id.
+_LINES: dict[int, tuple[Requirement, "_Line | _Manual"]] = {}
+_LINES_KEPT = 4096  # far more than every loaded pack has; past it (a test run loading packs again and again) anew
+
+
+def _line(requirement: Requirement) -> "_Line | _Manual":
+    found = _LINES.get(id(requirement))
+    if found is None:
+        if len(_LINES) >= _LINES_KEPT:
+            _LINES.clear()
+        found = _LINES[id(requirement)] = (requirement, _made_ready(requirement))
+    return found[1]
+
+
+def _made_ready(requirement: Requirement) -> "_Line | _Manual":
     if requirement.figure is None:
-        return LineResult(requirement.key, requirement.label, MANUAL, None, None, "")
+        return _Manual(requirement)
     figure = FIGURES[requirement.figure]
-    kind = figure.records
-    records = getattr(portfolio, kind) if kind else ()
-    if kind and records:
-        return COUNTERS[kind](requirement, figure, records, until)
-    return _from_column(requirement, figure, portfolio)
+    return LINE_KINDS.get(figure.records or "", _ColumnOnly)(requirement, figure)
 
 
 # --- figures from the applications import's columns -------------------------------------------------
 
 
-def _from_column(requirement: Requirement, figure: Figure, portfolio: Portfolio) -> LineResult:
-    column, covered = _fallback_column(requirement, figure)
-    value = portfolio.figures.get(column) if column else None
-    minimum = _minimum(requirement)
-    record_kind = RECORD_NAMES.get(figure.records or "")
-    if value is None:
+class _Column:
+    """A line's figure taken from the applications import's column: for portfolios without records of its kind."""
+
+    __slots__ = ("requirement", "figure", "name", "minimum", "unknown", "yes", "no", "middle", "tail", "noun")
+
+    def __init__(self, requirement: Requirement, figure: Figure, minimum: float | str | None):
+        self.requirement, self.figure, self.minimum = requirement, figure, minimum
+        column, covered = _fallback_column(requirement, figure)
+        self.name = column
+        record_kind = RECORD_NAMES.get(figure.records or "")
         missing = f"no {record_kind} and " if record_kind else ""
         what = f"no {column} figure" if column else f"nothing to count {figure.name} from"
-        return _result(
-            requirement, figure, UNKNOWN, None, f"{(missing + what).capitalize()}: cannot be checked.", FROM_COLUMN
+        self.unknown = self.result(UNKNOWN, None, f"{(missing + what).capitalize()}: cannot be checked.")
+        if figure.unit == "yes":
+            self.yes, self.no = (
+                self.result(
+                    (MET if value else NOT_MET) if requirement.must_be_yes else MANUAL,
+                    value,
+                    f"{yes_no_text(figure.name, value).capitalize()} (from the {column} column).",
+                )
+                for value in (True, False)
+            )
+            return
+        unchecked = [
+            RULE_WORDS[name](getattr(requirement, name), requirement)
+            for name in requirement.rules
+            if name not in covered and not (name == "endorsements" and requirement.min_endorsed)
+        ]
+        self.noun = COUNT_NOUNS[figure.name] if figure.unit == "count" else None
+        self.middle = f" from the {column} column{_needed(minimum, figure)}"
+        self.tail = (f" (no {record_kind})" if record_kind else "") + (
+            f"; {_and(unchecked)} not checked without them" if unchecked else ""
         )
-    if figure.unit == "yes":
-        shown = yes_no_text(figure.name, bool(value))
-        check = (MET if value else NOT_MET) if requirement.must_be_yes else MANUAL
-        return _result(
-            requirement, figure, check, bool(value), f"{shown.capitalize()} (from the {column} column).", FROM_COLUMN
+
+    def __call__(self, portfolio: Portfolio) -> LineResult:
+        value = portfolio.figures.get(self.name) if self.name else None
+        if value is None:
+            return self.unknown
+        if self.figure.unit == "yes":
+            return self.yes if value else self.no
+        number = _rounded(value)
+        shown = f"{number:g} {self.noun}" if self.noun else quantity(number, self.figure.unit)
+        return self.result(_against(number, self.minimum), number, f"{shown}{self.middle}{self.tail}.")
+
+    def result(self, check: str, value: float | bool | None, evidence: str) -> LineResult:
+        requirement = self.requirement
+        return LineResult(
+            requirement.key, requirement.label, check, value, self.minimum, evidence, self.figure.unit, FROM_COLUMN
         )
-    number = _rounded(value)
-    unchecked = [
-        RULE_WORDS[name](getattr(requirement, name), requirement)
-        for name in requirement.rules
-        if name not in covered and not (name == "endorsements" and requirement.min_endorsed)
-    ]
-    shown = f"{number:g} {COUNT_NOUNS[figure.name]}" if figure.unit == "count" else quantity(number, figure.unit)
-    sentence = f"{shown} from the {column} column{_needed(minimum, figure)}"
-    if record_kind:
-        sentence += f" (no {record_kind})"
-    if unchecked:
-        sentence += f"; {_and(unchecked)} not checked without them"
-    return _result(requirement, figure, _against(number, minimum), number, sentence + ".", FROM_COLUMN)
+
+
+class _ColumnOnly(_Line):
+    """A figure no record kind counts (leadership years, the signed forms): always the column."""
+
+    __slots__ = ()
+
+    def __call__(self, portfolio: Portfolio, until: date) -> LineResult:
+        return self.column(portfolio)
 
 
 def _fallback_column(requirement: Requirement, figure: Figure) -> tuple[str | None, frozenset[str]]:
@@ -135,17 +227,24 @@ RECORD_NAMES = {
 TOPIC_WORDS = {"general": "general", "dei": "DEI", "rsc": "RS/C-provision"}
 
 
-def _training(requirement: Requirement, figure: Figure, entries: Sequence[TrainingEntry], until: date) -> LineResult:
-    topic = requirement.topic
-    counted = [entry for entry in entries if topic is None or entry.topic == topic]
-    hours = _rounded(sum(entry.hours for entry in counted))
-    noun = f"{TOPIC_WORDS[topic]} training hours" if topic else "training hours"
-    minimum = _minimum(requirement)
-    sentence = f"{_counted(hours, minimum, noun)} from {_entries(len(counted))}"
-    other = sum(entry.hours for entry in entries) - hours
-    if topic and round(other, 2):
-        sentence += f"; {_h(other)} on other topics not counted"
-    return _result(requirement, figure, _against(hours, minimum), hours, sentence + ".", FROM_RECORDS)
+class _Training(_Line):
+    __slots__ = ("topic", "noun")
+
+    def __init__(self, requirement: Requirement, figure: Figure):
+        super().__init__(requirement, figure)
+        self.topic = topic = requirement.topic
+        self.noun = f"{TOPIC_WORDS[topic]} training hours" if topic else "training hours"
+
+    def count(self, records: Sequence[TrainingEntry], until: date) -> LineResult:
+        topic = self.topic
+        counted = [entry.hours for entry in records if topic is None or entry.topic == topic]
+        hours = _rounded(sum(counted))
+        sentence = f"{_counted(hours, self.minimum, self.noun)} from {_entries(len(counted))}"
+        if topic:
+            other = sum(entry.hours for entry in records) - hours
+            if round(other, 2):
+                sentence += f"; {_h(other)} on other topics not counted"
+        return self.result(_against(hours, self.minimum), hours, sentence + ".")
 
 
 # --- RS/C ----------------------------------------------------------------------------------------------
@@ -158,83 +257,122 @@ class _Span:
     last: date | None
 
 
-def _rsc(requirement: Requirement, figure: Figure, entries: Sequence[RscEntry], until: date) -> LineResult:
+FROM_A_PEER = "from a peer"
+VETTED_WITHOUT_END = "from a vetted provider without an end date"
+NOT_ABOUT_PROVIDING = "not about the RS/C the applicant provides"
+WITHOUT_BOTH_DATES = "without both dates"
+OUTSIDE_THE_SPAN = "outside the best span"
+
+
+class _Rsc(_Line):
     """RS/C hours (or providers) after the peer, provider, topic and window rules, then the sources rule."""
-    not_counted: dict[str, float] = defaultdict(float)  # reason → hours
-    kept = []
-    for entry in entries:
-        reason = _rsc_exclusion(requirement, entry)
-        if reason:
-            not_counted[reason] += entry.hours
+
+    __slots__ = (
+        "exclude_peer",
+        "accepted",
+        "vetted_until",
+        "about_providing",
+        "without_endorsement",
+        "vetted_too_late",
+        "window",
+        "limit_days",
+        "too_long",
+        "noun",
+        "providers",
+        "sources",
+    )
+
+    def __init__(self, requirement: Requirement, figure: Figure):
+        super().__init__(requirement, figure)
+        self.exclude_peer = requirement.exclude_peer
+        self.accepted = accepted = requirement.provider_endorsements
+        self.vetted_until = vetted_until = requirement.accept_vetted_until
+        self.about_providing = requirement.about_providing
+        self.without_endorsement = f"from a provider without {_or(accepted)}" if accepted else ""
+        self.vetted_too_late = f"from a vetted provider ending after {_day(vetted_until)}" if vetted_until else ""
+        self.window = window = requirement.window_years
+        self.limit_days = math.floor(window * DAYS_PER_YEAR) if window else 0  # days an inclusive span may cover
+        self.too_long = f"in entries longer than the {_years_span(window)} span" if window else ""
+        self.noun = "RS/C hours about providing RS/C" if requirement.about_providing else "RS/C hours"
+        self.providers = figure.name == "rsc_providers"
+        self.sources = requirement.majority_from_one_source
+
+    def count(self, records: Sequence[RscEntry], until: date) -> LineResult:
+        not_counted: dict[str, float] = defaultdict(float)  # reason → hours
+        kept = []
+        for entry in records:
+            reason = self.exclusion(entry)
+            if reason:
+                not_counted[reason] += entry.hours
+            else:
+                kept.append(entry)
+        window = self.window
+        span = None
+        if window:
+            kept, span = self.windowed(kept, not_counted)
+        hours = _rounded(sum(entry.hours for entry in kept))
+        by_provider = _hours_by_provider(kept)
+        minimum = self.minimum
+        value: float
+        if self.providers:
+            value = len(by_provider)
+            parts = [f"{_counted(value, minimum, 'RS/C providers')} ({hours:g} {self.noun} counted)"]
         else:
-            kept.append(entry)
-    window = requirement.window_years
-    span = None
-    if window:
-        kept, span = _windowed(window, kept, not_counted)
-    hours = _rounded(sum(entry.hours for entry in kept))
-    by_provider = _hours_by_provider(kept)
-    minimum = _minimum(requirement)
-    noun = "RS/C hours about providing RS/C" if requirement.about_providing else "RS/C hours"
-    value: float
-    if figure.name == "rsc_providers":
-        value = len(by_provider)
-        parts = [f"{_counted(value, minimum, 'RS/C providers')} ({hours:g} {noun} counted)"]
-    else:
-        value = hours
-        parts = [_counted(hours, minimum, noun)]
-    if not_counted:
-        parts.append(_and([f"{_h(h)} {reason}" for reason, h in not_counted.items()]) + " not counted")
-    if window and span is not None:
-        parts.append(_span_words(window, span))
-    check = _against(value, minimum)
-    if requirement.majority_from_one_source:
-        sources_ok, words = _sources(by_provider, hours)
-        parts.append(words)
-        if not sources_ok:
-            check = NOT_MET
-    return _result(requirement, figure, check, value, "; ".join(parts) + ".", FROM_RECORDS)
+            value = hours
+            parts = [_counted(hours, minimum, self.noun)]
+        if not_counted:
+            parts.append(_and([f"{_h(h)} {reason}" for reason, h in not_counted.items()]) + " not counted")
+        if window and span is not None:
+            parts.append(_span_words(window, span))
+        check = _against(value, minimum)
+        if self.sources:
+            sources_ok, words = _sources(by_provider, hours)
+            parts.append(words)
+            if not sources_ok:
+                check = NOT_MET
+        return self.result(check, value, "; ".join(parts) + ".")
 
+    def exclusion(self, entry: RscEntry) -> str | None:
+        """Why an entry does not count under the line's peer, provider and topic rules, or None when it counts."""
+        if self.exclude_peer and entry.peer:
+            return FROM_A_PEER
+        accepted = self.accepted
+        if accepted:
+            code = _endorsement(entry.provider_endorsement)
+            if code == VETTED and self.vetted_until is not None:
+                if entry.ended_on is None:
+                    return VETTED_WITHOUT_END
+                if entry.ended_on > self.vetted_until:
+                    return self.vetted_too_late
+            elif code not in accepted:
+                return self.without_endorsement
+        if self.about_providing and not entry.about_providing:
+            return NOT_ABOUT_PROVIDING
+        return None
 
-def _rsc_exclusion(requirement: Requirement, entry: RscEntry) -> str | None:
-    """Why an entry does not count under the line's peer, provider and topic rules, or None when it counts."""
-    if requirement.exclude_peer and entry.peer:
-        return "from a peer"
-    accepted = requirement.provider_endorsements
-    if accepted:
-        code = _endorsement(entry.provider_endorsement)
-        if code == VETTED and requirement.accept_vetted_until is not None:
-            if entry.ended_on is None:
-                return "from a vetted provider without an end date"
-            if entry.ended_on > requirement.accept_vetted_until:
-                return f"from a vetted provider ending after {format_date(requirement.accept_vetted_until)}"
-        elif code not in accepted:
-            return f"from a provider without {_or(accepted)}"
-    if requirement.about_providing and not entry.about_providing:
-        return "not about the RS/C the applicant provides"
-    return None
+    def windowed(self, entries: list[RscEntry], not_counted: dict[str, float]) -> tuple[list[RscEntry], _Span]:
+        """The entries of the best span of at most the line's years (the most hours; the earliest of equal
+        spans)."""
+        limit = self.limit_days
+        dated: list[Dated] = []
+        for entry in entries:
+            started, ended = entry.started_on, entry.ended_on
+            if started is None or ended is None:
+                not_counted[WITHOUT_BOTH_DATES] += entry.hours
+            elif (ended - started).days + 1 > limit:
+                not_counted[self.too_long] += entry.hours
+            else:
+                dated.append((started, ended, entry))
+        span = best_span(dated, limit)
+        chosen = set(map(id, span.entries))
+        outside = sum(entry.hours for _, _, entry in dated if id(entry) not in chosen)
+        if outside:
+            not_counted[OUTSIDE_THE_SPAN] += outside
+        return list(span.entries), span
 
 
 Dated = tuple[date, date, RscEntry]  # an entry with both its dates
-
-
-def _windowed(years: float, entries: list[RscEntry], not_counted: dict[str, float]) -> tuple[list[RscEntry], _Span]:
-    """The entries of the best span of at most ``years`` (the most hours; the earliest of equal spans)."""
-    limit = math.floor(years * DAYS_PER_YEAR)  # days an inclusive span may cover
-    dated: list[Dated] = []
-    for entry in entries:
-        if entry.started_on is None or entry.ended_on is None:
-            not_counted["without both dates"] += entry.hours
-        elif (entry.ended_on - entry.started_on).days + 1 > limit:
-            not_counted[f"in entries longer than the {_years_span(years)} span"] += entry.hours
-        else:
-            dated.append((entry.started_on, entry.ended_on, entry))
-    span = best_span(dated, limit)
-    chosen = set(map(id, span.entries))
-    outside = sum(entry.hours for _, _, entry in dated if id(entry) not in chosen)
-    if outside:
-        not_counted["outside the best span"] += outside
-    return list(span.entries), span
+_BY_DATES = itemgetter(0, 1)
 
 
 def best_span(entries: Sequence[Dated], limit_days: int) -> _Span:
@@ -244,7 +382,7 @@ def best_span(entries: Sequence[Dated], limit_days: int) -> _Span:
     tried; a later span replaces the best only with strictly more hours, so the
     earliest of equal spans wins.
     """
-    ordered = sorted(entries, key=lambda dated: (dated[0], dated[1]))
+    ordered = sorted(entries, key=_BY_DATES)
     starts = [start.toordinal() for start, _, _ in ordered]
     ends = [end.toordinal() for _, end, _ in ordered]
     best: tuple[float, int, int] | None = None  # hours, index of first start, index of the start after
@@ -274,8 +412,9 @@ def _hours_by_provider(entries: Iterable[RscEntry]) -> dict[str, tuple[str, floa
     hours: dict[str, float] = defaultdict(float)
     shown: dict[str, str] = {}
     for entry in entries:
-        key = provider_name(entry.provider)
-        shown.setdefault(key, entry.provider.strip())
+        key = _provider_key(entry.provider)
+        if key not in shown:
+            shown[key] = entry.provider.strip()
         hours[key] += entry.hours
     return {key: (shown[key], value) for key, value in hours.items() if value > 0}
 
@@ -298,31 +437,42 @@ def _sources(by_provider: dict[str, tuple[str, float]], hours: float) -> tuple[b
 def _span_words(years: float, span: _Span) -> str:
     if span.first is None or span.last is None:
         return f"no entry fits a {_years_span(years)} span"
-    return f"best {_years_span(years)} span {format_date(span.first)} to {format_date(span.last)}"
+    return f"best {_years_span(years)} span {_day(span.first)} to {_day(span.last)}"
 
 
 # --- references ------------------------------------------------------------------------------------------
 
 
-def _references(requirement: Requirement, figure: Figure, entries: Sequence[ReferenceEntry], until: date) -> LineResult:
-    received = len(entries)
-    accepted = requirement.endorsements
-    endorsed = sum(1 for entry in entries if _endorsement(entry.rater_endorsement) in accepted) if accepted else 0
-    minimum = _minimum(requirement)
-    if figure.name == "references_endorsed":
+class _References(_Line):
+    __slots__ = ("accepted", "holding", "endorsed_only", "min_endorsed")
+
+    def __init__(self, requirement: Requirement, figure: Figure):
+        super().__init__(requirement, figure)
+        self.accepted = requirement.endorsements
+        self.holding = _or(self.accepted) if self.accepted else ""
+        self.endorsed_only = figure.name == "references_endorsed"
+        self.min_endorsed = requirement.min_endorsed
+
+    def count(self, records: Sequence[ReferenceEntry], until: date) -> LineResult:
+        received = len(records)
+        accepted = self.accepted
+        endorsed = sum(1 for entry in records if _endorsement(entry.rater_endorsement) in accepted) if accepted else 0
+        minimum = self.minimum
+        if self.endorsed_only:
+            counted = _counted(endorsed, minimum, "references from raters")
+            sentence = f"{counted} holding {self.holding}, of {received} received"
+            return self.result(_against(endorsed, minimum), endorsed, sentence + ".")
+        check = _against(received, minimum)
         sentence = (
-            f"{_counted(endorsed, minimum, 'references from raters')} holding {_or(accepted)}, of {received} received"
+            f"{received} of {minimum:g} references received"
+            if minimum is not None
+            else f"{received} references received"
         )
-        return _result(requirement, figure, _against(endorsed, minimum), endorsed, sentence + ".", FROM_RECORDS)
-    check = _against(received, minimum)
-    sentence = (
-        f"{received} of {minimum:g} references received" if minimum is not None else f"{received} references received"
-    )
-    if requirement.min_endorsed is not None:
-        sentence += f"; {endorsed} from a rater holding {_or(accepted)}, {requirement.min_endorsed} needed"
-        if endorsed < requirement.min_endorsed:
-            check = NOT_MET
-    return _result(requirement, figure, check, received, sentence + ".", FROM_RECORDS)
+        if self.min_endorsed is not None:
+            sentence += f"; {endorsed} from a rater holding {self.holding}, {self.min_endorsed} needed"
+            if endorsed < self.min_endorsed:
+                check = NOT_MET
+        return self.result(check, received, sentence + ".")
 
 
 # --- work ----------------------------------------------------------------------------------------------------
@@ -335,49 +485,61 @@ KIND_WORDS = {
     "policy": "policy",
     "university": "university",
 }
+OF_ANOTHER_KIND = {kind: f"of another kind ({words})" for kind, words in KIND_WORDS.items()}
+NOT_WITH_BOTH = "not with both the child and the parent"
 
 
-def _work(requirement: Requirement, figure: Figure, periods: Sequence[WorkPeriod], until: date) -> LineResult:
+class _Work(_Line):
     """Years of qualifying work: overlaps once, an internship overlapping other work counted as that work."""
-    kinds = requirement.kinds
-    internships: list[tuple[int, int]] = []
-    others: list[tuple[int, int]] = []
-    left_out: Counter[str] = Counter()  # reason → periods
-    ongoing = False
-    for period in periods:
-        if kinds and period.kind not in kinds:
-            left_out[f"of another kind ({KIND_WORDS[period.kind]})"] += 1
-            continue
-        if requirement.with_infant_and_parent and not period.with_infant_and_parent:
-            left_out["not with both the child and the parent"] += 1
-            continue
-        ongoing = ongoing or period.ended_on is None
-        interval = (period.started_on.toordinal(), (period.ended_on or until).toordinal())
-        (internships if period.kind == "internship" else others).append(interval)
-    other_runs = _merged(others)
-    other_days = sum(end - start + 1 for start, end in other_runs)
-    internship_days = sum(_days_outside(run, other_runs) for run in _merged(internships))
-    counted_internship: float = internship_days
-    cap = requirement.internship_max_years
-    limit_words = ""
-    if cap is not None and internship_days > cap * DAYS_PER_YEAR:
-        counted_internship = cap * DAYS_PER_YEAR
-        limit_words = f" (of {_years(internship_days / DAYS_PER_YEAR)} served, at most {_years(cap)} counts)"
-    years = _rounded((other_days + counted_internship) / DAYS_PER_YEAR)
-    minimum = _minimum(requirement)
-    parts = [_counted(years, minimum, "years of qualifying work")]
-    if internship_days:
-        parts.append(
-            f"{_years(other_days / DAYS_PER_YEAR)} of other work and "
-            f"{_years(counted_internship / DAYS_PER_YEAR)} from internships{limit_words}"
-        )
-    if left_out:
-        parts.append(_and([f"{_periods(n)} {reason}" for reason, n in left_out.items()]) + " not counted")
-    if _overlapping(others + internships):
-        parts.append("overlapping periods counted once")
-    if ongoing:
-        parts.append(f"ongoing work counted to {format_date(until)}")
-    return _result(requirement, figure, _against(years, minimum), years, "; ".join(parts) + ".", FROM_RECORDS)
+
+    __slots__ = ("kinds", "with_both", "cap")
+
+    def __init__(self, requirement: Requirement, figure: Figure):
+        super().__init__(requirement, figure)
+        self.kinds = requirement.kinds
+        self.with_both = requirement.with_infant_and_parent
+        self.cap = requirement.internship_max_years
+
+    def count(self, records: Sequence[WorkPeriod], until: date) -> LineResult:
+        kinds = self.kinds
+        internships: list[tuple[int, int]] = []
+        others: list[tuple[int, int]] = []
+        left_out: Counter[str] = Counter()  # reason → periods
+        ongoing = False
+        for period in records:
+            if kinds and period.kind not in kinds:
+                left_out[OF_ANOTHER_KIND[period.kind]] += 1
+                continue
+            if self.with_both and not period.with_infant_and_parent:
+                left_out[NOT_WITH_BOTH] += 1
+                continue
+            ongoing = ongoing or period.ended_on is None
+            interval = (period.started_on.toordinal(), (period.ended_on or until).toordinal())
+            (internships if period.kind == "internship" else others).append(interval)
+        other_runs = _merged(others)
+        other_days = sum(end - start + 1 for start, end in other_runs)
+        internship_days = sum(_days_outside(run, other_runs) for run in _merged(internships)) if internships else 0
+        counted_internship: float = internship_days
+        cap = self.cap
+        limit_words = ""
+        if cap is not None and internship_days > cap * DAYS_PER_YEAR:
+            counted_internship = cap * DAYS_PER_YEAR
+            limit_words = f" (of {_years(internship_days / DAYS_PER_YEAR)} served, at most {_years(cap)} counts)"
+        years = _rounded((other_days + counted_internship) / DAYS_PER_YEAR)
+        minimum = self.minimum
+        parts = [_counted(years, minimum, "years of qualifying work")]
+        if internship_days:
+            parts.append(
+                f"{_years(other_days / DAYS_PER_YEAR)} of other work and "
+                f"{_years(counted_internship / DAYS_PER_YEAR)} from internships{limit_words}"
+            )
+        if left_out:
+            parts.append(_and([f"{_periods(n)} {reason}" for reason, n in left_out.items()]) + " not counted")
+        if _overlapping(others + internships):
+            parts.append("overlapping periods counted once")
+        if ongoing:
+            parts.append(f"ongoing work counted to {_day(until)}")
+        return self.result(_against(years, minimum), years, "; ".join(parts) + ".")
 
 
 def _merged(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -407,11 +569,11 @@ def _overlapping(intervals: list[tuple[int, int]]) -> bool:
     return any(later[0] <= earlier[1] for earlier, later in pairwise(ordered))
 
 
-COUNTERS: dict[str, Callable[[Requirement, Figure, Sequence, date], LineResult]] = {
-    "training": _training,
-    "rsc": _rsc,
-    "references": _references,
-    "work": _work,
+LINE_KINDS: dict[str, type[_Line]] = {
+    "training": _Training,
+    "rsc": _Rsc,
+    "references": _References,
+    "work": _Work,
 }
 
 
@@ -455,17 +617,20 @@ def _against(value: float, minimum: float | str | None) -> str:
     return MET if value >= minimum else NOT_MET
 
 
-def _result(
-    requirement: Requirement, figure: Figure, check: str, value: float | bool | None, evidence: str, source: str
-) -> LineResult:
-    return LineResult(
-        requirement.key, requirement.label, check, value, _minimum(requirement), evidence, figure.unit, source
-    )
-
-
+@lru_cache(maxsize=1024)  # a portfolio names a handful of codes, read again for every line and entry
 def _endorsement(code: str | None) -> str:
     word = (code or "").strip()
     return VETTED if word.lower() == VETTED else word.upper()
+
+
+@lru_cache(maxsize=1024)  # providers' names come back for every RS/C line of a portfolio
+def _provider_key(name: str) -> str:
+    return provider_name(name)
+
+
+@lru_cache(maxsize=4096)  # the same few dates (a cycle's due date, the best spans' ends) come back line after line
+def _day(value: date) -> str:
+    return format_date(value)
 
 
 def _counted(value: float, minimum: float | str | None, noun: str) -> str:

@@ -441,3 +441,16 @@ def test_each_line_carries_only_its_own_rules():
     entries = [rsc(45), rsc(5, "P", peer=True)]
     first, second = evaluate([strict, lenient], Portfolio(rsc=entries), UNTIL)
     assert (first.figure, second.figure) == (45, 50)
+
+
+def test_each_requirement_is_evaluated_by_its_own_rules_after_many_others_came_and_went():
+    """A line is made ready once per requirement and kept by the requirement's identity: one made after another
+    was dropped (and perhaps given the dropped one's address) still counts against its own minimum and topic."""
+    portfolio = Portfolio(training=(TrainingEntry(12), TrainingEntry(2, topic="dei")))
+    for minimum in range(1, 300):
+        topic = "dei" if minimum % 3 == 0 else None
+        requirement = line("training_hours", minimum, unit="hours", topic=topic)
+        result = evaluate_line(requirement, portfolio, UNTIL)
+        hours = 2 if topic else 14
+        assert (result.minimum, result.figure, result.check) == (minimum, hours, MET if hours >= minimum else NOT_MET)
+        del requirement, result
