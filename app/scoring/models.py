@@ -98,7 +98,9 @@ class Score(db.Model):
     __table_args__ = (UniqueConstraint("read_id", "domain_key"), *limits.length_checks(comment=limits.COMMENT))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    read_id: Mapped[int] = mapped_column(ForeignKey("reads.id", ondelete="CASCADE"), index=True)
+    # No index of its own: the unique (read_id, domain_key) index starts with it and serves every lookup by read
+    # (a second one cost each imported score a fifth more to insert, bench/README.md).
+    read_id: Mapped[int] = mapped_column(ForeignKey("reads.id", ondelete="CASCADE"))
     domain_key: Mapped[str] = mapped_column(String(64))
     score: Mapped[int | None]
     comment: Mapped[str | None] = mapped_column(Text)
