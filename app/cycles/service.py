@@ -125,8 +125,9 @@ def cycle_by_name(name: str) -> Cycle:
 
 
 def cycle_row_by_name(name: str) -> Row:
-    """A cycle's ``id``, ``name``, ``readers`` and ``blind_across_items`` as a plain row, for batch steps run from
-    the command line: no ORM statement, so no mapper configuration (docs/architecture.md, "Batch steps")."""
+    """A cycle's ``id``, ``name``, ``readers``, ``blind_across_items`` and ``qualify_items`` as a plain row, for
+    batch steps run from the command line: no ORM statement, so no mapper configuration (docs/architecture.md,
+    "Batch steps")."""
     return _cycle_row(_cycles.name == name.strip(), f"no cycle called {name!r}")
 
 
@@ -136,7 +137,11 @@ def cycle_row(cycle_id: int) -> Row:
 
 
 def _cycle_row(condition: ColumnElement[bool], missing: str) -> Row:
-    row = plain_rows(select(_cycles.id, _cycles.name, _cycles.readers, _cycles.blind_across_items).where(condition))
+    row = plain_rows(
+        select(_cycles.id, _cycles.name, _cycles.readers, _cycles.blind_across_items, _cycles.qualify_items).where(
+            condition
+        )
+    )
     if not row:
         raise CycleError.of("cycle", missing)
     return row[0]

@@ -18,12 +18,13 @@ from itertools import repeat
 from typing import Any, NamedTuple
 
 from flask import current_app
+from sqlalchemy import Row as PlainRow
 from sqlalchemy import delete, insert, update
 
 from app import access
 from app.assignment import queue
 from app.assignment.models import FURTHER_READ_SOURCES, Assignment, AssignmentSource
-from app.audit.service import record, record_many
+from app.audit.service import record_at_once, record_many
 from app.bulk import BATCH, collector_paused, execute_many, execute_values, plain_rows
 from app.calibration import notices as calibration_notices
 from app.committee import decisions as committee_decisions
@@ -69,6 +70,12 @@ from app.scoring.models import Read, ReadStatus, Score
 from app.scoring.service import store_marks
 from app.timeutil import utcnow
 
+# Column sets of the tables the scores import reads: a command's import then runs no ORM statement, which would
+# configure every mapper first (docs/architecture.md, "Batch steps").
+_users, _applicants, _applications = User.__table__.c, Applicant.__table__.c, Application.__table__.c
+_items, _conflicts = Item.__table__.c, Conflict.__table__.c
+_assignments, _reads, _scores = Assignment.__table__.c, Read.__table__.c, Score.__table__.c
+
 
 class Outcome(StrEnum):
     CREATED = "created"
@@ -108,14 +115,19 @@ def import_file(
     kind: str,
     data: bytes,
     filename: str,
-    cycle: Cycle,
+    cycle: Cycle | PlainRow,
     *,
     actor_id: int | None = None,
     limits: ImportLimits | None = None,
     progress: Progress = NO_PROGRESS,
 ) -> ImportResult:
     """Import one spreadsheet of ``kind`` (README, "Spreadsheet formats") into ``cycle``; the caller commits on
-    success. ``progress`` hears of each phase: reading, checking, writing."""
+    success. ``progress`` hears of each phase: reading, checking, writing.
+
+    ``cycle`` may be the plain row of ``cycles.service.cycle_row_by_name``: ``flask import scores`` passes one,
+    and a scores import of essays then runs no ORM statement (docs/architecture.md, "Batch steps"); the
+    other kinds, and the rare parts of a scores import that need more (application reads, a qualification
+    set), load the model."""
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r} (expected one of {', '.join(KINDS)})")
     # Reading included: calamine's rows hold no reference cycles, and with a command's whole app loaded every
@@ -133,7 +145,7 @@ def import_file(
 
 
 def _validate_and_write(
-    kind: str, table: Table, filename: str, cycle: Cycle, actor_id: int | None, progress: Progress
+    kind: str, table: Table, filename: str, cycle: Cycle | PlainRow, actor_id: int | None, progress: Progress
 ) -> ImportResult:
     progress.start(f"Checking {len(table.rows):,} rows of {kind}")
     snapshot = _Snapshot.load(kind, cycle)
@@ -160,13 +172,16 @@ def _write(
     kind: str,
     table: Table,
     filename: str,
-    cycle: Cycle,
+    cycle: Cycle | PlainRow,
     validated: Validated,
     snapshot: "_Snapshot",
     actor_id: int | None,
 ) -> ImportResult:
     with db.session.begin_nested():
-        outcomes = WRITERS[kind](cycle, validated, snapshot, actor_id)
+        if kind == "scores":
+            outcomes = _write_scores(cycle, validated, snapshot, actor_id)
+        else:
+            outcomes = WRITERS[kind](_cycle_model(cycle), validated, snapshot, actor_id)
         counts = Counter(outcomes)
         result = ImportResult(
             kind,
@@ -175,7 +190,7 @@ def _write(
             updated=counts[Outcome.UPDATED],
             unchanged=counts[Outcome.UNCHANGED],
         )
-        record(
+        record_at_once(
             f"import.{kind}",
             "cycle",
             cycle.id,
@@ -195,6 +210,11 @@ def _write(
     return result
 
 
+def _cycle_model(cycle: Cycle | PlainRow) -> Cycle:
+    """The cycle as a model, for what needs more of it than its id, readers and qualification set size."""
+    return cycle if isinstance(cycle, Cycle) else db.session.get_one(Cycle, cycle.id)
+
+
 @dataclass
 class _Snapshot:
     """What exists already, loaded with one query per table, as plain data (for validation) and ids (for writing)."""
@@ -207,39 +227,39 @@ class _Snapshot:
     item_states: dict[int, ItemState] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, kind: str, cycle: Cycle) -> "_Snapshot":
+    def load(cls, kind: str, cycle: Cycle | PlainRow) -> "_Snapshot":
         snapshot = cls(Lookups(rubrics=all_rubrics()))
         user_roles, applicants, items, conflicts = {}, {}, {}, frozenset()
         if kind in ("reviewers", "conflicts", "scores", "decisions", "committee"):
-            for user_id, address, role in plain_rows(db.select(User.id, User.email, User.role)):
+            for user_id, address, role in plain_rows(db.select(_users.id, _users.email, _users.role)):
                 user_roles[address] = Role(role).value
                 snapshot.user_ids[address] = user_id
         if kind in ("essays", "conflicts", "decisions", *RECORD_KINDS):
             for pk, applicant_id, code, application_id in plain_rows(
-                db.select(Applicant.id, Applicant.applicant_id, Application.category, Application.id)
-                .outerjoin(Application)
-                .where(Applicant.cycle_id == cycle.id)
+                db.select(_applicants.id, _applicants.applicant_id, _applications.category, _applications.id)
+                .outerjoin(Application.__table__, _applications.applicant_pk == _applicants.id)
+                .where(_applicants.cycle_id == cycle.id)
             ):
                 applicants[applicant_id] = code
                 snapshot.applicant_pks[applicant_id] = pk
                 if application_id is not None:
                     snapshot.application_ids[applicant_id] = application_id
         if kind in ("applications", "essays", "scores", "reference_scores"):
-            assigned = db.select(Assignment.id).where(Assignment.item_pk == Item.id).exists()
+            assigned = db.select(_assignments.id).where(_assignments.item_pk == _items.id).exists()
             references = _reference_domains(cycle.id) if kind == "reference_scores" else {}
             for pk, item_id, item_kind, rubric_key, state, applicant_id, has_assignment, validity in plain_rows(
                 db.select(
-                    Item.id,
-                    Item.item_id,
-                    Item.kind,
-                    Item.rubric_key,
-                    Item.state,
-                    Applicant.applicant_id,
+                    _items.id,
+                    _items.item_id,
+                    _items.kind,
+                    _items.rubric_key,
+                    _items.state,
+                    _applicants.applicant_id,
                     assigned,
-                    Item.validity,
+                    _items.validity,
                 )
-                .outerjoin(Applicant, Item.applicant_pk == Applicant.id)
-                .where(Item.cycle_id == cycle.id)
+                .outerjoin(Applicant.__table__, _items.applicant_pk == _applicants.id)
+                .where(_items.cycle_id == cycle.id)
             ):
                 items[item_id] = ItemInfo(
                     kind=ItemKind(item_kind).value,
@@ -255,14 +275,14 @@ class _Snapshot:
             conflicts = frozenset(
                 (address, applicant_id)
                 for address, applicant_id in plain_rows(
-                    db.select(User.email, Applicant.applicant_id)
-                    .select_from(Conflict)
-                    .join(User, Conflict.reviewer_id == User.id)
-                    .join(Applicant, Conflict.applicant_pk == Applicant.id)
-                    .where(Applicant.cycle_id == cycle.id)
+                    db.select(_users.email, _applicants.applicant_id)
+                    .select_from(Conflict.__table__)
+                    .join(User.__table__, _conflicts.reviewer_id == _users.id)
+                    .join(Applicant.__table__, _conflicts.applicant_pk == _applicants.id)
+                    .where(_applicants.cycle_id == cycle.id)
                 )
             )
-        deciders, undecidable = ({}, {}) if kind != "decisions" else snapshot._decision_lookups(cycle)
+        deciders, undecidable = ({}, {}) if kind != "decisions" else snapshot._decision_lookups(_cycle_model(cycle))
         snapshot.lookups = Lookups(
             user_roles=user_roles,
             applicants=applicants,
@@ -306,13 +326,13 @@ def _item_readers(cycle_id: int, item_ids: Collection[str]) -> dict[str, list[St
     """The readers of the named items with their submitted scores: what a round-2 row is checked against."""
     readers: dict[tuple[str, str], tuple[bool, bool]] = {}
     scores: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    for item_id, address, source, status, domain, score in db.session.execute(
-        db.select(Item.item_id, User.email, Assignment.source, Read.status, Score.domain_key, Score.score)
-        .join(Assignment, Assignment.item_pk == Item.id)
-        .join(User, Assignment.reviewer_id == User.id)
-        .outerjoin(Read, Read.assignment_id == Assignment.id)
-        .outerjoin(Score, (Score.read_id == Read.id) & (Read.status == ReadStatus.SUBMITTED))
-        .where(Item.cycle_id == cycle_id, Item.item_id.in_(list(item_ids)))
+    for item_id, address, source, status, domain, score in plain_rows(
+        db.select(_items.item_id, _users.email, _assignments.source, _reads.status, _scores.domain_key, _scores.score)
+        .join(Assignment.__table__, _assignments.item_pk == _items.id)
+        .join(User.__table__, _assignments.reviewer_id == _users.id)
+        .outerjoin(Read.__table__, _reads.assignment_id == _assignments.id)
+        .outerjoin(Score.__table__, (_scores.read_id == _reads.id) & (_reads.status == ReadStatus.SUBMITTED))
+        .where(_items.cycle_id == cycle_id, _items.item_id.in_(list(item_ids)))
     ):
         readers[(item_id, address)] = (source in FURTHER_READ_SOURCES, status == ReadStatus.SUBMITTED)
         if score is not None:
@@ -626,7 +646,9 @@ class _StoredRead:
     source: AssignmentSource
 
 
-def _write_scores(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor_id: int | None) -> list[Outcome]:
+def _write_scores(
+    cycle: Cycle | PlainRow, validated: Validated, snapshot: _Snapshot, actor_id: int | None
+) -> list[Outcome]:
     columns, count = validated.columns, len(validated.numbers)
     blanks: list[Any] = [None] * count
     file = _ScoreColumns(
@@ -658,6 +680,9 @@ def _write_scores(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor
         numbers=numbers,
         file=file,
         outcomes=[Outcome.UNCHANGED] * count,
+        applications=frozenset(
+            pair.item_pk for pair in pairs.values() if snapshot.lookups.items[pair.item_id].kind == "application"
+        ),
     )
     batch.withdraw_replaced_readers([pair for pair in pairs.values() if pair.round == 2], stored)
     batch.insert_reads([pair for key, pair in pairs.items() if key not in stored])
@@ -666,7 +691,7 @@ def _write_scores(cycle: Cycle, validated: Validated, snapshot: _Snapshot, actor
     batch.confirm_requirements()
     record_many(batch.audit, at=batch.now, actor_id=actor_id, cycle_id=cycle.id)
     if cycle.qualify_items and batch.submitted:
-        _qualification_sets_imported(cycle, list(batch.submitted))
+        _qualification_sets_imported(_cycle_model(cycle), list(batch.submitted))
     return batch.outcomes
 
 
@@ -686,23 +711,23 @@ def _qualification_sets_imported(cycle: Cycle, read_ids: list[int]) -> None:
         calibration_notices.set_reads_imported(cycle, submitted)
 
 
-def _stored_reads(cycle: Cycle) -> tuple[dict[tuple[int, int], _StoredRead], Counter]:
+def _stored_reads(cycle: Cycle | PlainRow) -> tuple[dict[tuple[int, int], _StoredRead], Counter]:
     """Every assignment of the cycle with its read, and the highest read number per item."""
     stored, last_number = {}, Counter()
-    for assignment_id, item_pk, reviewer_id, read_id, status, number, submitted_at, source in db.session.execute(
+    for assignment_id, item_pk, reviewer_id, read_id, status, number, submitted_at, source in plain_rows(
         db.select(
-            Assignment.id,
-            Assignment.item_pk,
-            Assignment.reviewer_id,
-            Read.id,
-            Read.status,
-            Read.number,
-            Read.submitted_at,
-            Assignment.source,
+            _assignments.id,
+            _assignments.item_pk,
+            _assignments.reviewer_id,
+            _reads.id,
+            _reads.status,
+            _reads.number,
+            _reads.submitted_at,
+            _assignments.source,
         )
-        .join(Item, Assignment.item_pk == Item.id)
-        .outerjoin(Read, Read.assignment_id == Assignment.id)
-        .where(Item.cycle_id == cycle.id)
+        .join(Item.__table__, _assignments.item_pk == _items.id)
+        .outerjoin(Read.__table__, _reads.assignment_id == _assignments.id)
+        .where(_items.cycle_id == cycle.id)
     ):
         stored[(item_pk, reviewer_id)] = _StoredRead(
             assignment_id, read_id, ReadStatus(status) if status else None, submitted_at, AssignmentSource(source)
@@ -732,13 +757,14 @@ IMPORT_SOURCES = {1: AssignmentSource.IMPORT, 2: AssignmentSource.IMPORT_THIRD}
 class _ScoreBatch:
     """The writes of one scores import, gathered into bulk statements, with outcomes and audit rows."""
 
-    cycle: Cycle
+    cycle: Cycle | PlainRow
     actor_id: int | None
     now: datetime
     with_comments: bool
     numbers: dict[tuple[int, int], int]
     file: _ScoreColumns
     outcomes: list[Outcome]  # per data row, in the file's order
+    applications: frozenset[int]  # the pks of the application items the file scores
     audit: list[dict[str, Any]] = field(default_factory=list)
     submitted: dict[int, int] = field(default_factory=dict)  # read id → item pk, of reads this import submits
 
@@ -845,7 +871,7 @@ class _ScoreBatch:
         returns no ids, so the rows just inserted are read back in one query."""
         assignments, reads = Assignment.__table__, Read.__table__
         statement = db.select(assignments.c.item_pk, assignments.c.reviewer_id, column).where(
-            assignments.c.item_pk.in_(db.select(Item.id).where(Item.cycle_id == self.cycle.id))
+            assignments.c.item_pk.in_(db.select(_items.id).where(_items.cycle_id == self.cycle.id))
         )
         if column.table is reads:
             statement = statement.join(reads, reads.c.assignment_id == assignments.c.id)
@@ -946,9 +972,10 @@ class _ScoreBatch:
     def confirm_requirements(self) -> None:
         """A read of an application submitted here (a paper session) confirms every computed requirement result
         and judges the manual lines met (docs/requirements.md, "Reviewers confirm")."""
-        if not self.submitted:
-            return
-        results = results_for_items(set(self.submitted.values()), self.cycle)
+        applications = {item_pk for item_pk in self.submitted.values() if item_pk in self.applications}
+        if not applications:
+            return  # essays only: nothing to confirm, and no statement to run
+        results = results_for_items(applications, _cycle_model(self.cycle))
         store_marks(
             [
                 {
@@ -1158,12 +1185,12 @@ def _write_decisions(cycle: Cycle, validated: Validated, snapshot: _Snapshot, ac
     return outcomes
 
 
+# The scores writer is called on its own: it takes the cycle as a plain row too (``_write``).
 WRITERS: dict[str, Callable[[Cycle, Validated, _Snapshot, int | None], list[Outcome]]] = {
     "reviewers": _write_reviewers,
     "applications": _write_applications,
     "essays": _write_essays,
     "conflicts": _write_conflicts,
-    "scores": _write_scores,
     "committee": _write_committee,
     "reference_scores": _write_reference_scores,
     **{kind: partial(_write_records, kind) for kind in RECORD_KINDS},
