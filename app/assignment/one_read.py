@@ -54,7 +54,7 @@ class _Plan:
         index_of = {reviewer.key: i for i, reviewer in enumerate(pool)}
         self.load = [reviewer.load for reviewer in pool]
         self.cap = [UNCAPPED if reviewer.max_load is None else reviewer.max_load for reviewer in pool]
-        self.eligible = [sorted(index_of[key] for key in demand.eligible) for demand in demands]
+        self.eligible = [sorted(map(index_of.__getitem__, demand.eligible)) for demand in demands]
         self.holder = [-1] * len(demands)
         # Reviewer → the items they may take: the chains run backwards along these.
         self.takes: list[list[int]] = [[] for _ in pool]
