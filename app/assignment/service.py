@@ -30,6 +30,7 @@ from app.assignment.eligibility import (
 from app.assignment.engine import ItemDemand, ReviewerCapacity, Shortfall, solve
 from app.assignment.facts import (
     AssignmentError,
+    KnownReaders,
     PoolReviewer,
     applicants_by_pk,
     item_facts,
@@ -526,7 +527,7 @@ def missing_reads(item: Item, readers: int) -> int:
 
 
 def assign_further_readers(
-    requests: Sequence[tuple[Item, AssignmentSource]], *, actor_id: int | None = None
+    requests: Sequence[tuple[Item, AssignmentSource]], *, actor_id: int | None = None, known: KnownReaders | None = None
 ) -> dict[int, int | None]:
     """One further reader for each item, all chosen together by the auto-assignment solver.
 
@@ -535,7 +536,8 @@ def assign_further_readers(
     passes rows). Returns item pk → the new assignment's id, or None when no
     eligible reviewer is left. The maximum load stays as low as possible and the
     reads go to the least loaded, under the same rule as every assignment. The
-    facts are read once per cycle: a few queries per batch.
+    facts are read once per cycle: a few queries per batch, fewer when ``known``
+    holds the cycle's items and readers already (reconciliation's).
     """
     chosen: dict[int, int | None] = {item.id: None for item, _ in requests}
     picks: list[tuple[Item, ReviewerFacts, AssignmentSource]] = []
@@ -543,7 +545,9 @@ def assign_further_readers(
     for item, source in requests:
         by_cycle[item.cycle_id].append((item, source))
     for cycle_id, group in by_cycle.items():
-        picks.extend(_further_reader_picks(cycle_row(cycle_id), group))
+        picks.extend(
+            _further_reader_picks(cycle_row(cycle_id), group, known if known and known.cycle_id == cycle_id else None)
+        )
     if picks:
         now = utcnow()
         ids = _insert_assignments(
@@ -578,11 +582,11 @@ def assign_further_readers(
 
 
 def _further_reader_picks(
-    cycle: Row, group: list[tuple[Item, AssignmentSource]]
+    cycle: Row, group: list[tuple[Item, AssignmentSource]], known: KnownReaders | None
 ) -> list[tuple[Item, ReviewerFacts, AssignmentSource]]:
     """Plain rows and the pool's facts only (no ORM entity): reconciliation runs this from the command line."""
-    reviewers = pool_facts(cycle.id)
-    found = lookups(cycle, {item.applicant_pk for item, _ in group})
+    reviewers = pool_facts(cycle.id, known)
+    found = lookups(cycle, {item.applicant_pk for item, _ in group}, known)
     applicants = applicants_by_pk(item.applicant_pk for item, _ in group)
     qualified = _Qualified(reviewers)
     demands = []

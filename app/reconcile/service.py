@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, Row, String, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.assignment.facts import KnownReaders
 from app.assignment.models import FURTHER_READ_SOURCES, Assignment
 from app.assignment.service import assign_further_readers
 from app.bulk import collector_paused, execute_many, expire_loaded, plain_rows
@@ -100,7 +101,8 @@ def _reconcile(cycle: Cycle | Row, actor_id: int | None, progress: Progress) -> 
         )
         progress.advance()
     progress.start("Assigning further readers and saving")
-    verdicts.update(_ask_for_readers(items, verdicts, actor_id))
+    known = KnownReaders(cycle.id, items, {item_pk: entry[0] for item_pk, entry in reads.items()})
+    verdicts.update(_ask_for_readers(items, verdicts, actor_id, known))
 
     changes = _Changes(cycle.id, actor_id)
     outcomes = _load_outcomes(in_cycle)
@@ -277,16 +279,17 @@ def _facts(
 
 
 def _ask_for_readers(
-    items: list[ItemRow], verdicts: dict[int, engine.Verdict], actor_id: int | None
+    items: list[ItemRow], verdicts: dict[int, engine.Verdict], actor_id: int | None, known: KnownReaders
 ) -> dict[int, engine.Verdict]:
     """Assign the further blind readers the verdicts ask for through the assignment area, all in one batch (item
-    by item it would reload the pool and loads each time); the committee takes an item when no reader is left."""
+    by item it would reload the pool and loads each time); the committee takes an item when no reader is left.
+    ``known``: the cycle's items and readers as loaded here, so that the assignment area need not read them again."""
     wanted = []
     for item in items:
         kind = verdicts[item.id].needs_reader
         if kind is not None:
             wanted.append((item, kind))
-    assigned = assign_further_readers(wanted, actor_id=actor_id)
+    assigned = assign_further_readers(wanted, actor_id=actor_id, known=known)
     return {
         item.id: engine.no_reader_left(verdicts[item.id])
         if assigned[item.id] is None

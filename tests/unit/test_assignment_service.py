@@ -3,6 +3,7 @@
 import pytest
 
 from app.assignment.eligibility import organization_key
+from app.assignment.facts import KnownReaders, lookups, pool_facts
 from app.assignment.models import Assignment, AssignmentDecline, AssignmentSource
 from app.assignment.service import (
     AssignmentError,
@@ -326,6 +327,37 @@ def test_further_readers_in_one_batch_spread_the_load(ctx):
     chosen = assign_further_readers([(essay, AssignmentSource.THIRD_READER) for essay in essays])
     assert all(chosen.values())
     assert sorted(loads(cycle).values()) == [4, 4, 4]  # 12 reads over 3, nobody twice on an item
+
+
+def test_known_readers_give_the_same_lookups_and_loads_as_the_database(ctx):
+    # Reconciliation hands the batch the cycle's items and readers it has loaded (KnownReaders); the facts built
+    # from them must be the ones lookups and pool_facts read from the database themselves.
+    cycle = make_cycle(readers=2)
+    team = [reviewer(cycle, f"r{n}@x.org") for n in range(5)]
+    first_portfolio, first_essays = applicant_with_portfolio_and_essays(cycle)
+    second_portfolio, second_essays = applicant_with_portfolio_and_essays(cycle, essays=1)
+    validity = Item(cycle_id=cycle.id, item_id="V1", kind="essay", validity=True, rubric_key="imhm-c-essay")
+    db.session.add(validity)
+    db.session.flush()
+    for item, readers in [
+        (first_portfolio, team[:2]),
+        (first_essays[0], team[2:4]),
+        (second_portfolio, team[3:5]),
+        (validity, team[:1]),
+    ]:
+        for user in readers:
+            add_assignment(item, user)
+    make_conflict(team[4], first_portfolio.applicant)
+    other_cycle = make_cycle(readers=2)
+    add_member(other_cycle, team[0])
+    add_assignment(make_essay(other_cycle, make_applicant(other_cycle)), team[0])  # another cycle's load
+    items = db.session.scalars(db.select(Item).where(Item.cycle_id == cycle.id)).all()
+    readers = {item.id: readers_of(item) for item in items}
+    known = KnownReaders(cycle.id, items, {pk: found for pk, found in readers.items() if found})
+    for applicants in [{first_portfolio.applicant_pk}, {first_portfolio.applicant_pk, None}, None]:
+        assert vars(lookups(cycle, applicants, known)) == vars(lookups(cycle, applicants))
+    assert known.loads() == {team[0].id: 2, team[1].id: 1, team[2].id: 1, team[3].id: 2, team[4].id: 1}
+    assert pool_facts(cycle.id, known) == pool_facts(cycle.id)
 
 
 # ---------------------------------------------------------------- declines and refills
