@@ -11,7 +11,7 @@ the reason, so one pass reports everything that is wrong with a file.
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -669,9 +669,12 @@ def _convert_column(column: Column, cells: list[Any], numbers: list[int], errors
 
 def _duplicates(kind: str, validated: Validated) -> list[RowError]:
     key_names = KIND_KEYS[kind]
-    keys = list(zip(*(validated.columns[name] for name in key_names), strict=True))
-    if len(set(keys)) == len(keys):
-        return []  # the usual case, found without a loop in Python
+    if not key_names:
+        return []  # training, RS/C and work rows: two alike rows are two entries
+    key_columns = [validated.columns[name] for name in key_names]
+    if len(set(zip(*key_columns, strict=True))) == len(validated.numbers):
+        return []  # the usual case, found without a loop in Python (and without a list of every key)
+    keys = zip(*key_columns, strict=True)
     first_seen: dict[tuple, int] = {}
     errors = []
     for number, key in zip(validated.numbers, keys, strict=True):
@@ -854,7 +857,8 @@ def _check_scores(validated: Validated, lookups: Lookups) -> list[RowError]:
     item_ids, addresses, domains, scores = (columns[name] for name in ("item_id", "reviewer_email", "domain", "score"))
     errors: list[RowError] = []
 
-    def rows_where(problem: dict, keys: Sequence, column: str) -> None:
+    # ``keys`` is walked only when there is a problem: a zip, not a list of 36,000 tuples held meanwhile.
+    def rows_where(problem: dict, keys: Iterable, column: str) -> None:
         if problem:
             errors.extend(
                 RowError(number, column, problem[key])
@@ -881,36 +885,33 @@ def _check_scores(validated: Validated, lookups: Lookups) -> list[RowError]:
         addresses,
         "reviewer_email",
     )
-    pairs = list(zip(addresses, item_ids, strict=True))
     rows_where(
         {
             (address, item_id): f"{address} has a declared conflict with the applicant of {item_id}"
-            for address, item_id in set(pairs)
+            for address, item_id in set(zip(addresses, item_ids, strict=True))
             if address in reviewers and item_id in items and (address, items[item_id].applicant_id) in lookups.conflicts
         },
-        pairs,
+        zip(addresses, item_ids, strict=True),
         "reviewer_email",
     )
     rubric_keys = list(map({item_id: rubric.key for item_id, rubric in rubric_of.items() if rubric}.get, item_ids))
-    rubric_domains = list(zip(rubric_keys, domains, strict=True))
     bad_domains = {
         (key, domain): f"unknown domain {domain!r} for rubric {key} "
         f"(expected {', '.join(lookups.rubrics[key].domain_keys)})"
-        for key, domain in set(rubric_domains)
+        for key, domain in set(zip(rubric_keys, domains, strict=True))
         if key and domain and domain not in lookups.rubrics[key].domain_keys
     }
-    rows_where(bad_domains, rubric_domains, "domain")
-    rubric_scores = list(zip(rubric_keys, scores, strict=True))
+    rows_where(bad_domains, zip(rubric_keys, domains, strict=True), "domain")
     rows_where(
         {
             (key, score): f"{score} is outside the {key} scale "
             f"{lookups.rubrics[key].scale_min}–{lookups.rubrics[key].scale_max}"
-            for key, score in set(rubric_scores)
+            for key, score in set(zip(rubric_keys, scores, strict=True))
             if key
             and score is not None
             and not lookups.rubrics[key].scale_min <= score <= lookups.rubrics[key].scale_max
         },
-        rubric_scores,
+        zip(rubric_keys, scores, strict=True),
         "score",
     )
     if (
