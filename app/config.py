@@ -67,6 +67,13 @@ class Defaults:
     ARGON2_TIME_COST = RFC_9106_LOW_MEMORY.time_cost
     ARGON2_MEMORY_COST = RFC_9106_LOW_MEMORY.memory_cost  # KiB
     ARGON2_PARALLELISM = RFC_9106_LOW_MEMORY.parallelism
+    # Password checks take turns across the deployment (docs/security-hardening.md, "Password checks take
+    # turns"): this many hashes at once, this many sign-ins waiting at most this long for one, any more
+    # answered 429 at once; the hash on a low-priority thread (Linux) so saves are served first.
+    PASSWORD_CHECKS_AT_ONCE = 1
+    PASSWORD_CHECKS_WAITING = 1
+    PASSWORD_CHECK_WAIT_SECONDS = 2.0
+    PASSWORD_CHECK_LOW_PRIORITY = True
     PART1_PASS_MARK = 80.0
     # Plain-HTTP local use: cookies without Secure (`make run` sets it). Never behind a real deployment.
     LOCAL_HTTP = False
@@ -104,6 +111,7 @@ ENVIRONMENT_ALIASES = {"LOCAL_HTTP": "ENDORSEMENT_LOCAL_HTTP"}
 # Names instance/config.py may set besides ours: the libraries' own settings.
 LIBRARY_PREFIXES = ("SQLALCHEMY_", "WTF_", "RECAPTCHA_", "REMEMBER_COOKIE_", "SESSION_COOKIE_")
 CHOICES = {"LOG_FORMAT": ("text", "json"), "LOG_LEVEL": ("DEBUG", "INFO", "WARNING", "ERROR")}
+MINIMUMS = {"PASSWORD_CHECKS_AT_ONCE": 1, "PASSWORD_CHECKS_WAITING": 0, "PASSWORD_CHECK_WAIT_SECONDS": 0}
 POSTGRES_CONNECT_TIMEOUT = 10  # seconds
 TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
@@ -223,6 +231,8 @@ def check_values(config: Mapping[str, Any]) -> None:
             problems.append(f"{name} must be {_type_words(expected)}, not {value!r}")
         elif name in CHOICES and value not in CHOICES[name]:
             problems.append(f"{name} must be one of {', '.join(CHOICES[name])}, not {value!r}")
+        elif name in MINIMUMS and float(value) < MINIMUMS[name]:  # type: ignore[arg-type]
+            problems.append(f"{name} must be at least {MINIMUMS[name]}, not {value!r}")
         elif name == "TIMEZONE" and time_zone(str(value)) is None:
             problems.append(f"TIMEZONE must be a time zone name such as America/Detroit or UTC, not {value!r}")
     if problems:

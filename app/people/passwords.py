@@ -4,6 +4,8 @@ The defaults (``ARGON2_*`` in ``app/config.py``) are argon2-cffi's RFC 9106 low-
 OWASP's minimums. Each stored hash carries its own parameters, so a hash made at another cost still verifies;
 a successful sign-in rehashes it at the configured cost (``needs_rehash``). The test suite configures a cheap
 cost: at the production one every test user cost a third of a second of CPU.
+
+Every hash takes a turn (``password_turns``): a few at once across the deployment, on a low-priority thread.
 """
 
 from functools import cache
@@ -11,6 +13,8 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+
+from app.people.password_turns import password_turn, run_hash
 
 _DUMMY_PASSWORD = "not a real password"
 
@@ -35,13 +39,21 @@ def _hasher() -> PasswordHasher:
 
 def hash_password(password: str) -> str:
     """Hash the password exactly as typed (no trimming, no length cap below 1024)."""
-    return _hasher().hash(password)
+    hasher = _hasher()
+    with password_turn():
+        return run_hash(lambda: hasher.hash(password))
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     hasher = _hasher()
+    with password_turn():
+        matches = run_hash(lambda: _matches(hasher, stored_hash or _dummy_hash_for(hasher), password))
+    return matches and stored_hash is not None
+
+
+def _matches(hasher: PasswordHasher, stored_hash: str, password: str) -> bool:
     try:
-        return hasher.verify(stored_hash or _dummy_hash_for(hasher), password) and stored_hash is not None
+        return hasher.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -13,6 +13,7 @@ from app.people.devices import known_device, remember_device
 from app.people.forms import LoginForm, PasswordChangeForm
 from app.people.models import User
 from app.people.navigation import home_url_for
+from app.people.password_turns import PasswordChecksBusy
 from app.people.sessions import mark_signed_in, safe_next
 from app.people.throttle import describe_wait
 
@@ -57,9 +58,12 @@ def login() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]] | st
     if not form.validate_on_submit():
         return render_template("people/login.html", form=form)
     email = service.attempt_key(form.email.data)
-    result = service.authenticate(
-        email, form.password.data, client=request.remote_addr, device=known_device(request, email), limits=_limits()
-    )
+    try:
+        result = service.authenticate(
+            email, form.password.data, client=request.remote_addr, device=known_device(request, email), limits=_limits()
+        )
+    except PasswordChecksBusy as busy:  # nothing was counted or checked: the form again, the e-mail kept
+        return render_template("people/login.html", form=form, error=busy.description), 429, dict(busy.get_headers())
     db.session.commit()  # the outcome: a failure stays counted, a success clears its bucket
     if result.wait_seconds:
         message = WAIT_MESSAGES[result.limited_by or "account"].format(wait=describe_wait(result.wait_seconds))

@@ -114,15 +114,17 @@ def database_error(error: DBAPIError) -> Response:
     return response
 
 
-def http_error(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
-    """Error pages in the site layout, without stack traces or internal details."""
+def http_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+    """Error pages in the site layout, without stack traces or internal details; a 429 or 503 that says when to
+    try again keeps its Retry-After."""
     code = error.code or 500
     title, message = ERROR_TEXT.get(code, (error.name, "The request could not be completed."))
     if error.description and error.description != type(error).description:
         message = error.description  # a specific reason given by our own code, e.g. abort(400, "…")
+    headers = {name: value for name, value in error.get_headers() if name == "Retry-After"}
     if wants_fragment():
-        return message, code, PLAIN_TEXT  # app.js shows it as text; the message may quote what was sent
+        return message, code, PLAIN_TEXT | headers  # app.js shows it as text; the message may quote what was sent
     try:
-        return render_template("errors/error.html", code=code, title=title, message=message), code
+        return render_template("errors/error.html", code=code, title=title, message=message), code, headers
     except Exception:  # noqa: BLE001 — the layout itself failed (e.g. the database is down)
-        return f"{title}. {message}", code
+        return f"{title}. {message}", code, headers

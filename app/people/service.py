@@ -12,6 +12,7 @@ from app.errors import InputError
 from app.extensions import db
 from app.people.models import LoginAttempt, ReviewerProfile, Role, User
 from app.people.notices import sign_ins_delayed
+from app.people.password_turns import password_turn
 from app.people.passwords import hash_password, needs_rehash, verify_password
 from app.people.throttle import Limit, describe_wait, wait_seconds
 from app.timeutil import utcnow
@@ -95,11 +96,12 @@ def change_password(
     be used to guess the password either; like it, this commits the attempt
     before hashing. Raises ``UserError``; the caller commits."""
     check_password_rules(new_password)
-    problem = reauthenticate(user, current_password, client=client, device=device, limits=limits)
-    if problem:
-        raise UserError.of("current_password", f"{problem}")
-    db.session.commit()  # the check's outcome; the new hash is then computed outside any transaction
-    new_hash = hash_password(new_password)
+    with password_turn():  # the check and the new hash in one turn: a busy moment refuses before either
+        problem = reauthenticate(user, current_password, client=client, device=device, limits=limits)
+        if problem:
+            raise UserError.of("current_password", f"{problem}")
+        db.session.commit()  # the check's outcome; the new hash is then computed outside any transaction
+        new_hash = hash_password(new_password)
     _store_password(user, new_hash, actor_id=user.id)
 
 
@@ -173,7 +175,17 @@ def authenticate(
     during the slow hash. A failure stays counted; a success removes it and the
     earlier failures of its bucket. ``device`` is the known-device id for this
     e-mail, if the browser has one (see ``app.people.devices``). The caller
-    commits the second transaction (the outcome)."""
+    commits the second transaction (the outcome).
+
+    The whole check holds one password turn (``password_turns``), taken before anything is counted: when the
+    deployment is too busy hashing, ``PasswordChecksBusy`` is raised and the attempt leaves no trace."""
+    with password_turn():
+        return _authenticate(email, password, client=client, device=device, limits=limits)
+
+
+def _authenticate(
+    email: str, password: str, *, client: str | None, device: str | None, limits: SignInLimits
+) -> SignInResult:
     key = attempt_key(email)
     _serialise_attempts(key, client)
     _forget_expired(key, client, utcnow() - limits.account.window)

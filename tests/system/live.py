@@ -175,7 +175,12 @@ class Browserless:
         return self.request("POST", path, data, htmx)
 
     def login(self, email: str, password: str) -> None:
+        """Sign in; turned away while every password turn is taken (429), wait as asked and try again."""
         self.get("/login")
-        reply = self.post("/login", {"email": email, "password": password, "csrf_token": self.csrf or ""})
+        while True:
+            reply = self.post("/login", {"email": email, "password": password, "csrf_token": self.csrf or ""})
+            if reply.status != 429:
+                break
+            time.sleep(float(reply.headers.get("Retry-After") or 1))
         if reply.status != 200:
             raise AssertionError(f"login failed for {email}: {reply.status}")

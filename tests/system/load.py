@@ -82,7 +82,8 @@ def build_world(instance: Path, database_url: str, reviewers: int, sign_in_accou
 class Outcome:
     save_latencies: list[float] = field(default_factory=list)  # seconds, answered saves
     save_offsets: list[float] = field(default_factory=list)  # when each answered save was sent, s after the start
-    sign_in_latencies: list[float] = field(default_factory=list)
+    sign_in_latencies: list[float] = field(default_factory=list)  # seconds, sign-ins that were checked
+    sign_ins_turned_away: int = 0  # answered 429 at once: every password turn taken (docs/security-hardening.md)
     statuses: Counter = field(default_factory=Counter)  # HTTP status of every answered request
     interrupted: int = 0  # requests cut off (killed worker, restart)
     unavailable: int = 0  # answered 503 with Retry-After: the database was down (docs/security-hardening.md)
@@ -176,13 +177,19 @@ def _signer(base_url: str, email: str, start: "_Start", outcome: Outcome) -> Non
             with outcome.lock:
                 outcome.interrupted += 1
             continue
+        turned_away = reply.status == 429
         with outcome.lock:
             outcome.statuses[reply.status] += 1
-            outcome.sign_in_latencies.append(time.perf_counter() - started)
+            if turned_away:
+                outcome.sign_ins_turned_away += 1
+            else:
+                outcome.sign_in_latencies.append(time.perf_counter() - started)
             if retry_after(reply) is not None:
                 outcome.unavailable += 1
             elif reply.status >= 500:
                 outcome.server_errors.append(f"sign-in {email}: {reply.status} {reply.body[:200]}")
+        if turned_away:  # as the person would, who reads "wait a few seconds and try again"
+            time.sleep(float(reply.headers.get("Retry-After") or 1))
 
 
 def retry_after(reply) -> float | None:
@@ -329,6 +336,7 @@ def summary(outcome: Outcome) -> dict:
             for slice_ in range(0, int(max(outcome.save_offsets, default=0)) + 1, 10)
         ],
         "sign_ins": len(outcome.sign_in_latencies),
+        "sign_ins_turned_away_429": outcome.sign_ins_turned_away,
         "sign_in_median_ms": round(1000 * statistics.median(outcome.sign_in_latencies), 1)
         if outcome.sign_in_latencies
         else None,

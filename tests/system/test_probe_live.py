@@ -129,7 +129,7 @@ def test_a_second_window_that_did_not_see_a_change_is_told_and_nothing_is_lost(p
 
 
 # Finding 2: parallel wrong sign-ins raced the limit and held the write lock while autosaves waited.
-def test_parallel_wrong_passwords_get_five_checks_while_autosaves_go_on_being_stored(probe):
+def test_parallel_wrong_passwords_get_at_most_five_checks_while_autosaves_go_on_being_stored(probe):
     draft, target = probe.world["draft"], probe.world["emails"]["ben"]
     reviewer = probe.signed_in("ann")
     tab = window_of(reviewer.get(f"/reviews/{draft}").body)
@@ -163,7 +163,10 @@ def test_parallel_wrong_passwords_get_five_checks_while_autosaves_go_on_being_st
     finally:
         stop.set()
         saver.join()
-    assert sorted(status for status, _ in answers) == [401] * 5 + [429] * 7
+    # At most five are checked (401). The others are answered 429 with a wait: by the limit, or at once when
+    # every password turn is taken (docs/security-hardening.md, "Password checks take turns").
+    statuses = [status for status, _ in answers]
+    assert 1 <= statuses.count(401) <= 5 and statuses.count(429) == len(answers) - statuses.count(401)
     assert all(wait and int(wait) > 0 for status, wait in answers if status == 429)
     assert saves and {status for _, status in saves} == {200}
     last = saves[-1][0]

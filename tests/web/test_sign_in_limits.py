@@ -182,6 +182,8 @@ def test_parallel_wrong_passwords_cannot_race_past_the_limit(app, holder, monkey
         return real_verify(stored_hash, password)
 
     monkeypatch.setattr(service, "verify_password", slow_verify)
+    # Twelve turns, so the hashes may run at once: the limit must hold without password turns serialising them.
+    monkeypatch.setitem(app.config, "PASSWORD_CHECKS_AT_ONCE", 12)
     start = threading.Barrier(12)
     statuses = []
 
