@@ -18,6 +18,7 @@ A turn is re-entrant on its thread: a sign-in that verifies and then rehashes ho
 """
 
 import fcntl
+import logging
 import math
 import os
 import sys
@@ -144,5 +145,9 @@ def _hashing_thread() -> ThreadPoolExecutor:
 
 
 def _lower_own_priority() -> None:
-    # On Linux a thread id names one thread to setpriority; the rest of the process keeps its priority.
-    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOWEST_PRIORITY)
+    # On Linux a thread id names one thread to setpriority; the rest of the process keeps its priority. Lowering
+    # one's own priority needs no privilege, but a sandbox may forbid the call: then hash at normal priority.
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOWEST_PRIORITY)
+    except OSError as exc:
+        logging.getLogger(__name__).warning("password hashes run at normal priority: %s", exc)

@@ -189,3 +189,15 @@ def test_the_hash_stays_on_the_calling_thread_when_low_priority_is_off(tmp_path)
 def test_settings_below_their_minimum_stop_the_app_with_the_name(tmp_path, name, value):
     with pytest.raises(SettingsError, match=f"{name} must be at least"):
         build_app(tmp_path, **{name: value})
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread priority is Linux's")
+def test_a_system_that_forbids_lowering_the_priority_still_hashes(app, monkeypatch, caplog):
+    def forbidden(*_args):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(password_turns.os, "setpriority", forbidden)
+    monkeypatch.setattr(password_turns, "_threads", {})  # a fresh thread, which meets the refusal
+    with app.app_context():
+        assert verify_password(hash_password(PASSWORD), PASSWORD)
+    assert "password hashes run at normal priority" in caplog.text
