@@ -26,6 +26,7 @@ EMAIL = "reviewer@example.org"
 
 
 def slot_file(app, name: str = "password-check-0") -> Path:
+    """One of the app's lock files: a turn (password-check-N) or a waiting place (password-wait-N)."""
     folder = Path(app.instance_path) / password_turns.LOCK_FOLDER
     folder.mkdir(mode=0o700, exist_ok=True)
     return folder / f"{name}.lock"
@@ -47,6 +48,23 @@ class Held:
         self.handle.close()
 
 
+def timed_sign_in(app, *, holding: tuple[str, ...] = ()) -> tuple:
+    """The member signing in while the named lock files are held elsewhere: the reply and the seconds it took."""
+    held = [Held(slot_file(app, name)) for name in holding]
+    try:
+        started = time.monotonic()
+        reply = login(app.test_client(), EMAIL, PASSWORD)
+        return reply, time.monotonic() - started
+    finally:
+        for lock in held:
+            lock.release()
+
+
+def attempts_counted(app) -> int:
+    with app.app_context():
+        return db.session.scalar(db.select(db.func.count()).select_from(LoginAttempt))
+
+
 @pytest.fixture
 def member(app):
     with app.app_context():
@@ -56,22 +74,14 @@ def member(app):
 
 
 def test_a_sign_in_when_every_turn_and_waiting_place_is_taken_is_answered_429_and_leaves_no_trace(app, member):
-    slot, place = Held(slot_file(app)), Held(slot_file(app, "password-wait-0"))
-    try:
-        started = time.monotonic()
-        reply = login(app.test_client(), EMAIL, PASSWORD)
-        waited = time.monotonic() - started
-    finally:
-        slot.release()
-        place.release()
+    reply, waited = timed_sign_in(app, holding=("password-check-0", "password-wait-0"))
     assert reply.status_code == 429
     assert reply.headers["Retry-After"] == str(password_turns.RETRY_AFTER_SECONDS)
     page = reply.get_data(as_text=True)
     assert "Many sign-ins are being checked at this moment" in page
     assert f'value="{EMAIL}"' in page  # the form again, with what was typed
     assert waited < app.config["PASSWORD_CHECK_WAIT_SECONDS"]  # answered at once: no waiting place was free
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count()).select_from(LoginAttempt)) == 0
+    assert attempts_counted(app) == 0
     assert login(app.test_client(), EMAIL, PASSWORD).status_code == 302  # once the turn is free, it works
 
 
@@ -90,17 +100,10 @@ def test_a_waiting_sign_in_gives_up_after_the_wait(tmp_path):
         with app.app_context():
             f.make_user(Role.REVIEWER, email=EMAIL, password=PASSWORD)
             db.session.commit()
-        slot = Held(slot_file(app))
-        try:
-            started = time.monotonic()
-            reply = login(app.test_client(), EMAIL, PASSWORD)
-            waited = time.monotonic() - started
-        finally:
-            slot.release()
+        reply, waited = timed_sign_in(app, holding=("password-check-0",))
         assert reply.status_code == 429 and reply.headers["Retry-After"] == "2"
         assert 0.3 <= waited < 2
-        with app.app_context():
-            assert db.session.scalar(db.select(db.func.count()).select_from(LoginAttempt)) == 0
+        assert attempts_counted(app) == 0
     finally:
         close_app(app)
 
