@@ -667,12 +667,15 @@ def _write_scores(
         map(snapshot.user_ids.__getitem__, columns["reviewer_email"]),
         strict=True,
     )
-    pairs: dict[tuple[int, int], _ReadRows] = {}
-    for index, (key, item_id, round_) in enumerate(zip(keys, item_ids, columns.get("round", blanks), strict=True)):
-        pair = pairs.get(key)
-        if pair is None:
-            pair = pairs[key] = _ReadRows(key[0], item_id, key[1], round_ or 1)
-        pair.rows.append(index)
+    # Grouped first, the pair built once per read: a per-row loop that only appends (36,000 rows, 6,000 reads).
+    rows_by_key: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for index, key in enumerate(keys):
+        rows_by_key[key].append(index)
+    rounds = columns.get("round", blanks)
+    pairs = {
+        key: _ReadRows(key[0], item_ids[rows[0]], key[1], rounds[rows[0]] or 1, rows)
+        for key, rows in rows_by_key.items()
+    }
     stored, last_number = _stored_reads(cycle)
     numbers = _new_read_numbers(pairs, stored, last_number)
     batch = _ScoreBatch(
