@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum, StrEnum
 from functools import partial
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any, NamedTuple
 
 from flask import current_app
@@ -809,15 +809,26 @@ class _ScoreBatch:
         )
         read_ids = self._ids(reads.c.id)
         self.submitted.update((read_ids[(pair.item_pk, pair.reviewer_id)], pair.item_pk) for pair in pairs)
+        # The new reads' rows in read order, each column picked in one map; a read's rows are then one slice.
         file, outcomes = self.file, self.outcomes
-        score_rows: list[tuple[int, str, int, str | None]] = []
-        for pair in pairs:
-            read_id = read_ids[(pair.item_pk, pair.reviewer_id)]
-            domains = list(map(file.domains.__getitem__, pair.rows))
-            scores = list(map(file.scores.__getitem__, pair.rows))
-            score_rows += zip(repeat(read_id), domains, scores, map(file.comments.__getitem__, pair.rows))
-            for index in pair.rows:
-                outcomes[index] = Outcome.CREATED
+        indexes = list(chain.from_iterable(pair.rows for pair in pairs))
+        pair_read_ids = [read_ids[(pair.item_pk, pair.reviewer_id)] for pair in pairs]
+        domains = list(map(file.domains.__getitem__, indexes))
+        scores = list(map(file.scores.__getitem__, indexes))
+        score_rows = list(
+            zip(
+                chain.from_iterable(map(repeat, pair_read_ids, (len(pair.rows) for pair in pairs))),
+                domains,
+                scores,
+                map(file.comments.__getitem__, indexes),
+                strict=True,
+            )
+        )
+        for index in indexes:
+            outcomes[index] = Outcome.CREATED
+        end = 0
+        for pair, read_id in zip(pairs, pair_read_ids, strict=True):
+            start, end = end, end + len(pair.rows)
             self._audit(
                 "read.import",
                 "read",
@@ -827,7 +838,7 @@ class _ScoreBatch:
                 {
                     "reviewer_id": pair.reviewer_id,
                     "round": pair.round,
-                    "scores": dict(zip(domains, scores, strict=True)),
+                    "scores": dict(zip(domains[start:end], scores[start:end], strict=True)),
                 },
             )
         execute_values(

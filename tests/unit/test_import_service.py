@@ -223,6 +223,12 @@ def test_every_kind_imports_from_both_formats(cycle, file_format):
         ("import.scores", f"upload.{file_format}", 5),
     ]
     assert db.session.scalar(db.select(db.func.count()).where(AuditEntry.action == "read.import")) == 3
+    # Each read's entry names its own reviewer and scores (the new reads' rows are gathered for all reads at once).
+    read_entries = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "read.import")).all()
+    assert {(entry.object_id, entry.after["reviewer_id"]): entry.after["scores"] for entry in read_entries} == {
+        (read.id, read.assignment.reviewer_id): {score.domain_key: score.score for score in read.scores}
+        for read in reads.values()
+    }
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
