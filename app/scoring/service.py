@@ -100,6 +100,11 @@ class Progress:
     marked: int = 0
     requirements: int = 0
 
+    @classmethod
+    def of(cls, rubric: Rubric, *, scored: int, marked: int = 0) -> "Progress":
+        """``scored`` of the rubric's domains and ``marked`` of its requirement lines."""
+        return cls(scored=scored, domains=len(rubric.domains), marked=marked, requirements=len(rubric.requirements))
+
     @property
     def complete(self) -> bool:
         return self.scored == self.domains and self.marked == self.requirements
@@ -222,9 +227,7 @@ def queue_for(reviewer: User) -> list[CycleQueue]:
                 category=category if kind.value == "application" else None,
                 rubric_title=rubric.title,
                 status=_queue_status(status),
-                progress=Progress(
-                    scored=n_scored, domains=len(rubric.domains), marked=n_marked, requirements=len(rubric.requirements)
-                ),
+                progress=Progress.of(rubric, scored=n_scored, marked=n_marked),
                 due=own_due if own_due != due else None,
             )
         )
@@ -615,12 +618,7 @@ def save_domain(
     if not outcome.stored:
         return SaveResult(outcome, version)
     # Stored, the domain holds ``score``; the others are as counted (the read's lock keeps other saves out).
-    progress = Progress(
-        scored=row.scored_elsewhere + (score is not None),
-        domains=len(rubric.domains),
-        marked=row.marked,
-        requirements=len(rubric.requirements),
-    )
+    progress = Progress.of(rubric, scored=row.scored_elsewhere + (score is not None), marked=row.marked)
     return SaveResult(outcome, version, progress=progress)
 
 
@@ -689,12 +687,7 @@ def save_requirement(
             )
     if not outcome.stored:
         return SaveResult(outcome, version)
-    progress = Progress(
-        scored=row.scored,
-        domains=len(rubric.domains),
-        marked=row.marked_elsewhere + (check_status is not None),
-        requirements=len(rubric.requirements),
-    )
+    progress = Progress.of(rubric, scored=row.scored, marked=row.marked_elsewhere + (check_status is not None))
     return SaveResult(outcome, version, progress=progress)
 
 
@@ -754,9 +747,9 @@ def _progress_counts() -> Select:
 def progress(read: Read | None, rubric: Rubric) -> Progress:
     """How many domains are scored (and requirement lines marked) so far."""
     if read is None:
-        return Progress(scored=0, domains=len(rubric.domains), requirements=len(rubric.requirements))
+        return Progress.of(rubric, scored=0)
     scored, marked = db.session.execute(_progress_counts(), {"read_id": read.id, **_rubric_fields(rubric)}).one()
-    return Progress(scored=scored, domains=len(rubric.domains), marked=marked, requirements=len(rubric.requirements))
+    return Progress.of(rubric, scored=scored, marked=marked)
 
 
 @dataclass(frozen=True)
@@ -832,11 +825,10 @@ def content_progress(
     ``prefilled`` are the marks a read starts from (the product's decided checks), which count as marked.
     """
     prefilled = prefilled or {}
-    return Progress(
+    return Progress.of(
+        rubric,
         scored=sum(content.scores.get(key) is not None for key in rubric.domain_keys),
-        domains=len(rubric.domains),
         marked=sum((content.checks.get(r.key) or prefilled.get(r.key)) is not None for r in rubric.requirements),
-        requirements=len(rubric.requirements),
     )
 
 
