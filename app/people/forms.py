@@ -9,6 +9,7 @@ from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 from app import textlimits as limits
 from app.people import service
 from app.people.devices import known_device
+from app.people.password_turns import PasswordChecksBusy
 from app.people.service import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
@@ -45,13 +46,16 @@ class PasswordChangeForm(FlaskForm):
 
 def _is_your_password(_form: FlaskForm, field: Field) -> None:
     user = current_user._get_current_object()
-    problem = service.reauthenticate(
-        user,
-        field.data,
-        client=request.remote_addr,
-        device=known_device(request, user.email),
-        limits=service.sign_in_limits(current_app.config),
-    )
+    try:
+        problem = service.reauthenticate(
+            user,
+            field.data,
+            client=request.remote_addr,
+            device=known_device(request, user.email),
+            limits=service.sign_in_limits(current_app.config),
+        )
+    except PasswordChecksBusy as busy:  # nothing was checked or counted: the form comes back to be sent again
+        raise ValidationError(busy.description) from None
     if problem:
         raise ValidationError(problem[:1].upper() + problem[1:] + ".")
 

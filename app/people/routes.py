@@ -97,7 +97,7 @@ def logout() -> Response:
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-def change_password() -> Response | str:
+def change_password() -> Response | str | tuple[str, int, dict[str, str]]:
     """Change your own password; every other session of yours ends."""
     form = PasswordChangeForm()
     if form.validate_on_submit():
@@ -111,6 +111,9 @@ def change_password() -> Response | str:
                 device=known_device(request, user.email),
                 limits=_limits(),
             )
+        except PasswordChecksBusy as busy:  # nothing was checked or counted: the form again, to send once more
+            show_problems(form, {"current_password": busy.description})
+            return render_template("people/password.html", form=form), 429, dict(busy.get_headers())
         except service.UserError as exc:
             db.session.commit()  # keeps a wrong-guess count; the password is unchanged
             # The password rules speak of "password": here that is the new one.

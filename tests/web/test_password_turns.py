@@ -14,12 +14,12 @@ import pytest
 from app.config import SettingsError
 from app.extensions import db
 from app.people import password_turns
-from app.people.models import LoginAttempt, Role
+from app.people.models import LoginAttempt, Role, User
 from app.people.password_turns import PasswordChecksBusy, password_turn, run_hash
 from app.people.passwords import hash_password, verify_password
 from tests import factories as f
 from tests.conftest import build_app, close_app
-from tests.web.helpers import login
+from tests.web.helpers import login, page_token, signed_in_client
 
 PASSWORD = "correct horse battery staple"
 EMAIL = "reviewer@example.org"
@@ -83,6 +83,59 @@ def test_a_sign_in_when_every_turn_and_waiting_place_is_taken_is_answered_429_an
     assert waited < app.config["PASSWORD_CHECK_WAIT_SECONDS"]  # answered at once: no waiting place was free
     assert attempts_counted(app) == 0
     assert login(app.test_client(), EMAIL, PASSWORD).status_code == 302  # once the turn is free, it works
+
+
+def holding_every_turn(app) -> list[Held]:
+    return [Held(slot_file(app, name)) for name in ("password-check-0", "password-wait-0")]
+
+
+def test_a_password_change_turned_away_gets_its_form_back_with_nothing_changed_or_counted(app, member):
+    client = signed_in_client(app, EMAIL, PASSWORD)
+    with app.app_context():
+        hash_before = db.session.get(User, member).password_hash
+    held = holding_every_turn(app)
+    try:
+        reply = client.post(
+            "/account/password",
+            data={
+                "csrf_token": page_token(client, "/account/password"),
+                "current_password": PASSWORD,
+                "new_password": "a brand new long passphrase",
+                "confirm_password": "a brand new long passphrase",
+            },
+        )
+    finally:
+        for lock in held:
+            lock.release()
+    assert reply.status_code == 429
+    assert reply.headers["Retry-After"] == str(password_turns.RETRY_AFTER_SECONDS)
+    page = reply.get_data(as_text=True)
+    assert "Change your password" in page and "Many sign-ins are being checked at this moment" in page
+    with app.app_context():
+        assert db.session.get(User, member).password_hash == hash_before
+    assert attempts_counted(app) == 0
+
+
+def test_an_account_change_turned_away_asks_for_the_password_again_with_nothing_changed(app, member):
+    with app.app_context():
+        f.make_user(Role.COORDINATOR, email="coordinator@example.org", password=PASSWORD)
+        db.session.commit()
+    client = signed_in_client(app, "coordinator@example.org", PASSWORD)
+    path = f"/console/users/{member}"
+    held = holding_every_turn(app)
+    try:
+        reply = client.post(
+            f"{path}/role",
+            data={"csrf_token": page_token(client, path), "role-role": "committee", "role-your_password": PASSWORD},
+        )
+    finally:
+        for lock in held:
+            lock.release()
+    assert reply.status_code == 422  # the user page again, the message under "Your password"
+    assert "Many sign-ins are being checked at this moment" in reply.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, member).role == Role.REVIEWER
+    assert attempts_counted(app) == 0
 
 
 def test_a_sign_in_waits_for_a_turn_that_frees_within_the_wait(app, member):
