@@ -121,14 +121,21 @@ def set_calibration(cycle: Cycle, values: dict[str, float | int], *, actor_id: i
 
 
 def cycle_by_name(name: str) -> Cycle:
-    return db.session.get_one(Cycle, cycle_row_by_name(name).id)
+    cycle = db.session.scalar(select(Cycle).where(Cycle.name == name.strip()))
+    if cycle is None:
+        raise CycleError.of("cycle", _no_cycle_called(name))
+    return cycle
 
 
 def cycle_row_by_name(name: str) -> Row:
     """A cycle's ``id``, ``name``, ``readers``, ``blind_across_items`` and ``qualify_items`` as a plain row, for
     batch steps run from the command line: no ORM statement, so no mapper configuration (docs/architecture.md,
     "Batch steps")."""
-    return _cycle_row(_cycles.name == name.strip(), f"no cycle called {name!r}")
+    return _cycle_row(_cycles.name == name.strip(), _no_cycle_called(name))
+
+
+def _no_cycle_called(name: str) -> str:
+    return f"no cycle called {name!r}"
 
 
 def cycle_row(cycle_id: int) -> Row:
