@@ -11,9 +11,9 @@ every row are converted once.
 
 import gc
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import chain
 from operator import itemgetter
 from typing import Any
@@ -183,6 +183,31 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def return_freed_memory() -> None:
+    """Hand the pages the C heap holds free back to the system (glibc's ``malloc_trim``; elsewhere nothing).
+
+    A native library's large structure, such as calamine's grid of a whole
+    sheet, is many small C allocations. Once it is freed, glibc keeps their
+    pages, and Python's own allocator takes fresh pages for its objects rather
+    than reusing them, so whatever a step builds next came on top of the grid's
+    memory (a scores import's peak: 10 MiB more at 1x, 18 at 2x; bench/README.md,
+    "Scores import, ninth session"). It costs about 1 ms for a 46 MB sheet's grid.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    import ctypes  # only a step that frees a native structure needs it, not every command's start-up
+
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError, TypeError):  # not glibc (macOS, musl), or no C library to load
+        return None
 
 
 def expire_loaded(model: type, key: str, pks: Iterable[int], attributes: Sequence[str] | None = None) -> None:

@@ -12,9 +12,9 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from itertools import chain
+from itertools import compress, islice
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,8 @@ from app.imports.workbook_guard import (
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header, or an empty archive
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97–2003 .xls (and other Office binaries)
 UTF8_BOM = codecs.BOM_UTF8
+CHUNK_ROWS = 4_096  # rows taken from calamine or csv at a time and turned into columns
+INFLATE_STEP = 1 << 20  # bytes of a part inflated at a time into its one buffer
 
 
 def no_percent_cells(column: int) -> frozenset[int]:
@@ -66,12 +68,19 @@ class ImportLimits:
 
 @dataclass(frozen=True)
 class Table:
-    """A header and the data rows under it; ``rows`` pairs each row with its spreadsheet row number."""
+    """A header and the data rows under it, column by column.
+
+    ``columns[i][k]`` is the cell under header position ``i`` in the data row
+    numbered ``numbers[k]`` (its spreadsheet row number); a row shorter than
+    the widest (a ragged CSV) has None there. A column holds each distinct
+    value once, however many rows repeat it (``Cells``).
+    """
 
     file_format: str  # "xlsx" | "csv"
     header_row: int
-    header: tuple[Any, ...]
-    rows: list[tuple[int, tuple[Any, ...]]]
+    header: tuple[Any, ...]  # one cell per column
+    numbers: Sequence[int]
+    columns: list[list[Any]]
     # Column index (0-based) → the row numbers whose cell there is formatted as a percentage (xlsx only).
     percent_cells: Callable[[int], frozenset[int]] = no_percent_cells
 
@@ -126,8 +135,7 @@ def read_csv(data: bytes, filename: str, limits: ImportLimits) -> Table:
             "(a binary file, or text saved as UTF-16?)"
         )
     reader = csv.reader(io.StringIO(text, newline=""))
-    records = _numbered(reader, filename, lambda: reader.line_num)
-    return _collect("csv", records, filename, limits)
+    return _collect("csv", _records(reader, filename, lambda: reader.line_num), filename, limits)
 
 
 def _decode_utf8(data: bytes, filename: str) -> str:
@@ -143,13 +151,10 @@ def _decode_utf8(data: bytes, filename: str) -> str:
         ) from None
 
 
-def _numbered(reader: Iterable[list[str]], filename: str, line_of) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """CSV records numbered 1, 2, 3… as a spreadsheet shows them (a quoted newline stays in one row)."""
-    number = 0
+def _records(reader: Iterable[list[str]], filename: str, line_of) -> Iterator[list[str]]:
+    """CSV records; each is one row as a spreadsheet shows them (a quoted newline stays in one row)."""
     try:
-        for record in reader:
-            number += 1
-            yield number, tuple(record)
+        yield from reader
     except csv.Error as exc:
         raise ImportFileError(f"{filename}: line {line_of()}: is not valid CSV ({exc})") from None
 
@@ -157,25 +162,43 @@ def _numbered(reader: Iterable[list[str]], filename: str, line_of) -> Iterator[t
 def read_xlsx(data: bytes, filename: str, limits: ImportLimits) -> Table:
     """The first worksheet of a workbook, after checking the archive, its XML and the sheet's area."""
     archive = _open_checked_archive(data, filename, limits)
+    cells = _first_sheet_cells(data, filename)
+    _refuse_nul_characters(cells, filename)
+    if cells.height > limits.max_rows + 1:
+        raise _too_many_rows(filename, limits)
+    if cells.count > limits.max_cells:
+        raise _too_many_cells(filename, limits)
+    table = _table("xlsx", cells, filename)
+    return replace(table, percent_cells=WorkbookParts.of(archive).percent_cells)
+
+
+def _first_sheet_cells(data: bytes, filename: str) -> "Cells":
+    """The first sheet's cells from A1, taken from calamine a chunk of rows at a time.
+
+    calamine builds the whole sheet's grid before it gives the first row; that
+    grid is gone when this returns, so it and the Python values are never both
+    held whole (docs/imports.md, "Memory").
+    """
+    cells = Cells()
     try:
         with python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
             if not workbook.sheet_names:
                 raise ImportFileError(f"{filename}: the workbook has no worksheet")
-            # From A1, so a row's place in the list is its row number (skip_empty_area would shift it).
-            grid = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+            sheet = workbook.get_sheet_by_index(0)
+            rows = sheet.iter_rows()
+            while chunk := list(islice(rows, CHUNK_ROWS)):
+                cells.extend(chunk)
+            # The rows start at row 1 but at the sheet's first used column: from A1, a row's place in the list is
+            # its row number and a cell's place its column, as in a grid read with skip_empty_area=False.
+            if sheet.start is not None:
+                cells.indent(sheet.start[1], "")
     except ImportFileError:
         raise
     except BaseException as exc:  # calamine's errors (XmlError, ZipError, …) and a Rust panic, not an interrupt
         if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
             raise
         raise ImportFileError(f"{filename}: is not a readable Excel workbook ({_describe(exc)})") from None
-    _refuse_nul_characters(grid, filename)
-    if len(grid) > limits.max_rows + 1:
-        raise _too_many_rows(filename, limits)
-    if sum(map(len, grid)) > limits.max_cells:
-        raise _too_many_cells(filename, limits)
-    table = _table("xlsx", list(enumerate(map(tuple, grid), start=1)), filename)
-    return replace(table, percent_cells=WorkbookParts.of(archive).percent_cells)
+    return cells
 
 
 def _open_checked_archive(data: bytes, filename: str, limits: ImportLimits) -> zipfile.ZipFile:
@@ -206,7 +229,7 @@ def _open_checked_archive(data: bytes, filename: str, limits: ImportLimits) -> z
         raise ImportFileError(f"{filename}: is a zip archive but not an Excel workbook (no [Content_Types].xml)")
     for entry in entries:
         try:
-            content = archive.read(entry)
+            content = _inflated(archive, entry)
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
             raise ImportFileError(
                 f"{filename}: is a damaged or truncated zip archive, not a readable workbook ({_describe(exc)})"
@@ -218,6 +241,24 @@ def _open_checked_archive(data: bytes, filename: str, limits: ImportLimits) -> z
         if is_worksheet(content):
             _check_extent(sheet_extent(content, limits.max_rows + 1, limits.max_cells), filename, limits)
     return archive
+
+
+def _inflated(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytearray:
+    """An entry's content, inflated a step at a time into one buffer of its declared size.
+
+    ``ZipFile.read`` inflates a part in one call, and zlib joins its output
+    blocks at the end: two copies of the sheet at once (92 MB for the 46 MB
+    sheet of a 144,000-row scores file). Stepwise, ``zipfile`` still stops at
+    the declared size and checks the CRC once the entry ends.
+    """
+    content = bytearray(entry.file_size)
+    filled = 0
+    with archive.open(entry) as stream:
+        while filled < len(content) and (step := stream.read(INFLATE_STEP)):
+            content[filled : filled + len(step)] = step
+            filled += len(step)
+    del content[filled:]  # an entry shorter than declared (its CRC was checked at its end)
+    return content
 
 
 def _check_extent(extent: Extent, filename: str, limits: ImportLimits) -> None:
@@ -235,33 +276,93 @@ def _check_extent(extent: Extent, filename: str, limits: ImportLimits) -> None:
         )
 
 
-def _refuse_nul_characters(grid: list[list[Any]], filename: str) -> None:
-    # One search over the distinct texts (a set built in C); the cell is looked for only when there is one.
-    text = "".join([value for value in set(chain.from_iterable(grid)) if value.__class__ is str])
-    if "\x00" not in text:
+def _refuse_nul_characters(cells: "Cells", filename: str) -> None:
+    # One search over the distinct texts; the cell is looked for only when there is one.
+    if not cells.hold("\x00"):
         return
-    for number, values in enumerate(grid, start=1):
-        for column, value in enumerate(values, start=1):
+    for row in range(cells.height):
+        for column, values in enumerate(cells.columns, start=1):
+            value = values[row]
             if value.__class__ is str and "\x00" in value:
                 raise ImportFileError(
-                    f"{filename}: row {number}, column {column_letters(column)}: contains a NUL character"
+                    f"{filename}: row {row + 1}, column {column_letters(column)}: contains a NUL character"
                 )
 
 
-def _collect(
-    file_format: str, records: Iterator[tuple[int, tuple[Any, ...]]], filename: str, limits: ImportLimits
-) -> Table:
+class Cells:
+    """A sheet's cells column by column (``columns[i][k]``: row ``k``, column ``i``, 0-based), filled a chunk of
+    rows at a time.
+
+    calamine and csv give every cell an object of its own (216,000 strings for
+    a 36,000-row scores file, most of them repeats); a column keeps the first
+    object of each distinct value and shares it. Numbers are matched with their
+    type: ``True``, ``1`` and ``1.0`` are equal in Python but not the same cell.
+    A row shorter than the others has None in the columns it lacks.
+    """
+
+    def __init__(self) -> None:
+        self.columns: list[list[Any]] = []
+        self.height = 0
+        self.count = 0  # cells, as the rows gave them
+        self._distinct: list[dict[Any, Any]] = []
+
+    def extend(self, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        lengths = list(map(len, rows))
+        for _ in range(max(lengths) - len(self.columns)):
+            self.columns.append([None] * self.height)
+            self._distinct.append({})
+        if min(lengths) < len(self.columns):
+            padding = (None,) * len(self.columns)
+            rows = [(*row, *padding[len(row) :]) for row in rows]
+        for column, distinct, values in zip(self.columns, self._distinct, zip(*rows, strict=True), strict=True):
+            column.extend(_shared(values, distinct))
+        self.height += len(rows)
+        self.count += sum(lengths)
+
+    def indent(self, width: int, value: Any) -> None:
+        """``width`` columns of ``value`` before the first."""
+        self.columns[:0] = [[value] * self.height for _ in range(width)]
+        self._distinct[:0] = [{value: value} for _ in range(width)]
+        self.count += width * self.height
+
+    def hold(self, character: str) -> bool:
+        """Whether a cell's text holds ``character``: one search over every column's distinct texts."""
+        texts = [value for distinct in self._distinct for value in distinct.values() if value.__class__ is str]
+        return character in "".join(texts)
+
+
+# The only cell types a value of another type can equal (True == 1 == 1.0); text, None, dates, times and durations
+# equal nothing of another type.
+NUMBER_TYPES = frozenset({bool, int, float})
+
+
+def _shared(values: tuple[Any, ...], distinct: dict[Any, Any]) -> Iterator[Any]:
+    """``values`` with each one replaced by the first equal value of the column seen so far, matched with its type
+    when the chunk holds a number (a key ``(type, value)``, which no other key equals)."""
+    if NUMBER_TYPES.isdisjoint(map(type, values)):
+        return map(distinct.setdefault, values, values)
+    return map(distinct.setdefault, zip(map(type, values), values, strict=True), values)
+
+
+def _collect(file_format: str, records: Iterator[list[str]], filename: str, limits: ImportLimits) -> Table:
     """Records counted as they arrive, so a huge CSV stops at the limit rather than at its end."""
-    numbered: list[tuple[int, tuple[Any, ...]]] = []
-    cells = 0
-    for number, values in records:
+    cells = Cells()
+    chunk: list[list[str]] = []
+    count = 0
+    for number, values in enumerate(records, start=1):
         if number > limits.max_rows + 1:
             raise _too_many_rows(filename, limits)
-        cells += len(values)
-        if cells > limits.max_cells:
+        count += len(values)
+        if count > limits.max_cells:
             raise _too_many_cells(filename, limits)
-        numbered.append((number, values))
-    return _table(file_format, numbered, filename)
+        chunk.append(values)
+        if len(chunk) == CHUNK_ROWS:
+            cells.extend(chunk)
+            chunk = []
+    cells.extend(chunk)
+    return _table(file_format, cells, filename)
 
 
 def _too_many_rows(filename: str, limits: ImportLimits) -> ImportFileError:
@@ -272,34 +373,51 @@ def _too_many_cells(filename: str, limits: ImportLimits) -> ImportFileError:
     return ImportFileError(f"{filename}: has more than {limits.max_cells:,} cells (the limit)")
 
 
-def _table(file_format: str, numbered: list[tuple[int, tuple[Any, ...]]], filename: str) -> Table:
-    """Header = the first non-blank row; blank rows are skipped.
+def _table(file_format: str, cells: Cells, filename: str) -> Table:
+    """Header = the first non-blank row; blank rows are skipped; every row keeps its number (1-based)."""
+    blank = _blank_rows(cells)
+    header_at = next((row for row in range(cells.height) if row not in blank), None)
+    if header_at is None:
+        raise ImportFileError(f"{filename}: file is empty (no header row)")
+    columns = cells.columns
+    header = tuple(column[header_at] for column in columns)
+    numbers: Sequence[int]
+    if any(row > header_at for row in blank):
+        keep = [row > header_at and row not in blank for row in range(cells.height)]
+        numbers = list(compress(range(1, cells.height + 1), keep))
+        for column in columns:
+            column[:] = compress(column, keep)
+    else:  # the usual file: the header, then only data rows; each column loses its first cells in place
+        numbers = range(header_at + 2, cells.height + 1)
+        for column in columns:
+            del column[: header_at + 1]
+    if not numbers:
+        raise ImportFileError(f"{filename}: has a header but no data rows")
+    return Table(file_format=file_format, header_row=header_at + 1, header=header, numbers=numbers, columns=columns)
+
+
+def _blank_rows(cells: Cells) -> set[int]:
+    """The rows (0-based) whose every cell is empty.
 
     Only a row whose first cell is empty can be blank; the distinct first
     values (a few thousand item ids for 36,000 rows) are looked at once each,
     and only the rows starting with an empty one are looked at whole.
     """
-    firsts = [values[0] if values else None for _, values in numbered]
+    if not cells.columns:
+        return set(range(cells.height))
+    firsts = cells.columns[0]
     empty_firsts = {value for value in set(firsts) if _is_empty(value)}
-    kept = (
-        [row for row, first in zip(numbered, firsts, strict=True) if first not in empty_firsts or not _is_blank(row[1])]
-        if empty_firsts
-        else numbered
-    )
-    if not kept:
-        raise ImportFileError(f"{filename}: file is empty (no header row)")
-    (header_row, header), rows = kept[0], kept[1:]
-    if not rows:
-        raise ImportFileError(f"{filename}: has a header but no data rows")
-    return Table(file_format=file_format, header_row=header_row, header=header, rows=rows)
+    if not empty_firsts:
+        return set()
+    return {
+        row
+        for row, first in enumerate(firsts)
+        if first in empty_firsts and all(_is_empty(column[row]) for column in cells.columns)
+    }
 
 
 def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _is_blank(values: tuple[Any, ...]) -> bool:
-    return all(map(_is_empty, values))
 
 
 def _describe(exc: BaseException) -> str:

@@ -9,12 +9,12 @@ the time python-calamine takes to read it (bench/README.md).
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum, StrEnum
 from functools import partial
-from itertools import chain, repeat
+from itertools import chain, islice, repeat
 from typing import Any, NamedTuple
 
 from flask import current_app
@@ -25,7 +25,7 @@ from app import access
 from app.assignment import queue
 from app.assignment.models import FURTHER_READ_SOURCES, Assignment, AssignmentSource
 from app.audit.service import record_at_once, record_many
-from app.bulk import BATCH, collector_paused, execute_many, execute_values, plain_rows
+from app.bulk import BATCH, collector_paused, execute_many, execute_values, plain_rows, return_freed_memory
 from app.calibration import notices as calibration_notices
 from app.committee import decisions as committee_decisions
 from app.committee.errors import CommitteeInputError
@@ -138,6 +138,7 @@ def import_file(
             table = read_upload(data, filename, limits or ImportLimits.from_config(current_app.config))
         except ImportFileError as exc:
             return ImportResult(kind, filename, file_error=str(exc))
+        return_freed_memory()  # calamine's grid of the sheet, before validation and the writes build their own
         try:
             return _validate_and_write(kind, table, filename, cycle, actor_id, progress)
         finally:
@@ -147,14 +148,15 @@ def import_file(
 def _validate_and_write(
     kind: str, table: Table, filename: str, cycle: Cycle | PlainRow, actor_id: int | None, progress: Progress
 ) -> ImportResult:
-    progress.start(f"Checking {len(table.rows):,} rows of {kind}")
+    progress.start(f"Checking {len(table.numbers):,} rows of {kind}")
     snapshot = _Snapshot.load(kind, cycle)
-    validated = validate(kind, table.header, table.rows, snapshot.lookups, table.header_row, table.percent_cells)
+    validated = validate(
+        kind, table.header, table.numbers, table.columns, snapshot.lookups, table.header_row, table.percent_cells
+    )
     if validated.errors:
         return ImportResult(kind, filename, errors=validated.errors)
-    # Every value the writers need is in ``validated`` now, each distinct one once; the rows still hold each
-    # cell as its own object from calamine (a scores file: 180,000 strings at 1x), freed before the writes.
-    table.rows.clear()
+    # Every value the writers need is in ``validated`` now; the file's own columns are freed before the writes.
+    table.columns.clear()
     progress.start(f"Writing {len(validated.numbers):,} rows of {kind}")
     # In a savepoint: a write that fails part-way leaves nothing behind, and what the caller did before stays.
     try:
@@ -609,7 +611,7 @@ class _ScoreRow(NamedTuple):
     submitted_at: datetime | None
 
 
-@dataclass
+@dataclass(slots=True)  # one per read: 24,000 at 4x
 class _ReadRows:
     """The rows of one (item, reviewer) pair: one submitted read; ``rows`` are their places in ``_ScoreColumns``."""
 
@@ -695,7 +697,7 @@ def _write_scores(
     batch.update_reads([(pair, stored[key]) for key, pair in pairs.items() if key in stored])
     batch.mark_in_review({pair.item_pk: pair.item_id for pair in pairs.values()}, snapshot.item_states)
     batch.confirm_requirements()
-    record_many(batch.audit, at=batch.now, actor_id=actor_id, cycle_id=cycle.id)
+    batch.record_audit()
     if cycle.qualify_items and batch.submitted:
         _qualification_sets_imported(_cycle_model(cycle), list(batch.submitted))
     return batch.outcomes
@@ -755,6 +757,11 @@ def _new_read_numbers(
     return numbers
 
 
+# A scores import writes its score rows, and its audit rows, a chunk at a time (bench/README.md, "Scores import,
+# ninth session"): all in the one transaction, so a failure still leaves nothing behind.
+READS_PER_CHUNK = 1_000  # about 6,000 score rows
+AUDIT_ROWS_PER_CHUNK = 5_000
+
 # The source of an assignment a scores import creates, by the read's round.
 IMPORT_SOURCES = {1: AssignmentSource.IMPORT, 2: AssignmentSource.IMPORT_THIRD}
 
@@ -771,7 +778,9 @@ class _ScoreBatch:
     file: _ScoreColumns
     outcomes: list[Outcome]  # per data row, in the file's order
     applications: frozenset[int]  # the pks of the application items the file scores
-    audit: list[dict[str, Any]] = field(default_factory=list)
+    # The audit entries in the order of their changes: single entries, and the new reads' entries as one part
+    # that builds them as they are written (``record_audit``).
+    audit: list[Iterable[dict[str, Any]]] = field(default_factory=list)
     submitted: dict[int, int] = field(default_factory=dict)  # read id → item pk, of reads this import submits
 
     def insert_reads(self, pairs: list[_ReadRows]) -> None:
@@ -808,47 +817,60 @@ class _ScoreBatch:
             overall_version=0,
         )
         read_ids = self._ids(reads.c.id)
-        self.submitted.update((read_ids[(pair.item_pk, pair.reviewer_id)], pair.item_pk) for pair in pairs)
-        # The new reads' rows in read order, each column picked in one map; a read's rows are then one slice.
-        file, outcomes = self.file, self.outcomes
-        indexes = list(chain.from_iterable(pair.rows for pair in pairs))
         pair_read_ids = [read_ids[(pair.item_pk, pair.reviewer_id)] for pair in pairs]
-        domains = list(map(file.domains.__getitem__, indexes))
-        scores = list(map(file.scores.__getitem__, indexes))
-        score_rows = list(
-            zip(
-                chain.from_iterable(map(repeat, pair_read_ids, (len(pair.rows) for pair in pairs))),
-                domains,
-                scores,
-                map(file.comments.__getitem__, indexes),
-                strict=True,
+        self.submitted.update(zip(pair_read_ids, (pair.item_pk for pair in pairs), strict=True))
+        # The score rows a chunk of reads at a time, in the one transaction: all of them at once, with every new
+        # read's audit entry, were most of what the writes held (144,000 tuples and 24,000 entries at 4x). Each
+        # read's entry is built when the audit rows are written.
+        for start in range(0, len(pairs), READS_PER_CHUNK):
+            chunk, chunk_read_ids = (
+                pairs[start : start + READS_PER_CHUNK],
+                pair_read_ids[start : start + READS_PER_CHUNK],
             )
-        )
-        for index in indexes:
-            outcomes[index] = Outcome.CREATED
-        end = 0
-        for pair, read_id in zip(pairs, pair_read_ids, strict=True):
-            start, end = end, end + len(pair.rows)
-            self._audit(
-                "read.import",
-                "read",
-                read_id,
-                pair.item_id,
-                None,
-                {
-                    "reviewer_id": pair.reviewer_id,
-                    "round": pair.round,
-                    "scores": dict(zip(domains[start:end], scores[start:end], strict=True)),
-                },
+            indexes, domains, scores = self._picked(chunk)
+            for index in indexes:
+                self.outcomes[index] = Outcome.CREATED
+            read_id_per_row = chain.from_iterable(map(repeat, chunk_read_ids, (len(pair.rows) for pair in chunk)))
+            execute_values(
+                Score.__table__.insert(),
+                ("read_id", "domain_key", "score", "comment"),
+                list(zip(read_id_per_row, domains, scores, map(self.file.comments.__getitem__, indexes), strict=True)),
+                updated_at=self.now,
+                seq=0,
+                version=0,
             )
-        execute_values(
-            Score.__table__.insert(),
-            ("read_id", "domain_key", "score", "comment"),
-            score_rows,
-            updated_at=self.now,
-            seq=0,
-            version=0,
+        self.audit.append(self._read_imports(pairs, pair_read_ids))
+
+    def _picked(self, pairs: list[_ReadRows]) -> tuple[list[int], list[str], list[int]]:
+        """The reads' rows in read order, with their domains and scores, each column picked in one map: a read's
+        rows are then one slice."""
+        indexes = list(chain.from_iterable(pair.rows for pair in pairs))
+        return (
+            indexes,
+            list(map(self.file.domains.__getitem__, indexes)),
+            list(map(self.file.scores.__getitem__, indexes)),
         )
+
+    def _read_imports(self, pairs: list[_ReadRows], read_ids: list[int]) -> Iterator[dict[str, Any]]:
+        """The ``read.import`` audit entries of new reads, a chunk of reads at a time as they are written."""
+        for start in range(0, len(pairs), READS_PER_CHUNK):
+            chunk = pairs[start : start + READS_PER_CHUNK]
+            _, domains, scores = self._picked(chunk)
+            end = 0
+            for pair, read_id in zip(chunk, read_ids[start : start + READS_PER_CHUNK], strict=True):
+                begin, end = end, end + len(pair.rows)
+                yield self._entry(
+                    "read.import",
+                    "read",
+                    read_id,
+                    pair.item_id,
+                    None,
+                    {
+                        "reviewer_id": pair.reviewer_id,
+                        "round": pair.round,
+                        "scores": dict(zip(domains[begin:end], scores[begin:end], strict=True)),
+                    },
+                )
 
     def withdraw_replaced_readers(self, thirds: list[_ReadRows], stored: dict[tuple[int, int], _StoredRead]) -> None:
         """A further reader reconciliation assigned to an item whose third read this file brings, who is not its
@@ -1031,17 +1053,33 @@ class _ScoreBatch:
         after: Any,
         note: str | None = None,
     ) -> None:
-        self.audit.append(
-            {
-                "action": action,
-                "object_type": object_type,
-                "object_id": object_id,
-                "item_key": item_key,
-                "before": before,
-                "after": after,
-                "note": note,
-            }
-        )
+        self.audit.append((self._entry(action, object_type, object_id, item_key, before, after, note),))
+
+    @staticmethod
+    def _entry(
+        action: str,
+        object_type: str,
+        object_id: int | None,
+        item_key: str,
+        before: Any,
+        after: Any,
+        note: str | None = None,
+    ) -> dict[str, Any]:
+        return {
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "item_key": item_key,
+            "before": before,
+            "after": after,
+            "note": note,
+        }
+
+    def record_audit(self) -> None:
+        """Every audit entry of the batch, in the order of its changes, written a chunk at a time."""
+        entries = chain.from_iterable(self.audit)
+        while chunk := list(islice(entries, AUDIT_ROWS_PER_CHUNK)):
+            record_many(chunk, at=self.now, actor_id=self.actor_id, cycle_id=self.cycle.id)
 
 
 # --- portfolio records ---

@@ -15,7 +15,6 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
-from operator import itemgetter
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -517,7 +516,7 @@ class Row:
 class Validated:
     """The file's values column by column (``columns[name][i]`` is row ``numbers[i]``), and what is wrong."""
 
-    numbers: list[int]
+    numbers: Sequence[int]
     columns: dict[str, list[Any]]
     present: frozenset[str]  # the optional columns the file has (absent ones leave stored values alone)
     errors: list[RowError]
@@ -569,15 +568,19 @@ def no_percent_cells(index: int) -> frozenset[int]:
 def validate(
     kind: str,
     header: Sequence[Any],
-    rows: Sequence[tuple[int, Sequence[Any]]],
+    numbers: Sequence[int],
+    cells: Sequence[list[Any]],
     lookups: Lookups,
     header_row: int = 1,
     percent_cells: Callable[[int], frozenset[int]] = no_percent_cells,
 ) -> Validated:
     """Every problem in a file of ``kind``: header, types, duplicates, references.
 
-    ``percent_cells`` gives, for a column's position, the row numbers whose
-    cell is formatted as a percentage (the reader knows; a CSV has none).
+    The file comes column by column, as the reader gives it: ``cells[i][k]`` is
+    the cell under ``header[i]`` in the row numbered ``numbers[k]`` (one column
+    per header cell). ``percent_cells`` gives, for a column's position, the row
+    numbers whose cell is formatted as a percentage (the reader knows; a CSV
+    has none).
     """
     if kind not in KIND_COLUMNS:
         raise ValueError(f"unknown import kind {kind!r} (expected one of {', '.join(KINDS)})")
@@ -585,7 +588,7 @@ def validate(
     present = frozenset(positions)
     if errors:
         return Validated([], {}, present, errors)
-    validated = _convert_columns(kind, positions, rows, percent_cells, present)
+    validated = _convert_columns(kind, positions, numbers, cells, percent_cells, present)
     duplicates = _duplicates(kind, validated)
     validated.keys_unique = not duplicates
     errors = validated.errors + duplicates + REFERENCE_CHECKS[kind](validated, lookups)
@@ -602,32 +605,26 @@ def _column_order(kind: str, name: str) -> int:
 def _convert_columns(
     kind: str,
     positions: dict[str, int],
-    rows: Sequence[tuple[int, Sequence[Any]]],
+    numbers: Sequence[int],
+    cells: Sequence[list[Any]],
     percent_cells: Callable[[int], frozenset[int]],
     present: frozenset[str],
 ) -> Validated:
     """Column by column, each distinct value converted once (a scores file repeats most of its values)."""
-    numbers = list(map(itemgetter(0), rows))
-    cell_rows = list(map(itemgetter(1), rows))
-    shortest = min(map(len, cell_rows), default=0)
     columns: dict[str, list[Any]] = {}
     errors: list[RowError] = []
     for column in KIND_COLUMNS[kind]:
         if column.name not in positions:
             continue
         index = positions[column.name]
-        cells = (
-            list(map(itemgetter(index), cell_rows))
-            if index < shortest  # a ragged CSV row lacks its last cells
-            else [values[index] if index < len(values) else None for values in cell_rows]
-        )
+        values = cells[index]
         if column.percent:
-            cells = _as_percentages(cells, numbers, percent_cells(index))
-        columns[column.name] = _convert_column(column, cells, numbers, errors)
+            values = _as_percentages(values, numbers, percent_cells(index))
+        columns[column.name] = _convert_column(column, values, numbers, errors)
     return Validated(numbers, columns, present, errors)
 
 
-def _as_percentages(cells: list[Any], numbers: list[int], percent_rows: frozenset[int]) -> list[Any]:
+def _as_percentages(cells: list[Any], numbers: Sequence[int], percent_rows: frozenset[int]) -> list[Any]:
     """A cell shown as 86 % holds 0.86; the figure is 86."""
     if not percent_rows:
         return cells
@@ -639,7 +636,7 @@ def _as_percentages(cells: list[Any], numbers: list[int], percent_rows: frozense
     ]
 
 
-def _convert_column(column: Column, cells: list[Any], numbers: list[int], errors: list[RowError]) -> list[Any]:
+def _convert_column(column: Column, cells: list[Any], numbers: Sequence[int], errors: list[RowError]) -> list[Any]:
     distinct = set(cells)
     # True == 1 == 1.0 as set members but they convert differently: then each value is keyed with its type.
     typed = bool in set(map(type, distinct))

@@ -54,6 +54,9 @@ SKIPPED_MARKUP = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.DOT
 BUILT_IN_PERCENT_FORMATS = frozenset({9, 10})
 WIDTH_GUESS_SPAN = 65_536  # bytes of the sheet's first cells the width is guessed from
 
+# A part's content: the reader inflates each part into one bytearray (readers._inflated), percent_cells reads bytes.
+Part = bytes | bytearray
+
 
 class UnsafeWorkbook(ValueError):
     """A part of the workbook may not be parsed; the message says why, without the file name."""
@@ -71,7 +74,7 @@ class Extent:
         return self.rows * self.columns
 
 
-def check_part(name: str, content: bytes) -> None:
+def check_part(name: str, content: Part) -> None:
     """Refuse a part that declares a DTD or is in UTF-16 (which calamine would decode but bytes searches miss).
 
     A DTD, and with it every entity declaration, can only stand in the prolog,
@@ -89,11 +92,11 @@ def check_part(name: str, content: bytes) -> None:
         )
 
 
-def is_worksheet(content: bytes) -> bool:
+def is_worksheet(content: Part) -> bool:
     return b"sheetData" in content
 
 
-def sheet_extent(xml: bytes, max_rows: int, max_cells: int) -> Extent:
+def sheet_extent(xml: Part, max_rows: int, max_cells: int) -> Extent:
     """An upper bound of the area calamine gives the sheet: the furthest row and column any cell reaches.
 
     The bound is exact whenever it is over ``max_rows`` rows or ``max_cells``
@@ -112,7 +115,7 @@ def sheet_extent(xml: bytes, max_rows: int, max_cells: int) -> Extent:
     return Extent(furthest_row, furthest_column)
 
 
-def _bound_by_references(xml: bytes, start: int, end: int, max_rows: int, max_cells: int) -> Extent:
+def _bound_by_references(xml: Part, start: int, end: int, max_rows: int, max_cells: int) -> Extent:
     """The furthest row and column of the attributes r between ``start`` and ``end``, or an upper bound of them
     within the limits; text that looks like an attribute r only makes it larger."""
     # Guess the width from the sheet's first cells, then prove it with one search that also bounds the rows: no
@@ -133,7 +136,7 @@ def _bound_by_references(xml: bytes, start: int, end: int, max_rows: int, max_ce
     return Extent(max(map(int, rows), default=0), columns)
 
 
-def _attribute_r(pattern: re.Pattern[bytes], xml: bytes, start: int, end: int) -> bool:
+def _attribute_r(pattern: re.Pattern[bytes], xml: Part, start: int, end: int) -> bool:
     """Whether ``pattern`` (starting at the ``r``) matches an attribute r between ``start`` and ``end``.
 
     The pattern starts with the letter itself, which the search finds fast,
@@ -148,7 +151,7 @@ def _attribute_r(pattern: re.Pattern[bytes], xml: bytes, start: int, end: int) -
     return False
 
 
-def _every_cell_placed_by_r(xml: bytes, start: int, end: int) -> bool:
+def _every_cell_placed_by_r(xml: Part, start: int, end: int) -> bool:
     """Between ``start`` and ``end``, every cell tag starts ``<c r="``: no cell is placed by counting from the one
     before it, so the attributes r alone say where calamine puts every cell.
 
@@ -185,7 +188,7 @@ def _letters_above(number: int) -> bytes:
     return b"|".join(above)
 
 
-def cells(xml: bytes) -> Iterator[tuple[int, int, dict[bytes, bytes]]]:
+def cells(xml: Part) -> Iterator[tuple[int, int, dict[bytes, bytes]]]:
     """(row, column, attributes) of every cell tag, 1-based, positioned as calamine positions them.
 
     Where calamine would take one of several readings, the larger is taken: a

@@ -25,6 +25,11 @@ LIMITS = ImportLimits(
 )
 
 
+def rows_of(table) -> list[tuple[int, tuple]]:
+    """The table row by row: (row number, its cells)."""
+    return list(zip(table.numbers, zip(*table.columns, strict=True), strict=True))
+
+
 def refused(data: bytes, filename: str, limits: ImportLimits = LIMITS) -> str:
     with pytest.raises(ImportFileError) as caught:
         read_upload(data, filename, limits)
@@ -38,7 +43,7 @@ def test_csv_without_bom_gives_header_and_numbered_rows():
     assert table.file_format == "csv"
     assert table.header_row == 1
     assert table.header == ("email", "name")
-    assert table.rows == [(2, ("a@example.org", "Ann")), (3, ("b@example.org", "Bo"))]
+    assert rows_of(table) == [(2, ("a@example.org", "Ann")), (3, ("b@example.org", "Bo"))]
 
 
 def test_csv_with_bom_has_a_clean_first_header():
@@ -49,13 +54,46 @@ def test_csv_with_bom_has_a_clean_first_header():
 def test_csv_row_numbers_count_records_not_lines_when_a_field_holds_a_newline():
     data = b'item_id,response\nE1,"first line\nsecond line"\nE2,short\n'
     table = read_upload(data, "e.csv", LIMITS)
-    assert table.rows == [(2, ("E1", "first line\nsecond line")), (3, ("E2", "short"))]
+    assert rows_of(table) == [(2, ("E1", "first line\nsecond line")), (3, ("E2", "short"))]
 
 
 def test_blank_rows_are_skipped_but_keep_the_numbering():
     table = read_upload(b"\n\nemail,name\n,\na@example.org,Ann\n", "r.csv", LIMITS)
     assert table.header_row == 3
-    assert table.rows == [(5, ("a@example.org", "Ann"))]
+    assert rows_of(table) == [(5, ("a@example.org", "Ann"))]
+
+
+def test_a_ragged_csv_has_none_where_a_row_is_short_and_a_longer_row_widens_every_row():
+    table = read_upload(b"email,name\na@example.org\nb@example.org,Bo,extra\n", "r.csv", LIMITS)
+    assert table.header == ("email", "name", None)
+    assert rows_of(table) == [(2, ("a@example.org", None, None)), (3, ("b@example.org", "Bo", "extra"))]
+
+
+def test_equal_values_of_different_types_stay_apart_and_equal_texts_are_one_object():
+    """A column keeps one object per distinct value, but True, 1 and 1.0 are equal in Python and distinct cells;
+    the rows span several of the reader's chunks."""
+    from app.imports.readers import CHUNK_ROWS
+
+    body = [[True, "same"], [1, "same"], [1.5, "same"]] * CHUNK_ROWS
+    table = read_upload(xlsx_bytes([["flag", "text"], *body]), "typed.xlsx", LIMITS)
+    flags, texts = table.columns
+    assert len(flags) == 3 * CHUNK_ROWS
+    assert [(type(value), value) for value in flags[:3]] == [(bool, True), (float, 1.0), (float, 1.5)]
+    assert [type(value) for value in flags] == [bool, float, float] * CHUNK_ROWS
+    assert texts == ["same"] * len(body) and len({id(text) for text in texts}) == 1
+
+
+def test_a_sheet_that_starts_further_in_is_read_from_a1():
+    """calamine's rows start at the first used column; the reader puts the columns before it back."""
+    sheet = sheet_xml(
+        '<row r="3"><c r="C3" t="inlineStr"><is><t>email</t></is></c>'
+        '<c r="D3" t="inlineStr"><is><t>name</t></is></c></row>'
+        '<row r="4"><c r="C4" t="inlineStr"><is><t>a@example.org</t></is></c></row>'
+        '<row r="6"><c r="D6" t="inlineStr"><is><t>Bo</t></is></c></row>'
+    )
+    table = read_upload(replace_part(xlsx_bytes([["x"]]), SHEET_PART, sheet), "far.xlsx", LIMITS)
+    assert table.header_row == 3 and table.header == ("", "", "email", "name")
+    assert rows_of(table) == [(4, ("", "", "a@example.org", "")), (6, ("", "", "", "Bo"))]
 
 
 def test_text_that_is_not_utf8_names_the_byte_offset_and_line():
@@ -104,20 +142,20 @@ def test_old_binary_xls_is_refused():
 def test_type_is_decided_by_content_so_a_workbook_named_csv_is_read_as_a_workbook():
     table = read_upload(xlsx_bytes([["email", "name"], ["a@example.org", "Ann"]]), "really-a-workbook.csv", LIMITS)
     assert table.file_format == "xlsx"
-    assert table.rows == [(2, ("a@example.org", "Ann"))]
+    assert rows_of(table) == [(2, ("a@example.org", "Ann"))]
 
 
 def test_an_uploaded_name_is_never_used_as_a_path(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "secret.csv").write_bytes(b"email,name\nleak@example.org,Leak\n")
     table = read_upload(b"email,name\na@example.org,Ann\n", "secret.csv", LIMITS)
-    assert table.rows == [(2, ("a@example.org", "Ann"))]
+    assert rows_of(table) == [(2, ("a@example.org", "Ann"))]
 
 
 def test_xlsx_cells_keep_their_types():
     moment = datetime(2025, 3, 1, 9, 30)
     table = read_upload(xlsx_bytes([["a", "b", "c", "d"], [3, 2.5, moment, "@PERSON1 text"]]), "t.xlsx", LIMITS)
-    assert table.rows == [(2, (3, 2.5, moment, "@PERSON1 text"))]
+    assert rows_of(table) == [(2, (3, 2.5, moment, "@PERSON1 text"))]
 
 
 def test_a_truncated_workbook_is_refused_as_damaged():
@@ -163,6 +201,34 @@ def test_zip_bomb_is_refused_from_the_directory_with_the_default_limits():
     assert "zip bomb" in refused(bomb, "bomb.xlsx")
 
 
+def with_declared_size(workbook: bytes, part: str, size: int) -> bytes:
+    """The workbook with the uncompressed size the zip's central directory declares for ``part`` changed (what
+    zipfile goes by), the content itself untouched."""
+    name = part.encode()
+    header = workbook.index(b"PK\x01\x02")
+    while workbook[header + 46 : header + 46 + len(name)] != name:
+        header = workbook.index(b"PK\x01\x02", header + 4)
+    return workbook[: header + 24] + size.to_bytes(4, "little") + workbook[header + 28 :]
+
+
+def test_a_sheet_larger_than_its_declared_size_is_refused_as_damaged():
+    """zipfile stops inflating at the declared size; the part's CRC then does not match. The sheet is inflated a
+    step at a time (over 2 MiB here), and the CRC is still checked at its end."""
+    data = xlsx_bytes([["email", "name"]] + [[f"r{n}@example.org", "N" * 40] for n in range(30_000)])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        declared = archive.getinfo(SHEET_PART).file_size
+    message = refused(with_declared_size(data, SHEET_PART, declared // 2), "short.xlsx")
+    assert "damaged or truncated" in message and "CRC" in message
+
+
+def test_a_sheet_smaller_than_its_declared_size_is_read_as_it_is():
+    data = xlsx_bytes([["email", "name"], ["a@example.org", "Ann"]])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        declared = archive.getinfo(SHEET_PART).file_size
+    table = read_upload(with_declared_size(data, SHEET_PART, declared + 5_000), "long.xlsx", LIMITS)
+    assert table.header == ("email", "name") and rows_of(table) == [(2, ("a@example.org", "Ann"))]
+
+
 def test_too_many_zip_entries_are_refused():
     data = xlsx_bytes([["email"], ["a@example.org"]])
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -181,7 +247,7 @@ def test_file_size_is_checked_before_reading_a_path(tmp_path):
 def test_a_path_within_the_limit_is_read(tmp_path):
     path = tmp_path / "ok.csv"
     path.write_bytes(b"email,name\na@example.org,Ann\n")
-    assert read_upload(path, "ok.csv", LIMITS).rows == [(2, ("a@example.org", "Ann"))]
+    assert rows_of(read_upload(path, "ok.csv", LIMITS)) == [(2, ("a@example.org", "Ann"))]
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
@@ -219,7 +285,7 @@ def test_a_lying_dimension_does_not_pad_rows():
         b"</sheetData></worksheet>"
     )
     table = read_upload(replace_part(xlsx_bytes([["email"]]), SHEET_PART, sheet), "dim.xlsx", LIMITS)
-    assert table.rows == [(2, ("a@example.org",))]
+    assert rows_of(table) == [(2, ("a@example.org",))]
 
 
 # --- calamine: no entity is ever expanded, and no sheet area is built before it is bounded -------------
@@ -406,7 +472,7 @@ def test_text_that_looks_like_a_far_reference_does_not_refuse_the_sheet():
     body = f'<row r="1">{cell("A1", "comment")}</row>{rows}<row r="40">{cell("A40", quoting)}</row>'
     tight = ImportLimits(20 * MiB, 200, 200 * MiB, max_cells=1_000, max_rows=1_000)
     table = read_upload(replace_part(xlsx_bytes([["x"]]), SHEET_PART, sheet_xml(body)), "quoted.xlsx", tight)
-    assert table.header == ("comment",) and table.rows[-1] == (40, ('she wrote r="ZZZ9" r="ZZZ9"',))
+    assert table.header == ("comment",) and rows_of(table)[-1] == (40, ('she wrote r="ZZZ9" r="ZZZ9"',))
 
 
 def test_a_sheet_within_the_limits_is_read_whatever_its_spelling():
@@ -415,7 +481,7 @@ def test_a_sheet_within_the_limits_is_read_whatever_its_spelling():
         "<row r='2'><c r='A2' t='inlineStr'><is><t>a@example.org</t></is></c></row>"
     )
     table = read_upload(replace_part(xlsx_bytes([["x"]]), SHEET_PART, sheet_xml(body)), "odd.xlsx", LIMITS)
-    assert table.header == ("email",) and table.rows == [(2, ("a@example.org",))]
+    assert table.header == ("email",) and rows_of(table) == [(2, ("a@example.org",))]
 
 
 def percent_workbook() -> bytes:
@@ -437,7 +503,7 @@ def percent_workbook() -> bytes:
 
 def test_percent_formatted_cells_are_found_by_column():
     table = read_upload(percent_workbook(), "marks.xlsx", LIMITS)
-    assert table.rows[0] == (2, ("A1", 0.86, 0.5))  # calamine gives the stored fraction
+    assert rows_of(table)[0] == (2, ("A1", 0.86, 0.5))  # calamine gives the stored fraction
     assert table.percent_cells(1) == frozenset({2, 4})
     assert table.percent_cells(2) == frozenset({2})
     assert table.percent_cells(0) == frozenset()

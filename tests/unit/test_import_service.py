@@ -457,6 +457,59 @@ def test_a_failure_while_writing_rolls_everything_back(cycle, monkeypatch):
     assert table_counts() == before
 
 
+def file_reads(rows: list[list]) -> dict[tuple[str, str], dict[str, int]]:
+    """(item, reviewer e-mail) → the scores by domain, straight from a scores file's rows."""
+    header, *body = rows
+    at = {name: header.index(name) for name in ("item_id", "reviewer_email", "domain", "score")}
+    reads: dict[tuple[str, str], dict[str, int]] = {}
+    for row in body:
+        reads.setdefault((row[at["item_id"]], row[at["reviewer_email"]]), {})[row[at["domain"]]] = row[at["score"]]
+    return reads
+
+
+def test_scores_written_a_few_reads_at_a_time_are_every_read_and_audit_entry_in_file_order(cycle, monkeypatch):
+    """One read per chunk of score rows, two audit entries per chunk of audit rows: what is written is what the file
+    says, and the reads' audit entries follow the file's order."""
+    setup_for_scores(cycle)
+    monkeypatch.setattr(import_service, "READS_PER_CHUNK", 1)
+    monkeypatch.setattr(import_service, "AUDIT_ROWS_PER_CHUNK", 2)
+    assert counts(run_import("scores", SCORES, cycle)) == (5, 0, 0)
+    stored = {
+        (read.assignment.item.item_id, read.assignment.reviewer.email): {s.domain_key: s.score for s in read.scores}
+        for read in db.session.scalars(db.select(Read))
+    }
+    assert stored == file_reads(SCORES)
+    entries = db.session.scalars(
+        db.select(AuditEntry).where(AuditEntry.action == "read.import").order_by(AuditEntry.id)
+    ).all()
+    emails = {user.id: user.email for user in db.session.scalars(db.select(User))}
+    assert [(entry.item_key, emails[entry.after["reviewer_id"]], entry.after["scores"]) for entry in entries] == [
+        (item_id, address, scores) for (item_id, address), scores in file_reads(SCORES).items()
+    ]
+
+
+def test_a_failure_in_a_later_chunk_of_score_rows_rolls_back_the_chunks_written_before(cycle, monkeypatch):
+    setup_for_scores(cycle)
+    before = table_counts()
+    monkeypatch.setattr(import_service, "READS_PER_CHUNK", 1)
+    written = []
+    execute_values = import_service.execute_values
+
+    def failing_on_the_third_score_chunk(statement, columns, rows, **shared):
+        if statement.table.name == "scores":
+            written.append(len(rows))
+            if len(written) == 3:
+                raise RuntimeError("disk full")
+        execute_values(statement, columns, rows, **shared)
+
+    monkeypatch.setattr(import_service, "execute_values", failing_on_the_third_score_chunk)
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_file("scores", csv_bytes(SCORES), "s.csv", cycle)
+    assert written == [2, 2, 1]  # two chunks were written before the failure
+    db.session.commit()
+    assert table_counts() == before
+
+
 def test_unknown_kind_is_refused(cycle):
     with pytest.raises(ValueError, match="unknown import kind"):
         import_file("grades", csv_bytes(REVIEWERS), "g.csv", cycle)

@@ -47,14 +47,21 @@ LOOKUPS = Lookups(
 )
 
 
+def by_column(header: list, body: list[list]) -> tuple[list[int], list[list]]:
+    """The rows under ``header`` as the reader gives them: numbered from 2, one column per header cell, None where
+    a row is short."""
+    numbers = list(range(2, len(body) + 2))
+    return numbers, [[row[index] if index < len(row) else None for row in body] for index in range(len(header))]
+
+
 def errors_of(kind: str, rows: list[list], lookups: Lookups = LOOKUPS) -> list[str]:
     header, *body = rows
-    return [str(e) for e in validate(kind, header, list(enumerate(body, start=2)), lookups).errors]
+    return [str(e) for e in validate(kind, header, *by_column(header, body), lookups).errors]
 
 
 def values_of(kind: str, rows: list[list], lookups: Lookups = LOOKUPS) -> list[dict]:
     header, *body = rows
-    result = validate(kind, header, list(enumerate(body, start=2)), lookups)
+    result = validate(kind, header, *by_column(header, body), lookups)
     assert result.errors == []
     return [row.values for row in result.rows]
 
@@ -90,7 +97,7 @@ def test_a_wrong_header_stops_before_any_row_is_checked():
 
 def test_unknown_kind_is_a_programming_error():
     with pytest.raises(ValueError, match="unknown import kind"):
-        validate("grades", ["x"], [], LOOKUPS)
+        validate("grades", ["x"], [], [[]], LOOKUPS)
 
 
 # --- types ---
@@ -116,7 +123,7 @@ def test_reviewer_values_are_typed_and_normalised():
 
 def test_blank_optional_cells_become_none_and_absent_columns_are_not_present():
     header = ["email", "name", "max_load"]
-    result = validate("reviewers", header, [(2, ["rev@example.org", "Ria", "  "])], LOOKUPS)
+    result = validate("reviewers", header, *by_column(header, [["rev@example.org", "Ria", "  "]]), LOOKUPS)
     assert result.rows[0].values["max_load"] is None
     assert result.present == frozenset(header)
 
@@ -277,7 +284,9 @@ def test_long_texts_are_refused_past_their_size_naming_row_and_column(kind, head
 
 def test_long_texts_of_exactly_their_size_are_kept_exactly():
     header = ["item_id", "applicant_id", "rubric", "prompt", "response"]
-    validated = validate("essays", header, [(2, ["E9", "A1", "c-essay", " p" * 5_000, "=r\r\n" * 25_000])], LOOKUPS)
+    validated = validate(
+        "essays", header, *by_column(header, [["E9", "A1", "c-essay", " p" * 5_000, "=r\r\n" * 25_000]]), LOOKUPS
+    )
     assert validated.errors == []
     assert validated.columns["response"] == ["=r\r\n" * 25_000]  # 100,000 characters as given, line ends too
     assert validated.columns["prompt"] == [" p" * 5_000]
