@@ -426,6 +426,33 @@ def test_the_area_is_bounded_the_same_way_for_plain_and_unusual_spellings():
     assert sheet_extent(sequential, max_rows=100, max_cells=10_000) == Extent(rows=3, columns=3)
 
 
+SPELLINGS = ['r="{}"', "r='{}'", 'r = "{}"', "r\t=\n'{}'"]
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+@pytest.mark.parametrize(
+    ("reference", "extent"),
+    [
+        ("A1002", (1002, 3)),  # as many digits as the bound (1,001 rows), one row beyond it
+        ("A01002", (1002, 3)),  # the same row with a leading zero
+        ("A9999", (9999, 3)),
+        ("D5", (1001, 4)),  # one column right of the width guessed from the first cells (C)
+        ("AA5", (1001, 27)),
+        ("A999", (1001, 3)),  # within both: the bound stays the guess
+        ("c1001", (1001, 3)),
+    ],
+)
+def test_a_reference_just_beyond_the_bound_is_found_whatever_its_spelling(spelling, reference, extent):
+    """The proving search turns away numbers with fewer digits than the bound and letters within the guessed width
+    in one step each; a reference with as many digits, or one more letter, is still found."""
+    from app.imports.workbook_guard import Extent, sheet_extent
+
+    rows = "".join(f'<row r="{n}">{cell(f"A{n}")}{cell(f"B{n}")}{cell(f"C{n}")}</row>' for n in range(1, 51))
+    odd = f'<row r="60"><c r="A60" {spelling.format(reference)} t="inlineStr"><is><t>y</t></is></c></row>'
+    xml = sheet_xml(rows + odd)
+    assert sheet_extent(xml, max_rows=1001, max_cells=2_000_000) == Extent(*extent)
+
+
 def test_numbers_above_a_limit_are_matched_exactly():
     import re
 
@@ -438,17 +465,20 @@ def test_numbers_above_a_limit_are_matched_exactly():
         assert not pattern.fullmatch(str(number).encode()), number
 
 
-def test_letters_after_a_column_are_matched_exactly_in_either_case():
+def test_letters_after_a_column_are_told_from_letters_within_it_in_either_case():
+    """Taken possessively, the letters within a column leave a letter behind exactly when a reference lies further
+    right: the area check's proving search matches ``(?:within)?+[A-Za-z]`` after the quote."""
     import re
 
-    from app.imports.workbook_guard import _letters_above
+    from app.imports.workbook_guard import _letters_at_most
 
-    letters = {1: "A", 6: "F", 26: "Z", 27: "AA", 28: "AB", 52: "AZ", 53: "BA", 702: "ZZ", 703: "AAA", 16384: "XFD"}
-    for number in (0, 1, 6, 26, 27, 702, 16383):
-        pattern = re.compile(rb"(?:%s)" % _letters_above(number))
+    letters = {1: "A", 6: "F", 25: "Y", 26: "Z", 27: "AA", 28: "AB", 52: "AZ", 53: "BA", 702: "ZZ", 703: "AAA"}
+    letters |= {704: "AAB", 728: "AAZ", 729: "ABA", 16384: "XFD", 16385: "XFE"}
+    for number in (0, 1, 6, 26, 27, 28, 52, 702, 703, 728, 16383, 16384):
+        further_right = re.compile(rb"(?:%s)?+[A-Za-z]" % _letters_at_most(number))
         for column, spelled in letters.items():
-            for case in (spelled, spelled.lower()):
-                assert bool(pattern.match(case.encode())) == (column > number), (number, case)
+            for case in (spelled, spelled.lower(), spelled[0] + spelled[1:].lower()):
+                assert bool(further_right.match(case.encode() + b"12")) == (column > number), (number, case)
 
 
 def test_a_row_wider_than_the_sheets_first_cells_still_counts_its_full_width():
