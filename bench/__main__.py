@@ -521,6 +521,29 @@ def reconcile_only(repeats: int) -> None:
     print(f"peak RSS of flask reconcile: {max(run['peak_kib'] for run in cli) / 1024:.0f} MiB")
 
 
+def reconcile_scaling(repeats: int) -> None:
+    """``flask reconcile`` on the scored 1x, 2x and 4x cycles that a full run left in ``bench/out``: peak RSS and
+    CPU (start-up subtracted) at each size, the sizes alternating, as the full run's scaling rows measure them."""
+    scales = [Scale(factor, OUT / f"scale{factor}") for factor in (1, 2, 4)]
+    missing = [str(scale.path("scored.sqlite3")) for scale in scales if not scale.path("scored.sqlite3").exists()]
+    if missing:
+        raise SystemExit(f"no scored cycle at {', '.join(missing)}: run `make bench` once first")
+    startup = measure_startup(scales[0], max(repeats, 3))
+    runs: dict[int, list[dict]] = {scale.factor: [] for scale in scales}
+    for _ in range(repeats):
+        for scale in scales:
+            database = fresh_copy(scale.path("scored.sqlite3"), scale.path("work.sqlite3"))
+            runs[scale.factor].append(command(scale, database, "reconcile", "--cycle", CYCLE))
+    print(f"\n`flask reconcile` at 1x, 2x, 4x, {time.strftime('%Y-%m-%d %H:%M')}; {machine()}; {repeats} run(s) each")
+    print(f"start-up (`flask --help`): {seconds(startup['cpu'])} CPU, peak {startup['peak_kib'] / 1024:.0f} MiB")
+    for factor, factor_runs in runs.items():
+        cpu = " / ".join(seconds(run["cpu"]) for run in without_startup(factor_runs, startup))
+        peak = max(run["peak_kib"] for run in factor_runs) / 1024
+        print(f"{factor}x: peak RSS {peak:.0f} MiB; CPU, start-up subtracted: {cpu}")
+    one, four = (median(without_startup(runs[factor], startup), "cpu") for factor in (1, 4))
+    print(f"4x/1x CPU (medians): {four / one:.2f}; load averages {os.getloadavg()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1x only, one run of each step, fewer requests")
@@ -530,6 +553,11 @@ def main() -> None:
         "--reconcile-only",
         action="store_true",
         help="only the 1x reconciliation rows (floor, flask, in process), reusing a scored 1x cycle if one is built",
+    )
+    parser.add_argument(
+        "--reconcile-scaling",
+        action="store_true",
+        help="only `flask reconcile` at 1x, 2x and 4x (peak RSS, CPU), on the scored cycles a full run left",
     )
     parser.add_argument(
         "--web-only",
@@ -553,6 +581,9 @@ def main() -> None:
         return
     if options.reconcile_only:
         reconcile_only(repeats)
+        return
+    if options.reconcile_scaling:
+        reconcile_scaling(repeats)
         return
     requests = options.requests or (40 if options.quick else 200)
     if options.web_only:

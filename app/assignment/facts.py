@@ -1,10 +1,9 @@
 """Reading the facts assignment decisions need from the database: the pool, loads, conflicts, readers,
 declines, and which items of an applicant are on which side (portfolio or essays)."""
 
-from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from sqlalchemy import Row, func, select, true
 from sqlalchemy.orm import joinedload
@@ -52,32 +51,6 @@ _users = User.__table__.c
 _profiles = ReviewerProfile.__table__.c
 
 
-class _CycleItem(Protocol):
-    """What ``KnownReaders`` needs of an item: a model, a row or a named tuple with these fields."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def applicant_pk(self) -> int | None: ...
-    @property
-    def kind(self) -> ItemKind | str: ...
-
-
-@dataclass(frozen=True)
-class KnownReaders:
-    """A whole cycle's items and who is assigned to each, as a caller that has just read them holds them:
-    reconciliation loads every assignment of its cycle before it asks for further readers, so ``lookups`` and
-    ``pool_facts`` take these instead of reading the same rows again."""
-
-    cycle_id: int
-    items: Sequence[_CycleItem]  # every item of the cycle
-    readers: Mapping[int, Collection[int]]  # item pk → the reviewers assigned to it (items with none may be absent)
-
-    def loads(self) -> dict[int, int]:
-        """``reviewer_loads`` of the cycle, counted from the readers."""
-        return dict(Counter(reviewer for reviewers in self.readers.values() for reviewer in reviewers))
-
-
 def reviewer_loads(cycle_id: int) -> dict[int, int]:
     """Reviewer id → assignments they hold in the cycle."""
     rows = plain_rows(
@@ -104,10 +77,11 @@ def pool(cycle_id: int) -> list[PoolReviewer]:
     return [PoolReviewer(user=users[facts.user_id], facts=facts) for facts in reviewers]
 
 
-def pool_facts(cycle_id: int, known: KnownReaders | None = None) -> list[ReviewerFacts]:
+def pool_facts(cycle_id: int, loads: Mapping[int, int] | None = None) -> list[ReviewerFacts]:
     """The facts of the cycle's reviewer members with their loads, in e-mail order, from plain rows (no entity);
-    the loads counted from ``known`` when the caller has the cycle's readers already."""
-    loads = reviewer_loads(cycle_id) if known is None else known.loads()
+    ``loads`` as ``reviewer_loads`` gives them, when the caller has counted them already (reconciliation)."""
+    if loads is None:
+        loads = reviewer_loads(cycle_id)
     rows = plain_rows(
         select(
             _users.id,
@@ -207,22 +181,11 @@ class Lookups:
         return frozenset().union(*(self.readers.get(pk, ()) for pk in self.sides.get((applicant_pk, other), ())))
 
 
-def lookups(
-    cycle: Cycle | Row, applicant_pks: Collection[int | None] | None = None, known: KnownReaders | None = None
-) -> Lookups:
+def lookups(cycle: Cycle | Row, applicant_pks: Collection[int | None] | None = None) -> Lookups:
     """The cycle's conflicts, readers, declines, applicants' items by side and categories: every applicant's,
     or only those of ``applicant_pks`` (a few queries per thousand applicants). ``cycle`` may be a row with its
-    ``id`` and ``blind_across_items``. With ``known`` (the cycle's items and readers, already read) the items
-    and their readers are taken from it instead of the database."""
+    ``id`` and ``blind_across_items``."""
     found = Lookups(blind_across_items=cycle.blind_across_items)
-    if known is not None:
-        wanted = None if applicant_pks is None else set(applicant_pks)
-        for item in known.items:
-            if wanted is None or item.applicant_pk in wanted:
-                found.sides[item.applicant_pk, side_of(item.kind)].append(item.id)
-                readers = known.readers.get(item.id)
-                if readers:
-                    found.readers[item.id].update(readers)
     for where in _applicant_filters(cycle.id, applicant_pks):
         of_applicants = (_applicants.cycle_id == cycle.id, where(_applicants.id))
         of_items = (_items.cycle_id == cycle.id, where(_items.applicant_pk))
@@ -232,17 +195,14 @@ def lookups(
             .where(*of_applicants)
         ):
             found.conflicts[applicant_pk].add(reviewer_id)
-        if known is None:
-            for item_pk, owner_pk, kind in plain_rows(
-                select(_items.id, _items.applicant_pk, _items.kind).where(*of_items)
-            ):
-                found.sides[owner_pk, side_of(kind)].append(item_pk)
-            for item_pk, reviewer_id in plain_rows(
-                select(_assignments.item_pk, _assignments.reviewer_id)
-                .join(Item.__table__, _items.id == _assignments.item_pk)
-                .where(*of_items)
-            ):
-                found.readers[item_pk].add(reviewer_id)
+        for item_pk, owner_pk, kind in plain_rows(select(_items.id, _items.applicant_pk, _items.kind).where(*of_items)):
+            found.sides[owner_pk, side_of(kind)].append(item_pk)
+        for item_pk, reviewer_id in plain_rows(
+            select(_assignments.item_pk, _assignments.reviewer_id)
+            .join(Item.__table__, _items.id == _assignments.item_pk)
+            .where(*of_items)
+        ):
+            found.readers[item_pk].add(reviewer_id)
         for item_pk, reviewer_id in plain_rows(
             select(_declines.item_pk, _declines.reviewer_id)
             .join(Item.__table__, _items.id == _declines.item_pk)

@@ -8,7 +8,7 @@ docs/assignment.md describes the rule and the solver.
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -30,7 +30,6 @@ from app.assignment.eligibility import (
 from app.assignment.engine import ItemDemand, ReviewerCapacity, Shortfall, solve
 from app.assignment.facts import (
     AssignmentError,
-    KnownReaders,
     PoolReviewer,
     applicants_by_pk,
     item_facts,
@@ -527,7 +526,10 @@ def missing_reads(item: Item, readers: int) -> int:
 
 
 def assign_further_readers(
-    requests: Sequence[tuple[Item, AssignmentSource]], *, actor_id: int | None = None, known: KnownReaders | None = None
+    requests: Sequence[tuple[Item, AssignmentSource]],
+    *,
+    actor_id: int | None = None,
+    loads: Mapping[int, Mapping[int, int]] | None = None,
 ) -> dict[int, int | None]:
     """One further reader for each item, all chosen together by the auto-assignment solver.
 
@@ -536,8 +538,9 @@ def assign_further_readers(
     passes rows). Returns item pk → the new assignment's id, or None when no
     eligible reviewer is left. The maximum load stays as low as possible and the
     reads go to the least loaded, under the same rule as every assignment. The
-    facts are read once per cycle: a few queries per batch, fewer when ``known``
-    holds the cycle's items and readers already (reconciliation's).
+    facts are read once per cycle: a few queries per thousand applicants.
+    ``loads``: cycle id → the cycle's ``reviewer_loads``, for a caller that has
+    counted them already (reconciliation, from every assignment it has read).
     """
     chosen: dict[int, int | None] = {item.id: None for item, _ in requests}
     picks: list[tuple[Item, ReviewerFacts, AssignmentSource]] = []
@@ -545,9 +548,7 @@ def assign_further_readers(
     for item, source in requests:
         by_cycle[item.cycle_id].append((item, source))
     for cycle_id, group in by_cycle.items():
-        picks.extend(
-            _further_reader_picks(cycle_row(cycle_id), group, known if known and known.cycle_id == cycle_id else None)
-        )
+        picks.extend(_further_reader_picks(cycle_row(cycle_id), group, (loads or {}).get(cycle_id)))
     if picks:
         now = utcnow()
         ids = _insert_assignments(
@@ -582,11 +583,11 @@ def assign_further_readers(
 
 
 def _further_reader_picks(
-    cycle: Row, group: list[tuple[Item, AssignmentSource]], known: KnownReaders | None
+    cycle: Row, group: list[tuple[Item, AssignmentSource]], loads: Mapping[int, int] | None
 ) -> list[tuple[Item, ReviewerFacts, AssignmentSource]]:
     """Plain rows and the pool's facts only (no ORM entity): reconciliation runs this from the command line."""
-    reviewers = pool_facts(cycle.id, known)
-    found = lookups(cycle, {item.applicant_pk for item, _ in group}, known)
+    reviewers = pool_facts(cycle.id, loads)
+    found = lookups(cycle, {item.applicant_pk for item, _ in group})
     applicants = applicants_by_pk(item.applicant_pk for item, _ in group)
     qualified = _Qualified(reviewers)
     demands = []

@@ -1,21 +1,26 @@
-"""Reconciling a cycle: load its reads as plain rows in a few queries, run the engine, write the changes in bulk.
+"""Reconciling a cycle: its reads loaded as plain rows a chunk of items at a time, the engine run on each item,
+the further readers chosen for the whole cycle at once, the changes written in bulk.
 
 Reconciliation touches every item of a cycle (thousands at a time), so it
 reads plain columns rather than ORM entities and writes with one executemany
-per table: outcome upserts, item state updates and one audit row per changed
-item, each only for what actually changed. A second run over an unchanged
+per table and chunk: outcome upserts, item state updates and one audit row per
+changed item, each only for what actually changed. Chunks keep the cycle's reads
+out of memory, and change nothing it writes
+(docs/architecture.md, "Batch steps"). A second run over an unchanged
 cycle writes nothing. ``reevaluate_item`` runs the same loaders and engine on
 one item at once, when one of its reads is submitted or reopened; states are
 written by ``app.cycles.states``.
 """
 
-from collections import defaultdict
+import pickle
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Row, String, select, type_coerce
+from sqlalchemy import ColumnElement, Row, String, and_, func, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.assignment.facts import KnownReaders
 from app.assignment.models import FURTHER_READ_SOURCES, Assignment
 from app.assignment.service import assign_further_readers
 from app.bulk import collector_paused, execute_many, expire_loaded, plain_rows
@@ -32,6 +37,7 @@ from app.rubrics.registry import rubrics_of
 from app.scoring.models import Read, ReadStatus, RequirementCheck, Score
 from app.timeutil import utcnow
 
+CHUNK_ITEMS = 1000  # items judged at a time (bench/README.md, "Reconciliation in chunks")
 OUTCOME_FIELDS = ("combined", "mean", "total", "result", "discrepant_domains", "reasons")
 NO_READS = (frozenset(), 0, 0, ())  # an item nobody reads yet, as ``_load_reads`` gives an item
 NO_OVERRIDES: frozenset[str] = frozenset()  # a read that overrides no check: shared by thousands of reads
@@ -52,7 +58,7 @@ class ReconcileError(ValueError):
 
 
 class ItemRow(NamedTuple):
-    """An item as reconciliation reads it (``_load_items``). A plain tuple: the step reads each item's fields
+    """An item as reconciliation reads it (``_item_chunks``). A plain tuple: the step reads each item's fields
     several times, and a named field of a SQLAlchemy ``Row`` costs about ten times a tuple's."""
 
     id: int
@@ -66,7 +72,11 @@ class ItemRow(NamedTuple):
 
 
 def reconcile_cycle(
-    cycle: Cycle | Row, *, actor_id: int | None = None, progress: Progress = NO_PROGRESS
+    cycle: Cycle | Row,
+    *,
+    actor_id: int | None = None,
+    progress: Progress = NO_PROGRESS,
+    chunk_items: int = CHUNK_ITEMS,
 ) -> dict[str, int]:
     """Evaluate every item of the cycle, assign third readers, store outcomes; returns the live items' counts per
     state (validity essays are evaluated, never counted: ``states.COUNTED``).
@@ -74,45 +84,51 @@ def reconcile_cycle(
     Raw reads are never changed; an item with a committee resolution is decided.
     ``cycle`` may be a plain row with its ``id`` and ``readers`` (``cycles.service.cycle_row_by_name``): the
     whole step reads and writes through the tables, no ORM statement (docs/architecture.md, "Batch steps").
-    The caller commits.
+    The items are judged ``chunk_items`` at a time; nothing is written before every item is judged and the
+    further readers are chosen, all together, so the result is the same for any chunk size. The caller commits.
     """
     db.session.flush()  # reads, marks and resolutions added earlier in this session count
     with collector_paused():
         try:
-            return _reconcile(cycle, actor_id, progress)
+            return _reconcile(cycle, actor_id, progress, chunk_items)
         finally:
             progress.finish()
 
 
-def _reconcile(cycle: Cycle | Row, actor_id: int | None, progress: Progress) -> dict[str, int]:
-    in_cycle = _items.cycle_id == cycle.id
-    progress.start("Reading the reads")
-    items = _load_items(cycle.id)
-    rubrics = rubrics_of(items, ReconcileError)
-    reads = _load_reads(in_cycle)
-    resolutions = _load_resolutions(in_cycle)
-    required_reads = cycle.readers
-    progress.start(f"Evaluating {len(items):,} items", len(items))
-    verdicts = {}
-    for item in items:
-        verdicts[item.id] = engine.evaluate_item(
-            rubrics[item.rubric_key],
-            _facts(required_reads, reads.get(item.id, NO_READS), resolutions.get(item.id), item.validity),
-        )
-        progress.advance()
-    progress.start("Assigning further readers and saving")
-    known = KnownReaders(cycle.id, items, {item_pk: entry[0] for item_pk, entry in reads.items()})
-    verdicts.update(_ask_for_readers(items, verdicts, actor_id, known))
-
-    changes = _Changes(cycle.id, actor_id)
-    outcomes = _load_outcomes(in_cycle)
+def _reconcile(cycle: Cycle | Row, actor_id: int | None, progress: Progress, chunk_items: int) -> dict[str, int]:
+    total = _item_count(cycle.id)
+    progress.start(f"Evaluating {total:,} items", total)
     counts = {state.value: 0 for state in ItemState}
-    for item in items:
-        verdict = verdicts[item.id]
-        changes.add(item, verdict, outcomes.get(item.id))
-        if not item.validity:  # in review for ever: counted apart (states.COUNTED, docs/calibration.md)
+    held = _HeldChanges()
+    waiting: list[tuple[ItemRow, engine.Verdict, dict[str, Any] | None]] = []  # items asking for a further reader
+    loads: Counter[int] = Counter()  # reviewer → assignments held in the cycle, as the chunks' readers show them
+    for items in _item_chunks(cycle.id, chunk_items):
+        changes: list[_Change | int] = []
+        for item, verdict, stored in _judged(items, cycle.readers, loads):
+            if verdict.needs_reader is not None:
+                waiting.append((item, verdict, stored))
+                changes.append(item.id)  # its change is known once the further readers are chosen
+                continue
+            if not item.validity:  # in review for ever: counted apart (states.COUNTED, docs/calibration.md)
+                counts[verdict.state] += 1
+            change = _change(item, verdict, stored)
+            if change is not None:
+                changes.append(change)
+        held.add(changes)
+        progress.advance(len(items))
+
+    progress.start("Assigning further readers")
+    decided: dict[int, _Change | None] = {}
+    for item, verdict, stored in _ask_for_readers(waiting, actor_id, {cycle.id: loads}):
+        if not item.validity:
             counts[verdict.state] += 1
-    changes.write()
+        decided[item.id] = _change(item, verdict, stored)
+
+    progress.start("Saving", len(held))
+    writer = _Writer(cycle.id, actor_id)
+    for changes in held:
+        writer.write(decided[change] if isinstance(change, int) else change for change in changes)
+        progress.advance()
     return counts
 
 
@@ -138,26 +154,57 @@ def reevaluate_item(item: Item, *, actor_id: int | None) -> engine.Verdict:
     return verdict
 
 
-# --- loading: plain rows, a fixed number of queries ---------------------------------------------
+# --- loading: plain rows, a fixed number of queries per chunk ----------------------------------
 
 
-def _load_items(cycle_id: int) -> list[ItemRow]:
-    """The cycle's items with the columns reconciliation and third-reader assignment use."""
-    rows = plain_rows(
-        select(
-            _items.id,
-            _items.item_id,
-            _items.cycle_id,
-            _items.kind,
-            _items.rubric_key,
-            _items.applicant_pk,
-            type_coerce(_items.state, String).label("state"),
-            _items.validity,
+def _item_count(cycle_id: int) -> int:
+    return plain_rows(select(func.count()).where(_items.cycle_id == cycle_id))[0][0]
+
+
+def _item_chunks(cycle_id: int, size: int) -> Iterator[list[ItemRow]]:
+    """The cycle's items in id order, ``size`` at a time, with the columns reconciliation and third-reader
+    assignment use."""
+    if size < 1:
+        raise ValueError(f"chunk_items must be at least 1, not {size}")
+    after = None
+    while True:
+        query = (
+            select(
+                _items.id,
+                _items.item_id,
+                _items.cycle_id,
+                _items.kind,
+                _items.rubric_key,
+                _items.applicant_pk,
+                type_coerce(_items.state, String).label("state"),
+                _items.validity,
+            )
+            .where(_items.cycle_id == cycle_id)
+            .order_by(_items.id)
+            .limit(size)
         )
-        .where(_items.cycle_id == cycle_id)
-        .order_by(_items.id)
-    )
-    return list(map(ItemRow._make, rows))
+        chunk = list(map(ItemRow._make, plain_rows(query if after is None else query.where(_items.id > after))))
+        if chunk:
+            yield chunk
+        if len(chunk) < size:
+            return
+        after = chunk[-1].id
+
+
+def _judged(
+    items: list[ItemRow], required_reads: int, loads: Counter[int]
+) -> Iterator[tuple[ItemRow, engine.Verdict, dict[str, Any] | None]]:
+    """Each item of a chunk (consecutive items of one cycle, in id order) with the engine's verdict and its stored
+    outcome, from the chunk's reads, resolutions and outcomes alone; its readers are counted into ``loads``."""
+    rubrics = rubrics_of(items, ReconcileError)
+    in_chunk = and_(_items.cycle_id == items[0].cycle_id, _items.id.between(items[0].id, items[-1].id))
+    reads = _load_reads(in_chunk)
+    resolutions = _load_resolutions(in_chunk)
+    outcomes = _load_outcomes(in_chunk)
+    loads.update(chain.from_iterable(entry[0] for entry in reads.values()))
+    for item in items:
+        facts = _facts(required_reads, reads.get(item.id, NO_READS), resolutions.get(item.id), item.validity)
+        yield item, engine.evaluate_item(rubrics[item.rubric_key], facts), outcomes.get(item.id)
 
 
 def _load_reads(scope: ColumnElement[bool]) -> dict[int, tuple[set[int], int, int, list[engine.ReadScores]]]:
@@ -279,23 +326,20 @@ def _facts(
 
 
 def _ask_for_readers(
-    items: list[ItemRow], verdicts: dict[int, engine.Verdict], actor_id: int | None, known: KnownReaders
-) -> dict[int, engine.Verdict]:
+    waiting: list[tuple[ItemRow, engine.Verdict, dict[str, Any] | None]],
+    actor_id: int | None,
+    loads: Mapping[int, Mapping[int, int]],
+) -> Iterator[tuple[ItemRow, engine.Verdict, dict[str, Any] | None]]:
     """Assign the further blind readers the verdicts ask for through the assignment area, all in one batch (item
-    by item it would reload the pool and loads each time); the committee takes an item when no reader is left.
-    ``known``: the cycle's items and readers as loaded here, so that the assignment area need not read them again."""
-    wanted = []
-    for item in items:
-        kind = verdicts[item.id].needs_reader
-        if kind is not None:
-            wanted.append((item, kind))
-    assigned = assign_further_readers(wanted, actor_id=actor_id, known=known)
-    return {
-        item.id: engine.no_reader_left(verdicts[item.id])
-        if assigned[item.id] is None
-        else engine.reader_assigned(verdicts[item.id])
-        for item, _ in wanted
-    }
+    by item it would reload the pool and loads each time, and the solver spreads the loads over all of them);
+    the committee takes an item when no reader is left. Yields each item with its final verdict."""
+    requests = [(item, verdict.needs_reader) for item, verdict, _ in waiting]
+    assigned = assign_further_readers(requests, actor_id=actor_id, loads=loads)
+    for item, verdict, stored in waiting:
+        if assigned[item.id] is None:
+            yield item, engine.no_reader_left(verdict), stored
+        else:
+            yield item, engine.reader_assigned(verdict), stored
 
 
 # --- what changes --------------------------------------------------------------------------------
@@ -353,38 +397,62 @@ def apply_verdict(item: Item, verdict: engine.Verdict, outcome: ItemOutcome | No
     )
 
 
-class _Changes:
-    """A cycle's outcome upserts and item moves, gathered and written in bulk."""
+# What one item's verdict changes, in plain values: (item pk, item id, state before, state after, the stored outcome,
+# the outcome to write or None when it stays, the note). Plain so that it pickles quickly (``_HeldChanges``).
+_Change = tuple[int, str, str, str, dict[str, Any] | None, dict[str, Any] | None, str | None]
+
+
+def _change(item: ItemRow, verdict: engine.Verdict, stored: dict[str, Any] | None) -> _Change | None:
+    """The change one item's verdict makes; None when its state and outcome stay as stored."""
+    after = outcome_change(verdict, stored)
+    if after is None and verdict.state == item.state:
+        return None
+    return (item.id, item.item_id, item.state, verdict.state.value, stored, after, "; ".join(verdict.reasons) or None)
+
+
+class _HeldChanges:
+    """The judged chunks' changes, held until the further readers are chosen, as one pickled list per chunk.
+
+    Nothing is written before then: the further readers' assignments and their audit entries go in first,
+    as they always have, then the changes in item order. Pickled, a chunk's changes take a fraction of the
+    memory their objects do, and it is every item's changes that a large cycle would otherwise hold at once
+    (bench/README.md, "Reconciliation in chunks"). An item waiting for its further reader stands as its pk.
+    """
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def add(self, changes: list[_Change | int]) -> None:
+        self.chunks.append(pickle.dumps(changes, pickle.HIGHEST_PROTOCOL))
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def __iter__(self) -> Iterator[list[_Change | int]]:
+        while self.chunks:
+            yield pickle.loads(self.chunks.pop(0))  # our own bytes, never anything read from outside
+
+
+class _Writer:
+    """Writes a cycle's changes in bulk, a chunk at a time, all at one moment: outcome upserts, then the moves."""
 
     def __init__(self, cycle_id: int, actor_id: int | None):
         self.cycle_id, self.actor_id, self.now = cycle_id, actor_id, utcnow()
-        self.outcomes: list[dict[str, Any]] = []
-        self.moves: list[states.Move] = []
 
-    def add(self, item: ItemRow, verdict: engine.Verdict, stored: dict[str, Any] | None) -> None:
-        """What one item's verdict changes; nothing when its state and outcome stay as stored."""
-        after = outcome_change(verdict, stored)
-        if after is None and verdict.state == item.state:
-            return
-        if after is not None:
-            self.outcomes.append({**after, "item_pk": item.id})
-        before_values, after_values = _outcome_audit(stored, after)
-        self.moves.append(
-            states.Move(
-                item.id,
-                item.item_id,
-                item.state,
-                verdict.state,
-                before_values,
-                after_values,
-                "; ".join(verdict.reasons) or None,
-            )
-        )
-
-    def write(self) -> None:
-        execute_many(_outcome_upsert(), self.outcomes, computed_at=self.now)
-        states.move_many(self.moves, cycle_id=self.cycle_id, actor_id=self.actor_id, at=self.now)
-        expire_loaded(ItemOutcome, "item_pk", (row["item_pk"] for row in self.outcomes))
+    def write(self, changes: Iterable[_Change | None]) -> None:
+        outcomes = []
+        moves = []
+        for change in changes:
+            if change is None:
+                continue
+            item_pk, item_key, old, new, stored, after, note = change
+            if after is not None:
+                outcomes.append({**after, "item_pk": item_pk})
+            before_values, after_values = _outcome_audit(stored, after)
+            moves.append(states.Move(item_pk, item_key, old, new, before_values, after_values, note))
+        execute_many(_outcome_upsert(), outcomes, computed_at=self.now)
+        states.move_many(moves, cycle_id=self.cycle_id, actor_id=self.actor_id, at=self.now)
+        expire_loaded(ItemOutcome, "item_pk", (row["item_pk"] for row in outcomes))
 
 
 def _outcome_upsert():

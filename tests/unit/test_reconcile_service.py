@@ -10,7 +10,7 @@ import pytest
 from app.assignment.models import Assignment, AssignmentSource
 from app.audit.models import AuditEntry
 from app.committee.models import CommitteeResolution
-from app.cycles.models import ItemState
+from app.cycles.models import Item, ItemState
 from app.extensions import db
 from app.reconcile.models import ItemOutcome
 from app.reconcile.service import ReconcileError, reconcile_cycle
@@ -158,6 +158,87 @@ def test_discrepant_item_gets_a_third_reader_then_resolves(app):
         # insight: third 1 is closer to the second read's 2 → (1 + 2) / 2; clarity agreed at 3.
         assert outcome.combined == {"insight": 1.5, "clarity": 3.0}
         assert outcome.result == "fail" and item.state == ItemState.RESOLVED
+
+
+def reconciled_in_chunks(cycle, chunk_items):
+    """Everything one reconciliation writes, in the order written (ids aside: PostgreSQL's sequences do not roll
+    back), then rolled back so that the next run starts from the same database."""
+    counts = reconcile_cycle(cycle, chunk_items=chunk_items)
+    db.session.flush()
+    in_cycle = Item.cycle_id == cycle.id
+    pairs = {
+        assignment_id: (item_pk, reviewer_id)
+        for assignment_id, item_pk, reviewer_id in db.session.execute(
+            db.select(Assignment.id, Assignment.item_pk, Assignment.reviewer_id)
+        )
+    }
+    written = (
+        counts,
+        db.session.execute(db.select(Item.id, Item.state).where(in_cycle).order_by(Item.id)).all(),
+        db.session.execute(
+            db.select(
+                ItemOutcome.item_pk,
+                ItemOutcome.combined,
+                ItemOutcome.mean,
+                ItemOutcome.total,
+                ItemOutcome.result,
+                ItemOutcome.discrepant_domains,
+                ItemOutcome.reasons,
+            ).order_by(ItemOutcome.id)
+        ).all(),
+        db.session.execute(
+            db.select(Assignment.item_pk, Assignment.reviewer_id, Assignment.source).order_by(Assignment.id)
+        ).all(),
+        [
+            (
+                entry.action,
+                pairs[entry.object_id] if entry.object_type == "assignment" else entry.object_id,
+                entry.item_key,
+                entry.before,
+                entry.after,
+                entry.note,
+            )
+            for entry in db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.id))
+        ],
+    )
+    db.session.rollback()
+    return written
+
+
+def test_chunks_smaller_than_the_cycle_write_what_one_chunk_writes(app):
+    # Ten items judged three at a time: the further readers are still chosen together (the two capped readers
+    # run out, so some items go to the committee), and the outcomes, moves and audit entries come in the same
+    # order as when every item is judged at once.
+    with app.app_context():
+        cycle = f.make_cycle()
+        first, second = pair(cycle)
+        capped = [f.make_user(), f.make_user()]
+        for reviewer in capped:
+            f.add_member(cycle, reviewer, max_load=2)
+        agree, split = [{"insight": 3, "clarity": 3}] * 2, [{"insight": 4, "clarity": 3}, {"insight": 2, "clarity": 3}]
+        applicants = [f.make_applicant(cycle) for _ in range(3)]
+        f.make_conflict(capped[1], applicants[1])
+        layout = [(0, agree), (0, split), (0, split), (1, split), (1, None), (1, split), (2, split), (2, agree)]
+        items = []
+        for owner, scores in layout:
+            if scores is None:  # one read submitted, the other assigned: in review
+                item = essay_with_reads(cycle, applicants[owner], [first], agree[:1])
+                f.assign(item, second)
+            else:
+                item = essay_with_reads(cycle, applicants[owner], [first, second], scores)
+            items.append(item)
+        f.make_essay(cycle, applicants[2], rubric_key="t-essay")  # nobody reads it yet
+        decided = essay_with_reads(cycle, applicants[2], [first, second], split)
+        db.session.add(CommitteeResolution(item_pk=decided.id, scores={"insight": 3, "clarity": 3}, rationale="met"))
+        db.session.commit()
+
+        in_chunks = reconciled_in_chunks(cycle, 3)
+        at_once = reconciled_in_chunks(cycle, 1_000)
+
+        counts = at_once[0]
+        assert counts["adjudicating"] == 4 and counts["committee"] == 1 and counts["decided"] == 1
+        assert counts["agreed"] == 2 and counts["in_review"] == 1 and counts["unassigned"] == 1
+        assert in_chunks == at_once
 
 
 def test_committee_resolution_makes_the_item_decided(app):
