@@ -43,6 +43,7 @@ from app.assignment.facts import (
 )
 from app.assignment.models import Assignment, AssignmentDecline, AssignmentSource
 from app.audit.service import record, record_many
+from app.bulk import BATCH
 from app.calibration import seeding
 from app.cycles import states
 from app.cycles.models import Cycle, Item, ItemState
@@ -587,23 +588,9 @@ def _further_reader_picks(
 ) -> list[tuple[Item, ReviewerFacts, AssignmentSource]]:
     """Plain rows and the pool's facts only (no ORM entity): reconciliation runs this from the command line."""
     reviewers = pool_facts(cycle.id, loads)
-    found = lookups(cycle, {item.applicant_pk for item, _ in group})
-    applicants = applicants_by_pk(item.applicant_pk for item, _ in group)
-    qualified = _Qualified(reviewers)
-    demands = []
-    for item, _ in group:
-        facts = item_facts(item, applicants.get(item.applicant_pk), found)
-        demands.append(
-            ItemDemand(
-                key=item.item_id,
-                needed=1,
-                eligible=qualified.eligible(facts),
-                **_blindness_group(item.applicant_pk, facts),
-            )
-        )
     solution = solve(
         [ReviewerCapacity(key=r.user_id, order=r.email, load=r.load, max_load=r.max_load) for r in reviewers],
-        demands,
+        _further_reader_demands(cycle, [item for item, _ in group], reviewers),
     )
     request_of = {item.item_id: (item, source) for item, source in group}
     facts_of = {r.user_id: r for r in reviewers}
@@ -612,6 +599,34 @@ def _further_reader_picks(
         item, source = request_of[key]
         picks.append((item, facts_of[reviewer_id], source))
     return picks
+
+
+def _further_reader_demands(cycle: Row, items: list[Item], reviewers: list[ReviewerFacts]) -> list[ItemDemand]:
+    """One read wanted per item, with who may take it. The lookups are read for ``BATCH`` applicants at a time
+    and let go before the solve: thousands of items would otherwise hold every applicant's conflicts, items
+    and readers beside the demands (bench/README.md, "Reconciliation in chunks")."""
+    qualified = _Qualified(reviewers)
+    by_applicant: dict[int | None, list[Item]] = defaultdict(list)
+    for item in items:
+        by_applicant[item.applicant_pk].append(item)
+    owners = list(by_applicant)
+    demands = []
+    for start in range(0, len(owners), BATCH):
+        batch = owners[start : start + BATCH]
+        found = lookups(cycle, batch)
+        applicants = applicants_by_pk(batch)
+        for owner in batch:
+            for item in by_applicant[owner]:
+                facts = item_facts(item, applicants.get(owner), found)
+                demands.append(
+                    ItemDemand(
+                        key=item.item_id,
+                        needed=1,
+                        eligible=qualified.eligible(facts),
+                        **_blindness_group(item.applicant_pk, facts),
+                    )
+                )
+    return demands
 
 
 class _Qualified:
