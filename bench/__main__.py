@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.child import CYCLE_NAME as CYCLE
-from bench.generate import write_workbooks
+from bench.generate import SEED, write_workbooks
 
 OUT = Path(__file__).resolve().parent / "out"
+cycle_seed = SEED  # `--seed N` measures another cycle from the generator, one the code was never tuned on
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = Path(sys.executable).with_name("flask")
 
@@ -135,7 +136,7 @@ def log(message: str) -> None:
 def prepare(factor: int) -> Scale:
     scale = Scale(factor, OUT / f"scale{factor}")
     log(f"{factor}x: workbooks")
-    scale.counts = write_workbooks(factor, scale.directory)
+    scale.counts = write_workbooks(factor, scale.directory, seed=cycle_seed)
     scale.path("instance").mkdir(parents=True, exist_ok=True)
     log(f"{factor}x: importing reviewers, applications, essays, conflicts")
     child(
@@ -574,7 +575,16 @@ def main() -> None:
         action="store_true",
         help="only the scores import at 1x: floor, `flask import scores` and in process, side by side",
     )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="another cycle of the same size from the generator (an unseen one), built and kept in bench/out/seedN/",
+    )
     options = parser.parse_args()
+    if options.seed is not None and options.seed != SEED:
+        global OUT, cycle_seed
+        OUT, cycle_seed = OUT / f"seed{options.seed}", options.seed
     repeats = options.repeats or (1 if options.quick else 3)
     if options.import_only:
         main_import_only(options.repeats or 3)
