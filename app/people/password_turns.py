@@ -37,7 +37,7 @@ LOCK_FOLDER = "locks"
 LOWEST_PRIORITY = 19
 POLL_SECONDS = 0.01
 RETRY_AFTER_SECONDS = 2
-BUSY_MESSAGE = "Many sign-ins are being checked at this moment. Wait a few seconds and try again."
+BUSY_MESSAGE = "Many passwords are being checked at this moment. Wait a few seconds and try again."
 
 T = TypeVar("T")
 _held = threading.local()  # how deep this thread is inside turns (a turn is re-entrant)

@@ -78,7 +78,7 @@ def test_a_sign_in_when_every_turn_and_waiting_place_is_taken_is_answered_429_an
     assert reply.status_code == 429
     assert reply.headers["Retry-After"] == str(password_turns.RETRY_AFTER_SECONDS)
     page = reply.get_data(as_text=True)
-    assert "Many sign-ins are being checked at this moment" in page
+    assert "Many passwords are being checked at this moment" in page
     assert f'value="{EMAIL}"' in page  # the form again, with what was typed
     assert waited < app.config["PASSWORD_CHECK_WAIT_SECONDS"]  # answered at once: no waiting place was free
     assert attempts_counted(app) == 0
@@ -110,7 +110,7 @@ def test_a_password_change_turned_away_gets_its_form_back_with_nothing_changed_o
     assert reply.status_code == 429
     assert reply.headers["Retry-After"] == str(password_turns.RETRY_AFTER_SECONDS)
     page = reply.get_data(as_text=True)
-    assert "Change your password" in page and "Many sign-ins are being checked at this moment" in page
+    assert "Change your password" in page and "Many passwords are being checked at this moment" in page
     with app.app_context():
         assert db.session.get(User, member).password_hash == hash_before
     assert attempts_counted(app) == 0
@@ -132,7 +132,7 @@ def test_an_account_change_turned_away_asks_for_the_password_again_with_nothing_
         for lock in held:
             lock.release()
     assert reply.status_code == 422  # the user page again, the message under "Your password"
-    assert "Many sign-ins are being checked at this moment" in reply.get_data(as_text=True)
+    assert "Many passwords are being checked at this moment" in reply.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(User, member).role == Role.REVIEWER
     assert attempts_counted(app) == 0
