@@ -5,6 +5,7 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
+from app import textlimits as limits
 from app.extensions import db
 from app.forms import show_problems
 from app.people import service
@@ -54,7 +55,8 @@ def login() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]] | st
     """The sign-in form; after success the user lands on `next` (if within the app) or their start page."""
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or landing_url(current_user))
-    form = LoginForm(next=request.args.get("next", ""))
+    # ``email`` comes from the set-password page's redirect: the address the user just chose a password for.
+    form = LoginForm(next=request.args.get("next", ""), email=request.args.get("email", "")[: limits.EMAIL])
     if not form.validate_on_submit():
         return render_template("people/login.html", form=form)
     email = service.attempt_key(form.email.data)

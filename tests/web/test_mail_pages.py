@@ -128,6 +128,19 @@ def test_an_invitation_link_sets_the_password_once_then_sign_in_reaches_the_queu
     assert client.get("/reviews/").status_code == 200
 
 
+def test_after_choosing_a_password_the_sign_in_form_holds_the_address_and_the_cursor_waits_in_password(app, people):
+    client = app.test_client()
+    done = choose(client, invitation_path(app, people["new"]))
+    assert done.status_code == 303
+    page = client.get(done.headers["Location"]).text
+    email_input = re.search(r'<input[^>]*name="email"[^>]*>', page).group(0)
+    password_input = re.search(r'<input[^>]*name="password"[^>]*>', page).group(0)
+    assert 'value="new@example.org"' in email_input and "autofocus" not in email_input
+    assert "autofocus" in password_input
+    plain = client.get("/login").text  # without an address the cursor starts in the e-mail field
+    assert "autofocus" in re.search(r'<input[^>]*name="email"[^>]*>', plain).group(0)
+
+
 @pytest.mark.parametrize("change", ["tampered", "truncated", "long", "expired", "disabled"])
 def test_a_tampered_expired_or_foreign_link_is_refused_with_the_same_words(app, people, change):
     path = invitation_path(app, people["new"])
