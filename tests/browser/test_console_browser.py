@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from app.assignment.models import Assignment
+from app.cycles.models import Cycle, MemberRole
 from app.extensions import db
 from app.people.models import Role, User
 from tests import factories as f
@@ -167,3 +168,21 @@ def test_coordinator_downloads_the_export_and_it_reopens(app, page, cycle_id, tm
     finally:
         workbook.close()
     assert problems == []
+
+
+def test_the_committee_page_fits_a_phone_without_scrolling_sideways(app, page, cycle_id):
+    """The members table scrolls inside its frame; nothing in it (the Unseat buttons' hidden names) may widen
+    the page itself beyond the 390 px of the screen."""
+    with app.app_context():
+        cycle = db.session.get(Cycle, cycle_id)
+        for n in (1, 2):
+            member = f.make_user(
+                Role.COMMITTEE, email=f"member.with.a.long.address{n}@association.example.org", name=f"Member {n}"
+            )
+            f.add_member(cycle, member, MemberRole.COMMITTEE)
+        db.session.commit()
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page)
+    page.goto(f"/console/cycles/{cycle_id}/committee")
+    expect(page.get_by_role("heading", name="Who sits on the committee")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
