@@ -27,7 +27,7 @@ from app.errors import InputError
 from app.extensions import db
 from app.numbers import whole_number
 from app.people.models import Role, User
-from app.reconcile.engine import disagrees_on
+from app.reconcile.engine import disagrees_on, needs_information
 from app.reconcile.models import ItemOutcome
 from app.reports import (
     STATE_ORDER,
@@ -109,6 +109,7 @@ class BoardRow:
     result: str | None
     mean: float | None
     committee_scored: bool
+    information_missing: bool = False  # requirement lines every read marked "more information needed"
 
 
 @dataclass(frozen=True)
@@ -358,6 +359,7 @@ def _board_row(
         result,
         mean,
         resolution_id is not None,
+        needs_information(reasons or []),
     )
 
 

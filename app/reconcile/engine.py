@@ -196,13 +196,28 @@ def majority_marks(rubric: Rubric, reads: Sequence[ReadScores]) -> tuple[dict[st
 # The reason an outcome carries when its reads disagree on pass/fail (the board says so when no domain differs).
 PASS_FAIL_REASON = "reads disagree on pass/fail"
 REQUIREMENT_REASON = "requirement {key}: reviewers' marks differ"
+NO_MAJORITY_REASON = "requirement {key}: no majority among the marks"
+MORE_INFO_REASON = "requirement {key}: more information needed"
+REQUIREMENT_PREFIX = "requirement "
+LINE_SPLIT_ENDINGS = (REQUIREMENT_REASON.split("}", 1)[1], NO_MAJORITY_REASON.split("}", 1)[1])
+MORE_INFO_ENDING = MORE_INFO_REASON.split("}", 1)[1]
 
 
 def disagrees_on(reasons: Sequence[str]) -> tuple[bool, bool]:
-    """Whether an outcome's reasons (as ``_Judgement.reasons`` wrote them) hold a pass/fail split, and a
-    requirement line marked differently."""
-    prefix = REQUIREMENT_REASON.split("{", 1)[0]
-    return PASS_FAIL_REASON in reasons, any(reason.startswith(prefix) for reason in reasons)
+    """Whether an outcome's reasons (as ``_Judgement.reasons`` and a third read's settling wrote them) hold a
+    pass/fail split, and a requirement line marked differently (or with no majority after a third read).
+
+    A line that every read marked "more information needed" is no disagreement: see ``needs_information``."""
+    return PASS_FAIL_REASON in reasons, any(_line_reason_of(reason, LINE_SPLIT_ENDINGS) for reason in reasons)
+
+
+def needs_information(reasons: Sequence[str]) -> bool:
+    """Whether an outcome's reasons hold a requirement line the reads agree needs more information."""
+    return any(_line_reason_of(reason, (MORE_INFO_ENDING,)) for reason in reasons)
+
+
+def _line_reason_of(reason: str, endings: Sequence[str]) -> bool:
+    return reason.startswith(REQUIREMENT_PREFIX) and reason.endswith(tuple(endings))
 
 
 class _Judgement(NamedTuple):
@@ -406,13 +421,11 @@ def _combine(rubric: Rubric, values: Mapping[str, list[float]]) -> tuple[dict[st
 
 
 def _line_reasons(disputed: Sequence[str]) -> list[str]:
-    return [f"requirement {key}: no majority among the marks" for key in disputed]
+    return [NO_MAJORITY_REASON.format(key=key) for key in disputed]
 
 
 def _more_info_reasons(marks: Mapping[str, str]) -> list[str]:
-    return [
-        f"requirement {key}: more information needed" for key, mark in marks.items() if mark == CheckStatus.MORE_INFO
-    ]
+    return [MORE_INFO_REASON.format(key=key) for key, mark in marks.items() if mark == CheckStatus.MORE_INFO]
 
 
 def _final(

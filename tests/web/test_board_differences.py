@@ -6,7 +6,7 @@ import pytest
 from app.cycles.models import Item, ItemState, MemberRole
 from app.extensions import db
 from app.people.models import Role
-from app.reconcile.engine import PASS_FAIL_REASON, REQUIREMENT_REASON, disagrees_on
+from app.reconcile.engine import PASS_FAIL_REASON, REQUIREMENT_REASON, disagrees_on, needs_information
 from app.reconcile.service import reevaluate_item
 from tests import factories as f
 from tests.factories import ESSAY_DOMAINS
@@ -22,6 +22,17 @@ def test_the_engine_s_own_reasons_say_what_the_reads_split_on():
         True,
     )
     assert disagrees_on([]) == (False, False)
+
+
+def test_lines_the_reads_agree_need_more_information_are_no_split_in_requirement_marks():
+    # Two paper reads that both left "RS/C hours" at more information: they agree, and the item is with the
+    # committee for the missing figure, not because the reviewers marked the line differently.
+    agreed_gap = ["requirement rsc_hours: more information needed", "requirement leadership: more information needed"]
+    assert disagrees_on(agreed_gap) == (False, False)
+    assert needs_information(agreed_gap)
+    # After a third read the marks of a line may still split: that is a disagreement.
+    assert disagrees_on(["requirement rsc_hours: no majority among the marks"]) == (False, True)
+    assert not needs_information(["requirement rsc_hours: reviewers' marks differ", PASS_FAIL_REASON])
 
 
 @pytest.fixture
@@ -52,3 +63,42 @@ def test_a_pass_fail_split_within_tolerance_reads_pass_fail_only(app, split_item
     row = page[page.index(">E-77<") :]
     row = row[: row.index("</tr>")]
     assert "pass/fail only" in row
+
+
+# The Specialist application rubric's eight domains (rubrics/imhs-application.toml).
+IMHS_DOMAINS = (
+    "theoretical_foundations",
+    "law_regulation_policy",
+    "systems_expertise",
+    "direct_service_skills",
+    "working_with_others",
+    "communicating",
+    "thinking",
+    "reflection",
+)
+
+
+def test_a_portfolio_with_agreeing_reads_and_unmarked_requirement_lines_says_information_is_missing(app):
+    """Both reads give every domain a 3 and mark no requirement line (as a paper session's import may leave
+    them): they agree, the lines need more information, and the board says that rather than "requirement
+    marks"."""
+    with app.app_context():
+        cycle = f.make_cycle("Spring portfolios")
+        member = f.make_user(Role.COMMITTEE, email="cam@example.org", name="Cam", password=PASSWORD)
+        f.add_member(cycle, member, MemberRole.COMMITTEE)
+        item = f.make_application_item(
+            cycle, f.make_applicant(cycle, applicant_id="P-5"), rubric_key="imhs-application"
+        )
+        for n in (1, 2):
+            reviewer = f.make_user(Role.REVIEWER, email=f"r{n}@example.org")
+            f.submitted_read(f.assign(item, reviewer), dict.fromkeys(IMHS_DOMAINS, 3), number=n)
+        reevaluate_item(item, actor_id=None)
+        db.session.commit()
+        assert item.state == ItemState.COMMITTEE
+        cycle_id = cycle.id
+    client = signed_in_client(app, "cam@example.org", PASSWORD)
+    page = client.get(f"/committee/cycles/{cycle_id}/").get_data(as_text=True)
+    row = page[page.index(">APP-P-5<") :]
+    row = row[: row.index("</tr>")]
+    assert "requirements: more information needed" in row
+    assert "requirement marks" not in row
