@@ -2,7 +2,7 @@
 the rubric's rules in words, with what the final-score form starts from."""
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -153,7 +153,7 @@ def item_comparison(item: Item) -> ItemComparison:
         requirements,
         rule_in_words(rubric),
         differences_in_words(rubric, domains, requirements, [columns[i] for i in originals]),
-        list(outcome.reasons) if outcome else [],
+        reasons_in_words(rubric, outcome.reasons) if outcome else [],
         outcome.result if outcome else None,
         resolution_snapshot(resolution),
         prefill,
@@ -250,6 +250,23 @@ def rule_in_words(rubric: Rubric) -> str:
         else "A disagreement comes straight to the committee."
     )
     return " ".join(parts)
+
+
+def reasons_in_words(rubric: Rubric, reasons: Sequence[str]) -> list[str]:
+    """Reconciliation's reasons with the rubric's words for its keys: "reflection: scores differ by more than 1"
+    reads "Reflection: …", "requirement rsc_hours: more information needed" reads "requirement “<label>”: …"."""
+    names = {domain.key: domain.name for domain in rubric.domains}
+    labels = {requirement.key: requirement.label for requirement in rubric.requirements}
+    worded = []
+    for reason in reasons:
+        head, colon, rest = reason.partition(": ")
+        key = head.removeprefix("requirement ")
+        if colon and head != key and key in labels:
+            reason = f"requirement “{labels[key]}”: {rest}"
+        elif colon and head in names:
+            reason = f"{names[head]}: {rest}"
+        worded.append(reason)
+    return worded
 
 
 def differences_in_words(

@@ -78,10 +78,10 @@ IMHS_DOMAINS = (
 )
 
 
-def test_a_portfolio_with_agreeing_reads_and_unmarked_requirement_lines_says_information_is_missing(app):
-    """Both reads give every domain a 3 and mark no requirement line (as a paper session's import may leave
-    them): they agree, the lines need more information, and the board says that rather than "requirement
-    marks"."""
+@pytest.fixture
+def unmarked_portfolio(app):
+    """A Specialist portfolio whose two reads give every domain a 3 and mark no requirement line (as a paper
+    session's import may leave them), with the committee; its cycle and item pks."""
     with app.app_context():
         cycle = f.make_cycle("Spring portfolios")
         member = f.make_user(Role.COMMITTEE, email="cam@example.org", name="Cam", password=PASSWORD)
@@ -95,7 +95,26 @@ def test_a_portfolio_with_agreeing_reads_and_unmarked_requirement_lines_says_inf
         reevaluate_item(item, actor_id=None)
         db.session.commit()
         assert item.state == ItemState.COMMITTEE
-        cycle_id = cycle.id
+        return cycle.id, item.id
+
+
+def test_the_item_page_words_reconciliation_s_reasons_with_the_rubric_s_labels(app, unmarked_portfolio):
+    _, item_pk = unmarked_portfolio
+    client = signed_in_client(app, "cam@example.org", PASSWORD)
+    page = client.get(f"/committee/items/{item_pk}").get_data(as_text=True)
+    noted = page[page.index("Reconciliation noted:") :]
+    noted = noted[: noted.index("</p>")]
+    assert "requirement “Code of Ethics signed”: more information needed" in noted
+    assert "requirement “Member of the association”: more information needed" in noted
+    assert "code_of_ethics" not in noted and "membership" not in noted
+
+
+def test_a_portfolio_with_agreeing_reads_and_unmarked_requirement_lines_says_information_is_missing(
+    app, unmarked_portfolio
+):
+    """The reads agree and the lines need more information: the board says that rather than "requirement
+    marks"."""
+    cycle_id, _ = unmarked_portfolio
     client = signed_in_client(app, "cam@example.org", PASSWORD)
     page = client.get(f"/committee/cycles/{cycle_id}/").get_data(as_text=True)
     row = page[page.index(">APP-P-5<") :]
