@@ -58,6 +58,7 @@ def test_reviewer_scores_every_domain_reloads_and_submits(app, page, assignment_
     page.get_by_role("link", name="Start item E-301").click()
     expect(page.get_by_role("heading", name=re.compile("Item E-301"))).to_be_visible()
     expect(page.get_by_text("Hidden Applicant")).to_have_count(0)
+    expect(page.locator("#read-state")).to_have_text("Not started")
 
     for domain, level in zip(ESSAY_DOMAINS, [3, 3, 2, 4, 3, 2], strict=True):
         page.locator(f"label[for='score-{domain}-{level}']").click()
@@ -66,6 +67,7 @@ def test_reviewer_scores_every_domain_reloads_and_submits(app, page, assignment_
     expect(page.locator("#status-reflection")).to_have_text("Saved")
     expect(page.locator("#read-progress")).to_contain_text("6 of 6 domains scored")
     expect(page.locator("#page-save-status")).to_have_text("All changes saved")
+    expect(page.locator("#read-state")).to_have_text("Draft")  # the title's badge follows the first save, no reload
     assert stored(app, assignment_id)["reflection"] == (4, "Names her own frustration and uses it.")
 
     page.reload()

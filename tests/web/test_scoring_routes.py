@@ -1,6 +1,7 @@
 """Reviewer queue and scoring routes: object checks, blind essays, CSRF, XSS, autosave, submit, query counts."""
 
 import html
+import re
 
 import pytest
 from sqlalchemy import select
@@ -212,6 +213,16 @@ def test_autosave_returns_the_status_and_an_out_of_band_progress_counter(app, wo
     save(client, world["own"], "thinking", 2, 2)
     assert "2 of 6 domains scored" in save(client, world["own"], "reflection", 4, 3).get_data(as_text=True)
     assert stored_scores(app, world["own"]) == {"reflection": 4, "thinking": 2}
+
+
+def test_the_first_autosave_turns_the_title_s_not_started_badge_into_draft_out_of_band(app, world):
+    client = signed_in(app, world["a"])
+    page = client.get(f"/reviews/{world['own']}").get_data(as_text=True)
+    assert re.search(r'<span id="read-state" class="badge badge--not-started">Not started</span>', page)
+    body = save(client, world["own"], "reflection", 3, 1).get_data(as_text=True)
+    assert re.search(r'<span id="read-state" class="badge badge--draft" hx-swap-oob="true">Draft</span>', body)
+    page = client.get(f"/reviews/{world['own']}").get_data(as_text=True)
+    assert re.search(r'<span id="read-state" class="badge badge--draft">Draft</span>', page)
 
 
 def test_the_progress_an_autosave_answers_with_counts_what_is_stored_after_it(app, world):
