@@ -119,11 +119,12 @@ class InviteReport:
     def describe(self) -> str:
         line = f"invited {len(self.invited)}"
         if self.still_valid:
+            holds = "holds" if len(self.still_valid) == 1 else "hold"
             line += (
-                f"; {len(self.still_valid)} still hold a valid invitation ({', '.join(self.still_valid[:5])}"
+                f"; {len(self.still_valid)} still {holds} a valid invitation ({', '.join(self.still_valid[:5])}"
                 f"{' …' if len(self.still_valid) > 5 else ''})"
             )
-        return line + f"; {self.have_password} already have a password"
+        return line + f"; {self.have_password} already {'has' if self.have_password == 1 else 'have'} a password"
 
 
 def invite_cycle(

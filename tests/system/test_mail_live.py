@@ -77,7 +77,7 @@ def test_invitation_reset_and_reminders_arrive_once_and_the_link_works_once(depl
         invited = flask(env, "invite", "--cycle", "Load test")
         assert invited.returncode == 0, invited.stderr
         assert "invited 1;" in invited.stdout and "mail: sent 1" in invited.stdout
-        assert "invited 0; 1 still hold a valid invitation" in flask(env, "invite", "--cycle", "Load test").stdout
+        assert "invited 0; 1 still holds a valid invitation" in flask(env, "invite", "--cycle", "Load test").stdout
         (invitation,) = smtp.to("fresh@load.test")
         path = LINK.search(invitation.body).group(1)
 

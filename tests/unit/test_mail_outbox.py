@@ -68,7 +68,7 @@ def test_invite_sends_one_link_to_each_member_without_a_password_and_no_second_w
         spring()
     result = invite(runner)
     assert result.exit_code == 0, result.output
-    assert "invited 3; 1 already have a password" in result.output and "mail: sent 3" in result.output
+    assert "invited 3; 1 already has a password" in result.output and "mail: sent 3" in result.output
     received = smtp.messages()
     assert sorted(r for m in received for r in m.recipients) == [
         "ann@example.org",
@@ -289,3 +289,14 @@ def test_the_development_servers_request_log_hides_link_secrets(app):
     )
     assert all(f.filter(record) for f in logging.getLogger("werkzeug").filters)
     assert "Zx9-secret_part" not in record.getMessage() and "GET /password/set?token=[link" in record.getMessage()
+
+
+def test_the_invitation_report_agrees_in_number_with_its_counts():
+    from app.mail.service import InviteReport
+
+    one = InviteReport(invited=[], still_valid=["ann@example.org"], have_password=1)
+    assert one.describe() == "invited 0; 1 still holds a valid invitation (ann@example.org); 1 already has a password"
+    two = InviteReport(invited=["cy@example.org"], still_valid=["ann@example.org", "ben@example.org"], have_password=0)
+    assert two.describe() == (
+        "invited 1; 2 still hold a valid invitation (ann@example.org, ben@example.org); 0 already have a password"
+    )
