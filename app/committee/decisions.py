@@ -452,7 +452,7 @@ def accept_suggestions(
 
 def unknown_parts(row: ApplicantRow) -> list[str]:
     """What is not known yet about an application while the product cannot suggest a decision on it, in words
-    (e.g. "Part 2: essay E-1 is discrepant"); empty once it can.
+    (e.g. "Part 2 essay E-1 (discrepant) not final"); empty once it can.
 
     A suggestion needs every part known, or an exam part failed, which decides
     *not endorsed* whatever else (``engine.suggest_decision``). A decision
@@ -469,7 +469,8 @@ def unknown_parts(row: ApplicantRow) -> list[str]:
     if row.portfolio is None:
         gaps.append("the portfolio has no review item")
     elif row.portfolio.result is None:
-        gaps.append(f"the portfolio ({row.portfolio.item_id}) is {state(row.portfolio)}")
+        # Worded as the essays are: "the portfolio (APP-1) is committee" read as if the state were a place.
+        gaps.append(f"the portfolio {row.portfolio.item_id} ({state(row.portfolio)}) not final")
     if row.mc_score is None:
         gaps.append("Part 1 has no multiple-choice score")
     if not row.essays:

@@ -186,6 +186,10 @@ def test_the_unknown_parts_are_named_in_words(world):
         "Part 1 has no multiple-choice score",
         "Part 2 essay E-3 (unassigned) not final",
     ]
+    f.make_application_item(cycle, extra)  # Cy's portfolio, APP-A-3, not read yet
+    db.session.commit()
+    rows = {row.applicant_id: row for row in applicant_rows(cycle)}
+    assert decisions.unknown_parts(rows["A-3"])[0] == "the portfolio APP-A-3 (unassigned) not final"
     # Bo's Part 1 failed: not endorsed whatever else, so nothing is missing for a decision.
     assert decisions.unknown_parts(rows["A-2"]) == []
 
