@@ -29,6 +29,30 @@ KIND_HINTS = {
     "rationale; optional decided_by (a committee member's e-mail; you, when blank).",
     "committee": "Committee: email; optional name (needed for a new account) and organization. Seats committee "
     "or coordinator accounts on this cycle; new ones are committee accounts without a password.",
+    # Portfolio records (docs/requirements.md): each file replaces the records of its kind of the applicants it names.
+    "training": "Training records: applicant_id, hours; optional title, topic (general, dei, rsc), completed_on. "
+    "Replaces the training of each applicant the file names.",
+    "rsc": "RS/C log: applicant_id, hours, provider; optional provider_endorsement, format (individual, group), "
+    "about_providing, peer, started_on, ended_on. Replaces the RS/C entries of each applicant the file names.",
+    "references": "References: applicant_id, rater; optional rater_role, rater_endorsement, received_on. One row "
+    "per rater; replaces the references of each applicant the file names.",
+    "work": "Work history: applicant_id, started_on; optional ended_on (blank: ongoing), role, kind, "
+    "with_infant_and_parent, supervised, paid. Replaces the work history of each applicant the file names.",
+}
+# What the kind select shows: the hint's name for it ("rsc" read "Rsc", "reference_scores" kept its underscore).
+KIND_LABELS = {
+    "reviewers": "Reviewers",
+    "applications": "Applications",
+    "essays": "Essays",
+    "conflicts": "Conflicts of interest",
+    "scores": "Paper-scored reads",
+    "reference_scores": "Expert scores of validity essays",
+    "committee": "Committee",
+    "training": "Training records",
+    "rsc": "RS/C log",
+    "references": "References",
+    "work": "Work history",
+    "decisions": "Committee decisions",
 }
 
 
@@ -43,9 +67,7 @@ class CycleForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    kind = SelectField(
-        "What the file holds", choices=[SelectChoice(kind, kind.replace("_", " ").capitalize()) for kind in KINDS]
-    )
+    kind = SelectField("What the file holds", choices=[SelectChoice(kind, KIND_LABELS[kind]) for kind in KINDS])
     file = FileField(
         "Spreadsheet (.xlsx or .csv)",
         validators=[FileRequired("Choose a file to import.")],

@@ -25,6 +25,7 @@ from app.committee.board import calibration_table, cycle_pictures
 from app.console import service
 from app.console.forms import (
     KIND_HINTS,
+    KIND_LABELS,
     AccountActiveForm,
     ActionForm,
     BlindnessForm,
@@ -53,7 +54,7 @@ from app.extensions import db
 from app.forms import sentence, show_problems
 from app.imports.readers import ImportLimits
 from app.imports.service import import_file
-from app.imports.validate import template_header
+from app.imports.validate import KINDS, template_header
 from app.jobs import service as jobs
 from app.jobs.models import JobKind
 from app.letters import service as letters_service
@@ -242,7 +243,9 @@ def _render_import(
         cycle=cycle,
         form=form,
         result=result,
+        kinds=KINDS,
         hints=KIND_HINTS,
+        kind_labels=KIND_LABELS,
         too_large=too_large,
         limit_mb=limit_mb,
     ), status

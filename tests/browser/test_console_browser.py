@@ -170,9 +170,10 @@ def test_coordinator_downloads_the_export_and_it_reopens(app, page, cycle_id, tm
     assert problems == []
 
 
-def test_the_committee_page_fits_a_phone_without_scrolling_sideways(app, page, cycle_id):
+def test_the_committee_and_import_pages_fit_a_phone_without_scrolling_sideways(app, page, cycle_id):
     """The members table scrolls inside its frame; nothing in it (the Unseat buttons' hidden names) may widen
-    the page itself beyond the 390 px of the screen."""
+    the page itself beyond the 390 px of the screen; nor may the import page's list of kinds, whose column names
+    (with_infant_and_parent) do not break by themselves."""
     with app.app_context():
         cycle = db.session.get(Cycle, cycle_id)
         for n in (1, 2):
@@ -185,4 +186,7 @@ def test_the_committee_page_fits_a_phone_without_scrolling_sideways(app, page, c
     sign_in(page)
     page.goto(f"/console/cycles/{cycle_id}/committee")
     expect(page.get_by_role("heading", name="Who sits on the committee")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.goto(f"/console/cycles/{cycle_id}/import")
+    expect(page.get_by_role("heading", name="What each kind needs")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -720,3 +720,37 @@ def test_a_blank_import_template_lists_the_columns_of_its_kind(app, world):
     assert reply.status_code == 200 and reply.mimetype == "text/csv"
     assert reply.get_data(as_text=True).strip() == "item_id,applicant_id,rubric,prompt,response,validity"
     assert coordinator.get("/console/import-templates/nonsense.csv").status_code == 404
+
+
+def test_the_import_page_describes_every_kind_it_offers_in_words_with_a_blank_template(app, world):
+    """Each of the twelve kinds in the select has a name, a description and a template that downloads; the
+    portfolio records (training, RS/C, references, work) had none, and "rsc" and "reference_scores" showed as
+    keys."""
+    coordinator = signed_in(app, world["coordinator"])
+    page = coordinator.get(f"/console/cycles/{world['cycle_id']}/import").get_data(as_text=True)
+    options = re.findall(r'<option[^>]*value="([^"]+)"[^>]*>([^<]*)</option>', page)
+    assert [value for value, _ in options] == [
+        "reviewers",
+        "applications",
+        "essays",
+        "conflicts",
+        "scores",
+        "reference_scores",
+        "committee",
+        "training",
+        "rsc",
+        "references",
+        "work",
+        "decisions",
+    ]
+    assert (
+        dict(options)["rsc"] == "RS/C log" and dict(options)["reference_scores"] == "Expert scores of validity essays"
+    )
+    formats = page[page.index('id="formats-title"') :]
+    assert "Reference_scores" not in formats and "<dt>RS/C log</dt>" in formats and "<dt>Work history</dt>" in formats
+    for value, _ in options:
+        assert f"/console/import-templates/{value}.csv" in formats
+        assert coordinator.get(f"/console/import-templates/{value}.csv").status_code == 200
+    assert coordinator.get("/console/import-templates/rsc.csv").get_data(as_text=True).strip() == (
+        "applicant_id,hours,provider,provider_endorsement,format,about_providing,peer,started_on,ended_on"
+    )
