@@ -8,6 +8,7 @@ from app.extensions import db
 from app.people.models import Role
 from app.reconcile.engine import PASS_FAIL_REASON, REQUIREMENT_REASON, disagrees_on, needs_information
 from app.reconcile.service import reevaluate_item
+from app.rubrics.registry import get_rubric
 from tests import factories as f
 from tests.factories import ESSAY_DOMAINS
 from tests.web.helpers import signed_in_client
@@ -65,19 +66,6 @@ def test_a_pass_fail_split_within_tolerance_reads_pass_fail_only(app, split_item
     assert "pass/fail only" in row
 
 
-# The Specialist application rubric's eight domains (rubrics/imhs-application.toml).
-IMHS_DOMAINS = (
-    "theoretical_foundations",
-    "law_regulation_policy",
-    "systems_expertise",
-    "direct_service_skills",
-    "working_with_others",
-    "communicating",
-    "thinking",
-    "reflection",
-)
-
-
 @pytest.fixture
 def unmarked_portfolio(app):
     """A Specialist portfolio whose two reads give every domain a 3 and mark no requirement line (as a paper
@@ -91,7 +79,9 @@ def unmarked_portfolio(app):
         )
         for n in (1, 2):
             reviewer = f.make_user(Role.REVIEWER, email=f"r{n}@example.org")
-            f.submitted_read(f.assign(item, reviewer), dict.fromkeys(IMHS_DOMAINS, 3), number=n)
+            f.submitted_read(
+                f.assign(item, reviewer), dict.fromkeys(get_rubric("imhs-application").domain_keys, 3), number=n
+            )
         reevaluate_item(item, actor_id=None)
         db.session.commit()
         assert item.state == ItemState.COMMITTEE
