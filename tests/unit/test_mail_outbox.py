@@ -300,3 +300,16 @@ def test_the_invitation_report_agrees_in_number_with_its_counts():
     assert two.describe() == (
         "invited 1; 2 still hold a valid invitation (ann@example.org, ben@example.org); 0 already have a password"
     )
+
+
+def test_a_digest_of_one_read_speaks_of_it_and_one_of_several_of_one_of_them(app):
+    from app.mail.messages import render
+
+    entry = {"item_id": "E-1", "what": "essay", "cycle": "Spring", "due": None, "link": "http://x/reviews/1"}
+    with app.app_context():
+        one = render("new_assignments", name="Ann", entries=[entry], queue="http://x/reviews/")
+        two = render("new_assignments", name="Ann", entries=[entry, {**entry, "item_id": "E-2"}], queue="q")
+    assert "This item is now in your review queue" in one.body
+    assert "If you cannot read it (a conflict of interest, or no time), decline it" in one.body
+    assert "one of them" not in one.body
+    assert "If you cannot read one of them (a conflict of interest, or no time), decline it" in two.body
