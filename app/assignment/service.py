@@ -270,7 +270,9 @@ def _demand(facts: ItemFacts, reviewers: list[PoolReviewer]) -> ItemDemand:
         if not reasons:
             eligible.append(reviewer.facts.user_id)
         elif ALREADY_READING not in reasons:  # current readers are counted as reads, not as exclusions
-            excluded.extend(reasons)
+            # One count per reviewer, under all of their reasons: counted per reason, a reviewer with a declared
+            # conflict at the applicant's own organization read as two reviewers.
+            excluded.append(" and ".join(reasons))
     return ItemDemand(
         key=facts.item_key,
         needed=0,

@@ -210,6 +210,24 @@ def test_inactive_and_non_pool_reviewers_are_never_used(ctx):
     )
 
 
+def test_a_reviewer_kept_off_an_item_for_two_reasons_is_counted_once_with_both(ctx):
+    """Two reviewers, neither eligible: one declared a conflict with an applicant of her own organization, the
+    other only works there. The report counts two reviewers, not three reasons."""
+    cycle = make_cycle(readers=2)
+    both = reviewer(cycle, "both@x.org", organization="Mercy Hospital")
+    reviewer(cycle, "colleague@x.org", organization="mercy hospital")
+    applicant = make_applicant(cycle, organization="Mercy  Hospital")
+    make_conflict(both, applicant)
+    make_essay(cycle, applicant, item_id="E1")
+    plan = auto_assign(cycle)
+    assert plan.reads == ()
+    assert plan.shortfalls[0].reason == (
+        "E1: needs 2 more reads: no eligible reviewer holds designation C; not eligible: "
+        "1 declared conflict with the applicant and same organization as the applicant, "
+        "1 same organization as the applicant"
+    )
+
+
 def test_application_items_need_an_endorsement_not_a_designation(ctx):
     cycle = make_cycle(readers=1)
     endorsed = reviewer(cycle, "endorsed@x.org", designations="", endorsements="ECMHM-C")
