@@ -351,9 +351,14 @@ class RemindReport:
         if self.already_today:
             line += f"; {len(self.already_today)} already had a reminder today"
         if self.not_yet:
-            line += f"; {self.not_yet} have nothing due within {days_before} days"
+            line += (
+                f"; {self.not_yet} {'has' if self.not_yet == 1 else 'have'} nothing due within {days_before} "
+                f"day{'s' if days_before != 1 else ''}"
+            )
         if self.no_due_date:
-            line += f"; {self.no_due_date} pending reads have no due date (set one for the cycle)"
+            one = self.no_due_date == 1
+            reads = "read has" if one else "reads have"
+            line += f"; {self.no_due_date} pending {reads} no due date (set one for the cycle)"
         return line
 
 
