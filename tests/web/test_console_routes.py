@@ -754,3 +754,20 @@ def test_the_import_page_describes_every_kind_it_offers_in_words_with_a_blank_te
     assert coordinator.get("/console/import-templates/rsc.csv").get_data(as_text=True).strip() == (
         "applicant_id,hours,provider,provider_endorsement,format,about_providing,peer,started_on,ended_on"
     )
+
+
+def test_the_users_list_tells_an_account_still_without_a_password_from_one_that_signs_in(app, world):
+    with app.app_context():
+        f.make_user(Role.REVIEWER, email="invited@example.org", name="Ivy Invited")
+        gone = f.make_user(Role.REVIEWER, email="gone@example.org", name="Gus Gone", password="a long passphrase")
+        gone.active = False
+        db.session.commit()
+    page = signed_in(app, world["coordinator"]).get("/console/users").get_data(as_text=True)
+
+    def sign_in_cell(email):
+        row = page[page.index(f"<td>{email}</td>") :]
+        return row[: row.index("</tr>")]
+
+    assert "no password yet" in sign_in_cell("invited@example.org")
+    assert "disabled" in sign_in_cell("gone@example.org") and "no password" not in sign_in_cell("gone@example.org")
+    assert ">active<" in sign_in_cell("coord@example.org")
