@@ -146,3 +146,11 @@ def test_without_htmx_the_buttons_and_the_progress_fall_back_to_the_page(app, wo
     progress = coordinator.get(f"/console/cycles/{world['cycle_id']}/export/progress")
     assert progress.status_code == 200 and '<h2 id="export-title"' in progress.get_data(as_text=True)
     _poll(coordinator, world, "export")  # let the worker finish before the app goes away
+
+
+def test_the_export_page_names_every_sheet_the_workbook_has(world, coordinator):
+    page = coordinator.get(_page(world)).get_data(as_text=True)
+    listed = page[page.index("Every sheet of the cycle:") :]
+    listed = listed[: listed.index("</p>")].lower()
+    for sheet in SHEETS:  # the workbook's sheets, written out by hand in tests/factories.py
+        assert sheet.lower() in listed, sheet
