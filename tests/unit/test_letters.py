@@ -254,3 +254,23 @@ def test_a_template_for_one_decision_wins_over_the_one_for_all_and_the_rest_keep
     files = _letters_zip(decided)
     assert _texts(files["A-1.docx"]) == ["Endorsed: Ada Applicant"]
     assert _texts(files["A-2.docx"]) == ["For all: Not endorsed"]
+
+
+def test_a_shortfall_read_from_the_applications_columns_is_worded_for_the_applicant(app):
+    """The letter says what was counted against what is needed, not which spreadsheet column it came from nor
+    what the coordinator could not check without records."""
+    from datetime import date
+
+    from app.requirements.records import Portfolio
+    from app.requirements.rules import evaluate
+    from app.requirements.service import ApplicationLines
+
+    with app.app_context():
+        rubric = get_rubric("imhs-application")  # RS/C received: at least 50 h; membership must be yes
+    figures = {"rsc_hours": 30, "member": False}
+    results = evaluate(rubric.requirements, Portfolio(figures=figures), date(2027, 4, 30))
+    entries = letters.lines_not_met(ApplicationLines("A-9", "Cy", "IMHS", results, {}, {}))
+    label = {line.key: line.label for line in rubric.requirements}
+    assert f"{label['rsc_hours']}: not met (30 h, 50 h needed)" in entries
+    assert f"{label['membership']}: not met (Not a member)" in entries
+    assert not [entry for entry in entries if "column" in entry or "checked without" in entry]
