@@ -25,8 +25,8 @@ KIND_HINTS = {
     "scores": "Paper-scored reads: item_id, reviewer_email, domain, score; optional comment, submitted_at, round "
     "(2: a third reader's read).",
     "reference_scores": "Expert scores of validity essays: item_id, domain, score; every domain of each essay.",
-    "decisions": "A committee meeting's decisions: applicant_id, decision (endorse, not_endorsed, revise), "
-    "rationale; optional decided_by (a committee member's e-mail; you, when blank).",
+    "decisions": "Committee decisions: a meeting's decisions, a row per application: applicant_id, decision "
+    "(endorse, not_endorsed, revise), rationale; optional decided_by (a committee member's e-mail; you, when blank).",
     "committee": "Committee: email; optional name (needed for a new account) and organization. Seats committee "
     "or coordinator accounts on this cycle; new ones are committee accounts without a password.",
     # Portfolio records (docs/requirements.md): each file replaces the records of its kind of the applicants it names.
@@ -39,21 +39,8 @@ KIND_HINTS = {
     "work": "Work history: applicant_id, started_on; optional ended_on (blank: ongoing), role, kind, "
     "with_infant_and_parent, supervised, paid. Replaces the work history of each applicant the file names.",
 }
-# What the kind select shows: the hint's name for it ("rsc" read "Rsc", "reference_scores" kept its underscore).
-KIND_LABELS = {
-    "reviewers": "Reviewers",
-    "applications": "Applications",
-    "essays": "Essays",
-    "conflicts": "Conflicts of interest",
-    "scores": "Paper-scored reads",
-    "reference_scores": "Expert scores of validity essays",
-    "committee": "Committee",
-    "training": "Training records",
-    "rsc": "RS/C log",
-    "references": "References",
-    "work": "Work history",
-    "decisions": "Committee decisions",
-}
+# What the kind select and the list show: each hint's name ("rsc" read "Rsc", "reference_scores" kept its underscore).
+KIND_LABELS = {kind: hint.partition(": ")[0] for kind, hint in KIND_HINTS.items()}
 
 
 class CycleForm(FlaskForm):
