@@ -260,9 +260,9 @@ def reasons_in_words(rubric: Rubric, reasons: Sequence[str]) -> list[str]:
     worded = []
     for reason in reasons:
         head, colon, rest = reason.partition(": ")
-        key = head.removeprefix("requirement ")
+        key = head.removeprefix(engine.REQUIREMENT_PREFIX)
         if colon and head != key and key in labels:
-            reason = f"requirement “{labels[key]}”: {rest}"
+            reason = f"{engine.REQUIREMENT_PREFIX}“{labels[key]}”: {rest}"
         elif colon and head in names:
             reason = f"{names[head]}: {rest}"
         worded.append(reason)
