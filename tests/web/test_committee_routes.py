@@ -557,3 +557,21 @@ def test_the_portfolio_form_settles_requirement_lines_with_the_scores(app, world
             select(RequirementFinal).filter_by(application_id=world["ada"], requirement_key=first.key)
         )
         assert (final.status.value, final.rationale) == ("not_met", "The hours fall short.")
+
+
+def test_deciding_one_application_on_its_card_takes_its_accept_box_away(app, world):
+    """Bo (A-2) is ready to decide, so his card offers "Accept the suggestion"; once a member records his decision
+    on the card's own form, the answer replaces the box with an empty one (it stayed until a reload)."""
+    client = signed_in(app, world, "maya")
+    box = f'<div id="accept-choice-{world["bo"]}">'
+    page = client.get(pages(world)["applications"]).get_data(as_text=True)
+    assert box in page and f'name="accept" value="{world["bo"]}"' in page[page.index(box) :]
+    answer = client.post(
+        decide_path(world, "bo"),
+        data={"csrf_token": token(client), "decision": "not_endorsed", "rationale": "Part 1 below the mark."},
+        headers={"HX-Request": "true"},
+    )
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 200, body[:2000]
+    swapped = body[body.index(f'<div id="accept-choice-{world["bo"]}" hx-swap-oob="true">') :]
+    assert 'name="accept"' not in swapped[: swapped.index("</div>")]
