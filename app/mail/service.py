@@ -268,7 +268,8 @@ def _what(kind: ItemKind) -> str:
 
 def queue_assignment_notices(cycle: Cycle | None = None) -> NoticeReport:
     """One digest per reviewer of the reads given to them since they were last told, and one message for
-    further (third) reads; each read is told once. Imported reads and reads already submitted are only marked.
+    further (third) reads; each read is told once. Imported reads, reads already submitted and reads of items that
+    need no more reading (agreed, resolved, decided, with the committee) are only marked.
     """
     query = (
         select(
@@ -283,6 +284,7 @@ def queue_assignment_notices(cycle: Cycle | None = None) -> NoticeReport:
             User.email,
             User.name,
             User.active,
+            Item.state,
         )
         .join(Item, Assignment.item_pk == Item.id)
         .join(Cycle, Item.cycle_id == Cycle.id)
@@ -298,8 +300,12 @@ def queue_assignment_notices(cycle: Cycle | None = None) -> NoticeReport:
         return NoticeReport()
     told: dict[tuple[str, str], list] = defaultdict(list)
     people: dict[str, str] = {}
-    for assignment_id, _reviewer, source, item_id, kind, cycle_name, due, status, email, name, active in rows:
+    for assignment_id, _reviewer, source, item_id, kind, cycle_name, due, status, email, name, active, state in rows:
         if not active or source == AssignmentSource.IMPORT or status == ReadStatus.SUBMITTED:
+            continue
+        if state in NO_LONGER_READ:
+            # Settled (or with the committee) before anyone was told, e.g. a third read `flask reconcile` gave
+            # that the committee decided first: asking for it now would send the reviewer to a decided item.
             continue
         group = "third_read" if source in FURTHER_READS else "new_assignments"
         told[email, group].append(

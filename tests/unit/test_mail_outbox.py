@@ -327,3 +327,23 @@ def test_the_reminder_report_agrees_in_number_with_its_counts():
         "reminded 0 reviewers (0 overdue); 2 have nothing due within 3 days; "
         "3 pending reads have no due date (set one for the cycle)"
     )
+
+
+def test_a_further_read_on_an_item_decided_before_anyone_was_told_sends_no_message(app, smtp):
+    """`flask reconcile` gives a third read; the committee decides the item before `flask mail send` runs: the
+    reader is not asked for a read of a decided item, and the assignment counts as told."""
+    from app.assignment.models import AssignmentSource
+    from app.cycles.models import ItemState
+
+    with app.app_context():
+        cycle = f.make_cycle("Spring")
+        essay = f.make_essay(cycle, f.make_applicant(cycle), item_id="E-5")
+        nora = f.make_user(Role.REVIEWER, email="nora@example.org", name="Nora", designations="C")
+        third = f.assign(essay, nora, source=AssignmentSource.THIRD_READER)
+        essay.state = ItemState.DECIDED
+        db.session.commit()
+        report = service.queue_assignment_notices()
+        db.session.commit()
+        assert (report.digests, report.further) == (0, 0)
+        assert db.session.get(Assignment, third.id).notified_at is not None
+        assert db.session.scalars(select(OutboxMessage)).all() == []
