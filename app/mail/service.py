@@ -8,7 +8,7 @@ and never carry a password or an essay's text.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -285,6 +285,7 @@ def queue_assignment_notices(cycle: Cycle | None = None) -> NoticeReport:
             User.name,
             User.active,
             Item.state,
+            Cycle.id,
         )
         .join(Item, Assignment.item_pk == Item.id)
         .join(Cycle, Item.cycle_id == Cycle.id)
@@ -296,11 +297,17 @@ def queue_assignment_notices(cycle: Cycle | None = None) -> NoticeReport:
     if cycle is not None:
         query = query.where(Item.cycle_id == cycle.id)
     rows = db.session.execute(query).all()
+    # A read still closed behind its reviewer's qualification set is neither told nor marked: the digest after
+    # they pass (or are released) names it, when it opens.
+    opens = {
+        cycle_id: released_to_reviewer(db.session.get_one(Cycle, cycle_id)) for cycle_id in {row[-1] for row in rows}
+    }
+    rows = [row for row in rows if opens[row[-1]](row[0], row[1])]
     if not rows:
         return NoticeReport()
     told: dict[tuple[str, str], list] = defaultdict(list)
     people: dict[str, str] = {}
-    for assignment_id, _reviewer, source, item_id, kind, cycle_name, due, status, email, name, active, state in rows:
+    for assignment_id, _reviewer, source, item_id, kind, cycle_name, due, status, email, name, active, state, _ in rows:
         if not active or source == AssignmentSource.IMPORT or status == ReadStatus.SUBMITTED:
             continue
         if state in NO_LONGER_READ:
@@ -386,10 +393,19 @@ def pending_reads(cycle: Cycle):
         )
         .order_by(User.email, effective_due(), *QUEUE_ORDER)
     ).all()
+    opens = released_to_reviewer(cycle)
+    return [row for row in rows if opens(row[0], row[1])]
+
+
+def released_to_reviewer(cycle: Cycle) -> Callable[[int, int], bool]:
+    """(assignment id, reviewer id) → whether the read is open to its reviewer: every read, or in a cycle with
+    a qualification set only the set's until the reviewer passes it or is released (docs/calibration.md)."""
     if not cycle.qualify_items:
-        return rows
+        return lambda _assignment_id, _reviewer_id: True
     standings = calibration_service.standings(cycle)
-    return [row for row in rows if (standing := standings.get(row[1])) is None or standing.opens(row[0])]
+    return lambda assignment_id, reviewer_id: (
+        (standing := standings.get(reviewer_id)) is None or standing.opens(assignment_id)
+    )
 
 
 def remind(cycle: Cycle, *, days_before: int, today: date | None = None) -> RemindReport:

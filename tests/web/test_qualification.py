@@ -256,3 +256,36 @@ def test_previous_and_next_stay_within_the_set_until_it_is_passed(app, world):
     # Passed: the whole queue, the seeded essay and the live one after the set.
     assert "2 of 4" in after and "Previous item: E-900" in after and "Next item: E-902" in after
     assert "Next item to score: E-902" in after
+
+
+def test_the_new_reads_digest_names_only_what_is_open_and_the_rest_once_the_set_is_passed(app, world):
+    from app.cycles.models import Cycle
+    from app.mail.service import queue_assignment_notices
+
+    def digest_of(email):
+        return [
+            message.body
+            for message in db.session.scalars(
+                db.select(OutboxMessage)
+                .where(OutboxMessage.kind == "new_assignments", OutboxMessage.recipient == email)
+                .order_by(OutboxMessage.id)
+            )
+        ]
+
+    with app.app_context():
+        queue_assignment_notices(db.session.get(Cycle, world["cycle"]))
+        db.session.commit()
+        (first,) = digest_of("good@example.org")
+        # The set's two essays, not the live one or the seeded one that answer 404 until the set is passed.
+        assert "E-900" in first and "E-901" in first
+        assert "E-100" not in first and "E-902" not in first
+    client = signed_in_client(app, "good@example.org", PASSWORD)
+    submit_all(client, world["good@example.org"]["set"][0], 3)
+    submit_all(client, world["good@example.org"]["set"][1], 3)
+    with app.app_context():
+        queue_assignment_notices()  # as `flask mail send` does
+        db.session.commit()
+        first, second = digest_of("good@example.org")
+        assert "E-100" in second and "E-902" in second and "E-900" not in second
+        # The one who missed hears of nothing beyond their set.
+        assert all("E-100" not in body for body in digest_of("far@example.org"))
