@@ -108,7 +108,10 @@ def submit(assignment_id: int) -> Response | str | tuple[str, int]:
 @role_required(Role.REVIEWER)
 def decline_page(assignment_id: int) -> str:
     """The queue's way to decline: the item's id and what to write, one field and a button."""
-    assignment = _own_assignment_or_404(assignment_id)
+    return _render_decline_page(_own_assignment_or_404(assignment_id))
+
+
+def _render_decline_page(assignment: Assignment, problem: str | None = None, reason: str | None = None) -> str:
     read = service.find_read(assignment)
     return render_template(
         "scoring/decline.html",
@@ -116,6 +119,8 @@ def decline_page(assignment_id: int) -> str:
         item=assignment.item,
         read=read,
         submitted=read is not None and read.status == ReadStatus.SUBMITTED,
+        problem=problem,
+        reason=reason,
     )
 
 
@@ -133,11 +138,15 @@ def decline(assignment_id: int) -> Response | str | tuple[str, int]:
         db.session.rollback()
         reason = exc.problems.get("reason")
         problem = f"Not declined: {reason}." if reason else str(exc)[:1].upper() + str(exc)[1:] + "."
+        status = 409 if submitted else 422
+        if request.form.get("page") == "decline":
+            # Sent from the decline page: answered there, not on the scoring page with the form far below.
+            return _render_decline_page(assignment, problem, request.form.get("reason")), status
         return _render_page(
             assignment,
             decline_problem=problem,
             decline_reason=request.form.get("reason"),
-        ), 409 if submitted else 422
+        ), status
     db.session.commit()
     flash(
         f"You declined {item_id}. The coordinator will give it to another reviewer; thank you for saying why.",

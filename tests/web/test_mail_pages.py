@@ -362,6 +362,14 @@ def test_a_reviewer_declines_and_the_dashboard_refills_the_item_for_the_next_rev
         f"/reviews/{asg_id}/decline", data={"csrf_token": csrf_token_from(queue.text), "reason": "  "}
     )
     assert empty.status_code == 422 and "Not declined: say why the assignment is declined." in empty.text
+    # Sent from the decline page, the refusal is answered on that page, its form unfolded right below it.
+    again = reviewer.post(
+        f"/reviews/{asg_id}/decline",
+        data={"csrf_token": csrf_token_from(queue.text), "reason": "  ", "page": "decline"},
+    )
+    assert again.status_code == 422 and "<title>Decline E-1" in again.text
+    assert again.text.index("Not declined: say why") < again.text.index('name="reason"')
+    assert 'name="page" value="decline"' in again.text and "Submit read" not in again.text
     done = reviewer.post(
         f"/reviews/{asg_id}/decline",
         data={"csrf_token": csrf_token_from(queue.text), "reason": "I supervised this applicant"},
