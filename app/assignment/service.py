@@ -41,7 +41,7 @@ from app.assignment.facts import (
     reviewer_facts,
     reviewer_loads,
 )
-from app.assignment.models import Assignment, AssignmentDecline, AssignmentSource
+from app.assignment.models import FURTHER_READ_SOURCES, Assignment, AssignmentDecline, AssignmentSource
 from app.audit.service import record, record_many
 from app.bulk import BATCH
 from app.calibration import seeding
@@ -714,7 +714,9 @@ def swap(assignment: Assignment, new_reviewer: User, *, actor_id: int | None = N
     reasons = _refusals(item, new_reviewer)
     if reasons:
         raise AssignmentError(f"{prefix}: {'; '.join(reasons)}")
-    # The new reader is the coordinator's choice, whoever chose the old one.
+    # The new reader is the coordinator's choice, whoever chose the old one; a further read stays one, or the next
+    # reconciliation would see no third reader pending and assign another, and its reader would not be told why.
+    source = assignment.source if assignment.source in FURTHER_READ_SOURCES else AssignmentSource.MANUAL
     record(
         "assignment.swap",
         "assignment",
@@ -723,14 +725,14 @@ def swap(assignment: Assignment, new_reviewer: User, *, actor_id: int | None = N
         cycle_id=item.cycle_id,
         item_key=item.item_id,
         before={"reviewer": old_reviewer.email, "source": assignment.source.value},
-        after={"reviewer": new_reviewer.email, "source": AssignmentSource.MANUAL.value},
+        after={"reviewer": new_reviewer.email, "source": source.value},
     )
     if read is not None:
         db.session.delete(read)  # with its scores and marks (ON DELETE CASCADE)
         db.session.flush()
     db.session.expire(assignment, ["read"])
     assignment.reviewer = new_reviewer
-    assignment.source = AssignmentSource.MANUAL
+    assignment.source = source
     assignment.assigned_at = utcnow()
     assignment.assigned_by_id = actor_id
     assignment.notified_at = None  # the new reader has not been told

@@ -688,6 +688,26 @@ def test_swap(ctx):
     )
 
 
+def test_a_swapped_third_reader_is_still_the_third_reader_and_reconciliation_adds_no_fourth(ctx):
+    from app.reconcile.service import reconcile_cycle
+    from tests.factories import ESSAY_DOMAINS
+
+    cycle = make_cycle(readers=2)
+    first, second = reviewer(cycle, "first@x.org"), reviewer(cycle, "second@x.org")
+    third, other = reviewer(cycle, "third@x.org"), reviewer(cycle, "other@x.org")
+    essay = make_essay(cycle, make_applicant(cycle), item_id="E1")
+    submitted_read(add_assignment(essay, first), dict.fromkeys(ESSAY_DOMAINS, 3), number=1)
+    submitted_read(add_assignment(essay, second), {**dict.fromkeys(ESSAY_DOMAINS, 3), "reflection": 1}, number=2)
+    reconcile_cycle(cycle)  # reflection 3 against 1: a third reader, third@ or other@ (both hold nothing)
+    (further,) = db.session.scalars(db.select(Assignment).filter_by(item_pk=essay.id, source="third_reader"))
+    taker = other if further.reviewer_id == third.id else third
+    swap(further, taker, actor_id=None)
+    assert further.source == AssignmentSource.THIRD_READER
+    assert audit("assignment.swap")[-1].after == {"reviewer": taker.email, "source": "third_reader"}
+    reconcile_cycle(cycle)  # the swapped read is the pending third read: nobody else is asked
+    assert readers_of(essay) == {first.id, second.id, taker.id}
+
+
 def test_swap_refused_once_the_read_is_started(ctx):
     cycle = make_cycle()
     old, new = reviewer(cycle, "old@x.org"), reviewer(cycle, "new@x.org")
