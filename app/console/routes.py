@@ -149,7 +149,7 @@ def release_reviewer(cycle_id: int, user_id: int) -> Response:
         calibration_service.release(cycle, reviewer, form.reason.data, actor_id=current_user.id)
     except InputError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(sentence("; ".join(exc.problems.values())) + ".", "error")  # words, without the field's name
     else:
         db.session.commit()
         flash(f"{reviewer.name}'s review items are released.", "success")
