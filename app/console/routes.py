@@ -67,6 +67,7 @@ from app.people.models import Role, User
 from app.people.service import UserError
 from app.reconcile.service import ReconcileError, reconcile_cycle
 from app.scoring import service as scoring_service
+from app.timeutil import format_date
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 
@@ -535,7 +536,7 @@ def set_due(assignment_id: int) -> Response | tuple[str, int]:
         item,
         lambda: assignment_service.set_due(assignment, due, actor_id=current_user.id),
         f"{assignment.reviewer.email}'s read of {item.item_id} is due "
-        + (f"{due:%Y-%m-%d}." if due else "with the cycle."),
+        + (f"{format_date(due)}." if due else "with the cycle."),
     )
 
 
