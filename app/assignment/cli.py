@@ -90,7 +90,13 @@ def report_lines(plan: Plan) -> list[str]:
             "Blindness across items is relaxed for this cycle: a reviewer may read an applicant's "
             "portfolio and their essays."
         )
-    lines.append("Load per reviewer (assignments in the cycle):")
+    # The loads are the plan's (what the cycle holds plus the new live reads); the validity reads are mixed in
+    # after it, so a coordinator reading "max 3" must not think the queues stop there.
+    lines.append(
+        "Load per reviewer (assignments in the cycle"
+        + (", before the validity reads mixed in" if plan.validity_seeded else "")
+        + "):"
+    )
     summaries = plan.load_summaries()
     if not summaries:
         lines.append("  no reviewers in the cycle's pool")

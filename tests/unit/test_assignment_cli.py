@@ -268,3 +268,19 @@ def test_contract_import_assign_export_is_eligible_blind_complete_and_optimal(ap
     for item_id in unfilled:
         assert f"  {item_id}: needs {2 - per_item[item_id]} more read" in result.output
     assert optimum > -(-len(pairs) // len(reviewers))  # the instance is not solved by spreading evenly
+
+
+def test_the_load_summary_says_it_comes_before_the_validity_reads_mixed_in():
+    from app.assignment.cli import report_lines
+    from app.assignment.service import Plan, PlannedRead, ReviewerLoad
+
+    ann = ReviewerLoad(1, "ann@x.org", frozenset(), frozenset(), None, before=0, after=2)
+    live = PlannedRead(1, "E1", "essay", 1, "ann@x.org")
+    plan = Plan(1, "Spring", 2, (live, live), (), (ann,), 1, (), lower_bound=2, validity_reads=(live,))
+    lines = report_lines(plan)
+    # Ann ends with 3 reads in all, 2 of them live: the summary's "max 2" is the plan's, before the validity read.
+    assert "Would mix 1 validity read into the reviewers' queues" in lines[2]
+    assert "Load per reviewer (assignments in the cycle, before the validity reads mixed in):" in lines
+    assert "  all reviewers (1): min 2 / median 2 / max 2" in lines
+    without = report_lines(Plan(1, "Spring", 2, (live, live), (), (ann,), 1, (), lower_bound=2))
+    assert "Load per reviewer (assignments in the cycle):" in without
