@@ -487,8 +487,10 @@ def test_a_read_gets_a_due_date_of_its_own_on_the_item_page(app, people):
     assert "ann@example.org&#39;s read of E-1 is due 15 January 2031." in saved.text
     with app.app_context():
         assert str(db.session.get_one(Assignment, asg_id).due) == "2031-01-15"
-    queue = signed_in_client(app, "ann@example.org", PASSWORD).get("/reviews/")
-    assert "15 January 2031" in queue.text
+    reviewer = signed_in_client(app, "ann@example.org", PASSWORD)
+    assert "15 January 2031" in reviewer.get("/reviews/").text
+    # The read's page gives the read's own date too, not the cycle's.
+    assert "due 15 January 2031" in reviewer.get(f"/reviews/{asg_id}").text
     with app.app_context():
         cycle = db.session.get_one(Cycle, world["cycle"])
         assert cycle.due != db.session.get_one(Assignment, asg_id).due
