@@ -786,6 +786,38 @@ def decline(assignment: Assignment, reason: str | None, *, actor_id: int | None 
     return declined
 
 
+def withdraw_open_further_reads(item: Item, *, actor_id: int | None, note: str) -> list[str]:
+    """Withdraw the item's further reads (third or extra) that are not submitted, once the item no longer needs
+    them: the committee has decided it. Each is audited with its draft, as a decline is; the e-mails of their
+    reviewers are returned.
+
+    Left in place, such a read stayed in its reviewer's queue as work to do on an item already settled."""
+    withdrawn = []
+    further = select(Assignment).where(Assignment.item_pk == item.id, Assignment.source.in_(FURTHER_READ_SOURCES))
+    for assignment in db.session.scalars(further).all():
+        read = assignment.read
+        if read is not None and read.submitted:
+            continue
+        record(
+            "assignment.withdraw",
+            "assignment",
+            assignment.id,
+            actor_id=actor_id,
+            cycle_id=item.cycle_id,
+            item_key=item.item_id,
+            note=note,
+            before={
+                "reviewer": assignment.reviewer.email,
+                "source": assignment.source.value,
+                "read": read.summary() if read else None,
+            },
+        )
+        withdrawn.append(assignment.reviewer.email)
+        db.session.delete(assignment)  # with its read, and that with its scores and marks (ON DELETE CASCADE)
+    db.session.flush()
+    return withdrawn
+
+
 def declines_of(cycle: Cycle, *, item: Item | None = None) -> list[AssignmentDecline]:
     """The cycle's declines (or one item's), oldest first, with their item and reviewer loaded."""
     query = select(AssignmentDecline).join(Item, Item.id == AssignmentDecline.item_pk).where(Item.cycle_id == cycle.id)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import textlimits as limits
+from app.assignment.service import withdraw_open_further_reads
 from app.audit.service import record
 from app.committee.errors import CommitteeInputError, StaleEdit
 from app.committee.models import CommitteeResolution, Decision, DecisionValue
@@ -225,7 +226,9 @@ def resolve_item(
 
     The result follows the rubric's pass rule on the final scores, exactly as
     reconciliation computes a decided item. The item becomes ``decided``; the
-    resolution, the state change and the outcome are audited.
+    resolution, the state change and the outcome are audited. A further read
+    (third or extra) not yet submitted is withdrawn, audited with its draft:
+    the item no longer needs it.
     ``expected_version`` is the version the member saw (None when nothing was saved yet).
     """
     rubric = get_rubric(item.rubric_key)
@@ -264,6 +267,7 @@ def resolve_item(
     apply_verdict(
         item, verdict, db.session.scalar(db.select(ItemOutcome).where(ItemOutcome.item_pk == item.id)), actor_id
     )
+    withdraw_open_further_reads(item, actor_id=actor_id, note="the committee decided the item")
     db.session.flush()
     return resolution
 

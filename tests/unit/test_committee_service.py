@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import select, text
 
+from app.assignment.models import Assignment, AssignmentSource
 from app.audit.models import AuditEntry
 from app.committee import board, charts, decisions
 from app.committee.comparison import item_comparison
@@ -10,13 +11,14 @@ from app.committee.errors import CommitteeInputError, StaleEdit
 from app.committee.models import CommitteeResolution, Decision
 from app.cycles.models import Application, Cycle, Item, ItemState
 from app.extensions import db
-from app.people.models import User
+from app.people.models import Role, User
 from app.reconcile.models import ItemOutcome
 from app.reports import cycle_figures
 from app.requirements.models import RequirementFinal
 from app.rubrics.registry import get_rubric
-from app.scoring.models import CheckStatus
+from app.scoring.models import CheckStatus, Read, ReadStatus, Score
 from tests import committee_world
+from tests import factories as f
 from tests.committee_world import essay_scores
 from tests.factories import ESSAY_DOMAINS
 
@@ -122,6 +124,41 @@ def test_resolving_records_the_scores_decides_the_item_and_audits_before_and_aft
     (evaluation,) = _audit("item.evaluate")
     assert evaluation.before["state"] == "committee" and evaluation.after["state"] == "decided"
     assert evaluation.after["outcome"]["result"] == "pass" and evaluation.note == "decided by the committee"
+
+
+def test_deciding_an_item_withdraws_its_further_reads_not_yet_submitted_and_keeps_the_submitted_ones(world):
+    """A third reader still at work when the committee decides would otherwise keep the item in their queue."""
+    item = _item(world, "split")
+    cara = f.make_user(Role.REVIEWER, email="cara@example.org", name="Cara Third")
+    dev = f.make_user(Role.REVIEWER, email="dev@example.org", name="Dev Extra")
+    eve = f.make_user(Role.REVIEWER, email="eve@example.org", name="Eve Late")
+    drafting = f.assign(item, cara, AssignmentSource.THIRD_READER)
+    draft = Read(assignment_id=drafting.id, status=ReadStatus.DRAFT)
+    db.session.add(draft)
+    db.session.flush()
+    db.session.add(Score(read_id=draft.id, domain_key="reflection", score=2))
+    f.submitted_read(f.assign(item, dev, AssignmentSource.EXTRA_READ), essay_scores(3), number=3)
+    f.assign(item, eve, AssignmentSource.THIRD_READER)  # not opened yet: no read
+    db.session.commit()
+
+    decisions.resolve_item(
+        item, _form_scores(), "Settled in the meeting.", actor_id=world["ids"]["maya"], expected_version=None
+    )
+    db.session.commit()
+
+    readers = db.session.scalars(
+        select(User.email).join(Assignment, Assignment.reviewer_id == User.id).where(Assignment.item_pk == item.id)
+    ).all()
+    # Ann and Ben's first reads and Dev's submitted extra read stay; Cara's draft and Eve's empty read go.
+    assert sorted(readers) == ["ann@example.org", "ben@example.org", "dev@example.org"]
+    withdrawn = _audit("assignment.withdraw")
+    assert [(entry.before["reviewer"], entry.before["source"]) for entry in withdrawn] == [
+        ("cara@example.org", "third_reader"),
+        ("eve@example.org", "third_reader"),
+    ]
+    assert withdrawn[0].before["read"]["scores"] == {"reflection": 2} and withdrawn[1].before["read"] is None
+    assert {entry.note for entry in withdrawn} == {"the committee decided the item"}
+    assert {entry.actor_id for entry in withdrawn} == {world["ids"]["maya"]}
 
 
 def test_a_final_score_below_the_domain_minimum_fails_the_item(world):
