@@ -338,6 +338,9 @@ def test_the_dashboard_and_the_board_show_each_reviewer_with_flags_and_drift(app
         # Scores 1 and 2 against 4: differences -3 and -2, none adjacent, mean -2.50.
         assert "mean difference -2.50 from the expert scores is beyond ±0.5 (severe)" in page
         assert '<svg class="sparkline"' in page and "reads 1–6: 0%, below 90%" in page
+        # Hana's count of live reads is of those with a co-reader (none here), and the column says so: a live read
+        # submitted before its co-reader's counted 0 under "Live reads", as if it were lost.
+        assert ">Live reads compared</th>" in page and "over the live reads compared: those of items" in page
         assert "<script" not in page.split("</header>")[-1]
 
 
