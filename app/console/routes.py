@@ -404,6 +404,18 @@ def _render_item(
     was sent, with its problems beside its fields, so nothing typed is lost."""
     candidates = assignment_service.candidates(item)
     rows = service.item_assignments(item, candidates)
+    # Eligible, yet a read given to them stays closed until they pass the qualification set or are released.
+    behind_set = (
+        {
+            reviewer_id
+            for reviewer_id, standing in calibration_service.standings(
+                item.cycle, [c.user.id for c in candidates]
+            ).items()
+            if not standing.qualification.released
+        }
+        if item.cycle.qualify_items
+        else set()
+    )
     assign_form = ReviewerChoiceForm(formdata=None, prefix="assign")
     assign_form.reviewer.choices = [
         SelectChoice(c.user.id, f"{c.user.name} ({c.user.email}) — load {c.load}") for c in candidates if not c.reasons
@@ -427,6 +439,7 @@ def _render_item(
         cycle=item.cycle,
         rows=rows,
         candidates=candidates,
+        behind_set=behind_set,
         assign_form=assign_form,
         forms=forms,
         error=error,

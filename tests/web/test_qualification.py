@@ -5,7 +5,7 @@ import pytest
 from app.audit.models import AuditEntry
 from app.calibration.figures import ScoredRead
 from app.calibration.qualification import Standing, qualification
-from app.cycles.models import Item, QualificationRelease, ReferenceScore
+from app.cycles.models import Cycle, Item, QualificationRelease, ReferenceScore
 from app.extensions import db
 from app.mail import background
 from app.mail.models import OutboxMessage
@@ -176,7 +176,6 @@ def test_a_reviewer_who_never_reaches_the_set_sees_only_what_they_have_and_waits
 
 
 def test_reminders_name_only_the_reads_released_to_the_reviewer(app, world):
-    from app.cycles.models import Cycle
     from app.mail.service import pending_reads
 
     with app.app_context():
@@ -263,7 +262,6 @@ def test_previous_and_next_stay_within_the_set_until_it_is_passed(app, world):
 
 
 def test_the_new_reads_digest_names_only_what_is_open_and_the_rest_once_the_set_is_passed(app, world):
-    from app.cycles.models import Cycle
     from app.mail.service import queue_assignment_notices
 
     def digest_of(email):
@@ -293,3 +291,23 @@ def test_the_new_reads_digest_names_only_what_is_open_and_the_rest_once_the_set_
         assert "E-100" in second and "E-902" in second and "E-900" not in second
         # The one who missed hears of nothing beyond their set.
         assert all("E-100" not in body for body in digest_of("far@example.org"))
+
+
+def test_the_item_page_says_which_eligible_reviewers_still_wait_behind_their_set(app, world):
+    with app.app_context():
+        from app.cycles.models import Applicant
+
+        applicant = db.session.scalars(db.select(Applicant)).one()
+        fresh = f.make_essay(db.session.get_one(Cycle, world["cycle"]), applicant, item_id="E-101")
+        db.session.commit()
+        fresh_pk = fresh.id
+    client = signed_in_client(app, "good@example.org", PASSWORD)
+    submit_all(client, world["good@example.org"]["set"][0], 3)
+    submit_all(client, world["good@example.org"]["set"][1], 3)  # good passes; far and short have not
+    coordinator = signed_in_client(app, "coord@example.org", PASSWORD)
+    page = coordinator.get(f"/console/items/{fresh_pk}").get_data(as_text=True)
+    note = "but the read stays closed to them until they pass the qualification set"
+    table = page.split("Who may read it")[1]
+    rows = {email: table.split(email)[1].split("</tr>")[0] for email in world if "@" in email}
+    assert note not in rows["good@example.org"]
+    assert note in rows["far@example.org"] and note in rows["short@example.org"]
