@@ -137,6 +137,9 @@ def test_a_reviewer_who_misses_is_told_kindly_and_the_coordinator_releases_them_
     coordinator = signed_in_client(app, "coord@example.org", PASSWORD)
     dashboard = coordinator.get(f"/console/cycles/{world['cycle']}").get_data(as_text=True)
     assert "Missed the set" in dashboard and "Set not complete" in dashboard and "Scoring the set" in dashboard
+    # The incomplete set says what completes it (short@ holds 1 of the 2 it needs).
+    short_row = dashboard.split("short@example.org")[1].split("</tr>")[0]
+    assert "The next auto-assignment adds the missing essays" in short_row
     release = f"/console/cycles/{world['cycle']}/qualification/{theirs['user']}/release"
     token = csrf_token_from(dashboard)
     refused = coordinator.post(release, data={"csrf_token": token, "reason": " "}, follow_redirects=True)
