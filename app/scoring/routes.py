@@ -242,6 +242,12 @@ def _render_page(
     locked = read is not None and read.status == ReadStatus.SUBMITTED
     content = service.read_content(read)
     review = requirements.review_of(application, rubric, item.cycle) if application else None
+    lines = review.lines if review else {}
+    # What the page shows as each line's mark: a draft's as submitting would record it; a submitted read's as kept.
+    marks = {
+        key: (content.checks.get(key) or line.prefill) if locked else service.current_mark(content, key, line.check)
+        for key, line in lines.items()
+    }
     return render_template(
         "scoring/score.html",
         assignment=assignment,
@@ -253,7 +259,8 @@ def _render_page(
         content=content,
         progress=service.content_progress(content, rubric, review.prefilled if review else None),
         problems=problems or [],
-        lines=review.lines if review else {},
+        lines=lines,
+        marks=marks,
         record_tables=review.tables if review else [],
         editable=not locked and own,
         outcome=service.outcome_of(read) if locked else None,

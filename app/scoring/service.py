@@ -1019,6 +1019,17 @@ def _prefill_checks(read_id: int, item: Item) -> None:
         db.session.execute(RequirementCheck.__table__.insert(), rows)
 
 
+def current_mark(content: ReadContent, key: str, check: str) -> str | None:
+    """A draft's mark of a line as submitting would record it against the product's ``check`` now: a mark that
+    still equals the check it was settled against, with no reason, follows the check when the records have
+    changed since; no mark starts from the check where it decided the line (docs/requirements.md)."""
+    mark = content.checks.get(key)
+    followed = content.computed.get(key)
+    if mark is None or (mark == followed and followed != check and not content.reasons.get(key)):
+        return prefilled_mark(check)
+    return mark
+
+
 def _settle_requirement_marks(
     item: Item, rubric: Rubric, content: ReadContent, problems: list[SubmitProblem]
 ) -> dict[str, tuple[str, str, str | None]]:
@@ -1034,10 +1045,7 @@ def _settle_requirement_marks(
     results = {result.key: result for result in requirements.results_for_item(item)}
     for requirement in rubric.requirements:
         result = results.get(requirement.key) or LineResult(requirement.key, requirement.label, MANUAL, None, None, "")
-        mark = content.checks.get(result.key)
-        followed = content.computed.get(result.key)
-        if mark is None or (mark == followed and followed != result.check and not content.reasons.get(result.key)):
-            mark = prefilled_mark(result.check)
+        mark = current_mark(content, result.key, result.check)
         reason = (content.reasons.get(result.key) or "").strip() or None
         if mark is None:
             unmarked.append(OpenField(f"requirement-{result.key}", result.label))

@@ -169,3 +169,26 @@ def test_a_read_imported_from_a_paper_session_confirms_every_computed_result(wor
         "rsc": ("not_met", "not_met", None),
         "ethics": ("more_info", "unknown", None),
     }
+
+
+def test_the_page_shows_a_line_left_as_checked_as_submitting_will_record_it(app, world):
+    """The records change under a draft: the page's marks (the line's radios, the summary before submitting) are
+    the ones submit records, not the mark stored against the old check."""
+    import re
+
+    from tests.web.helpers import signed_in_client
+
+    cycle, item, _ = world
+    password = "a long enough test password"
+    reader = f.make_user(Role.REVIEWER, email="r3@example.org", password=password)
+    f.add_member(cycle, reader)
+    assignment = f.assign(item, reader)
+    read = service.open_read(assignment)
+    db.session.commit()
+    assert marks(read)["rsc"] == ("not_met", "not_met", None)
+    imported("rsc", [["applicant_id", "hours", "provider", "peer"], ["S1", 52, "Mia", "no"]], cycle)  # met now
+    page = signed_in_client(app, "r3@example.org", password).get(f"/reviews/{assignment.id}").get_data(as_text=True)
+    (checked,) = re.findall(r'<input[^>]*id="check-rsc-(\w+)"[^>]*\bchecked\b', page)
+    assert checked == "met"
+    summary = page.split('id="review-heading"')[1]
+    assert re.search(r'RS/C hours</a></th>\s*<td data-value data-label="Yours">Met</td>', summary)
