@@ -314,3 +314,17 @@ def test_the_item_page_says_which_eligible_reviewers_still_wait_behind_their_set
     rows = {email: table.split(email)[1].split("</tr>")[0] for email in world if "@" in email}
     assert note not in rows["good@example.org"]
     assert note in rows["far@example.org"] and note in rows["short@example.org"]
+
+
+def test_a_declined_essay_that_still_has_its_readers_is_not_said_to_be_refilled(app, world):
+    theirs = world["far@example.org"]
+    client = signed_in_client(app, "far@example.org", PASSWORD)
+    page = client.get(f"/reviews/{theirs['set'][0]}/decline").get_data(as_text=True)
+    declined = client.post(
+        f"/reviews/{theirs['set'][0]}/decline", data={"csrf_token": csrf_token_from(page), "reason": "I know it"}
+    )
+    assert declined.status_code == 303
+    # E-900 keeps good@ and short@, two reads as the cycle asks: nothing was refilled, and the row says what is so.
+    dashboard = signed_in_client(app, "coord@example.org", PASSWORD).get(f"/console/cycles/{world['cycle']}")
+    row = dashboard.get_data(as_text=True).split("I know it")[1].split("</tr>")[0]
+    assert "has its reads" in row and "refilled" not in row
