@@ -160,7 +160,10 @@ def test_a_reviewer_who_misses_is_told_kindly_and_the_coordinator_releases_them_
             "released",
         )
         assert db.session.scalar(db.select(db.func.count()).select_from(QualificationRelease)) == 1
-    assert "E-100" in client.get("/reviews/").get_data(as_text=True)
+    queue = client.get("/reviews/").get_data(as_text=True)
+    # The kind notice that they wait is replaced by one that says their items are open.
+    assert "E-100" in queue and "The coordinator has opened your review items" in queue
+    assert "Thank you for scoring the qualification set" not in queue
     assert client.get(f"/reviews/{theirs['live']}").status_code == 200
     again = coordinator.post(release, data={"csrf_token": token, "reason": "again"}, follow_redirects=True)
     assert "already released" in again.get_data(as_text=True)
