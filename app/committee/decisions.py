@@ -24,7 +24,7 @@ from app.extensions import db
 from app.people.models import User
 from app.reconcile import engine
 from app.reconcile.models import ItemOutcome
-from app.reconcile.service import apply_verdict
+from app.reconcile.service import apply_verdict, submitted_reads
 from app.reports import STATE_LABELS, ApplicantRow, ItemSummary, applicant_rows, decision_snapshot
 from app.requirements.models import RequirementFinal
 from app.rubrics.model import Rubric
@@ -186,12 +186,14 @@ class ResultPreview:
     thresholds: tuple[tuple[str, bool], ...]
 
 
-def preview_resolution(item: Item, scores: Mapping[str, Any]) -> ResultPreview:
-    """The result ``resolve_item`` would record for these scores (the same parsing and rule); nothing is written.
-    Refused like a save when a score is missing or off the scale."""
+def preview_resolution(item: Item, scores: Mapping[str, Any], lines: Mapping[str, Any] | None = None) -> ResultPreview:
+    """The result ``resolve_item`` would record for these scores and line finals (the same parsing and rule);
+    nothing is written. Refused like a save when a score is missing or off the scale."""
     rubric = get_rubric(item.rubric_key)
     final = parse_scores(rubric, scores)
-    verdict = _committee_verdict(rubric, final)
+    application_id = _application_id(item) if rubric.requirements else None
+    results = line_results(item, rubric, application_id, parse_line_finals(rubric, lines or {}, ()))
+    verdict = _committee_verdict(rubric, final, results)
     values = list(final.values())
     rule, lowest, total = rubric.pass_rule, min(values), sum(values)
     mean = total / len(values)
@@ -202,14 +204,34 @@ def preview_resolution(item: Item, scores: Mapping[str, Any]) -> ResultPreview:
         thresholds.append((f"a mean of at least {rule.mean_min:g} (mean {mean:.2f})", mean >= rule.mean_min))
     if rule.total_min is not None:
         thresholds.append((f"a total of at least {rule.total_min:g} (total {total:g})", total >= rule.total_min))
+    if rubric.requirements:
+        met = sum(results.get(requirement.key) == CheckStatus.MET for requirement in rubric.requirements)
+        lines_count = len(rubric.requirements)
+        thresholds.append((f"every requirement line met ({met} of {lines_count})", met == lines_count))
     return ResultPreview(verdict.result or "", mean, total, tuple(thresholds))
 
 
-def _committee_verdict(rubric: Rubric, final: Mapping[str, int | float]) -> engine.Verdict:
-    """Reconciliation's verdict on the committee's final scores: how a decided item's result is computed."""
-    return engine.evaluate_item(
-        rubric, engine.ReconcileFacts(reads=(), required_reads=0, committee=engine.CommitteeScores(dict(final)))
-    )
+def _committee_verdict(
+    rubric: Rubric, final: Mapping[str, int | float], lines: Mapping[str, str | None]
+) -> engine.Verdict:
+    """Reconciliation's verdict on the committee's final scores and line results: how a decided item's result is
+    computed."""
+    committee = engine.CommitteeScores(dict(final), lines=lines)
+    return engine.evaluate_item(rubric, engine.ReconcileFacts(reads=(), required_reads=0, committee=committee))
+
+
+def line_results(
+    item: Item, rubric: Rubric, application_id: int | None, finals: Mapping[str, CheckStatus]
+) -> dict[str, str | None]:
+    """Each requirement line's final result once the committee decides the item (SPEC: a portfolio passes only
+    when every line's final result is met): ``finals`` (this save's), else a Final recorded before, else the
+    mark the item's reads settle on (all alike, or more than half after a further read); a line with none of
+    these is unmarked, so not met."""
+    if not rubric.requirements:
+        return {}
+    reads = submitted_reads(item)
+    settled = engine.majority_marks(rubric, reads)[0] if reads else {}
+    return {**settled, **line_finals_of(application_id), **{key: status.value for key, status in finals.items()}}
 
 
 def resolve_item(
@@ -237,7 +259,7 @@ def resolve_item(
         lambda: _scores_and_lines(rubric, scores, lines or {}, disputed_lines, application_id), rationale
     )
     final, line_finals = final
-    verdict = _committee_verdict(rubric, final)
+    verdict = _committee_verdict(rubric, final, line_results(item, rubric, application_id, line_finals))
     resolution, before = _save_versioned(
         CommitteeResolution.item_pk,
         item.id,

@@ -146,7 +146,7 @@ def preview_resolution(item_pk: int) -> str:
 
 def _preview(item: Item, form: ResolutionForm) -> tuple[decisions.ResultPreview | None, list[str]]:
     try:
-        return decisions.preview_resolution(item, form.scores()), []
+        return decisions.preview_resolution(item, form.scores(), form.lines()), []
     except CommitteeInputError as exc:
         return None, [sentence(problem) for problem in exc.problems.values()]
 

@@ -39,10 +39,13 @@ class ReadScores(NamedTuple):
 
 
 class CommitteeScores(NamedTuple):
-    """What the committee recorded for an item: final domain scores and, optionally, the result."""
+    """What the committee recorded for an item: final domain scores and, optionally, the result; for an
+    application, each requirement line's final result (``committee.decisions.line_results``), which the result
+    needs as much as the scores: a portfolio passes only when every line is met."""
 
     scores: Mapping[str, float]
     result: str | None = None
+    lines: Mapping[str, str | None] = EMPTY_MAPPING  # requirement key → a CheckStatus value
 
 
 class ReconcileFacts(NamedTuple):
@@ -473,8 +476,7 @@ def _decided(rubric: Rubric, committee: CommitteeScores) -> Verdict:
     }
     if not scores:
         return Verdict(ItemState.DECIDED, result=committee.result, reasons=("decided by the committee",))
-    all_met = {r.key: CheckStatus.MET for r in rubric.requirements}
-    result = committee.result or (PASS if passes(rubric, scores, all_met) else FAIL)
+    result = committee.result or (PASS if passes(rubric, scores, committee.lines) else FAIL)
     total = sum(scores.values())
     return Verdict(
         ItemState.DECIDED,

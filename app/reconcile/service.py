@@ -14,7 +14,7 @@ written by ``app.cycles.states``.
 
 import pickle
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from typing import Any, NamedTuple
 
@@ -152,6 +152,12 @@ def reevaluate_item(item: Item, *, actor_id: int | None) -> engine.Verdict:
         item, verdict, db.session.scalar(db.select(ItemOutcome).where(ItemOutcome.item_pk == item.id)), actor_id
     )
     return verdict
+
+
+def submitted_reads(item: Item) -> Sequence[engine.ReadScores]:
+    """The item's submitted reads as reconciliation sees them, in submission order."""
+    db.session.flush()
+    return _load_reads(_items.id == item.id).get(item.id, NO_READS)[3]
 
 
 # --- loading: plain rows, a fixed number of queries per chunk ----------------------------------

@@ -1,7 +1,7 @@
 """Committee services: the board, the side-by-side comparison, final scores, decisions, conflicts and audit."""
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 
 from app.assignment.models import Assignment, AssignmentSource
 from app.audit.models import AuditEntry
@@ -663,7 +663,7 @@ def test_a_disputed_requirement_line_is_settled_in_the_same_save_as_the_scores(w
             disputed_lines=comparison.disputed_line_keys,
         )
 
-    decisions.resolve_item(
+    resolution = decisions.resolve_item(
         portfolio,
         scores,
         "The supervisor's letter does not cover the hours.",
@@ -672,6 +672,8 @@ def test_a_disputed_requirement_line_is_settled_in_the_same_save_as_the_scores(w
         lines={lines[0]: "not_met"},
         disputed_lines=comparison.disputed_line_keys,
     )
+    # Every domain at 3 meets the pass rule, but a portfolio passes only when every line's final result is met.
+    assert resolution.result == "fail" and portfolio.state == ItemState.DECIDED
     application_id = world["ada"]
     final = db.session.scalar(
         select(RequirementFinal).filter_by(application_id=application_id, requirement_key=lines[0])
@@ -687,6 +689,41 @@ def test_a_disputed_requirement_line_is_settled_in_the_same_save_as_the_scores(w
     row = next(r for r in decisions.applications(_cycle(world), member) if r.application_id == application_id)
     assert (row.requirements_met.met, row.requirements_met.total) == (len(lines) - 1, len(lines))
     assert item_comparison(portfolio).line_finals[lines[0]] == "not_met"
+
+
+def test_a_committee_decided_portfolio_passes_only_when_every_line_s_final_result_is_met(world):
+    """Without a Final of its own, a line takes the mark the reads agree on: both reads say the first line is
+    not met, so the committee's passing scores give a fail until the committee records that line met."""
+    from app.scoring.models import RequirementCheck
+    from tests.committee_world import PORTFOLIO_DOMAINS
+
+    portfolio, lines = _disputed_portfolio(world)
+    db.session.execute(delete(RequirementFinal).where(RequirementFinal.application_id == world["ada"]))
+    for check in db.session.scalars(select(RequirementCheck).where(RequirementCheck.requirement_key == lines[0])):
+        check.status = CheckStatus.NOT_MET  # Ann now agrees with Ben
+    db.session.flush()
+    scores = {key: "3" for key in PORTFOLIO_DOMAINS}
+    count = len(lines)
+
+    preview = decisions.preview_resolution(portfolio, scores)
+    assert preview.result == "fail"
+    assert preview.thresholds[-1] == (f"every requirement line met ({count - 1} of {count})", False)
+    assert decisions.preview_resolution(portfolio, scores, {lines[0]: "met"}).result == "pass"
+
+    member = _member(world)
+    unsettled = decisions.resolve_item(portfolio, scores, "Hours short.", actor_id=member.id, expected_version=None)
+    assert unsettled.result == "fail"
+    outcome = db.session.scalar(select(ItemOutcome).where(ItemOutcome.item_pk == portfolio.id))
+    assert outcome.result == "fail"
+    settled = decisions.resolve_item(
+        portfolio,
+        scores,
+        "The missing hours arrived.",
+        actor_id=member.id,
+        expected_version=unsettled.version,
+        lines={lines[0]: "met"},
+    )
+    assert settled.result == "pass"
 
 
 def test_a_stale_save_writes_neither_scores_nor_line_finals(world):
