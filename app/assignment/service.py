@@ -684,20 +684,7 @@ def unassign(
         )
     if override and reason is None:
         raise AssignmentError(f"item {item.item_id}: cannot unassign {reviewer.email}: an override needs a reason")
-    record(
-        "assignment.override_delete" if override else "assignment.delete",
-        "assignment",
-        assignment.id,
-        actor_id=actor_id,
-        cycle_id=item.cycle_id,
-        item_key=item.item_id,
-        note=reason,
-        before={
-            "reviewer": reviewer.email,
-            "source": assignment.source.value,
-            "read": read.summary() if read else None,
-        },
-    )
+    _record_removal("assignment.override_delete" if override else "assignment.delete", assignment, actor_id, reason)
     db.session.delete(assignment)  # with its read, and that with its scores and marks (ON DELETE CASCADE)
     db.session.flush()
     _update_state_after_change(item, actor_id)
@@ -757,20 +744,7 @@ def decline(assignment: Assignment, reason: str | None, *, actor_id: int | None 
             f"item {item.item_id}: {reviewer.email} cannot decline: the read is submitted; "
             "a coordinator can reopen it first"
         )
-    record(
-        "assignment.decline",
-        "assignment",
-        assignment.id,
-        actor_id=actor_id,
-        cycle_id=item.cycle_id,
-        item_key=item.item_id,
-        note=reason,
-        before={
-            "reviewer": reviewer.email,
-            "source": assignment.source.value,
-            "read": read.summary() if read else None,
-        },
-    )
+    _record_removal("assignment.decline", assignment, actor_id, reason)
     declined = AssignmentDecline(
         item_pk=item.id,
         reviewer_id=reviewer.id,
@@ -798,24 +772,31 @@ def withdraw_open_further_reads(item: Item, *, actor_id: int | None, note: str) 
         read = assignment.read
         if read is not None and read.submitted:
             continue
-        record(
-            "assignment.withdraw",
-            "assignment",
-            assignment.id,
-            actor_id=actor_id,
-            cycle_id=item.cycle_id,
-            item_key=item.item_id,
-            note=note,
-            before={
-                "reviewer": assignment.reviewer.email,
-                "source": assignment.source.value,
-                "read": read.summary() if read else None,
-            },
-        )
+        _record_removal("assignment.withdraw", assignment, actor_id, note)
         withdrawn.append(assignment.reviewer.email)
         db.session.delete(assignment)  # with its read, and that with its scores and marks (ON DELETE CASCADE)
     db.session.flush()
     return withdrawn
+
+
+def _record_removal(action: str, assignment: Assignment, actor_id: int | None, note: str | None) -> None:
+    """The audit entry of an assignment about to be deleted: who held it, how it came, and its read (a draft's
+    scores and marks are kept here, since the read goes with the assignment)."""
+    read = assignment.read
+    record(
+        action,
+        "assignment",
+        assignment.id,
+        actor_id=actor_id,
+        cycle_id=assignment.item.cycle_id,
+        item_key=assignment.item.item_id,
+        note=note,
+        before={
+            "reviewer": assignment.reviewer.email,
+            "source": assignment.source.value,
+            "read": read.summary() if read else None,
+        },
+    )
 
 
 def declines_of(cycle: Cycle, *, item: Item | None = None) -> list[AssignmentDecline]:
