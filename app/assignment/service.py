@@ -760,23 +760,19 @@ def decline(assignment: Assignment, reason: str | None, *, actor_id: int | None 
     return declined
 
 
-def withdraw_open_further_reads(item: Item, *, actor_id: int | None, note: str) -> list[str]:
+def withdraw_open_further_reads(item: Item, *, actor_id: int | None, note: str) -> None:
     """Withdraw the item's further reads (third or extra) that are not submitted, once the item no longer needs
-    them: the committee has decided it. Each is audited with its draft, as a decline is; the e-mails of their
-    reviewers are returned.
+    them: the committee has decided it. Each is audited with its draft, as a decline is.
 
     Left in place, such a read stayed in its reviewer's queue as work to do on an item already settled."""
-    withdrawn = []
     further = select(Assignment).where(Assignment.item_pk == item.id, Assignment.source.in_(FURTHER_READ_SOURCES))
     for assignment in db.session.scalars(further).all():
         read = assignment.read
         if read is not None and read.submitted:
             continue
         _record_removal("assignment.withdraw", assignment, actor_id, note)
-        withdrawn.append(assignment.reviewer.email)
         db.session.delete(assignment)  # with its read, and that with its scores and marks (ON DELETE CASCADE)
     db.session.flush()
-    return withdrawn
 
 
 def _record_removal(action: str, assignment: Assignment, actor_id: int | None, note: str | None) -> None:
