@@ -404,18 +404,7 @@ def _render_item(
     was sent, with its problems beside its fields, so nothing typed is lost."""
     candidates = assignment_service.candidates(item)
     rows = service.item_assignments(item, candidates)
-    # Eligible, yet a read given to them stays closed until they pass the qualification set or are released.
-    behind_set = (
-        {
-            reviewer_id
-            for reviewer_id, standing in calibration_service.standings(
-                item.cycle, [c.user.id for c in candidates]
-            ).items()
-            if not standing.qualification.released
-        }
-        if item.cycle.qualify_items
-        else set()
-    )
+    behind_set = service.behind_qualification_set(item.cycle, [c.user.id for c in candidates])
     assign_form = ReviewerChoiceForm(formdata=None, prefix="assign")
     assign_form.reviewer.choices = [
         SelectChoice(c.user.id, f"{c.user.name} ({c.user.email}) — load {c.load}") for c in candidates if not c.reasons

@@ -249,6 +249,15 @@ class ItemAssignment:
     swap_choices: tuple[User, ...]  # eligible reviewers who could take this read instead
 
 
+def behind_qualification_set(cycle: Cycle, reviewer_ids: list[int]) -> set[int]:
+    """The reviewers whose reads stay closed until they pass the cycle's qualification set or are released: the
+    item page marks them, eligible as they are (docs/calibration.md)."""
+    if not cycle.qualify_items:
+        return set()
+    standings = calibration_service.standings(cycle, reviewer_ids)
+    return {reviewer_id for reviewer_id, standing in standings.items() if not standing.qualification.released}
+
+
 def item_assignments(item: Item, candidates: list[Candidate]) -> list[ItemAssignment]:
     """The item's assignments with their read, and whom each could be swapped to."""
     assignments = (

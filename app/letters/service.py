@@ -29,7 +29,7 @@ from app.letters.template import LetterTemplate, load_template
 from app.progress import NO_PROGRESS, Progress
 from app.reconcile import engine
 from app.reports import DECISION_LABELS, ApplicantRow, applicant_rows
-from app.requirements.rules import FROM_COLUMN, MANUAL, MET, NOT_MET, UNKNOWN, LineResult, quantity
+from app.requirements.rules import MANUAL, MET, NOT_MET, UNKNOWN, LineResult
 from app.requirements.service import ApplicationLines, cycle_lines
 from app.timeutil import utcnow
 
@@ -207,15 +207,9 @@ def lines_not_met(lines: ApplicationLines | None) -> list[str]:
 
 
 def _counted_for_the_applicant(result: LineResult) -> str:
-    """What was counted, in the applicant's words: a figure taken from the applications import's column is
-    its value against the minimum ("30 h, 50 h needed"; "Not a member"), without the coordinator's notes on
-    which column it came from and what could not be checked without records."""
-    if result.source != FROM_COLUMN:
-        return result.evidence.rstrip(".")
-    shown = result.evidence.split(" (from the ", 1)[0].split(" from the ", 1)[0].rstrip(".")
-    if result.unit != "yes" and isinstance(result.minimum, int | float):
-        return f"{shown}, {quantity(result.minimum, result.unit)} needed"
-    return shown
+    """What was counted, in the applicant's words: a figure from the applications import's column as the rules
+    state it for the applicant ("30 h, 50 h needed"; "Not a member"), without the coordinator's notes."""
+    return result.stated or result.evidence.rstrip(".")
 
 
 def _long_date(day: date) -> str:

@@ -56,6 +56,9 @@ class LineResult(NamedTuple):
     evidence: str
     unit: str | None = None  # hours | years | count | yes
     source: str | None = None  # records | column
+    # A column's figure in the applicant's words, with what is needed ("30 h, 50 h needed", "Not a member"): the
+    # evidence's notes on the column and on what was not checked are the coordinator's (a letter quotes this).
+    stated: str | None = None
 
 
 def evaluate(requirements: Iterable[Requirement], portfolio: Portfolio, until: date) -> list[LineResult]:
@@ -140,7 +143,7 @@ def _made_ready(requirement: Requirement) -> "_Line | _Manual":
 class _Column:
     """A line's figure taken from the applications import's column: for portfolios without records of its kind."""
 
-    __slots__ = ("requirement", "figure", "name", "minimum", "unknown", "yes", "no", "middle", "tail", "noun")
+    __slots__ = ("requirement", "figure", "name", "minimum", "unknown", "yes", "no", "needed", "middle", "tail", "noun")
 
     def __init__(self, requirement: Requirement, figure: Figure, minimum: float | str | None):
         self.requirement, self.figure, self.minimum = requirement, figure, minimum
@@ -156,6 +159,7 @@ class _Column:
                     (MET if value else NOT_MET) if requirement.must_be_yes else MANUAL,
                     value,
                     f"{yes_no_text(figure.name, value).capitalize()} (from the {column} column).",
+                    yes_no_text(figure.name, value).capitalize(),
                 )
                 for value in (True, False)
             )
@@ -166,7 +170,8 @@ class _Column:
             if name not in covered and not (name == "endorsements" and requirement.min_endorsed)
         ]
         self.noun = COUNT_NOUNS[figure.name] if figure.unit == "count" else None
-        self.middle = f" from the {column} column{_needed(minimum, figure)}"
+        self.needed = _needed(minimum, figure)
+        self.middle = f" from the {column} column{self.needed}"
         self.tail = (f" (no {record_kind})" if record_kind else "") + (
             f"; {_and(unchecked)} not checked without them" if unchecked else ""
         )
@@ -179,12 +184,22 @@ class _Column:
             return self.yes if value else self.no
         number = _rounded(value)
         shown = f"{number:g} {self.noun}" if self.noun else quantity(number, self.figure.unit)
-        return self.result(_against(number, self.minimum), number, f"{shown}{self.middle}{self.tail}.")
+        return self.result(
+            _against(number, self.minimum), number, f"{shown}{self.middle}{self.tail}.", f"{shown}{self.needed}"
+        )
 
-    def result(self, check: str, value: float | bool | None, evidence: str) -> LineResult:
+    def result(self, check: str, value: float | bool | None, evidence: str, stated: str | None = None) -> LineResult:
         requirement = self.requirement
         return LineResult(
-            requirement.key, requirement.label, check, value, self.minimum, evidence, self.figure.unit, FROM_COLUMN
+            requirement.key,
+            requirement.label,
+            check,
+            value,
+            self.minimum,
+            evidence,
+            self.figure.unit,
+            FROM_COLUMN,
+            stated,
         )
 
 
